@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= sowhat-demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run demo test lint typecheck unit e2e services bench clean
+
+$(STAMP): pyproject.toml requirements/lock.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	PIP_CONSTRAINT=requirements/lock.txt $(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/sowhat demo $(DEMO_DIR) --force
+	$(BIN)/sowhat status --workspace $(DEMO_DIR)
+
+run: demo
+	$(BIN)/sowhat serve --workspace $(DEMO_DIR) --host $(HOST) --port $(PORT) --demo
+
+services:
+	bash scripts/test-services.sh
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install services lint
+	$(BIN)/pytest -n 2
+
+unit: install
+	$(BIN)/pytest -m "not e2e and not slow" -x
+
+bench: install
+	$(BIN)/python benchmarks/metrics.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

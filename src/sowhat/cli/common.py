@@ -1,0 +1,35 @@
+"""What every command shares: consoles, the workspace option, output formats."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def workspace_option() -> Any:
+    return typer.Option(
+        Path("."),
+        "--workspace",
+        "-w",
+        envvar="SOWHAT_WORKSPACE",
+        help="Workspace folder (holds sowhat.toml).",
+        file_okay=False,
+    )
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output goes to stdout untouched by rich."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,263 @@
+"""The OKR vocabulary as frozen values: objectives, key results, guardrails, bets, check-ins.
+
+These are what every engine passes around. Files (spec/) and the database (store/) translate
+to and from them; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sowhat.domain.period import Period
+
+
+class Direction(StrEnum):
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+class Indicator(StrEnum):
+    """Leading indicators move within weeks and steer; lagging ones confirm, months later."""
+
+    LEADING = "leading"
+    LAGGING = "lagging"
+
+
+class BetStatus(StrEnum):
+    IDEA = "idea"
+    DISCOVERY = "discovery"
+    BUILDING = "building"
+    SHIPPED = "shipped"
+    STOPPED = "stopped"
+
+
+BET_FLOW: tuple[BetStatus, ...] = (
+    BetStatus.IDEA,
+    BetStatus.DISCOVERY,
+    BetStatus.BUILDING,
+    BetStatus.SHIPPED,
+)
+
+# Which status may follow which: forward through the flow, or stop at any point before
+# shipping. A shipped bet is history; stopping it would rewrite what happened.
+BET_TRANSITIONS: dict[BetStatus, frozenset[BetStatus]] = {
+    BetStatus.IDEA: frozenset({BetStatus.DISCOVERY, BetStatus.BUILDING, BetStatus.STOPPED}),
+    BetStatus.DISCOVERY: frozenset({BetStatus.BUILDING, BetStatus.STOPPED, BetStatus.IDEA}),
+    BetStatus.BUILDING: frozenset({BetStatus.SHIPPED, BetStatus.STOPPED, BetStatus.DISCOVERY}),
+    BetStatus.SHIPPED: frozenset(),
+    BetStatus.STOPPED: frozenset({BetStatus.IDEA}),
+}
+
+
+def can_move_bet(current: BetStatus, new: BetStatus) -> bool:
+    return new == current or new in BET_TRANSITIONS[current]
+
+
+class CheckInSource(StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class OutputWaiver:
+    """The one legitimate output-style KR: a new initiative with no baseline yet, for a while."""
+
+    reason: str | None
+    expires: date | None
+
+    def valid_on(self, day: date) -> bool:
+        return bool(self.reason) and self.expires is not None and day < self.expires
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    id: str
+    title: str
+    metric: str | None = None
+    segment: str | None = None
+    baseline: float | None = None
+    target: float | None = None
+    indicator: Indicator | None = None
+    output_waiver: OutputWaiver | None = None
+    owner: str | None = None
+    unit: str | None = None
+
+    @property
+    def direction(self) -> Direction | None:
+        """Inferred from baseline -> target so nobody has to say it twice."""
+        if self.baseline is None or self.target is None or self.baseline == self.target:
+            return None
+        return Direction.INCREASE if self.target > self.baseline else Direction.DECREASE
+
+    def progress(self, current: float | None) -> float | None:
+        if current is None or self.baseline is None or self.target is None:
+            return None
+        return progress(current, self.baseline, self.target)
+
+
+_CHANGE = re.compile(r"^\s*([+-]?)\s*(\d+(?:\.\d+)?)\s*(%|pp)?\s*$")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A signed change: relative (`+10%`), in percentage points (`+2pp`) or absolute (`+0.05`)."""
+
+    amount: float
+    kind: str = "absolute"  # absolute | relative | points
+
+    @classmethod
+    def parse(cls, text: str | float | int) -> Change:
+        if isinstance(text, int | float):
+            return cls(float(text))
+        m = _CHANGE.match(str(text))
+        if not m:
+            raise ValueError(
+                f"cannot read change {text!r}: write +10% (relative), +2pp (points) or +0.05"
+            )
+        sign = -1.0 if m[1] == "-" else 1.0
+        value = sign * float(m[2])
+        if m[3] == "%":
+            return cls(value / 100.0, "relative")
+        if m[3] == "pp":
+            return cls(value / 100.0, "points")
+        return cls(value)
+
+    def apply(self, base: float) -> float:
+        """The value `base` becomes after this change."""
+        if self.kind == "relative":
+            return base * (1.0 + self.amount)
+        return base + self.amount
+
+    def __str__(self) -> str:
+        if self.kind == "relative":
+            return f"{self.amount * 100:+g}%"
+        if self.kind == "points":
+            return f"{self.amount * 100:+g}pp"
+        return f"{self.amount:+g}"
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """A metric that must not get worse while the KRs improve.
+
+    Bounds are either changes against the value at the period start (`max_change`,
+    `min_change`) or absolute limits (`max`, `min`).
+    """
+
+    metric: str
+    segment: str | None = None
+    max_change: Change | None = None
+    min_change: Change | None = None
+    max: float | None = None
+    min: float | None = None
+
+    def breached(self, baseline: float | None, current: float | None) -> str | None:
+        """Why the guardrail is breached, or None when it holds (or cannot be judged)."""
+        if current is None:
+            return None
+        if self.max is not None and current > self.max:
+            return f"{self.metric} is {current:.4g}, above its limit {self.max:.4g}"
+        if self.min is not None and current < self.min:
+            return f"{self.metric} is {current:.4g}, below its floor {self.min:.4g}"
+        if baseline is None:
+            return None
+        if self.max_change is not None and current > self.max_change.apply(baseline) + 1e-12:
+            return (
+                f"{self.metric} moved from {baseline:.4g} to {current:.4g}, "
+                f"more than the allowed {self.max_change}"
+            )
+        if self.min_change is not None and current < self.min_change.apply(baseline) - 1e-12:
+            return (
+                f"{self.metric} moved from {baseline:.4g} to {current:.4g}, "
+                f"below the allowed {self.min_change}"
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a bet expects to do to a key result."""
+
+    key_result: str
+    change: Change
+
+
+@dataclass(frozen=True)
+class Bet:
+    id: str
+    title: str
+    status: BetStatus = BetStatus.IDEA
+    opportunity: str | None = None
+    hypothesis: str | None = None
+    expects: Expectation | None = None
+    change_mind_if: str | None = None
+    shipped_on: date | None = None
+    experiment: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Objective:
+    id: str
+    title: str
+    team: str | None = None
+    owner: str | None = None
+    aligns_to: str | None = None
+    description: str | None = None
+    key_results: tuple[KeyResult, ...] = ()
+    guardrails: tuple[Guardrail, ...] = ()
+    bets: tuple[Bet, ...] = ()
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    parent: str | None = None
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one `okrs/<period>.yaml` file says."""
+
+    period: Period
+    objectives: tuple[Objective, ...] = ()
+    north_star: str | None = None
+
+    def key_results(self) -> list[tuple[Objective, KeyResult]]:
+        return [(o, kr) for o in self.objectives for kr in o.key_results]
+
+    def bets(self) -> list[tuple[Objective, Bet]]:
+        return [(o, b) for o in self.objectives for b in o.bets]
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """One week's reading of a KR: the number, and what the people who own it believe."""
+
+    kr_id: str
+    week: date
+    value: float | None = None
+    confidence: float | None = None
+    note: str | None = None
+    blockers: str | None = None
+    source: CheckInSource = CheckInSource.MANUAL
+    recorded_at: datetime | None = None
+    author: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def progress(current: float, baseline: float, target: float) -> float:
+    """(current - baseline) / (target - baseline), clipped to [0, 1].
+
+    The same formula is right for decreasing targets: both differences are negative when the
+    value falls towards the target, so the ratio is positive.
+    """
+    span = target - baseline
+    if span == 0:
+        return 1.0 if current == target else 0.0
+    return min(1.0, max(0.0, (current - baseline) / span))
