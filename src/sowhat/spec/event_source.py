@@ -1,0 +1,101 @@
+"""The `[events]` table of `sowhat.toml`: where a workspace's product events live.
+
+Three kinds, one per key: the default DuckDB file that `sowhat ingest` fills
+(`path = ".sowhat/events.duckdb"`), a Parquet glob read in place (`parquet = "data/*.parquet"`),
+or any Ibis backend by URL (`url = "postgres://user@host/db"`, or `url_env` naming an
+environment variable so secrets stay out of the file) with `table` and a `columns` mapping
+from the canonical names to the table's own.
+
+    [events]
+    url_env = "SOWHAT_EVENTS_URL"
+    table = "analytics.tracks"
+    [events.columns]
+    event = "event_name"
+    timestamp = "received_at"
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_EVENTS_PATH = ".sowhat/events.duckdb"
+CANONICAL_COLUMNS = ("event", "timestamp", "user_id", "account_id", "properties")
+
+
+class ColumnMap(BaseModel):
+    """Canonical column -> the source table's column (identity by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event: str = "event"
+    timestamp: str = "timestamp"
+    user_id: str = "user_id"
+    account_id: str = "account_id"
+    properties: str = "properties"
+
+    def renames(self) -> dict[str, str]:
+        """Source name -> canonical name, for the columns that differ."""
+        return {
+            getattr(self, name): name for name in CANONICAL_COLUMNS if getattr(self, name) != name
+        }
+
+
+class EventSourceSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str | None = None
+    parquet: str | None = None
+    url: str | None = None
+    url_env: str | None = None
+    table: str = "events"
+    columns: ColumnMap = Field(default_factory=ColumnMap)
+    account_field: str = "context.groupId"
+    memory_limit: str | None = None
+    threads: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> EventSourceSpec:
+        given = [k for k in ("path", "parquet", "url", "url_env") if getattr(self, k)]
+        if len(given) > 1:
+            raise ValueError(
+                f"[events] sets {' and '.join(given)}: choose one of path (DuckDB file), "
+                "parquet (glob) or url / url_env (any Ibis backend)"
+            )
+        return self
+
+    @property
+    def kind(self) -> Literal["duckdb", "parquet", "ibis"]:
+        if self.parquet:
+            return "parquet"
+        if self.url or self.url_env:
+            return "ibis"
+        return "duckdb"
+
+    def duckdb_path(self, root: Path) -> Path:
+        return _under(root, self.path or DEFAULT_EVENTS_PATH)
+
+    def parquet_glob(self, root: Path) -> str:
+        assert self.parquet is not None
+        return str(_under(root, self.parquet))
+
+    def resolved_url(self) -> str:
+        """The connection URL; a missing environment variable is reported by name."""
+        if self.url:
+            return self.url
+        value = os.environ.get(self.url_env or "")
+        if not value:
+            raise ValueError(f"environment variable {self.url_env} is not set")
+        return value
+
+    @classmethod
+    def from_config(cls, events: dict[str, Any] | None) -> EventSourceSpec:
+        return cls.model_validate(events or {})
+
+
+def _under(root: Path, path: str) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else root / p
