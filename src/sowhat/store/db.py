@@ -104,9 +104,7 @@ def open_database(
     path = _sqlite_path(parsed)
     if path is not None and not path.exists():
         if not create:
-            raise UserError(
-                f"no Sowhat database at {path}", hint="run `sowhat apply` to create it"
-            )
+            raise UserError(f"no Sowhat database at {path}", hint="run `sowhat apply` to create it")
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = _engine(parsed, busy_timeout_ms)
     try:
@@ -290,8 +288,7 @@ def _check_schema(engine: Engine, url: str, *, create: bool) -> None:
             hint="upgrade Sowhat to a version that knows this schema",
         )
     raise UserError(
-        f"the database at {_safe(url)} is at schema revision {current}; "
-        f"this Sowhat needs {head}",
+        f"the database at {_safe(url)} is at schema revision {current}; this Sowhat needs {head}",
         hint="back it up, then run `sowhat db upgrade`",
     )
 

@@ -190,9 +190,7 @@ def upgrade() -> None:
         sa.Column("author", KEY, nullable=True),
         sa.Column("recorded_at", UTCDateTime, nullable=False),
         *_versioned(),
-        sa.UniqueConstraint(
-            "key_result_id", "week", name=op.f("uq_check_ins_key_result_id_week")
-        ),
+        sa.UniqueConstraint("key_result_id", "week", name=op.f("uq_check_ins_key_result_id_week")),
         sa.CheckConstraint("source IN ('auto', 'manual')", name=op.f("ck_check_ins_source")),
         sa.CheckConstraint(
             "confidence IS NULL OR (confidence >= 0 AND confidence <= 1)",

@@ -1,0 +1,629 @@
+"""`sowhat apply`: make the database match the OKR files, like `terraform plan` + `apply`.
+
+`plan_changes` says what would change, field by field; `apply_changes` does it and writes
+one audit entry per changed entity. Neither commits: the caller's transaction makes the
+whole apply land at once or not at all.
+
+Rules worth knowing:
+- Only the periods passed in are touched; a period missing from `plans` is left alone (so
+  applying one file never archives another). Teams are the whole list from sowhat.toml.
+- An objective, KR or bet missing from its file is archived, never deleted, so check-ins
+  survive; the same id coming back un-archives the same row ("restore").
+- Guardrails have no ids: they are matched by metric and segment within their objective and
+  deleted when removed (nothing hangs off them; the audit log keeps what they said).
+- A new KR whose id existed in an earlier period is linked to it (`carried_from`), so its
+  check-in history continues across periods.
+- A KR with a metric and a baseline records the metric definition's hash when it is first
+  baselined; changing its metric or baseline re-baselines it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import Plan, Team
+from sowhat.errors import Conflict, UserError
+from sowhat.store import audit, mapping, repositories
+from sowhat.store.base import utcnow
+from sowhat.store.db import flush
+from sowhat.store.models import (
+    BetRow,
+    GuardrailRow,
+    KeyResultRow,
+    ObjectiveRow,
+    PeriodRow,
+    TeamRow,
+)
+
+__all__ = [
+    "ChangeKind",
+    "ChangeSet",
+    "Counts",
+    "EntityChange",
+    "EntityType",
+    "FieldChange",
+    "apply_changes",
+    "plan_changes",
+]
+
+Fields = dict[str, Any]
+
+
+class EntityType(StrEnum):
+    TEAM = "team"
+    PERIOD = "period"
+    OBJECTIVE = "objective"
+    KEY_RESULT = "key_result"
+    GUARDRAIL = "guardrail"
+    BET = "bet"
+
+
+class ChangeKind(StrEnum):
+    ADD = "add"
+    CHANGE = "change"
+    ARCHIVE = "archive"
+    RESTORE = "restore"  # an archived entity is back in the files
+    DELETE = "delete"  # guardrails only
+
+
+_AUDIT_ACTION = {
+    ChangeKind.ADD: audit.AuditAction.CREATE,
+    ChangeKind.CHANGE: audit.AuditAction.UPDATE,
+    ChangeKind.ARCHIVE: audit.AuditAction.ARCHIVE,
+    ChangeKind.RESTORE: audit.AuditAction.RESTORE,
+    ChangeKind.DELETE: audit.AuditAction.DELETE,
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's old and new value, JSON-ready (dates as ISO text, changes as "+10%")."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class EntityChange:
+    entity_type: EntityType
+    key: str  # team id, period label, or "<period>/<id>" (guardrails: ".../guardrail:<metric>")
+    kind: ChangeKind
+    fields: tuple[FieldChange, ...] = ()
+
+    @property
+    def moved_only(self) -> bool:
+        """Only its position changed: renderers may show these compactly."""
+        return self.kind == ChangeKind.CHANGE and all(f.field == "position" for f in self.fields)
+
+
+@dataclass(frozen=True)
+class Counts:
+    added: int = 0
+    changed: int = 0
+    archived: int = 0
+    restored: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What apply would do (or did, when `applied`), in file order by entity type."""
+
+    changes: tuple[EntityChange, ...]
+    unchanged: tuple[tuple[EntityType, int], ...]
+    fingerprint: str  # of the stored state the plan was computed against
+    applied: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def of_kind(self, kind: ChangeKind) -> tuple[EntityChange, ...]:
+        return tuple(c for c in self.changes if c.kind == kind)
+
+    def counts(self) -> dict[EntityType, Counts]:
+        """Per entity type, every type present, in a stable order."""
+        tally = Counter((c.entity_type, c.kind) for c in self.changes)
+        same = dict(self.unchanged)
+        return {
+            t: Counts(
+                added=tally[t, ChangeKind.ADD],
+                changed=tally[t, ChangeKind.CHANGE],
+                archived=tally[t, ChangeKind.ARCHIVE],
+                restored=tally[t, ChangeKind.RESTORE],
+                deleted=tally[t, ChangeKind.DELETE],
+                unchanged=same.get(t, 0),
+            )
+            for t in EntityType
+        }
+
+
+def plan_changes(
+    *,
+    session: Session,
+    plans: Sequence[Plan],
+    teams: Sequence[Team],
+    metric_hashes: Mapping[str, str],
+) -> ChangeSet:
+    """What `apply_changes` would do with these files; reads only."""
+    return _Planner(session, plans, teams, metric_hashes).run().changeset
+
+
+def apply_changes(
+    *,
+    session: Session,
+    changes: ChangeSet | None = None,
+    plans: Sequence[Plan],
+    teams: Sequence[Team],
+    metric_hashes: Mapping[str, str],
+    actor: str,
+    now: datetime | None = None,
+) -> ChangeSet:
+    """Make the stored plans match `plans` and `teams`; one audit entry per changed entity.
+
+    Pass `changes` (from `plan_changes`) to apply exactly what was shown: if the database
+    or the files changed since, this raises `Conflict` instead of doing something else.
+    """
+    planned = _Planner(session, plans, teams, metric_hashes).run()
+    if changes is not None and (
+        changes.fingerprint != planned.changeset.fingerprint
+        or changes.changes != planned.changeset.changes
+    ):
+        raise Conflict(
+            "the database or the files changed since this plan was made",
+            hint="run `sowhat apply` again to see the new plan",
+        )
+    _Writer(session, planned, actor, now or utcnow()).run()
+    flush(session)
+    return replace(planned.changeset, applied=True)
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Op:
+    """One entity's change plus what the writer needs to carry it out."""
+
+    change: EntityChange
+    row: Any  # the stored row; None when adding
+    local_key: str  # team id, period label, or the id within the period
+    period: str | None = None
+    desired: Fields | None = None
+    before: Fields | None = None  # audit "before"
+
+
+@dataclass
+class _Planned:
+    changeset: ChangeSet
+    ops: list[_Op]
+    plans: dict[str, Plan] = field(default_factory=dict)
+    contents: dict[str, repositories.PeriodContents] = field(default_factory=dict)
+
+
+class _Planner:
+    def __init__(
+        self,
+        session: Session,
+        plans: Sequence[Plan],
+        teams: Sequence[Team],
+        metric_hashes: Mapping[str, str],
+    ) -> None:
+        self.session = session
+        self.plans = _check_unique_periods(plans)
+        self.teams = teams
+        self.metric_hashes = metric_hashes
+        self.ops: list[_Op] = []
+        self.unchanged: Counter[EntityType] = Counter()
+        self.seen: list[tuple[str, str, int, bool]] = []  # for the fingerprint
+
+    def run(self) -> _Planned:
+        self._teams()
+        stored = repositories.periods_by_label(self.session, list(self.plans))
+        contents = {
+            label: repositories.period_contents(self.session, row) for label, row in stored.items()
+        }
+        for label, plan in self.plans.items():
+            self._period(plan, stored.get(label), contents.get(label))
+        order = {t: i for i, t in enumerate(EntityType)}
+        self.ops.sort(key=lambda op: order[op.change.entity_type])  # stable: file order kept
+        changeset = ChangeSet(
+            changes=tuple(op.change for op in self.ops),
+            unchanged=tuple((t, self.unchanged[t]) for t in EntityType if self.unchanged[t]),
+            fingerprint=_fingerprint(self.seen),
+        )
+        return _Planned(changeset, self.ops, dict(self.plans), contents)
+
+    def _teams(self) -> None:
+        rows = {r.key: r for r in repositories.all_teams(self.session)}
+        wanted = set()
+        for position, team in enumerate(self.teams):
+            if team.id in wanted:
+                raise UserError(f"team {team.id!r} is listed twice", hint="keep one entry")
+            wanted.add(team.id)
+            row = rows.get(team.id)
+            self._compare(
+                EntityType.TEAM, team.id, team.id, row,
+                mapping.team_row_fields(row) if row else None,
+                mapping.team_fields(team, position), archivable=True,
+            )  # fmt: skip
+        for key, row in rows.items():
+            if key not in wanted:
+                self._gone(EntityType.TEAM, key, key, row, mapping.team_row_fields(row))
+
+    def _period(
+        self, plan: Plan, row: PeriodRow | None, stored: repositories.PeriodContents | None
+    ) -> None:
+        label = plan.period.label
+        self._compare(
+            EntityType.PERIOD, label, label, row,
+            mapping.period_row_fields(row) if row else None,
+            mapping.period_fields(plan.period, plan.north_star), archivable=False,
+        )  # fmt: skip
+        _check_unique_ids(plan)
+        objectives = {r.key: r for r in stored.objectives} if stored else {}
+        krs = {r.key: r for r in stored.key_results} if stored else {}
+        bets = {r.key: r for r in stored.bets} if stored else {}
+        objective_keys = {r.id: r.key for r in objectives.values()}
+        carried = self._carried_labels(stored)
+        for position, objective in enumerate(plan.objectives):
+            orow = objectives.get(objective.id)
+            self._compare(
+                EntityType.OBJECTIVE, f"{label}/{objective.id}", objective.id, orow,
+                mapping.objective_row_fields(orow) if orow else None,
+                mapping.objective_fields(objective, position), archivable=True, period=label,
+            )  # fmt: skip
+            for kr_position, kr in enumerate(objective.key_results):
+                krow = krs.get(kr.id)
+                stored_fields = None
+                if krow is not None:
+                    stored_fields = mapping.key_result_row_fields(
+                        krow, objective_keys[krow.objective_id]
+                    )
+                    stored_fields["baselined_metric_hash"] = krow.baselined_metric_hash
+                    stored_fields["carried_from"] = carried.get(krow.carried_from_id or -1)
+                desired = mapping.key_result_fields(kr, objective.id, kr_position)
+                desired["baselined_metric_hash"] = self._metric_hash(desired, stored_fields)
+                desired["carried_from"] = (
+                    stored_fields["carried_from"]
+                    if stored_fields is not None
+                    else self._predecessor(plan, kr.id)
+                )
+                self._compare(
+                    EntityType.KEY_RESULT, f"{label}/{kr.id}", kr.id, krow, stored_fields,
+                    desired, archivable=True, period=label,
+                )  # fmt: skip
+            for bet_position, bet in enumerate(objective.bets):
+                brow = bets.get(bet.id)
+                self._compare(
+                    EntityType.BET, f"{label}/{bet.id}", bet.id, brow,
+                    mapping.bet_row_fields(brow, objective_keys[brow.objective_id])
+                    if brow else None,
+                    mapping.bet_fields(bet, objective.id, bet_position),
+                    archivable=True, period=label,
+                )  # fmt: skip
+            self._guardrails(label, objective, orow, stored)
+        listed = {o.id for o in plan.objectives}
+        for key, orow in objectives.items():
+            if key not in listed:
+                self._gone(EntityType.OBJECTIVE, f"{label}/{key}", key, orow,
+                           mapping.objective_row_fields(orow), period=label)  # fmt: skip
+        listed_krs = {kr.id for _, kr in plan.key_results()}
+        for key, krow in krs.items():
+            if key not in listed_krs:
+                fields = mapping.key_result_row_fields(krow, objective_keys[krow.objective_id])
+                self._gone(EntityType.KEY_RESULT, f"{label}/{key}", key, krow, fields,
+                           period=label)  # fmt: skip
+        listed_bets = {b.id for _, b in plan.bets()}
+        for key, brow in bets.items():
+            if key not in listed_bets:
+                fields = mapping.bet_row_fields(brow, objective_keys[brow.objective_id])
+                self._gone(EntityType.BET, f"{label}/{key}", key, brow, fields, period=label)
+
+    def _guardrails(
+        self,
+        label: str,
+        objective: Any,
+        orow: ObjectiveRow | None,
+        stored: repositories.PeriodContents | None,
+    ) -> None:
+        rows = []
+        if stored is not None and orow is not None:
+            rows = [g for g in stored.guardrails if g.objective_id == orow.id]
+        by_key = dict(_guardrail_keys([(r.metric, r.segment) for r in rows], rows))
+        desired = _guardrail_keys(
+            [(g.metric, g.segment) for g in objective.guardrails], list(objective.guardrails)
+        )
+        base = f"{label}/{objective.id}/guardrail:"
+        for position, (gkey, guardrail) in enumerate(desired):
+            grow = by_key.pop(gkey, None)
+            self._compare(
+                EntityType.GUARDRAIL, base + gkey, objective.id, grow,
+                mapping.guardrail_row_fields(grow) if grow else None,
+                mapping.guardrail_fields(guardrail, position), archivable=False, period=label,
+            )  # fmt: skip
+        for gkey, grow in by_key.items():
+            before = mapping.guardrail_row_fields(grow)
+            self._record_seen(EntityType.GUARDRAIL, base + gkey, grow)
+            change = EntityChange(EntityType.GUARDRAIL, base + gkey, ChangeKind.DELETE)
+            self.ops.append(_Op(change, grow, objective.id, label, None, before))
+
+    def _compare(
+        self,
+        entity_type: EntityType,
+        key: str,
+        local_key: str,
+        row: Any,
+        stored: Fields | None,
+        desired: Fields,
+        *,
+        archivable: bool,
+        period: str | None = None,
+    ) -> None:
+        if row is None or stored is None:
+            fields = tuple(
+                FieldChange(k, None, audit.jsonable(v)) for k, v in desired.items() if v is not None
+            )
+            change = EntityChange(entity_type, key, ChangeKind.ADD, fields)
+            self.ops.append(_Op(change, None, local_key, period, desired, None))
+            return
+        self._record_seen(entity_type, key, row)
+        diff = tuple(
+            FieldChange(k, audit.jsonable(stored.get(k)), audit.jsonable(v))
+            for k, v in desired.items()
+            if stored.get(k) != v
+        )
+        archived = archivable and row.archived_at is not None
+        before = _with_archive(stored, row) if archivable else stored
+        if archived:
+            change = EntityChange(entity_type, key, ChangeKind.RESTORE, diff)
+        elif diff:
+            change = EntityChange(entity_type, key, ChangeKind.CHANGE, diff)
+        else:
+            self.unchanged[entity_type] += 1
+            return
+        self.ops.append(_Op(change, row, local_key, period, desired, before))
+
+    def _gone(
+        self,
+        entity_type: EntityType,
+        key: str,
+        local_key: str,
+        row: Any,
+        stored: Fields,
+        period: str | None = None,
+    ) -> None:
+        """Stored but no longer in the files: archive it (once)."""
+        self._record_seen(entity_type, key, row)
+        if row.archived_at is not None:
+            return
+        change = EntityChange(entity_type, key, ChangeKind.ARCHIVE)
+        self.ops.append(_Op(change, row, local_key, period, None, _with_archive(stored, row)))
+
+    def _record_seen(self, entity_type: EntityType, key: str, row: Any) -> None:
+        self.seen.append((str(entity_type), key, row.version, row.archived_at is not None
+                          if hasattr(row, "archived_at") else False))  # fmt: skip
+
+    def _metric_hash(self, desired: Fields, stored: Fields | None) -> str | None:
+        metric, baseline = desired["metric"], desired["baseline"]
+        if metric is None or baseline is None:
+            return None
+        if (
+            stored is not None
+            and stored["baselined_metric_hash"] is not None
+            and stored["metric"] == metric
+            and stored["baseline"] == baseline
+        ):
+            return str(stored["baselined_metric_hash"])
+        return self.metric_hashes.get(metric)
+
+    def _carried_labels(self, stored: repositories.PeriodContents | None) -> dict[int, str]:
+        """'<period>/<kr>' of every predecessor the stored KRs point at."""
+        if stored is None:
+            return {}
+        ids = {r.carried_from_id for r in stored.key_results if r.carried_from_id}
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(KeyResultRow.id, KeyResultRow.key, PeriodRow.label)
+            .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
+            .where(KeyResultRow.id.in_(ids))
+        )
+        return {i: f"{label}/{key}" for i, key, label in rows.tuples()}
+
+    def _predecessor(self, plan: Plan, kr_id: str) -> str | None:
+        """The same KR id in the latest earlier period, stored or in this batch of files."""
+        best: tuple[Any, str] | None = None
+        row = repositories.latest_earlier_key_result(self.session, kr_id, plan.period.start)
+        if row is not None:
+            period = self.session.get(PeriodRow, row.period_id)
+            assert period is not None
+            best = (period.start, f"{period.label}/{kr_id}")
+        for other in self.plans.values():
+            if other.period.start < plan.period.start and any(
+                kr.id == kr_id for _, kr in other.key_results()
+            ):
+                candidate = (other.period.start, f"{other.period.label}/{kr_id}")
+                if best is None or candidate[0] >= best[0]:
+                    best = candidate
+        return best[1] if best else None
+
+
+def _with_archive(fields: Fields, row: Any) -> Fields:
+    return {**fields, "archived_at": row.archived_at}
+
+
+def _guardrail_keys(
+    identities: Sequence[tuple[str, str | None]], items: Sequence[Any]
+) -> list[tuple[str, Any]]:
+    """`metric`, `metric@segment`, and `#2`, `#3` for repeats, in order."""
+    seen: Counter[str] = Counter()
+    out = []
+    for (metric, segment), item in zip(identities, items, strict=True):
+        base = metric + (f"@{segment}" if segment else "")
+        seen[base] += 1
+        out.append((base if seen[base] == 1 else f"{base}#{seen[base]}", item))
+    return out
+
+
+def _fingerprint(seen: list[tuple[str, str, int, bool]]) -> str:
+    return hashlib.sha256(json.dumps(sorted(seen)).encode()).hexdigest()[:16]
+
+
+def _check_unique_periods(plans: Sequence[Plan]) -> dict[str, Plan]:
+    out: dict[str, Plan] = {}
+    for plan in sorted(plans, key=lambda p: (p.period.start, p.period.label)):
+        if plan.period.label in out:
+            raise UserError(
+                f"two plans are for period {plan.period.label}",
+                hint="keep one okrs/<period>.yaml per period",
+            )
+        out[plan.period.label] = plan
+    return out
+
+
+def _check_unique_ids(plan: Plan) -> None:
+    for kind, ids in (
+        ("objective", [o.id for o in plan.objectives]),
+        ("key result", [kr.id for _, kr in plan.key_results()]),
+        ("bet", [b.id for _, b in plan.bets()]),
+    ):
+        repeated = sorted(k for k, n in Counter(ids).items() if n > 1)
+        if repeated:
+            raise UserError(
+                f"{kind} id {repeated[0]!r} is used twice in {plan.period.label}",
+                hint=f"{kind} ids must be unique within a period",
+            )
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+class _Writer:
+    def __init__(self, session: Session, planned: _Planned, actor: str, now: datetime) -> None:
+        self.session = session
+        self.planned = planned
+        self.actor = actor
+        self.now = now
+        self.periods: dict[str, PeriodRow] = {
+            label: c.period for label, c in planned.contents.items()
+        }
+        self.objectives: dict[tuple[str, str], ObjectiveRow] = {
+            (label, o.key): o for label, c in planned.contents.items() for o in c.objectives
+        }
+        self.krs: dict[tuple[str, str], KeyResultRow] = {
+            (label, k.key): k for label, c in planned.contents.items() for k in c.key_results
+        }
+
+    def run(self) -> None:
+        by_type: dict[EntityType, list[_Op]] = {t: [] for t in EntityType}
+        for op in self.planned.ops:
+            by_type[op.change.entity_type].append(op)
+        for entity_type in EntityType:
+            ops = by_type[entity_type]
+            if entity_type == EntityType.KEY_RESULT:
+                # Earlier periods first, flushed, so a later KR can point at its predecessor.
+                starts = {lbl: p.period.start for lbl, p in self.planned.plans.items()}
+                for label in sorted({op.period or "" for op in ops}, key=lambda x: starts[x]):
+                    for op in ops:
+                        if op.period == label:
+                            self._write(op)
+                    flush(self.session)
+            else:
+                for op in ops:
+                    self._write(op)
+                flush(self.session)
+        for op in self.planned.ops:
+            self._audit(op)
+
+    def _write(self, op: _Op) -> None:
+        kind = op.change.kind
+        if kind == ChangeKind.DELETE:
+            self.session.delete(op.row)
+            return
+        if kind == ChangeKind.ARCHIVE:
+            op.row.archived_at = self.now
+            return
+        assert op.desired is not None
+        row = op.row if op.row is not None else self._new_row(op)
+        mapping.write_fields(row, op.desired)
+        if kind == ChangeKind.RESTORE:
+            row.archived_at = None
+        entity_type = op.change.entity_type
+        if entity_type in (EntityType.KEY_RESULT, EntityType.BET, EntityType.GUARDRAIL):
+            key = op.desired.get("objective", op.local_key)
+            row.objective_id = self.objectives[op.period or "", key].id
+        if op.row is None:
+            self.session.add(row)
+            if entity_type == EntityType.PERIOD:
+                self.periods[op.local_key] = row
+            elif entity_type == EntityType.OBJECTIVE:
+                self.objectives[op.period or "", op.local_key] = row
+            elif entity_type == EntityType.KEY_RESULT:
+                self.krs[op.period or "", op.local_key] = row
+        op.row = row
+
+    def _new_row(self, op: _Op) -> Any:
+        entity_type, period = op.change.entity_type, op.period or ""
+        if entity_type == EntityType.TEAM:
+            return TeamRow(key=op.local_key)
+        if entity_type == EntityType.PERIOD:
+            return PeriodRow(label=op.local_key)
+        if entity_type == EntityType.OBJECTIVE:
+            return ObjectiveRow(key=op.local_key, period_id=self.periods[period].id)
+        if entity_type == EntityType.GUARDRAIL:
+            return GuardrailRow()
+        if entity_type == EntityType.BET:
+            return BetRow(key=op.local_key, period_id=self.periods[period].id)
+        assert op.desired is not None
+        return KeyResultRow(
+            key=op.local_key,
+            period_id=self.periods[period].id,
+            carried_from_id=self._kr_id(op.desired.get("carried_from")),
+        )
+
+    def _kr_id(self, ref: str | None) -> int | None:
+        if ref is None:
+            return None
+        label, key = ref.split("/", 1)
+        row = self.krs.get((label, key))
+        if row is None:
+            row = self.session.scalars(
+                select(KeyResultRow)
+                .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
+                .where(PeriodRow.label == label, KeyResultRow.key == key)
+            ).first()
+        return row.id if row is not None else None
+
+    def _audit(self, op: _Op) -> None:
+        after: Fields | None
+        if op.change.kind == ChangeKind.DELETE:
+            after = None
+        elif op.change.kind == ChangeKind.ARCHIVE:
+            after = {**(op.before or {}), "archived_at": self.now}
+        else:
+            after = dict(op.desired or {})
+            if hasattr(op.row, "archived_at"):
+                after["archived_at"] = None
+        audit.record(
+            session=self.session,
+            actor=self.actor,
+            action=_AUDIT_ACTION[op.change.kind],
+            entity_type=str(op.change.entity_type),
+            entity_key=op.change.key,
+            before=op.before,
+            after=after,
+            at=self.now,
+        )

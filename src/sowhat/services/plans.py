@@ -1,0 +1,251 @@
+"""Reading plans back: domain Plans in file order (for export) and the status of a period.
+
+Everything returned is a frozen value; rows never leave this module.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import Plan
+from sowhat.domain.period import Period
+from sowhat.domain.scoring import roll_up_by_team, score_objective
+from sowhat.errors import NotFound
+from sowhat.store import mapping, repositories
+from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
+
+__all__ = [
+    "KeyResultStatus",
+    "ObjectiveStatus",
+    "PeriodInfo",
+    "PeriodStatus",
+    "current_period",
+    "list_periods",
+    "load_plans",
+    "status_rows",
+]
+
+
+@dataclass(frozen=True)
+class PeriodInfo:
+    period: Period
+    north_star: str | None
+    closed_at: datetime | None
+    objectives: int  # active (not archived)
+    key_results: int
+
+
+@dataclass(frozen=True)
+class KeyResultStatus:
+    id: str
+    title: str
+    metric: str | None
+    segment: str | None
+    unit: str | None
+    owner: str | None
+    indicator: str | None
+    baseline: float | None
+    target: float | None
+    current: float | None  # value of the latest check-in that has one
+    progress: float | None  # 0..1, from baseline to target
+    confidence: float | None  # from the latest check-in that states one
+    last_week: date | None  # the latest check-in's week (Monday)
+    last_recorded_at: datetime | None
+    last_note: str | None
+    last_source: str | None
+    check_ins: int
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    id: str
+    title: str
+    team: str | None
+    owner: str | None
+    aligns_to: str | None
+    score: float | None  # mean KR progress (unmeasured KRs count 0); None without KRs
+    key_results: tuple[KeyResultStatus, ...]
+    guardrails: int
+    bets: int
+
+
+@dataclass(frozen=True)
+class PeriodStatus:
+    period: str
+    start: date
+    end: date
+    north_star: str | None
+    closed: bool
+    elapsed: float  # share of the period behind `today`
+    objectives: tuple[ObjectiveStatus, ...]
+    team_scores: dict[str, float]
+
+
+def load_plans(
+    *, session: Session, period: str | None = None, include_archived: bool = False
+) -> list[Plan]:
+    """Stored plans as domain values, periods by start date, everything else in file order."""
+    rows = repositories.all_periods(session)
+    if period is not None:
+        rows = [r for r in rows if r.label == period]
+        if not rows:
+            raise _unknown_period(session, period)
+    return [_plan(session, row, include_archived) for row in rows]
+
+
+def list_periods(*, session: Session) -> list[PeriodInfo]:
+    out = []
+    for row in repositories.all_periods(session):
+        contents = repositories.period_contents(session, row)
+        out.append(
+            PeriodInfo(
+                period=mapping.to_period(row),
+                north_star=row.north_star,
+                closed_at=row.closed_at,
+                objectives=sum(1 for o in contents.objectives if o.archived_at is None),
+                key_results=sum(1 for k in contents.key_results if k.archived_at is None),
+            )
+        )
+    return out
+
+
+def current_period(*, session: Session, today: date) -> Period | None:
+    """The stored period containing `today`; the shortest when several do (a quarter, not
+    the year it sits in). None when no period covers today."""
+    covering = [
+        mapping.to_period(r) for r in repositories.all_periods(session) if r.start <= today < r.end
+    ]
+    if not covering:
+        return None
+    return min(covering, key=lambda p: (p.days, p.start, p.label))
+
+
+def status_rows(
+    *, session: Session, period: str | None = None, today: date | None = None
+) -> PeriodStatus:
+    """Scores and latest readings for one period (default: the one covering today, else the
+    latest stored)."""
+    today = today or datetime.now(UTC).date()
+    row = _resolve_period(session, period, today)
+    contents = repositories.period_contents(session, row)
+    active_krs = [k for k in contents.key_results if k.archived_at is None]
+    checkins: dict[int, list[CheckInRow]] = defaultdict(list)
+    for c in repositories.checkins_for(session, [k.id for k in active_krs]):
+        checkins[c.key_result_id].append(c)
+    plan = _plan(session, row, include_archived=False, contents=contents)
+    kr_rows = {k.key: k for k in active_krs}
+    objectives = []
+    scores = []
+    for objective in plan.objectives:
+        statuses = tuple(
+            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id]) for kr in objective.key_results
+        )
+        score = score_objective(objective, {s.id: s.current for s in statuses})
+        scores.append(score)
+        objectives.append(
+            ObjectiveStatus(
+                id=objective.id,
+                title=objective.title,
+                team=objective.team,
+                owner=objective.owner,
+                aligns_to=objective.aligns_to,
+                score=score.score,
+                key_results=statuses,
+                guardrails=len(objective.guardrails),
+                bets=len(objective.bets),
+            )
+        )
+    period_value = mapping.to_period(row)
+    return PeriodStatus(
+        period=row.label,
+        start=row.start,
+        end=row.end,
+        north_star=row.north_star,
+        closed=row.closed_at is not None,
+        elapsed=period_value.elapsed_fraction(today),
+        objectives=tuple(objectives),
+        team_scores=roll_up_by_team(scores),
+    )
+
+
+def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultStatus:
+    kr = mapping.to_key_result(row)
+    with_value = [c for c in checkins if c.value is not None]
+    with_confidence = [c for c in checkins if c.confidence is not None]
+    last = checkins[-1] if checkins else None
+    current = with_value[-1].value if with_value else None
+    return KeyResultStatus(
+        id=row.key,
+        title=row.title,
+        metric=row.metric,
+        segment=row.segment,
+        unit=row.unit,
+        owner=row.owner,
+        indicator=row.indicator,
+        baseline=row.baseline,
+        target=row.target,
+        current=current,
+        progress=kr.progress(current),
+        confidence=with_confidence[-1].confidence if with_confidence else None,
+        last_week=last.week if last else None,
+        last_recorded_at=last.recorded_at if last else None,
+        last_note=last.note if last else None,
+        last_source=last.source if last else None,
+        check_ins=len(checkins),
+    )
+
+
+def _plan(
+    session: Session,
+    row: PeriodRow,
+    include_archived: bool,
+    contents: repositories.PeriodContents | None = None,
+) -> Plan:
+    contents = contents or repositories.period_contents(session, row)
+
+    def keep(r: Any) -> bool:
+        return include_archived or r.archived_at is None
+
+    # Archived entities sort after live ones: their position is from an older file.
+    def order(r: Any) -> tuple[bool, int, int]:
+        return (r.archived_at is not None, r.position, r.id)
+
+    krs, bets, guardrails = defaultdict(list), defaultdict(list), defaultdict(list)
+    for k in sorted(filter(keep, contents.key_results), key=order):
+        krs[k.objective_id].append(k)
+    for b in sorted(filter(keep, contents.bets), key=order):
+        bets[b.objective_id].append(b)
+    for g in contents.guardrails:
+        guardrails[g.objective_id].append(g)
+    objectives = tuple(
+        mapping.to_objective(o, krs[o.id], guardrails[o.id], bets[o.id])
+        for o in sorted(filter(keep, contents.objectives), key=order)
+    )
+    return Plan(period=mapping.to_period(row), objectives=objectives, north_star=row.north_star)
+
+
+def _resolve_period(session: Session, label: str | None, today: date) -> PeriodRow:
+    rows = repositories.all_periods(session)
+    if label is not None:
+        for r in rows:
+            if r.label == label:
+                return r
+        raise _unknown_period(session, label)
+    if not rows:
+        raise NotFound("no plans are stored yet", hint="run `sowhat apply` first")
+    current = current_period(session=session, today=today)
+    if current is not None:
+        return next(r for r in rows if r.label == current.label)
+    return rows[-1]
+
+
+def _unknown_period(session: Session, label: str) -> NotFound:
+    known = [r.label for r in repositories.all_periods(session)]
+    hint = f"stored periods: {', '.join(known)}" if known else "run `sowhat apply` first"
+    return NotFound(f"no stored period {label!r}", hint=hint)
