@@ -1,0 +1,262 @@
+"""Metric definitions -> one Ibis table expression each.
+
+Every compiled expression has the same columns (see `COLUMNS`), one row per bucket: the
+window's start for a single window, or the ISO week (Monday 00:00 UTC, `truncate("W")`) for a
+weekly series, so a whole series is one GROUP BY rather than a loop over weeks. Buckets with
+no rows are absent; `engine.py` fills them (0 for counts, None for undefined values).
+
+The semantics are DESIGN.md's "Window semantics", implemented here once:
+- only events with timestamp < as_of are read; null ids are never entities;
+- event metrics keep events with start <= t < end, segment and where on each event;
+- cohort metrics anchor each entity at its first `from`/`start` event ever (before as_of);
+  the segment applies to that anchor event (with ties at the anchor's instant, the entity is
+  in the segment when any of the tied events matches); the cohort is the anchors in
+  [start, end); an entity is mature when anchor + outcome window <= as_of, and only mature
+  entities enter the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from sowhat.errors import UserError
+from sowhat.metrics.properties import all_of, predicate, prop
+from sowhat.spec.metric_defs import (
+    AverageMetric,
+    ConversionMetric,
+    CountMetric,
+    DurationMetric,
+    EventRef,
+    MetricDef,
+    MetricsFile,
+    NpsMetric,
+    RatioMetric,
+    RetentionMetric,
+    SegmentDef,
+    SumMetric,
+    UniqueMetric,
+    outcome_window,
+)
+
+COLUMNS: dict[str, dt.DataType] = {
+    "bucket": dt.timestamp,
+    "value": dt.float64,
+    "entities": dt.int64,
+    "excluded_immature": dt.int64,
+    "n": dt.float64,
+    "total": dt.float64,
+    "total_sq": dt.float64,
+    "without_outcome": dt.int64,
+}
+ZERO_WHEN_EMPTY = (CountMetric, UniqueMetric, SumMetric)
+"""Types whose value over a window with no matching events is 0 rather than undefined."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """The window a metric is asked for, as naive UTC datetimes."""
+
+    start: datetime
+    end: datetime
+    as_of: datetime
+    grain: str | None = None
+    segment: SegmentDef | None = None
+
+    def bucket(self, ts: ir.TimestampValue) -> ir.TimestampValue:
+        if self.grain == "week":
+            return ts.truncate("W").cast(dt.timestamp)
+        return ibis.literal(self.start, type=dt.timestamp)
+
+
+def compile_metric(
+    name: str, catalog: MetricsFile, events: ir.Table, q: Query, _stack: tuple[str, ...] = ()
+) -> ir.Table:
+    """The expression computing metric `name` for `q` over the canonical `events` table."""
+    if name in _stack:
+        raise UserError(f"ratio cycle: {' -> '.join([*_stack, name])}",
+                        hint="a ratio must end in non-ratio metrics")
+    try:
+        m = catalog.metrics[name]
+    except KeyError:
+        raise UserError(f"unknown metric {name!r}", hint="see `sowhat metrics list`") from None
+    readable = events.filter(events.timestamp < ibis.literal(q.as_of, type=dt.timestamp))
+    if isinstance(m, RatioMetric):
+        num = compile_metric(m.numerator, catalog, events, q, (*_stack, name))
+        den = compile_metric(m.denominator, catalog, events, q, (*_stack, name))
+        return _ratio(num, den, catalog.metrics[m.numerator], catalog.metrics[m.denominator])
+    if isinstance(m, CountMetric | UniqueMetric | SumMetric | AverageMetric):
+        return _event_metric(m, readable, q)
+    if isinstance(m, NpsMetric):
+        return _nps(m, readable, q)
+    return _cohort_metric(m, readable, q)
+
+
+def _shape(t: ir.Table) -> ir.Table:
+    """Every column of COLUMNS, in order and type, so expressions union and compare."""
+    cols = {
+        name: (t[name].cast(dtype) if name in t.columns else ibis.null().cast(dtype))
+        for name, dtype in COLUMNS.items()
+    }
+    return t.select(**cols)
+
+
+def _matching(t: ir.Table, ref: EventRef) -> ir.Table:
+    t = t.filter(t.event == ref.event)
+    return t.filter(all_of(t, ref.where)) if ref.where else t
+
+
+def _in_window(t: ir.Table, q: Query) -> ir.Table:
+    t = t.filter(
+        t.timestamp >= ibis.literal(q.start, type=dt.timestamp),
+        t.timestamp < ibis.literal(q.end, type=dt.timestamp),
+    )
+    if q.segment is not None:
+        t = t.filter(predicate(t, q.segment))
+    return t
+
+
+def _event_metric(
+    m: CountMetric | UniqueMetric | SumMetric | AverageMetric, ev: ir.Table, q: Query
+) -> ir.Table:
+    f = _in_window(_matching(ev, m.ref()), q)
+    f = f.mutate(bucket=q.bucket(f.timestamp))
+    if isinstance(m, CountMetric):
+        agg = f.group_by("bucket").aggregate(value=f.count())
+        return _shape(agg.mutate(total=agg.value))
+    if isinstance(m, UniqueMetric):
+        f = f.filter(f[m.entity].notnull())
+        agg = f.group_by("bucket").aggregate(value=f[m.entity].nunique())
+        return _shape(agg.mutate(total=agg.value, entities=agg.value))
+    x = prop(f, m.property, "number")
+    f = f.mutate(x=x).filter(x.notnull())
+    agg = f.group_by("bucket").aggregate(
+        n=f.count(), total=f.x.sum(), total_sq=(f.x * f.x).sum()
+    )
+    value = agg.total if isinstance(m, SumMetric) else agg.total / agg.n
+    return _shape(agg.mutate(value=value))
+
+
+def _nps(m: NpsMetric, ev: ir.Table, q: Query) -> ir.Table:
+    f = _in_window(_matching(ev, m.ref()), q)
+    f = f.mutate(bucket=q.bucket(f.timestamp), score=prop(f, m.property, "number"))
+    f = f.filter(f[m.entity].notnull(), f.score.notnull())
+    # Latest answer per entity in the window; at one instant the higher score wins, so the
+    # result never depends on row order.
+    rank = ibis.row_number().over(
+        group_by=[f.bucket, f[m.entity]], order_by=[ibis.desc(f.timestamp), ibis.desc(f.score)]
+    )
+    latest = f.mutate(rank=rank).filter(lambda r: r["rank"] == 0)
+    points = ibis.cases((latest.score >= 9, 100.0), (latest.score <= 6, -100.0), else_=0.0)
+    latest = latest.mutate(x=points)
+    agg = latest.group_by("bucket").aggregate(
+        n=latest.count(), total=latest.x.sum(), total_sq=(latest.x * latest.x).sum()
+    )
+    return _shape(agg.mutate(value=agg.total / agg.n, entities=agg.n))
+
+
+def _cohort(
+    ev: ir.Table, entity: str, anchor: EventRef, q: Query
+) -> ir.Table:
+    """(entity, anchor) for entities whose first anchor event lies in [start, end)."""
+    f = _matching(ev, anchor)
+    f = f.filter(f[entity].notnull())
+    metrics = {"anchor": f.timestamp.min()}
+    if q.segment is not None:
+        metrics["anchor_seg"] = f.timestamp.min(where=predicate(f, q.segment))
+    anchors = f.group_by(entity).aggregate(**metrics)
+    cohort = anchors.filter(
+        anchors.anchor >= ibis.literal(q.start, type=dt.timestamp),
+        anchors.anchor < ibis.literal(q.end, type=dt.timestamp),
+    )
+    if q.segment is not None:
+        cohort = cohort.filter(cohort.anchor_seg == cohort.anchor).drop("anchor_seg")
+    return cohort
+
+
+def _cohort_metric(
+    m: ConversionMetric | RetentionMetric | DurationMetric, ev: ir.Table, q: Query
+) -> ir.Table:
+    entity = m.entity
+    anchor_ref, outcome_ref = (m.start, m.return_) if isinstance(m, RetentionMetric) else (
+        m.from_, m.to)
+    cohort = _cohort(ev, entity, anchor_ref, q)
+    window = outcome_window(m)
+    outcomes = _matching(ev, outcome_ref)
+    outcomes = outcomes.filter(outcomes[entity].notnull()).select(
+        oid=outcomes[entity], ots=outcomes.timestamp
+    )
+    lo, hi = _outcome_range(m)
+    conds = [cohort[entity] == outcomes.oid, outcomes.ots >= _shift(cohort.anchor, lo)]
+    if hi is not None:
+        upper = _shift(cohort.anchor, hi)
+        inclusive = isinstance(m, ConversionMetric | DurationMetric)
+        conds.append(outcomes.ots <= upper if inclusive else outcomes.ots < upper)
+    joined = cohort.left_join(outcomes, conds)
+    flagged = joined.group_by([entity, "anchor"]).aggregate(first_outcome=joined.ots.min())
+    mature = (
+        flagged.anchor <= ibis.literal(q.as_of - window, type=dt.timestamp)
+        if window is not None else ibis.literal(True)
+    )
+    flagged = flagged.mutate(bucket=q.bucket(flagged.anchor), mature=mature)
+    if isinstance(m, DurationMetric):
+        return _duration_stats(m, flagged)
+    hit = flagged.mature & flagged.first_outcome.notnull()
+    agg = flagged.group_by("bucket").aggregate(
+        entities=flagged.count(where=flagged.mature),
+        excluded_immature=flagged.count(where=~flagged.mature),
+        total=flagged.count(where=hit),
+    )
+    agg = agg.mutate(n=agg.entities, total_sq=agg.total)
+    value = ibis.ifelse(agg.entities > 0, agg.total.cast(dt.float64) / agg.entities, ibis.null())
+    return _shape(agg.mutate(value=value))
+
+
+def _outcome_range(
+    m: ConversionMetric | RetentionMetric | DurationMetric,
+) -> tuple[timedelta, timedelta | None]:
+    """Offsets from the anchor bounding an outcome event: [lo, hi] or [lo, hi)."""
+    if isinstance(m, ConversionMetric):
+        return timedelta(0), m.within
+    if isinstance(m, RetentionMetric):
+        first, last = m.day_range()
+        return timedelta(days=first), timedelta(days=last + 1)
+    return timedelta(0), m.within
+
+
+def _shift(ts: ir.TimestampValue, delta: timedelta) -> ir.TimestampValue:
+    seconds = int(delta.total_seconds())
+    return ts + ibis.interval(seconds=seconds) if seconds else ts
+
+
+def _duration_stats(m: DurationMetric, flagged: ir.Table) -> ir.Table:
+    seconds = flagged.first_outcome.epoch_seconds().cast(dt.float64) - (
+        flagged.anchor.epoch_seconds().cast(dt.float64))
+    x = ibis.ifelse(flagged.mature, seconds / m.seconds_per_unit(), ibis.null().cast(dt.float64))
+    f = flagged.mutate(x=x)
+    quantile = m.quantile()
+    agg = f.group_by("bucket").aggregate(
+        entities=f.count(where=f.mature),
+        excluded_immature=f.count(where=~f.mature),
+        n=f.x.count(),
+        total=f.x.sum(),
+        total_sq=(f.x * f.x).sum(),
+        stat=f.x.mean() if quantile is None else f.x.quantile(quantile),
+    )
+    return _shape(agg.mutate(value=agg.stat, without_outcome=agg.entities - agg.n))
+
+
+def _ratio(num: ir.Table, den: ir.Table, num_def: MetricDef, den_def: MetricDef) -> ir.Table:
+    n = num.select(bucket=num.bucket, nv=num.value)
+    d = den.select(dbucket=den.bucket, dv=den.value)
+    j = n.outer_join(d, n.bucket == d.dbucket)
+    nv = j.nv.fill_null(0.0) if isinstance(num_def, ZERO_WHEN_EMPTY) else j.nv
+    dv = j.dv.fill_null(0.0) if isinstance(den_def, ZERO_WHEN_EMPTY) else j.dv
+    value = ibis.ifelse(dv == 0, ibis.null().cast(dt.float64), nv / dv)
+    return _shape(
+        j.select(bucket=j.bucket.fill_null(j.dbucket), value=value, n=dv, total=nv)
+    )

@@ -1,0 +1,280 @@
+"""Compute metrics: compile definitions to Ibis, run them on an event source, return values.
+
+`compute` answers one metric; `compute_many` answers many in one round trip (one UNION ALL
+query), isolating failures so one broken definition never sinks a whole sync. `compile_sql`
+shows the SQL a definition becomes, for `sowhat metrics show` and golden files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from sowhat.errors import DataError, SowhatError, UserError
+from sowhat.metrics.compile import COLUMNS, ZERO_WHEN_EMPTY, Query, compile_metric
+from sowhat.metrics.source import EventSource
+from sowhat.metrics.values import MetricValue, to_utc, to_utc_naive, week_windows
+from sowhat.spec.metric_defs import (
+    AverageMetric,
+    DurationMetric,
+    MetricDef,
+    MetricsFile,
+    NpsMetric,
+    RatioMetric,
+    SegmentDef,
+    SumMetric,
+    UniqueMetric,
+)
+
+EVENTS_SCHEMA = {
+    "event": "string",
+    "timestamp": "timestamp",
+    "user_id": "string",
+    "account_id": "string",
+    "properties": "json",
+}
+
+
+@dataclass(frozen=True)
+class MetricRequest:
+    metric: str
+    segment: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """A batch answer: the values, or the error that kept this one metric from computing."""
+
+    request: MetricRequest
+    values: tuple[MetricValue, ...] = field(default=())
+    error: str | None = None
+
+
+def compute(
+    defn_name: str,
+    *,
+    catalog: MetricsFile,
+    events: EventSource,
+    start: datetime | date,
+    end: datetime | date,
+    grain: str | None = None,
+    segment: str | None = None,
+    as_of: datetime | date | None = None,
+) -> list[MetricValue]:
+    """One metric over [start, end) (or each ISO week of it), as known at `as_of` (default end)."""
+    q = _query(catalog, start, end, grain, segment, as_of)
+    expr = compile_metric(defn_name, catalog, events.events(), q)
+    rows = _run(expr)
+    return _assemble(defn_name, catalog.metrics[defn_name], segment, q, rows)
+
+
+def compute_many(
+    requests: Sequence[str | MetricRequest],
+    *,
+    catalog: MetricsFile,
+    events: EventSource,
+    start: datetime | date,
+    end: datetime | date,
+    grain: str | None = None,
+    as_of: datetime | date | None = None,
+) -> list[MetricResult]:
+    """Many metrics (each with its own segment) over one window, in one query when possible.
+
+    Results come back in request order. A definition that cannot compile or run gets its
+    error in `MetricResult.error`; the others are still computed.
+    """
+    reqs = [r if isinstance(r, MetricRequest) else MetricRequest(r) for r in requests]
+    table = events.events()
+    compiled: dict[int, tuple[Query, ir.Table]] = {}
+    errors: dict[int, str] = {}
+    for i, req in enumerate(reqs):
+        try:
+            q = _query(catalog, start, end, grain, req.segment, as_of)
+            expr = compile_metric(req.metric, catalog, table, q)
+            compiled[i] = (q, expr.mutate(req_index=ibis.literal(i)))
+        except SowhatError as exc:
+            errors[i] = _message(exc)
+    rows_by: dict[int, list[dict[str, Any]]] = {i: [] for i in compiled}
+    if compiled:
+        try:
+            union = ibis.union(*(e for _, e in compiled.values()), distinct=False)
+            for row in _run(union):
+                rows_by[int(row["req_index"])].append(row)
+        except SowhatError:
+            for i, (_, expr) in compiled.items():  # isolate the failing definition
+                try:
+                    rows_by[i] = _run(expr)
+                except SowhatError as exc:
+                    errors[i] = _message(exc)
+    out = []
+    for i, req in enumerate(reqs):
+        if i in errors:
+            out.append(MetricResult(req, error=errors[i]))
+            continue
+        q = compiled[i][0]
+        values = _assemble(req.metric, catalog.metrics[req.metric], req.segment, q, rows_by[i])
+        out.append(MetricResult(req, tuple(values)))
+    return out
+
+
+def compile_expr(
+    defn_name: str,
+    *,
+    catalog: MetricsFile,
+    events: EventSource | ir.Table | None = None,
+    start: datetime | date,
+    end: datetime | date,
+    grain: str | None = None,
+    segment: str | None = None,
+    as_of: datetime | date | None = None,
+) -> ir.Table:
+    """The Ibis expression behind `compute` (over a canonical unbound table when no source)."""
+    q = _query(catalog, start, end, grain, segment, as_of)
+    if events is None:
+        table = ibis.table(EVENTS_SCHEMA, name="events")
+    elif isinstance(events, EventSource):
+        table = events.events()
+    else:
+        table = events
+    return compile_metric(defn_name, catalog, table, q)
+
+
+def compile_sql(
+    defn_name: str,
+    *,
+    catalog: MetricsFile,
+    events: EventSource | None = None,
+    start: datetime | date,
+    end: datetime | date,
+    grain: str | None = None,
+    segment: str | None = None,
+    as_of: datetime | date | None = None,
+    dialect: str | None = None,
+) -> str:
+    """The SQL text a definition compiles to, in the source's dialect (DuckDB by default)."""
+    expr = compile_expr(defn_name, catalog=catalog, events=events, start=start, end=end,
+                        grain=grain, segment=segment, as_of=as_of)
+    name = dialect or (events.dialect() if events is not None else "duckdb")
+    return str(ibis.to_sql(expr, dialect=name))
+
+
+# ------------------------------------------------------------------ internals
+
+
+def _query(
+    catalog: MetricsFile,
+    start: datetime | date,
+    end: datetime | date,
+    grain: str | None,
+    segment: str | None,
+    as_of: datetime | date | None,
+) -> Query:
+    s, e = to_utc_naive(start), to_utc_naive(end)
+    if e <= s:
+        raise UserError(f"the window ends ({e:%Y-%m-%d %H:%M}) before it starts "
+                        f"({s:%Y-%m-%d %H:%M})", hint="pass --from earlier than --to")
+    if grain not in (None, "week"):
+        raise UserError(f"unknown grain {grain!r}", hint="use --grain week, or no grain")
+    return Query(
+        start=s,
+        end=e,
+        as_of=to_utc_naive(as_of) if as_of is not None else e,
+        grain=grain,
+        segment=resolve_segment(catalog, segment),
+    )
+
+
+def resolve_segment(catalog: MetricsFile, segment: str | None) -> SegmentDef | None:
+    if segment is None:
+        return None
+    try:
+        return catalog.segments[segment]
+    except KeyError:
+        close = difflib.get_close_matches(segment, list(catalog.segments), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else (
+            "define it under `segments:` in metrics.yaml")
+        raise UserError(f"unknown segment {segment!r}", hint=hint) from None
+
+
+def _run(expr: ir.Table) -> list[dict[str, Any]]:
+    try:
+        rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
+    except SowhatError:
+        raise
+    except Exception as exc:  # backend errors: turn into something a person can act on
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"the events backend could not compute this metric: {first}",
+                        hint="check the metric's events and properties against the data "
+                        "(`sowhat tracking check`)") from exc
+    return rows
+
+
+def _message(exc: SowhatError) -> str:
+    return exc.render() if isinstance(exc, UserError) else str(exc)
+
+
+def _clean(x: Any) -> float | None:
+    if x is None:
+        return None
+    f = float(x)
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def _int(x: Any) -> int | None:
+    return None if x is None else int(x)
+
+
+def _assemble(
+    name: str, m: MetricDef, segment: str | None, q: Query, rows: list[dict[str, Any]]
+) -> list[MetricValue]:
+    by_bucket = {to_utc_naive(r["bucket"]): r for r in rows}
+    single = [(q.start, q.start, q.end)]
+    windows = week_windows(q.start, q.end) if q.grain == "week" else single
+    out = []
+    for bucket, w_start, w_end in windows:
+        row = by_bucket.get(bucket)
+        if row is None:
+            row = _empty_row(m)
+        out.append(
+            MetricValue(
+                metric=name,
+                segment=segment,
+                start=to_utc(w_start),
+                end=to_utc(w_end),
+                value=_clean(row.get("value")),
+                entities=_int(row.get("entities")),
+                excluded_immature=_int(row.get("excluded_immature")),
+                n=_clean(row.get("n")),
+                sum=_clean(row.get("total")) if row.get("n") != 0 else 0.0,
+                sum_squares=_clean(row.get("total_sq")) if row.get("n") != 0 else 0.0,
+                without_outcome=_int(row.get("without_outcome")),
+            )
+        )
+    return out
+
+
+def _empty_row(m: MetricDef) -> dict[str, Any]:
+    """What a window with no rows means for each type (0 events vs an undefined value)."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    if isinstance(m, ZERO_WHEN_EMPTY):
+        row.update(value=0.0, total=0.0)
+        if isinstance(m, UniqueMetric):
+            row["entities"] = 0
+        if isinstance(m, SumMetric):
+            row.update(n=0.0, total_sq=0.0)
+    elif isinstance(m, AverageMetric):
+        row.update(n=0.0, total=0.0, total_sq=0.0)
+    elif isinstance(m, NpsMetric):
+        row.update(entities=0, n=0.0, total=0.0, total_sq=0.0)
+    elif not isinstance(m, RatioMetric):
+        row.update(entities=0, excluded_immature=0, n=0.0, total=0.0, total_sq=0.0)
+        if isinstance(m, DurationMetric):
+            row["without_outcome"] = 0
+    return row
