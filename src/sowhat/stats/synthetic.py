@@ -1,0 +1,177 @@
+"""Synthetic KR series with known outcomes, for calibration checks (tests and benchmarks).
+
+Why in the library: the forecast's claim ("70% means 70%") is only as good as the series it
+was checked on, so the generator is code under review like the model, shared by the fast
+test and the big benchmark. It is deliberately NOT the forecast model: rates and counts with
+binomial / Poisson sampling noise, AR(1) disturbances, occasional level shifts, rounded
+baselines, missing weeks, and targets set the way teams set them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sowhat.domain.okr import Direction
+
+QUARTER_WEEKS = 13
+
+
+@dataclass(frozen=True)
+class SyntheticKR:
+    """One simulated KR: what the forecaster sees, and what then happened."""
+
+    kind: str  # "rate" | "count"
+    values: tuple[float | None, ...]  # weeks 1..weeks_elapsed of the period
+    history: tuple[float | None, ...]  # weeks before the period (oldest first)
+    baseline: float
+    target: float
+    direction: Direction
+    weeks_elapsed: int
+    weeks_remaining: int
+    final_value: float  # the period's last week
+    hit: bool
+
+
+def _round_sig(x: float, digits: int) -> float:
+    if x == 0:
+        return 0.0
+    return float(round(x, digits - 1 - int(np.floor(np.log10(abs(x))))))
+
+
+def simulate_kr(
+    rng: np.random.Generator,
+    *,
+    history_weeks: int = 0,
+    weeks_elapsed: int | None = None,
+    period_weeks: int = QUARTER_WEEKS,
+) -> SyntheticKR:
+    """One KR series: `history_weeks` before the period, then `period_weeks` weeks.
+
+    The forecast point is drawn from weeks 4-8 unless `weeks_elapsed` is given.
+    """
+    elapsed = int(rng.integers(4, 9)) if weeks_elapsed is None else weeks_elapsed
+    total = history_weeks + 1 + period_weeks  # history, the baseline week (0), the period
+    t = np.arange(total, dtype=float) - history_weeks  # week 0 = the week before the period
+    kind = "rate" if rng.random() < 0.5 else "count"
+
+    if kind == "rate":
+        level0 = rng.uniform(0.03, 0.85)
+        cohort = np.exp(rng.uniform(np.log(150), np.log(30_000)))
+    else:
+        level0 = np.exp(rng.uniform(np.log(40), np.log(60_000)))
+        cohort = 0.0
+    unit = level0
+    # Trend: a third of KRs do not move at all; the rest drift by a relative amount per
+    # quarter with heavy tails (a few KRs double).
+    moves = rng.random() >= 0.35
+    slope = unit * 0.12 * rng.standard_t(4) / QUARTER_WEEKS if moves else 0.0
+    # Disturbances beyond sampling noise: AR(1), sometimes white.
+    rho = 0.0 if rng.random() < 0.3 else rng.uniform(0.2, 0.85)
+    extra_sd = unit * np.exp(rng.uniform(np.log(0.004), np.log(0.06)))
+    shocks = rng.normal(0.0, extra_sd * np.sqrt(1 - rho**2), total)
+    ar = np.empty(total)
+    ar[0] = rng.normal(0.0, extra_sd)
+    for i in range(1, total):
+        ar[i] = rho * ar[i - 1] + shocks[i]
+    mean = level0 + slope * t + ar
+    # Occasional level shift (a pricing change, a tracking fix, a big customer).
+    if rng.random() < 0.2:
+        at = rng.integers(1, total)
+        mean[at:] += unit * rng.normal(0.0, 0.05)
+
+    if kind == "rate":
+        p = np.clip(mean, 0.001, 0.999)
+        y = rng.binomial(int(cohort), p) / int(cohort)
+    else:
+        lam = np.maximum(mean, 0.5)
+        y = rng.poisson(lam).astype(float)
+
+    hist = y[:history_weeks]
+    base_true = float(y[history_weeks])
+    period = y[history_weeks + 1 :]
+    baseline = _round_sig(base_true, int(rng.integers(2, 4))) if rng.random() < 0.5 else base_true
+
+    direction = Direction.INCREASE if rng.random() < 0.75 else Direction.DECREASE
+    # Targets: a relative change from the baseline, from timid to heroic.
+    rel = abs(rng.normal(0.0, 0.12)) + rng.uniform(-0.02, 0.05)
+    sign = 1.0 if direction is Direction.INCREASE else -1.0
+    target = baseline * (1.0 + sign * rel)
+    if kind == "rate":
+        target = float(np.clip(target, 0.001, 0.999))
+    if target == baseline:
+        target = baseline + sign * 1e-6 * max(1.0, abs(baseline))
+
+    observed: list[float | None] = [float(v) for v in period[:elapsed]]
+    for i in range(len(observed)):
+        if rng.random() < 0.05:
+            observed[i] = None
+    history: list[float | None] = [float(v) for v in hist]
+    for i in range(len(history)):
+        if rng.random() < 0.05:
+            history[i] = None
+    final = float(period[-1])
+    hit = final >= target if direction is Direction.INCREASE else final <= target
+    return SyntheticKR(
+        kind=kind,
+        values=tuple(observed),
+        history=tuple(history),
+        baseline=baseline,
+        target=float(target),
+        direction=direction,
+        weeks_elapsed=elapsed,
+        weeks_remaining=period_weeks - elapsed,
+        final_value=final,
+        hit=bool(hit),
+    )
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    lower: float
+    upper: float
+    count: int
+    mean_predicted: float
+    observed_rate: float
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Binned calibration error: weighted by bin count (the usual ECE) and unweighted."""
+
+    bins: tuple[CalibrationBin, ...]
+    weighted_error: float
+    unweighted_error: float
+    brier: float
+    n: int
+
+
+def calibration(predicted: np.ndarray, observed: np.ndarray, bins: int = 10) -> Calibration:
+    """Mean over equal-width probability bins of |mean predicted - observed rate|."""
+    p = np.asarray(predicted, dtype=float)
+    o = np.asarray(observed, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    out = []
+    for b in range(bins):
+        mask = index == b
+        if mask.any():
+            out.append(
+                CalibrationBin(
+                    lower=float(edges[b]),
+                    upper=float(edges[b + 1]),
+                    count=int(mask.sum()),
+                    mean_predicted=float(p[mask].mean()),
+                    observed_rate=float(o[mask].mean()),
+                )
+            )
+    gaps = np.array([abs(b.mean_predicted - b.observed_rate) for b in out])
+    counts = np.array([b.count for b in out], dtype=float)
+    return Calibration(
+        bins=tuple(out),
+        weighted_error=float(np.sum(gaps * counts) / counts.sum()),
+        unweighted_error=float(gaps.mean()),
+        brier=float(np.mean((p - o) ** 2)),
+        n=int(p.size),
+    )
