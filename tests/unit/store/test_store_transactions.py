@@ -9,6 +9,7 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from sowhat.errors import Conflict, UserError
 from sowhat.store.db import LOCKED, Database, flush, open_database
@@ -21,6 +22,12 @@ def _teams(db: Database) -> list[tuple[str, str, int]]:
         return [(r.key, r.name, r.version) for r in rows]
 
 
+def _add_two_teams(session: Session) -> None:
+    session.add(TeamRow(key="platform", name="Platform", members=[]))
+    session.add(TeamRow(key="growth", name="Growth", members=[]))
+    flush(session)
+
+
 def test_locked_database_is_a_user_error_and_writes_nothing(sqlite_url: str) -> None:
     open_database(sqlite_url, create=True).dispose()
     db = open_database(sqlite_url, create=False, busy_timeout_ms=100)
@@ -28,9 +35,7 @@ def test_locked_database_is_a_user_error_and_writes_nothing(sqlite_url: str) -> 
     holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
         with pytest.raises(UserError) as info, db.transaction() as session:
-            session.add(TeamRow(key="platform", name="Platform", members=[]))
-            session.add(TeamRow(key="growth", name="Growth", members=[]))
-            flush(session)
+            _add_two_teams(session)
         assert info.value.message == LOCKED
         assert info.value.exit_code == 1
     finally:
@@ -91,10 +96,12 @@ def test_stale_version_raises_conflict(db: Database) -> None:
 
 
 def test_error_inside_a_transaction_rolls_everything_back(db: Database) -> None:
-    with pytest.raises(RuntimeError), db.transaction() as session:
-        session.add(TeamRow(key="platform", name="Platform", members=[]))
-        flush(session)
+    def fail_midway(session: Session) -> None:
+        _add_two_teams(session)
         raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        fail_midway(session)
     with db.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(TeamRow)) == 0
 
