@@ -233,6 +233,9 @@ def analyze_batch(stats: SummaryArrays, options: AnalysisOptions | None = None) 
         opts, diff, se, lift_rel, se_rel, dof, bad, bad_rel
     )
     ci_lo, ci_hi = _mean_intervals(n, mom.mean, mom.variance, opts.metric_type, alpha)
+    with np.errstate(invalid="ignore"):  # inf - inf in cells that `void` blanks anyway
+        ci_abs = (void(diff - half), void(diff + half))
+        ci_rel = (void(lift_rel - half_rel, bad_rel), void(lift_rel + half_rel, bad_rel))
     return BatchResult(
         options=opts,
         n=n,
@@ -249,10 +252,10 @@ def analyze_batch(stats: SummaryArrays, options: AnalysisOptions | None = None) 
         se_abs=void(se),
         se_rel=void(se_rel, bad_rel),
         dof=void(dof),
-        ci_abs_low=void(diff - half),
-        ci_abs_high=void(diff + half),
-        ci_rel_low=void(lift_rel - half_rel, bad_rel),
-        ci_rel_high=void(lift_rel + half_rel, bad_rel),
+        ci_abs_low=ci_abs[0],
+        ci_abs_high=ci_abs[1],
+        ci_rel_low=ci_rel[0],
+        ci_rel_high=ci_rel[1],
         p_value=p_abs,
         p_value_rel=void(p_rel, bad_rel),
         adjusted_p_value=adjusted,
@@ -375,7 +378,7 @@ def _non_inferiority(
 def _mean_intervals(
     n: FloatArray, mean: FloatArray, variance: FloatArray, metric_type: MetricType, alpha: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Each arm's own interval: Wald (normal) for proportions, t(n - 1) otherwise."""
+    """Each arm's own interval: Wald (normal, clipped) for proportions, t(n - 1) otherwise."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if metric_type == "proportion":
             q = sps.norm.ppf(1.0 - alpha / 2.0)
@@ -383,4 +386,7 @@ def _mean_intervals(
             q = sps.t.ppf(1.0 - alpha / 2.0, n - 1.0)
         half = q * np.sqrt(variance / n)
     ok = n >= 2
-    return np.where(ok, mean - half, np.nan), np.where(ok, mean + half, np.nan)
+    low, high = mean - half, mean + half
+    if metric_type == "proportion":  # as statsmodels' proportion_confint: clip to [0, 1]
+        low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+    return np.where(ok, low, np.nan), np.where(ok, high, np.nan)
