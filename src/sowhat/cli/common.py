@@ -33,3 +33,11 @@ def workspace_option() -> Any:
 def print_json(data: Any) -> None:
     """Machine-readable output goes to stdout untouched by rich."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def actor_name() -> str:
+    """Who a CLI change is recorded as in the audit log: $SOWHAT_ACTOR, else the OS user."""
+    import getpass
+    import os
+
+    return os.environ.get("SOWHAT_ACTOR") or f"cli:{getpass.getuser()}"

@@ -1,0 +1,187 @@
+"""OKRs as code: init, validate, apply, export, status, checkin, db."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from sowhat.cli.common import actor_name, console, print_json, workspace_option
+from sowhat.cli.render import render_changes, render_status
+from sowhat.services.checkins import record_checkin
+from sowhat.services.files import apply_workspace, export_workspace
+from sowhat.services.init import init_workspace
+from sowhat.services.plans import status_rows
+from sowhat.spec.workspace import Workspace, load_workspace
+from sowhat.store.db import Database, current_revision, head_revision, open_database, upgrade
+
+db_app = typer.Typer(help="Database schema: `sowhat db upgrade` after installing a new version.",
+                     no_args_is_help=True)
+
+
+def database(ws: Workspace, *, create: bool) -> Database:
+    return open_database(ws.config.database_url(ws.root), create=create)
+
+
+def init(
+    path: Path = typer.Argument(Path("."), help="Folder to create the workspace in."),
+    name: str = typer.Option(None, help="Workspace name (default: the folder name)."),
+    period: str = typer.Option(None, help="First period, e.g. 2026-Q4 (default: this quarter)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
+) -> None:
+    """Create a workspace: sowhat.toml, metrics.yaml, tracking-plan.yaml, okrs/<period>.yaml.
+
+    Example: sowhat init my-okrs --period 2026-Q4
+    """
+    written = init_workspace(root=path, name=name, period=period, force=force)
+    for p in written:
+        console.print(f"created {p}")
+    console.print(f"next: edit the files, then `sowhat validate -w {path}` and `sowhat apply`")
+
+
+def validate(workspace: Path = workspace_option()) -> None:
+    """Check every workspace file and the references between them; exit 1 on any error.
+
+    Example: sowhat validate -w my-okrs
+    """
+    ws = load_workspace(workspace)
+    krs = sum(len(lp.plan.key_results()) for lp in ws.plans)
+    objectives = sum(len(lp.plan.objectives) for lp in ws.plans)
+    metrics = len(ws.metrics.metrics) if ws.metrics else 0
+    for warning in ws.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning.render()}")
+    console.print(
+        f"ok: {len(ws.plans)} OKR file(s), {objectives} objectives, {krs} key results, "
+        f"{metrics} metrics"
+    )
+
+
+def apply(
+    workspace: Path = workspace_option(),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, change nothing."),
+) -> None:
+    """Make the database match the files; prints the plan of changes first.
+
+    Removed key results are archived, never deleted, so their check-in history stays.
+    Example: sowhat apply -w my-okrs --dry-run
+    """
+    ws = load_workspace(workspace)
+    db = database(ws, create=True)
+    try:
+        with db.transaction(write=not dry_run) as session:
+            changes = apply_workspace(
+                session=session, workspace=ws, actor=actor_name(), dry_run=dry_run
+            )
+            render_changes(changes, applied=not dry_run)
+    finally:
+        db.dispose()
+
+
+def export(
+    workspace: Path = workspace_option(),
+    out: Path = typer.Option(None, "--out", help="Write into this folder instead of okrs/."),
+    period: str = typer.Option(None, help="Only this period."),
+) -> None:
+    """Write the database back to YAML (comments and order of existing files are kept).
+
+    Example: sowhat export -w my-okrs --out /tmp/okrs
+    """
+    ws = load_workspace(workspace)
+    db = database(ws, create=False)
+    try:
+        with db.transaction(write=False) as session:
+            files = export_workspace(session=session, workspace=ws, out_dir=out, period=period)
+    finally:
+        db.dispose()
+    for f in files:
+        console.print(f"{'wrote' if f.changed else 'unchanged'} {f.path}")
+
+
+def status(
+    workspace: Path = workspace_option(),
+    period: str = typer.Option(None, help="Period label (default: the latest)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Objectives and key results with progress, confidence and the last check-in.
+
+    Example: sowhat status -w sowhat-demo --period 2026-Q4
+    """
+    ws = load_workspace(workspace)
+    db = database(ws, create=False)
+    try:
+        with db.transaction(write=False) as session:
+            rows = status_rows(session=session, period=period)
+    finally:
+        db.dispose()
+    if as_json:
+        from dataclasses import asdict
+
+        print_json(asdict(rows))
+    else:
+        render_status(rows, workspace_name=ws.config.workspace.name)
+
+
+def checkin(
+    kr_id: str = typer.Argument(..., help="Key result id."),
+    value: float = typer.Option(None, "--value", help="Current value (KRs without a metric)."),
+    confidence: float = typer.Option(None, "--confidence", min=0.0, max=1.0,
+                                     help="How likely the target is hit, 0..1."),
+    note: str = typer.Option(None, "--note", help="What changed and why."),
+    blockers: str = typer.Option(None, "--blockers", help="What is in the way."),
+    period: str = typer.Option(None, help="Period label (default: the current one)."),
+    week: str = typer.Option(None, help="Week (any date in it, YYYY-MM-DD); default this week."),
+    workspace: Path = workspace_option(),
+) -> None:
+    """Record this week's check-in for a key result; a second one in a week edits it.
+
+    Example: sowhat checkin gr-activation --confidence 0.6 --note "checklist live for mid"
+    """
+    ws = load_workspace(workspace)
+    db = database(ws, create=False)
+    from sowhat.domain.okr import CheckInSource
+    from sowhat.domain.period import week_start
+
+    try:
+        with db.transaction() as session:
+            stored = record_checkin(
+                session=session, kr_id=kr_id, period=period, value=value,
+                confidence=confidence, note=note, blockers=blockers,
+                source=CheckInSource.MANUAL, actor=actor_name(),
+                week=week_start(date.fromisoformat(week)) if week else None,
+            )
+    finally:
+        db.dispose()
+    shown = f"value {stored.value:g}, " if stored.value is not None else ""
+    conf = f"confidence {stored.confidence:.0%}" if stored.confidence is not None else ""
+    console.print(f"checked in {kr_id} for the week of {stored.week}: {shown}{conf}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(workspace: Path = workspace_option()) -> None:
+    """Migrate the workspace database to this version's schema (back it up first).
+
+    Example: sowhat db upgrade -w my-okrs
+    """
+    ws = load_workspace(workspace)
+    new = upgrade(ws.config.database_url(ws.root))
+    console.print(f"database at revision {new}")
+
+
+@db_app.command("current")
+def db_current(workspace: Path = workspace_option()) -> None:
+    """Show the database's schema revision and the one this version expects.
+
+    Example: sowhat db current -w my-okrs
+    """
+    ws = load_workspace(workspace)
+    console.print(
+        f"database: {current_revision(ws.config.database_url(ws.root))}; "
+        f"this version: {head_revision()}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    for fn in (init, validate, apply, export, status, checkin):
+        app.command()(fn)
+    app.add_typer(db_app, name="db")
