@@ -1,0 +1,191 @@
+"""`sowhat ingest`: load CSV, JSONL and Parquet files into the DuckDB event store.
+
+DuckDB reads and parses every file (read_csv / read_parquet, and JSONL read as lines then
+parsed with its JSON functions) so ingestion is columnar, not a Python loop over rows. Per file:
+1. stage the rows with canonical columns (event, timestamp, user_id, account_id, properties,
+   message_id) and a reject reason per row;
+2. write rejected rows, with their reason, to `.sowhat/rejects/<file>.rejects.jsonl`;
+3. insert the valid rows whose message_id is not stored yet (a Segment `messageId`, or a hash
+   of the canonical row), all in one transaction — a failure leaves nothing from that file.
+Segment track-call JSONL (`event`, `userId`, `timestamp`, `properties`, `context.groupId`,
+`messageId`) maps without options; other layouts use `--map column=field`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sowhat.errors import DataError, UserError
+from sowhat.metrics import ingest_sql as q
+from sowhat.metrics.store import apply_property_types, ensure_schema
+
+FORMATS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".parquet": "parquet", ".pq": "parquet",
+}
+CANONICAL = ("event", "timestamp", "user_id", "account_id", "properties", "message_id")
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    format: str
+    read: int
+    loaded: int
+    duplicates: int
+    rejected: int
+    rejects_path: str | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    files: tuple[FileReport, ...]
+
+    @property
+    def read(self) -> int:
+        return sum(f.read for f in self.files)
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+
+def parse_mapping(items: Sequence[str]) -> dict[str, str]:
+    """`["event=event_name", "account_id=context.groupId"]` -> {"event": "event_name", ...}."""
+    out: dict[str, str] = {}
+    for item in items:
+        column, sep, field = item.partition("=")
+        column, field = column.strip(), field.strip()
+        if not sep or not field:
+            raise UserError(f"cannot read mapping {item!r}",
+                            hint="write --map column=field, e.g. --map event=event_name")
+        if column not in CANONICAL:
+            raise UserError(f"unknown column {column!r} in --map {item}",
+                            hint="map one of: " + ", ".join(CANONICAL))
+        out[column] = field
+    return out
+
+
+def file_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".zst"):
+        suffixes = suffixes[:-1]
+    fmt = FORMATS.get(suffixes[-1]) if suffixes else None
+    if fmt is None:
+        raise UserError(f"cannot tell the format of {path.name}",
+                        hint="name it .csv, .jsonl (or .ndjson) or .parquet")
+    return fmt
+
+
+def ingest(
+    paths: Sequence[Path],
+    *,
+    store: Path,
+    mapping: Mapping[str, str] | None = None,
+    account_field: str = "context.groupId",
+    rejects_dir: Path | None = None,
+    on_start: Callable[[Path], None] | None = None,
+    on_done: Callable[[FileReport], None] | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> IngestReport:
+    """Load files into the store at `store`, one transaction per file; files load in order.
+
+    `on_start` / `on_done` let a shell draw progress; the library itself prints nothing.
+    """
+    for path in paths:
+        if not path.is_file():
+            raise UserError(f"no such file: {path}", hint="check the path")
+        file_format(path)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    rejects = rejects_dir or store.parent / "rejects"
+    config: dict[str, Any] = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    try:
+        con = duckdb.connect(str(store), config=config)
+    except duckdb.Error as exc:
+        raise DataError(f"cannot open the event store {store}: {exc}",
+                        hint="is another sowhat process using it?") from None
+    reports = []
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        ensure_schema(con)
+        for path in paths:
+            if on_start is not None:
+                on_start(path)
+            report = _ingest_file(con, path, dict(mapping or {}), account_field, rejects)
+            reports.append(report)
+            if on_done is not None:
+                on_done(report)
+    finally:
+        con.close()
+    return IngestReport(tuple(reports))
+
+
+def _ingest_file(
+    con: Any, path: Path, mapping: dict[str, str], account_field: str, rejects_dir: Path
+) -> FileReport:
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    fmt = file_format(path)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        plan = q.stage(con, path, fmt, mapping, account_field)
+        read, rejected = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM staged"
+        ).fetchone()
+        rejected += plan.reader_rejects
+        read += plan.reader_rejects
+        rejects_path = None
+        if rejected:
+            rejects_dir.mkdir(parents=True, exist_ok=True)
+            rejects_path = rejects_dir / f"{path.name}.rejects.jsonl"
+            q.write_rejects(con, plan, rejects_path)
+        columns = apply_property_types(con, q.property_types(con, plan))
+        ingest_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchone()[0])
+        before = int(con.execute("SELECT count(*) FROM events").fetchone()[0])
+        q.insert(con, plan, columns, ingest_id)
+        loaded = int(con.execute("SELECT count(*) FROM events").fetchone()[0]) - before
+        valid = read - rejected
+        report = FileReport(
+            path=str(path), format=fmt, read=read, loaded=loaded,
+            duplicates=valid - loaded, rejected=rejected,
+            rejects_path=str(rejects_path) if rejects_path else None,
+            seconds=time.perf_counter() - started,
+        )
+        con.execute(
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [ingest_id, str(path), fmt, started_at, datetime.now(UTC).replace(tzinfo=None),
+             read, loaded, report.duplicates, rejected, report.rejects_path],
+        )
+        q.drop_staging(con)
+        con.execute("COMMIT")
+        return report
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(f"cannot load {path.name}: {first}",
+                        hint="nothing from this file was stored; fix the file and re-run") from None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
