@@ -1,0 +1,189 @@
+"""Is a key result an outcome (a change in behaviour or a business result) or an output (work
+delivered)? Plus the two other free-text judgements the coach makes: vanity and measurability.
+
+The outcome/output call is a logistic regression over hand-made features (head verb,
+deliverable nouns, metric words, "from X to Y", thresholds, shares of people) and word
+unigrams/bigrams. Its weights live in `data/model.json`, trained by `data/train.py` on the
+shipped labelled set; scoring is a dictionary sum, so it runs offline and deterministically.
+Vanity and measurability are plain lexicon rules: they are easier to explain and to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from sowhat.lint.lexicon import load_lexicon
+from sowhat.lint.textfeatures import TextFacts, features, object_phrase, read
+
+Kind = Literal["outcome", "output"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The verdict on one KR text; `confidence` is the model's probability of `kind`."""
+
+    kind: Kind
+    confidence: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Model:
+    bias: float
+    weights: dict[str, float]
+    threshold: float = 0.5
+
+    def score(self, feats: list[str]) -> tuple[float, list[tuple[float, str]]]:
+        """Log-odds of "output" and each feature's contribution (for the reasons shown)."""
+        total = self.bias
+        parts: list[tuple[float, str]] = []
+        seen: set[str] = set()
+        get = self.weights.get
+        for f in feats:
+            if f in seen:
+                continue
+            seen.add(f)
+            w = get(f)
+            if w is not None:
+                total += w
+                parts.append((w, f))
+        return total, parts
+
+
+@cache
+def load_model() -> Model:
+    raw = json.loads(resources.files("sowhat.lint.data").joinpath("model.json").read_text("utf-8"))
+    return Model(
+        bias=float(raw["bias"]),
+        weights={str(k): float(v) for k, v in raw["weights"].items()},
+        threshold=float(raw.get("threshold", 0.5)),
+    )
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def classify_facts(facts: TextFacts, model: Model | None = None) -> Classification:
+    model = model or load_model()
+    z, parts = model.score(features(facts))
+    p_output = _sigmoid(z)
+    kind: Kind = "output" if p_output >= model.threshold else "outcome"
+    sign = 1.0 if kind == "output" else -1.0
+    ranked = sorted((p for p in parts if p[0] * sign > 0.15), key=lambda p: -abs(p[0]))
+    reasons: list[str] = []
+    for _, feat in ranked:
+        text = explain_feature(feat, facts)
+        if text and text not in reasons:
+            reasons.append(text)
+        if len(reasons) == 3:
+            break
+    confidence = p_output if kind == "output" else 1.0 - p_output
+    return Classification(kind=kind, confidence=round(confidence, 4), reasons=tuple(reasons))
+
+
+def classify(text: str) -> Classification:
+    """Outcome or output, how sure, and the words that decided it."""
+    return classify_facts(read(text))
+
+
+def explain_feature(feat: str, facts: TextFacts) -> str | None:
+    """A feature name in words a KR author recognises."""
+    prefix, _, value = feat.partition(":")
+    if prefix == "h" and value and value != "<num>":
+        return f"starts with '{value}'"
+    if prefix == "h2":
+        return f"starts with '{value.replace('_', ' ')}'"
+    if feat == "L:head_delivery":
+        return f"starts with a delivery verb ('{facts.head}')"
+    if feat == "L:head_change":
+        return f"starts with a change verb ('{facts.head}')"
+    if feat == "L:deliverable" and facts.deliverables:
+        return f"names a deliverable ('{object_phrase(facts) or facts.deliverables[0]}')"
+    if feat.startswith("L:metric_") and facts.metric_words:
+        return f"names a measurable result ('{facts.metric_words[0]}')"
+    if feat == "L:metric_0":
+        return "names no measurable result"
+    if feat == "P:from_to":
+        return "moves a number from a baseline to a target"
+    if feat == "P:comparator":
+        return "sets a threshold (under, at least, fewer than...)"
+    if feat == "P:share":
+        return "counts a share of people or things"
+    if feat == "P:relative":
+        return "states a relative change"
+    if feat == "P:verb_count":
+        return "counts units of work"
+    if feat == "P:verb_deliverable_nometric":
+        return "a verb and a deliverable with no metric"
+    if feat == "P:date":
+        return "is bound to a date"
+    if feat == "P:delivery_tail":
+        return "says something will be done or live"
+    if feat == "P:per":
+        return "is a rate (per account, per month...)"
+    if feat == "P:money":
+        return "is an amount of money"
+    if prefix == "w":
+        return f"the word '{value}'"
+    if prefix == "b":
+        return f"the words '{value.replace('_', ' ')}'"
+    return None
+
+
+@dataclass(frozen=True)
+class Vanity:
+    """A vanity metric named in a KR: the phrase, its family, and the value-linked metric."""
+
+    phrase: str
+    family: str
+    advice: str
+
+
+_DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash"})
+
+
+def find_vanity(facts: TextFacts) -> Vanity | None:
+    """The first vanity phrase counted for its own sake, or None.
+
+    A vanity word does not count when the KR ties it to value (signups *that activate*,
+    visitor-to-trial *conversion*) or uses it as a denominator (errors per 1,000 *sessions*).
+    """
+    lex = load_lexicon()
+    tokens = facts.tokens
+    if any(t in lex.vanity_value_links for t in tokens):
+        return None
+    for family, phrases in lex.vanity.items():
+        for phrase in phrases:
+            parts = tuple(phrase.replace("-", " ").split())
+            n = len(parts)
+            for i in range(len(tokens) - n + 1):
+                if tokens[i : i + n] != parts:
+                    continue
+                before = tokens[i - 1] if i else ""
+                if before in _DENOMINATOR_BEFORE:
+                    continue
+                return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
+    return None
+
+
+def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
+    """Nothing to count: no number, no metric word, and either vague or not a deliverable.
+
+    A plain deliverable ("Launch audit logs") is measurable as done/not done; SW101 is the
+    problem there. "Improve the onboarding flow" or "Users love the editor" have nothing.
+    """
+    if facts.has_number or facts.measures:
+        return False
+    lex = load_lexicon()
+    if kind == "output":
+        return facts.vague or facts.head in lex.vague_words
+    return True

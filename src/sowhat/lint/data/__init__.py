@@ -1,0 +1,1 @@
+"""Shipped data for the KR coach: labelled KRs, word lists, model weights, training."""
