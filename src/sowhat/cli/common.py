@@ -10,7 +10,17 @@ from typing import Any
 import typer
 from rich.console import Console
 
-console = Console(highlight=False, soft_wrap=True)
+def _width() -> int | None:
+    """Wide enough for the status tree when output is piped (rich assumes 80 columns)."""
+    import os
+    import sys
+
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return None
+    return 140
+
+
+console = Console(highlight=False, width=_width())
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

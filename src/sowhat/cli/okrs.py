@@ -131,6 +131,9 @@ def checkin(
     blockers: str = typer.Option(None, "--blockers", help="What is in the way."),
     period: str = typer.Option(None, help="Period label (default: the current one)."),
     week: str = typer.Option(None, help="Week (any date in it, YYYY-MM-DD); default this week."),
+    override_value: bool = typer.Option(
+        False, "--override-value", help="Replace the value a metric KR computes from events."
+    ),
     workspace: Path = workspace_option(),
 ) -> None:
     """Record this week's check-in for a key result; a second one in a week edits it.
@@ -148,13 +151,21 @@ def checkin(
                 session=session, kr_id=kr_id, period=period, value=value,
                 confidence=confidence, note=note, blockers=blockers,
                 source=CheckInSource.MANUAL, actor=actor_name(),
-                week=week_start(date.fromisoformat(week)) if week else None,
+                week=week_start(_parse_day(week)) if week else None,
+                override_value=override_value,
             )
     finally:
         db.dispose()
     shown = f"value {stored.value:g}, " if stored.value is not None else ""
     conf = f"confidence {stored.confidence:.0%}" if stored.confidence is not None else ""
     console.print(f"checked in {kr_id} for the week of {stored.week}: {shown}{conf}")
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date; write YYYY-MM-DD") from None
 
 
 @db_app.command("upgrade")

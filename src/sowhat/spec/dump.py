@@ -37,8 +37,15 @@ def _compact(pairs: list[tuple[str, Any]]) -> CommentedMap:
     for key, value in pairs:
         if value is None or (isinstance(value, list | tuple) and not value):
             continue
-        node[key] = value
+        node[key] = _plain_number(value)
     return node
+
+
+def _plain_number(value: Any) -> Any:
+    """Whole floats as integers (`1000`, not `1000.0`): what a person would have written."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 def _period_node(period: Period) -> Any:

@@ -1,0 +1,114 @@
+"""Rich renderings shared by commands: the apply plan and the status tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from rich.tree import Tree
+
+from sowhat.cli.common import console
+from sowhat.services.apply import ChangeKind, ChangeSet
+from sowhat.services.plans import KeyResultStatus, PeriodStatus
+
+_SIGN = {
+    ChangeKind.ADD: ("+", "green"),
+    ChangeKind.CHANGE: ("~", "yellow"),
+    ChangeKind.ARCHIVE: ("-", "red"),
+    ChangeKind.RESTORE: ("^", "cyan"),
+    ChangeKind.DELETE: ("-", "red"),
+}
+
+
+def _short(value: Any) -> str:
+    text = "null" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def render_changes(changes: ChangeSet, *, applied: bool) -> None:
+    """Like `terraform plan`: one line per entity, field-level detail for changes."""
+    if changes.empty:
+        console.print("No changes: the database matches the files.")
+        return
+    for change in changes.changes:
+        sign, colour = _SIGN[change.kind]
+        label = f"{change.entity_type.value} {change.key}"
+        if change.moved_only:
+            console.print(f"[{colour}]{sign}[/{colour}] {label} (moved)")
+            continue
+        console.print(f"[{colour}]{sign}[/{colour}] {label}" + (
+            f" ({change.kind.value})" if change.kind in (ChangeKind.ARCHIVE,
+                                                        ChangeKind.RESTORE) else ""))
+        if change.kind == ChangeKind.CHANGE:
+            for f in change.fields:
+                if f.field == "position":
+                    continue
+                console.print(f"    {f.field}: {_short(f.before)} -> {_short(f.after)}")
+    totals = {k: 0 for k in ("added", "changed", "archived", "restored", "deleted")}
+    for counts in changes.counts().values():
+        for key in totals:
+            totals[key] += getattr(counts, key)
+    summary = ", ".join(f"{n} {k}" for k, n in totals.items() if n)
+    verb = "Applied" if applied else "Plan"
+    console.print(f"\n{verb}: {summary}.")
+
+
+def _bar(progress: float | None, width: int = 20) -> Text:
+    if progress is None:
+        return Text("·" * width, style="dim")
+    filled = round(progress * width)
+    colour = "green" if progress >= 0.7 else "yellow" if progress >= 0.3 else "red"
+    return Text("█" * filled, style=colour) + Text("░" * (width - filled), style="dim")
+
+
+def _number(value: float | None, unit: str | None = None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.1%}" if unit is None and 0 <= abs(value) <= 1 and value != int(value) \
+        else f"{value:,.4g}"
+    return f"{text} {unit}" if unit and unit != "%" else text
+
+
+def _kr_line(kr: KeyResultStatus) -> Text:
+    line = Text()
+    line.append(f"{kr.id:<24} ")
+    line.append_text(_bar(kr.progress))
+    pct = "   —" if kr.progress is None else f"{kr.progress:4.0%}"
+    line.append(f" {pct}  ")
+    line.append(f"now {_number(kr.current, kr.unit)}", style="bold")
+    line.append(f"  ({_number(kr.baseline, kr.unit)} → {_number(kr.target, kr.unit)})")
+    if kr.confidence is not None:
+        line.append(f"  confidence {kr.confidence:.0%}", style="cyan")
+    if kr.last_week is not None:
+        line.append(f"  last check-in {kr.last_week.isoformat()}", style="dim")
+        if kr.last_note:
+            note = kr.last_note if len(kr.last_note) <= 50 else kr.last_note[:47] + "..."
+            line.append(f" “{note}”", style="dim italic")
+    else:
+        line.append("  no check-in yet", style="dim")
+    return line
+
+
+def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
+    """Objectives → key results with progress bars, confidence and the last check-in."""
+    title = Text(f"{workspace_name} · {status.period} ", style="bold")
+    title.append(f"({status.start} → {status.end}, {status.elapsed:.0%} elapsed"
+                 f"{', closed' if status.closed else ''})", style="dim")
+    if status.north_star:
+        title.append(f"  north star: {status.north_star}", style="magenta")
+    tree = Tree(title)
+    for obj in status.objectives:
+        label = Text()
+        score = "—" if obj.score is None else f"{obj.score:.0%}"
+        label.append(f"{obj.title} ", style="bold")
+        label.append(f"[{obj.id}] ", style="dim")
+        if obj.team:
+            label.append(f"{obj.team} ", style="blue")
+        label.append(f"score {score}")
+        branch = tree.add(label)
+        for kr in obj.key_results:
+            branch.add(_kr_line(kr))
+    console.print(tree)
+    if status.team_scores:
+        console.print("Team scores: " + ", ".join(
+            f"{team} {score:.0%}" for team, score in status.team_scores.items()))
