@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+
 def _width() -> int | None:
     """Wide enough for the status tree when output is piped (rich assumes 80 columns)."""
     import os

@@ -44,7 +44,7 @@ def render_changes(changes: ChangeSet, *, applied: bool) -> None:
                 if f.field == "position":
                     continue
                 console.print(f"    {f.field}: {_short(f.before)} -> {_short(f.after)}")
-    totals = {k: 0 for k in ("added", "changed", "archived", "restored", "deleted")}
+    totals = dict.fromkeys(("added", "changed", "archived", "restored", "deleted"), 0)
     for counts in changes.counts().values():
         for key in totals:
             totals[key] += getattr(counts, key)
