@@ -57,7 +57,7 @@ class KRForecast:
     def describe(self) -> str:
         return (
             f"expect {fmt(self.projected)} ({fmt(self.low)}–{fmt(self.high)}) by the period's "
-            f"end; the target {fmt(self.target)} is {self.probability:.0%} likely"
+            f"end; the target {fmt(self.target)} is {pct(self.probability)} likely"
         )
 
 
@@ -68,6 +68,15 @@ def fmt(x: float) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.3g}"
+
+
+def pct(p: float) -> str:
+    """Percent without claiming certainty: never "0%" or "100%" for a model's guess."""
+    if p < 0.005:
+        return "under 1%"
+    if p > 0.995:
+        return "over 99%"
+    return f"{p:.0%}"
 
 
 def clean_series(values: Sequence[float | None], what: str) -> tuple[FloatArray, FloatArray]:

@@ -24,7 +24,7 @@ class SyntheticKR:
 
     kind: str  # "rate" | "count"
     values: tuple[float | None, ...]  # weeks 1..weeks_elapsed of the period
-    history: tuple[float | None, ...]  # weeks before the period (oldest first)
+    history: tuple[float | None, ...]  # weeks before the period, oldest first, ending week 0
     baseline: float
     target: float
     direction: Direction
@@ -47,7 +47,7 @@ def simulate_kr(
     weeks_elapsed: int | None = None,
     period_weeks: int = QUARTER_WEEKS,
 ) -> SyntheticKR:
-    """One KR series: `history_weeks` before the period, then `period_weeks` weeks.
+    """One KR series: `history_weeks` before the baseline week 0, then `period_weeks` weeks.
 
     The forecast point is drawn from weeks 4-8 unless `weeks_elapsed` is given.
     """
@@ -88,7 +88,7 @@ def simulate_kr(
         lam = np.maximum(mean, 0.5)
         y = rng.poisson(lam).astype(float)
 
-    hist = y[:history_weeks]
+    hist = y[: history_weeks + 1] if history_weeks else y[:0]
     base_true = float(y[history_weeks])
     period = y[history_weeks + 1 :]
     baseline = _round_sig(base_true, int(rng.integers(2, 4))) if rng.random() < 0.5 else base_true

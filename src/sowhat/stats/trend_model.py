@@ -133,6 +133,8 @@ def fit_trend(times: FloatArray, values: FloatArray) -> TrendFit:
     order = np.argsort(times)
     t = np.asarray(times, dtype=np.float64)[order]
     y_raw = np.asarray(values, dtype=np.float64)[order]
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("fit_trend needs distinct observation times")
     level = float(np.mean(np.abs(y_raw)))
     center = float(np.mean(y_raw))
     scale = noise_scale(t, y_raw, level)
@@ -146,6 +148,50 @@ def fit_trend(times: FloatArray, values: FloatArray) -> TrendFit:
     # The grid is uniform in log s and in rho; tau has its own prior weights.
     log_prior = -0.5 * (log_s / LOG_S_PRIOR_SD) ** 2 + np.log(tau_prior.ravel())
 
+    cells = cell_posterior(t, y, s=s, rho=rho, tau=tau, intercept_sd=INTERCEPT_PRIOR_SD)
+    log_ml = cells.log_evidence
+    log_post = log_ml + log_prior
+    weights = np.exp(log_post - np.max(log_post))
+    weights /= weights.sum()
+    keep = weights > _MIN_WEIGHT
+    weights = weights[keep] / weights[keep].sum()
+
+    return TrendFit(
+        weights=weights,
+        coef_mean=cells.coef_mean[keep],
+        coef_cov=cells.coef_cov[keep],
+        s=s[keep],
+        rho=rho[keep],
+        last_time=float(t[-1]),
+        last_value=float(y[-1]),
+        center=center,
+        scale=scale,
+        n=int(t.size),
+    )
+
+
+@dataclass(frozen=True)
+class CellPosterior:
+    """Per grid cell: Gaussian posterior of (intercept, slope) and the log evidence."""
+
+    log_evidence: FloatArray  # (C,) log p(y | s, rho, tau), up to a constant shared by cells
+    coef_mean: FloatArray  # (C, 2)
+    coef_cov: FloatArray  # (C, 2, 2)
+
+
+def cell_posterior(
+    t: FloatArray,
+    y: FloatArray,
+    *,
+    s: FloatArray,
+    rho: FloatArray,
+    tau: FloatArray,
+    intercept_sd: float = INTERCEPT_PRIOR_SD,
+) -> CellPosterior:
+    """Conjugate update of theta = (intercept, slope) ~ N(0, diag(intercept_sd^2, tau^2)).
+
+    The constant dropped from the log evidence is -n/2 log(2 pi) - log(intercept_sd).
+    """
     # Prais–Winsten transform per cell: z_k = y_k - r_k y_{k-1}, with r_k = rho^gap_k;
     # z_k ~ N(x~_k' theta, s^2 (1 - r_k^2)) independently. Unit-triangular, so no Jacobian.
     gaps = np.diff(t)
@@ -161,7 +207,7 @@ def fit_trend(times: FloatArray, values: FloatArray) -> TrendFit:
     w = 1.0 / var
 
     # Posterior precision P = V0^-1 + X~' W X~ and b = X~' W z (prior mean is 0).
-    p00 = 1.0 / INTERCEPT_PRIOR_SD**2 + np.sum(w * x0 * x0, axis=1)
+    p00 = 1.0 / intercept_sd**2 + np.sum(w * x0 * x0, axis=1)
     p01 = np.sum(w * x0 * x1, axis=1)
     p11 = 1.0 / tau**2 + np.sum(w * x1 * x1, axis=1)
     b0 = np.sum(w * x0 * z, axis=1)
@@ -174,25 +220,10 @@ def fit_trend(times: FloatArray, values: FloatArray) -> TrendFit:
     # log marginal likelihood, dropping terms equal in every cell.
     quad = np.sum(w * z * z, axis=1) - (m0 * b0 + m1 * b1)
     log_ml = -0.5 * (np.sum(np.log(var), axis=1) + np.log(tau**2) + np.log(det) + quad)
-    log_post = log_ml + log_prior
-    weights = np.exp(log_post - np.max(log_post))
-    weights /= weights.sum()
-    keep = weights > _MIN_WEIGHT
-    weights = weights[keep] / weights[keep].sum()
-
-    mean = np.column_stack([m0, m1])[keep]
-    cov = np.stack([np.column_stack([c00, c01]), np.column_stack([c01, c11])], axis=1)[keep]
-    return TrendFit(
-        weights=weights,
-        coef_mean=mean,
-        coef_cov=cov,
-        s=s[keep],
-        rho=rho[keep],
-        last_time=float(t[-1]),
-        last_value=float(y[-1]),
-        center=center,
-        scale=scale,
-        n=int(t.size),
+    return CellPosterior(
+        log_evidence=log_ml,
+        coef_mean=np.column_stack([m0, m1]),
+        coef_cov=np.stack([np.column_stack([c00, c01]), np.column_stack([c01, c11])], axis=1),
     )
 
 
