@@ -441,7 +441,7 @@ class _Planner:
             .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
             .where(KeyResultRow.id.in_(ids))
         )
-        return {i: f"{label}/{key}" for i, key, label in rows.tuples()}
+        return {i: f"{label}/{key}" for i, key, label in rows}
 
     def _predecessor(self, plan: Plan, kr_id: str) -> str | None:
         """The same KR id in the latest earlier period, stored or in this batch of files."""

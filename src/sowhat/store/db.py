@@ -77,8 +77,8 @@ class Database:
                 yield session
                 if write:
                     session.commit()
-                else:
-                    session.rollback()
+                # A read-only block just closes: the connection rolls back, and objects
+                # already loaded stay readable (a rollback would expire them).
             except BaseException:
                 session.rollback()
                 raise

@@ -97,7 +97,7 @@ def key_results_by_key(session: Session, key: str) -> list[tuple[KeyResultRow, P
         .where(KeyResultRow.key == key)
         .order_by(PeriodRow.start.desc(), PeriodRow.label.desc())
     )
-    return [(kr, p) for kr, p in rows.tuples()]
+    return [(kr, p) for kr, p in rows]
 
 
 def latest_earlier_key_result(session: Session, key: str, before: date) -> KeyResultRow | None:
