@@ -1,0 +1,230 @@
+"""Check-ins: validation, one row per KR per week, who owns the value, optimistic versions,
+and concurrent writers that never lose an update."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apply_testing import BACKENDS, apply, database, database_url, sample_plan
+from sqlalchemy import select
+
+from sowhat.domain.okr import CheckIn, CheckInSource
+from sowhat.errors import Conflict, NotFound, UserError
+from sowhat.services.checkins import checkin_history, record_checkin
+from sowhat.store import audit
+from sowhat.store.db import Database
+from sowhat.store.models import CheckInRow
+
+WEEK = date(2026, 10, 14)  # a Wednesday; stored as Monday 2026-10-12
+MONDAY = date(2026, 10, 12)
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with database(database_url(request.param, tmp_path)) as db:
+        apply(db, sample_plan())
+        yield db
+
+
+def checkin(db: Database, kr: str = "weekly-usage", **kw: Any) -> CheckIn:
+    args: dict[str, Any] = {
+        "period": None, "value": None, "confidence": None, "note": None, "blockers": None,
+        "source": CheckInSource.MANUAL, "actor": "dana@example.com", "week": WEEK,
+    }  # fmt: skip
+    args.update(kw)
+    with db.transaction() as session:
+        return record_checkin(session=session, kr_id=kr, **args)
+
+
+def rows(db: Database) -> list[CheckInRow]:
+    with db.transaction(write=False) as session:
+        return list(session.scalars(select(CheckInRow).order_by(CheckInRow.id)))
+
+
+def audit_actions(db: Database) -> list[str]:
+    with db.transaction(write=False) as session:
+        entries = audit.list_entries(session=session, entity_type="check_in")
+        return [e.action for e in reversed(entries)]
+
+
+def test_a_manual_check_in_is_stored_for_the_monday_of_its_week(db: Database) -> None:
+    stored = checkin(db, value=12.0, confidence=0.7, note="first users", blockers="none")
+    assert (stored.kr_id, stored.week, stored.value, stored.confidence) == (
+        "weekly-usage", MONDAY, 12.0, 0.7,
+    )  # fmt: skip
+    assert stored.source == CheckInSource.MANUAL
+    assert stored.extra == {"version": "1", "period": "2026-Q4"}
+    assert stored.author == "dana@example.com"
+    assert audit_actions(db) == ["create"]
+
+
+def test_a_second_check_in_in_the_week_edits_it(db: Database) -> None:
+    checkin(db, value=12.0, confidence=0.7, note="first users")
+    edited = checkin(db, week=date(2026, 10, 16), confidence=0.5, actor="li@example.com")
+    assert (edited.value, edited.confidence, edited.note) == (12.0, 0.5, "first users")
+    assert edited.extra["version"] == "2"
+    assert edited.author == "li@example.com"
+    cleared = checkin(db, note="")
+    assert cleared.note is None
+    assert len(rows(db)) == 1
+    assert audit_actions(db) == ["create", "update", "update"]
+    with db.transaction(write=False) as session:
+        last = audit.list_entries(session=session, entity_type="check_in", limit=1)[0]
+    assert last.before is not None
+    assert last.after is not None
+    assert (last.before["note"], last.after["note"]) == ("first users", None)
+
+
+def test_confidence_and_values_are_validated(db: Database) -> None:
+    with pytest.raises(UserError, match=r"confidence 1\.5 is outside 0\.\.1"):
+        checkin(db, confidence=1.5)
+    with pytest.raises(UserError, match="not a finite number"):
+        checkin(db, value=float("nan"))
+    with pytest.raises(UserError, match="nothing to record"):
+        checkin(db)
+    assert rows(db) == []
+
+
+def test_unknown_kr_suggests_the_closest_id(db: Database) -> None:
+    with pytest.raises(NotFound, match="no key result 'mid-retentoin'") as info:
+        checkin(db, kr="mid-retentoin", confidence=0.5)
+    assert info.value.hint == "did you mean 'mid-retention'?"
+    with pytest.raises(NotFound, match="not in period 2026-Q1"):
+        checkin(db, kr="mid-retention", period="2026-Q1", confidence=0.5)
+
+
+def test_a_metric_kr_refuses_a_typed_value_unless_overridden(db: Database) -> None:
+    with pytest.raises(UserError, match="computed from metric account_retention_90d") as info:
+        checkin(db, kr="mid-retention", value=0.8)
+    assert "--override-value" in (info.value.hint or "")
+    checkin(db, kr="mid-retention", confidence=0.6, note="on track")  # no value: fine
+    overridden = checkin(db, kr="mid-retention", value=0.8, override_value=True)
+    assert (overridden.value, overridden.source) == (0.8, CheckInSource.MANUAL)
+    # The sync that week keeps the person's correction and their confidence and note.
+    synced = checkin(db, kr="mid-retention", value=0.75, source=CheckInSource.AUTO, actor="sync")
+    assert (synced.value, synced.source, synced.confidence, synced.note) == (
+        0.8, CheckInSource.MANUAL, 0.6, "on track",
+    )  # fmt: skip
+    assert audit_actions(db) == ["create", "update"]
+
+
+def test_sync_updates_its_value_keeps_notes_and_is_idempotent(db: Database) -> None:
+    auto = {"source": CheckInSource.AUTO, "actor": "sync"}
+    checkin(db, kr="mid-retention", value=0.72, **auto)
+    checkin(db, kr="mid-retention", confidence=0.6, note="on track")
+    again = checkin(db, kr="mid-retention", value=0.74, **auto)
+    assert (again.value, again.source, again.confidence, again.note) == (
+        0.74, CheckInSource.AUTO, 0.6, "on track",
+    )  # fmt: skip
+    assert again.author == "dana@example.com"  # a sync does not take over authorship
+    before = [(r.version, r.recorded_at) for r in rows(db)]
+    same = checkin(db, kr="mid-retention", value=0.74, **auto)
+    assert same.extra["version"] == again.extra["version"]
+    assert [(r.version, r.recorded_at) for r in rows(db)] == before
+    assert audit_actions(db) == ["create", "update", "update"]
+
+
+def test_expected_version_guards_against_stale_edits(db: Database) -> None:
+    with pytest.raises(Conflict):
+        checkin(db, confidence=0.5, expected_version=1)  # nothing stored yet
+    first = checkin(db, confidence=0.5, expected_version=0)
+    second = checkin(db, confidence=0.6, expected_version=int(first.extra["version"]))
+    with pytest.raises(Conflict, match="stored version 2, yours 1"):
+        checkin(db, confidence=0.9, expected_version=1)
+    assert second.extra["version"] == "2"
+    assert [r.confidence for r in rows(db)] == [0.6]
+
+
+def test_weeks_outside_the_period_archived_krs_and_closed_periods_are_refused(
+    db: Database,
+) -> None:
+    with pytest.raises(UserError, match="outside period 2026-Q4"):
+        checkin(db, confidence=0.5, week=date(2027, 1, 20), period="2026-Q4")
+    # A week that straddles the period start still belongs to it.
+    assert checkin(db, confidence=0.5, week=date(2026, 10, 1)).week == date(2026, 9, 28)
+    plan = sample_plan()
+    insights = plan.objectives[1]
+    apply(
+        db,
+        dataclasses.replace(
+            plan,
+            objectives=(plan.objectives[0], dataclasses.replace(insights, key_results=())),
+        ),
+    )
+    with pytest.raises(UserError, match="archived"):
+        checkin(db, confidence=0.5)
+
+
+def test_history_lists_check_ins_oldest_first(db: Database) -> None:
+    for day, value in ((date(2026, 10, 19), 20.0), (date(2026, 10, 5), 5.0)):
+        checkin(db, value=value, week=day)
+    with db.transaction(write=False) as session:
+        history = checkin_history(session=session, kr_id="weekly-usage")
+    assert [(c.week, c.value) for c in history] == [
+        (date(2026, 10, 5), 5.0), (date(2026, 10, 19), 20.0),
+    ]  # fmt: skip
+    with pytest.raises(NotFound), db.transaction(write=False) as session:
+        checkin_history(session=session, kr_id="nope")
+
+
+def test_recorded_at_is_utc(db: Database) -> None:
+    at = datetime(2026, 10, 14, 9, 30, tzinfo=UTC)
+    stored = checkin(db, confidence=0.5, now=at)
+    assert stored.recorded_at == at
+    assert rows(db)[0].recorded_at == at
+
+
+def _race(db: Database, edits: list[dict[str, Any]]) -> list[BaseException | CheckIn]:
+    """Run each edit in its own thread and transaction, released together."""
+    barrier = threading.Barrier(len(edits))
+    results: list[BaseException | CheckIn] = [RuntimeError("not run")] * len(edits)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = checkin(db, **edits[i])
+        except BaseException as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(edits))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_concurrent_edits_of_the_same_version_one_wins_one_conflicts(db: Database) -> None:
+    checkin(db, confidence=0.5)
+    results = _race(db, [
+        {"confidence": 0.6, "expected_version": 1, "actor": "a"},
+        {"confidence": 0.9, "expected_version": 1, "actor": "b"},
+    ])  # fmt: skip
+    winners = [r for r in results if isinstance(r, CheckIn)]
+    losers = [r for r in results if not isinstance(r, CheckIn)]
+    assert len(winners) == 1
+    assert len(losers) == 1
+    assert isinstance(losers[0], Conflict)
+    (row,) = rows(db)
+    assert (row.confidence, row.version) == (winners[0].confidence, 2)
+    assert audit_actions(db) == ["create", "update"]
+
+
+def test_concurrent_edits_of_different_fields_lose_nothing(db: Database) -> None:
+    checkin(db, confidence=0.5)
+    results = _race(db, [{"note": "from a", "actor": "a"}, {"blockers": "from b", "actor": "b"}])
+    for r in results:  # each writer either landed or was told to retry: never silently lost
+        assert isinstance(r, CheckIn | Conflict), r
+    (row,) = rows(db)
+    landed = [r for r in results if isinstance(r, CheckIn)]
+    assert landed
+    assert (row.note == "from a") == any(r.note == "from a" for r in landed)
+    assert (row.blockers == "from b") == any(r.blockers == "from b" for r in landed)
+    assert row.version == 1 + len(landed)
+    assert audit_actions(db) == ["create"] + ["update"] * len(landed)
