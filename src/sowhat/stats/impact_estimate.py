@@ -1,0 +1,276 @@
+"""What a launch-impact estimate says, and the regression plumbing ITS and DiD share.
+
+Both estimators are ordinary least squares on a small design with Newey–West (HAC) standard
+errors: daily KR series are autocorrelated (a good week is followed by a good week), and plain
+OLS errors would then be too small and the intervals too confident. Intervals and p-values
+use the t distribution with the residual degrees of freedom (statsmodels `use_t=True`), which
+is a little more honest than the normal in the short series launches usually have.
+
+Errors are values, not exceptions (as in gbstats): a launch too close to the series' start,
+a constant series, or too few points give an `ImpactEstimate` with `error` set, so one bad
+bet never sinks a report.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+import numpy as np
+import statsmodels.api as sm
+from numpy.typing import NDArray
+from scipy import stats
+
+from sowhat.errors import UserError
+from sowhat.stats.trend_model import FloatArray
+
+DEFAULT_LEVEL = 0.90
+DEFAULT_POWER = 0.80
+
+
+class ImpactError(StrEnum):
+    NO_PRE_PERIOD = "no_pre_period"  # launch at or before the series' first point
+    NO_POST_PERIOD = "no_post_period"  # launch after the series' last point
+    TOO_SHORT = "too_short"  # too few points before or after the launch for the design
+    CONSTANT_SERIES = "constant_series"  # no variation at all: usually broken tracking
+    SINGULAR_DESIGN = "singular_design"  # e.g. every pre-launch day is the same weekday
+
+
+@dataclass(frozen=True)
+class PreTrendTest:
+    """DiD's parallel-trends check: the slope of (treated - control) before the launch."""
+
+    slope: float  # per grain unit (day or week)
+    std_error: float
+    p_value: float
+    low: float
+    high: float
+    level: float
+    drift_over_gap: float  # slope x (mean post time - mean pre time): the bias if it went on
+    parallel: bool  # p_value >= 1 - level: no evidence against parallel trends
+    message: str
+
+
+@dataclass(frozen=True)
+class ImpactEstimate:
+    """A launch's estimated effect on a KR metric, in the metric's own units.
+
+    `effect` is the average effect over the post-launch points against the counterfactual
+    (what the model says the metric would have been without the launch); without a slope
+    change it equals `level_change`.
+    """
+
+    method: str  # "its" | "did"
+    grain: str  # "day" | "week"
+    level: float  # interval level, e.g. 0.90
+    n_pre: int
+    n_post: int
+    effect: float | None = None
+    std_error: float | None = None
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+    mde: float | None = None  # (t_{1-alpha/2} + t_{power}) x std_error, see docs/impact.md
+    power: float = DEFAULT_POWER
+    df: float | None = None
+    level_change: float | None = None
+    level_change_se: float | None = None
+    slope_change: float | None = None  # per grain unit; None when not modelled
+    slope_change_se: float | None = None
+    counterfactual_mean: float | None = None  # mean post-launch value without the launch
+    observed_mean: float | None = None  # mean observed post-launch value
+    relative_effect: float | None = None  # effect / counterfactual_mean
+    hac_lags: int | None = None
+    pre_trend: PreTrendTest | None = None
+    assumptions: tuple[str, ...] = ()
+    error: ImpactError | None = None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class PreparedSeries:
+    """Observed points on a common clock: t in grain units from the launch (launch = 0)."""
+
+    dates: tuple[date, ...]
+    t: FloatArray
+    columns: tuple[FloatArray, ...]
+    post: NDArray[np.bool_]
+    grain: str
+
+
+def infer_grain(dates: Sequence[date]) -> str:
+    """"week" when every gap is a whole number of weeks, else "day"."""
+    if len(dates) < 2:
+        return "day"
+    gaps = [(b - a).days for a, b in itertools.pairwise(dates)]
+    return "week" if all(g % 7 == 0 for g in gaps) else "day"
+
+
+def prepare(
+    dates: Sequence[date],
+    columns: Sequence[Sequence[float | None]],
+    *,
+    launch: date,
+    grain: str | None,
+) -> PreparedSeries:
+    """Validate, drop points where any column is missing, and put t on the grain's clock."""
+    for col in columns:
+        if len(col) != len(dates):
+            raise UserError(
+                f"{len(dates)} dates but {len(col)} values",
+                hint="pass one value per date (None for a missing day)",
+            )
+    if any(b <= a for a, b in itertools.pairwise(dates)):
+        raise UserError("dates must be strictly increasing", hint="sort the series by date")
+    grain = grain or infer_grain(dates)
+    if grain not in ("day", "week"):
+        raise UserError(f"unknown grain {grain!r}", hint="use day or week")
+    step = 7.0 if grain == "week" else 1.0
+    arrays = [
+        np.array([np.nan if v is None else float(v) for v in col], dtype=float) for col in columns
+    ]
+    ok = np.ones(len(dates), dtype=bool)
+    for arr in arrays:
+        ok &= np.isfinite(arr)
+    keep = np.flatnonzero(ok)
+    kept_dates = tuple(dates[int(i)] for i in keep)
+    t = np.array([(d - launch).days / step for d in kept_dates], dtype=float)
+    cols = tuple(arr[keep] for arr in arrays)
+    post = np.array([d >= launch for d in kept_dates], dtype=bool)
+    return PreparedSeries(dates=kept_dates, t=t, columns=cols, post=post, grain=grain)
+
+
+def weekday_dummies(dates: Sequence[date]) -> FloatArray:
+    """One column per weekday present except the first present (treatment coding)."""
+    weekdays = np.array([d.weekday() for d in dates])
+    present = sorted(set(weekdays.tolist()))
+    cols = [(weekdays == w).astype(float) for w in present[1:]]
+    if not cols:
+        return np.empty((len(dates), 0))
+    return np.column_stack(cols)
+
+
+def default_lags(n: int, grain: str) -> int:
+    """Newey–West's rule floor(4 (n/100)^(2/9)); at least a week of lags for daily data."""
+    rule: int = math.floor(4.0 * (n / 100.0) ** (2.0 / 9.0))
+    return max(rule, 7 if grain == "day" else 1)
+
+
+@dataclass(frozen=True)
+class HacFit:
+    params: FloatArray
+    cov: FloatArray
+    df: float
+    fitted_without: FloatArray  # fitted values with the launch terms set to zero
+
+
+def hac_ols(y: FloatArray, design: FloatArray, *, lags: int, launch_cols: Sequence[int]) -> HacFit:
+    """OLS with Newey–West covariance (small-sample corrected), t-based inference."""
+    result = sm.OLS(y, design).fit(
+        cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
+    )
+    params = np.asarray(result.params, dtype=float)
+    without = params.copy()
+    without[list(launch_cols)] = 0.0
+    return HacFit(
+        params=params,
+        cov=np.asarray(result.cov_params(), dtype=float),
+        df=float(result.df_resid),
+        fitted_without=design @ without,
+    )
+
+
+def full_rank(design: FloatArray) -> bool:
+    return bool(np.linalg.matrix_rank(design) == design.shape[1])
+
+
+@dataclass(frozen=True)
+class Inference:
+    estimate: float
+    std_error: float
+    low: float
+    high: float
+    p_value: float
+    mde: float
+
+
+def infer(estimate: float, std_error: float, df: float, level: float, power: float) -> Inference:
+    """t interval, two-sided p-value and the minimum detectable effect.
+
+    MDE = (t_{1-alpha/2, df} + t_{power, df}) x SE with alpha = 1 - level: the true effect a
+    two-sided test at that alpha detects with probability `power` (Bloom 1995). With the
+    defaults (90%, 80% power, many points) it is about 2.49 x SE.
+    """
+    if not 0.0 < level < 1.0 or not 0.0 < power < 1.0:
+        raise UserError("level and power must lie strictly between 0 and 1", hint="e.g. 0.9")
+    t_crit = float(stats.t.ppf(1.0 - (1.0 - level) / 2.0, df))
+    t_pow = float(stats.t.ppf(power, df))
+    if std_error > 0:
+        p_value = float(2.0 * stats.t.sf(abs(estimate) / std_error, df))
+    else:
+        p_value = 1.0 if estimate == 0 else 0.0
+    return Inference(
+        estimate=estimate,
+        std_error=std_error,
+        low=estimate - t_crit * std_error,
+        high=estimate + t_crit * std_error,
+        p_value=p_value,
+        mde=(t_crit + t_pow) * std_error,
+    )
+
+
+def linear_se(cov: FloatArray, weights: FloatArray) -> float:
+    return float(math.sqrt(max(float(weights @ cov @ weights), 0.0)))
+
+
+def failed(
+    method: str,
+    grain: str,
+    level: float,
+    n_pre: int,
+    n_post: int,
+    error: ImpactError,
+    message: str,
+    assumptions: tuple[str, ...],
+) -> ImpactEstimate:
+    return ImpactEstimate(
+        method=method,
+        grain=grain,
+        level=level,
+        n_pre=n_pre,
+        n_post=n_post,
+        assumptions=assumptions,
+        error=error,
+        message=message,
+    )
+
+
+def check_periods(
+    series: PreparedSeries, min_pre: int, min_post: int
+) -> tuple[ImpactError, str] | None:
+    """The reason a design cannot be fitted on these points, or None."""
+    n_pre = int((~series.post).sum())
+    n_post = int(series.post.sum())
+    if n_pre == 0:
+        return ImpactError.NO_PRE_PERIOD, (
+            "the launch is at or before the series' first point: nothing to compare against; "
+            "include data from before the launch"
+        )
+    if n_post == 0:
+        return ImpactError.NO_POST_PERIOD, (
+            "the launch is after the series' last point: no data since the launch yet"
+        )
+    if n_pre < min_pre or n_post < min_post:
+        return ImpactError.TOO_SHORT, (
+            f"{n_pre} point(s) before and {n_post} after the launch; this design needs at "
+            f"least {min_pre} before and {min_post} after"
+        )
+    return None
