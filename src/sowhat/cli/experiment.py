@@ -215,7 +215,8 @@ def _render_design(out: dict[str, Any]) -> None:
 def _render_analysis(result: ExperimentResult, title: str) -> None:
     kind = "sequential (always valid)" if result.sequential else "fixed horizon"
     table = Table(title=f"{title}: {result.metric_type} metric, {kind}, alpha {result.alpha:g}")
-    for col in ("variation", "n", "mean", "lift", "lift %", "CI (%)", "p", "significant"):
+    p_label = f"p ({result.correction})" if result.correction else "p"
+    for col in ("variation", "n", "mean", "lift", "lift %", "CI (%)", p_label, "significant"):
         table.add_column(col, justify="left" if col == "variation" else "right")
     for arm in result.arms:
         ci = "-" if arm.ci_rel is None else f"[{arm.ci_rel[0]:+.2%}, {arm.ci_rel[1]:+.2%}]"
