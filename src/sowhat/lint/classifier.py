@@ -132,11 +132,50 @@ def explain_feature(feat: str, facts: TextFacts) -> str | None:
         return "is a rate (per account, per month...)"
     if feat == "P:money":
         return "is an amount of money"
-    if prefix == "w":
+    if prefix == "w" and value not in _BORING:
         return f"the word '{value}'"
-    if prefix == "b":
+    if prefix == "b" and not set(value.split("_")) & _BORING:
         return f"the words '{value.replace('_', ' ')}'"
     return None
+
+
+_BORING = frozenset(
+    [
+        "<num>",
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "and",
+        "or",
+        "our",
+        "all",
+        "new",
+        "every",
+        "per",
+        "each",
+        "this",
+        "that",
+        "is",
+        "are",
+        "be",
+        "it",
+        "its",
+        "as",
+        "into",
+        "than",
+        "their",
+        "we",
+    ]
+)
 
 
 @dataclass(frozen=True)

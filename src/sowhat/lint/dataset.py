@@ -128,7 +128,11 @@ def evaluate(
     return Evaluation(
         n=len(rows),
         accuracy=correct / len(rows) if rows else 0.0,
-        output=_binary((r.kind == "output", p.kind == "output") for p, r in zip(preds, rows)),
-        vanity=_binary((r.vanity, p.vanity) for p, r in zip(preds, rows)),
-        unmeasurable=_binary((r.unmeasurable, p.unmeasurable) for p, r in zip(preds, rows)),
+        output=_binary(
+            (r.kind == "output", p.kind == "output") for p, r in zip(preds, rows, strict=False)
+        ),
+        vanity=_binary((r.vanity, p.vanity) for p, r in zip(preds, rows, strict=False)),
+        unmeasurable=_binary(
+            (r.unmeasurable, p.unmeasurable) for p, r in zip(preds, rows, strict=False)
+        ),
     )

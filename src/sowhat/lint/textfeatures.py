@@ -6,6 +6,7 @@ handful of precompiled regular expressions, so linting stays far above 10,000 KR
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -57,7 +58,9 @@ _SHARE = re.compile(
     r"%\s+of\b|\b(?:share|percentage|percent|proportion|fraction|half|third|thirds|quarter|"
     r"majority)\s+of\b|\b\d+\s+(?:in|out\s+of)\s+\d+\b|\b(?:who|that|which)\s+[a-z]+"
 )
-_PER = re.compile(r"\bper\s+[a-z0-9]|\ba\s+(?:month|week|day|quarter|year)\b|/\s?(?:mo|month|wk|week)")
+_PER = re.compile(
+    r"\bper\s+[a-z0-9]|\ba\s+(?:month|week|day|quarter|year)\b|/\s?(?:mo|month|wk|week)"
+)
 _MONEY = re.compile(r"[$€£]\s?\d|\b\d[\d.,]*\s*(?:k|m|bn)?\s*(?:usd|eur|gbp|dollars)\b")
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -118,8 +121,31 @@ class TextFacts:
 
 
 _STOP_OBJECT = frozenset(
-    {"to", "for", "in", "on", "with", "by", "from", "across", "before", "after", "until", "per",
-     "and", "so", "that", "which", "who", "within", "at", "into", "onto", "via", "than"}
+    {
+        "to",
+        "for",
+        "in",
+        "on",
+        "with",
+        "by",
+        "from",
+        "across",
+        "before",
+        "after",
+        "until",
+        "per",
+        "and",
+        "so",
+        "that",
+        "which",
+        "who",
+        "within",
+        "at",
+        "into",
+        "onto",
+        "via",
+        "than",
+    }
 )
 _SKIP_OBJECT = frozenset({"a", "an", "the", "our", "all", "every", "new", "out", "up", "of"})
 
@@ -202,7 +228,7 @@ def features(facts: TextFacts) -> list[str]:
     toks = ["<num>" if t[0].isdigit() else t for t in facts.tokens]
     out = ["bias", f"h:{facts.head}"]
     out.extend(f"w:{t}" for t in toks)
-    out.extend(f"b:{a}_{b}" for a, b in zip(toks, toks[1:], strict=False))
+    out.extend(f"b:{a}_{b}" for a, b in itertools.pairwise(toks))
     if len(toks) > 1:
         out.append(f"h2:{facts.head}_{toks[1]}")
     if facts.head in lex.delivery_verbs:

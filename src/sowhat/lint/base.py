@@ -1,0 +1,154 @@
+"""What every lint rule shares: findings, severities, the rule contract and its subjects.
+
+A rule has a stable code, a name, a severity and a docs page, and `check(subject)` returns a
+list of findings — it never raises, so one odd KR cannot sink the report for a whole plan.
+Rules see one of three subjects: a key result, an objective, or a whole plan.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sowhat.domain.okr import KeyResult, Objective, Plan
+from sowhat.errors import Location
+from sowhat.lint.classifier import Classification
+from sowhat.lint.context import LintContext
+from sowhat.lint.textfeatures import TextFacts
+
+YamlPath = tuple[str | int, ...]
+Where = Callable[[YamlPath], Location | None]
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of coaching: what is wrong, what to write instead, and where."""
+
+    code: str
+    severity: Severity
+    message: str
+    suggestion: str | None = None
+    location: Location | None = None
+    objective_id: str | None = None
+    kr_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        loc = self.location
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "file": loc.file if loc else None,
+            "line": loc.line if loc and loc.line else None,
+            "col": (loc.col or 1) if loc and loc.line else None,
+            "objective": self.objective_id,
+            "key_result": self.kr_id,
+        }
+
+
+@dataclass(frozen=True)
+class KRSubject:
+    """A key result with everything rules need, computed once: facts, verdict, where."""
+
+    kr: KeyResult
+    facts: TextFacts
+    classification: Classification
+    context: LintContext
+    where: Where  # relative to the KR: ("title",) -> its title's location
+    objective: Objective | None = None
+    plan: Plan | None = None
+    structured: bool = True  # False for free text (no metric/baseline/target fields exist)
+
+    @property
+    def waived(self) -> bool:
+        waiver = self.kr.output_waiver
+        return waiver is not None and waiver.valid_on(self.context.as_of)
+
+
+@dataclass(frozen=True)
+class ObjectiveSubject:
+    objective: Objective
+    key_results: tuple[KRSubject, ...]
+    context: LintContext
+    where: Where  # relative to the objective
+    plan: Plan | None = None
+
+
+@dataclass(frozen=True)
+class PlanSubject:
+    plan: Plan
+    key_results: tuple[KRSubject, ...]
+    context: LintContext
+    where: Where  # absolute paths
+
+
+S = TypeVar("S", KRSubject, ObjectiveSubject, PlanSubject)
+
+
+class Rule(ABC, Generic[S]):
+    """A check with a stable code. Subclasses set the class attributes and `check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    scope: ClassVar[str]  # "key_result" | "objective" | "plan"
+    applies_to_text: ClassVar[bool] = False  # also runs on free text (`sowhat lint -`)
+
+    @property
+    def docs_page(self) -> str:
+        return f"docs/rules/{self.code}.md"
+
+    @abstractmethod
+    def check(self, subject: S) -> list[Finding]: ...
+
+    def finding(
+        self,
+        message: str,
+        suggestion: str | None = None,
+        *,
+        location: Location | None = None,
+        objective_id: str | None = None,
+        kr_id: str | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            severity=severity or self.severity,
+            message=message,
+            suggestion=suggestion,
+            location=location,
+            objective_id=objective_id,
+            kr_id=kr_id,
+        )
+
+
+class KRRule(Rule[KRSubject]):
+    scope = "key_result"
+
+    def at(self, subject: KRSubject, message: str, suggestion: str | None, *field: str) -> Finding:
+        return self.finding(
+            message,
+            suggestion,
+            location=subject.where(tuple(field)),
+            objective_id=subject.objective.id if subject.objective else None,
+            kr_id=subject.kr.id,
+        )
+
+
+class ObjectiveRule(Rule[ObjectiveSubject]):
+    scope = "objective"
+
+
+class PlanRule(Rule[PlanSubject]):
+    scope = "plan"

@@ -1,0 +1,208 @@
+"""Proposed rewrites: ask "so what?" of an output until it names a behaviour or a result.
+
+Two sources, in order: the workspace's own metric catalog (words of the KR against each
+metric's name and description — a team's own metric beats any generic advice), then a small
+table of common deliverables and the outcome they are usually for (`data/so_what.json`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from sowhat.lint.context import MetricInfo
+from sowhat.lint.textfeatures import TextFacts, object_phrase
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "and",
+        "or",
+        "our",
+        "all",
+        "new",
+        "every",
+        "per",
+        "each",
+        "this",
+        "that",
+        "who",
+        "which",
+        "is",
+        "are",
+        "be",
+        "it",
+        "its",
+        "as",
+        "into",
+        "than",
+        "their",
+        "them",
+        "they",
+        "we",
+        "us",
+    ]
+)
+# Metrics where smaller is better: the rewrite says "Reduce", not "Increase".
+_DOWN_WORDS = frozenset(
+    [
+        "time",
+        "duration",
+        "latency",
+        "churn",
+        "cost",
+        "costs",
+        "tickets",
+        "incidents",
+        "errors",
+        "error",
+        "failures",
+        "failure",
+        "attrition",
+        "downtime",
+        "crashes",
+        "wait",
+        "days",
+        "hours",
+        "minutes",
+        "bugs",
+        "defects",
+        "complaints",
+        "refunds",
+    ]
+)
+_PERCENT_TYPES = frozenset({"conversion", "retention"})
+
+
+@dataclass(frozen=True)
+class Topic:
+    words: tuple[str, ...]
+    outcome: str
+
+
+@cache
+def topics() -> tuple[Topic, ...]:
+    raw = json.loads(
+        resources.files("sowhat.lint.data").joinpath("so_what.json").read_text("utf-8")
+    )
+    return tuple(Topic(tuple(t["words"]), t["outcome"]) for t in raw["topics"])
+
+
+def words(text: str | None) -> set[str]:
+    if not text:
+        return set()
+    return {w for w in _WORD.findall(text.lower().replace("_", " ")) if w not in _STOP}
+
+
+def _overlap(query: Iterable[str], vocab: Iterable[str]) -> int:
+    """How many query words meet the vocabulary, by equality or a shared prefix of 4+."""
+    vocab = list(vocab)
+    score = 0
+    for q in query:
+        for v in vocab:
+            if q == v or (len(v) >= 4 and q.startswith(v)) or (len(q) >= 4 and v.startswith(q)):
+                score += 1
+                break
+    return score
+
+
+def best_topic(facts: TextFacts) -> Topic | None:
+    query = set(facts.tokens)
+    best: tuple[int, Topic] | None = None
+    for topic in topics():
+        score = _overlap(query, (w for phrase in topic.words for w in phrase.split()))
+        if score and (best is None or score > best[0]):
+            best = (score, topic)
+    return best[1] if best else None
+
+
+def best_metric(
+    query: set[str], catalog: Mapping[str, MetricInfo], *, minimum: int = 2
+) -> MetricInfo | None:
+    """The catalog metric whose name (weight 2) and description (weight 1) share most words."""
+    best: tuple[int, str, MetricInfo] | None = None
+    for name, info in catalog.items():
+        score = 2 * _overlap(words(name), query) + _overlap(words(info.description), query)
+        if score >= minimum and (best is None or (score, name) > (best[0], best[1])):
+            best = (score, name, info)
+    return best[2] if best else None
+
+
+def humanise(info: MetricInfo) -> str:
+    label = info.name.replace("_", " ")
+    return f"{label} ({info.description.rstrip('.')})" if info.description else label
+
+
+def format_value(value: float, info: MetricInfo | None) -> str:
+    if info is not None and info.type in _PERCENT_TYPES and 0.0 <= value <= 1.0:
+        return f"{value * 100:.0f}%"
+    return f"{value:.4g}"
+
+
+def metric_rewrite(info: MetricInfo, current: float | None) -> str:
+    verb = "Reduce" if words(info.name) & _DOWN_WORDS else "Increase"
+    base = format_value(current, info) if current is not None else "X"
+    return f"{verb} {humanise(info)} from {base} to Y"
+
+
+def so_what(
+    facts: TextFacts,
+    *,
+    catalog: Mapping[str, MetricInfo] | None = None,
+    current_values: Mapping[str, float] | None = None,
+    metric: str | None = None,
+) -> str:
+    """The suggestion line for an output KR: which change would make the work worth it."""
+    thing = object_phrase(facts) or facts.text.strip()
+    question = f"so what happens once '{thing}' is done? Name the change in behaviour"
+    values = current_values or {}
+    catalog = catalog or {}
+    topic = best_topic(facts)
+    chosen: MetricInfo | None = None
+    if metric and metric in catalog:
+        chosen = catalog[metric]
+    elif catalog:
+        query = set(facts.tokens) - _STOP
+        if topic is not None:
+            query |= words(topic.outcome) - {"x", "y", "e", "g", "n"}
+        chosen = best_metric(query, catalog)
+    if chosen is not None:
+        rewrite = metric_rewrite(chosen, values.get(chosen.name))
+        return f"{question}, e.g. '{rewrite}'"
+    if topic is not None:
+        return f"{question}, e.g. '{topic.outcome}'"
+    return (
+        f"{question}: who will do what differently, and how would you count it? e.g. "
+        f"'Increase the share of active accounts that use {thing} weekly from X% to Y%'"
+    )
+
+
+def value_linked(
+    advice: str,
+    *,
+    catalog: Mapping[str, MetricInfo] | None = None,
+    current_values: Mapping[str, float] | None = None,
+) -> str:
+    """For a vanity metric: the catalog metric that fits the advice, else the advice itself."""
+    if catalog:
+        chosen = best_metric(words(advice), catalog)
+        if chosen is not None:
+            current = (current_values or {}).get(chosen.name)
+            return f"count what it turns into: '{metric_rewrite(chosen, current)}'"
+    return f"count what it turns into: {advice}"

@@ -1,0 +1,32 @@
+"""Every lint rule, in code order. Codes are stable: never reuse or renumber one."""
+
+from __future__ import annotations
+
+from sowhat.lint.base import Rule
+from sowhat.lint.rules.shape import Duplicates, GrowthWithoutGuardrail, KRCount, OnlyLagging
+from sowhat.lint.rules.timing import HorizonMismatch, Sandbagged, Unreachable, Waiver
+from sowhat.lint.rules.wording import (
+    Milestone,
+    MissingBaselineOrTarget,
+    NotMeasurable,
+    OutputStyle,
+    VanityMetric,
+)
+
+ALL_RULES: tuple[Rule, ...] = (  # type: ignore[type-arg]
+    OutputStyle(),
+    VanityMetric(),
+    MissingBaselineOrTarget(),
+    NotMeasurable(),
+    KRCount(),
+    OnlyLagging(),
+    GrowthWithoutGuardrail(),
+    Sandbagged(),
+    Unreachable(),
+    HorizonMismatch(),
+    Waiver(),
+    Milestone(),
+    Duplicates(),
+)
+
+__all__ = ["ALL_RULES"]

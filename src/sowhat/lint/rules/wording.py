@@ -1,0 +1,202 @@
+"""Rules that read a KR's own words: output-style (SW101), vanity (SW102), missing baseline or
+target (SW103), not measurable (SW104) and milestones (SW112).
+
+These also run on free text (`sowhat lint -`), where the only input is the sentence.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
+from sowhat.lint.classifier import find_vanity, is_unmeasurable
+from sowhat.lint.rewrite import so_what, value_linked
+from sowhat.lint.textfeatures import object_phrase, read
+
+
+class OutputStyle(KRRule):
+    code = "SW101"
+    name = "output-style-kr"
+    severity = Severity.ERROR
+    summary = "Key result names work delivered, not a change in behaviour or a business result"
+    applies_to_text: ClassVar[bool] = True
+
+    def check(self, subject: KRSubject) -> list[Finding]:
+        verdict = subject.classification
+        if verdict.kind != "output" or subject.waived:
+            return []
+        thing = object_phrase(subject.facts) or subject.kr.title
+        why = f" ({'; '.join(verdict.reasons)})" if verdict.reasons else ""
+        message = (
+            f"reads like a roadmap item: '{thing}' is work delivered, not a change in "
+            f"behaviour — so what?{why}"
+        )
+        suggestion = so_what(
+            subject.facts,
+            catalog=subject.context.metrics,
+            current_values=subject.context.current_values,
+            metric=subject.kr.metric,
+        )
+        return [self.at(subject, message, suggestion, "title")]
+
+
+class VanityMetric(KRRule):
+    code = "SW102"
+    name = "vanity-metric"
+    severity = Severity.WARNING
+    summary = "Key result counts attention (page views, signups, downloads...) not value"
+    applies_to_text: ClassVar[bool] = True
+
+    def check(self, subject: KRSubject) -> list[Finding]:
+        hit = find_vanity(subject.facts)
+        field = "title"
+        if hit is None and subject.kr.metric:
+            info = subject.context.metrics.get(subject.kr.metric)
+            text = subject.kr.metric.replace("_", " ")
+            if info is not None and info.description:
+                text += " " + info.description
+            hit = find_vanity(read(text))
+            field = "metric"
+        if hit is None:
+            return []
+        message = (
+            f"'{hit.phrase}' is a vanity metric: it can grow while nobody gets more value "
+            "(or less) from the product"
+        )
+        suggestion = value_linked(
+            hit.advice,
+            catalog=subject.context.metrics,
+            current_values=subject.context.current_values,
+        )
+        return [self.at(subject, message, suggestion, field)]
+
+
+class MissingBaselineOrTarget(KRRule):
+    """Structured KRs: `baseline` and `target` fields. Free text: flagged only when there is
+    no number at all, or a change verb with one side (`to 45%` with no `from`/`by`, or
+    `from 3%` with no `to`). Levels ("reaches 40%", "under 10 minutes") and relative changes
+    ("by 15%", "halve") pass: they say where to land against today's value."""
+
+    code = "SW103"
+    name = "missing-baseline-or-target"
+    severity = Severity.WARNING
+    summary = "Outcome key result without a baseline or without a target"
+    applies_to_text: ClassVar[bool] = True
+
+    def check(self, subject: KRSubject) -> list[Finding]:
+        kr, facts = subject.kr, subject.facts
+        if subject.classification.kind == "output" or subject.waived:
+            return []
+        if subject.structured and (
+            kr.metric is not None or kr.baseline is not None or kr.target is not None
+        ):
+            missing = [n for n in ("baseline", "target") if getattr(kr, n) is None]
+            if not missing:
+                return []
+            current = subject.context.current_values.get(kr.metric or "")
+            hint = f"add `{'` and `'.join(missing)}:`"
+            if "baseline" in missing and current is not None:
+                hint += f" (the metric reads {current:.4g} today: a fair baseline)"
+            return [self.at(subject, f"no {' and no '.join(missing)}", hint)]
+        if is_unmeasurable(facts, "outcome"):
+            return []  # SW104's job: there is nothing to put a number on
+        if not facts.has_number:
+            return [
+                self.at(
+                    subject,
+                    "no baseline and no target: how much, from where?",
+                    "write it as 'from X to Y' (e.g. 'Raise activation from 28% to 45%')",
+                    "title",
+                )
+            ]
+        if facts.from_to or facts.relative or not subject.facts.head_is_change:
+            return []
+        if facts.from_only and not facts.to_only:
+            return [self.at(subject, "a baseline but no target", "add 'to Y'", "title")]
+        if facts.to_only and not facts.from_only:
+            return [
+                self.at(
+                    subject,
+                    "a target but no baseline: a change from what?",
+                    "add 'from X' (today's value), so progress can be judged",
+                    "title",
+                )
+            ]
+        return []
+
+
+class NotMeasurable(KRRule):
+    code = "SW104"
+    name = "not-measurable"
+    severity = Severity.ERROR
+    summary = "Key result has nothing to count: no number, no metric, only vague verbs"
+    applies_to_text: ClassVar[bool] = True
+
+    def check(self, subject: KRSubject) -> list[Finding]:
+        if subject.structured and subject.kr.metric is not None:
+            return []
+        if not is_unmeasurable(subject.facts, subject.classification.kind):
+            return []
+        vague = [w for w in subject.facts.tokens if w in _VAGUE_SHOWN]
+        said = f" ('{vague[0]}')" if vague else ""
+        return [
+            self.at(
+                subject,
+                f"not measurable{said}: no number and no metric, so nobody can tell at the end "
+                "of the period whether it happened",
+                "name the metric and the move, e.g. 'Raise CSAT from 82% to 90%' or "
+                "'Day-7 retention of new users from 22% to 30%'",
+                "title",
+            )
+        ]
+
+
+_VAGUE_SHOWN = frozenset(
+    [
+        "improve",
+        "enhance",
+        "optimise",
+        "optimize",
+        "better",
+        "world-class",
+        "world",
+        "excellent",
+        "delight",
+        "delightful",
+        "love",
+        "strengthen",
+        "modernise",
+        "modernize",
+        "polish",
+        "happier",
+        "great",
+        "best",
+    ]
+)
+
+
+class Milestone(KRRule):
+    code = "SW112"
+    name = "milestone-kr"
+    severity = Severity.WARNING
+    summary = "Key result is a date-bound delivery (a milestone), not a result"
+    applies_to_text: ClassVar[bool] = True
+
+    def check(self, subject: KRSubject) -> list[Finding]:
+        facts = subject.facts
+        if not facts.date or subject.waived:
+            return []
+        if subject.classification.kind != "output" and not (
+            facts.delivery_tail and not facts.measures
+        ):
+            return []
+        return [
+            self.at(
+                subject,
+                "milestone: a delivery date is a plan, not a result; hitting it says nothing "
+                "about whether the work worked",
+                "keep the date on the bet (status, shipped_on) and make the KR the change the "
+                "delivery should cause",
+                "title",
+            )
+        ]
