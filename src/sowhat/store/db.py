@@ -177,13 +177,18 @@ def translate_errors() -> Iterator[None]:
         ) from exc
     except OperationalError as exc:
         name = getattr(exc.orig, "sqlite_errorname", "")
+        if getattr(exc.orig, "sqlstate", None) in {"40001", "40P01"}:
+            raise Conflict(
+                "another transaction changed the same rows at the same time",
+                hint="run the command again",
+            ) from exc
         if name == "SQLITE_BUSY_SNAPSHOT":
             raise Conflict(
                 "the database changed while this transaction was reading it",
                 hint="retry; the next attempt reads the new data",
             ) from exc
         if isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig):
-            raise UserError(LOCKED, hint="another sowhat command is writing; run it again") from exc
+            raise UserError(LOCKED, hint="wait for the other writer to finish") from exc
         raise
     except IntegrityError as exc:
         if _is_unique_violation(exc):

@@ -254,3 +254,10 @@ def _refuse_audit_bulk_edits(state: ORMExecuteState) -> None:
     writes = state.is_update or state.is_delete
     if writes and mapper is not None and mapper.class_ is AuditEntryRow:
         raise InternalError(APPEND_ONLY)
+
+
+# Feature tables live in their own modules; importing them here registers them on
+# Base.metadata for anyone who imports the models (migrations' env, metadata checks).
+from sowhat.store import sync_models as _sync_models  # noqa: E402
+
+__all__ += [name for name in _sync_models.__all__ if name not in __all__]

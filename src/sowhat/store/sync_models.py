@@ -1,0 +1,75 @@
+"""Tables that `sowhat sync` writes besides check-ins: its run log and each KR's weekly series.
+
+The series are derived data (recomputed from the events on every sync) kept so pages,
+forecasts and reviews read them without querying the events again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sowhat.store.base import Base, JSONDocument, UTCDateTime
+
+__all__ = ["GuardrailCheckRow", "SeriesPointRow", "SyncRunRow"]
+
+
+class SyncRunRow(Base):
+    """One `sowhat sync`: when, as of what, what it changed, what failed."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_label: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    krs_computed: Mapped[int] = mapped_column(Integer)
+    checkins_written: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[Any] = mapped_column(JSONDocument)
+    actor: Mapped[str] = mapped_column(String(200))
+
+
+class SeriesPointRow(Base):
+    """One week of one KR's metric (its own window, not to date), as of the last sync.
+
+    `phase` is `history` for weeks before the period (the ambition check and the forecast
+    prior read these) and `period` for weeks inside it.
+    """
+
+    __tablename__ = "kr_series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_result_id: Mapped[int] = mapped_column(
+        ForeignKey("key_results.id", ondelete="CASCADE"), index=True
+    )
+    week: Mapped[date] = mapped_column(Date)
+    phase: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)
+    entities: Mapped[int | None] = mapped_column(Integer)
+    n: Mapped[float | None] = mapped_column(Float)
+    sum: Mapped[float | None] = mapped_column(Float)
+    sum_squares: Mapped[float | None] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("key_result_id", "week"),)
+
+
+class GuardrailCheckRow(Base):
+    """The latest evaluation of one guardrail: its baseline, current value and verdict."""
+
+    __tablename__ = "guardrail_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guardrail_id: Mapped[int] = mapped_column(
+        ForeignKey("guardrails.id", ondelete="CASCADE"), unique=True
+    )
+    baseline: Mapped[float | None] = mapped_column(Float)
+    current: Mapped[float | None] = mapped_column(Float)
+    breached: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
