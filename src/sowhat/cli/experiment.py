@@ -71,6 +71,10 @@ def design(
         "arms": n_arms,
         "weights": shares,
     }
+    if weeks is not None and weekly_traffic is None:
+        raise UserError(
+            "--weeks needs --weekly-traffic", hint="e.g. --weeks 4 --weekly-traffic 5000"
+        )
     if mde is None:
         if weeks is None or weekly_traffic is None:
             raise UserError(
@@ -93,11 +97,8 @@ def design(
         out["mde_absolute"] = plan.mde
         out["mde"] = plan.mde_relative if relative else plan.mde
         out["relative"] = relative
-        if weeks is not None:
-            reach = minimum_detectable_effect(
-                total_sample_size=(weekly_traffic or 0) * weeks or plan.total_sample_size,
-                **common,
-            )
+        if weeks is not None and weekly_traffic is not None:
+            reach = minimum_detectable_effect(weekly_traffic=weekly_traffic, weeks=weeks, **common)
             out["weeks"] = weeks
             out["reachable_mde"] = reach.mde_relative if relative else reach.mde
     out["weights"] = list(out["weights"])

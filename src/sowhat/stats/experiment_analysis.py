@@ -96,9 +96,7 @@ class AnalysisOptions:
         if not 0.0 < self.alpha < 1.0:
             raise UserError(f"alpha must be between 0 and 1, got {self.alpha}", hint="e.g. 0.05")
         if self.correction is not None and self.correction not in CORRECTIONS:
-            raise UserError(
-                f"unknown correction '{self.correction}'", hint="use holm, bh or null"
-            )
+            raise UserError(f"unknown correction '{self.correction}'", hint="use holm, bh or null")
         if not self.sequential_tuning > 0:
             raise UserError(
                 "sequential_tuning must be positive",
@@ -162,9 +160,7 @@ class BatchResult:
         return np.asarray(names[self.error], dtype=np.object_)
 
 
-def analyze(
-    arms: Sequence[ArmSummary], options: AnalysisOptions | None = None
-) -> ExperimentResult:
+def analyze(arms: Sequence[ArmSummary], options: AnalysisOptions | None = None) -> ExperimentResult:
     """Analyse one metric of one experiment: `arms[0]` is control, the rest treatments."""
     if len(arms) < 2:
         raise UserError(
@@ -229,9 +225,7 @@ def analyze_batch(stats: SummaryArrays, options: AnalysisOptions | None = None) 
     p_abs = void(p_abs)
     adjusted = adjust(p_abs, opts.correction)
     bayes = gaussian_readout(void(lift_rel, bad_rel), void(se_rel, bad_rel))
-    ni_p, ni_bound, ni_ok = _non_inferiority(
-        opts, diff, se, lift_rel, se_rel, dof, bad, bad_rel
-    )
+    ni_p, ni_bound, ni_ok = _non_inferiority(opts, diff, se, lift_rel, se_rel, dof, bad, bad_rel)
     ci_lo, ci_hi = _mean_intervals(n, mom.mean, mom.variance, opts.metric_type, alpha)
     with np.errstate(invalid="ignore"):  # inf - inf in cells that `void` blanks anyway
         ci_abs = (void(diff - half), void(diff + half))

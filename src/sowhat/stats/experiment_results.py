@@ -178,9 +178,7 @@ def build_result(batch: BatchResult, row: int, names: list[str]) -> ExperimentRe
                 ci_rel=_interval(batch.ci_rel_low[row, j], batch.ci_rel_high[row, j]),
                 p_value=_num(batch.p_value[row, j]),
                 p_value_rel=_num(batch.p_value_rel[row, j]),
-                adjusted_p_value=_num(batch.adjusted_p_value[row, j])
-                if opts.correction
-                else None,
+                adjusted_p_value=_num(batch.adjusted_p_value[row, j]) if opts.correction else None,
                 significant=None if bad else bool(batch.significant[row, j]),
                 dof=_num(batch.dof[row, j]),
                 theta=_num(batch.theta[row, j]) if opts.cuped else None,

@@ -133,8 +133,8 @@ class SummaryArrays:
         """Coerce array-likes (lists, NumPy arrays) to 2-D float arrays."""
         converted: dict[str, FloatArray | None] = {}
         for key, value in columns.items():
-            converted[key] = None if value is None else np.atleast_2d(
-                np.asarray(value, dtype=np.float64)
+            converted[key] = (
+                None if value is None else np.atleast_2d(np.asarray(value, dtype=np.float64))
             )
         return cls(**converted)  # type: ignore[arg-type]
 
@@ -279,9 +279,7 @@ def moments(stats: SummaryArrays, metric_type: MetricType) -> Moments:
         )
         ratio = stats.sum / stats.denominator_sum
         variance = (
-            var_m / mean_d**2
-            - 2.0 * cov * mean_m / mean_d**3
-            + mean_m**2 * var_d / mean_d**4
+            var_m / mean_d**2 - 2.0 * cov * mean_m / mean_d**3 + mean_m**2 * var_d / mean_d**4
         )
         ok = (n > 0) & (stats.denominator_sum != 0)
         return Moments(mean=np.where(ok, ratio, np.nan), variance=np.where(ok, variance, np.nan))
@@ -299,9 +297,7 @@ def _as_1d(values: ArrayLike, label: str, length: int | None = None) -> FloatArr
     return arr
 
 
-def _as_matrix(
-    values: ArrayLike | None, shape: tuple[int, ...], label: str
-) -> FloatArray | None:
+def _as_matrix(values: ArrayLike | None, shape: tuple[int, ...], label: str) -> FloatArray | None:
     if values is None:
         return None
     arr = np.asarray(values, dtype=np.float64)
