@@ -9,5 +9,6 @@
     repositories.py  queries the services share
     migrations/      Alembic env + versions (run in code; no alembic.ini needed)
 
-A new feature adds one models module importing `Base` and one migration revision.
+A new feature adds one models module importing `Base` and one migration revision;
+`base.all_tables()` imports every module here, so Alembic sees the new tables.
 """

@@ -62,5 +62,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONDocument: Any = JSON().with_variant(JSONB(), "postgresql")
 
 
+def all_tables() -> MetaData:
+    """Base.metadata with every table of the package registered.
+
+    Tables register when their module is imported; Alembic and the schema tests need all of
+    them, including modules added by later features, so this imports every module of
+    `sowhat.store` instead of keeping a list someone must remember to extend.
+    """
+    import importlib
+    import pkgutil
+
+    import sowhat.store
+
+    for info in pkgutil.iter_modules(sowhat.store.__path__):
+        if not info.ispkg:
+            importlib.import_module(f"sowhat.store.{info.name}")
+    return Base.metadata
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -10,11 +10,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-import sowhat.store.models  # noqa: F401  (registers every table on Base.metadata)
-from sowhat.store.base import Base
+from sowhat.store.base import all_tables
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = all_tables()
 
 
 def _run(connection: Connection) -> None:
