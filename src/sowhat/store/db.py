@@ -20,6 +20,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
@@ -131,7 +132,13 @@ def upgrade(url: str, *, revision: str = "head") -> str | None:
     engine = _engine(parsed, DEFAULT_BUSY_TIMEOUT_MS)
     try:
         with translate_errors(), engine.execution_options(**{_WRITE: True}).begin() as conn:
-            _run_alembic(conn, revision)
+            try:
+                _run_alembic(conn, revision)
+            except CommandError as exc:  # e.g. a revision only a newer Sowhat knows
+                raise UserError(
+                    f"cannot upgrade the database at {_safe(url)}: {exc}",
+                    hint="upgrade Sowhat to the version that wrote this database",
+                ) from exc
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     finally:

@@ -90,6 +90,8 @@ def test_database_from_a_newer_sowhat_is_refused(sqlite_url: str) -> None:
     engine.dispose()
     with pytest.raises(UserError, match="newer Sowhat"):
         open_database(sqlite_url, create=False)
+    with pytest.raises(UserError, match="cannot upgrade"):
+        upgrade(sqlite_url)
 
 
 def test_sqlite_connections_get_the_pragmas(sqlite_url: str) -> None:
