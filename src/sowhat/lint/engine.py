@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 
 from sowhat.domain.okr import KeyResult, Plan
 from sowhat.errors import Location, NotFound
@@ -206,3 +207,12 @@ def _safe(rule: Rule, subject: object) -> list[Finding]:  # type: ignore[type-ar
                 message=f"rule crashed ({type(exc).__name__}: {exc}); please report this bug",
             )
         ]
+
+
+def explain(code: str) -> str:
+    """The rule's docs page (what, why, example, fix), shipped inside the package."""
+    rule = get_rule(code)
+    page = resources.files("sowhat.lint.data").joinpath("rules", f"{rule.code}.md")
+    if page.is_file():
+        return page.read_text("utf-8")
+    return f"{rule.code} {rule.name} ({rule.severity})\n\n{rule.summary}\n"

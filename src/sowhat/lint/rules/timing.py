@@ -117,9 +117,12 @@ def _leading_alternative(subject: KRSubject, window: timedelta) -> str:
         if name != subject.kr.metric and _short(info, window)
     }
     query = words(subject.kr.title) | words(subject.kr.metric)
-    chosen = best_metric(query, catalog, minimum=1) if catalog else None
-    if chosen is not None:
-        return f"`{chosen.name}`"
+    # Cohort metrics with a shorter window predict a long-window one best; then the rest.
+    cohorts = {n: i for n, i in catalog.items() if i.window is not None}
+    for pool in (cohorts, catalog):
+        chosen = best_metric(query, pool, minimum=1) if pool else None
+        if chosen is not None:
+            return f"`{chosen.name}`"
     return "activation within 7 days or weekly core-action usage"
 
 

@@ -59,8 +59,9 @@ class VanityMetric(KRRule):
             field = "metric"
         if hit is None:
             return []
+        phrase = _SHOWN.get(hit.phrase, hit.phrase)
         message = (
-            f"'{hit.phrase}' is a vanity metric: it can grow while nobody gets more value "
+            f"'{phrase}' is a vanity metric: it can grow while nobody gets more value "
             "(or less) from the product"
         )
         suggestion = value_linked(
@@ -69,6 +70,9 @@ class VanityMetric(KRRule):
             current_values=subject.context.current_values,
         )
         return [self.at(subject, message, suggestion, field)]
+
+
+_SHOWN = {"pageviews": "page views", "pageview": "page view"}
 
 
 class MissingBaselineOrTarget(KRRule):
@@ -94,7 +98,7 @@ class MissingBaselineOrTarget(KRRule):
             if not missing:
                 return []
             current = subject.context.current_values.get(kr.metric or "")
-            hint = f"add `{'` and `'.join(missing)}:`"
+            hint = "add " + " and ".join(f"`{n}:`" for n in missing)
             if "baseline" in missing and current is not None:
                 hint += f" (the metric reads {current:.4g} today: a fair baseline)"
             return [self.at(subject, f"no {' and no '.join(missing)}", hint)]

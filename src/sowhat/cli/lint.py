@@ -1,0 +1,155 @@
+"""`sowhat lint` (coach OKR files or KR lines from stdin) and `sowhat rules` (explain codes)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from sowhat.cli.common import console, err_console, workspace_option
+from sowhat.errors import Location, UserError
+from sowhat.lint import LintContext, analyse_text, get_rule, has_errors, render, rules
+from sowhat.lint.engine import explain
+from sowhat.lint.workspace_lint import lint_workspace
+
+
+class LintFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    GITHUB = "github"
+
+
+def _codes(value: str) -> frozenset[str]:
+    codes = frozenset(c.strip().upper() for c in value.split(",") if c.strip())
+    for code in codes:
+        if not code.startswith("SW"):
+            raise UserError(
+                f"unknown rule code or prefix {code!r}",
+                hint="codes look like SW101; prefixes like SW10 select a group",
+            )
+    return codes
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"cannot read --as-of {value!r}", hint="write a date: 2026-11-20") from None
+
+
+def lint_command(
+    paths: list[str] = typer.Argument(
+        None, help="OKR files or folders; `-` reads one KR per line from stdin."
+    ),
+    select: str = typer.Option("", "--select", help="Only these codes/prefixes (SW101,SW11)."),
+    ignore: str = typer.Option("", "--ignore", help="Skip these codes/prefixes."),
+    output: LintFormat = typer.Option(LintFormat.TEXT, "--format", help="Output format."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Treat this date as today."),
+    workspace: Path = workspace_option(),
+) -> None:
+    """Coach key results: outputs, vanity metrics, missing baselines, milestones...
+
+    Exits 1 when any error-severity finding (SW101, SW104) is reported.
+
+    Examples:
+
+      sowhat lint okrs/2026-Q4.yaml
+
+      echo "Launch audit logs" | sowhat lint - --format json
+    """
+    selected, ignored, day = _codes(select), _codes(ignore), _as_of(as_of)
+    if paths == ["-"]:
+        _lint_stdin(output, LintContext(as_of=day, select=selected, ignore=ignored))
+        return
+    if paths and "-" in paths:
+        raise UserError("`-` (stdin) cannot be mixed with files", hint="run them separately")
+    result = lint_workspace(
+        workspace,
+        paths=[Path(p) for p in paths] if paths else None,
+        as_of=day,
+        select=selected,
+        ignore=ignored,
+    )
+    findings = list(result.findings)
+    if output is LintFormat.JSON:
+        typer.echo(render.json_findings(findings))
+    elif output is LintFormat.SARIF:
+        typer.echo(render.sarif(findings, rules()))
+    elif output is LintFormat.GITHUB:
+        if findings:
+            typer.echo(render.github(findings))
+    else:
+        if findings:
+            typer.echo(render.text(findings))
+        console.print(render.summary(findings))
+    for note in result.notes:
+        err_console.print(f"note: {note}")
+    if has_errors(findings):
+        _exit_with_errors()
+
+
+def _lint_stdin(output: LintFormat, context: LintContext) -> None:
+    """One KR per line; blank lines are skipped but keep their line numbers for locations."""
+    reports = []
+    for number, line in enumerate(sys.stdin.read().splitlines(), start=1):
+        if not line.strip():
+            continue
+        loc = Location("<stdin>", number, 1)
+        reports.append(analyse_text(line.strip(), context=context, location=loc))
+    findings = [f for r in reports for f in r.findings]
+    if output is LintFormat.JSON:
+        typer.echo(render.json_text_reports(reports))
+    elif output is LintFormat.SARIF:
+        typer.echo(render.sarif(findings, rules()))
+    elif output is LintFormat.GITHUB:
+        if findings:
+            typer.echo(render.github(findings))
+    else:
+        for r in reports:
+            verdict = r.classification
+            console.print(
+                f"[bold]{verdict.kind}[/bold] ({verdict.confidence:.0%}) {r.text}",
+                markup=True,
+                highlight=False,
+            )
+            if r.findings:
+                typer.echo(render.text(list(r.findings)))
+        console.print(render.summary(findings))
+    if has_errors(findings):
+        _exit_with_errors()
+
+
+def _exit_with_errors() -> None:
+    # SystemExit, not typer.Exit: app.main() runs click with standalone_mode=False, where
+    # click turns typer.Exit into a return value that main() does not pass on.
+    raise SystemExit(1)
+
+
+def rules_command(
+    code: str | None = typer.Argument(None, help="A rule code to explain, e.g. SW101."),
+) -> None:
+    """List the lint rules, or explain one (what, why, example, fix).
+
+    Examples:
+
+      sowhat rules
+
+      sowhat rules SW101
+    """
+    if code:
+        rule = get_rule(code)
+        typer.echo(explain(rule.code))
+        return
+    for rule in rules():
+        typer.echo(f"{rule.code}  {rule.severity!s:<8} {rule.name:<28} {rule.summary}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lint")(lint_command)
+    app.command("rules")(rules_command)
