@@ -23,9 +23,8 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -33,17 +32,21 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Plan, Team
 from sowhat.errors import Conflict, UserError
+from sowhat.services.apply_changeset import (
+    ChangeKind,
+    ChangeSet,
+    Counts,
+    EntityChange,
+    EntityType,
+    FieldChange,
+    PlannedChanges,
+    PlannedOp,
+)
+from sowhat.services.apply_writer import write_planned
 from sowhat.store import audit, mapping, repositories
 from sowhat.store.base import utcnow
 from sowhat.store.db import flush
-from sowhat.store.models import (
-    BetRow,
-    GuardrailRow,
-    KeyResultRow,
-    ObjectiveRow,
-    PeriodRow,
-    TeamRow,
-)
+from sowhat.store.models import KeyResultRow, ObjectiveRow, PeriodRow
 
 __all__ = [
     "ChangeKind",
@@ -57,97 +60,6 @@ __all__ = [
 ]
 
 Fields = dict[str, Any]
-
-
-class EntityType(StrEnum):
-    TEAM = "team"
-    PERIOD = "period"
-    OBJECTIVE = "objective"
-    KEY_RESULT = "key_result"
-    GUARDRAIL = "guardrail"
-    BET = "bet"
-
-
-class ChangeKind(StrEnum):
-    ADD = "add"
-    CHANGE = "change"
-    ARCHIVE = "archive"
-    RESTORE = "restore"  # an archived entity is back in the files
-    DELETE = "delete"  # guardrails only
-
-
-_AUDIT_ACTION = {
-    ChangeKind.ADD: audit.AuditAction.CREATE,
-    ChangeKind.CHANGE: audit.AuditAction.UPDATE,
-    ChangeKind.ARCHIVE: audit.AuditAction.ARCHIVE,
-    ChangeKind.RESTORE: audit.AuditAction.RESTORE,
-    ChangeKind.DELETE: audit.AuditAction.DELETE,
-}
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field's old and new value, JSON-ready (dates as ISO text, changes as "+10%")."""
-
-    field: str
-    before: Any
-    after: Any
-
-
-@dataclass(frozen=True)
-class EntityChange:
-    entity_type: EntityType
-    key: str  # team id, period label, or "<period>/<id>" (guardrails: ".../guardrail:<metric>")
-    kind: ChangeKind
-    fields: tuple[FieldChange, ...] = ()
-
-    @property
-    def moved_only(self) -> bool:
-        """Only its position changed: renderers may show these compactly."""
-        return self.kind == ChangeKind.CHANGE and all(f.field == "position" for f in self.fields)
-
-
-@dataclass(frozen=True)
-class Counts:
-    added: int = 0
-    changed: int = 0
-    archived: int = 0
-    restored: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    """What apply would do (or did, when `applied`), in file order by entity type."""
-
-    changes: tuple[EntityChange, ...]
-    unchanged: tuple[tuple[EntityType, int], ...]
-    fingerprint: str  # of the stored state the plan was computed against
-    applied: bool = False
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
-    def of_kind(self, kind: ChangeKind) -> tuple[EntityChange, ...]:
-        return tuple(c for c in self.changes if c.kind == kind)
-
-    def counts(self) -> dict[EntityType, Counts]:
-        """Per entity type, every type present, in a stable order."""
-        tally = Counter((c.entity_type, c.kind) for c in self.changes)
-        same = dict(self.unchanged)
-        return {
-            t: Counts(
-                added=tally[t, ChangeKind.ADD],
-                changed=tally[t, ChangeKind.CHANGE],
-                archived=tally[t, ChangeKind.ARCHIVE],
-                restored=tally[t, ChangeKind.RESTORE],
-                deleted=tally[t, ChangeKind.DELETE],
-                unchanged=same.get(t, 0),
-            )
-            for t in EntityType
-        }
 
 
 def plan_changes(
@@ -185,32 +97,12 @@ def apply_changes(
             "the database or the files changed since this plan was made",
             hint="run `sowhat apply` again to see the new plan",
         )
-    _Writer(session, planned, actor, now or utcnow()).run()
+    write_planned(session=session, planned=planned, actor=actor, now=now or utcnow())
     flush(session)
     return replace(planned.changeset, applied=True)
 
 
 # -- planning -------------------------------------------------------------------------------
-
-
-@dataclass
-class _Op:
-    """One entity's change plus what the writer needs to carry it out."""
-
-    change: EntityChange
-    row: Any  # the stored row; None when adding
-    local_key: str  # team id, period label, or the id within the period
-    period: str | None = None
-    desired: Fields | None = None
-    before: Fields | None = None  # audit "before"
-
-
-@dataclass
-class _Planned:
-    changeset: ChangeSet
-    ops: list[_Op]
-    plans: dict[str, Plan] = field(default_factory=dict)
-    contents: dict[str, repositories.PeriodContents] = field(default_factory=dict)
 
 
 class _Planner:
@@ -225,11 +117,11 @@ class _Planner:
         self.plans = _check_unique_periods(plans)
         self.teams = teams
         self.metric_hashes = metric_hashes
-        self.ops: list[_Op] = []
+        self.ops: list[PlannedOp] = []
         self.unchanged: Counter[EntityType] = Counter()
         self.seen: list[tuple[str, str, int, bool]] = []  # for the fingerprint
 
-    def run(self) -> _Planned:
+    def run(self) -> PlannedChanges:
         self._teams()
         stored = repositories.periods_by_label(self.session, list(self.plans))
         contents = {
@@ -244,7 +136,7 @@ class _Planner:
             unchanged=tuple((t, self.unchanged[t]) for t in EntityType if self.unchanged[t]),
             fingerprint=_fingerprint(self.seen),
         )
-        return _Planned(changeset, self.ops, dict(self.plans), contents)
+        return PlannedChanges(changeset, self.ops, dict(self.plans), contents)
 
     def _teams(self) -> None:
         rows = {r.key: r for r in repositories.all_teams(self.session)}
@@ -358,7 +250,7 @@ class _Planner:
             before = mapping.guardrail_row_fields(grow)
             self._record_seen(EntityType.GUARDRAIL, base + gkey, grow)
             change = EntityChange(EntityType.GUARDRAIL, base + gkey, ChangeKind.DELETE)
-            self.ops.append(_Op(change, grow, objective.id, label, None, before))
+            self.ops.append(PlannedOp(change, grow, objective.id, label, None, before))
 
     def _compare(
         self,
@@ -377,7 +269,7 @@ class _Planner:
                 FieldChange(k, None, audit.jsonable(v)) for k, v in desired.items() if v is not None
             )
             change = EntityChange(entity_type, key, ChangeKind.ADD, fields)
-            self.ops.append(_Op(change, None, local_key, period, desired, None))
+            self.ops.append(PlannedOp(change, None, local_key, period, desired, None))
             return
         self._record_seen(entity_type, key, row)
         diff = tuple(
@@ -394,7 +286,7 @@ class _Planner:
         else:
             self.unchanged[entity_type] += 1
             return
-        self.ops.append(_Op(change, row, local_key, period, desired, before))
+        self.ops.append(PlannedOp(change, row, local_key, period, desired, before))
 
     def _gone(
         self,
@@ -410,7 +302,7 @@ class _Planner:
         if row.archived_at is not None:
             return
         change = EntityChange(entity_type, key, ChangeKind.ARCHIVE)
-        self.ops.append(_Op(change, row, local_key, period, None, _with_archive(stored, row)))
+        self.ops.append(PlannedOp(change, row, local_key, period, None, _with_archive(stored, row)))
 
     def _record_seen(self, entity_type: EntityType, key: str, row: Any) -> None:
         self.seen.append((str(entity_type), key, row.version, row.archived_at is not None
@@ -506,124 +398,3 @@ def _check_unique_ids(plan: Plan) -> None:
                 f"{kind} id {repeated[0]!r} is used twice in {plan.period.label}",
                 hint=f"{kind} ids must be unique within a period",
             )
-
-
-# -- writing --------------------------------------------------------------------------------
-
-
-class _Writer:
-    def __init__(self, session: Session, planned: _Planned, actor: str, now: datetime) -> None:
-        self.session = session
-        self.planned = planned
-        self.actor = actor
-        self.now = now
-        self.periods: dict[str, PeriodRow] = {
-            label: c.period for label, c in planned.contents.items()
-        }
-        self.objectives: dict[tuple[str, str], ObjectiveRow] = {
-            (label, o.key): o for label, c in planned.contents.items() for o in c.objectives
-        }
-        self.krs: dict[tuple[str, str], KeyResultRow] = {
-            (label, k.key): k for label, c in planned.contents.items() for k in c.key_results
-        }
-
-    def run(self) -> None:
-        by_type: dict[EntityType, list[_Op]] = {t: [] for t in EntityType}
-        for op in self.planned.ops:
-            by_type[op.change.entity_type].append(op)
-        for entity_type in EntityType:
-            ops = by_type[entity_type]
-            if entity_type == EntityType.KEY_RESULT:
-                # Earlier periods first, flushed, so a later KR can point at its predecessor.
-                starts = {lbl: p.period.start for lbl, p in self.planned.plans.items()}
-                for label in sorted({op.period or "" for op in ops}, key=lambda x: starts[x]):
-                    for op in ops:
-                        if op.period == label:
-                            self._write(op)
-                    flush(self.session)
-            else:
-                for op in ops:
-                    self._write(op)
-                flush(self.session)
-        for op in self.planned.ops:
-            self._audit(op)
-
-    def _write(self, op: _Op) -> None:
-        kind = op.change.kind
-        if kind == ChangeKind.DELETE:
-            self.session.delete(op.row)
-            return
-        if kind == ChangeKind.ARCHIVE:
-            op.row.archived_at = self.now
-            return
-        assert op.desired is not None
-        row = op.row if op.row is not None else self._new_row(op)
-        mapping.write_fields(row, op.desired)
-        if kind == ChangeKind.RESTORE:
-            row.archived_at = None
-        entity_type = op.change.entity_type
-        if entity_type in (EntityType.KEY_RESULT, EntityType.BET, EntityType.GUARDRAIL):
-            key = op.desired.get("objective", op.local_key)
-            row.objective_id = self.objectives[op.period or "", key].id
-        if op.row is None:
-            self.session.add(row)
-            if entity_type == EntityType.PERIOD:
-                self.periods[op.local_key] = row
-            elif entity_type == EntityType.OBJECTIVE:
-                self.objectives[op.period or "", op.local_key] = row
-            elif entity_type == EntityType.KEY_RESULT:
-                self.krs[op.period or "", op.local_key] = row
-        op.row = row
-
-    def _new_row(self, op: _Op) -> Any:
-        entity_type, period = op.change.entity_type, op.period or ""
-        if entity_type == EntityType.TEAM:
-            return TeamRow(key=op.local_key)
-        if entity_type == EntityType.PERIOD:
-            return PeriodRow(label=op.local_key)
-        if entity_type == EntityType.OBJECTIVE:
-            return ObjectiveRow(key=op.local_key, period_id=self.periods[period].id)
-        if entity_type == EntityType.GUARDRAIL:
-            return GuardrailRow()
-        if entity_type == EntityType.BET:
-            return BetRow(key=op.local_key, period_id=self.periods[period].id)
-        assert op.desired is not None
-        return KeyResultRow(
-            key=op.local_key,
-            period_id=self.periods[period].id,
-            carried_from_id=self._kr_id(op.desired.get("carried_from")),
-        )
-
-    def _kr_id(self, ref: str | None) -> int | None:
-        if ref is None:
-            return None
-        label, key = ref.split("/", 1)
-        row = self.krs.get((label, key))
-        if row is None:
-            row = self.session.scalars(
-                select(KeyResultRow)
-                .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
-                .where(PeriodRow.label == label, KeyResultRow.key == key)
-            ).first()
-        return row.id if row is not None else None
-
-    def _audit(self, op: _Op) -> None:
-        after: Fields | None
-        if op.change.kind == ChangeKind.DELETE:
-            after = None
-        elif op.change.kind == ChangeKind.ARCHIVE:
-            after = {**(op.before or {}), "archived_at": self.now}
-        else:
-            after = dict(op.desired or {})
-            if hasattr(op.row, "archived_at"):
-                after["archived_at"] = None
-        audit.record(
-            session=self.session,
-            actor=self.actor,
-            action=_AUDIT_ACTION[op.change.kind],
-            entity_type=str(op.change.entity_type),
-            entity_key=op.change.key,
-            before=op.before,
-            after=after,
-            at=self.now,
-        )
