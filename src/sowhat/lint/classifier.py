@@ -188,16 +188,27 @@ class Vanity:
 
 
 _DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash"})
+_COUNT_NOUNS = frozenset({"number", "count", "total", "amount"})
+_CLAUSE_BREAKS = frozenset({"while", "whilst", "so", "without", "because"})
 
 
-def find_vanity(facts: TextFacts) -> Vanity | None:
+def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     """The first vanity phrase counted for its own sake, or None.
+
+    Only outcomes can be vanity metrics: in an output ("Hold 12 training sessions") the
+    word names the work, and SW101 already has something to say.
 
     A vanity word does not count when the KR ties it to value (signups *that activate*,
     visitor-to-trial *conversion*) or uses it as a denominator (errors per 1,000 *sessions*).
     """
+    if kind == "output":
+        return None
     lex = load_lexicon()
     tokens = facts.tokens
+    for i, t in enumerate(tokens):  # "... while traffic doubles": a side clause, not the KR
+        if t in _CLAUSE_BREAKS and i:
+            tokens = tokens[:i]
+            break
     if any(t in lex.vanity_value_links for t in tokens):
         return None
     for family, phrases in lex.vanity.items():
@@ -208,7 +219,8 @@ def find_vanity(facts: TextFacts) -> Vanity | None:
                 if tokens[i : i + n] != parts:
                     continue
                 before = tokens[i - 1] if i else ""
-                if before in _DENOMINATOR_BEFORE:
+                counted = i >= 2 and tokens[i - 2] in _COUNT_NOUNS
+                if before in _DENOMINATOR_BEFORE and not counted:
                     continue
                 return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
     return None
@@ -224,5 +236,13 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         return False
     lex = load_lexicon()
     if kind == "output":
-        return facts.vague or facts.head in lex.vague_words
+        return facts.head in lex.vague_words or any(t in _VAGUE_QUALITIES for t in facts.tokens)
     return True
+
+
+# Qualities with no yardstick: an output promising them ("Build stronger relationships") has
+# nothing to count, unlike a concrete deliverable ("Train all staff on phishing").
+_VAGUE_QUALITIES = frozenset(
+    "better best stronger excellent great world-class world smoother happier healthier "
+    "intuitive beautiful delightful efficient cheaper greater".split()
+)

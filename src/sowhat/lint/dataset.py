@@ -116,7 +116,9 @@ def predict(text: str) -> Prediction:
     facts = read(text)
     kind = classify_facts(facts).kind
     return Prediction(
-        kind=kind, vanity=find_vanity(facts) is not None, unmeasurable=is_unmeasurable(facts, kind)
+        kind=kind,
+        vanity=find_vanity(facts, kind) is not None,
+        unmeasurable=is_unmeasurable(facts, kind),
     )
 
 

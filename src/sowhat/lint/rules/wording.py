@@ -48,7 +48,7 @@ class VanityMetric(KRRule):
     applies_to_text: ClassVar[bool] = True
 
     def check(self, subject: KRSubject) -> list[Finding]:
-        hit = find_vanity(subject.facts)
+        hit = find_vanity(subject.facts, subject.classification.kind)
         field = "title"
         if hit is None and subject.kr.metric:
             info = subject.context.metrics.get(subject.kr.metric)
