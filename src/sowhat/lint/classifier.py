@@ -243,6 +243,22 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
 # Qualities with no yardstick: an output promising them ("Build stronger relationships") has
 # nothing to count, unlike a concrete deliverable ("Train all staff on phishing").
 _VAGUE_QUALITIES = frozenset(
-    "better best stronger excellent great world-class world smoother happier healthier "
-    "intuitive beautiful delightful efficient cheaper greater".split()
+    [
+        "better",
+        "best",
+        "stronger",
+        "excellent",
+        "great",
+        "world-class",
+        "world",
+        "smoother",
+        "happier",
+        "healthier",
+        "intuitive",
+        "beautiful",
+        "delightful",
+        "efficient",
+        "cheaper",
+        "greater",
+    ]
 )
