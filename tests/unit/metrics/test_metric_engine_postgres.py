@@ -1,0 +1,97 @@
+"""The same definitions on PostgreSQL through Ibis give the reference answers too.
+
+Needs the server `scripts/test-services.sh` starts (127.0.0.1:54329, user postgres, trust
+auth); each session gets a fresh database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import CATALOG, METRIC_NAMES, catalog, random_rows
+from metric_reference import compute as reference
+from test_metric_engine_reference import END, START, assert_same
+
+from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.source import EventSource
+
+pytestmark = pytest.mark.postgres
+psycopg = pytest.importorskip("psycopg", reason="psycopg (Ibis' postgres driver) is missing")
+
+HOST = os.environ.get("SOWHAT_TEST_PGHOST", "127.0.0.1")
+PORT = int(os.environ.get("SOWHAT_TEST_PGPORT", "54329"))
+
+
+@pytest.fixture(scope="module")
+def pg_rows() -> list[dict[str, Any]]:
+    return random_rows(5)
+
+
+@pytest.fixture(scope="module")
+def pg_url(pg_rows: list[dict[str, Any]]) -> Iterator[str]:
+    admin_dsn = f"host={HOST} port={PORT} user=postgres dbname=postgres"
+    try:
+        admin = psycopg.connect(admin_dsn, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at {HOST}:{PORT} (run scripts/test-services.sh): {exc}")
+    name = f"sowhat_metrics_{uuid.uuid4().hex[:10]}"
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with psycopg.connect(f"host={HOST} port={PORT} user=postgres dbname={name}") as con:
+            con.execute("""CREATE TABLE events (event text NOT NULL, timestamp timestamp NOT NULL,
+                           user_id text, account_id text, properties json)""")
+            con.execute("""CREATE TABLE tracks (name text, ts timestamp, uid text, acct text,
+                           props jsonb)""")
+            records = [(r["event"], r["timestamp"], r["user_id"], r["account_id"],
+                        json.dumps(r["properties"])) for r in pg_rows]
+            with con.cursor() as cur:
+                cur.executemany("INSERT INTO events VALUES (%s, %s, %s, %s, %s)", records)
+                cur.executemany("INSERT INTO tracks VALUES (%s, %s, %s, %s, %s)", records)
+        yield f"postgres://postgres@{HOST}:{PORT}/{name}"
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+CASES: list[tuple[str | None, str | None, datetime | None]] = [
+    ("week", None, None),
+    (None, "mid", END + timedelta(days=3)),
+    ("week", "high", END - timedelta(days=4)),
+]
+
+
+def test_every_metric_on_postgres_matches_reference(
+    pg_url: str, pg_rows: list[dict[str, Any]]
+) -> None:
+    with EventSource.connect(pg_url, table="events") as source:
+        assert source.dialect() == "postgres"
+        for grain, segment, as_of in CASES:
+            results = compute_many([MetricRequest(n, segment) for n in METRIC_NAMES],
+                                   catalog=catalog(), events=source, start=START, end=END,
+                                   grain=grain, as_of=as_of)
+            for name, result in zip(METRIC_NAMES, results, strict=True):
+                assert result.error is None, f"{name}: {result.error}"
+                want = reference(name, CATALOG, pg_rows, START, END, as_of, grain, segment)
+                assert_same(list(result.values), want, f"postgres {name} {grain} {segment}")
+
+
+def test_column_mapping_and_jsonb_on_postgres(pg_url: str, pg_rows: list[dict[str, Any]]
+                                              ) -> None:
+    from sowhat.spec.event_source import ColumnMap
+
+    columns = ColumnMap(event="name", timestamp="ts", user_id="uid", account_id="acct",
+                        properties="props")
+    with EventSource.connect(pg_url, table="tracks", columns=columns) as source:
+        names = ["activation", "nps", "revenue", "active_accounts"]
+        results = compute_many([MetricRequest(n, "mid") for n in names], catalog=catalog(),
+                               events=source, start=START, end=END, grain="week")
+        for name, result in zip(names, results, strict=True):
+            assert result.error is None, f"{name}: {result.error}"
+            want = reference(name, CATALOG, pg_rows, START, END, None, "week", "mid")
+            assert_same(list(result.values), want, f"postgres jsonb {name}")
