@@ -58,11 +58,9 @@ _register_all()
 
 
 def main() -> None:
-    """Entry point: run the app and turn Sowhat errors into one clear line and an exit code."""
+    """Entry point: Click handles usage errors (exit 2); Sowhat errors become one clear line."""
     try:
-        app(standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        app()
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
@@ -77,13 +75,6 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -1,0 +1,150 @@
+"""OKRs as code through the CLI: init, validate, apply, export, checkin, status, db."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from sowhat.cli.app import app
+from tests.conftest import WriteWorkspace
+from tests.samples import OKRS
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def sowhat(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed command in a real process, as a user runs it."""
+    exe = Path(sys.executable).with_name("sowhat")
+    env = {**os.environ, "COLUMNS": "200", "SOWHAT_ACTOR": "tester"}
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd, env=env,
+                          timeout=120, check=False)
+
+
+def table_dump(db: Path) -> list[str]:
+    with sqlite3.connect(db) as con:
+        return list(con.iterdump())
+
+
+def test_init_validate_apply_status_checkin_export(tmp_path: Path) -> None:
+    root = tmp_path / "okrs-ws"
+    assert sowhat("init", str(root), "--period", "2026-Q4").returncode == 0
+    out = sowhat("validate", "-w", str(root))
+    assert out.returncode == 0, out.stderr
+    assert "1 objectives, 2 key results" in out.stdout
+
+    applied = sowhat("apply", "-w", str(root))
+    assert applied.returncode == 0, applied.stderr
+    assert "+ key_result 2026-Q4/activation" in applied.stdout
+    assert "Applied: 5 added." in applied.stdout
+    again = sowhat("apply", "-w", str(root))
+    assert "No changes" in again.stdout
+
+    checked = sowhat("checkin", "active-teams", "--value", "1080", "--confidence", "0.6",
+                     "--note", "first reading", "--week", "2026-11-09", "-w", str(root))
+    assert checked.returncode == 1  # a metric KR's value comes from sync
+    assert "--override-value" in checked.stderr
+    checked = sowhat("checkin", "active-teams", "--value", "1080", "--confidence", "0.6",
+                     "--note", "first reading", "--week", "2026-11-09", "--override-value",
+                     "-w", str(root))
+    assert checked.returncode == 0, checked.stderr
+    status = sowhat("status", "-w", str(root), "--period", "2026-Q4")
+    assert "active-teams" in status.stdout and "40%" in status.stdout
+    assert "first reading" in status.stdout
+
+    before = (root / "okrs" / "2026-Q4.yaml").read_text()
+    exported = sowhat("export", "-w", str(root))
+    assert exported.returncode == 0
+    assert (root / "okrs" / "2026-Q4.yaml").read_text() == before
+
+
+def test_apply_plan_shows_field_changes_and_archives(write_workspace: WriteWorkspace) -> None:
+    root = write_workspace()
+    assert run("apply", "-w", str(root))[0] == 0
+    assert run("checkin", "activation-mid", "--confidence", "0.5", "-w", str(root),
+               "--week", "2026-11-09")[0] == 0
+    okrs = root / "okrs" / "2026-Q4.yaml"
+    text = okrs.read_text().replace("target: 0.46", "target: 0.48")
+    start = text.index("      - id: activation-mid")
+    end = text.index("    guardrails:")
+    okrs.write_text(text[:start] + text[end:].replace("key_result: activation-mid",
+                                                      "key_result: activation"))
+    code, out = run("apply", "-w", str(root), "--dry-run")
+    assert code == 0
+    assert "target: 0.46 -> 0.48" in out
+    assert "- key_result 2026-Q4/activation-mid (archive)" in out
+    code, out = run("apply", "-w", str(root))
+    assert "Applied:" in out
+    # The archived KR's check-in is still there.
+    with sqlite3.connect(root / ".sowhat" / "sowhat.db") as con:
+        assert con.execute("select count(*) from check_ins").fetchone() == (1,)
+
+
+def test_bad_file_changes_nothing(write_workspace: WriteWorkspace) -> None:
+    root = write_workspace()
+    assert run("apply", "-w", str(root))[0] == 0
+    db = root / ".sowhat" / "sowhat.db"
+    before = table_dump(db)
+    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS.replace("target: 0.46", "target: lots"))
+    proc = sowhat("apply", "-w", str(root))
+    assert proc.returncode == 1
+    assert "okrs/2026-Q4.yaml:14:17: target: expected a number, got 'lots'" in proc.stderr
+    assert table_dump(db) == before
+
+
+def test_locked_database_is_a_clear_error(write_workspace: WriteWorkspace) -> None:
+    root = write_workspace()
+    assert run("apply", "-w", str(root))[0] == 0
+    db = root / ".sowhat" / "sowhat.db"
+    okrs = root / "okrs" / "2026-Q4.yaml"
+    okrs.write_text(okrs.read_text().replace("target: 0.46", "target: 0.47"))
+    before = table_dump(db)
+    holder = sqlite3.connect(db, timeout=0.1)
+    holder.execute("begin exclusive")
+    try:
+        proc = sowhat("apply", "-w", str(root))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert proc.returncode == 1
+    assert "locked" in proc.stderr
+    assert table_dump(db) == before
+
+
+def test_usage_errors_exit_2(write_workspace: WriteWorkspace) -> None:
+    root = write_workspace()
+    proc = sowhat("checkin", "-w", str(root))
+    assert proc.returncode == 2
+    proc = sowhat("checkin", "activation", "--confidence", "1.5", "-w", str(root))
+    assert proc.returncode == 2
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names: list[tuple[str, ...]] = []
+
+    def walk(cmd: object, path: tuple[str, ...]) -> None:
+        sub = getattr(cmd, "commands", None)
+        if sub:
+            for name, child in sub.items():
+                walk(child, (*path, name))
+        else:
+            names.append(path)
+
+    walk(group, ())
+    assert ("apply",) in names and ("db", "upgrade") in names
+    for path in names:
+        code, out = run(*path, "--help")
+        assert code == 0, path
+        assert "Example" in out or "example" in out, f"{' '.join(path)} --help has no example"
