@@ -58,7 +58,8 @@ def test_init_validate_apply_status_checkin_export(tmp_path: Path) -> None:
                      "-w", str(root))
     assert checked.returncode == 0, checked.stderr
     status = sowhat("status", "-w", str(root), "--period", "2026-Q4")
-    assert "active-teams" in status.stdout and "40%" in status.stdout
+    assert "active-teams" in status.stdout
+    assert "40%" in status.stdout
     assert "first reading" in status.stdout
 
     before = (root / "okrs" / "2026-Q4.yaml").read_text()
@@ -143,7 +144,8 @@ def test_every_command_has_help_with_an_example() -> None:
             names.append(path)
 
     walk(group, ())
-    assert ("apply",) in names and ("db", "upgrade") in names
+    assert ("apply",) in names
+    assert ("db", "upgrade") in names
     for path in names:
         code, out = run(*path, "--help")
         assert code == 0, path
