@@ -123,6 +123,8 @@ def _leading_alternative(subject: KRSubject, window: timedelta) -> str:
         chosen = best_metric(query, pool, minimum=1) if pool else None
         if chosen is not None:
             return f"`{chosen.name}`"
+    if cohorts:  # no shared words: any shorter cohort metric still beats a generic hint
+        return f"`{min(cohorts)}`"
     return "activation within 7 days or weekly core-action usage"
 
 
