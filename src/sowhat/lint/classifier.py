@@ -124,7 +124,7 @@ def explain_feature(feat: str, facts: TextFacts) -> str | None:
         return "counts units of work"
     if feat == "P:verb_deliverable_nometric":
         return "a verb and a deliverable with no metric"
-    if feat == "P:date":
+    if feat in ("P:date", "P:date_nometric"):
         return "is bound to a date"
     if feat == "P:delivery_tail":
         return "says something will be done or live"

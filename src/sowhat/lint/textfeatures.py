@@ -266,6 +266,8 @@ def features(facts: TextFacts) -> list[str]:
         out.append("P:no_number")
     if facts.head in lex.delivery_verbs and len(toks) > 1 and toks[1] == "<num>":
         out.append("P:verb_count")
+    if facts.date and not facts.measures:
+        out.append("P:date_nometric")
     if facts.head in lex.delivery_verbs and facts.deliverables and not n_metric:
         out.append("P:verb_deliverable_nometric")
     return out
