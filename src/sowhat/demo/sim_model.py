@@ -99,8 +99,8 @@ class Params:
     engagement_sd: float = 0.5
     growth_per_year: float = 0.5  # signups grow ~50% a year
     extra_sessions: float = 0.4
-    page_views_per_session: float = 2.0
-    workflow_runs_per_session: float = 1.0
+    page_views_per_session: float = 1.2
+    workflow_runs_per_session: float = 0.7
     report_view_share: float = 0.25
     extra_project_share: float = 0.03
     recs_per_session: float = 0.6

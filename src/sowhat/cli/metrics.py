@@ -1,0 +1,326 @@
+"""Metrics from events: `metrics list|show|compute`, `ingest`, `tracking check`."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sowhat.cli.common import console, err_console, print_json, workspace_option
+from sowhat.domain.durations import format_duration
+from sowhat.domain.period import Period, PeriodError
+from sowhat.errors import UserError
+from sowhat.metrics.engine import MetricRequest, compile_sql, compute_many
+from sowhat.metrics.ingest import FileReport, ingest, parse_mapping
+from sowhat.metrics.tracking import TrackingReport, check_tracking
+from sowhat.metrics.values import MetricValue, iso
+from sowhat.services.events import event_source_spec, open_events
+from sowhat.spec.metric_defs import (
+    MetricsFile,
+    default_indicator,
+    metric_definition_hash,
+    normalized_definition,
+    outcome_window,
+)
+from sowhat.spec.workspace import Workspace, load_workspace
+
+metrics_app = typer.Typer(help="Metric definitions and their values over your events.",
+                          no_args_is_help=True)
+tracking_app = typer.Typer(help="Compare the events that arrive with the tracking plan.",
+                           no_args_is_help=True)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def _catalog(ws: Workspace) -> MetricsFile:
+    if ws.metrics is None or not ws.metrics.metrics:
+        raise UserError(f"no metrics defined in {ws.root / ws.config.workspace.metrics_file}",
+                        hint="define metrics in metrics.yaml (see docs/metrics.md)")
+    return ws.metrics
+
+
+def _moment(text: str, option: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{option} {text!r}: write a date (2026-11-02) or a UTC time "
+                                 "(2026-11-02T09:00)") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _window(start: str | None, end: str | None, period: str | None) -> tuple[datetime, datetime]:
+    if period:
+        try:
+            p = Period.parse(period)
+        except PeriodError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        return (_moment(p.start.isoformat(), "--period"), _moment(p.end.isoformat(), "--period"))
+    if start is None or end is None:
+        raise typer.BadParameter("give --from and --to (or --period 2026-Q4)")
+    return _moment(start, "--from"), _moment(end, "--to")
+
+
+@metrics_app.command("list")
+def list_metrics(
+    workspace: Path = workspace_option(),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table or json"),
+) -> None:
+    """List the metric definitions with their type, indicator and definition hash.
+
+    Example: sowhat metrics list -w sowhat-demo
+    """
+    catalog = _catalog(load_workspace(workspace, paths=[]))
+    rows = []
+    for name, m in catalog.metrics.items():
+        window = outcome_window(m)
+        rows.append({
+            "metric": name, "type": m.type,
+            "indicator": str(default_indicator(m, catalog=catalog)),
+            "window": format_duration(window) if window else None,
+            "hash": metric_definition_hash(m, catalog=catalog),
+            "description": m.description,
+        })
+    if output == OutputFormat.JSON:
+        print_json(rows)
+        return
+    table = Table("metric", "type", "indicator", "window", "hash", "description")
+    for r in rows:
+        table.add_row(*(str(r[k] or "") for k in ("metric", "type", "indicator", "window",
+                                                   "hash", "description")))
+    console.print(table)
+
+
+@metrics_app.command("show")
+def show_metric(
+    name: str = typer.Argument(..., help="Metric name."),
+    workspace: Path = workspace_option(),
+    start: str = typer.Option(None, "--from", help="Window start for the SQL shown."),
+    end: str = typer.Option(None, "--to", help="Window end for the SQL shown."),
+    grain: str = typer.Option(None, "--grain", help="week: one value per ISO week."),
+    segment: str = typer.Option(None, "--segment", help="Named segment from metrics.yaml."),
+) -> None:
+    """Show a metric's definition, hash, indicator and the SQL it compiles to.
+
+    Example: sowhat metrics show activation_rate --segment mid --grain week -w sowhat-demo
+    """
+    ws = load_workspace(workspace, paths=[])
+    catalog = _catalog(ws)
+    if name not in catalog.metrics:
+        close = difflib.get_close_matches(name, list(catalog.metrics), n=1)
+        raise UserError(f"unknown metric {name!r}",
+                        hint=f"did you mean {close[0]!r}?" if close
+                        else "see `sowhat metrics list`")
+    m = catalog.metrics[name]
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = today - timedelta(days=today.weekday())
+    s = _moment(start, "--from") if start else monday - timedelta(weeks=4)
+    e = _moment(end, "--to") if end else monday
+    events = None
+    try:
+        events = open_events(ws)
+    except UserError:
+        events = None  # no events yet: compile against the canonical table
+    try:
+        sql = compile_sql(name, catalog=catalog, events=events, start=s, end=e, grain=grain,
+                          segment=segment)
+        dialect = events.dialect() if events is not None else "duckdb"
+    finally:
+        if events is not None:
+            events.close()
+    window = outcome_window(m)
+    console.print(f"[bold]{name}[/bold] ({m.type}) — {m.description or 'no description'}")
+    console.print(f"hash {metric_definition_hash(m, catalog=catalog)}; "
+                  f"indicator {default_indicator(m, catalog=catalog)}"
+                  + (f"; outcome window {format_duration(window)}" if window else ""))
+    console.print("definition: " + json.dumps(normalized_definition(m), sort_keys=True))
+    scope = (f", segment {segment}" if segment else "") + (f", by {grain}" if grain else "")
+    console.print(f"-- SQL ({dialect}) for [{iso(s)}, {iso(e)}){scope}", markup=False)
+    typer.echo(sql)
+
+
+@metrics_app.command("compute")
+def compute_metrics(
+    names: list[str] = typer.Argument(..., help="Metric names."),
+    start: str = typer.Option(None, "--from", help="Window start (date or UTC time)."),
+    end: str = typer.Option(None, "--to", help="Window end, exclusive."),
+    period: str = typer.Option(None, "--period", help="A period instead of --from/--to."),
+    grain: str = typer.Option(None, "--grain", help="week: one value per ISO week."),
+    segment: str = typer.Option(None, "--segment", help="Named segment from metrics.yaml."),
+    as_of: str = typer.Option(None, "--as-of", help="Knowledge cut-off (default: --to)."),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format",
+                                        help="table, json or csv"),
+    workspace: Path = workspace_option(),
+) -> None:
+    """Compute metrics over [from, to), optionally per ISO week, as known at the as-of time.
+
+    Example: sowhat metrics compute activation_rate nps --period 2026-Q4 --grain week
+    """
+    if grain not in (None, "week"):
+        raise typer.BadParameter("--grain takes `week`")
+    s, e = _window(start, end, period)
+    ws = load_workspace(workspace, paths=[])
+    catalog = _catalog(ws)
+    events = open_events(ws)
+    try:
+        results = compute_many([MetricRequest(n, segment) for n in names], catalog=catalog,
+                               events=events, start=s, end=e, grain=grain,
+                               as_of=_moment(as_of, "--as-of") if as_of else None)
+    finally:
+        events.close()
+    failed = [r for r in results if r.error]
+    values = [v for r in results for v in r.values]
+    _render_values(values, output)
+    for r in failed:
+        err_console.print(f"[red]error:[/red] {r.request.metric}: {r.error}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:.4g}" if abs(x) < 1e6 else f"{x:,.0f}"
+
+
+def _render_values(values: list[MetricValue], output: OutputFormat) -> None:
+    rows = [v.to_json() for v in values]
+    if output == OutputFormat.JSON:
+        print_json(rows)
+    elif output == OutputFormat.CSV:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["metric"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        table = Table("metric", "segment", "from", "to", "value", "entities", "immature")
+        for v in values:
+            table.add_row(v.metric, v.segment or "", iso(v.start), iso(v.end), _fmt(v.value),
+                          "" if v.entities is None else str(v.entities),
+                          "" if v.excluded_immature is None else str(v.excluded_immature))
+        console.print(table)
+
+
+def ingest_command(
+    files: list[Path] = typer.Argument(..., help="CSV, JSONL or Parquet files.", exists=True,
+                                       dir_okay=False),
+    workspace: Path = workspace_option(),
+    mapping: list[str] = typer.Option([], "--map", help="column=field, e.g. event=event_name "
+                                      "or account_id=context.groupId (repeatable)."),
+) -> None:
+    """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
+
+    Segment track calls (JSONL) need no options. Bad rows go to .sowhat/rejects/.
+    Example: sowhat ingest events.jsonl exports/*.parquet -w my-okrs
+    """
+    ws = load_workspace(workspace, paths=[])
+    spec = event_source_spec(ws)
+    if spec.kind != "duckdb":
+        raise UserError(f"[events] reads from a {spec.kind} source, not the local store",
+                        hint="ingest loads the DuckDB store; remove [events] parquet/url to use it")
+    store = spec.duckdb_path(ws.root)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed}/{task.total} files"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("ingesting", total=len(files))
+
+        def started(path: Path) -> None:
+            bar.update(task, description=f"loading {path.name}")
+
+        def done(report: FileReport) -> None:
+            bar.advance(task)
+            bar.console.print(_file_line(report))
+
+        summary = ingest(files, store=store, mapping=parse_mapping(mapping),
+                         account_field=spec.account_field, on_start=started, on_done=done)
+    console.print(f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
+                  f"{summary.duplicates:,}, rejected {summary.rejected:,} into {store}")
+
+
+def _file_line(r: FileReport) -> str:
+    line = (f"{Path(r.path).name}: read {r.read:,}, loaded {r.loaded:,}, duplicates "
+            f"{r.duplicates:,}, rejected {r.rejected:,} ({r.seconds:.1f} s)")
+    if r.rejects_path:
+        line += f" — rejects in {r.rejects_path}"
+    return line
+
+
+@tracking_app.command("check")
+def tracking_check(
+    workspace: Path = workspace_option(),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table or json"),
+) -> None:
+    """Report metrics the events cannot measure, property problems and unplanned events.
+
+    Exits 1 when a metric that a KR or guardrail uses cannot be computed.
+    Example: sowhat tracking check -w sowhat-demo
+    """
+    ws = load_workspace(workspace)
+    used_by: dict[str, list[str]] = {}
+    for lp in ws.plans:
+        for obj in lp.plan.objectives:
+            for kr in obj.key_results:
+                if kr.metric:
+                    used_by.setdefault(kr.metric, []).append(f"{lp.plan.period.label}/{kr.id}")
+            for g in obj.guardrails:
+                used_by.setdefault(g.metric, []).append(
+                    f"{lp.plan.period.label}/{obj.id} guardrail")
+    events = open_events(ws)
+    try:
+        report = check_tracking(events=events, plan=ws.tracking, catalog=ws.metrics,
+                                used_by=used_by)
+    finally:
+        events.close()
+    if output == OutputFormat.JSON:
+        from dataclasses import asdict
+
+        print_json({**asdict(report), "ok": report.ok})
+    else:
+        _render_tracking(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _render_tracking(r: TrackingReport) -> None:
+    total = sum(r.event_counts.values())
+    console.print(f"{total:,} events of {len(r.event_counts)} kinds")
+    for u in r.unmeasurable:
+        mark = "[red]cannot measure[/red]" if u.used_by else "[yellow]cannot measure[/yellow]"
+        why = (f"no {', '.join(u.missing_events)} events" if u.missing_events
+               else "not defined in metrics.yaml")
+        users = f" — used by {', '.join(u.used_by)}" if u.used_by else ""
+        console.print(f"{mark} {u.metric}: {why}{users}")
+    for p in r.property_issues:
+        console.print(f"[yellow]{p.problem}[/yellow] {p.event}.{p.property} "
+                      f"(expected {p.expected}): {p.count:,} of {p.events:,} events")
+        for ex in p.examples:
+            console.print(f"    e.g. {ex}", markup=False)
+    if r.unplanned_events:
+        listed = ", ".join(f"{e} ({n:,})" for e, n in r.unplanned_events)
+        console.print(f"[yellow]not in the plan[/yellow]: {listed}")
+    if r.planned_but_unseen:
+        console.print(f"planned but never seen: {', '.join(r.planned_but_unseen)}")
+    for problem in r.plan_problems:
+        console.print(f"[yellow]plan[/yellow] {problem}", markup=True)
+    console.print("[green]ok[/green]: every metric a KR uses can be computed" if r.ok else
+                  f"[red]{len(r.blocking)} metric(s) used by KRs cannot be computed[/red]")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(metrics_app, name="metrics")
+    app.add_typer(tracking_app, name="tracking")
+    app.command("ingest")(ingest_command)
+

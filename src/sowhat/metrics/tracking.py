@@ -1,0 +1,197 @@
+"""`sowhat tracking check`: does the data that arrived match the plan and the metrics?
+
+Three questions, worst first:
+1. which events do metrics need that the data never contains (so the metric — and every KR
+   built on it — cannot be measured);
+2. which planned properties are missing or of the wrong type, with counts and examples;
+3. which events arrive that nobody planned.
+All counts come from a few grouped queries through Ibis, so the check runs on any backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from sowhat.metrics.source import RESERVED_COLUMNS, EventSource
+from sowhat.spec.metric_defs import MetricsFile, check_metrics_file, required_events
+from sowhat.spec.tracking_defs import PropertySpec, TrackingPlan
+
+EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class UnmeasurableMetric:
+    metric: str
+    missing_events: tuple[str, ...]
+    used_by: tuple[str, ...]  # KRs and guardrails that name it
+
+
+@dataclass(frozen=True)
+class PropertyIssue:
+    event: str
+    property: str
+    problem: str  # "missing" | "mistyped"
+    expected: str
+    count: int
+    events: int  # how many events of that name were checked
+    examples: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class TrackingReport:
+    event_counts: dict[str, int]
+    unmeasurable: tuple[UnmeasurableMetric, ...] = ()
+    property_issues: tuple[PropertyIssue, ...] = ()
+    unplanned_events: tuple[tuple[str, int], ...] = ()
+    planned_but_unseen: tuple[str, ...] = ()
+    plan_problems: tuple[str, ...] = field(default=())
+
+    @property
+    def blocking(self) -> tuple[UnmeasurableMetric, ...]:
+        """Unmeasurable metrics that a KR or guardrail depends on: the check fails on these."""
+        return tuple(u for u in self.unmeasurable if u.used_by)
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+
+def check_tracking(
+    *,
+    events: EventSource,
+    plan: TrackingPlan | None,
+    catalog: MetricsFile | None,
+    used_by: Mapping[str, Sequence[str]] | None = None,
+) -> TrackingReport:
+    """Compare the events with the tracking plan and the metric catalog.
+
+    `used_by` maps a metric name to the KRs/guardrails that use it (e.g. "2026-Q4/mid-retention").
+    """
+    t = events.events()
+    counts_rows = t.group_by("event").aggregate(n=t.count()).to_pyarrow().to_pylist()
+    counts = {str(r["event"]): int(r["n"]) for r in counts_rows}
+    used = {k: tuple(v) for k, v in (used_by or {}).items()}
+
+    unmeasurable = []
+    if catalog is not None:
+        for name in catalog.metrics:
+            missing = sorted(e for e in required_events(catalog, name) if counts.get(e, 0) == 0)
+            if missing:
+                unmeasurable.append(UnmeasurableMetric(name, tuple(missing), used.get(name, ())))
+    for name, users in used.items():
+        if catalog is None or name not in catalog.metrics:
+            unmeasurable.append(UnmeasurableMetric(name, (), users))
+
+    issues: list[PropertyIssue] = []
+    unplanned: list[tuple[str, int]] = []
+    unseen: list[str] = []
+    problems: list[str] = []
+    if plan is not None:
+        for event in plan.events:
+            if counts.get(event, 0) == 0:
+                unseen.append(event)
+            else:
+                issues.extend(_property_issues(t, event, plan.properties_of(event),
+                                               counts[event], events.dialect()))
+        unplanned = sorted(((e, n) for e, n in counts.items() if e not in plan.events),
+                           key=lambda x: (-x[1], x[0]))
+        if catalog is not None:
+            for path, message, hint in check_metrics_file(catalog, tracking=plan):
+                where = ".".join(str(p) for p in path)
+                problems.append(f"metrics.yaml {where}: {message}" + (f"; {hint}" if hint else ""))
+    return TrackingReport(
+        event_counts=counts,
+        unmeasurable=tuple(unmeasurable),
+        property_issues=tuple(issues),
+        unplanned_events=tuple(unplanned),
+        planned_but_unseen=tuple(unseen),
+        plan_problems=tuple(problems),
+    )
+
+
+def _property_issues(t: ir.Table, event: str, props: Mapping[str, PropertySpec], total: int,
+                     dialect: str) -> list[PropertyIssue]:
+    if not props:
+        return []
+    rows = t.filter(t.event == event)
+    checks: dict[str, tuple[str, str, ir.BooleanValue]] = {}
+    for name, spec in props.items():
+        present, ok = _typed(rows, name, spec.type, dialect)
+        if spec.required:
+            checks[f"m{len(checks)}"] = (name, "missing", ~present)
+        checks[f"m{len(checks)}"] = (name, "mistyped", present & ~ok)
+    found = rows.aggregate(**{k: rows.count(where=cond) for k, (_, _, cond) in checks.items()})
+    result = found.to_pyarrow().to_pylist()[0]
+    out = []
+    for key, (name, problem, cond) in checks.items():
+        n = int(result[key] or 0)
+        if not n:
+            continue
+        out.append(PropertyIssue(event, name, problem, props[name].type, n, total,
+                                 _examples(rows, cond)))
+    return out
+
+
+def _typed(rows: ir.Table, name: str, kind: str, dialect: str
+           ) -> tuple[ir.BooleanValue, ir.BooleanValue]:
+    """(is the property there, is it of the planned type) per row."""
+    if name in rows.columns and name not in RESERVED_COLUMNS:
+        col = rows[name]
+        dtype = col.type()
+        checks = {
+            "string": dtype.is_string(),
+            "number": dtype.is_numeric(),
+            "boolean": dtype.is_boolean(),
+            "timestamp": dtype.is_timestamp() or dtype.is_date(),
+        }
+        if kind == "integer":
+            ok: ir.BooleanValue = (
+                ibis.literal(True) if dtype.is_integer()
+                else (col.cast("float64").floor() == col.cast("float64")) if dtype.is_numeric()
+                else ibis.literal(False))
+        elif kind == "timestamp" and dtype.is_string():
+            ok = _parses_as_time(col, dialect)
+        else:
+            ok = ibis.literal(bool(checks.get(kind, False)))
+        return col.notnull(), ok.fill_null(False)
+    if "properties" not in rows.columns:
+        return ibis.literal(False), ibis.literal(False)
+    j = rows["properties"]
+    if not j.type().is_json():
+        j = j.cast("json")
+    for part in name.split("."):
+        j = j[part]
+    s, f, b = j.str, j.float, j.bool
+    present = s.notnull() | f.notnull() | b.notnull() | j.array.notnull() | j.map.notnull()
+    if kind == "string":
+        ok = s.notnull()
+    elif kind == "number":
+        ok = f.notnull()
+    elif kind == "integer":
+        ok = f.notnull() & (f.floor() == f)
+    elif kind == "boolean":
+        ok = b.notnull()
+    else:
+        ok = s.notnull() & _parses_as_time(s, dialect)
+    return present.fill_null(False), ok.fill_null(False)
+
+
+def _parses_as_time(text: ir.StringValue, dialect: str) -> ir.BooleanValue:
+    if dialect == "duckdb":
+        return text.try_cast("timestamp").notnull()
+    return text.notnull()  # portable TRY_CAST is not available everywhere: accept strings
+
+
+def _examples(rows: ir.Table, cond: ir.BooleanValue) -> tuple[dict[str, Any], ...]:
+    cols = ["timestamp", "user_id", "account_id"]
+    sample = rows.filter(cond).order_by("timestamp")
+    select = {c: sample[c] for c in cols}
+    if "properties" in sample.columns:
+        select["properties"] = sample["properties"].cast("string")
+    found = sample.select(**select).limit(EXAMPLES).to_pyarrow().to_pylist()
+    return tuple(found)
