@@ -1,0 +1,64 @@
+"""HTTP conventions every JSON route shares: ETags from row versions, pagination."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query, Request, Response
+from pydantic import BaseModel
+
+from sowhat.api.problems import PreconditionRequired
+from sowhat.errors import Conflict
+
+__all__ = ["MAX_LIMIT", "Page", "Paging", "expected_version", "set_etag"]
+
+MAX_LIMIT = 200
+T = TypeVar("T")
+_TAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: `items`, and `total` across all pages."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class Paging:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+def set_etag(response: Response, version: int) -> None:
+    """The ETag is the row's version: it changes on every write and only then."""
+    response.headers["ETag"] = f'"{version}"'
+
+
+def expected_version(request: Request, *, creatable: bool = False) -> int:
+    """The version a write is based on, from If-Match (or `If-None-Match: *` = "none yet").
+
+    A write without either is refused (428): accepting it could overwrite an edit the
+    client never saw.
+    """
+    if_match = request.headers.get("if-match")
+    if if_match is not None:
+        m = _TAG.match(if_match)
+        if m is None:
+            raise Conflict(f"If-Match {if_match!r} is not a version this server issued",
+                           hint='send the ETag you read, e.g. If-Match: "3"')  # fmt: skip
+        return int(m[1])
+    if creatable and request.headers.get("if-none-match", "").strip() == "*":
+        return 0
+    raise PreconditionRequired(
+        "this write needs If-Match with the ETag you read",
+        hint='GET the resource, then send its ETag as If-Match: "<version>"'
+        + ("; or If-None-Match: * to create" if creatable else ""),
+    )

@@ -1,0 +1,155 @@
+"""The KR chart as server-side SVG: no JavaScript, readable by screen readers, printable.
+
+One picture answers "are we getting there?": weekly check-in values as a line over the
+period, the baseline and target as horizontal reference lines, a forecast band when a
+forecast exists, and each bet launch (a shipped bet that expects to move this KR) as a
+vertical line at its ship date, so a bend in the line can be read against what shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from html import escape
+
+from markupsafe import Markup
+
+__all__ = ["ChartInput", "Launch", "render_kr_chart", "sparkline"]
+
+W, H = 720, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 20, 40
+
+
+@dataclass(frozen=True)
+class Launch:
+    day: date
+    label: str
+
+
+@dataclass(frozen=True)
+class ChartInput:
+    title: str
+    start: date  # period start (inclusive)
+    end: date  # period end (exclusive)
+    points: Sequence[tuple[date, float]]  # week (Monday) -> value
+    baseline: float | None
+    target: float | None
+    launches: Sequence[Launch] = ()
+    band: Sequence[tuple[date, float, float]] = ()  # forecast: week -> (low, high)
+    today: date | None = None
+
+
+def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
+    values = [v for _, v in chart.points]
+    refs = [v for v in (chart.baseline, chart.target) if v is not None]
+    refs += [x for _, lo, hi in chart.band for x in (lo, hi)]
+    lo, hi = _range(values + refs)
+    days = max((chart.end - chart.start).days, 1)
+
+    def x(day: date) -> float:
+        return LEFT + (W - LEFT - RIGHT) * min(max((day - chart.start).days / days, 0.0), 1.0)
+
+    def y(value: float) -> float:
+        return TOP + (H - TOP - BOTTOM) * (1.0 - (value - lo) / (hi - lo))
+
+    parts: list[str] = []
+    for tick in _ticks(lo, hi):
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(tick):.1f}" '
+                     f'y2="{y(tick):.1f}"/>'
+                     f'<text class="axis" x="{LEFT - 8}" y="{y(tick) + 4:.1f}" '
+                     f'text-anchor="end">{escape(fmt(tick))}</text>')  # fmt: skip
+    for month in _months(chart.start, chart.end):
+        parts.append(f'<text class="axis" x="{x(month):.1f}" y="{H - BOTTOM + 18}" '
+                     f'text-anchor="middle">{month.strftime("%b %Y")}</text>')  # fmt: skip
+    if chart.band:
+        upper = " ".join(f"{x(d):.1f},{y(h):.1f}" for d, _, h in chart.band)
+        lower = " ".join(f"{x(d):.1f},{y(lo_):.1f}" for d, lo_, _ in reversed(chart.band))
+        parts.append(f'<polygon class="band" points="{upper} {lower}"><title>forecast range'
+                     "</title></polygon>")  # fmt: skip
+    for cls, value, name in (("baseline", chart.baseline, "baseline"),
+                             ("target", chart.target, "target")):  # fmt: skip
+        if value is not None:
+            parts.append(f'<line class="{cls}" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(value):.1f}" '
+                         f'y2="{y(value):.1f}"/><text class="ref {cls}" x="{W - RIGHT - 4}" '
+                         f'y="{y(value) - 6:.1f}" text-anchor="end">{name} '
+                         f"{escape(fmt(value))}</text>")  # fmt: skip
+    for launch in chart.launches:
+        if chart.start <= launch.day < chart.end:
+            parts.append(f'<line class="launch" x1="{x(launch.day):.1f}" x2="{x(launch.day):.1f}" '
+                         f'y1="{TOP}" y2="{H - BOTTOM}"/><text class="launch-label" '
+                         f'x="{x(launch.day) + 4:.1f}" y="{TOP + 12}">'
+                         f"{escape(launch.label)}</text>")  # fmt: skip
+    if chart.today is not None and chart.start <= chart.today < chart.end:
+        parts.append(f'<line class="today" x1="{x(chart.today):.1f}" x2="{x(chart.today):.1f}" '
+                     f'y1="{TOP}" y2="{H - BOTTOM}"/>')  # fmt: skip
+    if chart.points:
+        path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in chart.points)
+        parts.append(f'<polyline class="series" points="{path}"/>')
+        for d, v in chart.points:
+            parts.append(f'<circle class="point" cx="{x(d):.1f}" cy="{y(v):.1f}" r="4">'
+                         f"<title>week of {d.isoformat()}: {escape(fmt(v))}</title></circle>")
+    else:
+        parts.append(f'<text class="empty" x="{W / 2}" y="{H / 2}" text-anchor="middle">'
+                     "no check-ins with a value yet</text>")  # fmt: skip
+    desc = _describe(chart, fmt)
+    svg = (f'<svg class="kr-chart" viewBox="0 0 {W} {H}" role="img" '
+           f'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">'
+           f'<title id="chart-title">{escape(chart.title)}</title>'
+           f'<desc id="chart-desc">{escape(desc)}</desc>{"".join(parts)}</svg>')  # fmt: skip
+    return Markup(svg)
+
+
+def sparkline(points: Sequence[tuple[date, float]], *, label: str) -> Markup:
+    """A small trend line (the dashboard's North Star), 200x48."""
+    if len(points) < 2:
+        return Markup("")
+    lo, hi = _range([v for _, v in points])
+    n = len(points) - 1
+    coords = " ".join(f"{4 + 192 * i / n:.1f},{44 - 40 * (v - lo) / (hi - lo):.1f}"
+                      for i, (_, v) in enumerate(points))  # fmt: skip
+    return Markup(f'<svg class="sparkline" viewBox="0 0 200 48" role="img" '
+                  f'aria-label="{escape(label)}"><polyline points="{coords}"/></svg>')
+
+
+def _describe(chart: ChartInput, fmt: Callable[[float], str]) -> str:
+    bits = []
+    if chart.baseline is not None and chart.target is not None:
+        bits.append(f"from baseline {fmt(chart.baseline)} to target {fmt(chart.target)}")
+    if chart.points:
+        d, v = chart.points[-1]
+        bits.append(f"{len(chart.points)} weekly values, latest {fmt(v)} in the week of {d}")
+    for launch in chart.launches:
+        bits.append(f"{launch.label} shipped {launch.day}")
+    return "; ".join(bits) or "no data yet"
+
+
+def _range(values: Sequence[float]) -> tuple[float, float]:
+    if not values:
+        return 0.0, 1.0
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        pad = abs(hi) * 0.1 or 1.0
+        return lo - pad, hi + pad
+    pad = (hi - lo) * 0.12
+    return lo - pad, hi + pad
+
+
+def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2, 2.5, 5 x 10^k) inside [lo, hi]."""
+    import math
+
+    raw = (hi - lo) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.ceil(lo / step) * step
+    return [first + i * step for i in range(count + 2) if first + i * step <= hi]
+
+
+def _months(start: date, end: date) -> list[date]:
+    out, day = [], date(start.year, start.month, 1)
+    while day < end:
+        if day >= start:
+            out.append(day)
+        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out

@@ -1,0 +1,95 @@
+"""The weekly check-in form: every KR the person owns or whose team they edit, one card each.
+
+A card posts on its own (htmx swaps the card with its new state, so the new progress shows
+at once; without JavaScript the page reloads). Confidence is typed as a percentage, which is
+how people say it, and stored as a share.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from sowhat.api.auth import require_caller
+from sowhat.api.pages.okrs import page_writer
+from sowhat.api.pages.templating import render
+from sowhat.api.state import server_state
+from sowhat.errors import UserError
+from sowhat.services import dashboard as views
+from sowhat.services import okr_edits
+from sowhat.services.okr_views import plan_view
+
+router = APIRouter()
+
+
+@router.get("/check-in")
+def checkin_current(request: Request) -> Response:
+    return _checkin_page(request, None)
+
+
+@router.get("/periods/{period}/check-in")
+def checkin_page(request: Request, period: str) -> Response:
+    return _checkin_page(request, period)
+
+
+@router.post("/periods/{period}/check-in/{kr_id:path}")
+def checkin_submit(
+    request: Request, period: str, kr_id: str, version: Annotated[int, Form()],
+    value: Annotated[str, Form()] = "", confidence: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "", blockers: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    caller = page_writer(request, csrf_token)
+    state = server_state(request)
+    error: UserError | None = None
+    try:
+        number = _number(value, "value")
+        share = _number(confidence, "confidence")
+        with state.db.transaction() as session:
+            kr = plan_view(session=session, period=period).key_result(kr_id)
+            okr_edits.check_in(
+                session=session, principal=caller.principal, period=period, kr_id=kr_id,
+                value=number, confidence=share / 100.0 if share is not None else None,
+                note=note.strip() or None, blockers=blockers.strip() or None,
+                expected_version=version,
+                override_value=number is not None and kr.status.metric is not None,
+            )  # fmt: skip
+    except UserError as exc:
+        error = exc
+    if "hx-request" not in request.headers:
+        if error is not None:
+            return _checkin_page(request, period, error=error, failed=kr_id)
+        return RedirectResponse(f"/periods/{period}/check-in?saved={kr_id}", status_code=303)
+    with state.db.transaction(write=False) as session:
+        _plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
+                                                     period=period)  # fmt: skip
+    target = next(t for t in targets if t.kr.id == kr_id) if error is None else None
+    if target is None:
+        target = next((t for t in targets if t.kr.id == kr_id), None)
+    return render(request, "_checkin_card.html", {
+        "t": target, "period": period, "week": week, "error": error, "saved": error is None,
+    }, status_code=200 if error is None else int(error.status))  # fmt: skip
+
+
+def _checkin_page(request: Request, period: str | None, *, error: UserError | None = None,
+                  failed: str | None = None) -> Response:  # fmt: skip
+    caller = require_caller(request)
+    with server_state(request).db.transaction(write=False) as session:
+        plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
+                                                    period=period)  # fmt: skip
+    return render(request, "checkin.html", {
+        "plan": plan, "week": week, "targets": targets, "error": error, "failed": failed,
+        "saved": request.query_params.get("saved"),
+    }, status_code=int(error.status) if error else 200)  # fmt: skip
+
+
+def _number(text: str, name: str) -> float | None:
+    cleaned = text.strip().rstrip("%").replace(",", "")
+    if not cleaned:
+        return None
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise UserError(f"{name} {text!r} is not a number", hint="write e.g. 0.42 or 70") from None

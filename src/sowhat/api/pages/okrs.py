@@ -1,0 +1,137 @@
+"""Pages about the plan: dashboard, objective, key result (with its chart and the coach),
+and the bets board. Each handler reads one service result and renders one template."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from sowhat.api.auth import CSRF_HEADER, Caller, check_csrf, require_caller
+from sowhat.api.pages.charts import ChartInput, Launch, render_kr_chart, sparkline
+from sowhat.api.pages.templating import fmt_value, render
+from sowhat.api.state import server_state
+from sowhat.errors import UserError
+from sowhat.services import dashboard as views
+from sowhat.services import okr_edits
+from sowhat.services.coach import coach_text
+from sowhat.services.okr_views import plan_view
+from sowhat.services.plans import list_periods
+
+router = APIRouter()
+
+
+def page_writer(request: Request, csrf_token: str) -> Caller:
+    """A logged-in caller whose form carried its CSRF token (field, or htmx's header)."""
+    caller = require_caller(request)
+    check_csrf(caller, csrf_token or request.headers.get(CSRF_HEADER))
+    return caller
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return _dashboard(request, None)
+
+
+@router.get("/periods/{period}")
+def dashboard_page(request: Request, period: str) -> Response:
+    return _dashboard(request, period)
+
+
+def _dashboard(request: Request, period: str | None) -> Response:
+    require_caller(request)
+    with server_state(request).db.transaction(write=False) as session:
+        data = views.dashboard(session=session, period=period)
+        periods = [p.period.label for p in list_periods(session=session)]
+    points = [(p.week, p.value) for p in data.north_star if p.value is not None]
+    trend = sparkline(points, label=f"{data.plan.status.north_star} by week")
+    return render(request, "dashboard.html", {"d": data, "plan": data.plan, "periods": periods,
+                                              "trend": trend, "trend_points": points})
+
+
+@router.get("/periods/{period}/objectives/{objective_id:path}")
+def objective_page(request: Request, period: str, objective_id: str) -> Response:
+    require_caller(request)
+    with server_state(request).db.transaction(write=False) as session:
+        plan = plan_view(session=session, period=period)
+    objective = plan.objective(objective_id)
+    return render(request, "objective.html", {
+        "plan": plan, "o": objective, "krs": plan.key_results_of(objective_id),
+        "bets": [b for b in plan.bets if b.objective == objective_id],
+        "guardrails": [g for g in plan.guardrails if g.objective == objective_id],
+    })  # fmt: skip
+
+
+@router.post("/periods/{period}/key-results/{kr_id:path}/title")
+def edit_kr_title(request: Request, period: str, kr_id: str, title: Annotated[str, Form()],
+                  version: Annotated[int, Form()],
+                  csrf_token: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    caller = page_writer(request, csrf_token)
+    try:
+        with server_state(request).db.transaction() as session:
+            okr_edits.update_key_result(session=session, principal=caller.principal,
+                                        period=period, kr_id=kr_id, changes={"title": title},
+                                        expected_version=version)  # fmt: skip
+    except UserError as exc:
+        return _kr_page(request, period, kr_id, error=exc, draft=title)
+    return RedirectResponse(f"/periods/{period}/key-results/{kr_id}?saved=1", status_code=303)
+
+
+@router.get("/periods/{period}/key-results/{kr_id:path}")
+def key_result_page(request: Request, period: str, kr_id: str) -> Response:
+    return _kr_page(request, period, kr_id)
+
+
+def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | None = None,
+             draft: str | None = None) -> Response:
+    require_caller(request)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        data = views.key_result_page(session=session, period=period, kr_id=kr_id,
+                                     metrics=state.workspace.metrics, title=draft)  # fmt: skip
+    s = data.kr.status
+    status = data.plan.status
+    chart = ChartInput(
+        title=f"{s.title}: weekly values",
+        start=status.start, end=status.end,
+        points=[(c.checkin.week, c.checkin.value) for c in data.checkins
+                if c.period == data.plan.period and c.checkin.value is not None],
+        baseline=s.baseline, target=s.target,
+        launches=[Launch(b.bet.shipped_on, b.bet.title) for b in data.launches
+                  if b.bet.shipped_on is not None],
+    )  # fmt: skip
+    svg = render_kr_chart(chart, lambda v: fmt_value(v, s.baseline, s.target, s.unit))
+    return render(request, "key_result.html", {
+        "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
+        "draft": draft, "saved": request.query_params.get("saved") == "1",
+    }, status_code=int(error.status) if error else 200)  # fmt: skip
+
+
+@router.post("/coach")
+def coach_panel(request: Request, title: Annotated[str, Form()] = "",
+                csrf_token: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    """The findings panel the KR title field swaps in as the person types."""
+    page_writer(request, csrf_token)
+    coaching = coach_text(title, metrics=server_state(request).workspace.metrics)
+    return render(request, "_findings.html", {"coaching": coaching})
+
+
+@router.get("/periods/{period}/bets")
+def bets_page(request: Request, period: str) -> Response:
+    require_caller(request)
+    with server_state(request).db.transaction(write=False) as session:
+        board = views.bets_board(session=session, period=period)
+    return render(request, "bets.html", {"plan": board.plan, "board": board})
+
+
+@router.post("/periods/{period}/bets/{bet_id:path}/status")
+def move_bet(request: Request, period: str, bet_id: str, status: Annotated[str, Form()],
+             version: Annotated[int, Form()],
+             csrf_token: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    caller = page_writer(request, csrf_token)
+    with server_state(request).db.transaction() as session:
+        okr_edits.update_bet(session=session, principal=caller.principal, period=period,
+                             bet_id=bet_id, changes={"status": status},
+                             expected_version=version)  # fmt: skip
+    return RedirectResponse(f"/periods/{period}/bets", status_code=303)

@@ -1,0 +1,104 @@
+"""Jinja2 rendering for the pages: templates live in the `sowhat.web` package (data only),
+the filters that format numbers live here, next to the code that calls them.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from sowhat.api.auth import optional_caller
+from sowhat.api.problems import Problem
+
+__all__ = ["fmt_value", "render", "render_problem", "templates"]
+
+templates = Jinja2Templates(directory=Path(str(resources.files("sowhat.web") / "templates")))
+
+
+def fmt_pct(value: float | None, digits: int = 0) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value * 100:.{digits}f}%"
+
+
+def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
+    """A KR whose baseline and target both lie in [0, 1] without a unit reads as a share."""
+    if unit:
+        return False
+    known = [v for v in (baseline, target) if v is not None]
+    return bool(known) and all(0.0 <= v <= 1.0 for v in known)
+
+
+def fmt_value(value: float | None, baseline: float | None = None, target: float | None = None,
+              unit: str | None = None) -> str:  # fmt: skip
+    """A KR value the way its owner writes it: 42% for shares, `360 minutes`, `1,200`."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if is_rate(baseline, target, unit):
+        return f"{value * 100:.1f}%".replace(".0%", "%")
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+    return f"{text} {unit}" if unit else text
+
+
+def fmt_kr(value: float | None, kr: Any) -> str:
+    return fmt_value(value, kr.baseline, kr.target, kr.unit)
+
+
+def fmt_when(moment: datetime | date | None) -> str:
+    if moment is None:
+        return "–"
+    if isinstance(moment, datetime):
+        delta = datetime.now(UTC) - moment
+        if delta.total_seconds() < 60:
+            return "just now"
+        if delta.total_seconds() < 3600:
+            return f"{int(delta.total_seconds() // 60)} min ago"
+        if delta.days < 1:
+            return f"{int(delta.total_seconds() // 3600)} h ago"
+        return moment.strftime("%d %b %Y %H:%M")
+    return moment.strftime("%d %b %Y")
+
+
+def progress_class(progress: float | None, elapsed: float | None = None) -> str:
+    """on-track / at-risk / off-track, against the share of the period already gone."""
+    if progress is None:
+        return "unmeasured"
+    expected = elapsed if elapsed is not None else 0.7
+    if progress >= expected - 0.1:
+        return "on-track"
+    return "at-risk" if progress >= expected - 0.35 else "off-track"
+
+
+templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, when=fmt_when)
+templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200) -> HTMLResponse:  # fmt: skip
+    """Render a page with what every page needs: the caller and their CSRF token."""
+    caller = optional_caller(request)
+    base = {
+        "request": request,
+        "caller": caller,
+        "user": caller.principal if caller else None,
+        "csrf": caller.csrf_token if caller else "",
+        "path": request.url.path,
+        "workspace_name": request.app.state.sowhat.workspace.config.workspace.name,
+    }
+    return templates.TemplateResponse(request, name, {**base, **(context or {})},
+                                      status_code=status_code)  # fmt: skip
+
+
+def render_problem(request: Request, problem: Problem) -> HTMLResponse:
+    try:
+        return render(request, "error.html", {"problem": problem}, status_code=problem.status)
+    except Exception:  # the error page must never fail; fall back to plain text
+        return HTMLResponse(f"<h1>{problem.status} {problem.title}</h1>",
+                            status_code=problem.status)  # fmt: skip

@@ -1,0 +1,87 @@
+"""Everything else in v1: who am I, metrics, the coach, the audit log, reviews, health."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from sowhat.api.auth import Caller, require_caller
+from sowhat.api.http import Page, Paging
+from sowhat.api.schemas import (
+    AuditEntryOut,
+    LintIn,
+    LintOut,
+    MeOut,
+    MetricOut,
+    audit_out,
+    lint_out,
+    me_out,
+)
+from sowhat.api.state import server_state
+from sowhat.errors import UserError
+from sowhat.services.coach import coach_text
+from sowhat.services.okr_views import audit_page, page
+
+router = APIRouter()
+Reader = Annotated[Caller, Depends(require_caller)]
+
+
+class NotImplementedYet(UserError):
+    status = 501
+
+
+@router.get("/health", tags=["meta"])
+def health() -> dict[str, str]:
+    """Liveness for load balancers; needs no login."""
+    return {"status": "ok"}
+
+
+@router.get("/me", response_model=MeOut, tags=["meta"])
+def me(caller: Reader) -> MeOut:
+    return me_out(caller.principal)
+
+
+@router.get("/metrics", response_model=Page[MetricOut], tags=["metrics"])
+def get_metrics(request: Request, caller: Reader,
+                paging: Annotated[Paging, Depends()]) -> Page[MetricOut]:  # fmt: skip
+    """The metric definitions of the workspace (metrics.yaml), by name."""
+    catalog = server_state(request).workspace.metrics
+    defs = sorted(catalog.metrics.items()) if catalog else []
+    items, total = page(defs, limit=paging.limit, offset=paging.offset)
+    out = [MetricOut(name=name, type=str(getattr(d, "type", "")), description=d.description)
+           for name, d in items]  # fmt: skip
+    return Page(items=out, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.post("/lint", response_model=LintOut, tags=["coach"])
+def lint(request: Request, caller: Reader, body: LintIn) -> LintOut:
+    """Coach one KR sentence: outcome or output, and what to write instead. Changes nothing."""
+    return lint_out(coach_text(body.text, metrics=server_state(request).workspace.metrics))
+
+
+@router.get("/audit", response_model=Page[AuditEntryOut], tags=["audit"])
+def get_audit(
+    request: Request,
+    caller: Reader,
+    paging: Annotated[Paging, Depends()],
+    entity_type: Annotated[str | None, Query(description="key_result, check_in, bet...")] = None,
+    entity_key: Annotated[str | None, Query(description="Exactly this object.")] = None,
+    key_prefix: Annotated[str | None, Query(description="This object and what hangs off it, "
+                                            "e.g. 2026-Q4/gr-activation")] = None,
+) -> Page[AuditEntryOut]:  # fmt: skip
+    """The append-only audit log, newest first."""
+    with server_state(request).db.transaction(write=False) as session:
+        result = audit_page(session=session, entity_type=entity_type, entity_key=entity_key,
+                            key_prefix=key_prefix, limit=paging.limit, offset=paging.offset)
+    return Page(items=[audit_out(e) for e in result.entries], total=result.total,
+                limit=paging.limit, offset=paging.offset)  # fmt: skip
+
+
+@router.get("/periods/{period}/reviews", tags=["reviews"])
+def get_reviews(caller: Reader, period: str) -> None:
+    """Weekly, monthly and quarterly reviews: served once the review service exists."""
+    raise NotImplementedYet(
+        f"reviews of {period} are not available in this version",
+        hint="`sowhat report` renders reviews as files meanwhile",
+    )

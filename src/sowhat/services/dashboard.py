@@ -1,0 +1,218 @@
+"""What each web page shows, assembled from the read models: one function per page.
+
+Pages stay free of queries and arithmetic; a page that needs something new gets it here, so
+the JSON API can expose the same thing without computing it twice. Pieces that other
+services will provide later (forecasts, impact verdicts, reviews) are explicit `None`s
+with the sentence the page shows meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sowhat.domain.period import week_start
+from sowhat.services.accounts import Principal
+from sowhat.services.coach import Coaching, coach_text
+from sowhat.services.okr_views import (
+    AuditPage,
+    BetView,
+    CheckInView,
+    GuardrailView,
+    KeyResultView,
+    ObjectiveView,
+    PlanView,
+    SeriesPoint,
+    audit_page,
+    checkin_for_week,
+    checkins,
+    plan_view,
+    series,
+)
+from sowhat.spec.metric_defs import MetricsFile
+
+__all__ = [
+    "BOARD_COLUMNS",
+    "NO_FORECAST",
+    "NO_VERDICT",
+    "AlignmentNode",
+    "BetsBoard",
+    "CheckInTarget",
+    "Dashboard",
+    "KeyResultPage",
+    "alignment",
+    "bets_board",
+    "checkin_targets",
+    "dashboard",
+    "key_result_page",
+]
+
+NO_FORECAST = "no forecast yet"
+NO_VERDICT = "no verdict yet: `sowhat impact` estimates each shipped bet's effect"
+BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "verdict", "stopped")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    plan: PlanView
+    north_star: tuple[SeriesPoint, ...]  # weekly values; empty when no series is stored
+    alerts: tuple[GuardrailView, ...]  # breached guardrails
+    unmeasured_guardrails: int
+    changes: AuditPage  # the last 7 days
+    checked_in_this_week: int
+    week: date
+    forecast: str = NO_FORECAST
+
+
+@dataclass(frozen=True)
+class KeyResultPage:
+    plan: PlanView
+    kr: KeyResultView
+    objective: ObjectiveView
+    checkins: tuple[CheckInView, ...]
+    series: tuple[SeriesPoint, ...]
+    launches: tuple[BetView, ...]  # shipped bets expecting this KR
+    bets: tuple[BetView, ...]  # every bet expecting this KR
+    history: AuditPage
+    coaching: Coaching
+    forecast: str = NO_FORECAST
+
+
+@dataclass(frozen=True)
+class BetsBoard:
+    plan: PlanView
+    columns: tuple[tuple[str, tuple[BetView, ...]], ...]
+    verdict_note: str = NO_VERDICT
+
+
+@dataclass(frozen=True)
+class AlignmentNode:
+    id: str
+    title: str
+    team: str | None
+    score: float | None
+    stored: bool  # False for a parent named by aligns_to that this period does not hold
+    children: tuple[AlignmentNode, ...]
+
+
+@dataclass(frozen=True)
+class CheckInTarget:
+    kr: KeyResultView
+    objective_title: str
+    this_week: CheckInView | None
+    reason: str  # owner | editor | admin
+
+    @property
+    def version(self) -> int:
+        return self.this_week.version if self.this_week else 0
+
+
+def dashboard(*, session: Session, period: str | None = None, today: date | None = None,
+              now: datetime | None = None) -> Dashboard:  # fmt: skip
+    now = now or datetime.now(UTC)
+    plan = plan_view(session=session, period=period, today=today or now.date())
+    week = week_start(today or now.date())
+    return Dashboard(
+        plan=plan,
+        north_star=tuple(_north_star(session, plan)),
+        alerts=tuple(g for g in plan.guardrails if g.breached),
+        unmeasured_guardrails=sum(1 for g in plan.guardrails if g.breached is None),
+        changes=audit_page(session=session, since=now - timedelta(days=7), limit=15),
+        checked_in_this_week=sum(1 for k in plan.key_results if k.status.last_week == week),
+        week=week,
+    )
+
+
+def key_result_page(*, session: Session, period: str | None, kr_id: str,
+                    metrics: MetricsFile | None = None, today: date | None = None,
+                    title: str | None = None) -> KeyResultPage:  # fmt: skip
+    plan = plan_view(session=session, period=period, today=today)
+    kr = plan.key_result(kr_id)
+    expecting = tuple(b for b in plan.bets if b.bet.expects and b.bet.expects.key_result == kr_id)
+    return KeyResultPage(
+        plan=plan,
+        kr=kr,
+        objective=plan.objective(kr.objective),
+        checkins=tuple(checkins(session=session, period=plan.period, kr_id=kr_id)),
+        series=tuple(series(session=session, period=plan.period, kr_id=kr_id)),
+        launches=tuple(b for b in expecting if b.bet.shipped_on is not None),
+        bets=expecting,
+        history=audit_page(session=session, key_prefix=f"{plan.period}/{kr_id}", limit=20),
+        coaching=coach_text(title or kr.status.title, metrics=metrics, today=today),
+    )
+
+
+def bets_board(*, session: Session, period: str | None = None,
+               today: date | None = None) -> BetsBoard:  # fmt: skip
+    plan = plan_view(session=session, period=period, today=today)
+    by_status: dict[str, list[BetView]] = defaultdict(list)
+    for b in plan.bets:
+        by_status[str(b.bet.status)].append(b)
+    # "verdict" holds shipped bets whose impact has been judged; no verdicts are stored yet.
+    columns = tuple((c, tuple(by_status.get(c, ()))) for c in BOARD_COLUMNS)
+    return BetsBoard(plan, columns)
+
+
+def alignment(*, session: Session, period: str | None = None,
+              today: date | None = None) -> tuple[PlanView, tuple[AlignmentNode, ...]]:  # fmt: skip
+    """Objectives as a forest by `aligns_to`; parents outside this period become stub roots."""
+    plan = plan_view(session=session, period=period, today=today)
+    ids = {o.id for o in plan.objectives}
+    children: dict[str | None, list[ObjectiveView]] = defaultdict(list)
+    for o in plan.objectives:
+        children[o.status.aligns_to].append(o)
+
+    def node(o: ObjectiveView, seen: frozenset[str]) -> AlignmentNode:
+        kids = tuple(node(c, seen | {o.id}) for c in children.get(o.id, []) if c.id not in seen)
+        return AlignmentNode(o.id, o.status.title, o.status.team, o.status.score, True, kids)
+
+    roots = [node(o, frozenset()) for o in children.get(None, [])]
+    for parent, kids in children.items():
+        if parent is not None and parent not in ids:
+            roots.append(AlignmentNode(parent, parent, None, None, False,
+                                       tuple(node(k, frozenset()) for k in kids)))  # fmt: skip
+    return plan, tuple(roots)
+
+
+def checkin_targets(
+    *, session: Session, principal: Principal, period: str | None = None,
+    today: date | None = None,
+) -> tuple[PlanView, date, list[CheckInTarget]]:  # fmt: skip
+    """The KRs this person checks in on this week: those they own, then their teams' KRs."""
+    day = today or datetime.now(UTC).date()
+    plan = plan_view(session=session, period=period, today=day)
+    week = week_start(day)
+    out = []
+    for kr in plan.key_results:
+        objective = plan.objective(kr.objective)
+        owners = {(kr.status.owner or "").lower(), (objective.status.owner or "").lower()}
+        if principal.email in owners:
+            reason = "owner"
+        elif kr.team is not None and kr.team in principal.editor_teams:
+            reason = "editor"
+        elif principal.is_admin:
+            reason = "admin"
+        else:
+            continue
+        current = checkin_for_week(session=session, period=plan.period, kr_id=kr.id, week=week)
+        out.append(CheckInTarget(kr, objective.status.title, current, reason))
+    order = {"owner": 0, "editor": 1, "admin": 2}
+    out.sort(key=lambda t: order[t.reason])
+    return plan, week, out
+
+
+def _north_star(session: Session, plan: PlanView) -> list[SeriesPoint]:
+    """The North Star's weekly series, read from a KR that measures it (unsegmented first)."""
+    metric = plan.status.north_star
+    if metric is None:
+        return []
+    krs = sorted((k for k in plan.key_results if k.status.metric == metric),
+                 key=lambda k: k.status.segment is not None)  # fmt: skip
+    for kr in krs:
+        points = series(session=session, period=plan.period, kr_id=kr.id)
+        if points:
+            return points
+    return []

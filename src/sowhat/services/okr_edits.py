@@ -1,0 +1,261 @@
+"""Edits made in the web app or the JSON API: one field group at a time, never a lost update.
+
+Every function takes the `Principal` asking and checks, next to the write, that it may
+change an object of that team (so no route can forget, and an id from another team in a URL
+gets 403, not a change). Every write names the version it was based on (`expected_version`,
+from the ETag the client read); a different stored version raises `Conflict` before anything
+changes. Each change writes one audit entry with the person as actor, in the caller's
+transaction, with the same entity keys `sowhat apply` uses, so the history of an object
+reads the same whoever changed it. `sowhat export` writes these edits back to the YAML.
+
+Which fields: wording and ownership (titles, owners, target, unit, indicator; a bet's status
+through its allowed transitions). The metric, segment and baseline stay file-only: changing
+them re-baselines the KR, which `sowhat apply` does with the metric definitions at hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import BetStatus, CheckIn, CheckInSource, Indicator, can_move_bet
+from sowhat.errors import Conflict, Forbidden, NotFound, UserError
+from sowhat.services.accounts import Principal, Scope
+from sowhat.services.checkins import record_checkin
+from sowhat.store import audit, mapping
+from sowhat.store.db import flush
+from sowhat.store.models import BetRow, KeyResultRow, ObjectiveRow, PeriodRow
+
+__all__ = [
+    "BET_FIELDS",
+    "KEY_RESULT_FIELDS",
+    "OBJECTIVE_FIELDS",
+    "check_in",
+    "update_bet",
+    "update_key_result",
+    "update_objective",
+]
+
+KEY_RESULT_FIELDS = frozenset({"title", "owner", "target", "unit", "indicator"})
+OBJECTIVE_FIELDS = frozenset({"title", "owner", "description"})
+BET_FIELDS = frozenset({"title", "status", "shipped_on", "owner", "hypothesis",
+                        "change_mind_if"})  # fmt: skip
+
+
+def update_key_result(
+    *,
+    session: Session,
+    principal: Principal,
+    period: str,
+    kr_id: str,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    now: datetime | None = None,
+) -> int:
+    """Apply `changes` to one KR; returns its new version."""
+    _only(changes, KEY_RESULT_FIELDS, "key result")
+    period_row = _period(session, period)
+    row = _one(session, KeyResultRow, period_row, kr_id, "key result")
+    objective = session.get(ObjectiveRow, row.objective_id)
+    assert objective is not None
+    principal.require_team(objective.team, f"key result {kr_id}")
+    _check_version(row.version, expected_version, f"key result {kr_id}")
+    values = dict(changes)
+    if "title" in values:
+        values["title"] = _title(values["title"])
+    if "target" in values:
+        values["target"] = _number(values["target"], "target")
+        if values["target"] is None:
+            raise UserError("a key result needs a target", hint="give the value to reach")
+    if values.get("indicator") is not None:
+        try:
+            values["indicator"] = str(Indicator(values["indicator"]))
+        except ValueError:
+            raise UserError(f"indicator {values['indicator']!r} is unknown",
+                            hint="write leading or lagging") from None  # fmt: skip
+    before = mapping.key_result_row_fields(row, objective.key)
+    return _write(session, principal, row, values, before, "key_result",
+                  f"{period}/{kr_id}", lambda: mapping.key_result_row_fields(row, objective.key),
+                  now)  # fmt: skip
+
+
+def update_objective(
+    *,
+    session: Session,
+    principal: Principal,
+    period: str,
+    objective_id: str,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    now: datetime | None = None,
+) -> int:
+    _only(changes, OBJECTIVE_FIELDS, "objective")
+    period_row = _period(session, period)
+    row = _one(session, ObjectiveRow, period_row, objective_id, "objective")
+    principal.require_team(row.team, f"objective {objective_id}")
+    _check_version(row.version, expected_version, f"objective {objective_id}")
+    values = dict(changes)
+    if "title" in values:
+        values["title"] = _title(values["title"])
+    before = mapping.objective_row_fields(row)
+    return _write(session, principal, row, values, before, "objective",
+                  f"{period}/{objective_id}", lambda: mapping.objective_row_fields(row),
+                  now)  # fmt: skip
+
+
+def update_bet(
+    *,
+    session: Session,
+    principal: Principal,
+    period: str,
+    bet_id: str,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    now: datetime | None = None,
+) -> int:
+    """Edit a bet; a status change must follow the bet flow (see `BET_TRANSITIONS`)."""
+    _only(changes, BET_FIELDS, "bet")
+    now = now or datetime.now(UTC)
+    period_row = _period(session, period)
+    row = _one(session, BetRow, period_row, bet_id, "bet")
+    objective = session.get(ObjectiveRow, row.objective_id)
+    assert objective is not None
+    principal.require_team(objective.team, f"bet {bet_id}")
+    _check_version(row.version, expected_version, f"bet {bet_id}")
+    values = dict(changes)
+    if "title" in values:
+        values["title"] = _title(values["title"])
+    if "status" in values:
+        try:
+            new = BetStatus(values["status"])
+        except ValueError:
+            raise UserError(f"bet status {values['status']!r} is unknown",
+                            hint="write idea, discovery, building, shipped or stopped") from None
+        current = BetStatus(row.status)
+        if not can_move_bet(current, new):
+            raise UserError(f"bet {bet_id} cannot move from {current} to {new}",
+                            hint="a shipped bet is history; stop a bet before it ships")
+        values["status"] = str(new)
+        if new == BetStatus.SHIPPED and values.get("shipped_on") is None and not row.shipped_on:
+            values["shipped_on"] = now.date()
+    if isinstance(values.get("shipped_on"), str):
+        values["shipped_on"] = date.fromisoformat(values["shipped_on"])
+    before = mapping.bet_row_fields(row, objective.key)
+    return _write(session, principal, row, values, before, "bet", f"{period}/{bet_id}",
+                  lambda: mapping.bet_row_fields(row, objective.key), now)  # fmt: skip
+
+
+def check_in(
+    *,
+    session: Session,
+    principal: Principal,
+    period: str,
+    kr_id: str,
+    value: float | None,
+    confidence: float | None,
+    note: str | None,
+    blockers: str | None = None,
+    week: date | None = None,
+    expected_version: int | None,
+    override_value: bool = False,
+    now: datetime | None = None,
+) -> CheckIn:
+    """Record a person's weekly check-in through `record_checkin`, after the team check.
+
+    Besides admins and the team's editors, the KR's owner (or its objective's) may check in:
+    the weekly ritual belongs to whoever owns the number.
+    """
+    period_row = _period(session, period)
+    row = _one(session, KeyResultRow, period_row, kr_id, "key result")
+    objective = session.get(ObjectiveRow, row.objective_id)
+    assert objective is not None
+    owner = principal.email in {(row.owner or "").lower(), (objective.owner or "").lower()}
+    if not (owner and principal.scope == Scope.WRITE):
+        principal.require_team(objective.team, f"key result {kr_id}")
+    return record_checkin(
+        session=session, kr_id=kr_id, period=period, value=value, confidence=confidence,
+        note=note, blockers=blockers, source=CheckInSource.MANUAL, actor=principal.email,
+        week=week, expected_version=expected_version, override_value=override_value, now=now,
+    )  # fmt: skip
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _write(
+    session: Session, principal: Principal, row: Any, values: dict[str, Any],
+    before: dict[str, Any], entity_type: str, key: str, fields: Any, now: datetime | None,
+) -> int:  # fmt: skip
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if not changed:
+        return int(row.version)
+    for name, value in changed.items():
+        setattr(row, name, value)
+    flush(session)  # names the version read: a concurrent edit raises Conflict here
+    audit.record(session=session, actor=principal.email, action=audit.AuditAction.UPDATE,
+                 entity_type=entity_type, entity_key=key, before=before, after=fields(),
+                 at=now or datetime.now(UTC))  # fmt: skip
+    return int(row.version)
+
+
+def _only(changes: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise UserError(f"cannot change {', '.join(unknown)} of a {what} here",
+                        hint=f"editable: {', '.join(sorted(allowed))}; "
+                        "change the rest in the OKR file and run `sowhat apply`")  # fmt: skip
+    if not changes:
+        raise UserError("nothing to change", hint=f"send one of: {', '.join(sorted(allowed))}")
+
+
+def _period(session: Session, label: str) -> PeriodRow:
+    row = session.scalars(select(PeriodRow).where(PeriodRow.label == label)).first()
+    if row is None:
+        raise NotFound(f"no stored period {label!r}", hint="GET /api/v1/periods lists them")
+    if row.closed_at is not None:
+        raise Forbidden(f"period {label} is closed; its plans are final",
+                        hint="edit the current period instead")  # fmt: skip
+    return row
+
+
+def _one(session: Session, model: Any, period: PeriodRow, key: str, what: str) -> Any:
+    row = session.scalars(
+        select(model).where(model.period_id == period.id, model.key == key)
+    ).first()
+    if row is None or row.archived_at is not None:
+        raise NotFound(f"no {what} {key!r} in {period.label}")
+    return row
+
+
+def _check_version(stored: int, expected: int, what: str) -> None:
+    if stored != expected:
+        raise Conflict(
+            f"{what} changed since you read it (stored version {stored}, yours {expected})",
+            hint="reload it and make your edit again",
+        )
+
+
+def _title(value: Any) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise UserError("the title is empty", hint="say what changes for whom")
+    if len(text) > 300:
+        raise UserError("the title is longer than 300 characters", hint="shorten it")
+    return text
+
+
+def _number(value: Any, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{name} {value!r} is not a number", hint="write e.g. 0.46") from None
+    if not math.isfinite(number):
+        raise UserError(f"{name} {value!r} is not a finite number", hint="write e.g. 0.46")
+    return number

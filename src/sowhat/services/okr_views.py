@@ -1,0 +1,277 @@
+"""Read models for the JSON API and the web pages: a period's plan with versions and teams.
+
+Scores, progress and confidence come from `status_rows` (the same numbers `sowhat status`
+prints); this module only adds what a client needs to edit safely — each row's version (its
+ETag) and the team that owns it — and the lists the pages show (series, audit pages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import Bet, CheckIn, Guardrail, Team
+from sowhat.errors import NotFound
+from sowhat.services.checkins import checkin_history
+from sowhat.services.plans import KeyResultStatus, ObjectiveStatus, PeriodStatus, status_rows
+from sowhat.store import audit, mapping, repositories
+from sowhat.store.models import AuditEntryRow, CheckInRow, KeyResultRow, PeriodRow
+from sowhat.store.sync_models import GuardrailCheckRow, SeriesPointRow
+
+__all__ = [
+    "AuditPage",
+    "BetView",
+    "CheckInView",
+    "GuardrailView",
+    "KeyResultView",
+    "ObjectiveView",
+    "PlanView",
+    "SeriesPoint",
+    "audit_page",
+    "checkin_for_week",
+    "checkins",
+    "page",
+    "plan_view",
+    "series",
+    "teams",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    period: str
+    version: int
+    description: str | None
+    status: ObjectiveStatus
+
+    @property
+    def id(self) -> str:
+        return self.status.id
+
+
+@dataclass(frozen=True)
+class KeyResultView:
+    period: str
+    objective: str
+    team: str | None
+    version: int
+    status: KeyResultStatus
+
+    @property
+    def id(self) -> str:
+        return self.status.id
+
+
+@dataclass(frozen=True)
+class BetView:
+    period: str
+    objective: str
+    team: str | None
+    version: int
+    bet: Bet
+
+    @property
+    def id(self) -> str:
+        return self.bet.id
+
+
+@dataclass(frozen=True)
+class GuardrailView:
+    """A guardrail and its latest evaluation by `sowhat sync` (None until a sync ran)."""
+
+    objective: str
+    guardrail: Guardrail
+    baseline: float | None = None
+    current: float | None = None
+    breached: bool | None = None
+    reason: str | None = None
+    evaluated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlanView:
+    status: PeriodStatus
+    objectives: tuple[ObjectiveView, ...]
+    key_results: tuple[KeyResultView, ...]
+    bets: tuple[BetView, ...]
+    guardrails: tuple[GuardrailView, ...]
+
+    @property
+    def period(self) -> str:
+        return self.status.period
+
+    def objective(self, objective_id: str) -> ObjectiveView:
+        return _find(self.objectives, objective_id, "objective", self.period)
+
+    def key_result(self, kr_id: str) -> KeyResultView:
+        return _find(self.key_results, kr_id, "key result", self.period)
+
+    def bet(self, bet_id: str) -> BetView:
+        return _find(self.bets, bet_id, "bet", self.period)
+
+    def key_results_of(self, objective_id: str) -> tuple[KeyResultView, ...]:
+        return tuple(k for k in self.key_results if k.objective == objective_id)
+
+
+@dataclass(frozen=True)
+class CheckInView:
+    checkin: CheckIn
+    version: int
+    period: str
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    week: date
+    value: float | None
+    phase: str  # history | period
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: tuple[audit.AuditEntry, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+def plan_view(
+    *, session: Session, period: str | None = None, today: date | None = None
+) -> PlanView:
+    """Everything stored about one period (default: the current one), with versions."""
+    status = status_rows(session=session, period=period, today=today)
+    row = repositories.periods_by_label(session, [status.period])[status.period]
+    contents = repositories.period_contents(session, row)
+    live_objectives = {o.id: o for o in contents.objectives if o.archived_at is None}
+    objective_rows = {o.key: o for o in live_objectives.values()}
+    kr_rows = {k.key: k for k in contents.key_results if k.archived_at is None}
+    objectives, key_results = [], []
+    for o in status.objectives:
+        orow = objective_rows[o.id]
+        objectives.append(ObjectiveView(status.period, orow.version, orow.description, o))
+        for kr in o.key_results:
+            key_results.append(
+                KeyResultView(status.period, o.id, o.team, kr_rows[kr.id].version, kr)
+            )
+    bets = tuple(
+        BetView(status.period, live_objectives[b.objective_id].key,
+                live_objectives[b.objective_id].team, b.version, mapping.to_bet(b))
+        for b in sorted(contents.bets, key=lambda b: (b.position, b.id))
+        if b.archived_at is None and b.objective_id in live_objectives
+    )  # fmt: skip
+    checks = {
+        c.guardrail_id: c
+        for c in session.scalars(
+            select(GuardrailCheckRow).where(
+                GuardrailCheckRow.guardrail_id.in_([g.id for g in contents.guardrails])
+            )
+        )
+    }
+    guardrails = []
+    for g in contents.guardrails:
+        if g.objective_id not in live_objectives:
+            continue
+        check = checks.get(g.id)
+        guardrails.append(GuardrailView(
+            live_objectives[g.objective_id].key, mapping.to_guardrail(g),
+            check.baseline if check else None, check.current if check else None,
+            check.breached if check else None, check.reason if check else None,
+            check.evaluated_at if check else None,
+        ))  # fmt: skip
+    return PlanView(status, tuple(objectives), tuple(key_results), bets, tuple(guardrails))
+
+
+def teams(*, session: Session) -> list[Team]:
+    return [mapping.to_team(r) for r in repositories.all_teams(session) if r.archived_at is None]
+
+
+def checkins(*, session: Session, period: str, kr_id: str) -> list[CheckInView]:
+    """The KR's check-ins, oldest first, including those of the periods it was carried from."""
+    return [
+        CheckInView(c, int(c.extra.get("version", "0")), c.extra.get("period", period))
+        for c in checkin_history(session=session, kr_id=kr_id, period=period)
+    ]
+
+
+def checkin_for_week(
+    *, session: Session, period: str, kr_id: str, week: date
+) -> CheckInView | None:
+    """The check-in of one KR-week, or None (its version for a first write is then 0)."""
+    kr = _kr_row(session, period, kr_id)
+    row = session.scalars(
+        select(CheckInRow).where(CheckInRow.key_result_id == kr.id, CheckInRow.week == week)
+    ).first()
+    if row is None:
+        return None
+    return CheckInView(mapping.to_checkin(row, kr_id, period), row.version, period)
+
+
+def series(*, session: Session, period: str, kr_id: str) -> list[SeriesPoint]:
+    """The KR's weekly metric series as `sowhat sync` stored it (empty before any sync)."""
+    kr = _kr_row(session, period, kr_id)
+    rows = session.scalars(
+        select(SeriesPointRow).where(SeriesPointRow.key_result_id == kr.id)
+        .order_by(SeriesPointRow.week)
+    )  # fmt: skip
+    return [SeriesPoint(r.week, r.value, r.phase) for r in rows]
+
+
+def audit_page(
+    *,
+    session: Session,
+    entity_type: str | None = None,
+    entity_key: str | None = None,
+    key_prefix: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> AuditPage:
+    """Newest first. `key_prefix` selects an object and everything under it (a KR's
+    check-ins are keyed `<period>/<kr>/<week>`)."""
+    query = select(AuditEntryRow)
+    if entity_type is not None:
+        query = query.where(AuditEntryRow.entity_type == entity_type)
+    if entity_key is not None:
+        query = query.where(AuditEntryRow.entity_key == entity_key)
+    if key_prefix is not None:
+        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(AuditEntryRow.entity_key.like(escaped + "%", escape="\\"))
+    if since is not None:
+        query = query.where(AuditEntryRow.at >= since)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditEntryRow.id.desc()).limit(limit).offset(offset))
+    entries = tuple(
+        audit.AuditEntry(r.id, r.at, r.actor, r.action, r.entity_type, r.entity_key, r.before,
+                         r.after)
+        for r in rows
+    )  # fmt: skip
+    return AuditPage(entries, int(total), limit, offset)
+
+
+def page(items: Sequence[T], *, limit: int, offset: int) -> tuple[list[T], int]:
+    """One page of an in-memory list and the total, for lists a period keeps small."""
+    return list(items[offset : offset + limit]), len(items)
+
+
+def _find(items: Sequence[T], key: str, what: str, period: str) -> T:
+    for item in items:
+        if getattr(item, "id", None) == key:
+            return item
+    raise NotFound(f"no {what} {key!r} in {period}")
+
+
+def _kr_row(session: Session, period: str, kr_id: str) -> KeyResultRow:
+    row = session.scalars(
+        select(KeyResultRow).join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
+        .where(PeriodRow.label == period, KeyResultRow.key == kr_id)
+    ).first()  # fmt: skip
+    if row is None:
+        raise NotFound(f"no key result {kr_id!r} in {period}")
+    return row
