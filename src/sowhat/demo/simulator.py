@@ -37,6 +37,7 @@ from sowhat.demo.sim_model import (
     PlantedEffect,
     day_us,
 )
+from sowhat.demo.sim_segment import write_segment_sample
 
 DEMO_START = date(2026, 4, 1)
 DEMO_TODAY = date(2026, 11, 16)
@@ -52,6 +53,7 @@ class SimulationResult:
     accounts: int
     users: int
     seconds: float
+    segment_sample: Path | None = None
 
     @property
     def parquet_glob(self) -> str:
@@ -72,6 +74,7 @@ def simulate(
     chunk_events: int = 2_000_000,
     params: Params | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    segment_sample: int = 0,
 ) -> SimulationResult:
     """Write about `events` events over [start, end) to `out_dir/events-*.parquet`.
 
@@ -86,7 +89,9 @@ def simulate(
     fx = Effects(tuple(effects))
     start_us, end_us = day_us(start), day_us(end)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("events-*.parquet"):
+    for old in [*out_dir.glob("events-*.parquet"), out_dir / "segment-sample.jsonl"]:
+        if not old.exists():
+            continue
         old.unlink()
 
     daily = np.random.default_rng([seed, 4]).lognormal(
@@ -114,8 +119,12 @@ def simulate(
     truth = _ground_truth(seed, start, end, fx, p, total, n_accounts, users)
     truth_path = out_dir / "ground_truth.json"
     truth_path.write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    sample = None
+    if segment_sample:
+        sample = write_segment_sample(files, out_dir / "segment-sample.jsonl",
+                                      limit=segment_sample)
     return SimulationResult(out_dir, tuple(files), truth_path, truth, total, n_accounts, users,
-                            time.perf_counter() - began)
+                            time.perf_counter() - began, sample)
 
 
 def _calibrate(p: Params, fx: Effects, seed: int, start_us: int, end_us: int,
