@@ -1,0 +1,137 @@
+"""The stable JSON shapes of `sowhat impact` and `sowhat bets` (documented in docs/bets.md).
+
+One function per value, so the CLI's `--format json`, the REST API and the bets board emit
+the same keys. Keys are only ever added; renaming one is a breaking change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sowhat.domain.okr import Change
+from sowhat.services.impact import BetImpact, MethodResult
+from sowhat.stats.impact import ImpactEstimate, ImpactVerdict, PreTrendTest
+
+JSON_VERSION = 1
+
+
+def change_json(change: Change | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"text": str(change), "kind": change.kind, "amount": change.amount}
+
+
+def pre_trend_json(test: PreTrendTest | None) -> dict[str, Any] | None:
+    if test is None:
+        return None
+    return {
+        "slope": test.slope,
+        "std_error": test.std_error,
+        "p_value": test.p_value,
+        "parallel": test.parallel,
+        "drift_over_gap": test.drift_over_gap,
+        "message": test.message,
+    }
+
+
+def estimate_json(est: ImpactEstimate) -> dict[str, Any]:
+    return {
+        "effect": est.effect,
+        "low": est.low,
+        "high": est.high,
+        "level": est.level,
+        "std_error": est.std_error,
+        "p_value": est.p_value,
+        "mde": est.mde,
+        "power": est.power,
+        "relative_effect": est.relative_effect,
+        "counterfactual_mean": est.counterfactual_mean,
+        "observed_mean": est.observed_mean,
+        "n_pre": est.n_pre,
+        "n_post": est.n_post,
+        "grain": est.grain,
+        "control_scale": est.control_scale,
+        "pre_trend": pre_trend_json(est.pre_trend),
+        "assumptions": list(est.assumptions),
+        "error": est.error.value if est.error is not None else None,
+        "message": est.message,
+    }
+
+
+def verdict_json(v: ImpactVerdict) -> dict[str, Any]:
+    return {
+        "code": v.verdict.value,
+        "label": v.verdict.label,
+        "summary": v.summary,
+        "expected_effect": v.expected_effect,
+        "share_of_expected": v.share_of_expected,
+        "expected_in_interval": v.expected_in_interval,
+        "detectable": v.detectable,
+        "review": v.review,
+    }
+
+
+def method_json(m: MethodResult) -> dict[str, Any]:
+    return {
+        "method": m.method,
+        "control_segments": list(m.control_segments),
+        **estimate_json(m.estimate),
+        "verdict": verdict_json(m.verdict),
+    }
+
+
+def impact_json(r: BetImpact) -> dict[str, Any]:
+    """Everything `sowhat impact --format json` prints."""
+    bet, kr, obj = r.ref.bet, r.ref.key_result, r.ref.objective
+    primary = r.primary
+    return {
+        "version": JSON_VERSION,
+        "bet": {
+            "id": bet.id,
+            "title": bet.title,
+            "status": bet.status.value,
+            "objective": obj.id,
+            "team": obj.team,
+            "period": r.ref.plan.period.label,
+            "shipped_on": bet.shipped_on.isoformat() if bet.shipped_on else None,
+            "experiment": bet.experiment,
+            "hypothesis": bet.hypothesis,
+            "change_mind_if": bet.change_mind_if,
+        },
+        "key_result": None if kr is None else {
+            "id": kr.id,
+            "title": kr.title,
+            "metric": kr.metric,
+            "segment": kr.segment,
+            "baseline": kr.baseline,
+            "target": kr.target,
+        },
+        "expected": change_json(bet.expects.change if bet.expects else None),
+        "as_of": r.clock.as_of.isoformat(),
+        "data_end": r.clock.data_end.isoformat() if r.clock.data_end else None,
+        "window": {
+            "start": r.window_start.isoformat(),
+            "launch_week": r.launch.isoformat(),
+            "end": r.clock.end.isoformat(),
+        },
+        "weeks": {
+            "pre_usable": r.pre_weeks_usable,
+            "post": r.post_weeks,
+            "post_usable": r.post_weeks_usable,
+        },
+        "verdict": {**verdict_json(primary.verdict), "method": primary.method},
+        "estimates": [method_json(m) for m in r.estimates],
+        "control": {
+            "segments": list(r.control.segments) if r.control else [],
+            "note": r.control_note,
+        },
+        "experiment": None if r.experiment_note is None else {
+            "id": bet.experiment,
+            "note": r.experiment_note,
+        },
+        "series": {
+            "treated": r.series.to_json(),
+            "control": r.control.to_json() if r.control else None,
+        },
+        "notes": list(r.notes),
+    }
