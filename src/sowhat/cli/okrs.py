@@ -119,7 +119,11 @@ def status(
 
         print_json(asdict(rows))
     else:
-        render_status(rows, workspace_name=ws.config.workspace.name)
+        shares = frozenset(
+            name for name, m in (ws.metrics.metrics.items() if ws.metrics else ())
+            if m.type in ("conversion", "retention")
+        )
+        render_status(rows, workspace_name=ws.config.workspace.name, shares=shares)
 
 
 def checkin(

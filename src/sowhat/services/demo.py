@@ -22,11 +22,13 @@ from sowhat.domain.okr import CheckInSource
 from sowhat.errors import UserError
 from sowhat.metrics.ingest import IngestReport, ingest
 from sowhat.services.checkins import record_checkin
+from sowhat.services.demo_targets import measured_baselines, with_measured_targets
 from sowhat.services.events import open_events
 from sowhat.services.files import apply_workspace
 from sowhat.services.plans import status_rows
 from sowhat.services.sync import SyncReport, sync
-from sowhat.spec.workspace import load_workspace
+from sowhat.spec.dump import merge_plan_text
+from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store.db import open_database
 
 DEMO_AS_OF = datetime(DEMO_TODAY.year, DEMO_TODAY.month, DEMO_TODAY.day, tzinfo=UTC)
@@ -84,6 +86,10 @@ def create_demo(*, root: Path, events: int = 1_000_000, seed: int = 7, force: bo
     loaded = ingest(list(simulation.parquet_files), store=root / ".sowhat" / "events.duckdb")
     ws = load_workspace(root)
     assert ws.metrics is not None, "the demo ships a metrics.yaml"
+    say("measuring baselines from the quarter before")
+    ws = _measure_targets(ws)
+    catalog = ws.metrics
+    assert catalog is not None
     db = open_database(ws.config.database_url(root), create=True)
     source = open_events(ws)
     reports: list[SyncReport] = []
@@ -96,7 +102,7 @@ def create_demo(*, root: Path, events: int = 1_000_000, seed: int = 7, force: bo
             as_of = datetime(week.year, week.month, week.day, tzinfo=UTC) + timedelta(days=7)
             say(f"sync as of {as_of.date().isoformat()}")
             with db.transaction() as session:
-                reports.append(sync(session=session, catalog=ws.metrics, events=source,
+                reports.append(sync(session=session, catalog=catalog, events=source,
                                     as_of=min(as_of, DEMO_AS_OF), actor="sync"))
         say("recording the owners' check-ins")
         with db.transaction() as session:
@@ -105,6 +111,20 @@ def create_demo(*, root: Path, events: int = 1_000_000, seed: int = 7, force: bo
         source.close()
         db.dispose()
     return DemoResult(root, simulation, loaded, tuple(reports), manual)
+
+
+def _measure_targets(ws: Workspace) -> Workspace:
+    """Rewrite the OKR file's baselines and targets from the simulated history, keeping its
+    comments, then reload."""
+    assert ws.metrics is not None
+    (loaded,) = ws.plans
+    with open_events(ws) as events:
+        baselines = measured_baselines(loaded.plan, catalog=ws.metrics, events=events,
+                                       before=loaded.plan.period.start)
+    plan = with_measured_targets(loaded.plan, baselines)
+    path = loaded.document.path
+    path.write_text(merge_plan_text(path.read_text("utf-8"), plan), encoding="utf-8")
+    return load_workspace(ws.root)
 
 
 def _checkin_weeks() -> list[date]:
@@ -129,7 +149,7 @@ _NOTES: dict[str, list[str]] = {
         "Click-through rising; checking it is not novelty",
         "Third week above the old level",
     ],
-    "su-tickets-per-account": [
+    "su-tickets-per-session": [
         "Top 20 ticket reasons tagged; macros drafted",
         "Help panel and macros live since Monday",
         "How-to tickets down; billing tickets unchanged",

@@ -1,0 +1,106 @@
+"""Baselines and targets for the demo's KRs, measured from the simulated history.
+
+A demo whose baselines were typed in by hand drifts from its own data the first time the
+simulator changes. Instead each KR's baseline is the metric over the quarter before the
+period (as known at the period start), and its target a fixed, plausible change from there;
+titles are rewritten to say the same numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from sowhat.domain.okr import Change, KeyResult, Objective, Plan
+from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.source import EventSource
+from sowhat.spec.metric_defs import MetricsFile
+
+# kr id -> (change from baseline to target, how to write the number)
+TARGETS: dict[str, tuple[Change, str]] = {
+    "co-d7-retention": (Change(0.04, "points"), "pct"),
+    "co-nps": (Change(8.0), "int"),
+    "gr-activation": (Change(0.05, "points"), "pct"),
+    "gr-activation-mid": (Change(0.06, "points"), "pct"),
+    "gr-ttfv": (Change(-0.35, "relative"), "minutes"),
+    "gr-rec-ctr": (Change(0.02, "points"), "pct"),
+    "pl-mid-retention": (Change(0.06, "points"), "pct"),
+    "pl-mid-d7": (Change(0.05, "points"), "pct"),
+    "pl-enterprise-ttfv": (Change(-0.30, "relative"), "minutes"),
+    "pl-enterprise-activation": (Change(0.05, "points"), "pct"),
+    "su-tickets-per-session": (Change(-0.25, "relative"), "per1000"),
+    "su-small-tickets": (Change(-0.25, "relative"), "per1000"),
+    "su-nps": (Change(10.0), "int"),
+}
+
+_UNIT = r"(?: (?:hours|minutes))?"
+_FROM_TO = re.compile(rf"from \S+{_UNIT} to \S+{_UNIT}")
+
+
+def _round(value: float, style: str) -> float:
+    if style == "pct":
+        return round(value, 3)
+    if style == "per1000":
+        return round(value, 5)
+    if style in ("int", "minutes"):
+        return float(round(value))
+    return round(value, 2)
+
+
+def _words(value: float, style: str) -> str:
+    if style == "pct":
+        return f"{value * 100:.3g}%"
+    if style == "minutes":
+        return f"{value / 60:.2g} hours" if value >= 120 else f"{value:.0f} minutes"
+    if style == "int":
+        return f"{value:.0f}"
+    if style == "per1000":
+        return f"{value * 1000:.3g}"
+    return f"{value:.2f}"
+
+
+def measured_baselines(
+    plan: Plan, *, catalog: MetricsFile, events: EventSource, before: date
+) -> dict[str, float]:
+    """Each target KR's metric over the quarter before `before`, as known at `before`.
+
+    Long outcome windows (90-day retention) have no mature cohort in the last quarter, so
+    they fall back to the quarter before that.
+    """
+    krs = [kr for _, kr in plan.key_results() if kr.id in TARGETS and kr.metric]
+    reqs = [MetricRequest(kr.metric or "", kr.segment) for kr in krs]
+    end = datetime(before.year, before.month, before.day, tzinfo=UTC)
+    out: dict[str, float] = {}
+    for months_back in (3, 6):
+        start_month = (end.month - 1 - months_back) % 12 + 1
+        start_year = end.year + (end.month - 1 - months_back) // 12
+        start = datetime(start_year, start_month, 1, tzinfo=UTC)
+        window_end = datetime(start_year + (start_month + 2) // 12,
+                              (start_month + 2) % 12 + 1, 1, tzinfo=UTC)
+        todo = [(kr, r) for kr, r in zip(krs, reqs, strict=True) if kr.id not in out]
+        if not todo:
+            break
+        results = compute_many([r for _, r in todo], catalog=catalog, events=events,
+                               start=start, end=window_end, as_of=end)
+        for (kr, _), result in zip(todo, results, strict=True):
+            if result.values and result.values[0].value is not None:
+                out[kr.id] = result.values[0].value
+    return out
+
+
+def with_measured_targets(plan: Plan, baselines: dict[str, float]) -> Plan:
+    def kr_update(kr: KeyResult) -> KeyResult:
+        if kr.id not in baselines:
+            return kr
+        change, style = TARGETS[kr.id]
+        baseline = _round(baselines[kr.id], style)
+        target = _round(change.apply(baseline), style)
+        title = _FROM_TO.sub(f"from {_words(baseline, style)} to {_words(target, style)}",
+                             kr.title)
+        return replace(kr, baseline=baseline, target=target, title=title)
+
+    def objective_update(o: Objective) -> Objective:
+        return replace(o, key_results=tuple(kr_update(kr) for kr in o.key_results))
+
+    return replace(plan, objectives=tuple(objective_update(o) for o in plan.objectives))
