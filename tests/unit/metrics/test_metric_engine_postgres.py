@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import CATALOG, METRIC_NAMES, catalog, random_rows
 from metric_reference import compute as reference
 from test_metric_engine_reference import END, START, assert_same
 
+from conftest import CATALOG, METRIC_NAMES, catalog, random_rows
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 

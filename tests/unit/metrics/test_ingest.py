@@ -1,0 +1,144 @@
+"""`sowhat ingest`: formats, Segment fields, times, rejects, dedupe and one transaction per file."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from sowhat.errors import DataError, UserError
+from sowhat.metrics.ingest import ingest, parse_mapping
+
+
+def rows(store: Path, sql: str = "SELECT event, timestamp, user_id, account_id, "
+         "properties::VARCHAR FROM events ORDER BY timestamp, event") -> list[tuple]:
+    with duckdb.connect(str(store), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def segment_lines(path: Path) -> Path:
+    records = [
+        {"type": "track", "event": "signup", "userId": "u1", "timestamp": "2026-11-02T10:00:00Z",
+         "properties": {"plan": "mid"}, "context": {"groupId": "a1"}, "messageId": "m1"},
+        {"type": "track", "event": "workflow_run", "userId": "u1",
+         "timestamp": "2026-11-02T12:30:00+02:00", "properties": {"plan": "mid", "n": 2},
+         "context": {"groupId": "a1"}, "messageId": "m2"},
+        {"type": "identify", "userId": "u1", "timestamp": "2026-11-02T10:00:00Z",
+         "traits": {"email": "x@example.com"}, "messageId": "m3"},
+        {"type": "track", "event": "invoice_paid", "timestamp": "2026-11-03T00:00:00Z",
+         "properties": {"amount": 49.5}, "context": {"groupId": "a1"}, "messageId": "m4"},
+    ]
+    text = "\n".join(json.dumps(r) for r in records) + "\n\n{not json\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_segment_jsonl_maps_without_options_and_reingest_adds_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "events.duckdb"
+    path = segment_lines(tmp_path / "tracks.jsonl")
+    first = ingest([path], store=store)
+    assert (first.read, first.loaded, first.duplicates, first.rejected) == (5, 3, 0, 2)
+    got = {r[0]: r for r in rows(store)}
+    assert got["workflow_run"][1] == datetime(2026, 11, 2, 10, 30)  # +02:00 read as UTC
+    assert got["signup"][2:4] == ("u1", "a1")
+    assert got["invoice_paid"][2] is None
+    assert json.loads(got["workflow_run"][4]) == {"plan": "mid", "n": 2}
+    again = ingest([path], store=store)
+    assert (again.loaded, again.duplicates, again.rejected) == (0, 3, 2)
+    rejects = [json.loads(line) for line in Path(first.files[0].rejects_path or "")
+               .read_text().splitlines()]
+    assert [r["reason"] for r in rejects] == ["no event name", "not a JSON object"]
+    assert rejects[0]["row"] == 3
+
+
+def test_csv_flat_columns_times_rejects_and_content_dedupe(tmp_path: Path) -> None:
+    csv = tmp_path / "events.csv"
+    csv.write_text(
+        "event,timestamp,user_id,account_id,plan,score\n"
+        "signup,2026-11-02T10:00:00Z,007,a1,mid,9\n"
+        "signup,2026-11-02T10:00:00Z,007,a1,mid,9\n"  # exact duplicate: loaded once
+        "survey_answered,1762077600,u2,a2,small,3\n"  # epoch seconds
+        "survey_answered,1762077600000,u3,a2,small,4\n"  # epoch milliseconds
+        "session_start,2026-11-04,u2,,small,\n"  # a date: midnight UTC; no account
+        "session_start,yesterday,u2,a2,small,\n"
+        ",2026-11-04,u2,a2,small,\n"
+        "session_start,,u2,a2,small,\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "events.duckdb"
+    report = ingest([csv], store=store)
+    assert (report.read, report.loaded, report.duplicates, report.rejected) == (8, 4, 1, 3)
+    got = rows(store, "SELECT event, timestamp, user_id, account_id, plan, score "
+                      "FROM events ORDER BY timestamp, user_id")
+    assert got == [
+        ("survey_answered", datetime(2025, 11, 2, 10), "u2", "a2", "small", 3),
+        ("survey_answered", datetime(2025, 11, 2, 10), "u3", "a2", "small", 4),
+        ("signup", datetime(2026, 11, 2, 10), "007", "a1", "mid", 9),  # ids stay text
+        ("session_start", datetime(2026, 11, 4), "u2", None, "small", None),
+    ]
+    reasons = [json.loads(x)["reason"] for x in
+               Path(report.files[0].rejects_path or "").read_text().splitlines()]
+    assert reasons == ["unparsable timestamp yesterday", "no event name", "no timestamp"]
+    assert ingest([csv], store=store).loaded == 0
+
+
+def test_parquet_with_a_column_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "export.parquet"
+    pq.write_table(pa.table({
+        "name": ["signup", "workflow_run"],
+        "ts": pa.array([datetime(2026, 11, 2, 9), datetime(2026, 11, 2, 11)],
+                       pa.timestamp("us", tz="UTC")),
+        "uid": ["u1", "u1"],
+        "org": ["a1", "a1"],
+        "plan": ["mid", "mid"],
+    }), path)
+    mapping = parse_mapping(["event=name", "timestamp=ts", "user_id=uid", "account_id=org"])
+    store = tmp_path / "events.duckdb"
+    assert ingest([path], store=store, mapping=mapping).loaded == 2
+    assert rows(store, "SELECT event, user_id, account_id, plan, properties::VARCHAR "
+                       "FROM events ORDER BY timestamp")[0] == (
+        "signup", "u1", "a1", "mid", '{"plan":"mid"}')
+    with pytest.raises(UserError, match="no column 'missing'"):
+        ingest([path], store=store, mapping={"event": "missing"})
+    with pytest.raises(UserError, match="unknown column"):
+        parse_mapping(["evnt=name"])
+
+
+def test_a_failing_file_leaves_nothing_and_earlier_files_stay(tmp_path: Path) -> None:
+    store = tmp_path / "events.duckdb"
+    good = segment_lines(tmp_path / "good.jsonl")
+    bad = tmp_path / "broken.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(DataError, match=r"cannot load broken\.parquet"):
+        ingest([good, bad], store=store)
+    assert len(rows(store)) == 3
+    assert rows(store, "SELECT count(*) FROM ingests") == [(1,)]
+
+
+def test_a_property_seen_with_two_types_loses_its_column(tmp_path: Path) -> None:
+    store = tmp_path / "events.duckdb"
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"event": "survey", "timestamp": "2026-11-02T00:00:00Z",
+                               "userId": "u1", "properties": {"score": 9}}) + "\n")
+    two = tmp_path / "two.jsonl"
+    two.write_text(json.dumps({"event": "survey", "timestamp": "2026-11-03T00:00:00Z",
+                               "userId": "u2", "properties": {"score": "nine"}}) + "\n")
+    ingest([one], store=store)
+    assert "score" in [r[0] for r in rows(store, "DESCRIBE events")]
+    ingest([two], store=store)
+    assert "score" not in [r[0] for r in rows(store, "DESCRIBE events")]
+    assert rows(store, "SELECT name, type FROM property_columns") == [("score", "MIXED")]
+
+
+def test_unknown_formats_and_missing_files_are_user_errors(tmp_path: Path) -> None:
+    odd = tmp_path / "events.xlsx"
+    odd.write_text("x")
+    with pytest.raises(UserError, match="cannot tell the format"):
+        ingest([odd], store=tmp_path / "e.duckdb")
+    with pytest.raises(UserError, match="no such file"):
+        ingest([tmp_path / "nope.csv"], store=tmp_path / "e.duckdb")
