@@ -37,6 +37,7 @@ from sowhat.services.impact import (
     all_bets,
     check_estimable,
     estimate_from_series,
+    find_bet,
 )
 from sowhat.services.impact_series import (
     Clock,
@@ -49,7 +50,7 @@ from sowhat.services.impact_series import (
     next_monday,
     weekly_series,
 )
-from sowhat.services.impact_variance import projected_level_se, residual_noise
+from sowhat.services.impact_variance import projected_level_se, residual_noise, t_inference
 from sowhat.spec.metric_defs import (
     ConversionMetric,
     DurationMetric,
@@ -60,7 +61,6 @@ from sowhat.spec.metric_defs import (
 )
 from sowhat.stats.experiment_design import Detectability, detectability
 from sowhat.stats.impact import FactoryIndex, ShippedBet, feature_factory_index
-from sowhat.stats.impact_estimate import infer
 
 STATUS_ORDER: tuple[BetStatus, ...] = (*BET_FLOW, BetStatus.STOPPED)
 RECENT_WEEKS = 8
@@ -220,6 +220,33 @@ def _with_detectability(ref: BetRef, plan: Plan, catalog: MetricsFile, when: Clo
     return BetEntry(ref, detectability=result)
 
 
+def bet_detectability(
+    *,
+    plans: Sequence[Plan],
+    catalog: MetricsFile,
+    events: EventSource,
+    bet_id: str,
+    period: str | None = None,
+    as_of: date | datetime | None = None,
+) -> tuple[BetRef, KRDetectability]:
+    """Could this bet's expected change be detected before its period ends? Any status."""
+    ref = find_bet(plans, bet_id, period=period)
+    kr = ref.key_result
+    if ref.bet.expects is None:
+        raise UserError(f"bet {bet_id!r} does not say what it expects",
+                        hint="add `expects: {key_result: KR_ID, change: +10%}`")
+    if kr is None or not kr.metric or kr.metric not in catalog.metrics:
+        raise UserError(f"the key result bet {bet_id!r} expects to move has no metric",
+                        hint="give the KR a `metric:` defined in metrics.yaml")
+    when = clock(events, as_of)
+    start = when.end - timedelta(weeks=HISTORY_WEEKS)
+    data = fetch_weekly([(kr.metric, kr.segment)], catalog=catalog, events=events, start=start,
+                        end=when.end)
+    entry = _with_detectability(ref, ref.plan, catalog, when, data)
+    assert entry.detectability is not None
+    return ref, entry.detectability
+
+
 def _message(exc: SowhatError) -> str:
     return exc.render() if isinstance(exc, UserError) else str(exc)
 
@@ -331,4 +358,4 @@ def _launch_mde(points: Sequence[WeekPoint], weeks_left: float, level: float = L
     sigma2, rho, _ = residual_noise(y, np.column_stack([np.ones_like(t), t]))
     se = projected_level_se(sigma2, rho, len(y), post)
     dof = len(y) + post - 3
-    return infer(0.0, se, dof, level, power).mde
+    return t_inference(0.0, se, dof, level, power).mde

@@ -295,8 +295,15 @@ def _through(when: Clock) -> str:
     return (when.end - timedelta(days=1)).isoformat()
 
 
+SEASONALITY_NOTE = (
+    "seasonality: weekly values average the weekday pattern out; yearly seasonality is not "
+    "modelled (it needs two years of history), so a launch at a seasonal turn needs the DiD "
+    "or an experiment"
+)
+
+
 def _notes(series: WeeklySeries, when: Clock) -> list[str]:
-    notes = []
+    notes = [SEASONALITY_NOTE]
     if when.clipped and when.data_end is not None:
         notes.append(f"the events end on {(when.data_end - timedelta(days=1)).isoformat()}: "
                      f"measured as of {when.data_end.isoformat()}, not {when.as_of.isoformat()}")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from sowhat.domain.okr import Change
-from sowhat.services.impact import BetImpact, MethodResult
-from sowhat.stats.impact import ImpactEstimate, ImpactVerdict, PreTrendTest
+from sowhat.services.bets import BetEntry, KRDetectability, Portfolio
+from sowhat.services.impact import BetImpact, BetRef, MethodResult
+from sowhat.stats.impact import FactoryIndex, ImpactEstimate, ImpactVerdict, PreTrendTest
 
 JSON_VERSION = 1
 
@@ -134,4 +135,102 @@ def impact_json(r: BetImpact) -> dict[str, Any]:
             "control": r.control.to_json() if r.control else None,
         },
         "notes": list(r.notes),
+    }
+
+
+def bet_json(ref: BetRef) -> dict[str, Any]:
+    bet, obj, kr = ref.bet, ref.objective, ref.key_result
+    return {
+        "id": bet.id,
+        "title": bet.title,
+        "status": bet.status.value,
+        "objective": obj.id,
+        "team": obj.team,
+        "period": ref.plan.period.label,
+        "key_result": kr.id if kr else (bet.expects.key_result if bet.expects else None),
+        "metric": kr.metric if kr else None,
+        "segment": kr.segment if kr else None,
+        "expected": change_json(bet.expects.change if bet.expects else None),
+        "shipped_on": bet.shipped_on.isoformat() if bet.shipped_on else None,
+        "experiment": bet.experiment,
+        "change_mind_if": bet.change_mind_if,
+    }
+
+
+def detectability_json(d: KRDetectability) -> dict[str, Any]:
+    ab = d.ab
+    return {
+        "key_result": d.key_result,
+        "metric": d.metric,
+        "segment": d.segment,
+        "expected": change_json(d.expected),
+        "expected_effect": d.expected_effect,
+        "baseline": d.baseline,
+        "weeks_remaining": d.weeks_remaining,
+        "detectable": d.detectable,
+        "ab": None if ab is None else {
+            "design": d.design,
+            "convention": ab.convention,
+            "units_per_week": d.units_per_week,
+            "variance": d.variance,
+            "mde": ab.mde,
+            "mde_relative": ab.mde_relative,
+            "detectable": ab.detectable,
+            "power_at_expected": ab.power_at_expected,
+            "weeks_needed": ab.weeks_needed,
+            "alpha": ab.alpha,
+            "power": ab.power,
+        },
+        "before_after": {
+            "mde": d.launch_mde,
+            "detectable": d.launch_detectable,
+            "level": 0.90,
+            "power": 0.80,
+        },
+        "notes": list(d.notes),
+        "error": d.error,
+    }
+
+
+def entry_json(e: BetEntry) -> dict[str, Any]:
+    impact = e.impact
+    verdict = None
+    if impact is not None:
+        primary = impact.primary
+        verdict = {**verdict_json(primary.verdict), "method": primary.method,
+                   **{k: estimate_json(primary.estimate)[k]
+                      for k in ("effect", "low", "high", "level", "mde")}}
+    return {
+        **bet_json(e.ref),
+        "verdict": verdict,
+        "impact_error": e.impact_error,
+        "detectability": detectability_json(e.detectability) if e.detectability else None,
+        "detectability_error": e.detectability_error,
+    }
+
+
+def factory_json(f: FactoryIndex) -> dict[str, Any]:
+    return {
+        "team": f.team,
+        "period": f.period,
+        "shipped": f.shipped,
+        "judged": f.judged,
+        "moved": f.moved,
+        "wrong_way": f.wrong_way,
+        "no_effect": f.no_effect,
+        "inconclusive": f.inconclusive,
+        "unavailable": f.unavailable,
+        "share_moved": f.share_moved,
+    }
+
+
+def portfolio_json(p: Portfolio) -> dict[str, Any]:
+    """Everything `sowhat bets --format json` prints."""
+    return {
+        "version": JSON_VERSION,
+        "period": p.period,
+        "as_of": p.clock.as_of.isoformat(),
+        "data_end": p.clock.data_end.isoformat() if p.clock.data_end else None,
+        "bets": [entry_json(e) for e in p.bets],
+        "feature_factory": [factory_json(f) for f in p.factory],
     }

@@ -20,16 +20,36 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
-from sowhat.stats.impact_estimate import ImpactEstimate, infer
+from sowhat.stats.impact import ImpactEstimate
 
 INTERVAL_NOTE = (
     "Interval: the larger of the Newey–West (HAC) standard error and the OLS standard error "
     "inflated for lag-1 autocorrelation, t on n - k degrees of freedom (docs/bets.md)."
 )
 MAX_RHO = 0.9
+
+
+@dataclass(frozen=True)
+class TInference:
+    low: float
+    high: float
+    p_value: float
+    mde: float
+
+
+def t_inference(estimate: float, se: float, df: float, level: float, power: float
+                ) -> TInference:
+    """t interval, two-sided p-value, and MDE = (t_{1-alpha/2} + t_power) x SE (Bloom 1995),
+    the same conventions `sowhat.stats` states for its impact estimates."""
+    crit = float(stats.t.ppf(1.0 - (1.0 - level) / 2.0, df))
+    p = float(2.0 * stats.t.sf(abs(estimate) / se, df)) if se > 0 else float(estimate == 0)
+    mde = (crit + float(stats.t.ppf(power, df))) * se
+    return TInference(estimate - crit * se, estimate + crit * se, p, mde)
 
 
 def residual_noise(y: Sequence[float] | np.ndarray, design: np.ndarray
@@ -93,16 +113,16 @@ def _with_se(estimate: ImpactEstimate, se: float, df: float) -> ImpactEstimate:
     if not math.isfinite(se) or se <= estimate.std_error:
         return dataclasses.replace(estimate, assumptions=(*estimate.assumptions, INTERVAL_NOTE))
     use_df = min(df, estimate.df) if estimate.df is not None else df
-    inf = infer(estimate.effect, se, use_df, estimate.level, estimate.power)
+    inf = t_inference(estimate.effect, se, use_df, estimate.level, estimate.power)
     return dataclasses.replace(
         estimate,
-        std_error=inf.std_error,
+        std_error=se,
         low=inf.low,
         high=inf.high,
         p_value=inf.p_value,
         mde=inf.mde,
         df=use_df,
-        level_change_se=inf.std_error if estimate.slope_change is None else (
+        level_change_se=se if estimate.slope_change is None else (
             estimate.level_change_se),
         assumptions=(*estimate.assumptions, INTERVAL_NOTE),
     )
