@@ -1,0 +1,163 @@
+"""`sowhat ingest`, `metrics list|show|compute` and `tracking check` on a simulated workspace."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from sowhat.cli.app import app
+from sowhat.demo.simulator import simulate
+
+OKRS = """\
+period: 2026-Q4
+objectives:
+  - id: first-week-value
+    title: New teams get value in their first week
+    key_results:
+      - id: act
+        title: Raise 7-day activation of new accounts from 35% to 45%
+        metric: activation_rate
+        baseline: 0.35
+        target: 0.45
+      - id: ttv
+        title: Cut the median time from signup to a first report from 110 to 72 hours
+        metric: time_to_first_value
+        baseline: 110
+        target: 72
+    guardrails:
+      - {metric: support_tickets_per_account, max_change: "+10%"}
+"""
+runner = CliRunner()
+
+
+def make_workspace(root: Path) -> Path:
+    templates = resources.files("sowhat.demo") / "templates"
+    (root / "okrs").mkdir(parents=True)
+    for name in ("metrics.yaml", "tracking-plan.yaml"):
+        (root / name).write_text((templates / name).read_text("utf-8"), encoding="utf-8")
+    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sim")
+    simulate(out, events=25_000, seed=1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory, sim: Path) -> Path:
+    root = make_workspace(tmp_path_factory.mktemp("ws") / "acme")
+    files = [str(p) for p in sorted(sim.glob("events-*.parquet"))]
+    result = runner.invoke(app, ["ingest", *files, "-w", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "loaded" in result.output
+    return root
+
+
+def test_ingest_twice_loads_nothing_new(ws: Path, sim: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(next(sim.glob("events-*.parquet"))),
+                                 "-w", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert "loaded 0," in result.output
+
+
+def test_metrics_list_as_json(ws: Path) -> None:
+    result = runner.invoke(app, ["metrics", "list", "-w", str(ws), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["metric"]: r for r in json.loads(result.output)}
+    assert rows["activation_rate"]["indicator"] == "leading"
+    assert rows["account_retention_90d"]["indicator"] == "lagging"
+    assert len(rows["nps"]["hash"]) == 12
+
+
+def test_metrics_show_prints_definition_hash_and_sql(ws: Path) -> None:
+    result = runner.invoke(app, ["metrics", "show", "activation_rate", "--segment", "mid",
+                                 "--grain", "week", "-w", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert "hash " in result.output
+    assert "SELECT" in result.output
+    assert "project_created" in result.output
+
+
+def test_metrics_compute_weekly_json(ws: Path) -> None:
+    result = runner.invoke(app, [
+        "metrics", "compute", "activation_rate", "weekly_active_teams", "--from", "2026-10-01",
+        "--to", "2026-11-16", "--grain", "week", "--format", "json",
+        "-w", str(ws)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert len(rows) == 2 * 7
+    assert set(rows[0]) == {"metric", "segment", "start", "end", "value", "entities",
+                            "excluded_immature"}
+    assert rows[0]["start"] == "2026-10-01T00:00:00Z"
+    assert rows[0]["end"] == "2026-10-05T00:00:00Z"
+    last = [r for r in rows if r["metric"] == "activation_rate"][-1]
+    assert last["value"] is None  # signups of the last week have not had 7 days yet
+    assert last["excluded_immature"] > 0
+
+
+def test_metrics_compute_csv_and_table(ws: Path) -> None:
+    csv_out = runner.invoke(app, ["metrics", "compute", "signups", "--period", "2026-Q3",
+                                  "--format", "csv", "-w", str(ws)])
+    assert csv_out.exit_code == 0, csv_out.output
+    header, row = csv_out.output.strip().splitlines()
+    assert header == "metric,segment,start,end,value,entities,excluded_immature"
+    assert row.startswith("signups,,2026-07-01T00:00:00Z,2026-10-01T00:00:00Z,")
+    table = runner.invoke(app, ["metrics", "compute", "nps", "--period", "2026-Q3",
+                                "-w", str(ws)])
+    assert table.exit_code == 0, table.output
+    assert "nps" in table.output
+
+
+def test_unknown_metric_is_a_clear_error(ws: Path) -> None:
+    result = runner.invoke(app, ["metrics", "compute", "activaton_rate", "--period", "2026-Q3",
+                                 "-w", str(ws)])
+    assert result.exit_code == 1
+    assert "unknown metric 'activaton_rate'" in result.output
+
+
+def test_tracking_check_passes_on_complete_events(ws: Path) -> None:
+    result = runner.invoke(app, ["tracking", "check", "-w", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_tracking_check_fails_when_a_kr_metric_cannot_be_measured(
+    tmp_path: Path, sim: Path
+) -> None:
+    root = make_workspace(tmp_path / "broken")
+    partial = tmp_path / "partial.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM '{sim}/events-*.parquet' WHERE event <> 'report_viewed') "
+        f"TO '{partial}' (FORMAT PARQUET)")
+    assert runner.invoke(app, ["ingest", str(partial), "-w", str(root)]).exit_code == 0
+    result = runner.invoke(app, ["tracking", "check", "-w", str(root), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    blocking = [u for u in report["unmeasurable"] if u["used_by"]]
+    assert blocking == [{"metric": "time_to_first_value", "missing_events": ["report_viewed"],
+                         "used_by": ["2026-Q4/ttv"]}]
+    assert report["planned_but_unseen"] == ["report_viewed"]
+
+
+def test_metrics_compute_as_a_real_process(ws: Path) -> None:
+    exe = shutil.which("sowhat", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    done = subprocess.run(
+        [exe, "metrics", "compute", "recommendation_ctr", "--from", "2026-10-26", "--to",
+         "2026-11-16", "--format", "json", "-w", str(ws)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)
+    assert 0.05 < row["value"] < 0.15
