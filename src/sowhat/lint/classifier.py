@@ -40,19 +40,9 @@ class Model:
 
     def score(self, feats: list[str]) -> tuple[float, list[tuple[float, str]]]:
         """Log-odds of "output" and each feature's contribution (for the reasons shown)."""
-        total = self.bias
-        parts: list[tuple[float, str]] = []
-        seen: set[str] = set()
         get = self.weights.get
-        for f in feats:
-            if f in seen:
-                continue
-            seen.add(f)
-            w = get(f)
-            if w is not None:
-                total += w
-                parts.append((w, f))
-        return total, parts
+        parts = [(w, f) for f in set(feats) if (w := get(f)) is not None]
+        return self.bias + sum(w for w, _ in parts), parts
 
 
 @cache
@@ -192,6 +182,13 @@ _COUNT_NOUNS = frozenset({"number", "count", "total", "amount"})
 _CLAUSE_BREAKS = frozenset({"while", "whilst", "so", "without", "because"})
 
 
+@cache
+def _vanity_heads() -> frozenset[str]:
+    """First words of every vanity phrase."""
+    phrases = (p for group in load_lexicon().vanity.values() for p in group)
+    return frozenset(p.replace("-", " ").split()[0] for p in phrases)
+
+
 def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     """The first vanity phrase counted for its own sake, or None.
 
@@ -201,8 +198,8 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     A vanity word does not count when the KR ties it to value (signups *that activate*,
     visitor-to-trial *conversion*) or uses it as a denominator (errors per 1,000 *sessions*).
     """
-    if kind == "output":
-        return None
+    if kind == "output" or _vanity_heads().isdisjoint(facts.tokens):
+        return None  # the common case, decided with one set operation
     lex = load_lexicon()
     tokens = facts.tokens
     for i, t in enumerate(tokens):  # "... while traffic doubles": a side clause, not the KR

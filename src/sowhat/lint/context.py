@@ -51,6 +51,8 @@ class LintContext:
     def enabled(self, code: str) -> bool:
         """Ruff semantics: a code runs when some `select` prefix matches (or none is given)
         and no `ignore` prefix does."""
+        if not self.select and not self.ignore:
+            return True
         code = code.upper()
         if self.select and not any(code.startswith(p.upper()) for p in self.select):
             return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 
 from sowhat.domain.okr import KeyResult, Plan
@@ -32,6 +33,18 @@ from sowhat.lint.textfeatures import read
 Locate = Callable[[YamlPath], Location]
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_TEXT_RULES: tuple[KRRule, ...] = tuple(
+    r for r in ALL_RULES if isinstance(r, KRRule) and r.applies_to_text
+)
+_DEFAULT: list[LintContext] = []
+
+
+def _default_context() -> LintContext:
+    """Today's empty context, built once per day rather than once per KR."""
+    today = date.today()
+    if not _DEFAULT or _DEFAULT[0].as_of != today:
+        _DEFAULT[:] = [LintContext(as_of=today)]
+    return _DEFAULT[0]
 
 
 def rules() -> tuple[Rule, ...]:  # type: ignore[type-arg]
@@ -65,7 +78,7 @@ def analyse_text(
     location: Location | None = None,
 ) -> TextReport:
     """Classify one KR sentence and run every rule that works on words alone."""
-    ctx = context or LintContext.today()
+    ctx = context or _default_context()
     if catalog is not None:
         ctx = LintContext(
             as_of=ctx.as_of,
@@ -86,8 +99,8 @@ def analyse_text(
         structured=False,
     )
     findings: list[Finding] = []
-    for rule in ALL_RULES:
-        if isinstance(rule, KRRule) and rule.applies_to_text and ctx.enabled(rule.code):
+    for rule in _TEXT_RULES:
+        if ctx.enabled(rule.code):
             findings.extend(_safe(rule, subject))
     return TextReport(text=text, classification=verdict, findings=tuple(findings))
 

@@ -26,6 +26,7 @@ class Lexicon:
     vanity_value_links: frozenset[str]
     vanity_advice: dict[str, str]
     typo_index: dict[str, str]  # one-deletion variants of every verb -> the verb
+    known: frozenset[str]  # every listed word: never "corrected"
 
     def correct(self, word: str) -> str:
         """The lexicon verb one edit away from `word` (typos like "lanuch"), or `word` itself.
@@ -33,7 +34,7 @@ class Lexicon:
         Symmetric-deletion lookup (the SymSpell idea): two words are within one insertion,
         deletion, substitution or adjacent swap when their one-deletion sets meet.
         """
-        if len(word) < 5 or word in self.delivery_verbs or word in self.change_verbs:
+        if len(word) < 5 or word in self.known:
             return word
         hit = self.typo_index.get(word)
         if hit is not None:
@@ -47,6 +48,17 @@ class Lexicon:
 
 def _deletions(word: str) -> list[str]:
     return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
+_LISTS = (
+    "delivery_verbs",
+    "change_verbs",
+    "vague_words",
+    "deliverables",
+    "metric_words",
+    "measures",
+    "work_units",
+)
 
 
 @cache
@@ -74,4 +86,17 @@ def load_lexicon() -> Lexicon:
         vanity_value_links=frozenset(raw["vanity_value_links"]),
         vanity_advice=dict(raw["vanity_advice"]),
         typo_index=index,
+        known=frozenset(
+            w
+            for key in (
+                "delivery_verbs",
+                "change_verbs",
+                "vague_words",
+                "deliverables",
+                "metric_words",
+                "measures",
+                "work_units",
+            )
+            for w in raw[key]
+        ),
     )

@@ -122,14 +122,40 @@ def _overlap(query: Iterable[str], vocab: Iterable[str]) -> int:
     return score
 
 
+@cache
+def _topic_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]:
+    """Topic words by exact word and by every 4+ letter prefix, for `_overlap` semantics
+    without a scan of every topic word per KR token."""
+    exact: dict[str, set[int]] = {}
+    prefixes: dict[str, set[int]] = {}
+    for i, topic in enumerate(topics()):
+        for phrase in topic.words:
+            for w in phrase.split():
+                exact.setdefault(w, set()).add(i)
+                for n in range(4, len(w) + 1):
+                    prefixes.setdefault(w[:n], set()).add(i)
+    return (
+        {k: frozenset(v) for k, v in exact.items()},
+        {k: frozenset(v) for k, v in prefixes.items()},
+    )
+
+
 def best_topic(facts: TextFacts) -> Topic | None:
-    query = set(facts.tokens)
-    best: tuple[int, Topic] | None = None
-    for topic in topics():
-        score = _overlap(query, (w for phrase in topic.words for w in phrase.split()))
-        if score and (best is None or score > best[0]):
-            best = (score, topic)
-    return best[1] if best else None
+    """The topic sharing most words with the KR (a word counts once per topic)."""
+    exact, prefixes = _topic_index()
+    scores: dict[int, int] = {}
+    for q in set(facts.tokens):
+        hit: set[int] = set(exact.get(q, ()))
+        if len(q) >= 4:
+            hit.update(prefixes.get(q, ()))  # a topic word starts with q
+        for n in range(4, len(q)):
+            hit.update(i for i in exact.get(q[:n], ()))  # q starts with a 4+ letter topic word
+        for i in hit:
+            scores[i] = scores.get(i, 0) + 1
+    if not scores:
+        return None
+    best = max(scores.items(), key=lambda item: (item[1], -item[0]))
+    return topics()[best[0]]
 
 
 def best_metric(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sowhat.lint.lexicon import Lexicon, load_lexicon
 
@@ -20,20 +20,15 @@ _INTENT = re.compile(
 )
 _ARROW = re.compile(r"\s*(?:->|→|⇒|=>|⟶|-->)\s*")
 _CANON = (
-    (re.compile(r"\bsign[- ]ups?\b"), "signups"),
-    (re.compile(r"\bpage[- ]views?\b"), "pageviews"),
-    (re.compile(r"\be-books?\b"), "ebook"),
-    (re.compile(r"\bset[- ]up\b"), "setup"),
-    (re.compile(r"\broll[- ]out\b"), "roll out"),
-    (re.compile(r"\bcheck[- ]out\b"), "checkout"),
+    ("sign", re.compile(r"\bsign[- ]ups?\b"), "signups"),
+    ("page", re.compile(r"\bpage[- ]views?\b"), "pageviews"),
+    ("e-book", re.compile(r"\be-books?\b"), "ebook"),
+    ("set", re.compile(r"\bset[- ]up\b"), "setup"),
+    ("roll", re.compile(r"\broll[- ]out\b"), "roll out"),
+    ("check", re.compile(r"\bcheck[- ]out\b"), "checkout"),
 )
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)*")
 _DIGIT = re.compile(r"\d")
-_NUMBER_WORD = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"thirty|forty|fifty|hundred|thousand|million|half|halve|halved|halves|double|doubles|"
-    r"doubled|triple|tripled|twice|zero|quarter|third|thirds|nines|none)\b"
-)
 _FROM_TO = re.compile(
     r"\bfrom\s+(?:an?\s+|the\s+)?[$€£~]?\d[\d.,]*\s*(?:%|pp|k|m|x|[a-z]+)?[^\d]{0,25}?"
     r"(?:\bto\b|\binstead of\b|\bdown to\b|\bup to\b)\s+[<>]?\s*[$€£~]?\d"
@@ -86,9 +81,12 @@ _WINDOW = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class TextFacts:
-    """What one KR sentence says, independent of any model."""
+class TextFacts(NamedTuple):
+    """What one KR sentence says, independent of any model.
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and several times cheaper to
+    build, which matters at 10,000+ KRs/s.
+    """
 
     text: str
     norm: str
@@ -170,13 +168,90 @@ def object_phrase(facts: TextFacts, limit: int = 5) -> str:
 
 
 def normalise(text: str) -> str:
-    s = text.strip().lower().replace("’", "'").replace("–", "-").replace("—", "-")
-    s = _PREFIX.sub("", s, count=1)
-    s = _INTENT.sub("", s, count=1)
-    s = _ARROW.sub(" -> ", s)
-    for pattern, repl in _CANON:
-        s = pattern.sub(repl, s)
+    s = text.strip().lower()
+    if "’" in s or "–" in s or "—" in s:
+        s = s.replace("’", "'").replace("–", "-").replace("—", "-")
+    if s[:1] in _PREFIX_STARTS or s.startswith(("kr", "okr")):
+        s = _PREFIX.sub("", s, count=1)
+    if s.startswith(_INTENT_STARTS):
+        s = _INTENT.sub("", s, count=1)
+    if any(a in s for a in _ARROWS):
+        s = _ARROW.sub(" -> ", s)
+    for key, pattern, repl in _CANON:
+        if key in s:
+            s = pattern.sub(repl, s)
     return s
+
+
+# Cheap substring guards: a regex only runs when its necessary words or characters appear,
+# which keeps `read` well under the 100 µs per KR that 10,000 KRs/s allows.
+_PREFIX_STARTS = frozenset("-•*·0123456789")
+_INTENT_STARTS = ("we ", "we'", "to ", "aim ", "successfully ", "let's ")
+_ARROWS = ("->", "→", "⇒", "=>", "⟶")
+_REL_KEYS = ("doubl", "halv", "tripl", "twice", "half", "by a ", "by one", "by two", "by three",
+             "by four", "by five", "by ten", "by twenty")  # fmt: skip
+_COMP_KEYS = ("under", "below", "above", "over", "within", "than", "at least", "at most",
+              "or ", "never", "stay", "keep", "maintain", "sustain", "on par", "<", ">", "≤",
+              "≥", "+")  # fmt: skip
+_SHARE_KEYS = ("%", " of", "who", "that", "which", " in ")
+_PER_KEYS = ("per", "/", "a month", "a week", "a day", "a quarter", "a year")
+_MONEY_KEYS = ("$", "€", "£", "usd", "eur", "gbp", "dollars")
+_TAIL_KEYS = ("ga", "live", "done", "shipped", "launched", "released", "available", "in place",
+              "completed", "finished", "delivered", "in production", "agreed", "obtained",
+              "migrated")  # fmt: skip
+_NUMBER_WORDS = frozenset(
+    {
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "fifteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "hundred",
+        "thousand",
+        "million",
+        "half",
+        "halve",
+        "halved",
+        "halves",
+        "double",
+        "doubles",
+        "doubled",
+        "triple",
+        "tripled",
+        "twice",
+        "zero",
+        "quarter",
+        "third",
+        "thirds",
+        "nines",
+        "none",
+    }
+)
+
+
+def _guard(keys: tuple[str, ...]) -> re.Pattern[str]:
+    """One C-level scan for any of the literal keys."""
+    return re.compile("|".join(re.escape(k) for k in keys))
+
+
+_REL_GUARD = _guard(_REL_KEYS)
+_COMP_GUARD = _guard(_COMP_KEYS)
+_SHARE_GUARD = _guard(_SHARE_KEYS)
+_PER_GUARD = _guard(_PER_KEYS)
+_MONEY_GUARD = _guard(_MONEY_KEYS)
+_TAIL_GUARD = _guard(_TAIL_KEYS)
 
 
 def read(text: str, lex: Lexicon | None = None) -> TextFacts:
@@ -191,33 +266,39 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
             break
         head = "<num>"
         break
-    has_number = bool(_DIGIT.search(norm) or _NUMBER_WORD.search(norm))
-    window = _WINDOW.search(norm)
+    digit = bool(_DIGIT.search(norm))
+    has_number = digit or not _NUMBER_WORDS.isdisjoint(words)
     window_days: int | None = None
+    window = _WINDOW.search(norm) if digit else None
     if window:
         amount = int(window[1] or window[3])
         unit = (window[2] or window[4])[0]
         window_days = amount * {"d": 1, "w": 7, "m": 30, "h": 0}[unit] or None
+    has_from = digit and "from" in norm
     return TextFacts(
         text=text,
         norm=norm,
         tokens=words,
         head=head,
         has_number=has_number,
-        from_to=bool(_FROM_TO.search(norm) or _TWO_SIDED.search(norm)),
-        from_only=bool(_FROM_ONLY.search(norm)),
-        to_only=bool(_TO_ONLY.search(norm)),
-        relative=bool(_RELATIVE.search(norm)),
-        comparator=bool(_COMPARATOR.search(norm)),
-        share=bool(_SHARE.search(norm)),
-        per=bool(_PER.search(norm)),
-        money=bool(_MONEY.search(norm)),
+        from_to=digit
+        and bool(
+            (has_from and _FROM_TO.search(norm))
+            or (("->" in norm or "to" in norm) and _TWO_SIDED.search(norm))
+        ),
+        from_only=has_from and bool(_FROM_ONLY.search(norm)),
+        to_only=digit and ("to" in norm or "at" in norm) and bool(_TO_ONLY.search(norm)),
+        relative=(digit or _REL_GUARD.search(norm) is not None) and bool(_RELATIVE.search(norm)),
+        comparator=_COMP_GUARD.search(norm) is not None and bool(_COMPARATOR.search(norm)),
+        share=_SHARE_GUARD.search(norm) is not None and bool(_SHARE.search(norm)),
+        per=_PER_GUARD.search(norm) is not None and bool(_PER.search(norm)),
+        money=_MONEY_GUARD.search(norm) is not None and bool(_MONEY.search(norm)),
         date=bool(_DATE.search(norm)),
-        delivery_tail=bool(_DELIVERY_TAIL.search(norm)),
+        delivery_tail=_TAIL_GUARD.search(norm) is not None and bool(_DELIVERY_TAIL.search(norm)),
         deliverables=tuple(w for w in words if w in lex.deliverables),
         metric_words=tuple(w for w in words if w in lex.metric_words),
         measures=tuple(w for w in words if w in lex.measures),
-        vague=any(w in lex.vague_words for w in words),
+        vague=not lex.vague_words.isdisjoint(words),
         window_days=window_days,
     )
 

@@ -47,3 +47,13 @@ def test_lint_guide_mentions_every_rule() -> None:
     guide = (ROOT / "docs" / "lint.md").read_text("utf-8")
     for code in CODES:
         assert code in guide
+
+
+def test_pre_commit_hook_is_declared() -> None:
+    from ruamel.yaml import YAML
+
+    hooks = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    [hook] = [h for h in hooks if h["id"] == "sowhat-lint"]
+    assert hook["language"] == "python"
+    assert hook["files"] == r"^okrs/.*\.ya?ml$"
+    assert hook["entry"].split()[:2] == ["sowhat", "lint"]
