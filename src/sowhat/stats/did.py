@@ -6,11 +6,22 @@ segment) on the same dates, the classic 2x2 DiD estimate is
     (mean treated post - mean treated pre) - (mean control post - mean control pre).
 
 It equals the post coefficient in the regression of the difference series
-d_t = treated_t - control_t on a constant and post_t, which is how it is fitted here, so the
-difference's autocorrelation is handled by Newey–West errors instead of being ignored — the
+d_t = treated_t - k·control_t on a constant and post_t, which is how it is fitted here, so the
+difference's autocorrelation is handled (prewhitening, Newey–West errors, fixed-b critical
+values: `robust_regression`) instead of being ignored — the
 usual failing of a naive two-way table on time series (Bertrand, Duflo & Mullainathan 2004,
 "How much should we trust differences-in-differences estimates?"). Daily series add weekday
 dummies to the difference (segments can differ in their weekly rhythm).
+
+The scale k: with `control_scale="none"`, k = 1 — the textbook additive DiD. The default
+"ratio" sets k = mean(treated, pre) / mean(control, pre), so the control is first put on the
+treated segment's scale. Product metrics mostly move multiplicatively (a segment twice the
+size gains twice the events from a good month), and with k = 1 segments of different sizes
+then have non-parallel trends by construction. With k from the pre-period the estimate is
+mean(T post) - mean(T pre) x mean(C post) / mean(C pre) (weekday-adjusted): the treated
+pre-launch level grown as the control grew. Ignoring k's own sampling error is first-order
+harmless (the delta-method variance equals the fixed-k one when the control's level barely
+moves); benchmarks/impact.py measures the resulting coverage.
 
 The assumption that matters is parallel trends; it is tested on the pre-launch difference
 (its slope should be zero) and reported with the estimate. The test cannot prove parallel
@@ -24,6 +35,7 @@ from datetime import date
 
 import numpy as np
 
+from sowhat.errors import UserError
 from sowhat.stats.impact_estimate import (
     DEFAULT_LEVEL,
     DEFAULT_POWER,
@@ -31,14 +43,12 @@ from sowhat.stats.impact_estimate import (
     ImpactEstimate,
     PreTrendTest,
     check_periods,
-    default_lags,
     failed,
     full_rank,
-    hac_ols,
-    infer,
     prepare,
     weekday_dummies,
 )
+from sowhat.stats.robust_regression import contrast_inference, robust_fit
 
 DID_ASSUMPTIONS: tuple[str, ...] = (
     "Parallel trends: without the launch, treated and control would have moved in parallel "
@@ -60,23 +70,39 @@ def did_estimate(
     grain: str | None = None,
     seasonality: bool | None = None,
     difference_trend: bool = False,
+    control_scale: str = "ratio",
+    prewhiten: bool = True,
     hac_lags: int | None = None,
 ) -> ImpactEstimate:
     """Estimate a launch's effect from a treated and a control series on the same dates.
 
     `difference_trend=True` also fits a linear trend in the difference (use it only when the
     pre-trend test fails and you believe the divergence is linear; it makes this an ITS on the
-    difference). Points where either series is missing are dropped.
+    difference). `control_scale` is "ratio" (default) or "none", see the module docstring.
+    Points where either series is missing are dropped.
     """
+    if control_scale not in ("ratio", "none"):
+        raise UserError(f"unknown control_scale {control_scale!r}", hint="use ratio or none")
     series = prepare(dates, [treated, control], launch=launch, grain=grain)
     season = series.grain == "day" if seasonality is None else seasonality
     y_t, y_c = series.columns
-    diff = y_t - y_c
     n_pre, n_post = int((~series.post).sum()), int(series.post.sum())
     min_pre = 7 if season else 3
     problem = check_periods(series, min_pre=min_pre, min_post=1)
     if problem is not None:
         return failed("did", series.grain, level, n_pre, n_post, *problem, DID_ASSUMPTIONS)
+    scale = 1.0
+    if control_scale == "ratio":
+        pre_t, pre_c = float(y_t[~series.post].mean()), float(y_c[~series.post].mean())
+        if pre_c == 0.0 or pre_t * pre_c <= 0.0:
+            return failed(
+                "did", series.grain, level, n_pre, n_post, ImpactError.BAD_CONTROL,
+                f"the segments' pre-launch means ({pre_t:g}, {pre_c:g}) cannot be put on one "
+                "scale; pass control_scale='none' for an additive comparison",
+                DID_ASSUMPTIONS,
+            )
+        scale = pre_t / pre_c
+    diff = y_t - scale * y_c
     if float(np.ptp(diff)) == 0.0:
         return failed(
             "did", series.grain, level, n_pre, n_post, ImpactError.CONSTANT_SERIES,
@@ -94,9 +120,9 @@ def did_estimate(
             "the points cannot separate the weekday pattern from the launch; add more days",
             DID_ASSUMPTIONS,
         )
-    lags = hac_lags if hac_lags is not None else default_lags(diff.size, series.grain)
-    fit = hac_ols(diff, design, lags=lags, launch_cols=[1])
-    est = infer(float(fit.params[1]), float(np.sqrt(fit.cov[1, 1])), fit.df, level, power)
+    fit = robust_fit(diff, design, t=series.t, launch_cols=[1], prewhiten=prewhiten,
+                     lags=hac_lags)
+    est = contrast_inference(fit, _unit(design.shape[1], 1), level=level, power=power)
     observed = float(y_t[series.post].mean())
     counterfactual = observed - est.estimate
     return ImpactEstimate(
@@ -118,9 +144,13 @@ def did_estimate(
         counterfactual_mean=counterfactual,
         observed_mean=observed,
         relative_effect=est.estimate / counterfactual if counterfactual != 0 else None,
-        hac_lags=lags,
+        hac_lags=fit.lags,
+        ar1=fit.rho,
+        critical_value=est.critical_value,
+        control_scale=scale,
         pre_trend=pre_trend_test(
-            diff, series.t, series.post, dummies, level=level, grain=series.grain
+            diff, series.t, series.post, dummies, level=level, grain=series.grain,
+            prewhiten=prewhiten,
         ),
         assumptions=DID_ASSUMPTIONS,
     )
@@ -134,6 +164,7 @@ def pre_trend_test(
     *,
     level: float,
     grain: str,
+    prewhiten: bool = True,
 ) -> PreTrendTest | None:
     """Slope of the pre-launch difference (HAC errors); None when too few points to fit one."""
     pre = ~post
@@ -142,9 +173,8 @@ def pre_trend_test(
     design = design[:, np.any(design != 0, axis=0)]
     if design.shape[0] - design.shape[1] < 2 or not full_rank(design):
         return None
-    lags = default_lags(design.shape[0], grain)
-    fit = hac_ols(diff[pre], design, lags=lags, launch_cols=[])
-    est = infer(float(fit.params[1]), float(np.sqrt(fit.cov[1, 1])), fit.df, level, 0.8)
+    fit = robust_fit(diff[pre], design, t=t[pre], launch_cols=[], prewhiten=prewhiten)
+    est = contrast_inference(fit, _unit(design.shape[1], 1), level=level, power=0.8)
     gap = float(t[post].mean() - t[pre].mean())
     drift = est.estimate * gap
     parallel = est.p_value >= 1.0 - level
@@ -171,3 +201,9 @@ def pre_trend_test(
         parallel=parallel,
         message=message,
     )
+
+
+def _unit(size: int, index: int) -> np.ndarray:
+    out = np.zeros(size)
+    out[index] = 1.0
+    return out

@@ -1,10 +1,8 @@
 """What a launch-impact estimate says, and the regression plumbing ITS and DiD share.
 
-Both estimators are ordinary least squares on a small design with Newey–West (HAC) standard
-errors: daily KR series are autocorrelated (a good week is followed by a good week), and plain
-OLS errors would then be too small and the intervals too confident. Intervals and p-values
-use the t distribution with the residual degrees of freedom (statsmodels `use_t=True`), which
-is a little more honest than the normal in the short series launches usually have.
+Both estimators are least squares on a small design with inference that copes with the
+autocorrelation of daily KR series (a good week is followed by a good week; plain OLS errors
+would be too small and the intervals too confident): see `robust_regression`.
 
 Errors are values, not exceptions (as in gbstats): a launch too close to the series' start,
 a constant series, or too few points give an `ImpactEstimate` with `error` set, so one bad
@@ -14,16 +12,13 @@ bet never sinks a report.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 import numpy as np
-import statsmodels.api as sm
 from numpy.typing import NDArray
-from scipy import stats
 
 from sowhat.errors import UserError
 from sowhat.stats.trend_model import FloatArray
@@ -38,6 +33,7 @@ class ImpactError(StrEnum):
     TOO_SHORT = "too_short"  # too few points before or after the launch for the design
     CONSTANT_SERIES = "constant_series"  # no variation at all: usually broken tracking
     SINGULAR_DESIGN = "singular_design"  # e.g. every pre-launch day is the same weekday
+    BAD_CONTROL = "bad_control"  # DiD: the control cannot be scaled to the treated segment
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ class ImpactEstimate:
     low: float | None = None
     high: float | None = None
     p_value: float | None = None
-    mde: float | None = None  # (t_{1-alpha/2} + t_{power}) x std_error, see docs/impact.md
+    mde: float | None = None  # (q_{1-alpha/2} + q_{power}) x std_error, see docs/impact.md
     power: float = DEFAULT_POWER
     df: float | None = None
     level_change: float | None = None
@@ -85,6 +81,9 @@ class ImpactEstimate:
     observed_mean: float | None = None  # mean observed post-launch value
     relative_effect: float | None = None  # effect / counterfactual_mean
     hac_lags: int | None = None
+    ar1: float | None = None  # AR(1) coefficient the residuals were prewhitened with
+    critical_value: float | None = None  # fixed-b critical value behind the interval
+    control_scale: float | None = None  # DiD: k in treated - k x control
     pre_trend: PreTrendTest | None = None
     assumptions: tuple[str, ...] = ()
     error: ImpactError | None = None
@@ -158,77 +157,8 @@ def weekday_dummies(dates: Sequence[date]) -> FloatArray:
     return np.column_stack(cols)
 
 
-def default_lags(n: int, grain: str) -> int:
-    """Newey–West's rule floor(4 (n/100)^(2/9)); at least a week of lags for daily data."""
-    rule: int = math.floor(4.0 * (n / 100.0) ** (2.0 / 9.0))
-    return max(rule, 7 if grain == "day" else 1)
-
-
-@dataclass(frozen=True)
-class HacFit:
-    params: FloatArray
-    cov: FloatArray
-    df: float
-    fitted_without: FloatArray  # fitted values with the launch terms set to zero
-
-
-def hac_ols(y: FloatArray, design: FloatArray, *, lags: int, launch_cols: Sequence[int]) -> HacFit:
-    """OLS with Newey–West covariance (small-sample corrected), t-based inference."""
-    result = sm.OLS(y, design).fit(
-        cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
-    )
-    params = np.asarray(result.params, dtype=float)
-    without = params.copy()
-    without[list(launch_cols)] = 0.0
-    return HacFit(
-        params=params,
-        cov=np.asarray(result.cov_params(), dtype=float),
-        df=float(result.df_resid),
-        fitted_without=design @ without,
-    )
-
-
 def full_rank(design: FloatArray) -> bool:
     return bool(np.linalg.matrix_rank(design) == design.shape[1])
-
-
-@dataclass(frozen=True)
-class Inference:
-    estimate: float
-    std_error: float
-    low: float
-    high: float
-    p_value: float
-    mde: float
-
-
-def infer(estimate: float, std_error: float, df: float, level: float, power: float) -> Inference:
-    """t interval, two-sided p-value and the minimum detectable effect.
-
-    MDE = (t_{1-alpha/2, df} + t_{power, df}) x SE with alpha = 1 - level: the true effect a
-    two-sided test at that alpha detects with probability `power` (Bloom 1995). With the
-    defaults (90%, 80% power, many points) it is about 2.49 x SE.
-    """
-    if not 0.0 < level < 1.0 or not 0.0 < power < 1.0:
-        raise UserError("level and power must lie strictly between 0 and 1", hint="e.g. 0.9")
-    t_crit = float(stats.t.ppf(1.0 - (1.0 - level) / 2.0, df))
-    t_pow = float(stats.t.ppf(power, df))
-    if std_error > 0:
-        p_value = float(2.0 * stats.t.sf(abs(estimate) / std_error, df))
-    else:
-        p_value = 1.0 if estimate == 0 else 0.0
-    return Inference(
-        estimate=estimate,
-        std_error=std_error,
-        low=estimate - t_crit * std_error,
-        high=estimate + t_crit * std_error,
-        p_value=p_value,
-        mde=(t_crit + t_pow) * std_error,
-    )
-
-
-def linear_se(cov: FloatArray, weights: FloatArray) -> float:
-    return float(math.sqrt(max(float(weights @ cov @ weights), 0.0)))
 
 
 def failed(

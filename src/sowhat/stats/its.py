@@ -8,8 +8,9 @@ series studies in medication use research"):
 with t counted in days (or weeks) from the launch, post_t = 1 from the launch day on. `delta`
 is the level change at launch; `gamma` (optional) the change in slope. The counterfactual is
 the pre-launch line (plus weekday pattern) carried on; the average post-launch effect is the
-mean gap between what happened and that counterfactual. Newey–West errors cope with the
-autocorrelation daily metrics have (see `impact_estimate`).
+mean gap between what happened and that counterfactual. Inference copes with the
+autocorrelation daily metrics have: AR(1) prewhitening, Newey–West errors and fixed-b
+critical values (see `robust_regression`).
 """
 
 from __future__ import annotations
@@ -25,15 +26,12 @@ from sowhat.stats.impact_estimate import (
     ImpactError,
     ImpactEstimate,
     check_periods,
-    default_lags,
     failed,
     full_rank,
-    hac_ols,
-    infer,
-    linear_se,
     prepare,
     weekday_dummies,
 )
+from sowhat.stats.robust_regression import contrast_inference, robust_fit
 
 ITS_ASSUMPTIONS: tuple[str, ...] = (
     "Nothing else that moves this metric changed at the launch (no other release, campaign, "
@@ -75,13 +73,16 @@ def its_estimate(
     power: float = DEFAULT_POWER,
     grain: str | None = None,
     seasonality: bool | None = None,
+    prewhiten: bool = True,
     hac_lags: int | None = None,
 ) -> ImpactEstimate:
     """Estimate a launch's effect on a daily or weekly KR series without an experiment.
 
     `values` line up with `dates` (None or NaN for missing points; they are dropped). The
     launch date is the first post-launch point. `seasonality` (weekday dummies) defaults to on
-    for daily series. Returns an estimate with `error` set when the data cannot support one.
+    for daily series. `prewhiten=False` and `hac_lags` expose the inference's knobs (see
+    `robust_regression`). Returns an estimate with `error` set when the data cannot support
+    one.
     """
     series = prepare(dates, [values], launch=launch, grain=grain)
     season = series.grain == "day" if seasonality is None else seasonality
@@ -107,18 +108,19 @@ def its_estimate(
             "the points cannot separate trend, weekday pattern and launch; add more days",
             ITS_ASSUMPTIONS,
         )
-    lags = hac_lags if hac_lags is not None else default_lags(y.size, series.grain)
     launch_cols = [names.index("level_change")] + (
         [names.index("slope_change")] if slope_change else []
     )
-    fit = hac_ols(y, design, lags=lags, launch_cols=launch_cols)
+    fit = robust_fit(
+        y, design, t=series.t, launch_cols=launch_cols, prewhiten=prewhiten, lags=hac_lags
+    )
 
     # Average effect over the post points = c' beta, with c the post-period mean of the launch
     # columns (1 for the level change, mean t for the slope change).
     weights = np.zeros(design.shape[1])
     weights[launch_cols] = design[series.post][:, launch_cols].mean(axis=0)
-    effect = float(weights @ fit.params)
-    overall = infer(effect, linear_se(fit.cov, weights), fit.df, level, power)
+    overall = contrast_inference(fit, weights, level=level, power=power)
+    effect = overall.estimate
     i_level = names.index("level_change")
     counterfactual = float(fit.fitted_without[series.post].mean())
     slope = slope_se = None
@@ -147,6 +149,8 @@ def its_estimate(
         counterfactual_mean=counterfactual,
         observed_mean=float(y[series.post].mean()),
         relative_effect=effect / counterfactual if counterfactual != 0 else None,
-        hac_lags=lags,
+        hac_lags=fit.lags,
+        ar1=fit.rho,
+        critical_value=overall.critical_value,
         assumptions=ITS_ASSUMPTIONS,
     )

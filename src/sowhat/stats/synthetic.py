@@ -10,6 +10,7 @@ baselines, missing weeks, and targets set the way teams set them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -174,4 +175,89 @@ def calibration(predicted: np.ndarray, observed: np.ndarray, bins: int = 10) -> 
         unweighted_error=float(gaps.mean()),
         brier=float(np.mean((p - o) ** 2)),
         n=int(p.size),
+    )
+
+
+@dataclass(frozen=True)
+class SyntheticLaunch:
+    """A daily KR series (and an unexposed segment's) around a launch with a known effect."""
+
+    kind: str  # "rate" | "count"
+    dates: tuple[date, ...]
+    treated: tuple[float | None, ...]
+    control: tuple[float | None, ...]
+    launch: date
+    effect: float  # the planted level change, in the metric's units
+    relative_effect: float
+
+
+def _ar1(rng: np.random.Generator, n: int, rho: float, sd: float) -> np.ndarray:
+    out = np.empty(n)
+    out[0] = rng.normal(0.0, sd)
+    shocks = rng.normal(0.0, sd * np.sqrt(1.0 - rho**2), n)
+    for i in range(1, n):
+        out[i] = rho * out[i - 1] + shocks[i]
+    return out
+
+
+def simulate_launch(
+    rng: np.random.Generator,
+    *,
+    relative_effect: float,
+    days_pre: int = 84,
+    days_post: int = 42,
+    start: date = date(2026, 1, 5),
+    missing: float = 0.01,
+) -> SyntheticLaunch:
+    """Daily values for a treated and a control segment; the launch shifts the treated level.
+
+    Rates are daily cohorts' conversion (binomial noise on weekday-dependent cohort sizes);
+    counts are daily events (Poisson). Both segments share the weekday rhythm, the trend and
+    a common AR(1) disturbance (the market, the season); each adds its own smaller AR(1)
+    wobble and sampling noise. The effect is a level shift of `relative_effect` x the
+    treated segment's pre-launch level, from the launch day on.
+    """
+    n = days_pre + days_post
+    dates = tuple(start + timedelta(days=i) for i in range(n))
+    weekday = np.array([d.weekday() for d in dates])
+    t = np.arange(n, dtype=float)
+    kind = "rate" if rng.random() < 0.5 else "count"
+    if kind == "rate":
+        level = rng.uniform(0.08, 0.6)
+        rhythm = 1.0 + rng.normal(0.0, 0.04, 7)
+    else:
+        level = float(np.exp(rng.uniform(np.log(150), np.log(5000))))
+        rhythm = np.array([1.05, 1.08, 1.06, 1.03, 0.95, 0.6, 0.55]) * rng.uniform(0.9, 1.1, 7)
+    trend = level * rng.normal(0.0, 0.1) / 90.0  # up to ~±10% a quarter
+    rho_common = rng.uniform(0.0, 0.7)
+    common = _ar1(rng, n, rho_common, level * rng.uniform(0.005, 0.03))
+    control_share = rng.uniform(0.5, 1.5)  # control segment's level relative to treated
+    effect = relative_effect * level
+    post = t >= days_pre
+
+    def segment(base: float, planted: float, size_factor: float) -> np.ndarray:
+        own = _ar1(rng, n, rng.uniform(0.0, 0.5), base * rng.uniform(0.002, 0.01))
+        mean = (base + trend * t * base / level + common * base / level + own) * rhythm[weekday]
+        mean = mean + planted * post * rhythm[weekday]
+        if kind == "rate":
+            cohort = np.maximum(
+                (size_factor * rng.uniform(80, 800) * rhythm[weekday] ** 3).astype(int), 5
+            )
+            return np.asarray(rng.binomial(cohort, np.clip(mean, 0.001, 0.999)) / cohort)
+        return np.asarray(rng.poisson(np.maximum(mean, 0.1)), dtype=float)
+
+    treated = segment(level, effect, 1.0)
+    control = segment(level * control_share if kind == "count" else level, 0.0, control_share)
+
+    def with_gaps(values: np.ndarray) -> tuple[float | None, ...]:
+        return tuple(None if rng.random() < missing else float(v) for v in values)
+
+    return SyntheticLaunch(
+        kind=kind,
+        dates=dates,
+        treated=with_gaps(treated),
+        control=with_gaps(control),
+        launch=dates[days_pre],
+        effect=float(effect * rhythm.mean()),
+        relative_effect=relative_effect,
     )
