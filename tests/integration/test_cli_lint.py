@@ -133,3 +133,14 @@ def test_real_process_reads_stdin() -> None:
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
     assert [d["kind"] for d in data] == ["output", "outcome"]
+
+
+def test_brackets_in_kr_text_are_not_markup() -> None:
+    code, out = run("lint", "-", stdin="Ship [beta] of the editor\n")
+    assert "[beta]" in out
+    assert code == 1
+
+
+def test_no_okr_files_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no OKR files"):
+        run("lint", "--workspace", str(tmp_path))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from sowhat.cli.common import console, err_console, workspace_option
 from sowhat.errors import Location, UserError
@@ -76,6 +77,12 @@ def lint_command(
         select=selected,
         ignore=ignored,
     )
+    if not result.files:
+        raise UserError(
+            "no OKR files to lint",
+            hint="pass okrs/<period>.yaml, or run in a workspace with an okrs/ folder "
+            "(--workspace DIR); use `-` to read KRs from stdin",
+        )
     findings = list(result.findings)
     if output is LintFormat.JSON:
         typer.echo(render.json_findings(findings))
@@ -114,7 +121,7 @@ def _lint_stdin(output: LintFormat, context: LintContext) -> None:
         for r in reports:
             verdict = r.classification
             console.print(
-                f"[bold]{verdict.kind}[/bold] ({verdict.confidence:.0%}) {r.text}",
+                f"[bold]{verdict.kind}[/bold] ({verdict.confidence:.0%}) {escape(r.text)}",
                 markup=True,
                 highlight=False,
             )
