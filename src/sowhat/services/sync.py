@@ -169,8 +169,9 @@ def sync(
                                      period=span, objectives=contents.objectives,
                                      guardrails=contents.guardrails, cutoff=cutoff,
                                      evaluated_at=started)
-    hashes = {name: metric_definition_hash(d, catalog=catalog)
-              for name, d in catalog.metrics.items()}
+    # The same hash `sowhat apply` records as baselined_metric_hash (services.files), or
+    # every ratio KR would always look redefined.
+    hashes = {name: metric_definition_hash(d) for name, d in catalog.metrics.items()}
     kr_results = tuple(
         KRSync(
             kr_id=k.key, metric=k.metric or "", segment=k.segment,

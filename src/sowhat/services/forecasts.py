@@ -1,0 +1,364 @@
+"""KR forecasts and ambition checks, from the weekly series `sowhat sync` stores.
+
+Two different numbers describe a KR, and they must not be mixed up:
+- the check-in value is the metric over the period TO DATE (what `sowhat status` shows and
+  what scores use);
+- the stored series holds one value per WEEK, each week its own window.
+
+For a rate, a median, an NPS or an average — a *level* — the weekly value is what a target
+such as "from 40% to 46%" talks about, and the forecast (`sowhat.stats.forecast`) projects
+the weekly value in the period's LAST week: "will the level be there when the period ends?".
+The to-date value pools every week so far, so it lags a rising level; both are shown.
+
+For counts, sums and distinct counts — and ratios built on a distinct count, such as tickets
+per active account — the to-date value accumulates over the period and the target is a
+period total. The weekly series cannot be summed into a total with a calibrated interval by
+this model, so those KRs get a plain run-rate projection (to-date value scaled to the whole
+period, for counts and sums) and no probability rather than a wrong one.
+
+What the level forecast is fitted on: the last `CONTEXT_WEEKS` weeks before the period and
+the period's weeks so far, as one series. The pre-period weeks are measured with the same
+definition as the period's (the file's `baseline` is typed by people and may be stale), and
+they give the model the metric's week-to-week noise from day one of the period. The ambition
+check (P(hit) with no change, lint SW108/SW109) uses the whole stored history instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import Direction
+from sowhat.domain.period import Period, week_start
+from sowhat.errors import NotFound, UserError
+from sowhat.services.plans import KeyResultStatus, status_rows
+from sowhat.spec.metric_defs import (
+    ConversionMetric,
+    CountMetric,
+    DurationMetric,
+    MetricDef,
+    MetricsFile,
+    NpsMetric,
+    RatioMetric,
+    RetentionMetric,
+    SumMetric,
+    UniqueMetric,
+)
+from sowhat.stats.ambition import hit_probability_without_change
+from sowhat.stats.forecast import DEFAULT_INTERVAL, fmt, forecast_kr, pct
+from sowhat.store import repositories
+from sowhat.store.sync_models import SeriesPointRow
+
+__all__ = [
+    "CONTEXT_WEEKS",
+    "AmbitionView",
+    "Basis",
+    "KRForecastView",
+    "Outlook",
+    "PathPoint",
+    "PeriodForecast",
+    "forecast_key_result",
+    "forecast_period",
+    "metric_basis",
+    "outlook",
+    "weekly_series",
+]
+
+CONTEXT_WEEKS = 8
+"""Pre-period weeks fitted with the period's weeks: enough to see the noise, few enough that
+a level the team moved this period is not drowned by months of the old one."""
+MIN_WEEK_ENTITIES = 5
+"""A week whose value rests on fewer entities (a cohort of 2 accounts, 1 survey answer) is
+read as missing: its value is mostly chance, and one such week can swing a short fit."""
+ON_TRACK_FROM = 0.7
+OFF_TRACK_BELOW = 0.3
+
+
+class Basis(StrEnum):
+    WEEKLY_LEVEL = "weekly_level"  # target vs the weekly value in the period's last week
+    PERIOD_TOTAL = "period_total"  # target vs the to-date value at the period's end
+
+
+class Outlook(StrEnum):
+    ON_TRACK = "on_track"  # P(hit) >= 0.7
+    UNCERTAIN = "uncertain"  # 0.3 <= P(hit) < 0.7
+    OFF_TRACK = "off_track"  # P(hit) < 0.3
+    UNKNOWN = "unknown"  # no forecast (no data, no target, or a period total)
+
+
+@dataclass(frozen=True)
+class PathPoint:
+    week: date  # Monday of a future week of the period
+    median: float
+    low: float
+    high: float
+    hit_probability: float
+
+
+@dataclass(frozen=True)
+class AmbitionView:
+    verdict: str  # sandbagged | ambitious | unreachable | unknown (stats.ambition.Ambition)
+    probability: float | None  # P(target hit with no change), from the pre-period trend
+    projected: float | None
+    low: float | None
+    high: float | None
+    history_weeks: int
+    message: str
+
+
+@dataclass(frozen=True)
+class KRForecastView:
+    kr_id: str
+    objective_id: str
+    title: str
+    metric: str | None
+    segment: str | None
+    unit: str | None
+    basis: Basis
+    baseline: float | None
+    target: float | None
+    direction: Direction | None
+    to_date: float | None  # the latest check-in value: the metric over the period to date
+    last_week: date | None  # the latest week with a weekly value
+    last_week_value: float | None
+    weeks_elapsed: int  # period weeks the stored series covers (partial weeks count)
+    weeks_remaining: int
+    probability: float | None  # P(target reached by the period's end), see `basis`
+    projected: float | None  # median projection (run-rate for period totals)
+    low: float | None  # central `interval` range of the projection
+    high: float | None
+    interval: float
+    outlook: Outlook
+    path: tuple[PathPoint, ...]
+    ambition: AmbitionView | None
+    note: str | None
+
+    def describe(self) -> str:
+        if self.probability is None or self.projected is None or self.target is None:
+            return self.note or "no forecast"
+        what = "weekly value in the last week" if self.basis is Basis.WEEKLY_LEVEL else "total"
+        rng = f" ({fmt(self.low)}–{fmt(self.high)})" if self.low is not None and \
+            self.high is not None else ""
+        return (f"{what}: expect {fmt(self.projected)}{rng}; target {fmt(self.target)} is "
+                f"{pct(self.probability)} likely")
+
+
+@dataclass(frozen=True)
+class PeriodForecast:
+    period: str
+    start: date
+    end: date
+    series_as_of: date | None  # the week of the latest stored weekly value
+    key_results: tuple[KRForecastView, ...]
+
+
+def metric_basis(defn: MetricDef | None, catalog: MetricsFile | None) -> Basis:
+    """Whether a metric's to-date value is a level (pooled weeks) or an accumulating total."""
+    if defn is None:
+        return Basis.WEEKLY_LEVEL
+    if isinstance(defn, CountMetric | SumMetric | UniqueMetric):
+        return Basis.PERIOD_TOTAL
+    if isinstance(defn, RatioMetric):
+        # Sum over weeks / sum over weeks is a pooled weekly ratio (a level); anything with
+        # a distinct count or a nested ratio grows with the window.
+        parts = [catalog.metrics.get(defn.numerator), catalog.metrics.get(defn.denominator)] \
+            if catalog else [None, None]
+        if all(isinstance(p, CountMetric | SumMetric) for p in parts):
+            return Basis.WEEKLY_LEVEL
+        return Basis.PERIOD_TOTAL
+    return Basis.WEEKLY_LEVEL
+
+
+def _bounds(defn: MetricDef | None) -> tuple[float | None, float | None]:
+    if isinstance(defn, ConversionMetric | RetentionMetric):
+        return (0.0, 1.0)
+    if isinstance(defn, NpsMetric):
+        return (-100.0, 100.0)
+    if isinstance(defn, DurationMetric | CountMetric | UniqueMetric):
+        return (0.0, None)
+    return (None, None)
+
+
+def forecast_period(
+    *, session: Session, catalog: MetricsFile | None, period: str | None = None,
+    kr_ids: list[str] | None = None, today: date | None = None,
+    interval: float = DEFAULT_INTERVAL,
+) -> PeriodForecast:
+    """Forecast every active KR of a period (default: the one covering today) that has a
+    metric; `kr_ids` keeps only those. Reads the series stored by the last sync."""
+    status = status_rows(session=session, period=period, today=today)
+    row = repositories.periods_by_label(session, [status.period])[status.period]
+    span = Period.between(row.start, row.end, row.label)
+    contents = repositories.period_contents(session, row)
+    kr_rows = {k.key: k for k in contents.key_results if k.archived_at is None}
+    wanted = [(o.id, k) for o in status.objectives for k in o.key_results
+              if k.metric and (kr_ids is None or k.id in kr_ids)]
+    if kr_ids is not None:
+        missing = sorted(set(kr_ids) - {k.id for _, k in wanted})
+        if missing:
+            raise NotFound(f"no key result with a metric named {', '.join(missing)} "
+                           f"in {status.period}", hint="`sowhat status` lists the key results")
+    series = weekly_series(session, [kr_rows[k.id].id for _, k in wanted])
+    views = tuple(
+        _forecast_one(obj_id, k, series.get(kr_rows[k.id].id, ([], [])), span, catalog,
+                      interval)
+        for obj_id, k in wanted
+    )
+    latest = [v.last_week for v in views if v.last_week is not None]
+    return PeriodForecast(period=status.period, start=row.start, end=row.end,
+                          series_as_of=max(latest) if latest else None, key_results=views)
+
+
+def forecast_key_result(
+    *, session: Session, catalog: MetricsFile | None, kr_id: str, period: str | None = None,
+    today: date | None = None, interval: float = DEFAULT_INTERVAL,
+) -> KRForecastView:
+    """One KR's forecast (see `forecast_period`)."""
+    if period is None:
+        found = repositories.key_results_by_key(session, kr_id)
+        if not found:
+            raise NotFound(f"no key result {kr_id!r}", hint="`sowhat status` lists them")
+        live = [(k, p) for k, p in found if k.archived_at is None] or found
+        period = live[0][1].label
+    result = forecast_period(session=session, catalog=catalog, period=period, kr_ids=[kr_id],
+                             today=today, interval=interval)
+    return result.key_results[0]
+
+
+Points = list[tuple[date, float | None]]
+
+
+def weekly_series(session: Session, ids: list[int]) -> dict[int, tuple[Points, Points]]:
+    """(history, period) weekly points per KR row id, oldest first; weeks resting on fewer
+    than MIN_WEEK_ENTITIES entities read as None."""
+    out: dict[int, tuple[Points, Points]] = defaultdict(lambda: ([], []))
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(SeriesPointRow).where(SeriesPointRow.key_result_id.in_(ids))
+        .order_by(SeriesPointRow.key_result_id, SeriesPointRow.week)
+    )
+    for r in rows:
+        history, in_period = out[r.key_result_id]
+        value = r.value if r.entities is None or r.entities >= MIN_WEEK_ENTITIES else None
+        (history if r.phase == "history" else in_period).append((r.week, value))
+    return dict(out)
+
+
+def _period_values(points: Points, span: Period) -> list[float | None]:
+    """One slot per period week from the first to the latest stored one (None for gaps)."""
+    first = week_start(span.start)
+    slots: dict[int, float | None] = {}
+    for week, value in points:
+        slots[(week_start(week) - first).days // 7] = value
+    if not slots:
+        return []
+    return [slots.get(i) for i in range(max(slots) + 1)]
+
+
+def _forecast_one(
+    objective_id: str, k: KeyResultStatus, points: tuple[Points, Points], span: Period,
+    catalog: MetricsFile | None, interval: float,
+) -> KRForecastView:
+    defn = catalog.metrics.get(k.metric or "") if catalog else None
+    basis = metric_basis(defn, catalog)
+    history, in_period = points
+    values = _period_values(in_period, span)
+    total_weeks = len(span.weeks())
+    elapsed = len(values)
+    remaining = max(0, total_weeks - elapsed)
+    observed = [(w, v) for w, v in in_period if v is not None]
+    last_week, last_value = observed[-1] if observed else (None, None)
+    direction = _direction(k, last_value if last_value is not None else k.current)
+    ambition = _ambition(history, k, basis, direction, total_weeks, interval, defn)
+    empty = KRForecastView(
+        kr_id=k.id, objective_id=objective_id, title=k.title, metric=k.metric,
+        segment=k.segment, unit=k.unit, basis=basis, baseline=k.baseline, target=k.target,
+        direction=direction, to_date=k.current, last_week=last_week, last_week_value=last_value,
+        weeks_elapsed=elapsed, weeks_remaining=remaining, probability=None, projected=None,
+        low=None, high=None, interval=interval, outlook=Outlook.UNKNOWN, path=(),
+        ambition=ambition, note=None,
+    )
+    if k.target is None:
+        return replace(empty, note="no target to forecast against")
+    if basis is Basis.PERIOD_TOTAL:
+        return _run_rate(empty, k, defn, span, in_period)
+    context = [v for _, v in history][-CONTEXT_WEEKS:]
+    if last_value is None:
+        cohorts = isinstance(defn, ConversionMetric | RetentionMetric | DurationMetric)
+        why = "no weekly values in the period yet: " + (
+            "cohorts count once their outcome window has passed" if cohorts
+            else "run `sowhat sync`")
+        return replace(empty, note=why)
+    assert direction is not None
+    try:
+        f = forecast_kr(context + values, target=k.target, weeks_remaining=remaining,
+                        direction=direction, interval=interval, bounds=_bounds(defn))
+    except UserError as exc:
+        return replace(empty, note=exc.message)
+    first = week_start(span.start)
+    path = tuple(
+        PathPoint(week=first + timedelta(weeks=p.week - len(context) - 1), median=p.median,
+                  low=p.low, high=p.high, hit_probability=p.hit_probability)
+        for p in f.path
+    )
+    note = f.note.replace("data point", "weekly value") if f.note else None
+    return replace(empty, probability=f.probability, projected=f.projected, low=f.low,
+                   high=f.high, outlook=outlook(f.probability), path=path, note=note)
+
+
+def outlook(probability: float | None) -> Outlook:
+    if probability is None:
+        return Outlook.UNKNOWN
+    if probability >= ON_TRACK_FROM:
+        return Outlook.ON_TRACK
+    if probability < OFF_TRACK_BELOW:
+        return Outlook.OFF_TRACK
+    return Outlook.UNCERTAIN
+
+
+def _direction(k: KeyResultStatus, level: float | None) -> Direction | None:
+    if k.baseline is not None and k.target is not None and k.baseline != k.target:
+        return Direction.INCREASE if k.target > k.baseline else Direction.DECREASE
+    if level is not None and k.target is not None and level != k.target:
+        # No usable baseline: the target says where the KR must go from where it is.
+        return Direction.INCREASE if k.target > level else Direction.DECREASE
+    return None
+
+
+def _run_rate(
+    empty: KRForecastView, k: KeyResultStatus, defn: MetricDef | None, span: Period,
+    in_period: Points,
+) -> KRForecastView:
+    """Counts and sums add up over time: project the to-date value at the pace so far."""
+    if not isinstance(defn, CountMetric | SumMetric) or k.current is None or not in_period:
+        return replace(empty, note="the target is a period total; this metric does not add "
+                       "up week by week, so no projection is made")
+    last_week = in_period[-1][0]
+    covered_to = min(week_start(last_week) + timedelta(days=7), span.end)
+    days = (covered_to - span.start).days
+    if days <= 0:
+        return replace(empty, note="the target is a period total; too early to project")
+    return replace(empty, projected=k.current * span.days / days,
+                   note=f"the target is a period total: projected at the pace so far ({days} "
+                        f"of {span.days} days); no probability")
+
+
+def _ambition(
+    history: Points, k: KeyResultStatus, basis: Basis, direction: Direction | None,
+    period_weeks: int, interval: float, defn: MetricDef | None,
+) -> AmbitionView | None:
+    if basis is not Basis.WEEKLY_LEVEL or k.target is None or direction is None:
+        return None
+    check = hit_probability_without_change(
+        [v for _, v in history], period_weeks=period_weeks, target=k.target,
+        direction=direction, interval=interval, bounds=_bounds(defn),
+    )
+    return AmbitionView(verdict=str(check.verdict), probability=check.probability,
+                        projected=check.projected, low=check.low, high=check.high,
+                        history_weeks=check.history_weeks, message=check.message)

@@ -1,0 +1,236 @@
+"""Guardrail gating: an objective whose guardrail broke is "at risk", and its KRs do not count.
+
+The essays' point: a team must not "succeed" by creating a new failure — activation bought
+with a flood of support tickets is not a win. So a KR counts as met only when it reached its
+target AND every guardrail of its objective held at the last sync. This module is the one
+place that rule lives; `sowhat status`, the reviews, `sowhat period close` and the web pages
+all read it from here.
+
+Attainment levels (the conventions `sowhat review quarter` reports):
+- progress is (current - baseline) / (target - baseline), UNCLIPPED here, so 1.3 means the
+  KR went 30% beyond its target (domain `progress()` clips to 0..1 for scores);
+- commit: progress >= 0.7; target: progress >= 1.0; stretch: progress > 1.0.
+A guardrail never evaluated (no sync since it was added) neither breaks nor holds: the
+objective is "unchecked" and its KRs count, with the state shown next to them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import Change
+from sowhat.services.plans import KeyResultStatus, PeriodStatus, status_rows
+from sowhat.store import repositories
+from sowhat.store.models import GuardrailRow
+from sowhat.store.sync_models import GuardrailCheckRow
+
+__all__ = [
+    "COMMIT_PROGRESS",
+    "TARGET_PROGRESS",
+    "Attainment",
+    "GuardrailState",
+    "GuardrailStatus",
+    "KRHealth",
+    "ObjectiveHealth",
+    "PeriodHealth",
+    "attainment",
+    "objective_health",
+    "raw_progress",
+]
+
+COMMIT_PROGRESS = 0.7
+TARGET_PROGRESS = 1.0
+
+
+class GuardrailState(StrEnum):
+    HELD = "held"  # every guardrail evaluated and within bounds
+    BREACHED = "breached"  # at least one guardrail out of bounds: the objective is at risk
+    UNCHECKED = "unchecked"  # some guardrail has no evaluation yet (run `sowhat sync`)
+    NONE = "none"  # the objective has no guardrails
+
+
+class Attainment(StrEnum):
+    STRETCH = "stretch"  # beyond the target (progress > 1.0)
+    TARGET = "target"  # progress == 1.0 (reached the target, not beyond)
+    COMMIT = "commit"  # 0.7 <= progress < 1.0
+    MISSED = "missed"  # below 0.7
+    UNMEASURED = "unmeasured"  # no value, or no baseline/target to measure against
+
+
+@dataclass(frozen=True)
+class GuardrailStatus:
+    metric: str
+    segment: str | None
+    rule: str  # e.g. "max change +10%", "min 0.2"
+    baseline: float | None  # the same-length window before the period
+    current: float | None  # the period to date
+    breached: bool
+    reason: str | None
+    as_of: datetime | None  # None: never evaluated
+    evaluated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class KRHealth:
+    id: str
+    title: str
+    current: float | None  # latest check-in value: the metric over the period TO DATE
+    baseline: float | None
+    target: float | None
+    progress: float | None  # unclipped; see the module docstring
+    attainment: Attainment
+    met: bool  # reached the target (progress >= 1.0)
+    counts_as_met: bool  # met, and the objective's guardrails did not break
+
+
+@dataclass(frozen=True)
+class ObjectiveHealth:
+    id: str
+    title: str
+    team: str | None
+    owner: str | None
+    score: float | None  # mean clipped KR progress (domain scoring), guardrails aside
+    guardrail_state: GuardrailState
+    guardrails: tuple[GuardrailStatus, ...]
+    key_results: tuple[KRHealth, ...]
+
+    @property
+    def at_risk(self) -> bool:
+        return self.guardrail_state is GuardrailState.BREACHED
+
+    @property
+    def breaches(self) -> tuple[GuardrailStatus, ...]:
+        return tuple(g for g in self.guardrails if g.breached)
+
+
+@dataclass(frozen=True)
+class PeriodHealth:
+    period: str
+    start: date
+    end: date
+    closed: bool
+    objectives: tuple[ObjectiveHealth, ...]
+
+    @property
+    def at_risk(self) -> tuple[ObjectiveHealth, ...]:
+        return tuple(o for o in self.objectives if o.at_risk)
+
+    def key_result(self, kr_id: str) -> KRHealth | None:
+        for o in self.objectives:
+            for kr in o.key_results:
+                if kr.id == kr_id:
+                    return kr
+        return None
+
+
+def raw_progress(current: float | None, baseline: float | None, target: float | None) -> (
+    float | None
+):
+    """Unclipped progress from baseline to target; None when it cannot be measured."""
+    if current is None or baseline is None or target is None or target == baseline:
+        return None
+    return (current - baseline) / (target - baseline)
+
+
+def attainment(progress: float | None) -> Attainment:
+    if progress is None:
+        return Attainment.UNMEASURED
+    if progress > TARGET_PROGRESS + 1e-12:
+        return Attainment.STRETCH
+    if progress >= TARGET_PROGRESS - 1e-12:
+        return Attainment.TARGET
+    if progress >= COMMIT_PROGRESS - 1e-12:
+        return Attainment.COMMIT
+    return Attainment.MISSED
+
+
+def objective_health(
+    *, session: Session, period: str | None = None, today: date | None = None,
+    status: PeriodStatus | None = None,
+) -> PeriodHealth:
+    """Each objective's guardrail state and its KRs' gated attainment (live values).
+
+    Pass `status` when the caller already has `status_rows(...)` for the period.
+    """
+    status = status or status_rows(session=session, period=period, today=today)
+    row = repositories.periods_by_label(session, [status.period])[status.period]
+    contents = repositories.period_contents(session, row)
+    objective_ids = {o.key: o.id for o in contents.objectives}
+    checks = _guardrail_statuses(session, contents.guardrails)
+    objectives = []
+    for o in status.objectives:
+        guardrails = checks.get(objective_ids.get(o.id, -1), ())
+        state = _state(guardrails)
+        krs = tuple(_kr_health(k, state) for k in o.key_results)
+        objectives.append(ObjectiveHealth(
+            id=o.id, title=o.title, team=o.team, owner=o.owner, score=o.score,
+            guardrail_state=state, guardrails=guardrails, key_results=krs,
+        ))  # fmt: skip
+    return PeriodHealth(period=status.period, start=status.start, end=status.end,
+                        closed=status.closed, objectives=tuple(objectives))
+
+
+def _kr_health(k: KeyResultStatus, state: GuardrailState) -> KRHealth:
+    progress = raw_progress(k.current, k.baseline, k.target)
+    level = attainment(progress)
+    met = level in (Attainment.TARGET, Attainment.STRETCH)
+    return KRHealth(id=k.id, title=k.title, current=k.current, baseline=k.baseline,
+                    target=k.target, progress=progress, attainment=level, met=met,
+                    counts_as_met=met and state is not GuardrailState.BREACHED)
+
+
+def _state(guardrails: tuple[GuardrailStatus, ...]) -> GuardrailState:
+    if not guardrails:
+        return GuardrailState.NONE
+    if any(g.breached for g in guardrails):
+        return GuardrailState.BREACHED
+    if any(g.as_of is None for g in guardrails):
+        return GuardrailState.UNCHECKED
+    return GuardrailState.HELD
+
+
+def _guardrail_statuses(
+    session: Session, guardrails: Sequence[GuardrailRow]
+) -> dict[int, tuple[GuardrailStatus, ...]]:
+    rows = list(guardrails)
+    if not rows:
+        return {}
+    checks = {
+        c.guardrail_id: c
+        for c in session.scalars(
+            select(GuardrailCheckRow).where(
+                GuardrailCheckRow.guardrail_id.in_([g.id for g in rows])
+            )
+        )
+    }
+    out: dict[int, list[GuardrailStatus]] = defaultdict(list)
+    for g in rows:
+        c = checks.get(g.id)
+        out[g.objective_id].append(GuardrailStatus(
+            metric=g.metric, segment=g.segment, rule=guardrail_rule(g),
+            baseline=c.baseline if c else None, current=c.current if c else None,
+            breached=bool(c and c.breached), reason=c.reason if c else None,
+            as_of=c.as_of if c else None, evaluated_at=c.evaluated_at if c else None,
+        ))  # fmt: skip
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def guardrail_rule(g: GuardrailRow) -> str:
+    """The bound as people wrote it: "max change +10%", "min 0.2", ..."""
+    parts = []
+    if g.max_change_amount is not None:
+        parts.append(f"max change {Change(g.max_change_amount, g.max_change_kind or 'absolute')}")
+    if g.min_change_amount is not None:
+        parts.append(f"min change {Change(g.min_change_amount, g.min_change_kind or 'absolute')}")
+    if g.max_value is not None:
+        parts.append(f"max {g.max_value:g}")
+    if g.min_value is not None:
+        parts.append(f"min {g.min_value:g}")
+    return ", ".join(parts) or "no bound"
