@@ -163,9 +163,12 @@ def _stage_columnar(
                   f"rejects_table='sowhat_rej_err', rejects_scan='sowhat_rej_scan'"
                   + (f", types={types}" if varchar else "") + ")")
     else:
-        reader = f"read_parquet({p})"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW sowhat_raw AS SELECT * FROM {reader}")
-    schema = {str(r[0]): str(r[1]) for r in con.execute("DESCRIBE sowhat_raw").fetchall()}
+        reader = f"read_parquet({p}, file_row_number = true)"
+    numbered = "file_row_number + 1" if fmt == "parquet" else "row_number() OVER ()"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW sowhat_raw AS SELECT {numbered} AS __row, "
+                f"* {'EXCLUDE (file_row_number)' if fmt == 'parquet' else ''} FROM {reader}")
+    schema = {str(r[0]): str(r[1]) for r in con.execute("DESCRIBE sowhat_raw").fetchall()
+              if r[0] != "__row"}
 
     used: set[str] = set()
 
@@ -220,7 +223,7 @@ def _stage_columnar(
             {properties} AS properties,
             'm:' || nullif({as_text['message_id']}, '') AS message_id
             {flat_cols}
-        FROM (SELECT row_number() OVER () AS __row, * FROM sowhat_raw) r
+        FROM sowhat_raw r
     """
     _finish(con, plan, select)
     if fmt == "csv":
@@ -248,7 +251,7 @@ def write_rejects(con: Any, plan: StagePlan, target: Path) -> None:
             SELECT s.__row AS row, s.reason,
                 CAST(json_merge_patch(to_json(r), '{"__row": null}') AS VARCHAR) AS record
             FROM staged s
-            JOIN (SELECT row_number() OVER () AS __row, * FROM sowhat_raw) r USING (__row)
+            JOIN sowhat_raw r USING (__row)
             WHERE s.reason IS NOT NULL
         """
     if plan.fmt == "csv":
@@ -302,18 +305,20 @@ def insert(con: Any, plan: StagePlan, columns: dict[str, str], ingest_id: int) -
     if from_json:
         pv = (", json_extract_string(properties, ["
               + ", ".join(sql_string(json_path(n)) for n in from_json) + "]) AS __pv")
+    # Within the file, keep the first row per message_id — but only pay for the window
+    # when the file has duplicates at all (most exports have none).
+    unique = con.execute(
+        "SELECT count(*) = count(DISTINCT message_id) FROM staged WHERE reason IS NULL"
+    ).fetchone()[0]
+    rows = ("(SELECT *" + pv + " FROM staged WHERE reason IS NULL)" if unique else
+            "(SELECT *" + pv + ", row_number() OVER (PARTITION BY message_id ORDER BY __row) "
+            "AS __rn FROM staged WHERE reason IS NULL QUALIFY __rn = 1)")
     con.execute(f"""
         INSERT INTO events BY NAME
         SELECT event, timestamp, user_id, account_id, properties, message_id,
                {ingest_id} AS ingest_id{"".join(", " + e for e in extra)}
-        FROM (
-            SELECT *{pv},
-                   row_number() OVER (PARTITION BY message_id ORDER BY __row) AS __rn
-            FROM staged WHERE reason IS NULL
-        ) s
-        WHERE __rn = 1
-          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = s.message_id)
-        ORDER BY event, timestamp
+        FROM {rows} s
+        WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = s.message_id)
     """)
 
 

@@ -1,0 +1,184 @@
+"""Benchmark: the demo's metric set for a quarter, weekly — Sowhat vs hand-written SQL vs pandas.
+
+    .venv/bin/python benchmarks/metrics.py                  # 10M events (default)
+    .venv/bin/python benchmarks/metrics.py --events 1M      # quick, while developing
+    .venv/bin/python benchmarks/metrics.py --events 100M --ways sowhat,sql
+
+Simulates N events (src/sowhat/demo/simulator.py), ingests them into a DuckDB store with
+`sowhat.metrics.ingest`, then computes every metric of src/sowhat/demo/templates/metrics.yaml
+over 2026-Q3 with weekly grain, three ways, each in its own process so its peak RSS is its
+own: Sowhat (`compute_many`: one Ibis-compiled query), hand-written DuckDB SQL (one query per
+metric, same store) and idiomatic pandas (reads the Parquet files, groupby/merge). All three
+answers are compared number for number before any time is printed. Not run by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+START, END = datetime(2026, 7, 1), datetime(2026, 10, 1)
+
+
+def parse_count(text: str) -> int:
+    text = text.strip().lower().replace("_", "")
+    scale = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def _catalog() -> Any:
+    from ruamel.yaml import YAML
+
+    from sowhat.spec.metric_defs import MetricsFile
+
+    path = ROOT / "src" / "sowhat" / "demo" / "templates" / "metrics.yaml"
+    return MetricsFile.model_validate(YAML(typ="safe").load(path.read_text()))
+
+
+def run_way(way: str, store: Path, sim: Path) -> dict[str, Any]:
+    """Runs in a child process: compute everything one way, report rows, time and peak RSS."""
+    began = time.perf_counter()
+    rows: list[tuple[str, datetime, float | None]]
+    if way == "sowhat":
+        from sowhat.metrics.engine import compute_many
+        from sowhat.metrics.source import EventSource
+        from sowhat.metrics.values import week_start
+
+        from metrics_baselines import COVERED
+
+        catalog = _catalog()
+        names = [n for n in catalog.metrics if n in COVERED]
+        with EventSource.duckdb(store) as source:
+            results = compute_many(names, catalog=catalog, events=source,
+                                   start=START, end=END, grain="week")
+        rows = [(r.request.metric, week_start(v.start.replace(tzinfo=None)), v.value)
+                for r in results for v in r.values]
+        errors = [r.error for r in results if r.error]
+        if errors:
+            raise SystemExit(f"sowhat errors: {errors}")
+    elif way == "sql":
+        from metrics_baselines import handwritten_sql
+
+        rows = handwritten_sql(store, START, END)
+    else:
+        from metrics_baselines import pandas_way
+
+        rows = pandas_way(sorted(sim.glob("events-*.parquet")), START, END)
+    seconds = time.perf_counter() - began
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"way": way, "seconds": seconds, "peak_mb": peak_kb / 1024,
+            "rows": [(m, w.isoformat(), v) for m, w, v in rows]}
+
+
+def _child(way: str, store: Path, sim: Path) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--run-way", way, "--store", str(store),
+                           "--sim", str(sim)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{way} failed:\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def _compare(base: dict[str, Any], other: dict[str, Any]) -> float:
+    """Largest relative difference between two ways' answers; weeks where both are empty
+    (None, or 0 for counts) may be missing from one side."""
+    a = {(m, w): v for m, w, v in base["rows"]}
+    b = {(m, w): v for m, w, v in other["rows"]}
+    worst = 0.0
+    for key in set(a) | set(b):
+        x, y = a.get(key), b.get(key)
+        if x in (None, 0.0) and y in (None, 0.0):
+            continue
+        if x is None or y is None:
+            raise SystemExit(f"{other['way']} disagrees with {base['way']} on {key}: {x} vs {y}")
+        worst = max(worst, abs(x - y) / max(1e-12, abs(x)))
+    if worst > 1e-9:
+        raise SystemExit(f"{other['way']} differs from {base['way']} by {worst:.3g}")
+    return worst
+
+
+def _machine() -> str:
+    import duckdb
+    import ibis
+    import pandas
+
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, {mem:.0f} GB RAM, "
+            f"Python {platform.python_version()}, duckdb {duckdb.__version__}, "
+            f"ibis {ibis.__version__}, pandas {pandas.__version__}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", default="10M", help="events to simulate (10M, 100M, 500k)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/sowhat-bench-metrics"))
+    parser.add_argument("--ways", default="sowhat,sql,pandas")
+    parser.add_argument("--run-way", help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--sim", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_way:
+        print(json.dumps(run_way(args.run_way, args.store, args.sim), default=str))
+        return
+
+    from sowhat.demo.simulator import simulate
+    from sowhat.metrics.ingest import ingest
+
+    n = parse_count(args.events)
+    work = args.workdir / f"{n}-{args.seed}"
+    sim, store = work / "sim", work / "events.duckdb"
+    truth = sim / "ground_truth.json"
+    if not (truth.exists() and store.exists()):
+        store.unlink(missing_ok=True)
+        t = time.perf_counter()
+        result = simulate(sim, events=n, seed=args.seed, chunk_events=5_000_000)
+        print(f"simulated {result.events:,} events in {time.perf_counter() - t:.1f} s "
+              f"({len(result.parquet_files)} Parquet files)")
+        t = time.perf_counter()
+        report = ingest(list(result.parquet_files), store=store)
+        took = time.perf_counter() - t
+        print(f"ingested {report.loaded:,} events in {took:.1f} s "
+              f"({report.loaded / took / 1e6:.2f} M events/s)")
+    events = json.loads(truth.read_text())["events"]
+    from metrics_baselines import COVERED
+
+    missing = sorted(set(_catalog().metrics) - COVERED)
+    if missing:
+        print(f"note: the baselines do not implement {', '.join(missing)}; left out")
+    ways = [w.strip() for w in args.ways.split(",") if w.strip()]
+    results = {w: _child(w, store, sim) for w in ways}
+    base = results[ways[0]]
+    diffs = {w: _compare(base, r) for w, r in results.items() if w != ways[0]}
+    print(f"\n{events:,} events; demo metric set ({len({m for m, _, _ in base['rows']})} metrics)"
+          f" weekly over 2026-Q3; {_machine()}")
+    print(f"{'way':8} {'wall s':>8} {'peak MB':>9} {'vs sowhat':>10}")
+    sowhat = results.get("sowhat")
+    for w, r in results.items():
+        ratio = r["seconds"] / sowhat["seconds"] if sowhat else math.nan
+        print(f"{w:8} {r['seconds']:8.2f} {r['peak_mb']:9.0f} {ratio:9.2f}x")
+    if sowhat and "sql" in results:
+        print(f"sowhat / hand-written SQL = {sowhat['seconds'] / results['sql']['seconds']:.2f}x"
+              " (target <= 1.3x)")
+    if sowhat and "pandas" in results:
+        print(f"pandas / sowhat = {results['pandas']['seconds'] / sowhat['seconds']:.1f}x "
+              "(target >= 10x)")
+    print("answers agree: max relative difference "
+          + ", ".join(f"{w} {d:.1e}" for w, d in diffs.items()))
+
+
+if __name__ == "__main__":
+    main()
