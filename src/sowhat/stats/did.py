@@ -45,6 +45,7 @@ from sowhat.stats.impact_estimate import (
     check_periods,
     failed,
     full_rank,
+    is_constant,
     prepare,
     weekday_dummies,
 )
@@ -103,7 +104,7 @@ def did_estimate(
             )
         scale = pre_t / pre_c
     diff = y_t - scale * y_c
-    if float(np.ptp(diff)) == 0.0:
+    if is_constant(diff):
         return failed(
             "did", series.grain, level, n_pre, n_post, ImpactError.CONSTANT_SERIES,
             "treated minus control is the same at every point: check both are tracked",

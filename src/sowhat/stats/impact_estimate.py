@@ -157,6 +157,12 @@ def weekday_dummies(dates: Sequence[date]) -> FloatArray:
     return np.column_stack(cols)
 
 
+def is_constant(values: FloatArray) -> bool:
+    """No variation beyond floating-point noise (a difference of two equal series, say)."""
+    scale = max(1.0, float(np.max(np.abs(values))))
+    return float(np.ptp(values)) <= 1e-12 * scale
+
+
 def full_rank(design: FloatArray) -> bool:
     return bool(np.linalg.matrix_rank(design) == design.shape[1])
 

@@ -28,6 +28,7 @@ from sowhat.stats.impact_estimate import (
     check_periods,
     failed,
     full_rank,
+    is_constant,
     prepare,
     weekday_dummies,
 )
@@ -93,7 +94,7 @@ def its_estimate(
     problem = check_periods(series, min_pre=min_pre, min_post=1 + int(slope_change))
     if problem is not None:
         return failed("its", series.grain, level, n_pre, n_post, *problem, ITS_ASSUMPTIONS)
-    if float(np.ptp(y)) == 0.0:
+    if is_constant(y):
         return failed(
             "its", series.grain, level, n_pre, n_post, ImpactError.CONSTANT_SERIES,
             f"the metric is {y[0]:g} at every point: check that it is tracked",
