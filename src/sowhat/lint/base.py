@@ -152,3 +152,7 @@ class ObjectiveRule(Rule[ObjectiveSubject]):
 
 class PlanRule(Rule[PlanSubject]):
     scope = "plan"
+
+
+AnyRule = Rule[Any]
+"""A rule of any scope, for registries and listings."""

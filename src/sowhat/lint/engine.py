@@ -14,6 +14,7 @@ from importlib import resources
 from sowhat.domain.okr import KeyResult, Plan
 from sowhat.errors import Location, NotFound
 from sowhat.lint.base import (
+    AnyRule,
     Finding,
     KRRule,
     KRSubject,
@@ -21,7 +22,6 @@ from sowhat.lint.base import (
     ObjectiveSubject,
     PlanRule,
     PlanSubject,
-    Rule,
     Where,
     YamlPath,
 )
@@ -47,11 +47,11 @@ def _default_context() -> LintContext:
     return _DEFAULT[0]
 
 
-def rules() -> tuple[Rule, ...]:  # type: ignore[type-arg]
+def rules() -> tuple[AnyRule, ...]:
     return ALL_RULES
 
 
-def get_rule(code: str) -> Rule:  # type: ignore[type-arg]
+def get_rule(code: str) -> AnyRule:
     for rule in ALL_RULES:
         if rule.code == code.upper():
             return rule
@@ -208,7 +208,7 @@ def _safe_locate(locate: Locate, path: YamlPath) -> Location | None:
     return None
 
 
-def _safe(rule: Rule, subject: object) -> list[Finding]:  # type: ignore[type-arg]
+def _safe(rule: AnyRule, subject: object) -> list[Finding]:
     """Rules return findings and never raise; if one does anyway, the run goes on."""
     try:
         return rule.check(subject)

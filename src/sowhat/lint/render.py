@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sowhat import __version__
-from sowhat.lint.base import Finding, Rule
+from sowhat.lint.base import AnyRule, Finding
 from sowhat.lint.engine import TextReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -63,7 +63,7 @@ def json_text_reports(reports: Sequence[TextReport]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def sarif(findings: Sequence[Finding], rules: Sequence[Rule]) -> str:  # type: ignore[type-arg]
+def sarif(findings: Sequence[Finding], rules: Sequence[AnyRule]) -> str:
     """A SARIF 2.1.0 log with one run; every rule is declared, results point at files."""
     index = {r.code: i for i, r in enumerate(rules)}
     results: list[dict[str, Any]] = []

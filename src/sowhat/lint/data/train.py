@@ -138,7 +138,9 @@ def main() -> None:
         return
     model = train(rows)
     OUT.write_text(json.dumps(model, indent=0, ensure_ascii=False) + "\n", "utf-8")
-    print(f"wrote {OUT} ({len(model['weights'])} weights)")  # type: ignore[arg-type]
+    weights = model["weights"]
+    assert isinstance(weights, dict)
+    print(f"wrote {OUT} ({len(weights)} weights)")
 
 
 if __name__ == "__main__":

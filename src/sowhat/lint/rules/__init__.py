@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sowhat.lint.base import Rule
+from sowhat.lint.base import AnyRule
 from sowhat.lint.rules.shape import Duplicates, GrowthWithoutGuardrail, KRCount, OnlyLagging
 from sowhat.lint.rules.timing import HorizonMismatch, Sandbagged, Unreachable, Waiver
 from sowhat.lint.rules.wording import (
@@ -13,7 +13,7 @@ from sowhat.lint.rules.wording import (
     VanityMetric,
 )
 
-ALL_RULES: tuple[Rule, ...] = (  # type: ignore[type-arg]
+ALL_RULES: tuple[AnyRule, ...] = (
     OutputStyle(),
     VanityMetric(),
     MissingBaselineOrTarget(),
