@@ -23,6 +23,7 @@ docs/impact.md show the figures).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -151,6 +152,14 @@ def hac_t_statistics(
     return np.asarray((a @ errors) / np.sqrt(var), dtype=float)
 
 
+@functools.lru_cache(maxsize=16)
+def _null_draws(n: int) -> FloatArray:
+    """The same seeded iid N(0, 1) errors for every design of n points: deterministic output."""
+    draws = np.random.default_rng(_SEED).standard_normal((n, DRAWS))
+    draws.setflags(write=False)
+    return draws
+
+
 def contrast_inference(
     fit: RobustFit, contrast: FloatArray, *, level: float, power: float
 ) -> Inference:
@@ -164,8 +173,7 @@ def contrast_inference(
         raise UserError("level and power must lie strictly between 0 and 1", hint="e.g. 0.9")
     estimate = float(contrast @ fit.params)
     se = float(math.sqrt(max(float(contrast @ fit.cov @ contrast), 0.0)))
-    rng = np.random.default_rng(_SEED)
-    draws = rng.standard_normal((fit.whitened_design.shape[0], DRAWS))
+    draws = _null_draws(fit.whitened_design.shape[0])
     t_null = hac_t_statistics(fit.whitened_design, contrast, draws, fit.lags)
     abs_t = np.abs(t_null)
     crit = float(np.quantile(abs_t, level))
