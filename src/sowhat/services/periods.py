@@ -1,0 +1,235 @@
+"""Closing a period: freeze its scores, and carry unfinished KRs into the next one.
+
+`close_period` does everything in the caller's transaction:
+1. the period's gated health (`services.guardrails`: scores, attainment, guardrail states)
+   and team scores are frozen into `periods.final_scores`, and `closed_at` is set — from then
+   on the period's check-ins are refused (services.checkins) and reviews read the frozen
+   scores, so a later metric redefinition cannot rewrite history;
+2. each carried KR is added to the next period (`Period.next()`): same id, title, metric,
+   segment, baseline and target (the commitment continues; edit the file to change them),
+   under an objective of the same id — copied with its guardrails when the next period does
+   not have it. The rows are written by `sowhat apply`'s own service, which links a KR to
+   its predecessor of the same id (`carried_from`), so check-in history follows it.
+
+Files and the database must agree: when `okrs/<next>.yaml` exists, it must already be
+applied (else the close stops and says so), and after the commit the shell writes the next
+period's file with `write_period_file` (the same merge as `sowhat export`: comments and
+spelling of the existing file are kept). The file is written after the commit, never before:
+a failed close leaves no file behind, and a crash between commit and write is repaired by
+`sowhat export`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import Objective, Plan
+from sowhat.domain.period import Period
+from sowhat.errors import NotFound, UserError
+from sowhat.services.apply import apply_changes, plan_changes
+from sowhat.services.files import ExportedFile, export_workspace, metric_hashes
+from sowhat.services.guardrails import (
+    Attainment,
+    GuardrailState,
+    GuardrailStatus,
+    KRHealth,
+    ObjectiveHealth,
+    PeriodHealth,
+    objective_health,
+)
+from sowhat.services.plans import load_plans, status_rows
+from sowhat.spec.workspace import Workspace
+from sowhat.store import audit, repositories
+from sowhat.store.audit import jsonable
+from sowhat.store.db import flush
+from sowhat.store.models import PeriodRow
+
+__all__ = [
+    "FINAL_SCORES_VERSION",
+    "CarriedKR",
+    "CloseResult",
+    "close_period",
+    "frozen_health",
+    "write_period_file",
+]
+
+FINAL_SCORES_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CarriedKR:
+    kr_id: str
+    objective_id: str
+    to_period: str
+    new_objective: bool  # the objective was copied into the next period for it
+    already_there: bool  # the next period already had this KR: nothing added
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    period: str
+    closed_at: datetime
+    health: PeriodHealth  # the frozen scores
+    team_scores: dict[str, float]
+    next_period: str | None  # set when KRs were carried
+    carried: tuple[CarriedKR, ...]
+
+
+def close_period(
+    *, session: Session, workspace: Workspace, period: str, actor: str,
+    carry: Sequence[str] = (), carry_unfinished: bool = False, now: datetime | None = None,
+) -> CloseResult:
+    """Freeze `period`'s scores, close it, and carry KRs into the next period."""
+    now = now or datetime.now(UTC)
+    row = _period(session, period)
+    if row.closed_at is not None:
+        raise UserError(f"period {period} was closed on {row.closed_at.date().isoformat()}",
+                        hint="its scores are final; carry KRs by adding them to the next "
+                        "period's file and running `sowhat apply`")
+    status = status_rows(session=session, period=period, today=now.date())
+    health = objective_health(session=session, status=status)
+    to_carry = _carry_list(health, carry, carry_unfinished)
+    row.final_scores = {
+        "version": FINAL_SCORES_VERSION,
+        "closed_at": now.isoformat(),
+        "team_scores": dict(status.team_scores),
+        "health": jsonable(asdict(health)),
+    }
+    row.closed_at = now
+    flush(session)
+    audit.record(session=session, actor=actor, action=audit.AuditAction.UPDATE,
+                 entity_type="period", entity_key=period, before={"closed_at": None},
+                 after={"closed_at": now.isoformat(), "carried": list(to_carry)}, at=now)
+    carried: tuple[CarriedKR, ...] = ()
+    next_label = None
+    if to_carry:
+        next_label, carried = _carry(session, workspace, row, to_carry, actor, now)
+    return CloseResult(period=period, closed_at=now, health=health,
+                       team_scores=dict(status.team_scores), next_period=next_label,
+                       carried=carried)
+
+
+def write_period_file(
+    *, session: Session, workspace: Workspace, period: str
+) -> list[ExportedFile]:
+    """Write one period's plan from the database to its okrs/ file (after a commit)."""
+    return export_workspace(session=session, workspace=workspace, period=period)
+
+
+def frozen_health(row: PeriodRow) -> tuple[PeriodHealth, dict[str, float]] | None:
+    """The scores frozen when the period was closed (None for an open period)."""
+    data: dict[str, Any] | None = row.final_scores
+    if row.closed_at is None or not data or data.get("version") != FINAL_SCORES_VERSION:
+        return None
+    h = data["health"]
+    objectives = tuple(
+        ObjectiveHealth(
+            id=o["id"], title=o["title"], team=o["team"], owner=o["owner"], score=o["score"],
+            guardrail_state=GuardrailState(o["guardrail_state"]),
+            guardrails=tuple(
+                GuardrailStatus(**{**g, "as_of": _dt(g["as_of"]),
+                                   "evaluated_at": _dt(g["evaluated_at"])})
+                for g in o["guardrails"]
+            ),
+            key_results=tuple(
+                KRHealth(**{**k, "attainment": Attainment(k["attainment"])})
+                for k in o["key_results"]
+            ),
+        )
+        for o in h["objectives"]
+    )
+    health = PeriodHealth(period=h["period"], start=date.fromisoformat(h["start"]),
+                          end=date.fromisoformat(h["end"]), closed=True, objectives=objectives)
+    return health, {str(k): float(v) for k, v in data.get("team_scores", {}).items()}
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _period(session: Session, label: str) -> PeriodRow:
+    rows = repositories.periods_by_label(session, [label])
+    if label not in rows:
+        known = [p.label for p in repositories.all_periods(session)]
+        raise NotFound(f"no stored period {label!r}",
+                       hint=f"stored periods: {', '.join(known)}" if known
+                       else "run `sowhat apply` first")
+    return rows[label]
+
+
+def _carry_list(health: PeriodHealth, carry: Sequence[str], unfinished: bool) -> list[str]:
+    by_id = {k.id: k for o in health.objectives for k in o.key_results}
+    for kr_id in carry:
+        if kr_id not in by_id:
+            raise NotFound(f"no key result {kr_id!r} in {health.period}",
+                           hint="carry ids from: " + ", ".join(by_id))
+        if by_id[kr_id].counts_as_met:
+            raise UserError(f"key result {kr_id} met its target; there is nothing to carry",
+                            hint="carry only unfinished key results")
+    chosen = list(dict.fromkeys(carry))
+    if unfinished:
+        chosen += [k for k, h in by_id.items() if not h.counts_as_met and k not in chosen]
+    return chosen
+
+
+def _carry(
+    session: Session, workspace: Workspace, row: PeriodRow, kr_ids: list[str], actor: str,
+    now: datetime,
+) -> tuple[str, tuple[CarriedKR, ...]]:
+    nxt = Period.between(row.start, row.end, row.label).next()
+    base = _next_plan(session, workspace, nxt, row.north_star)
+    old = load_plans(session=session, period=row.label)[0]
+    owner_of = {kr.id: o for o in old.objectives for kr in o.key_results}
+    objectives = list(base.objectives)
+    present = {kr.id for o in objectives for kr in o.key_results}
+    carried = []
+    for kr_id in kr_ids:
+        source = owner_of[kr_id]
+        kr = next(k for k in source.key_results if k.id == kr_id)
+        if kr_id in present:
+            carried.append(CarriedKR(kr_id, source.id, nxt.label, False, True))
+            continue
+        index = next((i for i, o in enumerate(objectives) if o.id == source.id), None)
+        if index is None:
+            objectives.append(Objective(
+                id=source.id, title=source.title, team=source.team, owner=source.owner,
+                aligns_to=source.aligns_to, description=source.description,
+                key_results=(kr,), guardrails=source.guardrails,
+            ))  # fmt: skip
+        else:
+            target = objectives[index]
+            objectives[index] = replace(target, key_results=(*target.key_results, kr))
+        carried.append(CarriedKR(kr_id, source.id, nxt.label, index is None, False))
+        present.add(kr_id)
+    plan = replace(base, objectives=tuple(objectives))
+    apply_changes(session=session, plans=[plan], teams=workspace.config.team_values(),
+                  metric_hashes=metric_hashes(workspace), actor=actor, now=now)
+    return nxt.label, tuple(carried)
+
+
+def _next_plan(
+    session: Session, workspace: Workspace, nxt: Period, north_star: str | None
+) -> Plan:
+    """The next period as it stands, refusing a file that is ahead of the database."""
+    in_file = next((lp.plan for lp in workspace.plans if lp.plan.period.label == nxt.label),
+                   None)
+    if in_file is not None:
+        pending = plan_changes(session=session, plans=[in_file],
+                               teams=workspace.config.team_values(),
+                               metric_hashes=metric_hashes(workspace))
+        if pending.changes:
+            raise UserError(
+                f"okrs/{nxt.label}.yaml has changes that are not applied yet",
+                hint="run `sowhat apply` first, then close the period again",
+            )
+        return in_file
+    stored = load_plans(session=session, period=nxt.label) \
+        if nxt.label in repositories.periods_by_label(session, [nxt.label]) else []
+    if stored:
+        return stored[0]
+    return Plan(period=nxt, objectives=(), north_star=north_star)

@@ -1,0 +1,211 @@
+"""The monthly review: a deep dive on lagging metrics, the month's trend and its segments.
+
+Lagging indicators (retention, NPS, revenue) move slowly and noisily, so a week says little;
+a month, split by segment, says where a change comes from. For each KR (lagging ones first):
+- the metric over the calendar month and the month before, each "as known at the as-of time"
+  (cohorts that matured since the month ended are counted, as everywhere in Sowhat);
+- the month's weekly values (the series `sowhat sync` stored) and their least-squares slope;
+  the trend is "improving"/"worsening" in the KR's direction when the slope moves the level by
+  more than `FLAT_SHARE` of its mean over the month, else "flat";
+- the same metric over every segment of the catalog, both months, computed by the metric
+  engine in one query per month (a KR's own segment is one of them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import Direction
+from sowhat.domain.period import Period
+from sowhat.errors import UserError
+from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.source import EventSource
+from sowhat.services.forecasts import weekly_series
+from sowhat.services.plans import status_rows
+from sowhat.services.reviews import indicator_of
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.store import repositories
+
+__all__ = ["FLAT_SHARE", "MonthlyKR", "MonthlyReview", "SegmentValue", "WeekValue",
+           "default_month", "monthly_review"]
+
+FLAT_SHARE = 0.02
+
+
+@dataclass(frozen=True)
+class WeekValue:
+    week: date
+    value: float | None
+
+
+@dataclass(frozen=True)
+class SegmentValue:
+    segment: str | None  # None: everyone
+    value: float | None
+    previous: float | None  # the month before
+    change: float | None
+    entities: int | None
+
+
+@dataclass(frozen=True)
+class MonthlyKR:
+    kr_id: str
+    objective_id: str
+    title: str
+    metric: str
+    segment: str | None
+    unit: str | None
+    indicator: str
+    baseline: float | None
+    target: float | None
+    value: float | None  # the KR's metric (and segment) over the month
+    previous: float | None  # ... over the month before
+    change: float | None
+    weeks: tuple[WeekValue, ...]  # the month's weekly values
+    slope_per_week: float | None
+    trend: str  # improving | worsening | flat | unknown
+    segments: tuple[SegmentValue, ...]  # everyone first, then each catalog segment
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class MonthlyReview:
+    period: str
+    month: str  # YYYY-MM
+    start: date
+    end: date  # exclusive; earlier than the month's end when the month is still running
+    previous_month: str
+    as_of: datetime
+    key_results: tuple[MonthlyKR, ...]  # lagging indicators first
+
+
+def default_month(as_of: datetime, period_start: date) -> Period:
+    """The last calendar month that ended by `as_of`, or the running one if the period has
+    no complete month yet."""
+    this = Period.parse(f"{as_of.year}-{as_of.month:02d}")
+    previous = Period.parse(_prev_label(this))
+    if previous.end > period_start and previous.end <= as_of.date():
+        return previous
+    return this
+
+
+def _prev_label(month: Period) -> str:
+    before = month.start - timedelta(days=1)
+    return f"{before.year}-{before.month:02d}"
+
+
+def monthly_review(
+    *, session: Session, catalog: MetricsFile, events: EventSource,
+    as_of: datetime | None = None, period: str | None = None, month: str | None = None,
+) -> MonthlyReview:
+    """The monthly deep dive of a period's KRs for `month` (YYYY-MM; default: see
+    `default_month`)."""
+    as_of = _aware(as_of or datetime.now(UTC))
+    status = status_rows(session=session, period=period, today=as_of.date())
+    row = repositories.periods_by_label(session, [status.period])[status.period]
+    span = _month(month) if month else default_month(as_of, row.start)
+    start = _midnight(span.start)
+    if start >= as_of:
+        raise UserError(f"month {span.label} has not started by {as_of.date().isoformat()}",
+                        hint="pick an earlier --month, or a later --as-of")
+    end = min(_midnight(span.end), as_of)
+    prev = Period.parse(_prev_label(span))
+    krs = [(o.id, k) for o in status.objectives for k in o.key_results
+           if k.metric and k.metric in catalog.metrics]
+    metrics = sorted({k.metric for _, k in krs if k.metric})
+    segments: list[str | None] = [None, *catalog.segments]
+    requests = [MetricRequest(m, s) for m in metrics for s in segments]
+    now = compute_many(requests, catalog=catalog, events=events, start=start, end=end,
+                       as_of=as_of)
+    before = compute_many(requests, catalog=catalog, events=events,
+                          start=_midnight(prev.start), end=_midnight(prev.end), as_of=as_of)
+    table: dict[tuple[str, str | None], SegmentValue] = {}
+    errors: dict[str, str] = {}
+    for req, cur, old in zip(requests, now, before, strict=True):
+        if cur.error or old.error:
+            errors[req.metric] = cur.error or old.error or ""
+        value = cur.values[0].value if cur.values and not cur.error else None
+        previous = old.values[0].value if old.values and not old.error else None
+        entities = cur.values[0].entities if cur.values and not cur.error else None
+        table[(req.metric, req.segment)] = SegmentValue(
+            segment=req.segment, value=value, previous=previous,
+            change=None if value is None or previous is None else value - previous,
+            entities=entities,
+        )
+    kr_rows = {k.key: k for k in repositories.period_contents(session, row).key_results
+               if k.archived_at is None}
+    series = weekly_series(session, [kr_rows[k.id].id for _, k in krs])
+    out = []
+    for objective_id, k in krs:
+        metric = k.metric or ""
+        own = table[(metric, k.segment)]
+        history, in_period = series.get(kr_rows[k.id].id, ([], []))
+        weeks = tuple(WeekValue(w, v) for w, v in history + in_period
+                      if span.start <= w < span.end and w < as_of.date())
+        slope = _slope([w.value for w in weeks])
+        direction = _direction(k.baseline, k.target)
+        out.append(MonthlyKR(
+            kr_id=k.id, objective_id=objective_id, title=k.title, metric=metric,
+            segment=k.segment, unit=k.unit,
+            indicator=indicator_of(k.indicator, k.metric, catalog), baseline=k.baseline,
+            target=k.target, value=own.value, previous=own.previous, change=own.change,
+            weeks=weeks, slope_per_week=slope,
+            trend=_trend(slope, [w.value for w in weeks], direction),
+            segments=tuple(table[(metric, s)] for s in segments), error=errors.get(metric),
+        ))  # fmt: skip
+    out.sort(key=lambda r: r.indicator != "lagging")
+    return MonthlyReview(period=row.label, month=span.label, start=span.start,
+                         end=end.date() if end < _midnight(span.end) else span.end,
+                         previous_month=prev.label, as_of=as_of, key_results=tuple(out))
+
+
+def _slope(values: list[float | None]) -> float | None:
+    """Least-squares slope per week of the observed values (None with fewer than 2)."""
+    pts = [(float(i), v) for i, v in enumerate(values) if v is not None]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx
+
+
+def _trend(slope: float | None, values: list[float | None], direction: Direction | None) -> str:
+    seen = [v for v in values if v is not None]
+    if slope is None or not seen:
+        return "unknown"
+    level = abs(sum(seen) / len(seen))
+    moved = slope * (len(values) - 1)
+    if abs(moved) <= FLAT_SHARE * level:
+        return "flat"
+    if direction is None:
+        return "rising" if moved > 0 else "falling"
+    up = direction is Direction.INCREASE
+    return "improving" if (moved > 0) == up else "worsening"
+
+
+def _direction(baseline: float | None, target: float | None) -> Direction | None:
+    if baseline is None or target is None or baseline == target:
+        return None
+    return Direction.INCREASE if target > baseline else Direction.DECREASE
+
+
+def _month(label: str) -> Period:
+    try:
+        span = Period.parse(label)
+    except ValueError:
+        raise UserError(f"cannot read month {label!r}", hint="write it as 2026-10") from None
+    if len(label.strip()) != 7:
+        raise UserError(f"{label!r} is not a month", hint="write it as 2026-10")
+    return span
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
