@@ -177,7 +177,7 @@ class Vanity:
     advice: str
 
 
-_DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash"})
+_DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash", "in"})
 _COUNT_NOUNS = frozenset({"number", "count", "total", "amount"})
 _CLAUSE_BREAKS = frozenset({"while", "whilst", "so", "without", "because"})
 
@@ -216,6 +216,8 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                 if tokens[i : i + n] != parts:
                     continue
                 before = tokens[i - 1] if i else ""
+                if i >= 2 and before[0].isdigit() and tokens[i - 2] in _DENOMINATOR_BEFORE:
+                    continue  # "tickets per 1,000 sessions"
                 counted = i >= 2 and tokens[i - 2] in _COUNT_NOUNS
                 if before in _DENOMINATOR_BEFORE and not counted:
                     continue

@@ -86,6 +86,7 @@ def test_vanity_families(text: str, family: str) -> None:
         "Grow signups that activate within 7 days from 900 to 1,500 per month",
         "Landing page visitor-to-trial conversion rises from 2.1% to 3.5%",
         "Mobile crash rate below 0.2% of sessions",
+        "Cut support tickets from 12 to 9 per 1,000 sessions",
         "Keep p99 latency for search below 800 ms while traffic doubles",
     ],
 )

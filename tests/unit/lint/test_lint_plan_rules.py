@@ -234,3 +234,21 @@ def test_findings_are_sorted_by_position() -> None:
     found = run(plan)
     lines = [f.location.line for f in found if f.location]
     assert lines == sorted(lines)
+
+
+def test_sw113_metrics_decide_over_wording() -> None:
+    plan = plan_of(
+        objective("o", "Stay", GOOD[1],
+                  kr("d7", "Raise day-7 retention of mid-sized accounts from 70% to 80%",
+                     metric="d7_retention", baseline=0.3, target=0.4),
+                  kr("ent", "Raise 90-day retention from 70% to 85% in enterprise",
+                     metric="retention_90d", segment="enterprise", baseline=0.7, target=0.85))
+    )  # fmt: skip
+    assert not by_code(run(plan), "SW113")
+
+
+def test_sw107_prefers_a_metric_that_must_not_rise_and_says_min_change_for_nps() -> None:
+    growth = plan_of(objective("o", "Grow self-serve revenue", *GOOD))
+    nps_only = {"nps": MetricInfo("nps", type="nps")}
+    [f] = by_code(run(growth, LintContext(as_of=date(2026, 9, 1), metrics=nps_only)), "SW107")
+    assert f.suggestion == 'add `guardrails: [{metric: nps, min_change: "-5%"}]`'

@@ -4,7 +4,7 @@ guardrails on growth (SW107), and duplicates across the plan (SW113)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sowhat.domain.okr import Indicator
 from sowhat.lint.base import (
@@ -71,20 +71,22 @@ _GROWTH = re.compile(
     r"convert|signups?|expansion|expand|upsell|monetis|monetiz|sales|bookings|pipeline|"
     r"new\s+(?:customers|logos|users|accounts)|market\s+share|trial|paid)",
 )
-_GUARDRAIL_HINT = frozenset(
-    [
-        "tickets",
-        "support",
-        "churn",
-        "latency",
-        "errors",
-        "incidents",
-        "refunds",
-        "nps",
-        "csat",
-        "complaints",
-    ]
-)
+# Guardrail candidates in order of preference; the first group must not rise, NPS/CSAT must
+# not fall.
+_MUST_NOT_RISE = ("tickets", "support", "latency", "errors", "incidents", "refunds", "churn")
+_MUST_NOT_FALL = ("nps", "csat")
+
+
+def _guardrail_example(metrics: Mapping[str, object]) -> str:
+    for hint in _MUST_NOT_RISE:
+        for name in sorted(metrics):
+            if hint in words(name):
+                return f'{{metric: {name}, max_change: "+10%"}}'
+    for hint in _MUST_NOT_FALL:
+        for name in sorted(metrics):
+            if hint in words(name):
+                return f'{{metric: {name}, min_change: "-5%"}}'
+    return '{metric: support_tickets_per_account, max_change: "+10%"}'
 
 
 def indicator_of(subject: KRSubject) -> Indicator | None:
@@ -178,15 +180,12 @@ class GrowthWithoutGuardrail(ObjectiveRule):
         word = _growth_words(texts)
         if word is None:
             return []
-        candidates = sorted(
-            name for name in subject.context.metrics if words(name) & _GUARDRAIL_HINT
-        )
-        example = candidates[0] if candidates else "support_tickets_per_account"
+        example = _guardrail_example(subject.context.metrics)
         return [
             self.finding(
                 f"growth objective ('{word}') with no guardrail: it can 'succeed' by creating a "
                 "new failure mode (support load, churn, latency)",
-                f'add `guardrails: [{{metric: {example}, max_change: "+10%"}}]`',
+                f"add `guardrails: [{example}]`",
                 location=subject.where(("title",)),
                 objective_id=o.id,
             )
@@ -227,9 +226,16 @@ class Duplicates(PlanRule):
 
 
 def _same(a: KRSubject, b: KRSubject, ta: frozenset[str], tb: frozenset[str]) -> str | None:
-    if a.kr.metric and a.kr.metric == b.kr.metric and a.kr.segment == b.kr.segment:
-        seg = f", segment {a.kr.segment}" if a.kr.segment else ""
-        return f"same metric {a.kr.metric}{seg}"
+    """Same metric and segment; or, when either KR has no metric, near-identical wording.
+
+    Two KRs with metrics measure what their metrics say: "day-7 retention" and "90-day
+    retention" read alike but are different numbers, and so is one metric in two segments.
+    """
+    if a.kr.metric and b.kr.metric:
+        if a.kr.metric == b.kr.metric and a.kr.segment == b.kr.segment:
+            seg = f", segment {a.kr.segment}" if a.kr.segment else ""
+            return f"same metric {a.kr.metric}{seg}"
+        return None
     if len(ta) >= 2 and len(tb) >= 2:
         jaccard = len(ta & tb) / len(ta | tb)
         if jaccard >= JACCARD:
