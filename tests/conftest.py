@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from tests.samples import CONFIG, METRICS, OKRS
 
 WriteWorkspace = Callable[..., Path]

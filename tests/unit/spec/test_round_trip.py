@@ -7,7 +7,6 @@ from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.samples import OKRS
 
 from sowhat.domain.okr import (
     Bet,
@@ -25,6 +24,7 @@ from sowhat.domain.period import Period
 from sowhat.spec.dump import dump_plan, merge_plan_text
 from sowhat.spec.okr_models import PlanModel
 from sowhat.spec.yamlio import parse_yaml, to_plain
+from tests.samples import OKRS
 
 ids = st.text(string.ascii_lowercase + string.digits + "-", min_size=1, max_size=12).filter(
     lambda s: s[0].isalnum()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import WriteWorkspace
-from tests.samples import OKRS
 
 from sowhat.errors import SpecError
 from sowhat.spec.workspace import load_workspace
+from tests.conftest import WriteWorkspace
+from tests.samples import OKRS
 
 
 def errors_of(root: Path) -> list[str]:
