@@ -1,0 +1,153 @@
+"""Reviews as Markdown: for a wiki page, a pull request or a chat message.
+
+Pure functions from the frozen review values to text, so the CLI (`--format markdown`), the
+API and the reports print the same document. Numbers have three significant digits;
+probabilities are percentages that never claim 0% or 100%.
+"""
+
+from __future__ import annotations
+
+from sowhat.services.forecasts import Outlook
+from sowhat.services.reviews import WeeklyReview
+from sowhat.services.reviews_lessons import Lesson
+from sowhat.services.reviews_monthly import MonthlyReview
+from sowhat.services.reviews_quarter import QuarterReview
+from sowhat.stats.forecast import fmt, pct
+
+__all__ = ["monthly_markdown", "num", "quarter_markdown", "signed", "weekly_markdown"]
+
+OUTLOOK_TEXT = {
+    Outlook.ON_TRACK: "on track",
+    Outlook.UNCERTAIN: "uncertain",
+    Outlook.OFF_TRACK: "off track",
+    Outlook.UNKNOWN: "—",
+}
+
+
+def num(x: float | None) -> str:
+    return "—" if x is None else fmt(x)
+
+
+def signed(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return ("+" if x > 0 else "") + fmt(x)
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _lessons(title: str, lessons: tuple[Lesson, ...]) -> list[str]:
+    out = [f"## {title}", ""]
+    if not lessons:
+        out += ["_none recorded_", ""]
+        return out
+    for lesson in lessons:
+        scope = f" ({lesson.objective_id})" if lesson.objective_id else ""
+        out.append(f"- {_cell(lesson.text)}{scope} — {lesson.author}")
+    return [*out, ""]
+
+
+def weekly_markdown(r: WeeklyReview) -> str:
+    synced = r.last_sync.strftime("%Y-%m-%d %H:%M UTC") if r.last_sync else "never"
+    out = [f"# Weekly review · {r.period} · week of {r.week.isoformat()}", "",
+           f"As of {r.as_of:%Y-%m-%d %H:%M} UTC; last sync {synced}. *To date* is the "
+           "metric over the period so far; *weekly* is the latest week's own value.", ""]
+    out += ["## Key results", "",
+            "| KR | indicator | weekly | Δ week | to date | Δ to date | P(target) | outlook "
+            "| confidence | note |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for k in r.key_results:
+        risk = " ⚠" if k.objective_at_risk else ""
+        out.append(
+            f"| {k.kr_id}{risk} | {k.indicator} | {num(k.weekly_value)} | "
+            f"{signed(k.weekly_change)} | {num(k.to_date)} | {signed(k.to_date_change)} | "
+            f"{pct(k.probability) if k.probability is not None else '—'} | "
+            f"{OUTLOOK_TEXT[k.outlook]} | "
+            f"{f'{k.confidence:.0%}' if k.confidence is not None else '—'} | {_cell(k.note)} |"
+        )
+    out.append("")
+    out += ["## Guardrail alerts", ""]
+    out += [f"- **{g.objective_id}** is at risk: {g.reason} (rule: {g.rule})"
+            for g in r.guardrail_alerts] or ["_all guardrails held_"]
+    out += ["", "## Check-ins missing", ""]
+    out += [f"- {m.kr_id} — {m.owner or 'no owner'} (last: "
+            f"{m.last_checked_in.isoformat() if m.last_checked_in else 'never'})"
+            for m in r.missing_checkins] or ["_everyone checked in_"]
+    out += ["", "## Bets since launch", ""]
+    for b in r.bets:
+        flag = "**check your change-mind condition** — " if b in r.change_mind else ""
+        cond = f" Condition: _{_cell(b.change_mind_if)}_" if b.change_mind_if else ""
+        out.append(f"- {b.bet_id} (shipped {b.shipped_on.isoformat()}): {flag}{b.message}.{cond}")
+    if not r.bets:
+        out.append("_no shipped bets with an expected change_")
+    out.append("")
+    if r.previous_period:
+        out += _lessons(f"Lessons from {r.previous_period}", r.previous_lessons)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def monthly_markdown(r: MonthlyReview) -> str:
+    out = [f"# Monthly review · {r.period} · {r.month}", "",
+           f"The month {r.start.isoformat()} to {r.end.isoformat()} against {r.previous_month}, "
+           f"as known on {r.as_of:%Y-%m-%d}. Weekly values are each week's own window.", ""]
+    for k in r.key_results:
+        seg = f" · segment {k.segment}" if k.segment else ""
+        out += [f"## {k.kr_id} — {k.metric}{seg} ({k.indicator})", "", _cell(k.title), "",
+                f"- this month **{num(k.value)}**, last month {num(k.previous)} "
+                f"({signed(k.change)}); baseline {num(k.baseline)} → target {num(k.target)}",
+                f"- trend: {k.trend}"
+                + (f" ({signed(k.slope_per_week)} a week)" if k.slope_per_week is not None
+                   else ""),
+                "- weeks: " + (", ".join(f"{w.week.isoformat()} {num(w.value)}" for w in k.weeks)
+                               or "—")]
+        if k.error:
+            out.append(f"- error: {k.error}")
+        out += ["", "| segment | this month | last month | change | entities |",
+                "|---|---|---|---|---|"]
+        for s in k.segments:
+            name = s.segment or "everyone"
+            mark = " (KR)" if s.segment == k.segment else ""
+            out.append(f"| {name}{mark} | {num(s.value)} | {num(s.previous)} | "
+                       f"{signed(s.change)} | {s.entities if s.entities is not None else '—'} |")
+        out.append("")
+    if not r.key_results:
+        out += ["_no key results with a metric_", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def quarter_markdown(r: QuarterReview) -> str:
+    a = r.attainment
+    state = "closed, scores frozen" if r.frozen else ("closed" if r.closed else "open")
+    out = [f"# Quarterly review · {r.period} ({state})", "",
+           f"Progress is unclipped (baseline → target = 100%). Commit: ≥ "
+           f"{r.commit_level:.0%}; target: ≥ {r.target_level:.0%}; stretch: beyond the "
+           "target. A key result counts only when its objective's guardrails held.", "",
+           f"**{a.commit}/{a.measured}** measured key results at commit or better, "
+           f"**{a.target}** at target, **{a.stretch}** stretch; {a.gated_out} held back by a "
+           f"breached guardrail; {a.key_results - a.measured} unmeasured.", ""]
+    if r.team_scores:
+        out += ["Team scores: " + ", ".join(f"{t} {s:.0%}" for t, s in r.team_scores.items()),
+                ""]
+    for item in r.objectives:
+        o, s = item.objective, item.attainment
+        score = "—" if o.score is None else f"{o.score:.0%}"
+        out += [f"## {o.id} — score {score}, guardrails {o.guardrail_state}", "",
+                _cell(o.title), ""]
+        for g in o.breaches:
+            out.append(f"- ⚠ {g.reason}")
+        out += ["| KR | now | baseline → target | progress | level | counts |",
+                "|---|---|---|---|---|---|"]
+        for k in o.key_results:
+            prog = "—" if k.progress is None else f"{k.progress:.0%}"
+            counts = "yes" if (k.attainment.value in ("commit", "target", "stretch")
+                               and not o.at_risk) else "no"
+            out.append(f"| {k.id} | {num(k.current)} | {num(k.baseline)} → {num(k.target)} | "
+                       f"{prog} | {k.attainment} | {counts} |")
+        out += ["", f"{s.commit}/{s.measured} at commit or better, {s.target} at target, "
+                f"{s.stretch} stretch.", ""]
+    out += _lessons(f"Retrospective: lessons from {r.period}", r.lessons)
+    if r.previous_period:
+        out += _lessons(f"Lessons from {r.previous_period}", r.previous_lessons)
+    return "\n".join(out).rstrip() + "\n"
