@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from sowhat.domain.period import week_start
+from sowhat.domain.period import Period, week_start
 from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
+from sowhat.services.north_star import north_star_series
 from sowhat.services.okr_views import (
     AuditPage,
     BetView,
@@ -33,6 +34,7 @@ from sowhat.services.okr_views import (
     series,
 )
 from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.workspace import Workspace
 
 __all__ = [
     "BOARD_COLUMNS",
@@ -110,14 +112,23 @@ class CheckInTarget:
         return self.this_week.version if self.this_week else 0
 
 
-def dashboard(*, session: Session, period: str | None = None, today: date | None = None,
-              now: datetime | None = None) -> Dashboard:  # fmt: skip
+def dashboard(
+    *, session: Session, period: str | None = None, today: date | None = None,
+    now: datetime | None = None, workspace: Workspace | None = None,
+) -> Dashboard:  # fmt: skip
+    """`workspace` lets the North Star be computed from the events when no KR measures it."""
     now = now or datetime.now(UTC)
-    plan = plan_view(session=session, period=period, today=today or now.date())
-    week = week_start(today or now.date())
+    day = today or now.date()
+    plan = plan_view(session=session, period=period, today=day)
+    week = week_start(day)
+    trend = _north_star(session, plan)
+    if not trend and workspace is not None:
+        span = Period(start=plan.status.start, end=plan.status.end, label=plan.period)
+        trend = [SeriesPoint(v.week, v.value, "period") for v in north_star_series(
+            workspace=workspace, metric=plan.status.north_star, period=span, today=day)]
     return Dashboard(
         plan=plan,
-        north_star=tuple(_north_star(session, plan)),
+        north_star=tuple(trend),
         alerts=tuple(g for g in plan.guardrails if g.breached),
         unmeasured_guardrails=sum(1 for g in plan.guardrails if g.breached is None),
         changes=audit_page(session=session, since=now - timedelta(days=7), limit=15),

@@ -78,7 +78,7 @@ def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
         if chart.start <= launch.day < chart.end:
             parts.append(f'<line class="launch" x1="{x(launch.day):.1f}" x2="{x(launch.day):.1f}" '
                          f'y1="{TOP}" y2="{H - BOTTOM}"/><text class="launch-label" '
-                         f'x="{x(launch.day) + 4:.1f}" y="{TOP + 12}">'
+                         f'x="{x(launch.day) + 5:.1f}" y="{H - BOTTOM - 8}">'
                          f"{escape(launch.label)}</text>")  # fmt: skip
     if chart.today is not None and chart.start <= chart.today < chart.end:
         parts.append(f'<line class="today" x1="{x(chart.today):.1f}" x2="{x(chart.today):.1f}" '

@@ -41,8 +41,9 @@ def dashboard_page(request: Request, period: str) -> Response:
 
 def _dashboard(request: Request, period: str | None) -> Response:
     require_caller(request)
-    with server_state(request).db.transaction(write=False) as session:
-        data = views.dashboard(session=session, period=period)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        data = views.dashboard(session=session, period=period, workspace=state.workspace)
         periods = [p.period.label for p in list_periods(session=session)]
     points = [(p.week, p.value) for p in data.north_star if p.value is not None]
     trend = sparkline(points, label=f"{data.plan.status.north_star} by week")

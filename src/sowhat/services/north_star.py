@@ -1,0 +1,81 @@
+"""The North Star's weekly series for the dashboard, computed from the workspace's events.
+
+No KR needs to measure the North Star, so `sowhat sync` may store no series for it; this
+computes one week per value (each ISO week its own window, as of the last full week) with
+the metric engine. Results are cached per process and keyed by the event store's
+modification time, so a dashboard reload costs nothing until new events arrive.
+
+A dashboard must never fail because the events cannot answer (no events ingested yet, a
+warehouse offline, a store locked by a running ingest): any failure is logged and the page
+shows "no weekly series yet".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from threading import Lock
+
+from sowhat.domain.period import Period, week_start
+from sowhat.metrics.engine import compute
+from sowhat.metrics.source import EventSource
+from sowhat.spec.event_source import EventSourceSpec
+from sowhat.spec.workspace import Workspace
+
+__all__ = ["WeeklyValue", "north_star_series"]
+
+log = logging.getLogger("sowhat.services.north_star")
+_cache: dict[tuple[str, str, date, float], tuple[WeeklyValue, ...]] = {}
+_lock = Lock()
+
+
+@dataclass(frozen=True)
+class WeeklyValue:
+    week: date  # Monday
+    value: float | None
+
+
+def north_star_series(
+    *, workspace: Workspace, metric: str | None, period: Period, today: date
+) -> tuple[WeeklyValue, ...]:
+    """Weekly values of `metric` from the period start to the last full week before today."""
+    catalog = workspace.metrics
+    if metric is None or catalog is None or metric not in catalog.metrics:
+        return ()
+    end = min(week_start(today), period.end)
+    if end <= period.start + timedelta(days=7):
+        return ()
+    try:
+        spec = EventSourceSpec.from_config(workspace.config.events)
+        stamp = 0.0
+        if spec.kind == "duckdb":
+            path = spec.duckdb_path(workspace.root)
+            if not path.exists():
+                return ()
+            stamp = path.stat().st_mtime
+        key = (metric, period.label, end, stamp)  # `end` from today; the data may end sooner
+        with _lock:
+            if key in _cache:
+                return _cache[key]
+        with EventSource.open(spec, workspace.root) as events:
+            # Stop at the last week the events fully cover: a week after the last event
+            # would read as a collapse to zero rather than as "no data yet".
+            last = events.events().timestamp.max().execute()
+            if last is None or str(last) == "NaT":
+                return ()
+            end = min(end, week_start(last.date()))
+            if end <= period.start + timedelta(days=7):
+                return ()
+            values = compute(metric, catalog=catalog, events=events, start=period.start, end=end,
+                             grain="week")  # fmt: skip
+        # Full weeks only: a period starting mid-week clips its first week, which would
+        # show as a dip that is only a shorter window.
+        series = tuple(WeeklyValue(v.start.date(), v.value) for v in values
+                       if v.end - v.start >= timedelta(days=7))  # fmt: skip
+    except Exception:  # the dashboard shows "no series" rather than an error page
+        log.warning("north star series for %s could not be computed", metric, exc_info=True)
+        return ()
+    with _lock:
+        _cache[key] = series
+    return series

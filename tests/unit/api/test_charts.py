@@ -1,0 +1,60 @@
+"""The KR chart's geometry, checked against coordinates computed by hand."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sowhat.api.pages.charts import ChartInput, Launch, render_kr_chart, sparkline
+
+START, END = date(2026, 10, 1), date(2027, 1, 1)  # 92 days
+
+
+def _x(day: date) -> float:
+    return 64 + (720 - 64 - 24) * (day - START).days / 92
+
+
+def _y(value: float) -> float:
+    lo, hi = 0.40 - 0.06 * 0.12, 0.46 + 0.06 * 0.12  # data range padded by 12% each side
+    return 20 + (280 - 20 - 40) * (1 - (value - lo) / (hi - lo))
+
+
+def _chart(**kw: object) -> str:
+    base = {"title": "Activation <weekly>", "start": START, "end": END,
+            "points": [(date(2026, 10, 5), 0.41), (date(2026, 11, 2), 0.44)],
+            "baseline": 0.40, "target": 0.46}
+    return str(render_kr_chart(ChartInput(**{**base, **kw}), lambda v: f"{v:.0%}"))  # type: ignore[arg-type]
+
+
+def test_series_points_sit_where_the_arithmetic_says() -> None:
+    svg = _chart()
+    points = re.search(r'<polyline class="series" points="([^"]+)"', svg)
+    assert points
+    expected = [(_x(date(2026, 10, 5)), _y(0.41)), (_x(date(2026, 11, 2)), _y(0.44))]
+    got = [tuple(map(float, p.split(","))) for p in points[1].split()]
+    for (gx, gy), (ex, ey) in zip(got, expected, strict=True):
+        assert abs(gx - ex) < 0.06 and abs(gy - ey) < 0.06
+
+
+def test_baseline_target_and_launch_lines() -> None:
+    svg = _chart(launches=[Launch(date(2026, 11, 2), "Checklist")])
+    base = re.search(r'<line class="baseline"[^>]*y1="([\d.]+)"', svg)
+    target = re.search(r'<line class="target"[^>]*y1="([\d.]+)"', svg)
+    launch = re.search(r'<line class="launch" x1="([\d.]+)"', svg)
+    assert base and target and launch
+    assert abs(float(base[1]) - _y(0.40)) < 0.06
+    assert abs(float(target[1]) - _y(0.46)) < 0.06
+    assert abs(float(launch[1]) - _x(date(2026, 11, 2))) < 0.06
+    assert "Checklist" in svg
+
+
+def test_text_is_escaped_and_the_chart_is_described_for_screen_readers() -> None:
+    svg = _chart(launches=[Launch(date(2026, 11, 9), "<script>alert(1)</script>")])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'role="img"' in svg and "<desc" in svg
+    assert "from baseline 40% to target 46%" in svg
+
+
+def test_empty_chart_says_so_and_short_sparklines_draw_nothing() -> None:
+    assert "no check-ins with a value yet" in _chart(points=[])
+    assert str(sparkline([(START, 1.0)], label="x")) == ""

@@ -1,0 +1,128 @@
+"""The pages a person uses: login, check-in, the coach as they type, the KR page, the board."""
+
+from __future__ import annotations
+
+import re
+
+from api_testing import PASSWORD, PERIOD, USERS, Env, login
+
+from sowhat.services.accounts import LOGIN_LIMIT
+
+
+def test_login_sets_an_httponly_lax_cookie_and_logout_ends_the_session(env: Env) -> None:
+    page = env.client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    r = env.client.post("/login", data={"email": USERS["admin"][0], "password": PASSWORD,
+                                        "csrf_token": token[1], "next": "//evil.example/x"},
+                        follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"  # no open redirect
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    dash = env.client.get("/")
+    assert dash.status_code == 200 and "Objectives" in dash.text
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', dash.text)
+    assert csrf
+    out = env.client.post("/logout", data={"csrf_token": csrf[1]}, follow_redirects=False)
+    assert out.status_code == 303
+    env.client.cookies.set("sowhat_session", r.cookies["sowhat_session"])  # replay the old cookie
+    assert env.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_too_many_failed_logins_answer_429(env: Env) -> None:
+    statuses = []
+    for _ in range(LOGIN_LIMIT + 1):
+        token = re.search(r'name="csrf_token" value="([^"]+)"', env.client.get("/login").text)
+        assert token
+        r = env.client.post("/login", data={"email": USERS["viewer"][0], "password": "nope-nope",
+                                            "csrf_token": token[1]})
+        statuses.append(r.status_code)
+    assert statuses == [401] * LOGIN_LIMIT + [429]
+
+
+def test_checkin_form_records_and_shows_the_new_progress(env: Env) -> None:
+    csrf = login(env.client, USERS["editor_own"][0])
+    page = env.client.get(f"/periods/{PERIOD}/check-in")
+    assert "Lift the onboarding survey score" in page.text  # a growth KR they edit
+    assert "Cut the median report load time" not in page.text  # platform's
+    r = env.client.post(f"/periods/{PERIOD}/check-in/nps-manual",
+                        data={"value": "7", "confidence": "70", "note": "survey v2 live",
+                              "version": "0", "csrf_token": csrf},
+                        headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert "Check-in saved" in r.text
+    assert 'aria-valuenow="50"' in r.text  # (7 - 6) / (8 - 6)
+    again = env.client.post(f"/periods/{PERIOD}/check-in/nps-manual",
+                            data={"value": "8", "version": "0", "csrf_token": csrf},
+                            headers={"HX-Request": "true"})
+    assert again.status_code == 409  # a stale form: the page says so instead of overwriting
+    assert "changed since you read it" in again.text
+
+
+def test_coach_panel_flags_an_output_kr_with_a_suggestion(env: Env) -> None:
+    csrf = login(env.client, USERS["viewer"][0])
+    r = env.client.post("/coach", data={"title": "Ship audit logs"},
+                        headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
+    assert r.status_code == 200
+    assert "SW101" in r.text and "Try:" in r.text
+    clean = env.client.post("/coach", data={"title": "Increase weekly active teams from 1000 to 1200"},
+                            headers={"X-CSRF-Token": csrf})
+    assert "SW101" not in clean.text
+
+
+def test_kr_page_has_the_chart_the_title_form_and_the_history(env: Env) -> None:
+    login(env.client, USERS["editor_own"][0])
+    r = env.client.get(f"/periods/{PERIOD}/key-results/activation")
+    assert r.status_code == 200
+    assert '<svg class="kr-chart"' in r.text
+    assert 'class="baseline"' in r.text and 'class="target"' in r.text
+    assert 'hx-trigger="keyup changed delay:300ms"' in r.text
+    assert "History" in r.text
+
+
+def test_kr_title_edit_saves_and_a_viewer_sees_no_form(env: Env) -> None:
+    csrf = login(env.client, USERS["editor_own"][0])
+    page = env.client.get(f"/periods/{PERIOD}/key-results/activation")
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version
+    r = env.client.post(f"/periods/{PERIOD}/key-results/activation/title",
+                        data={"title": "Raise 7-day activation of new accounts from 40% to 46%",
+                              "version": version[1], "csrf_token": csrf})
+    assert r.status_code == 200 and "Saved." in r.text
+    assert "Raise 7-day activation of new accounts" in r.text
+    env.client.cookies.clear()
+    login(env.client, USERS["viewer"][0])
+    viewer_page = env.client.get(f"/periods/{PERIOD}/key-results/activation")
+    assert "/activation/title" not in viewer_page.text
+    assert "Only editors of growth" in viewer_page.text
+
+
+def test_bets_board_moves_a_bet_along_its_flow(env: Env) -> None:
+    csrf = login(env.client, USERS["admin"][0])
+    r = env.client.post(f"/periods/{PERIOD}/bets/checklist/status",
+                        data={"status": "shipped", "version": "1", "csrf_token": csrf})
+    assert r.status_code == 200
+    lanes = re.findall(r'<section class="lane lane-(\w+)".*?</section>', r.text, re.S)
+    assert lanes == ["idea", "discovery", "building", "shipped", "verdict", "stopped"]
+    shipped = r.text.split('class="lane lane-shipped"')[1].split("</section>")[0]
+    assert "Onboarding checklist" in shipped
+
+
+def test_every_page_renders_for_every_role(env: Env) -> None:
+    for role in ("admin", "editor_other", "viewer"):
+        env.client.cookies.clear()
+        login(env.client, USERS[role][0])
+        for path in ("/", f"/periods/{PERIOD}", f"/periods/{PERIOD}/objectives/growth/first-week-win",
+                     f"/periods/{PERIOD}/key-results/report-speed", f"/periods/{PERIOD}/bets",
+                     f"/periods/{PERIOD}/check-in", "/check-in", f"/periods/{PERIOD}/alignment",
+                     "/audit", f"/audit?key_prefix={PERIOD}/activation", "/metrics"):
+            r = env.client.get(path)
+            assert r.status_code == 200, (role, path, r.text[:300])
+            assert 'id="main"' in r.text
+
+
+def test_unknown_objects_render_an_error_page(env: Env) -> None:
+    login(env.client, USERS["viewer"][0])
+    r = env.client.get(f"/periods/{PERIOD}/key-results/nope")
+    assert r.status_code == 404
+    assert "no key result" in r.text and "<html" in r.text
