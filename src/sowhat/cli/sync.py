@@ -10,12 +10,15 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
-from sowhat.cli.common import actor_name, console, print_json, workspace_option
+from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
+from sowhat.cli.notify import render_outcomes, run_notifications
 from sowhat.cli.okrs import database
 from sowhat.errors import UserError
 from sowhat.services.events import open_events
+from sowhat.services.notify import DeliveryOutcome
 from sowhat.services.sync import SyncReport, sync
-from sowhat.spec.workspace import load_workspace
+from sowhat.spec.workspace import Workspace, load_workspace
+from sowhat.store.db import Database
 
 
 def _parse_as_of(text: str | None) -> datetime:
@@ -35,6 +38,8 @@ def sync_command(
                               "(default: now)."),
     period: str = typer.Option(None, help="Period label (default: the open one covering as-of)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
+    notify: bool = typer.Option(True, "--notify/--no-notify",
+                                help="After the commit, send new alerts to [[webhooks]]."),
 ) -> None:
     """Compute every KR's metric to date, record weekly automatic check-ins, check guardrails.
 
@@ -63,17 +68,41 @@ def sync_command(
             with db.transaction() as session:
                 report = sync(session=session, catalog=ws.metrics, events=events,
                               as_of=moment, actor=actor_name(), period=period, progress=step)
+        sent = _notify_after_sync(db, ws, report, enabled=notify)
     finally:
         events.close()
         db.dispose()
     if as_json:
         from dataclasses import asdict
 
-        print_json(asdict(report))
+        data = asdict(report)
+        if sent is not None:
+            data["notifications"] = [
+                {"host": o.host, "event": o.alert.event, "key": o.alert.key,
+                 "delivered": o.delivered, "attempts": o.attempts, "error": o.error}
+                for o in sent[1]
+            ]
+        print_json(data)
     else:
         render_sync(report)
+        if sent is not None:
+            render_outcomes(*sent)
     if report.errors:
         raise typer.Exit(1)
+
+
+def _notify_after_sync(
+    db: Database, ws: Workspace, report: SyncReport, *, enabled: bool
+) -> tuple[int, tuple[DeliveryOutcome, ...]] | None:
+    """Webhooks go out after the sync committed, never inside its transaction; a webhook
+    problem is reported but does not fail a sync that already succeeded."""
+    if not enabled or not ws.config.webhooks:
+        return None
+    try:
+        return run_notifications(db=db, ws=ws, as_of=report.as_of, period=report.period)
+    except UserError as exc:
+        err_console.print(f"[yellow]webhooks not sent:[/yellow] {exc.render()}")
+        return None
 
 
 def render_sync(report: SyncReport) -> None:

@@ -1,0 +1,97 @@
+"""`sowhat forecast [KR]`: how likely each KR reaches its target by the period's end."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sowhat.cli.common import console, print_json, workspace_option
+from sowhat.cli.okrs import database
+from sowhat.services.forecasts import Basis, KRForecastView, Outlook, forecast_period
+from sowhat.spec.workspace import load_workspace
+from sowhat.stats.forecast import fmt, pct
+
+_STYLE = {Outlook.ON_TRACK: "green", Outlook.UNCERTAIN: "yellow", Outlook.OFF_TRACK: "red",
+          Outlook.UNKNOWN: "dim"}
+
+
+def forecast(
+    kr_id: str = typer.Argument(None, help="One key result (default: all of the period)."),
+    workspace: Path = workspace_option(),
+    period: str = typer.Option(None, help="Period label (default: the one covering today)."),
+    interval: float = typer.Option(0.8, "--interval", min=0.5, max=0.99,
+                                   help="Width of the projected range (central probability)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """P(target by the period's end), the projected value and range, and the ambition check.
+
+    Reads the weekly series the last `sowhat sync` stored. Rates, medians and NPS are
+    forecast as the weekly level in the period's last week; counts and totals get a run-rate
+    projection. See docs/reviews.md.
+    Example: sowhat forecast gr-activation-mid -w sowhat-demo --period 2026-Q4
+    """
+    ws = load_workspace(workspace)
+    db = database(ws, create=False)
+    try:
+        with db.transaction(write=False) as session:
+            result = forecast_period(session=session, catalog=ws.metrics, period=period,
+                                     kr_ids=[kr_id] if kr_id else None, interval=interval)
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(asdict(result))
+        return
+    since = f", weekly series to the week of {result.series_as_of}" if result.series_as_of \
+        else ", no weekly series yet: run `sowhat sync`"
+    console.print(f"[bold]Forecast · {result.period}[/bold] [dim]({result.start} → "
+                  f"{result.end}{since})[/dim]")
+    if kr_id:
+        _render_one(result.key_results[0])
+        return
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col in ("KR", "basis", "to date", "latest week", "projected", "range", "target",
+                "P(target)", "ambition"):
+        table.add_column(col, justify="left" if col in ("KR", "basis", "ambition") else "right")
+    for f in result.key_results:
+        style = _STYLE[f.outlook]
+        table.add_row(
+            f.kr_id, "level" if f.basis is Basis.WEEKLY_LEVEL else "total", _n(f.to_date),
+            _n(f.last_week_value), _n(f.projected),
+            f"{fmt(f.low)}–{fmt(f.high)}" if f.low is not None and f.high is not None else "—",
+            _n(f.target),
+            f"[{style}]{pct(f.probability)}[/{style}]" if f.probability is not None else "—",
+            f.ambition.verdict if f.ambition else "—",
+        )
+    if not result.key_results:
+        console.print("[dim]no key results with a metric[/dim]")
+        return
+    console.print(table)
+    console.print(f"[dim]level: the weekly value in the period's last week, {interval:.0%} "
+                  "range; total: the to-date value at the period's end at the pace so far. "
+                  "ambition: P(target) with no change, from the weeks before the period.[/dim]")
+
+
+def _n(x: float | None) -> str:
+    return "—" if x is None else fmt(x)
+
+
+def _render_one(f: KRForecastView) -> None:
+    style = _STYLE[f.outlook]
+    console.print(f"{f.kr_id}: {f.title}")
+    console.print(f"  to date {_n(f.to_date)}; latest week ({f.last_week or '—'}) "
+                  f"{_n(f.last_week_value)}; target {_n(f.target)} ({f.direction or '?'})")
+    console.print(f"  [{style}]{f.describe()}[/{style}]")
+    if f.note:
+        console.print(f"  [dim]{f.note}[/dim]")
+    for p in f.path:
+        console.print(f"    week of {p.week}: {fmt(p.median)} ({fmt(p.low)}–{fmt(p.high)}), "
+                      f"P(target) {pct(p.hit_probability)}", style="dim")
+    if f.ambition:
+        console.print(f"  ambition: {f.ambition.verdict} — {f.ambition.message}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(forecast)

@@ -1,0 +1,78 @@
+"""`sowhat period close`: freeze a period's scores and carry unfinished KRs forward."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sowhat.cli.common import actor_name, console, print_json, workspace_option
+from sowhat.cli.okrs import database
+from sowhat.services.periods import CloseResult, close_period, write_period_file
+from sowhat.services.reviews_quarter import objective_attainment
+from sowhat.spec.workspace import load_workspace
+
+period_app = typer.Typer(help="Periods: close one, freezing its scores.", no_args_is_help=True)
+
+
+@period_app.command("close")
+def close(
+    period: str = typer.Argument(..., help="Period label, e.g. 2026-Q4."),
+    carry: list[str] = typer.Option(
+        [], "--carry", help="Key result ids to carry into the next period (repeat the option "
+        "or separate ids with commas)."),
+    carry_unfinished: bool = typer.Option(False, "--carry-unfinished",
+                                          help="Carry every KR that did not count as met."),
+    workspace: Path = workspace_option(),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Close a period: final scores frozen, check-ins refused from now on, and the chosen
+    unfinished key results added to the next period (database and okrs/ file).
+
+    Example: sowhat period close 2026-Q4 --carry gr-activation,pl-mid-d7 -w sowhat-demo
+    """
+    ws = load_workspace(workspace)
+    ids = [i.strip() for item in carry for i in item.split(",") if i.strip()]
+    db = database(ws, create=False)
+    try:
+        with db.transaction() as session:
+            result = close_period(session=session, workspace=ws, period=period,
+                                  carry=ids, carry_unfinished=carry_unfinished,
+                                  actor=actor_name())
+        files = []
+        if result.next_period:
+            # After the commit: a failed close must not leave a file behind.
+            with db.transaction(write=False) as session:
+                files = write_period_file(session=session, workspace=ws,
+                                          period=result.next_period)
+    finally:
+        db.dispose()
+    if as_json:
+        from dataclasses import asdict
+
+        print_json({**asdict(result), "files": [str(f.path) for f in files]})
+        return
+    _render(result)
+    for f in files:
+        console.print(f"{'wrote' if f.changed else 'unchanged'} {f.path}")
+
+
+def _render(r: CloseResult) -> None:
+    console.print(f"[bold]closed {r.period}[/bold] at {r.closed_at:%Y-%m-%d %H:%M} UTC; "
+                  "final scores frozen")
+    for o in r.health.objectives:
+        a = objective_attainment(o)
+        score = "—" if o.score is None else f"{o.score:.0%}"
+        risk = "  [red]at risk: guardrail breached[/red]" if o.at_risk else ""
+        console.print(f"  {o.id:<36} score {score:>4}  {a.target}/{a.measured} at target"
+                      f"{risk}")
+    for c in r.carried:
+        if c.already_there:
+            console.print(f"  {c.kr_id} is already in {c.to_period}")
+        else:
+            extra = " (with its objective)" if c.new_objective else ""
+            console.print(f"  carried {c.kr_id} → {c.to_period}/{c.objective_id}{extra}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(period_app, name="period")
