@@ -52,7 +52,7 @@ def test_stdin_text_keeps_input_line_numbers() -> None:
     code, out = run("lint", "-", stdin="\nDay-7 retention reaches 40%\nShip three AI features\n")
     assert code == 1
     assert "<stdin>:3:1: SW101 reads like a roadmap item" in out
-    assert "    suggestion: so what happens once 'three ai features' is done?" in out
+    assert "    suggestion: so what happens once 'Ship three AI features' is done?" in out
     assert "outcome" in out
     assert "Found 1 problem (1 error, 0 warnings)." in out
 
@@ -144,3 +144,14 @@ def test_brackets_in_kr_text_are_not_markup() -> None:
 def test_no_okr_files_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no OKR files"):
         run("lint", "--workspace", str(tmp_path))
+
+
+def test_stdin_rewrites_use_the_workspace_catalog(write_workspace: WriteWorkspace) -> None:
+    root = write_workspace()
+    code, out = run(
+        "lint", "-", "--format", "json", "--workspace", str(root),
+        stdin="Redesign the onboarding checklist\n",
+    )  # fmt: skip
+    [report] = json.loads(out)
+    assert code == 1
+    assert "activation rate" in report["findings"][0]["suggestion"]

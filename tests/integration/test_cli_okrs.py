@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -135,11 +136,10 @@ def test_every_command_has_help_with_an_example() -> None:
     group = typer.main.get_command(app)
     names: list[tuple[str, ...]] = []
 
-    def walk(cmd: object, path: tuple[str, ...]) -> None:
-        sub = getattr(cmd, "commands", None)
-        if sub:
-            for name, child in sub.items():
-                walk(child, (*path, name))
+    def walk(cmd: Any, path: tuple[str, ...]) -> None:
+        if hasattr(cmd, "list_commands"):
+            for name in cmd.list_commands(None):
+                walk(cmd.get_command(None, name), (*path, name))
         else:
             names.append(path)
 

@@ -14,7 +14,7 @@ from sowhat.cli.common import console, err_console, workspace_option
 from sowhat.errors import Location, UserError
 from sowhat.lint import LintContext, analyse_text, get_rule, has_errors, render, rules
 from sowhat.lint.engine import explain
-from sowhat.lint.workspace_lint import lint_workspace
+from sowhat.lint.workspace_lint import lint_workspace, workspace_catalog
 
 
 class LintFormat(StrEnum):
@@ -56,7 +56,8 @@ def lint_command(
 ) -> None:
     """Coach key results: outputs, vanity metrics, missing baselines, milestones...
 
-    Exits 1 when any error-severity finding (SW101, SW104) is reported.
+    Exits 1 when any error-severity finding (SW101, SW104) is reported. With `-`, rewrites use
+    the metrics of the workspace (-w, default: the current folder) when there is one.
 
     Examples:
 
@@ -66,7 +67,9 @@ def lint_command(
     """
     selected, ignored, day = _codes(select), _codes(ignore), _as_of(as_of)
     if paths == ["-"]:
-        _lint_stdin(output, LintContext(as_of=day, select=selected, ignore=ignored))
+        catalog = workspace_catalog(workspace)
+        context = LintContext(as_of=day, metrics=catalog, select=selected, ignore=ignored)
+        _lint_stdin(output, context)
         return
     if paths and "-" in paths:
         raise UserError("`-` (stdin) cannot be mixed with files", hint="run them separately")

@@ -94,6 +94,7 @@ _PERCENT_TYPES = frozenset({"conversion", "retention"})
 class Topic:
     words: tuple[str, ...]
     outcome: str
+    metrics: tuple[str, ...] = ()  # words that find the fitting metric in a catalog
 
 
 @cache
@@ -101,13 +102,19 @@ def topics() -> tuple[Topic, ...]:
     raw = json.loads(
         resources.files("sowhat.lint.data").joinpath("so_what.json").read_text("utf-8")
     )
-    return tuple(Topic(tuple(t["words"]), t["outcome"]) for t in raw["topics"])
+    return tuple(
+        Topic(tuple(t["words"]), t["outcome"], tuple(t.get("metrics", ()))) for t in raw["topics"]
+    )
 
 
 def words(text: str | None) -> set[str]:
     if not text:
         return set()
-    return {w for w in _WORD.findall(text.lower().replace("_", " ")) if w not in _STOP}
+    return {
+        w
+        for w in _WORD.findall(text.lower().replace("_", " "))
+        if len(w) > 1 and w not in _STOP and not w.isdigit()
+    }
 
 
 def _overlap(query: Iterable[str], vocab: Iterable[str]) -> int:
@@ -116,10 +123,27 @@ def _overlap(query: Iterable[str], vocab: Iterable[str]) -> int:
     score = 0
     for q in query:
         for v in vocab:
-            if q == v or (len(v) >= 4 and q.startswith(v)) or (len(q) >= 4 and v.startswith(q)):
+            if _match(q, v):
                 score += 1
                 break
     return score
+
+
+def _match(q: str, v: str) -> float:
+    """1 for the same word, 0.5 for a shared 4+ letter stem (activate/activation), else 0."""
+    if q == v:
+        return 1.0
+    if (len(v) >= 4 and q.startswith(v)) or (len(q) >= 4 and v.startswith(q)):
+        return 0.5
+    return 0.0
+
+
+def _weighted_overlap(query: Mapping[str, float], vocab: set[str]) -> float:
+    total = 0.0
+    for q, weight in query.items():
+        best = max((_match(q, v) for v in vocab), default=0.0)
+        total += weight * best
+    return total
 
 
 @cache
@@ -159,13 +183,24 @@ def best_topic(facts: TextFacts) -> Topic | None:
 
 
 def best_metric(
-    query: set[str], catalog: Mapping[str, MetricInfo], *, minimum: int = 2
+    query: set[str] | Mapping[str, float],
+    catalog: Mapping[str, MetricInfo],
+    *,
+    minimum: float = 1.0,
 ) -> MetricInfo | None:
-    """The catalog metric whose name (weight 2) and description (weight 1) share most words."""
-    best: tuple[int, str, MetricInfo] | None = None
+    """The catalog metric that shares most words with `query` (word -> weight).
+
+    Name words count double, description words once; an exact word counts fully, a shared
+    stem half. Ties go to the alphabetically first name, so the choice is deterministic.
+    """
+    weights = query if isinstance(query, Mapping) else dict.fromkeys(query, 1.0)
+    best: tuple[float, str, MetricInfo] | None = None
     for name, info in catalog.items():
-        score = 2 * _overlap(words(name), query) + _overlap(words(info.description), query)
-        if score >= minimum and (best is None or (score, name) > (best[0], best[1])):
+        score = 2 * _weighted_overlap(weights, words(name)) + _weighted_overlap(
+            weights, words(info.description)
+        )
+        if score >= minimum and (best is None or score > best[0] or
+                                 (score == best[0] and name < best[1])):  # fmt: skip
             best = (score, name, info)
     return best[2] if best else None
 
@@ -196,7 +231,8 @@ def so_what(
 ) -> str:
     """The suggestion line for an output KR: which change would make the work worth it."""
     thing = object_phrase(facts) or facts.text.strip()
-    question = f"so what happens once '{thing}' is done? Name the change in behaviour"
+    title = facts.text.strip().rstrip(".")
+    question = f"so what happens once '{title}' is done? Name the change in behaviour"
     values = current_values or {}
     catalog = catalog or {}
     topic = best_topic(facts)
@@ -204,10 +240,12 @@ def so_what(
     if metric and metric in catalog:
         chosen = catalog[metric]
     elif catalog:
-        query = set(facts.tokens) - _STOP
+        # The KR's own words weigh double the words of the usual outcome for its topic.
+        query: dict[str, float] = {}
         if topic is not None:
-            query |= words(topic.outcome) - {"x", "y", "e", "g", "n"}
-        chosen = best_metric(query, catalog)
+            query.update(dict.fromkeys(topic.metrics, 1.5))
+        query.update(dict.fromkeys(words(" ".join(facts.tokens)), 2.0))
+        chosen = best_metric(query, catalog, minimum=2.0)
     if chosen is not None:
         rewrite = metric_rewrite(chosen, values.get(chosen.name))
         return f"{question}, e.g. '{rewrite}'"
@@ -227,7 +265,7 @@ def value_linked(
 ) -> str:
     """For a vanity metric: the catalog metric that fits the advice, else the advice itself."""
     if catalog:
-        chosen = best_metric(words(advice), catalog)
+        chosen = best_metric(words(advice), catalog, minimum=2.0)
         if chosen is not None:
             current = (current_values or {}).get(chosen.name)
             return f"count what it turns into: '{metric_rewrite(chosen, current)}'"

@@ -15,6 +15,7 @@ from pathlib import Path
 from sowhat.lint.base import Finding
 from sowhat.lint.context import LintContext, MetricInfo
 from sowhat.lint.engine import lint_plan, notes
+from sowhat.spec.config import CONFIG_NAME
 from sowhat.spec.metric_defs import MetricsFile, default_indicator, outcome_window
 from sowhat.spec.workspace import load_workspace
 
@@ -33,6 +34,16 @@ def catalog_from_metrics(metrics: MetricsFile | None) -> dict[str, MetricInfo]:
         )
         for name, m in metrics.metrics.items()
     }
+
+
+def workspace_catalog(root: Path) -> dict[str, MetricInfo]:
+    """The catalog of the workspace at `root`, or {} when `root` is not a workspace.
+
+    Lets free-text linting (`sowhat lint -`) name the team's own metrics in its rewrites.
+    """
+    if not (root / CONFIG_NAME).exists() and not (root / "metrics.yaml").exists():
+        return {}
+    return catalog_from_metrics(load_workspace(root, paths=[]).metrics)
 
 
 @dataclass(frozen=True)
