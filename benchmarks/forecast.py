@@ -127,6 +127,10 @@ def reliability_svg(results: dict[str, Calibration]) -> str:
         parts.append(f'<text x="{size + 16}" y="{ly + 4}">{name}</text>')
         parts.append(f'<text x="{size + 16}" y="{ly + 17}" fill="#555">ECE '
                      f'{cal.weighted_error:.3f} / {cal.unweighted_error:.3f}</text>')
+    parts.append(f'<text x="{size - 5}" y="{pad + 10 + 34 * len(results) + 4}" fill="#555">'
+                 "ECE = calibration error,</text>")
+    parts.append(f'<text x="{size - 5}" y="{pad + 10 + 34 * len(results) + 17}" fill="#555">'
+                 "weighted / unweighted</text>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
