@@ -50,7 +50,6 @@ from sowhat.services.impact_series import (
     next_monday,
     weekly_series,
 )
-from sowhat.services.impact_variance import projected_level_se, residual_noise, t_inference
 from sowhat.spec.metric_defs import (
     ConversionMetric,
     DurationMetric,
@@ -60,7 +59,7 @@ from sowhat.spec.metric_defs import (
     RetentionMetric,
 )
 from sowhat.stats.experiment_design import Detectability, detectability
-from sowhat.stats.impact import FactoryIndex, ShippedBet, feature_factory_index
+from sowhat.stats.impact import FactoryIndex, ShippedBet, feature_factory_index, its_estimate
 
 STATUS_ORDER: tuple[BetStatus, ...] = (*BET_FLOW, BetStatus.STOPPED)
 RECENT_WEEKS = 8
@@ -349,13 +348,26 @@ def _design(definition: MetricDef, recent: Sequence[WeekPoint], baseline: float
 
 def _launch_mde(points: Sequence[WeekPoint], weeks_left: float, level: float = LEVEL,
                 power: float = POWER) -> float | None:
-    """The before/after MDE if the bet shipped now: history noise, weeks left after."""
-    y = [float(p.value) for p in list(points)[-HISTORY_WEEKS:] if p.value is not None]
+    """The MDE `sowhat impact` would report if the bet shipped now and was judged when the
+    period's measurable weeks run out.
+
+    The interrupted time series is fitted on the last 26 weeks followed by `weeks_left`
+    hypothetical weeks with no effect: the pre-launch trend carried on plus the pre-launch
+    residuals replayed in order (so the noise level is the series' own, deterministically).
+    Its MDE is the stats module's, with that module's inference.
+    """
+    history = [p for p in list(points)[-HISTORY_WEEKS:] if p.value is not None]
     post = math.floor(weeks_left)
-    if len(y) < 4 or post < 1:
+    if len(history) < 4 or post < 1:
         return None
-    t = np.arange(-len(y), 0, dtype=float)
-    sigma2, rho, _ = residual_noise(y, np.column_stack([np.ones_like(t), t]))
-    se = projected_level_se(sigma2, rho, len(y), post)
-    dof = len(y) + post - 3
-    return t_inference(0.0, se, dof, level, power).mde
+    launch = history[-1].week + timedelta(days=7)
+    y = np.array([float(p.value or 0.0) for p in history])
+    t = np.array([(p.week - launch).days / 7.0 for p in history])
+    slope, intercept = np.polyfit(t, y, 1)
+    resid = y - (intercept + slope * t)
+    future_t = np.arange(post, dtype=float)
+    future = intercept + slope * future_t + resid[np.arange(post) % resid.size]
+    weeks = [p.week for p in history] + [launch + timedelta(weeks=i) for i in range(post)]
+    est = its_estimate(weeks, [*y.tolist(), *future.tolist()], launch=launch, level=level,
+                       power=power, grain="week")
+    return est.mde if est.ok else None

@@ -38,7 +38,6 @@ from sowhat.services.impact_series import (
     pool,
     weekly_series,
 )
-from sowhat.services.impact_variance import floor_did, floor_its
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.stats.impact import (
     ImpactEstimate,
@@ -219,10 +218,8 @@ def estimate_from_series(
                               change_mind_if=ref.bet.change_mind_if, bet_id=ref.bet.id)
 
     used = treated.used()
-    t = [(p.week - launch).days / 7.0 for p in used]
     y = [float(p.value) for p in used if p.value is not None]
     its = its_estimate([p.week for p in used], y, launch=launch, level=level, grain="week")
-    its = floor_its(its, t, y) if its.ok else its
     results = [MethodResult("its", its, judge(its))]
 
     control: WeeklySeries | None = None
@@ -268,11 +265,7 @@ def _did(treated: WeeklySeries, control: WeeklySeries, launch: date, level: floa
     weeks = [p.week for p, _ in pairs]
     y_t = [float(p.value) for p, _ in pairs if p.value is not None]
     y_c = [float(c.value) for _, c in pairs if c.value is not None]
-    est = did_estimate(weeks, y_t, y_c, launch=launch, level=level, grain="week")
-    if not est.ok:
-        return est
-    t = [(w - launch).days / 7.0 for w in weeks]
-    return floor_did(est, t, y_t, y_c)
+    return did_estimate(weeks, y_t, y_c, launch=launch, level=level, grain="week")
 
 
 def _primary(results: list[MethodResult]) -> MethodResult:
