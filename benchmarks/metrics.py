@@ -53,11 +53,10 @@ def run_way(way: str, store: Path, sim: Path) -> dict[str, Any]:
     began = time.perf_counter()
     rows: list[tuple[str, datetime, float | None]]
     if way == "sowhat":
+        from metrics_baselines import COVERED
         from sowhat.metrics.engine import compute_many
         from sowhat.metrics.source import EventSource
         from sowhat.metrics.values import week_start
-
-        from metrics_baselines import COVERED
 
         catalog = _catalog()
         names = [n for n in catalog.metrics if n in COVERED]
@@ -78,9 +77,19 @@ def run_way(way: str, store: Path, sim: Path) -> dict[str, Any]:
 
         rows = pandas_way(sorted(sim.glob("events-*.parquet")), START, END)
     seconds = time.perf_counter() - began
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"way": way, "seconds": seconds, "peak_mb": peak_kb / 1024,
+    return {"way": way, "seconds": seconds, "peak_mb": _peak_rss_mb(),
             "rows": [(m, w.isoformat(), v) for m, w, v in rows]}
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS. ru_maxrss would include the parent's peak (Linux keeps
+    it across fork and exec); VmHWM belongs to the address space exec created."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _child(way: str, store: Path, sim: Path) -> dict[str, Any]:

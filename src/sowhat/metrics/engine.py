@@ -87,20 +87,68 @@ def compute_many(
 ) -> list[MetricResult]:
     """Many metrics (each with its own segment) over one window, in one query when possible.
 
-    Results come back in request order. A definition that cannot compile or run gets its
+    Results come back in request order. The batch is planned: every distinct non-ratio
+    (metric, segment) is computed once — in one UNION ALL query — and ratios are divided
+    from their parts afterwards (the same rule as their single expression), so a ratio and
+    its parts never scan the events twice. A definition that cannot compile or run gets its
     error in `MetricResult.error`; the others are still computed.
     """
     reqs = [r if isinstance(r, MetricRequest) else MetricRequest(r) for r in requests]
-    table = events.events()
+    plan_errors: dict[MetricRequest, str] = {}
+    base: list[MetricRequest] = []
+    for req in reqs:
+        try:
+            for part in _base_parts(catalog, req.metric, ()):
+                if MetricRequest(part, req.segment) not in base:
+                    base.append(MetricRequest(part, req.segment))
+        except SowhatError as exc:
+            plan_errors[req] = _message(exc)
+    computed = _compute_base(base, catalog, events, start, end, grain, as_of)
+    out = []
+    for req in reqs:
+        if req in plan_errors:
+            out.append(MetricResult(req, error=plan_errors[req]))
+            continue
+        values, error = _combine(catalog, req, computed)
+        out.append(MetricResult(req, tuple(values), error) if error is None
+                   else MetricResult(req, error=error))
+    return out
+
+
+def _base_parts(catalog: MetricsFile, name: str, stack: tuple[str, ...]) -> list[str]:
+    """The non-ratio metrics a metric needs (itself, unless it is a ratio)."""
+    if name in stack:
+        raise UserError(f"ratio cycle: {' -> '.join([*stack, name])}",
+                        hint="a ratio must end in non-ratio metrics")
+    m = catalog.metrics.get(name)
+    if m is None:
+        close = difflib.get_close_matches(name, list(catalog.metrics), n=1)
+        raise UserError(f"unknown metric {name!r}", hint=f"did you mean {close[0]!r}?" if close
+                        else "see `sowhat metrics list`")
+    if isinstance(m, RatioMetric):
+        return [*_base_parts(catalog, m.numerator, (*stack, name)),
+                *_base_parts(catalog, m.denominator, (*stack, name))]
+    return [name]
+
+
+Computed = dict[MetricRequest, tuple[list[MetricValue], str | None]]
+
+
+def _compute_base(
+    base: list[MetricRequest], catalog: MetricsFile, events: EventSource,
+    start: datetime | date, end: datetime | date, grain: str | None,
+    as_of: datetime | date | None,
+) -> Computed:
+    out: Computed = {}
     compiled: dict[int, tuple[Query, ir.Table]] = {}
-    errors: dict[int, str] = {}
-    for i, req in enumerate(reqs):
+    table = events.events() if base else None
+    for i, req in enumerate(base):
         try:
             q = _query(catalog, start, end, grain, req.segment, as_of)
             expr = compile_metric(req.metric, catalog, table, q)
             compiled[i] = (q, expr.mutate(req_index=ibis.literal(i)))
         except SowhatError as exc:
-            errors[i] = _message(exc)
+            out[req] = ([], _message(exc))
     rows_by: dict[int, list[dict[str, Any]]] = {i: [] for i in compiled}
     if compiled:
         try:
@@ -112,16 +160,30 @@ def compute_many(
                 try:
                     rows_by[i] = _run(expr)
                 except SowhatError as exc:
-                    errors[i] = _message(exc)
-    out = []
-    for i, req in enumerate(reqs):
-        if i in errors:
-            out.append(MetricResult(req, error=errors[i]))
-            continue
-        q = compiled[i][0]
-        values = _assemble(req.metric, catalog.metrics[req.metric], req.segment, q, rows_by[i])
-        out.append(MetricResult(req, tuple(values)))
+                    out[base[i]] = ([], _message(exc))
+    for i, (q, _) in compiled.items():
+        req = base[i]
+        if req not in out:
+            out[req] = (_assemble(req.metric, catalog.metrics[req.metric], req.segment, q,
+                                  rows_by[i]), None)
     return out
+
+
+def _combine(catalog: MetricsFile, req: MetricRequest, computed: Computed
+             ) -> tuple[list[MetricValue], str | None]:
+    m = catalog.metrics[req.metric]
+    if not isinstance(m, RatioMetric):
+        return computed[req]
+    num, num_error = _combine(catalog, MetricRequest(m.numerator, req.segment), computed)
+    den, den_error = _combine(catalog, MetricRequest(m.denominator, req.segment), computed)
+    if num_error or den_error:
+        return [], num_error or den_error
+    out = []
+    for a, b in zip(num, den, strict=True):
+        value = None if a.value is None or not b.value else a.value / b.value
+        out.append(MetricValue(metric=req.metric, segment=req.segment, start=a.start, end=a.end,
+                               value=value, n=b.value, sum=a.value))
+    return out, None
 
 
 def compile_expr(
