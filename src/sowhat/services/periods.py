@@ -171,10 +171,10 @@ def _carry_list(health: PeriodHealth, carry: Sequence[str], unfinished: bool) ->
         if by_id[kr_id].counts_as_met:
             raise UserError(f"key result {kr_id} met its target; there is nothing to carry",
                             hint="carry only unfinished key results")
-    chosen = list(dict.fromkeys(carry))
+    chosen = set(carry)
     if unfinished:
-        chosen += [k for k, h in by_id.items() if not h.counts_as_met and k not in chosen]
-    return chosen
+        chosen |= {k for k, h in by_id.items() if not h.counts_as_met}
+    return [k for k in by_id if k in chosen]  # in the period's file order
 
 
 def _carry(
