@@ -9,15 +9,82 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from sowhat import __version__
 from sowhat.cli.common import err_console
 from sowhat.errors import InternalError, SowhatError, UserError
 
+# Which module defines each top-level command, so running one command imports only its
+# module (the statistics and metric engines take seconds to import). A command missing here
+# still works — the group then loads every module — and a test keeps this map complete.
+COMMANDS: dict[str, str] = {
+    "init": "okrs", "validate": "okrs", "apply": "okrs", "export": "okrs", "status": "okrs",
+    "checkin": "okrs", "db": "okrs",
+    "lint": "lint", "rules": "lint",
+    "ingest": "metrics", "metrics": "metrics", "tracking": "metrics",
+    "sync": "sync", "demo": "demo", "experiment": "experiment",
+    "impact": "bets", "bets": "bets", "detectability": "bets",
+    "forecast": "forecast", "review": "review", "period": "period", "notify": "notify",
+    "serve": "serve", "user": "serve",
+}  # fmt: skip
+
+
+def command_modules() -> list[str]:
+    """Every module in this package that adds commands."""
+    import sowhat.cli as package
+
+    return sorted(
+        info.name for info in pkgutil.iter_modules(package.__path__)
+        if info.name not in {"app", "common", "render"}
+    )
+
+
+class LazyGroup(TyperGroup):
+    """A command group that imports a command's module only when that command is used."""
+
+    _loaded: set[str]
+
+    def _load(self, module_name: str) -> None:
+        loaded = self.__dict__.setdefault("_loaded", set())
+        if module_name in loaded:
+            return
+        loaded.add(module_name)
+        module = importlib.import_module(f"sowhat.cli.{module_name}")
+        register = getattr(module, "register", None)
+        if register is None:
+            return
+        holder = typer.Typer(rich_markup_mode="rich")
+        register(holder)
+        for name, command in typer.main.get_group(holder).commands.items():
+            self.add_command(command, name)
+
+    def _load_all(self) -> None:
+        for name in command_modules():
+            self._load(name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Every command, in the order of COMMANDS (a workflow order), then any others."""
+        self._load_all()
+        order = {name: i for i, name in enumerate(COMMANDS)}
+        return sorted(self.commands, key=lambda n: (order.get(n, len(order)), n))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            module = COMMANDS.get(cmd_name)
+            if module is not None:
+                self._load(module)
+            if cmd_name not in self.commands:
+                self._load_all()
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
     name="sowhat",
+    cls=LazyGroup,
     help="Outcome-based OKRs as code: coach key results, compute them from product events, "
     "and measure whether the work worked.",
     no_args_is_help=True,
@@ -40,21 +107,6 @@ def _root(
     ),
 ) -> None:
     """Outcome-based OKRs as code."""
-
-
-def _register_all() -> None:
-    import sowhat.cli as package
-
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name in {"app", "common"}:
-            continue
-        module = importlib.import_module(f"sowhat.cli.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(app)
-
-
-_register_all()
 
 
 def main() -> None:
