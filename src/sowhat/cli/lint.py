@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import date
 from enum import StrEnum
@@ -11,10 +12,12 @@ import typer
 from rich.markup import escape
 
 from sowhat.cli.common import console, err_console, workspace_option
-from sowhat.errors import Location, UserError
+from sowhat.errors import Location, SpecError, UserError
 from sowhat.lint import LintContext, analyse_text, get_rule, has_errors, render, rules
 from sowhat.lint.engine import explain
 from sowhat.lint.workspace_lint import lint_workspace, workspace_catalog
+from sowhat.services.lint_inputs import CoachInputs, coach_inputs
+from sowhat.spec.workspace import load_workspace
 
 
 class LintFormat(StrEnum):
@@ -73,12 +76,17 @@ def lint_command(
         return
     if paths and "-" in paths:
         raise UserError("`-` (stdin) cannot be mixed with files", hint="run them separately")
+    inputs = CoachInputs()
+    with contextlib.suppress(SpecError):  # lint_workspace reports the file errors below
+        inputs = coach_inputs(workspace=load_workspace(workspace), as_of=day)
     result = lint_workspace(
         workspace,
         paths=[Path(p) for p in paths] if paths else None,
         as_of=day,
         select=selected,
         ignore=ignored,
+        hit_probabilities=inputs.hit_probabilities,
+        current_values=inputs.current_values,
     )
     if not result.files:
         raise UserError(
