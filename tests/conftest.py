@@ -28,3 +28,35 @@ def write_workspace(tmp_path: Path) -> WriteWorkspace:
         return root
 
     return write
+
+
+DEMO_EVENTS = 150_000
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small demo workspace per test run, shared by all xdist workers (built once, under
+    a file lock). Treat it as read-only; use `demo_copy` to change it."""
+    import fcntl
+
+    from sowhat.services.demo import create_demo
+
+    shared = tmp_path_factory.getbasetemp().parent / "sowhat-demo-cache"
+    shared.mkdir(exist_ok=True)
+    root = shared / "demo"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "done").exists():
+            create_demo(root=root, events=DEMO_EVENTS, seed=7, force=True)
+            (shared / "done").touch()
+    return root
+
+
+@pytest.fixture
+def demo_copy(built_demo: Path, tmp_path: Path) -> Path:
+    """A private copy of the small demo workspace that a test may change."""
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(built_demo, target)
+    return target
