@@ -63,7 +63,7 @@ def test_sandbagged_target_is_flagged_from_the_history(demo_copy: Path) -> None:
     okrs.write_text(text.replace(block, new_block))
     assert run("apply", "-w", str(demo_copy))[0] == 0
     assert run("sync", "-w", str(demo_copy), "--as-of", "2026-11-16")[0] == 0
-    code, out = run("lint", "-w", str(demo_copy), "--as-of", "2026-11-16", "--format", "json")
+    _code, out = run("lint", "-w", str(demo_copy), "--as-of", "2026-11-16", "--format", "json")
     findings = json.loads(out)
     assert any(f["code"] == "SW108" and f.get("key_result") == "gr-rec-ctr" for f in findings), out
 
