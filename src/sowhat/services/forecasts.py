@@ -64,6 +64,7 @@ __all__ = [
     "PeriodForecast",
     "forecast_key_result",
     "forecast_period",
+    "full_weeks",
     "metric_basis",
     "outlook",
     "weekly_series",
@@ -248,6 +249,18 @@ def weekly_series(session: Session, ids: list[int]) -> dict[int, tuple[Points, P
         value = r.value if r.entities is None or r.entities >= MIN_WEEK_ENTITIES else None
         (history if r.phase == "history" else in_period).append((r.week, value))
     return dict(out)
+
+
+def full_weeks(
+    history: Points, in_period: Points, *, period_start: date, period_end: date, until: date
+) -> Points:
+    """Only whole ISO weeks, oldest first: the period's edges clip the weeks they cut (the
+    period's first and last weeks, the history's last) and so does a sync mid-week. A count
+    over four days is not comparable with one over seven."""
+    before = [(w, v) for w, v in history if w + timedelta(days=7) <= period_start]
+    inside = [(w, v) for w, v in in_period if w.weekday() == 0
+              and w + timedelta(days=7) <= min(period_end, until)]
+    return before + inside
 
 
 def _period_values(points: Points, span: Period) -> list[float | None]:

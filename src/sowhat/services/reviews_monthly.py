@@ -4,7 +4,8 @@ Lagging indicators (retention, NPS, revenue) move slowly and noisily, so a week 
 a month, split by segment, says where a change comes from. For each KR (lagging ones first):
 - the metric over the calendar month and the month before, each "as known at the as-of time"
   (cohorts that matured since the month ended are counted, as everywhere in Sowhat);
-- the month's weekly values (the series `sowhat sync` stored) and their least-squares slope;
+- the month's weekly values (the series `sowhat sync` stored; whole ISO weeks starting in the
+  month, so a count over a four-day edge week does not fake a trend) and their slope;
   the trend is "improving"/"worsening" in the KR's direction when the slope moves the level by
   more than `FLAT_SHARE` of its mean over the month, else "flat";
 - the same metric over every segment of the catalog, both months, computed by the metric
@@ -23,7 +24,7 @@ from sowhat.domain.period import Period
 from sowhat.errors import UserError
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
-from sowhat.services.forecasts import weekly_series
+from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews import indicator_of
 from sowhat.spec.metric_defs import MetricsFile
@@ -143,8 +144,9 @@ def monthly_review(
         metric = k.metric or ""
         own = table[(metric, k.segment)]
         history, in_period = series.get(kr_rows[k.id].id, ([], []))
-        weeks = tuple(WeekValue(w, v) for w, v in history + in_period
-                      if span.start <= w < span.end and w < as_of.date())
+        whole = full_weeks(history, in_period, period_start=row.start, period_end=row.end,
+                           until=as_of.date())
+        weeks = tuple(WeekValue(w, v) for w, v in whole if span.start <= w < span.end)
         slope = _slope([w.value for w in weeks])
         direction = _direction(k.baseline, k.target)
         out.append(MonthlyKR(

@@ -11,9 +11,9 @@ not yet "missed".
   the number the bet was meant to move: for a shipped bet whose KR has not moved at least
   half the expected change since launch, the review says "check your change-mind
   condition" and shows the condition next to the numbers. Before and after are means of
-  the KR's weekly values (each week its own window, from the stored series) in up to
-  the `BEFORE_WEEKS` weeks before the launch week and in the full weeks after it; the launch
-  week itself is mixed and left out.
+  the KR's weekly values (each whole ISO week its own window, from the stored series) in
+  the `BEFORE_WEEKS` weeks before the launch week and in the weeks after it up to the review
+  week; the launch week itself is mixed and left out.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Change
 from sowhat.domain.period import week_start
-from sowhat.services.forecasts import weekly_series
+from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.store import repositories
 from sowhat.store.models import CheckInRow, PeriodRow
 
@@ -137,6 +137,7 @@ def change_mind_signals(
             and b.expects_change_amount is not None]
     series = weekly_series(session, [krs[b.expects_key_result or ""].id for b in bets])
     last_full = review_week(as_of)
+    until = last_full + timedelta(days=7)
     out = []
     for b in bets:
         assert b.shipped_on is not None
@@ -144,7 +145,9 @@ def change_mind_signals(
         kr = krs[b.expects_key_result or ""]
         history, in_period = series.get(kr.id, ([], []))
         launch = week_start(b.shipped_on)
-        points = [(week_start(w), v) for w, v in history + in_period if v is not None]
+        points = [(w, v) for w, v in full_weeks(history, in_period, period_start=period.start,
+                                                 period_end=period.end, until=until)
+                  if v is not None]
         before = [v for w, v in points if launch - timedelta(weeks=BEFORE_WEEKS) <= w < launch]
         after = [v for w, v in points if launch < w <= last_full]
         change = Change(b.expects_change_amount, b.expects_change_kind or "absolute")

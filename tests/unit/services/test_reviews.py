@@ -1,0 +1,325 @@
+"""Guardrail gating, missing check-ins, change-mind signals and the three reviews, checked
+against hand computations from the generated events and plain SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from review_testing import AS_OF, LAUNCH, build, copy, generate, opened
+from sqlalchemy import text
+
+from sowhat.errors import NotFound, UserError
+from sowhat.services.events import open_events
+from sowhat.services.guardrails import (
+    Attainment,
+    GuardrailState,
+    attainment,
+    objective_health,
+    raw_progress,
+)
+from sowhat.services.reviews import weekly_review
+from sowhat.services.reviews_lessons import add_lesson, list_lessons
+from sowhat.services.reviews_markdown import monthly_markdown, quarter_markdown, weekly_markdown
+from sowhat.services.reviews_monthly import default_month, monthly_review
+from sowhat.services.reviews_quarter import quarter_review
+from sowhat.services.reviews_signals import (
+    BEFORE_WEEKS,
+    BetVerdict,
+    missing_checkins,
+    review_week,
+)
+from sowhat.spec.workspace import Workspace, load_workspace
+from sowhat.store import repositories
+from sowhat.store.db import Database
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("reviews") / "ws")
+
+
+@pytest.fixture(scope="module")
+def ws(built: Path) -> Workspace:
+    return load_workspace(built)
+
+
+@pytest.fixture(scope="module")
+def db(ws: Workspace) -> Iterator[Database]:
+    with opened(ws) as database:
+        yield database
+
+
+@pytest.fixture
+def scratch(built: Path, tmp_path: Path) -> Iterator[tuple[Workspace, Database]]:
+    """A private copy for tests that write."""
+    ws = load_workspace(copy(built, tmp_path / "ws"))
+    with opened(ws) as database:
+        yield ws, database
+
+
+def sql(db: Database, query: str, **params: Any) -> list[tuple[Any, ...]]:
+    with db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(query), params)]
+
+
+# -- attainment and gating -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("current", "baseline", "target", "level"), [
+    (0.47, 0.40, 0.50, Attainment.COMMIT),  # 0.7 exactly
+    (0.4699, 0.40, 0.50, Attainment.MISSED),
+    (0.50, 0.40, 0.50, Attainment.TARGET),
+    (0.53, 0.40, 0.50, Attainment.STRETCH),  # 1.3: beyond the target, not clipped
+    (0.30, 0.40, 0.50, Attainment.MISSED),  # negative progress
+    (385.0, 450.0, 400.0, Attainment.STRETCH),  # a decreasing KR past its target
+    (415.0, 450.0, 400.0, Attainment.COMMIT),
+    (None, 0.40, 0.50, Attainment.UNMEASURED),
+    (0.5, None, 0.50, Attainment.UNMEASURED),
+    (0.5, 0.5, 0.50, Attainment.UNMEASURED),
+])
+def test_attainment_levels_use_unclipped_progress(
+    current: float | None, baseline: float | None, target: float | None, level: Attainment
+) -> None:
+    assert attainment(raw_progress(current, baseline, target)) is level
+
+
+def test_raw_progress_is_not_clipped() -> None:
+    assert raw_progress(0.53, 0.40, 0.50) == pytest.approx(1.3)
+    assert raw_progress(0.30, 0.40, 0.50) == pytest.approx(-1.0)
+    assert raw_progress(385.0, 450.0, 400.0) == pytest.approx(1.3)
+
+
+def test_a_breached_guardrail_puts_the_objective_at_risk_and_gates_its_krs(
+    db: Database,
+) -> None:
+    with db.transaction(write=False) as session:
+        health = objective_health(session=session, period="2026-Q4", today=AS_OF.date())
+    first, support = health.objectives
+    assert first.id == "first-win"
+    assert first.guardrail_state is GuardrailState.BREACHED
+    assert first.at_risk
+    assert [g.metric for g in first.breaches] == ["tickets"]
+    mid = next(k for k in first.key_results if k.id == "act-mid")
+    assert mid.met  # 0.40 → 0.48 and mid-sized activation is well above it
+    assert not mid.counts_as_met  # but tickets broke their guardrail
+    assert support.guardrail_state is GuardrailState.NONE
+    assert [o.id for o in health.at_risk] == ["first-win"]
+    assert health.key_result("act-mid") == mid
+
+
+def test_gating_follows_the_latest_guardrail_evaluation(
+    scratch: tuple[Workspace, Database],
+) -> None:
+    _, db = scratch
+
+    def mid() -> tuple[GuardrailState, bool, bool]:
+        with db.transaction(write=False) as session:
+            health = objective_health(session=session, period="2026-Q4", today=AS_OF.date())
+        kr = health.key_result("act-mid")
+        assert kr is not None
+        return health.objectives[0].guardrail_state, kr.met, kr.counts_as_met
+
+    assert mid() == (GuardrailState.BREACHED, True, False)
+    with db.transaction() as session:
+        session.execute(text("UPDATE guardrail_checks SET breached = false, reason = NULL"))
+    assert mid() == (GuardrailState.HELD, True, True)
+    with db.transaction() as session:
+        session.execute(text("DELETE FROM guardrail_checks"))
+    assert mid() == (GuardrailState.UNCHECKED, True, True)
+
+
+# -- signals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("as_of", "week"), [
+    (datetime(2026, 11, 16, tzinfo=UTC), date(2026, 11, 9)),  # Monday midnight
+    (datetime(2026, 11, 18, 15, tzinfo=UTC), date(2026, 11, 9)),
+    (datetime(2026, 11, 22, 23, 59, tzinfo=UTC), date(2026, 11, 9)),
+    (datetime(2026, 11, 23, tzinfo=UTC), date(2026, 11, 16)),
+    (date(2026, 11, 23), date(2026, 11, 16)),
+])
+def test_the_review_week_is_the_last_full_week(as_of: datetime | date, week: date) -> None:
+    assert review_week(as_of) == week
+
+
+def test_missing_checkins_ignore_automatic_values(db: Database) -> None:
+    with db.transaction(write=False) as session:
+        period = repositories.periods_by_label(session, ["2026-Q4"])["2026-Q4"]
+        last = missing_checkins(session=session, period=period, week=date(2026, 11, 9))
+        earlier = missing_checkins(session=session, period=period, week=date(2026, 10, 19))
+        before = missing_checkins(session=session, period=period, week=date(2026, 9, 21))
+    # Every metric KR has an automatic check-in that week; only li skipped the human one.
+    assert [(m.kr_id, m.owner, m.last_checked_in) for m in last] == [
+        ("act-mid", "li@example.com", date(2026, 11, 2))]
+    assert {m.kr_id for m in earlier} == {"act", "act-mid", "tickets-total", "help-centre"}
+    assert {m.owner for m in earlier} == {"ana@example.com", "li@example.com",
+                                          "sam@example.com"}
+    assert before == ()  # a week before the period
+
+
+def test_change_mind_compares_weekly_means_before_and_after_launch(db: Database) -> None:
+    with db.transaction(write=False) as session:
+        review = weekly_review(session=session, catalog=None, as_of=AS_OF, period="2026-Q4")
+    bets = {b.bet_id: b for b in review.bets}
+    launch = LAUNCH - timedelta(days=LAUNCH.weekday())
+    for bet, kr in (("checklist", "act-mid"), ("tooltips", "act")):
+        # Whole ISO weeks only: Mondays whose week ends by the period start (history) or by
+        # the review week's end (period).
+        mondays = [(date.fromisoformat(str(w)), v) for w, v, n, phase in sql(
+            db, "SELECT s.week, s.value, s.entities, s.phase FROM kr_series s JOIN key_results "
+                "k ON k.id = s.key_result_id WHERE k.key = :kr ORDER BY s.week", kr=kr)
+            if v is not None and (n is None or n >= 5)
+            and date.fromisoformat(str(w)).weekday() == 0
+            and date.fromisoformat(str(w)) + timedelta(days=7)
+            <= (date(2026, 10, 1) if phase == "history" else date(2026, 11, 16))]
+        before = [v for w, v in mondays if launch - timedelta(weeks=BEFORE_WEEKS) <= w < launch]
+        after = [v for w, v in mondays if launch < w <= date(2026, 11, 9)]
+        signal = bets[bet]
+        assert signal.before == pytest.approx(sum(before) / len(before))
+        assert signal.after == pytest.approx(sum(after) / len(after))
+        assert (signal.weeks_before, signal.weeks_after) == (len(before), len(after))
+    # act-mid was planted to jump by +0.25 (0.40 → 0.65) against +0.15 expected: moved.
+    assert bets["checklist"].verdict is BetVerdict.MOVED
+    # act moved about a third of +0.20: time to check the change-mind condition.
+    assert bets["tooltips"].verdict is BetVerdict.NOT_MOVED
+    assert bets["tooltips"].moved_share is not None
+    assert bets["tooltips"].moved_share < 0.5
+    assert [b.bet_id for b in review.change_mind] == ["tooltips"]
+    assert "check your change-mind condition" in bets["tooltips"].message
+
+
+# -- the reviews -----------------------------------------------------------------------------
+
+
+def test_weekly_review_reads_check_ins_series_forecasts_and_alerts(
+    db: Database, ws: Workspace
+) -> None:
+    with db.transaction(write=False) as session:
+        r = weekly_review(session=session, catalog=ws.metrics, as_of=AS_OF)
+    assert (r.period, r.week, r.last_sync) == ("2026-Q4", date(2026, 11, 9), AS_OF)
+    assert [k.kr_id for k in r.key_results] == ["act", "act-mid", "tickets-total",
+                                                "help-centre"]
+    by_id = {k.kr_id: k for k in r.key_results}
+    checkins = {(k, str(w)): v for k, w, v in sql(
+        db, "SELECT k.key, c.week, c.value FROM check_ins c JOIN key_results k "
+            "ON k.id = c.key_result_id")}
+    for kr in ("act", "act-mid", "tickets-total"):
+        assert by_id[kr].to_date == checkins[(kr, "2026-11-09")]
+        assert by_id[kr].to_date_change == pytest.approx(
+            checkins[(kr, "2026-11-09")] - checkins[(kr, "2026-11-02")])
+    assert by_id["tickets-total"].weekly_value == 35
+    assert by_id["tickets-total"].weekly_change == 0
+    assert by_id["act"].objective_at_risk
+    assert not by_id["tickets-total"].objective_at_risk
+    assert by_id["act"].confidence == 0.6
+    assert by_id["act-mid"].confidence is None  # missed
+    assert by_id["help-centre"].forecast == "no metric: checked in by hand"
+    assert by_id["act-mid"].probability is not None
+    assert [(g.objective_id, g.metric) for g in r.guardrail_alerts] == [("first-win", "tickets")]
+    assert [m.kr_id for m in r.missing_checkins] == ["act-mid"]
+    md = weekly_markdown(r)
+    for heading in ("# Weekly review · 2026-Q4 · week of 2026-11-09", "## Guardrail alerts",
+                    "## Check-ins missing", "- act-mid — li@example.com",
+                    "**check your change-mind condition**"):
+        assert heading in md
+
+
+def test_monthly_review_matches_a_plain_python_activation(db: Database, ws: Workspace) -> None:
+    assert ws.metrics is not None
+    events = open_events(ws)
+    try:
+        with db.transaction(write=False) as session:
+            r = monthly_review(session=session, catalog=ws.metrics, events=events, as_of=AS_OF)
+    finally:
+        events.close()
+    assert (r.month, r.previous_month, r.start, r.end) == (
+        "2026-10", "2026-09", date(2026, 10, 1), date(2026, 11, 1))
+    _, signups = generate()
+
+    def activation(start: date, end: date, plan: str | None) -> tuple[float, int]:
+        cohort = [s for s in signups if start <= s.at.date() < end
+                  and (plan is None or s.plan == plan)]
+        return sum(1 for s in cohort if s.converted_at is not None) / len(cohort), len(cohort)
+
+    act = next(k for k in r.key_results if k.kr_id == "act")
+    mid = next(k for k in r.key_results if k.kr_id == "act-mid")
+    expected, n = activation(date(2026, 10, 1), date(2026, 11, 1), None)
+    assert act.value == pytest.approx(expected)
+    assert act.previous == pytest.approx(activation(date(2026, 9, 1), date(2026, 10, 1),
+                                                    None)[0])
+    assert mid.value == pytest.approx(activation(date(2026, 10, 1), date(2026, 11, 1),
+                                                 "mid")[0])
+    segments = {s.segment: s for s in act.segments}
+    assert list(segments) == [None, "mid", "small"]
+    assert segments[None].entities == n
+    for plan in ("mid", "small"):
+        assert segments[plan].value == pytest.approx(
+            activation(date(2026, 10, 1), date(2026, 11, 1), plan)[0])
+    assert mid.trend == "improving"  # the checklist launched mid-month
+    tickets = next(k for k in r.key_results if k.kr_id == "tickets-total")
+    assert (tickets.value, tickets.previous) == (5 * 31, 3 * 30)
+    assert tickets.trend == "flat"
+    assert "## act — activation (leading)" in monthly_markdown(r)
+
+
+def test_default_month_and_bad_months(db: Database, ws: Workspace) -> None:
+    start = date(2026, 10, 1)
+    assert default_month(datetime(2026, 11, 16, tzinfo=UTC), start).label == "2026-10"
+    assert default_month(datetime(2026, 10, 20, tzinfo=UTC), start).label == "2026-10"
+    assert default_month(datetime(2026, 11, 1, tzinfo=UTC), start).label == "2026-10"
+    assert ws.metrics is not None
+    events = open_events(ws)
+    try:
+        with db.transaction(write=False) as session:
+            with pytest.raises(UserError, match="cannot read month"):
+                monthly_review(session=session, catalog=ws.metrics, events=events,
+                               as_of=AS_OF, month="October")
+            with pytest.raises(UserError, match="has not started"):
+                monthly_review(session=session, catalog=ws.metrics, events=events,
+                               as_of=AS_OF, month="2026-12")
+    finally:
+        events.close()
+
+
+def test_quarter_review_counts_gated_attainment_and_shows_lessons(
+    scratch: tuple[Workspace, Database],
+) -> None:
+    _, db = scratch
+    with db.transaction() as session:
+        add_lesson(session=session, period="2026-Q4", text="Tickets grew with activation",
+                   objective="first-win", actor="ana")
+        with pytest.raises(NotFound, match="no objective 'nope'"):
+            add_lesson(session=session, period="2026-Q4", text="x", objective="nope",
+                       actor="ana")
+        with pytest.raises(UserError, match="needs some text"):
+            add_lesson(session=session, period="2026-Q4", text="  ", actor="ana")
+        with pytest.raises(NotFound, match="no stored period '2025-Q1'"):
+            add_lesson(session=session, period="2025-Q1", text="x", actor="ana")
+    with db.transaction(write=False) as session:
+        r = quarter_review(session=session, period="2026-Q4", as_of=AS_OF)
+        health = objective_health(session=session, period="2026-Q4", today=AS_OF.date())
+    levels = {k.id: (k.attainment, o.at_risk) for o in health.objectives
+              for k in o.key_results}
+    counted = [lv for lv, risk in levels.values() if not risk]
+    assert r.attainment.measured == sum(1 for lv, _ in levels.values()
+                                        if lv is not Attainment.UNMEASURED)
+    assert r.attainment.target == sum(1 for lv in counted
+                                      if lv in (Attainment.TARGET, Attainment.STRETCH))
+    assert r.attainment.gated_out == sum(1 for lv, risk in levels.values() if risk
+                                         and lv in (Attainment.COMMIT, Attainment.TARGET,
+                                                    Attainment.STRETCH))
+    assert r.attainment.gated_out >= 1  # act-mid reached its target behind a breach
+    assert not r.frozen
+    assert [lesson.text for lesson in r.lessons] == ["Tickets grew with activation"]
+    assert r.previous_period is None
+    md = quarter_markdown(r)
+    assert "Retrospective: lessons from 2026-Q4" in md
+    assert "- Tickets grew with activation (first-win) — ana" in md
+    with db.transaction(write=False) as session:
+        assert [x.author for x in list_lessons(session=session, period="2026-Q4")] == ["ana"]
+        entries = sql(db, "SELECT entity_type, actor FROM audit_log WHERE entity_type='lesson'")
+    assert entries == [("lesson", "ana")]
