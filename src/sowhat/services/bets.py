@@ -146,13 +146,14 @@ def portfolio(
                 problems[ref.bet.id] = exc.render()
                 continue
             launch = next_monday(shipped_on)
-            start = launch - timedelta(weeks=HISTORY_WEEKS)
+            start = when.window_start(launch - timedelta(weeks=HISTORY_WEEKS))
             controls = control_segments(catalog, kr_ok.segment)
             shipped[ref.bet.id] = (launch, start, controls)
             for seg in (kr_ok.segment, *controls):
                 need((metric, seg), start)
         elif kr is not None and kr.metric in catalog.metrics and ref.bet.expects:
-            need((kr.metric, kr.segment), when.end - timedelta(weeks=HISTORY_WEEKS))
+            need((kr.metric, kr.segment),
+                 when.window_start(when.end - timedelta(weeks=HISTORY_WEEKS)))
     data = fetch_weekly(list(requests), catalog=catalog, events=events,
                         start=min(requests.values(), default=when.end), end=when.end)
 
@@ -238,7 +239,7 @@ def bet_detectability(
         raise UserError(f"the key result bet {bet_id!r} expects to move has no metric",
                         hint="give the KR a `metric:` defined in metrics.yaml")
     when = clock(events, as_of)
-    start = when.end - timedelta(weeks=HISTORY_WEEKS)
+    start = when.window_start(when.end - timedelta(weeks=HISTORY_WEEKS))
     data = fetch_weekly([(kr.metric, kr.segment)], catalog=catalog, events=events, start=start,
                         end=when.end)
     entry = _with_detectability(ref, ref.plan, catalog, when, data)

@@ -50,6 +50,8 @@ from sowhat.stats.impact import (
 
 HISTORY_WEEKS = 26
 """Pre-launch weeks fitted: half a year, enough for a trend and its noise."""
+SHORT_HISTORY_WEEKS = 13
+"""Under a quarter of pre-launch weeks, the trend is fragile: say so next to the verdict."""
 LEVEL = 0.90
 
 
@@ -167,7 +169,7 @@ def bet_impact(
     shipped_on, kr, metric = check_estimable(ref, catalog)
     when = clock(events, as_of)
     launch = next_monday(shipped_on)
-    start = launch - timedelta(weeks=history_weeks)
+    start = when.window_start(launch - timedelta(weeks=history_weeks))
     controls = control_segments(catalog, kr.segment)
     keys = [(metric, kr.segment), *((metric, c) for c in controls)]
     data = fetch_weekly(keys, catalog=catalog, events=events, start=start,
@@ -297,6 +299,15 @@ SEASONALITY_NOTE = (
 
 def _notes(series: WeeklySeries, when: Clock) -> list[str]:
     notes = [SEASONALITY_NOTE]
+    pre = len(series.used("pre"))
+    if pre < SHORT_HISTORY_WEEKS:
+        notes.append(f"only {pre} usable week(s) before the launch: the ITS trend is fitted on "
+                     "little history, and the end of a ramp-up can look like an effect; "
+                     "prefer the DiD or an experiment")
+    first = series.points[0].week if series.points else None
+    if first is not None and when.data_start is not None and first == when.data_start:
+        notes.append(f"the events start in the week of {first.isoformat()}: the history is "
+                     "shorter than 26 weeks")
     if when.clipped and when.data_end is not None:
         notes.append(f"the events end on {(when.data_end - timedelta(days=1)).isoformat()}: "
                      f"measured as of {when.data_end.isoformat()}, not {when.as_of.isoformat()}")

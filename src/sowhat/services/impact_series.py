@@ -103,6 +103,12 @@ class Clock:
     as_of: date  # what was asked (or today)
     data_end: date | None  # the day after the last event; None when there are no events
     end: date  # exclusive end of the last full week used (a Monday)
+    data_start: date | None = None  # the first full week with events (a Monday)
+
+    def window_start(self, wanted: date) -> date:
+        """`wanted`, or the first full week of events when they start later: weeks before
+        the data would read as zeros (counts) or gaps, not as history."""
+        return max(wanted, self.data_start) if self.data_start is not None else wanted
 
     @property
     def clipped(self) -> bool:
@@ -122,30 +128,38 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def data_end(events: EventSource) -> date | None:
-    """The day after the last event: the first day the events know nothing about."""
+def data_span(events: EventSource) -> tuple[date | None, date | None]:
+    """(day of the first event, day after the last event); (None, None) without events."""
     table = events.events()
     try:
-        last = table.aggregate(last=table.timestamp.max()).to_pyarrow().to_pylist()[0]["last"]
+        row = table.aggregate(first=table.timestamp.min(), last=table.timestamp.max()
+                              ).to_pyarrow().to_pylist()[0]
     except Exception as exc:  # backend failure: say what to check
-        raise DataError(f"cannot read the events' last timestamp: {exc}",
+        raise DataError(f"cannot read the events' time span: {exc}",
                         hint="check [events] in sowhat.toml") from exc
-    if last is None:
+    first, last = (_day(row["first"]), _day(row["last"]))
+    return first, (last + timedelta(days=1) if last is not None else None)
+
+
+def _day(moment: object) -> date | None:
+    if moment is None:
         return None
-    day = last.date() if isinstance(last, datetime) else last
-    if not isinstance(day, date):
-        raise DataError(f"the events' timestamp column holds {type(last).__name__} values",
-                        hint="map a timestamp column in [events.columns]")
-    return day + timedelta(days=1)
+    if isinstance(moment, datetime):
+        return moment.date()
+    if isinstance(moment, date):
+        return moment
+    raise DataError(f"the events' timestamp column holds {type(moment).__name__} values",
+                    hint="map a timestamp column in [events.columns]")
 
 
 def clock(events: EventSource, as_of: date | datetime | None) -> Clock:
     """Clip the as-of to the events' end and stop at the last full ISO week before it."""
     asked = (as_of.date() if isinstance(as_of, datetime) else as_of) if as_of else (
         datetime.now(UTC).date())
-    end_of_data = data_end(events)
+    first, end_of_data = data_span(events)
     effective = min(asked, end_of_data) if end_of_data is not None else asked
-    return Clock(as_of=asked, data_end=end_of_data, end=monday(effective))
+    return Clock(as_of=asked, data_end=end_of_data, end=monday(effective),
+                 data_start=next_monday(first) if first is not None else None)
 
 
 def fetch_weekly(

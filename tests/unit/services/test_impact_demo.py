@@ -283,3 +283,24 @@ def test_detectability_uses_the_kr_traffic(ws: Workspace, events: EventSource) -
     assert mid.detectable is False  # +3 points on a few enterprise signups a week
     assert mid.weeks_remaining == pytest.approx((date(2027, 1, 1) - timedelta(days=7)
                                                  - AS_OF).days / 7)
+
+
+def test_history_starts_with_the_events_and_experiments_point_to_ab(
+        ws: Workspace, events: EventSource) -> None:
+    """The demo's events begin on Wednesday 2026-04-01: the first full week is 04-06, and
+    weeks before it would read as zero tickets, not as history.
+
+    No verdict is asserted: with 8 weeks of a young company's ramp-up behind it, the ITS
+    calls this no-effect launch "moved" (-0.0058, p = 0.07) — the trend assumption failing,
+    which the short-history note warns about and docs/bets.md shows.
+    """
+    bet = Bet(id="early", title="Early launch", status=BetStatus.SHIPPED,
+              expects=Expectation("su-tickets-per-session", Change(-0.1, "relative")),
+              shipped_on=date(2026, 6, 1), experiment="early-ab")
+    r = impact(ws, events, "early", as_of=date(2026, 7, 6), the_plans=_placebo(ws, bet))
+    assert r.window_start == date(2026, 4, 6)
+    assert r.pre_weeks_usable == 8
+    assert any("history is shorter" in n for n in r.notes)
+    assert r.experiment_note is not None
+    assert "sowhat experiment analyze" in r.experiment_note
+    assert any("only 8 usable week(s) before the launch" in n for n in r.notes)
