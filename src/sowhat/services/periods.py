@@ -94,6 +94,9 @@ def close_period(
     status = status_rows(session=session, period=period, today=now.date())
     health = objective_health(session=session, status=status)
     to_carry = _carry_list(health, carry, carry_unfinished)
+    nxt = Period.between(row.start, row.end, row.label).next()
+    # Everything that can refuse runs before anything is written.
+    base = _next_plan(session, workspace, nxt, row.north_star) if to_carry else None
     row.final_scores = {
         "version": FINAL_SCORES_VERSION,
         "closed_at": now.isoformat(),
@@ -106,12 +109,11 @@ def close_period(
                  entity_type="period", entity_key=period, before={"closed_at": None},
                  after={"closed_at": now.isoformat(), "carried": list(to_carry)}, at=now)
     carried: tuple[CarriedKR, ...] = ()
-    next_label = None
-    if to_carry:
-        next_label, carried = _carry(session, workspace, row, to_carry, actor, now)
+    if base is not None:
+        carried = _carry(session, workspace, row, base, to_carry, actor, now)
     return CloseResult(period=period, closed_at=now, health=health,
-                       team_scores=dict(status.team_scores), next_period=next_label,
-                       carried=carried)
+                       team_scores=dict(status.team_scores),
+                       next_period=nxt.label if carried else None, carried=carried)
 
 
 def write_period_file(
@@ -178,11 +180,10 @@ def _carry_list(health: PeriodHealth, carry: Sequence[str], unfinished: bool) ->
 
 
 def _carry(
-    session: Session, workspace: Workspace, row: PeriodRow, kr_ids: list[str], actor: str,
-    now: datetime,
-) -> tuple[str, tuple[CarriedKR, ...]]:
-    nxt = Period.between(row.start, row.end, row.label).next()
-    base = _next_plan(session, workspace, nxt, row.north_star)
+    session: Session, workspace: Workspace, row: PeriodRow, base: Plan, kr_ids: list[str],
+    actor: str, now: datetime,
+) -> tuple[CarriedKR, ...]:
+    nxt = base.period
     old = load_plans(session=session, period=row.label)[0]
     owner_of = {kr.id: o for o in old.objectives for kr in o.key_results}
     objectives = list(base.objectives)
@@ -209,7 +210,7 @@ def _carry(
     plan = replace(base, objectives=tuple(objectives))
     apply_changes(session=session, plans=[plan], teams=workspace.config.team_values(),
                   metric_hashes=metric_hashes(workspace), actor=actor, now=now)
-    return nxt.label, tuple(carried)
+    return tuple(carried)
 
 
 def _next_plan(
