@@ -19,13 +19,15 @@ Modes:
 For ITS and DiD it reports: 90% interval coverage of the true effect (planted and null),
 false-positive rate on null launches (interval excludes 0 either way; and the one-sided
 "moved its KR" verdict), power at the planted size (verdict "moved its KR"), the median
-MDE, and how the verdicts split. JSON goes to benchmarks/results/impact[_events].json.
+MDE, and how the verdicts split. JSON goes to benchmarks/results/impact.json (series) or
+impact_events_<points>pp.json (events).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -66,12 +68,25 @@ class Record:
     truth: float
     estimate: ImpactEstimate
     verdict: str
+    naive_covered: bool | None = None
 
 
 def judge(method: str, planted: bool, truth: float, est: ImpactEstimate,
-          expected: Change) -> Record:
+          expected: Change, naive: ImpactEstimate | None = None) -> Record:
     verdict = impact_verdict(est, expected=expected)
-    return Record(method, planted, truth, est, verdict.verdict.value)
+    covered = None
+    if naive is not None and naive.effect is not None and naive.std_error is not None:
+        # Plain OLS + Newey-West (lag rule floor(4 (n/100)^(2/9)), at least 7 days) with
+        # normal critical values: what the shipped inference replaced.
+        covered = abs(naive.effect - truth) <= NORMAL_95 * naive.std_error
+    return Record(method, planted, truth, est, verdict.verdict.value, covered)
+
+
+NORMAL_95 = 1.6448536269514722
+
+
+def nw_lags(n: int) -> int:
+    return max(7, math.floor(4 * (n / 100) ** (2 / 9)))
 
 
 def series_mode(launches: int, seed: int, effect: float) -> list[Record]:
@@ -84,8 +99,13 @@ def series_mode(launches: int, seed: int, effect: float) -> list[Record]:
         expected = Change(effect, "relative")
         its = its_estimate(sim.dates, sim.treated, launch=sim.launch)
         did = did_estimate(sim.dates, sim.treated, sim.control, launch=sim.launch)
-        records.append(judge("its", planted, sim.effect, its, expected))
-        records.append(judge("did", planted, sim.effect, did, expected))
+        lags = nw_lags(len(sim.dates))
+        naive_its = its_estimate(sim.dates, sim.treated, launch=sim.launch, prewhiten=False,
+                                 hac_lags=lags)
+        naive_did = did_estimate(sim.dates, sim.treated, sim.control, launch=sim.launch,
+                                 prewhiten=False, hac_lags=lags)
+        records.append(judge("its", planted, sim.effect, its, expected, naive_its))
+        records.append(judge("did", planted, sim.effect, did, expected, naive_did))
     return records
 
 
@@ -173,6 +193,10 @@ def summarise(records: list[Record]) -> dict[str, Any]:
                 (r.estimate.effect - r.truth) / r.estimate.std_error for r in rows
                 if r.estimate.std_error
             ),
+            "naive_newey_west_coverage": (
+                float(np.mean([r.naive_covered for r in rows]))
+                if rows and rows[0].naive_covered is not None else None
+            ),
             "verdicts_planted": dict(Counter(r.verdict for r in planted)),
             "verdicts_null": dict(Counter(r.verdict for r in null)),
         }
@@ -210,7 +234,7 @@ def main() -> None:
                    "points": args.points, "events_per_launch": args.events,
                    "metric": "recommendation_ctr", "treated": "mid", "control": "small",
                    "grain": "week", "weeks": 24}
-        name = "impact_events.json"
+        name = f"impact_events_{args.points * 100:g}pp.json"
     seconds = time.perf_counter() - began
     summary = summarise(records)
     print(f"{setting}  ({seconds:.0f} s)")
@@ -223,6 +247,9 @@ def main() -> None:
             f"{s['not_estimable']}"
         )
         print(f"      verdicts planted {s['verdicts_planted']}  null {s['verdicts_null']}")
+        if s["naive_newey_west_coverage"] is not None:
+            print(f"      plain Newey-West + normal critical values would cover "
+                  f"{s['naive_newey_west_coverage']:.3f}")
     args.out.mkdir(parents=True, exist_ok=True)
     payload = {"machine": machine(), "seed": args.seed, "seconds": seconds, **setting,
                "results": summary}

@@ -172,21 +172,22 @@ def _summary(
 ) -> str:
     effect, low, high = interval
     text = (
-        f"{verdict.label}: {effect:+.4g} ({fmt(low)} to {fmt(high)}, "
-        f"{est.level:.0%} interval"
+        f"{verdict.label}: {'+' if effect >= 0 else ''}{fmt(effect)} ({fmt(low)} to "
+        f"{fmt(high)}, {est.level:.0%} interval"
     )
     if est.p_value is not None:
-        text += f", p = {est.p_value:.2g}"
+        # Monte-Carlo p-values bottom out at 1/2001: say so rather than print the floor.
+        text += ", p < 0.001" if est.p_value < 0.001 else f", p = {est.p_value:.2g}"
     text += ")"
     if expected is not None and exp_eff is not None:
-        text += f"; the bet expected {expected} ({exp_eff:+.4g})"
+        text += f"; the bet expected {expected} ({'+' if exp_eff >= 0 else ''}{fmt(exp_eff)})"
         if share is not None and verdict in (Verdict.MOVED, Verdict.WRONG_WAY):
             text += f", {share:.0%} of that"
     elif expected is not None:
         text += f"; the bet expected {expected} (no baseline to size it)"
     if verdict is Verdict.INCONCLUSIVE and est.mde is not None:
         text += (
-            f"; these data could only detect changes of about {est.mde:.4g} or more "
+            f"; these data could only detect changes of about {fmt(est.mde)} or more "
             f"({est.power:.0%} power)"
         )
     return text
