@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from sowhat.domain.okr import BET_TRANSITIONS, BetStatus
 from sowhat.domain.period import Period, week_start
 from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 NO_FORECAST = "no forecast yet"
-NO_VERDICT = "no verdict yet: `sowhat impact` estimates each shipped bet's effect"
+NO_VERDICT = "no verdicts yet: sowhat impact estimates each shipped bet's effect"
 BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "verdict", "stopped")
 
 
@@ -87,6 +88,7 @@ class KeyResultPage:
 class BetsBoard:
     plan: PlanView
     columns: tuple[tuple[str, tuple[BetView, ...]], ...]
+    moves: dict[str, tuple[str, ...]]  # status -> the statuses a bet may move to from it
     verdict_note: str = NO_VERDICT
 
 
@@ -164,7 +166,9 @@ def bets_board(*, session: Session, period: str | None = None,
         by_status[str(b.bet.status)].append(b)
     # "verdict" holds shipped bets whose impact has been judged; no verdicts are stored yet.
     columns = tuple((c, tuple(by_status.get(c, ()))) for c in BOARD_COLUMNS)
-    return BetsBoard(plan, columns)
+    moves = {str(s): tuple(str(t) for t in BetStatus if t in allowed)
+             for s, allowed in BET_TRANSITIONS.items()}  # fmt: skip
+    return BetsBoard(plan, columns, moves)
 
 
 def alignment(*, session: Session, period: str | None = None,

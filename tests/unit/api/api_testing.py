@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import textwrap
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-import warnings
+from typing import Any
+from unittest.mock import patch
 
 with warnings.catch_warnings():  # starlette asks for httpx2, which is not a dependency
     warnings.simplefilter("ignore")
@@ -110,6 +111,17 @@ class Env:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
+def cheap_hashes() -> Any:
+    """Argon2 at its cheapest for test users: logins in every test stay fast. The stored
+    hash carries its parameters, so the production verify path is still the one exercised."""
+    from argon2 import PasswordHasher
+
+    import sowhat.services.accounts as accounts
+
+    return patch.object(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                            parallelism=1))
+
+
 def make_workspace(root: Path) -> Path:
     (root / "okrs").mkdir(parents=True)
     (root / "okrs" / f"{PERIOD}.yaml").write_text(textwrap.dedent(OKRS), encoding="utf-8")
@@ -118,7 +130,7 @@ def make_workspace(root: Path) -> Path:
     ws = load_workspace(root)
     db = open_database(ws.config.database_url(ws.root), create=True)
     tokens = {}
-    with db.transaction() as session:
+    with cheap_hashes(), db.transaction() as session:
         apply_workspace(session=session, workspace=ws, actor="test")
         for role, (email, admin, teams) in USERS.items():
             create_user(session=session, email=email, password=PASSWORD, is_admin=admin,

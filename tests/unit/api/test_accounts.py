@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from api_testing import cheap_hashes
 from sqlalchemy import select
 
 from sowhat.errors import Conflict, Forbidden
@@ -35,7 +36,7 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = open_database(f"sqlite:///{tmp_path / 'a.db'}", create=True)
-    with database.transaction() as session:
+    with cheap_hashes(), database.transaction() as session:
         create_user(session=session, email="Ana@Example.com ", password="long-enough-1",
                     editor_teams=["growth"], actor="test")
     yield database
@@ -57,7 +58,8 @@ def test_duplicate_user_is_a_conflict_and_ensure_user_is_idempotent(db: Database
         with db.transaction() as session:
             info = ensure_user(session=session, email="ana@example.com", password="new-pass-12",
                                is_admin=True, actor="t")
-    assert info.is_admin and info.editor_teams == ()
+    assert info.is_admin
+    assert info.editor_teams == ()
     with db.transaction() as session:
         assert login(session=session, email="ana@example.com", password="new-pass-12",
                      client="1.2.3.4") is not None
@@ -72,7 +74,8 @@ def test_tokens_are_stored_as_sha256_and_authenticate_with_their_scope(db: Datab
         nobody = authenticate_token(session=session, token=issued.token + "x")
     assert row.token_hash == hashlib.sha256(issued.token.encode()).hexdigest()
     assert issued.token not in (row.token_hash, row.prefix)
-    assert principal is not None and principal.scope == Scope.READ
+    assert principal is not None
+    assert principal.scope == Scope.READ
     assert not principal.can_edit_team("growth")
     assert nobody is None
 
@@ -104,7 +107,8 @@ def test_sessions_store_a_digest_expire_and_end_at_logout(db: Database) -> None:
         live = resolve_session(session=session, session_id=result.session_id, now=T0)
         late = resolve_session(session=session, session_id=result.session_id,
                                now=T0 + timedelta(days=15))
-    assert live is not None and live.principal.editor_teams == frozenset({"growth"})
+    assert live is not None
+    assert live.principal.editor_teams == frozenset({"growth"})
     assert late is None
     with db.transaction() as session:
         logout(session=session, session_id=result.session_id, now=T0)
@@ -118,9 +122,12 @@ def test_roles() -> None:
     viewer = Principal(3, "v@x.io", False, frozenset())
     reader = Principal(1, "a@x.io", True, frozenset(), scope=Scope.READ, via="token")
     assert [p.role for p in (admin, editor, viewer)] == ["admin", "editor", "viewer"]
-    assert admin.can_edit_team("platform") and admin.can_edit_team(None)
-    assert editor.can_edit_team("growth") and not editor.can_edit_team("platform")
-    assert not viewer.can_write and not reader.can_write
+    assert admin.can_edit_team("platform")
+    assert admin.can_edit_team(None)
+    assert editor.can_edit_team("growth")
+    assert not editor.can_edit_team("platform")
+    assert not viewer.can_write
+    assert not reader.can_write
     with pytest.raises(Forbidden, match="read-only"):
         reader.require_team("growth", "x")
     with pytest.raises(Forbidden, match="may not change"):
@@ -131,5 +138,6 @@ def test_workspace_secret_is_made_once_with_mode_0600(tmp_path: Path) -> None:
     first = workspace_secret(tmp_path)
     second = workspace_secret(tmp_path)
     path = tmp_path / ".sowhat" / "secret"
-    assert first == second and len(first) >= 32
+    assert first == second
+    assert len(first) >= 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

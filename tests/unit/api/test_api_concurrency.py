@@ -43,12 +43,14 @@ def test_concurrent_writers_in_threads_never_both_succeed(env: Env) -> None:
 
     def write(role: str, title: str) -> None:
         barrier.wait()
-        r = env.client.patch(KR, json={"title": title}, headers={**env.auth(role), "If-Match": etag})
+        headers = {**env.auth(role), "If-Match": etag}
+        r = env.client.patch(KR, json={"title": title}, headers=headers)
         results[role] = r.status_code
 
     threads = [
         threading.Thread(target=write, args=("admin", "Raise 7-day activation from 40% to 47%")),
-        threading.Thread(target=write, args=("editor_own", "Raise 7-day activation from 40% to 48%")),
+        threading.Thread(target=write,
+                         args=("editor_own", "Raise 7-day activation from 40% to 48%")),
     ]
     for t in threads:
         t.start()

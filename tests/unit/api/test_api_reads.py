@@ -30,7 +30,8 @@ def test_key_results_match_the_status_service(env: Env) -> None:
 def test_pagination_has_total_and_respects_limit_and_offset(env: Env) -> None:
     url = f"/api/v1/periods/{PERIOD}/key-results"
     first = env.client.get(url, params={"limit": 2}, headers=env.auth("viewer")).json()
-    second = env.client.get(url, params={"limit": 2, "offset": 2}, headers=env.auth("viewer")).json()
+    params = {"limit": 2, "offset": 2}
+    second = env.client.get(url, params=params, headers=env.auth("viewer")).json()
     assert first["total"] == second["total"] == 3
     assert [len(first["items"]), len(second["items"])] == [2, 1]
     ids = [k["id"] for k in first["items"] + second["items"]]
@@ -79,7 +80,8 @@ def test_lint_coaches_an_output_kr(env: Env) -> None:
     body = r.json()
     assert body["kind"] == "output"
     sw101 = [f for f in body["findings"] if f["code"] == "SW101"]
-    assert sw101 and sw101[0]["suggestion"]
+    assert sw101
+    assert sw101[0]["suggestion"]
 
 
 def test_openapi_lists_the_routes_and_docs_are_served(env: Env) -> None:
@@ -91,7 +93,8 @@ def test_openapi_lists_the_routes_and_docs_are_served(env: Env) -> None:
 def test_writes_land_in_the_audit_log_with_the_user_as_actor(env: Env) -> None:
     url = f"/api/v1/periods/{PERIOD}/key-results/activation"
     etag = env.client.get(url, headers=env.auth("editor_own")).headers["etag"]
-    r = env.client.patch(url, json={"title": "Raise 7-day activation of new accounts from 40% to 46%"},
+    title = "Raise 7-day activation of new accounts from 40% to 46%"
+    r = env.client.patch(url, json={"title": title},
                          headers={**env.auth("editor_own"), "If-Match": etag})
     assert r.status_code == 200, r.text
     log = env.client.get("/api/v1/audit", params={"key_prefix": f"{PERIOD}/activation"},

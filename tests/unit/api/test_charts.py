@@ -33,7 +33,8 @@ def test_series_points_sit_where_the_arithmetic_says() -> None:
     expected = [(_x(date(2026, 10, 5)), _y(0.41)), (_x(date(2026, 11, 2)), _y(0.44))]
     got = [tuple(map(float, p.split(","))) for p in points[1].split()]
     for (gx, gy), (ex, ey) in zip(got, expected, strict=True):
-        assert abs(gx - ex) < 0.06 and abs(gy - ey) < 0.06
+        assert abs(gx - ex) < 0.06
+        assert abs(gy - ey) < 0.06
 
 
 def test_baseline_target_and_launch_lines() -> None:
@@ -41,7 +42,9 @@ def test_baseline_target_and_launch_lines() -> None:
     base = re.search(r'<line class="baseline"[^>]*y1="([\d.]+)"', svg)
     target = re.search(r'<line class="target"[^>]*y1="([\d.]+)"', svg)
     launch = re.search(r'<line class="launch" x1="([\d.]+)"', svg)
-    assert base and target and launch
+    assert base
+    assert target
+    assert launch
     assert abs(float(base[1]) - _y(0.40)) < 0.06
     assert abs(float(target[1]) - _y(0.46)) < 0.06
     assert abs(float(launch[1]) - _x(date(2026, 11, 2))) < 0.06
@@ -50,8 +53,10 @@ def test_baseline_target_and_launch_lines() -> None:
 
 def test_text_is_escaped_and_the_chart_is_described_for_screen_readers() -> None:
     svg = _chart(launches=[Launch(date(2026, 11, 9), "<script>alert(1)</script>")])
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert 'role="img"' in svg and "<desc" in svg
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert 'role="img"' in svg
+    assert "<desc" in svg
     assert "from baseline 40% to target 46%" in svg
 
 

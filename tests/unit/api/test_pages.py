@@ -16,11 +16,14 @@ def test_login_sets_an_httponly_lax_cookie_and_logout_ends_the_session(env: Env)
     r = env.client.post("/login", data={"email": USERS["admin"][0], "password": PASSWORD,
                                         "csrf_token": token[1], "next": "//evil.example/x"},
                         follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/"  # no open redirect
+    assert r.status_code == 303
+    assert r.headers["location"] == "/"
     cookie = r.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
     dash = env.client.get("/")
-    assert dash.status_code == 200 and "Objectives" in dash.text
+    assert dash.status_code == 200
+    assert "Objectives" in dash.text
     csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', dash.text)
     assert csrf
     out = env.client.post("/logout", data={"csrf_token": csrf[1]}, follow_redirects=False)
@@ -64,8 +67,10 @@ def test_coach_panel_flags_an_output_kr_with_a_suggestion(env: Env) -> None:
     r = env.client.post("/coach", data={"title": "Ship audit logs"},
                         headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
     assert r.status_code == 200
-    assert "SW101" in r.text and "Try:" in r.text
-    clean = env.client.post("/coach", data={"title": "Increase weekly active teams from 1000 to 1200"},
+    assert "SW101" in r.text
+    assert "Try:" in r.text
+    outcome = "Increase weekly active teams from 1000 to 1200"
+    clean = env.client.post("/coach", data={"title": outcome},
                             headers={"X-CSRF-Token": csrf})
     assert "SW101" not in clean.text
 
@@ -75,7 +80,8 @@ def test_kr_page_has_the_chart_the_title_form_and_the_history(env: Env) -> None:
     r = env.client.get(f"/periods/{PERIOD}/key-results/activation")
     assert r.status_code == 200
     assert '<svg class="kr-chart"' in r.text
-    assert 'class="baseline"' in r.text and 'class="target"' in r.text
+    assert 'class="baseline"' in r.text
+    assert 'class="target"' in r.text
     assert 'hx-trigger="keyup changed delay:300ms"' in r.text
     assert "History" in r.text
 
@@ -88,7 +94,8 @@ def test_kr_title_edit_saves_and_a_viewer_sees_no_form(env: Env) -> None:
     r = env.client.post(f"/periods/{PERIOD}/key-results/activation/title",
                         data={"title": "Raise 7-day activation of new accounts from 40% to 46%",
                               "version": version[1], "csrf_token": csrf})
-    assert r.status_code == 200 and "Saved." in r.text
+    assert r.status_code == 200
+    assert "Saved." in r.text
     assert "Raise 7-day activation of new accounts" in r.text
     env.client.cookies.clear()
     login(env.client, USERS["viewer"][0])
@@ -112,7 +119,8 @@ def test_every_page_renders_for_every_role(env: Env) -> None:
     for role in ("admin", "editor_other", "viewer"):
         env.client.cookies.clear()
         login(env.client, USERS[role][0])
-        for path in ("/", f"/periods/{PERIOD}", f"/periods/{PERIOD}/objectives/growth/first-week-win",
+        for path in ("/", f"/periods/{PERIOD}",
+                     f"/periods/{PERIOD}/objectives/growth/first-week-win",
                      f"/periods/{PERIOD}/key-results/report-speed", f"/periods/{PERIOD}/bets",
                      f"/periods/{PERIOD}/check-in", "/check-in", f"/periods/{PERIOD}/alignment",
                      "/audit", f"/audit?key_prefix={PERIOD}/activation", "/metrics"):
@@ -125,4 +133,5 @@ def test_unknown_objects_render_an_error_page(env: Env) -> None:
     login(env.client, USERS["viewer"][0])
     r = env.client.get(f"/periods/{PERIOD}/key-results/nope")
     assert r.status_code == 404
-    assert "no key result" in r.text and "<html" in r.text
+    assert "no key result" in r.text
+    assert "<html" in r.text

@@ -83,5 +83,5 @@ def get_reviews(caller: Reader, period: str) -> None:
     """Weekly, monthly and quarterly reviews: served once the review service exists."""
     raise NotImplementedYet(
         f"reviews of {period} are not available in this version",
-        hint="`sowhat report` renders reviews as files meanwhile",
+        hint="reviews come with the review service; the dashboard shows the period meanwhile",
     )
