@@ -193,10 +193,10 @@ def forecast_kr(
         )
 
     fit = fit_trend(times, ys)
+    # The weeks still to come; just the final week when it has passed but is missing.
     weeks = np.arange(elapsed + 1, final_week + 1, dtype=float)
-    weeks = weeks[weeks > last_time] if weeks.size else weeks
-    if weeks.size == 0 or weeks[-1] != final_week:
-        weeks = np.append(weeks, float(final_week))
+    if weeks.size == 0:
+        weeks = np.array([float(final_week)])
     pred = predict(fit, weeks)
     prob, median, low, high, mean = summarise(
         pred, target=target, direction=direction, interval=interval, bounds=bounds
