@@ -181,12 +181,12 @@ def pending_deliveries(
                                                          as_of=as_of)]
     if not alerts:
         return ()
-    delivered = set(session.execute(
+    delivered = {(r[0], r[1]) for r in session.execute(
         select(WebhookDeliveryRow.url_hash, WebhookDeliveryRow.alert_key).where(
             WebhookDeliveryRow.status == "delivered",
             WebhookDeliveryRow.alert_key.in_([a.key for a in alerts]),
         )
-    ).tuples())
+    )}
     return tuple(PendingDelivery(url, a) for url, events in subscriptions for a in alerts
                  if a.event in events and (_url_hash(url), a.key) not in delivered)
 
