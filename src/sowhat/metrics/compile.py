@@ -17,8 +17,7 @@ The semantics are DESIGN.md's "Window semantics", implemented here once:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -26,6 +25,7 @@ import ibis.expr.types as ir
 
 from sowhat.errors import UserError
 from sowhat.metrics.properties import all_of, predicate, prop
+from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
 from sowhat.spec.metric_defs import (
     AverageMetric,
     ConversionMetric,
@@ -37,7 +37,6 @@ from sowhat.spec.metric_defs import (
     NpsMetric,
     RatioMetric,
     RetentionMetric,
-    SegmentDef,
     SumMetric,
     UniqueMetric,
     outcome_window,
@@ -53,24 +52,7 @@ COLUMNS: dict[str, dt.DataType] = {
     "total_sq": dt.float64,
     "without_outcome": dt.int64,
 }
-ZERO_WHEN_EMPTY = (CountMetric, UniqueMetric, SumMetric)
-"""Types whose value over a window with no matching events is 0 rather than undefined."""
-
-
-@dataclass(frozen=True)
-class Query:
-    """The window a metric is asked for, as naive UTC datetimes."""
-
-    start: datetime
-    end: datetime
-    as_of: datetime
-    grain: str | None = None
-    segment: SegmentDef | None = None
-
-    def bucket(self, ts: ir.TimestampValue) -> ir.TimestampValue:
-        if self.grain == "week":
-            return ts.truncate("W").cast(dt.timestamp)
-        return ibis.literal(self.start, type=dt.timestamp)
+assert tuple(COLUMNS) == RESULT_COLUMNS
 
 
 def compile_metric(
@@ -84,7 +66,7 @@ def compile_metric(
         m = catalog.metrics[name]
     except KeyError:
         raise UserError(f"unknown metric {name!r}", hint="see `sowhat metrics list`") from None
-    readable = events.filter(events.timestamp < ibis.literal(q.as_of, type=dt.timestamp))
+    readable = events.filter(events.timestamp < q.as_of_lit())
     if isinstance(m, RatioMetric):
         num = compile_metric(m.numerator, catalog, events, q, (*_stack, name))
         den = compile_metric(m.denominator, catalog, events, q, (*_stack, name))
@@ -112,8 +94,8 @@ def _matching(t: ir.Table, ref: EventRef) -> ir.Table:
 
 def _in_window(t: ir.Table, q: Query) -> ir.Table:
     t = t.filter(
-        t.timestamp >= ibis.literal(q.start, type=dt.timestamp),
-        t.timestamp < ibis.literal(q.end, type=dt.timestamp),
+        t.timestamp >= q.start_lit(),
+        t.timestamp < q.end_lit(),
     )
     if q.segment is not None:
         t = t.filter(predicate(t, q.segment))
@@ -170,8 +152,8 @@ def _cohort(
         metrics["anchor_seg"] = f.timestamp.min(where=predicate(f, q.segment))
     anchors = f.group_by(entity).aggregate(**metrics)
     cohort = anchors.filter(
-        anchors.anchor >= ibis.literal(q.start, type=dt.timestamp),
-        anchors.anchor < ibis.literal(q.end, type=dt.timestamp),
+        anchors.anchor >= q.start_lit(),
+        anchors.anchor < q.end_lit(),
     )
     if q.segment is not None:
         cohort = cohort.filter(cohort.anchor_seg == cohort.anchor).drop("anchor_seg")
@@ -199,7 +181,7 @@ def _cohort_metric(
     joined = cohort.left_join(outcomes, conds)
     flagged = joined.group_by([entity, "anchor"]).aggregate(first_outcome=joined.ots.min())
     mature = (
-        flagged.anchor <= ibis.literal(q.as_of - window, type=dt.timestamp)
+        flagged.anchor <= q.cutoff_lit(window)
         if window is not None else ibis.literal(True)
     )
     flagged = flagged.mutate(bucket=q.bucket(flagged.anchor), mature=mature)

@@ -12,14 +12,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
-
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Any
 
 from sowhat.errors import DataError, SowhatError, UserError
-from sowhat.metrics.compile import COLUMNS, ZERO_WHEN_EMPTY, Query, compile_metric
+from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
 from sowhat.metrics.source import EventSource
+from sowhat.metrics.sqlcache import SqlCache, run_sql, union_sql
 from sowhat.metrics.values import MetricValue, to_utc, to_utc_naive, week_windows
 from sowhat.spec.metric_defs import (
     AverageMetric,
@@ -32,6 +30,9 @@ from sowhat.spec.metric_defs import (
     SumMetric,
     UniqueMetric,
 )
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 EVENTS_SCHEMA = {
     "event": "string",
@@ -69,6 +70,8 @@ def compute(
     as_of: datetime | date | None = None,
 ) -> list[MetricValue]:
     """One metric over [start, end) (or each ISO week of it), as known at `as_of` (default end)."""
+    from sowhat.metrics.compile import compile_metric
+
     q = _query(catalog, start, end, grain, segment, as_of)
     expr = compile_metric(defn_name, catalog, events.events(), q)
     rows = _run(expr)
@@ -140,28 +143,32 @@ def _compute_base(
     as_of: datetime | date | None,
 ) -> Computed:
     out: Computed = {}
-    compiled: dict[int, tuple[Query, ir.Table]] = {}
-    table = events.events() if base else None
+    queries: dict[int, Query] = {}
+    parts: list[tuple[int, str]] = []
+    if base:
+        cache = SqlCache(events.cache_dir)
+        dialect = events.dialect()
+        source_id, schema = events.source_id(), events.schema_key()
     for i, req in enumerate(base):
         try:
             q = _query(catalog, start, end, grain, req.segment, as_of)
-            expr = compile_metric(req.metric, catalog, table, q)
-            compiled[i] = (q, expr.mutate(req_index=ibis.literal(i)))
+            parts.append((i, cache.sql(req.metric, catalog, q, source_id=source_id,
+                                       schema=schema, dialect=dialect, table=events.events)))
+            queries[i] = q
         except SowhatError as exc:
             out[req] = ([], _message(exc))
-    rows_by: dict[int, list[dict[str, Any]]] = {i: [] for i in compiled}
-    if compiled:
+    rows_by: dict[int, list[dict[str, Any]]] = {i: [] for i in queries}
+    if parts:
         try:
-            union = ibis.union(*(e for _, e in compiled.values()), distinct=False)
-            for row in _run(union):
+            for row in _run_text(events, union_sql(parts)):
                 rows_by[int(row["req_index"])].append(row)
         except SowhatError:
-            for i, (_, expr) in compiled.items():  # isolate the failing definition
+            for i, sql in parts:  # isolate the failing definition
                 try:
-                    rows_by[i] = _run(expr)
+                    rows_by[i] = _run_text(events, union_sql([(i, sql)]))
                 except SowhatError as exc:
                     out[base[i]] = ([], _message(exc))
-    for i, (q, _) in compiled.items():
+    for i, q in queries.items():
         req = base[i]
         if req not in out:
             out[req] = (_assemble(req.metric, catalog.metrics[req.metric], req.segment, q,
@@ -198,9 +205,13 @@ def compile_expr(
     as_of: datetime | date | None = None,
 ) -> ir.Table:
     """The Ibis expression behind `compute` (over a canonical unbound table when no source)."""
+    import ibis
+
+    from sowhat.metrics.compile import compile_metric
+
     q = _query(catalog, start, end, grain, segment, as_of)
     if events is None:
-        table = ibis.table(EVENTS_SCHEMA, name="events")
+        table = ibis.table(EVENTS_SCHEMA, name="events")  # a canonical stand-in
     elif isinstance(events, EventSource):
         table = events.events()
     else:
@@ -223,6 +234,8 @@ def compile_sql(
     """The SQL text a definition compiles to, in the source's dialect (DuckDB by default)."""
     expr = compile_expr(defn_name, catalog=catalog, events=events, start=start, end=end,
                         grain=grain, segment=segment, as_of=as_of)
+    import ibis
+
     name = dialect or (events.dialect() if events is not None else "duckdb")
     return str(ibis.to_sql(expr, dialect=name))
 
@@ -266,8 +279,16 @@ def resolve_segment(catalog: MetricsFile, segment: str | None) -> SegmentDef | N
 
 
 def _run(expr: ir.Table) -> list[dict[str, Any]]:
+    return _guard(lambda: expr.to_pyarrow().to_pylist())
+
+
+def _run_text(events: EventSource, sql: str) -> list[dict[str, Any]]:
+    return _guard(lambda: run_sql(events, sql))
+
+
+def _guard(fetch: Any) -> list[dict[str, Any]]:
     try:
-        rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
+        rows: list[dict[str, Any]] = fetch()
     except SowhatError:
         raise
     except Exception as exc:  # backend errors: turn into something a person can act on
@@ -324,7 +345,7 @@ def _assemble(
 
 def _empty_row(m: MetricDef) -> dict[str, Any]:
     """What a window with no rows means for each type (0 events vs an undefined value)."""
-    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS)
     if isinstance(m, ZERO_WHEN_EMPTY):
         row.update(value=0.0, total=0.0)
         if isinstance(m, UniqueMetric):

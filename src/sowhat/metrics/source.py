@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Any
 
 from sowhat.errors import DataError, UserError
 from sowhat.spec.event_source import ColumnMap, EventSourceSpec
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 RESERVED_COLUMNS = frozenset(
     {"event", "timestamp", "user_id", "account_id", "properties", "message_id", "ingest_id"}
@@ -25,7 +25,12 @@ RESERVED_COLUMNS = frozenset(
 
 
 class EventSource:
-    """An open connection to the events; close it (or use `with`) when done."""
+    """An open connection to the events; close it (or use `with`) when done.
+
+    DuckDB sources (the store, Parquet) hold a plain DuckDB connection and build the Ibis
+    backend only when an expression has to be compiled, so computing from cached SQL never
+    imports Ibis.
+    """
 
     def __init__(
         self,
@@ -35,13 +40,18 @@ class EventSource:
         columns: ColumnMap | None = None,
         description: str = "",
         owns_backend: bool = True,
+        cache_dir: Path | None = None,
+        duckdb_connection: Any = None,
     ) -> None:
-        self.backend = backend
+        self._backend = backend
+        self._duck = duckdb_connection
         self.table_name = table
         self.columns = columns or ColumnMap()
         self.description = description or table
         self._owns = owns_backend
         self._events: ir.Table | None = None
+        self.cache_dir = cache_dir
+        """Where compiled SQL templates are kept across processes (None: memory only)."""
 
     # -------------------------------------------------------------- constructors
 
@@ -49,15 +59,19 @@ class EventSource:
     def open(cls, spec: EventSourceSpec, root: Path) -> EventSource:
         """The source a workspace's `[events]` settings describe."""
         if spec.kind == "parquet":
-            return cls.parquet(spec.parquet_glob(root), columns=spec.columns, **_duck_opts(spec))
-        if spec.kind == "ibis":
+            source = cls.parquet(spec.parquet_glob(root), columns=spec.columns,
+                                 **_duck_opts(spec))
+        elif spec.kind == "ibis":
             try:
                 url = spec.resolved_url()
             except ValueError as exc:
                 raise UserError(str(exc), hint="export it, or set [events] url") from None
-            return cls.connect(url, table=spec.table, columns=spec.columns)
-        return cls.duckdb(spec.duckdb_path(root), table=spec.table, columns=spec.columns,
-                          **_duck_opts(spec))
+            source = cls.connect(url, table=spec.table, columns=spec.columns)
+        else:
+            source = cls.duckdb(spec.duckdb_path(root), table=spec.table, columns=spec.columns,
+                                **_duck_opts(spec))
+        source.cache_dir = root / ".sowhat" / "cache" / "sql"
+        return source
 
     @classmethod
     def duckdb(
@@ -76,9 +90,9 @@ class EventSource:
                 f"no events yet: {path} does not exist",
                 hint="load events with `sowhat ingest FILE`, or set [events] in sowhat.toml",
             )
-        config = _duck_config(threads, memory_limit)
-        backend = ibis.duckdb.connect(str(path), read_only=read_only, **config)
-        return cls(backend, table, columns=columns, description=f"duckdb:{path}")
+        con = _duck_connect(str(path), read_only, threads, memory_limit)
+        return cls(None, table, columns=columns, description=f"duckdb:{path}",
+                   cache_dir=path.parent / "cache" / "sql", duckdb_connection=con)
 
     @classmethod
     def parquet(
@@ -89,17 +103,21 @@ class EventSource:
         threads: int | None = None,
         memory_limit: str | None = None,
     ) -> EventSource:
-        backend = ibis.duckdb.connect(**_duck_config(threads, memory_limit))
+        con = _duck_connect(":memory:", False, threads, memory_limit)
         try:
-            backend.read_parquet(glob, table_name="events")
+            con.execute("CREATE VIEW events AS SELECT * FROM read_parquet("
+                        + "'" + glob.replace("'", "''") + "')")
         except Exception as exc:
             raise DataError(f"cannot read Parquet {glob}: {exc}",
                             hint="check the [events] parquet glob") from None
-        return cls(backend, "events", columns=columns, description=f"parquet:{glob}")
+        return cls(None, "events", columns=columns, description=f"parquet:{glob}",
+                   duckdb_connection=con)
 
     @classmethod
     def connect(cls, url: str, *, table: str = "events",
                 columns: ColumnMap | None = None) -> EventSource:
+        import ibis
+
         try:
             backend = ibis.connect(url)
         except Exception as exc:
@@ -115,6 +133,23 @@ class EventSource:
         return cls(backend, table, columns=columns, owns_backend=False)
 
     # -------------------------------------------------------------- use
+
+    @property
+    def backend(self) -> Any:
+        """The Ibis backend (built on first use for DuckDB sources)."""
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self._duck)
+        return self._backend
+
+    def duckdb_connection(self) -> Any | None:
+        """The raw DuckDB connection when the events are in DuckDB, else None."""
+        if self._duck is not None:
+            return self._duck
+        if getattr(self._backend, "name", "") == "duckdb":
+            return getattr(self._backend, "con", None)
+        return None
 
     def events(self) -> ir.Table:
         """The event table under canonical names; missing id columns read as null."""
@@ -139,6 +174,8 @@ class EventSource:
                     f"event table {self.table_name!r} has no {required!r} column",
                     hint=f"map it: [events.columns] {required} = \"<your column>\"",
                 )
+        import ibis
+
         for optional in ("user_id", "account_id"):
             if optional not in t.columns:
                 t = t.mutate(**{optional: ibis.null().cast("string")})
@@ -146,14 +183,34 @@ class EventSource:
             t = t.mutate(timestamp=t.timestamp.cast("timestamp"))
         return t
 
+    def schema_key(self) -> list[tuple[str, str]]:
+        """The physical table's columns and types (cheap: no Ibis table is built for DuckDB)."""
+        con = self.duckdb_connection()
+        if con is not None and self._events is None:
+            try:
+                rows = con.execute(f"DESCRIBE {_quoted(self.table_name)}").fetchall()
+                return [(str(r[0]), str(r[1])) for r in rows]
+            except Exception:  # fall back to Ibis, which reports a missing table clearly
+                pass
+        return [(c, str(t)) for c, t in self.events().schema().items()]
+
+    def source_id(self) -> str:
+        return f"{self.description}|{self.table_name}|{self.columns.model_dump_json()}"
+
     def dialect(self) -> str:
-        return str(getattr(self.backend, "name", "duckdb"))
+        if self._duck is not None:
+            return "duckdb"
+        return str(getattr(self._backend, "name", "duckdb"))
 
     def close(self) -> None:
-        if self._owns:
-            disconnect = getattr(self.backend, "disconnect", None)
+        if not self._owns:
+            return
+        if self._backend is not None:
+            disconnect = getattr(self._backend, "disconnect", None)
             if disconnect is not None:
                 disconnect()
+        elif self._duck is not None:
+            self._duck.close()
 
     def __enter__(self) -> EventSource:
         return self
@@ -171,10 +228,23 @@ def _duck_opts(spec: EventSourceSpec) -> dict[str, Any]:
     return {"threads": spec.threads, "memory_limit": spec.memory_limit}
 
 
-def _duck_config(threads: int | None, memory_limit: str | None) -> dict[str, Any]:
+def _duck_connect(path: str, read_only: bool, threads: int | None,
+                  memory_limit: str | None) -> Any:
+    import duckdb
+
     config: dict[str, Any] = {}
     if threads:
         config["threads"] = threads
     if memory_limit:
         config["memory_limit"] = memory_limit
-    return config
+    try:
+        con = duckdb.connect(path, read_only=read_only, config=config)
+    except duckdb.Error as exc:
+        raise DataError(f"cannot open the event store {path}: {exc}",
+                        hint="is `sowhat ingest` writing to it right now?") from None
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _quoted(table: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))

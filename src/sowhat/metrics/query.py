@@ -1,0 +1,71 @@
+"""The window a metric is asked for — kept free of Ibis so the warm path never imports it.
+
+`Query` produces the time literals of a compiled metric. In template mode every literal is a
+fixed sentinel instant, so compiled SQL can be cached and re-used for any window
+(sowhat.metrics.sqlcache substitutes the real instants).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sowhat.spec.metric_defs import CountMetric, SegmentDef, SumMetric, UniqueMetric
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+RESULT_COLUMNS = ("bucket", "value", "entities", "excluded_immature", "n", "total",
+                  "total_sq", "without_outcome")
+"""Columns of every compiled metric, one row per bucket (see sowhat.metrics.compile)."""
+ZERO_WHEN_EMPTY = (CountMetric, UniqueMetric, SumMetric)
+"""Types whose value over a window with no matching events is 0 rather than undefined."""
+
+SENTINEL_START = datetime(1903, 3, 3, 3, 3, 3, 111111)
+SENTINEL_END = datetime(1903, 3, 3, 3, 3, 3, 222222)
+SENTINEL_AS_OF = datetime(1903, 3, 3, 3, 3, 3, 333333)
+SENTINEL_CUTOFF_BASE = datetime(1950, 1, 1)
+
+
+def sentinel_cutoff(window: timedelta) -> datetime:
+    return SENTINEL_CUTOFF_BASE + window
+
+
+@dataclass(frozen=True)
+class Query:
+    """The window a metric is asked for, as naive UTC datetimes.
+
+    With `template=True` every time literal is a fixed sentinel instead, so the compiled
+    SQL can be cached and re-used for any window (sowhat.metrics.sqlcache).
+    """
+
+    start: datetime
+    end: datetime
+    as_of: datetime
+    grain: str | None = None
+    segment: SegmentDef | None = None
+    template: bool = False
+
+    def _lit(self, value: datetime, sentinel: datetime) -> Any:
+        import ibis
+
+        return ibis.literal(sentinel if self.template else value, type="timestamp")
+
+    def start_lit(self) -> ir.TimestampScalar:
+        return self._lit(self.start, SENTINEL_START)
+
+    def end_lit(self) -> ir.TimestampScalar:
+        return self._lit(self.end, SENTINEL_END)
+
+    def as_of_lit(self) -> ir.TimestampScalar:
+        return self._lit(self.as_of, SENTINEL_AS_OF)
+
+    def cutoff_lit(self, window: timedelta) -> ir.TimestampScalar:
+        """as_of - window: an anchor at or before it has a fully elapsed outcome window."""
+        return self._lit(self.as_of - window, sentinel_cutoff(window))
+
+    def bucket(self, ts: ir.TimestampValue) -> ir.TimestampValue:
+        if self.grain == "week":
+            return ts.truncate("W").cast("timestamp")
+        return self.start_lit()
