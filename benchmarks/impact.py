@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/impact.py                          # 250 planted + 250 null
     .venv/bin/python benchmarks/impact.py --launches 40            # quick run
+    .venv/bin/python benchmarks/impact.py --mode weekly            # weekly, 1-6 post weeks
     .venv/bin/python benchmarks/impact.py --mode events --launches 20   # demo event simulator
 
 Modes:
@@ -10,6 +11,8 @@ Modes:
   disturbance shared with an unexposed segment, each segment's own AR(1) wobble, 1% missing
   days; 84 days before the launch, 42 after. Planted launches shift the treated level by
   `--effect` (relative, default +5%); null launches shift nothing.
+- `weekly`: the same series as weekly means, 26 weeks before the launch and 1-6 after —
+  what `sowhat impact` analyses for a fresh launch.
 - `events`: the demo event simulator (sowhat.demo.simulator.simulate) plants a
   `recommendation_ctr` change (`--points`, default +2 points, the demo's own recs-v2 size)
   for mid-sized accounts at a random week; the metric engine (sowhat.metrics) computes the
@@ -109,6 +112,43 @@ def series_mode(launches: int, seed: int, effect: float) -> list[Record]:
     return records
 
 
+def weekly(dates: tuple[date, ...], values: tuple[float | None, ...]
+           ) -> tuple[list[date], list[float | None]]:
+    """Mean of each Monday-to-Sunday week's observed days (the simulation starts on a Monday)."""
+    weeks, means = [], []
+    for i in range(0, len(dates), 7):
+        days = [v for v in values[i:i + 7] if v is not None]
+        weeks.append(dates[i])
+        means.append(float(np.mean(days)) if days else None)
+    return weeks, means
+
+
+def weekly_mode(launches: int, seed: int, effect: float) -> list[Record]:
+    """Weekly KR series as services analyse them: 26 weeks before, 1-6 weeks after."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for i in range(2 * launches):
+        planted = i % 2 == 0
+        post_weeks = int(rng.integers(1, 7))
+        sim = simulate_launch(rng, relative_effect=effect if planted else 0.0,
+                              days_pre=26 * 7, days_post=post_weeks * 7)
+        weeks, treated = weekly(sim.dates, sim.treated)
+        _, control = weekly(sim.dates, sim.control)
+        expected = Change(effect, "relative")
+        its = its_estimate(weeks, treated, launch=sim.launch, grain="week")
+        did = did_estimate(weeks, treated, control, launch=sim.launch, grain="week")
+        naive_its = its_estimate(weeks, treated, launch=sim.launch, grain="week",
+                                 prewhiten=False, hac_lags=NW_WEEKLY_LAGS)
+        naive_did = did_estimate(weeks, treated, control, launch=sim.launch, grain="week",
+                                 prewhiten=False, hac_lags=NW_WEEKLY_LAGS)
+        records.append(judge("its", planted, sim.effect, its, expected, naive_its))
+        records.append(judge("did", planted, sim.effect, did, expected, naive_did))
+    return records
+
+
+NW_WEEKLY_LAGS = 2  # floor(4 (n/100)^(2/9)) for 27-32 weekly points
+
+
 def events_mode(launches: int, seed: int, points: float, events: int) -> list[Record]:
     from ruamel.yaml import YAML
 
@@ -205,7 +245,7 @@ def summarise(records: list[Record]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mode", choices=("series", "events"), default="series")
+    parser.add_argument("--mode", choices=("series", "weekly", "events"), default="series")
     parser.add_argument("--launches", type=int, default=None,
                         help="planted launches (and as many null ones); default 250 "
                              "(series) or 20 (events)")
@@ -227,6 +267,12 @@ def main() -> None:
         setting = {"mode": "series", "launches_planted": launches, "launches_null": launches,
                    "relative_effect": args.effect, "days_pre": 84, "days_post": 42}
         name = "impact.json"
+    elif args.mode == "weekly":
+        launches = args.launches or 250
+        records = weekly_mode(launches, args.seed, args.effect)
+        setting = {"mode": "weekly", "launches_planted": launches, "launches_null": launches,
+                   "relative_effect": args.effect, "weeks_pre": 26, "weeks_post": "1-6"}
+        name = "impact_weekly.json"
     else:
         launches = args.launches or 20
         records = events_mode(launches, args.seed, args.points, args.events)
