@@ -157,6 +157,9 @@ def test_real_process_exit_codes_and_messages(demo: Path) -> None:
                              capture_output=True, text=True, check=False)
     assert unknown.returncode == 1
     assert "did you mean 'recs-v2'?" in unknown.stderr
-    bad_date = subprocess.run([str(SOWHAT), "bets", "-w", str(demo), "--as-of", "soon"],
-                              capture_output=True, text=True, check=False)
-    assert bad_date.returncode == 2
+
+
+def test_a_malformed_date_is_a_usage_error(demo: Path) -> None:
+    result = runner.invoke(app, ["bets", "-w", str(demo), "--as-of", "soon"])
+    assert result.exit_code == 2
+    assert "write 2026-11-16" in result.output

@@ -43,7 +43,7 @@ def _coverage(n_post: int, method: str) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("method", ["its", "did"])
-@pytest.mark.parametrize("n_post", [1, 3, 6])
+@pytest.mark.parametrize("n_post", [1, 4])
 def test_90_percent_intervals_cover_with_few_weekly_post_points(method: str,
                                                                 n_post: int) -> None:
     # 200 draws: a true 0.90 falls in [0.84, 0.96] with probability ~0.99.
