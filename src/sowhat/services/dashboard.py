@@ -2,12 +2,13 @@
 
 Pages stay free of queries and arithmetic; a page that needs something new gets it here, so
 the JSON API can expose the same thing without computing it twice. Pieces that other
-services will provide later (forecasts, impact verdicts, reviews) are explicit `None`s
-with the sentence the page shows meanwhile.
+services provide (forecasts) are optional: without a stored weekly series a KR has no
+forecast and the page says "no forecast yet"; a forecast failure never breaks a page.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from sowhat.domain.okr import BET_TRANSITIONS, BetStatus
 from sowhat.domain.period import Period, week_start
 from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
+from sowhat.services.forecasts import KRForecastView, Outlook, forecast_period
 from sowhat.services.north_star import north_star_series
 from sowhat.services.okr_views import (
     AuditPage,
@@ -53,6 +55,7 @@ __all__ = [
     "key_result_page",
 ]
 
+log = logging.getLogger("sowhat.services.dashboard")
 NO_FORECAST = "no forecast yet"
 NO_VERDICT = "no verdicts yet: sowhat impact estimates each shipped bet's effect"
 BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "verdict", "stopped")
@@ -67,7 +70,8 @@ class Dashboard:
     changes: AuditPage  # the last 7 days
     checked_in_this_week: int
     week: date
-    forecast: str = NO_FORECAST
+    forecasts: dict[str, KRForecastView]  # by KR id, KRs with a metric (probability may be None)
+    forecast: str = NO_FORECAST  # one line for the summary tile
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class KeyResultPage:
     bets: tuple[BetView, ...]  # every bet expecting this KR
     history: AuditPage
     coaching: Coaching
+    weekly: tuple[SeriesPoint, ...]  # the metric's weekly values (each week its own window)
+    forecast_view: KRForecastView | None
     forecast: str = NO_FORECAST
 
 
@@ -128,6 +134,7 @@ def dashboard(
         span = Period(start=plan.status.start, end=plan.status.end, label=plan.period)
         trend = [SeriesPoint(v.week, v.value, "period") for v in north_star_series(
             workspace=workspace, metric=plan.status.north_star, period=span, today=day)]
+    forecasts = _forecasts(session, workspace.metrics if workspace else None, plan, day)
     return Dashboard(
         plan=plan,
         north_star=tuple(trend),
@@ -136,6 +143,8 @@ def dashboard(
         changes=audit_page(session=session, since=now - timedelta(days=7), limit=15),
         checked_in_this_week=sum(1 for k in plan.key_results if k.status.last_week == week),
         week=week,
+        forecasts=forecasts,
+        forecast=_summary(forecasts),
     )
 
 
@@ -145,6 +154,7 @@ def key_result_page(*, session: Session, period: str | None, kr_id: str,
     plan = plan_view(session=session, period=period, today=today)
     kr = plan.key_result(kr_id)
     expecting = tuple(b for b in plan.bets if b.bet.expects and b.bet.expects.key_result == kr_id)
+    view = _forecasts(session, metrics, plan, today or datetime.now(UTC).date()).get(kr_id)
     return KeyResultPage(
         plan=plan,
         kr=kr,
@@ -155,6 +165,11 @@ def key_result_page(*, session: Session, period: str | None, kr_id: str,
         bets=expecting,
         history=audit_page(session=session, key_prefix=f"{plan.period}/{kr_id}", limit=20),
         coaching=coach_text(title or kr.status.title, metrics=metrics, today=today),
+        weekly=tuple(p for p in series(session=session, period=plan.period, kr_id=kr_id)
+                     if p.phase == "period"),
+        forecast_view=view,
+        forecast=view.describe() if view and view.probability is not None
+        else (view.note if view and view.note else NO_FORECAST),
     )
 
 
@@ -217,6 +232,27 @@ def checkin_targets(
     order = {"owner": 0, "editor": 1, "admin": 2}
     out.sort(key=lambda t: order[t.reason])
     return plan, week, out
+
+
+def _forecasts(session: Session, catalog: MetricsFile | None, plan: PlanView,
+               today: date) -> dict[str, KRForecastView]:  # fmt: skip
+    """Forecasts of the period's metric KRs; {} when they cannot be made (logged)."""
+    try:
+        result = forecast_period(session=session, catalog=catalog, period=plan.period,
+                                 today=today)  # fmt: skip
+    except Exception:  # a page without forecasts beats an error page
+        log.warning("forecasts for %s could not be computed", plan.period, exc_info=True)
+        return {}
+    return {v.kr_id: v for v in result.key_results}
+
+
+def _summary(forecasts: dict[str, KRForecastView]) -> str:
+    if not any(v.probability is not None for v in forecasts.values()):
+        return NO_FORECAST
+    counts = {o: sum(1 for v in forecasts.values() if v.outlook == o) for o in Outlook}
+    parts = [f"{counts[Outlook.ON_TRACK]} on track", f"{counts[Outlook.UNCERTAIN]} uncertain",
+             f"{counts[Outlook.OFF_TRACK]} off track"]
+    return " · ".join(parts)
 
 
 def _north_star(session: Session, plan: PlanView) -> list[SeriesPoint]:

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Bet, CheckIn, Guardrail, Team
 from sowhat.errors import NotFound
 from sowhat.services.checkins import checkin_history
+from sowhat.services.forecasts import MIN_WEEK_ENTITIES
 from sowhat.services.plans import KeyResultStatus, ObjectiveStatus, PeriodStatus, status_rows
 from sowhat.store import audit, mapping, repositories
 from sowhat.store.models import AuditEntryRow, CheckInRow, KeyResultRow, PeriodRow
@@ -214,13 +215,20 @@ def checkin_for_week(
 
 
 def series(*, session: Session, period: str, kr_id: str) -> list[SeriesPoint]:
-    """The KR's weekly metric series as `sowhat sync` stored it (empty before any sync)."""
+    """The KR's weekly metric series as `sowhat sync` stored it (empty before any sync).
+
+    A week resting on fewer than MIN_WEEK_ENTITIES entities reads as None, the same rule
+    the forecasts apply: a 0% or 100% from three accounts is noise, not a level."""
     kr = _kr_row(session, period, kr_id)
     rows = session.scalars(
         select(SeriesPointRow).where(SeriesPointRow.key_result_id == kr.id)
         .order_by(SeriesPointRow.week)
     )  # fmt: skip
-    return [SeriesPoint(r.week, r.value, r.phase) for r in rows]
+    return [
+        SeriesPoint(r.week, r.value if r.entities is None or r.entities >= MIN_WEEK_ENTITIES
+                    else None, r.phase)
+        for r in rows
+    ]  # fmt: skip
 
 
 def audit_page(
@@ -234,15 +242,20 @@ def audit_page(
     offset: int = 0,
 ) -> AuditPage:
     """Newest first. `key_prefix` selects an object and everything under it (a KR's
-    check-ins are keyed `<period>/<kr>/<week>`)."""
+    check-ins are keyed `<period>/<kr>/<week>`, an objective's guardrails
+    `<period>/<objective>/guardrail:<metric>`)."""
     query = select(AuditEntryRow)
     if entity_type is not None:
         query = query.where(AuditEntryRow.entity_type == entity_type)
     if entity_key is not None:
         query = query.where(AuditEntryRow.entity_key == entity_key)
     if key_prefix is not None:
-        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(AuditEntryRow.entity_key.like(escaped + "%", escape="\\"))
+        # The object itself, and what hangs off it (`<kr key>/<week>`), but not another
+        # object whose key merely starts the same (`gr-activation` vs `gr-activation-mid`).
+        base = key_prefix.rstrip("/")
+        escaped = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(or_(AuditEntryRow.entity_key == base,
+                                AuditEntryRow.entity_key.like(escaped + "/%", escape="\\")))
     if since is not None:
         query = query.where(AuditEntryRow.at >= since)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

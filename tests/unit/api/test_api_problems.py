@@ -38,7 +38,8 @@ def _failures(env: Env) -> list[tuple[str, int, object]]:
                                       headers={**admin, "If-Match": c.get(
                                           f"/api/v1/periods/{PERIOD}/bets/checklist",
                                           headers=admin).headers["etag"]})),
-        ("reviews later", 501, c.get(f"/api/v1/periods/{PERIOD}/reviews", headers=admin)),
+        ("monthly review", 501, c.get(f"/api/v1/periods/{PERIOD}/reviews/monthly",
+                                      headers=admin)),
     ]
     return out
 

@@ -120,3 +120,33 @@ def test_a_web_edit_is_written_back_to_yaml_by_export(env: Env) -> None:
     db.dispose()
     text = (env.root / "okrs" / f"{PERIOD}.yaml").read_text()
     assert "Reports open before people look away" in text
+
+
+def test_audit_key_prefix_takes_the_object_and_its_children_only(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from sowhat.services.okr_views import audit_page
+    from sowhat.store import audit
+
+    db = open_database(f"sqlite:///{Path(str(tmp_path)) / 'a.db'}", create=True)
+    with db.transaction() as session:
+        for key in ("2026-Q4/a_b", "2026-Q4/a_b/2026-11-02", "2026-Q4/a_b-mid", "2026-Q4/axb"):
+            audit.record(session=session, actor="t", action="create", entity_type="x",
+                         entity_key=key, before=None, after={})
+    with db.transaction(write=False) as session:
+        page = audit_page(session=session, key_prefix="2026-Q4/a_b")
+    db.dispose()
+    assert sorted(e.entity_key for e in page.entries) == ["2026-Q4/a_b", "2026-Q4/a_b/2026-11-02"]
+    assert page.total == 2
+
+
+def test_weekly_and_quarter_reviews_come_from_the_review_services(env: Env) -> None:
+    h = env.auth("viewer")
+    weekly = env.client.get(f"/api/v1/periods/{PERIOD}/reviews/weekly", headers=h)
+    assert weekly.status_code == 200, weekly.text
+    body = weekly.json()
+    assert body["period"] == PERIOD
+    krs = {k["kr_id"] for k in body["key_results"]}
+    assert krs == {"activation", "nps-manual", "report-speed"}
+    quarter = env.client.get(f"/api/v1/periods/{PERIOD}/reviews/quarter", headers=h)
+    assert quarter.status_code == 200, quarter.text

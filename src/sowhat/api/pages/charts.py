@@ -37,11 +37,12 @@ class ChartInput:
     target: float | None
     launches: Sequence[Launch] = ()
     band: Sequence[tuple[date, float, float]] = ()  # forecast: week -> (low, high)
+    weekly: Sequence[tuple[date, float]] = ()  # the metric's own weekly values (dotted)
     today: date | None = None
 
 
 def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
-    values = [v for _, v in chart.points]
+    values = [v for _, v in chart.points] + [v for _, v in chart.weekly]
     refs = [v for v in (chart.baseline, chart.target) if v is not None]
     refs += [x for _, lo, hi in chart.band for x in (lo, hi)]
     lo, hi = _range(values + refs)
@@ -67,12 +68,14 @@ def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
         lower = " ".join(f"{x(d):.1f},{y(lo_):.1f}" for d, lo_, _ in reversed(chart.band))
         parts.append(f'<polygon class="band" points="{upper} {lower}"><title>forecast range'
                      "</title></polygon>")  # fmt: skip
-    for cls, value, name in (("baseline", chart.baseline, "baseline"),
-                             ("target", chart.target, "target")):  # fmt: skip
+    # The target's label sits above its line and the baseline's below, so they never
+    # collide however close the two values are.
+    for cls, value, name, dy in (("baseline", chart.baseline, "baseline", 15),
+                                 ("target", chart.target, "target", -6)):  # fmt: skip
         if value is not None:
             parts.append(f'<line class="{cls}" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(value):.1f}" '
                          f'y2="{y(value):.1f}"/><text class="ref {cls}" x="{W - RIGHT - 4}" '
-                         f'y="{y(value) - 6:.1f}" text-anchor="end">{name} '
+                         f'y="{y(value) + dy:.1f}" text-anchor="end">{name} '
                          f"{escape(fmt(value))}</text>")  # fmt: skip
     for launch in chart.launches:
         if chart.start <= launch.day < chart.end:
@@ -83,6 +86,10 @@ def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
     if chart.today is not None and chart.start <= chart.today < chart.end:
         parts.append(f'<line class="today" x1="{x(chart.today):.1f}" x2="{x(chart.today):.1f}" '
                      f'y1="{TOP}" y2="{H - BOTTOM}"/>')  # fmt: skip
+    if len(chart.weekly) > 1:
+        dotted = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in chart.weekly)
+        parts.append(f'<polyline class="weekly" points="{dotted}"><title>weekly value'
+                     "</title></polyline>")  # fmt: skip
     if chart.points:
         path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in chart.points)
         parts.append(f'<polyline class="series" points="{path}"/>')

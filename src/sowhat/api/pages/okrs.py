@@ -3,6 +3,7 @@ and the bets board. Each handler reads one service result and renders one templa
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -16,6 +17,7 @@ from sowhat.errors import UserError
 from sowhat.services import dashboard as views
 from sowhat.services import okr_edits
 from sowhat.services.coach import coach_text
+from sowhat.services.forecasts import KRForecastView
 from sowhat.services.okr_views import plan_view
 from sowhat.services.plans import list_periods
 
@@ -101,12 +103,24 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         baseline=s.baseline, target=s.target,
         launches=[Launch(b.bet.shipped_on, b.bet.title) for b in data.launches
                   if b.bet.shipped_on is not None],
+        weekly=[(w.week, w.value) for w in data.weekly if w.value is not None],
+        band=_band(data.forecast_view),
     )  # fmt: skip
     svg = render_kr_chart(chart, lambda v: fmt_value(v, s.baseline, s.target, s.unit))
     return render(request, "key_result.html", {
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
         "draft": draft, "saved": request.query_params.get("saved") == "1",
     }, status_code=int(error.status) if error else 200)  # fmt: skip
+
+
+def _band(view: KRForecastView | None) -> list[tuple[date, float, float]]:
+    """The forecast's central range, starting from the last measured week."""
+    if view is None or not view.path:
+        return []
+    start = []
+    if view.last_week is not None and view.last_week_value is not None:
+        start = [(view.last_week, view.last_week_value, view.last_week_value)]
+    return start + [(p.week, p.low, p.high) for p in view.path]
 
 
 @router.post("/coach")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import asdict
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
 
 from sowhat.api.auth import Caller, require_caller
 from sowhat.api.http import Page, Paging
@@ -22,6 +24,8 @@ from sowhat.api.state import server_state
 from sowhat.errors import UserError
 from sowhat.services.coach import coach_text
 from sowhat.services.okr_views import audit_page, page
+from sowhat.services.reviews import weekly_review
+from sowhat.services.reviews_quarter import quarter_review
 
 router = APIRouter()
 Reader = Annotated[Caller, Depends(require_caller)]
@@ -78,10 +82,28 @@ def get_audit(
                 limit=paging.limit, offset=paging.offset)  # fmt: skip
 
 
-@router.get("/periods/{period}/reviews", tags=["reviews"])
-def get_reviews(caller: Reader, period: str) -> None:
-    """Weekly, monthly and quarterly reviews: served once the review service exists."""
+@router.get("/periods/{period}/reviews/weekly", tags=["reviews"])
+def get_weekly_review(request: Request, caller: Reader, period: str) -> Any:
+    """The weekly review: leading indicators first, forecasts, guardrail alerts, missing
+    check-ins, shipped bets whose KR has not moved — as of now, from the last sync."""
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        review = weekly_review(session=session, catalog=state.workspace.metrics, period=period)
+    return jsonable_encoder(asdict(review))
+
+
+@router.get("/periods/{period}/reviews/quarter", tags=["reviews"])
+def get_quarter_review(request: Request, caller: Reader, period: str) -> Any:
+    """Scores and attainment of the period's objectives, with the lessons recorded."""
+    with server_state(request).db.transaction(write=False) as session:
+        review = quarter_review(session=session, period=period)
+    return jsonable_encoder(asdict(review))
+
+
+@router.get("/periods/{period}/reviews/monthly", tags=["reviews"])
+def get_monthly_review(caller: Reader, period: str) -> None:
+    """The monthly deep dive reads the events themselves; served by the CLI for now."""
     raise NotImplementedYet(
-        f"reviews of {period} are not available in this version",
-        hint="reviews come with the review service; the dashboard shows the period meanwhile",
+        f"the monthly review of {period} is not served over HTTP in this version",
+        hint="run `sowhat review monthly` on the server",
     )
