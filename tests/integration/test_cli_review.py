@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sowhat.cli.app import app
+from sowhat.cli.common import console
 from sowhat.errors import UserError
 from tests.unit.services.review_testing import Hook, build, copy
 
@@ -24,6 +25,12 @@ def run(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args), catch_exceptions=False,
                            env={"SOWHAT_ACTOR": "tester"})
     return result.exit_code, result.output
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables and long lines as on a wide terminal, however pytest runs (xdist or not)."""
+    monkeypatch.setattr(console, "_width", 200)  # restored after the test
 
 
 @pytest.fixture(scope="module")
