@@ -159,3 +159,17 @@ def test_event_source_settings() -> None:
         spec.resolved_url()
     with pytest.raises(ValidationError, match="choose one"):
         EventSourceSpec.from_config({"parquet": "x", "url": "postgres://"})
+
+
+def test_every_metric_type_setting_and_command_is_documented() -> None:
+    root = __import__("pathlib").Path(__file__).resolve().parents[3]
+    metrics_doc = (root / "docs" / "metrics.md").read_text(encoding="utf-8")
+    ingest_doc = (root / "docs" / "ingest.md").read_text(encoding="utf-8")
+    for kind in METRIC_TYPES:
+        assert f"| `{kind}` |" in metrics_doc, kind
+    for setting in EventSourceSpec.model_fields:
+        assert any(f in metrics_doc for f in (f"{setting} = ", f"[events.{setting}]")), setting
+    for command in ("sowhat metrics list", "sowhat metrics show", "sowhat metrics compute",
+                    "sowhat tracking check"):
+        assert command in metrics_doc, command
+    assert "sowhat ingest" in ingest_doc
