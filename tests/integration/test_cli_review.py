@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from sowhat.cli.app import app
 from sowhat.cli.common import console
 from sowhat.errors import UserError
-from tests.unit.services.review_testing import Hook, build, copy
+from tests.unit.services.review_testing import Hook, copy, module_copy
 
 runner = CliRunner()
 
@@ -35,7 +35,7 @@ def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("cli-review") / "ws")
+    return module_copy(tmp_path_factory, "cli-review")
 
 
 @pytest.fixture

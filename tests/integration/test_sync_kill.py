@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.services.review_testing import build
+from tests.unit.services.review_testing import copy, shared_build
 
 STEP_DELAY = 1.0
 
@@ -50,8 +50,10 @@ def sowhat(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[st
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_a_sync_killed_midway_leaves_the_last_good_state(tmp_path: Path) -> None:
-    root = build(tmp_path / "ws", owner_checkins=True)
+def test_a_sync_killed_midway_leaves_the_last_good_state(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = copy(shared_build(tmp_path_factory.getbasetemp()), tmp_path / "ws")
     db = root / ".sowhat" / "sowhat.db"
     before = dump(db)
     # A week later: one new week to write and the current one to refresh, 9 steps in all.

@@ -7,7 +7,8 @@ expected metric values independently of the metric engine:
   accounts signing up on or after LAUNCH (the "checklist" bet's planted effect);
 - TICKETS_BEFORE tickets a day before the period, TICKETS_DURING inside it (a guardrail
   breach: +67% against a +10% limit).
-Building takes a few seconds; tests copy the built folder instead of building again.
+Building takes a few seconds, so a session builds once (`shared_build`) and every test module
+copies the result.
 """
 
 from __future__ import annotations
@@ -201,6 +202,29 @@ def build(root: Path, *, owner_checkins: bool = True) -> Path:
                             now=datetime(week.year, week.month, week.day, 15, tzinfo=UTC)
                             + timedelta(days=3))
     return root
+
+
+def shared_build(base_temp: Path) -> Path:
+    """One build per test session, shared by every module and xdist worker (under a file
+    lock); callers copy it before use, so no test sees another's writes."""
+    import fcntl
+    import os
+
+    base = base_temp.parent if os.environ.get("PYTEST_XDIST_WORKER") else base_temp
+    root = base / "sowhat-review-ws"
+    with (base / "sowhat-review-ws.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / ".built").exists():
+            if root.exists():
+                shutil.rmtree(root)
+            build(root)
+            (root / ".built").touch()
+    return root
+
+
+def module_copy(factory: Any, name: str) -> Path:
+    """A copy of the session's build for one test module (`factory`: tmp_path_factory)."""
+    return copy(shared_build(factory.getbasetemp()), factory.mktemp(name) / "ws")
 
 
 def copy(built: Path, target: Path) -> Path:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from review_testing import CONFIG, METRICS, OKRS, build, opened
+from review_testing import CONFIG, METRICS, OKRS, module_copy, opened
 from sqlalchemy import text
 
 from sowhat.domain.okr import Direction
@@ -34,7 +34,7 @@ from sowhat.store.db import Database
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return load_workspace(build(tmp_path_factory.mktemp("forecast") / "ws"))
+    return load_workspace(module_copy(tmp_path_factory, "forecast"))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from review_testing import AS_OF, Hook, build, copy, opened
+from review_testing import AS_OF, Hook, copy, module_copy, opened
 from sqlalchemy import text
 
 from sowhat.errors import UserError
@@ -38,7 +38,7 @@ def hook() -> Iterator[Hook]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("notify") / "ws")
+    return module_copy(tmp_path_factory, "notify")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from review_testing import AS_OF, build, copy, opened
+from review_testing import AS_OF, copy, module_copy, opened
 from sqlalchemy import text
 
 from sowhat.domain.okr import CheckInSource
@@ -29,7 +29,7 @@ CLOSED_AT = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("periods") / "ws")
+    return module_copy(tmp_path_factory, "periods")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from review_testing import AS_OF, LAUNCH, build, copy, generate, opened
+from review_testing import AS_OF, LAUNCH, copy, generate, module_copy, opened
 from sqlalchemy import text
 
 from sowhat.errors import NotFound, UserError
@@ -39,7 +39,7 @@ from sowhat.store.db import Database
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("reviews") / "ws")
+    return module_copy(tmp_path_factory, "reviews")
 
 
 @pytest.fixture(scope="module")

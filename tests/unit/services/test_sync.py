@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from review_testing import AS_OF, build, copy, opened, run_sync, write_events
+from review_testing import AS_OF, copy, module_copy, opened, run_sync, write_events
 from sqlalchemy import select, text
 
 from sowhat.errors import UserError
@@ -23,7 +23,7 @@ from sowhat.store.sync_models import SyncRunRow
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("sync") / "ws")
+    return module_copy(tmp_path_factory, "sync")
 
 
 @pytest.fixture
