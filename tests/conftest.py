@@ -41,7 +41,12 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     from sowhat.services.demo import create_demo
 
-    shared = tmp_path_factory.getbasetemp().parent / "sowhat-demo-cache"
+    import os
+
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's basetemp sits in the run's own folder; share that one.
+    run_dir = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = run_dir / "sowhat-demo-cache"
     shared.mkdir(exist_ok=True)
     root = shared / "demo"
     with (shared / "lock").open("w") as lock:
