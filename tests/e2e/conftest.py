@@ -1,10 +1,11 @@
 """A real `sowhat serve` on a free loopback port, and a headless Chromium to drive it.
 
 The workspace is built by the services (init's layout, apply, a few weeks of check-ins) in a
-period that covers today, so the tests never depend on the calendar (`sowhat demo` makes a
-richer one but takes about a minute on two cores). Screenshots go to a temporary folder, or
-to $SOWHAT_SCREENSHOTS_DIR (`SOWHAT_SCREENSHOTS_DIR=docs/screenshots pytest tests/e2e`
-refreshes the ones in the docs).
+period that covers today, so the tests never depend on the calendar. SOWHAT_E2E_DEMO=1 runs
+the same tests on `sowhat demo` instead (richer — synced series, forecasts — but about a
+minute slower on two cores). Screenshots go to a temporary folder, or to
+$SOWHAT_SCREENSHOTS_DIR; the ones in docs/ are refreshed with
+`SOWHAT_E2E_DEMO=1 SOWHAT_SCREENSHOTS_DIR=docs/screenshots pytest tests/e2e`.
 """
 
 from __future__ import annotations
@@ -176,6 +177,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("e2e") / "acme"
+    if os.environ.get("SOWHAT_E2E_DEMO"):
+        subprocess.run([str(BIN / "sowhat"), "demo", str(root), "--events", "100k"],
+                       check=True, capture_output=True, timeout=900)
+        return root
     return _services_workspace(root, datetime.now(UTC).date())
 
 

@@ -27,37 +27,45 @@ def _period(page: Any) -> str:
 def test_a_week_in_the_life(browser: Any, server: dict[str, str], shots: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, server)
+    period = _period(page)
+    assert page.get_by_role("heading", level=1).inner_text().startswith(period)
+    assert page.get_by_role("heading", name="Objectives").is_visible()
+    page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
     # Keyboard: the first Tab lands on the skip link, and it is visible when focused.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     assert page.locator(".skip").bounding_box()["x"] >= 0
 
-    period = _period(page)
-    assert page.get_by_role("heading", level=1).inner_text().startswith(period)
-    assert page.get_by_role("heading", name="Objectives").is_visible()
-    page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
-
-    # Weekly check-in: record a value and see the card's progress move.
+    # Weekly check-in: record the target value on a KR short of it; its progress reads 100%.
     page.goto(f"{server['url']}/periods/{period}/check-in")
-    card = page.locator("article.checkin-card", has=page.get_by_role(
-        "link", name=re.compile("onboarding survey score")))
-    meter = card.get_by_role("meter").first
-    before = meter.get_attribute("aria-valuenow")
-    card.get_by_label("Value this week").fill("7.9")
+    cards = page.locator("article.checkin-card")
+    card = None
+    for i in range(cards.count()):
+        candidate = cards.nth(i)
+        if candidate.get_attribute("data-target") and \
+                candidate.get_by_role("meter").first.get_attribute("aria-valuenow") != "100":
+            card = candidate
+            break
+    assert card is not None, "no KR short of its target to check in on"
+    kr_id = card.get_attribute("data-kr")
+    target = card.get_attribute("data-target")
+    before = card.get_by_role("meter").first.get_attribute("aria-valuenow")
+    card.get_by_label("Value this week").fill(str(target))
     card.get_by_label("Confidence (%)").fill("80")
     card.get_by_label("What changed, and why?").fill("Survey v2 shipped to all new admins")
     page.screenshot(path=str(shots / "checkin.png"), full_page=True)
     card.get_by_role("button", name=re.compile("Check in|Update check-in")).click()
-    saved = page.locator("article.checkin-card", has_text="Check-in saved")
+    saved = page.locator(f"article.checkin-card[data-kr='{kr_id}']", has_text="Check-in saved")
     saved.wait_for()
     after = saved.get_by_role("meter").first.get_attribute("aria-valuenow")
-    assert after == "95"  # (7.9 - 6) / (8 - 6), rounded
+    assert after == "100"
     assert after != before
 
     # The KR page: chart, and the coach as a person types an output-style title.
     page.goto(f"{server['url']}/periods/{period}/key-results/gr-activation")
     assert page.locator("svg.kr-chart polyline.series").count() == 1
-    assert page.locator("svg.kr-chart line.launch").count() == 1
+    shipped = page.locator("section[aria-labelledby=bets-h] .status-shipped").count()
+    assert page.locator("svg.kr-chart line.launch").count() == shipped
     page.screenshot(path=str(shots / "key-result.png"), full_page=True)
     title = page.get_by_label("Key result title")
     title.fill("")
@@ -91,7 +99,8 @@ def test_phone_layout_has_no_horizontal_scroll(browser: Any, server: dict[str, s
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     _login(page, server)
     period = _period(page)
-    for path in ("/", f"/periods/{period}/check-in", f"/periods/{period}/key-results/gr-survey"):
+    for path in ("/", f"/periods/{period}/check-in",
+                 f"/periods/{period}/key-results/gr-activation"):
         page.goto(server["url"] + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, (path, overflow)

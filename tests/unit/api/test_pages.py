@@ -123,7 +123,8 @@ def test_every_page_renders_for_every_role(env: Env) -> None:
                      f"/periods/{PERIOD}/objectives/growth/first-week-win",
                      f"/periods/{PERIOD}/key-results/report-speed", f"/periods/{PERIOD}/bets",
                      f"/periods/{PERIOD}/check-in", "/check-in", f"/periods/{PERIOD}/alignment",
-                     "/audit", f"/audit?key_prefix={PERIOD}/activation", "/metrics"):
+                     "/audit", f"/audit?key_prefix={PERIOD}/activation", "/metrics",
+                     "/bets", "/alignment"):
             r = env.client.get(path)
             assert r.status_code == 200, (role, path, r.text[:300])
             assert 'id="main"' in r.text

@@ -17,8 +17,17 @@ router = APIRouter()
 PAGE = 50
 
 
+@router.get("/alignment")
+def alignment_current(request: Request) -> Response:
+    return _alignment(request, None)
+
+
 @router.get("/periods/{period}/alignment")
 def alignment_page(request: Request, period: str) -> Response:
+    return _alignment(request, period)
+
+
+def _alignment(request: Request, period: str | None) -> Response:
     require_caller(request)
     with server_state(request).db.transaction(write=False) as session:
         plan, roots = views.alignment(session=session, period=period)

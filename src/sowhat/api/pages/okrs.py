@@ -132,8 +132,17 @@ def coach_panel(request: Request, title: Annotated[str, Form()] = "",
     return render(request, "_findings.html", {"coaching": coaching})
 
 
+@router.get("/bets")
+def bets_current(request: Request) -> Response:
+    return _bets(request, None)
+
+
 @router.get("/periods/{period}/bets")
 def bets_page(request: Request, period: str) -> Response:
+    return _bets(request, period)
+
+
+def _bets(request: Request, period: str | None) -> Response:
     require_caller(request)
     with server_state(request).db.transaction(write=False) as session:
         board = views.bets_board(session=session, period=period)

@@ -76,7 +76,20 @@ def progress_class(progress: float | None, elapsed: float | None = None) -> str:
     return "at-risk" if progress >= expected - 0.35 else "off-track"
 
 
-templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, when=fmt_when)
+def fmt_field(value: Any) -> str:
+    """An audit before/after value for people: no Python reprs."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(fmt_field(v) for v in value) or "none"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, when=fmt_when, field=fmt_field)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
 
 
