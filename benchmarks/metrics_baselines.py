@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Row = tuple[str, datetime, float | None]
 RATIOS = (
@@ -109,6 +110,9 @@ def handwritten_sql(store: Path, start: datetime, end: datetime) -> list[Row]:
 
 def pandas_way(parquet_files: list[Path], start: datetime, end: datetime) -> list[Row]:
     """Idiomatic pandas: read the Parquet files, then groupby / merge per metric."""
+    import numpy as np
+    import pandas as pd
+
     cols = ["event", "timestamp", "user_id", "account_id", "score", "amount"]
     df = pd.concat([pd.read_parquet(p, columns=cols) for p in parquet_files],
                    ignore_index=True)
@@ -154,6 +158,8 @@ def pandas_way(parquet_files: list[Path], start: datetime, end: datetime) -> lis
 
 
 def _cohorts(df: pd.DataFrame, start: datetime, end: datetime, emit: Any) -> None:
+    import numpy as np
+
     signups = df[df["event"] == "signup"]
 
     def anchors(entity: str) -> pd.DataFrame:
