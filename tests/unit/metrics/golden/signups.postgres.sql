@@ -1,0 +1,38 @@
+SELECT
+  "t2"."bucket",
+  CAST("t2"."value" AS DOUBLE PRECISION) AS "value",
+  CAST(NULL AS BIGINT) AS "entities",
+  CAST(NULL AS BIGINT) AS "excluded_immature",
+  CAST(NULL AS DOUBLE PRECISION) AS "n",
+  CAST("t2"."value" AS DOUBLE PRECISION) AS "total",
+  CAST(NULL AS DOUBLE PRECISION) AS "total_sq",
+  CAST(NULL AS BIGINT) AS "without_outcome"
+FROM (
+  SELECT
+    "t1"."bucket",
+    COUNT(*) AS "value"
+  FROM (
+    SELECT
+      "t0"."event",
+      "t0"."timestamp",
+      "t0"."user_id",
+      "t0"."account_id",
+      "t0"."properties",
+      DATE_TRUNC('WEEK', "t0"."timestamp") AS "bucket"
+    FROM "events" AS "t0"
+    WHERE
+      "t0"."timestamp" < CAST('2026-11-16T00:00:00' AS TIMESTAMP)
+      AND "t0"."event" = 'signup'
+      AND "t0"."timestamp" >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
+      AND COALESCE(
+        CASE
+          WHEN JSON_TYPEOF(JSON_EXTRACT_PATH("t0"."properties", 'plan')) = 'string'
+          THEN JSON_EXTRACT_PATH_TEXT(JSON_EXTRACT_PATH("t0"."properties", 'plan'), VARIADIC ARRAY[]::TEXT[])
+          ELSE NULL
+        END IN ('mid'),
+        FALSE
+      )
+  ) AS "t1"
+  GROUP BY
+    1
+) AS "t2"
