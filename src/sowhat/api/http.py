@@ -11,7 +11,17 @@ from pydantic import BaseModel
 from sowhat.api.problems import PreconditionRequired
 from sowhat.errors import Conflict
 
-__all__ = ["MAX_LIMIT", "Page", "Paging", "expected_version", "set_etag"]
+__all__ = [
+    "IF_MATCH",
+    "IF_MATCH_OR_NONE",
+    "MAX_LIMIT",
+    "PROBLEMS",
+    "Page",
+    "Paging",
+    "ProblemOut",
+    "expected_version",
+    "set_etag",
+]
 
 MAX_LIMIT = 200
 T = TypeVar("T")
@@ -25,6 +35,40 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details, the body of every error response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    hint: str | None = None
+    errors: list[dict[str, str | None]] | None = None
+
+
+_PROBLEM = {"model": ProblemOut, "content": {"application/problem+json": {}}}
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    status: {**_PROBLEM, "description": text}
+    for status, text in (
+        (401, "No or unknown credentials"),
+        (403, "The role, team or token scope does not allow it; or a stale CSRF token"),
+        (404, "No such object"),
+        (412, "If-Match names a version that is no longer current"),
+        (422, "The request does not match the schema"),
+        (428, "A write without If-Match"),
+    )
+}
+_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+             "description": 'The ETag you read, e.g. "3". Required on writes (428 without).'}
+IF_MATCH: dict[str, object] = {"parameters": [_IF_MATCH]}
+IF_MATCH_OR_NONE: dict[str, object] = {"parameters": [
+    _IF_MATCH,
+    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+     "description": "`*` to create the first check-in of the week."},
+]}
 
 
 class Paging:

@@ -13,7 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from sowhat.api.auth import Caller, require_caller, require_writer
-from sowhat.api.http import Page, Paging, expected_version, set_etag
+from sowhat.api.http import (
+    IF_MATCH_OR_NONE,
+    PROBLEMS,
+    Page,
+    Paging,
+    expected_version,
+    set_etag,
+)
 from sowhat.api.schemas import CheckInOut, CheckInPut, SeriesPointOut, checkin_out
 from sowhat.api.state import server_state
 from sowhat.domain.period import week_start
@@ -21,7 +28,7 @@ from sowhat.errors import NotFound
 from sowhat.services import okr_edits
 from sowhat.services.okr_views import checkin_for_week, checkins, page, series
 
-router = APIRouter(tags=["check-ins"])
+router = APIRouter(tags=["check-ins"], responses=PROBLEMS)
 Reader = Annotated[Caller, Depends(require_caller)]
 Writer = Annotated[Caller, Depends(require_writer)]
 BASE = "/periods/{period}/key-results/{kr_id:path}"
@@ -52,7 +59,8 @@ def get_checkin(request: Request, response: Response, caller: Reader, period: st
     return checkin_out(found)
 
 
-@router.put(BASE + "/check-ins/{week}", response_model=CheckInOut)
+@router.put(BASE + "/check-ins/{week}", response_model=CheckInOut,
+            openapi_extra=IF_MATCH_OR_NONE)
 def put_checkin(request: Request, response: Response, caller: Writer, period: str, kr_id: str,
                 week: date, body: CheckInPut) -> CheckInOut:  # fmt: skip
     version = expected_version(request, creatable=True)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 
 from sowhat.api.auth import Caller, require_caller
-from sowhat.api.http import Page, Paging
+from sowhat.api.http import PROBLEMS, Page, Paging
 from sowhat.api.schemas import (
     AuditEntryOut,
     LintIn,
@@ -27,7 +27,7 @@ from sowhat.services.okr_views import audit_page, page
 from sowhat.services.reviews import weekly_review
 from sowhat.services.reviews_quarter import quarter_review
 
-router = APIRouter()
+router = APIRouter(responses={k: v for k, v in PROBLEMS.items() if k in (401, 404, 422)})
 Reader = Annotated[Caller, Depends(require_caller)]
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sowhat.api.auth import Caller, require_caller, require_writer
-from sowhat.api.http import Page, Paging, expected_version, set_etag
+from sowhat.api.http import IF_MATCH, PROBLEMS, Page, Paging, expected_version, set_etag
 from sowhat.api.schemas import (
     AlignmentOut,
     BetOut,
@@ -36,7 +36,7 @@ from sowhat.services.dashboard import AlignmentNode
 from sowhat.services.okr_views import page, plan_view, teams
 from sowhat.services.plans import list_periods
 
-router = APIRouter(tags=["plans"])
+router = APIRouter(tags=["plans"], responses=PROBLEMS)
 Reader = Annotated[Caller, Depends(require_caller)]
 Writer = Annotated[Caller, Depends(require_writer)]
 
@@ -90,7 +90,8 @@ def get_objective(request: Request, response: Response, caller: Reader, period: 
     return objective_out(objective)
 
 
-@router.patch("/periods/{period}/objectives/{objective_id:path}", response_model=ObjectiveOut)
+@router.patch("/periods/{period}/objectives/{objective_id:path}", response_model=ObjectiveOut,
+               openapi_extra=IF_MATCH)
 def patch_objective(request: Request, response: Response, caller: Writer, period: str,
                     objective_id: str, body: ObjectivePatch) -> ObjectiveOut:  # fmt: skip
     version = expected_version(request)
@@ -126,7 +127,8 @@ def get_key_result(request: Request, response: Response, caller: Reader, period:
     return key_result_out(kr)
 
 
-@router.patch("/periods/{period}/key-results/{kr_id:path}", response_model=KeyResultOut)
+@router.patch("/periods/{period}/key-results/{kr_id:path}", response_model=KeyResultOut,
+               openapi_extra=IF_MATCH)
 def patch_key_result(request: Request, response: Response, caller: Writer, period: str,
                      kr_id: str, body: KeyResultPatch) -> KeyResultOut:  # fmt: skip
     version = expected_version(request)
@@ -160,7 +162,7 @@ def get_bet(request: Request, response: Response, caller: Reader, period: str,
     return bet_out(bet)
 
 
-@router.patch("/periods/{period}/bets/{bet_id:path}", response_model=BetOut)
+@router.patch("/periods/{period}/bets/{bet_id:path}", response_model=BetOut, openapi_extra=IF_MATCH)
 def patch_bet(request: Request, response: Response, caller: Writer, period: str, bet_id: str,
               body: BetPatch) -> BetOut:  # fmt: skip
     version = expected_version(request)
