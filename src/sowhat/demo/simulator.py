@@ -252,3 +252,30 @@ def _ground_truth(seed: int, start: date, end: date, fx: Effects, p: Params, eve
 
 
 __all__ = ["DEFAULT_EFFECTS", "EV", "PlantedEffect", "SimulationResult", "simulate"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m sowhat.demo.simulator OUT --events 100M`: write simulated events to OUT."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write simulated B2B SaaS events as Parquet.")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--events", default="1M", help="about how many: 500k, 1M, 100M")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--start", type=date.fromisoformat, default=DEMO_START)
+    parser.add_argument("--end", type=date.fromisoformat, default=DEMO_TODAY)
+    parser.add_argument("--segment-sample", type=int, default=0,
+                        help="also write N events as Segment track-call JSONL")
+    args = parser.parse_args(argv)
+    text = str(args.events).lower().replace("_", "")
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    n = int(float(text[:-1] if scale > 1 else text) * scale)
+    result = simulate(args.out, events=n, seed=args.seed, start=args.start, end=args.end,
+                      segment_sample=args.segment_sample,
+                      on_chunk=lambda done, total: print(f"chunk {done}/{total}", flush=True))
+    print(f"{result.events:,} events, {result.accounts:,} accounts, {result.users:,} users in "
+          f"{result.seconds:.1f} s -> {result.parquet_glob}; truth: {result.ground_truth_path}")
+
+
+if __name__ == "__main__":
+    main()
