@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,11 +29,13 @@ from sqlalchemy.orm import Session
 from sowhat.domain.okr import Change
 from sowhat.services.plans import KeyResultStatus, PeriodStatus, status_rows
 from sowhat.store import repositories
-from sowhat.store.models import GuardrailRow
+from sowhat.store.audit import jsonable
+from sowhat.store.models import GuardrailRow, PeriodRow
 from sowhat.store.sync_models import GuardrailCheckRow
 
 __all__ = [
     "COMMIT_PROGRESS",
+    "FINAL_SCORES_VERSION",
     "TARGET_PROGRESS",
     "Attainment",
     "GuardrailState",
@@ -41,6 +44,8 @@ __all__ = [
     "ObjectiveHealth",
     "PeriodHealth",
     "attainment",
+    "final_scores_json",
+    "frozen_health",
     "objective_health",
     "raw_progress",
 ]
@@ -153,14 +158,19 @@ def attainment(progress: float | None) -> Attainment:
 
 def objective_health(
     *, session: Session, period: str | None = None, today: date | None = None,
-    status: PeriodStatus | None = None,
+    status: PeriodStatus | None = None, live: bool = False,
 ) -> PeriodHealth:
-    """Each objective's guardrail state and its KRs' gated attainment (live values).
+    """Each objective's guardrail state and its KRs' gated attainment.
 
-    Pass `status` when the caller already has `status_rows(...)` for the period.
+    A closed period answers with the scores frozen when it was closed (`live=True` reads
+    the stored check-ins instead). Pass `status` when the caller already has
+    `status_rows(...)` for the period.
     """
     status = status or status_rows(session=session, period=period, today=today)
     row = repositories.periods_by_label(session, [status.period])[status.period]
+    frozen = None if live else frozen_health(row)
+    if frozen is not None:
+        return frozen[0]
     contents = repositories.period_contents(session, row)
     objective_ids = {o.key: o.id for o in contents.objectives}
     checks = _guardrail_statuses(session, contents.guardrails)
@@ -234,3 +244,49 @@ def guardrail_rule(g: GuardrailRow) -> str:
     if g.min_value is not None:
         parts.append(f"min {g.min_value:g}")
     return ", ".join(parts) or "no bound"
+
+
+FINAL_SCORES_VERSION = 1
+
+
+def final_scores_json(
+    health: PeriodHealth, team_scores: dict[str, float], *, closed_at: datetime
+) -> dict[str, Any]:
+    """What `sowhat period close` stores in periods.final_scores (read by frozen_health)."""
+    return {
+        "version": FINAL_SCORES_VERSION,
+        "closed_at": closed_at.isoformat(),
+        "team_scores": dict(team_scores),
+        "health": jsonable(asdict(health)),
+    }
+
+
+def frozen_health(row: PeriodRow) -> tuple[PeriodHealth, dict[str, float]] | None:
+    """The scores frozen when the period was closed, and its team scores (None while open)."""
+    data: dict[str, Any] | None = row.final_scores
+    if row.closed_at is None or not data or data.get("version") != FINAL_SCORES_VERSION:
+        return None
+    h = data["health"]
+    objectives = tuple(
+        ObjectiveHealth(
+            id=o["id"], title=o["title"], team=o["team"], owner=o["owner"], score=o["score"],
+            guardrail_state=GuardrailState(o["guardrail_state"]),
+            guardrails=tuple(
+                GuardrailStatus(**{**g, "as_of": _dt(g["as_of"]),
+                                   "evaluated_at": _dt(g["evaluated_at"])})
+                for g in o["guardrails"]
+            ),
+            key_results=tuple(
+                KRHealth(**{**k, "attainment": Attainment(k["attainment"])})
+                for k in o["key_results"]
+            ),
+        )
+        for o in h["objectives"]
+    )
+    health = PeriodHealth(period=h["period"], start=date.fromisoformat(h["start"]),
+                          end=date.fromisoformat(h["end"]), closed=True, objectives=objectives)
+    return health, {str(k): float(v) for k, v in data.get("team_scores", {}).items()}
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

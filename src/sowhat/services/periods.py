@@ -22,9 +22,8 @@ a failed close leaves no file behind, and a crash between commit and write is re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -34,32 +33,24 @@ from sowhat.errors import NotFound, UserError
 from sowhat.services.apply import apply_changes, plan_changes
 from sowhat.services.files import ExportedFile, export_workspace, metric_hashes
 from sowhat.services.guardrails import (
-    Attainment,
-    GuardrailState,
-    GuardrailStatus,
-    KRHealth,
-    ObjectiveHealth,
     PeriodHealth,
+    final_scores_json,
+    frozen_health,
     objective_health,
 )
 from sowhat.services.plans import load_plans, status_rows
 from sowhat.spec.workspace import Workspace
 from sowhat.store import audit, repositories
-from sowhat.store.audit import jsonable
 from sowhat.store.db import flush
 from sowhat.store.models import PeriodRow
 
 __all__ = [
-    "FINAL_SCORES_VERSION",
     "CarriedKR",
     "CloseResult",
     "close_period",
     "frozen_health",
     "write_period_file",
 ]
-
-FINAL_SCORES_VERSION = 1
-
 
 @dataclass(frozen=True)
 class CarriedKR:
@@ -97,12 +88,7 @@ def close_period(
     nxt = Period.between(row.start, row.end, row.label).next()
     # Everything that can refuse runs before anything is written.
     base = _next_plan(session, workspace, nxt, row.north_star) if to_carry else None
-    row.final_scores = {
-        "version": FINAL_SCORES_VERSION,
-        "closed_at": now.isoformat(),
-        "team_scores": dict(status.team_scores),
-        "health": jsonable(asdict(health)),
-    }
+    row.final_scores = final_scores_json(health, status.team_scores, closed_at=now)
     row.closed_at = now
     flush(session)
     audit.record(session=session, actor=actor, action=audit.AuditAction.UPDATE,
@@ -121,37 +107,6 @@ def write_period_file(
 ) -> list[ExportedFile]:
     """Write one period's plan from the database to its okrs/ file (after a commit)."""
     return export_workspace(session=session, workspace=workspace, period=period)
-
-
-def frozen_health(row: PeriodRow) -> tuple[PeriodHealth, dict[str, float]] | None:
-    """The scores frozen when the period was closed (None for an open period)."""
-    data: dict[str, Any] | None = row.final_scores
-    if row.closed_at is None or not data or data.get("version") != FINAL_SCORES_VERSION:
-        return None
-    h = data["health"]
-    objectives = tuple(
-        ObjectiveHealth(
-            id=o["id"], title=o["title"], team=o["team"], owner=o["owner"], score=o["score"],
-            guardrail_state=GuardrailState(o["guardrail_state"]),
-            guardrails=tuple(
-                GuardrailStatus(**{**g, "as_of": _dt(g["as_of"]),
-                                   "evaluated_at": _dt(g["evaluated_at"])})
-                for g in o["guardrails"]
-            ),
-            key_results=tuple(
-                KRHealth(**{**k, "attainment": Attainment(k["attainment"])})
-                for k in o["key_results"]
-            ),
-        )
-        for o in h["objectives"]
-    )
-    health = PeriodHealth(period=h["period"], start=date.fromisoformat(h["start"]),
-                          end=date.fromisoformat(h["end"]), closed=True, objectives=objectives)
-    return health, {str(k): float(v) for k, v in data.get("team_scores", {}).items()}
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _period(session: Session, label: str) -> PeriodRow:

@@ -77,6 +77,11 @@ def test_closing_freezes_the_scores_and_refuses_check_ins(db: Database, ws: Work
     assert review.frozen
     assert review.closed
     assert tuple(x.objective for x in review.objectives) == live.objectives
+    with db.transaction(write=False) as session:
+        assert objective_health(session=session, period="2026-Q4").objectives == \
+            live.objectives
+        doubled = objective_health(session=session, period="2026-Q4", live=True)
+    assert doubled.objectives != live.objectives
     with pytest.raises(UserError, match="was closed on 2027-01-04"), db.transaction() as session:
         close_period(session=session, workspace=ws, period="2026-Q4", actor="lead")
 
