@@ -1,8 +1,11 @@
 """Compute metrics: compile definitions to Ibis, run them on an event source, return values.
 
-`compute` answers one metric; `compute_many` answers many in one round trip (one UNION ALL
-query), isolating failures so one broken definition never sinks a whole sync. `compile_sql`
-shows the SQL a definition becomes, for `sowhat metrics show` and golden files.
+`compute` answers one metric by compiling its single Ibis expression and running it.
+`compute_many` answers a batch in one round trip: ratio parts are computed once, every
+non-ratio definition's SQL comes from the compiled-SQL cache (sowhat.metrics.sqlcache) and
+all of them run as one UNION ALL query; a failure is isolated to its definition so one broken
+metric never sinks a whole sync. `compile_sql` shows the SQL a definition becomes, for
+`sowhat metrics show` and the golden files. Both paths are tested against each other.
 """
 
 from __future__ import annotations
