@@ -56,6 +56,7 @@ from sowhat.store.sync_models import SeriesPointRow
 
 __all__ = [
     "CONTEXT_WEEKS",
+    "MIN_WEEK_ENTITIES",
     "AmbitionView",
     "Basis",
     "KRForecastView",
