@@ -98,12 +98,12 @@ def create_demo(*, root: Path, events: int = 1_000_000, seed: int = 7, force: bo
             say("applying OKRs")
             apply_workspace(session=session, workspace=ws, actor="demo")
         weeks = _checkin_weeks()
-        for week in weeks:
-            as_of = datetime(week.year, week.month, week.day, tzinfo=UTC) + timedelta(days=7)
-            say(f"sync as of {as_of.date().isoformat()}")
-            with db.transaction() as session:
-                reports.append(sync(session=session, catalog=catalog, events=source,
-                                    as_of=min(as_of, DEMO_AS_OF), actor="sync"))
+        # One sync as of the demo's today backfills every week of the period so far, each
+        # week's value as known at that week's end — what weekly syncs would have recorded.
+        say(f"sync as of {DEMO_AS_OF.date().isoformat()}")
+        with db.transaction() as session:
+            reports.append(sync(session=session, catalog=catalog, events=source,
+                                as_of=DEMO_AS_OF, actor="sync"))
         say("recording the owners' check-ins")
         with db.transaction() as session:
             manual = _owner_checkins(session, weeks)
