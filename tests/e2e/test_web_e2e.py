@@ -107,3 +107,35 @@ def test_phone_layout_has_no_horizontal_scroll(browser: Any, server: dict[str, s
     page.goto(server["url"] + "/")
     page.screenshot(path=str(shots / "dashboard-phone.png"), full_page=True)
     page.close()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def _axe(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    return list(page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
+        "'best-practice']})).violations.map(v => v.id + ': ' + v.help)"
+    ))
+
+
+def test_every_page_passes_axe_wcag_aa(browser: Any, server: dict[str, str]) -> None:
+    """axe-core's WCAG 2 A/AA and best-practice rules: labels, contrast, landmarks, names."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_content("<html><body><input type=text></body></html>")  # axe must see this
+    assert any(v.startswith("label:") for v in _axe(page))
+    page.goto(server["url"] + "/login")
+    failures = {"login": _axe(page)}
+    _login(page, server)
+    period = _period(page)
+    for name, path in {
+        "dashboard": "/", "objective": f"/periods/{period}/objectives/growth/first-week-win",
+        "key result": f"/periods/{period}/key-results/gr-activation",
+        "check-in": f"/periods/{period}/check-in", "bets": f"/periods/{period}/bets",
+        "alignment": f"/periods/{period}/alignment", "audit": "/audit", "metrics": "/metrics",
+    }.items():
+        page.goto(server["url"] + path)
+        failures[name] = _axe(page)
+    assert not any(failures.values()), {k: v for k, v in failures.items() if v}
+    page.close()
