@@ -312,6 +312,7 @@ def login(
         return None
     session.execute(delete(LoginFailureRow).where(
         LoginFailureRow.email == address, LoginFailureRow.client == client))  # fmt: skip
+    session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))  # housekeeping
     session_id = secrets.token_urlsafe(32)
     row = WebSessionRow(
         session_hash=_digest(session_id), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
