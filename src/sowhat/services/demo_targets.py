@@ -23,11 +23,11 @@ TARGETS: dict[str, tuple[Change, str]] = {
     "co-nps": (Change(8.0), "int"),
     "gr-activation": (Change(0.05, "points"), "pct"),
     "gr-activation-mid": (Change(0.06, "points"), "pct"),
-    "gr-ttfv": (Change(-0.35, "relative"), "minutes"),
+    "gr-ttfv": (Change(-0.35, "relative"), "hours"),
     "gr-rec-ctr": (Change(0.02, "points"), "pct"),
     "pl-mid-retention": (Change(0.06, "points"), "pct"),
     "pl-mid-d7": (Change(0.05, "points"), "pct"),
-    "pl-enterprise-ttfv": (Change(-0.30, "relative"), "minutes"),
+    "pl-enterprise-ttfv": (Change(-0.30, "relative"), "hours"),
     "pl-enterprise-activation": (Change(0.05, "points"), "pct"),
     "su-tickets-per-session": (Change(-0.25, "relative"), "per1000"),
     "su-small-tickets": (Change(-0.25, "relative"), "per1000"),
@@ -43,7 +43,7 @@ def _round(value: float, style: str) -> float:
         return round(value, 3)
     if style == "per1000":
         return round(value, 5)
-    if style in ("int", "minutes"):
+    if style in ("int", "hours"):
         return float(round(value))
     return round(value, 2)
 
@@ -51,8 +51,8 @@ def _round(value: float, style: str) -> float:
 def _words(value: float, style: str) -> str:
     if style == "pct":
         return f"{value * 100:.3g}%"
-    if style == "minutes":
-        return f"{value / 60:.2g} hours" if value >= 120 else f"{value:.0f} minutes"
+    if style == "hours":
+        return f"{value:.0f} hours"
     if style == "int":
         return f"{value:.0f}"
     if style == "per1000":

@@ -19,7 +19,8 @@ from sowhat.spec.yamlio import read_text
 def metric_hashes(workspace: Workspace) -> dict[str, str]:
     if workspace.metrics is None:
         return {}
-    return {name: metric_definition_hash(d) for name, d in workspace.metrics.metrics.items()}
+    catalog = workspace.metrics
+    return {name: metric_definition_hash(d, catalog=catalog) for name, d in catalog.metrics.items()}
 
 
 def apply_workspace(

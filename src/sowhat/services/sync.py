@@ -171,7 +171,8 @@ def sync(
                                      evaluated_at=started)
     # The same hash `sowhat apply` records as baselined_metric_hash (services.files), or
     # every ratio KR would always look redefined.
-    hashes = {name: metric_definition_hash(d) for name, d in catalog.metrics.items()}
+    hashes = {name: metric_definition_hash(d, catalog=catalog)
+              for name, d in catalog.metrics.items()}
     kr_results = tuple(
         KRSync(
             kr_id=k.key, metric=k.metric or "", segment=k.segment,
