@@ -6,6 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from sowhat.domain.okr import Direction
@@ -141,3 +143,23 @@ def test_forecast_is_calibrated_on_simulated_krs() -> None:
     z = stats.norm.ppf(np.clip(probs, 1e-6, 1 - 1e-6))
     assert calibration(stats.norm.cdf(3 * z), hits).unweighted_error > 0.12
     assert calibration(stats.norm.cdf(z / 3), hits).weighted_error > 0.08
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    values=st.lists(st.floats(0.5, 2.0), min_size=1, max_size=8),
+    scale=st.floats(0.01, 1000.0),
+    target=st.floats(0.5, 3.0),
+    remaining=st.integers(1, 12),
+)
+def test_forecast_probability_does_not_depend_on_units(
+    values: list[float], scale: float, target: float, remaining: int
+) -> None:
+    """Rates as fractions or as percent, counts in events or thousands: same answer."""
+    a = forecast_kr(values, baseline=1.0, target=target, weeks_remaining=remaining,
+                    direction=Direction.INCREASE)
+    b = forecast_kr([scale * v for v in values], baseline=scale, target=scale * target,
+                    weeks_remaining=remaining, direction=Direction.INCREASE)
+    assert b.probability == pytest.approx(a.probability, abs=1e-6)
+    assert b.projected == pytest.approx(scale * a.projected, rel=1e-6)
+    assert a.low <= a.projected <= a.high

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sowhat.domain.okr import Change, Direction
 from sowhat.stats.impact import (
@@ -119,3 +121,23 @@ def test_feature_factory_index_counts_and_share() -> None:
     assert rows[0].share_moved == 1.0
     assert rows[2].share_moved is None
     assert feature_factory_index([]) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    effect=st.floats(-1, 1),
+    half_width=st.floats(0.001, 1),
+    expected=st.floats(0.001, 1),
+)
+def test_verdicts_mirror_for_decreasing_bets(effect: float, half_width: float,
+                                             expected: float) -> None:
+    """A decrease expected and seen is judged exactly like the mirrored increase."""
+    up = impact_verdict(_estimate(effect, effect - half_width, effect + half_width),
+                        expected=Change(expected))
+    down = impact_verdict(_estimate(-effect, -effect - half_width, -effect + half_width),
+                          expected=Change(-expected))
+    assert up.verdict is down.verdict
+    if up.verdict is Verdict.MOVED:
+        assert effect - half_width > 0
+    if up.verdict is Verdict.NO_EFFECT:
+        assert effect - half_width <= 0 <= effect + half_width < expected
