@@ -20,6 +20,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/sowhat demo $(DEMO_DIR) --force
 	$(BIN)/sowhat status --workspace $(DEMO_DIR)
+	$(BIN)/sowhat review weekly --workspace $(DEMO_DIR) --as-of 2026-11-16
 
 run: demo
 	$(BIN)/sowhat serve --workspace $(DEMO_DIR) --host $(HOST) --port $(PORT) --demo
