@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Literal
 
 from sowhat.lint.lexicon import load_lexicon
-from sowhat.lint.textfeatures import TextFacts, features, object_phrase, read
+from sowhat.lint.textfeatures import FUNCTION_WORDS, TextFacts, features, object_phrase, read
 
 Kind = Literal["outcome", "output"]
 
@@ -129,43 +129,7 @@ def explain_feature(feat: str, facts: TextFacts) -> str | None:
     return None
 
 
-_BORING = frozenset(
-    [
-        "<num>",
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "for",
-        "in",
-        "on",
-        "at",
-        "by",
-        "with",
-        "from",
-        "and",
-        "or",
-        "our",
-        "all",
-        "new",
-        "every",
-        "per",
-        "each",
-        "this",
-        "that",
-        "is",
-        "are",
-        "be",
-        "it",
-        "its",
-        "as",
-        "into",
-        "than",
-        "their",
-        "we",
-    ]
-)
+_BORING = FUNCTION_WORDS | {"<num>"}
 
 
 @dataclass(frozen=True)

@@ -15,50 +15,10 @@ from functools import cache
 from importlib import resources
 
 from sowhat.lint.context import MetricInfo
-from sowhat.lint.textfeatures import TextFacts, object_phrase
+from sowhat.lint.textfeatures import FUNCTION_WORDS, TextFacts, object_phrase
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "for",
-        "in",
-        "on",
-        "at",
-        "by",
-        "with",
-        "from",
-        "and",
-        "or",
-        "our",
-        "all",
-        "new",
-        "every",
-        "per",
-        "each",
-        "this",
-        "that",
-        "who",
-        "which",
-        "is",
-        "are",
-        "be",
-        "it",
-        "its",
-        "as",
-        "into",
-        "than",
-        "their",
-        "them",
-        "they",
-        "we",
-        "us",
-    ]
-)
+_STOP = FUNCTION_WORDS | {"them", "they", "us", "which", "who"}
 # Metrics where smaller is better: the rewrite says "Reduce", not "Increase".
 _DOWN_WORDS = frozenset(
     [

@@ -352,3 +352,43 @@ def features(facts: TextFacts) -> list[str]:
     if facts.head in lex.delivery_verbs and facts.deliverables and not n_metric:
         out.append("P:verb_deliverable_nometric")
     return out
+
+
+# Words that carry no meaning of their own in a KR; the classifier and the rewriter both
+# skip them.
+FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "all",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "each",
+        "every",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "new",
+        "of",
+        "on",
+        "or",
+        "our",
+        "per",
+        "than",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "we",
+        "with",
+    ]
+)
