@@ -38,10 +38,9 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One small demo workspace per test run, shared by all xdist workers (built once, under
     a file lock). Treat it as read-only; use `demo_copy` to change it."""
     import fcntl
+    import os
 
     from sowhat.services.demo import create_demo
-
-    import os
 
     base = tmp_path_factory.getbasetemp()
     # Under xdist each worker's basetemp sits in the run's own folder; share that one.
