@@ -35,7 +35,7 @@ TARGETS: dict[str, tuple[Change, str]] = {
 }
 
 _UNIT = r"(?: (?:hours|minutes))?"
-_FROM_TO = re.compile(rf"from \S+{_UNIT} to \S+{_UNIT}")
+_FROM_TO = re.compile(rf"from [0-9.,]+%?{_UNIT} to [0-9.,]+%?{_UNIT}")
 
 
 def _round(value: float, style: str) -> float:
