@@ -78,3 +78,17 @@ def test_second_sync_records_nothing_new(demo_copy: Path) -> None:
     assert "0 check-in value(s) written" in out
     with sqlite3.connect(db) as con:
         assert con.execute("select count(*) from audit_log").fetchone()[0] == before
+
+
+def test_demo_titles_state_the_measured_baselines_and_targets(built_demo: Path) -> None:
+    from sowhat.spec.workspace import load_workspace
+
+    (loaded,) = load_workspace(built_demo).plans
+    krs = {kr.id: kr for _, kr in loaded.plan.key_results()}
+    act = krs["gr-activation"]
+    assert act.baseline is not None
+    assert act.target is not None
+    assert f"from {act.baseline * 100:.3g}% to {act.target * 100:.3g}%" in act.title
+    ttfv = krs["gr-ttfv"]
+    assert ttfv.title.startswith("Cut the median time from signup to first report from ")
+    assert ttfv.title.endswith(f"to {ttfv.target:.0f} hours")
