@@ -10,7 +10,11 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sowhat import __version__
 from sowhat.api.pages import auth as auth_pages
@@ -40,7 +44,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         title="Sowhat",
         version=__version__,
         summary="Outcome-based OKRs: plans, check-ins, bets, coaching and the audit trail.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from vendored assets: the machine may be offline
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -53,8 +57,54 @@ def create_app(settings: ServerSettings) -> FastAPI:
     for router in (auth_pages.router, checkin_pages.router, okr_pages.router, misc_pages.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json", title="Sowhat API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )  # fmt: skip
+
     install_problem_handlers(app, render_page=render_problem)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+class SecurityHeaders:
+    """Headers every response gets: no sniffing, no framing (the forms write), no caching of
+    pages that show people's data, and a CSP allowing only this site's scripts.
+
+    Swagger UI (/api/docs) initialises itself with an inline script, so the CSP is left off
+    there; inline `style` attributes (progress bars) are allowed everywhere.
+    """
+
+    CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+           "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if not path.startswith("/static/"):
+                    headers.setdefault("Cache-Control", "no-store")
+                if path != "/api/docs":
+                    headers.setdefault("Content-Security-Policy", self.CSP)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def app_from_environment() -> FastAPI:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from api_testing import PERIOD, Env
 
 from sowhat.services.plans import status_rows
@@ -87,7 +89,11 @@ def test_lint_coaches_an_output_kr(env: Env) -> None:
 def test_openapi_lists_the_routes_and_docs_are_served(env: Env) -> None:
     spec = env.client.get("/api/openapi.json").json()
     assert "/api/v1/periods/{period}/key-results/{kr_id}" in spec["paths"]
-    assert env.client.get("/api/docs").status_code == 200
+    docs = env.client.get("/api/docs")
+    assert docs.status_code == 200
+    assert "cdn" not in docs.text.lower()  # offline: assets are served by the app itself
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', docs.text):
+        assert env.client.get(asset).status_code == 200, asset
 
 
 def test_writes_land_in_the_audit_log_with_the_user_as_actor(env: Env) -> None:

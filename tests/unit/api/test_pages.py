@@ -136,3 +136,15 @@ def test_unknown_objects_render_an_error_page(env: Env) -> None:
     assert r.status_code == 404
     assert "no key result" in r.text
     assert "<html" in r.text
+
+
+def test_pages_carry_security_headers(env: Env) -> None:
+    login(env.client, USERS["viewer"][0])
+    r = env.client.get("/")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "no-store"
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert "<script>" not in r.text  # no inline scripts for the CSP to block
+    static = env.client.get("/static/sowhat.css")
+    assert "no-store" not in static.headers.get("cache-control", "")
