@@ -191,6 +191,8 @@ def _write(
     session: Session, principal: Principal, row: Any, values: dict[str, Any],
     before: dict[str, Any], entity_type: str, key: str, fields: Any, now: datetime | None,
 ) -> int:  # fmt: skip
+    # An emptied optional field (owner, unit, hypothesis...) is stored as "not set".
+    values = {k: None if isinstance(v, str) and not v.strip() else v for k, v in values.items()}
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     if not changed:
         return int(row.version)
