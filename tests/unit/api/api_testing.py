@@ -122,11 +122,12 @@ def cheap_hashes() -> Any:
                                                             parallelism=1))
 
 
-def make_workspace(root: Path) -> Path:
+def make_workspace(root: Path, *, store_url: str | None = None) -> Path:
     (root / "okrs").mkdir(parents=True)
     (root / "okrs" / f"{PERIOD}.yaml").write_text(textwrap.dedent(OKRS), encoding="utf-8")
     (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
-    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
+    store = f'\n[store]\nurl = "{store_url}"\n' if store_url else ""
+    (root / "sowhat.toml").write_text(CONFIG + store, encoding="utf-8")
     ws = load_workspace(root)
     db = open_database(ws.config.database_url(ws.root), create=True)
     tokens = {}
