@@ -42,7 +42,6 @@ from sowhat.spec.workspace import Workspace
 __all__ = [
     "BOARD_COLUMNS",
     "NO_FORECAST",
-    "NO_VERDICT",
     "AlignmentNode",
     "BetsBoard",
     "CheckInTarget",
@@ -57,7 +56,6 @@ __all__ = [
 
 log = logging.getLogger("sowhat.services.dashboard")
 NO_FORECAST = "no forecast yet"
-NO_VERDICT = "no verdicts yet: sowhat impact estimates each shipped bet's effect"
 BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "verdict", "stopped")
 
 
@@ -95,7 +93,6 @@ class BetsBoard:
     plan: PlanView
     columns: tuple[tuple[str, tuple[BetView, ...]], ...]
     moves: dict[str, tuple[str, ...]]  # status -> the statuses a bet may move to from it
-    verdict_note: str = NO_VERDICT
 
 
 @dataclass(frozen=True)
@@ -179,7 +176,7 @@ def bets_board(*, session: Session, period: str | None = None,
     by_status: dict[str, list[BetView]] = defaultdict(list)
     for b in plan.bets:
         by_status[str(b.bet.status)].append(b)
-    # "verdict" holds shipped bets whose impact has been judged; no verdicts are stored yet.
+    # The "verdict" lane is filled by services.bet_verdicts, loaded after the page.
     columns = tuple((c, tuple(by_status.get(c, ()))) for c in BOARD_COLUMNS)
     moves = {str(s): tuple(str(t) for t in BetStatus if t in allowed)
              for s, allowed in BET_TRANSITIONS.items()}  # fmt: skip

@@ -16,6 +16,7 @@ from sowhat.api.state import server_state
 from sowhat.errors import UserError
 from sowhat.services import dashboard as views
 from sowhat.services import okr_edits
+from sowhat.services.bet_verdicts import verdict_board
 from sowhat.services.coach import coach_text
 from sowhat.services.forecasts import KRForecastView
 from sowhat.services.okr_views import plan_view
@@ -147,6 +148,16 @@ def _bets(request: Request, period: str | None) -> Response:
     with server_state(request).db.transaction(write=False) as session:
         board = views.bets_board(session=session, period=period)
     return render(request, "bets.html", {"plan": board.plan, "board": board})
+
+
+@router.get("/periods/{period}/bets/verdicts")
+def bet_verdicts(request: Request, period: str) -> Response:
+    """The verdict lane, loaded after the board so the page itself never waits on statistics."""
+    require_caller(request)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        board = verdict_board(session=session, workspace=state.workspace, period=period)
+    return render(request, "_verdicts.html", {"verdicts": board})
 
 
 @router.post("/periods/{period}/bets/{bet_id:path}/status")
