@@ -53,24 +53,6 @@ class Workspace:
     def okrs_dir(self) -> Path:
         return self.root / self.config.workspace.okrs_dir
 
-    def plan_for(self, period: str | None) -> LoadedPlan:
-        """The plan of a period label, or the only / latest one when none is given."""
-        if not self.plans:
-            raise SpecError(
-                [Diagnostic(Location(str(self.okrs_dir)), "no OKR files found",
-                            "add okrs/<period>.yaml or run `sowhat init`")]
-            )
-        if period is None:
-            return max(self.plans, key=lambda p: p.plan.period.start)
-        for loaded in self.plans:
-            if loaded.plan.period.label == period:
-                return loaded
-        labels = [p.plan.period.label for p in self.plans]
-        raise SpecError(
-            [Diagnostic(Location(str(self.okrs_dir)), f"no OKR file for period {period!r}",
-                        did_you_mean(period, labels) or f"known periods: {', '.join(labels)}")]
-        )
-
 
 def okr_files(root: Path, config: Config) -> list[Path]:
     folder = root / config.workspace.okrs_dir
