@@ -52,7 +52,9 @@ def test_a_week_in_the_life(browser: Any, server: dict[str, str], shots: Path) -
     before = card.get_by_role("meter").first.get_attribute("aria-valuenow")
     card.get_by_label("Value this week").fill(str(target))
     card.get_by_label("Confidence (%)").fill("80")
-    card.get_by_label("What changed, and why?").fill("Reviewed with the team: the new onboarding step is live")
+    card.get_by_label("What changed, and why?").fill(
+        "Reviewed with the team: the new onboarding step is live"
+    )
     page.screenshot(path=str(shots / "checkin.png"), full_page=True)
     card.get_by_role("button", name=re.compile("Check in|Update check-in")).click()
     saved = page.locator(f"article.checkin-card[data-kr='{kr_id}']", has_text="Check-in saved")
