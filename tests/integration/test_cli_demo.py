@@ -92,3 +92,12 @@ def test_demo_titles_state_the_measured_baselines_and_targets(built_demo: Path) 
     ttfv = krs["gr-ttfv"]
     assert ttfv.title.startswith("Cut the median time from signup to first report from ")
     assert ttfv.title.endswith(f"to {ttfv.target:.0f} hours")
+
+
+def test_sync_of_an_unknown_period_names_the_stored_ones(built_demo: Path) -> None:
+    from click.testing import Result
+
+    result: Result = runner.invoke(app, ["sync", "-w", str(built_demo), "--period", "2025-Q1"])
+    assert result.exit_code != 0
+    assert "no stored period '2025-Q1'" in str(result.exception)
+    assert "2026-Q4" in (getattr(result.exception, "hint", "") or "")

@@ -230,13 +230,18 @@ def _plan(
     return Plan(period=mapping.to_period(row), objectives=objectives, north_star=row.north_star)
 
 
+def period_row(*, session: Session, label: str) -> PeriodRow:
+    """The stored period with this label; NotFound naming the stored ones otherwise."""
+    for r in repositories.all_periods(session):
+        if r.label == label:
+            return r
+    raise _unknown_period(session, label)
+
+
 def _resolve_period(session: Session, label: str | None, today: date) -> PeriodRow:
-    rows = repositories.all_periods(session)
     if label is not None:
-        for r in rows:
-            if r.label == label:
-                return r
-        raise _unknown_period(session, label)
+        return period_row(session=session, label=label)
+    rows = repositories.all_periods(session)
     if not rows:
         raise NotFound("no plans are stored yet", hint="run `sowhat apply` first")
     current = current_period(session=session, today=today)

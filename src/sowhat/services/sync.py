@@ -28,6 +28,7 @@ from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
 from sowhat.services.checkins import record_checkin
+from sowhat.services.plans import period_row
 from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
 from sowhat.store import repositories
 from sowhat.store.models import CheckInRow, GuardrailRow, KeyResultRow, ObjectiveRow, PeriodRow
@@ -84,14 +85,9 @@ def _midnight(day: date) -> datetime:
 
 
 def resolve_period(session: Session, period: str | None, as_of: datetime) -> PeriodRow:
-    periods = repositories.all_periods(session)
     if period is not None:
-        for row in periods:
-            if row.label == period:
-                return row
-        raise UserError(f"no period {period!r} in the database",
-                        hint="run `sowhat apply` first, or pick one of: "
-                        + ", ".join(p.label for p in periods))
+        return period_row(session=session, label=period)
+    periods = repositories.all_periods(session)
     day = as_of.date()
     covering = [p for p in periods if p.start <= day < p.end and p.closed_at is None]
     if not covering:
