@@ -22,7 +22,9 @@ from sowhat.metrics.engine import MetricRequest, compile_sql, compute_many
 from sowhat.metrics.ingest import FileReport, ingest, parse_mapping
 from sowhat.metrics.tracking import TrackingReport, check_tracking
 from sowhat.metrics.values import MetricValue, iso
+from sowhat.metrics.watermark import watermark
 from sowhat.services.events import event_source_spec, open_events
+from sowhat.services.sync.asof import refuse_future
 from sowhat.spec.metric_defs import (
     MetricsFile,
     default_indicator,
@@ -172,11 +174,24 @@ def compute_metrics(
     s, e = _window(start, end, period)
     ws = load_workspace(workspace, paths=[])
     catalog = _catalog(ws)
+    asked = _moment(as_of, "--as-of") if as_of else None
+    refuse_future(asked)
     events = open_events(ws)
     try:
+        mark = watermark(events, event_source_spec(ws))
+        knows = asked or e
+        if mark.through is not None and knows > mark.through:
+            err_console.print(
+                f"[yellow]warning:[/yellow] the data ends before the as-of: computed as of "
+                f"{mark.through:%Y-%m-%d %H:%M} UTC (data through); windows after it are "
+                "left out")
+            knows = mark.through
+            e = min(e, knows)
+        if e <= s:
+            raise UserError(f"no data in the window: the data ends {knows:%Y-%m-%d %H:%M} UTC",
+                            hint="pick an earlier --from, or ingest newer events")
         results = compute_many([MetricRequest(n, segment) for n in names], catalog=catalog,
-                               events=events, start=s, end=e, grain=grain,
-                               as_of=_moment(as_of, "--as-of") if as_of else None)
+                               events=events, start=s, end=e, grain=grain, as_of=knows)
     finally:
         events.close()
     failed = [r for r in results if r.error]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
 
-from sowhat.cli.common import actor_name, console, print_json, workspace_option
+from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
 from sowhat.cli.render import render_changes, render_status
 from sowhat.services.checkins import record_checkin
+from sowhat.services.events import event_source_spec
 from sowhat.services.files import apply_workspace, export_workspace
 from sowhat.services.init import init_workspace
 from sowhat.services.plans import status_rows
@@ -124,6 +125,20 @@ def status(
             if m.type in ("conversion", "retention")
         )
         render_status(rows, workspace_name=ws.config.workspace.name, shares=shares)
+        warn_if_stale(ws, rows.data_through)
+
+
+def warn_if_stale(ws: Workspace, data_through: datetime | None) -> None:
+    """Values over data older than `[events] stale_after` get a visible warning."""
+    if data_through is None:
+        return
+    stale_after = event_source_spec(ws).stale_after
+    age = datetime.now(UTC) - data_through
+    if age > stale_after:
+        err_console.print(
+            f"[yellow]warning:[/yellow] data is stale: the latest complete data is from "
+            f"{data_through:%Y-%m-%d %H:%M} UTC, {age.days} days ago; ingest newer events "
+            "and run `sowhat sync`")
 
 
 def checkin(

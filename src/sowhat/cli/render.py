@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from rich.text import Text
@@ -69,6 +70,16 @@ def _number(value: float | None, unit: str | None = None, *, share: bool = False
     return f"{text} {unit}" if unit and unit != "%" else text
 
 
+def measure_label(kr: KeyResultStatus) -> str:
+    """What the KR's "now" is, in a few words: "last 28 days" or "period to date"."""
+    if kr.measure == "cumulative":
+        return "period to date"
+    if kr.window is not None:
+        last_day = kr.window.end - timedelta(seconds=1)  # the end is exclusive
+        return f"{kr.over_days or 28}-day level, {kr.window.start:%b %d}–{last_day:%b %d}"
+    return f"{kr.over_days or 28}-day level"
+
+
 def _kr_line(kr: KeyResultStatus, shares: frozenset[str]) -> Text:
     line = Text()
     line.append(f"{kr.id:<24} ")
@@ -79,6 +90,8 @@ def _kr_line(kr: KeyResultStatus, shares: frozenset[str]) -> Text:
     line.append(f"now {_number(kr.current, kr.unit, share=share)}", style="bold")
     line.append(f"  ({_number(kr.baseline, kr.unit, share=share)} → "
                 f"{_number(kr.target, kr.unit, share=share)})")
+    if kr.measure is not None:
+        line.append(f"  [{measure_label(kr)}]", style="dim")
     if kr.confidence is not None:
         line.append(f"  confidence {kr.confidence:.0%}", style="cyan")
     if kr.last_week is not None:
@@ -102,6 +115,8 @@ def render_status(status: PeriodStatus, *, workspace_name: str,
                  f"{', closed' if status.closed else ''})", style="dim")
     if status.north_star:
         title.append(f"  north star: {status.north_star}", style="magenta")
+    if status.data_through is not None:
+        title.append(f"\ndata through {status.data_through:%Y-%m-%d %H:%M} UTC", style="dim")
     tree = Tree(title)
     for obj in status.objectives:
         label = Text()

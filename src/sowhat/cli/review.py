@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from sowhat.cli.asof import as_of_moment
 from sowhat.cli.common import actor_name, console, print_json, workspace_option
 from sowhat.cli.okrs import database
-from sowhat.cli.sync import _parse_as_of
 from sowhat.errors import UserError
 from sowhat.services.events import open_events
 from sowhat.services.forecasts import Outlook
@@ -27,7 +28,7 @@ from sowhat.services.reviews_markdown import (
 )
 from sowhat.services.reviews_monthly import MonthlyReview, monthly_review
 from sowhat.services.reviews_quarter import QuarterReview, quarter_review
-from sowhat.spec.workspace import load_workspace
+from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.stats.forecast import pct
 
 review_app = typer.Typer(help="The review cadence: weekly leading indicators, monthly "
@@ -52,6 +53,11 @@ _OUTLOOK_STYLE = {Outlook.ON_TRACK: "green", Outlook.UNCERTAIN: "yellow",
                   Outlook.OFF_TRACK: "red", Outlook.UNKNOWN: "dim"}
 
 
+def _as_of(ws: Workspace, text: str | None, fmt: OutputFormat) -> datetime:
+    """Clipped to the data; warnings on stderr for people, not in JSON or markdown files."""
+    return as_of_moment(ws, text, quiet=fmt is not OutputFormat.TEXT)
+
+
 @review_app.command("weekly")
 def weekly(
     workspace: Path = workspace_option(),
@@ -70,7 +76,7 @@ def weekly(
     try:
         with db.transaction(write=False) as session:
             review = weekly_review(session=session, catalog=ws.metrics,
-                                   as_of=_parse_as_of(as_of), period=period)
+                                   as_of=_as_of(ws, as_of, fmt), period=period)
     finally:
         db.dispose()
     if fmt is OutputFormat.JSON:
@@ -157,7 +163,7 @@ def monthly(
     try:
         with db.transaction(write=False) as session:
             review = monthly_review(session=session, catalog=ws.metrics, events=events,
-                                    as_of=_parse_as_of(as_of), period=period, month=month)
+                                    as_of=_as_of(ws, as_of, fmt), period=period, month=month)
     finally:
         events.close()
         db.dispose()
@@ -212,7 +218,7 @@ def quarter(
     try:
         with db.transaction(write=False) as session:
             review = quarter_review(session=session, period=period,
-                                    as_of=_parse_as_of(as_of))
+                                    as_of=_as_of(ws, as_of, fmt))
     finally:
         db.dispose()
     if fmt is OutputFormat.JSON:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Plan
@@ -19,12 +20,14 @@ from sowhat.domain.scoring import roll_up_by_team, score_objective
 from sowhat.errors import NotFound
 from sowhat.store import mapping, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
+from sowhat.store.sync_models import KRMeasureRow, SyncRunRow
 
 __all__ = [
     "KeyResultStatus",
     "ObjectiveStatus",
     "PeriodInfo",
     "PeriodStatus",
+    "Window",
     "current_period",
     "list_periods",
     "load_plans",
@@ -39,6 +42,18 @@ class PeriodInfo:
     closed_at: datetime | None
     objectives: int  # active (not archived)
     key_results: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end) in UTC: the events a value was computed from."""
+
+    start: datetime
+    end: datetime
+
+
+def _window(start: datetime | None, end: datetime | None) -> Window | None:
+    return Window(start, end) if start is not None and end is not None else None
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,15 @@ class KeyResultStatus:
     last_note: str | None
     last_source: str | None
     check_ins: int
+    # What "current" means (from the last sync; None before one): the KR's measure, the
+    # window its value was computed over, how far the data went, and the same measure just
+    # before the period.
+    measure: str | None = None
+    over_days: int | None = None
+    window: Window | None = None
+    data_through: datetime | None = None
+    measured_baseline: float | None = None
+    baseline_window: Window | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +109,8 @@ class PeriodStatus:
     elapsed: float  # share of the period behind `today`
     objectives: tuple[ObjectiveStatus, ...]
     team_scores: dict[str, float]
+    data_through: datetime | None = None  # the watermark of the period's last sync
+    last_sync: datetime | None = None  # that sync's as-of
 
 
 def load_plans(
@@ -140,11 +166,15 @@ def status_rows(
         checkins[c.key_result_id].append(c)
     plan = _plan(session, row, include_archived=False, contents=contents)
     kr_rows = {k.key: k for k in active_krs}
+    measures = {m.key_result_id: m for m in session.scalars(
+        select(KRMeasureRow).where(KRMeasureRow.key_result_id.in_([k.id for k in active_krs])))}
     objectives = []
     scores = []
     for objective in plan.objectives:
         statuses = tuple(
-            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id]) for kr in objective.key_results
+            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id],
+                       measures.get(kr_rows[kr.id].id))
+            for kr in objective.key_results
         )
         score = score_objective(objective, {s.id: s.current for s in statuses})
         scores.append(score)
@@ -162,6 +192,10 @@ def status_rows(
             )
         )
     period_value = mapping.to_period(row)
+    last_run = session.execute(
+        select(SyncRunRow.as_of, SyncRunRow.data_through)
+        .where(SyncRunRow.period_label == row.label)
+        .order_by(SyncRunRow.id.desc()).limit(1)).first()
     return PeriodStatus(
         period=row.label,
         start=row.start,
@@ -171,10 +205,13 @@ def status_rows(
         elapsed=period_value.elapsed_fraction(today),
         objectives=tuple(objectives),
         team_scores=roll_up_by_team(scores),
+        data_through=last_run[1] if last_run else None,
+        last_sync=last_run[0] if last_run else None,
     )
 
 
-def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultStatus:
+def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
+               measured: KRMeasureRow | None = None) -> KeyResultStatus:
     kr = mapping.to_key_result(row)
     with_value = [c for c in checkins if c.value is not None]
     with_confidence = [c for c in checkins if c.confidence is not None]
@@ -198,6 +235,13 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultSt
         last_note=last.note if last else None,
         last_source=last.source if last else None,
         check_ins=len(checkins),
+        measure=measured.measure if measured else None,
+        over_days=measured.over_days if measured else None,
+        window=_window(measured.window_start, measured.window_end) if measured else None,
+        data_through=measured.data_through if measured else None,
+        measured_baseline=measured.measured_baseline if measured else None,
+        baseline_window=_window(measured.baseline_start, measured.baseline_end)
+        if measured else None,
     )
 
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from sowhat.domain.durations import format_duration, parse_duration
+from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Indicator
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -493,3 +494,16 @@ def _ratio_indicator(
         if side is Indicator.LAGGING:
             return Indicator.LAGGING
     return Indicator.LEADING
+
+
+def default_measure(m: MetricDef) -> Measure:
+    """The quantity a KR on this metric describes unless it says `measure:`.
+
+    Counts, sums and distinct counts add up over the period: a target such as "500 paid
+    signups" is a total, so they are cumulative. Everything else is a level (a rate, a
+    median, a score, a ratio of counts, a mean number of active users): read over a trailing
+    window, so a change the team made mid-period shows in full by the period's end.
+    """
+    if isinstance(m, CountMetric | SumMetric | UniqueMetric):
+        return Measure.CUMULATIVE
+    return Measure.LEVEL
