@@ -303,3 +303,21 @@ def test_a_changed_definition_recomputes_past_weekly_values_once(ws: Path) -> No
     finally:
         con.close()
     assert entries == 1
+
+
+def test_lint_checks_typed_baselines_against_the_data(ws: Path) -> None:
+    """SW114 on the file being linted: a baseline that is not what the data says."""
+    before, _ = hand_activation(Q4 - timedelta(days=35), Q4 - timedelta(days=7), Q4)
+    okrs = ws / "okrs" / "2026-Q4.yaml"
+    honest = OKRS.replace("from 40% to 50%", f"from {before:.0%} to 50%").replace(
+        "baseline: 0.40", f"baseline: {before:.3f}").replace(
+        "baseline: 1000", f"baseline: {hand_tickets(Q4 - timedelta(days=92), Q4)}")
+    okrs.write_text(honest, encoding="utf-8")
+    code, out = run("lint", "-w", str(ws), "--select", "SW114", "--format", "json")
+    assert json.loads(out) == [], out
+    okrs.write_text(honest.replace(f"baseline: {before:.3f}", "baseline: 0.55"), "utf-8")
+    code, out = run("lint", "-w", str(ws), "--select", "SW114", "--format", "json")
+    (finding,) = json.loads(out)
+    assert finding["code"] == "SW114"
+    assert f"measured {before:.1%}" in finding["message"]
+    assert finding["line"] == OKRS.splitlines().index("        baseline: 0.40") + 1
