@@ -59,6 +59,11 @@ class ObjectiveOut(BaseModel):
     version: int
 
 
+class WindowOut(BaseModel):
+    start: datetime
+    end: datetime
+
+
 class KeyResultOut(BaseModel):
     period: str
     id: str
@@ -72,12 +77,22 @@ class KeyResultOut(BaseModel):
     indicator: str | None
     baseline: float | None
     target: float | None
-    current: float | None
+    current: float | None = Field(
+        description="The KR's measure at the data watermark: a level over `window` or the "
+        "period-to-date total (see `measure`).")
     progress: float | None = Field(description="(current - baseline) / (target - baseline), 0..1.")
     confidence: float | None
     last_week: date | None
     check_ins: int
     version: int
+    measure: str | None = Field(default=None, description="level | cumulative (last sync).")
+    window: WindowOut | None = Field(default=None,
+                                     description="The events `current` was computed from.")
+    data_through: datetime | None = Field(default=None,
+                                          description="How far the data was complete.")
+    measured_baseline: float | None = Field(
+        default=None, description="The same measure just before the period, from the events.")
+    baseline_window: WindowOut | None = None
 
 
 class BetOut(BaseModel):
@@ -224,6 +239,10 @@ def key_result_out(k: KeyResultView) -> KeyResultOut:
         metric=s.metric, segment=s.segment, unit=s.unit, owner=s.owner, indicator=s.indicator,
         baseline=s.baseline, target=s.target, current=s.current, progress=s.progress,
         confidence=s.confidence, last_week=s.last_week, check_ins=s.check_ins, version=k.version,
+        measure=s.measure, data_through=s.data_through, measured_baseline=s.measured_baseline,
+        window=WindowOut(start=s.window.start, end=s.window.end) if s.window else None,
+        baseline_window=WindowOut(start=s.baseline_window.start, end=s.baseline_window.end)
+        if s.baseline_window else None,
     )  # fmt: skip
 
 
