@@ -20,6 +20,7 @@ raises the digits when two different values would otherwise print alike (1.75% v
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +34,7 @@ __all__ = [
     "format_change",
     "format_relative",
     "format_value",
+    "format_values",
     "parse_unit",
     "scale_hint",
 ]
@@ -75,6 +77,7 @@ _ALIASES = {
     "money": Unit.CURRENCY,
 }
 
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 _TIME_SUFFIX = {Unit.SECONDS: "s", Unit.MINUTES: "min", Unit.HOURS: "h"}
 
@@ -115,17 +118,35 @@ def _number(x: float, precision: int, *, min_decimals: int = 0) -> str:
     return text
 
 
+def _resolve(unit: Unit | str | None) -> tuple[Unit | None, str | None, str | None]:
+    """(unit, currency code, free-text label) from a unit or the text that names one.
+
+    A 3-letter upper-case code (EUR) is a currency; other text naming no unit is a label shown
+    after a plain number (`tickets` -> "12 tickets"). This is what lets a KR carry its display
+    unit as one string (`KeyResultStatus.unit`) through every service and shell.
+    """
+    if unit is None or isinstance(unit, Unit):
+        return unit, None, None
+    parsed = parse_unit(unit)
+    if parsed is not None:
+        return parsed, None, None
+    text = unit.strip()
+    if _CURRENCY_CODE.match(text):
+        return Unit.CURRENCY, text, None
+    return None, None, text or None
+
+
 def format_value(value: float | None, unit: Unit | str | None, *, precision: int | None = None,
                  currency: str | None = None) -> str:  # fmt: skip
     """A stored value the way people read it: 45.2%, 18 per 1,000, 77.5 h, NPS 28, $1,200.
 
-    `unit` None (or text naming no unit) formats as a plain number. `precision` is the count of
-    significant digits (default 3); the integer part is never rounded away.
+    `unit` is a Unit or its text (see `_resolve`); None formats a plain number. `precision` is
+    the count of significant digits (default 3); the integer part is never rounded away.
     """
     if value is None or not math.isfinite(value):
         return MISSING
     p = precision or DEFAULT_PRECISION
-    u = unit if isinstance(unit, Unit) else parse_unit(unit)
+    u, code, label = _resolve(unit)
     if u is Unit.PERCENT:
         return f"{_number(value * 100, p)}%"
     if u is Unit.PER_1000:
@@ -136,8 +157,16 @@ def format_value(value: float | None, unit: Unit | str | None, *, precision: int
         text = _number(value, p)
         return f"{text} day" if text in ("1", "-1") else f"{text} days"
     if u is Unit.CURRENCY:
-        return _money(value, p, currency)
-    return _number(value, p)
+        return _money(value, p, currency or code)
+    return f"{_number(value, p)} {label}" if label else _number(value, p)
+
+
+def format_values(values: Sequence[float | None], unit: Unit | str | None, *,
+                  currency: str | None = None) -> list[str]:  # fmt: skip
+    """Values shown side by side (baseline, target, current): different values never share a
+    label (see `distinct_precision`)."""
+    p = distinct_precision(values, unit, currency=currency)
+    return [format_value(v, unit, precision=p, currency=currency) for v in values]
 
 
 def _money(value: float, precision: int, currency: str | None) -> str:
@@ -155,15 +184,15 @@ def format_change(delta: float | None, unit: Unit | str | None, *,
     points, not percent), +3 pts of NPS, -4.5 per 1,000, -10 min, +$1,200, +120."""
     if delta is None or not math.isfinite(delta):
         return MISSING
-    u = unit if isinstance(unit, Unit) else parse_unit(unit)
+    u = _resolve(unit)[0]
     p = precision or DEFAULT_PRECISION
     if u in (Unit.PERCENT, Unit.POINTS):
         size = abs(delta) * (100 if u is Unit.PERCENT else 1)
         text = _number(size, p)
         body = f"{text} pt" if text == "1" else f"{text} pts"
     else:
-        body = format_value(abs(delta), u, precision=p, currency=currency)
-    if body.startswith("0 ") or body in ("0", "$0", "€0", "£0"):
+        body = format_value(abs(delta), unit, precision=p, currency=currency)
+    if delta == 0:
         return body
     return ("+" if delta > 0 else "-") + body
 
@@ -215,19 +244,25 @@ class Scale:
     currency: str | None = None
     label: str | None = None
 
+    @property
+    def text(self) -> str:
+        """The scale as one unit string that `format_value` reads back: `percent`, `EUR`,
+        `tickets`. Services pass this along with a KR's numbers (`KeyResultStatus.unit`)."""
+        if self.label:
+            return self.label
+        if self.unit is Unit.CURRENCY and self.currency and self.currency != "USD":
+            return self.currency
+        return self.unit.value
+
     def format(self, value: float | None, *, precision: int | None = None) -> str:
-        text = format_value(value, self.unit, precision=precision, currency=self.currency)
-        if self.label and text != MISSING:
-            return f"{text} {self.label}"
-        return text
+        return format_value(value, self.text, precision=precision)
 
     def formats(self, values: Sequence[float | None]) -> list[str]:
         """Several values shown together (baseline, target, current): distinct stay distinct."""
-        p = distinct_precision(values, self.unit, currency=self.currency)
-        return [self.format(v, precision=p) for v in values]
+        return format_values(values, self.text)
 
     def change(self, delta: float | None) -> str:
-        return format_change(delta, self.unit, currency=self.currency)
+        return format_change(delta, self.text)
 
     def describe(self) -> str:
         """The scale in words: 'a 0–1 rate (shown as a percent)', 'NPS points (-100 to 100)'."""

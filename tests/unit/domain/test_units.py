@@ -15,6 +15,7 @@ from sowhat.domain.units import (
     format_change,
     format_relative,
     format_value,
+    format_values,
     parse_unit,
     scale_hint,
 )
@@ -173,3 +174,14 @@ def test_scale_hint_far_values_without_a_slip() -> None:
     assert scale_hint(95.0, Unit.COUNT, 75.0, 90.0, scale=COUNT) is None
     assert scale_hint(-3.0, Unit.COUNT, None, None, scale=COUNT) == "this KR is a count"
     assert scale_hint(5.0, Unit.COUNT, None, None) is None  # nothing to judge against
+
+
+def test_unit_text_carries_currency_codes_and_labels() -> None:
+    assert format_value(1200.0, "EUR") == "€1,200"
+    assert format_value(12.0, "tickets") == "12 tickets"
+    assert format_values([0.4521, 0.4524], "percent") == ["45.21%", "45.24%"]
+    assert Scale(unit=Unit.CURRENCY, currency="EUR").text == "EUR"
+    assert Scale(unit=Unit.CURRENCY, currency="USD").text == "currency"
+    assert Scale(unit=Unit.COUNT, label="tickets").text == "tickets"
+    assert RATE.text == "percent"
+    assert format_change(-2.0, "tickets") == "-2 tickets"
