@@ -59,6 +59,14 @@ class ObjectiveOut(BaseModel):
     version: int
 
 
+class ValuesDisplayOut(BaseModel):
+    """Baseline, target and current as every screen shows them ("45.2%", "18 per 1,000")."""
+
+    baseline: str
+    target: str
+    current: str
+
+
 class KeyResultOut(BaseModel):
     period: str
     id: str
@@ -67,7 +75,10 @@ class KeyResultOut(BaseModel):
     title: str
     metric: str | None
     segment: str | None
-    unit: str | None
+    unit: str | None = Field(description=(
+        "How the values are shown: the metric's unit (percent, ratio, per_1000, seconds, "
+        "minutes, hours, days, points, count, currency or a currency code), else the KR's own. "
+        "Numbers are always in the metric's stored scale (0.452 for 45.2%)."))
     owner: str | None
     indicator: str | None
     baseline: float | None
@@ -78,6 +89,7 @@ class KeyResultOut(BaseModel):
     last_week: date | None
     check_ins: int
     version: int
+    display: ValuesDisplayOut
 
 
 class BetOut(BaseModel):
@@ -224,6 +236,7 @@ def key_result_out(k: KeyResultView) -> KeyResultOut:
         metric=s.metric, segment=s.segment, unit=s.unit, owner=s.owner, indicator=s.indicator,
         baseline=s.baseline, target=s.target, current=s.current, progress=s.progress,
         confidence=s.confidence, last_week=s.last_week, check_ins=s.check_ins, version=k.version,
+        display=ValuesDisplayOut(**s.display),
     )  # fmt: skip
 
 

@@ -111,7 +111,7 @@ def status(
     db = database(ws, create=False)
     try:
         with db.transaction(write=False) as session:
-            rows = status_rows(session=session, period=period)
+            rows = status_rows(session=session, period=period, catalog=ws.metrics)
     finally:
         db.dispose()
     if as_json:
@@ -119,11 +119,7 @@ def status(
 
         print_json(asdict(rows))
     else:
-        shares = frozenset(
-            name for name, m in (ws.metrics.metrics.items() if ws.metrics else ())
-            if m.type in ("conversion", "retention")
-        )
-        render_status(rows, workspace_name=ws.config.workspace.name, shares=shares)
+        render_status(rows, workspace_name=ws.config.workspace.name)
 
 
 def checkin(

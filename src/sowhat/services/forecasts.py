@@ -193,7 +193,7 @@ def forecast_period(
 ) -> PeriodForecast:
     """Forecast every active KR of a period (default: the one covering today) that has a
     metric; `kr_ids` keeps only those. Reads the series stored by the last sync."""
-    status = status_rows(session=session, period=period, today=today)
+    status = status_rows(session=session, period=period, today=today, catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     span = Period.between(row.start, row.end, row.label)
     contents = repositories.period_contents(session, row)

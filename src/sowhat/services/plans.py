@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from sowhat.domain.okr import Plan
 from sowhat.domain.period import Period
 from sowhat.domain.scoring import roll_up_by_team, score_objective
+from sowhat.domain.units import format_values
 from sowhat.errors import NotFound
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import kr_scale
 from sowhat.store import mapping, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
 
@@ -47,7 +50,7 @@ class KeyResultStatus:
     title: str
     metric: str | None
     segment: str | None
-    unit: str | None
+    unit: str | None  # how values are shown (sowhat.domain.units): the metric's unit, else the KR's
     owner: str | None
     indicator: str | None
     baseline: float | None
@@ -60,6 +63,8 @@ class KeyResultStatus:
     last_note: str | None
     last_source: str | None
     check_ins: int
+    # baseline, target and current as shown everywhere ("45.2%"), distinct when they differ
+    display: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,10 +132,11 @@ def current_period(*, session: Session, today: date) -> Period | None:
 
 
 def status_rows(
-    *, session: Session, period: str | None = None, today: date | None = None
+    *, session: Session, period: str | None = None, today: date | None = None,
+    catalog: MetricsFile | None = None,
 ) -> PeriodStatus:
     """Scores and latest readings for one period (default: the one covering today, else the
-    latest stored)."""
+    latest stored). With the metric `catalog`, each KR's `unit` is its metric's."""
     today = today or datetime.now(UTC).date()
     row = _resolve_period(session, period, today)
     contents = repositories.period_contents(session, row)
@@ -144,7 +150,8 @@ def status_rows(
     scores = []
     for objective in plan.objectives:
         statuses = tuple(
-            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id]) for kr in objective.key_results
+            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id], catalog)
+            for kr in objective.key_results
         )
         score = score_objective(objective, {s.id: s.current for s in statuses})
         scores.append(score)
@@ -174,8 +181,10 @@ def status_rows(
     )
 
 
-def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultStatus:
+def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
+               catalog: MetricsFile | None) -> KeyResultStatus:  # fmt: skip
     kr = mapping.to_key_result(row)
+    unit = kr_scale(metric=row.metric, kr_unit=row.unit, catalog=catalog).text
     with_value = [c for c in checkins if c.value is not None]
     with_confidence = [c for c in checkins if c.confidence is not None]
     last = checkins[-1] if checkins else None
@@ -185,7 +194,7 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultSt
         title=row.title,
         metric=row.metric,
         segment=row.segment,
-        unit=row.unit,
+        unit=unit,
         owner=row.owner,
         indicator=row.indicator,
         baseline=row.baseline,
@@ -198,6 +207,8 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultSt
         last_note=last.note if last else None,
         last_source=last.source if last else None,
         check_ins=len(checkins),
+        display=dict(zip(("baseline", "target", "current"),
+                         format_values([row.baseline, row.target, current], unit), strict=True)),
     )
 
 

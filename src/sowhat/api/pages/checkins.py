@@ -48,7 +48,8 @@ def checkin_submit(
         number = _number(value, "value")
         share = _number(confidence, "confidence")
         with state.db.transaction() as session:
-            kr = plan_view(session=session, period=period).key_result(kr_id)
+            kr = plan_view(session=session, period=period,
+                           catalog=state.workspace.metrics).key_result(kr_id)
             okr_edits.check_in(
                 session=session, principal=caller.principal, period=period, kr_id=kr_id,
                 value=number, confidence=share / 100.0 if share is not None else None,
@@ -64,7 +65,8 @@ def checkin_submit(
         return RedirectResponse(f"/periods/{period}/check-in?saved={kr_id}", status_code=303)
     with state.db.transaction(write=False) as session:
         _plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
-                                                     period=period)  # fmt: skip
+                                                     period=period,
+                                                     catalog=state.workspace.metrics)  # fmt: skip
     target = next(t for t in targets if t.kr.id == kr_id) if error is None else None
     if target is None:
         target = next((t for t in targets if t.kr.id == kr_id), None)
@@ -76,9 +78,11 @@ def checkin_submit(
 def _checkin_page(request: Request, period: str | None, *, error: UserError | None = None,
                   failed: str | None = None) -> Response:  # fmt: skip
     caller = require_caller(request)
-    with server_state(request).db.transaction(write=False) as session:
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
         plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
-                                                    period=period)  # fmt: skip
+                                                    period=period,
+                                                    catalog=state.workspace.metrics)  # fmt: skip
     return render(request, "checkin.html", {
         "plan": plan, "week": week, "targets": targets, "error": error, "failed": failed,
         "saved": request.query_params.get("saved"),
