@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period, week_start
+from sowhat.domain.units import format_values
 from sowhat.errors import NotFound, UserError
 from sowhat.services.plans import KeyResultStatus, status_rows
 from sowhat.spec.metric_defs import (
@@ -50,7 +51,7 @@ from sowhat.spec.metric_defs import (
     UniqueMetric,
 )
 from sowhat.stats.ambition import hit_probability_without_change
-from sowhat.stats.forecast import DEFAULT_INTERVAL, fmt, forecast_kr, pct
+from sowhat.stats.forecast import DEFAULT_INTERVAL, forecast_kr, pct
 from sowhat.store import repositories
 from sowhat.store.sync_models import SeriesPointRow
 
@@ -144,9 +145,10 @@ class KRForecastView:
         if self.probability is None or self.projected is None or self.target is None:
             return self.note or "no forecast"
         what = "weekly value in the last week" if self.basis is Basis.WEEKLY_LEVEL else "total"
-        rng = f" ({fmt(self.low)}–{fmt(self.high)})" if self.low is not None and \
+        shown = format_values([self.projected, self.low, self.high, self.target], self.unit)
+        rng = f" ({shown[1]}–{shown[2]})" if self.low is not None and \
             self.high is not None else ""
-        return (f"{what}: expect {fmt(self.projected)}{rng}; target {fmt(self.target)} is "
+        return (f"{what}: expect {shown[0]}{rng}; target {shown[3]} is "
                 f"{pct(self.probability)} likely")
 
 
