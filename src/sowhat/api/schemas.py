@@ -196,6 +196,9 @@ class CheckInPut(_In):
     note: str | None = Field(default=None, max_length=4000)
     blockers: str | None = Field(default=None, max_length=4000)
     override_value: bool = False
+    force: bool = Field(default=False, description=(
+        "Record a value far off the KR's scale anyway (a value its metric cannot take, such as "
+        "a rate above 1, is refused regardless)."))
 
 
 class AlignmentOut(BaseModel):

@@ -134,6 +134,10 @@ def checkin(
     override_value: bool = typer.Option(
         False, "--override-value", help="Replace the value a metric KR computes from events."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Record a value far off the KR's scale anyway (never one its "
+        "metric cannot take, such as a rate above 1)."
+    ),
     workspace: Path = workspace_option(),
 ) -> None:
     """Record this week's check-in for a key result; a second one in a week edits it.
@@ -152,7 +156,7 @@ def checkin(
                 confidence=confidence, note=note, blockers=blockers,
                 source=CheckInSource.MANUAL, actor=actor_name(),
                 week=week_start(_parse_day(week)) if week else None,
-                override_value=override_value,
+                override_value=override_value, catalog=ws.metrics, force=force,
             )
     finally:
         db.dispose()

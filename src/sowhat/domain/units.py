@@ -353,8 +353,8 @@ def scale_hint(
         return abs(v) < span * _FAR and (v == 0 or abs(v) >= min(refs) / _FAR)
 
     too_big = span is not None and span > 0 and abs(value) >= span * _FAR
-    too_small = (span is not None and span > 0 and value != 0
-                 and abs(value) < min(r for r in refs if r > 0) / _FAR)  # fmt: skip
+    # Too small only counts when a slip explains it: values near 0 are often simply true.
+    too_small = span is not None and min(refs) > 0 and 0 < abs(value) < min(refs) / _FAR
     if not (impossible or too_big or too_small):
         return None
     too_high = too_big or (sc.high is not None and value > sc.high)
@@ -364,6 +364,8 @@ def scale_hint(
             if (factor > 1) == too_high and plausible(guess):
                 return (f"{_plain(value)} looks like {typed}; this KR is {sc.describe()} — "
                         f"did you mean {_plain(guess)}?")  # fmt: skip
+    if too_small and not (impossible or too_big):
+        return None
     if span is None:
         return None if not impossible else f"this KR is {sc.describe()}"
     lo, hi = (baseline, target) if baseline is not None and target is not None else (None, None)

@@ -185,3 +185,10 @@ def test_unit_text_carries_currency_codes_and_labels() -> None:
     assert Scale(unit=Unit.COUNT, label="tickets").text == "tickets"
     assert RATE.text == "percent"
     assert format_change(-2.0, "tickets") == "-2 tickets"
+
+
+def test_small_values_are_questioned_only_when_a_slip_explains_them() -> None:
+    assert scale_hint(0.5, Unit.COUNT, 75.0, 90.0) is None  # a bad week, not a typo
+    assert scale_hint(1.0, Unit.COUNT, 0.0, 100.0) is None
+    assert scale_hint(0.0004, Unit.PER_1000, 0.012, 0.009) is None
+    assert scale_hint(0.25, Unit.HOURS, 6.0, 3.0) is not None  # days typed on an hours KR

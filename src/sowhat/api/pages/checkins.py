@@ -39,13 +39,13 @@ def checkin_submit(
     request: Request, period: str, kr_id: str, version: Annotated[int, Form()],
     value: Annotated[str, Form()] = "", confidence: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "", blockers: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "", force: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     caller = page_writer(request, csrf_token)
     state = server_state(request)
     error: UserError | None = None
     try:
-        number = _number(value, "value")
+        number = _value(value)
         share = _number(confidence, "confidence")
         with state.db.transaction() as session:
             kr = plan_view(session=session, period=period,
@@ -56,6 +56,7 @@ def checkin_submit(
                 note=note.strip() or None, blockers=blockers.strip() or None,
                 expected_version=version,
                 override_value=number is not None and kr.status.metric is not None,
+                catalog=state.workspace.metrics, force=bool(force),
             )  # fmt: skip
     except UserError as exc:
         error = exc
@@ -87,6 +88,16 @@ def _checkin_page(request: Request, period: str | None, *, error: UserError | No
         "plan": plan, "week": week, "targets": targets, "error": error, "failed": failed,
         "saved": request.query_params.get("saved"),
     }, status_code=int(error.status) if error else 200)  # fmt: skip
+
+
+def _value(text: str) -> float | None:
+    """The KR value as typed; "36%" is unambiguous, so it is read as 0.36 (the stored scale
+    of a percent), while a bare 36 stays 36 and the scale check asks about it."""
+    stripped = text.strip()
+    if stripped.endswith("%"):
+        number = _number(stripped[:-1], "value")
+        return None if number is None else number / 100.0
+    return _number(stripped, "value")
 
 
 def _number(text: str, name: str) -> float | None:
