@@ -17,6 +17,7 @@ from rich.table import Table
 from sowhat.cli.common import console, err_console, print_json, workspace_option
 from sowhat.domain.durations import format_duration
 from sowhat.domain.period import Period, PeriodError
+from sowhat.domain.units import format_value
 from sowhat.errors import UserError
 from sowhat.metrics.engine import MetricRequest, compile_sql, compute_many
 from sowhat.metrics.ingest import FileReport, ingest, parse_mapping
@@ -32,6 +33,7 @@ from sowhat.spec.metric_defs import (
     normalized_definition,
     outcome_window,
 )
+from sowhat.spec.metric_units import metric_scale
 from sowhat.spec.workspace import Workspace, load_workspace
 
 metrics_app = typer.Typer(help="Metric definitions and their values over your events.",
@@ -196,23 +198,22 @@ def compute_metrics(
         events.close()
     failed = [r for r in results if r.error]
     values = [v for r in results for v in r.values]
-    _render_values(values, output)
+    _render_values(values, output, catalog)
     for r in failed:
         err_console.print(f"[red]error:[/red] {r.request.metric}: {r.error}")
     if failed:
         raise typer.Exit(1)
 
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.4g}" if abs(x) < 1e6 else f"{x:,.0f}"
-
-
-def _render_values(values: list[MetricValue], output: OutputFormat) -> None:
+def _render_values(values: list[MetricValue], output: OutputFormat,
+                   catalog: MetricsFile) -> None:  # fmt: skip
+    units = {v.metric: metric_scale(catalog.metrics[v.metric], catalog).text
+             for v in values if v.metric in catalog.metrics}  # fmt: skip
     rows = [v.to_json() for v in values]
     if output == OutputFormat.JSON:
-        print_json(rows)
+        print_json([{**row, "unit": units.get(v.metric),
+                     "display": format_value(v.value, units.get(v.metric))}
+                    for row, v in zip(rows, values, strict=True)])  # fmt: skip
     elif output == OutputFormat.CSV:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["metric"],
@@ -223,7 +224,8 @@ def _render_values(values: list[MetricValue], output: OutputFormat) -> None:
     else:
         table = Table("metric", "segment", "from", "to", "value", "entities", "immature")
         for v in values:
-            table.add_row(v.metric, v.segment or "", iso(v.start), iso(v.end), _fmt(v.value),
+            shown = format_value(v.value, units.get(v.metric), precision=4)
+            table.add_row(v.metric, v.segment or "", iso(v.start), iso(v.end), shown,
                           "" if v.entities is None else str(v.entities),
                           "" if v.excluded_immature is None else str(v.excluded_immature))
         console.print(table)

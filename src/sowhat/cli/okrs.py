@@ -112,7 +112,7 @@ def status(
     db = database(ws, create=False)
     try:
         with db.transaction(write=False) as session:
-            rows = status_rows(session=session, period=period)
+            rows = status_rows(session=session, period=period, catalog=ws.metrics)
     finally:
         db.dispose()
     if as_json:
@@ -120,11 +120,7 @@ def status(
 
         print_json(asdict(rows))
     else:
-        shares = frozenset(
-            name for name, m in (ws.metrics.metrics.items() if ws.metrics else ())
-            if m.type in ("conversion", "retention")
-        )
-        render_status(rows, workspace_name=ws.config.workspace.name, shares=shares)
+        render_status(rows, workspace_name=ws.config.workspace.name)
         warn_if_stale(ws, rows.data_through)
 
 
@@ -153,6 +149,10 @@ def checkin(
     override_value: bool = typer.Option(
         False, "--override-value", help="Replace the value a metric KR computes from events."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Record a value far off the KR's scale anyway (never one its "
+        "metric cannot take, such as a rate above 1)."
+    ),
     workspace: Path = workspace_option(),
 ) -> None:
     """Record this week's check-in for a key result; a second one in a week edits it.
@@ -171,7 +171,7 @@ def checkin(
                 confidence=confidence, note=note, blockers=blockers,
                 source=CheckInSource.MANUAL, actor=actor_name(),
                 week=week_start(_parse_day(week)) if week else None,
-                override_value=override_value,
+                override_value=override_value, catalog=ws.metrics, force=force,
             )
     finally:
         db.dispose()

@@ -27,6 +27,7 @@ from sowhat.domain.okr import BetStatus, CheckIn, CheckInSource, Indicator, can_
 from sowhat.errors import Conflict, Forbidden, NotFound, UserError
 from sowhat.services.accounts import Principal, Scope
 from sowhat.services.checkins import record_checkin
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping
 from sowhat.store.db import flush
 from sowhat.store.models import BetRow, KeyResultRow, ObjectiveRow, PeriodRow
@@ -164,6 +165,8 @@ def check_in(
     expected_version: int | None,
     override_value: bool = False,
     now: datetime | None = None,
+    catalog: MetricsFile | None = None,
+    force: bool = False,
 ) -> CheckIn:
     """Record a person's weekly check-in through `record_checkin`, after the team check.
 
@@ -181,6 +184,7 @@ def check_in(
         session=session, kr_id=kr_id, period=period, value=value, confidence=confidence,
         note=note, blockers=blockers, source=CheckInSource.MANUAL, actor=principal.email,
         week=week, expected_version=expected_version, override_value=override_value, now=now,
+        catalog=catalog, force=force,
     )  # fmt: skip
 
 

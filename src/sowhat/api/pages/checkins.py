@@ -39,22 +39,24 @@ def checkin_submit(
     request: Request, period: str, kr_id: str, version: Annotated[int, Form()],
     value: Annotated[str, Form()] = "", confidence: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "", blockers: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "", force: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     caller = page_writer(request, csrf_token)
     state = server_state(request)
     error: UserError | None = None
     try:
-        number = _number(value, "value")
+        number = _value(value)
         share = _number(confidence, "confidence")
         with state.db.transaction() as session:
-            kr = plan_view(session=session, period=period).key_result(kr_id)
+            kr = plan_view(session=session, period=period,
+                           catalog=state.workspace.metrics).key_result(kr_id)
             okr_edits.check_in(
                 session=session, principal=caller.principal, period=period, kr_id=kr_id,
                 value=number, confidence=share / 100.0 if share is not None else None,
                 note=note.strip() or None, blockers=blockers.strip() or None,
                 expected_version=version,
                 override_value=number is not None and kr.status.metric is not None,
+                catalog=state.workspace.metrics, force=bool(force),
             )  # fmt: skip
     except UserError as exc:
         error = exc
@@ -64,7 +66,8 @@ def checkin_submit(
         return RedirectResponse(f"/periods/{period}/check-in?saved={kr_id}", status_code=303)
     with state.db.transaction(write=False) as session:
         _plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
-                                                     period=period)  # fmt: skip
+                                                     period=period,
+                                                     catalog=state.workspace.metrics)  # fmt: skip
     target = next(t for t in targets if t.kr.id == kr_id) if error is None else None
     if target is None:
         target = next((t for t in targets if t.kr.id == kr_id), None)
@@ -76,13 +79,25 @@ def checkin_submit(
 def _checkin_page(request: Request, period: str | None, *, error: UserError | None = None,
                   failed: str | None = None) -> Response:  # fmt: skip
     caller = require_caller(request)
-    with server_state(request).db.transaction(write=False) as session:
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
         plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
-                                                    period=period)  # fmt: skip
+                                                    period=period,
+                                                    catalog=state.workspace.metrics)  # fmt: skip
     return render(request, "checkin.html", {
         "plan": plan, "week": week, "targets": targets, "error": error, "failed": failed,
         "saved": request.query_params.get("saved"),
     }, status_code=int(error.status) if error else 200)  # fmt: skip
+
+
+def _value(text: str) -> float | None:
+    """The KR value as typed; "36%" is unambiguous, so it is read as 0.36 (the stored scale
+    of a percent), while a bare 36 stays 36 and the scale check asks about it."""
+    stripped = text.strip()
+    if stripped.endswith("%"):
+        number = _number(stripped[:-1], "value")
+        return None if number is None else number / 100.0
+    return _number(stripped, "value")
 
 
 def _number(text: str, name: str) -> float | None:

@@ -95,8 +95,9 @@ def get_weekly_review(request: Request, caller: Reader, period: str) -> Any:
 @router.get("/periods/{period}/reviews/quarter", tags=["reviews"])
 def get_quarter_review(request: Request, caller: Reader, period: str) -> Any:
     """Scores and attainment of the period's objectives, with the lessons recorded."""
-    with server_state(request).db.transaction(write=False) as session:
-        review = quarter_review(session=session, period=period)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        review = quarter_review(session=session, period=period, catalog=state.workspace.metrics)
     return jsonable_encoder(asdict(review))
 
 
