@@ -26,6 +26,7 @@ from sowhat.metrics.watermark import watermark
 from sowhat.services.events import event_source_spec, open_events
 from sowhat.services.sync.asof import refuse_future
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
     MetricsFile,
     default_indicator,
     metric_definition_hash,
@@ -147,6 +148,10 @@ def show_metric(
                   f"indicator {default_indicator(m, catalog=catalog)}"
                   + (f"; outcome window {format_duration(window)}" if window else ""))
     console.print("definition: " + json.dumps(normalized_definition(m), sort_keys=True))
+    if isinstance(m, ActiveMetric):
+        console.print(f"value: mean over the complete {m.per}s inside the window (ending by "
+                      f"the as-of) of distinct {m.entity} with a {m.event} event; "
+                      "null when no whole " + m.per + " fits")
     scope = (f", segment {segment}" if segment else "") + (f", by {grain}" if grain else "")
     console.print(f"-- SQL ({dialect}) for [{iso(s)}, {iso(e)}){scope}", markup=False)
     typer.echo(sql)

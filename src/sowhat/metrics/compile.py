@@ -27,6 +27,7 @@ from sowhat.errors import UserError
 from sowhat.metrics.properties import all_of, predicate, prop
 from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
     AverageMetric,
     ConversionMetric,
     CountMetric,
@@ -70,9 +71,12 @@ def compile_metric(
     if isinstance(m, RatioMetric):
         num = compile_metric(m.numerator, catalog, events, q, (*_stack, name))
         den = compile_metric(m.denominator, catalog, events, q, (*_stack, name))
-        return _ratio(num, den, catalog.metrics[m.numerator], catalog.metrics[m.denominator])
+        return _ratio(num, den, catalog.metrics[m.numerator], catalog.metrics[m.denominator],
+                      q)
     if isinstance(m, CountMetric | UniqueMetric | SumMetric | AverageMetric):
         return _event_metric(m, readable, q)
+    if isinstance(m, ActiveMetric):
+        return _active(m, readable, q)
     if isinstance(m, NpsMetric):
         return _nps(m, readable, q)
     return _cohort_metric(m, readable, q)
@@ -105,6 +109,7 @@ def _in_window(t: ir.Table, q: Query) -> ir.Table:
 def _event_metric(
     m: CountMetric | UniqueMetric | SumMetric | AverageMetric, ev: ir.Table, q: Query
 ) -> ir.Table:
+    """count / unique / sum / average (mean, median or a percentile) per bucket."""
     f = _in_window(_matching(ev, m.ref()), q)
     f = f.mutate(bucket=q.bucket(f.timestamp))
     if isinstance(m, CountMetric):
@@ -116,10 +121,83 @@ def _event_metric(
         return _shape(agg.mutate(total=agg.value, entities=agg.value))
     x = prop(f, m.property, "number")
     f = f.mutate(x=x).filter(x.notnull())
-    agg = f.group_by("bucket").aggregate(
-        n=f.count(), total=f.x.sum(), total_sq=(f.x * f.x).sum()
-    )
-    value = agg.total if isinstance(m, SumMetric) else agg.total / agg.n
+    quantile = m.quantile() if isinstance(m, AverageMetric) else None
+    stats = {"n": f.count(), "total": f.x.sum(), "total_sq": (f.x * f.x).sum()}
+    if quantile is not None:
+        stats["stat"] = f.x.quantile(quantile)
+    agg = f.group_by("bucket").aggregate(**stats)
+    if isinstance(m, SumMetric):
+        return _shape(agg.mutate(value=agg.total))
+    return _shape(agg.mutate(value=agg.total / agg.n if quantile is None else agg.stat))
+
+
+_PER_TRUNC = {"day": "D", "week": "W", "month": "M"}
+
+
+def _period_start(ts: ir.TimestampValue, per: str) -> ir.TimestampValue:
+    return ts.truncate(_PER_TRUNC[per]).cast("timestamp")
+
+
+def _period_end(start: ir.TimestampValue, per: str) -> ir.TimestampValue:
+    step = {"day": ibis.interval(days=1), "week": ibis.interval(days=7),
+            "month": ibis.interval(months=1)}[per]
+    return start + step
+
+
+def _ceil_period(ts: ir.TimestampValue, per: str) -> ir.TimestampValue:
+    """The first period start at or after `ts`."""
+    floor = _period_start(ts, per)
+    return ibis.ifelse(floor == ts, ts, _period_end(floor, per))
+
+
+def _out_window(bucket: ir.TimestampValue, q: Query
+                ) -> tuple[ir.TimestampValue, ir.TimestampValue]:
+    """[start, end) of the output bucket holding `bucket`, clipped to the window and as-of."""
+    if q.grain == "week":
+        lo = ibis.greatest(bucket, q.start_lit())
+        hi = ibis.least(bucket + ibis.interval(days=7), q.end_lit(), q.as_of_lit())
+    else:
+        lo = q.start_lit()
+        hi = ibis.least(q.end_lit(), q.as_of_lit())
+    return lo, hi
+
+
+def complete_periods_expr(bucket: ir.TimestampValue, q: Query, per: str) -> ir.IntegerValue:
+    """How many whole `per` periods fit in the output bucket (the active metric's `n`).
+
+    Arithmetic on the bucket's bounds, not a scan: a complete day with no activity still
+    counts (as a 0). Mirrors `sowhat.metrics.engine.complete_periods`.
+    """
+    lo, hi = _out_window(bucket, q)
+    first, last = _ceil_period(lo, per), _period_start(hi, per)
+    if per == "month":
+        diff = (last.year() * 12 + last.month()) - (first.year() * 12 + first.month())
+    else:
+        seconds = last.epoch_seconds() - first.epoch_seconds()
+        diff = (seconds / (86400 if per == "day" else 7 * 86400)).round().cast(dt.int64)
+    return ibis.greatest(diff.cast(dt.int64), 0)
+
+
+def _active(m: ActiveMetric, ev: ir.Table, q: Query) -> ir.Table:
+    """Mean distinct entities per complete period: one scan, two small GROUP BYs.
+
+    Sufficient statistics: n = complete periods, total = sum of the per-period counts,
+    total_sq = their squares, entities = distinct entities over those periods.
+    """
+    f = _in_window(_matching(ev, m.ref()), q)
+    f = f.filter(f[m.entity].notnull())
+    f = f.mutate(bucket=q.bucket(f.timestamp), period=_period_start(f.timestamp, m.per))
+    lo, hi = _out_window(f.bucket, q)
+    f = f.filter(f.period >= lo, _period_end(f.period, m.per) <= hi)
+    per_period = f.group_by(["bucket", "period"]).aggregate(c=f[m.entity].nunique())
+    sums = per_period.group_by("bucket").aggregate(
+        total=per_period.c.sum(), total_sq=(per_period.c * per_period.c).sum())
+    ents = f.group_by("bucket").aggregate(entities=f[m.entity].nunique())
+    ents = ents.rename(ebucket="bucket")
+    agg = sums.join(ents, sums.bucket == ents.ebucket).drop("ebucket")
+    agg = agg.mutate(n=complete_periods_expr(agg.bucket, q, m.per))
+    value = ibis.ifelse(agg.n > 0, agg.total.cast(dt.float64) / agg.n,
+                        ibis.null().cast(dt.float64))
     return _shape(agg.mutate(value=value))
 
 
@@ -232,13 +310,29 @@ def _duration_stats(m: DurationMetric, flagged: ir.Table) -> ir.Table:
     return _shape(agg.mutate(value=agg.stat, without_outcome=agg.entities - agg.n))
 
 
-def _ratio(num: ir.Table, den: ir.Table, num_def: MetricDef, den_def: MetricDef) -> ir.Table:
+def _ratio(num: ir.Table, den: ir.Table, num_def: MetricDef, den_def: MetricDef,
+           q: Query) -> ir.Table:
     n = num.select(bucket=num.bucket, nv=num.value)
     d = den.select(dbucket=den.bucket, dv=den.value)
     j = n.outer_join(d, n.bucket == d.dbucket)
-    nv = j.nv.fill_null(0.0) if isinstance(num_def, ZERO_WHEN_EMPTY) else j.nv
-    dv = j.dv.fill_null(0.0) if isinstance(den_def, ZERO_WHEN_EMPTY) else j.dv
+    bucket = j.bucket.fill_null(j.dbucket)
+    nv = _empty_side(j.nv, j.bucket, bucket, num_def, q)
+    dv = _empty_side(j.dv, j.dbucket, bucket, den_def, q)
     value = ibis.ifelse(dv == 0, ibis.null().cast(dt.float64), nv / dv)
-    return _shape(
-        j.select(bucket=j.bucket.fill_null(j.dbucket), value=value, n=dv, total=nv)
-    )
+    return _shape(j.select(bucket=bucket, value=value, n=dv, total=nv))
+
+
+def _empty_side(v: ir.FloatingValue, own: ir.TimestampValue, bucket: ir.TimestampValue,
+                m: MetricDef, q: Query) -> ir.FloatingValue:
+    """A ratio side's value where its own query had no row for the bucket (engine._empty_row).
+
+    Counts read 0; an active metric reads 0 when the bucket holds a complete period (no one
+    was active) and stays undefined when it holds none; other types stay undefined.
+    """
+    if isinstance(m, ZERO_WHEN_EMPTY):
+        return v.fill_null(0.0)
+    if isinstance(m, ActiveMetric):
+        zero = ibis.ifelse(complete_periods_expr(bucket, q, m.per) > 0, 0.0,
+                           ibis.null().cast(dt.float64))
+        return ibis.ifelse(own.isnull(), zero, v)
+    return v

@@ -14,15 +14,22 @@ import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sowhat.errors import DataError, SowhatError, UserError
 from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.sqlcache import SqlCache, run_sql, union_sql
-from sowhat.metrics.values import MetricValue, to_utc, to_utc_naive, week_windows
+from sowhat.metrics.values import (
+    MetricValue,
+    to_utc,
+    to_utc_naive,
+    week_start,
+    week_windows,
+)
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
     AverageMetric,
     DurationMetric,
     MetricDef,
@@ -327,7 +334,7 @@ def _assemble(
     for bucket, w_start, w_end in windows:
         row = by_bucket.get(bucket)
         if row is None:
-            row = _empty_row(m)
+            row = _empty_row(m, complete_periods(m, w_start, min(w_end, q.as_of)))
         out.append(
             MetricValue(
                 metric=name,
@@ -346,10 +353,48 @@ def _assemble(
     return out
 
 
-def _empty_row(m: MetricDef) -> dict[str, Any]:
-    """What a window with no rows means for each type (0 events vs an undefined value)."""
+def complete_periods(m: MetricDef, start: datetime, end: datetime) -> int:
+    """Whole days / ISO weeks / calendar months of an active metric inside [start, end).
+
+    The Python twin of `compile.complete_periods_expr`, for windows with no rows at all.
+    """
+    if not isinstance(m, ActiveMetric):
+        return 0
+    first, count = _period_floor(start, m.per), 0
+    if first < start:
+        first = _next_period(first, m.per)
+    while _next_period(first, m.per) <= end:
+        count += 1
+        first = _next_period(first, m.per)
+    return count
+
+
+def _period_floor(t: datetime, per: str) -> datetime:
+    day = datetime(t.year, t.month, t.day)
+    if per == "week":
+        return week_start(day)
+    if per == "month":
+        return datetime(t.year, t.month, 1)
+    return day
+
+
+def _next_period(t: datetime, per: str) -> datetime:
+    if per == "month":
+        return datetime(t.year + t.month // 12, t.month % 12 + 1, 1)
+    return t + timedelta(days=7 if per == "week" else 1)
+
+
+def _empty_row(m: MetricDef, periods: int = 0) -> dict[str, Any]:
+    """What a window with no rows means for each type (0 events vs an undefined value).
+
+    An active metric with complete periods had no one active: 0 over `periods` periods;
+    without a complete period its value is undefined.
+    """
     row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS)
-    if isinstance(m, ZERO_WHEN_EMPTY):
+    if isinstance(m, ActiveMetric):
+        row.update(n=float(periods), total=0.0, total_sq=0.0, entities=0,
+                   value=0.0 if periods else None)
+    elif isinstance(m, ZERO_WHEN_EMPTY):
         row.update(value=0.0, total=0.0)
         if isinstance(m, UniqueMetric):
             row["entities"] = 0

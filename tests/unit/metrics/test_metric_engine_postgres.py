@@ -81,6 +81,20 @@ def test_every_metric_on_postgres_matches_reference(
                 assert_same(list(result.values), want, f"postgres {name} {grain} {segment}")
 
 
+def test_whole_months_on_postgres_match_reference(
+    pg_url: str, pg_rows: list[dict[str, Any]]
+) -> None:
+    start, end = datetime(2026, 10, 1), datetime(2026, 11, 16)
+    with EventSource.connect(pg_url, table="events") as source:
+        for grain in (None, "week"):
+            results = compute_many(METRIC_NAMES, catalog=catalog(), events=source,
+                                   start=start, end=end, grain=grain)
+            for name, result in zip(METRIC_NAMES, results, strict=True):
+                assert result.error is None, f"{name}: {result.error}"
+                want = reference(name, CATALOG, pg_rows, start, end, None, grain, None)
+                assert_same(list(result.values), want, f"postgres months {name} {grain}")
+
+
 def test_column_mapping_and_jsonb_on_postgres(pg_url: str, pg_rows: list[dict[str, Any]]
                                               ) -> None:
     from sowhat.spec.event_source import ColumnMap
