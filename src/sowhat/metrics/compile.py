@@ -17,6 +17,7 @@ The semantics are DESIGN.md's "Window semantics", implemented here once:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import ibis
@@ -26,6 +27,7 @@ import ibis.expr.types as ir
 from sowhat.errors import UserError
 from sowhat.metrics.properties import all_of, predicate, prop
 from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
+from sowhat.metrics.trait_join import TraitContext, metric_entity, with_traits
 from sowhat.spec.metric_defs import (
     ActiveMetric,
     AverageMetric,
@@ -40,6 +42,7 @@ from sowhat.spec.metric_defs import (
     RetentionMetric,
     SumMetric,
     UniqueMetric,
+    Where,
     outcome_window,
 )
 
@@ -57,9 +60,14 @@ assert tuple(COLUMNS) == RESULT_COLUMNS
 
 
 def compile_metric(
-    name: str, catalog: MetricsFile, events: ir.Table, q: Query, _stack: tuple[str, ...] = ()
+    name: str, catalog: MetricsFile, events: ir.Table, q: Query, _stack: tuple[str, ...] = (),
+    *, traits: TraitContext | None = None,
 ) -> ir.Table:
-    """The expression computing metric `name` for `q` over the canonical `events` table."""
+    """The expression computing metric `name` for `q` over the canonical `events` table.
+
+    `traits` (sowhat.metrics.trait_join.load_traits) is needed when a condition reads a
+    `trait:`; without it such a metric is an error.
+    """
     if name in _stack:
         raise UserError(f"ratio cycle: {' -> '.join([*_stack, name])}",
                         hint="a ratio must end in non-ratio metrics")
@@ -69,17 +77,33 @@ def compile_metric(
         raise UserError(f"unknown metric {name!r}", hint="see `sowhat metrics list`") from None
     readable = events.filter(events.timestamp < q.as_of_lit())
     if isinstance(m, RatioMetric):
-        num = compile_metric(m.numerator, catalog, events, q, (*_stack, name))
-        den = compile_metric(m.denominator, catalog, events, q, (*_stack, name))
+        num = compile_metric(m.numerator, catalog, events, q, (*_stack, name), traits=traits)
+        den = compile_metric(m.denominator, catalog, events, q, (*_stack, name), traits=traits)
         return _ratio(num, den, catalog.metrics[m.numerator], catalog.metrics[m.denominator],
                       q)
+    tr = _Traits(traits, metric_entity(m))
     if isinstance(m, CountMetric | UniqueMetric | SumMetric | AverageMetric):
-        return _event_metric(m, readable, q)
+        return _event_metric(m, readable, q, tr)
     if isinstance(m, ActiveMetric):
-        return _active(m, readable, q)
+        return _active(m, readable, q, tr)
     if isinstance(m, NpsMetric):
-        return _nps(m, readable, q)
-    return _cohort_metric(m, readable, q)
+        return _nps(m, readable, q, tr)
+    return _cohort_metric(m, readable, q, tr)
+
+
+class _Traits:
+    """Trait lookups for one metric: the context and the entity whose traits it reads."""
+
+    def __init__(self, ctx: TraitContext | None, entity: str) -> None:
+        self.ctx, self.entity = ctx, entity
+
+    def filter(self, t: ir.Table, conds: Sequence[Where]) -> ir.Table:
+        """`t` keeping the rows where every condition holds (traits as of each row)."""
+        if not conds:
+            return t
+        wide, columns = with_traits(t, conds, self.entity, self.ctx)
+        kept = wide.filter(all_of(wide, conds, columns))
+        return kept.select(*t.columns) if columns else kept
 
 
 def _shape(t: ir.Table) -> ir.Table:
@@ -91,26 +115,24 @@ def _shape(t: ir.Table) -> ir.Table:
     return t.select(**cols)
 
 
-def _matching(t: ir.Table, ref: EventRef) -> ir.Table:
-    t = t.filter(t.event == ref.event)
-    return t.filter(all_of(t, ref.where)) if ref.where else t
+def _matching(t: ir.Table, ref: EventRef, tr: _Traits) -> ir.Table:
+    return tr.filter(t.filter(t.event == ref.event), ref.where)
 
 
-def _in_window(t: ir.Table, q: Query) -> ir.Table:
+def _in_window(t: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     t = t.filter(
         t.timestamp >= q.start_lit(),
         t.timestamp < q.end_lit(),
     )
-    if q.segment is not None:
-        t = t.filter(predicate(t, q.segment))
-    return t
+    return tr.filter(t, [q.segment]) if q.segment is not None else t
 
 
 def _event_metric(
-    m: CountMetric | UniqueMetric | SumMetric | AverageMetric, ev: ir.Table, q: Query
+    m: CountMetric | UniqueMetric | SumMetric | AverageMetric, ev: ir.Table, q: Query,
+    tr: _Traits,
 ) -> ir.Table:
     """count / unique / sum / average (mean, median or a percentile) per bucket."""
-    f = _in_window(_matching(ev, m.ref()), q)
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
     f = f.mutate(bucket=q.bucket(f.timestamp))
     if isinstance(m, CountMetric):
         agg = f.group_by("bucket").aggregate(value=f.count())
@@ -178,13 +200,13 @@ def complete_periods_expr(bucket: ir.TimestampValue, q: Query, per: str) -> ir.I
     return ibis.greatest(diff.cast(dt.int64), 0)
 
 
-def _active(m: ActiveMetric, ev: ir.Table, q: Query) -> ir.Table:
+def _active(m: ActiveMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     """Mean distinct entities per complete period: one scan, two small GROUP BYs.
 
     Sufficient statistics: n = complete periods, total = sum of the per-period counts,
     total_sq = their squares, entities = distinct entities over those periods.
     """
-    f = _in_window(_matching(ev, m.ref()), q)
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
     f = f.filter(f[m.entity].notnull())
     f = f.mutate(bucket=q.bucket(f.timestamp), period=_period_start(f.timestamp, m.per))
     lo, hi = _out_window(f.bucket, q)
@@ -201,8 +223,8 @@ def _active(m: ActiveMetric, ev: ir.Table, q: Query) -> ir.Table:
     return _shape(agg.mutate(value=value))
 
 
-def _nps(m: NpsMetric, ev: ir.Table, q: Query) -> ir.Table:
-    f = _in_window(_matching(ev, m.ref()), q)
+def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
     f = f.mutate(bucket=q.bucket(f.timestamp), score=prop(f, m.property, "number"))
     f = f.filter(f[m.entity].notnull(), f.score.notnull())
     # Latest answer per entity in the window; at one instant the higher score wins, so the
@@ -220,14 +242,21 @@ def _nps(m: NpsMetric, ev: ir.Table, q: Query) -> ir.Table:
 
 
 def _cohort(
-    ev: ir.Table, entity: str, anchor: EventRef, q: Query
+    ev: ir.Table, entity: str, anchor: EventRef, q: Query, tr: _Traits
 ) -> ir.Table:
-    """(entity, anchor) for entities whose first anchor event lies in [start, end)."""
-    f = _matching(ev, anchor)
+    """(entity, anchor) for entities whose first anchor event lies in [start, end).
+
+    The segment is read on the anchor event (a trait as of the anchor's time).
+    """
+    f = _matching(ev, anchor, tr)
     f = f.filter(f[entity].notnull())
+    columns: dict[int, str] = {}
+    if q.segment is not None:
+        f, columns = with_traits(f, [q.segment], tr.entity, tr.ctx)
     metrics = {"anchor": f.timestamp.min()}
     if q.segment is not None:
-        metrics["anchor_seg"] = f.timestamp.min(where=predicate(f, q.segment))
+        metrics["anchor_seg"] = f.timestamp.min(
+            where=predicate(f, q.segment, columns.get(id(q.segment))))
     anchors = f.group_by(entity).aggregate(**metrics)
     cohort = anchors.filter(
         anchors.anchor >= q.start_lit(),
@@ -239,14 +268,15 @@ def _cohort(
 
 
 def _cohort_metric(
-    m: ConversionMetric | RetentionMetric | DurationMetric, ev: ir.Table, q: Query
+    m: ConversionMetric | RetentionMetric | DurationMetric, ev: ir.Table, q: Query,
+    tr: _Traits,
 ) -> ir.Table:
     entity = m.entity
     anchor_ref, outcome_ref = (m.start, m.return_) if isinstance(m, RetentionMetric) else (
         m.from_, m.to)
-    cohort = _cohort(ev, entity, anchor_ref, q)
+    cohort = _cohort(ev, entity, anchor_ref, q, tr)
     window = outcome_window(m)
-    outcomes = _matching(ev, outcome_ref)
+    outcomes = _matching(ev, outcome_ref, tr)
     outcomes = outcomes.filter(outcomes[entity].notnull()).select(
         oid=outcomes[entity], ots=outcomes.timestamp
     )

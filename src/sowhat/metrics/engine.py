@@ -81,9 +81,11 @@ def compute(
 ) -> list[MetricValue]:
     """One metric over [start, end) (or each ISO week of it), as known at `as_of` (default end)."""
     from sowhat.metrics.compile import compile_metric
+    from sowhat.metrics.trait_join import traits_for
 
     q = _query(catalog, start, end, grain, segment, as_of)
-    expr = compile_metric(defn_name, catalog, events.events(), q)
+    traits = traits_for(catalog, [defn_name], [q.segment], events)
+    expr = compile_metric(defn_name, catalog, events.events(), q, traits=traits)
     rows = _run(expr)
     return _assemble(defn_name, catalog.metrics[defn_name], segment, q, rows)
 
@@ -156,14 +158,22 @@ def _compute_base(
     queries: dict[int, Query] = {}
     parts: list[tuple[int, str]] = []
     if base:
+        from sowhat.metrics.trait_join import traits_for
+
         cache = SqlCache(events.cache_dir)
         dialect = events.dialect()
         source_id, schema = events.source_id(), events.schema_key()
+        try:
+            traits = traits_for(catalog, [r.metric for r in base],
+                                {resolve_segment(catalog, r.segment) for r in base}, events)
+        except SowhatError:
+            traits = None  # the definitions that need traits report it one by one
     for i, req in enumerate(base):
         try:
             q = _query(catalog, start, end, grain, req.segment, as_of)
             parts.append((i, cache.sql(req.metric, catalog, q, source_id=source_id,
-                                       schema=schema, dialect=dialect, table=events.events)))
+                                       schema=schema, dialect=dialect, table=events.events,
+                                       traits=traits)))
             queries[i] = q
         except SowhatError as exc:
             out[req] = ([], _message(exc))
@@ -218,15 +228,20 @@ def compile_expr(
     import ibis
 
     from sowhat.metrics.compile import compile_metric
+    from sowhat.metrics.trait_join import TraitContext, traits_for
 
     q = _query(catalog, start, end, grain, segment, as_of)
+    source = events if isinstance(events, EventSource) else None
+    traits = traits_for(catalog, [defn_name], [q.segment], source)
+    if traits is None and source is None and q.segment is not None and q.segment.trait:
+        traits = TraitContext.unbound()
     if events is None:
         table = ibis.table(EVENTS_SCHEMA, name="events")  # a canonical stand-in
     elif isinstance(events, EventSource):
         table = events.events()
     else:
         table = events
-    return compile_metric(defn_name, catalog, table, q)
+    return compile_metric(defn_name, catalog, table, q, traits=traits)
 
 
 def compile_sql(

@@ -9,7 +9,7 @@ of another type reads as null, so `sum` skips non-numeric values rather than fai
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 import ibis
@@ -100,6 +100,8 @@ def predicate(t: ir.Table, cond: Where, column: str | None = None) -> ir.Boolean
     return combined.fill_null(False)
 
 
-def all_of(t: ir.Table, conds: Iterable[Where]) -> ir.BooleanValue:
-    preds = [predicate(t, c) for c in conds]
+def all_of(t: ir.Table, conds: Iterable[Where], columns: Mapping[int, str] | None = None
+           ) -> ir.BooleanValue:
+    """Every condition at once; `columns` maps id(condition) -> the column of a trait."""
+    preds = [predicate(t, c, (columns or {}).get(id(c))) for c in conds]
     return ibis.and_(*preds) if preds else ibis.literal(True)
