@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -207,7 +208,7 @@ def compute_metrics(
     values = [v for r in results for v in r.values]
     _render_values(values, output)
     for w in warnings:
-        err_console.print(f"[yellow]warning:[/yellow] {w.render()}", highlight=False)
+        err_console.print(f"[yellow]warning:[/yellow] {escape(w.render())}", highlight=False)
     for r in failed:
         err_console.print(f"[red]error:[/red] {r.request.metric}: {r.error}")
     if failed:
@@ -365,7 +366,7 @@ def _render_tracking(r: TrackingReport) -> None:
     for problem in r.plan_problems:
         console.print(f"[yellow]plan[/yellow] {problem}", markup=True)
     for warning in r.filter_warnings:
-        console.print(f"[yellow]matches nothing[/yellow] {warning}", highlight=False)
+        console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
     console.print("[green]ok[/green]: every metric a KR uses can be computed" if r.ok else
                   f"[red]{len(r.blocking)} metric(s) used by KRs cannot be computed[/red]")
 
