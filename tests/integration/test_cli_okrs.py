@@ -50,11 +50,11 @@ def test_init_validate_apply_status_checkin_export(tmp_path: Path) -> None:
     again = sowhat("apply", "-w", str(root))
     assert "No changes" in again.stdout
 
-    checked = sowhat("checkin", "active-teams", "--value", "1080", "--confidence", "0.6",
+    checked = sowhat("checkin", "active-teams", "--value", "128", "--confidence", "0.6",
                      "--note", "first reading", "--week", "2026-11-09", "-w", str(root))
     assert checked.returncode == 1  # a metric KR's value comes from sync
     assert "--override-value" in checked.stderr
-    checked = sowhat("checkin", "active-teams", "--value", "1080", "--confidence", "0.6",
+    checked = sowhat("checkin", "active-teams", "--value", "128", "--confidence", "0.6",
                      "--note", "first reading", "--week", "2026-11-09", "--override-value",
                      "-w", str(root))
     assert checked.returncode == 0, checked.stderr

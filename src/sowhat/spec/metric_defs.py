@@ -8,6 +8,7 @@ DuckDB or a warehouse). Window and maturity semantics live in docs/metrics.md an
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import hashlib
 import json
@@ -63,9 +64,17 @@ class _Model(BaseModel):
 
 
 class Where(_Model):
-    """A condition on one event property; several operators on one property are ANDed."""
+    """A condition on one event property or entity trait; several operators are ANDed.
 
-    property: str = Field(min_length=1)
+    `property: NAME` reads the event's own property; `trait: NAME` reads the entity's latest
+    trait value at the event's time (an as-of join on the trait history `sowhat ingest`
+    keeps; see docs/metrics.md "Traits"). `entity` (traits only) says whose trait; by
+    default the metric's entity, else user_id unless only accounts carry the trait.
+    """
+
+    property: str | None = Field(default=None, min_length=1)
+    trait: str | None = Field(default=None, min_length=1)
+    entity: Entity | None = None
     equals: Scalar | None = None
     in_: tuple[Scalar, ...] | None = Field(default=None, alias="in", min_length=1)
     gt: float | None = None
@@ -75,11 +84,22 @@ class Where(_Model):
 
     @model_validator(mode="after")
     def _one_operator(self) -> Where:
+        if (self.property is None) == (self.trait is None):
+            raise ValueError("write exactly one of `property: NAME` or `trait: NAME`")
+        if self.entity is not None and self.trait is None:
+            raise ValueError("`entity` only goes with `trait:` (a property is on the event)")
         if self.equals is None and self.in_ is None and not self.bounds():
             raise ValueError("a condition needs an operator: equals, in, gt, lt, gte or lte")
         if self.equals is not None and self.in_ is not None:
             raise ValueError("write either `equals` or `in`, not both")
         return self
+
+    @builtins.property  # `property` is a field name here
+    def name(self) -> str:
+        """The property or trait name this condition reads."""
+        name = self.property if self.property is not None else self.trait
+        assert name is not None
+        return name
 
     def bounds(self) -> list[tuple[str, float]]:
         ops = ("gt", "lt", "gte", "lte")
@@ -147,9 +167,53 @@ class SumMetric(_EventMetric):
     property: str = Field(min_length=1)
 
 
+def _check_statistic(value: str) -> str:
+    m = _STATISTIC.match(value)
+    if not m or (m[2] is not None and not 0 < float(value[1:]) < 100):
+        raise ValueError("statistic must be median, mean or pNN (p90, p95, p99.9)")
+    return value
+
+
+def _quantile(statistic: str) -> float | None:
+    if statistic == "mean":
+        return None
+    if statistic == "median":
+        return 0.5
+    return float(statistic[1:]) / 100.0
+
+
 class AverageMetric(_EventMetric):
+    """The mean (or median, or a percentile: `statistic: p95`) of a numeric property."""
+
     type: Literal["average"]
     property: str = Field(min_length=1)
+    statistic: str = "mean"
+
+    @field_validator("statistic")
+    @classmethod
+    def _statistic(cls, value: str) -> str:
+        return _check_statistic(value)
+
+    def quantile(self) -> float | None:
+        """The quantile in (0, 1), or None for the mean."""
+        return _quantile(self.statistic)
+
+
+Per = Literal["day", "week", "month"]
+
+
+class ActiveMetric(_EventMetric):
+    """Active entities (DAU / WAU / MAU): the mean, over the complete `per` buckets inside a
+    window, of the number of distinct entities with a matching event in each bucket.
+
+    Buckets are UTC days, ISO weeks (Monday 00:00 UTC) or calendar months; a bucket counts
+    when it lies wholly inside [start, end) and ends at or before the as-of. With no complete
+    bucket the value is undefined (None).
+    """
+
+    type: Literal["active"]
+    entity: Entity
+    per: Per
 
 
 class RatioMetric(_Metric):
@@ -209,18 +273,11 @@ class DurationMetric(_Metric):
     @field_validator("statistic")
     @classmethod
     def _statistic(cls, value: str) -> str:
-        m = _STATISTIC.match(value)
-        if not m or (m[2] is not None and not 0 < float(value[1:]) < 100):
-            raise ValueError("statistic must be median, mean or pNN (p90, p95, p99.9)")
-        return value
+        return _check_statistic(value)
 
     def quantile(self) -> float | None:
         """The quantile in (0, 1), or None for the mean."""
-        if self.statistic == "mean":
-            return None
-        if self.statistic == "median":
-            return 0.5
-        return float(self.statistic[1:]) / 100.0
+        return _quantile(self.statistic)
 
     def seconds_per_unit(self) -> float:
         return {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}[self.unit]
@@ -237,6 +294,7 @@ MetricDef = Annotated[
     | UniqueMetric
     | SumMetric
     | AverageMetric
+    | ActiveMetric
     | RatioMetric
     | ConversionMetric
     | RetentionMetric
@@ -245,7 +303,8 @@ MetricDef = Annotated[
     Field(discriminator="type"),
 ]
 METRIC_TYPES = (
-    "count", "unique", "sum", "average", "ratio", "conversion", "retention", "duration", "nps"
+    "count", "unique", "sum", "average", "active", "ratio", "conversion", "retention",
+    "duration", "nps",
 )
 CohortMetric = ConversionMetric | RetentionMetric | DurationMetric
 
@@ -378,7 +437,7 @@ def _against_plan(m: MetricsFile, tracking: Any) -> list[Problem]:
                 continue
             known = props_of(ref.event)
             for i, cond in enumerate(ref.where):
-                if cond.property not in known:
+                if cond.property is not None and cond.property not in known:
                     out.append(
                         ((*base, "where", i, "property") if len(ref.where) > 1
                          else (*base, "where", "property"),
@@ -394,7 +453,7 @@ def _against_plan(m: MetricsFile, tracking: Any) -> list[Problem]:
                 )
     all_props = common | {p for e in events.values() for p in e.properties}
     for seg_name, seg in m.segments.items():
-        if seg.property not in all_props:
+        if seg.property is not None and seg.property not in all_props:
             out.append(
                 (("segments", seg_name, "property"),
                  f"segment property {seg.property!r} is on no event of the tracking plan",
@@ -440,6 +499,8 @@ def normalized_definition(m: MetricDef) -> dict[str, Any]:
         return value
 
     out: dict[str, Any] = norm(data)
+    if isinstance(m, AverageMetric) and m.statistic == "mean":
+        out.pop("statistic", None)  # the default added later: old hashes stay valid
     for key in ("within",):
         if key in out:
             out[key] = int(parse_duration(out[key]).total_seconds())
@@ -488,14 +549,14 @@ def outcome_window(m: MetricDef) -> timedelta | None:
 def default_indicator(m: MetricDef, *, catalog: MetricsFile | None = None) -> Indicator:
     """Leading or lagging when neither the metric nor the KR says.
 
-    The rule: behaviour counted as it happens (count, unique) is leading; cohort metrics are
+    The rule: behaviour counted as it happens (count, unique, active) is leading; cohort metrics are
     leading when their outcome window is at most 14 days (a duration with no window too) and
     lagging beyond; sums/averages of a value (revenue) and NPS are lagging; a ratio is lagging
     when either side is. An explicit `indicator:` on the metric wins.
     """
     if m.indicator is not None:
         return m.indicator
-    if isinstance(m, CountMetric | UniqueMetric):
+    if isinstance(m, CountMetric | UniqueMetric | ActiveMetric):
         return Indicator.LEADING
     if isinstance(m, SumMetric | AverageMetric | NpsMetric):
         return Indicator.LAGGING
