@@ -11,6 +11,7 @@ from rich.table import Table
 from sowhat.cli.common import console, print_json, workspace_option
 from sowhat.cli.okrs import database
 from sowhat.domain.units import format_values
+from sowhat.errors import UserError
 from sowhat.services.forecasts import Basis, KRForecastView, Outlook, forecast_period
 from sowhat.spec.workspace import load_workspace
 from sowhat.stats.forecast import pct
@@ -23,8 +24,9 @@ def forecast(
     kr_id: str = typer.Argument(None, help="One key result (default: all of the period)."),
     workspace: Path = workspace_option(),
     period: str = typer.Option(None, help="Period label (default: the one covering today)."),
-    interval: float = typer.Option(0.8, "--interval", min=0.5, max=0.99,
-                                   help="Width of the projected range (central probability)."),
+    interval: float = typer.Option(0.8, "--interval",
+                                   help="Width of the projected range (central probability), "
+                                   "0.5 to 0.99."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """P(target by the period's end), the projected value and range, and the ambition check.
@@ -34,6 +36,9 @@ def forecast(
     projection. See docs/reviews.md.
     Example: sowhat forecast gr-activation-mid -w sowhat-demo --period 2026-Q4
     """
+    if not 0.5 <= interval <= 0.99:  # a value to fix (exit 1), not a usage error (exit 2)
+        raise UserError(f"--interval {interval:g} is outside 0.5 to 0.99",
+                        hint="write e.g. --interval 0.8 for the central 80%")
     ws = load_workspace(workspace)
     db = database(ws, create=False)
     try:
@@ -83,7 +88,7 @@ def _render_one(f: KRForecastView) -> None:
     console.print(f"  to date {to_date}; latest week ({f.last_week or '—'}) "
                   f"{last}; target {target} ({f.direction or '?'})")
     console.print(f"  [{style}]{f.describe()}[/{style}]")
-    if f.note:
+    if f.note and f.note != f.describe():
         console.print(f"  [dim]{f.note}[/dim]")
     for p in f.path:
         median, low, high = format_values([p.median, p.low, p.high], f.unit)

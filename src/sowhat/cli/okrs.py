@@ -140,7 +140,7 @@ def warn_if_stale(ws: Workspace, data_through: datetime | None) -> None:
 def checkin(
     kr_id: str = typer.Argument(..., help="Key result id."),
     value: float = typer.Option(None, "--value", help="Current value (KRs without a metric)."),
-    confidence: float = typer.Option(None, "--confidence", min=0.0, max=1.0,
+    confidence: float = typer.Option(None, "--confidence",
                                      help="How likely the target is hit, 0..1."),
     note: str = typer.Option(None, "--note", help="What changed and why."),
     blockers: str = typer.Option(None, "--blockers", help="What is in the way."),

@@ -38,7 +38,10 @@ from sowhat.store import audit, mapping, repositories
 from sowhat.store.db import flush
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
 
-__all__ = ["check_scale", "checkin_history", "record_checkin"]
+__all__ = ["ANY_VERSION", "check_scale", "checkin_history", "record_checkin"]
+
+# An expected version meaning "whatever is current" (HTTP `If-Match: *`).
+ANY_VERSION = -1
 
 
 def record_checkin(
@@ -243,6 +246,11 @@ def _check_version(row: CheckInRow | None, expected: int | None, key: str, day: 
     if expected is None:
         return
     stored = row.version if row is not None else 0
+    if expected == ANY_VERSION:  # `If-Match: *`: any current version, but there must be one
+        if row is None:
+            raise Conflict(f"there is no check-in of {key} for the week of {day.isoformat()}",
+                           hint="create it with If-None-Match: *")  # fmt: skip
+        return
     if stored != expected:
         raise Conflict(
             f"the check-in of {key} for the week of {day.isoformat()} changed since you read it "

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sowhat.domain.okr import BetStatus, CheckIn, CheckInSource, Indicator, can_move_bet
 from sowhat.errors import Conflict, Forbidden, NotFound, UserError
 from sowhat.services.accounts import Principal, Scope
-from sowhat.services.checkins import record_checkin
+from sowhat.services.checkins import ANY_VERSION, record_checkin
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping
 from sowhat.store.db import flush
@@ -239,7 +239,7 @@ def _one(session: Session, model: Any, period: PeriodRow, key: str, what: str) -
 
 
 def _check_version(stored: int, expected: int, what: str) -> None:
-    if stored != expected:
+    if stored != expected and expected != ANY_VERSION:
         raise Conflict(
             f"{what} changed since you read it (stored version {stored}, yours {expected})",
             hint="reload it and make your edit again",

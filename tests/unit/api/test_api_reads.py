@@ -16,7 +16,7 @@ def test_key_results_match_the_status_service(env: Env) -> None:
     put = env.client.put(f"/api/v1/periods/{PERIOD}/key-results/nps-manual/check-ins/2026-11-04",
                          json={"value": 7, "confidence": 0.6},
                          headers={**env.auth("admin"), "If-None-Match": "*"})
-    assert put.status_code == 200, put.text
+    assert put.status_code == 201, put.text  # created
     body = env.client.get(f"/api/v1/periods/{PERIOD}/key-results", headers=headers).json()
     ws = load_workspace(env.root)
     db = open_database(ws.config.database_url(ws.root), create=False)

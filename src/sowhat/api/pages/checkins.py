@@ -7,16 +7,17 @@ how people say it, and stored as a share.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sowhat.api.auth import require_caller
 from sowhat.api.pages.okrs import page_writer
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
-from sowhat.errors import UserError
+from sowhat.errors import NotFound, UserError
 from sowhat.services import dashboard as views
 from sowhat.services import okr_edits
 from sowhat.services.okr_views import plan_view
@@ -68,9 +69,14 @@ def checkin_submit(
         _plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
                                                      period=period,
                                                      catalog=state.workspace.metrics)  # fmt: skip
-    target = next(t for t in targets if t.kr.id == kr_id) if error is None else None
+    target = next((t for t in targets if t.kr.id == kr_id), None)
     if target is None:
-        target = next((t for t in targets if t.kr.id == kr_id), None)
+        # Not a KR this person may check in (unknown id, another team's): there is no card
+        # to redraw, only the reason.
+        failure = error or NotFound(f"no key result {kr_id} on your check-in page")
+        return HTMLResponse(
+            f'<p class="error" role="alert">{escape(failure.render())}</p>',
+            status_code=int(failure.status))
     return render(request, "_checkin_card.html", {
         "t": target, "period": period, "week": week, "error": error, "saved": error is None,
     }, status_code=200 if error is None else int(error.status))  # fmt: skip

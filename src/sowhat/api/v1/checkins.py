@@ -60,7 +60,9 @@ def get_checkin(request: Request, response: Response, caller: Reader, period: st
 
 
 @router.put(BASE + "/check-ins/{week}", response_model=CheckInOut,
-            openapi_extra=IF_MATCH_OR_NONE)
+            openapi_extra=IF_MATCH_OR_NONE,
+            responses={200: {"description": "The check-in was updated"},
+                       201: {"model": CheckInOut, "description": "The check-in was created"}})
 def put_checkin(request: Request, response: Response, caller: Writer, period: str, kr_id: str,
                 week: date, body: CheckInPut) -> CheckInOut:  # fmt: skip
     version = expected_version(request, creatable=True)
@@ -77,6 +79,8 @@ def put_checkin(request: Request, response: Response, caller: Writer, period: st
                                   week=week_start(week))  # fmt: skip
     assert stored is not None
     set_etag(response, stored.version)
+    if version == 0:  # If-None-Match: * (or If-Match: "0") created it
+        response.status_code = 201
     return checkin_out(stored)
 
 
