@@ -5,8 +5,12 @@ parsed with its JSON functions) so ingestion is columnar, not a Python loop over
 1. stage the rows with canonical columns (event, timestamp, user_id, account_id, properties,
    message_id) and a reject reason per row;
 2. write rejected rows, with their reason, to `.sowhat/rejects/<file>.rejects.jsonl`;
-3. insert the valid rows whose message_id is not stored yet (a Segment `messageId`, or a hash
-   of the canonical row), all in one transaction — a failure leaves nothing from that file.
+3. insert the valid rows whose dedupe key is not stored yet (a hash of the Segment
+   `messageId`, or of the canonical row), comparing only with stored events of the same name
+   in the days the file covers, all in one transaction — a failure leaves nothing from that
+   file.
+Events timestamped more than a day after the ingest are rejected ("in the future") unless
+`allow_future` — a clock error upstream would otherwise move every watermark.
 Segment track-call JSONL (`event`, `userId`, `timestamp`, `properties`, `context.groupId`,
 `messageId`) maps without options; other layouts use `--map column=field`.
 """
@@ -105,6 +109,7 @@ def ingest(
     on_done: Callable[[FileReport], None] | None = None,
     threads: int | None = None,
     memory_limit: str | None = None,
+    allow_future: bool = False,
 ) -> IngestReport:
     """Load files into the store at `store`, one transaction per file; files load in order.
 
@@ -133,7 +138,8 @@ def ingest(
         for path in paths:
             if on_start is not None:
                 on_start(path)
-            report = _ingest_file(con, path, dict(mapping or {}), account_field, rejects)
+            report = _ingest_file(con, path, dict(mapping or {}), account_field, rejects,
+                                  allow_future)
             reports.append(report)
             if on_done is not None:
                 on_done(report)
@@ -143,28 +149,27 @@ def ingest(
 
 
 def _ingest_file(
-    con: Any, path: Path, mapping: dict[str, str], account_field: str, rejects_dir: Path
+    con: Any, path: Path, mapping: dict[str, str], account_field: str, rejects_dir: Path,
+    allow_future: bool = False,
 ) -> FileReport:
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
     fmt = file_format(path)
     con.execute("BEGIN TRANSACTION")
     try:
-        plan = q.stage(con, path, fmt, mapping, account_field)
-        read, rejected = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM staged"
-        ).fetchone()
-        rejected += plan.reader_rejects
-        read += plan.reader_rejects
+        future_after = None if allow_future else started_at + q.FUTURE_SLACK
+        plan = q.stage(con, path, fmt, mapping, account_field, future_after)
+        summary = q.summarise(con, plan)
+        read, rejected = summary.read, summary.rejected
         rejects_path = None
         if rejected:
             rejects_dir.mkdir(parents=True, exist_ok=True)
             rejects_path = rejects_dir / f"{path.name}.rejects.jsonl"
             q.write_rejects(con, plan, rejects_path)
-        columns = apply_property_types(con, q.property_types(con, plan))
+        columns = apply_property_types(con, q.property_types(con, plan, summary))
         ingest_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchone()[0])
         before = int(con.execute("SELECT count(*) FROM events").fetchone()[0])
-        q.insert(con, plan, columns, ingest_id)
+        q.insert(con, plan, summary, columns, ingest_id)
         loaded = int(con.execute("SELECT count(*) FROM events").fetchone()[0]) - before
         valid = read - rejected
         report = FileReport(

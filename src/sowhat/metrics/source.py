@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 RESERVED_COLUMNS = frozenset(
-    {"event", "timestamp", "user_id", "account_id", "properties", "message_id", "ingest_id"}
+    {"event", "timestamp", "user_id", "account_id", "properties", "message_id", "ingest_id",
+     "dedupe_key"}
 )
 """Canonical and bookkeeping columns; every other column of an event table is a property."""
 
