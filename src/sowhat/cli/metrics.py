@@ -220,6 +220,8 @@ def ingest_command(
     workspace: Path = workspace_option(),
     mapping: list[str] = typer.Option([], "--map", help="column=field, e.g. event=event_name "
                                       "or account_id=context.groupId (repeatable)."),
+    allow_future: bool = typer.Option(False, "--allow-future", help="Load events timestamped "
+                                      "more than a day after now (rejected otherwise)."),
 ) -> None:
     """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
 
@@ -245,7 +247,8 @@ def ingest_command(
             bar.console.print(_file_line(report))
 
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
-                         account_field=spec.account_field, on_start=started, on_done=done)
+                         account_field=spec.account_field, on_start=started, on_done=done,
+                         allow_future=allow_future)
     console.print(f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
                   f"{summary.duplicates:,}, rejected {summary.rejected:,} into {store}")
 
