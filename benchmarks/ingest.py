@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> None:
             out = subprocess.run([sys.executable, __file__, "--work", str(work), "--run", way],
                                  check=True, capture_output=True, text=True).stdout
             results[way].append(json.loads(out.strip().splitlines()[-1]))
-    print(f"\n| way | rows | median s | events/s | peak MB | vs yardstick |\n|---|---|---|---|---|---|")
+    print("\n| way | rows | median s | events/s | peak MB | vs yardstick |")
+    print("|---|---|---|---|---|---|")
     medians = {w: statistics.median(r["seconds"] for r in rs) for w, rs in results.items()}
     for way, rs in results.items():
         rows = int(rs[0]["rows"])

@@ -90,14 +90,17 @@ def _json_path_of(dotted: str) -> str:
 
 
 def parse_time(s: str) -> str:
-    """SQL turning VARCHAR expression `s` into a UTC TIMESTAMP, NULL when unreadable."""
+    """SQL turning VARCHAR expression `s` into a UTC TIMESTAMP, NULL when unreadable.
+
+    ISO text is tried first (the common case); only what does not read as a time is tried as
+    an epoch number, so most rows pay for one cast.
+    """
     return (
-        f"CASE WHEN {s} IS NULL THEN NULL "
-        f"WHEN regexp_full_match(trim({s}), '-?[0-9]+(\\.[0-9]+)?') THEN "
-        f"CASE WHEN abs(trim({s})::DOUBLE) >= 1e14 THEN NULL "
-        f"WHEN abs(trim({s})::DOUBLE) >= 1e11 THEN to_timestamp(trim({s})::DOUBLE / 1000) "
-        f"ELSE to_timestamp(trim({s})::DOUBLE) END::TIMESTAMP "
-        f"ELSE try_cast({s} AS TIMESTAMPTZ)::TIMESTAMP END"
+        f"coalesce(try_cast({s} AS TIMESTAMPTZ)::TIMESTAMP, "
+        f"CASE WHEN abs(try_cast(trim({s}) AS DOUBLE)) >= 1e14 THEN NULL "
+        f"WHEN abs(try_cast(trim({s}) AS DOUBLE)) >= 1e11 "
+        f"THEN to_timestamp(try_cast(trim({s}) AS DOUBLE) / 1000)::TIMESTAMP "
+        f"ELSE to_timestamp(try_cast(trim({s}) AS DOUBLE))::TIMESTAMP END)"
     )
 
 
@@ -109,9 +112,12 @@ def _finish(con: Any, plan: StagePlan, select: str, *, table: bool,
               "THEN 'in the future' " if future_after is not None else "")
     content = ", ".join(["event", "timestamp", "user_id", "account_id",
                          "CAST(properties AS VARCHAR)", *plan.alias.values()])
+    keep_line = plan.fmt == "jsonl"
     con.execute(f"""
         CREATE OR REPLACE TEMP {'TABLE' if table else 'VIEW'} staged AS
-        SELECT *,
+        SELECT * {'EXCLUDE (__line), CASE WHEN reason IS NOT NULL THEN __line END AS __record'
+                  if keep_line else ''}
+        FROM (SELECT *,
             CASE WHEN __invalid IS NOT NULL THEN __invalid
                  WHEN event IS NULL THEN 'no event name'
                  WHEN ts_raw IS NULL THEN 'no timestamp'
@@ -120,7 +126,7 @@ def _finish(con: Any, plan: StagePlan, select: str, *, table: bool,
             END AS reason,
             CASE WHEN message_id IS NOT NULL THEN hash(message_id)
                  ELSE hash({content}) END AS __key
-        FROM ({select}) s
+        FROM ({select}) s) s2
     """)
     return plan
 
@@ -159,36 +165,38 @@ def _stage_jsonl(con: Any, path: Path, cands: dict[str, tuple[str, ...]],
     removed = {s: None for c in fields for s in cands[c] if "." not in s}
     patch = sql_string(json.dumps(removed))
     props_src = cands["properties"][0]
-    props_path = sql_string(_json_path_of(props_src))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE sowhat_lines AS "
-                f"SELECT row_number() OVER () AS __row, line FROM {_line_reader(path)}")
     plan = StagePlan("jsonl", json_props=True)
-    plan.reader_rejects = _renumber_after_reader_rejects(con, "sowhat_lines")
+    # One parse for the canonical fields and the properties object's text (a parse per JSON
+    # function call is what JSONL ingest costs); `try` turns a line that is not JSON into NULL.
+    props_at = len(paths) + 1
     select = f"""
-        SELECT __row,
-            CASE WHEN __j IS NULL THEN 'not a JSON object' END AS __invalid,
+        SELECT __row, __line,
+            CASE WHEN __v IS NULL THEN 'not a JSON object' END AS __invalid,
             nullif(trim(CAST({pick['event']} AS VARCHAR)), '') AS event,
             nullif(trim({pick['timestamp']}), '') AS ts_raw,
             {parse_time("nullif(trim(" + pick['timestamp'] + "), '')")} AS timestamp,
             nullif({pick['user_id']}, '') AS user_id,
             nullif({pick['account_id']}, '') AS account_id,
-            CASE WHEN json_type(__j, {props_path}) = 'OBJECT' THEN json_extract(__j, {props_path})
-                 WHEN __j IS NOT NULL THEN json_merge_patch(__j, {patch})
+            CASE WHEN __v IS NULL THEN NULL
+                 WHEN starts_with(__props, '{{') THEN try(__props::JSON)
+                 ELSE json_merge_patch(__line, {patch})
             END AS properties,
             nullif({pick['message_id']}, '') AS message_id
         FROM (
-            SELECT __row, __j,
-                json_extract_string(__j, [{", ".join(sql_string(p) for p in paths)}]) AS __v
+            SELECT __row, line AS __line, __v, __v[{props_at}] AS __props
             FROM (
-                SELECT __row,
-                    CASE WHEN json_valid(line) THEN
-                        CASE WHEN json_type(line) = 'OBJECT' THEN line::JSON END END AS __j
-                FROM sowhat_lines
-                WHERE line IS NOT NULL AND trim(line) <> ''
+                SELECT row_number() OVER () AS __row, line,
+                    CASE WHEN starts_with(ltrim(line), '{{') THEN try(json_extract_string(line,
+                        [{", ".join(sql_string(p) for p in [*paths, _json_path_of(props_src)])}]))
+                    END AS __v
+                FROM {_line_reader(path)}
             )
+            WHERE __line IS NOT NULL AND trim(__line) <> ''
         )
     """
-    return _finish(con, plan, select, table=True, future_after=future_after)
+    _finish(con, plan, select, table=True, future_after=future_after)
+    plan.reader_rejects = _renumber_after_reader_rejects(con, "staged")
+    return plan
 
 
 def _renumber_after_reader_rejects(con: Any, table: str) -> int:
@@ -338,8 +346,8 @@ def summarise(con: Any, plan: StagePlan) -> Summary:
 def write_rejects(con: Any, plan: StagePlan, target: Path) -> None:
     """One JSON line per rejected row: its row number, the reason, and the record as text."""
     if plan.fmt == "jsonl":
-        ours = ("SELECT s.__row AS row, s.reason, l.line AS record "
-                "FROM staged s JOIN sowhat_lines l USING (__row) WHERE s.reason IS NOT NULL")
+        ours = ("SELECT __row AS row, reason, __record AS record "
+                "FROM staged WHERE reason IS NOT NULL")
     else:
         ours = """
             SELECT s.__row AS row, s.reason,
