@@ -215,18 +215,23 @@ def _render_values(values: list[MetricValue], output: OutputFormat) -> None:
 
 
 def ingest_command(
-    files: list[Path] = typer.Argument(..., help="CSV, JSONL or Parquet files.", exists=True,
+    files: list[Path] = typer.Argument(..., help="CSV, JSONL or Parquet files (an Amplitude "
+                                       "ZIP with --from amplitude).", exists=True,
                                        dir_okay=False),
     workspace: Path = workspace_option(),
     mapping: list[str] = typer.Option([], "--map", help="column=field, e.g. event=event_name "
                                       "or account_id=context.groupId (repeatable)."),
     allow_future: bool = typer.Option(False, "--allow-future", help="Load events timestamped "
                                       "more than a day after now (rejected otherwise)."),
+    vendor: str | None = typer.Option(None, "--from", help="The files are an analytics "
+                                      "export: amplitude (Export API ZIP), mixpanel (raw "
+                                      "export JSONL) or posthog (event export CSV/JSONL)."),
 ) -> None:
     """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
 
     Segment track calls (JSONL) need no options. Bad rows go to .sowhat/rejects/.
     Example: sowhat ingest events.jsonl exports/*.parquet -w my-okrs
+    Example: sowhat ingest --from amplitude export-2026-11-02.zip
     """
     ws = load_workspace(workspace, paths=[])
     spec = event_source_spec(ws)
@@ -248,7 +253,7 @@ def ingest_command(
 
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
                          account_field=spec.account_field, on_start=started, on_done=done,
-                         allow_future=allow_future)
+                         allow_future=allow_future, vendor=vendor)
     console.print(f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
                   f"{summary.duplicates:,}, rejected {summary.rejected:,} into {store}")
 

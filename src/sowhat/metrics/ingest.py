@@ -12,7 +12,8 @@ parsed with its JSON functions) so ingestion is columnar, not a Python loop over
 Events timestamped more than a day after the ingest are rejected ("in the future") unless
 `allow_future` — a clock error upstream would otherwise move every watermark.
 Segment track-call JSONL (`event`, `userId`, `timestamp`, `properties`, `context.groupId`,
-`messageId`) maps without options; other layouts use `--map column=field`.
+`messageId`) maps without options; Amplitude, Mixpanel and PostHog exports with `vendor`
+(`ingest_vendors`); other layouts use `--map column=field`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import duckdb
 
 from sowhat.errors import DataError, UserError
 from sowhat.metrics import ingest_sql as q
+from sowhat.metrics import ingest_vendors as vendors
 from sowhat.metrics.store import apply_property_types, ensure_schema
 
 FORMATS = {
@@ -87,7 +89,9 @@ def parse_mapping(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def file_format(path: Path) -> str:
+def file_format(path: Path, vendor: str | None = None) -> str:
+    if vendor == "amplitude" and path.suffix.lower() == ".zip":
+        return "jsonl"  # unpacked before staging
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in (".gz", ".zst"):
         suffixes = suffixes[:-1]
@@ -110,6 +114,7 @@ def ingest(
     threads: int | None = None,
     memory_limit: str | None = None,
     allow_future: bool = False,
+    vendor: str | None = None,
 ) -> IngestReport:
     """Load files into the store at `store`, one transaction per file; files load in order.
 
@@ -118,7 +123,8 @@ def ingest(
     for path in paths:
         if not path.is_file():
             raise UserError(f"no such file: {path}", hint="check the path")
-        file_format(path)
+        file_format(path, vendor)
+    preset = vendors.preset(vendor) if vendor else None
     store.parent.mkdir(parents=True, exist_ok=True)
     rejects = rejects_dir or store.parent / "rejects"
     config: dict[str, Any] = {}
@@ -138,8 +144,9 @@ def ingest(
         for path in paths:
             if on_start is not None:
                 on_start(path)
-            report = _ingest_file(con, path, dict(mapping or {}), account_field, rejects,
-                                  allow_future)
+            with vendors.readable(path, vendor) as readable:
+                report = _ingest_file(con, path, dict(mapping or {}), account_field, rejects,
+                                      allow_future, preset, readable)
             reports.append(report)
             if on_done is not None:
                 on_done(report)
@@ -151,14 +158,16 @@ def ingest(
 def _ingest_file(
     con: Any, path: Path, mapping: dict[str, str], account_field: str, rejects_dir: Path,
     allow_future: bool = False,
+    preset: dict[str, tuple[str, ...]] | None = None,
+    readable: Path | None = None,
 ) -> FileReport:
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
-    fmt = file_format(path)
+    fmt = file_format(readable or path, "amplitude" if readable not in (None, path) else None)
     con.execute("BEGIN TRANSACTION")
     try:
         future_after = None if allow_future else started_at + q.FUTURE_SLACK
-        plan = q.stage(con, path, fmt, mapping, account_field, future_after)
+        plan = q.stage(con, readable or path, fmt, mapping, account_field, future_after, preset)
         summary = q.summarise(con, plan)
         read, rejected = summary.read, summary.rejected
         rejects_path = None

@@ -77,9 +77,13 @@ class Summary:
     non_null: dict[str, int]  # flat property -> non-null count among valid rows
 
 
-def _candidates(mapping: dict[str, str], account_field: str) -> dict[str, tuple[str, ...]]:
+def _candidates(mapping: dict[str, str], account_field: str,
+                preset: dict[str, tuple[str, ...]] | None = None) -> dict[str, tuple[str, ...]]:
+    """Where each canonical column is read from: the first present field wins (JSONL: the
+    first non-null). A vendor preset replaces the defaults; `--map` replaces both."""
     out = dict(CANDIDATES)
     out["account_id"] = ("account_id", account_field, "groupId")
+    out.update(preset or {})
     for column, source in mapping.items():
         out[column] = (source,)
     return out
@@ -132,8 +136,9 @@ def _finish(con: Any, plan: StagePlan, select: str, *, table: bool,
 
 
 def stage(con: Any, path: Path, fmt: str, mapping: dict[str, str], account_field: str,
-          future_after: datetime | None = None) -> StagePlan:
-    cands = _candidates(mapping, account_field)
+          future_after: datetime | None = None,
+          preset: dict[str, tuple[str, ...]] | None = None) -> StagePlan:
+    cands = _candidates(mapping, account_field, preset)
     if fmt == "jsonl":
         return _stage_jsonl(con, path, cands, future_after)
     return _stage_columnar(con, path, fmt, cands, set(mapping), future_after)
@@ -164,11 +169,20 @@ def _stage_jsonl(con: Any, path: Path, cands: dict[str, tuple[str, ...]],
     # Flat records (no `properties` object): every other top-level key is a property.
     removed = {s: None for c in fields for s in cands[c] if "." not in s}
     patch = sql_string(json.dumps(removed))
-    props_src = cands["properties"][0]
+    # Several properties sources (a vendor's event and user properties) merge, the first
+    # winning on a shared key.
+    props_srcs = cands["properties"]
     plan = StagePlan("jsonl", json_props=True)
     # One parse for the canonical fields and the properties object's text (a parse per JSON
     # function call is what JSONL ingest costs); `try` turns a line that is not JSON into NULL.
-    props_at = len(paths) + 1
+    props_at = [len(paths) + 1 + i for i in range(len(props_srcs))]
+    objects = [f"CASE WHEN starts_with(__v[{i}], '{{') THEN try(__v[{i}]::JSON) END"
+               for i in props_at]
+    merged = objects[-1]
+    for obj in reversed(objects[:-1]):
+        merged = f"json_merge_patch(coalesce({merged}, '{{}}'::JSON), coalesce({obj}, '{{}}'))"
+    any_object = "coalesce(" + ", ".join(objects) + ")" if len(objects) > 1 else objects[0]
+    wanted = ", ".join(sql_string(p) for p in [*paths, *map(_json_path_of, props_srcs)])
     select = f"""
         SELECT __row, __line,
             CASE WHEN __v IS NULL THEN 'not a JSON object' END AS __invalid,
@@ -178,17 +192,16 @@ def _stage_jsonl(con: Any, path: Path, cands: dict[str, tuple[str, ...]],
             nullif({pick['user_id']}, '') AS user_id,
             nullif({pick['account_id']}, '') AS account_id,
             CASE WHEN __v IS NULL THEN NULL
-                 WHEN starts_with(__props, '{{') THEN try(__props::JSON)
+                 WHEN {any_object} IS NOT NULL THEN {merged}
                  ELSE json_merge_patch(__line, {patch})
             END AS properties,
             nullif({pick['message_id']}, '') AS message_id
         FROM (
-            SELECT __row, line AS __line, __v, __v[{props_at}] AS __props
+            SELECT __row, line AS __line, __v
             FROM (
                 SELECT row_number() OVER () AS __row, line,
                     CASE WHEN starts_with(ltrim(line), '{{') THEN try(json_extract_string(line,
-                        [{", ".join(sql_string(p) for p in [*paths, _json_path_of(props_src)])}]))
-                    END AS __v
+                        [{wanted}])) END AS __v
                 FROM {_line_reader(path)}
             )
             WHERE __line IS NOT NULL AND trim(__line) <> ''
@@ -245,17 +258,23 @@ def _stage_columnar(
     used: set[str] = set()
 
     def resolve(column: str) -> tuple[str | None, str | None]:
+        in_json: list[str] = []  # fields inside a JSON text column: the first non-null wins
         for source in cands[column]:
-            if source in schema:
+            if source in schema and not in_json:
                 used.add(source)
                 return quote(source), schema[source]
             head, _, rest = source.partition(".")
             if rest and head in schema:
                 used.add(head)
                 if schema[head].startswith("STRUCT"):
+                    if in_json:
+                        continue
                     return quote(head) + "".join("." + quote(x) for x in rest.split(".")), None
-                return f"json_extract_string({quote(head)}, {sql_string(_json_path_of(rest))})", \
-                    "VARCHAR"
+                in_json.append(
+                    f"json_extract_string({quote(head)}, {sql_string(_json_path_of(rest))})")
+        if in_json:
+            return ("coalesce(" + ", ".join(in_json) + ")" if len(in_json) > 1
+                    else in_json[0]), "VARCHAR"
         if column in explicit:
             raise UserError(f"{path.name} has no column {cands[column][0]!r} "
                             f"(mapped to {column})",
