@@ -56,7 +56,7 @@ __all__ = [
 
 log = logging.getLogger("sowhat.services.dashboard")
 NO_FORECAST = "no forecast yet"
-BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "verdict", "stopped")
+BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "stopped")
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def bets_board(*, session: Session, period: str | None = None,
     by_status: dict[str, list[BetView]] = defaultdict(list)
     for b in plan.bets:
         by_status[str(b.bet.status)].append(b)
-    # The "verdict" lane is filled by services.bet_verdicts, loaded after the page.
+    # Shipped cards get their verdicts from services.bet_verdicts, loaded after the page.
     columns = tuple((c, tuple(by_status.get(c, ()))) for c in BOARD_COLUMNS)
     moves = {str(s): tuple(str(t) for t in BetStatus if t in allowed)
              for s, allowed in BET_TRANSITIONS.items()}  # fmt: skip

@@ -3,8 +3,10 @@ and the bets board. Each handler reads one service result and renders one templa
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,9 +16,10 @@ from sowhat.api.pages.charts import ChartInput, Launch, render_kr_chart, sparkli
 from sowhat.api.pages.templating import fmt_value, render
 from sowhat.api.state import server_state
 from sowhat.errors import UserError
+from sowhat.reports import words
 from sowhat.services import dashboard as views
 from sowhat.services import okr_edits
-from sowhat.services.bet_verdicts import verdict_board
+from sowhat.services.bet_verdicts import VerdictCard, verdict_board
 from sowhat.services.coach import coach_text
 from sowhat.services.forecasts import KRForecastView
 from sowhat.services.okr_views import plan_view
@@ -143,11 +146,18 @@ def bets_page(request: Request, period: str) -> Response:
     return _bets(request, period)
 
 
-def _bets(request: Request, period: str | None) -> Response:
+def _bets(request: Request, period: str | None, *, error: UserError | None = None,
+          failed: str | None = None) -> Response:  # fmt: skip
     require_caller(request)
     with server_state(request).db.transaction(write=False) as session:
         board = views.bets_board(session=session, period=period)
-    return render(request, "bets.html", {"plan": board.plan, "board": board})
+    titles = {b.bet.id: b.bet.title for _, lane in board.columns for b in lane}
+    moved = request.query_params.get("moved")
+    return render(request, "bets.html", {
+        "plan": board.plan, "board": board, "error": error, "failed": failed,
+        "kr_titles": {k.id: k.status.title for k in board.plan.key_results},
+        "moved": (titles.get(moved, moved), request.query_params.get("to")) if moved else None,
+    }, status_code=int(error.status) if error else 200)  # fmt: skip
 
 
 @router.get("/periods/{period}/bets/verdicts")
@@ -157,7 +167,23 @@ def bet_verdicts(request: Request, period: str) -> Response:
     state = server_state(request)
     with state.db.transaction(write=False) as session:
         board = verdict_board(session=session, workspace=state.workspace, period=period)
-    return render(request, "_verdicts.html", {"verdicts": board})
+        krs = {k.id: k.status for k in plan_view(session=session, period=period).key_results}
+    return render(request, "_verdicts.html", {"verdicts": board,
+                                              "plain": verdict_sentences(board.cards, krs)})
+
+
+def verdict_sentences(cards: Iterable[VerdictCard], krs: Mapping[str, Any]) -> dict[str, str]:
+    """Each bet's estimate in words, on its KR's scale: "+2.4 pts, likely between ..."."""
+    out = {}
+    for c in cards:
+        kr = krs.get(c.key_result or "")
+        if kr is None or c.effect is None:
+            continue
+        out[c.bet_id] = words.plain_effect(
+            verdict=c.verdict, effect=c.effect, low=c.low, high=c.high,
+            expected=c.expected_effect, expected_in_interval=c.expected_in_interval,
+            rate=words.is_rate(kr.baseline, kr.target, kr.unit), unit=kr.unit)
+    return out
 
 
 @router.post("/periods/{period}/bets/{bet_id:path}/status")
@@ -165,8 +191,17 @@ def move_bet(request: Request, period: str, bet_id: str, status: Annotated[str, 
              version: Annotated[int, Form()],
              csrf_token: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     caller = page_writer(request, csrf_token)
-    with server_state(request).db.transaction() as session:
-        okr_edits.update_bet(session=session, principal=caller.principal, period=period,
-                             bet_id=bet_id, changes={"status": status},
-                             expected_version=version)  # fmt: skip
-    return RedirectResponse(f"/periods/{period}/bets", status_code=303)
+    try:
+        with server_state(request).db.transaction() as session:
+            okr_edits.update_bet(session=session, principal=caller.principal, period=period,
+                                 bet_id=bet_id, changes={"status": status},
+                                 expected_version=version)  # fmt: skip
+    except UserError as exc:  # the board again, the message next to the bet
+        return _bets(request, period, error=exc, failed=bet_id)
+    query = urlencode({"moved": bet_id, "to": status})
+    return RedirectResponse(f"/periods/{period}/bets?{query}#bet-{_anchor(bet_id)}",
+                            status_code=303)  # fmt: skip
+
+
+def _anchor(key: str) -> str:
+    return key.replace("/", "-")

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from sowhat.api.auth import optional_caller
 from sowhat.api.problems import Problem
+from sowhat.reports import words
 
 __all__ = ["fmt_value", "render", "render_problem", "templates"]
 
@@ -28,27 +29,20 @@ def fmt_pct(value: float | None, digits: int = 0) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
-def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
-    """A KR whose baseline and target both lie in [0, 1] without a unit reads as a share."""
-    if unit:
-        return False
-    known = [v for v in (baseline, target) if v is not None]
-    return bool(known) and all(0.0 <= v <= 1.0 for v in known)
-
-
 def fmt_value(value: float | None, baseline: float | None = None, target: float | None = None,
               unit: str | None = None) -> str:  # fmt: skip
     """A KR value the way its owner writes it: 42% for shares, `360 minutes`, `1,200`."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if is_rate(baseline, target, unit):
-        return f"{value * 100:.1f}%".replace(".0%", "%")
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
-    return f"{text} {unit}" if unit else text
+    return words.value(value, rate=words.is_rate(baseline, target, unit), unit=unit)
 
 
 def fmt_kr(value: float | None, kr: Any) -> str:
     return fmt_value(value, kr.baseline, kr.target, kr.unit)
+
+
+def fmt_kr_delta(change: float | None, kr: Any) -> str:
+    """A change of a KR's value: points for shares (+2.4 pts), else the KR's units."""
+    return words.delta(change, rate=words.is_rate(kr.baseline, kr.target, kr.unit),
+                       unit=kr.unit)
 
 
 def fmt_when(moment: datetime | date | None) -> str:
@@ -89,7 +83,8 @@ def fmt_field(value: Any) -> str:
     return str(value)
 
 
-templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, when=fmt_when, field=fmt_field)
+templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, kr_delta=fmt_kr_delta, when=fmt_when,
+                             field=fmt_field)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
 
 

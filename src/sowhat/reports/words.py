@@ -1,0 +1,105 @@
+"""Numbers in the words a product manager reads: a KR's value on its own scale, a change in
+points or units, an estimate with its likely range and what it means for the bet.
+
+Every page and report formats KR values through here, so a 0.452 retention reads "45.2%"
+everywhere, and a change of a share reads in percentage points ("+2.4 pts"), never "+0.024".
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["delta", "is_rate", "plain_effect", "signed_pct", "tick_labels", "value"]
+
+
+def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
+    """A KR without a unit whose baseline and target both lie in [0, 1] reads as a share."""
+    if unit:
+        return unit in ("percent", "ratio_percent")
+    known = [v for v in (baseline, target) if v is not None]
+    return bool(known) and all(0.0 <= v <= 1.0 for v in known)
+
+
+def _number(x: float, digits: int | None = None) -> str:
+    if digits is not None:
+        return f"{x:,.{digits}f}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    text = f"{x:.3g}"
+    return text if "e" not in text else f"{x:.2g}"
+
+
+def value(x: float | None, *, rate: bool, unit: str | None = None,
+          digits: int | None = None) -> str:  # fmt: skip
+    """A KR value: 45.2% for shares (one decimal, dropped when .0), `360 minutes`, `1,200`."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    if rate:
+        text = f"{x * 100:.{1 if digits is None else digits}f}"
+        if digits is None and text.endswith(".0"):
+            text = text[:-2]
+        return f"{text}%"
+    text = _number(x, digits)
+    return f"{text} {unit}" if unit and unit not in ("count", "ratio") else text
+
+
+def delta(x: float | None, *, rate: bool, unit: str | None = None) -> str:
+    """A change: shares in percentage points (+2.4 pts), others in the KR's own units."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    sign = "+" if x > 0 else ("−" if x < 0 else "±")
+    if rate:
+        return f"{sign}{abs(x) * 100:.1f} pts"
+    return sign + value(abs(x), rate=False, unit=unit)
+
+
+def signed_pct(x: float | None) -> str:
+    """A relative change: +12%."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{'+' if x > 0 else ('−' if x < 0 else '±')}{abs(x) * 100:.0f}%"
+
+
+VERDICT_WORDS = {
+    "moved": "moved",
+    "wrong_way": "moved the wrong way",
+    "no_effect": "no detectable change",
+    "inconclusive": "too noisy to tell yet",
+}
+
+
+def plain_effect(*, verdict: str | None, effect: float | None, low: float | None,
+                 high: float | None, expected: float | None, expected_in_interval: bool | None,
+                 rate: bool, unit: str | None = None) -> str:  # fmt: skip
+    """An impact estimate in one sentence: "+2.4 pts, likely between +2.0 and +2.7 — moved
+    as expected". `low`/`high` are the estimate's interval (its level is the estimator's)."""
+    if effect is None:
+        return "not measurable yet"
+    words = VERDICT_WORDS.get(verdict or "", "not judged")
+    if verdict == "moved" and expected is not None:
+        if expected_in_interval or abs(effect) >= abs(expected):
+            words = "moved as expected"
+        else:
+            words = f"moved, less than the expected {delta(expected, rate=rate, unit=unit)}"
+    elif verdict in ("no_effect", "inconclusive") and expected is not None:
+        words += f" (expected {delta(expected, rate=rate, unit=unit)})"
+    text = delta(effect, rate=rate, unit=unit)
+    if low is not None and high is not None:
+        text += (f", likely between {delta(low, rate=rate, unit=unit)} and "
+                 f"{delta(high, rate=rate, unit=unit)}")
+    return f"{text} — {words}"
+
+
+def tick_labels(ticks: list[float], *, rate: bool, unit: str | None = None) -> list[str]:
+    """Axis labels with exactly as many decimals as the ticks need: 1.75% stays 1.75%,
+    and neighbouring ticks never print alike."""
+    if not ticks:
+        return []
+    scale = 100.0 if rate else 1.0
+    for digits in range(0, 7):
+        shown = [round(t * scale, digits) for t in ticks]
+        if all(math.isclose(s, t * scale, rel_tol=1e-9, abs_tol=1e-9) for s, t in
+               zip(shown, ticks, strict=True)):
+            break
+    return [value(t, rate=rate, unit=None if rate else unit, digits=digits) if not rate
+            else f"{t * 100:.{digits}f}%" for t in ticks]
