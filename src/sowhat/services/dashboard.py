@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,15 @@ from sowhat.services.okr_views import (
     checkins,
     plan_view,
     series,
+)
+from sowhat.services.plans import ObjectiveStatus
+from sowhat.services.standing.changes import Changes, what_changed
+from sowhat.services.standing.rule import (
+    KRStanding,
+    ObjectiveStanding,
+    kr_standing,
+    objective_standing,
+    risk_order,
 )
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace
@@ -65,11 +74,29 @@ class Dashboard:
     north_star: tuple[SeriesPoint, ...]  # weekly values; empty when no series is stored
     alerts: tuple[GuardrailView, ...]  # breached guardrails
     unmeasured_guardrails: int
-    changes: AuditPage  # the last 7 days
+    changes: Changes  # what changed in behaviour (services.standing.changes)
     checked_in_this_week: int
     week: date
     forecasts: dict[str, KRForecastView]  # by KR id, KRs with a metric (probability may be None)
+    standings: dict[str, ObjectiveStanding]  # by objective id, each with its KRs' words
+    order: tuple[str, ...]  # objective ids, the riskiest first (services.standing.rule)
     forecast: str = NO_FORECAST  # one line for the summary tile
+
+    def kr_word(self, kr_id: str) -> KRStanding | None:
+        for o in self.standings.values():
+            for k in o.key_results:
+                if k.kr_id == kr_id:
+                    return k
+        return None
+
+    @property
+    def objectives_by_risk(self) -> tuple[ObjectiveStatus, ...]:
+        by_id = {o.id: o for o in self.plan.status.objectives}
+        return tuple(by_id[i] for i in self.order)
+
+    def count(self, word: str) -> int:
+        """How many objectives carry this status word."""
+        return sum(1 for o in self.standings.values() if o.word == word)
 
 
 @dataclass(frozen=True)
@@ -132,17 +159,38 @@ def dashboard(
         trend = [SeriesPoint(v.week, v.value, "period") for v in north_star_series(
             workspace=workspace, metric=plan.status.north_star, period=span, today=day)]
     forecasts = _forecasts(session, workspace.metrics if workspace else None, plan, day)
+    standings = standings_of(plan, forecasts)
+    order = sorted(plan.status.objectives,
+                   key=lambda o: risk_order(standings[o.id], o.score))  # fmt: skip
     return Dashboard(
         plan=plan,
         north_star=tuple(trend),
         alerts=tuple(g for g in plan.guardrails if g.breached),
         unmeasured_guardrails=sum(1 for g in plan.guardrails if g.breached is None),
-        changes=audit_page(session=session, since=now - timedelta(days=7), limit=15),
+        changes=what_changed(session=session, plan=plan, today=day),
         checked_in_this_week=sum(1 for k in plan.key_results if k.status.last_week == week),
         week=week,
         forecasts=forecasts,
+        standings=standings,
+        order=tuple(o.id for o in order),
         forecast=_summary(forecasts),
     )
+
+
+def standings_of(plan: PlanView,
+                 forecasts: dict[str, KRForecastView]) -> dict[str, ObjectiveStanding]:  # fmt: skip
+    """Every objective's status word with its KRs' (services.standing.rule)."""
+    breached = {g.objective for g in plan.guardrails if g.breached}
+    out = {}
+    for o in plan.status.objectives:
+        words = []
+        for k in o.key_results:
+            f = forecasts.get(k.id)
+            words.append(kr_standing(
+                k, elapsed=plan.status.elapsed, outlook=f.outlook if f else None,
+                probability=f.probability if f else None, guardrail_breached=o.id in breached))
+        out[o.id] = objective_standing(o, words, guardrail_breached=o.id in breached)
+    return out
 
 
 def key_result_page(*, session: Session, period: str | None, kr_id: str,

@@ -53,8 +53,10 @@ def _dashboard(request: Request, period: str | None) -> Response:
         periods = [p.period.label for p in list_periods(session=session)]
     points = [(p.week, p.value) for p in data.north_star if p.value is not None]
     trend = sparkline(points, label=f"{data.plan.status.north_star} by week")
-    return render(request, "dashboard.html", {"d": data, "plan": data.plan, "periods": periods,
-                                              "trend": trend, "trend_points": points})
+    return render(request, "dashboard.html", {
+        "d": data, "plan": data.plan, "periods": periods, "trend": trend,
+        "trend_points": points, "data_through": None, "stale": None,
+    })  # fmt: skip
 
 
 @router.get("/periods/{period}/objectives/{objective_id:path}")
@@ -161,15 +163,17 @@ def _bets(request: Request, period: str | None, *, error: UserError | None = Non
 
 
 @router.get("/periods/{period}/bets/verdicts")
-def bet_verdicts(request: Request, period: str) -> Response:
-    """The verdict lane, loaded after the board so the page itself never waits on statistics."""
+def bet_verdicts(request: Request, period: str, view: str = "board") -> Response:
+    """The shipped bets' verdicts, loaded after the page so it never waits on statistics:
+    swapped into the board's cards, or (`view=list`) a list for the dashboard."""
     require_caller(request)
     state = server_state(request)
     with state.db.transaction(write=False) as session:
         board = verdict_board(session=session, workspace=state.workspace, period=period)
         krs = {k.id: k.status for k in plan_view(session=session, period=period).key_results}
-    return render(request, "_verdicts.html", {"verdicts": board,
-                                              "plain": verdict_sentences(board.cards, krs)})
+    name = "_verdict_list.html" if view == "list" else "_verdicts.html"
+    return render(request, name, {"verdicts": board, "krs": krs,
+                                  "plain": verdict_sentences(board.cards, krs)})
 
 
 def verdict_sentences(cards: Iterable[VerdictCard], krs: Mapping[str, Any]) -> dict[str, str]:
