@@ -3,19 +3,22 @@
 Two questions the dashboard and the reviews ask of a KR's weekly values, answered so that
 a flat noisy series reads "no clear change" instead of "worsening":
 
-- `noise_sd`: how much one week's value wobbles around the series' local level. Estimated
-  from week-over-week differences, robustly: for independent noise e with sd s, a difference
-  of two weeks has sd s·√2, and a slow trend only shifts the differences' centre, which the
-  median absolute deviation ignores. So s = 1.4826 · MAD(diffs) / √2 (1.4826 makes the MAD a
-  consistent estimate of a normal sd; Rousseeuw & Croux 1993).
+- `noise_level`: how much one week's value wobbles around the series' local level, from
+  week-over-week differences: for independent noise with sd s, a difference of two weeks has
+  sd s·√2, and a slow trend only shifts the differences' mean, which the sample sd removes.
+  So s = sd(diffs) / √2, with len(diffs) − 1 degrees of freedom. (The median absolute
+  deviation is more robust but, with the 6–12 weeks a quarter has, so variable that a 2-sd
+  rule raised 15% false alarms on pure noise; the sd with a t quantile keeps them near 5%.)
 - `beyond_noise`: a change between two weekly values (or a value and a measured baseline) is
-  a movement when it exceeds `K_SIGMA` times the sd of such a difference, s·√2.
+  a movement when it lies outside the central `MOVE_LEVEL` (95%) prediction range of such a
+  difference: |change| > t(df) · s · √2.
 - `linear_trend`: the least-squares slope per week with its t interval (n − 2 degrees of
   freedom); a trend has a direction only when that interval excludes zero.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,12 +26,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["K_SIGMA", "TREND_LEVEL", "Trend", "beyond_noise", "linear_trend", "noise_sd"]
+__all__ = ["MOVE_LEVEL", "TREND_LEVEL", "Noise", "Trend", "beyond_noise", "linear_trend",
+           "noise_level"]
 
-K_SIGMA = 2.0  # a week-to-week move beyond 2 sd of noise is worth a person's attention
+MOVE_LEVEL = 0.95  # a week-to-week move outside 95% of what noise does is worth attention
 TREND_LEVEL = 0.90  # two-sided level of the slope's interval
-MAD_TO_SD = 1.4826
 MIN_DIFFS = 3
+
+
+@dataclass(frozen=True)
+class Noise:
+    sd: float  # of one week's value around its local level
+    df: int  # degrees of freedom of that estimate
 
 
 @dataclass(frozen=True)
@@ -44,28 +53,27 @@ class Trend:
         return self.low > 0 or self.high < 0
 
 
-def noise_sd(values: Sequence[float | None]) -> float | None:
-    """The sd of one week's value around its local level; None with under 4 usable weeks.
+def noise_level(values: Sequence[float | None]) -> Noise | None:
+    """The noise of one week's value; None with under 4 consecutive observed weeks.
 
     Only differences between consecutive observed weeks count (a gap breaks the chain)."""
-    diffs = [b - a for a, b in zip(values, values[1:], strict=False)
+    diffs = [b - a for a, b in itertools.pairwise(values)
              if a is not None and b is not None]  # fmt: skip
     if len(diffs) < MIN_DIFFS:
         return None
-    d = np.asarray(diffs, dtype=float)
-    mad = float(np.median(np.abs(d - np.median(d))))
-    if mad == 0.0:  # over half the differences identical: fall back to the plain sd
-        mad = float(np.std(d, ddof=1)) / MAD_TO_SD
-    return MAD_TO_SD * mad / math.sqrt(2.0)
+    sd = float(np.std(np.asarray(diffs, dtype=float), ddof=1)) / math.sqrt(2.0)
+    return Noise(sd=sd, df=len(diffs) - 1)
 
 
-def beyond_noise(change: float | None, sd: float | None, k: float = K_SIGMA) -> bool | None:
+def beyond_noise(change: float | None, noise: Noise | None,
+                 level: float = MOVE_LEVEL) -> bool | None:  # fmt: skip
     """Whether a difference of two noisy weekly levels is a movement (None: cannot tell)."""
-    if change is None or sd is None:
+    if change is None or noise is None:
         return None
-    if sd == 0.0:
+    if noise.sd == 0.0:
         return change != 0.0
-    return abs(change) > k * sd * math.sqrt(2.0)
+    quantile = float(stats.t.ppf(0.5 + level / 2.0, noise.df))
+    return abs(change) > quantile * noise.sd * math.sqrt(2.0)
 
 
 def linear_trend(values: Sequence[float | None], level: float = TREND_LEVEL) -> Trend | None:

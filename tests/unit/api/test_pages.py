@@ -74,8 +74,10 @@ def test_a_refused_checkin_keeps_what_was_typed_and_says_why(env: Env) -> None:
                         headers={"HX-Request": "true"})
     assert r.status_code == 400
     assert '<article class="card checkin-card"' in r.text  # a fragment htmx swaps in
-    assert "Not saved:" in r.text and "&#39;abc&#39; is not a number" in r.text
-    assert 'value="abc"' in r.text and 'aria-invalid="true"' in r.text
+    assert "Not saved:" in r.text
+    assert "&#39;abc&#39; is not a number" in r.text
+    assert 'value="abc"' in r.text
+    assert 'aria-invalid="true"' in r.text
     assert ">typo here</textarea>" in r.text
     assert 'value="42"' in r.text  # any whole number is a confidence, not only steps of 5
     too_sure = env.client.post(f"/periods/{PERIOD}/check-in/nps-manual",
@@ -84,7 +86,8 @@ def test_a_refused_checkin_keeps_what_was_typed_and_says_why(env: Env) -> None:
     assert too_sure.status_code == 400
     assert "confidence 140 is not between 0 and 100" in too_sure.text
     page = env.client.get(f"/periods/{PERIOD}/check-in")
-    assert 'step="1"' in page.text and 'step="5"' not in page.text
+    assert 'step="1"' in page.text
+    assert 'step="5"' not in page.text
     assert '<script src="/static/sowhat.js" defer>' in page.text  # swaps 4xx fragments
     assert env.client.get("/static/sowhat.js").status_code == 200
 

@@ -28,7 +28,7 @@ from sowhat.services.okr_views import (
     checkins,
     series,
 )
-from sowhat.stats.noise import beyond_noise, noise_sd
+from sowhat.stats.noise import beyond_noise, noise_level
 
 __all__ = ["Changes", "Movement", "NoteEntry", "movement", "what_changed"]
 
@@ -44,7 +44,7 @@ class Movement:
     baseline_change: float | None  # against the KR's baseline
     baseline_moved: bool
     toward_target: bool | None  # the week's (or else the baseline's) move, in the KR's direction
-    noise: float | None  # sd of one week's value (stats.noise.noise_sd)
+    noise: float | None  # sd of one week's value (stats.noise.noise_level)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]]) -> Movement | 
         return None
     s = kr.status
     week, value = points[-1]
-    sd = noise_sd([v for _, v in points])
+    # the noise of the weeks before the latest: a jump must not hide itself by widening it
+    sd = noise_level([v for _, v in points[:-1]])
     week_change = None
     if len(points) > 1 and (week - points[-2][0]).days <= 7:
         week_change = value - points[-2][1]
@@ -90,7 +91,7 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]]) -> Movement | 
     main = week_change if week_moved else base_change
     toward = None if direction is None or main is None or main == 0 else main * direction > 0
     return Movement(s.id, s.title, week, value, week_change, week_moved, base_change,
-                    base_moved, toward, sd)
+                    base_moved, toward, sd.sd if sd else None)
 
 
 def what_changed(*, session: Session, plan: PlanView, today: date) -> Changes:
