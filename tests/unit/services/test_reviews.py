@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from sowhat.domain.okr import Direction
 from sowhat.errors import NotFound, UserError
+from sowhat.reports.markdown import monthly_markdown, quarter_markdown, weekly_markdown
 from sowhat.services.events import open_events
 from sowhat.services.guardrails import (
     Attainment,
@@ -24,7 +25,6 @@ from sowhat.services.guardrails import (
 )
 from sowhat.services.reviews import weekly_review
 from sowhat.services.reviews_lessons import add_lesson, list_lessons
-from sowhat.services.reviews_markdown import monthly_markdown, quarter_markdown, weekly_markdown
 from sowhat.services.reviews_monthly import _slope, _trend, default_month, monthly_review
 from sowhat.services.reviews_quarter import quarter_review
 from sowhat.services.reviews_signals import (
