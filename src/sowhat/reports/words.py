@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["delta", "is_rate", "plain_effect", "signed_pct", "tick_labels", "value"]
+__all__ = ["delta", "forecast_sentence", "is_rate", "plain_effect", "signed_pct", "tick_labels",
+           "value"]
 
 
 def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
@@ -103,3 +104,20 @@ def tick_labels(ticks: list[float], *, rate: bool, unit: str | None = None) -> l
             break
     return [value(t, rate=rate, unit=None if rate else unit, digits=digits) if not rate
             else f"{t * 100:.{digits}f}%" for t in ticks]
+
+
+def forecast_sentence(*, projected: float | None, low: float | None, high: float | None,
+                      interval: float, probability: float | None, target: float | None,
+                      rate: bool, unit: str | None = None,
+                      what: str = "the value") -> str | None:  # fmt: skip
+    """"At the period's end, the weekly value: expect 22.8%, likely between 16.5% and 28.8%
+    — a 46% chance of reaching the 25% target." None without a projection."""
+    if projected is None or probability is None or target is None:
+        return None
+    text = f"At the period's end, {what}: expect {value(projected, rate=rate, unit=unit)}"
+    if low is not None and high is not None:
+        text += (f", likely between {value(low, rate=rate, unit=unit)} and "
+                 f"{value(high, rate=rate, unit=unit)} ({interval:.0%} range)")
+    chance = min(max(probability, 0.01), 0.99)
+    return (f"{text} — a {chance:.0%} chance of reaching the "
+            f"{value(target, rate=rate, unit=unit)} target.")

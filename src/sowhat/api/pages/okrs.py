@@ -4,6 +4,7 @@ and the bets board. Each handler reads one service result and renders one templa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -12,11 +13,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sowhat.api.auth import CSRF_HEADER, Caller, check_csrf, require_caller
-from sowhat.api.pages.charts import ChartInput, Launch, render_kr_chart, sparkline
-from sowhat.api.pages.templating import fmt_value, render
+from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.errors import UserError
 from sowhat.reports import words
+from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
 from sowhat.services import dashboard as views
 from sowhat.services import okr_edits
 from sowhat.services.bet_verdicts import VerdictCard, verdict_board
@@ -101,21 +102,38 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
                                      metrics=state.workspace.metrics, title=draft)  # fmt: skip
     s = data.kr.status
     status = data.plan.status
+    rate = words.is_rate(s.baseline, s.target, s.unit)
+    this_period = [c.checkin for c in data.checkins
+                   if c.period == data.plan.period and c.checkin.value is not None]
+    typed = [(c.week, float(c.value)) for c in this_period  # type: ignore[arg-type]
+             if str(c.source) == "manual"]
+    computed = [(w.week, w.value) for w in data.weekly if w.value is not None]
+    # One line a reader can trust: the metric computed from the events, week by week, when
+    # sync stores it; people's typed values are marked on it. Without a metric, the line is
+    # the check-ins themselves.
+    line = computed or [(c.week, float(c.value)) for c in this_period]  # type: ignore[arg-type]
+    today = date.today()
     chart = ChartInput(
         title=f"{s.title}: weekly values",
         start=status.start, end=status.end,
-        points=[(c.checkin.week, c.checkin.value) for c in data.checkins
-                if c.period == data.plan.period and c.checkin.value is not None],
-        baseline=s.baseline, target=s.target,
+        points=line, baseline=s.baseline, target=s.target,
         launches=[Launch(b.bet.shipped_on, b.bet.title) for b in data.launches
                   if b.bet.shipped_on is not None],
-        weekly=[(w.week, w.value) for w in data.weekly if w.value is not None],
-        band=_band(data.forecast_view),
+        manual=typed if computed else [],
+        band=_band(data.forecast_view), today=today,
     )  # fmt: skip
-    svg = render_kr_chart(chart, lambda v: fmt_value(v, s.baseline, s.target, s.unit))
+    svg = render_kr_chart(chart, lambda v: words.value(v, rate=rate, unit=s.unit),
+                          lambda ts: words.tick_labels(ts, rate=rate, unit=s.unit))
+    f = data.forecast_view
+    forecast = words.forecast_sentence(
+        projected=f.projected, low=f.low, high=f.high, interval=f.interval,
+        probability=f.probability, target=f.target, rate=rate, unit=s.unit,
+        what="the weekly value" if str(f.basis) == "weekly_level" else "the total",
+    ) if f is not None else None  # fmt: skip
     return render(request, "key_result.html", {
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
         "draft": draft, "saved": request.query_params.get("saved") == "1",
+        "computed": bool(computed), "typed": len(typed), "forecast": forecast,
     }, status_code=int(error.status) if error else 200)  # fmt: skip
 
 
@@ -163,7 +181,8 @@ def _bets(request: Request, period: str | None, *, error: UserError | None = Non
 
 
 @router.get("/periods/{period}/bets/verdicts")
-def bet_verdicts(request: Request, period: str, view: str = "board") -> Response:
+def bet_verdicts(request: Request, period: str, view: str = "board",
+                 kr: str | None = None) -> Response:  # fmt: skip
     """The shipped bets' verdicts, loaded after the page so it never waits on statistics:
     swapped into the board's cards, or (`view=list`) a list for the dashboard."""
     require_caller(request)
@@ -172,6 +191,9 @@ def bet_verdicts(request: Request, period: str, view: str = "board") -> Response
         board = verdict_board(session=session, workspace=state.workspace, period=period)
         krs = {k.id: k.status for k in plan_view(session=session, period=period).key_results}
     name = "_verdict_list.html" if view == "list" else "_verdicts.html"
+    if kr is not None:  # one KR's page: only the bets aimed at it
+        board = replace(board, cards=tuple(c for c in board.cards if c.key_result == kr),
+                        factory=())
     return render(request, name, {"verdicts": board, "krs": krs,
                                   "plain": verdict_sentences(board.cards, krs)})
 

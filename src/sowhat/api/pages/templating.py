@@ -83,6 +83,18 @@ def fmt_field(value: Any) -> str:
     return str(value)
 
 
+def audit_value(key: str, value: Any, kr: Any) -> str:
+    """A KR's audited field as people read it: confidence 59%, a value on the KR's scale."""
+    if value is None:
+        return "none"
+    if key == "confidence" and isinstance(value, int | float):
+        return fmt_pct(float(value))
+    if key in ("value", "baseline", "target") and isinstance(value, int | float):
+        return fmt_kr(float(value), kr)
+    return fmt_field(value)
+
+
+templates.env.globals.update(audit_value=audit_value)
 templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, kr_delta=fmt_kr_delta, when=fmt_when,
                              field=fmt_field)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)

@@ -9,8 +9,8 @@ A KR's word, first match wins:
      behind by more than `OFF_TRACK_GAP` (35 points) is off track, by more than
      `AT_RISK_GAP` (10 points) at risk, else on track. Early in a period, when little time
      has passed, pace alone cannot call a KR off track;
-   - the forecast, where one exists: P(target by the period's end) under 20% is off track,
-     under 60% at risk (services.forecasts' outlook);
+   - the forecast, where one exists: P(target by the period's end) under 30% is off track,
+     under 70% at risk (services.forecasts' outlook);
    - a breached guardrail of its objective makes an on-track KR at risk: the gain may be
      bought with harm elsewhere.
 An objective's word is the worst word among its measured KRs (guardrail breach: at least at
