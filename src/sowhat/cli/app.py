@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
     "sync": "sync", "demo": "demo", "experiment": "experiment",
     "impact": "bets", "bets": "bets", "detectability": "bets",
     "forecast": "forecast", "review": "review", "period": "period", "notify": "notify",
-    "serve": "serve", "user": "serve",
+    "serve": "serve", "user": "serve", "report": "report",
 }  # fmt: skip
 
 
