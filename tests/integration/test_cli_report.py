@@ -151,3 +151,43 @@ def test_report_refuses_an_unknown_format_and_writes_nothing(built: Path,
     assert "cannot tell the format" in result.output
     assert not out.exists()
     assert not list(tmp_path.iterdir())
+
+
+def test_monthly_review_over_http_equals_the_cli(built: Path, tmp_path: Path) -> None:
+    """The API serves the monthly review (it answered 501 before), the web shows it, and the
+    numbers are the CLI's."""
+    from fastapi.testclient import TestClient
+
+    from sowhat.api.app import create_app
+    from sowhat.api.settings import ServerSettings
+    from sowhat.services.accounts import Scope, create_user, issue_token
+    from sowhat.spec.workspace import load_workspace
+    from sowhat.store.db import open_database
+    from tests.unit.services.review_testing import copy
+
+    root = copy(built, tmp_path / "ws")
+    ws = load_workspace(root)
+    db = open_database(ws.config.database_url(ws.root), create=False)
+    with db.transaction() as session:
+        create_user(session=session, email="boss@example.com", password="long-enough-pw-1",
+                    is_admin=True, actor="test")
+        token = issue_token(session=session, email="boss@example.com", scope=Scope.READ,
+                            actor="test").token
+    db.dispose()
+    cli = json.loads(run("review", "monthly", "-w", str(root), "--month", "2026-10",
+                         "--format", "json"))
+    client = TestClient(create_app(ServerSettings(workspace=root)))
+    auth = {"Authorization": f"Bearer {token}"}
+    r = client.get("/api/v1/periods/2026-Q4/reviews/monthly", params={"month": "2026-10"},
+                   headers=auth)
+    assert r.status_code == 200, r.text
+    api = r.json()
+    assert api["month"] == cli["month"] == "2026-10"
+    assert [(k["kr_id"], k["value"], k["previous"], k["trend"]) for k in api["key_results"]] \
+        == [(k["kr_id"], k["value"], k["previous"], k["trend"]) for k in cli["key_results"]]
+    page = client.get("/periods/2026-Q4/reviews/monthly", params={"month": "2026-10"},
+                      headers=auth)
+    assert page.status_code == 200, page.text[:300]
+    for k in cli["key_results"]:
+        scale = (k["baseline"], k["target"], k["unit"])
+        assert f"This month <strong>{value(k['value'], *scale)}</strong>" in page.text

@@ -26,7 +26,8 @@ from sowhat.services.reviews import weekly_review
 from sowhat.services.reviews_monthly import monthly_review
 from sowhat.spec.workspace import Workspace
 
-__all__ = ["Report", "ReportFormat", "ReportKind", "make_report", "quarter_effects"]
+__all__ = ["Assembled", "Report", "ReportFormat", "ReportKind", "assemble", "embedded_html",
+           "make_report", "quarter_effects", "render"]
 
 
 class ReportKind(StrEnum):
@@ -79,45 +80,69 @@ def quarter_effects(report: QuarterReport) -> dict[str, str]:
     return out
 
 
-def make_report(*, kind: ReportKind, fmt: ReportFormat, session: Session, workspace: Workspace,
-                period: str | None = None, as_of: datetime | None = None,
-                month: str | None = None) -> Report:  # fmt: skip
-    """Build the review of `kind` and render it; nothing is written anywhere."""
+@dataclass(frozen=True)
+class Assembled:
+    """A built review, ready to render: its period, template, context and Markdown."""
+
+    period: str
+    template: str
+    context: dict[str, Any]
+    markdown: Callable[[], str]
+
+
+def assemble(*, kind: ReportKind, session: Session, workspace: Workspace,
+             period: str | None = None, as_of: datetime | None = None,
+             month: str | None = None) -> Assembled:  # fmt: skip
+    """Build the review of `kind` (the review services' own values) and what its templates
+    need besides; nothing is rendered or written."""
     as_of = as_of or datetime.now(UTC)
     context: dict[str, Any] = {"workspace_name": workspace.config.workspace.name,
                                "generated": datetime.now(UTC)}
     if kind is ReportKind.WEEKLY:
         wr = weekly_review(session=session, catalog=workspace.metrics, as_of=as_of,
                            period=period)  # fmt: skip
-        label, template = wr.period, "weekly.html"
-        markdown: Callable[[], str] = lambda: weekly_markdown(wr)  # noqa: E731
-        html_args: dict[str, Any] = {
-            "r": wr, "title": f"Weekly review · {wr.period} · week of {wr.week:%d %b %Y}"}
-    elif kind is ReportKind.MONTHLY:
+        context |= {"r": wr, "title": f"Weekly review · {wr.period} · week of {wr.week:%d %b %Y}"}
+        return Assembled(wr.period, "weekly.html", context, lambda: weekly_markdown(wr))
+    if kind is ReportKind.MONTHLY:
         if workspace.metrics is None:
             raise UserError("no metrics.yaml in the workspace", hint="define metrics first")
         with open_events(workspace) as events:
             mr = monthly_review(session=session, catalog=workspace.metrics, events=events,
                                 as_of=as_of, period=period, month=month)  # fmt: skip
-        label, template = mr.period, "monthly.html"
-        markdown = lambda: monthly_markdown(mr)  # noqa: E731
-        html_args = {"r": mr, "title": f"Monthly review · {mr.period} · {mr.month}"}
-    else:
-        qr = quarter_report(session=session, workspace=workspace, period=period, as_of=as_of)
-        label, template = qr.review.period, "quarter.html"
-        markdown = lambda: quarter_markdown(qr.review, qr.units)  # noqa: E731
-        launches: dict[str, list[tuple[Any, str]]] = {}
-        for s in qr.sections:
-            for b in s.shipped:
-                expects = b.bet.bet.expects
-                if expects is not None and b.bet.bet.shipped_on is not None:
-                    launches.setdefault(expects.key_result, []).append(
-                        (b.bet.bet.shipped_on, b.bet.bet.title))
-        html_args = {"report": qr, "launches": launches, "effects": quarter_effects(qr),
-                     "title": f"Quarterly business review · {qr.review.period}"}
+        context |= {"r": mr, "title": f"Monthly review · {mr.period} · {mr.month}"}
+        return Assembled(mr.period, "monthly.html", context, lambda: monthly_markdown(mr))
+    qr = quarter_report(session=session, workspace=workspace, period=period, as_of=as_of)
+    launches: dict[str, list[tuple[Any, str]]] = {}
+    for s in qr.sections:
+        for b in s.shipped:
+            expects = b.bet.bet.expects
+            if expects is not None and b.bet.bet.shipped_on is not None:
+                launches.setdefault(expects.key_result, []).append(
+                    (b.bet.bet.shipped_on, b.bet.bet.title))
+    context |= {"report": qr, "launches": launches, "effects": quarter_effects(qr),
+                "title": f"Quarterly business review · {qr.review.period}"}
+    return Assembled(qr.review.period, "quarter.html", context,
+                     lambda: quarter_markdown(qr.review, qr.units))
+
+
+def render(built: Assembled, kind: ReportKind, fmt: ReportFormat) -> Report:
     if fmt is ReportFormat.MD:
-        return Report(kind, fmt, label, markdown().encode())
-    html = render_html(template, **context, **html_args)
+        return Report(kind, fmt, built.period, built.markdown().encode())
+    html = render_html(built.template, **built.context)
     if fmt is ReportFormat.HTML:
-        return Report(kind, fmt, label, html.encode())
-    return Report(kind, fmt, label, html_to_pdf(html))
+        return Report(kind, fmt, built.period, html.encode())
+    return Report(kind, fmt, built.period, html_to_pdf(html))
+
+
+def embedded_html(built: Assembled) -> str:
+    """The report's body alone, for a web page that has its own layout and stylesheet."""
+    return render_html(built.template, embedded=True, **built.context)
+
+
+def make_report(*, kind: ReportKind, fmt: ReportFormat, session: Session, workspace: Workspace,
+                period: str | None = None, as_of: datetime | None = None,
+                month: str | None = None) -> Report:  # fmt: skip
+    """Build the review of `kind` and render it; nothing is written anywhere."""
+    built = assemble(kind=kind, session=session, workspace=workspace, period=period,
+                     as_of=as_of, month=month)
+    return render(built, kind, fmt)

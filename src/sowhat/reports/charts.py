@@ -44,6 +44,7 @@ class ChartInput:
     manual: Sequence[tuple[date, float]] = ()  # values people typed (diamonds on the line)
     today: date | None = None  # a labelled vertical marker
     today_label: str = "today"
+    key: str = "chart"  # makes the SVG's element ids unique when a page holds several
 
 
 def render_kr_chart(
@@ -118,10 +119,11 @@ def render_kr_chart(
                      f'L{cx:.1f},{cy + 6:.1f} L{cx - 6:.1f},{cy:.1f} Z"><title>typed in a '
                      f"check-in, week of {d.isoformat()}: {escape(fmt(v))}</title></path>")
     desc = _describe(chart, fmt)
+    k = escape(chart.key)
     svg = (f'<svg class="kr-chart" viewBox="0 0 {W} {H}" role="img" '
-           f'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">'
-           f'<title id="chart-title">{escape(chart.title)}</title>'
-           f'<desc id="chart-desc">{escape(desc)}</desc>{"".join(parts)}</svg>')  # fmt: skip
+           f'aria-labelledby="{k}-title {k}-desc" xmlns="http://www.w3.org/2000/svg">'
+           f'<title id="{k}-title">{escape(chart.title)}</title>'
+           f'<desc id="{k}-desc">{escape(desc)}</desc>{"".join(parts)}</svg>')  # fmt: skip
     return Markup(svg)
 
 

@@ -186,3 +186,30 @@ def test_pages_carry_security_headers(env: Env) -> None:
     assert "<script>" not in r.text  # no inline scripts for the CSP to block
     static = env.client.get("/static/sowhat.css")
     assert "no-store" not in static.headers.get("cache-control", "")
+
+
+def test_review_pages_show_the_report_and_offer_it_as_files(env: Env) -> None:
+    login(env.client, USERS["viewer"][0])
+    for kind in ("weekly", "quarter"):
+        page = env.client.get(f"/periods/{PERIOD}/reviews/{kind}")
+        assert page.status_code == 200, page.text[:500]
+        assert '<div class="report-embed">' in page.text
+        assert f'href="/periods/{PERIOD}/reviews/{kind}/download?format=pdf"' in page.text
+        html = env.client.get(f"/periods/{PERIOD}/reviews/{kind}/download?format=html")
+        assert html.status_code == 200
+        assert html.headers["content-disposition"] == \
+            f'attachment; filename="sowhat-{kind}-{PERIOD}.html"'
+        assert html.text.startswith("<!doctype html>")
+        assert "<style>" in html.text
+    qbr = env.client.get(f"/periods/{PERIOD}/reviews/quarter")
+    assert "Increase 7-day activation from 40% to 46%" in qbr.text
+    assert "What carries over" in qbr.text
+    md = env.client.get(f"/periods/{PERIOD}/reviews/weekly/download?format=md")
+    assert md.headers["content-type"].startswith("text/markdown")
+    assert md.text.startswith(f"# Weekly review · {PERIOD}")
+    pdf = env.client.get(f"/periods/{PERIOD}/reviews/quarter/download?format=pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert env.client.get(f"/periods/{PERIOD}/reviews/yearly").status_code == 400
+    assert env.client.get(
+        f"/periods/{PERIOD}/reviews/weekly/download?format=docx").status_code == 400
