@@ -21,6 +21,7 @@ from sowhat.reports.html import render_html
 from sowhat.reports.markdown import monthly_markdown, quarter_markdown, weekly_markdown
 from sowhat.reports.pdf import html_to_pdf
 from sowhat.services.events import open_events
+from sowhat.services.okr_views import plan_view
 from sowhat.services.reporting.quarter import QuarterReport, quarter_report
 from sowhat.services.reviews import weekly_review
 from sowhat.services.reviews_monthly import monthly_review
@@ -97,7 +98,9 @@ def assemble(*, kind: ReportKind, session: Session, workspace: Workspace,
     need besides; nothing is rendered or written."""
     as_of = as_of or datetime.now(UTC)
     context: dict[str, Any] = {"workspace_name": workspace.config.workspace.name,
-                               "generated": datetime.now(UTC)}
+                               "generated": datetime.now(UTC),
+                               "data_through": plan_view(session=session, period=period,
+                                                         today=as_of.date()).status.data_through}
     if kind is ReportKind.WEEKLY:
         wr = weekly_review(session=session, catalog=workspace.metrics, as_of=as_of,
                            period=period)  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from sowhat.domain.okr import BET_TRANSITIONS, BetStatus
 from sowhat.domain.period import Period, week_start
 from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
+from sowhat.services.events import event_source_spec
 from sowhat.services.forecasts import KRForecastView, Outlook, forecast_period
 from sowhat.services.north_star import north_star_series
 from sowhat.services.okr_views import (
@@ -81,6 +82,8 @@ class Dashboard:
     standings: dict[str, ObjectiveStanding]  # by objective id, each with its KRs' words
     order: tuple[str, ...]  # objective ids, the riskiest first (services.standing.rule)
     forecast: str = NO_FORECAST  # one line for the summary tile
+    data_through: datetime | None = None  # the watermark of the last sync
+    stale: str | None = None  # why the data is stale, when it is
 
     def kr_word(self, kr_id: str) -> KRStanding | None:
         for o in self.standings.values():
@@ -174,7 +177,23 @@ def dashboard(
         standings=standings,
         order=tuple(o.id for o in order),
         forecast=_summary(forecasts),
+        data_through=plan.status.data_through,
+        stale=staleness(plan.status.data_through, workspace=workspace, now=now),
     )
+
+
+def staleness(through: datetime | None, *, workspace: Workspace | None,
+              now: datetime | None = None) -> str | None:  # fmt: skip
+    """Why the numbers are stale (their data older than `[events] stale_after`), or None."""
+    if through is None:
+        return None
+    limit = event_source_spec(workspace).stale_after if workspace else timedelta(days=2)
+    moment = through.replace(tzinfo=UTC) if through.tzinfo is None else through
+    age = (now or datetime.now(UTC)) - moment
+    if age <= limit:
+        return None
+    return (f"{age.days} days ago: newer events have not arrived. Ingest them "
+            "(sowhat ingest) and run sowhat sync before trusting this week's numbers")
 
 
 def standings_of(plan: PlanView,

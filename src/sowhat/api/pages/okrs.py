@@ -56,7 +56,7 @@ def _dashboard(request: Request, period: str | None) -> Response:
     trend = sparkline(points, label=f"{data.plan.status.north_star} by week")
     return render(request, "dashboard.html", {
         "d": data, "plan": data.plan, "periods": periods, "trend": trend,
-        "trend_points": points, "data_through": None, "stale": None,
+        "trend_points": points, "data_through": data.data_through, "stale": data.stale,
     })  # fmt: skip
 
 
@@ -134,6 +134,8 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
         "draft": draft, "saved": request.query_params.get("saved") == "1",
         "computed": bool(computed), "typed": len(typed), "forecast": forecast,
+        "data_through": status.data_through,
+        "stale": views.staleness(status.data_through, workspace=state.workspace),
     }, status_code=int(error.status) if error else 200)  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from sowhat.api.state import server_state
 from sowhat.errors import UserError
 from sowhat.reports.build import ReportFormat, ReportKind, assemble, embedded_html
 from sowhat.reports.build import render as render_report
+from sowhat.services.dashboard import staleness
 from sowhat.services.okr_views import plan_view
 
 router = APIRouter()
@@ -55,6 +56,8 @@ def review_page(request: Request, period: str, kind: str, month: str | None = No
     return render(request, "review.html", {
         "plan": plan, "kind": chosen.value, "title": built.context["title"],
         "body": Markup(embedded_html(built)), "query": query,
+        "data_through": plan.status.data_through,
+        "stale": staleness(plan.status.data_through, workspace=state.workspace),
     })  # fmt: skip
 
 
