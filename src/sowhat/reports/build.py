@@ -91,6 +91,12 @@ class Assembled:
     markdown: Callable[[], str]
 
 
+def _through(session: Session, period: str | None, as_of: datetime) -> datetime | None:
+    """How far the review's numbers reach: the last sync's watermark, else its as-of."""
+    status = plan_view(session=session, period=period, today=as_of.date()).status
+    return status.data_through or status.last_sync
+
+
 def assemble(*, kind: ReportKind, session: Session, workspace: Workspace,
              period: str | None = None, as_of: datetime | None = None,
              month: str | None = None) -> Assembled:  # fmt: skip
@@ -99,8 +105,7 @@ def assemble(*, kind: ReportKind, session: Session, workspace: Workspace,
     as_of = as_of or datetime.now(UTC)
     context: dict[str, Any] = {"workspace_name": workspace.config.workspace.name,
                                "generated": datetime.now(UTC),
-                               "data_through": plan_view(session=session, period=period,
-                                                         today=as_of.date()).status.data_through}
+                               "data_through": _through(session, period, as_of)}
     if kind is ReportKind.WEEKLY:
         wr = weekly_review(session=session, catalog=workspace.metrics, as_of=as_of,
                            period=period)  # fmt: skip

@@ -163,6 +163,9 @@ def dashboard(
             workspace=workspace, metric=plan.status.north_star, period=span, today=day)]
     forecasts = _forecasts(session, workspace.metrics if workspace else None, plan, day)
     standings = standings_of(plan, forecasts)
+    # how far the numbers reach: the watermark of the last sync, else that sync's as-of
+    # (no value reads events at or after it)
+    through = plan.status.data_through or plan.status.last_sync
     order = sorted(plan.status.objectives,
                    key=lambda o: risk_order(standings[o.id], o.score))  # fmt: skip
     return Dashboard(
@@ -170,15 +173,17 @@ def dashboard(
         north_star=tuple(trend),
         alerts=tuple(g for g in plan.guardrails if g.breached),
         unmeasured_guardrails=sum(1 for g in plan.guardrails if g.breached is None),
-        changes=what_changed(session=session, plan=plan, today=day),
+        # "this week" is the data's latest week: stale data must not read as a quiet week
+        changes=what_changed(session=session, plan=plan,
+                             today=min(day, through.date()) if through else day),
         checked_in_this_week=sum(1 for k in plan.key_results if k.status.last_week == week),
         week=week,
         forecasts=forecasts,
         standings=standings,
         order=tuple(o.id for o in order),
         forecast=_summary(forecasts),
-        data_through=plan.status.data_through,
-        stale=staleness(plan.status.data_through, workspace=workspace, now=now),
+        data_through=through,
+        stale=staleness(through, workspace=workspace, now=now),
     )
 
 

@@ -134,8 +134,9 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
         "draft": draft, "saved": request.query_params.get("saved") == "1",
         "computed": bool(computed), "typed": len(typed), "forecast": forecast,
-        "data_through": status.data_through,
-        "stale": views.staleness(status.data_through, workspace=state.workspace),
+        "data_through": status.data_through or status.last_sync,
+        "stale": views.staleness(status.data_through or status.last_sync,
+                                 workspace=state.workspace),
     }, status_code=int(error.status) if error else 200)  # fmt: skip
 
 

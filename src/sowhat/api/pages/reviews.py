@@ -56,8 +56,9 @@ def review_page(request: Request, period: str, kind: str, month: str | None = No
     return render(request, "review.html", {
         "plan": plan, "kind": chosen.value, "title": built.context["title"],
         "body": Markup(embedded_html(built)), "query": query,
-        "data_through": plan.status.data_through,
-        "stale": staleness(plan.status.data_through, workspace=state.workspace),
+        "data_through": plan.status.data_through or plan.status.last_sync,
+        "stale": staleness(plan.status.data_through or plan.status.last_sync,
+                           workspace=state.workspace),
     })  # fmt: skip
 
 
