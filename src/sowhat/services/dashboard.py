@@ -116,6 +116,7 @@ class KeyResultPage:
     weekly: tuple[SeriesPoint, ...]  # the metric's weekly values (each week its own window)
     forecast_view: KRForecastView | None
     forecast: str = NO_FORECAST
+    word: KRStanding | None = None  # its status word (services.standing.rule)
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,11 @@ def key_result_page(*, session: Session, period: str | None, kr_id: str,
         forecast_view=view,
         forecast=view.describe() if view and view.probability is not None
         else (view.note if view and view.note else NO_FORECAST),
+        word=kr_standing(kr.status, elapsed=plan.status.elapsed,
+                         outlook=view.outlook if view else None,
+                         probability=view.probability if view else None,
+                         guardrail_breached=any(g.breached for g in plan.guardrails
+                                                if g.objective == kr.objective)),
     )
 
 

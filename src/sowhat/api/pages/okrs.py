@@ -179,6 +179,7 @@ def _bets(request: Request, period: str | None, *, error: UserError | None = Non
     return render(request, "bets.html", {
         "plan": board.plan, "board": board, "error": error, "failed": failed,
         "kr_titles": {k.id: k.status.title for k in board.plan.key_results},
+        "kr_status": {k.id: k.status for k in board.plan.key_results},
         "moved": (titles.get(moved, moved), request.query_params.get("to")) if moved else None,
     }, status_code=int(error.status) if error else 200)  # fmt: skip
 

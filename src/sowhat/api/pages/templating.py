@@ -83,6 +83,19 @@ def fmt_field(value: Any) -> str:
     return str(value)
 
 
+def expected_change(change: Any, kr: Any) -> str:
+    """A bet's `expects.change` on its KR's scale: "+0.04" on a share reads "+4.0 pts";
+    a relative change ("-50%") reads as written."""
+    text = str(change).strip()
+    if kr is None or text.endswith("%"):
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return fmt_kr_delta(number, kr)
+
+
 def audit_value(key: str, value: Any, kr: Any) -> str:
     """A KR's audited field as people read it: confidence 59%, a value on the KR's scale."""
     if value is None:
@@ -94,7 +107,7 @@ def audit_value(key: str, value: Any, kr: Any) -> str:
     return fmt_field(value)
 
 
-templates.env.globals.update(audit_value=audit_value)
+templates.env.globals.update(audit_value=audit_value, expected_change=expected_change)
 templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, kr_delta=fmt_kr_delta, when=fmt_when,
                              field=fmt_field)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
