@@ -22,6 +22,7 @@ from sowhat.api.pages import auth as auth_pages
 from sowhat.api.pages import checkins as checkin_pages
 from sowhat.api.pages import misc as misc_pages
 from sowhat.api.pages import okrs as okr_pages
+from sowhat.api.pages import reviews as review_pages
 from sowhat.api.pages.templating import render_problem
 from sowhat.api.problems import install_problem_handlers
 from sowhat.api.settings import ServerSettings
@@ -55,7 +56,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     for router in (checkins.router, plans.router, misc.router):
         api.include_router(router)
     app.include_router(api)
-    for router in (auth_pages.router, checkin_pages.router, okr_pages.router, misc_pages.router):
+    for router in (auth_pages.router, checkin_pages.router, okr_pages.router, misc_pages.router,
+                   review_pages.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
 
