@@ -39,7 +39,8 @@ def test_an_objective_with_two_krs_and_a_guardrail_is_created_and_read_back(env:
     assert guard.json()["key"] == "weekly_active_teams"
     assert guard.json()["min_change"] == "-5%"
     read = env.client.get(guard.headers["Location"], headers=env.auth("viewer"))
-    assert read.status_code == 200 and read.json()["min_change"] == "-5%"
+    assert read.status_code == 200
+    assert read.json()["min_change"] == "-5%"
 
     objective = env.client.get(location, headers=env.auth("viewer")).json()
     assert objective["key_results"] == ["invite-rate", "invite-activation"]
@@ -60,14 +61,17 @@ def test_creates_are_refused_for_other_teams_viewers_duplicates_and_bad_input(en
     kr = {"id": "activation", "objective": "growth/first-week-win", "title": "Raise it",
           "target": 0.5}
     dup = _post(env, "/key-results", kr)
-    assert dup.status_code == 409 and "exists already" in dup.json()["detail"]
+    assert dup.status_code == 409
+    assert "exists already" in dup.json()["detail"]
     unknown = _post(env, "/key-results", {**kr, "id": "new-kr", "metric": "no_such_metric"})
     assert unknown.status_code == 400
     assert "activation_rate" in unknown.json()["hint"]
     bad_id = _post(env, "/key-results", {**kr, "id": "Bad Id"})
-    assert bad_id.status_code == 400 and "not an id" in bad_id.json()["detail"]
+    assert bad_id.status_code == 400
+    assert "not an id" in bad_id.json()["detail"]
     same = _post(env, "/key-results", {**kr, "id": "flat", "baseline": 0.5})
-    assert same.status_code == 400 and "nothing would change" in same.json()["detail"]
+    assert same.status_code == 400
+    assert "nothing would change" in same.json()["detail"]
     other = _post(env, "/key-results", {**kr, "id": "x", "objective": "platform/fast-reports"})
     assert other.status_code == 403
     bet = _post(env, "/bets", {"id": "b2", "objective": "growth/first-week-win", "title": "B",
@@ -85,7 +89,8 @@ def test_archiving_needs_the_current_etag_and_keeps_the_audit_trail(env: Env) ->
     assert gone.status_code == 204
     assert env.client.get(path, headers=env.auth("viewer")).status_code == 404
     entries = env.client.get("/api/v1/audit", headers=env.auth("admin")).json()["items"]
-    assert entries[0]["action"] == "archive" and entries[0]["entity_key"] == f"{PERIOD}/activation"
+    assert entries[0]["action"] == "archive"
+    assert entries[0]["entity_key"] == f"{PERIOD}/activation"
 
 
 def test_a_bet_is_created_with_its_hypothesis_and_moves_through_its_flow(env: Env) -> None:
@@ -99,7 +104,8 @@ def test_a_bet_is_created_with_its_hypothesis_and_moves_through_its_flow(env: En
     assert (made.json()["status"], made.json()["expects_change"]) == ("idea", "+0.03")
     moved = env.client.patch(made.headers["Location"], json={"status": "building"},
                              headers={**env.auth("editor_own"), "If-Match": made.headers["ETag"]})
-    assert moved.status_code == 200 and moved.json()["status"] == "building"
+    assert moved.status_code == 200
+    assert moved.json()["status"] == "building"
     back = env.client.patch(made.headers["Location"], json={"status": "shipped",
                                                              "expects_change": "+10%"},
                             headers={**env.auth("editor_own"), "If-Match": moved.headers["ETag"]})
@@ -126,7 +132,8 @@ def test_the_draft_check_coaches_an_output_kr_without_events(env: Env) -> None:
         "target": 0.5})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["kind"] == "output" and body["verdict"] == "output"
+    assert body["kind"] == "output"
+    assert body["verdict"] == "output"
     assert any(f["code"] == "SW101" for f in body["findings"])
     assert body["metric_type"] == "conversion"
     assert body["measured_baseline"] is None
