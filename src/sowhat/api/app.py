@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sowhat import __version__
 from sowhat.api.pages import auth as auth_pages
+from sowhat.api.pages import authoring as authoring_pages
 from sowhat.api.pages import checkins as checkin_pages
 from sowhat.api.pages import misc as misc_pages
 from sowhat.api.pages import okrs as okr_pages
@@ -54,7 +55,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     for router in (checkins.router, authoring.router, plans.router, misc.router):
         api.include_router(router)
     app.include_router(api)
-    for router in (auth_pages.router, checkin_pages.router, okr_pages.router, misc_pages.router):
+    for router in (auth_pages.router, checkin_pages.router, authoring_pages.router,
+                   okr_pages.router, misc_pages.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
 
