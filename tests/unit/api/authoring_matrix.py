@@ -41,10 +41,57 @@ def _guardrail_delete(env: Env, role: str) -> Any:
                              headers={**env.auth(role), "If-Match": made.headers["etag"]})
 
 
-def entries(case: Any, writers: frozenset[str], logged_in: frozenset[str]) -> dict[Any, Any]:
-    """`case` is the matrix's Case class; writers may write growth's objects."""
+def _draft(env: Env) -> dict[str, Any]:
+    made = env.client.post("/api/v1/periods", json={"label": "2027-Q1"},
+                           headers=env.auth("admin"))
+    assert made.status_code == 201, made.text
+    return {}
+
+
+def _kr_version(env: Env) -> dict[str, Any]:
+    etag = env.client.get(f"{API}/key-results/activation", headers=env.auth("admin"))
+    return {"version": etag.headers["etag"].strip('"')}
+
+
+def entries(case: Any, writers: frozenset[str], logged_in: frozenset[str],
+            page_post: Any) -> dict[Any, Any]:
+    """`case` is the matrix's Case class, `page_post(url, data)` its browser-form caller;
+    writers may write growth's objects."""
     any_editor = writers | {"editor_other"}
+    pages = "/periods/{period}"
+    kr = {"objective": GROWTH_OBJECTIVE, "metric": "activation_rate", "baseline": "0.3",
+          "target": "0.4", "title": "Increase activation of invited teams from 30% to 40%"}
     return {
+        ("POST", "/plan"): case(any_editor, page_post("/plan", lambda env: {"label": "2027-Q1"}),
+                                page=True),
+        ("POST", pages + "/plan/publish"): case(any_editor, page_post(
+            "/periods/2027-Q1/plan/publish", _draft), page=True),
+        ("POST", pages + "/plan/carry"): case(writers, page_post(
+            "/periods/2027-Q1/plan/carry", lambda env: {**_draft(env), "kr": "nps-manual"}),
+            page=True),
+        ("POST", pages + "/kr-check"): case(logged_in, page_post(
+            f"/periods/{PERIOD}/kr-check", lambda env: {"title": "Ship audit logs"}),
+            page=True),
+        ("POST", pages + "/new/objective"): case(writers, page_post(
+            f"/periods/{PERIOD}/new/objective", lambda env: {
+                "id": "growth/new", "title": "Teams invite each other", "team": "growth"}),
+            page=True),
+        ("POST", pages + "/new/key-result"): case(writers, page_post(
+            f"/periods/{PERIOD}/new/key-result", lambda env: {"id": "invites", **kr}),
+            page=True),
+        ("POST", pages + "/edit/key-results/{kr_id:path}"): case(writers, page_post(
+            f"/periods/{PERIOD}/edit/key-results/activation",
+            lambda env: {**_kr_version(env), **kr}), page=True),
+        ("POST", pages + "/archive/key-results/{kr_id:path}"): case(writers, page_post(
+            f"/periods/{PERIOD}/archive/key-results/activation", _kr_version), page=True),
+        ("POST", pages + "/new/guardrail"): case(writers, page_post(
+            f"/periods/{PERIOD}/new/guardrail", lambda env: {
+                "objective": GROWTH_OBJECTIVE, "metric": "weekly_active_teams",
+                "bound": "min_change", "amount": "-5%"}), page=True),
+        ("POST", pages + "/new/bet"): case(writers, page_post(
+            f"/periods/{PERIOD}/new/bet", lambda env: {
+                "id": "nudge", "objective": GROWTH_OBJECTIVE, "title": "Invite nudge"}),
+            page=True),
         ("POST", "/api/v1/periods"): case(any_editor, _post("/api/v1/periods",
                                                             {"label": "2027-Q1"})),
         ("POST", P + "/publish"): case(any_editor, _publish),

@@ -106,7 +106,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         lambda env: {"value": "7", "confidence": "60", "version": "0"}), page=True),
 }
 
-MATRIX.update(authoring_matrix.entries(Case, WRITERS, LOGGED_IN))
+MATRIX.update(authoring_matrix.entries(Case, WRITERS, LOGGED_IN, _page_post))
 
 
 def test_every_write_route_has_a_matrix_entry(env: Env) -> None:

@@ -83,7 +83,11 @@ def plan_create(request: Request, label: Text, csrf_token: Text = "") -> Respons
 
 
 @router.get("/periods/{period}/plan")
-def plan_page(request: Request, period: str, error: UserError | None = None) -> Response:
+def plan_page(request: Request, period: str) -> Response:
+    return _plan_page(request, period)
+
+
+def _plan_page(request: Request, period: str, error: UserError | None = None) -> Response:
     require_caller(request)
     state = server_state(request)
     with state.db.transaction(write=False) as session:
@@ -105,7 +109,7 @@ async def plan_carry(request: Request, period: str) -> Response:
             planning.carry_over(session=session, principal=caller.principal,
                                 workspace=state.workspace, period=period, kr_ids=kr_ids)
     except UserError as exc:
-        return plan_page(request, period, error=exc)
+        return _plan_page(request, period, error=exc)
     return RedirectResponse(f"/periods/{period}/plan?saved=carried", status_code=303)
 
 
@@ -116,7 +120,7 @@ def plan_publish(request: Request, period: str, csrf_token: Text = "") -> Respon
         with server_state(request).db.transaction() as session:
             periods.publish_period(session=session, principal=caller.principal, period=period)
     except UserError as exc:
-        return plan_page(request, period, error=exc)
+        return _plan_page(request, period, error=exc)
     return RedirectResponse(f"/periods/{period}/plan?saved=published", status_code=303)
 
 
