@@ -23,7 +23,8 @@ def test_plan_a_period_in_the_browser_and_publish_it(env: Env) -> None:
     assert made.headers["location"] == "/periods/2027-Q1/plan"
     plan = env.client.get("/periods/2027-Q1/plan")
     assert plan.status_code == 200
-    assert "draft" in plan.text and "Carry over from 2026-Q4" in plan.text
+    assert "draft" in plan.text
+    assert "Carry over from 2026-Q4" in plan.text
 
     obj = _form(env, "/periods/2027-Q1/new/objective", {
         "id": "growth/invite", "title": "New admins bring their team along", "team": "growth",
@@ -37,14 +38,16 @@ def test_plan_a_period_in_the_browser_and_publish_it(env: Env) -> None:
         "title": "Launch the invite flow", "metric": "activation_rate", "target": "0.5"},
         csrf, **{"HX-Request": "true"})
     assert panel.status_code == 200
-    assert "SW101" in panel.text and "output" in panel.text
+    assert "SW101" in panel.text
+    assert "output" in panel.text
     assert "no events yet" in panel.text  # this workspace has none: said, not hidden
 
     bad = _form(env, "/periods/2027-Q1/new/key-result", {
         "id": "invites", "objective": "growth/invite", "title": "More invites",
         "metric": "activation_rate", "baseline": "40%", "target": "40%"}, csrf)
     assert bad.status_code == 400
-    assert "nothing would change" in bad.text and 'value="More invites"' in bad.text
+    assert "nothing would change" in bad.text
+    assert 'value="More invites"' in bad.text
     for kr_id, target in (("invites", "45%"), ("invite-activation", "0.5")):
         made = _form(env, "/periods/2027-Q1/new/key-result", {
             "id": kr_id, "objective": "growth/invite", "metric": "activation_rate",
