@@ -90,6 +90,18 @@ class DraftCheck:
     notes: tuple[str, ...] = field(default=())
 
     @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the verdict is not a plain "ok", in words for the planning table."""
+        out = [f"{f.code} {f.message}" for f in self.coaching.findings if f.severity == "error"]
+        if self.ambition is not None and self.ambition.verdict == "sandbagged":
+            out.append("likely hit with no change: aim higher")
+        if self.ambition is not None and self.ambition.verdict == "unreachable":
+            out.append("very unlikely even with the team's work: check baseline and target")
+        if self.detectability is not None and self.detectability.detectable is False:
+            out.append("the change is within the metric's noise before the period ends")
+        return tuple(out)
+
+    @property
     def verdict(self) -> str:
         """One word for the planning view: output | review | ok."""
         if self.coaching.kind == "output":
