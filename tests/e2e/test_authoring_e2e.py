@@ -121,8 +121,8 @@ def test_plan_write_with_the_coach_publish_export_apply(
     page.wait_for_url(f"{server['url']}/periods/{label}/plan")
 
     page.get_by_role("link", name="+ Objective").click()
-    page.get_by_role("textbox", name="Objective", exact=True).fill("New admins bring their team along in "
-                                                    "their first week")
+    page.get_by_role("textbox", name="Objective", exact=True).fill(
+        "New admins bring their team along in their first week")
     page.get_by_role("textbox", name="Id", exact=True).fill("growth/team-along")
     page.get_by_role("combobox", name="Team", exact=True).select_option("growth")
     page.get_by_role("button", name="Create objective").click()

@@ -7,10 +7,12 @@ from pathlib import Path
 from api_testing import Env
 from test_files_honesty import cli
 
-CSV = """objective_id,objective,team,kr_id,kr,metric,baseline,target
-growth/invite,New admins bring their team along,growth,invites,Increase 7-day activation of invited accounts from 40% to 45%,activation_rate,40%,45%
-growth/invite,,growth,invite-flow,Launch the invite flow,,,1
-"""
+CSV = (
+    "objective_id,objective,team,kr_id,kr,metric,baseline,target\n"
+    "growth/invite,New admins bring their team along,growth,invites,"
+    "Increase 7-day activation of invited accounts from 40% to 45%,activation_rate,40%,45%\n"
+    "growth/invite,,growth,invite-flow,Launch the invite flow,,,1\n"
+)
 
 
 def test_preview_coaches_every_row_and_writes_nothing(env: Env, tmp_path: Path) -> None:
