@@ -42,6 +42,9 @@ class KeyResultIn(_In):
     unit: str | None = None
     output_waiver: str | None = Field(default=None, description="Why an output KR is allowed.")
     waiver_expires: date | None = None
+    measure: str | None = Field(default=None, description="level | cumulative (default: from "
+                                "the metric type)")
+    over: str | None = Field(default=None, description="a level's trailing window, e.g. 28d")
 
 
 class GuardrailIn(_In):
@@ -92,6 +95,8 @@ class DraftKeyResultIn(_In):
     segment: str | None = None
     baseline: float | None = None
     target: float | None = None
+    measure: str | None = None
+    over_days: int | None = Field(default=None, ge=1, le=366)
 
 
 class MeasuredBaselineOut(BaseModel):
@@ -99,7 +104,7 @@ class MeasuredBaselineOut(BaseModel):
     start: date
     end: date = Field(description="Exclusive.")
     entities: int | None
-    basis: str
+    measure: str = Field(description="level | cumulative")
     description: str
 
 
@@ -152,7 +157,7 @@ def draft_check_out(c: DraftCheck) -> DraftCheckOut:
         metric_type=c.metric.type if c.metric else None,
         metric_description=c.metric.description if c.metric else None,
         measured_baseline=MeasuredBaselineOut(
-            value=m.value, start=m.start, end=m.end, entities=m.entities, basis=m.basis,
+            value=m.value, start=m.start, end=m.end, entities=m.entities, measure=m.measure,
             description=m.describe()) if m else None,
         ambition=AmbitionOut(verdict=str(a.verdict), probability=a.probability,
                              projected=a.projected, message=a.message) if a else None,

@@ -181,6 +181,8 @@ class KeyResultPatch(_In):
     baseline: float | None = None
     waiver_reason: str | None = None
     waiver_expires: date | None = None
+    measure: str | None = None
+    over_days: int | None = None
 
 
 class ObjectivePatch(_In):

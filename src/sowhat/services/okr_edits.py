@@ -53,7 +53,8 @@ __all__ = [
 ]
 
 KEY_RESULT_FIELDS = frozenset({"title", "owner", "target", "unit", "indicator", "metric",
-                               "segment", "baseline", "waiver_reason", "waiver_expires"})
+                               "segment", "baseline", "waiver_reason", "waiver_expires",
+                               "measure", "over_days"})
 OBJECTIVE_FIELDS = frozenset({"title", "owner", "description", "aligns_to", "team"})
 BET_FIELDS = frozenset({"title", "status", "shipped_on", "owner", "hypothesis",
                         "change_mind_if", "opportunity", "expects_key_result",
@@ -88,6 +89,21 @@ def update_key_result(
             raise UserError("a key result needs a target", hint="give the value to reach")
     if "baseline" in values:
         values["baseline"] = _number(values["baseline"], "baseline")
+    if "measure" in values:
+        values["measure"] = str(values["measure"] or "").strip() or None
+        if values["measure"] not in (None, "level", "cumulative"):
+            raise UserError(f"measure {values['measure']!r} is unknown",
+                            hint="write level or cumulative, or leave it to the metric type")
+    if values.get("over_days") is not None:
+        days = _number(values["over_days"], "over_days")
+        if days is None or days != int(days) or not 1 <= days <= 366:
+            raise UserError(f"over_days {values['over_days']!r} is not a whole number of days "
+                            "from 1 to 366", hint="a level's trailing window, e.g. 28")
+        values["over_days"] = int(days)
+    if values.get("over_days") is not None and \
+            values.get("measure", row.measure) == "cumulative":
+        raise UserError("over_days sets a level's trailing window; a cumulative measure runs "
+                        "from the period start", hint="clear over_days or use level")
     if isinstance(values.get("waiver_expires"), str):
         values["waiver_expires"] = _day(values["waiver_expires"], "waiver_expires")
     if {"metric", "segment", "baseline"} & set(values):

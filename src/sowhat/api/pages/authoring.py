@@ -19,12 +19,13 @@ from sowhat.api.auth import require_caller
 from sowhat.api.pages.okrs import page_writer
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
+from sowhat.domain.measure import over_days
 from sowhat.errors import UserError
 from sowhat.services import okr_edits
 from sowhat.services.authoring import objects, periods, planning
 from sowhat.services.authoring.draft_check import check_in_workspace
 from sowhat.services.okr_views import plan_view
-from sowhat.services.plans import list_periods, period_row
+from sowhat.services.plans import list_periods, load_plans, period_row
 from sowhat.store import mapping
 
 router = APIRouter()
@@ -175,11 +176,27 @@ def edit_key_result(request: Request, period: str, kr_id: str) -> Response:
     require_caller(request)
     with server_state(request).db.transaction(write=False) as session:
         kr = plan_view(session=session, period=period).key_result(kr_id)
+        [plan] = load_plans(session=session, period=period)
+    declared = next(k for _, k in plan.key_results() if k.id == kr_id)
     s = kr.status
     form = {"id": s.id, "objective": kr.objective, "title": s.title, "metric": s.metric,
             "segment": s.segment, "baseline": _shown(s.baseline), "target": _shown(s.target),
-            "owner": s.owner, "unit": s.unit, "indicator": s.indicator}  # fmt: skip
+            "owner": s.owner, "unit": s.unit, "indicator": s.indicator,
+            "measure": declared.measure,
+            "over": f"{declared.over_days}d" if declared.over_days else ""}  # fmt: skip
     return _kr_form(request, period, form, None, version=kr.version)
+
+
+def _over(text: str) -> int | None:
+    """`28d`, `4w` or a bare number of days; empty: the default window."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    try:
+        return int(cleaned) if cleaned.isdigit() else over_days(cleaned)
+    except ValueError:
+        raise UserError(f"over {text!r} is not a number of days",
+                        hint="write e.g. 28d or 4w") from None  # fmt: skip
 
 
 def _shown(value: float | None) -> str:
@@ -211,24 +228,29 @@ def _check(request: Request, span: Any, form: dict[str, Any]) -> Any:
         except UserError:
             return None
 
+    try:
+        over = _over(str(form.get("over") or ""))
+    except UserError:
+        over = None
     return check_in_workspace(
         workspace=server_state(request).workspace, period=span,
         title=str(form.get("title") or ""), metric=form.get("metric") or None,
         segment=form.get("segment") or None, baseline=num("baseline"), target=num("target"),
+        measure=form.get("measure") or None, over_days=over,
         today=datetime.now(UTC).date())  # fmt: skip
 
 
 @router.post("/periods/{period}/kr-check")
 def kr_check(request: Request, period: str, title: Text = "", metric: Text = "",
-             segment: Text = "", baseline: Text = "", target: Text = "",
-             csrf_token: Text = "") -> Response:  # fmt: skip
+             segment: Text = "", baseline: Text = "", target: Text = "", measure: Text = "",
+             over: Text = "", csrf_token: Text = "") -> Response:  # fmt: skip
     """The panel beside the KR form, swapped in by htmx as the person types; when the
     baseline field is empty, the measured baseline is filled into it (out of band)."""
     page_writer(request, csrf_token)
     with server_state(request).db.transaction(write=False) as session:
         span = mapping.to_period(period_row(session=session, label=period))
     form = {"title": title, "metric": metric, "segment": segment, "baseline": baseline,
-            "target": target}  # fmt: skip
+            "target": target, "measure": measure, "over": over}  # fmt: skip
     check = _check(request, span, form)
     fill = None
     if not baseline.strip() and check.measured is not None and check.measured.value is not None:
@@ -240,11 +262,12 @@ def kr_check(request: Request, period: str, title: Text = "", metric: Text = "",
 def create_key_result(request: Request, period: str, id: Text, objective: Text, title: Text,
                       metric: Text = "", segment: Text = "", baseline: Text = "",
                       target: Text = "", owner: Text = "", unit: Text = "",
-                      indicator: Text = "", csrf_token: Text = "") -> Response:  # fmt: skip
+                      indicator: Text = "", measure: Text = "", over: Text = "",
+                      csrf_token: Text = "") -> Response:  # fmt: skip
     caller = page_writer(request, csrf_token)
     form = {"id": id, "objective": objective, "title": title, "metric": metric,
             "segment": segment, "baseline": baseline, "target": target, "owner": owner,
-            "unit": unit, "indicator": indicator}  # fmt: skip
+            "unit": unit, "indicator": indicator, "measure": measure, "over": over}  # fmt: skip
     state = server_state(request)
     try:
         fields: dict[str, Any] = {**form, "baseline": _number(baseline, "baseline"),
@@ -263,16 +286,18 @@ def create_key_result(request: Request, period: str, id: Text, objective: Text, 
 def update_key_result(request: Request, period: str, kr_id: str, version: Annotated[int, Form()],
                       title: Text, metric: Text = "", segment: Text = "", baseline: Text = "",
                       target: Text = "", owner: Text = "", unit: Text = "",
-                      indicator: Text = "", csrf_token: Text = "") -> Response:  # fmt: skip
+                      indicator: Text = "", measure: Text = "", over: Text = "",
+                      csrf_token: Text = "") -> Response:  # fmt: skip
     caller = page_writer(request, csrf_token)
     form = {"id": kr_id, "title": title, "metric": metric, "segment": segment,
             "baseline": baseline, "target": target, "owner": owner, "unit": unit,
-            "indicator": indicator}  # fmt: skip
+            "indicator": indicator, "measure": measure, "over": over}  # fmt: skip
     state = server_state(request)
     try:
-        changes: dict[str, Any] = {k: v for k, v in form.items() if k != "id"}
+        changes: dict[str, Any] = {k: v for k, v in form.items() if k not in ("id", "over")}
         changes["baseline"] = _number(baseline, "baseline")
         changes["target"] = _number(target, "target")
+        changes["over_days"] = _over(over)
         with state.db.transaction() as session:
             okr_edits.update_key_result(session=session, principal=caller.principal,
                                         period=period, kr_id=kr_id, changes=changes,

@@ -115,6 +115,7 @@ def check_key_result(request: Request, caller: Reader, period: str,
     result = check_in_workspace(workspace=state.workspace, period=span, title=body.title,
                                 metric=body.metric, segment=body.segment,
                                 baseline=body.baseline, target=body.target,
+                                measure=body.measure, over_days=body.over_days,
                                 today=datetime.now(UTC).date())  # fmt: skip
     return draft_check_out(result)
 

@@ -2,10 +2,10 @@
 
 For a draft KR (title, metric, segment, baseline, target) in a period:
 - the coach's findings on the title (`services.coach`, the same engine as `sowhat lint`);
-- the metric's definition and unit, and the **measured baseline**: the metric over the window
-  just before the period starts (a level metric — rates, cohorts, medians — over the trailing
-  `LEVEL_WINDOW`; a total — counts, sums — over a window as long as the period), clipped to
-  the data's end when the period starts after it;
+- the metric's definition and unit, and the **measured baseline**: the KR's measure (level
+  over its trailing `over:` window, or a period-long total; `services.sync.measures`) over
+  the window just before the period starts — as `sowhat sync` measures it — moved back to
+  end where the data ends when the period starts after it (planning ahead);
 - the **ambition check**: the probability the target is hit with no change, projecting the
   pre-period weekly trend (`stats.ambition`, the KR forecast's model);
 - the **detectability** of the change the target asks for (`services.bets.kr_detectability`,
@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from sowhat.domain.measure import Measure, MeasureWindow
 from sowhat.domain.okr import Change
 from sowhat.domain.period import Period
 from sowhat.errors import SowhatError
@@ -37,12 +38,12 @@ from sowhat.services.impact_series import (
     monday,
     weekly_series,
 )
+from sowhat.services.sync.measures import KRMeasure, kr_measure
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace
 from sowhat.stats.ambition import AmbitionCheck, hit_probability_without_change
 
 __all__ = [
-    "LEVEL_WINDOW",
     "DraftCheck",
     "MeasuredBaseline",
     "MetricInfo",
@@ -50,8 +51,6 @@ __all__ = [
     "check_in_workspace",
 ]
 
-LEVEL_WINDOW = timedelta(days=28)
-"""The trailing window a level metric's baseline is measured over (issue 10's `over:`)."""
 
 
 @dataclass(frozen=True)
@@ -69,15 +68,21 @@ class MeasuredBaseline:
     start: date  # window [start, end)
     end: date
     entities: int | None
-    basis: str  # weekly_level | period_total (services.forecasts.Basis)
+    measure: str  # level | cumulative (sowhat.domain.measure.Measure)
+    window: str  # "trailing 28 days", "period to date" (KRMeasure.describe)
     clipped: bool  # the window was moved back to end where the data ends
+
+    @property
+    def basis(self) -> str:
+        return self.measure
 
     def describe(self) -> str:
         span = f"{self.start:%d %b %Y} – {(self.end - timedelta(days=1)):%d %b %Y}"
-        what = ("level over the 28 days" if self.basis == Basis.WEEKLY_LEVEL
-                else "total over a period-long window")  # fmt: skip
-        tail = " (the data ends before the period starts)" if self.clipped else ""
-        return f"{what} {span}{tail}"
+        what = (f"the KR's measure ({self.window})" if self.measure == Measure.LEVEL
+                else "a period-long total")  # fmt: skip
+        tail = (", the latest data: it ends before the period starts" if self.clipped
+                else ", just before the period starts")  # fmt: skip
+        return f"{what} over {span}{tail}"
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ def check_draft_kr(
     catalog: MetricsFile | None,
     events: EventSource | None,
     today: date | None = None,
+    measure: str | None = None,
+    over_days: int | None = None,
 ) -> DraftCheck:
     """Coach, measured baseline, ambition and detectability for one draft KR."""
     today = today or datetime.now(UTC).date()
@@ -146,7 +153,8 @@ def check_draft_kr(
     notes: list[str] = []
     try:
         when = clock(events, min(period.start, today))
-        measured = _measured(metric, segment, catalog, events, period, when)
+        m = kr_measure(metric=metric, catalog=catalog, measure=measure, over_days=over_days)
+        measured = _measured(metric, segment, catalog, events, period, when, m)
     except SowhatError as exc:
         return DraftCheck(coaching, info, notes=(str(exc),))
     if measured.value is None:
@@ -164,23 +172,28 @@ def check_draft_kr(
 
 
 def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,
-              period: Period, when: Clock) -> MeasuredBaseline:  # fmt: skip
-    basis = metric_basis(catalog.metrics[metric], catalog)
-    end = period.start
+              period: Period, when: Clock, m: KRMeasure) -> MeasuredBaseline:  # fmt: skip
+    """The KR's measure over the window just before the period (as sync measures it); when
+    the period starts after the data ends (planning ahead), the same window moved back to
+    end where the data does."""
+    window = m.baseline(period_start=_midnight(period.start), period_end=_midnight(period.end))
     clipped = False
-    if when.data_end is not None and when.data_end < end:
-        end, clipped = when.data_end, True
-    length = LEVEL_WINDOW if basis is Basis.WEEKLY_LEVEL else timedelta(days=period.days)
-    start = end - length
-    moment = datetime(end.year, end.month, end.day, tzinfo=UTC)
-    begin = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    if when.data_end is not None and _midnight(when.data_end) < window.as_of:
+        shift = window.as_of - _midnight(when.data_end)
+        window = MeasureWindow(window.start - shift, window.end - shift, window.as_of - shift)
+        clipped = True
     [result] = compute_many([MetricRequest(metric, segment)], catalog=catalog, events=events,
-                            start=begin, end=moment, as_of=moment)  # fmt: skip
+                            start=window.start, end=window.end, as_of=window.as_of)  # fmt: skip
     if result.error:
         raise _data_error(metric, result.error)
     value = result.values[0] if result.values else None
-    return MeasuredBaseline(value.value if value else None, start, end,
-                            value.entities if value else None, str(basis), clipped)  # fmt: skip
+    return MeasuredBaseline(value.value if value else None, window.start.date(),
+                            window.end.date(), value.entities if value else None,
+                            str(m.measure), m.describe(), clipped)  # fmt: skip
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _ambition_and_detectability(
@@ -227,7 +240,7 @@ def _data_error(metric: str, error: str) -> SowhatError:
 def check_in_workspace(
     *, workspace: Workspace, period: Period, title: str, metric: str | None,
     segment: str | None, baseline: float | None, target: float | None,
-    today: date | None = None,
+    today: date | None = None, measure: str | None = None, over_days: int | None = None,
 ) -> DraftCheck:  # fmt: skip
     """`check_draft_kr` with the workspace's metrics and events (none yet: a note, not an
     error)."""
@@ -238,8 +251,10 @@ def check_in_workspace(
     if source is None:
         return check_draft_kr(title=title, metric=metric, segment=segment, baseline=baseline,
                               target=target, period=period, catalog=workspace.metrics,
-                              events=None, today=today)  # fmt: skip
+                              events=None, today=today, measure=measure,
+                              over_days=over_days)  # fmt: skip
     with source as events:
         return check_draft_kr(title=title, metric=metric, segment=segment, baseline=baseline,
                               target=target, period=period, catalog=workspace.metrics,
-                              events=events, today=today)  # fmt: skip
+                              events=events, today=today, measure=measure,
+                              over_days=over_days)  # fmt: skip

@@ -153,7 +153,8 @@ def carry_over(
             fields={"id": kr.id, "objective": o.id, "title": kr.title, "metric": kr.metric,
                     "segment": kr.segment, "baseline": baseline, "target": kr.target,
                     "indicator": str(kr.indicator) if kr.indicator else None,
-                    "owner": kr.owner, "unit": kr.unit})  # fmt: skip
+                    "owner": kr.owner, "unit": kr.unit, "measure": kr.measure,
+                    "over": f"{kr.over_days}d" if kr.over_days else None})  # fmt: skip
         done.append(kr_id)
     return done
 
@@ -167,4 +168,5 @@ def _check(kr: KeyResult, period: Period, workspace: Workspace, events: EventSou
            today: date) -> DraftCheck:  # fmt: skip
     return check_draft_kr(title=kr.title, metric=kr.metric, segment=kr.segment,
                           baseline=kr.baseline, target=kr.target, period=period,
-                          catalog=workspace.metrics, events=events, today=today)  # fmt: skip
+                          catalog=workspace.metrics, events=events, today=today,
+                          measure=kr.measure, over_days=kr.over_days)  # fmt: skip

@@ -1,7 +1,7 @@
 """Authoring: the files' state at the last apply/export, and draft periods.
 
-Revision ID: 0005_authoring
-Revises: 0004_reviews
+Revision ID: 0006_authoring
+Revises: 0005_measures
 Create Date: 2026-12-03
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 UTCDateTime = sa.DateTime(timezone=True)
 JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
 
-revision = "0005_authoring"
-down_revision: str | None = "0004_reviews"
+revision = "0006_authoring"
+down_revision: str | None = "0005_measures"
 branch_labels: str | None = None
 depends_on: str | None = None
 
