@@ -161,8 +161,12 @@ def render_diff(diffs: list[PeriodDiff]) -> None:
         for f in d.fields:
             colour = _SIDE[str(f.side)]
             console.print(f"  [{colour}]{f.side}[/{colour}] {escape(describe(f))}")
-        if d.web_edits:
+        if d.web_edits and d.file_edits:
+            console.print("  edited on both sides: pick a winner with `sowhat apply --force` "
+                          "(the file) or `sowhat export --force` (the database); the audit log "
+                          "keeps what was overwritten")
+        elif d.web_edits:
             console.print(f"  {len(d.web_edits)} web edit(s): `sowhat export` writes them into "
                           "the file; `sowhat apply` refuses until then")
-        if d.file_edits:
+        elif d.file_edits:
             console.print(f"  {len(d.file_edits)} file edit(s): `sowhat apply` brings them in")

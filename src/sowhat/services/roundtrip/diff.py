@@ -144,7 +144,7 @@ def describe(d: FieldDiff) -> str:
     """`key result 2026-Q4/activation · target: file 0.5 | database 0.48 (web edit)`."""
     side = {Side.FILE: "edited in the file", Side.WEB: "edited in the web",
             Side.BOTH: "edited on both sides", Side.UNKNOWN: "no record of who"}[d.side]
-    base = "" if d.side is Side.UNKNOWN else f"; was {shown(d.base)}"
+    base = f"; was {shown(d.base)}" if d.side is Side.BOTH else ""
     return (f"{d.entity} {d.key} · {d.field}: file {shown(d.file)} | database "
             f"{shown(d.database)} ({side}{base})")  # fmt: skip
 
