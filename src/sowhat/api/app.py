@@ -17,6 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sowhat import __version__
+from sowhat.api.methods import MethodGuard, shapes
 from sowhat.api.pages import auth as auth_pages
 from sowhat.api.pages import authoring as authoring_pages
 from sowhat.api.pages import checkins as checkin_pages
@@ -70,6 +71,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         )  # fmt: skip
 
     install_problem_handlers(app, render_page=render_problem)
+    app.add_middleware(MethodGuard, routes=[
+        shape for router in (checkins.router, plans.router, misc.router)
+        for shape in shapes(API_PREFIX, router.routes)])
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -62,6 +62,12 @@ class ObjectiveOut(BaseModel):
 class WindowOut(BaseModel):
     start: datetime
     end: datetime
+class ValuesDisplayOut(BaseModel):
+    """Baseline, target and current as every screen shows them ("45.2%", "18 per 1,000")."""
+
+    baseline: str
+    target: str
+    current: str
 
 
 class KeyResultOut(BaseModel):
@@ -72,7 +78,10 @@ class KeyResultOut(BaseModel):
     title: str
     metric: str | None
     segment: str | None
-    unit: str | None
+    unit: str | None = Field(description=(
+        "How the values are shown: the metric's unit (percent, ratio, per_1000, seconds, "
+        "minutes, hours, days, points, count, currency or a currency code), else the KR's own. "
+        "Numbers are always in the metric's stored scale (0.452 for 45.2%)."))
     owner: str | None
     indicator: str | None
     baseline: float | None
@@ -85,6 +94,7 @@ class KeyResultOut(BaseModel):
     last_week: date | None
     check_ins: int
     version: int
+    display: ValuesDisplayOut
     measure: str | None = Field(default=None, description="level | cumulative (last sync).")
     window: WindowOut | None = Field(default=None,
                                      description="The events `current` was computed from.")
@@ -212,6 +222,9 @@ class CheckInPut(_In):
     note: str | None = Field(default=None, max_length=4000)
     blockers: str | None = Field(default=None, max_length=4000)
     override_value: bool = False
+    force: bool = Field(default=False, description=(
+        "Record a value far off the KR's scale anyway (a value its metric cannot take, such as "
+        "a rate above 1, is refused regardless)."))
 
 
 class AlignmentOut(BaseModel):
@@ -252,6 +265,7 @@ def key_result_out(k: KeyResultView) -> KeyResultOut:
         metric=s.metric, segment=s.segment, unit=s.unit, owner=s.owner, indicator=s.indicator,
         baseline=s.baseline, target=s.target, current=s.current, progress=s.progress,
         confidence=s.confidence, last_week=s.last_week, check_ins=s.check_ins, version=k.version,
+        display=ValuesDisplayOut(**s.display),
         measure=s.measure, data_through=s.data_through, measured_baseline=s.measured_baseline,
         window=WindowOut(start=s.window.start, end=s.window.end) if s.window else None,
         baseline_window=WindowOut(start=s.baseline_window.start, end=s.baseline_window.end)

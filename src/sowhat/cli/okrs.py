@@ -170,7 +170,7 @@ def status(
     db = database(ws, create=False)
     try:
         with db.transaction(write=False) as session:
-            rows = status_rows(session=session, period=period)
+            rows = status_rows(session=session, period=period, catalog=ws.metrics)
     finally:
         db.dispose()
     if as_json:
@@ -178,11 +178,7 @@ def status(
 
         print_json(asdict(rows))
     else:
-        shares = frozenset(
-            name for name, m in (ws.metrics.metrics.items() if ws.metrics else ())
-            if m.type in ("conversion", "retention")
-        )
-        render_status(rows, workspace_name=ws.config.workspace.name, shares=shares)
+        render_status(rows, workspace_name=ws.config.workspace.name)
         warn_if_stale(ws, rows.data_through)
 
 
@@ -202,7 +198,7 @@ def warn_if_stale(ws: Workspace, data_through: datetime | None) -> None:
 def checkin(
     kr_id: str = typer.Argument(..., help="Key result id."),
     value: float = typer.Option(None, "--value", help="Current value (KRs without a metric)."),
-    confidence: float = typer.Option(None, "--confidence", min=0.0, max=1.0,
+    confidence: float = typer.Option(None, "--confidence",
                                      help="How likely the target is hit, 0..1."),
     note: str = typer.Option(None, "--note", help="What changed and why."),
     blockers: str = typer.Option(None, "--blockers", help="What is in the way."),
@@ -210,6 +206,10 @@ def checkin(
     week: str = typer.Option(None, help="Week (any date in it, YYYY-MM-DD); default this week."),
     override_value: bool = typer.Option(
         False, "--override-value", help="Replace the value a metric KR computes from events."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Record a value far off the KR's scale anyway (never one its "
+        "metric cannot take, such as a rate above 1)."
     ),
     workspace: Path = workspace_option(),
 ) -> None:
@@ -229,7 +229,7 @@ def checkin(
                 confidence=confidence, note=note, blockers=blockers,
                 source=CheckInSource.MANUAL, actor=actor_name(),
                 week=week_start(_parse_day(week)) if week else None,
-                override_value=override_value,
+                override_value=override_value, catalog=ws.metrics, force=force,
             )
     finally:
         db.dispose()

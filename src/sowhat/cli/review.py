@@ -13,6 +13,7 @@ from rich.table import Table
 from sowhat.cli.asof import as_of_moment
 from sowhat.cli.common import actor_name, console, print_json, workspace_option
 from sowhat.cli.okrs import database
+from sowhat.domain.units import format_values
 from sowhat.errors import UserError
 from sowhat.services.events import open_events
 from sowhat.services.forecasts import Outlook
@@ -98,8 +99,9 @@ def _render_weekly(r: WeeklyReview) -> None:
     for k in r.key_results:
         kr = f"[red]⚠[/red] {k.kr_id}" if k.objective_at_risk else k.kr_id
         style = _OUTLOOK_STYLE[k.outlook]
-        table.add_row(kr, k.indicator[:4], num(k.weekly_value), signed(k.weekly_change),
-                      num(k.to_date), signed(k.to_date_change),
+        table.add_row(kr, k.indicator[:4], num(k.weekly_value, k.unit),
+                      signed(k.weekly_change, k.unit), num(k.to_date, k.unit),
+                      signed(k.to_date_change, k.unit),
                       pct(k.probability) if k.probability is not None else "—",
                       f"[{style}]{OUTLOOK_TEXT[k.outlook]}[/{style}]",
                       f"{k.confidence:.0%}" if k.confidence is not None else "—")
@@ -182,10 +184,11 @@ def _render_monthly(r: MonthlyReview) -> None:
         seg = f" · {k.segment}" if k.segment else ""
         trend = {"improving": "green", "worsening": "red"}.get(k.trend, "dim")
         console.print(f"\n[bold]{k.kr_id}[/bold] {k.metric}{seg} [dim]({k.indicator})[/dim]  "
-                      f"month {num(k.value)} vs {num(k.previous)} ({signed(k.change)})  "
+                      f"month {num(k.value, k.unit)} vs {num(k.previous, k.unit)} "
+                      f"({signed(k.change, k.unit)})  "
                       f"trend [{trend}]{k.trend}[/{trend}]")
         if k.weeks:
-            console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {num(w.value)}"
+            console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {num(w.value, k.unit)}"
                                                    for w in k.weeks), style="dim")
         if k.error:
             console.print(f"  [red]{k.error}[/red]")
@@ -194,7 +197,8 @@ def _render_monthly(r: MonthlyReview) -> None:
             table.add_column(col, justify="left" if col == "segment" else "right")
         for s in k.segments:
             name = (s.segment or "everyone") + (" (KR)" if s.segment == k.segment else "")
-            table.add_row(f"  {name}", num(s.value), num(s.previous), signed(s.change),
+            table.add_row(f"  {name}", num(s.value, k.unit), num(s.previous, k.unit),
+                          signed(s.change, k.unit),
                           "—" if s.entities is None else f"{s.entities:,}")
         console.print(table)
     if not r.key_results:
@@ -218,7 +222,7 @@ def quarter(
     try:
         with db.transaction(write=False) as session:
             review = quarter_review(session=session, period=period,
-                                    as_of=_as_of(ws, as_of, fmt))
+                                    as_of=_as_of(ws, as_of, fmt), catalog=ws.metrics)
     finally:
         db.dispose()
     if fmt is OutputFormat.JSON:
@@ -251,8 +255,9 @@ def _render_quarter(r: QuarterReview) -> None:
             prog = "   —" if k.progress is None else f"{k.progress:4.0%}"
             counted = "" if not o.at_risk or k.attainment.value in ("missed", "unmeasured") \
                 else " [red](does not count)[/red]"
-            console.print(f"  {k.id:<26} {prog}  {k.attainment:<10} now {num(k.current)} "
-                          f"[dim]({num(k.baseline)} → {num(k.target)})[/dim]{counted}")
+            now, baseline, target = format_values([k.current, k.baseline, k.target], k.unit)
+            console.print(f"  {k.id:<26} {prog}  {k.attainment:<10} now {now} "
+                          f"[dim]({baseline} → {target})[/dim]{counted}")
     _render_lessons(f"Retrospective: lessons from {r.period}", r.lessons)
     if r.previous_period:
         _render_lessons(f"Lessons from {r.previous_period}", r.previous_lessons)

@@ -8,7 +8,8 @@ parsed with its JSON functions) so ingestion is columnar, not a Python loop over
 3. insert the valid rows whose message_id is not stored yet (a Segment `messageId`, or a hash
    of the canonical row), all in one transaction — a failure leaves nothing from that file.
 Segment track-call JSONL (`event`, `userId`, `timestamp`, `properties`, `context.groupId`,
-`messageId`) maps without options; other layouts use `--map column=field`.
+`messageId`) maps without options; other layouts use `--map column=field`. Segment
+`identify` / `group` calls in the same file become entity traits (sowhat.metrics.traits).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import duckdb
 from sowhat.errors import DataError, UserError
 from sowhat.metrics import ingest_sql as q
 from sowhat.metrics.store import apply_property_types, ensure_schema
+from sowhat.metrics.traits import absorb_calls
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -44,6 +46,8 @@ class FileReport:
     rejected: int
     rejects_path: str | None
     seconds: float
+    calls: int = 0
+    """Segment identify/group calls stored as traits (sowhat.metrics.traits), not events."""
 
 
 @dataclass(frozen=True)
@@ -151,11 +155,12 @@ def _ingest_file(
     con.execute("BEGIN TRANSACTION")
     try:
         plan = q.stage(con, path, fmt, mapping, account_field)
+        calls = absorb_calls(con) if fmt == "jsonl" else 0
         read, rejected = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM staged"
         ).fetchone()
         rejected += plan.reader_rejects
-        read += plan.reader_rejects
+        read += plan.reader_rejects + calls
         rejects_path = None
         if rejected:
             rejects_dir.mkdir(parents=True, exist_ok=True)
@@ -166,12 +171,12 @@ def _ingest_file(
         before = int(con.execute("SELECT count(*) FROM events").fetchone()[0])
         q.insert(con, plan, columns, ingest_id)
         loaded = int(con.execute("SELECT count(*) FROM events").fetchone()[0]) - before
-        valid = read - rejected
+        valid = read - rejected - calls
         report = FileReport(
             path=str(path), format=fmt, read=read, loaded=loaded,
             duplicates=valid - loaded, rejected=rejected,
             rejects_path=str(rejects_path) if rejects_path else None,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, calls=calls,
         )
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

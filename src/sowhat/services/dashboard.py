@@ -124,7 +124,8 @@ def dashboard(
     """`workspace` lets the North Star be computed from the events when no KR measures it."""
     now = now or datetime.now(UTC)
     day = today or now.date()
-    plan = plan_view(session=session, period=period, today=day)
+    plan = plan_view(session=session, period=period, today=day,
+                     catalog=workspace.metrics if workspace else None)
     week = week_start(day)
     trend = _north_star(session, plan)
     if not trend and workspace is not None:
@@ -148,7 +149,7 @@ def dashboard(
 def key_result_page(*, session: Session, period: str | None, kr_id: str,
                     metrics: MetricsFile | None = None, today: date | None = None,
                     title: str | None = None) -> KeyResultPage:  # fmt: skip
-    plan = plan_view(session=session, period=period, today=today)
+    plan = plan_view(session=session, period=period, today=today, catalog=metrics)
     kr = plan.key_result(kr_id)
     expecting = tuple(b for b in plan.bets if b.bet.expects and b.bet.expects.key_result == kr_id)
     view = _forecasts(session, metrics, plan, today or datetime.now(UTC).date()).get(kr_id)
@@ -206,11 +207,11 @@ def alignment(*, session: Session, period: str | None = None,
 
 def checkin_targets(
     *, session: Session, principal: Principal, period: str | None = None,
-    today: date | None = None,
+    today: date | None = None, catalog: MetricsFile | None = None,
 ) -> tuple[PlanView, date, list[CheckInTarget]]:  # fmt: skip
     """The KRs this person checks in on this week: those they own, then their teams' KRs."""
     day = today or datetime.now(UTC).date()
-    plan = plan_view(session=session, period=period, today=day)
+    plan = plan_view(session=session, period=period, today=day, catalog=catalog)
     week = week_start(day)
     out = []
     for kr in plan.key_results:

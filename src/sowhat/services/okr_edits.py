@@ -36,7 +36,7 @@ from sowhat.domain.okr import (
 from sowhat.errors import Conflict, Forbidden, NotFound, UserError
 from sowhat.services.accounts import Principal, Scope
 from sowhat.services.authoring.objects import baseline_hash, check_metric
-from sowhat.services.checkins import record_checkin
+from sowhat.services.checkins import ANY_VERSION, record_checkin
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping
 from sowhat.store.db import flush
@@ -230,6 +230,8 @@ def check_in(
     expected_version: int | None,
     override_value: bool = False,
     now: datetime | None = None,
+    catalog: MetricsFile | None = None,
+    force: bool = False,
 ) -> CheckIn:
     """Record a person's weekly check-in through `record_checkin`, after the team check.
 
@@ -247,6 +249,7 @@ def check_in(
         session=session, kr_id=kr_id, period=period, value=value, confidence=confidence,
         note=note, blockers=blockers, source=CheckInSource.MANUAL, actor=principal.email,
         week=week, expected_version=expected_version, override_value=override_value, now=now,
+        catalog=catalog, force=force,
     )  # fmt: skip
 
 
@@ -301,7 +304,7 @@ def _one(session: Session, model: Any, period: PeriodRow, key: str, what: str) -
 
 
 def _check_version(stored: int, expected: int, what: str) -> None:
-    if stored != expected:
+    if stored != expected and expected != ANY_VERSION:
         raise Conflict(
             f"{what} changed since you read it (stored version {stored}, yours {expected})",
             hint="reload it and make your edit again",

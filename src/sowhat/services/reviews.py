@@ -136,7 +136,7 @@ def weekly_review(
 ) -> WeeklyReview:
     """The weekly review of a period (default: the one covering as_of) as of `as_of`."""
     as_of = _aware(as_of or datetime.now(UTC))
-    status = status_rows(session=session, period=period, today=as_of.date())
+    status = status_rows(session=session, period=period, today=as_of.date(), catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     week = review_week(as_of)
     forecasts = {f.kr_id: f for f in forecast_period(session=session, catalog=catalog,

@@ -2,17 +2,19 @@
 
 Pure functions from the frozen review values to text, so the CLI (`--format markdown`), the
 API and the reports print the same document. Numbers have three significant digits;
-probabilities are percentages that never claim 0% or 100%.
+probabilities are percentages that never claim 0% or 100%. KR values are shown in their unit
+by the one formatter (sowhat.domain.units), so the Markdown says 45.2% where status does.
 """
 
 from __future__ import annotations
 
+from sowhat.domain.units import format_change, format_value, format_values
 from sowhat.services.forecasts import Outlook
 from sowhat.services.reviews import WeeklyReview
 from sowhat.services.reviews_lessons import Lesson
 from sowhat.services.reviews_monthly import MonthlyReview
 from sowhat.services.reviews_quarter import QuarterReview
-from sowhat.stats.forecast import fmt, pct
+from sowhat.stats.forecast import pct
 
 __all__ = ["monthly_markdown", "num", "quarter_markdown", "signed", "weekly_markdown"]
 
@@ -24,14 +26,14 @@ OUTLOOK_TEXT = {
 }
 
 
-def num(x: float | None) -> str:
-    return "—" if x is None else fmt(x)
+def num(x: float | None, unit: str | None = None) -> str:
+    """A value in its KR's unit (45.2%), as status and the web show it."""
+    return format_value(x, unit)
 
 
-def signed(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return ("+" if x > 0 else "") + fmt(x)
+def signed(x: float | None, unit: str | None = None) -> str:
+    """A change in its KR's unit: +2.4 pts for a rate, -10 min, +120."""
+    return format_change(x, unit)
 
 
 def _cell(text: str | None) -> str:
@@ -61,8 +63,9 @@ def weekly_markdown(r: WeeklyReview) -> str:
     for k in r.key_results:
         risk = " ⚠" if k.objective_at_risk else ""
         out.append(
-            f"| {k.kr_id}{risk} | {k.indicator} | {num(k.weekly_value)} | "
-            f"{signed(k.weekly_change)} | {num(k.to_date)} | {signed(k.to_date_change)} | "
+            f"| {k.kr_id}{risk} | {k.indicator} | {num(k.weekly_value, k.unit)} | "
+            f"{signed(k.weekly_change, k.unit)} | {num(k.to_date, k.unit)} | "
+            f"{signed(k.to_date_change, k.unit)} | "
             f"{pct(k.probability) if k.probability is not None else '—'} | "
             f"{OUTLOOK_TEXT[k.outlook]} | "
             f"{f'{k.confidence:.0%}' if k.confidence is not None else '—'} | {_cell(k.note)} |"
@@ -94,14 +97,16 @@ def monthly_markdown(r: MonthlyReview) -> str:
            f"as known on {r.as_of:%Y-%m-%d}. Weekly values are each week's own window.", ""]
     for k in r.key_results:
         seg = f" · segment {k.segment}" if k.segment else ""
+        value, previous, baseline, target = format_values(
+            [k.value, k.previous, k.baseline, k.target], k.unit)
         out += [f"## {k.kr_id} — {k.metric}{seg} ({k.indicator})", "", _cell(k.title), "",
-                f"- this month **{num(k.value)}**, last month {num(k.previous)} "
-                f"({signed(k.change)}); baseline {num(k.baseline)} → target {num(k.target)}",
+                f"- this month **{value}**, last month {previous} "
+                f"({signed(k.change, k.unit)}); baseline {baseline} → target {target}",
                 f"- trend: {k.trend}"
-                + (f" ({signed(k.slope_per_week)} a week)" if k.slope_per_week is not None
-                   else ""),
-                "- weeks: " + (", ".join(f"{w.week.isoformat()} {num(w.value)}" for w in k.weeks)
-                               or "—")]
+                + (f" ({signed(k.slope_per_week, k.unit)} a week)"
+                   if k.slope_per_week is not None else ""),
+                "- weeks: " + (", ".join(f"{w.week.isoformat()} {num(w.value, k.unit)}"
+                                         for w in k.weeks) or "—")]
         if k.error:
             out.append(f"- error: {k.error}")
         out += ["", "| segment | this month | last month | change | entities |",
@@ -109,8 +114,9 @@ def monthly_markdown(r: MonthlyReview) -> str:
         for s in k.segments:
             name = s.segment or "everyone"
             mark = " (KR)" if s.segment == k.segment else ""
-            out.append(f"| {name}{mark} | {num(s.value)} | {num(s.previous)} | "
-                       f"{signed(s.change)} | {s.entities if s.entities is not None else '—'} |")
+            out.append(f"| {name}{mark} | {num(s.value, k.unit)} | {num(s.previous, k.unit)} | "
+                       f"{signed(s.change, k.unit)} | "
+                       f"{s.entities if s.entities is not None else '—'} |")
         out.append("")
     if not r.key_results:
         out += ["_no key results with a metric_", ""]
@@ -143,7 +149,8 @@ def quarter_markdown(r: QuarterReview) -> str:
             prog = "—" if k.progress is None else f"{k.progress:.0%}"
             counts = "yes" if (k.attainment.value in ("commit", "target", "stretch")
                                and not o.at_risk) else "no"
-            out.append(f"| {k.id} | {num(k.current)} | {num(k.baseline)} → {num(k.target)} | "
+            current, baseline, target = format_values([k.current, k.baseline, k.target], k.unit)
+            out.append(f"| {k.id} | {current} | {baseline} → {target} | "
                        f"{prog} | {k.attainment} | {counts} |")
         out += ["", f"{s.commit}/{s.measured} at commit or better, {s.target} at target, "
                 f"{s.stretch} stretch.", ""]

@@ -105,7 +105,7 @@ def monthly_review(
     """The monthly deep dive of a period's KRs for `month` (YYYY-MM; default: see
     `default_month`)."""
     as_of = _aware(as_of or datetime.now(UTC))
-    status = status_rows(session=session, period=period, today=as_of.date())
+    status = status_rows(session=session, period=period, today=as_of.date(), catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     span = _month(month) if month else default_month(as_of, row.start)
     start = _midnight(span.start)

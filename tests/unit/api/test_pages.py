@@ -148,3 +148,31 @@ def test_pages_carry_security_headers(env: Env) -> None:
     assert "<script>" not in r.text  # no inline scripts for the CSP to block
     static = env.client.get("/static/sowhat.css")
     assert "no-store" not in static.headers.get("cache-control", "")
+
+
+def test_checkin_form_questions_a_value_in_the_wrong_scale(env: Env) -> None:
+    csrf = login(env.client, USERS["editor_own"][0])
+    url = f"/periods/{PERIOD}/check-in/nps-manual"  # 6 -> 8, no metric
+    r = env.client.post(url, data={"value": "700", "version": "0", "csrf_token": csrf},
+                        headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    assert "does not fit" in r.text
+    assert 'name="force"' in r.text  # possible, so the person may insist
+    forced = env.client.post(url, data={"value": "700", "version": "0", "csrf_token": csrf,
+                                        "force": "1"}, headers={"HX-Request": "true"})
+    assert forced.status_code == 200
+    assert "Check-in saved" in forced.text
+
+
+def test_checkin_form_refuses_an_impossible_rate(env: Env) -> None:
+    csrf = login(env.client, USERS["admin"][0])
+    url = f"/periods/{PERIOD}/check-in/activation"  # a conversion, 40% -> 46%
+    r = env.client.post(url, data={"value": "36", "version": "0", "csrf_token": csrf,
+                                   "force": "1"}, headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    assert "did you mean 0.36?" in r.text
+    assert 'name="force"' not in r.text  # impossible: no way to insist
+    typed = env.client.post(url, data={"value": "36%", "version": "0", "csrf_token": csrf},
+                            headers={"HX-Request": "true"})
+    assert typed.status_code == 200  # "36%" says what it means: 0.36
+    assert "Check-in saved: 36%" in typed.text

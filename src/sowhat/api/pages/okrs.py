@@ -57,8 +57,9 @@ def _dashboard(request: Request, period: str | None) -> Response:
 @router.get("/periods/{period}/objectives/{objective_id:path}")
 def objective_page(request: Request, period: str, objective_id: str) -> Response:
     require_caller(request)
-    with server_state(request).db.transaction(write=False) as session:
-        plan = plan_view(session=session, period=period)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        plan = plan_view(session=session, period=period, catalog=state.workspace.metrics)
     objective = plan.objective(objective_id)
     return render(request, "objective.html", {
         "plan": plan, "o": objective, "krs": plan.key_results_of(objective_id),

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from sowhat.api.auth import optional_caller
 from sowhat.api.problems import Problem
+from sowhat.domain.units import distinct_precision, format_change, format_value
 
 __all__ = ["fmt_value", "render", "render_problem", "templates"]
 
@@ -28,23 +29,12 @@ def fmt_pct(value: float | None, digits: int = 0) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
-def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
-    """A KR whose baseline and target both lie in [0, 1] without a unit reads as a share."""
-    if unit:
-        return False
-    known = [v for v in (baseline, target) if v is not None]
-    return bool(known) and all(0.0 <= v <= 1.0 for v in known)
-
-
 def fmt_value(value: float | None, baseline: float | None = None, target: float | None = None,
               unit: str | None = None) -> str:  # fmt: skip
-    """A KR value the way its owner writes it: 42% for shares, `360 minutes`, `1,200`."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if is_rate(baseline, target, unit):
-        return f"{value * 100:.1f}%".replace(".0%", "%")
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
-    return f"{text} {unit}" if unit else text
+    """A KR value in its unit (45.2%, 18 per 1,000, 6 h), with the digits that keep it apart
+    from the KR's baseline and target: the one formatter, sowhat.domain.units."""
+    precision = distinct_precision([value, baseline, target], unit)
+    return format_value(value, unit, precision=precision)
 
 
 def fmt_kr(value: float | None, kr: Any) -> str:
@@ -89,7 +79,8 @@ def fmt_field(value: Any) -> str:
     return str(value)
 
 
-templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, when=fmt_when, field=fmt_field)
+templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, when=fmt_when, field=fmt_field,
+                             unit_value=format_value, unit_change=format_change)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
 
 

@@ -77,7 +77,8 @@ def get_audit(
     """The append-only audit log, newest first."""
     with server_state(request).db.transaction(write=False) as session:
         result = audit_page(session=session, entity_type=entity_type, entity_key=entity_key,
-                            key_prefix=key_prefix, limit=paging.limit, offset=paging.offset)
+                            key_prefix=key_prefix, limit=paging.limit, offset=paging.offset,
+                            visible_to=caller.principal)
     return Page(items=[audit_out(e) for e in result.entries], total=result.total,
                 limit=paging.limit, offset=paging.offset)  # fmt: skip
 
@@ -95,8 +96,9 @@ def get_weekly_review(request: Request, caller: Reader, period: str) -> Any:
 @router.get("/periods/{period}/reviews/quarter", tags=["reviews"])
 def get_quarter_review(request: Request, caller: Reader, period: str) -> Any:
     """Scores and attainment of the period's objectives, with the lessons recorded."""
-    with server_state(request).db.transaction(write=False) as session:
-        review = quarter_review(session=session, period=period)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        review = quarter_review(session=session, period=period, catalog=state.workspace.metrics)
     return jsonable_encoder(asdict(review))
 
 

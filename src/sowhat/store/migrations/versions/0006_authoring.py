@@ -1,7 +1,7 @@
 """Authoring: the files' state at the last apply/export, and draft periods.
 
 Revision ID: 0006_authoring
-Revises: 0005_measures
+Revises: 0005_measures, 0005_token_expiry (joins the two heads)
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ UTCDateTime = sa.DateTime(timezone=True)
 JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
 
 revision = "0006_authoring"
-down_revision: str | None = "0005_measures"
+down_revision: str | tuple[str, ...] | None = ("0005_measures", "0005_token_expiry")
 branch_labels: str | None = None
 depends_on: str | None = None
 
