@@ -186,12 +186,21 @@ class KeyResultPatch(_In):
     target: float | None = None
     unit: str | None = None
     indicator: str | None = None
+    metric: str | None = None
+    segment: str | None = None
+    baseline: float | None = None
+    waiver_reason: str | None = None
+    waiver_expires: date | None = None
+    measure: str | None = None
+    over_days: int | None = None
 
 
 class ObjectivePatch(_In):
     title: str | None = None
     owner: str | None = None
     description: str | None = None
+    aligns_to: str | None = None
+    team: str | None = None
 
 
 class BetPatch(_In):
@@ -201,6 +210,10 @@ class BetPatch(_In):
     owner: str | None = None
     hypothesis: str | None = None
     change_mind_if: str | None = None
+    opportunity: str | None = None
+    expects_key_result: str | None = None
+    expects_change: str | None = Field(default=None, description="e.g. +10%, +2pp, +0.05")
+    experiment: str | None = None
 
 
 class CheckInPut(_In):

@@ -11,6 +11,7 @@ from rich.tree import Tree
 from sowhat.cli.common import console
 from sowhat.services.apply import ChangeKind, ChangeSet
 from sowhat.services.plans import KeyResultStatus, PeriodStatus
+from sowhat.services.roundtrip.diff import PeriodDiff, describe
 
 _SIGN = {
     ChangeKind.ADD: ("+", "green"),
@@ -121,3 +122,39 @@ def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
     if status.team_scores:
         console.print("Team scores: " + ", ".join(
             f"{team} {score:.0%}" for team, score in status.team_scores.items()))
+
+
+_SIDE = {"file": "yellow", "web": "cyan", "both": "red", "unknown": "white"}
+
+
+def render_diff(diffs: list[PeriodDiff]) -> None:
+    """Per period: in sync, or each differing field with the file's and the database's value
+    and the side that changed it since the last apply/export."""
+    from rich.markup import escape
+
+    for d in diffs:
+        where = d.path or ""
+        if d.path is None:
+            console.print(f"{d.period}: only in the database — `sowhat export` writes its "
+                          "file once it is published")
+            continue
+        if not d.in_database:
+            console.print(f"{d.period}: {escape(where)} is not applied yet — `sowhat apply`")
+            continue
+        since = f" (last {d.last_sync})" if d.last_sync else " (no apply/export recorded yet)"
+        if d.same:
+            console.print(f"{d.period}: {escape(where)} and the database agree{since}")
+            continue
+        console.print(f"{d.period}: {escape(where)} differs from the database{since}")
+        for f in d.fields:
+            colour = _SIDE[str(f.side)]
+            console.print(f"  [{colour}]{f.side}[/{colour}] {escape(describe(f))}")
+        if d.web_edits and d.file_edits:
+            console.print("  edited on both sides: pick a winner with `sowhat apply --force` "
+                          "(the file) or `sowhat export --force` (the database); the audit log "
+                          "keeps what was overwritten")
+        elif d.web_edits:
+            console.print(f"  {len(d.web_edits)} web edit(s): `sowhat export` writes them into "
+                          "the file; `sowhat apply` refuses until then")
+        elif d.file_edits:
+            console.print(f"  {len(d.file_edits)} file edit(s): `sowhat apply` brings them in")

@@ -138,7 +138,8 @@ def patch_key_result(request: Request, response: Response, caller: Writer, perio
     with server_state(request).db.transaction() as session:
         okr_edits.update_key_result(session=session, principal=caller.principal, period=period,
                                     kr_id=kr_id, expected_version=version,
-                                    changes=body.model_dump(exclude_unset=True))  # fmt: skip
+                                    changes=body.model_dump(exclude_unset=True),
+                                    metrics=server_state(request).workspace.metrics)  # fmt: skip
         kr = plan_view(session=session, period=period,
                        catalog=server_state(request).workspace.metrics).key_result(kr_id)
     set_etag(response, kr.version)
