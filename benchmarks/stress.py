@@ -187,11 +187,12 @@ def print_impact(res: dict[str, Any]) -> None:
     print(f"impact: {n} launches per case, 26 weeks before, 1-6 after, 90% intervals; "
           f"MC se of a rate near 0.08: {mc_se(0.08, n):.3f}")
     print("case            | ITS cover/moved | DiD cover/moved | headline cover/moved/withheld")
+    def cell(r: dict[str, Any], m: str) -> str:
+        c = r[m]["coverage"]
+        return f"{'-' if c is None else f'{c:.3f}'} / {r[m]['moved']:.3f}"
+
     for case, r in res["cases"].items():
-        def cell(m: str) -> str:
-            c = r[m]["coverage"]
-            return f"{'-' if c is None else f'{c:.3f}'} / {r[m]['moved']:.3f}"
-        print(f"{case:15} | {cell('its'):15} | {cell('did'):15} | {cell('headline')} / "
+        print(f"{case:15} | {cell(r, 'its'):15} | {cell(r, 'did'):15} | {cell(r, 'headline')} / "
               f"{r['headline']['withheld']:.3f}")
 
 
