@@ -35,6 +35,7 @@ from sowhat.domain.units import format_values
 from sowhat.errors import NotFound, UserError
 from sowhat.services.plans import KeyResultStatus, status_rows
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
     ConversionMetric,
     CountMetric,
     DurationMetric,
@@ -200,7 +201,7 @@ def _bounds(defn: MetricDef | None) -> tuple[float | None, float | None]:
         return (0.0, 1.0)
     if isinstance(defn, NpsMetric):
         return (-100.0, 100.0)
-    if isinstance(defn, DurationMetric | CountMetric | UniqueMetric):
+    if isinstance(defn, DurationMetric | CountMetric | UniqueMetric | ActiveMetric):
         return (0.0, None)
     return (None, None)
 
