@@ -165,7 +165,7 @@ def test_checkin_scale_problems_carry_the_hint(env: Env) -> None:
                              headers=headers)
     assert refused.status_code == 422
     body = refused.json()
-    assert "36 is above 1" in body["detail"]
+    assert "36 is outside the range of a rate (0 to 1" in body["detail"]
     assert "did you mean 0.36?" in body["hint"]
     manual = f"/api/v1/periods/{PERIOD}/key-results/nps-manual/check-ins/2026-11-04"
     far = env.client.put(manual, json={"value": 700}, headers=headers)
