@@ -35,6 +35,7 @@ __all__ = [
     "format_relative",
     "format_value",
     "format_values",
+    "join_span",
     "parse_unit",
     "scale_hint",
 ]
@@ -176,6 +177,16 @@ def _money(value: float, precision: int, currency: str | None) -> str:
     sign = "-" if value < 0 and text != "0" else ""
     symbol = _SYMBOLS.get(code)
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {code}"
+
+
+def join_span(first: str, second: str, arrow: str = "→") -> str:
+    """Two formatted values as a span that names a word unit once: "17.4 → 13 per 1,000",
+    "145 → 94 h", "22% → 26%" (symbols stay on both), "— → 3 h"."""
+    if first != MISSING and " " in second:
+        suffix = second[second.index(" "):]
+        if first.endswith(suffix) and not suffix[1:2].isdigit():
+            first = first[: -len(suffix)]
+    return f"{first} {arrow} {second}"
 
 
 def format_change(delta: float | None, unit: Unit | str | None, *,

@@ -16,6 +16,7 @@ from sowhat.domain.units import (
     format_relative,
     format_value,
     format_values,
+    join_span,
     parse_unit,
     scale_hint,
 )
@@ -194,3 +195,12 @@ def test_small_values_are_questioned_only_when_a_slip_explains_them() -> None:
     assert scale_hint(1.0, Unit.COUNT, 0.0, 100.0) is None
     assert scale_hint(0.0004, Unit.PER_1000, 0.012, 0.009) is None
     assert scale_hint(0.25, Unit.HOURS, 6.0, 3.0) is not None  # days typed on an hours KR
+
+
+def test_join_span_names_a_word_unit_once() -> None:
+    assert join_span("17.4 per 1,000", "13 per 1,000") == "17.4 → 13 per 1,000"
+    assert join_span("145 h", "94 h") == "145 → 94 h"
+    assert join_span("22%", "26%") == "22% → 26%"
+    assert join_span("1 day", "2 days") == "1 day → 2 days"
+    assert join_span("—", "3 h") == "— → 3 h"
+    assert join_span("1,200", "1,500") == "1,200 → 1,500"
