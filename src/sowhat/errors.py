@@ -8,6 +8,7 @@
      │    ├── Forbidden       the actor may not change this object
      │    ├── Busy            another writer holds the database; retry shortly
      │    └── DataError       events or a database that cannot answer the question asked
+     │         └── ScaleError a typed value that does not fit its KR's scale (36 on a rate)
      └── InternalError        a bug in Sowhat; shells show it with a request to report it
 
 Each shell (CLI, API, web) has a single handler that turns these into its own output shape,

@@ -168,7 +168,7 @@ def test_checkin_refuses_values_in_the_wrong_scale(write_workspace: WriteWorkspa
         proc = sowhat("checkin", "activation", "--value", "36", "--override-value", *extra,
                       *week)
         assert proc.returncode == 1
-        assert "36 is above 1" in proc.stderr
+        assert "36 is outside the range of a rate (0 to 1" in proc.stderr
         assert "did you mean 0.36?" in proc.stderr
     # far above the KR's own numbers: refused with the hint, accepted with --force
     proc = sowhat("checkin", "fewer-tickets", "--value", "5000", "--override-value", *week)
@@ -178,7 +178,7 @@ def test_checkin_refuses_values_in_the_wrong_scale(write_workspace: WriteWorkspa
     proc = sowhat("checkin", "fewer-tickets", "--value", "-3", "--override-value", "--force",
                   *week)
     assert proc.returncode == 1
-    assert "a count cannot be below 0" in proc.stderr
+    assert "a count is never below 0" in proc.stderr
     assert run("checkin", "fewer-tickets", "--value", "5000", "--override-value", "--force",
                *week)[0] == 0
     assert run("checkin", "activation", "--value", "0.36", "--override-value", *week)[0] == 0

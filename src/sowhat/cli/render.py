@@ -9,6 +9,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from sowhat.cli.common import console
+from sowhat.domain.units import join_span
 from sowhat.services.apply import ChangeKind, ChangeSet
 from sowhat.services.plans import KeyResultStatus, PeriodStatus
 from sowhat.services.roundtrip.diff import PeriodDiff, describe
@@ -81,7 +82,7 @@ def _kr_line(kr: KeyResultStatus) -> Text:
     line.append(f" {pct}  ")
     shown = kr.display  # the one formatter's text (sowhat.domain.units), as on every screen
     line.append(f"now {shown['current']}", style="bold")
-    line.append(f"  ({shown['baseline']} → {shown['target']})")
+    line.append(f"  ({join_span(shown['baseline'], shown['target'])})")
     if kr.measure is not None:
         line.append(f"  [{measure_label(kr)}]", style="dim")
     if kr.confidence is not None:

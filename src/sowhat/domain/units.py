@@ -35,6 +35,7 @@ __all__ = [
     "format_relative",
     "format_value",
     "format_values",
+    "join_span",
     "parse_unit",
     "scale_hint",
 ]
@@ -178,6 +179,16 @@ def _money(value: float, precision: int, currency: str | None) -> str:
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {code}"
 
 
+def join_span(first: str, second: str, arrow: str = "→") -> str:
+    """Two formatted values as a span that names a word unit once: "17.4 → 13 per 1,000",
+    "145 → 94 h", "22% → 26%" (symbols stay on both), "— → 3 h"."""
+    if first != MISSING and " " in second:
+        suffix = second[second.index(" "):]
+        if first.endswith(suffix) and not suffix[1:2].isdigit():
+            first = first[: -len(suffix)]
+    return f"{first} {arrow} {second}"
+
+
 def format_change(delta: float | None, unit: Unit | str | None, *,
                   precision: int | None = None, currency: str | None = None) -> str:  # fmt: skip
     """An absolute change in the unit people talk about: +2.4 pts for a rate (percentage
@@ -265,11 +276,11 @@ class Scale:
         return format_change(delta, self.text)
 
     def describe(self) -> str:
-        """The scale in words: 'a 0–1 rate (shown as a percent)', 'NPS points (-100 to 100)'."""
+        """The scale in words: 'a 0–1 rate', 'NPS points (-100 to 100)'."""
         if self.unit is Unit.PERCENT:
             if (self.low, self.high) == (0.0, 1.0):
-                return f"a 0–1 {self.noun} (shown as a percent)"
-            return "a fraction (shown as a percent: 0.45 is 45%)"
+                return f"a 0–1 {self.noun}"
+            return "a fraction shown as a percent (0.45 is 45%)"
         if self.unit is Unit.PER_1000:
             return "a plain ratio (shown per 1,000: 0.018 is 18 per 1,000)"
         if self.unit is Unit.POINTS and self.low is not None and self.high is not None:
@@ -284,17 +295,24 @@ class Scale:
         """Why no metric of this kind can take `value`, or None when it can."""
         if not math.isfinite(value):
             return f"{value} is not a finite number"
-        shown = format_value(value, self.unit, currency=self.currency)
-        what = self.describe()
-        if self.low is not None and value < self.low:
-            if self.low == 0 and self.high is None:
-                return f"{_plain(value)} is negative; a {self.noun} cannot be below 0"
-            return f"{_plain(value)} is below {_plain(self.low)}, the lowest {what} can be"
-        if self.high is not None and value > self.high:
-            note = f" (it would read {shown})" if self.unit is Unit.PERCENT else ""
-            return (f"{_plain(value)} is above {_plain(self.high)}, the highest "
-                    f"{what} can be{note}")  # fmt: skip
-        return None
+        below = self.low is not None and value < self.low
+        above = self.high is not None and value > self.high
+        if not (below or above):
+            return None
+        article = "" if self.noun == "NPS" else "a "
+        if self.low == 0 and self.high is None:
+            return f"{_plain(value)} is negative: {article}{self.noun} is never below 0"
+        bounds = f"{_plain(self.low or 0)} to {_plain(self.high or 0)}"
+        text = f"{_plain(value)} is outside the range of {article}{self.noun} ({bounds})"
+        if self.unit is Unit.PERCENT:
+            text += f": it would read {format_value(value, self.unit)}"
+        return text
+
+    def slip(self, value: float, baseline: float | None = None,
+             target: float | None = None) -> tuple[float, str] | None:  # fmt: skip
+        """(the value probably meant, what was typed instead) when `value` looks typed in
+        another scale (36 on a 0–1 rate: (0.36, "a percent")); None otherwise."""
+        return _slip(value, self, baseline, target)
 
     def hint(self, value: float, baseline: float | None = None,
              target: float | None = None) -> str | None:  # fmt: skip
@@ -341,6 +359,29 @@ def scale_hint(
         return None
     u = unit if isinstance(unit, Unit) else parse_unit(unit)
     sc = scale or Scale(unit=u or Unit.COUNT)
+    slipped = _slip(value, sc, baseline, target)
+    if slipped is not None:
+        guess, typed = slipped
+        return (f"{_plain(value)} looks like {typed}; this KR is {sc.describe()} — "
+                f"did you mean {_plain(guess)}?")  # fmt: skip
+    refs = [abs(v) for v in (baseline, target) if v is not None and math.isfinite(v)]
+    span = max(refs) if refs else None
+    impossible = sc.impossible(value) is not None
+    too_big = span is not None and span > 0 and abs(value) >= span * _FAR
+    if not (impossible or too_big):
+        return None  # too small without a slip: values near 0 are often simply true
+    if span is None:
+        return f"this KR is {sc.describe()}"
+    lo, hi = (baseline, target) if baseline is not None and target is not None else (None, None)
+    around = (f"its baseline and target are {_plain(lo)} and {_plain(hi)}"
+              if lo is not None and hi is not None else f"its numbers are around {_plain(span)}")
+    return f"{_plain(value)} is far outside this KR's scale ({sc.describe()}); {around}"
+
+
+def _slip(value: float, sc: Scale, baseline: float | None,
+          target: float | None) -> tuple[float, str] | None:  # fmt: skip
+    if not math.isfinite(value):
+        return None
     refs = [abs(v) for v in (baseline, target) if v is not None and math.isfinite(v)]
     span = max(refs) if refs else None
     impossible = sc.impossible(value) is not None
@@ -353,22 +394,12 @@ def scale_hint(
         return abs(v) < span * _FAR and (v == 0 or abs(v) >= min(refs) / _FAR)
 
     too_big = span is not None and span > 0 and abs(value) >= span * _FAR
-    # Too small only counts when a slip explains it: values near 0 are often simply true.
     too_small = span is not None and min(refs) > 0 and 0 < abs(value) < min(refs) / _FAR
     if not (impossible or too_big or too_small):
         return None
     too_high = too_big or (sc.high is not None and value > sc.high)
-    if u is not None:
-        for factor, typed in _SLIPS.get(u, ()):
-            guess = value / factor
-            if (factor > 1) == too_high and plausible(guess):
-                return (f"{_plain(value)} looks like {typed}; this KR is {sc.describe()} — "
-                        f"did you mean {_plain(guess)}?")  # fmt: skip
-    if too_small and not (impossible or too_big):
-        return None
-    if span is None:
-        return None if not impossible else f"this KR is {sc.describe()}"
-    lo, hi = (baseline, target) if baseline is not None and target is not None else (None, None)
-    around = (f"its baseline and target are {_plain(lo)} and {_plain(hi)}"
-              if lo is not None and hi is not None else f"its numbers are around {_plain(span)}")
-    return f"{_plain(value)} is far outside this KR's scale ({sc.describe()}); {around}"
+    for factor, typed in _SLIPS.get(sc.unit, ()):
+        guess = value / factor
+        if (factor > 1) == too_high and plausible(guess):
+            return guess, typed
+    return None

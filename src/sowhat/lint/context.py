@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sowhat.domain.okr import Indicator
+from sowhat.domain.units import Scale
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class MetricInfo:
     type: str | None = None
     window: timedelta | None = None
     indicator: Indicator | None = None
+    scale: Scale | None = None  # unit and possible range of its values (SW115, SW116)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ def lint_text(
     context: LintContext | None = None,
     location: Location | None = None,
 ) -> list[Finding]:
-    """The findings for one free-text KR (SW101, SW102, SW103, SW104, SW112)."""
+    """The findings for one free-text KR (SW101, SW102, SW103, SW104, SW112, SW116)."""
     return list(analyse_text(text, catalog=catalog, context=context, location=location).findings)
 
 

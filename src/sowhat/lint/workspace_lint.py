@@ -17,6 +17,7 @@ from sowhat.lint.context import LintContext, MeasuredBaseline, MetricInfo
 from sowhat.lint.engine import lint_plan, notes
 from sowhat.spec.config import CONFIG_NAME
 from sowhat.spec.metric_defs import MetricsFile, default_indicator, outcome_window
+from sowhat.spec.metric_units import metric_scale
 from sowhat.spec.workspace import load_workspace
 
 
@@ -31,6 +32,7 @@ def catalog_from_metrics(metrics: MetricsFile | None) -> dict[str, MetricInfo]:
             type=str(getattr(m, "type", "")) or None,
             window=outcome_window(m),
             indicator=default_indicator(m, catalog=metrics),
+            scale=metric_scale(m, metrics),
         )
         for name, m in metrics.metrics.items()
     }

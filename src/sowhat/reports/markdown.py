@@ -171,7 +171,7 @@ def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = 
             prog = "—" if k.progress is None else f"{k.progress:.0%}"
             counts = "yes" if (k.attainment.value in ("commit", "target", "stretch")
                                and not o.at_risk) else "no"
-            sc = (k.baseline, k.target, (units or {}).get(k.id))
+            sc = (k.baseline, k.target, (units or {}).get(k.id) or k.unit)
             out.append(f"| {k.id} | {kr_num(k.current, *sc)} | {kr_num(k.baseline, *sc)} → "
                        f"{kr_num(k.target, *sc)} | {prog} | {k.attainment} | {counts} |")
         out += ["", f"{s.commit}/{s.measured} at commit or better, {s.target} at target, "

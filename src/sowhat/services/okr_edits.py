@@ -35,7 +35,7 @@ from sowhat.domain.okr import (
 )
 from sowhat.errors import Conflict, Forbidden, NotFound, UserError
 from sowhat.services.accounts import Principal, Scope
-from sowhat.services.authoring.objects import baseline_hash, check_metric
+from sowhat.services.authoring.objects import baseline_hash, check_metric, check_numbers
 from sowhat.services.checkins import ANY_VERSION, record_checkin
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping
@@ -116,6 +116,9 @@ def update_key_result(
         check_metric(metrics, metric, segment)
         values["baselined_metric_hash"] = baseline_hash(metrics, metric, baseline)
     target = values.get("target", row.target)
+    if {"metric", "baseline", "target"} & set(values):
+        check_numbers(metrics, values.get("metric", row.metric),
+                      values.get("baseline", row.baseline), target)  # fmt: skip
     if target is not None and target == values.get("baseline", row.baseline):
         raise UserError(f"target equals baseline ({target:g}): nothing would change",
                         hint="set the target to the value you want to reach")

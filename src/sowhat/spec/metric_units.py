@@ -100,3 +100,27 @@ def kr_scale(*, metric: str | None, kr_unit: str | None,
     if parsed is not None:
         return Scale(unit=parsed)
     return Scale(unit=Unit.COUNT, label=kr_unit.strip() if kr_unit and kr_unit.strip() else None)
+
+
+def impossible_numbers(
+    *, metric: str | None, baseline: float | None, target: float | None,
+    catalog: MetricsFile | None,
+) -> list[tuple[str, str, str]]:
+    """(field, what is wrong, what to write) for a KR's baseline/target that its metric can
+    never take: `sowhat validate` errors (32 on a 0–1 conversion). Merely odd numbers are
+    lint's (SW115)."""
+    if metric is None or catalog is None or metric not in catalog.metrics:
+        return []
+    scale = metric_scale(catalog.metrics[metric], catalog)
+    out = []
+    for name, value in (("baseline", baseline), ("target", target)):
+        if value is None:
+            continue
+        problem = scale.impossible(value)
+        if problem is None:
+            continue
+        slipped = scale.slip(value)
+        hint = (f"did you mean {slipped[0]:.6g}? A KR's numbers are in its metric's stored scale"
+                if slipped else f"write a value {metric} can take")
+        out.append((name, f"{name} {problem}", hint))
+    return out

@@ -17,6 +17,7 @@ from sowhat.domain.okr import Plan
 from sowhat.errors import Diagnostic, Location, SpecError
 from sowhat.spec.config import CONFIG_NAME, Config, load_config
 from sowhat.spec.metric_defs import MetricsFile, check_metrics_file
+from sowhat.spec.metric_units import impossible_numbers
 from sowhat.spec.okr_models import PlanModel
 from sowhat.spec.tracking_defs import TrackingPlan
 from sowhat.spec.validation import did_you_mean, validate_node
@@ -222,6 +223,10 @@ def cross_check(
                 seen_kr.add(kr.id)
                 metric_ref(kr.metric, (*kb, "metric"))
                 metric_ref(kr.segment, (*kb, "segment"), "segment")
+                for key, message, hint in impossible_numbers(
+                        metric=kr.metric, baseline=kr.baseline, target=kr.target,
+                        catalog=metrics):  # fmt: skip
+                    out.append(Diagnostic(loc((*kb, key)), message, hint, code="SW115"))
             for j, g in enumerate(obj.guardrails):
                 metric_ref(g.metric, (*base, "guardrails", j, "metric"))
                 metric_ref(g.segment, (*base, "guardrails", j, "segment"), "segment")

@@ -157,3 +157,19 @@ def test_a_draft_period_is_created_planned_and_published(env: Env) -> None:
     assert published.status_code == 200
     assert env.client.post("/api/v1/periods/2027-Q1/publish",
                            headers=env.auth("editor_own")).status_code == 409
+
+
+def test_krs_written_through_the_api_are_held_to_the_metric_range(env: Env) -> None:
+    made = _post(env, "/key-results", {
+        "id": "scaled", "objective": "growth/first-week-win",
+        "title": "Increase activation from 32% to 38%", "metric": "activation_rate",
+        "baseline": 32, "target": 38})
+    assert made.status_code == 422
+    assert made.json()["detail"].startswith("baseline 32 is outside the range of a rate")
+    assert made.json()["hint"].startswith("did you mean 0.32?")
+    path = f"{BASE}/key-results/nps-manual"  # 6 -> 8, no metric yet
+    etag = env.client.get(path, headers=env.auth("viewer")).headers["ETag"]
+    moved = env.client.patch(path, json={"metric": "activation_rate"},
+                             headers={**env.auth("editor_own"), "If-Match": etag})
+    assert moved.status_code == 422  # 6 and 8 are no rates
+    assert "did you mean 0.06?" in moved.json()["hint"]

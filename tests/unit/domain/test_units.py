@@ -16,6 +16,7 @@ from sowhat.domain.units import (
     format_relative,
     format_value,
     format_values,
+    join_span,
     parse_unit,
     scale_hint,
 )
@@ -132,18 +133,20 @@ def test_impossible_values() -> None:
     message = RATE.impossible(36.0)
     assert message is not None
     assert "3,600%" in message
-    assert "above 1" in message
+    assert message.startswith("36 is outside the range of a rate (0 to 1")
     assert RATE.impossible(-0.1) is not None
     assert NPS.impossible(100.0) is None
     assert NPS.impossible(-101.0) is not None
-    assert COUNT.impossible(-1.0) == "-1 is negative; a count cannot be below 0"
+    assert COUNT.impossible(-1.0) == "-1 is negative: a count is never below 0"
+    assert NPS.impossible(120.0) == "120 is outside the range of NPS (-100 to 100)"
     assert Scale(unit=Unit.COUNT).impossible(-1e9) is None  # sums may be anything
 
 
 def test_scale_hint_percent_typed_on_a_rate() -> None:
     hint = scale_hint(36.0, Unit.PERCENT, 0.342, 0.392, scale=RATE)
-    assert hint == ("36 looks like a percent; this KR is a 0–1 rate (shown as a percent) — "
-                    "did you mean 0.36?")
+    assert hint == "36 looks like a percent; this KR is a 0–1 rate — did you mean 0.36?"
+    assert RATE.slip(36.0, 0.342, 0.392) == (0.36, "a percent")
+    assert RATE.slip(0.36, 0.342, 0.392) is None
     assert RATE.hint(36.0, None, None) is not None  # the range alone is enough
     assert scale_hint(0.36, Unit.PERCENT, 0.342, 0.392, scale=RATE) is None
     assert scale_hint(0.0, Unit.PERCENT, 0.342, 0.392, scale=RATE) is None
@@ -192,3 +195,12 @@ def test_small_values_are_questioned_only_when_a_slip_explains_them() -> None:
     assert scale_hint(1.0, Unit.COUNT, 0.0, 100.0) is None
     assert scale_hint(0.0004, Unit.PER_1000, 0.012, 0.009) is None
     assert scale_hint(0.25, Unit.HOURS, 6.0, 3.0) is not None  # days typed on an hours KR
+
+
+def test_join_span_names_a_word_unit_once() -> None:
+    assert join_span("17.4 per 1,000", "13 per 1,000") == "17.4 → 13 per 1,000"
+    assert join_span("145 h", "94 h") == "145 → 94 h"
+    assert join_span("22%", "26%") == "22% → 26%"
+    assert join_span("1 day", "2 days") == "1 day → 2 days"
+    assert join_span("—", "3 h") == "— → 3 h"
+    assert join_span("1,200", "1,500") == "1,200 → 1,500"

@@ -250,7 +250,7 @@ def test_a_value_no_rate_can_take_is_refused_even_when_forced(db: Database) -> N
                     catalog=SCALE_CATALOG, force=force)
         assert not caught.value.forceable
         assert caught.value.status == 422
-        assert "36 is above 1" in caught.value.message
+        assert "36 is outside the range of a rate (0 to 1" in caught.value.message
         assert caught.value.hint is not None
         assert "did you mean 0.36?" in caught.value.hint
     assert rows(db) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sowhat.lint.base import AnyRule
 from sowhat.lint.rules.baselines import BaselineDiffersFromData
+from sowhat.lint.rules.numbers import ContradictoryDirection, OutOfScale
 from sowhat.lint.rules.shape import Duplicates, GrowthWithoutGuardrail, KRCount, OnlyLagging
 from sowhat.lint.rules.timing import HorizonMismatch, Sandbagged, Unreachable, Waiver
 from sowhat.lint.rules.wording import (
@@ -29,6 +30,8 @@ ALL_RULES: tuple[AnyRule, ...] = (
     Milestone(),
     Duplicates(),
     BaselineDiffersFromData(),
+    OutOfScale(),
+    ContradictoryDirection(),
 )
 
 __all__ = ["ALL_RULES"]

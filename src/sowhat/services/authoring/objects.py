@@ -23,10 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Guardrail
-from sowhat.errors import Conflict, Forbidden, NotFound, UserError
+from sowhat.errors import Conflict, Forbidden, NotFound, ScaleError, UserError
 from sowhat.services.accounts import Principal
 from sowhat.services.apply import guardrail_keys
 from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
+from sowhat.spec.metric_units import impossible_numbers
 from sowhat.spec.okr_models import BetModel, GuardrailModel, KeyResultModel, ObjectiveModel
 from sowhat.store import audit, mapping, repositories
 from sowhat.store.base import utcnow
@@ -84,6 +85,7 @@ def create_key_result(
     if model.target is None and model.output_waiver is None:
         raise UserError("a key result needs a target", hint="give the value to reach")
     check_metric(metrics, model.metric, model.segment)
+    check_numbers(metrics, model.metric, model.baseline, model.target)
     prow = open_period(session, period)
     objective = live_one(session, ObjectiveRow, prow, objective_key, "objective")
     principal.require_team(objective.team, f"key result {model.id}")
@@ -261,6 +263,17 @@ def check_metric(metrics: MetricsFile | None, metric: str | None, segment: str |
     if segment is not None and segment not in metrics.segments:
         raise UserError(f"segment {segment!r} is not defined in metrics.yaml",
                         hint=f"known segments: {', '.join(sorted(metrics.segments)) or 'none'}")
+
+
+def check_numbers(metrics: MetricsFile | None, metric: str | None, baseline: float | None,
+                  target: float | None) -> None:  # fmt: skip
+    """Refuse a baseline or target the metric can never take, as `sowhat validate` does for
+    the files (a rate of 32: "did you mean 0.32?")."""
+    problems = impossible_numbers(metric=metric, baseline=baseline, target=target,
+                                  catalog=metrics)  # fmt: skip
+    if problems:
+        _field, message, hint = problems[0]
+        raise ScaleError(message, hint=hint, forceable=False)
 
 
 def baseline_hash(metrics: MetricsFile | None, metric: str | None,
