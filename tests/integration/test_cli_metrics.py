@@ -182,8 +182,8 @@ def test_trait_files_segments_and_the_empty_filter_warning(tmp_path: Path, sim: 
                                  "-w", str(root)])
     assert loaded.exit_code == 0, loaded.output
     assert "trait values (tier) for account_id" in loaded.output
-    args = ["metrics", "compute", "sessions", "--period", "2026-Q4", "--format", "json",
-            "-w", str(root)]
+    args = ["metrics", "compute", "sessions", "--from", "2026-10-01", "--to", "2026-11-09",
+            "--format", "json", "-w", str(root)]
     everyone = json.loads(runner.invoke(app, args).output)[0]["value"]
     gold = runner.invoke(app, [*args, "--segment", "gold"])
     assert gold.exit_code == 0, gold.output
