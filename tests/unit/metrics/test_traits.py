@@ -194,6 +194,11 @@ def test_unknown_traits_are_errors_not_zeros(src: EventSource) -> None:
     with pytest.raises(UserError, match="no user or account has trait 'plna'") as exc:
         compute("typo", catalog=CATALOG, events=src, start=START, end=END)
     assert "did you mean 'plan'" in exc.value.render()
+    wrong = MetricsFile.model_validate({"metrics": {"x": {
+        "type": "count", "event": "report_viewed",
+        "where": {"trait": "plan", "entity": "user_id", "equals": "pro"}}}})
+    with pytest.raises(UserError, match="trait 'plan' is recorded for account_id, not user_id"):
+        compute("x", catalog=wrong, events=src, start=START, end=END)
     [r] = compute_many([MetricRequest("typo")], catalog=CATALOG, events=src, start=START,
                        end=END)
     assert r.error is not None
