@@ -98,7 +98,10 @@ def test_metrics_compute_weekly_json(ws: Path) -> None:
     rows = json.loads(result.output)
     assert len(rows) == 2 * 7
     assert set(rows[0]) == {"metric", "segment", "start", "end", "value", "entities",
-                            "excluded_immature"}
+                            "excluded_immature", "unit", "display"}
+    first = rows[0]
+    assert first["unit"] == "percent"  # a conversion's default unit
+    assert first["display"] == f"{first['value'] * 100:.3g}%".replace(".0%", "%")
     assert rows[0]["start"] == "2026-10-01T00:00:00Z"
     assert rows[0]["end"] == "2026-10-05T00:00:00Z"
     last = [r for r in rows if r["metric"] == "activation_rate"][-1]

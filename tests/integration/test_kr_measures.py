@@ -303,3 +303,42 @@ def test_a_changed_definition_recomputes_past_weekly_values_once(ws: Path) -> No
     finally:
         con.close()
     assert entries == 1
+
+
+def test_lint_checks_typed_baselines_against_the_data(ws: Path) -> None:
+    """SW114 on the file being linted: a baseline that is not what the data says."""
+    before, _ = hand_activation(Q4 - timedelta(days=35), Q4 - timedelta(days=7), Q4)
+    okrs = ws / "okrs" / "2026-Q4.yaml"
+    honest = OKRS.replace("from 40% to 50%", f"from {before:.0%} to 50%").replace(
+        "baseline: 0.40", f"baseline: {before:.3f}").replace(
+        "baseline: 1000", f"baseline: {hand_tickets(Q4 - timedelta(days=92), Q4)}")
+    okrs.write_text(honest, encoding="utf-8")
+    code, out = run("lint", "-w", str(ws), "--select", "SW114", "--format", "json")
+    assert (code, json.loads(out)) == (0, []), out
+    okrs.write_text(honest.replace(f"baseline: {before:.3f}", "baseline: 0.55"), "utf-8")
+    code, out = run("lint", "-w", str(ws), "--select", "SW114", "--format", "json")
+    assert code == 0, out  # a warning: the file is still valid
+    (finding,) = json.loads(out)
+    assert finding["code"] == "SW114"
+    assert f"measured {before:.1%}" in finding["message"]
+    assert finding["line"] == OKRS.splitlines().index("        baseline: 0.40") + 1
+
+
+def test_a_segment_that_matches_nothing_is_a_warning_not_a_silent_zero(ws: Path) -> None:
+    metrics = ws / "metrics.yaml"
+    metrics.write_text(metrics.read_text("utf-8") + "segments:\n  pro: {property: plan, "
+                       "equals: pro}\n", "utf-8")
+    okrs = ws / "okrs" / "2026-Q4.yaml"
+    okrs.write_text(OKRS + """\
+      - id: pro-tickets
+        title: Cut support tickets of pro accounts from 100 to 80 this quarter
+        metric: tickets
+        segment: pro
+        baseline: 100
+        target: 80
+""", encoding="utf-8")
+    assert run("apply", "-w", str(ws))[0] == 0
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-11-18")
+    assert code == 0, out
+    assert "matches nothing" in out
+    assert "pro-tickets" in out

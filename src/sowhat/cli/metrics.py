@@ -18,6 +18,7 @@ from rich.table import Table
 from sowhat.cli.common import console, err_console, print_json, workspace_option
 from sowhat.domain.durations import format_duration
 from sowhat.domain.period import Period, PeriodError
+from sowhat.domain.units import format_value
 from sowhat.errors import UserError
 from sowhat.metrics.coverage import filter_warnings
 from sowhat.metrics.engine import MetricRequest, compile_sql, compute_many
@@ -36,6 +37,7 @@ from sowhat.spec.metric_defs import (
     normalized_definition,
     outcome_window,
 )
+from sowhat.spec.metric_units import metric_scale
 from sowhat.spec.workspace import Workspace, load_workspace
 
 metrics_app = typer.Typer(help="Metric definitions and their values over your events.",
@@ -206,7 +208,7 @@ def compute_metrics(
         events.close()
     failed = [r for r in results if r.error]
     values = [v for r in results for v in r.values]
-    _render_values(values, output)
+    _render_values(values, output, catalog)
     for w in warnings:
         err_console.print(f"[yellow]warning:[/yellow] {escape(w.render())}", highlight=False)
     for r in failed:
@@ -215,16 +217,15 @@ def compute_metrics(
         raise typer.Exit(1)
 
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.4g}" if abs(x) < 1e6 else f"{x:,.0f}"
-
-
-def _render_values(values: list[MetricValue], output: OutputFormat) -> None:
+def _render_values(values: list[MetricValue], output: OutputFormat,
+                   catalog: MetricsFile) -> None:  # fmt: skip
+    units = {v.metric: metric_scale(catalog.metrics[v.metric], catalog).text
+             for v in values if v.metric in catalog.metrics}  # fmt: skip
     rows = [v.to_json() for v in values]
     if output == OutputFormat.JSON:
-        print_json(rows)
+        print_json([{**row, "unit": units.get(v.metric),
+                     "display": format_value(v.value, units.get(v.metric))}
+                    for row, v in zip(rows, values, strict=True)])  # fmt: skip
     elif output == OutputFormat.CSV:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["metric"],
@@ -235,14 +236,16 @@ def _render_values(values: list[MetricValue], output: OutputFormat) -> None:
     else:
         table = Table("metric", "segment", "from", "to", "value", "entities", "immature")
         for v in values:
-            table.add_row(v.metric, v.segment or "", iso(v.start), iso(v.end), _fmt(v.value),
+            shown = format_value(v.value, units.get(v.metric), precision=4)
+            table.add_row(v.metric, v.segment or "", iso(v.start), iso(v.end), shown,
                           "" if v.entities is None else str(v.entities),
                           "" if v.excluded_immature is None else str(v.excluded_immature))
         console.print(table)
 
 
 def ingest_command(
-    files: list[Path] = typer.Argument(None, help="CSV, JSONL or Parquet files.", exists=True,
+    files: list[Path] = typer.Argument(None, help="CSV, JSONL or Parquet files (an Amplitude "
+                                       "ZIP with --from amplitude).", exists=True,
                                        dir_okay=False),
     workspace: Path = workspace_option(),
     mapping: list[str] = typer.Option([], "--map", help="column=field, e.g. event=event_name "
@@ -253,12 +256,18 @@ def ingest_command(
     entity: str = typer.Option(None, "--entity",
                                help="Whose traits the --traits files hold: user_id or "
                                "account_id."),
+    allow_future: bool = typer.Option(False, "--allow-future", help="Load events timestamped "
+                                      "more than a day after now (rejected otherwise)."),
+    vendor: str | None = typer.Option(None, "--from", help="The files are an analytics "
+                                      "export: amplitude (Export API ZIP), mixpanel (raw "
+                                      "export JSONL) or posthog (event export CSV/JSONL)."),
 ) -> None:
     """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
 
     Segment track calls (JSONL) need no options; identify and group calls in the same files
     become user and account traits. Bad rows go to .sowhat/rejects/.
     Example: sowhat ingest events.jsonl exports/*.parquet -w my-okrs
+    Example: sowhat ingest --from amplitude export-2026-11-02.zip
     Example: sowhat ingest --traits accounts.csv --entity account_id -w my-okrs
     """
     ws = load_workspace(workspace, paths=[])
@@ -293,7 +302,8 @@ def ingest_command(
             bar.console.print(_file_line(report))
 
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
-                         account_field=spec.account_field, on_start=started, on_done=done)
+                         account_field=spec.account_field, on_start=started, on_done=done,
+                         allow_future=allow_future, vendor=vendor)
     calls = f", {summary.calls:,} identify/group calls as traits" if summary.calls else ""
     console.print(f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
                   f"{summary.duplicates:,}, rejected {summary.rejected:,}{calls} into {store}")

@@ -130,6 +130,8 @@ def render_sync(report: SyncReport) -> None:
         console.print(f"  {kr.kr_id:<26} {kr.metric:<28} {shown:>10}{extra}")
     for g in report.breached:
         console.print(f"[red]guardrail breached[/red] {g.objective_id}: {g.breach}")
+    for warning in report.warnings:
+        console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
     for error in report.errors:
         console.print(f"[red]error[/red] {escape(error)}")
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period, week_start
+from sowhat.domain.units import format_values
 from sowhat.errors import NotFound, UserError
 from sowhat.services.plans import KeyResultStatus, status_rows
 from sowhat.spec.metric_defs import (
@@ -47,7 +48,7 @@ from sowhat.spec.metric_defs import (
     default_measure,
 )
 from sowhat.stats.ambition import hit_probability_without_change
-from sowhat.stats.forecast import DEFAULT_INTERVAL, fmt, forecast_kr, pct
+from sowhat.stats.forecast import DEFAULT_INTERVAL, forecast_kr, pct
 from sowhat.store import repositories
 from sowhat.store.sync_models import SeriesPointRow
 
@@ -142,9 +143,10 @@ class KRForecastView:
         if self.probability is None or self.projected is None or self.target is None:
             return self.note or "no forecast"
         what = "weekly value in the last week" if self.basis is Basis.WEEKLY_LEVEL else "total"
-        rng = f" ({fmt(self.low)}–{fmt(self.high)})" if self.low is not None and \
+        shown = format_values([self.projected, self.low, self.high, self.target], self.unit)
+        rng = f" ({shown[1]}–{shown[2]})" if self.low is not None and \
             self.high is not None else ""
-        return (f"{what}: expect {fmt(self.projected)}{rng}; target {fmt(self.target)} is "
+        return (f"{what}: expect {shown[0]}{rng}; target {shown[3]} is "
                 f"{pct(self.probability)} likely")
 
 
@@ -208,7 +210,7 @@ def forecast_period(
 ) -> PeriodForecast:
     """Forecast every active KR of a period (default: the one covering today) that has a
     metric; `kr_ids` keeps only those. Reads the series stored by the last sync."""
-    status = status_rows(session=session, period=period, today=today)
+    status = status_rows(session=session, period=period, today=today, catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     span = Period.between(row.start, row.end, row.label)
     contents = repositories.period_contents(session, row)

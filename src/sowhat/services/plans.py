@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 from sowhat.domain.okr import Plan
 from sowhat.domain.period import Period
 from sowhat.domain.scoring import roll_up_by_team, score_objective
+from sowhat.domain.units import format_values
 from sowhat.errors import NotFound
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import kr_scale
 from sowhat.store import mapping, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
 from sowhat.store.sync_models import KRMeasureRow, SyncRunRow
@@ -62,7 +65,7 @@ class KeyResultStatus:
     title: str
     metric: str | None
     segment: str | None
-    unit: str | None
+    unit: str | None  # how values are shown (sowhat.domain.units): the metric's unit, else the KR's
     owner: str | None
     indicator: str | None
     baseline: float | None
@@ -75,6 +78,8 @@ class KeyResultStatus:
     last_note: str | None
     last_source: str | None
     check_ins: int
+    # baseline, target and current as shown everywhere ("45.2%"), distinct when they differ
+    display: dict[str, str] = field(default_factory=dict)
     # What "current" means (from the last sync; None before one): the KR's measure, the
     # window its value was computed over, how far the data went, and the same measure just
     # before the period.
@@ -153,10 +158,11 @@ def current_period(*, session: Session, today: date) -> Period | None:
 
 
 def status_rows(
-    *, session: Session, period: str | None = None, today: date | None = None
+    *, session: Session, period: str | None = None, today: date | None = None,
+    catalog: MetricsFile | None = None,
 ) -> PeriodStatus:
     """Scores and latest readings for one period (default: the one covering today, else the
-    latest stored)."""
+    latest stored). With the metric `catalog`, each KR's `unit` is its metric's."""
     today = today or datetime.now(UTC).date()
     row = _resolve_period(session, period, today)
     contents = repositories.period_contents(session, row)
@@ -172,7 +178,7 @@ def status_rows(
     scores = []
     for objective in plan.objectives:
         statuses = tuple(
-            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id],
+            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id], catalog,
                        measures.get(kr_rows[kr.id].id))
             for kr in objective.key_results
         )
@@ -211,8 +217,10 @@ def status_rows(
 
 
 def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
-               measured: KRMeasureRow | None = None) -> KeyResultStatus:
+               catalog: MetricsFile | None,
+               measured: KRMeasureRow | None = None) -> KeyResultStatus:  # fmt: skip
     kr = mapping.to_key_result(row)
+    unit = kr_scale(metric=row.metric, kr_unit=row.unit, catalog=catalog).text
     with_value = [c for c in checkins if c.value is not None]
     with_confidence = [c for c in checkins if c.confidence is not None]
     last = checkins[-1] if checkins else None
@@ -222,7 +230,7 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
         title=row.title,
         metric=row.metric,
         segment=row.segment,
-        unit=row.unit,
+        unit=unit,
         owner=row.owner,
         indicator=row.indicator,
         baseline=row.baseline,
@@ -235,6 +243,8 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
         last_note=last.note if last else None,
         last_source=last.source if last else None,
         check_ins=len(checkins),
+        display=dict(zip(("baseline", "target", "current"),
+                         format_values([row.baseline, row.target, current], unit), strict=True)),
         measure=measured.measure if measured else None,
         over_days=measured.over_days if measured else None,
         window=_window(measured.window_start, measured.window_end) if measured else None,

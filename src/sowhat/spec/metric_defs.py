@@ -29,10 +29,12 @@ from pydantic import (
 from sowhat.domain.durations import format_duration, parse_duration
 from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Indicator
+from sowhat.domain.units import TIME_UNITS, Unit
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 _NAME = re.compile(NAME_PATTERN)
 _STATISTIC = re.compile(r"^(median|mean|p(\d{1,2})(\.\d+)?)$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 LEADING_HORIZON = timedelta(days=14)
 """Outcome windows up to two weeks move within a check-in cycle: leading by default."""
 
@@ -124,6 +126,23 @@ class EventRef(_Model):
 class _Metric(_Model):
     description: str | None = None
     indicator: Indicator | None = None
+    # How values are shown (sowhat.domain.units); None = the type's default. Display only,
+    # except on `duration`, where the time unit also scales the computed value.
+    unit: Unit | None = None
+    currency: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and not _CURRENCY.match(value.upper()):
+            raise ValueError("currency must be a 3-letter ISO code such as USD, EUR or GBP")
+        return value.upper() if value is not None else None
+
+    @model_validator(mode="after")
+    def _currency_needs_unit(self) -> _Metric:
+        if self.currency is not None and self.unit is not Unit.CURRENCY:
+            raise ValueError("`currency:` goes with `unit: currency`; add it or remove currency")
+        return self
 
 
 class _EventMetric(_Metric):
@@ -241,8 +260,15 @@ class DurationMetric(_Metric):
     from_: EventRef = Field(alias="from")
     to: EventRef
     statistic: str = "median"
-    unit: Literal["seconds", "minutes", "hours", "days"] = "hours"
+    unit: Unit = Unit.HOURS  # scales the computed value and is how it is shown
     within: Duration | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _time_unit(cls, value: Unit) -> Unit:
+        if value not in TIME_UNITS:
+            raise ValueError("a duration's unit is seconds, minutes, hours or days")
+        return value
 
     @field_validator("statistic")
     @classmethod
@@ -455,12 +481,15 @@ def _did_you_mean(word: str, candidates: list[str]) -> str | None:
 
 
 def normalized_definition(m: MetricDef) -> dict[str, Any]:
-    """What the metric computes, without presentation (description, indicator).
+    """What the metric computes, without presentation (description, indicator, unit).
 
     Durations become seconds so `7d` and `1w` hash alike; defaults are written out so adding
     `statistic: median` explicitly does not look like a change.
     """
-    data = m.model_dump(mode="json", by_alias=True, exclude={"description", "indicator"})
+    presentation = {"description", "indicator", "currency"}
+    if not isinstance(m, DurationMetric):  # a duration's unit scales its values
+        presentation.add("unit")
+    data = m.model_dump(mode="json", by_alias=True, exclude=presentation)
 
     def norm(value: Any) -> Any:
         if isinstance(value, dict):

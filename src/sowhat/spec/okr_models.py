@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sowhat.domain.measure import over_days
 from sowhat.domain.okr import (
     Bet,
     BetStatus,
@@ -25,7 +26,6 @@ from sowhat.domain.okr import (
     OutputWaiver,
     Plan,
 )
-from sowhat.domain.measure import over_days
 from sowhat.domain.period import Period, PeriodError
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_\-/.]*$"

@@ -23,8 +23,8 @@ from sowhat.services.forecasts import (
     forecast_key_result,
     forecast_period,
     metric_basis,
-    weekly_comparable,
     outlook,
+    weekly_comparable,
 )
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace, load_workspace

@@ -33,6 +33,7 @@ from sowhat.domain.measure import MeasureWindow
 from sowhat.domain.okr import CheckInSource
 from sowhat.domain.period import Period
 from sowhat.errors import UserError
+from sowhat.metrics.coverage import filter_warnings
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.presence import event_names, missing_events
 from sowhat.metrics.source import EventSource
@@ -85,6 +86,7 @@ class SyncReport:
     run_id: int
     errors: tuple[str, ...] = field(default=())
     data_through: datetime | None = None
+    warnings: tuple[str, ...] = field(default=())  # filters that match nothing, per KR
 
     @property
     def breached(self) -> tuple[GuardrailResult, ...]:
@@ -214,6 +216,8 @@ def sync(
         _store_measure(session, k, measures[i], prints[i], latest.get(i), baselines.get(i),
                        cutoff=cutoff, period_start=period_start, data_through=data_through,
                        now=started, existing=stored.get(k.id))
+    warnings = _filter_warnings(usable, requests, measures, catalog, events, failed,
+                                cutoff=cutoff, period_start=period_start)
     guardrails = evaluate_guardrails(session=session, catalog=catalog, events=events,
                                      period=span, objectives=contents.objectives,
                                      guardrails=contents.guardrails, cutoff=cutoff,
@@ -247,7 +251,26 @@ def sync(
     session.flush()
     return SyncReport(period=row.label, as_of=as_of, key_results=kr_results,
                       guardrails=tuple(guardrails), checkins_written=total, run_id=run.id,
-                      errors=tuple(errors), data_through=data_through)
+                      errors=tuple(errors), data_through=data_through,
+                      warnings=tuple(warnings))
+
+
+def _filter_warnings(
+    usable: list[KeyResultRow], requests: list[MetricRequest], measures: list[KRMeasure],
+    catalog: MetricsFile, events: EventSource, failed: dict[int, str], *, cutoff: datetime,
+    period_start: datetime,
+) -> list[str]:
+    """A KR whose segment or filters match nothing in its window reads 0 or nothing: say so,
+    so a silent 0 is never shown as a fact."""
+    out = []
+    for i, k in enumerate(usable):
+        if i in failed:
+            continue
+        w = measures[i].window(as_of=cutoff, period_start=period_start)
+        for warning in filter_warnings([requests[i]], catalog=catalog, events=events,
+                                       start=w.start, end=w.end, as_of=w.as_of):
+            out.append(f"{k.key}: {warning.render()}")
+    return out
 
 
 def _window(m: KRMeasure, cutoff: datetime, period_start: datetime) -> MeasureWindow:
