@@ -95,7 +95,7 @@ def test_metrics_compute_weekly_json(ws: Path) -> None:
         "--to", "2026-11-16", "--grain", "week", "--format", "json",
         "-w", str(ws)])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)  # the watermark warning goes to stderr
     assert len(rows) == 2 * 7
     assert set(rows[0]) == {"metric", "segment", "start", "end", "value", "entities",
                             "excluded_immature", "unit", "display"}
