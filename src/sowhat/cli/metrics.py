@@ -304,8 +304,9 @@ def ingest_command(
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
                          account_field=spec.account_field, on_start=started, on_done=done,
                          allow_future=allow_future, vendor=vendor)
+    calls = f", {summary.calls:,} identify/group calls as traits" if summary.calls else ""
     console.print(f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
-                  f"{summary.duplicates:,}, rejected {summary.rejected:,} into {store}")
+                  f"{summary.duplicates:,}, rejected {summary.rejected:,}{calls} into {store}")
 
 
 def _file_line(r: FileReport) -> str:

@@ -76,6 +76,11 @@ class IngestReport:
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
 
+    @property
+    def calls(self) -> int:
+        """Segment identify/group calls stored as traits."""
+        return sum(f.calls for f in self.files)
+
 
 def parse_mapping(items: Sequence[str]) -> dict[str, str]:
     """`["event=event_name", "account_id=context.groupId"]` -> {"event": "event_name", ...}."""

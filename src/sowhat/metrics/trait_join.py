@@ -94,6 +94,11 @@ class TraitContext:
                 "load traits with `sowhat ingest` (identify/group calls) or "
                 "`sowhat ingest --traits FILE --entity user_id|account_id`")
         if cond.entity is not None:
+            if cond.entity not in have:
+                raise UserError(
+                    f"trait {name!r} is recorded for {', '.join(sorted(have))}, "
+                    f"not {cond.entity}", hint=f"write entity: {sorted(have)[0]}, or drop "
+                    "`entity` to use whichever has it")
             return cond.entity
         if default in have:
             return default

@@ -194,6 +194,11 @@ def test_unknown_traits_are_errors_not_zeros(src: EventSource) -> None:
     with pytest.raises(UserError, match="no user or account has trait 'plna'") as exc:
         compute("typo", catalog=CATALOG, events=src, start=START, end=END)
     assert "did you mean 'plan'" in exc.value.render()
+    wrong = MetricsFile.model_validate({"metrics": {"x": {
+        "type": "count", "event": "report_viewed",
+        "where": {"trait": "plan", "entity": "user_id", "equals": "pro"}}}})
+    with pytest.raises(UserError, match="trait 'plan' is recorded for account_id, not user_id"):
+        compute("x", catalog=wrong, events=src, start=START, end=END)
     [r] = compute_many([MetricRequest("typo")], catalog=CATALOG, events=src, start=START,
                        end=END)
     assert r.error is not None
@@ -253,6 +258,17 @@ def test_trait_files_with_and_without_timestamps(tmp_path: Path) -> None:
         assert value("reports", "pro") == 2.0  # a1 from Oct 10 (Oct 15) + a2 (Oct 25)
         assert value("big") == 1.0  # seats 12 from Oct 10; a2's empty cell states nothing
         assert value("eu_beta") == 2.0  # a snapshot holds since the epoch: both a1 events
+    roles = tmp_path / "roles.jsonl"
+    roles.write_text('{"userId": "u1", "timestamp": "2026-10-20T00:00:00Z", "role": "owner"}\n')
+    [r] = ingest_traits([roles], store=store, entity="user_id")
+    assert (r.rows, r.values, r.traits) == (1, 1, ("role",))
+    with EventSource.duckdb(store) as src:
+        owners = MetricsFile.model_validate({"metrics": {"owner_reports": {
+            "type": "count", "event": "report_viewed",
+            "where": {"trait": "role", "equals": "owner"}}}})
+        [v] = compute("owner_reports", catalog=owners, events=src, start=D(2026, 10, 1),
+                      end=D(2026, 11, 1))
+        assert v.value == 1.0  # u1's Oct 25 report; Oct 5 and 15 came before the role
     bad = tmp_path / "bad.csv"
     bad.write_text("account_id,timestamp,plan\na1,not a time,pro\n")
     with pytest.raises(DataError, match=r"bad\.csv row 1: unreadable timestamp"):
