@@ -54,6 +54,7 @@ VERDICT_WORDS = {
     "wrong_way": "moved the wrong way",
     "no_effect": "no detectable change",
     "inconclusive": "too noisy to tell yet",
+    "cant_tell": "can't tell: the metric changed course before the launch",
 }
 
 
