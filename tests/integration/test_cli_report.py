@@ -75,7 +75,8 @@ def test_quarter_report_html_is_self_contained_and_equals_the_json(built: Path,
         for k in o["key_results"]:
             cells = row(html, k["id"])
             for x in (k["baseline"], k["current"], k["target"]):
-                assert value(x, k["baseline"], k["target"]) in cells, (k["id"], x)
+                assert value(x, k["baseline"], k["target"], k.get("unit")) in cells, \
+                    (k["id"], x, k.get("unit"))
             if k["progress"] is not None:
                 assert f"{k['progress'] * 100:.0f}%" in cells
             assert k["attainment"] in cells

@@ -249,9 +249,10 @@ def key_result_page(*, session: Session, period: str | None, kr_id: str,
     )
 
 
-def bets_board(*, session: Session, period: str | None = None,
-               today: date | None = None) -> BetsBoard:  # fmt: skip
-    plan = plan_view(session=session, period=period, today=today)
+def bets_board(*, session: Session, period: str | None = None, today: date | None = None,
+               catalog: MetricsFile | None = None) -> BetsBoard:  # fmt: skip
+    """`catalog` gives each KR its metric's unit, so expected changes read on its scale."""
+    plan = plan_view(session=session, period=period, today=today, catalog=catalog)
     by_status: dict[str, list[BetView]] = defaultdict(list)
     for b in plan.bets:
         by_status[str(b.bet.status)].append(b)

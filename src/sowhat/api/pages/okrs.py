@@ -174,7 +174,8 @@ def _bets(request: Request, period: str | None, *, error: UserError | None = Non
           failed: str | None = None) -> Response:  # fmt: skip
     require_caller(request)
     with server_state(request).db.transaction(write=False) as session:
-        board = views.bets_board(session=session, period=period)
+        board = views.bets_board(session=session, period=period,
+                                 catalog=server_state(request).workspace.metrics)
     titles = {b.bet.id: b.bet.title for _, lane in board.columns for b in lane}
     moved = request.query_params.get("moved")
     return render(request, "bets.html", {
@@ -194,7 +195,8 @@ def bet_verdicts(request: Request, period: str, view: str = "board",
     state = server_state(request)
     with state.db.transaction(write=False) as session:
         board = verdict_board(session=session, workspace=state.workspace, period=period)
-        krs = {k.id: k.status for k in plan_view(session=session, period=period).key_results}
+        krs = {k.id: k.status for k in plan_view(
+            session=session, period=period, catalog=state.workspace.metrics).key_results}
     name = "_verdict_list.html" if view == "list" else "_verdicts.html"
     if kr is not None:  # one KR's page: only the bets aimed at it
         board = replace(board, cards=tuple(c for c in board.cards if c.key_result == kr),
