@@ -72,7 +72,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     install_problem_handlers(app, render_page=render_problem)
     app.add_middleware(MethodGuard, routes=[
-        shape for router in (checkins.router, plans.router, misc.router)
+        shape for router in (checkins.router, authoring.router, plans.router, misc.router)
         for shape in shapes(API_PREFIX, router.routes)])
     app.add_middleware(SecurityHeaders)
     return app
