@@ -23,6 +23,7 @@ from sowhat.api.pages import authoring as authoring_pages
 from sowhat.api.pages import checkins as checkin_pages
 from sowhat.api.pages import misc as misc_pages
 from sowhat.api.pages import okrs as okr_pages
+from sowhat.api.pages import reviews as review_pages
 from sowhat.api.pages.templating import render_problem
 from sowhat.api.problems import install_problem_handlers
 from sowhat.api.settings import ServerSettings
@@ -57,7 +58,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     for router in (auth_pages.router, checkin_pages.router, authoring_pages.router,
-                   okr_pages.router, misc_pages.router):
+                   okr_pages.router, misc_pages.router, review_pages.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
 

@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
     "sync": "sync", "demo": "demo", "experiment": "experiment",
     "impact": "bets", "bets": "bets", "detectability": "bets",
     "forecast": "forecast", "review": "review", "period": "period", "notify": "notify",
-    "serve": "serve", "user": "serve", "token": "tokens",
+    "serve": "serve", "user": "serve", "token": "tokens", "report": "report",
 }  # fmt: skip
 
 

@@ -244,7 +244,8 @@ def _render_values(values: list[MetricValue], output: OutputFormat,
 
 
 def ingest_command(
-    files: list[Path] = typer.Argument(None, help="CSV, JSONL or Parquet files.", exists=True,
+    files: list[Path] = typer.Argument(None, help="CSV, JSONL or Parquet files (an Amplitude "
+                                       "ZIP with --from amplitude).", exists=True,
                                        dir_okay=False),
     workspace: Path = workspace_option(),
     mapping: list[str] = typer.Option([], "--map", help="column=field, e.g. event=event_name "
@@ -255,12 +256,18 @@ def ingest_command(
     entity: str = typer.Option(None, "--entity",
                                help="Whose traits the --traits files hold: user_id or "
                                "account_id."),
+    allow_future: bool = typer.Option(False, "--allow-future", help="Load events timestamped "
+                                      "more than a day after now (rejected otherwise)."),
+    vendor: str | None = typer.Option(None, "--from", help="The files are an analytics "
+                                      "export: amplitude (Export API ZIP), mixpanel (raw "
+                                      "export JSONL) or posthog (event export CSV/JSONL)."),
 ) -> None:
     """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
 
     Segment track calls (JSONL) need no options; identify and group calls in the same files
     become user and account traits. Bad rows go to .sowhat/rejects/.
     Example: sowhat ingest events.jsonl exports/*.parquet -w my-okrs
+    Example: sowhat ingest --from amplitude export-2026-11-02.zip
     Example: sowhat ingest --traits accounts.csv --entity account_id -w my-okrs
     """
     ws = load_workspace(workspace, paths=[])
@@ -295,7 +302,8 @@ def ingest_command(
             bar.console.print(_file_line(report))
 
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
-                         account_field=spec.account_field, on_start=started, on_done=done)
+                         account_field=spec.account_field, on_start=started, on_done=done,
+                         allow_future=allow_future, vendor=vendor)
     console.print(f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
                   f"{summary.duplicates:,}, rejected {summary.rejected:,} into {store}")
 

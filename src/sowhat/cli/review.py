@@ -13,20 +13,19 @@ from rich.table import Table
 from sowhat.cli.asof import as_of_moment
 from sowhat.cli.common import actor_name, console, print_json, workspace_option
 from sowhat.cli.okrs import database
-from sowhat.domain.units import format_values
 from sowhat.errors import UserError
+from sowhat.reports.markdown import (
+    OUTLOOK_TEXT,
+    kr_num,
+    kr_signed,
+    monthly_markdown,
+    quarter_markdown,
+    weekly_markdown,
+)
 from sowhat.services.events import open_events
 from sowhat.services.forecasts import Outlook
 from sowhat.services.reviews import WeeklyReview, weekly_review
 from sowhat.services.reviews_lessons import Lesson, add_lesson, list_lessons
-from sowhat.services.reviews_markdown import (
-    OUTLOOK_TEXT,
-    monthly_markdown,
-    num,
-    quarter_markdown,
-    signed,
-    weekly_markdown,
-)
 from sowhat.services.reviews_monthly import MonthlyReview, monthly_review
 from sowhat.services.reviews_quarter import QuarterReview, quarter_review
 from sowhat.spec.workspace import Workspace, load_workspace
@@ -99,9 +98,10 @@ def _render_weekly(r: WeeklyReview) -> None:
     for k in r.key_results:
         kr = f"[red]⚠[/red] {k.kr_id}" if k.objective_at_risk else k.kr_id
         style = _OUTLOOK_STYLE[k.outlook]
-        table.add_row(kr, k.indicator[:4], num(k.weekly_value, k.unit),
-                      signed(k.weekly_change, k.unit), num(k.to_date, k.unit),
-                      signed(k.to_date_change, k.unit),
+        sc = (k.baseline, k.target, k.unit)
+        table.add_row(kr, k.indicator[:4], kr_num(k.weekly_value, *sc),
+                      kr_signed(k.weekly_change, *sc), kr_num(k.to_date, *sc),
+                      kr_signed(k.to_date_change, *sc),
                       pct(k.probability) if k.probability is not None else "—",
                       f"[{style}]{OUTLOOK_TEXT[k.outlook]}[/{style}]",
                       f"{k.confidence:.0%}" if k.confidence is not None else "—")
@@ -183,12 +183,12 @@ def _render_monthly(r: MonthlyReview) -> None:
     for k in r.key_results:
         seg = f" · {k.segment}" if k.segment else ""
         trend = {"improving": "green", "worsening": "red"}.get(k.trend, "dim")
+        sc = (k.baseline, k.target, k.unit)
         console.print(f"\n[bold]{k.kr_id}[/bold] {k.metric}{seg} [dim]({k.indicator})[/dim]  "
-                      f"month {num(k.value, k.unit)} vs {num(k.previous, k.unit)} "
-                      f"({signed(k.change, k.unit)})  "
-                      f"trend [{trend}]{k.trend}[/{trend}]")
+                      f"month {kr_num(k.value, *sc)} vs {kr_num(k.previous, *sc)} "
+                      f"({kr_signed(k.change, *sc)})  trend [{trend}]{k.trend}[/{trend}]")
         if k.weeks:
-            console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {num(w.value, k.unit)}"
+            console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {kr_num(w.value, *sc)}"
                                                    for w in k.weeks), style="dim")
         if k.error:
             console.print(f"  [red]{k.error}[/red]")
@@ -197,8 +197,8 @@ def _render_monthly(r: MonthlyReview) -> None:
             table.add_column(col, justify="left" if col == "segment" else "right")
         for s in k.segments:
             name = (s.segment or "everyone") + (" (KR)" if s.segment == k.segment else "")
-            table.add_row(f"  {name}", num(s.value, k.unit), num(s.previous, k.unit),
-                          signed(s.change, k.unit),
+            table.add_row(f"  {name}", kr_num(s.value, *sc), kr_num(s.previous, *sc),
+                          kr_signed(s.change, *sc),
                           "—" if s.entities is None else f"{s.entities:,}")
         console.print(table)
     if not r.key_results:
@@ -255,9 +255,10 @@ def _render_quarter(r: QuarterReview) -> None:
             prog = "   —" if k.progress is None else f"{k.progress:4.0%}"
             counted = "" if not o.at_risk or k.attainment.value in ("missed", "unmeasured") \
                 else " [red](does not count)[/red]"
-            now, baseline, target = format_values([k.current, k.baseline, k.target], k.unit)
-            console.print(f"  {k.id:<26} {prog}  {k.attainment:<10} now {now} "
-                          f"[dim]({baseline} → {target})[/dim]{counted}")
+            sc = (k.baseline, k.target, None)
+            console.print(f"  {k.id:<26} {prog}  {k.attainment:<10} now "
+                          f"{kr_num(k.current, *sc)} [dim]({kr_num(k.baseline, *sc)} → "
+                          f"{kr_num(k.target, *sc)})[/dim]{counted}")
     _render_lessons(f"Retrospective: lessons from {r.period}", r.lessons)
     if r.previous_period:
         _render_lessons(f"Lessons from {r.previous_period}", r.previous_lessons)

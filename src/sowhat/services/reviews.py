@@ -70,6 +70,7 @@ class WeeklyKR:
     note: str | None
     blockers: str | None
     objective_at_risk: bool  # a guardrail of its objective is breached
+    baseline: float | None = None  # with target and unit: how the values read (45.2%)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def weekly_review(
                 forecast=_forecast_line(f, k.metric),
                 confidence=this.confidence if this else None, note=this.note if this else None,
                 blockers=this.blockers if this else None, objective_at_risk=o.id in at_risk,
+                baseline=k.baseline,
             ))  # fmt: skip
     krs.sort(key=lambda r: r.indicator != "leading")  # stable: file order within each
     previous = previous_period(session, row)

@@ -47,7 +47,7 @@ def checkin_submit(
     error: UserError | None = None
     try:
         number = _value(value)
-        share = _number(confidence, "confidence")
+        share = _percent(confidence)
         with state.db.transaction() as session:
             kr = plan_view(session=session, period=period,
                            catalog=state.workspace.metrics).key_result(kr_id)
@@ -63,7 +63,8 @@ def checkin_submit(
         error = exc
     if "hx-request" not in request.headers:
         if error is not None:
-            return _checkin_page(request, period, error=error, failed=kr_id)
+            return _checkin_page(request, period, error=error, failed=kr_id,
+                                 draft=_draft(error, value, confidence, note, blockers))
         return RedirectResponse(f"/periods/{period}/check-in?saved={kr_id}", status_code=303)
     with state.db.transaction(write=False) as session:
         _plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
@@ -79,11 +80,24 @@ def checkin_submit(
             status_code=int(failure.status))
     return render(request, "_checkin_card.html", {
         "t": target, "period": period, "week": week, "error": error, "saved": error is None,
+        "draft": _draft(error, value, confidence, note, blockers),
     }, status_code=200 if error is None else int(error.status))  # fmt: skip
 
 
+def _draft(error: UserError | None, value: str, confidence: str, note: str,
+           blockers: str) -> dict[str, str] | None:  # fmt: skip
+    """What the person typed: put back in the form when it was refused for its content.
+
+    After a stale edit (409) the card shows the stored check-in instead, the one they must
+    now decide about, and its message quotes what they had typed (see _checkin_card.html)."""
+    if error is None:
+        return None
+    return {"value": value, "confidence": confidence, "note": note, "blockers": blockers}
+
+
 def _checkin_page(request: Request, period: str | None, *, error: UserError | None = None,
-                  failed: str | None = None) -> Response:  # fmt: skip
+                  failed: str | None = None,
+                  draft: dict[str, str] | None = None) -> Response:  # fmt: skip
     caller = require_caller(request)
     state = server_state(request)
     with state.db.transaction(write=False) as session:
@@ -92,7 +106,7 @@ def _checkin_page(request: Request, period: str | None, *, error: UserError | No
                                                     catalog=state.workspace.metrics)  # fmt: skip
     return render(request, "checkin.html", {
         "plan": plan, "week": week, "targets": targets, "error": error, "failed": failed,
-        "saved": request.query_params.get("saved"),
+        "saved": request.query_params.get("saved"), "draft": draft,
     }, status_code=int(error.status) if error else 200)  # fmt: skip
 
 
@@ -114,3 +128,12 @@ def _number(text: str, name: str) -> float | None:
         return float(cleaned)
     except ValueError:
         raise UserError(f"{name} {text!r} is not a number", hint="write e.g. 0.42 or 70") from None
+
+
+def _percent(text: str) -> float | None:
+    """Confidence as people say it: a whole number of percent, 0 to 100."""
+    number = _number(text, "confidence")
+    if number is not None and not 0 <= number <= 100:
+        raise UserError(f"confidence {text.strip()} is not between 0 and 100",
+                        hint="write how likely the target is reached, e.g. 70 for 70%")
+    return number

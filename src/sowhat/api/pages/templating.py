@@ -41,6 +41,11 @@ def fmt_kr(value: float | None, kr: Any) -> str:
     return fmt_value(value, kr.baseline, kr.target, kr.unit)
 
 
+def fmt_kr_delta(change: float | None, kr: Any) -> str:
+    """A change of a KR's value: points for shares (+2.4 pts), else the KR's units."""
+    return format_change(change, kr.unit)
+
+
 def fmt_when(moment: datetime | date | None) -> str:
     if moment is None:
         return "–"
@@ -79,8 +84,33 @@ def fmt_field(value: Any) -> str:
     return str(value)
 
 
-templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, when=fmt_when, field=fmt_field,
-                             unit_value=format_value, unit_change=format_change)
+def expected_change(change: Any, kr: Any) -> str:
+    """A bet's `expects.change` on its KR's scale: "+0.04" on a share reads "+4.0 pts";
+    a relative change ("-50%") reads as written."""
+    text = str(change).strip()
+    if kr is None or text.endswith("%"):
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return fmt_kr_delta(number, kr)
+
+
+def audit_value(key: str, value: Any, kr: Any) -> str:
+    """A KR's audited field as people read it: confidence 59%, a value on the KR's scale."""
+    if value is None:
+        return "none"
+    if key == "confidence" and isinstance(value, int | float):
+        return fmt_pct(float(value))
+    if key in ("value", "baseline", "target") and isinstance(value, int | float):
+        return fmt_kr(float(value), kr)
+    return fmt_field(value)
+
+
+templates.env.globals.update(audit_value=audit_value, expected_change=expected_change)
+templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, kr_delta=fmt_kr_delta, when=fmt_when,
+                             field=fmt_field, unit_value=format_value, unit_change=format_change)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
 
 

@@ -1,14 +1,17 @@
 """Reviews as Markdown: for a wiki page, a pull request or a chat message.
 
 Pure functions from the frozen review values to text, so the CLI (`--format markdown`), the
-API and the reports print the same document. Numbers have three significant digits;
-probabilities are percentages that never claim 0% or 100%. KR values are shown in their unit
-by the one formatter (sowhat.domain.units), so the Markdown says 45.2% where status does.
+web's download and `sowhat report --format md` print the same document. KR values read as
+`sowhat status` shows them (45.2%, not 0.452; `reports.words`), changes of a share in
+points; probabilities are percentages that never claim 0% or 100%.
 """
 
 from __future__ import annotations
 
-from sowhat.domain.units import format_change, format_value, format_values
+from collections.abc import Mapping
+
+from sowhat.domain.units import format_change, format_value
+from sowhat.reports import words
 from sowhat.services.forecasts import Outlook
 from sowhat.services.reviews import WeeklyReview
 from sowhat.services.reviews_lessons import Lesson
@@ -16,7 +19,8 @@ from sowhat.services.reviews_monthly import MonthlyReview
 from sowhat.services.reviews_quarter import QuarterReview
 from sowhat.stats.forecast import pct
 
-__all__ = ["monthly_markdown", "num", "quarter_markdown", "signed", "weekly_markdown"]
+__all__ = ["kr_num", "kr_signed", "monthly_markdown", "num", "quarter_markdown", "signed",
+           "weekly_markdown"]
 
 OUTLOOK_TEXT = {
     Outlook.ON_TRACK: "on track",
@@ -34,6 +38,22 @@ def num(x: float | None, unit: str | None = None) -> str:
 def signed(x: float | None, unit: str | None = None) -> str:
     """A change in its KR's unit: +2.4 pts for a rate, -10 min, +120."""
     return format_change(x, unit)
+
+
+def kr_num(x: float | None, baseline: float | None, target: float | None,
+           unit: str | None) -> str:  # fmt: skip
+    """A KR value on the KR's own scale: 45.2% for a share, `118 hours`, `1,200`."""
+    if x is None:
+        return "—"
+    return words.value(x, rate=words.is_rate(baseline, target, unit), unit=unit)
+
+
+def kr_signed(x: float | None, baseline: float | None, target: float | None,
+              unit: str | None) -> str:  # fmt: skip
+    """A change of a KR value: +2.4 pts for a share, else in the KR's units."""
+    if x is None:
+        return "—"
+    return words.delta(x, rate=words.is_rate(baseline, target, unit), unit=unit)
 
 
 def _cell(text: str | None) -> str:
@@ -62,10 +82,11 @@ def weekly_markdown(r: WeeklyReview) -> str:
             "|---|---|---|---|---|---|---|---|---|---|"]
     for k in r.key_results:
         risk = " ⚠" if k.objective_at_risk else ""
+        scale = (k.baseline, k.target, k.unit)
         out.append(
-            f"| {k.kr_id}{risk} | {k.indicator} | {num(k.weekly_value, k.unit)} | "
-            f"{signed(k.weekly_change, k.unit)} | {num(k.to_date, k.unit)} | "
-            f"{signed(k.to_date_change, k.unit)} | "
+            f"| {k.kr_id}{risk} | {k.indicator} | {kr_num(k.weekly_value, *scale)} | "
+            f"{kr_signed(k.weekly_change, *scale)} | {kr_num(k.to_date, *scale)} | "
+            f"{kr_signed(k.to_date_change, *scale)} | "
             f"{pct(k.probability) if k.probability is not None else '—'} | "
             f"{OUTLOOK_TEXT[k.outlook]} | "
             f"{f'{k.confidence:.0%}' if k.confidence is not None else '—'} | {_cell(k.note)} |"
@@ -97,15 +118,15 @@ def monthly_markdown(r: MonthlyReview) -> str:
            f"as known on {r.as_of:%Y-%m-%d}. Weekly values are each week's own window.", ""]
     for k in r.key_results:
         seg = f" · segment {k.segment}" if k.segment else ""
-        value, previous, baseline, target = format_values(
-            [k.value, k.previous, k.baseline, k.target], k.unit)
+        sc = (k.baseline, k.target, k.unit)
         out += [f"## {k.kr_id} — {k.metric}{seg} ({k.indicator})", "", _cell(k.title), "",
-                f"- this month **{value}**, last month {previous} "
-                f"({signed(k.change, k.unit)}); baseline {baseline} → target {target}",
+                f"- this month **{kr_num(k.value, *sc)}**, last month "
+                f"{kr_num(k.previous, *sc)} ({kr_signed(k.change, *sc)}); baseline "
+                f"{kr_num(k.baseline, *sc)} → target {kr_num(k.target, *sc)}",
                 f"- trend: {k.trend}"
-                + (f" ({signed(k.slope_per_week, k.unit)} a week)"
+                + (f" ({kr_signed(k.slope_per_week, *sc)} a week)"
                    if k.slope_per_week is not None else ""),
-                "- weeks: " + (", ".join(f"{w.week.isoformat()} {num(w.value, k.unit)}"
+                "- weeks: " + (", ".join(f"{w.week.isoformat()} {kr_num(w.value, *sc)}"
                                          for w in k.weeks) or "—")]
         if k.error:
             out.append(f"- error: {k.error}")
@@ -114,8 +135,8 @@ def monthly_markdown(r: MonthlyReview) -> str:
         for s in k.segments:
             name = s.segment or "everyone"
             mark = " (KR)" if s.segment == k.segment else ""
-            out.append(f"| {name}{mark} | {num(s.value, k.unit)} | {num(s.previous, k.unit)} | "
-                       f"{signed(s.change, k.unit)} | "
+            out.append(f"| {name}{mark} | {kr_num(s.value, *sc)} | {kr_num(s.previous, *sc)} | "
+                       f"{kr_signed(s.change, *sc)} | "
                        f"{s.entities if s.entities is not None else '—'} |")
         out.append("")
     if not r.key_results:
@@ -123,7 +144,8 @@ def monthly_markdown(r: MonthlyReview) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def quarter_markdown(r: QuarterReview) -> str:
+def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = None) -> str:
+    """`units`: each KR's unit by id, where the caller knows them (the report does)."""
     a = r.attainment
     state = "closed, scores frozen" if r.frozen else ("closed" if r.closed else "open")
     out = [f"# Quarterly review · {r.period} ({state})", "",
@@ -149,9 +171,9 @@ def quarter_markdown(r: QuarterReview) -> str:
             prog = "—" if k.progress is None else f"{k.progress:.0%}"
             counts = "yes" if (k.attainment.value in ("commit", "target", "stretch")
                                and not o.at_risk) else "no"
-            current, baseline, target = format_values([k.current, k.baseline, k.target], k.unit)
-            out.append(f"| {k.id} | {current} | {baseline} → {target} | "
-                       f"{prog} | {k.attainment} | {counts} |")
+            sc = (k.baseline, k.target, (units or {}).get(k.id))
+            out.append(f"| {k.id} | {kr_num(k.current, *sc)} | {kr_num(k.baseline, *sc)} → "
+                       f"{kr_num(k.target, *sc)} | {prog} | {k.attainment} | {counts} |")
         out += ["", f"{s.commit}/{s.measured} at commit or better, {s.target} at target, "
                 f"{s.stretch} stretch.", ""]
     out += _lessons(f"Retrospective: lessons from {r.period}", r.lessons)
