@@ -16,7 +16,7 @@ from tests.unit.lint.lint_builders import kr, located, objective, plan_of
 
 def test_codes_are_stable_unique_and_in_order() -> None:
     codes = [r.code for r in rules()]
-    assert codes == [f"SW{n}" for n in range(101, 114)]
+    assert codes == [f"SW{n}" for n in range(101, 114)] + ["SW117"]
     assert len({r.name for r in rules()}) == len(codes)
     assert {str(r.severity) for r in rules()} <= {"error", "warning", "info"}
     assert get_rule("sw101").code == "SW101"
@@ -26,7 +26,7 @@ def test_codes_are_stable_unique_and_in_order() -> None:
 
 def test_free_text_rules_are_the_wording_ones() -> None:
     text_codes = {r.code for r in rules() if isinstance(r, KRRule) and r.applies_to_text}
-    assert text_codes == {"SW101", "SW102", "SW103", "SW104", "SW112"}
+    assert text_codes == {"SW101", "SW102", "SW103", "SW104", "SW112", "SW117"}
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from sowhat.lint.base import AnyRule
 from sowhat.lint.rules.shape import Duplicates, GrowthWithoutGuardrail, KRCount, OnlyLagging
 from sowhat.lint.rules.timing import HorizonMismatch, Sandbagged, Unreachable, Waiver
 from sowhat.lint.rules.wording import (
+    ActivityMetric,
     Milestone,
     MissingBaselineOrTarget,
     NotMeasurable,
@@ -27,6 +28,7 @@ ALL_RULES: tuple[AnyRule, ...] = (
     Waiver(),
     Milestone(),
     Duplicates(),
+    ActivityMetric(),
 )
 
 __all__ = ["ALL_RULES"]
