@@ -316,27 +316,10 @@ _BUSINESS_KEYS = frozenset(
         "reach",
     ]
 )
-_THRESHOLD_KEYS = (
-    "under",
-    "below",
-    "above",
-    "over",
-    "within",
-    "than",
-    "at least",
-    "at most",
-    "or ",
-    "never",
-    "zero",
-    "no ",
-    "<",
-    ">",
-    "≤",
-    "≥",
-    "+",
-    "100",
+_THRESHOLD_WORDS = frozenset({"under", "below", "above", "over", "within", "than"}) | frozenset(
+    {"least", "most", "or", "never", "zero", "no"}
 )
-_THRESHOLD_GUARD = re.compile("|".join(re.escape(k) for k in _THRESHOLD_KEYS))
+_THRESHOLD_CHARS = re.compile(r"[<>≤≥+]|100")
 _PCT_OF = re.compile(r"%\s+of\b")  # "1% of orders": a share, not a relative change
 _FREQUENCY_VALUES = frozenset(
     {
@@ -604,7 +587,10 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         vague=not lex.vague_words.isdisjoint(words),
         window_days=window_days,
         baseline=baseline,
-        threshold=_THRESHOLD_GUARD.search(norm) is not None and _THRESHOLD.search(norm) is not None,
+        threshold=(
+            not _THRESHOLD_WORDS.isdisjoint(wordset) or _THRESHOLD_CHARS.search(norm) is not None
+        )
+        and _THRESHOLD.search(norm) is not None,
         activity=not _ACTIVITY_KEYS.isdisjoint(wordset) and _ACTIVITY.search(norm) is not None,
         outcome_noun=not _OUTCOME_KEYS.isdisjoint(wordset)
         and _OUTCOME_NOUN.search(norm) is not None,
