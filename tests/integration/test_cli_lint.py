@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from sowhat.cli.app import app
 from sowhat.errors import UserError
+from sowhat.lint.engine import rules
 from tests.conftest import WriteWorkspace
 from tests.samples import OKRS
 
@@ -117,7 +118,7 @@ def test_rules_lists_and_explains() -> None:
     code, out = run("rules")
     assert code == 0
     assert out.splitlines()[0].split()[:3] == ["SW101", "error", "output-style-kr"]
-    assert len(out.splitlines()) == 14
+    assert len(out.splitlines()) == len(rules())
     code, out = run("rules", "SW110")
     assert code == 0
     assert out.startswith("# SW110 horizon-mismatch")
