@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from sowhat.cli.app import app
 from sowhat.errors import UserError
-from sowhat.lint import rules
+from sowhat.lint.engine import rules
 from tests.conftest import WriteWorkspace
 from tests.samples import OKRS
 
@@ -33,13 +33,14 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
 def test_stdin_json_one_object_per_line_in_order_blank_lines_skipped() -> None:
     code, out = run(
         "lint", "-", "--format", "json",
-        stdin="Launch audit logs\n\nDay-7 retention reaches 40%\nIncrease signups by 20%\n",
+        stdin="Launch audit logs\n\nDay-7 retention reaches 40% (currently 31%)\n"
+        "Increase signups by 20%\n",
     )  # fmt: skip
     assert code == 1  # SW101 is an error
     data = json.loads(out)
     assert [d["text"] for d in data] == [
         "Launch audit logs",
-        "Day-7 retention reaches 40%",
+        "Day-7 retention reaches 40% (currently 31%)",
         "Increase signups by 20%",
     ]
     assert [d["kind"] for d in data] == ["output", "outcome", "outcome"]
@@ -50,7 +51,8 @@ def test_stdin_json_one_object_per_line_in_order_blank_lines_skipped() -> None:
 
 
 def test_stdin_text_keeps_input_line_numbers() -> None:
-    code, out = run("lint", "-", stdin="\nDay-7 retention reaches 40%\nShip three AI features\n")
+    stdin = "\nDay-7 retention reaches 40% (currently 31%)\nShip three AI features\n"
+    code, out = run("lint", "-", stdin=stdin)
     assert code == 1
     assert "<stdin>:3:1: SW101 reads like a roadmap item" in out
     assert "    suggestion: so what happens once 'Ship three AI features' is done?" in out

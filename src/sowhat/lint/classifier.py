@@ -18,7 +18,14 @@ from importlib import resources
 from typing import Literal
 
 from sowhat.lint.lexicon import load_lexicon
-from sowhat.lint.textfeatures import FUNCTION_WORDS, TextFacts, features, object_phrase, read
+from sowhat.lint.textfeatures import (
+    FUNCTION_WORDS,
+    TextFacts,
+    activity_phrase,
+    features,
+    object_phrase,
+    read,
+)
 
 Kind = Literal["outcome", "output"]
 
@@ -85,13 +92,33 @@ def classify(text: str) -> Classification:
     return classify_facts(read(text))
 
 
+_NEW_PATTERNS = {
+    "P:activity": "counts the team's own effort (an activity metric)",
+    "P:activity_change": "moves an activity count, not a result",
+    "P:outcome_noun": "names a result (churn, NPS, conversion...)",
+    "P:outcome_noun_nodelivery": "names a result (churn, NPS, conversion...)",
+    "P:threshold": "sets a level to reach or stay within",
+    "P:threshold_outcome": "sets a level for a result",
+    "P:baseline": "states where it starts",
+    "P:done_passive": "reports a deliverable as done ('is implemented', 'exists')",
+    "P:business_result": "counts customers, deals or pipeline won",
+    "P:team_subject": "the team's own people do it",
+    "P:share_done": "a share of things the team completes",
+}
+
+
 def explain_feature(feat: str, facts: TextFacts) -> str | None:
     """A feature name in words a KR author recognises."""
     prefix, _, value = feat.partition(":")
+    if prefix in ("w", "b", "h2"):
+        return _explain_words(feat)
+    if feat in ("P:activity", "P:activity_change"):
+        m = activity_phrase(facts)
+        return f"counts the team's own effort ('{m}')" if m else _NEW_PATTERNS[feat]
+    if feat in _NEW_PATTERNS:
+        return _NEW_PATTERNS[feat]
     if prefix == "h" and value and value != "<num>":
         return f"starts with '{value}'"
-    if prefix == "h2":
-        return f"starts with '{value.replace('_', ' ')}'"
     if feat == "L:head_delivery":
         return f"starts with a delivery verb ('{facts.head}')"
     if feat == "L:head_change":
@@ -122,6 +149,15 @@ def explain_feature(feat: str, facts: TextFacts) -> str | None:
         return "is a rate (per account, per month...)"
     if feat == "P:money":
         return "is an amount of money"
+    return None
+
+
+@cache
+def _explain_words(feat: str) -> str | None:
+    """Word, bigram and head-bigram features: their wording depends on the name alone."""
+    prefix, _, value = feat.partition(":")
+    if prefix == "h2":
+        return f"starts with '{value.replace('_', ' ')}'"
     if prefix == "w" and value not in _BORING:
         return f"the word '{value}'"
     if prefix == "b" and not set(value.split("_")) & _BORING:
@@ -143,6 +179,30 @@ class Vanity:
 
 _DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash", "in"})
 _COUNT_NOUNS = frozenset({"number", "count", "total", "amount"})
+_CAPACITY_HEADS = frozenset({"support", "supports", "handle", "handles", "serve", "serves"})
+_MODIFIERS = frozenset(
+    {
+        "new",
+        "active",
+        "unique",
+        "organic",
+        "monthly",
+        "weekly",
+        "daily",
+        "total",
+        "trial",
+        "paid",
+        "free",
+        "first",
+        "time",
+        "all",
+        "our",
+        "the",
+        "app",
+        "mobile",
+        "web",
+    }
+)
 _CLAUSE_BREAKS = frozenset({"while", "whilst", "so", "without", "because"})
 
 
@@ -179,10 +239,25 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
             for i in range(len(tokens) - n + 1):
                 if tokens[i : i + n] != parts:
                     continue
-                before = tokens[i - 1] if i else ""
-                if i >= 2 and before[0].isdigit() and tokens[i - 2] in _DENOMINATOR_BEFORE:
+                j = i - 1
+                while j >= 0 and tokens[j] in _MODIFIERS:
+                    j -= 1  # "80% of *new* signups": look past the adjectives
+                before = tokens[j] if j >= 0 else ""
+                after = tokens[i + n] if i + n < len(tokens) else ""
+                if after == "per" or "active" in tokens[j + 1 : i] or before == "team":
+                    continue  # a rate ("sessions per user"), engaged people, or the team itself
+                if facts.head in _CAPACITY_HEADS:
+                    continue  # "Support 10x traffic": capacity, not a count chased
+                if j >= 1 and before in _DENOMINATOR_BEFORE and tokens[j - 1][0].isdigit():
+                    continue  # "80% of new signups complete...": a share, signups the base
+                i_before = j
+                if (
+                    i_before >= 1
+                    and before[:1].isdigit()
+                    and tokens[i_before - 1] in _DENOMINATOR_BEFORE
+                ):
                     continue  # "tickets per 1,000 sessions"
-                counted = i >= 2 and tokens[i - 2] in _COUNT_NOUNS
+                counted = i_before >= 1 and tokens[i_before - 1] in _COUNT_NOUNS
                 if before in _DENOMINATOR_BEFORE and not counted:
                     continue
                 return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
@@ -195,11 +270,15 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     A plain deliverable ("Launch audit logs") is measurable as done/not done; SW101 is the
     problem there. "Improve the onboarding flow" or "Users love the editor" have nothing.
     """
-    if facts.has_number or facts.measures:
+    if facts.has_number:
         return False
     lex = load_lexicon()
+    vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS
+    vague = vague or any(t in _VAGUE_QUALITIES for t in facts.tokens)
+    if facts.measures:
+        return kind == "outcome" and facts.head in _VAGUE_HEADS  # "Maximize engagement"
     if kind == "output":
-        return facts.head in lex.vague_words or any(t in _VAGUE_QUALITIES for t in facts.tokens)
+        return vague
     return True
 
 
@@ -223,5 +302,40 @@ _VAGUE_QUALITIES = frozenset(
         "efficient",
         "cheaper",
         "greater",
+        "welcoming",
+        "robust",
+        "sound",
+        "optimal",
+        "compelling",
+        "proper",
+        "maintainable",
+        "revamp",
+        "revamped",
+        "continuous",
+        "continous",
+        "sufficient",
+        "aligned",
+        "understanding",
+        "evidence",
+        "clear",
+        "clearly",
+        "improved",
     ]
+)
+_VAGUE_HEADS = frozenset(
+    {
+        "maximize",
+        "maximise",
+        "revamp",
+        "expand",
+        "unblock",
+        "iterate",
+        "iterating",
+        "streamline",
+        "strengthen",
+        "enhance",
+        "improve",
+        "optimise",
+        "optimize",
+    }
 )

@@ -25,7 +25,7 @@ from sowhat.lint.base import (
     Where,
     YamlPath,
 )
-from sowhat.lint.classifier import Classification, classify_facts
+from sowhat.lint.classifier import Classification, Model, classify_facts
 from sowhat.lint.context import LintContext, MetricInfo
 from sowhat.lint.rules import ALL_RULES
 from sowhat.lint.textfeatures import read
@@ -57,7 +57,7 @@ def get_rule(code: str) -> AnyRule:
             return rule
     raise NotFound(
         f"no lint rule {code!r}",
-        hint="run `sowhat rules` to list the codes (SW101...SW116)",
+        hint="run `sowhat rules` to list the codes (SW101...SW117)",
     )
 
 
@@ -76,8 +76,12 @@ def analyse_text(
     catalog: Mapping[str, MetricInfo] | None = None,
     context: LintContext | None = None,
     location: Location | None = None,
+    model: Model | None = None,
 ) -> TextReport:
-    """Classify one KR sentence and run every rule that works on words alone."""
+    """Classify one KR sentence and run every rule that works on words alone.
+
+    `model` replaces the shipped outcome/output model (the evaluation scores models trained
+    without the source being judged)."""
     ctx = context or _default_context()
     if catalog is not None:
         ctx = LintContext(
@@ -89,7 +93,7 @@ def analyse_text(
             ignore=ctx.ignore,
         )
     facts = read(text)
-    verdict = classify_facts(facts)
+    verdict = classify_facts(facts, model)
     subject = KRSubject(
         kr=KeyResult(id="text", title=text),
         facts=facts,

@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 from sowhat.lint.context import MetricInfo
+from sowhat.lint.lexicon import load_lexicon
 from sowhat.lint.textfeatures import FUNCTION_WORDS, TextFacts, object_phrase
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -48,6 +49,71 @@ _DOWN_WORDS = frozenset(
     ]
 )
 _PERCENT_TYPES = frozenset({"conversion", "retention"})
+# Things people use: only these may fill "the share of active accounts that use <thing>
+# weekly". A metric, a process, a document or a hire in that slot reads as nonsense
+# ("...that use churn weekly"), so for anything else the coach asks the question instead.
+USABLE = frozenset(
+    [
+        "feature",
+        "features",
+        "dashboard",
+        "dashboards",
+        "app",
+        "apps",
+        "editor",
+        "api",
+        "apis",
+        "sdk",
+        "integration",
+        "integrations",
+        "portal",
+        "search",
+        "template",
+        "templates",
+        "tool",
+        "tools",
+        "workflow",
+        "workflows",
+        "report",
+        "reports",
+        "extension",
+        "extensions",
+        "plugin",
+        "plugins",
+        "mode",
+        "view",
+        "views",
+        "checkout",
+        "inbox",
+        "calendar",
+        "chat",
+        "assistant",
+        "cli",
+        "widget",
+        "widgets",
+        "automation",
+        "automations",
+        "export",
+        "import",
+        "sso",
+        "alerts",
+        "notifications",
+        "exports",
+    ]
+)
+_SO_WHAT_ASK = "who will do what differently, and how would you count it?"
+
+
+def usable_thing(thing: str) -> bool:
+    """True when `thing` names something a person can use (a feature, an app, an API...).
+
+    The last word must be a usable noun, and no word may be a metric, a number or a
+    result noun; long phrases are refused (they are sentences, not names)."""
+    parts = [w for w in re.findall(r"[a-z0-9'-]+", thing.lower()) if w]
+    if not parts or len(parts) > 4 or parts[-1] not in USABLE:
+        return False
+    metrics = load_lexicon().metric_words
+    return not any(w[0].isdigit() or w in metrics for w in parts)
 
 
 @dataclass(frozen=True)
@@ -211,10 +277,12 @@ def so_what(
         return f"{question}, e.g. '{rewrite}'"
     if topic is not None:
         return f"{question}, e.g. '{topic.outcome}'"
-    return (
-        f"{question}: who will do what differently, and how would you count it? e.g. "
-        f"'Increase the share of active accounts that use {thing} weekly from X% to Y%'"
-    )
+    if usable_thing(thing):
+        return (
+            f"{question}: {_SO_WHAT_ASK} e.g. "
+            f"'Increase the share of active accounts that use the {thing} weekly from X% to Y%'"
+        )
+    return f"{question}: {_SO_WHAT_ASK}"
 
 
 def value_linked(

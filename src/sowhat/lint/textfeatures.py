@@ -74,6 +74,267 @@ _DELIVERY_TAIL = re.compile(
     r"\b(?:ga|live|done|shipped|launched|released|available|in\s+place|completed|finished|"
     r"delivered|in\s+production|agreed|obtained|migrated)\b"
 )
+# Starting points written in words: "(currently 38)", "up from 0.8", "was 12", "vs 4% today".
+_STATED_BASE = re.compile(
+    r"\b(?:currently|today|now|was|were|baseline|up\s+from|down\s+from|vs\.?|versus|over\s+"
+    r"(?:the\s+)?(?:previous|last|prior)\s+(?:quarter|month|year|period))\b"
+)
+# Levels kept rather than reached: the level is today's value.
+_KEEP_HEADS = frozenset(
+    {
+        "maintain",
+        "maintains",
+        "keep",
+        "keeps",
+        "stay",
+        "stays",
+        "sustain",
+        "sustains",
+        "hold",
+        "preserve",
+        "remain",
+        "remains",
+        "retain",
+    }
+)
+# A threshold with no starting point: "at 92% or higher", "under 1%", "no Sev-1", "zero", "100%".
+_THRESHOLD = re.compile(
+    r"(?:\b(?:under|below|above|over|within|less\s+than|fewer\s+than|more\s+than|at\s+least|"
+    r"at\s+most|no\s+more\s+than|or\s+(?:more|less|better|higher|lower|above|below)|"
+    r"never|zero|no)\b|[<>≤≥]=?|\d\s*\+|\b100\s*%)"
+)
+# The team's own effort counted as if it were a result (activity and input metrics).
+_ACTIVITY = re.compile(
+    r"\bstory\s+points?\b|\bvelocity\b|\b(?:features?|releases?|epics?|tickets?|prs?|pull\s+"
+    r"requests?|commits?)\s+(?:shipped|released|delivered|completed|closed|merged|per\s+sprint)\b|"
+    r"\b(?:number\s+of\s+)?features?\s+(?:we\s+)?ship|\bmeetings?\b|\binterviews?\b|"
+    r"\b(?:business\s+)?reviews?\s+with\b|\bcalls?\b|\bdials?\b|\bdemos?\b|\bwebinars?\b|"
+    r"\bworkshops?\b|\btrainings?\b|\btraining\s+sessions?\b|\btalks?\b|\bbriefings?\b|"
+    r"\bbudget\b|\bspend\b|\bspent\b|\bblog\s+posts?\b|\barticles?\b|\bcase\s+studies\b|"
+    r"\bepisodes?\b|\bcontent\s+(?:pieces?|published|marketing)\b|\bhires?\b|\bhired\b|"
+    r"\bhiring\b|\brecruit|\bheadcount\b|\bstaffed\b|\bonboard(?:ed)?\s+\d|\boutreach\b|"
+    r"\bemails?\s+sent\b|\bposts?\s+published\b|\bpublish(?:ed)?\s+\d[\d,.]*\s+\w+(?:\s+\w+)?|\bcertified\b|"
+    r"\btraining\b|\btrained\b|\benablement\b|\bramped\b|\bcontact(?:ed)?\s+\d|"
+    r"\bfeedback\s+from\b|\bdevotes?\b|\bsnapshots?\b|\bbusiness\s+reviews?\b"
+)
+# Customers, pipeline and deals won: a business result even after a delivery-style verb
+# ("Land 3 enterprise logos", "Generate $2M in qualified pipeline").
+_BUSINESS_RESULT = re.compile(
+    r"\b(?:land|win|won|close|closed|sign|signed|secure|generate|source|add|acquire|get|reach)"
+    r"\b[^.;]{0,40}?\b(?:customers?|logos?|deals?|accounts?|pipeline|opportunit(?:y|ies)|opps|"
+    r"leads?|mqls?|sqls?|saos?|pqls?|contracts?|clients?|users|members|contributors|prs|posts|"
+    r"submissions|subscribers|renewals?|expansions?|expands|arr|iarr|revenue|bookings)\b"
+)
+# The team's own people as the subject: their effort, not someone else's behaviour.
+_TEAM_SUBJECT = re.compile(
+    r"^(?:\d+\s*%\s+of\s+)?(?:each|every|all)?\s*(?:new\s+)?(?:teammates?|team\s+members?|"
+    r"members?\s+of\s+the\s+\w+\s+team|person\s+in|people\s+managers?|managers?|"
+    r"hiring\s+managers?|engineers?|aes|sdrs|ces|cses|reps|sales\s+(?:team|reps)|the\s+\w+\s+"
+    r"team|\w+\s+team|team)\b"
+)
+# Results nouns that make a KR an outcome with or without a verb ("Reduce churn", "NPS 45").
+_OUTCOME_NOUN = re.compile(
+    r"\b(?:churn|retention|retained|nps|enps|csat|ces|conversion|converted|adoption|adopted|"
+    r"activation|activated|revenue|arr|iarr|mrr|nrr|grr|arpu|ltv|cac|margins?|profit|pipeline|"
+    r"win\s+rate|renewals?|uptime|availability|latency|mttr|mttd|outages?|incidents?|downtime|"
+    r"error\s+rate|failure\s+rate|satisfaction|sentiment|engagement|time[\s-]to[\s-]\w+|"
+    r"cycle\s+time|lead\s+time|resolution|response\s+time|wau|mau|dau|active\s+(?:users|"
+    r"accounts|customers|teams|contributors)|repeat|refunds?|refunded|attrition|turnover|"
+    r"deployment\s+frequency|frequency|logos?|customers|contributors)\b"
+)
+# "is implemented", "are documented", "exists": a deliverable reported as done.
+_DONE_PASSIVE = re.compile(
+    r"\b(?:is|are|gets|get|be|been|becomes?)\s+(?:\w+\s+)?(?:implemented|documented|defined|"
+    r"finished|finalized|finalised|merged|completed?|created|written|published|released|shipped|"
+    r"established|adopted|set\s+up|built|deployed|updated|in\s+place|enabled|supported|"
+    r"specd|specified|added|deprecated|refactored|migrated|launched|approved|agreed|identified|"
+    r"given|scheduled|certified|trained|built\s+out|onboarded|assigned|tracked|measured|"
+    r"automated|documented)\b|"
+    r"\bexists?\b|\bis\s+complete\b"
+)
+_ACTIVITY_KEYS = frozenset(
+    [
+        "story",
+        "velocity",
+        "features",
+        "feature",
+        "releases",
+        "epics",
+        "tickets",
+        "prs",
+        "pull",
+        "commits",
+        "meetings",
+        "meeting",
+        "interviews",
+        "interview",
+        "reviews",
+        "review",
+        "calls",
+        "call",
+        "dials",
+        "dial",
+        "demos",
+        "demo",
+        "webinars",
+        "webinar",
+        "workshops",
+        "workshop",
+        "trainings",
+        "training",
+        "trained",
+        "talks",
+        "talk",
+        "briefings",
+        "briefing",
+        "budget",
+        "spend",
+        "spent",
+        "posts",
+        "post",
+        "articles",
+        "article",
+        "case",
+        "episodes",
+        "episode",
+        "content",
+        "hires",
+        "hire",
+        "hired",
+        "hiring",
+        "recruit",
+        "recruiting",
+        "recruited",
+        "recruiters",
+        "headcount",
+        "staffed",
+        "onboard",
+        "onboarded",
+        "outreach",
+        "emails",
+        "publish",
+        "published",
+        "certified",
+        "enablement",
+        "ramped",
+        "contact",
+        "contacted",
+        "feedback",
+        "devote",
+        "devotes",
+        "snapshots",
+        "snapshot",
+    ]
+)
+_OUTCOME_KEYS = frozenset(
+    [
+        "churn",
+        "retention",
+        "retained",
+        "nps",
+        "enps",
+        "csat",
+        "ces",
+        "conversion",
+        "converted",
+        "adoption",
+        "adopted",
+        "activation",
+        "activated",
+        "revenue",
+        "arr",
+        "iarr",
+        "mrr",
+        "nrr",
+        "grr",
+        "arpu",
+        "ltv",
+        "cac",
+        "margin",
+        "margins",
+        "profit",
+        "pipeline",
+        "win",
+        "renewal",
+        "renewals",
+        "uptime",
+        "availability",
+        "latency",
+        "mttr",
+        "mttd",
+        "outage",
+        "outages",
+        "incident",
+        "incidents",
+        "downtime",
+        "error",
+        "failure",
+        "satisfaction",
+        "sentiment",
+        "engagement",
+        "time",
+        "cycle",
+        "lead",
+        "resolution",
+        "response",
+        "wau",
+        "mau",
+        "dau",
+        "active",
+        "repeat",
+        "refund",
+        "refunds",
+        "refunded",
+        "attrition",
+        "turnover",
+        "deployment",
+        "frequency",
+        "logo",
+        "logos",
+        "customers",
+        "contributors",
+    ]
+)
+_DONE_KEYS = frozenset(
+    ["is", "are", "gets", "get", "be", "been", "become", "becomes", "exists", "exist"]
+)
+_BUSINESS_KEYS = frozenset(
+    [
+        "land",
+        "win",
+        "won",
+        "close",
+        "closed",
+        "sign",
+        "signed",
+        "secure",
+        "generate",
+        "source",
+        "add",
+        "acquire",
+        "get",
+        "reach",
+    ]
+)
+_THRESHOLD_WORDS = frozenset({"under", "below", "above", "over", "within", "than"}) | frozenset(
+    {"least", "most", "or", "never", "zero", "no"}
+)
+_THRESHOLD_CHARS = re.compile(r"[<>≤≥+]|100")
+_PCT_OF = re.compile(r"%\s+of\b")  # "1% of orders": a share, not a relative change
+_FREQUENCY_VALUES = frozenset(
+    {
+        "hourly",
+        "daily",
+        "weekly",
+        "biweekly",
+        "fortnightly",
+        "monthly",
+        "quarterly",
+        "yearly",
+        "annually",
+    }
+)
+
 _WINDOW = re.compile(
     r"\b(\d+)[- ]?(day|d|week|w|month)s?\b[- ](?:retention|churn|conversion|activation|"
     r"attrition|renewal|return|repeat|readmissions?)|\b(?:within|in\s+the\s+first)\s+(\d+)\s*"
@@ -108,6 +369,13 @@ class TextFacts(NamedTuple):
     measures: tuple[str, ...]  # strictly countable metric nouns, for measurability
     vague: bool
     window_days: int | None  # an outcome window written in the text ("90-day retention")
+    baseline: bool  # a starting point: from/to, a relative change, "currently X", "maintain"
+    threshold: bool  # a level to reach or stay under/over ("at 92% or higher", "no Sev-1")
+    activity: bool  # counts the team's own effort (story points, meetings, hires, posts...)
+    outcome_noun: bool  # names a result (churn, NPS, conversion...) with or without a verb
+    done_passive: bool  # "is implemented", "are documented", "exists"
+    business_result: bool  # customers, deals or pipeline won ("Land 3 enterprise logos")
+    team_subject: bool  # the team's own people do it ("Each teammate gives feedback")
 
     @property
     def head_is_delivery(self) -> bool:
@@ -165,6 +433,12 @@ def object_phrase(facts: TextFacts, limit: int = 5) -> str:
         if len(out) == limit:
             break
     return " ".join(out)
+
+
+def activity_phrase(facts: TextFacts) -> str:
+    """The words that make a KR an activity count ("story points", "case studies"), or ""."""
+    m = _ACTIVITY.search(facts.norm) if facts.activity else None
+    return m[0] if m else ""
 
 
 def normalise(text: str) -> str:
@@ -275,20 +549,32 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         unit = (window[2] or window[4])[0]
         window_days = amount * {"d": 1, "w": 7, "m": 30, "h": 0}[unit] or None
     has_from = digit and "from" in norm
+    from_to = digit and bool(
+        (has_from and _FROM_TO.search(norm))
+        or (("->" in norm or "to" in norm) and _TWO_SIDED.search(norm))
+    )
+    relative = (digit or _REL_GUARD.search(norm) is not None) and bool(_RELATIVE.search(norm))
+    frequencies = [w for w in words if w in _FREQUENCY_VALUES]
+    if len(frequencies) >= 2 and "from" in words:
+        from_to = True  # "from weekly to daily": two values in words
+    has_number = has_number or bool(frequencies)
+    wordset = frozenset(words)
+    baseline = (
+        from_to
+        or (relative and _RELATIVE.search(_PCT_OF.sub(" ", norm)) is not None)
+        or head in _KEEP_HEADS
+        or (digit and _STATED_BASE.search(norm) is not None)
+    )
     return TextFacts(
         text=text,
         norm=norm,
         tokens=words,
         head=head,
         has_number=has_number,
-        from_to=digit
-        and bool(
-            (has_from and _FROM_TO.search(norm))
-            or (("->" in norm or "to" in norm) and _TWO_SIDED.search(norm))
-        ),
+        from_to=from_to,
         from_only=has_from and bool(_FROM_ONLY.search(norm)),
         to_only=digit and ("to" in norm or "at" in norm) and bool(_TO_ONLY.search(norm)),
-        relative=(digit or _REL_GUARD.search(norm) is not None) and bool(_RELATIVE.search(norm)),
+        relative=relative,
         comparator=_COMP_GUARD.search(norm) is not None and bool(_COMPARATOR.search(norm)),
         share=_SHARE_GUARD.search(norm) is not None and bool(_SHARE.search(norm)),
         per=_PER_GUARD.search(norm) is not None and bool(_PER.search(norm)),
@@ -300,6 +586,18 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         measures=tuple(w for w in words if w in lex.measures),
         vague=not lex.vague_words.isdisjoint(words),
         window_days=window_days,
+        baseline=baseline,
+        threshold=(
+            not _THRESHOLD_WORDS.isdisjoint(wordset) or _THRESHOLD_CHARS.search(norm) is not None
+        )
+        and _THRESHOLD.search(norm) is not None,
+        activity=not _ACTIVITY_KEYS.isdisjoint(wordset) and _ACTIVITY.search(norm) is not None,
+        outcome_noun=not _OUTCOME_KEYS.isdisjoint(wordset)
+        and _OUTCOME_NOUN.search(norm) is not None,
+        done_passive=not _DONE_KEYS.isdisjoint(wordset) and _DONE_PASSIVE.search(norm) is not None,
+        business_result=not _BUSINESS_KEYS.isdisjoint(wordset)
+        and _BUSINESS_RESULT.search(norm) is not None,
+        team_subject=_TEAM_SUBJECT.match(norm) is not None,
     )
 
 
@@ -351,6 +649,30 @@ def features(facts: TextFacts) -> list[str]:
         out.append("P:date_nometric")
     if facts.head in lex.delivery_verbs and facts.deliverables and not n_metric:
         out.append("P:verb_deliverable_nometric")
+    if facts.baseline:
+        out.append("P:baseline")
+    if facts.threshold:
+        out.append("P:threshold")
+    if facts.activity:
+        out.append("P:activity")
+        if facts.from_to or facts.relative:
+            out.append("P:activity_change")
+    if facts.outcome_noun:
+        out.append("P:outcome_noun")
+        if facts.head not in lex.delivery_verbs:
+            out.append("P:outcome_noun_nodelivery")
+    if facts.done_passive:
+        out.append("P:done_passive")
+    if facts.has_number and not facts.baseline and not facts.outcome_noun:
+        out.append("P:count_target")
+    if facts.business_result:
+        out.append("P:business_result")
+    if facts.team_subject:
+        out.append("P:team_subject")
+    if facts.share and facts.done_passive:
+        out.append("P:share_done")
+    if facts.threshold and facts.outcome_noun:
+        out.append("P:threshold_outcome")
     return out
 
 

@@ -27,7 +27,7 @@ def test_codes_are_stable_unique_and_in_order() -> None:
 
 def test_free_text_rules_are_the_wording_ones() -> None:
     text_codes = {r.code for r in rules() if isinstance(r, KRRule) and r.applies_to_text}
-    assert text_codes == {"SW101", "SW102", "SW103", "SW104", "SW112", "SW116"}
+    assert text_codes == {"SW101", "SW102", "SW103", "SW104", "SW112", "SW116", "SW117"}
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from sowhat.lint.rules.numbers import ContradictoryDirection, OutOfScale
 from sowhat.lint.rules.shape import Duplicates, GrowthWithoutGuardrail, KRCount, OnlyLagging
 from sowhat.lint.rules.timing import HorizonMismatch, Sandbagged, Unreachable, Waiver
 from sowhat.lint.rules.wording import (
+    ActivityMetric,
     Milestone,
     MissingBaselineOrTarget,
     NotMeasurable,
@@ -32,6 +33,7 @@ ALL_RULES: tuple[AnyRule, ...] = (
     BaselineDiffersFromData(),
     OutOfScale(),
     ContradictoryDirection(),
+    ActivityMetric(),
 )
 
 __all__ = ["ALL_RULES"]

@@ -76,10 +76,11 @@ _SHOWN = {"pageviews": "page views", "pageview": "page view"}
 
 
 class MissingBaselineOrTarget(KRRule):
-    """Structured KRs: `baseline` and `target` fields. Free text: flagged only when there is
-    no number at all, or a change verb with one side (`to 45%` with no `from`/`by`, or
-    `from 3%` with no `to`). Levels ("reaches 40%", "under 10 minutes") and relative changes
-    ("by 15%", "halve") pass: they say where to land against today's value."""
+    """Structured KRs: `baseline` and `target` fields. Free text: an outcome needs a starting
+    point in its words — "from X to Y", a relative change ("by 15%", "halve"), "(currently
+    X)", or a level kept ("maintain 99.9%"). A threshold alone ("CSAT at 92% or higher", "No
+    Sev-1 outage", "under 1% refunded") says where to land but not where the team starts, so
+    nobody can judge its ambition or read progress; SW103 asks for today's value."""
 
     code = "SW103"
     name = "missing-baseline-or-target"
@@ -113,20 +114,19 @@ class MissingBaselineOrTarget(KRRule):
                     "title",
                 )
             ]
-        if facts.from_to or facts.relative or not subject.facts.head_is_change:
+        if facts.baseline:
             return []
         if facts.from_only and not facts.to_only:
             return [self.at(subject, "a baseline but no target", "add 'to Y'", "title")]
-        if facts.to_only and not facts.from_only:
-            return [
-                self.at(
-                    subject,
-                    "a target but no baseline: a change from what?",
-                    "add 'from X' (today's value), so progress can be judged",
-                    "title",
-                )
-            ]
-        return []
+        return [
+            self.at(
+                subject,
+                "a target but no baseline: a change from what?",
+                "add today's value ('from X to Y', or '(currently X)'), so the ambition and "
+                "the progress can be judged",
+                "title",
+            )
+        ]
 
 
 class NotMeasurable(KRRule):
@@ -177,6 +177,38 @@ _VAGUE_SHOWN = frozenset(
         "best",
     ]
 )
+
+
+class ActivityMetric(KRRule):
+    """The team's own effort counted as a result: story points, velocity, features shipped,
+    meetings held, interviews done, budget spent, content published, hires. A baseline and a
+    target do not make effort an outcome ("story points from 30 to 45"). Quiet when the KR
+    also names a result (churn, NPS, conversion...) or customers/pipeline won, and on outputs
+    SW101 already flags (it says the same thing about the whole KR)."""
+
+    code = "SW117"
+    name = "activity-metric"
+    severity = Severity.WARNING
+    summary = "Key result counts the team's effort or inputs (story points, meetings, hires...)"
+    applies_to_text: ClassVar[bool] = True
+
+    def check(self, subject: KRSubject) -> list[Finding]:
+        facts = subject.facts
+        if subject.waived or not facts.activity or facts.outcome_noun or facts.business_result:
+            return []
+        if subject.classification.kind == "output" and not (facts.from_to or facts.relative):
+            return []  # SW101 covers a plain output
+        return [
+            self.at(
+                subject,
+                "activity metric: it counts the team's own effort or inputs, which can rise "
+                "while nothing changes for customers or the business — so what?",
+                "count what the effort is for: the behaviour or result it should move (e.g. "
+                "'Cut lead time for changes from 5 days to 2', 'Raise trial-to-paid conversion "
+                "from 8% to 12%'), and keep the effort as the bet's plan",
+                "title",
+            )
+        ]
 
 
 class Milestone(KRRule):
