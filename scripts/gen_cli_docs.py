@@ -18,11 +18,16 @@ from sowhat.cli.app import app
 OUT = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
+def _plain(text: str) -> str:
+    """Help is escaped for rich (`\\[events]`); the reference shows it as typed."""
+    return text.replace("\\[", "[")
+
+
 def _param(p: Any) -> str:
     names = ", ".join(f"`{o}`" for o in [*p.opts, *p.secondary_opts])
     if p.param_type_name == "argument":
         names = f"`{(p.name or '').upper()}`"
-    help_text = (getattr(p, "help", None) or "").strip()
+    help_text = _plain(getattr(p, "help", None) or "").strip()
     default = p.default
     extra = ""
     if p.param_type_name == "option" and default not in (None, False, ()) and not callable(
@@ -38,7 +43,7 @@ def _walk(cmd: Any, path: list[str], out: list[str]) -> None:
             _walk(cmd.get_command(None, name), [*path, name], out)
         return
     out.append(f"## `sowhat {' '.join(path)}`\n")
-    out.append(inspect.cleandoc(cmd.help or "").strip())
+    out.append(_plain(inspect.cleandoc(cmd.help or "")).strip())
     params = [p for p in cmd.params if p.name not in ("help",)]
     if params:
         out.append("")
@@ -53,8 +58,12 @@ def render() -> str:
         "",
         "Generated from the commands by `scripts/gen_cli_docs.py`; every command also has "
         "`--help`.",
-        "Exit codes: 0 success, 1 a problem to fix (bad file, unknown id, error-level lint "
-        "finding), 2 wrong usage.",
+        "Exit codes, one rule for every command: 0 success; 1 the command line parsed but "
+        "something must be fixed in the values, files or data (a bad file, an unknown id, a "
+        "value out of range such as `--confidence 70`, an error-level lint finding); 2 the "
+        "command line does not parse (unknown command or option, missing argument, a value "
+        "of the wrong type such as a word where a number or date belongs); 3 an internal "
+        "error (a bug: please report it).",
         "",
     ]
     _walk(group, [], out)

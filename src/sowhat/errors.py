@@ -6,6 +6,7 @@
      │    ├── NotFound        an id that does not exist
      │    ├── Conflict        an edit based on a stale version (optimistic concurrency)
      │    ├── Forbidden       the actor may not change this object
+     │    ├── Busy            another writer holds the database; retry shortly
      │    └── DataError       events or a database that cannot answer the question asked
      └── InternalError        a bug in Sowhat; shells show it with a request to report it
 
@@ -98,6 +99,23 @@ class Forbidden(UserError):
 
 class DataError(UserError):
     status = 422
+
+
+class ScaleError(DataError):
+    """A typed value that does not fit its KR's scale (36 on a 0–1 rate). `forceable`: it is
+    possible, only far off, so the person may insist; otherwise no metric of the kind can
+    take it."""
+
+    def __init__(self, message: str, *, hint: str | None = None, forceable: bool) -> None:
+        super().__init__(message, hint=hint)
+        self.forceable = forceable
+
+
+class Busy(UserError):
+    """Another writer (usually a running `sowhat sync`) held the database past the wait."""
+
+    status = 503
+    retry_after = 5  # seconds; the API sends it as Retry-After
 
 
 class InternalError(SowhatError):

@@ -9,6 +9,7 @@ a browser never attaches an Authorization header on its own.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,13 +18,15 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from sowhat.api.problems import Unauthenticated
 from sowhat.api.state import ServerState, server_state
-from sowhat.errors import Forbidden
+from sowhat.errors import Forbidden, UserError
 from sowhat.services.accounts import (
     SESSION_LIFETIME,
     Principal,
     authenticate_token,
     csrf_matches,
     resolve_session,
+    token_needs_touch,
+    touch_token,
 )
 
 __all__ = [
@@ -87,12 +90,16 @@ def optional_caller(request: Request) -> Caller | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header is not `Bearer <token>`",
-                                  hint="create a token with `sowhat user token EMAIL`")
+                                  hint="create a token with `sowhat token create EMAIL`")
         with state.db.transaction(write=False) as session:
             principal = authenticate_token(session=session, token=token.strip(), now=now)
+            touch = principal is not None and token_needs_touch(
+                session=session, token=token.strip(), now=now)
         if principal is None:
-            raise Unauthenticated("the API token is unknown or revoked",
-                                  hint="create a new one with `sowhat user token EMAIL`")
+            raise Unauthenticated("the API token is unknown, revoked or expired",
+                                  hint="create a new one with `sowhat token create EMAIL`")
+        if touch:
+            _touch(state, token.strip(), now)
         caller = Caller(principal, None)
     elif COOKIE in request.cookies:
         try:
@@ -134,7 +141,39 @@ def check_csrf(caller: Caller, given: str | None) -> None:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address login limits count: the peer, or — when the peer is a trusted proxy
+    (`[server] trusted_proxies`) — the first untrusted address in X-Forwarded-For, read
+    from the right (the left end is whatever the client chose to send)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = _trusted(server_state(request).workspace.config.server.trusted_proxies)
+    if not trusted or not _in(peer, trusted):
+        return peer
+    hops = [h.strip() for v in request.headers.getlist("x-forwarded-for") for h in v.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _in(hop, trusted):
+            return hop[:64]
+    return peer
+
+
+def _trusted(items: list[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(i.strip(), strict=False) for i in items)
+
+
+def _in(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
+
+
+def _touch(state: ServerState, token: str, now: datetime) -> None:
+    """Note the token's use; best effort — a busy database must not fail the request."""
+    try:
+        with state.db.transaction() as session:
+            touch_token(session=session, token=token, now=now)
+    except UserError:
+        pass
 
 
 _MISSING = object()

@@ -6,7 +6,8 @@
 
 Status codes follow `sowhat.errors`: NotFound 404, Forbidden 403, Conflict 409 — or 412
 when the request named a version (If-Match) that is no longer current — UserError 400,
-SpecError/DataError 422, TooManyAttempts 429, InternalError and bugs 500 (with no detail:
+SpecError/DataError 422, TooManyAttempts 429, Busy 503 (with Retry-After: a sync held the
+database longer than the wait), unparseable JSON 400, InternalError and bugs 500 (no detail:
 the traceback goes to the server log, not to the client).
 """
 
@@ -24,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sowhat.errors import Conflict, SowhatError, SpecError, UserError
+from sowhat.errors import Busy, Conflict, SowhatError, SpecError, UserError
 
 __all__ = [
     "PROBLEM_JSON",
@@ -95,6 +96,9 @@ def problem_for(exc: BaseException, *, conditional: bool = False) -> Problem:
             }
             for err in exc.errors()
         ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return _problem(400, "the request body is not valid JSON", None, errors=errors,
+                            slug="bad-json")  # fmt: skip
         return _problem(422, "the request does not match the schema", None, errors=errors,
                         slug="validation")  # fmt: skip
     if isinstance(exc, StarletteHTTPException):
@@ -118,12 +122,16 @@ def install_problem_handlers(app: FastAPI, *, render_page: Any) -> None:
             headers = getattr(exc, "headers", None) or {}
             if problem.status == 401:
                 headers = {**headers, "WWW-Authenticate": 'Bearer realm="sowhat"'}
+            if isinstance(exc, Busy):
+                headers = {**headers, "Retry-After": str(exc.retry_after)}
             return JSONResponse(problem.as_dict(request.url.path), status_code=problem.status,
                                 media_type=PROBLEM_JSON, headers=headers)  # fmt: skip
         if problem.status == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         response: Response = render_page(request, problem)
+        if isinstance(exc, Busy):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     app.add_exception_handler(SowhatError, handle)

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from sowhat import __version__
@@ -22,14 +23,14 @@ from sowhat.errors import InternalError, SowhatError, UserError
 # module (the statistics and metric engines take seconds to import). A command missing here
 # still works — the group then loads every module — and a test keeps this map complete.
 COMMANDS: dict[str, str] = {
-    "init": "okrs", "validate": "okrs", "apply": "okrs", "export": "okrs", "status": "okrs",
-    "checkin": "okrs", "db": "okrs",
+    "init": "okrs", "validate": "okrs", "apply": "okrs", "diff": "okrs", "export": "okrs",
+    "status": "okrs", "checkin": "okrs", "db": "okrs", "import": "authoring",
     "lint": "lint", "rules": "lint",
     "ingest": "metrics", "metrics": "metrics", "tracking": "metrics",
     "sync": "sync", "demo": "demo", "experiment": "experiment",
     "impact": "bets", "bets": "bets", "detectability": "bets",
     "forecast": "forecast", "review": "review", "period": "period", "notify": "notify",
-    "serve": "serve", "user": "serve",
+    "serve": "serve", "user": "serve", "token": "tokens", "report": "report",
 }  # fmt: skip
 
 
@@ -60,6 +61,7 @@ class LazyGroup(TyperGroup):
         holder = typer.Typer(rich_markup_mode="rich")
         register(holder)
         for name, command in typer.main.get_group(holder).commands.items():
+            _escape_help(command)
             self.add_command(command, name)
 
     def _load_all(self) -> None:
@@ -109,6 +111,20 @@ def _root(
     """Outcome-based OKRs as code."""
 
 
+def _escape_help(command: Any) -> None:
+    """Help texts are plain text shown through rich: escape their brackets so `[events]`
+    and `[[webhooks]]` are printed, not taken for markup tags and dropped."""
+    if getattr(command, "help", None) and not getattr(command, "_sowhat_escaped", False):
+        command.help = escape(command.help)
+        command._sowhat_escaped = True
+    for param in getattr(command, "params", ()):
+        if getattr(param, "help", None) and not getattr(param, "_sowhat_escaped", False):
+            param.help = escape(param.help)
+            param._sowhat_escaped = True
+    for sub in getattr(command, "commands", {}).values():
+        _escape_help(sub)
+
+
 def main() -> None:
     """Entry point: Click handles usage errors (exit 2); Sowhat errors become one clear line."""
     try:
@@ -117,13 +133,15 @@ def main() -> None:
         err_console.print("aborted")
         sys.exit(1)
     except UserError as exc:
-        err_console.print(f"[red]error:[/red] {exc.render()}", highlight=False, markup=True)
+        # The message is text, not markup: `[events]` and `[[webhooks]]` must survive.
+        err_console.print(f"[red]error:[/red] {escape(exc.render())}", highlight=False,
+                          markup=True)
         sys.exit(exc.exit_code)
     except InternalError as exc:
-        err_console.print(f"internal error: {exc}; please report this as a bug")
+        err_console.print(f"internal error: {exc}; please report this as a bug", markup=False)
         sys.exit(3)
     except SowhatError as exc:
-        err_console.print(f"error: {exc}")
+        err_console.print(f"error: {exc}", markup=False)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import typer
@@ -15,7 +16,6 @@ from sowhat.services.accounts import (
     UserInfo,
     create_user,
     ensure_user,
-    issue_token,
     list_users,
     workspace_secret,
 )
@@ -64,7 +64,8 @@ def serve(
                                 is_admin=admin, editor_teams=teams, actor=actor_name())
     finally:
         db.dispose()
-    url = f"http://{host}:{port}"
+    listener = bind_socket(host, port)  # before saying where it runs: the port may be taken
+    url = f"http://{host}:{listener.getsockname()[1]}"
     console.print(f"Sowhat for [bold]{ws.config.workspace.name}[/bold] at {url} "
                   f"(API docs: {url}/api/docs)")  # fmt: skip
     if demo:
@@ -74,8 +75,26 @@ def serve(
     os.environ["SOWHAT_SERVE_WORKSPACE"] = str(ws.root)
     os.environ["SOWHAT_SECURE_COOKIES"] = "1" if secure_cookies else ""
     # By name, not by object: the CLI shell does not import the API shell (import-linter).
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info",
-                proxy_headers=False)  # fmt: skip
+    # Client addresses behind a proxy come from `[server] trusted_proxies`, not uvicorn.
+    config = uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, log_level="info",
+                            proxy_headers=False)  # fmt: skip
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now so a taken port is an error before any output."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                        hint="another program uses that port; choose one with --port") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 @user_app.command("create")
@@ -129,9 +148,10 @@ def user_list(
         print_json([{"email": u.email, "role": u.role, "editor_teams": list(u.editor_teams),
                      "disabled": u.disabled} for u in users])  # fmt: skip
         return
-    table = Table("email", "role", "teams", "created")
+    table = Table("email", "role", "teams", "created", "status")
     for u in users:
-        table.add_row(u.email, u.role, ", ".join(u.editor_teams), u.created_at.date().isoformat())
+        table.add_row(u.email, u.role, ", ".join(u.editor_teams), u.created_at.date().isoformat(),
+                      "disabled" if u.disabled else "active")  # fmt: skip
     console.print(table)
 
 
@@ -140,21 +160,55 @@ def user_token(
     email: str = typer.Argument(..., help="Whose token: it acts as this user."),
     scope: Scope = typer.Option(Scope.READ, "--scope", help="read (GET only) or write."),
     name: str = typer.Option(None, "--name", help="What the token is for, e.g. ci."),
+    expires: str = typer.Option("never", "--expires",
+                                help="90d, 2w, a date like 2027-01-31, or never."),
     workspace: Path = workspace_option(),
 ) -> None:
-    """Create an API token (shown once; only its SHA-256 is stored). Send it as a Bearer token.
+    """Create an API token (same as `sowhat token create`).
 
     Example: sowhat user token ana@acme.example --scope write --name ci -w sowhat-demo
     """
+    from sowhat.cli.tokens import token_create
+
+    token_create(email=email, scope=scope, name=name, expires=expires, workspace=workspace)
+
+
+@user_app.command("disable")
+def user_disable(
+    email: str = typer.Argument(..., help="The user to shut out."),
+    workspace: Path = workspace_option(),
+) -> None:
+    """Disable a user: no login, their sessions end, their API tokens stop working.
+
+    Example: sowhat user disable ana@acme.example -w sowhat-demo
+    """
+    _set_disabled(workspace, email, disabled=True)
+
+
+@user_app.command("enable")
+def user_enable(
+    email: str = typer.Argument(..., help="The user to let back in."),
+    workspace: Path = workspace_option(),
+) -> None:
+    """Enable a disabled user again (they log in anew; old sessions stay ended).
+
+    Example: sowhat user enable ana@acme.example -w sowhat-demo
+    """
+    _set_disabled(workspace, email, disabled=False)
+
+
+def _set_disabled(workspace: Path, email: str, *, disabled: bool) -> None:
+    from sowhat.services.access.users import disable_user, enable_user
+
     db = _database(workspace)
     try:
         with db.transaction() as session:
-            issued = issue_token(session=session, email=email, scope=scope, name=name,
-                                 actor=actor_name())  # fmt: skip
+            change = disable_user if disabled else enable_user
+            info = change(session=session, email=email, actor=actor_name())
     finally:
         db.dispose()
-    console.print(f"{issued.info.scope} token for {issued.info.email} (shown once, keep it safe):")
-    typer.echo(issued.token)
+    console.print(f"{info.email} is {'disabled' if info.disabled else 'enabled'} "
+                  f"({_describe(info)})")  # fmt: skip
 
 
 def _describe(info: UserInfo) -> str:

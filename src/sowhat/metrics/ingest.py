@@ -13,7 +13,8 @@ Events timestamped more than a day after the ingest are rejected ("in the future
 `allow_future` — a clock error upstream would otherwise move every watermark.
 Segment track-call JSONL (`event`, `userId`, `timestamp`, `properties`, `context.groupId`,
 `messageId`) maps without options; Amplitude, Mixpanel and PostHog exports with `vendor`
-(`ingest_vendors`); other layouts use `--map column=field`.
+(`ingest_vendors`); other layouts use `--map column=field`. Segment `identify` / `group`
+calls in the same file become entity traits (sowhat.metrics.traits).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sowhat.errors import DataError, UserError
 from sowhat.metrics import ingest_sql as q
 from sowhat.metrics import ingest_vendors as vendors
 from sowhat.metrics.store import apply_property_types, ensure_schema
+from sowhat.metrics.traits import absorb_calls
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -50,6 +52,8 @@ class FileReport:
     rejected: int
     rejects_path: str | None
     seconds: float
+    calls: int = 0
+    """Segment identify/group calls stored as traits (sowhat.metrics.traits), not events."""
 
 
 @dataclass(frozen=True)
@@ -168,8 +172,9 @@ def _ingest_file(
     try:
         future_after = None if allow_future else started_at + q.FUTURE_SLACK
         plan = q.stage(con, readable or path, fmt, mapping, account_field, future_after, preset)
+        calls = absorb_calls(con) if fmt == "jsonl" else 0  # identify/group: traits
         summary = q.summarise(con, plan)
-        read, rejected = summary.read, summary.rejected
+        read, rejected = summary.read + calls, summary.rejected
         rejects_path = None
         if rejected:
             rejects_dir.mkdir(parents=True, exist_ok=True)
@@ -180,12 +185,12 @@ def _ingest_file(
         before = int(con.execute("SELECT count(*) FROM events").fetchone()[0])
         q.insert(con, plan, summary, columns, ingest_id)
         loaded = int(con.execute("SELECT count(*) FROM events").fetchone()[0]) - before
-        valid = read - rejected
+        valid = read - rejected - calls
         report = FileReport(
             path=str(path), format=fmt, read=read, loaded=loaded,
             duplicates=valid - loaded, rejected=rejected,
             rejects_path=str(rejects_path) if rejects_path else None,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, calls=calls,
         )
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

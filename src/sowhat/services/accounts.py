@@ -26,10 +26,17 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from sowhat.errors import Conflict, Forbidden, NotFound, UserError
+from sowhat.services.access.limits import (
+    CLIENT_LIMIT,
+    LOGIN_LIMIT,
+    LOGIN_WINDOW,
+    client_failures,
+    pair_failures,
+)
 from sowhat.store import audit
 from sowhat.store.accounts import (
     ApiTokenRow,
@@ -53,8 +60,10 @@ __all__ = [
     "TooManyAttempts",
     "UserInfo",
     "authenticate_token",
+    "check_password",
     "create_user",
     "csrf_matches",
+    "end_sessions",
     "ensure_user",
     "issue_token",
     "list_users",
@@ -65,10 +74,16 @@ __all__ = [
     "workspace_secret",
 ]
 
-LOGIN_LIMIT = 5
-LOGIN_WINDOW = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(days=14)
 TOKEN_PREFIX = "sw_"
+# `last_used_at` is written at most this often per token, so reads stay reads.
+TOKEN_TOUCH_EVERY = timedelta(minutes=5)
+_COMMON_PASSWORDS = frozenset({
+    "password", "password1", "password123", "passw0rd", "12345678", "123456789", "1234567890",
+    "qwertyui", "qwerty123", "iloveyou", "sunshine", "letmein1", "welcome1", "admin123",
+    "abcdefgh", "abc12345", "changeme", "football", "baseball", "trustno1", "11111111",
+    "00000000", "sowhat123",
+})  # fmt: skip
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HASHER = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong
@@ -82,7 +97,7 @@ class Scope(StrEnum):
 
 
 class TooManyAttempts(UserError):
-    """Too many failed logins for one email from one address in the window."""
+    """Too many failed logins from one address (for one email, or across emails)."""
 
     status = 429
 
@@ -150,6 +165,7 @@ class TokenInfo:
     name: str | None
     scope: Scope
     created_at: datetime
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -218,7 +234,10 @@ def ensure_user(
     teams = sorted(set(editor_teams))
     before = _user_fields(session, row)
     if not _password_ok(row.password_hash, password):
-        row.password_hash = _hash_password(password)
+        row.password_hash = _hash_password(password, address)
+        # A new password is how an admin shuts out whoever knew the old one: their
+        # sessions end with it (API tokens are separate credentials; revoke them apart).
+        end_sessions(session=session, user_id=row.id, now=now)
     row.is_admin = is_admin
     row.disabled_at = None
     _set_roles(session, row, teams)
@@ -241,38 +260,78 @@ def issue_token(
     email: str,
     scope: Scope,
     name: str | None = None,
+    expires_at: datetime | None = None,
     actor: str,
     now: datetime | None = None,
 ) -> IssuedToken:
     now = now or datetime.now(UTC)
     user = _require_user(session, email)
+    if expires_at is not None and expires_at <= now:
+        raise UserError("the token would expire before it is used",
+                        hint="give an expiry in the future, e.g. --expires 90d")  # fmt: skip
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiTokenRow(
         user_id=user.id, token_hash=_digest(token), prefix=token[:10], name=name,
-        scope=str(scope), created_at=now,
+        scope=str(scope), created_at=now, expires_at=expires_at,
     )  # fmt: skip
     session.add(row)
     flush(session)
     audit.record(
         session=session, actor=actor, action=audit.AuditAction.CREATE, entity_type="api_token",
         entity_key=f"{user.email}/{row.prefix}", before=None,
-        after={"scope": str(scope), "name": name, "user": user.email}, at=now,
+        after={"scope": str(scope), "name": name, "user": user.email,
+               "expires_at": expires_at}, at=now,
     )  # fmt: skip
-    return IssuedToken(token, TokenInfo(row.id, user.email, row.prefix, name, scope, now))
+    info = TokenInfo(row.id, user.email, row.prefix, name, scope, now, expires_at)
+    return IssuedToken(token, info)
 
 
 def authenticate_token(
-    *, session: Session, token: str, now: datetime | None = None
+    *, session: Session, token: str, now: datetime | None = None, touch: bool = False
 ) -> Principal | None:
-    """The principal behind a Bearer token, or None for an unknown or revoked one."""
-    row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(token)))
-    found = row.first()
+    """The principal behind a Bearer token, or None for an unknown, revoked or expired one.
+
+    `touch` (in a write transaction) notes the use in `last_used_at`, at most every
+    TOKEN_TOUCH_EVERY; `token_needs_touch` tells a read-only caller whether to write it.
+    """
+    now = now or datetime.now(UTC)
+    found = session.scalars(
+        select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(token))
+    ).first()
     if found is None or found.revoked_at is not None:
+        return None
+    if found.expires_at is not None and found.expires_at <= now:
         return None
     user = session.get(UserRow, found.user_id)
     if user is None or user.disabled_at is not None:
         return None
+    if touch and _stale(found, now):
+        touch_token(session=session, token=token, now=now)
     return _principal(session, user, Scope(found.scope), via="token")
+
+
+def token_needs_touch(*, session: Session, token: str, now: datetime) -> bool:
+    found = session.scalars(
+        select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(token))
+    ).first()
+    return found is not None and _stale(found, now)
+
+
+def touch_token(*, session: Session, token: str, now: datetime) -> None:
+    """Record that a token was used now (not audited: it is usage, not a change)."""
+    session.execute(update(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(token))
+                    .values(last_used_at=now))  # fmt: skip
+
+
+def end_sessions(*, session: Session, user_id: int, now: datetime | None = None) -> int:
+    """End every live browser session of a user; returns how many were ended."""
+    now = now or datetime.now(UTC)
+    result = session.execute(
+        update(WebSessionRow)
+        .where(WebSessionRow.user_id == user_id, WebSessionRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def login(
@@ -286,22 +345,21 @@ def login(
 ) -> LoginResult | None:
     """Open a session, or record the failure and return None (the caller commits it).
 
-    Raises TooManyAttempts after LOGIN_LIMIT failures for this email from this client
-    within LOGIN_WINDOW, before looking at the password, so guessing gains nothing.
+    Raises TooManyAttempts after LOGIN_LIMIT failures for this email from this client, or
+    CLIENT_LIMIT failures from this client across emails, within LOGIN_WINDOW — before
+    looking at the password, so guessing gains nothing (see `services.access.limits`).
     """
     now = now or datetime.now(UTC)
     address = email.strip().lower()
-    since = now - LOGIN_WINDOW
-    failures = session.scalar(
-        select(func.count()).select_from(LoginFailureRow).where(
-            LoginFailureRow.email == address, LoginFailureRow.client == client,
-            LoginFailureRow.at >= since,
-        )
-    ) or 0  # fmt: skip
-    if failures >= LOGIN_LIMIT:
+    if pair_failures(session=session, email=address, client=client, now=now) >= LOGIN_LIMIT:
         raise TooManyAttempts(
             f"too many failed logins for {address}; try again in 15 minutes",
             hint="ask an admin to reset the password with `sowhat user create --force`",
+        )
+    if client_failures(session=session, client=client, now=now) >= CLIENT_LIMIT:
+        raise TooManyAttempts(
+            "too many failed logins from this address; try again in 15 minutes",
+            hint="check the email and password you are using",
         )
     user = _user_row(session, address)
     valid = _password_ok(user.password_hash if user else _DUMMY_HASH, password)
@@ -383,10 +441,26 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _hash_password(password: str) -> str:
+def check_password(password: str, email: str = "") -> None:
+    """Refuse passwords that any guesser tries first: short, blank, one repeated
+    character, a well-known one, or the email itself."""
+    hint = "choose a longer phrase of several words, e.g. correct-horse-battery"
     if len(password) < 8:
-        raise UserError("the password is shorter than 8 characters", hint="choose a longer one")
+        raise UserError("the password is shorter than 8 characters", hint=hint)
+    if not password.strip() or len(set(password)) < 4:
+        raise UserError("the password has fewer than 4 different characters", hint=hint)
+    lowered = password.strip().lower()
+    if lowered in _COMMON_PASSWORDS or (email and lowered in {email, email.split("@")[0]}):
+        raise UserError("the password is one that guessers try first", hint=hint)
+
+
+def _hash_password(password: str, email: str = "") -> str:
+    check_password(password, email)
     return _HASHER.hash(password)
+
+
+def _stale(row: ApiTokenRow, now: datetime) -> bool:
+    return row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_EVERY
 
 
 def _password_ok(stored: str, password: str) -> bool:
@@ -429,7 +503,8 @@ def _write_user(
     actor: str, now: datetime | None,
 ) -> UserInfo:  # fmt: skip
     now = now or datetime.now(UTC)
-    row = UserRow(email=address, password_hash=_hash_password(password), is_admin=is_admin,
+    row = UserRow(email=address, password_hash=_hash_password(password, address),
+                  is_admin=is_admin,
                   created_at=now)  # fmt: skip
     session.add(row)
     flush(session)

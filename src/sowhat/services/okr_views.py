@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Bet, CheckIn, Guardrail, Team
 from sowhat.errors import NotFound
+from sowhat.services.accounts import Principal, Scope
 from sowhat.services.checkins import checkin_history
 from sowhat.services.forecasts import MIN_WEEK_ENTITIES
 from sowhat.services.plans import KeyResultStatus, ObjectiveStatus, PeriodStatus, status_rows
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping, repositories
 from sowhat.store.models import AuditEntryRow, CheckInRow, KeyResultRow, PeriodRow
 from sowhat.store.sync_models import GuardrailCheckRow, SeriesPointRow
@@ -41,6 +43,9 @@ __all__ = [
     "series",
     "teams",
 ]
+
+# Audit entries about accounts: who is admin, which tokens exist. Admins only.
+ACCOUNT_ENTITIES = ("user", "api_token")
 
 T = TypeVar("T")
 
@@ -144,10 +149,12 @@ class AuditPage:
 
 
 def plan_view(
-    *, session: Session, period: str | None = None, today: date | None = None
+    *, session: Session, period: str | None = None, today: date | None = None,
+    catalog: MetricsFile | None = None,
 ) -> PlanView:
-    """Everything stored about one period (default: the current one), with versions."""
-    status = status_rows(session=session, period=period, today=today)
+    """Everything stored about one period (default: the current one), with versions; with
+    the metric `catalog`, KR values carry their metric's unit."""
+    status = status_rows(session=session, period=period, today=today, catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     contents = repositories.period_contents(session, row)
     live_objectives = {o.id: o for o in contents.objectives if o.archived_at is None}
@@ -240,11 +247,19 @@ def audit_page(
     since: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
+    visible_to: Principal | None = None,
 ) -> AuditPage:
     """Newest first. `key_prefix` selects an object and everything under it (a KR's
     check-ins are keyed `<period>/<kr>/<week>`, an objective's guardrails
-    `<period>/<objective>/guardrail:<metric>`)."""
+    `<period>/<objective>/guardrail:<metric>`).
+
+    Entries about accounts (users' roles, API token prefixes) are for admins acting with
+    full rights: anyone else — a read-only token too, and a caller who names nobody — sees
+    only those about their own account."""
     query = select(AuditEntryRow)
+    if visible_to is None or not (visible_to.is_admin and visible_to.scope == Scope.WRITE):
+        own = visible_to.email if visible_to is not None else None
+        query = query.where(_visible_accounts(own))
     if entity_type is not None:
         query = query.where(AuditEntryRow.entity_type == entity_type)
     if entity_key is not None:
@@ -266,6 +281,15 @@ def audit_page(
         for r in rows
     )  # fmt: skip
     return AuditPage(entries, int(total), limit, offset)
+
+
+def _visible_accounts(email: str | None) -> ColumnElement[bool]:
+    others = AuditEntryRow.entity_type.not_in(ACCOUNT_ENTITIES)
+    if email is None:
+        return others
+    escaped = email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(others, AuditEntryRow.entity_key == email,
+               AuditEntryRow.entity_key.like(escaped + "/%", escape="\\"))
 
 
 def page(items: Sequence[T], *, limit: int, offset: int) -> tuple[list[T], int]:

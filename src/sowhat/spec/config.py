@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sowhat.domain.okr import Team
 from sowhat.errors import Diagnostic, Location, SpecError
@@ -42,12 +43,40 @@ class WebhookSection(_Strict):
     events: list[str] = Field(default_factory=lambda: ["guardrail_breached", "checkin_missing"])
 
 
+class GitSection(_Strict):
+    """`sowhat export` may commit what it writes, with the web editors as the commit's authors."""
+
+    commit_exports: bool = False
+    message: str = "OKRs: web edits of {periods}"
+
+
+class ServerSection(_Strict):
+    """`sowhat serve` settings that belong with the workspace, not the command line."""
+
+    # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed: the
+    # client address for login limits is then the first untrusted hop from the right.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network, e.g. "
+                                 "10.0.0.0/8 or 127.0.0.1") from None  # fmt: skip
+        return value
+
+
 class Config(_Strict):
     workspace: WorkspaceSection = Field(default_factory=WorkspaceSection)
     store: StoreSection = Field(default_factory=StoreSection)
+    server: ServerSection = Field(default_factory=ServerSection)
     events: dict[str, Any] = Field(default_factory=dict)
     teams: dict[str, TeamSection] = Field(default_factory=dict)
     webhooks: list[WebhookSection] = Field(default_factory=list)
+    git: GitSection = Field(default_factory=GitSection)
 
     def team_values(self) -> list[Team]:
         return [

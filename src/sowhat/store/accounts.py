@@ -74,6 +74,7 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: never
 
     __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
 
@@ -100,4 +101,7 @@ class LoginFailureRow(Base):
     client: Mapped[str] = mapped_column(String(64))  # IP address
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_login_failures_email_client_at", "email", "client", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_email_client_at", "email", "client", "at"),
+        Index("ix_login_failures_client_at", "client", "at"),
+    )

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
-from sowhat.errors import Conflict, UserError
+from sowhat.errors import Busy, Conflict, UserError
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT_MS",
@@ -195,7 +195,7 @@ def translate_errors() -> Iterator[None]:
                 hint="retry; the next attempt reads the new data",
             ) from exc
         if isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig):
-            raise UserError(LOCKED, hint="wait for the other writer to finish") from exc
+            raise Busy(LOCKED, hint="wait for the other writer to finish") from exc
         raise
     except IntegrityError as exc:
         if _is_unique_violation(exc):

@@ -31,7 +31,7 @@ def test_two_first_checkins_of_a_week_one_wins(env: Env) -> None:
     create = {"If-None-Match": "*"}
     a = env.client.put(CHECKIN, json={"value": 7.0}, headers={**env.auth("admin"), **create})
     b = env.client.put(CHECKIN, json={"value": 6.5}, headers={**env.auth("editor_own"), **create})
-    assert (a.status_code, b.status_code) == (200, 412)
+    assert (a.status_code, b.status_code) == (201, 412)
     assert env.client.get(CHECKIN, headers=env.auth("viewer")).json()["value"] == 7.0
 
 

@@ -63,5 +63,5 @@ def test_a_first_checkin_on_postgres_gets_version_1(pg_env: Env) -> None:
     url = f"/api/v1/periods/{PERIOD}/key-results/nps-manual/check-ins/2026-11-04"
     r = pg_env.client.put(url, json={"value": 7.0},
                           headers={**pg_env.auth("editor_own"), "If-None-Match": "*"})
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text  # created
     assert r.headers["etag"] == '"1"'

@@ -42,18 +42,18 @@ def test_segment_jsonl_maps_without_options_and_reingest_adds_nothing(tmp_path: 
     store = tmp_path / "events.duckdb"
     path = segment_lines(tmp_path / "tracks.jsonl")
     first = ingest([path], store=store)
-    assert (first.read, first.loaded, first.duplicates, first.rejected) == (5, 3, 0, 2)
+    assert (first.read, first.loaded, first.duplicates, first.rejected) == (5, 3, 0, 1)
+    assert first.files[0].calls == 1  # the identify call became a trait, not a reject
     got = {r[0]: r for r in rows(store)}
     assert got["workflow_run"][1] == datetime(2026, 11, 2, 10, 30)  # +02:00 read as UTC
     assert got["signup"][2:4] == ("u1", "a1")
     assert got["invoice_paid"][2] is None
     assert json.loads(got["workflow_run"][4]) == {"plan": "mid", "n": 2}
     again = ingest([path], store=store)
-    assert (again.loaded, again.duplicates, again.rejected) == (0, 3, 2)
+    assert (again.loaded, again.duplicates, again.rejected) == (0, 3, 1)
     rejects = [json.loads(line) for line in Path(first.files[0].rejects_path or "")
                .read_text().splitlines()]
-    assert [r["reason"] for r in rejects] == ["no event name", "not a JSON object"]
-    assert rejects[0]["row"] == 3
+    assert [r["reason"] for r in rejects] == ["not a JSON object"]
 
 
 def test_csv_flat_columns_times_rejects_and_content_dedupe(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ since there is no session to hold one yet."""
 from __future__ import annotations
 
 import secrets
+import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -20,6 +22,7 @@ from sowhat.api.auth import (
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.errors import Forbidden
+from sowhat.services.access.limits import login_delay
 from sowhat.services.accounts import TooManyAttempts, login, logout
 
 router = APIRouter()
@@ -41,6 +44,11 @@ def login_submit(request: Request, email: Annotated[str, Form()],
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise Forbidden("the login form expired", hint="reload the page and log in again")
     state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        delay = login_delay(session=session, email=email, now=datetime.now(UTC))
+    # An account guessed at from many addresses answers slowly; it is never locked, so
+    # nobody can lock someone else out (services.access.limits).
+    time.sleep(delay)
     try:
         with state.db.transaction() as session:
             result = login(session=session, email=email, password=password,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sowhat.api.auth import require_caller
+from sowhat.api.http import MAX_OFFSET
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.services import dashboard as views
@@ -38,11 +39,12 @@ def _alignment(request: Request, period: str | None) -> Response:
 def audit_log_page(request: Request, entity_type: str | None = None,
                    key_prefix: str | None = None, offset: int = 0) -> Response:  # fmt: skip
     """The whole log, or one object's history (`key_prefix=2026-Q4/gr-activation`)."""
-    require_caller(request)
-    offset = max(offset, 0)
+    caller = require_caller(request)
+    offset = min(max(offset, 0), MAX_OFFSET)
     with server_state(request).db.transaction(write=False) as session:
         result = audit_page(session=session, entity_type=entity_type or None,
-                            key_prefix=key_prefix or None, limit=PAGE, offset=offset)
+                            key_prefix=key_prefix or None, limit=PAGE, offset=offset,
+                            visible_to=caller.principal)
     filters = {k: v for k, v in (("entity_type", entity_type), ("key_prefix", key_prefix)) if v}
     def link(to: int) -> str:
         return "/audit?" + urlencode({**filters, "offset": to})

@@ -60,21 +60,27 @@ def get_checkin(request: Request, response: Response, caller: Reader, period: st
 
 
 @router.put(BASE + "/check-ins/{week}", response_model=CheckInOut,
-            openapi_extra=IF_MATCH_OR_NONE)
+            openapi_extra=IF_MATCH_OR_NONE,
+            responses={200: {"description": "The check-in was updated"},
+                       201: {"model": CheckInOut, "description": "The check-in was created"}})
 def put_checkin(request: Request, response: Response, caller: Writer, period: str, kr_id: str,
                 week: date, body: CheckInPut) -> CheckInOut:  # fmt: skip
     version = expected_version(request, creatable=True)
-    with server_state(request).db.transaction() as session:
+    state = server_state(request)
+    with state.db.transaction() as session:
         okr_edits.check_in(
             session=session, principal=caller.principal, period=period, kr_id=kr_id,
             value=body.value, confidence=body.confidence, note=body.note,
             blockers=body.blockers, week=week_start(week), expected_version=version,
-            override_value=body.override_value,
+            override_value=body.override_value, catalog=state.workspace.metrics,
+            force=body.force,
         )  # fmt: skip
         stored = checkin_for_week(session=session, period=period, kr_id=kr_id,
                                   week=week_start(week))  # fmt: skip
     assert stored is not None
     set_etag(response, stored.version)
+    if version == 0:  # If-None-Match: * (or If-Match: "0") created it
+        response.status_code = 201
     return checkin_out(stored)
 
 
