@@ -1,5 +1,11 @@
 """Golden SQL: what each test-catalog metric compiles to, per dialect, reviewed as diffs.
 
+DuckDB and PostgreSQL are also run end to end (test_metric_engine_*); BigQuery, Snowflake,
+ClickHouse and Trino are compiled only: a diff here is a change in what a warehouse would be
+sent. The compiled-only dialects are compiled over events whose properties are typed columns
+(as in a warehouse table, and as `sowhat ingest` stores them): Ibis cannot read a JSON column
+on ClickHouse.
+
 Regenerate after an intended change with:
     SOWHAT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/metrics/test_metric_sql_golden.py
 """
@@ -10,20 +16,42 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+import ibis
 import pytest
+from ibis.common.exceptions import OperationNotDefinedError
 
-from conftest import METRIC_NAMES, catalog
-from sowhat.metrics.engine import compile_sql
+from conftest import CATALOG, METRIC_NAMES, catalog
+from sowhat.metrics.engine import EVENTS_SCHEMA, compile_expr, compile_sql
 
 GOLDEN = Path(__file__).parent / "golden"
-CASES = [(name, dialect) for name in METRIC_NAMES for dialect in ("duckdb", "postgres")]
+RUN = ("duckdb", "postgres")
+COMPILED_ONLY = ("bigquery", "snowflake", "clickhouse", "trino")
+CASES = [(name, dialect) for name in METRIC_NAMES for dialect in (*RUN, *COMPILED_ONLY)]
+NO_EXACT_QUANTILE = {(m, d) for m, defn in CATALOG["metrics"].items()
+                     if defn.get("statistic", "mean") != "mean" for d in ("bigquery", "trino")}
+"""Ibis has no exact (continuous) quantile there: a median / pNN statistic does not compile.
+Documented in docs/metrics.md; this test notices when Ibis gains one."""
+FLAT = {**EVENTS_SCHEMA, "plan": "string", "flag": "boolean", "tier": "float64",
+        "amount": "float64", "score": "float64", "kind": "string"}
+
+
+def _sql(name: str, dialect: str) -> str:
+    window = {"start": datetime(2026, 10, 1), "end": datetime(2026, 11, 16), "grain": "week",
+              "segment": "mid"}
+    if dialect in RUN:
+        return compile_sql(name, catalog=catalog(), dialect=dialect, **window)
+    expr = compile_expr(name, catalog=catalog(), events=ibis.table(FLAT, name="events"),
+                        **window)
+    return str(ibis.to_sql(expr, dialect=dialect))
 
 
 @pytest.mark.parametrize(("name", "dialect"), CASES)
 def test_compiled_sql_matches_golden_file(name: str, dialect: str) -> None:
-    sql = compile_sql(name, catalog=catalog(), start=datetime(2026, 10, 1),
-                      end=datetime(2026, 11, 16), grain="week", segment="mid",
-                      dialect=dialect) + "\n"
+    if (name, dialect) in NO_EXACT_QUANTILE:
+        with pytest.raises(OperationNotDefinedError, match="Quantile"):
+            _sql(name, dialect)
+        return
+    sql = _sql(name, dialect) + "\n"
     path = GOLDEN / f"{name}.{dialect}.sql"
     if os.environ.get("SOWHAT_UPDATE_GOLDEN"):
         GOLDEN.mkdir(exist_ok=True)

@@ -1,0 +1,38 @@
+SELECT
+  "t2"."bucket" AS "bucket",
+  CAST("t2"."value" AS Nullable(Float64)) AS "value",
+  "t2"."value" AS "entities",
+  CAST(NULL AS Nullable(Int64)) AS "excluded_immature",
+  CAST(NULL AS Nullable(Float64)) AS "n",
+  CAST("t2"."value" AS Nullable(Float64)) AS "total",
+  CAST(NULL AS Nullable(Float64)) AS "total_sq",
+  CAST(NULL AS Nullable(Int64)) AS "without_outcome"
+FROM (
+  SELECT
+    "t1"."bucket" AS "bucket",
+    uniq("t1"."user_id") AS "value"
+  FROM (
+    SELECT
+      "t0"."event" AS "event",
+      "t0"."timestamp" AS "timestamp",
+      "t0"."user_id" AS "user_id",
+      "t0"."account_id" AS "account_id",
+      "t0"."properties" AS "properties",
+      "t0"."plan" AS "plan",
+      "t0"."flag" AS "flag",
+      "t0"."tier" AS "tier",
+      "t0"."amount" AS "amount",
+      "t0"."score" AS "score",
+      "t0"."kind" AS "kind",
+      CAST(dateTrunc('WEEK', "t0"."timestamp") AS Nullable(DateTime)) AS "bucket"
+    FROM "events" AS "t0"
+    WHERE
+      "t0"."timestamp" < parseDateTimeBestEffort('2026-11-16T00:00:00')
+      AND "t0"."event" = 'session'
+      AND "t0"."timestamp" >= parseDateTimeBestEffort('2026-10-01T00:00:00')
+      AND COALESCE("t0"."plan" IN ('mid'), FALSE)
+      AND isNotNull("t0"."user_id")
+  ) AS "t1"
+  GROUP BY
+    "t1"."bucket"
+) AS "t2"

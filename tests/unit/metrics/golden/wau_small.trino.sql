@@ -1,0 +1,128 @@
+WITH "t1" AS (
+  SELECT
+    "t0"."event",
+    "t0"."timestamp",
+    "t0"."user_id",
+    "t0"."account_id",
+    "t0"."properties",
+    "t0"."plan",
+    "t0"."flag",
+    "t0"."tier",
+    "t0"."amount",
+    "t0"."score",
+    "t0"."kind",
+    DATE_TRUNC('WEEK', "t0"."timestamp") AS "bucket",
+    DATE_TRUNC('WEEK', "t0"."timestamp") AS "period"
+  FROM "events" AS "t0"
+  WHERE
+    "t0"."timestamp" < CAST(FROM_ISO8601_TIMESTAMP('2026-11-16T00:00:00') AS TIMESTAMP)
+    AND "t0"."event" = 'ticket'
+    AND COALESCE("t0"."plan" = 'small', FALSE)
+    AND "t0"."timestamp" >= CAST(FROM_ISO8601_TIMESTAMP('2026-10-01T00:00:00') AS TIMESTAMP)
+    AND COALESCE("t0"."plan" IN ('mid'), FALSE)
+    AND "t0"."account_id" IS NOT NULL
+    AND DATE_TRUNC('WEEK', "t0"."timestamp") >= GREATEST(
+      DATE_TRUNC('WEEK', "t0"."timestamp"),
+      CAST(FROM_ISO8601_TIMESTAMP('2026-10-01T00:00:00') AS TIMESTAMP)
+    )
+    AND (
+      DATE_TRUNC('WEEK', "t0"."timestamp") + INTERVAL '7' DAY
+    ) <= LEAST(
+      DATE_TRUNC('WEEK', "t0"."timestamp") + INTERVAL '7' DAY,
+      CAST(FROM_ISO8601_TIMESTAMP('2026-11-16T00:00:00') AS TIMESTAMP),
+      CAST(FROM_ISO8601_TIMESTAMP('2026-11-16T00:00:00') AS TIMESTAMP)
+    )
+)
+SELECT
+  "t11"."bucket",
+  IF("t11"."n" > 0, CAST("t11"."total" AS DOUBLE) / "t11"."n", CAST(NULL AS DOUBLE)) AS "value",
+  "t11"."entities",
+  CAST(NULL AS BIGINT) AS "excluded_immature",
+  CAST("t11"."n" AS DOUBLE) AS "n",
+  CAST("t11"."total" AS DOUBLE) AS "total",
+  CAST("t11"."total_sq" AS DOUBLE) AS "total_sq",
+  CAST(NULL AS BIGINT) AS "without_outcome"
+FROM (
+  SELECT
+    "t10"."bucket",
+    "t10"."total",
+    "t10"."total_sq",
+    "t10"."entities",
+    GREATEST(
+      CAST(ROUND(
+        CAST((
+          TO_UNIXTIME(
+            DATE_TRUNC(
+              'WEEK',
+              LEAST(
+                "t10"."bucket" + INTERVAL '7' DAY,
+                CAST(FROM_ISO8601_TIMESTAMP('2026-11-16T00:00:00') AS TIMESTAMP),
+                CAST(FROM_ISO8601_TIMESTAMP('2026-11-16T00:00:00') AS TIMESTAMP)
+              )
+            )
+          ) - TO_UNIXTIME(
+            IF(
+              DATE_TRUNC(
+                'WEEK',
+                GREATEST("t10"."bucket", CAST(FROM_ISO8601_TIMESTAMP('2026-10-01T00:00:00') AS TIMESTAMP))
+              ) = GREATEST("t10"."bucket", CAST(FROM_ISO8601_TIMESTAMP('2026-10-01T00:00:00') AS TIMESTAMP)),
+              GREATEST("t10"."bucket", CAST(FROM_ISO8601_TIMESTAMP('2026-10-01T00:00:00') AS TIMESTAMP)),
+              DATE_TRUNC(
+                'WEEK',
+                GREATEST("t10"."bucket", CAST(FROM_ISO8601_TIMESTAMP('2026-10-01T00:00:00') AS TIMESTAMP))
+              ) + INTERVAL '7' DAY
+            )
+          )
+        ) AS DOUBLE) / 604800,
+        0
+      ) AS BIGINT),
+      0
+    ) AS "n"
+  FROM (
+    SELECT
+      "t9"."bucket",
+      "t9"."total",
+      "t9"."total_sq",
+      "t9"."entities"
+    FROM (
+      SELECT
+        "t8"."bucket",
+        "t8"."total",
+        "t8"."total_sq",
+        "t6"."ebucket",
+        "t6"."entities"
+      FROM (
+        SELECT
+          "t3"."bucket",
+          SUM("t3"."c") AS "total",
+          SUM("t3"."c" * "t3"."c") AS "total_sq"
+        FROM (
+          SELECT
+            "t2"."bucket",
+            "t2"."period",
+            COUNT(DISTINCT "t2"."account_id") AS "c"
+          FROM "t1" AS "t2"
+          GROUP BY
+            1,
+            2
+        ) AS "t3"
+        GROUP BY
+          1
+      ) AS "t8"
+      INNER JOIN (
+        SELECT
+          "t4"."bucket" AS "ebucket",
+          "t4"."entities"
+        FROM (
+          SELECT
+            "t2"."bucket",
+            COUNT(DISTINCT "t2"."account_id") AS "entities"
+          FROM "t1" AS "t2"
+          GROUP BY
+            1
+        ) AS "t4"
+      ) AS "t6"
+        ON "t8"."bucket" = "t6"."ebucket"
+    ) AS "t9"
+  ) AS "t10"
+) AS "t11"
