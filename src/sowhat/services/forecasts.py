@@ -28,7 +28,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.domain.measure import Measure
+from sowhat.domain.measure import DEFAULT_OVER_DAYS, Measure
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period, week_start
 from sowhat.domain.units import format_values
@@ -47,6 +47,7 @@ from sowhat.spec.metric_defs import (
     SumMetric,
     UniqueMetric,
     default_measure,
+    outcome_window,
 )
 from sowhat.stats.ambition import hit_probability_without_change
 from sowhat.stats.forecast import CONTEXT_WEEKS as STATS_CONTEXT_WEEKS
@@ -145,7 +146,7 @@ class KRForecastView:
     def describe(self) -> str:
         if self.probability is None or self.projected is None or self.target is None:
             return self.note or "no forecast"
-        what = "weekly value in the last week" if self.basis is Basis.WEEKLY_LEVEL else "total"
+        what = "level at the period's end" if self.basis is Basis.WEEKLY_LEVEL else "total"
         shown = format_values([self.projected, self.low, self.high, self.target], self.unit)
         rng = f" ({shown[1]}–{shown[2]})" if self.low is not None and \
             self.high is not None else ""
@@ -335,7 +336,8 @@ def _forecast_one(
         return replace(empty, note=why)
     assert direction is not None
     try:
-        f = forecast_kr(context + values, target=k.target, weeks_remaining=remaining,
+        f = forecast_kr(context + values, target=k.target,
+                        weeks_remaining=max(0, remaining - level_offset(k, defn)),
                         direction=direction, interval=interval, bounds=_bounds(defn))
     except UserError as exc:
         return replace(empty, note=exc.message)
@@ -348,6 +350,24 @@ def _forecast_one(
     note = f.note.replace("data point", "weekly value") if f.note else None
     return replace(empty, probability=f.probability, projected=f.projected, low=f.low,
                    high=f.high, outlook=outlook(f.probability), path=path, note=note)
+
+
+def level_offset(k: KeyResultStatus, defn: MetricDef | None) -> int:
+    """How many weeks before the period's last week the forecast aims, so it predicts the
+    KR's level at the period's end rather than one week's value.
+
+    A level is the metric over its trailing window (`over`, 28 days by default) — for
+    cohort metrics, the cohorts anchored in the window that ends an outcome window before
+    the as-of. The weekly series is indexed by week (by anchor week for cohorts), so the
+    period-end level is the mean of the weeks from `outcome + over` to `outcome` before the
+    end. Under the forecast model's local trend that mean is the value at those weeks'
+    middle; a single week's spread is a little wider than the mean's, so the range errs
+    on the side of caution.
+    """
+    over_weeks = -(-(k.over_days or DEFAULT_OVER_DAYS) // 7)
+    window = outcome_window(defn) if defn is not None else None
+    outcome_weeks = window.total_seconds() / (7 * 86400) if window is not None else 0.0
+    return int(outcome_weeks + (over_weeks - 1) / 2 + 0.5)
 
 
 def outlook(probability: float | None) -> Outlook:

@@ -26,6 +26,7 @@ from sowhat.services.forecasts import (
     outlook,
     weekly_comparable,
 )
+from sowhat.services.plans import KeyResultStatus
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.stats.ambition import hit_probability_without_change
@@ -77,7 +78,9 @@ def test_a_level_kr_is_the_stats_forecast_of_context_plus_period_weeks(
     context = usable(series(db, kr, "history"))[-CONTEXT_WEEKS:]
     assert len(period) == 7  # 2026-10-01 (partial), then six Mondays to 2026-11-09
     target = {"act": 0.50, "act-mid": 0.48}[kr]
-    ref = forecast_kr(context + period, target=target, weeks_remaining=14 - 7,
+    # The period-end level of a 2-day conversion over 28 days is the mean of the four anchor
+    # weeks ending 2 days before the end: the forecast aims at their middle, 2 weeks before.
+    ref = forecast_kr(context + period, target=target, weeks_remaining=14 - 7 - 2,
                       direction=Direction.INCREASE, bounds=(0.0, 1.0))
     assert f.basis is Basis.WEEKLY_LEVEL
     assert (f.weeks_elapsed, f.weeks_remaining) == (7, 7)
@@ -85,7 +88,7 @@ def test_a_level_kr_is_the_stats_forecast_of_context_plus_period_weeks(
     assert (f.projected, f.low, f.high) == pytest.approx((ref.projected, ref.low, ref.high))
     assert f.outlook is outlook(ref.probability)
     assert [p.week for p in f.path] == [date(2026, 11, 16) + timedelta(weeks=i)
-                                        for i in range(7)]
+                                        for i in range(5)]
     assert f.path[-1].median == pytest.approx(f.projected)
     assert f.last_week_value == next(v for v in reversed(period) if v is not None)
     history = usable(series(db, kr, "history"))
@@ -191,3 +194,27 @@ def test_without_a_sync_there_is_nothing_to_forecast(tmp_path: Path) -> None:
         assert f.probability is None
         assert f.note is not None
         assert f.weeks_elapsed == 0
+
+
+def test_a_level_forecast_aims_at_the_middle_of_its_period_end_window() -> None:
+    """The period-end level of a 28-day window is the mean of the last four weeks (for
+    cohorts, the four anchor weeks before the outcome window): its middle, not the last week."""
+    from dataclasses import replace as swap
+
+    from sowhat.services.forecasts import level_offset
+
+    catalog = MetricsFile.model_validate({"metrics": {
+        "conv": {"type": "conversion", "entity": "account_id", "from": {"event": "a"},
+                 "to": {"event": "b"}, "within": "7d"},
+        "ret30": {"type": "retention", "entity": "user_id", "start": {"event": "a"},
+                  "return": {"event": "b"}, "day": 30},
+        "nps": {"type": "nps", "entity": "user_id", "event": "s", "property": "score"},
+    }})
+    base = KeyResultStatus(
+        id="k", title="t", metric="conv", segment=None, unit=None, owner=None, indicator=None,
+        baseline=0.3, target=0.4, current=None, progress=None, confidence=None, last_week=None,
+        last_recorded_at=None, last_note=None, last_source=None, check_ins=0)
+    assert level_offset(base, catalog.metrics["conv"]) == 3  # 1 week outcome + 1.5
+    assert level_offset(base, catalog.metrics["nps"]) == 2  # weeks -4..-1: middle 1.5
+    assert level_offset(swap(base, over_days=7), catalog.metrics["nps"]) == 0
+    assert level_offset(base, catalog.metrics["ret30"]) == 6  # 31 days + 1.5 weeks
