@@ -31,6 +31,19 @@ with the horizon) from one that is noisy around a line; with 8 weeks it cannot, 
 stress suite's 80% ranges covered 65-70% on wandering series (docs/forecast.md)."""
 
 
+FORECAST_ASSUMPTIONS: tuple[str, ...] = (
+    "The metric keeps behaving as in the weeks fitted - drifting along a line, wobbling around "
+    "it, or wandering as it has. Wrong if something still to come changes it (a launch, a price "
+    "change, a tracking fix): the range is about the world so far.",
+    "No yearly seasonality: a period that runs into a seasonal peak or trough gets a range "
+    "that is too narrow early in the period.",
+    "Right after a jump at an unexpected week the range is too narrow until a few weeks at the "
+    "new level have been seen.",
+)
+"""What the forecast assumes and what would make it wrong, in plain words, for services to
+show next to it (docs/forecast.md gives the stress-suite figures behind each)."""
+
+
 @dataclass(frozen=True)
 class ForecastPoint:
     """The projection for one future week (for charts)."""

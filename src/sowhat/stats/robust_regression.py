@@ -315,7 +315,7 @@ def fgls_t_statistics(
     for _ in range(iterations):
         rho = batched_ar1(errors - design @ params, t)
         xtx, xty = _whitened_normal(pieces, design, errors, t, rho)
-        params = np.linalg.solve(xtx, xty[:, :, None])[:, :, 0].T
+        params = np.asarray(np.linalg.solve(xtx, xty[:, :, None])[:, :, 0].T, dtype=float)
     yw = whiten_draws(errors, t, rho)  # (D, n)
     resid = whiten_draws(errors - design @ params, t, rho)
     g = np.linalg.solve(xtx, np.broadcast_to(contrast, (draws, k))[:, :, None])[:, :, 0]

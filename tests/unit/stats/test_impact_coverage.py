@@ -30,7 +30,10 @@ def _run(n: int, relative_effect: float, seed: int) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=float) for k, v in out.items()}
 
 
+# The estimators now push every simulated draw through the whole FGLS procedure and run the
+# pre-launch check: ~90 s of CPU for these two tests, more wall time on a shared machine.
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_null_launches_cover_and_stay_quiet() -> None:
     results = _run(50, 0.0, seed=404)
     for name, arr in results.items():
@@ -40,6 +43,7 @@ def test_null_launches_cover_and_stay_quiet() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_planted_effects_are_found_and_covered() -> None:
     results = _run(30, 0.10, seed=405)
     for name, arr in results.items():

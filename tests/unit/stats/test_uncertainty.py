@@ -98,7 +98,8 @@ def test_a_bend_before_the_launch_is_caught_and_the_verdict_withheld() -> None:
     assert not est.stability.stable
     assert est.stability.kind == "bend"
     assert -12.0 <= est.stability.at <= -6.0
-    assert est.withheld is not None and "changed course" in est.withheld
+    assert est.withheld is not None
+    assert "changed course" in est.withheld
     verdict = impact_verdict(est, expected=Change(0.05, "relative"))
     assert verdict.verdict is Verdict.CANT_TELL
     assert verdict.summary.startswith("can't tell")
@@ -109,7 +110,8 @@ def test_a_steady_series_passes_the_check() -> None:
     y = 500.0 + 0.5 * np.arange(30) + 5.0 * rng.standard_normal(30)
     dates = _weekly(30)
     est = its_estimate(dates, list(y), launch=dates[26], grain="week")
-    assert est.stability is not None and est.stability.stable
+    assert est.stability is not None
+    assert est.stability.stable
     assert est.withheld is None
 
 
@@ -121,9 +123,12 @@ def test_did_carries_a_straight_divergence_on_and_says_so() -> None:
     dates = _weekly(n)
     est = did_estimate(dates, list(treated), list(control), launch=dates[26], grain="week",
                        control_scale="none")
-    assert est.pre_trend is not None and not est.pre_trend.parallel
-    assert est.adjustments and "drifting apart" in est.adjustments[0]
-    assert est.low is not None and est.high is not None
+    assert est.pre_trend is not None
+    assert not est.pre_trend.parallel
+    assert est.adjustments
+    assert "drifting apart" in est.adjustments[0]
+    assert est.low is not None
+    assert est.high is not None
     assert est.low < 0.0 < est.high
 
 
