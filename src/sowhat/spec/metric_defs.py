@@ -55,14 +55,32 @@ Duration = Annotated[
 ]
 
 
+def _property_name(value: Any) -> Any:
+    """Property names become JSON paths (`a.b` reads key b inside a): quotes, backslashes
+    and control characters cannot be spelled in one, so they are refused here, with a
+    location, rather than failing later inside the SQL compiler."""
+    if not isinstance(value, str):
+        return value
+    if any(c in "\"'\\" or ord(c) < 32 for c in value):
+        raise ValueError(f"property name {value!r} contains a quote, backslash or control "
+                         "character; rename the property where it is sent and here")
+    if "" in value.split("."):
+        raise ValueError(f"property name {value!r} has an empty part between dots")
+    return value
+
+
+PropertyName = Annotated[str, Field(min_length=1), BeforeValidator(_property_name)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class Where(_Model):
     """A condition on one event property; several operators on one property are ANDed."""
 
-    property: str = Field(min_length=1)
+    property: PropertyName
     equals: Scalar | None = None
     in_: tuple[Scalar, ...] | None = Field(default=None, alias="in", min_length=1)
     gt: float | None = None
@@ -124,12 +142,12 @@ class UniqueMetric(_EventMetric):
 
 class SumMetric(_EventMetric):
     type: Literal["sum"]
-    property: str = Field(min_length=1)
+    property: PropertyName
 
 
 class AverageMetric(_EventMetric):
     type: Literal["average"]
-    property: str = Field(min_length=1)
+    property: PropertyName
 
 
 class RatioMetric(_Metric):
@@ -202,7 +220,7 @@ class DurationMetric(_Metric):
 class NpsMetric(_EventMetric):
     type: Literal["nps"]
     entity: Entity = "user_id"
-    property: str = "score"
+    property: PropertyName = "score"
 
 
 MetricDef = Annotated[
