@@ -18,17 +18,23 @@ if TYPE_CHECKING:
 
 Row = tuple[str, datetime, float | None]
 RATIOS = (
-    ("support_tickets_per_account", "tickets", "weekly_active_teams"),
+    ("support_tickets_per_account", "tickets", "teams_running_workflows"),
     ("tickets_per_session", "tickets", "sessions"),
     ("recommendation_ctr", "recommendation_clicks", "recommendations_shown"),
 )
 COVERED = frozenset({
     "activation_rate", "d7_retention", "account_retention_90d", "time_to_first_value",
-    "weekly_active_teams", "tickets", "sessions", "nps", "recommendations_shown",
-    "recommendation_clicks", "revenue", "audit_log_exporters", "page_views", "signups",
+    "weekly_active_teams", "teams_running_workflows", "tickets", "sessions", "nps",
+    "recommendations_shown", "recommendation_clicks", "revenue", "audit_log_exporters",
+    "page_views", "signups",
     *(r[0] for r in RATIOS),
 })
 """The demo metrics both baselines implement; the benchmark races on exactly these."""
+TRAIT_SEGMENT = "mid_now"
+TRAIT_REQUESTS = ("sessions", "weekly_active_teams", "activation_rate")
+"""Computed a second time with segment `mid_now` = {trait: plan, equals: mid}: the account's
+plan as of each event (anchor) from the trait history — the as-of join in the race. Rows are
+named `metric@mid_now`; pandas does not implement them."""
 
 
 def _ts(x: datetime) -> str:
@@ -47,10 +53,30 @@ def handwritten_sql(store: Path, start: datetime, end: datetime) -> list[Row]:
                         ("signups", "signup"), ("sessions", "session_start")):
         q[name] = f"SELECT {wk} w, count(*)::DOUBLE v FROM events WHERE event = '{event}' AND " \
                   f"{win} GROUP BY 1"
-    for name, event in (("weekly_active_teams", "workflow_run"),
+    for name, event in (("teams_running_workflows", "workflow_run"),
                         ("audit_log_exporters", "audit_log_exported")):
         q[name] = f"SELECT {wk} w, count(DISTINCT account_id)::DOUBLE v FROM events " \
                   f"WHERE event = '{event}' AND {win} AND account_id IS NOT NULL GROUP BY 1"
+    # weekly active teams: a week's distinct accounts, whole weeks inside the window only
+    q["weekly_active_teams"] = f"SELECT {wk} w, count(DISTINCT account_id)::DOUBLE v " \
+        f"FROM events WHERE event = 'workflow_run' AND {win} AND account_id IS NOT NULL " \
+        f"GROUP BY 1 HAVING {wk} >= {s} AND {wk} + INTERVAL 7 DAY <= {e}"
+    plan = ("(SELECT id, timestamp AS ts, value FROM traits "
+            "WHERE entity = 'account_id' AND name = 'plan')")
+    tag = "@" + TRAIT_SEGMENT
+    q["sessions" + tag] = f"""
+        SELECT date_trunc('week', x.timestamp) w, count(*)::DOUBLE v
+        FROM (SELECT timestamp, account_id FROM events WHERE event = 'session_start'
+              AND {win}) x
+        ASOF JOIN {plan} t ON x.account_id = t.id AND x.timestamp >= t.ts
+        WHERE t.value = 'mid' GROUP BY 1"""
+    q["weekly_active_teams" + tag] = f"""
+        SELECT date_trunc('week', x.timestamp) w, count(DISTINCT x.account_id)::DOUBLE v
+        FROM (SELECT timestamp, account_id FROM events WHERE event = 'workflow_run'
+              AND {win}) x
+        ASOF JOIN {plan} t ON x.account_id = t.id AND x.timestamp >= t.ts
+        WHERE t.value = 'mid' GROUP BY 1
+        HAVING w >= {s} AND w + INTERVAL 7 DAY <= {e}"""
     q["revenue"] = f"SELECT {wk} w, sum(amount) v FROM events WHERE event = 'invoice_paid' " \
                    f"AND {win} AND amount IS NOT NULL GROUP BY 1"
     q["nps"] = f"""
@@ -60,13 +86,17 @@ def handwritten_sql(store: Path, start: datetime, end: datetime) -> list[Row]:
               WHERE event = 'survey_answered' AND {win} AND user_id IS NOT NULL
                 AND score IS NOT NULL GROUP BY 1, 2) GROUP BY 1"""
 
-    def cohort(entity: str, to_event: str, lo: str, hi: str, mature: str, inclusive: bool
-               ) -> str:
+    def cohort(entity: str, to_event: str, lo: str, hi: str, mature: str, inclusive: bool,
+               trait: bool = False) -> str:
         op = "<=" if inclusive else "<"
-        return f"""
-        WITH a AS (SELECT {entity} id, min(timestamp) t0 FROM events WHERE event = 'signup'
+        anchors = f"""SELECT {entity} id, min(timestamp) t0 FROM events WHERE event = 'signup'
                    AND {entity} IS NOT NULL AND timestamp < {a} GROUP BY 1
-                   HAVING min(timestamp) >= {s} AND min(timestamp) < {e}),
+                   HAVING min(timestamp) >= {s} AND min(timestamp) < {e}"""
+        if trait:  # the account's plan as of its anchor
+            anchors = f"""SELECT c.id, c.t0 FROM ({anchors}) c
+                   ASOF JOIN {plan} t ON c.id = t.id AND c.t0 >= t.ts WHERE t.value = 'mid'"""
+        return f"""
+        WITH a AS ({anchors}),
              hit AS (SELECT DISTINCT a.id FROM a JOIN events x ON x.{entity} = a.id
                      AND x.event = '{to_event}' AND x.timestamp < {a}
                      AND x.timestamp >= a.t0 + {lo} AND x.timestamp {op} a.t0 + {hi})
@@ -79,6 +109,8 @@ def handwritten_sql(store: Path, start: datetime, end: datetime) -> list[Row]:
     zero = "INTERVAL 0 DAY"
     q["activation_rate"] = cohort("account_id", "project_created", zero, "INTERVAL 7 DAY",
                                   "INTERVAL 7 DAY", True)
+    q["activation_rate" + tag] = cohort("account_id", "project_created", zero,
+                                        "INTERVAL 7 DAY", "INTERVAL 7 DAY", True, trait=True)
     q["d7_retention"] = cohort("user_id", "session_start", "INTERVAL 7 DAY", "INTERVAL 8 DAY",
                                "INTERVAL 8 DAY", False)
     q["account_retention_90d"] = cohort("account_id", "session_start", "INTERVAL 90 DAY",
@@ -138,9 +170,12 @@ def pandas_way(parquet_files: list[Path], start: datetime, end: datetime) -> lis
     series: dict[str, pd.Series] = {}
     for name, event in counts.items():
         series[name] = ev(event).groupby("w").size().astype(float)
-    for name, event in (("weekly_active_teams", "workflow_run"),
+    for name, event in (("teams_running_workflows", "workflow_run"),
                         ("audit_log_exporters", "audit_log_exported")):
         series[name] = ev(event).groupby("w")["account_id"].nunique().astype(float)
+    wat = ev("workflow_run").groupby("w")["account_id"].nunique().astype(float)
+    whole = (wat.index >= start) & (wat.index + pd.Timedelta(days=7) <= end)
+    series["weekly_active_teams"] = wat[whole]
     inv = ev("invoice_paid")
     series["revenue"] = inv[inv["amount"].notna()].groupby("w")["amount"].sum()
     for name, s in series.items():

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs beyond Python: Debian's Chromium for the
-# browser tests and a PostgreSQL server for the store and metric-engine backend tests.
+# browser tests, a PostgreSQL server for the store and metric-engine backend tests, Pango for
+# WeasyPrint's PDF reports, and poppler-utils (pdftoppm) to render those PDFs in a test.
 # Idempotent: a second run only checks that the server is up.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "test-services: need root to apt-get install ${need[*]}" >&2

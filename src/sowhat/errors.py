@@ -101,6 +101,16 @@ class DataError(UserError):
     status = 422
 
 
+class ScaleError(DataError):
+    """A typed value that does not fit its KR's scale (36 on a 0–1 rate). `forceable`: it is
+    possible, only far off, so the person may insist; otherwise no metric of the kind can
+    take it."""
+
+    def __init__(self, message: str, *, hint: str | None = None, forceable: bool) -> None:
+        super().__init__(message, hint=hint)
+        self.forceable = forceable
+
+
 class Busy(UserError):
     """Another writer (usually a running `sowhat sync`) held the database past the wait."""
 

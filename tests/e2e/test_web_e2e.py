@@ -29,7 +29,7 @@ def test_a_week_in_the_life(browser: Any, server: dict[str, str], shots: Path) -
     _login(page, server)
     period = _period(page)
     assert page.get_by_role("heading", level=1).inner_text().startswith(period)
-    assert page.get_by_role("heading", name="Objectives").is_visible()
+    assert page.get_by_role("heading", name="Objectives, the riskiest first").is_visible()
     page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
     # Keyboard: the first Tab lands on the skip link, and it is visible when focused.
     page.keyboard.press("Tab")

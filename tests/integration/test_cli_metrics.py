@@ -98,7 +98,10 @@ def test_metrics_compute_weekly_json(ws: Path) -> None:
     rows = json.loads(result.output)
     assert len(rows) == 2 * 7
     assert set(rows[0]) == {"metric", "segment", "start", "end", "value", "entities",
-                            "excluded_immature"}
+                            "excluded_immature", "unit", "display"}
+    first = rows[0]
+    assert first["unit"] == "percent"  # a conversion's default unit
+    assert first["display"] == f"{first['value'] * 100:.3g}%".replace(".0%", "%")
     assert rows[0]["start"] == "2026-10-01T00:00:00Z"
     assert rows[0]["end"] == "2026-10-05T00:00:00Z"
     last = [r for r in rows if r["metric"] == "activation_rate"][-1]
@@ -161,3 +164,34 @@ def test_metrics_compute_as_a_real_process(ws: Path) -> None:
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(done.stdout)
     assert 0.05 < row["value"] < 0.15
+
+
+def test_trait_files_segments_and_the_empty_filter_warning(tmp_path: Path, sim: Path) -> None:
+    root = make_workspace(tmp_path / "traits")
+    files = [str(p) for p in sorted(sim.glob("events-*.parquet"))]
+    assert runner.invoke(app, ["ingest", *files, "-w", str(root)]).exit_code == 0
+    plans = tmp_path / "plans.csv"
+    duckdb.connect().execute(
+        f"COPY (SELECT account_id, min(timestamp) AS timestamp, 'gold' AS tier "
+        f"FROM '{sim}/events-*.parquet' WHERE account_id IS NOT NULL GROUP BY 1) "
+        f"TO '{plans}' (HEADER)")
+    with (root / "metrics.yaml").open("a", encoding="utf-8") as out:
+        out.write("  gold: {trait: tier, equals: gold}\n  platinum: {trait: tier, "
+                  "equals: platinum}\n")
+    missing = runner.invoke(app, ["ingest", "--traits", str(plans), "-w", str(root)])
+    assert missing.exit_code == 1
+    assert "--entity" in str(missing.exception)
+    loaded = runner.invoke(app, ["ingest", "--traits", str(plans), "--entity", "account_id",
+                                 "-w", str(root)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "trait values (tier) for account_id" in loaded.output
+    args = ["metrics", "compute", "sessions", "--period", "2026-Q4", "--format", "json",
+            "-w", str(root)]
+    everyone = json.loads(runner.invoke(app, args).output)[0]["value"]
+    gold = runner.invoke(app, [*args, "--segment", "gold"])
+    assert gold.exit_code == 0, gold.output
+    assert json.loads(gold.output)[0]["value"] == everyone > 0  # every account is gold
+    platinum = runner.invoke(app, [*args, "--segment", "platinum"])
+    assert platinum.exit_code == 0
+    assert "warning: sessions [platinum]: the segment (trait: tier, equals: platinum) " \
+           "matches none of the" in " ".join(platinum.output.split())

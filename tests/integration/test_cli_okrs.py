@@ -50,11 +50,11 @@ def test_init_validate_apply_status_checkin_export(tmp_path: Path) -> None:
     again = sowhat("apply", "-w", str(root))
     assert "No changes" in again.stdout
 
-    checked = sowhat("checkin", "active-teams", "--value", "1080", "--confidence", "0.6",
+    checked = sowhat("checkin", "active-teams", "--value", "128", "--confidence", "0.6",
                      "--note", "first reading", "--week", "2026-11-09", "-w", str(root))
     assert checked.returncode == 1  # a metric KR's value comes from sync
     assert "--override-value" in checked.stderr
-    checked = sowhat("checkin", "active-teams", "--value", "1080", "--confidence", "0.6",
+    checked = sowhat("checkin", "active-teams", "--value", "128", "--confidence", "0.6",
                      "--note", "first reading", "--week", "2026-11-09", "--override-value",
                      "-w", str(root))
     assert checked.returncode == 0, checked.stderr
@@ -150,3 +150,40 @@ def test_every_command_has_help_with_an_example() -> None:
         code, out = run(*path, "--help")
         assert code == 0, path
         assert "Example" in out or "example" in out, f"{' '.join(path)} --help has no example"
+
+
+def test_checkin_refuses_values_in_the_wrong_scale(write_workspace: WriteWorkspace) -> None:
+    okrs = OKRS.replace("    guardrails:\n", (
+        "      - id: fewer-tickets\n"
+        "        title: Cut support tickets from 100 to 80 a week\n"
+        "        metric: tickets\n"
+        "        baseline: 100\n"
+        "        target: 80\n"
+        "    guardrails:\n"), 1)
+    root = write_workspace(okrs=okrs)
+    assert run("apply", "-w", str(root))[0] == 0
+    week = ["--week", "2026-11-09", "-w", str(root)]
+    # 36 on a 40% -> 46% conversion: impossible, refused even with --force
+    for extra in ([], ["--force"]):
+        proc = sowhat("checkin", "activation", "--value", "36", "--override-value", *extra,
+                      *week)
+        assert proc.returncode == 1
+        assert "36 is above 1" in proc.stderr
+        assert "did you mean 0.36?" in proc.stderr
+    # far above the KR's own numbers: refused with the hint, accepted with --force
+    proc = sowhat("checkin", "fewer-tickets", "--value", "5000", "--override-value", *week)
+    assert proc.returncode == 1
+    assert "does not fit" in proc.stderr
+    assert "--force" in proc.stderr
+    proc = sowhat("checkin", "fewer-tickets", "--value", "-3", "--override-value", "--force",
+                  *week)
+    assert proc.returncode == 1
+    assert "a count cannot be below 0" in proc.stderr
+    assert run("checkin", "fewer-tickets", "--value", "5000", "--override-value", "--force",
+               *week)[0] == 0
+    assert run("checkin", "activation", "--value", "0.36", "--override-value", *week)[0] == 0
+    with sqlite3.connect(root / ".sowhat" / "sowhat.db") as con:
+        values = sorted(v for (v,) in con.execute("select value from check_ins"))
+    assert values == [0.36, 5000.0]
+    status = sowhat("status", "-w", str(root), "--period", "2026-Q4")
+    assert "now 36%  (40% → 46%)" in status.stdout

@@ -1,4 +1,4 @@
-"""The bets board's verdict lane shows measured impact from the workspace's own events."""
+"""Shipped bets show their measured impact, from the workspace's own events, in words."""
 
 from __future__ import annotations
 
@@ -31,14 +31,21 @@ def test_verdict_lane_judges_every_shipped_bet(demo_copy: Path) -> None:
                                     "csrf_token": token[1], "next": "/"})
         board = client.get("/periods/2026-Q4/bets")
         assert 'hx-get="/periods/2026-Q4/bets/verdicts"' in board.text
+        assert "Did the work work?" in board.text
         lane = client.get("/periods/2026-Q4/bets/verdicts")
         assert lane.status_code == 200
         text = lane.text
+        slots = re.findall(r'id="verdict-([\w-]+)" hx-swap-oob="true"', text)
+        assert len(slots) == 4  # one per shipped bet, swapped into its card on the board
+        for slot in slots:
+            assert f'id="verdict-{slot}"' in board.text
+        assert "judged shipped bets moved their key result" in text
+        assert "likely between" in text  # estimates in words, on the KR's scale
+        assert "p =" not in text
+        listed = client.get("/periods/2026-Q4/bets/verdicts?view=list").text
         for bet in ("Recommendations v2", "In-app help articles and support macros",
                     "Guided onboarding checklist", "Audit logging and compliance export"):
-            assert bet in text
-        assert text.count('class="bet card verdict-card"') == 4
-        assert "Did the work work?" in text
+            assert bet in listed
         # Cached: the second view returns the same fragment without recomputing.
         assert client.get("/periods/2026-Q4/bets/verdicts").text == text
         client.app.state.sowhat.db.dispose()  # type: ignore[attr-defined]

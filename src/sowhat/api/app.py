@@ -19,14 +19,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sowhat import __version__
 from sowhat.api.methods import MethodGuard, shapes
 from sowhat.api.pages import auth as auth_pages
+from sowhat.api.pages import authoring as authoring_pages
 from sowhat.api.pages import checkins as checkin_pages
 from sowhat.api.pages import misc as misc_pages
 from sowhat.api.pages import okrs as okr_pages
+from sowhat.api.pages import reviews as review_pages
 from sowhat.api.pages.templating import render_problem
 from sowhat.api.problems import install_problem_handlers
 from sowhat.api.settings import ServerSettings
 from sowhat.api.state import ServerState
-from sowhat.api.v1 import checkins, misc, plans
+from sowhat.api.v1 import authoring, checkins, misc, plans
 from sowhat.services.accounts import workspace_secret
 from sowhat.spec.workspace import load_workspace
 from sowhat.store.db import open_database
@@ -52,10 +54,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.sowhat = state
     api = APIRouter(prefix=API_PREFIX)
     # Check-ins first: their paths extend the KR paths, whose `:path` id would swallow them.
-    for router in (checkins.router, plans.router, misc.router):
+    for router in (checkins.router, authoring.router, plans.router, misc.router):
         api.include_router(router)
     app.include_router(api)
-    for router in (auth_pages.router, checkin_pages.router, okr_pages.router, misc_pages.router):
+    for router in (auth_pages.router, checkin_pages.router, authoring_pages.router,
+                   okr_pages.router, misc_pages.router, review_pages.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
 

@@ -59,6 +59,17 @@ class ObjectiveOut(BaseModel):
     version: int
 
 
+class WindowOut(BaseModel):
+    start: datetime
+    end: datetime
+class ValuesDisplayOut(BaseModel):
+    """Baseline, target and current as every screen shows them ("45.2%", "18 per 1,000")."""
+
+    baseline: str
+    target: str
+    current: str
+
+
 class KeyResultOut(BaseModel):
     period: str
     id: str
@@ -67,17 +78,31 @@ class KeyResultOut(BaseModel):
     title: str
     metric: str | None
     segment: str | None
-    unit: str | None
+    unit: str | None = Field(description=(
+        "How the values are shown: the metric's unit (percent, ratio, per_1000, seconds, "
+        "minutes, hours, days, points, count, currency or a currency code), else the KR's own. "
+        "Numbers are always in the metric's stored scale (0.452 for 45.2%)."))
     owner: str | None
     indicator: str | None
     baseline: float | None
     target: float | None
-    current: float | None
+    current: float | None = Field(
+        description="The KR's measure at the data watermark: a level over `window` or the "
+        "period-to-date total (see `measure`).")
     progress: float | None = Field(description="(current - baseline) / (target - baseline), 0..1.")
     confidence: float | None
     last_week: date | None
     check_ins: int
     version: int
+    display: ValuesDisplayOut
+    measure: str | None = Field(default=None, description="level | cumulative (last sync).")
+    window: WindowOut | None = Field(default=None,
+                                     description="The events `current` was computed from.")
+    data_through: datetime | None = Field(default=None,
+                                          description="How far the data was complete.")
+    measured_baseline: float | None = Field(
+        default=None, description="The same measure just before the period, from the events.")
+    baseline_window: WindowOut | None = None
 
 
 class BetOut(BaseModel):
@@ -161,12 +186,21 @@ class KeyResultPatch(_In):
     target: float | None = None
     unit: str | None = None
     indicator: str | None = None
+    metric: str | None = None
+    segment: str | None = None
+    baseline: float | None = None
+    waiver_reason: str | None = None
+    waiver_expires: date | None = None
+    measure: str | None = None
+    over_days: int | None = None
 
 
 class ObjectivePatch(_In):
     title: str | None = None
     owner: str | None = None
     description: str | None = None
+    aligns_to: str | None = None
+    team: str | None = None
 
 
 class BetPatch(_In):
@@ -176,6 +210,10 @@ class BetPatch(_In):
     owner: str | None = None
     hypothesis: str | None = None
     change_mind_if: str | None = None
+    opportunity: str | None = None
+    expects_key_result: str | None = None
+    expects_change: str | None = Field(default=None, description="e.g. +10%, +2pp, +0.05")
+    experiment: str | None = None
 
 
 class CheckInPut(_In):
@@ -184,6 +222,9 @@ class CheckInPut(_In):
     note: str | None = Field(default=None, max_length=4000)
     blockers: str | None = Field(default=None, max_length=4000)
     override_value: bool = False
+    force: bool = Field(default=False, description=(
+        "Record a value far off the KR's scale anyway (a value its metric cannot take, such as "
+        "a rate above 1, is refused regardless)."))
 
 
 class AlignmentOut(BaseModel):
@@ -224,6 +265,11 @@ def key_result_out(k: KeyResultView) -> KeyResultOut:
         metric=s.metric, segment=s.segment, unit=s.unit, owner=s.owner, indicator=s.indicator,
         baseline=s.baseline, target=s.target, current=s.current, progress=s.progress,
         confidence=s.confidence, last_week=s.last_week, check_ins=s.check_ins, version=k.version,
+        display=ValuesDisplayOut(**s.display),
+        measure=s.measure, data_through=s.data_through, measured_baseline=s.measured_baseline,
+        window=WindowOut(start=s.window.start, end=s.window.end) if s.window else None,
+        baseline_window=WindowOut(start=s.baseline_window.start, end=s.baseline_window.end)
+        if s.baseline_window else None,
     )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,14 @@ def workspace_option() -> Any:
 
 def print_json(data: Any) -> None:
     """Machine-readable output goes to stdout untouched by rich."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    """Times as ISO 8601 (2026-11-16T00:00:00+00:00), what every JSON reader parses."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
 
 
 def actor_name() -> str:

@@ -10,10 +10,11 @@ from rich.table import Table
 
 from sowhat.cli.common import console, print_json, workspace_option
 from sowhat.cli.okrs import database
+from sowhat.domain.units import format_values
 from sowhat.errors import UserError
 from sowhat.services.forecasts import Basis, KRForecastView, Outlook, forecast_period
 from sowhat.spec.workspace import load_workspace
-from sowhat.stats.forecast import fmt, pct
+from sowhat.stats.forecast import pct
 
 _STYLE = {Outlook.ON_TRACK: "green", Outlook.UNCERTAIN: "yellow", Outlook.OFF_TRACK: "red",
           Outlook.UNKNOWN: "dim"}
@@ -62,11 +63,12 @@ def forecast(
         table.add_column(col, justify="left" if col in ("KR", "basis", "ambition") else "right")
     for f in result.key_results:
         style = _STYLE[f.outlook]
+        to_date, last, projected, low, high, target = format_values(
+            [f.to_date, f.last_week_value, f.projected, f.low, f.high, f.target], f.unit)
         table.add_row(
-            f.kr_id, "level" if f.basis is Basis.WEEKLY_LEVEL else "total", _n(f.to_date),
-            _n(f.last_week_value), _n(f.projected),
-            f"{fmt(f.low)}–{fmt(f.high)}" if f.low is not None and f.high is not None else "—",
-            _n(f.target),
+            f.kr_id, "level" if f.basis is Basis.WEEKLY_LEVEL else "total", to_date, last,
+            projected, f"{low}–{high}" if f.low is not None and f.high is not None else "—",
+            target,
             f"[{style}]{pct(f.probability)}[/{style}]" if f.probability is not None else "—",
             f.ambition.verdict if f.ambition else "—",
         )
@@ -79,20 +81,18 @@ def forecast(
                   "ambition: P(target) with no change, from the weeks before the period.[/dim]")
 
 
-def _n(x: float | None) -> str:
-    return "—" if x is None else fmt(x)
-
-
 def _render_one(f: KRForecastView) -> None:
     style = _STYLE[f.outlook]
+    to_date, last, target = format_values([f.to_date, f.last_week_value, f.target], f.unit)
     console.print(f"{f.kr_id}: {f.title}")
-    console.print(f"  to date {_n(f.to_date)}; latest week ({f.last_week or '—'}) "
-                  f"{_n(f.last_week_value)}; target {_n(f.target)} ({f.direction or '?'})")
+    console.print(f"  to date {to_date}; latest week ({f.last_week or '—'}) "
+                  f"{last}; target {target} ({f.direction or '?'})")
     console.print(f"  [{style}]{f.describe()}[/{style}]")
     if f.note and f.note != f.describe():
         console.print(f"  [dim]{f.note}[/dim]")
     for p in f.path:
-        console.print(f"    week of {p.week}: {fmt(p.median)} ({fmt(p.low)}–{fmt(p.high)}), "
+        median, low, high = format_values([p.median, p.low, p.high], f.unit)
+        console.print(f"    week of {p.week}: {median} ({low}–{high}), "
                       f"P(target) {pct(p.hit_probability)}", style="dim")
     if f.ambition:
         console.print(f"  ambition: {f.ambition.verdict} — {f.ambition.message}")

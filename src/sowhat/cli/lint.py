@@ -17,6 +17,7 @@ from sowhat.lint import LintContext, analyse_text, get_rule, has_errors, render,
 from sowhat.lint.engine import explain
 from sowhat.lint.workspace_lint import lint_workspace, workspace_catalog
 from sowhat.services.lint_inputs import CoachInputs, coach_inputs
+from sowhat.services.sync.baselines import file_baselines
 from sowhat.spec.workspace import load_workspace
 
 
@@ -77,8 +78,11 @@ def lint_command(
     if paths and "-" in paths:
         raise UserError("`-` (stdin) cannot be mixed with files", hint="run them separately")
     inputs = CoachInputs()
+    baselines = None
     with contextlib.suppress(SpecError):  # lint_workspace reports the file errors below
-        inputs = coach_inputs(workspace=load_workspace(workspace), as_of=day)
+        ws = load_workspace(workspace)
+        inputs = coach_inputs(workspace=ws, as_of=day)
+        baselines = file_baselines(workspace=ws)
     result = lint_workspace(
         workspace,
         paths=[Path(p) for p in paths] if paths else None,
@@ -87,6 +91,7 @@ def lint_command(
         ignore=ignored,
         hit_probabilities=inputs.hit_probabilities,
         current_values=inputs.current_values,
+        measured_baselines=baselines,
     )
     if not result.files:
         raise UserError(

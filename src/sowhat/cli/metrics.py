@@ -11,25 +11,33 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sowhat.cli.common import console, err_console, print_json, workspace_option
 from sowhat.domain.durations import format_duration
 from sowhat.domain.period import Period, PeriodError
+from sowhat.domain.units import format_value
 from sowhat.errors import UserError
+from sowhat.metrics.coverage import filter_warnings
 from sowhat.metrics.engine import MetricRequest, compile_sql, compute_many
 from sowhat.metrics.ingest import FileReport, ingest, parse_mapping
 from sowhat.metrics.tracking import TrackingReport, check_tracking
+from sowhat.metrics.traits import ingest_traits
 from sowhat.metrics.values import MetricValue, iso
+from sowhat.metrics.watermark import watermark
 from sowhat.services.events import event_source_spec, open_events
+from sowhat.services.sync.asof import refuse_future
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
     MetricsFile,
     default_indicator,
     metric_definition_hash,
     normalized_definition,
     outcome_window,
 )
+from sowhat.spec.metric_units import metric_scale
 from sowhat.spec.workspace import Workspace, load_workspace
 
 metrics_app = typer.Typer(help="Metric definitions and their values over your events.",
@@ -145,6 +153,10 @@ def show_metric(
                   f"indicator {default_indicator(m, catalog=catalog)}"
                   + (f"; outcome window {format_duration(window)}" if window else ""))
     console.print("definition: " + json.dumps(normalized_definition(m), sort_keys=True))
+    if isinstance(m, ActiveMetric):
+        console.print(f"value: mean over the complete {m.per}s inside the window (ending by "
+                      f"the as-of) of distinct {m.entity} with a {m.event} event; "
+                      "null when no whole " + m.per + " fits")
     scope = (f", segment {segment}" if segment else "") + (f", by {grain}" if grain else "")
     console.print(f"-- SQL ({dialect}) for [{iso(s)}, {iso(e)}){scope}", markup=False)
     typer.echo(sql)
@@ -172,32 +184,48 @@ def compute_metrics(
     s, e = _window(start, end, period)
     ws = load_workspace(workspace, paths=[])
     catalog = _catalog(ws)
+    asked = _moment(as_of, "--as-of") if as_of else None
+    refuse_future(asked)
     events = open_events(ws)
     try:
+        mark = watermark(events, event_source_spec(ws))
+        knows = asked or e
+        if mark.through is not None and knows > mark.through:
+            err_console.print(
+                f"[yellow]warning:[/yellow] the data ends before the as-of: computed as of "
+                f"{mark.through:%Y-%m-%d %H:%M} UTC (data through); windows after it are "
+                "left out")
+            knows = mark.through
+            e = min(e, knows)
+        if e <= s:
+            raise UserError(f"no data in the window: the data ends {knows:%Y-%m-%d %H:%M} UTC",
+                            hint="pick an earlier --from, or ingest newer events")
         results = compute_many([MetricRequest(n, segment) for n in names], catalog=catalog,
-                               events=events, start=s, end=e, grain=grain,
-                               as_of=_moment(as_of, "--as-of") if as_of else None)
+                               events=events, start=s, end=e, grain=grain, as_of=knows)
+        warnings = filter_warnings([r.request for r in results if not r.error],
+                                   catalog=catalog, events=events, start=s, end=e, as_of=knows)
     finally:
         events.close()
     failed = [r for r in results if r.error]
     values = [v for r in results for v in r.values]
-    _render_values(values, output)
+    _render_values(values, output, catalog)
+    for w in warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(w.render())}", highlight=False)
     for r in failed:
         err_console.print(f"[red]error:[/red] {r.request.metric}: {r.error}")
     if failed:
         raise typer.Exit(1)
 
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.4g}" if abs(x) < 1e6 else f"{x:,.0f}"
-
-
-def _render_values(values: list[MetricValue], output: OutputFormat) -> None:
+def _render_values(values: list[MetricValue], output: OutputFormat,
+                   catalog: MetricsFile) -> None:  # fmt: skip
+    units = {v.metric: metric_scale(catalog.metrics[v.metric], catalog).text
+             for v in values if v.metric in catalog.metrics}  # fmt: skip
     rows = [v.to_json() for v in values]
     if output == OutputFormat.JSON:
-        print_json(rows)
+        print_json([{**row, "unit": units.get(v.metric),
+                     "display": format_value(v.value, units.get(v.metric))}
+                    for row, v in zip(rows, values, strict=True)])  # fmt: skip
     elif output == OutputFormat.CSV:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["metric"],
@@ -208,23 +236,39 @@ def _render_values(values: list[MetricValue], output: OutputFormat) -> None:
     else:
         table = Table("metric", "segment", "from", "to", "value", "entities", "immature")
         for v in values:
-            table.add_row(v.metric, v.segment or "", iso(v.start), iso(v.end), _fmt(v.value),
+            shown = format_value(v.value, units.get(v.metric), precision=4)
+            table.add_row(v.metric, v.segment or "", iso(v.start), iso(v.end), shown,
                           "" if v.entities is None else str(v.entities),
                           "" if v.excluded_immature is None else str(v.excluded_immature))
         console.print(table)
 
 
 def ingest_command(
-    files: list[Path] = typer.Argument(..., help="CSV, JSONL or Parquet files.", exists=True,
+    files: list[Path] = typer.Argument(None, help="CSV, JSONL or Parquet files (an Amplitude "
+                                       "ZIP with --from amplitude).", exists=True,
                                        dir_okay=False),
     workspace: Path = workspace_option(),
     mapping: list[str] = typer.Option([], "--map", help="column=field, e.g. event=event_name "
                                       "or account_id=context.groupId (repeatable)."),
+    traits: list[Path] = typer.Option([], "--traits", exists=True, dir_okay=False,
+                                      help="A trait file (CSV/JSONL/Parquet: an id column, "
+                                      "optional timestamp, one column per trait; repeatable)."),
+    entity: str = typer.Option(None, "--entity",
+                               help="Whose traits the --traits files hold: user_id or "
+                               "account_id."),
+    allow_future: bool = typer.Option(False, "--allow-future", help="Load events timestamped "
+                                      "more than a day after now (rejected otherwise)."),
+    vendor: str | None = typer.Option(None, "--from", help="The files are an analytics "
+                                      "export: amplitude (Export API ZIP), mixpanel (raw "
+                                      "export JSONL) or posthog (event export CSV/JSONL)."),
 ) -> None:
     """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
 
-    Segment track calls (JSONL) need no options. Bad rows go to .sowhat/rejects/.
+    Segment track calls (JSONL) need no options; identify and group calls in the same files
+    become user and account traits. Bad rows go to .sowhat/rejects/.
     Example: sowhat ingest events.jsonl exports/*.parquet -w my-okrs
+    Example: sowhat ingest --from amplitude export-2026-11-02.zip
+    Example: sowhat ingest --traits accounts.csv --entity account_id -w my-okrs
     """
     ws = load_workspace(workspace, paths=[])
     spec = event_source_spec(ws)
@@ -232,6 +276,19 @@ def ingest_command(
         raise UserError(f"[events] reads from a {spec.kind} source, not the local store",
                         hint="ingest loads the DuckDB store; remove [events] parquet/url to use it")
     store = spec.duckdb_path(ws.root)
+    if not files and not traits:
+        raise UserError("nothing to ingest", hint="give event files, or --traits FILE "
+                        "--entity user_id|account_id")
+    if traits:
+        if entity not in ("user_id", "account_id"):
+            raise UserError("--traits needs --entity user_id or --entity account_id",
+                            hint="say whose traits the file holds")
+        for r in ingest_traits(list(traits), store=store, entity=entity):
+            since = "" if r.timestamped else " (no timestamp column: held since 1970-01-01)"
+            console.print(f"{Path(r.path).name}: {r.rows:,} rows, {r.values:,} trait values "
+                          f"({', '.join(r.traits)}) for {r.entity}{since}", markup=False)
+    if not files:
+        return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.completed}/{task.total} files"), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
@@ -245,7 +302,8 @@ def ingest_command(
             bar.console.print(_file_line(report))
 
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
-                         account_field=spec.account_field, on_start=started, on_done=done)
+                         account_field=spec.account_field, on_start=started, on_done=done,
+                         allow_future=allow_future, vendor=vendor)
     console.print(f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
                   f"{summary.duplicates:,}, rejected {summary.rejected:,} into {store}")
 
@@ -253,6 +311,8 @@ def ingest_command(
 def _file_line(r: FileReport) -> str:
     line = (f"{Path(r.path).name}: read {r.read:,}, loaded {r.loaded:,}, duplicates "
             f"{r.duplicates:,}, rejected {r.rejected:,} ({r.seconds:.1f} s)")
+    if r.calls:
+        line += f", {r.calls:,} identify/group calls stored as traits"
     if r.rejects_path:
         line += f" — rejects in {r.rejects_path}"
     return line
@@ -315,6 +375,8 @@ def _render_tracking(r: TrackingReport) -> None:
         console.print(f"planned but never seen: {', '.join(r.planned_but_unseen)}")
     for problem in r.plan_problems:
         console.print(f"[yellow]plan[/yellow] {problem}", markup=True)
+    for warning in r.filter_warnings:
+        console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
     console.print("[green]ok[/green]: every metric a KR uses can be computed" if r.ok else
                   f"[red]{len(r.blocking)} metric(s) used by KRs cannot be computed[/red]")
 

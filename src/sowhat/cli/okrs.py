@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
 
-from sowhat.cli.common import actor_name, console, print_json, workspace_option
-from sowhat.cli.render import render_changes, render_status
+from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
+from sowhat.cli.render import render_changes, render_diff, render_status
 from sowhat.services.checkins import record_checkin
-from sowhat.services.files import apply_workspace, export_workspace
+from sowhat.services.events import event_source_spec
+from sowhat.services.files import (
+    apply_conflicts,
+    apply_workspace,
+    diff_workspace,
+    export_workspace,
+)
 from sowhat.services.init import init_workspace
 from sowhat.services.plans import status_rows
+from sowhat.services.roundtrip.git import commit_files
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store.db import Database, current_revision, head_revision, open_database, upgrade
 
@@ -60,10 +67,14 @@ def validate(workspace: Path = workspace_option()) -> None:
 def apply(
     workspace: Path = workspace_option(),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, change nothing."),
+    force: bool = typer.Option(False, "--force",
+                               help="Overwrite web edits made since the last apply/export."),
 ) -> None:
     """Make the database match the files; prints the plan of changes first.
 
     Removed key results are archived, never deleted, so their check-in history stays.
+    Refuses (exit 1, nothing written) to overwrite edits made in the web since the last
+    apply or export, listing them field by field; `sowhat export` first, or `--force`.
     Example: sowhat apply -w my-okrs --dry-run
     """
     ws = load_workspace(workspace)
@@ -71,31 +82,79 @@ def apply(
     try:
         with db.transaction(write=not dry_run) as session:
             changes = apply_workspace(
-                session=session, workspace=ws, actor=actor_name(), dry_run=dry_run
+                session=session, workspace=ws, actor=actor_name(), dry_run=dry_run, force=force
             )
             render_changes(changes, applied=not dry_run)
+            if dry_run:
+                for d in apply_conflicts(session=session, workspace=ws):
+                    console.print(f"[yellow]warning[/yellow] {d.period}: applying would "
+                                  f"overwrite {len(d.web_edits)} web edit(s); see `sowhat diff`")
     finally:
         db.dispose()
 
 
-def export(
+def diff(
     workspace: Path = workspace_option(),
-    out: Path = typer.Option(None, "--out", help="Write into this folder instead of okrs/."),
     period: str = typer.Option(None, help="Only this period."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Write the database back to YAML (comments and order of existing files are kept).
+    """Show what differs between the OKR files and the database, field by field, and
+    whether each difference was made in the file or in the web since the last apply/export.
 
-    Example: sowhat export -w my-okrs --out /tmp/okrs
+    Exit 0 when files and database agree, 1 when they differ.
+    Example: sowhat diff -w my-okrs
     """
     ws = load_workspace(workspace)
     db = database(ws, create=False)
     try:
         with db.transaction(write=False) as session:
-            files = export_workspace(session=session, workspace=ws, out_dir=out, period=period)
+            diffs = diff_workspace(session=session, workspace=ws, period=period)
+    finally:
+        db.dispose()
+    if as_json:
+        from dataclasses import asdict
+
+        print_json([{**asdict(d), "web_edits": len(d.web_edits),
+                     "file_edits": len(d.file_edits)} for d in diffs])  # fmt: skip
+    else:
+        render_diff(diffs)
+    if any(not d.same for d in diffs):
+        raise typer.Exit(1)
+
+
+def export(
+    workspace: Path = workspace_option(),
+    out: Path | None = typer.Option(None, "--out",
+                                    help="Write into this folder instead of okrs/."),
+    period: str = typer.Option(None, help="Only this period."),
+    force: bool = typer.Option(False, "--force",
+                               help="Overwrite file edits not applied since the last sync."),
+) -> None:
+    """Write the database back to YAML (comments and order of existing files are kept).
+
+    Into okrs/, refuses (exit 1, nothing written) to overwrite file edits made since the
+    last apply or export, unless --force. With `[git] commit_exports = true`, commits the
+    written files with the web editors as authors. Draft periods are left out.
+    Example: sowhat export -w my-okrs --out /tmp/okrs
+    """
+    ws = load_workspace(workspace)
+    db = database(ws, create=False)
+    try:
+        with db.transaction(write=out is None) as session:
+            files = export_workspace(session=session, workspace=ws, out_dir=out, period=period,
+                                     force=force, actor=actor_name())  # fmt: skip
     finally:
         db.dispose()
     for f in files:
-        console.print(f"{'wrote' if f.changed else 'unchanged'} {f.path}")
+        who = f" (web edits by {', '.join(f.editors)})" if f.changed and f.editors else ""
+        console.print(f"{'wrote' if f.changed else 'unchanged'} {f.path}{who}")
+    written = [f for f in files if f.changed]
+    if out is None and ws.config.git.commit_exports and written:
+        authors = list(dict.fromkeys(e for f in written for e in f.editors))
+        message = ws.config.git.message.format(periods=", ".join(f.period for f in written))
+        commit = commit_files(root=ws.root, paths=[f.path for f in written], authors=authors,
+                              message=message)  # fmt: skip
+        console.print(f"committed {commit[:10]}" + (f" as {authors[0]}" if authors else ""))
 
 
 def status(
@@ -111,7 +170,7 @@ def status(
     db = database(ws, create=False)
     try:
         with db.transaction(write=False) as session:
-            rows = status_rows(session=session, period=period)
+            rows = status_rows(session=session, period=period, catalog=ws.metrics)
     finally:
         db.dispose()
     if as_json:
@@ -119,11 +178,21 @@ def status(
 
         print_json(asdict(rows))
     else:
-        shares = frozenset(
-            name for name, m in (ws.metrics.metrics.items() if ws.metrics else ())
-            if m.type in ("conversion", "retention")
-        )
-        render_status(rows, workspace_name=ws.config.workspace.name, shares=shares)
+        render_status(rows, workspace_name=ws.config.workspace.name)
+        warn_if_stale(ws, rows.data_through)
+
+
+def warn_if_stale(ws: Workspace, data_through: datetime | None) -> None:
+    """Values over data older than `[events] stale_after` get a visible warning."""
+    if data_through is None:
+        return
+    stale_after = event_source_spec(ws).stale_after
+    age = datetime.now(UTC) - data_through
+    if age > stale_after:
+        err_console.print(
+            f"[yellow]warning:[/yellow] data is stale: the latest complete data is from "
+            f"{data_through:%Y-%m-%d %H:%M} UTC, {age.days} days ago; ingest newer events "
+            "and run `sowhat sync`")
 
 
 def checkin(
@@ -137,6 +206,10 @@ def checkin(
     week: str = typer.Option(None, help="Week (any date in it, YYYY-MM-DD); default this week."),
     override_value: bool = typer.Option(
         False, "--override-value", help="Replace the value a metric KR computes from events."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Record a value far off the KR's scale anyway (never one its "
+        "metric cannot take, such as a rate above 1)."
     ),
     workspace: Path = workspace_option(),
 ) -> None:
@@ -156,7 +229,7 @@ def checkin(
                 confidence=confidence, note=note, blockers=blockers,
                 source=CheckInSource.MANUAL, actor=actor_name(),
                 week=week_start(_parse_day(week)) if week else None,
-                override_value=override_value,
+                override_value=override_value, catalog=ws.metrics, force=force,
             )
     finally:
         db.dispose()
@@ -197,6 +270,6 @@ def db_current(workspace: Path = workspace_option()) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (init, validate, apply, export, status, checkin):
+    for fn in (init, validate, apply, diff, export, status, checkin):
         app.command()(fn)
     app.add_typer(db_app, name="db")

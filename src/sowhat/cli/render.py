@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from rich.text import Text
@@ -10,6 +11,7 @@ from rich.tree import Tree
 from sowhat.cli.common import console
 from sowhat.services.apply import ChangeKind, ChangeSet
 from sowhat.services.plans import KeyResultStatus, PeriodStatus
+from sowhat.services.roundtrip.diff import PeriodDiff, describe
 
 _SIGN = {
     ChangeKind.ADD: ("+", "green"),
@@ -61,24 +63,27 @@ def _bar(progress: float | None, width: int = 20) -> Text:
     return Text("█" * filled, style=colour) + Text("░" * (width - filled), style="dim")
 
 
-def _number(value: float | None, unit: str | None = None, *, share: bool = False) -> str:
-    """A share as a percentage (0.42 -> 42.0%), anything else as it is, with its unit."""
-    if value is None:
-        return "—"
-    text = f"{value:.1%}" if share else f"{value:,.4g}"
-    return f"{text} {unit}" if unit and unit != "%" else text
+def measure_label(kr: KeyResultStatus) -> str:
+    """What the KR's "now" is, in a few words: "last 28 days" or "period to date"."""
+    if kr.measure == "cumulative":
+        return "period to date"
+    if kr.window is not None:
+        last_day = kr.window.end - timedelta(seconds=1)  # the end is exclusive
+        return f"{kr.over_days or 28}-day level, {kr.window.start:%b %d}–{last_day:%b %d}"
+    return f"{kr.over_days or 28}-day level"
 
 
-def _kr_line(kr: KeyResultStatus, shares: frozenset[str]) -> Text:
+def _kr_line(kr: KeyResultStatus) -> Text:
     line = Text()
     line.append(f"{kr.id:<24} ")
     line.append_text(_bar(kr.progress))
     pct = "   —" if kr.progress is None else f"{kr.progress:4.0%}"
     line.append(f" {pct}  ")
-    share = kr.metric in shares or "%" in kr.title
-    line.append(f"now {_number(kr.current, kr.unit, share=share)}", style="bold")
-    line.append(f"  ({_number(kr.baseline, kr.unit, share=share)} → "
-                f"{_number(kr.target, kr.unit, share=share)})")
+    shown = kr.display  # the one formatter's text (sowhat.domain.units), as on every screen
+    line.append(f"now {shown['current']}", style="bold")
+    line.append(f"  ({shown['baseline']} → {shown['target']})")
+    if kr.measure is not None:
+        line.append(f"  [{measure_label(kr)}]", style="dim")
     if kr.confidence is not None:
         line.append(f"  confidence {kr.confidence:.0%}", style="cyan")
     if kr.last_week is not None:
@@ -91,17 +96,16 @@ def _kr_line(kr: KeyResultStatus, shares: frozenset[str]) -> Text:
     return line
 
 
-def render_status(status: PeriodStatus, *, workspace_name: str,
-                  shares: frozenset[str] = frozenset()) -> None:
-    """Objectives → key results with progress bars, confidence and the last check-in.
-
-    `shares` names the metrics whose values are shares of a cohort (shown as percentages).
-    """
+def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
+    """Objectives → key results with progress bars, confidence and the last check-in; values
+    in their metric's unit (status_rows formats them)."""
     title = Text(f"{workspace_name} · {status.period} ", style="bold")
     title.append(f"({status.start} → {status.end}, {status.elapsed:.0%} elapsed"
                  f"{', closed' if status.closed else ''})", style="dim")
     if status.north_star:
         title.append(f"  north star: {status.north_star}", style="magenta")
+    if status.data_through is not None:
+        title.append(f"\ndata through {status.data_through:%Y-%m-%d %H:%M} UTC", style="dim")
     tree = Tree(title)
     for obj in status.objectives:
         label = Text()
@@ -113,8 +117,44 @@ def render_status(status: PeriodStatus, *, workspace_name: str,
         label.append(f"score {score}")
         branch = tree.add(label)
         for kr in obj.key_results:
-            branch.add(_kr_line(kr, shares))
+            branch.add(_kr_line(kr))
     console.print(tree)
     if status.team_scores:
         console.print("Team scores: " + ", ".join(
             f"{team} {score:.0%}" for team, score in status.team_scores.items()))
+
+
+_SIDE = {"file": "yellow", "web": "cyan", "both": "red", "unknown": "white"}
+
+
+def render_diff(diffs: list[PeriodDiff]) -> None:
+    """Per period: in sync, or each differing field with the file's and the database's value
+    and the side that changed it since the last apply/export."""
+    from rich.markup import escape
+
+    for d in diffs:
+        where = d.path or ""
+        if d.path is None:
+            console.print(f"{d.period}: only in the database — `sowhat export` writes its "
+                          "file once it is published")
+            continue
+        if not d.in_database:
+            console.print(f"{d.period}: {escape(where)} is not applied yet — `sowhat apply`")
+            continue
+        since = f" (last {d.last_sync})" if d.last_sync else " (no apply/export recorded yet)"
+        if d.same:
+            console.print(f"{d.period}: {escape(where)} and the database agree{since}")
+            continue
+        console.print(f"{d.period}: {escape(where)} differs from the database{since}")
+        for f in d.fields:
+            colour = _SIDE[str(f.side)]
+            console.print(f"  [{colour}]{f.side}[/{colour}] {escape(describe(f))}")
+        if d.web_edits and d.file_edits:
+            console.print("  edited on both sides: pick a winner with `sowhat apply --force` "
+                          "(the file) or `sowhat export --force` (the database); the audit log "
+                          "keeps what was overwritten")
+        elif d.web_edits:
+            console.print(f"  {len(d.web_edits)} web edit(s): `sowhat export` writes them into "
+                          "the file; `sowhat apply` refuses until then")
+        elif d.file_edits:
+            console.print(f"  {len(d.file_edits)} file edit(s): `sowhat apply` brings them in")

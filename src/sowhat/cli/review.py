@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from sowhat.cli.asof import as_of_moment
 from sowhat.cli.common import actor_name, console, print_json, workspace_option
 from sowhat.cli.okrs import database
-from sowhat.cli.sync import _parse_as_of
 from sowhat.errors import UserError
+from sowhat.reports.markdown import (
+    OUTLOOK_TEXT,
+    kr_num,
+    kr_signed,
+    monthly_markdown,
+    quarter_markdown,
+    weekly_markdown,
+)
 from sowhat.services.events import open_events
 from sowhat.services.forecasts import Outlook
 from sowhat.services.reviews import WeeklyReview, weekly_review
 from sowhat.services.reviews_lessons import Lesson, add_lesson, list_lessons
-from sowhat.services.reviews_markdown import (
-    OUTLOOK_TEXT,
-    monthly_markdown,
-    num,
-    quarter_markdown,
-    signed,
-    weekly_markdown,
-)
 from sowhat.services.reviews_monthly import MonthlyReview, monthly_review
 from sowhat.services.reviews_quarter import QuarterReview, quarter_review
-from sowhat.spec.workspace import load_workspace
+from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.stats.forecast import pct
 
 review_app = typer.Typer(help="The review cadence: weekly leading indicators, monthly "
@@ -52,6 +53,11 @@ _OUTLOOK_STYLE = {Outlook.ON_TRACK: "green", Outlook.UNCERTAIN: "yellow",
                   Outlook.OFF_TRACK: "red", Outlook.UNKNOWN: "dim"}
 
 
+def _as_of(ws: Workspace, text: str | None, fmt: OutputFormat) -> datetime:
+    """Clipped to the data; warnings on stderr for people, not in JSON or markdown files."""
+    return as_of_moment(ws, text, quiet=fmt is not OutputFormat.TEXT)
+
+
 @review_app.command("weekly")
 def weekly(
     workspace: Path = workspace_option(),
@@ -70,7 +76,7 @@ def weekly(
     try:
         with db.transaction(write=False) as session:
             review = weekly_review(session=session, catalog=ws.metrics,
-                                   as_of=_parse_as_of(as_of), period=period)
+                                   as_of=_as_of(ws, as_of, fmt), period=period)
     finally:
         db.dispose()
     if fmt is OutputFormat.JSON:
@@ -92,8 +98,10 @@ def _render_weekly(r: WeeklyReview) -> None:
     for k in r.key_results:
         kr = f"[red]⚠[/red] {k.kr_id}" if k.objective_at_risk else k.kr_id
         style = _OUTLOOK_STYLE[k.outlook]
-        table.add_row(kr, k.indicator[:4], num(k.weekly_value), signed(k.weekly_change),
-                      num(k.to_date), signed(k.to_date_change),
+        sc = (k.baseline, k.target, k.unit)
+        table.add_row(kr, k.indicator[:4], kr_num(k.weekly_value, *sc),
+                      kr_signed(k.weekly_change, *sc), kr_num(k.to_date, *sc),
+                      kr_signed(k.to_date_change, *sc),
                       pct(k.probability) if k.probability is not None else "—",
                       f"[{style}]{OUTLOOK_TEXT[k.outlook]}[/{style}]",
                       f"{k.confidence:.0%}" if k.confidence is not None else "—")
@@ -157,7 +165,7 @@ def monthly(
     try:
         with db.transaction(write=False) as session:
             review = monthly_review(session=session, catalog=ws.metrics, events=events,
-                                    as_of=_parse_as_of(as_of), period=period, month=month)
+                                    as_of=_as_of(ws, as_of, fmt), period=period, month=month)
     finally:
         events.close()
         db.dispose()
@@ -175,11 +183,12 @@ def _render_monthly(r: MonthlyReview) -> None:
     for k in r.key_results:
         seg = f" · {k.segment}" if k.segment else ""
         trend = {"improving": "green", "worsening": "red"}.get(k.trend, "dim")
+        sc = (k.baseline, k.target, k.unit)
         console.print(f"\n[bold]{k.kr_id}[/bold] {k.metric}{seg} [dim]({k.indicator})[/dim]  "
-                      f"month {num(k.value)} vs {num(k.previous)} ({signed(k.change)})  "
-                      f"trend [{trend}]{k.trend}[/{trend}]")
+                      f"month {kr_num(k.value, *sc)} vs {kr_num(k.previous, *sc)} "
+                      f"({kr_signed(k.change, *sc)})  trend [{trend}]{k.trend}[/{trend}]")
         if k.weeks:
-            console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {num(w.value)}"
+            console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {kr_num(w.value, *sc)}"
                                                    for w in k.weeks), style="dim")
         if k.error:
             console.print(f"  [red]{k.error}[/red]")
@@ -188,7 +197,8 @@ def _render_monthly(r: MonthlyReview) -> None:
             table.add_column(col, justify="left" if col == "segment" else "right")
         for s in k.segments:
             name = (s.segment or "everyone") + (" (KR)" if s.segment == k.segment else "")
-            table.add_row(f"  {name}", num(s.value), num(s.previous), signed(s.change),
+            table.add_row(f"  {name}", kr_num(s.value, *sc), kr_num(s.previous, *sc),
+                          kr_signed(s.change, *sc),
                           "—" if s.entities is None else f"{s.entities:,}")
         console.print(table)
     if not r.key_results:
@@ -212,7 +222,7 @@ def quarter(
     try:
         with db.transaction(write=False) as session:
             review = quarter_review(session=session, period=period,
-                                    as_of=_parse_as_of(as_of))
+                                    as_of=_as_of(ws, as_of, fmt), catalog=ws.metrics)
     finally:
         db.dispose()
     if fmt is OutputFormat.JSON:
@@ -245,8 +255,10 @@ def _render_quarter(r: QuarterReview) -> None:
             prog = "   —" if k.progress is None else f"{k.progress:4.0%}"
             counted = "" if not o.at_risk or k.attainment.value in ("missed", "unmeasured") \
                 else " [red](does not count)[/red]"
-            console.print(f"  {k.id:<26} {prog}  {k.attainment:<10} now {num(k.current)} "
-                          f"[dim]({num(k.baseline)} → {num(k.target)})[/dim]{counted}")
+            sc = (k.baseline, k.target, None)
+            console.print(f"  {k.id:<26} {prog}  {k.attainment:<10} now "
+                          f"{kr_num(k.current, *sc)} [dim]({kr_num(k.baseline, *sc)} → "
+                          f"{kr_num(k.target, *sc)})[/dim]{counted}")
     _render_lessons(f"Retrospective: lessons from {r.period}", r.lessons)
     if r.previous_period:
         _render_lessons(f"Lessons from {r.previous_period}", r.previous_lessons)

@@ -8,15 +8,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
 from sowhat.cli.notify import render_outcomes, run_notifications
 from sowhat.cli.okrs import database
 from sowhat.errors import UserError
-from sowhat.services.events import open_events
+from sowhat.services.events import event_source_spec, open_events
 from sowhat.services.notify import DeliveryOutcome
 from sowhat.services.sync import SyncReport, sync
+from sowhat.services.sync.asof import refuse_future, resolve_as_of
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store.db import Database
 
@@ -49,12 +51,16 @@ def sync_command(
     ws = load_workspace(workspace)
     if ws.metrics is None:
         raise UserError("no metrics.yaml in the workspace", hint="define metrics first")
-    moment = _parse_as_of(as_of)
+    requested = _parse_as_of(as_of) if as_of is not None else None
+    refuse_future(requested)
     # A testing aid: slow each step so a test can kill a sync halfway through.
     delay = float(os.environ.get("SOWHAT_SYNC_STEP_DELAY", "0") or 0)
     db = database(ws, create=False)
     events = open_events(ws)
     try:
+        clock = resolve_as_of(events=events, spec=event_source_spec(ws), requested=requested)
+        for warning in clock.warnings:
+            err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
         with Progress(TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), console=console,
                       transient=True, disable=as_json) as bar:
@@ -67,7 +73,8 @@ def sync_command(
 
             with db.transaction() as session:
                 report = sync(session=session, catalog=ws.metrics, events=events,
-                              as_of=moment, actor=actor_name(), period=period, progress=step)
+                              as_of=clock.effective, actor=actor_name(), period=period,
+                              progress=step, data_through=clock.data_through)
         sent = _notify_after_sync(db, ws, report, enabled=notify)
     finally:
         events.close()
@@ -106,19 +113,27 @@ def _notify_after_sync(
 
 
 def render_sync(report: SyncReport) -> None:
-    console.print(f"[bold]sync {report.period}[/bold] as of {report.as_of:%Y-%m-%d %H:%M} UTC: "
-                  f"{len(report.key_results)} key results, "
+    through = (f"; data through {report.data_through:%Y-%m-%d %H:%M} UTC"
+               if report.data_through else "")
+    console.print(f"[bold]sync {report.period}[/bold] as of {report.as_of:%Y-%m-%d %H:%M} UTC"
+                  f"{through}: {len(report.key_results)} key results, "
                   f"{report.checkins_written} check-in value(s) written")
     for kr in report.key_results:
         shown = "—" if kr.value is None else f"{kr.value:.4g}"
-        extra = f"  [red]{kr.error}[/red]" if kr.error else ""
+        extra = f"  [red]{escape(kr.error)}[/red]" if kr.error else ""
+        if kr.measure:
+            extra += f"  [dim]{kr.measure}[/dim]"
+        if kr.recomputed:
+            extra += "  [yellow]definition changed: past weekly values recomputed[/yellow]"
         if kr.definition_changed:
             extra += ("  [yellow]metric definition changed since the baseline was set[/yellow]")
         console.print(f"  {kr.kr_id:<26} {kr.metric:<28} {shown:>10}{extra}")
     for g in report.breached:
         console.print(f"[red]guardrail breached[/red] {g.objective_id}: {g.breach}")
+    for warning in report.warnings:
+        console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
     for error in report.errors:
-        console.print(f"[red]error[/red] {error}")
+        console.print(f"[red]error[/red] {escape(error)}")
 
 
 def register(app: typer.Typer) -> None:

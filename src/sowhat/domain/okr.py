@@ -84,6 +84,8 @@ class KeyResult:
     output_waiver: OutputWaiver | None = None
     owner: str | None = None
     unit: str | None = None
+    measure: str | None = None  # level | cumulative; None: the metric type's default
+    over_days: int | None = None  # a level's trailing window; None: 28 days
 
     @property
     def direction(self) -> Direction | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sowhat.domain.okr import Indicator
 
@@ -29,6 +29,17 @@ class MetricInfo:
 
 
 @dataclass(frozen=True)
+class MeasuredBaseline:
+    """A KR's measure computed from the events just before its period (see
+    sowhat.domain.measure): what the typed `baseline:` should say. `share` marks a 0–1 rate."""
+
+    value: float
+    start: datetime
+    end: datetime
+    share: bool = False
+
+
+@dataclass(frozen=True)
 class LintContext:
     """Everything a lint run depends on besides the plan; frozen so runs are reproducible.
 
@@ -38,6 +49,8 @@ class LintContext:
     - `hit_probabilities`: kr id -> P(target hit with no change), computed elsewhere from the
       event history; None means there is no history, and SW108/SW109 are skipped.
     - `current_values`: metric name -> its current value, used as the baseline in rewrites.
+    - `measured_baselines`: kr id -> the KR's measure just before its period, computed from
+      the events for the file being linted (SW114); None when there are no events.
     - `select` / `ignore`: rule codes or prefixes (`SW10`), like ruff.
     """
 
@@ -45,6 +58,7 @@ class LintContext:
     metrics: Mapping[str, MetricInfo] = field(default_factory=dict)
     hit_probabilities: Mapping[str, float | None] | None = None
     current_values: Mapping[str, float] = field(default_factory=dict)
+    measured_baselines: Mapping[str, MeasuredBaseline] | None = None
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
 

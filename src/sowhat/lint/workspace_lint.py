@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from sowhat.lint.base import Finding
-from sowhat.lint.context import LintContext, MetricInfo
+from sowhat.lint.context import LintContext, MeasuredBaseline, MetricInfo
 from sowhat.lint.engine import lint_plan, notes
 from sowhat.spec.config import CONFIG_NAME
 from sowhat.spec.metric_defs import MetricsFile, default_indicator, outcome_window
@@ -73,6 +73,7 @@ def lint_workspace(
     ignore: frozenset[str] = frozenset(),
     hit_probabilities: Mapping[str, float | None] | None = None,
     current_values: Mapping[str, float] | None = None,
+    measured_baselines: Mapping[str, MeasuredBaseline] | None = None,
 ) -> WorkspaceLint:
     """Lint the given OKR files (default: every file in the workspace's okrs folder).
 
@@ -88,6 +89,7 @@ def lint_workspace(
         metrics=catalog_from_metrics(ws.metrics),
         hit_probabilities=hit_probabilities,
         current_values=dict(current_values or {}),
+        measured_baselines=measured_baselines,
         select=select,
         ignore=ignore,
     )

@@ -17,6 +17,7 @@ The semantics are DESIGN.md's "Window semantics", implemented here once:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import ibis
@@ -26,7 +27,9 @@ import ibis.expr.types as ir
 from sowhat.errors import UserError
 from sowhat.metrics.properties import all_of, predicate, prop
 from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
+from sowhat.metrics.trait_join import TraitContext, metric_entity, with_traits
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
     AverageMetric,
     ConversionMetric,
     CountMetric,
@@ -39,6 +42,7 @@ from sowhat.spec.metric_defs import (
     RetentionMetric,
     SumMetric,
     UniqueMetric,
+    Where,
     outcome_window,
 )
 
@@ -56,9 +60,14 @@ assert tuple(COLUMNS) == RESULT_COLUMNS
 
 
 def compile_metric(
-    name: str, catalog: MetricsFile, events: ir.Table, q: Query, _stack: tuple[str, ...] = ()
+    name: str, catalog: MetricsFile, events: ir.Table, q: Query, _stack: tuple[str, ...] = (),
+    *, traits: TraitContext | None = None,
 ) -> ir.Table:
-    """The expression computing metric `name` for `q` over the canonical `events` table."""
+    """The expression computing metric `name` for `q` over the canonical `events` table.
+
+    `traits` (sowhat.metrics.trait_join.load_traits) is needed when a condition reads a
+    `trait:`; without it such a metric is an error.
+    """
     if name in _stack:
         raise UserError(f"ratio cycle: {' -> '.join([*_stack, name])}",
                         hint="a ratio must end in non-ratio metrics")
@@ -68,14 +77,33 @@ def compile_metric(
         raise UserError(f"unknown metric {name!r}", hint="see `sowhat metrics list`") from None
     readable = events.filter(events.timestamp < q.as_of_lit())
     if isinstance(m, RatioMetric):
-        num = compile_metric(m.numerator, catalog, events, q, (*_stack, name))
-        den = compile_metric(m.denominator, catalog, events, q, (*_stack, name))
-        return _ratio(num, den, catalog.metrics[m.numerator], catalog.metrics[m.denominator])
+        num = compile_metric(m.numerator, catalog, events, q, (*_stack, name), traits=traits)
+        den = compile_metric(m.denominator, catalog, events, q, (*_stack, name), traits=traits)
+        return _ratio(num, den, catalog.metrics[m.numerator], catalog.metrics[m.denominator],
+                      q)
+    tr = _Traits(traits, metric_entity(m))
     if isinstance(m, CountMetric | UniqueMetric | SumMetric | AverageMetric):
-        return _event_metric(m, readable, q)
+        return _event_metric(m, readable, q, tr)
+    if isinstance(m, ActiveMetric):
+        return _active(m, readable, q, tr)
     if isinstance(m, NpsMetric):
-        return _nps(m, readable, q)
-    return _cohort_metric(m, readable, q)
+        return _nps(m, readable, q, tr)
+    return _cohort_metric(m, readable, q, tr)
+
+
+class _Traits:
+    """Trait lookups for one metric: the context and the entity whose traits it reads."""
+
+    def __init__(self, ctx: TraitContext | None, entity: str) -> None:
+        self.ctx, self.entity = ctx, entity
+
+    def filter(self, t: ir.Table, conds: Sequence[Where]) -> ir.Table:
+        """`t` keeping the rows where every condition holds (traits as of each row)."""
+        if not conds:
+            return t
+        wide, columns = with_traits(t, conds, self.entity, self.ctx)
+        kept = wide.filter(all_of(wide, conds, columns))
+        return kept.select(*t.columns) if columns else kept
 
 
 def _shape(t: ir.Table) -> ir.Table:
@@ -87,25 +115,24 @@ def _shape(t: ir.Table) -> ir.Table:
     return t.select(**cols)
 
 
-def _matching(t: ir.Table, ref: EventRef) -> ir.Table:
-    t = t.filter(t.event == ref.event)
-    return t.filter(all_of(t, ref.where)) if ref.where else t
+def _matching(t: ir.Table, ref: EventRef, tr: _Traits) -> ir.Table:
+    return tr.filter(t.filter(t.event == ref.event), ref.where)
 
 
-def _in_window(t: ir.Table, q: Query) -> ir.Table:
+def _in_window(t: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     t = t.filter(
         t.timestamp >= q.start_lit(),
         t.timestamp < q.end_lit(),
     )
-    if q.segment is not None:
-        t = t.filter(predicate(t, q.segment))
-    return t
+    return tr.filter(t, [q.segment]) if q.segment is not None else t
 
 
 def _event_metric(
-    m: CountMetric | UniqueMetric | SumMetric | AverageMetric, ev: ir.Table, q: Query
+    m: CountMetric | UniqueMetric | SumMetric | AverageMetric, ev: ir.Table, q: Query,
+    tr: _Traits,
 ) -> ir.Table:
-    f = _in_window(_matching(ev, m.ref()), q)
+    """count / unique / sum / average (mean, median or a percentile) per bucket."""
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
     f = f.mutate(bucket=q.bucket(f.timestamp))
     if isinstance(m, CountMetric):
         agg = f.group_by("bucket").aggregate(value=f.count())
@@ -116,15 +143,88 @@ def _event_metric(
         return _shape(agg.mutate(total=agg.value, entities=agg.value))
     x = prop(f, m.property, "number")
     f = f.mutate(x=x).filter(x.notnull())
-    agg = f.group_by("bucket").aggregate(
-        n=f.count(), total=f.x.sum(), total_sq=(f.x * f.x).sum()
-    )
-    value = agg.total if isinstance(m, SumMetric) else agg.total / agg.n
+    quantile = m.quantile() if isinstance(m, AverageMetric) else None
+    stats = {"n": f.count(), "total": f.x.sum(), "total_sq": (f.x * f.x).sum()}
+    if quantile is not None:
+        stats["stat"] = f.x.quantile(quantile)
+    agg = f.group_by("bucket").aggregate(**stats)
+    if isinstance(m, SumMetric):
+        return _shape(agg.mutate(value=agg.total))
+    return _shape(agg.mutate(value=agg.total / agg.n if quantile is None else agg.stat))
+
+
+_PER_TRUNC = {"day": "D", "week": "W", "month": "M"}
+
+
+def _period_start(ts: ir.TimestampValue, per: str) -> ir.TimestampValue:
+    return ts.truncate(_PER_TRUNC[per]).cast("timestamp")
+
+
+def _period_end(start: ir.TimestampValue, per: str) -> ir.TimestampValue:
+    step = {"day": ibis.interval(days=1), "week": ibis.interval(days=7),
+            "month": ibis.interval(months=1)}[per]
+    return start + step
+
+
+def _ceil_period(ts: ir.TimestampValue, per: str) -> ir.TimestampValue:
+    """The first period start at or after `ts`."""
+    floor = _period_start(ts, per)
+    return ibis.ifelse(floor == ts, ts, _period_end(floor, per))
+
+
+def _out_window(bucket: ir.TimestampValue, q: Query
+                ) -> tuple[ir.TimestampValue, ir.TimestampValue]:
+    """[start, end) of the output bucket holding `bucket`, clipped to the window and as-of."""
+    if q.grain == "week":
+        lo = ibis.greatest(bucket, q.start_lit())
+        hi = ibis.least(bucket + ibis.interval(days=7), q.end_lit(), q.as_of_lit())
+    else:
+        lo = q.start_lit()
+        hi = ibis.least(q.end_lit(), q.as_of_lit())
+    return lo, hi
+
+
+def complete_periods_expr(bucket: ir.TimestampValue, q: Query, per: str) -> ir.IntegerValue:
+    """How many whole `per` periods fit in the output bucket (the active metric's `n`).
+
+    Arithmetic on the bucket's bounds, not a scan: a complete day with no activity still
+    counts (as a 0). Mirrors `sowhat.metrics.engine.complete_periods`.
+    """
+    lo, hi = _out_window(bucket, q)
+    first, last = _ceil_period(lo, per), _period_start(hi, per)
+    if per == "month":
+        diff = (last.year() * 12 + last.month()) - (first.year() * 12 + first.month())
+    else:
+        seconds = last.epoch_seconds() - first.epoch_seconds()
+        diff = (seconds / (86400 if per == "day" else 7 * 86400)).round().cast(dt.int64)
+    return ibis.greatest(diff.cast(dt.int64), 0)
+
+
+def _active(m: ActiveMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
+    """Mean distinct entities per complete period: one scan, two small GROUP BYs.
+
+    Sufficient statistics: n = complete periods, total = sum of the per-period counts,
+    total_sq = their squares, entities = distinct entities over those periods.
+    """
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
+    f = f.filter(f[m.entity].notnull())
+    f = f.mutate(bucket=q.bucket(f.timestamp), period=_period_start(f.timestamp, m.per))
+    lo, hi = _out_window(f.bucket, q)
+    f = f.filter(f.period >= lo, _period_end(f.period, m.per) <= hi)
+    per_period = f.group_by(["bucket", "period"]).aggregate(c=f[m.entity].nunique())
+    sums = per_period.group_by("bucket").aggregate(
+        total=per_period.c.sum(), total_sq=(per_period.c * per_period.c).sum())
+    ents = f.group_by("bucket").aggregate(entities=f[m.entity].nunique())
+    ents = ents.rename(ebucket="bucket")
+    agg = sums.join(ents, sums.bucket == ents.ebucket).drop("ebucket")
+    agg = agg.mutate(n=complete_periods_expr(agg.bucket, q, m.per))
+    value = ibis.ifelse(agg.n > 0, agg.total.cast(dt.float64) / agg.n,
+                        ibis.null().cast(dt.float64))
     return _shape(agg.mutate(value=value))
 
 
-def _nps(m: NpsMetric, ev: ir.Table, q: Query) -> ir.Table:
-    f = _in_window(_matching(ev, m.ref()), q)
+def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
     f = f.mutate(bucket=q.bucket(f.timestamp), score=prop(f, m.property, "number"))
     f = f.filter(f[m.entity].notnull(), f.score.notnull())
     # Latest answer per entity in the window; at one instant the higher score wins, so the
@@ -142,14 +242,21 @@ def _nps(m: NpsMetric, ev: ir.Table, q: Query) -> ir.Table:
 
 
 def _cohort(
-    ev: ir.Table, entity: str, anchor: EventRef, q: Query
+    ev: ir.Table, entity: str, anchor: EventRef, q: Query, tr: _Traits
 ) -> ir.Table:
-    """(entity, anchor) for entities whose first anchor event lies in [start, end)."""
-    f = _matching(ev, anchor)
+    """(entity, anchor) for entities whose first anchor event lies in [start, end).
+
+    The segment is read on the anchor event (a trait as of the anchor's time).
+    """
+    f = _matching(ev, anchor, tr)
     f = f.filter(f[entity].notnull())
+    columns: dict[int, str] = {}
+    if q.segment is not None:
+        f, columns = with_traits(f, [q.segment], tr.entity, tr.ctx)
     metrics = {"anchor": f.timestamp.min()}
     if q.segment is not None:
-        metrics["anchor_seg"] = f.timestamp.min(where=predicate(f, q.segment))
+        metrics["anchor_seg"] = f.timestamp.min(
+            where=predicate(f, q.segment, columns.get(id(q.segment))))
     anchors = f.group_by(entity).aggregate(**metrics)
     cohort = anchors.filter(
         anchors.anchor >= q.start_lit(),
@@ -161,14 +268,15 @@ def _cohort(
 
 
 def _cohort_metric(
-    m: ConversionMetric | RetentionMetric | DurationMetric, ev: ir.Table, q: Query
+    m: ConversionMetric | RetentionMetric | DurationMetric, ev: ir.Table, q: Query,
+    tr: _Traits,
 ) -> ir.Table:
     entity = m.entity
     anchor_ref, outcome_ref = (m.start, m.return_) if isinstance(m, RetentionMetric) else (
         m.from_, m.to)
-    cohort = _cohort(ev, entity, anchor_ref, q)
+    cohort = _cohort(ev, entity, anchor_ref, q, tr)
     window = outcome_window(m)
-    outcomes = _matching(ev, outcome_ref)
+    outcomes = _matching(ev, outcome_ref, tr)
     outcomes = outcomes.filter(outcomes[entity].notnull()).select(
         oid=outcomes[entity], ots=outcomes.timestamp
     )
@@ -232,13 +340,29 @@ def _duration_stats(m: DurationMetric, flagged: ir.Table) -> ir.Table:
     return _shape(agg.mutate(value=agg.stat, without_outcome=agg.entities - agg.n))
 
 
-def _ratio(num: ir.Table, den: ir.Table, num_def: MetricDef, den_def: MetricDef) -> ir.Table:
+def _ratio(num: ir.Table, den: ir.Table, num_def: MetricDef, den_def: MetricDef,
+           q: Query) -> ir.Table:
     n = num.select(bucket=num.bucket, nv=num.value)
     d = den.select(dbucket=den.bucket, dv=den.value)
     j = n.outer_join(d, n.bucket == d.dbucket)
-    nv = j.nv.fill_null(0.0) if isinstance(num_def, ZERO_WHEN_EMPTY) else j.nv
-    dv = j.dv.fill_null(0.0) if isinstance(den_def, ZERO_WHEN_EMPTY) else j.dv
+    bucket = j.bucket.fill_null(j.dbucket)
+    nv = _empty_side(j.nv, j.bucket, bucket, num_def, q)
+    dv = _empty_side(j.dv, j.dbucket, bucket, den_def, q)
     value = ibis.ifelse(dv == 0, ibis.null().cast(dt.float64), nv / dv)
-    return _shape(
-        j.select(bucket=j.bucket.fill_null(j.dbucket), value=value, n=dv, total=nv)
-    )
+    return _shape(j.select(bucket=bucket, value=value, n=dv, total=nv))
+
+
+def _empty_side(v: ir.FloatingValue, own: ir.TimestampValue, bucket: ir.TimestampValue,
+                m: MetricDef, q: Query) -> ir.FloatingValue:
+    """A ratio side's value where its own query had no row for the bucket (engine._empty_row).
+
+    Counts read 0; an active metric reads 0 when the bucket holds a complete period (no one
+    was active) and stays undefined when it holds none; other types stay undefined.
+    """
+    if isinstance(m, ZERO_WHEN_EMPTY):
+        return v.fill_null(0.0)
+    if isinstance(m, ActiveMetric):
+        zero = ibis.ifelse(complete_periods_expr(bucket, q, m.per) > 0, 0.0,
+                           ibis.null().cast(dt.float64))
+        return ibis.ifelse(own.isnull(), zero, v)
+    return v

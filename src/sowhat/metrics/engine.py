@@ -14,15 +14,22 @@ import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sowhat.errors import DataError, SowhatError, UserError
 from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.sqlcache import SqlCache, run_sql, union_sql
-from sowhat.metrics.values import MetricValue, to_utc, to_utc_naive, week_windows
+from sowhat.metrics.values import (
+    MetricValue,
+    to_utc,
+    to_utc_naive,
+    week_start,
+    week_windows,
+)
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
     AverageMetric,
     DurationMetric,
     MetricDef,
@@ -74,9 +81,11 @@ def compute(
 ) -> list[MetricValue]:
     """One metric over [start, end) (or each ISO week of it), as known at `as_of` (default end)."""
     from sowhat.metrics.compile import compile_metric
+    from sowhat.metrics.trait_join import traits_for
 
     q = _query(catalog, start, end, grain, segment, as_of)
-    expr = compile_metric(defn_name, catalog, events.events(), q)
+    traits = traits_for(catalog, [defn_name], [q.segment], events)
+    expr = compile_metric(defn_name, catalog, events.events(), q, traits=traits)
     rows = _run(expr)
     return _assemble(defn_name, catalog.metrics[defn_name], segment, q, rows)
 
@@ -149,14 +158,22 @@ def _compute_base(
     queries: dict[int, Query] = {}
     parts: list[tuple[int, str]] = []
     if base:
+        from sowhat.metrics.trait_join import traits_for
+
         cache = SqlCache(events.cache_dir)
         dialect = events.dialect()
         source_id, schema = events.source_id(), events.schema_key()
+        try:
+            traits = traits_for(catalog, [r.metric for r in base],
+                                {resolve_segment(catalog, r.segment) for r in base}, events)
+        except SowhatError:
+            traits = None  # the definitions that need traits report it one by one
     for i, req in enumerate(base):
         try:
             q = _query(catalog, start, end, grain, req.segment, as_of)
             parts.append((i, cache.sql(req.metric, catalog, q, source_id=source_id,
-                                       schema=schema, dialect=dialect, table=events.events)))
+                                       schema=schema, dialect=dialect, table=events.events,
+                                       traits=traits)))
             queries[i] = q
         except SowhatError as exc:
             out[req] = ([], _message(exc))
@@ -211,15 +228,20 @@ def compile_expr(
     import ibis
 
     from sowhat.metrics.compile import compile_metric
+    from sowhat.metrics.trait_join import TraitContext, traits_for
 
     q = _query(catalog, start, end, grain, segment, as_of)
+    source = events if isinstance(events, EventSource) else None
+    traits = traits_for(catalog, [defn_name], [q.segment], source)
+    if traits is None and source is None and q.segment is not None and q.segment.trait:
+        traits = TraitContext.unbound()
     if events is None:
         table = ibis.table(EVENTS_SCHEMA, name="events")  # a canonical stand-in
     elif isinstance(events, EventSource):
         table = events.events()
     else:
         table = events
-    return compile_metric(defn_name, catalog, table, q)
+    return compile_metric(defn_name, catalog, table, q, traits=traits)
 
 
 def compile_sql(
@@ -327,7 +349,7 @@ def _assemble(
     for bucket, w_start, w_end in windows:
         row = by_bucket.get(bucket)
         if row is None:
-            row = _empty_row(m)
+            row = _empty_row(m, complete_periods(m, w_start, min(w_end, q.as_of)))
         out.append(
             MetricValue(
                 metric=name,
@@ -346,10 +368,48 @@ def _assemble(
     return out
 
 
-def _empty_row(m: MetricDef) -> dict[str, Any]:
-    """What a window with no rows means for each type (0 events vs an undefined value)."""
+def complete_periods(m: MetricDef, start: datetime, end: datetime) -> int:
+    """Whole days / ISO weeks / calendar months of an active metric inside [start, end).
+
+    The Python twin of `compile.complete_periods_expr`, for windows with no rows at all.
+    """
+    if not isinstance(m, ActiveMetric):
+        return 0
+    first, count = _period_floor(start, m.per), 0
+    if first < start:
+        first = _next_period(first, m.per)
+    while _next_period(first, m.per) <= end:
+        count += 1
+        first = _next_period(first, m.per)
+    return count
+
+
+def _period_floor(t: datetime, per: str) -> datetime:
+    day = datetime(t.year, t.month, t.day)
+    if per == "week":
+        return week_start(day)
+    if per == "month":
+        return datetime(t.year, t.month, 1)
+    return day
+
+
+def _next_period(t: datetime, per: str) -> datetime:
+    if per == "month":
+        return datetime(t.year + t.month // 12, t.month % 12 + 1, 1)
+    return t + timedelta(days=7 if per == "week" else 1)
+
+
+def _empty_row(m: MetricDef, periods: int = 0) -> dict[str, Any]:
+    """What a window with no rows means for each type (0 events vs an undefined value).
+
+    An active metric with complete periods had no one active: 0 over `periods` periods;
+    without a complete period its value is undefined.
+    """
     row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS)
-    if isinstance(m, ZERO_WHEN_EMPTY):
+    if isinstance(m, ActiveMetric):
+        row.update(n=float(periods), total=0.0, total_sq=0.0, entities=0,
+                   value=0.0 if periods else None)
+    elif isinstance(m, ZERO_WHEN_EMPTY):
         row.update(value=0.0, total=0.0)
         if isinstance(m, UniqueMetric):
             row["entities"] = 0

@@ -5,10 +5,16 @@ parsed with its JSON functions) so ingestion is columnar, not a Python loop over
 1. stage the rows with canonical columns (event, timestamp, user_id, account_id, properties,
    message_id) and a reject reason per row;
 2. write rejected rows, with their reason, to `.sowhat/rejects/<file>.rejects.jsonl`;
-3. insert the valid rows whose message_id is not stored yet (a Segment `messageId`, or a hash
-   of the canonical row), all in one transaction — a failure leaves nothing from that file.
+3. insert the valid rows whose dedupe key is not stored yet (a hash of the Segment
+   `messageId`, or of the canonical row), comparing only with stored events of the same name
+   in the days the file covers, all in one transaction — a failure leaves nothing from that
+   file.
+Events timestamped more than a day after the ingest are rejected ("in the future") unless
+`allow_future` — a clock error upstream would otherwise move every watermark.
 Segment track-call JSONL (`event`, `userId`, `timestamp`, `properties`, `context.groupId`,
-`messageId`) maps without options; other layouts use `--map column=field`.
+`messageId`) maps without options; Amplitude, Mixpanel and PostHog exports with `vendor`
+(`ingest_vendors`); other layouts use `--map column=field`. Segment `identify` / `group`
+calls in the same file become entity traits (sowhat.metrics.traits).
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ import duckdb
 
 from sowhat.errors import DataError, UserError
 from sowhat.metrics import ingest_sql as q
+from sowhat.metrics import ingest_vendors as vendors
 from sowhat.metrics.store import apply_property_types, ensure_schema
+from sowhat.metrics.traits import absorb_calls
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -44,6 +52,8 @@ class FileReport:
     rejected: int
     rejects_path: str | None
     seconds: float
+    calls: int = 0
+    """Segment identify/group calls stored as traits (sowhat.metrics.traits), not events."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,9 @@ def parse_mapping(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def file_format(path: Path) -> str:
+def file_format(path: Path, vendor: str | None = None) -> str:
+    if vendor == "amplitude" and path.suffix.lower() == ".zip":
+        return "jsonl"  # unpacked before staging
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in (".gz", ".zst"):
         suffixes = suffixes[:-1]
@@ -105,6 +117,8 @@ def ingest(
     on_done: Callable[[FileReport], None] | None = None,
     threads: int | None = None,
     memory_limit: str | None = None,
+    allow_future: bool = False,
+    vendor: str | None = None,
 ) -> IngestReport:
     """Load files into the store at `store`, one transaction per file; files load in order.
 
@@ -113,7 +127,8 @@ def ingest(
     for path in paths:
         if not path.is_file():
             raise UserError(f"no such file: {path}", hint="check the path")
-        file_format(path)
+        file_format(path, vendor)
+    preset = vendors.preset(vendor) if vendor else None
     store.parent.mkdir(parents=True, exist_ok=True)
     rejects = rejects_dir or store.parent / "rejects"
     config: dict[str, Any] = {}
@@ -133,7 +148,9 @@ def ingest(
         for path in paths:
             if on_start is not None:
                 on_start(path)
-            report = _ingest_file(con, path, dict(mapping or {}), account_field, rejects)
+            with vendors.readable(path, vendor) as readable:
+                report = _ingest_file(con, path, dict(mapping or {}), account_field, rejects,
+                                      allow_future, preset, readable)
             reports.append(report)
             if on_done is not None:
                 on_done(report)
@@ -143,35 +160,37 @@ def ingest(
 
 
 def _ingest_file(
-    con: Any, path: Path, mapping: dict[str, str], account_field: str, rejects_dir: Path
+    con: Any, path: Path, mapping: dict[str, str], account_field: str, rejects_dir: Path,
+    allow_future: bool = False,
+    preset: dict[str, tuple[str, ...]] | None = None,
+    readable: Path | None = None,
 ) -> FileReport:
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
-    fmt = file_format(path)
+    fmt = file_format(readable or path, "amplitude" if readable not in (None, path) else None)
     con.execute("BEGIN TRANSACTION")
     try:
-        plan = q.stage(con, path, fmt, mapping, account_field)
-        read, rejected = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM staged"
-        ).fetchone()
-        rejected += plan.reader_rejects
-        read += plan.reader_rejects
+        future_after = None if allow_future else started_at + q.FUTURE_SLACK
+        plan = q.stage(con, readable or path, fmt, mapping, account_field, future_after, preset)
+        calls = absorb_calls(con) if fmt == "jsonl" else 0  # identify/group: traits
+        summary = q.summarise(con, plan)
+        read, rejected = summary.read + calls, summary.rejected
         rejects_path = None
         if rejected:
             rejects_dir.mkdir(parents=True, exist_ok=True)
             rejects_path = rejects_dir / f"{path.name}.rejects.jsonl"
             q.write_rejects(con, plan, rejects_path)
-        columns = apply_property_types(con, q.property_types(con, plan))
+        columns = apply_property_types(con, q.property_types(con, plan, summary))
         ingest_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchone()[0])
         before = int(con.execute("SELECT count(*) FROM events").fetchone()[0])
-        q.insert(con, plan, columns, ingest_id)
+        q.insert(con, plan, summary, columns, ingest_id)
         loaded = int(con.execute("SELECT count(*) FROM events").fetchone()[0]) - before
-        valid = read - rejected
+        valid = read - rejected - calls
         report = FileReport(
             path=str(path), format=fmt, read=read, loaded=loaded,
             duplicates=valid - loaded, rejected=rejected,
             rejects_path=str(rejects_path) if rejects_path else None,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, calls=calls,
         )
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

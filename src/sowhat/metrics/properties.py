@@ -9,7 +9,7 @@ of another type reads as null, so `sum` skips non-numeric values rather than fai
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 import ibis
@@ -73,21 +73,26 @@ def _is_container(j: ir.Value) -> ir.BooleanValue:
     return j.array.notnull() | j.map.notnull()
 
 
-def predicate(t: ir.Table, cond: Where) -> ir.BooleanValue:
-    """One condition as a boolean value; null properties never match."""
+def predicate(t: ir.Table, cond: Where, column: str | None = None) -> ir.BooleanValue:
+    """One condition as a boolean value; null properties never match.
+
+    `column` names the column holding the value when it is not the property itself (a
+    trait joined in by `sowhat.metrics.traits`).
+    """
+    name = column or cond.name
     parts: list[ir.BooleanValue] = []
     if cond.equals is not None:
-        parts.append(prop(t, cond.property, kind_of(cond.equals)) == cond.equals)
+        parts.append(prop(t, name, kind_of(cond.equals)) == cond.equals)
     if cond.in_ is not None:
         alternatives = []
         for kind in ("string", "number", "boolean"):
             values = [v for v in cond.in_ if kind_of(v) == kind]
             if values:
-                alternatives.append(prop(t, cond.property, kind).isin(values))
+                alternatives.append(prop(t, name, kind).isin(values))
         parts.append(ibis.or_(*alternatives))
     bounds = cond.bounds()
     if bounds:
-        x = prop(t, cond.property, "number")
+        x = prop(t, name, "number")
         for op, v in bounds:
             parts.append({"gt": x > v, "lt": x < v, "gte": x >= v, "lte": x <= v}[op])
     combined = ibis.and_(*parts)
@@ -95,6 +100,8 @@ def predicate(t: ir.Table, cond: Where) -> ir.BooleanValue:
     return combined.fill_null(False)
 
 
-def all_of(t: ir.Table, conds: Iterable[Where]) -> ir.BooleanValue:
-    preds = [predicate(t, c) for c in conds]
+def all_of(t: ir.Table, conds: Iterable[Where], columns: Mapping[int, str] | None = None
+           ) -> ir.BooleanValue:
+    """Every condition at once; `columns` maps id(condition) -> the column of a trait."""
+    preds = [predicate(t, c, (columns or {}).get(id(c))) for c in conds]
     return ibis.and_(*preds) if preds else ibis.literal(True)

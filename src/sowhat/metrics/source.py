@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 RESERVED_COLUMNS = frozenset(
-    {"event", "timestamp", "user_id", "account_id", "properties", "message_id", "ingest_id"}
+    {"event", "timestamp", "user_id", "account_id", "properties", "message_id", "ingest_id",
+     "dedupe_key"}
 )
 """Canonical and bookkeeping columns; every other column of an event table is a property."""
 
@@ -104,9 +105,15 @@ class EventSource:
         memory_limit: str | None = None,
     ) -> EventSource:
         con = _duck_connect(":memory:", False, threads, memory_limit)
+        reader = "read_parquet('" + glob.replace("'", "''") + "')"
         try:
-            con.execute("CREATE VIEW events AS SELECT * FROM read_parquet("
-                        + "'" + glob.replace("'", "''") + "')")
+            # Time-zone-aware columns (what pyarrow and Spark write) are read as naive UTC, the
+            # canonical form: handing DuckDB TIMESTAMPTZ values to Python would need pytz.
+            aware = [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+                     if str(r[1]).upper() == "TIMESTAMP WITH TIME ZONE"]
+            replace = ("REPLACE (" + ", ".join(f"CAST({_ident(c)} AS TIMESTAMP) AS {_ident(c)}"
+                                               for c in aware) + ")") if aware else ""
+            con.execute(f"CREATE VIEW events AS SELECT * {replace} FROM {reader}")
         except Exception as exc:
             raise DataError(f"cannot read Parquet {glob}: {exc}",
                             hint="check the [events] parquet glob") from None
@@ -248,3 +255,7 @@ def _duck_connect(path: str, read_only: bool, threads: int | None,
 
 def _quoted(table: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
+
+
+def _ident(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'

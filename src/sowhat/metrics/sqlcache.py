@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from sowhat.metrics.source import EventSource
+    from sowhat.metrics.trait_join import TraitContext
 
 CACHE_FORMAT = 1
 
@@ -45,7 +46,7 @@ def _code_fingerprint() -> str:
     """The compiler's own source: editing it invalidates every cached template."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("compile.py", "properties.py", "query.py"):
+    for name in ("compile.py", "properties.py", "query.py", "trait_join.py"):
         try:
             digest.update((here / name).read_bytes())
         except OSError:  # pragma: no cover - zipped installs: rely on the version
@@ -78,7 +79,7 @@ def render_timestamp(value: datetime, dialect: str) -> str:
 
 
 def _key(name: str, catalog: MetricsFile, q: Query, dialect: str, source_id: str,
-         schema: list[tuple[str, str]]) -> str:
+         schema: list[tuple[str, str]], traits: TraitContext | None = None) -> str:
     m = catalog.metrics[name]
     payload = {
         "format": CACHE_FORMAT,
@@ -92,6 +93,7 @@ def _key(name: str, catalog: MetricsFile, q: Query, dialect: str, source_id: str
         "segment": q.segment.model_dump(mode="json", by_alias=True, exclude={"description"})
         if q.segment is not None else None,
         "grain": q.grain,
+        "traits": traits.key() if traits is not None else None,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -121,12 +123,14 @@ class SqlCache:
         self.folder = folder
 
     def sql(self, name: str, catalog: MetricsFile, q: Query, *, source_id: str,
-            schema: list[tuple[str, str]], dialect: str, table: Callable[[], ir.Table]) -> str:
+            schema: list[tuple[str, str]], dialect: str, table: Callable[[], ir.Table],
+            traits: TraitContext | None = None) -> str:
         """The SQL computing metric `name` (not a ratio) for the window in `q`.
 
         `table` is called (to build the Ibis expression) only when no template is cached.
+        `traits` is the trait index when a condition reads a trait (it shapes the SQL).
         """
-        key = _key(name, catalog, q, dialect, source_id, schema)
+        key = _key(name, catalog, q, dialect, source_id, schema, traits)
         pairs = _pairs(name, catalog, q)
         entry = self._get(key)
         if entry is None:
@@ -136,12 +140,13 @@ class SqlCache:
 
             tq = Query(start=q.start, end=q.end, as_of=q.as_of, grain=q.grain,
                        segment=q.segment, template=True)
-            sql = str(ibis.to_sql(compile_metric(name, catalog, table(), tq), dialect=dialect))
+            sql = str(ibis.to_sql(compile_metric(name, catalog, table(), tq, traits=traits),
+                                  dialect=dialect))
             marks = {role: render_timestamp(s, dialect) for role, (s, _) in pairs.items()}
             if not all(marks[r] in sql for r in ("start", "end", "as_of")):
                 # pragma: no cover - a dialect that folds literals: compile directly
-                return str(ibis.to_sql(compile_metric(name, catalog, table(), q),
-                                       dialect=dialect))
+                return str(ibis.to_sql(compile_metric(name, catalog, table(), q,
+                                                      traits=traits), dialect=dialect))
             entry = {"sql": sql, "marks": marks}
             self._put(key, entry)
         sql = str(entry["sql"])

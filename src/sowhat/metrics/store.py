@@ -1,16 +1,21 @@
 """The DuckDB event store `sowhat ingest` fills (`.sowhat/events.duckdb` by default).
 
 Table `events` holds the canonical columns — event, timestamp (UTC TIMESTAMP), user_id,
-account_id, properties (JSON) — plus message_id (the dedupe key) and ingest_id (which load
-brought the row). Table `ingests` records every load; `property_columns` records properties
-materialised as typed columns.
+account_id, properties (JSON) — plus message_id (the file's message id, when it has one),
+dedupe_key (a 64-bit hash of the message id, or of the row's content when there is none) and
+ingest_id (which load brought the row). Table `ingests` records every load; `property_columns`
+records which properties are typed columns and which live in the JSON only.
 
 Why materialise: reading a property out of JSON costs a parse per row (measured on 10M rows:
 0.42 s with DuckDB's json_extract_string, 2.3 s through Ibis' portable JSON unwrap, 0.07 s
 from a typed column). So every top-level property whose values all share one scalar type gets
 its own column named after it; metrics read that column (`sowhat.metrics.properties.prop`)
 and fall back to the JSON for the rest. A property that later shows a second type (a number
-here, a string there) loses its column, so column and JSON readings never disagree.
+here, a string there) loses its column — its values are folded into the JSON first — so column
+and JSON readings never disagree. A property held in a column is not repeated in the JSON.
+
+Property names are untrusted input: a name that is empty, names a canonical column, or differs
+only in case from another property (DuckDB column names ignore case) stays in the JSON only.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ CREATE TABLE IF NOT EXISTS events (
     user_id VARCHAR,
     account_id VARCHAR,
     properties JSON,
-    message_id VARCHAR NOT NULL,
-    ingest_id INTEGER NOT NULL
+    message_id VARCHAR,
+    ingest_id INTEGER NOT NULL,
+    dedupe_key UBIGINT
 );
 CREATE TABLE IF NOT EXISTS ingests (
     id INTEGER PRIMARY KEY,
@@ -43,14 +49,23 @@ CREATE TABLE IF NOT EXISTS property_columns (
     name VARCHAR PRIMARY KEY,
     type VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS store_meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
 """
+HASH_PROBE = "SELECT hash('sowhat dedupe probe')::VARCHAR"
+"""DuckDB's hash() is fast but not promised stable across versions; the store keeps this probe's
+value so an upgrade that changes it is noticed and the message-id keys are recomputed."""
 
 RESERVED = frozenset(
-    {"event", "timestamp", "user_id", "account_id", "properties", "message_id", "ingest_id"}
+    {"event", "timestamp", "user_id", "account_id", "properties", "message_id", "ingest_id",
+     "dedupe_key"}
 )
 MAX_PROPERTY_COLUMNS = 200
 MIXED = "MIXED"
-"""A property seen with two incompatible types: read from JSON only, never a column again."""
+"""A property read from JSON only, never a column again: seen with two incompatible types, or
+a name that cannot be a column (empty, canonical, or clashing in case with another)."""
 
 JSON_TO_SQL = {
     "VARCHAR": "VARCHAR",
@@ -98,7 +113,32 @@ def sql_string(text: str) -> str:
 
 
 def ensure_schema(con: Any) -> None:
+    """Create the tables, upgrading a store written before dedupe keys existed."""
     con.execute(SCHEMA_SQL)
+    cols = {str(r[0]): r for r in con.execute("DESCRIBE events").fetchall()}
+    if "dedupe_key" not in cols:
+        # Stores from before 2026-12: message_id was 'm:<id>' or 'h:<md5 of content>'; the
+        # content hashes cannot be recomputed the new way, so those rows keep a key that no
+        # new row matches.
+        con.execute("ALTER TABLE events ADD COLUMN dedupe_key UBIGINT")
+        con.execute("ALTER TABLE events ALTER message_id DROP NOT NULL")
+        con.execute("UPDATE events SET message_id = CASE WHEN message_id LIKE 'm:%' "
+                    "THEN message_id[3:] END, dedupe_key = hash(CASE WHEN message_id LIKE 'm:%' "
+                    "THEN message_id[3:] ELSE message_id END)")
+    probe = str(con.execute(HASH_PROBE).fetchone()[0])
+    stored = con.execute("SELECT value FROM store_meta WHERE key = 'hash_probe'").fetchone()
+    if stored is None:
+        con.execute("INSERT INTO store_meta VALUES ('hash_probe', ?)", [probe])
+    elif stored[0] != probe:
+        con.execute("UPDATE events SET dedupe_key = hash(message_id) "
+                    "WHERE message_id IS NOT NULL")
+        con.execute("UPDATE store_meta SET value = ? WHERE key = 'hash_probe'", [probe])
+
+
+def column_safe(name: str, taken: set[str]) -> bool:
+    """Whether property `name` may become a column, given the names (lower-cased) in use."""
+    return (bool(name.strip()) and len(name) <= 255 and "\x00" not in name
+            and name.lower() not in taken)
 
 
 def property_columns(con: Any) -> dict[str, str]:
@@ -110,27 +150,36 @@ def apply_property_types(con: Any, seen: dict[str, str]) -> dict[str, str]:
     """Record the types a new load brings; add, widen or drop columns. Returns the columns.
 
     `seen` maps property -> column type for this load (or MIXED). Runs inside the load's
-    transaction, so a failed load leaves the columns as they were.
+    transaction, so a failed load leaves the columns as they were. A column that must go has
+    its values folded into the JSON first, so no value is lost.
     """
     known = property_columns(con)
     materialised = sum(1 for t in known.values() if t != MIXED)
+    taken = {n.lower() for n in RESERVED} | {n.lower() for n, t in known.items() if t != MIXED}
+    fresh = [n for n in seen if n not in known]
+    clashing = {n for n in fresh if sum(1 for m in fresh if m.lower() == n.lower()) > 1}
     for name, kind in sorted(seen.items()):
-        if name in RESERVED:
-            continue
         old = known.get(name)
         new = merge_type(old, kind)
         if old == new:
             continue
         if old is None:
-            if new == MIXED or materialised >= MAX_PROPERTY_COLUMNS:
+            if (new == MIXED or materialised >= MAX_PROPERTY_COLUMNS or name in clashing
+                    or not column_safe(name, taken)):
                 new = MIXED
             else:
                 con.execute(f"ALTER TABLE events ADD COLUMN {quote(name)} {new}")
                 materialised += 1
+                taken.add(name.lower())
             con.execute("INSERT INTO property_columns VALUES (?, ?)", [name, new])
         elif new == MIXED:
             if old != MIXED:
-                con.execute(f"ALTER TABLE events DROP COLUMN {quote(name)}")
+                col = quote(name)
+                con.execute(
+                    f"UPDATE events SET properties = json_merge_patch(coalesce(properties, "
+                    f"'{{}}'::JSON), json_object({sql_string(name)}, {col})) "
+                    f"WHERE {col} IS NOT NULL")
+                con.execute(f"ALTER TABLE events DROP COLUMN {col}")
             con.execute("UPDATE property_columns SET type = ? WHERE name = ?", [MIXED, name])
         else:
             con.execute(f"ALTER TABLE events ALTER {quote(name)} TYPE {new}")

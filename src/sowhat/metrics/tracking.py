@@ -17,6 +17,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from sowhat.metrics.engine import MetricRequest
 from sowhat.metrics.source import RESERVED_COLUMNS, EventSource
 from sowhat.spec.metric_defs import MetricsFile, check_metrics_file, required_events
 from sowhat.spec.tracking_defs import PropertySpec, TrackingPlan
@@ -50,6 +51,8 @@ class TrackingReport:
     unplanned_events: tuple[tuple[str, int], ...] = ()
     planned_but_unseen: tuple[str, ...] = ()
     plan_problems: tuple[str, ...] = field(default=())
+    filter_warnings: tuple[str, ...] = field(default=())
+    """Metric filters and segments that match no event in the data (sowhat.metrics.coverage)."""
 
     @property
     def blocking(self) -> tuple[UnmeasurableMetric, ...]:
@@ -104,14 +107,30 @@ def check_tracking(
             for path, message, hint in check_metrics_file(catalog, tracking=plan):
                 where = ".".join(str(p) for p in path)
                 problems.append(f"metrics.yaml {where}: {message}" + (f"; {hint}" if hint else ""))
+    warnings: list[str] = []
+    if catalog is not None:
+        from sowhat.metrics.coverage import filter_warnings
+
+        requests: list[Any] = list(catalog.metrics)
+        for seg in catalog.segments:
+            requests.extend(MetricRequest(m, seg) for m in used or catalog.metrics)
+        warnings = [w.render() for w in filter_warnings(
+            [r for r in requests if _measurable(r, unmeasurable)], catalog=catalog,
+            events=events)]
     return TrackingReport(
         event_counts=counts,
+        filter_warnings=tuple(warnings),
         unmeasurable=tuple(unmeasurable),
         property_issues=tuple(issues),
         unplanned_events=tuple(unplanned),
         planned_but_unseen=tuple(unseen),
         plan_problems=tuple(problems),
     )
+
+
+def _measurable(request: Any, unmeasurable: Sequence[UnmeasurableMetric]) -> bool:
+    name = request if isinstance(request, str) else request.metric
+    return all(u.metric != name for u in unmeasurable)
 
 
 def _property_issues(t: ir.Table, event: str, props: Mapping[str, PropertySpec], total: int,

@@ -56,6 +56,7 @@ __all__ = [
     "EntityType",
     "FieldChange",
     "apply_changes",
+    "guardrail_keys",
     "plan_changes",
 ]
 
@@ -234,8 +235,8 @@ class _Planner:
         rows = []
         if stored is not None and orow is not None:
             rows = [g for g in stored.guardrails if g.objective_id == orow.id]
-        by_key = dict(_guardrail_keys([(r.metric, r.segment) for r in rows], rows))
-        desired = _guardrail_keys(
+        by_key = dict(guardrail_keys([(r.metric, r.segment) for r in rows], rows))
+        desired = guardrail_keys(
             [(g.metric, g.segment) for g in objective.guardrails], list(objective.guardrails)
         )
         base = f"{label}/{objective.id}/guardrail:"
@@ -357,7 +358,7 @@ def _with_archive(fields: Fields, row: Any) -> Fields:
     return {**fields, "archived_at": row.archived_at}
 
 
-def _guardrail_keys(
+def guardrail_keys(
     identities: Sequence[tuple[str, str | None]], items: Sequence[Any]
 ) -> list[tuple[str, Any]]:
     """`metric`, `metric@segment`, and `#2`, `#3` for repeats, in order."""

@@ -30,6 +30,12 @@ class VerdictCard:
     verdict: str | None  # moved | no_effect | inconclusive | wrong_way; None: not estimable
     summary: str
     method: str | None = None
+    effect: float | None = None  # the estimated change in the KR's metric, its units
+    low: float | None = None  # the interval around it, at `level`
+    high: float | None = None
+    level: float | None = None
+    expected_effect: float | None = None  # what the bet expected, same units
+    expected_in_interval: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -87,9 +93,11 @@ def _board(period: str, result: Portfolio) -> VerdictBoard:
         key_result = entry.ref.key_result.id if entry.ref.key_result else None
         if entry.impact is not None:
             primary = entry.impact.primary
+            v = primary.verdict
             cards.append(VerdictCard(bet.id, bet.title, entry.ref.objective.team, key_result,
-                                     str(primary.verdict.verdict), primary.verdict.summary,
-                                     primary.method))
+                                     str(v.verdict), v.summary, primary.method, v.effect,
+                                     v.low, v.high, v.level, v.expected_effect,
+                                     v.expected_in_interval))  # fmt: skip
         else:
             cards.append(VerdictCard(bet.id, bet.title, entry.ref.objective.team, key_result,
                                      None, entry.impact_error or "no estimate yet"))

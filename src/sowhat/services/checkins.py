@@ -11,6 +11,12 @@ is then kept: later syncs that week update nothing but leave it in place, so a d
 correction is not silently undone. KRs without a metric take manual values freely.
 Recording the same thing twice changes nothing and writes no audit entry (sync is
 idempotent).
+
+A typed value must fit the KR's scale (sowhat.domain.units): numbers are in the metric's
+stored scale, so 36 on a 34.2% → 39.2% rate KR is a slip for 0.36. A value no metric of its
+kind can take (a rate above 1, NPS beyond ±100, a negative count) is always refused; one that
+is merely far off the KR's own numbers is refused with the likely intended value unless the
+person insists (`force=True`). The CLI, the API and the web form all come through here.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import CheckIn, CheckInSource
 from sowhat.domain.period import week_start
-from sowhat.errors import Conflict, NotFound, UserError
+from sowhat.errors import Conflict, NotFound, ScaleError, UserError
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import kr_scale
 from sowhat.store import audit, mapping, repositories
 from sowhat.store.db import flush
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
 
-__all__ = ["ANY_VERSION", "checkin_history", "record_checkin"]
+__all__ = ["ANY_VERSION", "check_scale", "checkin_history", "record_checkin"]
 
 # An expected version meaning "whatever is current" (HTTP `If-Match: *`).
 ANY_VERSION = -1
@@ -51,15 +59,22 @@ def record_checkin(
     expected_version: int | None = None,
     override_value: bool = False,
     now: datetime | None = None,
+    catalog: MetricsFile | None = None,
+    force: bool = False,
 ) -> CheckIn:
     """Record (or edit) the check-in of `kr_id` for the week containing `week` (default:
     this week) and return what is stored; `extra["version"]` is its version for the next
-    optimistic edit (`expected_version`; 0 means "I expect no check-in yet")."""
+    optimistic edit (`expected_version`; 0 means "I expect no check-in yet").
+
+    A person's value is checked against the KR's scale (its metric's, from `catalog`);
+    `force` accepts one that is far off but possible."""
     now = now or datetime.now(UTC)
     _validate(value, confidence)
     day = week_start(week or now.date())
     kr, period_row = _resolve(session, kr_id, period, day)
     _check_writable(kr, period_row, day)
+    if source == CheckInSource.MANUAL and value is not None:
+        check_scale(kr, value, catalog=catalog, force=force)
     if (
         source == CheckInSource.MANUAL
         and value is not None
@@ -153,6 +168,23 @@ def checkin_history(*, session: Session, kr_id: str, period: str | None = None) 
     }
     rows = repositories.checkins_for(session, list(chain))
     return [mapping.to_checkin(r, keys[r.key_result_id], chain[r.key_result_id]) for r in rows]
+
+
+def check_scale(kr: KeyResultRow, value: float, *, catalog: MetricsFile | None,
+                force: bool) -> None:  # fmt: skip
+    """Refuse a value impossible for the KR's metric, or far off its scale unless forced."""
+    scale = kr_scale(metric=kr.metric, kr_unit=kr.unit, catalog=catalog)
+    hint = scale.hint(value, kr.baseline, kr.target)
+    impossible = scale.impossible(value)
+    if impossible is not None:
+        raise ScaleError(f"{kr.key}: {impossible}", hint=hint or f"this KR is {scale.describe()}",
+                         forceable=False)  # fmt: skip
+    if hint is not None and not force:
+        raise ScaleError(
+            f"{kr.key}: {value:g} does not fit this KR's scale",
+            hint=f"{hint} If {value:g} is right, force it (--force; \"force\": true in the API)",
+            forceable=True,
+        )
 
 
 def _validate(value: float | None, confidence: float | None) -> None:

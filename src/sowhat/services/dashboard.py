@@ -19,6 +19,7 @@ from sowhat.domain.okr import BET_TRANSITIONS, BetStatus
 from sowhat.domain.period import Period, week_start
 from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
+from sowhat.services.events import event_source_spec
 from sowhat.services.forecasts import KRForecastView, Outlook, forecast_period
 from sowhat.services.north_star import north_star_series
 from sowhat.services.okr_views import (
@@ -35,6 +36,15 @@ from sowhat.services.okr_views import (
     checkins,
     plan_view,
     series,
+)
+from sowhat.services.plans import ObjectiveStatus
+from sowhat.services.standing.changes import Changes, what_changed
+from sowhat.services.standing.rule import (
+    KRStanding,
+    ObjectiveStanding,
+    kr_standing,
+    objective_standing,
+    risk_order,
 )
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace
@@ -56,7 +66,7 @@ __all__ = [
 
 log = logging.getLogger("sowhat.services.dashboard")
 NO_FORECAST = "no forecast yet"
-BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "verdict", "stopped")
+BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "stopped")
 
 
 @dataclass(frozen=True)
@@ -65,11 +75,31 @@ class Dashboard:
     north_star: tuple[SeriesPoint, ...]  # weekly values; empty when no series is stored
     alerts: tuple[GuardrailView, ...]  # breached guardrails
     unmeasured_guardrails: int
-    changes: AuditPage  # the last 7 days
+    changes: Changes  # what changed in behaviour (services.standing.changes)
     checked_in_this_week: int
     week: date
     forecasts: dict[str, KRForecastView]  # by KR id, KRs with a metric (probability may be None)
+    standings: dict[str, ObjectiveStanding]  # by objective id, each with its KRs' words
+    order: tuple[str, ...]  # objective ids, the riskiest first (services.standing.rule)
     forecast: str = NO_FORECAST  # one line for the summary tile
+    data_through: datetime | None = None  # the watermark of the last sync
+    stale: str | None = None  # why the data is stale, when it is
+
+    def kr_word(self, kr_id: str) -> KRStanding | None:
+        for o in self.standings.values():
+            for k in o.key_results:
+                if k.kr_id == kr_id:
+                    return k
+        return None
+
+    @property
+    def objectives_by_risk(self) -> tuple[ObjectiveStatus, ...]:
+        by_id = {o.id: o for o in self.plan.status.objectives}
+        return tuple(by_id[i] for i in self.order)
+
+    def count(self, word: str) -> int:
+        """How many objectives carry this status word."""
+        return sum(1 for o in self.standings.values() if o.word == word)
 
 
 @dataclass(frozen=True)
@@ -86,6 +116,7 @@ class KeyResultPage:
     weekly: tuple[SeriesPoint, ...]  # the metric's weekly values (each week its own window)
     forecast_view: KRForecastView | None
     forecast: str = NO_FORECAST
+    word: KRStanding | None = None  # its status word (services.standing.rule)
 
 
 @dataclass(frozen=True)
@@ -124,7 +155,8 @@ def dashboard(
     """`workspace` lets the North Star be computed from the events when no KR measures it."""
     now = now or datetime.now(UTC)
     day = today or now.date()
-    plan = plan_view(session=session, period=period, today=day)
+    plan = plan_view(session=session, period=period, today=day,
+                     catalog=workspace.metrics if workspace else None)
     week = week_start(day)
     trend = _north_star(session, plan)
     if not trend and workspace is not None:
@@ -132,23 +164,65 @@ def dashboard(
         trend = [SeriesPoint(v.week, v.value, "period") for v in north_star_series(
             workspace=workspace, metric=plan.status.north_star, period=span, today=day)]
     forecasts = _forecasts(session, workspace.metrics if workspace else None, plan, day)
+    standings = standings_of(plan, forecasts)
+    # how far the numbers reach: the watermark of the last sync, else that sync's as-of
+    # (no value reads events at or after it)
+    through = plan.status.data_through or plan.status.last_sync
+    order = sorted(plan.status.objectives,
+                   key=lambda o: risk_order(standings[o.id], o.score))  # fmt: skip
     return Dashboard(
         plan=plan,
         north_star=tuple(trend),
         alerts=tuple(g for g in plan.guardrails if g.breached),
         unmeasured_guardrails=sum(1 for g in plan.guardrails if g.breached is None),
-        changes=audit_page(session=session, since=now - timedelta(days=7), limit=15),
+        # "this week" is the data's latest week: stale data must not read as a quiet week
+        changes=what_changed(session=session, plan=plan,
+                             today=min(day, through.date()) if through else day),
         checked_in_this_week=sum(1 for k in plan.key_results if k.status.last_week == week),
         week=week,
         forecasts=forecasts,
+        standings=standings,
+        order=tuple(o.id for o in order),
         forecast=_summary(forecasts),
+        data_through=through,
+        stale=staleness(through, workspace=workspace, now=now),
     )
+
+
+def staleness(through: datetime | None, *, workspace: Workspace | None,
+              now: datetime | None = None) -> str | None:  # fmt: skip
+    """Why the numbers are stale (their data older than `[events] stale_after`), or None."""
+    if through is None:
+        return None
+    limit = event_source_spec(workspace).stale_after if workspace else timedelta(days=2)
+    moment = through.replace(tzinfo=UTC) if through.tzinfo is None else through
+    age = (now or datetime.now(UTC)) - moment
+    if age <= limit:
+        return None
+    return (f"{age.days} days ago: newer events have not arrived. Ingest them "
+            "(sowhat ingest) and run sowhat sync before trusting this week's numbers")
+
+
+def standings_of(plan: PlanView,
+                 forecasts: dict[str, KRForecastView]) -> dict[str, ObjectiveStanding]:  # fmt: skip
+    """Every objective's status word with its KRs' (services.standing.rule)."""
+    breached = {g.objective for g in plan.guardrails if g.breached}
+    out = {}
+    for o in plan.status.objectives:
+        words = []
+        for k in o.key_results:
+            f = forecasts.get(k.id)
+            words.append(kr_standing(
+                k, elapsed=plan.status.elapsed, outlook=f.outlook if f else None,
+                probability=f.probability if f else None, guardrail_breached=o.id in breached))
+        out[o.id] = objective_standing(o, words, guardrail_breached=o.id in breached)
+    return out
 
 
 def key_result_page(*, session: Session, period: str | None, kr_id: str,
                     metrics: MetricsFile | None = None, today: date | None = None,
                     title: str | None = None) -> KeyResultPage:  # fmt: skip
-    plan = plan_view(session=session, period=period, today=today)
+    plan = plan_view(session=session, period=period, today=today, catalog=metrics)
     kr = plan.key_result(kr_id)
     expecting = tuple(b for b in plan.bets if b.bet.expects and b.bet.expects.key_result == kr_id)
     view = _forecasts(session, metrics, plan, today or datetime.now(UTC).date()).get(kr_id)
@@ -167,6 +241,11 @@ def key_result_page(*, session: Session, period: str | None, kr_id: str,
         forecast_view=view,
         forecast=view.describe() if view and view.probability is not None
         else (view.note if view and view.note else NO_FORECAST),
+        word=kr_standing(kr.status, elapsed=plan.status.elapsed,
+                         outlook=view.outlook if view else None,
+                         probability=view.probability if view else None,
+                         guardrail_breached=any(g.breached for g in plan.guardrails
+                                                if g.objective == kr.objective)),
     )
 
 
@@ -176,7 +255,7 @@ def bets_board(*, session: Session, period: str | None = None,
     by_status: dict[str, list[BetView]] = defaultdict(list)
     for b in plan.bets:
         by_status[str(b.bet.status)].append(b)
-    # The "verdict" lane is filled by services.bet_verdicts, loaded after the page.
+    # Shipped cards get their verdicts from services.bet_verdicts, loaded after the page.
     columns = tuple((c, tuple(by_status.get(c, ()))) for c in BOARD_COLUMNS)
     moves = {str(s): tuple(str(t) for t in BetStatus if t in allowed)
              for s, allowed in BET_TRANSITIONS.items()}  # fmt: skip
@@ -206,11 +285,11 @@ def alignment(*, session: Session, period: str | None = None,
 
 def checkin_targets(
     *, session: Session, principal: Principal, period: str | None = None,
-    today: date | None = None,
+    today: date | None = None, catalog: MetricsFile | None = None,
 ) -> tuple[PlanView, date, list[CheckInTarget]]:  # fmt: skip
     """The KRs this person checks in on this week: those they own, then their teams' KRs."""
     day = today or datetime.now(UTC).date()
-    plan = plan_view(session=session, period=period, today=day)
+    plan = plan_view(session=session, period=period, today=day, catalog=catalog)
     week = week_start(day)
     out = []
     for kr in plan.key_results:

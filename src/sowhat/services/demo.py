@@ -23,10 +23,10 @@ from sowhat.errors import UserError
 from sowhat.metrics.ingest import IngestReport, ingest
 from sowhat.services.checkins import record_checkin
 from sowhat.services.demo_targets import measured_baselines, with_measured_targets
-from sowhat.services.events import open_events
+from sowhat.services.events import event_source_spec, open_events
 from sowhat.services.files import apply_workspace
 from sowhat.services.plans import status_rows
-from sowhat.services.sync import SyncReport, sync
+from sowhat.services.sync import SyncReport, resolve_as_of, sync
 from sowhat.spec.dump import merge_plan_text
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store.db import open_database
@@ -100,10 +100,13 @@ def create_demo(*, root: Path, events: int = 1_000_000, seed: int = 7, force: bo
         weeks = _checkin_weeks()
         # One sync as of the demo's today backfills every week of the period so far, each
         # week's value as known at that week's end — what weekly syncs would have recorded.
-        say(f"sync as of {DEMO_AS_OF.date().isoformat()}")
+        clock = resolve_as_of(events=source, spec=event_source_spec(ws), requested=None,
+                              now=DEMO_AS_OF)
+        say(f"sync as of {clock.effective:%Y-%m-%d %H:%M} (data through)")
         with db.transaction() as session:
             reports.append(sync(session=session, catalog=catalog, events=source,
-                                as_of=DEMO_AS_OF, actor="sync"))
+                                as_of=clock.effective, actor="sync",
+                                data_through=clock.data_through))
         say("recording the owners' check-ins")
         with db.transaction() as session:
             manual = _owner_checkins(session, weeks)

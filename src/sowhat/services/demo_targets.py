@@ -1,9 +1,9 @@
 """Baselines and targets for the demo's KRs, measured from the simulated history.
 
 A demo whose baselines were typed in by hand drifts from its own data the first time the
-simulator changes. Instead each KR's baseline is the metric over the quarter before the
-period (as known at the period start), and its target a fixed, plausible change from there;
-titles are rewritten to say the same numbers.
+simulator changes. Instead each KR's baseline is its measured baseline — the KR's own measure
+just before the period, as known at the period start — and its target a fixed, plausible
+change from there; titles are rewritten to say the same numbers.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from sowhat.domain.okr import Change, KeyResult, Objective, Plan
-from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.engine import MetricRequest
 from sowhat.metrics.source import EventSource
+from sowhat.services.sync.measures import WindowRequest, compute_windows, kr_measure
 from sowhat.spec.metric_defs import MetricsFile
 
 # kr id -> (change from baseline to target, how to write the number)
@@ -63,29 +64,26 @@ def _words(value: float, style: str) -> str:
 def measured_baselines(
     plan: Plan, *, catalog: MetricsFile, events: EventSource, before: date
 ) -> dict[str, float]:
-    """Each target KR's metric over the quarter before `before`, as known at `before`.
-
-    Long outcome windows (90-day retention) have no mature cohort in the last quarter, so
-    they fall back to the quarter before that.
-    """
+    """Each target KR's measured baseline: its own measure (sowhat.domain.measure) just before
+    `before` — the trailing window for a level, cohorts matured by then — as known at `before`.
+    The same number `sowhat sync` stores as the KR's measured baseline and lint SW114 checks
+    the typed one against."""
     krs = [kr for _, kr in plan.key_results() if kr.id in TARGETS and kr.metric]
-    reqs = [MetricRequest(kr.metric or "", kr.segment) for kr in krs]
-    end = datetime(before.year, before.month, before.day, tzinfo=UTC)
+    start = datetime(before.year, before.month, before.day, tzinfo=UTC)
+    end = datetime(plan.period.end.year, plan.period.end.month, plan.period.end.day,
+                   tzinfo=UTC)
+    wanted = [
+        WindowRequest(MetricRequest(kr.metric or "", kr.segment),
+                      kr_measure(metric=kr.metric or "", catalog=catalog, measure=kr.measure,
+                                 over_days=kr.over_days).baseline(period_start=start,
+                                                                  period_end=end))
+        for kr in krs
+    ]
     out: dict[str, float] = {}
-    for months_back in (3, 6):
-        start_month = (end.month - 1 - months_back) % 12 + 1
-        start_year = end.year + (end.month - 1 - months_back) // 12
-        start = datetime(start_year, start_month, 1, tzinfo=UTC)
-        window_end = datetime(start_year + (start_month + 2) // 12,
-                              (start_month + 2) % 12 + 1, 1, tzinfo=UTC)
-        todo = [(kr, r) for kr, r in zip(krs, reqs, strict=True) if kr.id not in out]
-        if not todo:
-            break
-        results = compute_many([r for _, r in todo], catalog=catalog, events=events,
-                               start=start, end=window_end, as_of=end)
-        for (kr, _), result in zip(todo, results, strict=True):
-            if result.values and result.values[0].value is not None:
-                out[kr.id] = result.values[0].value
+    for kr, result in zip(krs, compute_windows(wanted, catalog=catalog, events=events),
+                          strict=True):
+        if not result.error and result.values and result.values[0].value is not None:
+            out[kr.id] = result.values[0].value
     return out
 
 

@@ -1,19 +1,46 @@
-"""OKRs as code, both ways: make the database match the files, and the files match the database."""
+"""OKRs as code, both ways: make the database match the files, and the files match the database.
+
+Both directions check first that they would not silently throw the other side's edits away
+(`sowhat.services.roundtrip`): `apply` refuses to overwrite web edits made since the last
+apply/export, `export` refuses to overwrite unapplied file edits; `force=True` lets the
+step's own side win, and the audit log records what was overwritten. After either, the
+database remembers each file's content hash and what both agreed on.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Plan
+from sowhat.errors import UserError
 from sowhat.services.apply import ChangeSet, apply_changes, plan_changes
+from sowhat.services.authoring.periods import draft_labels
 from sowhat.services.plans import load_plans
+from sowhat.services.roundtrip import (
+    EditedOnBothSides,
+    FieldDiff,
+    PeriodDiff,
+    content_hash,
+    diff_plans,
+    file_states,
+    plan_snapshot,
+    record_state,
+)
 from sowhat.spec.dump import dump_plan, merge_plan_text
 from sowhat.spec.metric_defs import metric_definition_hash
-from sowhat.spec.workspace import Workspace
+from sowhat.spec.workspace import LoadedPlan, Workspace
 from sowhat.spec.yamlio import read_text
+from sowhat.store import repositories
+from sowhat.store.models import AuditEntryRow
+
+_PLAN_ENTITIES = ("period", "objective", "key_result", "guardrail", "bet")
 
 
 def metric_hashes(workspace: Workspace) -> dict[str, str]:
@@ -24,46 +51,164 @@ def metric_hashes(workspace: Workspace) -> dict[str, str]:
 
 
 def apply_workspace(
-    *, session: Session, workspace: Workspace, actor: str, dry_run: bool = False
+    *, session: Session, workspace: Workspace, actor: str, dry_run: bool = False,
+    force: bool = False,
 ) -> ChangeSet:
-    """The plan of changes, applied unless `dry_run`. The caller commits."""
+    """The plan of changes, applied unless `dry_run`. The caller commits.
+
+    Raises `EditedOnBothSides` (nothing written) when applying would overwrite web edits
+    made since the last apply/export, unless `force`.
+    """
     plans = [lp.plan for lp in workspace.plans]
     teams = workspace.config.team_values()
     hashes = metric_hashes(workspace)
     if dry_run:
         return plan_changes(session=session, plans=plans, teams=teams, metric_hashes=hashes)
-    return apply_changes(
+    diffs = [d for d in diff_workspace(session=session, workspace=workspace)
+             if d.path is not None and d.web_edits]  # fmt: skip
+    if diffs and not force:
+        raise EditedOnBothSides(diffs, step="apply")
+    changes = apply_changes(
         session=session, plans=plans, teams=teams, metric_hashes=hashes, actor=actor
     )
+    overwritten = {d.period: d.web_edits for d in diffs}
+    for lp in workspace.plans:
+        label = lp.plan.period.label
+        record_state(session=session, period=label, path=lp.document.path,
+                     root=workspace.root, text=lp.document.text,
+                     snapshot=plan_snapshot(lp.plan), action="apply", actor=actor,
+                     overwritten=_lost(overwritten.get(label, ())))  # fmt: skip
+    return changes
+
+
+def apply_conflicts(*, session: Session, workspace: Workspace) -> list[PeriodDiff]:
+    """The periods whose web edits `apply` would overwrite (for a dry run's warning)."""
+    return [d for d in diff_workspace(session=session, workspace=workspace)
+            if d.path is not None and d.web_edits]  # fmt: skip
+
+
+def diff_workspace(
+    *, session: Session, workspace: Workspace, period: str | None = None
+) -> list[PeriodDiff]:
+    """What differs between each OKR file and the database, and who changed it since the
+    last apply/export. Periods only in the database (planned in the web) are listed too."""
+    files = {lp.plan.period.label: lp for lp in workspace.plans}
+    stored = {r.label: r for r in repositories.all_periods(session)}
+    labels = sorted(set(files) | set(stored),
+                    key=lambda lb: (stored[lb].start if lb in stored
+                                    else files[lb].plan.period.start, lb))  # fmt: skip
+    if period is not None:
+        if period not in labels:
+            raise UserError(f"no OKR file or stored period {period!r}",
+                            hint="known: " + ", ".join(labels))  # fmt: skip
+        labels = [period]
+    states = file_states(session=session)
+    out = []
+    for label in labels:
+        lp = files.get(label)
+        state = states.get(label)
+        db_snap = None
+        if label in stored:
+            db_snap = plan_snapshot(load_plans(session=session, period=label)[0])
+        file_changed = None
+        if lp is not None and state is not None:
+            file_changed = content_hash(lp.document.text) != state.content_hash
+        out.append(diff_plans(
+            period=label, path=_shown_path(lp, workspace.root) if lp else None,
+            file=plan_snapshot(lp.plan) if lp else None, database=db_snap,
+            base=state.snapshot if state else None, file_changed=file_changed,
+            last_sync=(state.action, state.actor, state.recorded_at) if state else None,
+        ))  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True)
 class ExportedFile:
     path: Path
     changed: bool
+    period: str = ""
+    editors: tuple[str, ...] = field(default=())  # web editors since the last apply/export
 
 
 def export_workspace(
     *, session: Session, workspace: Workspace, out_dir: Path | None = None,
-    period: str | None = None,
+    period: str | None = None, force: bool = False, actor: str = "export",
 ) -> list[ExportedFile]:
-    """Write each period's plan from the database to YAML.
+    """Write each published period's plan from the database to YAML.
 
     Into the workspace's own okrs/ folder, existing files are merged (comments and spelling
-    kept); into another folder, files are written in the canonical layout unless one exists.
-    Files are replaced atomically so an interrupted export never leaves half a file.
+    kept), after checking that no file edit made since the last apply/export would be lost
+    (`EditedOnBothSides` unless `force`), and the new state is remembered. Into another
+    folder, files are written in the canonical layout unless one exists. Files are replaced
+    atomically so an interrupted export never leaves half a file. Draft periods are left
+    out until published.
     """
+    drafts = draft_labels(session=session)
+    if period is not None and period in drafts:
+        raise UserError(f"period {period} is a draft",
+                        hint="publish it in the planning view first")  # fmt: skip
+    own = out_dir is None
     target = out_dir or workspace.okrs_dir
     existing = {lp.plan.period.label: lp.document.path for lp in workspace.plans}
-    results = []
-    for plan in load_plans(session=session, period=period):
-        path = _path_for(plan, target, existing if out_dir is None else {})
+    plans = [p for p in load_plans(session=session, period=period)
+             if p.period.label not in drafts]  # fmt: skip
+    diffs: dict[str, PeriodDiff] = {}
+    if own:
+        for d in diff_workspace(session=session, workspace=workspace, period=period):
+            if d.path is not None and d.in_database and d.period not in drafts:
+                diffs[d.period] = d
+        blocked = [d for d in diffs.values() if d.file_edits]
+        if blocked and not force:
+            raise EditedOnBothSides(blocked, step="export")
+    states = file_states(session=session)
+    rendered = []
+    for plan in plans:
+        path = _path_for(plan, target, existing if own else {})
         text = _render(plan, path)
         old = path.read_text("utf-8") if path.exists() else None
+        rendered.append((plan, path, text, old))
+    results = []
+    for plan, path, text, old in rendered:
         if old != text:
             _atomic_write(path, text)
-        results.append(ExportedFile(path, old != text))
+        label = plan.period.label
+        editors: tuple[str, ...] = ()
+        if own:
+            state = states.get(label)
+            editors = _editors_since(session, label, state.recorded_at if state else None)
+            lost = diffs[label].file_edits if label in diffs else ()
+            record_state(session=session, period=label, path=path, root=workspace.root,
+                         text=text, snapshot=plan_snapshot(plan), action="export",
+                         actor=actor, overwritten=_lost(lost))  # fmt: skip
+        results.append(ExportedFile(path, old != text, label, editors))
     return results
+
+
+def _lost(diffs: Sequence[FieldDiff]) -> list[dict[str, Any]]:
+    return [{"entity": f"{d.entity} {d.key}", "field": d.field, "file": d.file,
+             "database": d.database} for d in diffs]  # fmt: skip
+
+
+def _editors_since(session: Session, label: str, since: datetime | None) -> tuple[str, ...]:
+    """People (not apply or sync) who changed this period's plan since `since`, latest first."""
+    query = (select(AuditEntryRow.actor, AuditEntryRow.at)
+             .where(AuditEntryRow.entity_type.in_(_PLAN_ENTITIES),
+                    AuditEntryRow.entity_key.startswith(label, autoescape=True))
+             .order_by(AuditEntryRow.id.desc()))  # fmt: skip
+    if since is not None:
+        query = query.where(AuditEntryRow.at > since)
+    seen: dict[str, None] = {}
+    for actor, _at in session.execute(query):
+        if "@" in actor:  # people log in with an email; CLI and sync actors do not
+            seen.setdefault(actor, None)
+    return tuple(seen)
+
+
+def _shown_path(lp: LoadedPlan, root: Path) -> str:
+    try:
+        return str(lp.document.path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(lp.document.path)
 
 
 def _path_for(plan: Plan, folder: Path, existing: dict[str, Path]) -> Path:

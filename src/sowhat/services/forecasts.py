@@ -1,20 +1,15 @@
 """KR forecasts and ambition checks, from the weekly series `sowhat sync` stores.
 
-Two different numbers describe a KR, and they must not be mixed up:
-- the check-in value is the metric over the period TO DATE (what `sowhat status` shows and
-  what scores use);
-- the stored series holds one value per WEEK, each week its own window.
-
-For a rate, a median, an NPS or an average — a *level* — the weekly value is what a target
-such as "from 40% to 46%" talks about, and the forecast (`sowhat.stats.forecast`) projects
-the weekly value in the period's LAST week: "will the level be there when the period ends?".
-The to-date value pools every week so far, so it lags a rising level; both are shown.
-
-For counts, sums and distinct counts — and ratios built on a distinct count, such as tickets
-per active account — the to-date value accumulates over the period and the target is a
-period total. The weekly series cannot be summed into a total with a calibrated interval by
-this model, so those KRs get a plain run-rate projection (to-date value scaled to the whole
-period, for counts and sums) and no probability rather than a wrong one.
+A forecast predicts the KR's own number at the period's end — the same quantity its current
+value, progress and closing score describe (the KR's measure, sowhat.domain.measure):
+- a *level* (rates, cohorts, medians, NPS, averages, active users: the metric over a
+  trailing window) is forecast from the stored weekly series, each week its own window: the
+  model (`sowhat.stats.forecast`) projects the weekly values, and the level at the period's
+  end is the value over its last weeks;
+- a *cumulative* total (counts, sums, distinct counts over the period) gets a plain run-rate
+  projection (the total so far scaled to the whole period, for counts and sums) and no
+  probability rather than a wrong one: the weekly model cannot sum weeks into a total with a
+  calibrated interval.
 
 What the level forecast is fitted on: the last `CONTEXT_WEEKS` weeks before the period and
 the period's weeks so far, as one series. The pre-period weeks are measured with the same
@@ -33,8 +28,10 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period, week_start
+from sowhat.domain.units import format_values
 from sowhat.errors import NotFound, UserError
 from sowhat.services.plans import KeyResultStatus, status_rows
 from sowhat.spec.metric_defs import (
@@ -48,9 +45,10 @@ from sowhat.spec.metric_defs import (
     RetentionMetric,
     SumMetric,
     UniqueMetric,
+    default_measure,
 )
 from sowhat.stats.ambition import hit_probability_without_change
-from sowhat.stats.forecast import DEFAULT_INTERVAL, fmt, forecast_kr, pct
+from sowhat.stats.forecast import DEFAULT_INTERVAL, forecast_kr, pct
 from sowhat.store import repositories
 from sowhat.store.sync_models import SeriesPointRow
 
@@ -68,6 +66,7 @@ __all__ = [
     "full_weeks",
     "metric_basis",
     "outlook",
+    "weekly_comparable",
     "weekly_series",
 ]
 
@@ -144,9 +143,10 @@ class KRForecastView:
         if self.probability is None or self.projected is None or self.target is None:
             return self.note or "no forecast"
         what = "weekly value in the last week" if self.basis is Basis.WEEKLY_LEVEL else "total"
-        rng = f" ({fmt(self.low)}–{fmt(self.high)})" if self.low is not None and \
+        shown = format_values([self.projected, self.low, self.high, self.target], self.unit)
+        rng = f" ({shown[1]}–{shown[2]})" if self.low is not None and \
             self.high is not None else ""
-        return (f"{what}: expect {fmt(self.projected)}{rng}; target {fmt(self.target)} is "
+        return (f"{what}: expect {shown[0]}{rng}; target {shown[3]} is "
                 f"{pct(self.probability)} likely")
 
 
@@ -159,21 +159,38 @@ class PeriodForecast:
     key_results: tuple[KRForecastView, ...]
 
 
-def metric_basis(defn: MetricDef | None, catalog: MetricsFile | None) -> Basis:
-    """Whether a metric's to-date value is a level (pooled weeks) or an accumulating total."""
+def metric_basis(
+    defn: MetricDef | None, catalog: MetricsFile | None, measure: str | None = None
+) -> Basis:
+    """What the KR's number is, so what the forecast predicts: a level (the trailing-window
+    value at the period's end) or a total (period start to the period's end). The KR's
+    declared measure decides; without one, the metric type's default (see
+    sowhat.domain.measure)."""
+    if measure is not None:
+        return Basis.PERIOD_TOTAL if measure == Measure.CUMULATIVE else Basis.WEEKLY_LEVEL
     if defn is None:
         return Basis.WEEKLY_LEVEL
-    if isinstance(defn, CountMetric | SumMetric | UniqueMetric):
-        return Basis.PERIOD_TOTAL
-    if isinstance(defn, RatioMetric):
-        # Sum over weeks / sum over weeks is a pooled weekly ratio (a level); anything with
-        # a distinct count or a nested ratio grows with the window.
-        parts = [catalog.metrics.get(defn.numerator), catalog.metrics.get(defn.denominator)] \
-            if catalog else [None, None]
-        if all(isinstance(p, CountMetric | SumMetric) for p in parts):
-            return Basis.WEEKLY_LEVEL
+    if default_measure(defn) is Measure.CUMULATIVE:
         return Basis.PERIOD_TOTAL
     return Basis.WEEKLY_LEVEL
+
+
+def weekly_comparable(defn: MetricDef | None, catalog: MetricsFile | None) -> bool:
+    """Whether a window's value is (close to) the mean of its weeks' values — true for
+    rates, cohorts, averages and ratios of counts; false where a distinct count is involved
+    (distinct accounts over 28 days are fewer than four weeks' worth), so weekly values
+    cannot forecast a 28-day level."""
+    if defn is None:
+        return True
+    if isinstance(defn, UniqueMetric):
+        return False
+    if isinstance(defn, RatioMetric):
+        if catalog is None:
+            return False
+        return all(weekly_comparable(catalog.metrics.get(part), catalog)
+                   for part in (defn.numerator, defn.denominator)
+                   if part != "" and catalog.metrics.get(part) is not defn)
+    return True
 
 
 def _bounds(defn: MetricDef | None) -> tuple[float | None, float | None]:
@@ -193,7 +210,7 @@ def forecast_period(
 ) -> PeriodForecast:
     """Forecast every active KR of a period (default: the one covering today) that has a
     metric; `kr_ids` keeps only those. Reads the series stored by the last sync."""
-    status = status_rows(session=session, period=period, today=today)
+    status = status_rows(session=session, period=period, today=today, catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     span = Period.between(row.start, row.end, row.label)
     contents = repositories.period_contents(session, row)
@@ -280,7 +297,7 @@ def _forecast_one(
     catalog: MetricsFile | None, interval: float,
 ) -> KRForecastView:
     defn = catalog.metrics.get(k.metric or "") if catalog else None
-    basis = metric_basis(defn, catalog)
+    basis = metric_basis(defn, catalog, k.measure)
     history, in_period = points
     values = _period_values(in_period, span)
     total_weeks = len(span.weeks())
@@ -302,6 +319,10 @@ def _forecast_one(
         return replace(empty, note="no target to forecast against")
     if basis is Basis.PERIOD_TOTAL:
         return _run_rate(empty, k, defn, span, in_period)
+    if not weekly_comparable(defn, catalog):
+        return replace(empty, note="this level rests on a distinct count, whose weekly values "
+                       "do not add up to its trailing-window value; no forecast (count active "
+                       "entities with a `type: active` metric to get one)")
     context = [v for _, v in history][-CONTEXT_WEEKS:]
     if last_value is None:
         cohorts = isinstance(defn, ConversionMetric | RetentionMetric | DurationMetric)

@@ -93,6 +93,7 @@ class KRHealth:
     attainment: Attainment
     met: bool  # reached the target (progress >= 1.0)
     counts_as_met: bool  # met, and the objective's guardrails did not break
+    unit: str | None = None  # how the values are shown (sowhat.domain.units)
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def _kr_health(k: KeyResultStatus, state: GuardrailState) -> KRHealth:
     met = level in (Attainment.TARGET, Attainment.STRETCH)
     return KRHealth(id=k.id, title=k.title, current=k.current, baseline=k.baseline,
                     target=k.target, progress=progress, attainment=level, met=met,
-                    counts_as_met=met and state is not GuardrailState.BREACHED)
+                    counts_as_met=met and state is not GuardrailState.BREACHED, unit=k.unit)
 
 
 def _state(guardrails: tuple[GuardrailStatus, ...]) -> GuardrailState:

@@ -28,6 +28,8 @@ from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
+    AverageMetric,
     ConversionMetric,
     CountMetric,
     DurationMetric,
@@ -42,8 +44,9 @@ from sowhat.spec.metric_defs import (
 Key = tuple[str, str | None]
 """(metric, segment): one weekly series."""
 
-TOTAL_TYPES = (CountMetric, UniqueMetric, SumMetric)
-"""Metrics whose weekly value is a total over the week, not a rate: pooled by adding."""
+TOTAL_TYPES = (CountMetric, UniqueMetric, SumMetric, ActiveMetric)
+"""Metrics whose weekly value is a total over the week, not a rate: pooled by adding (the
+weekly active entities of disjoint segments add up too)."""
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,8 @@ def control_segments(catalog: MetricsFile, segment: str | None) -> tuple[str, ..
     taken: set[object] = set(values)
     for name in sorted(catalog.segments):
         other = catalog.segments[name]
-        if name == segment or other.property != treated.property:
+        if name == segment or (other.property, other.trait, other.entity) != (
+                treated.property, treated.trait, treated.entity):
             continue
         other_values = _values(other)
         if other_values is None or taken & set(other_values):
@@ -268,7 +272,8 @@ def pool(metric: str, definition: MetricDef, parts: dict[str, list[MetricValue]]
     if len(names) == 1:
         only = names[0]
         return WeeklySeries(metric, names, tuple(to_points(parts[only], launch=launch)))
-    if isinstance(definition, DurationMetric) and definition.quantile() is not None:
+    if isinstance(definition, DurationMetric | AverageMetric) and (
+            definition.quantile() is not None):
         largest = max(names, key=lambda s: sum(v.entities or 0 for v in parts[s]))
         return WeeklySeries(metric, (largest,), tuple(to_points(parts[largest], launch=launch)),
                             pooling=f"a {definition.statistic} cannot be pooled across "

@@ -8,9 +8,11 @@ changes. Each change writes one audit entry with the person as actor, in the cal
 transaction, with the same entity keys `sowhat apply` uses, so the history of an object
 reads the same whoever changed it. `sowhat export` writes these edits back to the YAML.
 
-Which fields: wording and ownership (titles, owners, target, unit, indicator; a bet's status
-through its allowed transitions). The metric, segment and baseline stay file-only: changing
-them re-baselines the KR, which `sowhat apply` does with the metric definitions at hand.
+Which fields: all a file can say. A KR's metric, segment and baseline are checked against
+metrics.yaml (pass `metrics`), and changing them re-baselines the KR (the definition's hash is
+recorded, as `sowhat apply` does); a bet's status follows its allowed transitions; moving an
+objective to another team needs edit rights on both. Creating and archiving live in
+`sowhat.services.authoring.objects`.
 """
 
 from __future__ import annotations
@@ -23,10 +25,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.domain.okr import BetStatus, CheckIn, CheckInSource, Indicator, can_move_bet
+from sowhat.domain.okr import (
+    BetStatus,
+    Change,
+    CheckIn,
+    CheckInSource,
+    Indicator,
+    can_move_bet,
+)
 from sowhat.errors import Conflict, Forbidden, NotFound, UserError
 from sowhat.services.accounts import Principal, Scope
+from sowhat.services.authoring.objects import baseline_hash, check_metric
 from sowhat.services.checkins import ANY_VERSION, record_checkin
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping
 from sowhat.store.db import flush
 from sowhat.store.models import BetRow, KeyResultRow, ObjectiveRow, PeriodRow
@@ -41,10 +52,13 @@ __all__ = [
     "update_objective",
 ]
 
-KEY_RESULT_FIELDS = frozenset({"title", "owner", "target", "unit", "indicator"})
-OBJECTIVE_FIELDS = frozenset({"title", "owner", "description"})
+KEY_RESULT_FIELDS = frozenset({"title", "owner", "target", "unit", "indicator", "metric",
+                               "segment", "baseline", "waiver_reason", "waiver_expires",
+                               "measure", "over_days"})
+OBJECTIVE_FIELDS = frozenset({"title", "owner", "description", "aligns_to", "team"})
 BET_FIELDS = frozenset({"title", "status", "shipped_on", "owner", "hypothesis",
-                        "change_mind_if"})  # fmt: skip
+                        "change_mind_if", "opportunity", "expects_key_result",
+                        "expects_change", "experiment"})  # fmt: skip
 
 
 def update_key_result(
@@ -56,6 +70,7 @@ def update_key_result(
     changes: Mapping[str, Any],
     expected_version: int,
     now: datetime | None = None,
+    metrics: MetricsFile | None = None,
 ) -> int:
     """Apply `changes` to one KR; returns its new version."""
     _only(changes, KEY_RESULT_FIELDS, "key result")
@@ -72,6 +87,38 @@ def update_key_result(
         values["target"] = _number(values["target"], "target")
         if values["target"] is None:
             raise UserError("a key result needs a target", hint="give the value to reach")
+    if "baseline" in values:
+        values["baseline"] = _number(values["baseline"], "baseline")
+    if "measure" in values:
+        values["measure"] = str(values["measure"] or "").strip() or None
+        if values["measure"] not in (None, "level", "cumulative"):
+            raise UserError(f"measure {values['measure']!r} is unknown",
+                            hint="write level or cumulative, or leave it to the metric type")
+    if values.get("over_days") is not None:
+        days = _number(values["over_days"], "over_days")
+        if days is None or days != int(days) or not 1 <= days <= 366:
+            raise UserError(f"over_days {values['over_days']!r} is not a whole number of days "
+                            "from 1 to 366", hint="a level's trailing window, e.g. 28")
+        values["over_days"] = int(days)
+    if values.get("over_days") is not None and \
+            values.get("measure", row.measure) == "cumulative":
+        raise UserError("over_days sets a level's trailing window; a cumulative measure runs "
+                        "from the period start", hint="clear over_days or use level")
+    if isinstance(values.get("waiver_expires"), str):
+        values["waiver_expires"] = _day(values["waiver_expires"], "waiver_expires")
+    if {"metric", "segment", "baseline"} & set(values):
+        values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
+        metric = values.get("metric", row.metric)
+        segment = values.get("segment", row.segment)
+        baseline = values.get("baseline", row.baseline)
+        if segment and not metric:
+            raise UserError("a segment needs a metric", hint="pick a metric, or clear the segment")
+        check_metric(metrics, metric, segment)
+        values["baselined_metric_hash"] = baseline_hash(metrics, metric, baseline)
+    target = values.get("target", row.target)
+    if target is not None and target == values.get("baseline", row.baseline):
+        raise UserError(f"target equals baseline ({target:g}): nothing would change",
+                        hint="set the target to the value you want to reach")
     if values.get("indicator") is not None:
         try:
             values["indicator"] = str(Indicator(values["indicator"]))
@@ -100,6 +147,10 @@ def update_objective(
     principal.require_team(row.team, f"objective {objective_id}")
     _check_version(row.version, expected_version, f"objective {objective_id}")
     values = dict(changes)
+    if "team" in values:
+        values["team"] = str(values["team"] or "").strip() or None
+        principal.require_team(values["team"], f"objective {objective_id} (moving it to "
+                               f"team {values['team'] or 'none'})")
     if "title" in values:
         values["title"] = _title(values["title"])
     before = mapping.objective_row_fields(row)
@@ -144,7 +195,22 @@ def update_bet(
         if new == BetStatus.SHIPPED and values.get("shipped_on") is None and not row.shipped_on:
             values["shipped_on"] = now.date()
     if isinstance(values.get("shipped_on"), str):
-        values["shipped_on"] = date.fromisoformat(values["shipped_on"])
+        values["shipped_on"] = _day(values["shipped_on"], "shipped_on") \
+            if values["shipped_on"].strip() else None
+    if "expects_change" in values:
+        text = values.pop("expects_change")
+        change = None
+        if text is not None and str(text).strip():
+            try:
+                change = Change.parse(text)
+            except ValueError as exc:
+                raise UserError(f"expected change: {exc}", hint="e.g. +10%, +2pp or +0.05") \
+                    from None
+        values["expects_change_amount"] = change.amount if change else None
+        values["expects_change_kind"] = change.kind if change else None
+    if values.get("expects_key_result"):
+        _one(session, KeyResultRow, period_row, str(values["expects_key_result"]).strip(),
+             "key result")
     before = mapping.bet_row_fields(row, objective.key)
     return _write(session, principal, row, values, before, "bet", f"{period}/{bet_id}",
                   lambda: mapping.bet_row_fields(row, objective.key), now)  # fmt: skip
@@ -164,6 +230,8 @@ def check_in(
     expected_version: int | None,
     override_value: bool = False,
     now: datetime | None = None,
+    catalog: MetricsFile | None = None,
+    force: bool = False,
 ) -> CheckIn:
     """Record a person's weekly check-in through `record_checkin`, after the team check.
 
@@ -181,6 +249,7 @@ def check_in(
         session=session, kr_id=kr_id, period=period, value=value, confidence=confidence,
         note=note, blockers=blockers, source=CheckInSource.MANUAL, actor=principal.email,
         week=week, expected_version=expected_version, override_value=override_value, now=now,
+        catalog=catalog, force=force,
     )  # fmt: skip
 
 
@@ -249,6 +318,13 @@ def _title(value: Any) -> str:
     if len(text) > 300:
         raise UserError("the title is longer than 300 characters", hint="shorten it")
     return text
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(f"{name} {value!r} is not a date", hint="write YYYY-MM-DD") from None
 
 
 def _number(value: Any, name: str) -> float | None:

@@ -21,6 +21,7 @@ from sowhat.services.accounts import Principal, Scope
 from sowhat.services.checkins import checkin_history
 from sowhat.services.forecasts import MIN_WEEK_ENTITIES
 from sowhat.services.plans import KeyResultStatus, ObjectiveStatus, PeriodStatus, status_rows
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping, repositories
 from sowhat.store.models import AuditEntryRow, CheckInRow, KeyResultRow, PeriodRow
 from sowhat.store.sync_models import GuardrailCheckRow, SeriesPointRow
@@ -148,10 +149,12 @@ class AuditPage:
 
 
 def plan_view(
-    *, session: Session, period: str | None = None, today: date | None = None
+    *, session: Session, period: str | None = None, today: date | None = None,
+    catalog: MetricsFile | None = None,
 ) -> PlanView:
-    """Everything stored about one period (default: the current one), with versions."""
-    status = status_rows(session=session, period=period, today=today)
+    """Everything stored about one period (default: the current one), with versions; with
+    the metric `catalog`, KR values carry their metric's unit."""
+    status = status_rows(session=session, period=period, today=today, catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     contents = repositories.period_contents(session, row)
     live_objectives = {o.id: o for o in contents.objectives if o.archived_at is None}

@@ -7,24 +7,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Plan
 from sowhat.domain.period import Period
 from sowhat.domain.scoring import roll_up_by_team, score_objective
+from sowhat.domain.units import format_values
 from sowhat.errors import NotFound
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import kr_scale
 from sowhat.store import mapping, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
+from sowhat.store.sync_models import KRMeasureRow, SyncRunRow
 
 __all__ = [
     "KeyResultStatus",
     "ObjectiveStatus",
     "PeriodInfo",
     "PeriodStatus",
+    "Window",
     "current_period",
     "list_periods",
     "load_plans",
@@ -42,12 +48,24 @@ class PeriodInfo:
 
 
 @dataclass(frozen=True)
+class Window:
+    """[start, end) in UTC: the events a value was computed from."""
+
+    start: datetime
+    end: datetime
+
+
+def _window(start: datetime | None, end: datetime | None) -> Window | None:
+    return Window(start, end) if start is not None and end is not None else None
+
+
+@dataclass(frozen=True)
 class KeyResultStatus:
     id: str
     title: str
     metric: str | None
     segment: str | None
-    unit: str | None
+    unit: str | None  # how values are shown (sowhat.domain.units): the metric's unit, else the KR's
     owner: str | None
     indicator: str | None
     baseline: float | None
@@ -60,6 +78,17 @@ class KeyResultStatus:
     last_note: str | None
     last_source: str | None
     check_ins: int
+    # baseline, target and current as shown everywhere ("45.2%"), distinct when they differ
+    display: dict[str, str] = field(default_factory=dict)
+    # What "current" means (from the last sync; None before one): the KR's measure, the
+    # window its value was computed over, how far the data went, and the same measure just
+    # before the period.
+    measure: str | None = None
+    over_days: int | None = None
+    window: Window | None = None
+    data_through: datetime | None = None
+    measured_baseline: float | None = None
+    baseline_window: Window | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +114,8 @@ class PeriodStatus:
     elapsed: float  # share of the period behind `today`
     objectives: tuple[ObjectiveStatus, ...]
     team_scores: dict[str, float]
+    data_through: datetime | None = None  # the watermark of the period's last sync
+    last_sync: datetime | None = None  # that sync's as-of
 
 
 def load_plans(
@@ -127,10 +158,11 @@ def current_period(*, session: Session, today: date) -> Period | None:
 
 
 def status_rows(
-    *, session: Session, period: str | None = None, today: date | None = None
+    *, session: Session, period: str | None = None, today: date | None = None,
+    catalog: MetricsFile | None = None,
 ) -> PeriodStatus:
     """Scores and latest readings for one period (default: the one covering today, else the
-    latest stored)."""
+    latest stored). With the metric `catalog`, each KR's `unit` is its metric's."""
     today = today or datetime.now(UTC).date()
     row = _resolve_period(session, period, today)
     contents = repositories.period_contents(session, row)
@@ -140,11 +172,15 @@ def status_rows(
         checkins[c.key_result_id].append(c)
     plan = _plan(session, row, include_archived=False, contents=contents)
     kr_rows = {k.key: k for k in active_krs}
+    measures = {m.key_result_id: m for m in session.scalars(
+        select(KRMeasureRow).where(KRMeasureRow.key_result_id.in_([k.id for k in active_krs])))}
     objectives = []
     scores = []
     for objective in plan.objectives:
         statuses = tuple(
-            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id]) for kr in objective.key_results
+            _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id], catalog,
+                       measures.get(kr_rows[kr.id].id))
+            for kr in objective.key_results
         )
         score = score_objective(objective, {s.id: s.current for s in statuses})
         scores.append(score)
@@ -162,6 +198,10 @@ def status_rows(
             )
         )
     period_value = mapping.to_period(row)
+    last_run = session.execute(
+        select(SyncRunRow.as_of, SyncRunRow.data_through)
+        .where(SyncRunRow.period_label == row.label)
+        .order_by(SyncRunRow.id.desc()).limit(1)).first()
     return PeriodStatus(
         period=row.label,
         start=row.start,
@@ -171,11 +211,16 @@ def status_rows(
         elapsed=period_value.elapsed_fraction(today),
         objectives=tuple(objectives),
         team_scores=roll_up_by_team(scores),
+        data_through=last_run[1] if last_run else None,
+        last_sync=last_run[0] if last_run else None,
     )
 
 
-def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultStatus:
+def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
+               catalog: MetricsFile | None,
+               measured: KRMeasureRow | None = None) -> KeyResultStatus:  # fmt: skip
     kr = mapping.to_key_result(row)
+    unit = kr_scale(metric=row.metric, kr_unit=row.unit, catalog=catalog).text
     with_value = [c for c in checkins if c.value is not None]
     with_confidence = [c for c in checkins if c.confidence is not None]
     last = checkins[-1] if checkins else None
@@ -185,7 +230,7 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultSt
         title=row.title,
         metric=row.metric,
         segment=row.segment,
-        unit=row.unit,
+        unit=unit,
         owner=row.owner,
         indicator=row.indicator,
         baseline=row.baseline,
@@ -198,6 +243,15 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow]) -> KeyResultSt
         last_note=last.note if last else None,
         last_source=last.source if last else None,
         check_ins=len(checkins),
+        display=dict(zip(("baseline", "target", "current"),
+                         format_values([row.baseline, row.target, current], unit), strict=True)),
+        measure=measured.measure if measured else None,
+        over_days=measured.over_days if measured else None,
+        window=_window(measured.window_start, measured.window_end) if measured else None,
+        data_through=measured.data_through if measured else None,
+        measured_baseline=measured.measured_baseline if measured else None,
+        baseline_window=_window(measured.baseline_start, measured.baseline_end)
+        if measured else None,
     )
 
 

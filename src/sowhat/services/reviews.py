@@ -70,6 +70,7 @@ class WeeklyKR:
     note: str | None
     blockers: str | None
     objective_at_risk: bool  # a guardrail of its objective is breached
+    baseline: float | None = None  # with target and unit: how the values read (45.2%)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def weekly_review(
 ) -> WeeklyReview:
     """The weekly review of a period (default: the one covering as_of) as of `as_of`."""
     as_of = _aware(as_of or datetime.now(UTC))
-    status = status_rows(session=session, period=period, today=as_of.date())
+    status = status_rows(session=session, period=period, today=as_of.date(), catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     week = review_week(as_of)
     forecasts = {f.kr_id: f for f in forecast_period(session=session, catalog=catalog,
@@ -172,6 +173,7 @@ def weekly_review(
                 forecast=_forecast_line(f, k.metric),
                 confidence=this.confidence if this else None, note=this.note if this else None,
                 blockers=this.blockers if this else None, objective_at_risk=o.id in at_risk,
+                baseline=k.baseline,
             ))  # fmt: skip
     krs.sort(key=lambda r: r.indicator != "leading")  # stable: file order within each
     previous = previous_period(session, row)

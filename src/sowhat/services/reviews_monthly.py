@@ -6,8 +6,10 @@ a month, split by segment, says where a change comes from. For each KR (lagging 
   (cohorts that matured since the month ended are counted, as everywhere in Sowhat);
 - the month's weekly values (the series `sowhat sync` stored; whole ISO weeks starting in the
   month, so a count over a four-day edge week does not fake a trend) and their slope;
-  the trend is "improving"/"worsening" in the KR's direction when the slope moves the level by
-  more than `FLAT_SHARE` of its mean over the month, else "flat";
+  the trend is "improving"/"worsening" in the KR's direction only beyond noise: when the
+  slope's 90% interval (`stats.noise.linear_trend`, which needs 3 weeks) excludes zero and
+  the slope moves the level by more than `FLAT_SHARE` of its mean over the month; else
+  "no clear change" — a flat noisy month is not a trend;
 - the same metric over every segment of the catalog, both months, computed by the metric
   engine in one query per month (a KR's own segment is one of them).
 """
@@ -28,12 +30,14 @@ from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews import indicator_of
 from sowhat.spec.metric_defs import MetricsFile
+from sowhat.stats.noise import linear_trend
 from sowhat.store import repositories
 
-__all__ = ["FLAT_SHARE", "MonthlyKR", "MonthlyReview", "SegmentValue", "WeekValue",
-           "default_month", "monthly_review"]
+__all__ = ["FLAT_SHARE", "NO_CLEAR_CHANGE", "MonthlyKR", "MonthlyReview", "SegmentValue",
+           "WeekValue", "default_month", "monthly_review"]
 
 FLAT_SHARE = 0.02
+NO_CLEAR_CHANGE = "no clear change"
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class MonthlyKR:
     change: float | None
     weeks: tuple[WeekValue, ...]  # the month's weekly values
     slope_per_week: float | None
-    trend: str  # improving | worsening | flat | unknown
+    trend: str  # improving | worsening | rising | falling | no clear change | unknown
     segments: tuple[SegmentValue, ...]  # everyone first, then each catalog segment
     error: str | None = None
 
@@ -105,7 +109,7 @@ def monthly_review(
     """The monthly deep dive of a period's KRs for `month` (YYYY-MM; default: see
     `default_month`)."""
     as_of = _aware(as_of or datetime.now(UTC))
-    status = status_rows(session=session, period=period, today=as_of.date())
+    status = status_rows(session=session, period=period, today=as_of.date(), catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     span = _month(month) if month else default_month(as_of, row.start)
     start = _midnight(span.start)
@@ -181,8 +185,9 @@ def _trend(slope: float | None, values: list[float | None], direction: Direction
         return "unknown"
     level = abs(sum(seen) / len(seen))
     moved = slope * (len(values) - 1)
-    if abs(moved) <= FLAT_SHARE * level:
-        return "flat"
+    fit = linear_trend(values)
+    if abs(moved) <= FLAT_SHARE * level or fit is None or not fit.clear:
+        return NO_CLEAR_CHANGE
     if direction is None:
         return "rising" if moved > 0 else "falling"
     up = direction is Direction.INCREASE

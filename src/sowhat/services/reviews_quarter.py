@@ -28,6 +28,7 @@ from sowhat.services.guardrails import (
 from sowhat.services.periods import frozen_health
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews_lessons import Lesson, list_lessons, previous_period
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import repositories
 
 __all__ = ["AttainmentSummary", "ObjectiveAttainment", "QuarterReview", "objective_attainment",
@@ -76,11 +77,12 @@ class QuarterReview:
 
 
 def quarter_review(
-    *, session: Session, period: str | None = None, as_of: datetime | None = None
+    *, session: Session, period: str | None = None, as_of: datetime | None = None,
+    catalog: MetricsFile | None = None,
 ) -> QuarterReview:
     """Scores and attainment of a period (default: the one covering as_of), plus lessons."""
     as_of = as_of or datetime.now(UTC)
-    status = status_rows(session=session, period=period, today=as_of.date())
+    status = status_rows(session=session, period=period, today=as_of.date(), catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     frozen = frozen_health(row)
     if frozen is not None:

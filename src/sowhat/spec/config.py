@@ -44,6 +44,13 @@ class WebhookSection(_Strict):
     events: list[str] = Field(default_factory=lambda: ["guardrail_breached", "checkin_missing"])
 
 
+class GitSection(_Strict):
+    """`sowhat export` may commit what it writes, with the web editors as the commit's authors."""
+
+    commit_exports: bool = False
+    message: str = "OKRs: web edits of {periods}"
+
+
 class ServerSection(_Strict):
     """`sowhat serve` settings that belong with the workspace, not the command line."""
 
@@ -70,6 +77,7 @@ class Config(_Strict):
     events: dict[str, Any] = Field(default_factory=dict)
     teams: dict[str, TeamSection] = Field(default_factory=dict)
     webhooks: list[WebhookSection] = Field(default_factory=list)
+    git: GitSection = Field(default_factory=GitSection)
 
     def team_values(self) -> list[Team]:
         return [

@@ -101,6 +101,8 @@ def _kr_node(kr: KeyResult) -> CommentedMap:
             ("indicator", kr.indicator.value if kr.indicator else None),
             ("owner", kr.owner),
             ("unit", kr.unit),
+            ("measure", kr.measure),
+            ("over", f"{kr.over_days}d" if kr.over_days is not None else None),
             ("output_waiver", waiver),
         ]
     )

@@ -17,10 +17,13 @@ from the canonical names to the table's own.
 from __future__ import annotations
 
 import os
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sowhat.domain.durations import parse_duration
 
 DEFAULT_EVENTS_PATH = ".sowhat/events.duckdb"
 CANONICAL_COLUMNS = ("event", "timestamp", "user_id", "account_id", "properties")
@@ -56,6 +59,17 @@ class EventSourceSpec(BaseModel):
     account_field: str = "context.groupId"
     memory_limit: str | None = None
     threads: int | None = Field(default=None, ge=1)
+    # How far the data is complete (the watermark): the latest event by default; a fixed
+    # instant (`complete_through`), or the latest event minus a `lag` for pipelines whose
+    # last hours are still arriving. `stale_after`: older data is flagged in every output.
+    complete_through: datetime | date | None = None
+    lag: timedelta | None = None
+    stale_after: timedelta = timedelta(days=2)
+
+    @field_validator("lag", "stale_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _one_kind(self) -> EventSourceSpec:

@@ -8,6 +8,7 @@ DuckDB or a warehouse). Window and maturity semantics live in docs/metrics.md an
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import hashlib
 import json
@@ -26,11 +27,14 @@ from pydantic import (
 )
 
 from sowhat.domain.durations import format_duration, parse_duration
+from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Indicator
+from sowhat.domain.units import TIME_UNITS, Unit
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 _NAME = re.compile(NAME_PATTERN)
 _STATISTIC = re.compile(r"^(median|mean|p(\d{1,2})(\.\d+)?)$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 LEADING_HORIZON = timedelta(days=14)
 """Outcome windows up to two weeks move within a check-in cycle: leading by default."""
 
@@ -78,9 +82,17 @@ class _Model(BaseModel):
 
 
 class Where(_Model):
-    """A condition on one event property; several operators on one property are ANDed."""
+    """A condition on one event property or entity trait; several operators are ANDed.
 
-    property: PropertyName
+    `property: NAME` reads the event's own property; `trait: NAME` reads the entity's latest
+    trait value at the event's time (an as-of join on the trait history `sowhat ingest`
+    keeps; see docs/metrics.md "Traits"). `entity` (traits only) says whose trait; by
+    default the metric's entity, else user_id unless only accounts carry the trait.
+    """
+
+    property: PropertyName | None = None
+    trait: str | None = Field(default=None, min_length=1)
+    entity: Entity | None = None
     equals: Scalar | None = None
     in_: tuple[Scalar, ...] | None = Field(default=None, alias="in", min_length=1)
     gt: float | None = None
@@ -90,11 +102,22 @@ class Where(_Model):
 
     @model_validator(mode="after")
     def _one_operator(self) -> Where:
+        if (self.property is None) == (self.trait is None):
+            raise ValueError("write exactly one of `property: NAME` or `trait: NAME`")
+        if self.entity is not None and self.trait is None:
+            raise ValueError("`entity` only goes with `trait:` (a property is on the event)")
         if self.equals is None and self.in_ is None and not self.bounds():
             raise ValueError("a condition needs an operator: equals, in, gt, lt, gte or lte")
         if self.equals is not None and self.in_ is not None:
             raise ValueError("write either `equals` or `in`, not both")
         return self
+
+    @builtins.property  # `property` is a field name here
+    def name(self) -> str:
+        """The property or trait name this condition reads."""
+        name = self.property if self.property is not None else self.trait
+        assert name is not None
+        return name
 
     def bounds(self) -> list[tuple[str, float]]:
         ops = ("gt", "lt", "gte", "lte")
@@ -121,6 +144,23 @@ class EventRef(_Model):
 class _Metric(_Model):
     description: str | None = None
     indicator: Indicator | None = None
+    # How values are shown (sowhat.domain.units); None = the type's default. Display only,
+    # except on `duration`, where the time unit also scales the computed value.
+    unit: Unit | None = None
+    currency: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and not _CURRENCY.match(value.upper()):
+            raise ValueError("currency must be a 3-letter ISO code such as USD, EUR or GBP")
+        return value.upper() if value is not None else None
+
+    @model_validator(mode="after")
+    def _currency_needs_unit(self) -> _Metric:
+        if self.currency is not None and self.unit is not Unit.CURRENCY:
+            raise ValueError("`currency:` goes with `unit: currency`; add it or remove currency")
+        return self
 
 
 class _EventMetric(_Metric):
@@ -145,9 +185,53 @@ class SumMetric(_EventMetric):
     property: PropertyName
 
 
+def _check_statistic(value: str) -> str:
+    m = _STATISTIC.match(value)
+    if not m or (m[2] is not None and not 0 < float(value[1:]) < 100):
+        raise ValueError("statistic must be median, mean or pNN (p90, p95, p99.9)")
+    return value
+
+
+def _quantile(statistic: str) -> float | None:
+    if statistic == "mean":
+        return None
+    if statistic == "median":
+        return 0.5
+    return float(statistic[1:]) / 100.0
+
+
 class AverageMetric(_EventMetric):
+    """The mean (or median, or a percentile: `statistic: p95`) of a numeric property."""
+
     type: Literal["average"]
     property: PropertyName
+    statistic: str = "mean"
+
+    @field_validator("statistic")
+    @classmethod
+    def _statistic(cls, value: str) -> str:
+        return _check_statistic(value)
+
+    def quantile(self) -> float | None:
+        """The quantile in (0, 1), or None for the mean."""
+        return _quantile(self.statistic)
+
+
+Per = Literal["day", "week", "month"]
+
+
+class ActiveMetric(_EventMetric):
+    """Active entities (DAU / WAU / MAU): the mean, over the complete `per` buckets inside a
+    window, of the number of distinct entities with a matching event in each bucket.
+
+    Buckets are UTC days, ISO weeks (Monday 00:00 UTC) or calendar months; a bucket counts
+    when it lies wholly inside [start, end) and ends at or before the as-of. With no complete
+    bucket the value is undefined (None).
+    """
+
+    type: Literal["active"]
+    entity: Entity
+    per: Per
 
 
 class RatioMetric(_Metric):
@@ -194,24 +278,24 @@ class DurationMetric(_Metric):
     from_: EventRef = Field(alias="from")
     to: EventRef
     statistic: str = "median"
-    unit: Literal["seconds", "minutes", "hours", "days"] = "hours"
+    unit: Unit = Unit.HOURS  # scales the computed value and is how it is shown
     within: Duration | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _time_unit(cls, value: Unit) -> Unit:
+        if value not in TIME_UNITS:
+            raise ValueError("a duration's unit is seconds, minutes, hours or days")
+        return value
 
     @field_validator("statistic")
     @classmethod
     def _statistic(cls, value: str) -> str:
-        m = _STATISTIC.match(value)
-        if not m or (m[2] is not None and not 0 < float(value[1:]) < 100):
-            raise ValueError("statistic must be median, mean or pNN (p90, p95, p99.9)")
-        return value
+        return _check_statistic(value)
 
     def quantile(self) -> float | None:
         """The quantile in (0, 1), or None for the mean."""
-        if self.statistic == "mean":
-            return None
-        if self.statistic == "median":
-            return 0.5
-        return float(self.statistic[1:]) / 100.0
+        return _quantile(self.statistic)
 
     def seconds_per_unit(self) -> float:
         return {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}[self.unit]
@@ -228,6 +312,7 @@ MetricDef = Annotated[
     | UniqueMetric
     | SumMetric
     | AverageMetric
+    | ActiveMetric
     | RatioMetric
     | ConversionMetric
     | RetentionMetric
@@ -236,7 +321,8 @@ MetricDef = Annotated[
     Field(discriminator="type"),
 ]
 METRIC_TYPES = (
-    "count", "unique", "sum", "average", "ratio", "conversion", "retention", "duration", "nps"
+    "count", "unique", "sum", "average", "active", "ratio", "conversion", "retention",
+    "duration", "nps",
 )
 CohortMetric = ConversionMetric | RetentionMetric | DurationMetric
 
@@ -369,7 +455,7 @@ def _against_plan(m: MetricsFile, tracking: Any) -> list[Problem]:
                 continue
             known = props_of(ref.event)
             for i, cond in enumerate(ref.where):
-                if cond.property not in known:
+                if cond.property is not None and cond.property not in known:
                     out.append(
                         ((*base, "where", i, "property") if len(ref.where) > 1
                          else (*base, "where", "property"),
@@ -385,7 +471,7 @@ def _against_plan(m: MetricsFile, tracking: Any) -> list[Problem]:
                 )
     all_props = common | {p for e in events.values() for p in e.properties}
     for seg_name, seg in m.segments.items():
-        if seg.property not in all_props:
+        if seg.property is not None and seg.property not in all_props:
             out.append(
                 (("segments", seg_name, "property"),
                  f"segment property {seg.property!r} is on no event of the tracking plan",
@@ -413,12 +499,15 @@ def _did_you_mean(word: str, candidates: list[str]) -> str | None:
 
 
 def normalized_definition(m: MetricDef) -> dict[str, Any]:
-    """What the metric computes, without presentation (description, indicator).
+    """What the metric computes, without presentation (description, indicator, unit).
 
     Durations become seconds so `7d` and `1w` hash alike; defaults are written out so adding
     `statistic: median` explicitly does not look like a change.
     """
-    data = m.model_dump(mode="json", by_alias=True, exclude={"description", "indicator"})
+    presentation = {"description", "indicator", "currency"}
+    if not isinstance(m, DurationMetric):  # a duration's unit scales its values
+        presentation.add("unit")
+    data = m.model_dump(mode="json", by_alias=True, exclude=presentation)
 
     def norm(value: Any) -> Any:
         if isinstance(value, dict):
@@ -428,6 +517,8 @@ def normalized_definition(m: MetricDef) -> dict[str, Any]:
         return value
 
     out: dict[str, Any] = norm(data)
+    if isinstance(m, AverageMetric) and m.statistic == "mean":
+        out.pop("statistic", None)  # the default added later: old hashes stay valid
     for key in ("within",):
         if key in out:
             out[key] = int(parse_duration(out[key]).total_seconds())
@@ -476,14 +567,14 @@ def outcome_window(m: MetricDef) -> timedelta | None:
 def default_indicator(m: MetricDef, *, catalog: MetricsFile | None = None) -> Indicator:
     """Leading or lagging when neither the metric nor the KR says.
 
-    The rule: behaviour counted as it happens (count, unique) is leading; cohort metrics are
+    The rule: behaviour counted as it happens (count, unique, active) is leading; cohort metrics are
     leading when their outcome window is at most 14 days (a duration with no window too) and
     lagging beyond; sums/averages of a value (revenue) and NPS are lagging; a ratio is lagging
     when either side is. An explicit `indicator:` on the metric wins.
     """
     if m.indicator is not None:
         return m.indicator
-    if isinstance(m, CountMetric | UniqueMetric):
+    if isinstance(m, CountMetric | UniqueMetric | ActiveMetric):
         return Indicator.LEADING
     if isinstance(m, SumMetric | AverageMetric | NpsMetric):
         return Indicator.LAGGING
@@ -511,3 +602,16 @@ def _ratio_indicator(
         if side is Indicator.LAGGING:
             return Indicator.LAGGING
     return Indicator.LEADING
+
+
+def default_measure(m: MetricDef) -> Measure:
+    """The quantity a KR on this metric describes unless it says `measure:`.
+
+    Counts, sums and distinct counts add up over the period: a target such as "500 paid
+    signups" is a total, so they are cumulative. Everything else is a level (a rate, a
+    median, a score, a ratio of counts, a mean number of active users): read over a trailing
+    window, so a change the team made mid-period shows in full by the period's end.
+    """
+    if isinstance(m, CountMetric | SumMetric | UniqueMetric):
+        return Measure.CUMULATIVE
+    return Measure.LEVEL

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sowhat.domain.measure import over_days
 from sowhat.domain.okr import (
     Bet,
     BetStatus,
@@ -77,11 +78,31 @@ class KeyResultModel(_Strict):
     indicator: Literal["leading", "lagging"] | None = None
     owner: str | None = None
     unit: str | None = None
+    measure: Literal["level", "cumulative"] | None = None
+    over: str | None = None
     output_waiver: str | OutputWaiverModel | None = None
     waiver_expires: date | None = None
 
+    @field_validator("over")
+    @classmethod
+    def _over(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            days = over_days(value)
+        except ValueError:
+            raise ValueError(f"cannot read over: {value!r}; write a whole number of days or "
+                             "weeks such as 28d or 4w") from None
+        if not 1 <= days <= 366:
+            raise ValueError(f"over: {value} is outside 1d..366d; a level's trailing window "
+                             "is usually 7d, 28d or 4w")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> KeyResultModel:
+        if self.over is not None and self.measure == "cumulative":
+            raise ValueError("`over:` sets a level's trailing window; a cumulative measure runs "
+                             "from the period start — remove `over:` or use `measure: level`")
         if self.segment and not self.metric:
             raise ValueError("a segment needs a metric; add `metric:` or remove `segment:`")
         if self.baseline is not None and self.target is not None and self.baseline == self.target:
@@ -108,6 +129,8 @@ class KeyResultModel(_Strict):
             output_waiver=waiver,
             owner=self.owner,
             unit=self.unit,
+            measure=self.measure,
+            over_days=over_days(self.over) if self.over is not None else None,
         )
 
 

@@ -81,6 +81,8 @@ def key_result_fields(kr: KeyResult, objective: str, position: int) -> Fields:
         "waiver_expires": waiver.expires if waiver else None,
         "owner": kr.owner,
         "unit": kr.unit,
+        "measure": kr.measure,
+        "over_days": kr.over_days,
         "position": position,
     }
 
@@ -154,6 +156,8 @@ def key_result_row_fields(row: KeyResultRow, objective: str) -> Fields:
         "waiver_expires": row.waiver_expires,
         "owner": row.owner,
         "unit": row.unit,
+        "measure": row.measure,
+        "over_days": row.over_days,
         "position": row.position,
     }
 
@@ -193,7 +197,8 @@ def bet_row_fields(row: BetRow, objective: str) -> Fields:
 _PLAIN = {
     "name", "parent", "position", "start", "end", "north_star", "title", "team", "owner",
     "aligns_to", "description", "metric", "segment", "baseline", "target", "indicator",
-    "waiver_reason", "waiver_expires", "unit", "baselined_metric_hash", "status",
+    "waiver_reason", "waiver_expires", "unit", "measure", "over_days",
+    "baselined_metric_hash", "status",
     "opportunity", "hypothesis", "expects_key_result", "change_mind_if", "shipped_on",
     "experiment",
 }  # fmt: skip
@@ -241,6 +246,8 @@ def to_key_result(row: KeyResultRow) -> KeyResult:
         output_waiver=waiver,
         owner=row.owner,
         unit=row.unit,
+        measure=row.measure,
+        over_days=row.over_days,
     )
 
 

@@ -117,6 +117,8 @@ class KeyResultRow(Base):
     waiver_expires: Mapped[date | None] = mapped_column(Date)
     owner: Mapped[str | None] = mapped_column(KEY)
     unit: Mapped[str | None] = mapped_column(String(64))
+    measure: Mapped[str | None] = mapped_column(String(16))
+    over_days: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The metric definition's hash when the baseline was set: a later definition change

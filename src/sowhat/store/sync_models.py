@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sowhat.store.base import Base, JSONDocument, UTCDateTime
 
-__all__ = ["GuardrailCheckRow", "SeriesPointRow", "SyncRunRow"]
+__all__ = ["GuardrailCheckRow", "KRMeasureRow", "SeriesPointRow", "SyncRunRow"]
 
 
 class SyncRunRow(Base):
@@ -31,6 +31,36 @@ class SyncRunRow(Base):
     checkins_written: Mapped[int] = mapped_column(Integer)
     errors: Mapped[Any] = mapped_column(JSONDocument)
     actor: Mapped[str] = mapped_column(String(200))
+    # How far the events were complete when this sync ran (the watermark); the as-of above
+    # is never later than it.
+    data_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class KRMeasureRow(Base):
+    """What a KR's current value is, as of the last sync: its measure, the window actually
+    computed, how far the data went, and the same measure just before the period (the
+    measured baseline) — so status, reviews and the API can say what "current" means."""
+
+    __tablename__ = "kr_measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_result_id: Mapped[int] = mapped_column(
+        ForeignKey("key_results.id", ondelete="CASCADE"), unique=True
+    )
+    measure: Mapped[str] = mapped_column(String(16))
+    over_days: Mapped[int | None] = mapped_column(Integer)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    data_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    current: Mapped[float | None] = mapped_column(Float)
+    entities: Mapped[int | None] = mapped_column(Integer)
+    measured_baseline: Mapped[float | None] = mapped_column(Float)
+    baseline_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    baseline_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The definition the stored automatic weekly values were computed with: when it
+    # changes, sync recomputes them all.
+    metric_hash: Mapped[str | None] = mapped_column(String(128))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SeriesPointRow(Base):

@@ -38,8 +38,9 @@ def _failures(env: Env) -> list[tuple[str, int, object]]:
                                       headers={**admin, "If-Match": c.get(
                                           f"/api/v1/periods/{PERIOD}/bets/checklist",
                                           headers=admin).headers["etag"]})),
-        ("monthly review", 501, c.get(f"/api/v1/periods/{PERIOD}/reviews/monthly",
-                                      headers=admin)),
+        ("monthly review of a bad month", 400, c.get(
+            f"/api/v1/periods/{PERIOD}/reviews/monthly", params={"month": "2026-13"},
+            headers=admin)),
     ]
     return out
 

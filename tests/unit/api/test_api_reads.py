@@ -156,3 +156,30 @@ def test_weekly_and_quarter_reviews_come_from_the_review_services(env: Env) -> N
     assert krs == {"activation", "nps-manual", "report-speed"}
     quarter = env.client.get(f"/api/v1/periods/{PERIOD}/reviews/quarter", headers=h)
     assert quarter.status_code == 200, quarter.text
+
+
+def test_checkin_scale_problems_carry_the_hint(env: Env) -> None:
+    url = f"/api/v1/periods/{PERIOD}/key-results/activation/check-ins/2026-11-04"
+    headers = {**env.auth("admin"), "If-None-Match": "*"}
+    refused = env.client.put(url, json={"value": 36, "override_value": True, "force": True},
+                             headers=headers)
+    assert refused.status_code == 422
+    body = refused.json()
+    assert "36 is above 1" in body["detail"]
+    assert "did you mean 0.36?" in body["hint"]
+    manual = f"/api/v1/periods/{PERIOD}/key-results/nps-manual/check-ins/2026-11-04"
+    far = env.client.put(manual, json={"value": 700}, headers=headers)
+    assert far.status_code == 422
+    assert "force" in far.json()["hint"]
+    forced = env.client.put(manual, json={"value": 700, "force": True}, headers=headers)
+    assert forced.status_code == 200
+    assert forced.json()["value"] == 700
+
+
+def test_key_results_carry_their_unit_and_display(env: Env) -> None:
+    kr = env.client.get(f"/api/v1/periods/{PERIOD}/key-results/activation",
+                        headers=env.auth("viewer")).json()
+    assert kr["unit"] == "percent"
+    assert kr["baseline"] == 0.40
+    assert kr["display"]["baseline"] == "40%"
+    assert kr["display"]["target"] == "46%"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import authoring_matrix
 import pytest
 from api_testing import PERIOD, USERS, Env, login
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -104,6 +105,8 @@ MATRIX: dict[tuple[str, str], Case] = {
         f"/periods/{PERIOD}/check-in/nps-manual",
         lambda env: {"value": "7", "confidence": "60", "version": "0"}), page=True),
 }
+
+MATRIX.update(authoring_matrix.entries(Case, WRITERS, LOGGED_IN, _page_post))
 
 
 def test_every_write_route_has_a_matrix_entry(env: Env) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sowhat.api.pages.charts import ChartInput, Launch, render_kr_chart, sparkline
+from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
 
 START, END = date(2026, 10, 1), date(2027, 1, 1)  # 92 days
 
@@ -16,7 +16,7 @@ def _x(day: date) -> float:
 
 def _y(value: float) -> float:
     lo, hi = 0.40 - 0.06 * 0.12, 0.46 + 0.06 * 0.12  # data range padded by 12% each side
-    return 20 + (280 - 20 - 40) * (1 - (value - lo) / (hi - lo))
+    return 30 + (290 - 30 - 40) * (1 - (value - lo) / (hi - lo))
 
 
 def _chart(**kw: object) -> str:
@@ -61,5 +61,25 @@ def test_text_is_escaped_and_the_chart_is_described_for_screen_readers() -> None
 
 
 def test_empty_chart_says_so_and_short_sparklines_draw_nothing() -> None:
-    assert "no check-ins with a value yet" in _chart(points=[])
+    assert "no values yet" in _chart(points=[])
     assert str(sparkline([(START, 1.0)], label="x")) == ""
+
+
+def test_axis_labels_are_exact_and_today_is_marked() -> None:
+    """Ticks 1.75% apart read 1.75%, not 1.8%; neighbouring labels never print alike."""
+    from sowhat.reports import words
+
+    chart = ChartInput(title="t", start=START, end=END,
+                       points=[(date(2026, 10, 5), 0.0170), (date(2026, 11, 2), 0.0182)],
+                       baseline=0.0175, target=0.0180, today=date(2026, 11, 20),
+                       today_label="data through 20 Nov")  # fmt: skip
+    svg = str(render_kr_chart(chart, lambda v: words.value(v, rate=True),
+                              lambda ts: words.tick_labels(ts, rate=True)))  # fmt: skip
+    labels = re.findall(r'<text class="axis" x="56" [^>]*>([^<]+)</text>', svg)
+    assert labels == ["1.70%", "1.75%", "1.80%"]
+    assert len(set(labels)) == len(labels)
+    assert '<line class="today" x1="' + f"{_x(date(2026, 11, 20)):.1f}" in svg
+    assert ">data through 20 Nov</text>" in svg
+    assert words.tick_labels([0.2, 0.25, 0.3], rate=True) == ["20%", "25%", "30%"]
+    assert words.tick_labels([0.0172, 0.0175], rate=True) == ["1.72%", "1.75%"]
+    assert words.tick_labels([100.0, 150.0], rate=False) == ["100", "150"]

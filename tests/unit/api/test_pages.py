@@ -59,7 +59,37 @@ def test_checkin_form_records_and_shows_the_new_progress(env: Env) -> None:
                             data={"value": "8", "version": "0", "csrf_token": csrf},
                             headers={"HX-Request": "true"})
     assert again.status_code == 409  # a stale form: the page says so instead of overwriting
-    assert "changed since you read it" in again.text
+    assert "changed after you opened the page" in again.text
+    assert "What you typed (8) was not saved" in again.text
+    assert f'href="/periods/{PERIOD}/check-in">reload the page</a>' in again.text
+    assert 'name="version" value="1"' in again.text  # the form now holds the stored version
+    assert 'value="7.0"' in again.text  # ... and the stored value to decide about
+
+
+def test_a_refused_checkin_keeps_what_was_typed_and_says_why(env: Env) -> None:
+    csrf = login(env.client, USERS["editor_own"][0])
+    r = env.client.post(f"/periods/{PERIOD}/check-in/nps-manual",
+                        data={"value": "abc", "confidence": "42", "note": "typo here",
+                              "version": "0", "csrf_token": csrf},
+                        headers={"HX-Request": "true"})
+    assert r.status_code == 400
+    assert '<article class="card checkin-card"' in r.text  # a fragment htmx swaps in
+    assert "Not saved:" in r.text
+    assert "&#39;abc&#39; is not a number" in r.text
+    assert 'value="abc"' in r.text
+    assert 'aria-invalid="true"' in r.text
+    assert ">typo here</textarea>" in r.text
+    assert 'value="42"' in r.text  # any whole number is a confidence, not only steps of 5
+    too_sure = env.client.post(f"/periods/{PERIOD}/check-in/nps-manual",
+                               data={"value": "7", "confidence": "140", "version": "0",
+                                     "csrf_token": csrf}, headers={"HX-Request": "true"})
+    assert too_sure.status_code == 400
+    assert "confidence 140 is not between 0 and 100" in too_sure.text
+    page = env.client.get(f"/periods/{PERIOD}/check-in")
+    assert 'step="1"' in page.text
+    assert 'step="5"' not in page.text
+    assert '<script src="/static/sowhat.js" defer>' in page.text  # swaps 4xx fragments
+    assert env.client.get("/static/sowhat.js").status_code == 200
 
 
 def test_coach_panel_flags_an_output_kr_with_a_suggestion(env: Env) -> None:
@@ -109,10 +139,18 @@ def test_bets_board_moves_a_bet_along_its_flow(env: Env) -> None:
     r = env.client.post(f"/periods/{PERIOD}/bets/checklist/status",
                         data={"status": "shipped", "version": "1", "csrf_token": csrf})
     assert r.status_code == 200
+    assert "Moved “Onboarding checklist” to <strong>shipped</strong>." in r.text
     lanes = re.findall(r'<section class="lane lane-(\w+)".*?</section>', r.text, re.S)
-    assert lanes == ["idea", "discovery", "building", "shipped", "verdict", "stopped"]
+    assert lanes == ["idea", "discovery", "building", "shipped", "stopped"]
     shipped = r.text.split('class="lane lane-shipped"')[1].split("</section>")[0]
     assert "Onboarding checklist" in shipped
+    assert r.text.count("<h3 id=\"bet-h-checklist\">") == 1  # each bet once
+    assert "Expected to move <a href=\"/periods/2026-Q4/key-results/activation\">Increase" \
+        in shipped  # the KR's title, not its id
+    stale = env.client.post(f"/periods/{PERIOD}/bets/checklist/status",
+                            data={"status": "stopped", "version": "1", "csrf_token": csrf})
+    assert stale.status_code == 409
+    assert "changed after you opened the page" in stale.text
 
 
 def test_every_page_renders_for_every_role(env: Env) -> None:
@@ -148,3 +186,56 @@ def test_pages_carry_security_headers(env: Env) -> None:
     assert "<script>" not in r.text  # no inline scripts for the CSP to block
     static = env.client.get("/static/sowhat.css")
     assert "no-store" not in static.headers.get("cache-control", "")
+
+
+def test_checkin_form_questions_a_value_in_the_wrong_scale(env: Env) -> None:
+    csrf = login(env.client, USERS["editor_own"][0])
+    url = f"/periods/{PERIOD}/check-in/nps-manual"  # 6 -> 8, no metric
+    r = env.client.post(url, data={"value": "700", "version": "0", "csrf_token": csrf},
+                        headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    assert "does not fit" in r.text
+    assert 'name="force"' in r.text  # possible, so the person may insist
+    forced = env.client.post(url, data={"value": "700", "version": "0", "csrf_token": csrf,
+                                        "force": "1"}, headers={"HX-Request": "true"})
+    assert forced.status_code == 200
+    assert "Check-in saved" in forced.text
+
+
+def test_checkin_form_refuses_an_impossible_rate(env: Env) -> None:
+    csrf = login(env.client, USERS["admin"][0])
+    url = f"/periods/{PERIOD}/check-in/activation"  # a conversion, 40% -> 46%
+    r = env.client.post(url, data={"value": "36", "version": "0", "csrf_token": csrf,
+                                   "force": "1"}, headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    assert "did you mean 0.36?" in r.text
+    assert 'name="force"' not in r.text  # impossible: no way to insist
+    typed = env.client.post(url, data={"value": "36%", "version": "0", "csrf_token": csrf},
+                            headers={"HX-Request": "true"})
+    assert typed.status_code == 200  # "36%" says what it means: 0.36
+    assert "Check-in saved: 36%" in typed.text
+def test_review_pages_show_the_report_and_offer_it_as_files(env: Env) -> None:
+    login(env.client, USERS["viewer"][0])
+    for kind in ("weekly", "quarter"):
+        page = env.client.get(f"/periods/{PERIOD}/reviews/{kind}")
+        assert page.status_code == 200, page.text[:500]
+        assert '<div class="report-embed">' in page.text
+        assert f'href="/periods/{PERIOD}/reviews/{kind}/download?format=pdf"' in page.text
+        html = env.client.get(f"/periods/{PERIOD}/reviews/{kind}/download?format=html")
+        assert html.status_code == 200
+        assert html.headers["content-disposition"] == \
+            f'attachment; filename="sowhat-{kind}-{PERIOD}.html"'
+        assert html.text.startswith("<!doctype html>")
+        assert "<style>" in html.text
+    qbr = env.client.get(f"/periods/{PERIOD}/reviews/quarter")
+    assert "Increase 7-day activation from 40% to 46%" in qbr.text
+    assert "What carries over" in qbr.text
+    md = env.client.get(f"/periods/{PERIOD}/reviews/weekly/download?format=md")
+    assert md.headers["content-type"].startswith("text/markdown")
+    assert md.text.startswith(f"# Weekly review · {PERIOD}")
+    pdf = env.client.get(f"/periods/{PERIOD}/reviews/quarter/download?format=pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert env.client.get(f"/periods/{PERIOD}/reviews/yearly").status_code == 400
+    assert env.client.get(
+        f"/periods/{PERIOD}/reviews/weekly/download?format=docx").status_code == 400

@@ -99,6 +99,8 @@ def _one(name: str, catalog: dict[str, Any], rows: list[Row], ws: datetime, we: 
         if num.value is None or den.value is None or den.value == 0:
             return Ref(ws, we, None)
         return Ref(ws, we, num.value / den.value)
+    if t == "active":
+        return _active(m, rows, ws, we, as_of, seg)
     if t in ("count", "unique", "sum", "average", "nps"):
         sel = [r for r in rows if matches(r, m) and ws <= r["timestamp"] < we
                and (seg is None or cond_ok(r["properties"], seg))]
@@ -112,7 +114,13 @@ def _one(name: str, catalog: dict[str, Any], rows: list[Row], ws: datetime, we: 
             xs = [float(x) for x in xs if x is not None]
             if t == "sum":
                 return Ref(ws, we, float(sum(xs)))
-            return Ref(ws, we, sum(xs) / len(xs) if xs else None)
+            if not xs:
+                return Ref(ws, we, None)
+            stat = m.get("statistic", "mean")
+            if stat == "mean":
+                return Ref(ws, we, sum(xs) / len(xs))
+            q = 50.0 if stat == "median" else float(stat[1:])
+            return Ref(ws, we, float(np.percentile(xs, q)))
         entity = m.get("entity", "user_id")
         latest: dict[str, tuple[datetime, float]] = {}
         for r in sel:
@@ -197,3 +205,33 @@ def _cohort(m: dict[str, Any], rows: list[Row], ws: datetime, we: datetime, as_o
         q = 50.0 if stat == "median" else float(stat[1:])
         value = float(np.percentile(xs, q))  # numpy default: linear interpolation
     return Ref(ws, we, value, len(mature), immature)
+
+
+def _next(p: datetime, per: str) -> datetime:
+    if per == "month":
+        return datetime(p.year + (p.month == 12), p.month % 12 + 1, 1)
+    return p + timedelta(days=7 if per == "week" else 1)
+
+
+def _active(m: dict[str, Any], rows: list[Row], ws: datetime, we: datetime, as_of: datetime,
+            seg: dict[str, Any] | None) -> Ref:
+    """Walk every period from a month before the window; keep the whole ones inside it."""
+    per, entity = m["per"], m["entity"]
+    end = min(we, as_of)
+    p = datetime(ws.year, ws.month, 1) - timedelta(days=31)
+    p = {"day": datetime(p.year, p.month, p.day),
+         "week": datetime(p.year, p.month, p.day) - timedelta(days=p.weekday()),
+         "month": datetime(p.year, p.month, 1)}[per]
+    counts: list[int] = []
+    everyone: set[str] = set()
+    while p < end:
+        nxt = _next(p, per)
+        if p >= ws and nxt <= end:
+            ids = {r[entity] for r in rows if matches(r, m) and p <= r["timestamp"] < nxt
+                   and r[entity] is not None and (seg is None or cond_ok(r["properties"], seg))}
+            counts.append(len(ids))
+            everyone |= ids
+        p = nxt
+    if not counts:
+        return Ref(ws, we, None, 0)
+    return Ref(ws, we, sum(counts) / len(counts), len(everyone))

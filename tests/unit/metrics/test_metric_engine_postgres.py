@@ -81,6 +81,20 @@ def test_every_metric_on_postgres_matches_reference(
                 assert_same(list(result.values), want, f"postgres {name} {grain} {segment}")
 
 
+def test_whole_months_on_postgres_match_reference(
+    pg_url: str, pg_rows: list[dict[str, Any]]
+) -> None:
+    start, end = datetime(2026, 10, 1), datetime(2026, 11, 16)
+    with EventSource.connect(pg_url, table="events") as source:
+        for grain in (None, "week"):
+            results = compute_many(METRIC_NAMES, catalog=catalog(), events=source,
+                                   start=start, end=end, grain=grain)
+            for name, result in zip(METRIC_NAMES, results, strict=True):
+                assert result.error is None, f"{name}: {result.error}"
+                want = reference(name, CATALOG, pg_rows, start, end, None, grain, None)
+                assert_same(list(result.values), want, f"postgres months {name} {grain}")
+
+
 def test_column_mapping_and_jsonb_on_postgres(pg_url: str, pg_rows: list[dict[str, Any]]
                                               ) -> None:
     from sowhat.spec.event_source import ColumnMap
@@ -95,3 +109,49 @@ def test_column_mapping_and_jsonb_on_postgres(pg_url: str, pg_rows: list[dict[st
             assert result.error is None, f"{name}: {result.error}"
             want = reference(name, CATALOG, pg_rows, START, END, None, "week", "mid")
             assert_same(list(result.values), want, f"postgres jsonb {name}")
+
+
+def test_trait_segments_on_postgres_match_duckdb(pg_url: str, pg_rows: list[dict[str, Any]]
+                                                 ) -> None:
+    """The as-of interval join is plain SQL: a `traits` table next to the events suffices."""
+    from conftest import duckdb_source
+    from sowhat.spec.metric_defs import MetricsFile
+
+    rnd = __import__("random").Random(5)
+    traits = []
+    for a in range(60):
+        t = datetime(2026, 9, 20) + timedelta(hours=rnd.randrange(0, 24 * 20))
+        for _ in range(rnd.randrange(1, 4)):
+            traits.append(("account_id", f"a{a}", "tier", rnd.choice(["gold", "silver"]), t))
+            t += timedelta(hours=rnd.randrange(1, 24 * 15))
+    traits += [("user_id", f"u{u}", "role", "admin", datetime(2026, 10, 10))
+               for u in range(0, 300, 3)]
+    catalog = MetricsFile.model_validate({
+        "metrics": {**CATALOG["metrics"],
+                    "admin_sessions": {"type": "count", "event": "session",
+                                       "where": {"trait": "role", "equals": "admin"}}},
+        "segments": {"gold": {"trait": "tier", "equals": "gold"}},
+    })
+    names = ["signups", "active_users", "wau", "activation", "d1", "nps", "admin_sessions"]
+    with psycopg.connect(pg_url.replace("postgres://", "postgresql://")) as con:
+        con.execute("""CREATE TABLE IF NOT EXISTS traits (entity text, id text, name text,
+                       value text, timestamp timestamp)""")
+        con.execute("DELETE FROM traits")
+        with con.cursor() as cur:
+            cur.executemany("INSERT INTO traits VALUES (%s, %s, %s, %s, %s)", traits)
+    with duckdb_source(pg_rows) as duck:
+        dcon = duck.duckdb_connection()
+        dcon.execute("CREATE TABLE traits (entity VARCHAR, id VARCHAR, name VARCHAR, "
+                     "value VARCHAR, timestamp TIMESTAMP)")
+        dcon.executemany("INSERT INTO traits VALUES (?, ?, ?, ?, ?)", traits)
+        want = compute_many([MetricRequest(n, "gold") for n in names], catalog=catalog,
+                            events=duck, start=START, end=END, grain="week")
+    with EventSource.connect(pg_url, table="events") as source:
+        got = compute_many([MetricRequest(n, "gold") for n in names], catalog=catalog,
+                           events=source, start=START, end=END, grain="week")
+    for g, w in zip(got, want, strict=True):
+        assert g.error is None, f"{g.request}: {g.error}"
+        assert w.error is None, f"{w.request}: {w.error}"
+        assert [v.value for v in g.values] == pytest.approx([v.value for v in w.values]), \
+            g.request
+    assert any(v.value for v in want[0].values)

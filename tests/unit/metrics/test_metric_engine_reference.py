@@ -145,3 +145,18 @@ def test_compiled_sql_templates_are_cached_and_reused(tmp_path: Path) -> None:
                 assert result.values == tuple(fresh), name
             want = reference(name, CATALOG, rows, start, end, as_of, None, "mid")
             assert_same(list(result.values), want, f"cached {name}")
+
+
+def test_every_metric_over_whole_calendar_months_matches_reference() -> None:
+    """A window holding a whole month, so `per: month` has a value (START..END holds none)."""
+    rows = random_rows(4)
+    start, end = datetime(2026, 10, 1), datetime(2026, 11, 16)
+    with duckdb_source(rows) as source:
+        for grain in (None, "week"):
+            results = compute_many(METRIC_NAMES, catalog=catalog(), events=source,
+                                   start=start, end=end, grain=grain)
+            for name, result in zip(METRIC_NAMES, results, strict=True):
+                assert result.error is None, result.error
+                want = reference(name, CATALOG, rows, start, end, None, grain, None)
+                assert_same(list(result.values), want, f"months {name} grain={grain}")
+    assert reference("mau_accounts", CATALOG, rows, start, end)[0].value is not None

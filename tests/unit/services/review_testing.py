@@ -123,6 +123,10 @@ name = "Growth"
 
 [teams.support]
 name = "Support"
+
+[events]
+# generate() writes every event up to AS_OF: the data is complete through it.
+complete_through = 2026-11-16
 """
 
 

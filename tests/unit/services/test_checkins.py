@@ -15,8 +15,9 @@ from apply_testing import BACKENDS, apply, database, database_url, sample_plan
 from sqlalchemy import select
 
 from sowhat.domain.okr import CheckIn, CheckInSource
-from sowhat.errors import Conflict, NotFound, UserError
+from sowhat.errors import Conflict, NotFound, ScaleError, UserError
 from sowhat.services.checkins import checkin_history, record_checkin
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit
 from sowhat.store.db import Database
 from sowhat.store.models import CheckInRow
@@ -228,3 +229,57 @@ def test_concurrent_edits_of_different_fields_lose_nothing(db: Database) -> None
     assert (row.blockers == "from b") == any(r.blockers == "from b" for r in landed)
     assert row.version == 1 + len(landed)
     assert audit_actions(db) == ["create"] + ["update"] * len(landed)
+
+
+# -- scale: values typed in the wrong scale (sowhat.domain.units) ---------------------------
+
+SCALE_CATALOG = MetricsFile.model_validate({"metrics": {
+    "account_retention_90d": {"type": "retention", "entity": "account_id",
+                              "start": {"event": "signup"}, "return": {"event": "session"},
+                              "days": [90, 96]},
+    "time_to_first_value": {"type": "duration", "entity": "account_id",
+                            "from": {"event": "signup"}, "to": {"event": "report_viewed"},
+                            "unit": "minutes"},
+}})
+
+
+def test_a_value_no_rate_can_take_is_refused_even_when_forced(db: Database) -> None:
+    for force in (False, True):
+        with pytest.raises(ScaleError) as caught:
+            checkin(db, kr="mid-retention", value=36.0, override_value=True,
+                    catalog=SCALE_CATALOG, force=force)
+        assert not caught.value.forceable
+        assert caught.value.status == 422
+        assert "36 is above 1" in caught.value.message
+        assert caught.value.hint is not None
+        assert "did you mean 0.36?" in caught.value.hint
+    assert rows(db) == []
+    stored = checkin(db, kr="mid-retention", value=0.36, override_value=True,
+                     catalog=SCALE_CATALOG)
+    assert stored.value == 0.36
+
+
+def test_a_far_off_value_needs_force(db: Database) -> None:
+    # 120 -> 60 minutes; 2 looks like hours typed on a minutes KR
+    with pytest.raises(ScaleError) as caught:
+        checkin(db, kr="first-value", value=2.0, override_value=True, catalog=SCALE_CATALOG)
+    assert caught.value.forceable
+    assert caught.value.hint is not None
+    assert "looks like hours" in caught.value.hint
+    assert "did you mean 120?" in caught.value.hint
+    assert rows(db) == []
+    # far above a KR without a metric, 0 -> 100
+    with pytest.raises(ScaleError, match="does not fit"):
+        checkin(db, kr="weekly-usage", value=5000.0)
+    stored = checkin(db, kr="weekly-usage", value=5000.0, force=True)
+    assert stored.value == 5000.0
+
+
+def test_scale_checks_spare_plausible_values_and_sync(db: Database) -> None:
+    assert checkin(db, kr="weekly-usage", value=0.0).value == 0.0
+    assert checkin(db, kr="first-value", value=75.0, override_value=True,
+                   catalog=SCALE_CATALOG).value == 75.0
+    # automatic values come from the metric itself and are not second-guessed here
+    auto = checkin(db, kr="mid-retention", value=0.5, source=CheckInSource.AUTO,
+                   catalog=SCALE_CATALOG)
+    assert auto.value == 0.5

@@ -24,6 +24,7 @@ from sowhat.services.forecasts import (
     forecast_period,
     metric_basis,
     outlook,
+    weekly_comparable,
 )
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace, load_workspace
@@ -130,7 +131,7 @@ def test_one_kr_and_unknown_ids(db: Database, ws: Workspace, result: PeriodForec
             forecast_key_result(session=session, catalog=ws.metrics, kr_id="nope")
 
 
-def test_metric_basis_follows_how_the_to_date_value_is_built() -> None:
+def test_metric_basis_follows_the_kr_measure() -> None:
     catalog = MetricsFile.model_validate({"metrics": {
         "tickets": {"type": "count", "event": "t"},
         "revenue": {"type": "sum", "event": "i", "property": "amount"},
@@ -144,13 +145,23 @@ def test_metric_basis_follows_how_the_to_date_value_is_built() -> None:
         "avg": {"type": "average", "event": "i", "property": "amount"},
     }})
     basis = {name: metric_basis(d, catalog) for name, d in catalog.metrics.items()}
+    # Without a declared measure: totals for counts, sums and distinct counts, levels else.
     assert basis == {
         "tickets": Basis.PERIOD_TOTAL, "revenue": Basis.PERIOD_TOTAL, "shown": Basis.PERIOD_TOTAL,
         "active": Basis.PERIOD_TOTAL, "ctr": Basis.WEEKLY_LEVEL,
-        "per_account": Basis.PERIOD_TOTAL, "conv": Basis.WEEKLY_LEVEL,
+        "per_account": Basis.WEEKLY_LEVEL, "conv": Basis.WEEKLY_LEVEL,
         "nps": Basis.WEEKLY_LEVEL, "avg": Basis.WEEKLY_LEVEL,
     }
     assert metric_basis(None, None) is Basis.WEEKLY_LEVEL
+    # A declared measure wins over the type's default.
+    assert metric_basis(catalog.metrics["tickets"], catalog, "level") is Basis.WEEKLY_LEVEL
+    assert metric_basis(catalog.metrics["conv"], catalog, "cumulative") is Basis.PERIOD_TOTAL
+    # Weekly values forecast a trailing-window level only where no distinct count is in it.
+    comparable = {name: weekly_comparable(d, catalog) for name, d in catalog.metrics.items()}
+    assert comparable == {
+        "tickets": True, "revenue": True, "shown": True, "active": False, "ctr": True,
+        "per_account": False, "conv": True, "nps": True, "avg": True,
+    }
 
 
 @pytest.mark.parametrize(("p", "expected"), [

@@ -40,32 +40,36 @@ def checkin_submit(
     request: Request, period: str, kr_id: str, version: Annotated[int, Form()],
     value: Annotated[str, Form()] = "", confidence: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "", blockers: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "", force: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     caller = page_writer(request, csrf_token)
     state = server_state(request)
     error: UserError | None = None
     try:
-        number = _number(value, "value")
-        share = _number(confidence, "confidence")
+        number = _value(value)
+        share = _percent(confidence)
         with state.db.transaction() as session:
-            kr = plan_view(session=session, period=period).key_result(kr_id)
+            kr = plan_view(session=session, period=period,
+                           catalog=state.workspace.metrics).key_result(kr_id)
             okr_edits.check_in(
                 session=session, principal=caller.principal, period=period, kr_id=kr_id,
                 value=number, confidence=share / 100.0 if share is not None else None,
                 note=note.strip() or None, blockers=blockers.strip() or None,
                 expected_version=version,
                 override_value=number is not None and kr.status.metric is not None,
+                catalog=state.workspace.metrics, force=bool(force),
             )  # fmt: skip
     except UserError as exc:
         error = exc
     if "hx-request" not in request.headers:
         if error is not None:
-            return _checkin_page(request, period, error=error, failed=kr_id)
+            return _checkin_page(request, period, error=error, failed=kr_id,
+                                 draft=_draft(error, value, confidence, note, blockers))
         return RedirectResponse(f"/periods/{period}/check-in?saved={kr_id}", status_code=303)
     with state.db.transaction(write=False) as session:
         _plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
-                                                     period=period)  # fmt: skip
+                                                     period=period,
+                                                     catalog=state.workspace.metrics)  # fmt: skip
     target = next((t for t in targets if t.kr.id == kr_id), None)
     if target is None:
         # Not a KR this person may check in (unknown id, another team's): there is no card
@@ -76,19 +80,44 @@ def checkin_submit(
             status_code=int(failure.status))
     return render(request, "_checkin_card.html", {
         "t": target, "period": period, "week": week, "error": error, "saved": error is None,
+        "draft": _draft(error, value, confidence, note, blockers),
     }, status_code=200 if error is None else int(error.status))  # fmt: skip
 
 
+def _draft(error: UserError | None, value: str, confidence: str, note: str,
+           blockers: str) -> dict[str, str] | None:  # fmt: skip
+    """What the person typed: put back in the form when it was refused for its content.
+
+    After a stale edit (409) the card shows the stored check-in instead, the one they must
+    now decide about, and its message quotes what they had typed (see _checkin_card.html)."""
+    if error is None:
+        return None
+    return {"value": value, "confidence": confidence, "note": note, "blockers": blockers}
+
+
 def _checkin_page(request: Request, period: str | None, *, error: UserError | None = None,
-                  failed: str | None = None) -> Response:  # fmt: skip
+                  failed: str | None = None,
+                  draft: dict[str, str] | None = None) -> Response:  # fmt: skip
     caller = require_caller(request)
-    with server_state(request).db.transaction(write=False) as session:
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
         plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
-                                                    period=period)  # fmt: skip
+                                                    period=period,
+                                                    catalog=state.workspace.metrics)  # fmt: skip
     return render(request, "checkin.html", {
         "plan": plan, "week": week, "targets": targets, "error": error, "failed": failed,
-        "saved": request.query_params.get("saved"),
+        "saved": request.query_params.get("saved"), "draft": draft,
     }, status_code=int(error.status) if error else 200)  # fmt: skip
+
+
+def _value(text: str) -> float | None:
+    """The KR value as typed; "36%" is unambiguous, so it is read as 0.36 (the stored scale
+    of a percent), while a bare 36 stays 36 and the scale check asks about it."""
+    stripped = text.strip()
+    if stripped.endswith("%"):
+        number = _number(stripped[:-1], "value")
+        return None if number is None else number / 100.0
+    return _number(stripped, "value")
 
 
 def _number(text: str, name: str) -> float | None:
@@ -99,3 +128,12 @@ def _number(text: str, name: str) -> float | None:
         return float(cleaned)
     except ValueError:
         raise UserError(f"{name} {text!r} is not a number", hint="write e.g. 0.42 or 70") from None
+
+
+def _percent(text: str) -> float | None:
+    """Confidence as people say it: a whole number of percent, 0 to 100."""
+    number = _number(text, "confidence")
+    if number is not None and not 0 <= number <= 100:
+        raise UserError(f"confidence {text.strip()} is not between 0 and 100",
+                        hint="write how likely the target is reached, e.g. 70 for 70%")
+    return number

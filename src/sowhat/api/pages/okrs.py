@@ -3,20 +3,24 @@ and the bets board. Each handler reads one service result and renders one templa
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sowhat.api.auth import CSRF_HEADER, Caller, check_csrf, require_caller
-from sowhat.api.pages.charts import ChartInput, Launch, render_kr_chart, sparkline
-from sowhat.api.pages.templating import fmt_value, render
+from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.errors import UserError
+from sowhat.reports import words
+from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
 from sowhat.services import dashboard as views
 from sowhat.services import okr_edits
-from sowhat.services.bet_verdicts import verdict_board
+from sowhat.services.bet_verdicts import VerdictCard, verdict_board
 from sowhat.services.coach import coach_text
 from sowhat.services.forecasts import KRForecastView
 from sowhat.services.okr_views import plan_view
@@ -50,15 +54,18 @@ def _dashboard(request: Request, period: str | None) -> Response:
         periods = [p.period.label for p in list_periods(session=session)]
     points = [(p.week, p.value) for p in data.north_star if p.value is not None]
     trend = sparkline(points, label=f"{data.plan.status.north_star} by week")
-    return render(request, "dashboard.html", {"d": data, "plan": data.plan, "periods": periods,
-                                              "trend": trend, "trend_points": points})
+    return render(request, "dashboard.html", {
+        "d": data, "plan": data.plan, "periods": periods, "trend": trend,
+        "trend_points": points, "data_through": data.data_through, "stale": data.stale,
+    })  # fmt: skip
 
 
 @router.get("/periods/{period}/objectives/{objective_id:path}")
 def objective_page(request: Request, period: str, objective_id: str) -> Response:
     require_caller(request)
-    with server_state(request).db.transaction(write=False) as session:
-        plan = plan_view(session=session, period=period)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        plan = plan_view(session=session, period=period, catalog=state.workspace.metrics)
     objective = plan.objective(objective_id)
     return render(request, "objective.html", {
         "plan": plan, "o": objective, "krs": plan.key_results_of(objective_id),
@@ -96,21 +103,41 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
                                      metrics=state.workspace.metrics, title=draft)  # fmt: skip
     s = data.kr.status
     status = data.plan.status
+    rate = words.is_rate(s.baseline, s.target, s.unit)
+    this_period = [c.checkin for c in data.checkins
+                   if c.period == data.plan.period and c.checkin.value is not None]
+    typed = [(c.week, float(c.value)) for c in this_period  # type: ignore[arg-type]
+             if str(c.source) == "manual"]
+    computed = [(w.week, w.value) for w in data.weekly if w.value is not None]
+    # One line a reader can trust: the metric computed from the events, week by week, when
+    # sync stores it; people's typed values are marked on it. Without a metric, the line is
+    # the check-ins themselves.
+    line = computed or [(c.week, float(c.value)) for c in this_period]  # type: ignore[arg-type]
+    today = date.today()
     chart = ChartInput(
         title=f"{s.title}: weekly values",
         start=status.start, end=status.end,
-        points=[(c.checkin.week, c.checkin.value) for c in data.checkins
-                if c.period == data.plan.period and c.checkin.value is not None],
-        baseline=s.baseline, target=s.target,
+        points=line, baseline=s.baseline, target=s.target,
         launches=[Launch(b.bet.shipped_on, b.bet.title) for b in data.launches
                   if b.bet.shipped_on is not None],
-        weekly=[(w.week, w.value) for w in data.weekly if w.value is not None],
-        band=_band(data.forecast_view),
+        manual=typed if computed else [],
+        band=_band(data.forecast_view), today=today,
     )  # fmt: skip
-    svg = render_kr_chart(chart, lambda v: fmt_value(v, s.baseline, s.target, s.unit))
+    svg = render_kr_chart(chart, lambda v: words.value(v, rate=rate, unit=s.unit),
+                          lambda ts: words.tick_labels(ts, rate=rate, unit=s.unit))
+    f = data.forecast_view
+    forecast = words.forecast_sentence(
+        projected=f.projected, low=f.low, high=f.high, interval=f.interval,
+        probability=f.probability, target=f.target, rate=rate, unit=s.unit,
+        what="the weekly value" if str(f.basis) == "weekly_level" else "the total",
+    ) if f is not None else None  # fmt: skip
     return render(request, "key_result.html", {
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
         "draft": draft, "saved": request.query_params.get("saved") == "1",
+        "computed": bool(computed), "typed": len(typed), "forecast": forecast,
+        "data_through": status.data_through or status.last_sync,
+        "stale": views.staleness(status.data_through or status.last_sync,
+                                 workspace=state.workspace),
     }, status_code=int(error.status) if error else 200)  # fmt: skip
 
 
@@ -143,21 +170,51 @@ def bets_page(request: Request, period: str) -> Response:
     return _bets(request, period)
 
 
-def _bets(request: Request, period: str | None) -> Response:
+def _bets(request: Request, period: str | None, *, error: UserError | None = None,
+          failed: str | None = None) -> Response:  # fmt: skip
     require_caller(request)
     with server_state(request).db.transaction(write=False) as session:
         board = views.bets_board(session=session, period=period)
-    return render(request, "bets.html", {"plan": board.plan, "board": board})
+    titles = {b.bet.id: b.bet.title for _, lane in board.columns for b in lane}
+    moved = request.query_params.get("moved")
+    return render(request, "bets.html", {
+        "plan": board.plan, "board": board, "error": error, "failed": failed,
+        "kr_titles": {k.id: k.status.title for k in board.plan.key_results},
+        "kr_status": {k.id: k.status for k in board.plan.key_results},
+        "moved": (titles.get(moved, moved), request.query_params.get("to")) if moved else None,
+    }, status_code=int(error.status) if error else 200)  # fmt: skip
 
 
 @router.get("/periods/{period}/bets/verdicts")
-def bet_verdicts(request: Request, period: str) -> Response:
-    """The verdict lane, loaded after the board so the page itself never waits on statistics."""
+def bet_verdicts(request: Request, period: str, view: str = "board",
+                 kr: str | None = None) -> Response:  # fmt: skip
+    """The shipped bets' verdicts, loaded after the page so it never waits on statistics:
+    swapped into the board's cards, or (`view=list`) a list for the dashboard."""
     require_caller(request)
     state = server_state(request)
     with state.db.transaction(write=False) as session:
         board = verdict_board(session=session, workspace=state.workspace, period=period)
-    return render(request, "_verdicts.html", {"verdicts": board})
+        krs = {k.id: k.status for k in plan_view(session=session, period=period).key_results}
+    name = "_verdict_list.html" if view == "list" else "_verdicts.html"
+    if kr is not None:  # one KR's page: only the bets aimed at it
+        board = replace(board, cards=tuple(c for c in board.cards if c.key_result == kr),
+                        factory=())
+    return render(request, name, {"verdicts": board, "krs": krs,
+                                  "plain": verdict_sentences(board.cards, krs)})
+
+
+def verdict_sentences(cards: Iterable[VerdictCard], krs: Mapping[str, Any]) -> dict[str, str]:
+    """Each bet's estimate in words, on its KR's scale: "+2.4 pts, likely between ..."."""
+    out = {}
+    for c in cards:
+        kr = krs.get(c.key_result or "")
+        if kr is None or c.effect is None:
+            continue
+        out[c.bet_id] = words.plain_effect(
+            verdict=c.verdict, effect=c.effect, low=c.low, high=c.high,
+            expected=c.expected_effect, expected_in_interval=c.expected_in_interval,
+            rate=words.is_rate(kr.baseline, kr.target, kr.unit), unit=kr.unit)
+    return out
 
 
 @router.post("/periods/{period}/bets/{bet_id:path}/status")
@@ -165,8 +222,17 @@ def move_bet(request: Request, period: str, bet_id: str, status: Annotated[str, 
              version: Annotated[int, Form()],
              csrf_token: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     caller = page_writer(request, csrf_token)
-    with server_state(request).db.transaction() as session:
-        okr_edits.update_bet(session=session, principal=caller.principal, period=period,
-                             bet_id=bet_id, changes={"status": status},
-                             expected_version=version)  # fmt: skip
-    return RedirectResponse(f"/periods/{period}/bets", status_code=303)
+    try:
+        with server_state(request).db.transaction() as session:
+            okr_edits.update_bet(session=session, principal=caller.principal, period=period,
+                                 bet_id=bet_id, changes={"status": status},
+                                 expected_version=version)  # fmt: skip
+    except UserError as exc:  # the board again, the message next to the bet
+        return _bets(request, period, error=exc, failed=bet_id)
+    query = urlencode({"moved": bet_id, "to": status})
+    return RedirectResponse(f"/periods/{period}/bets?{query}#bet-{_anchor(bet_id)}",
+                            status_code=303)  # fmt: skip
+
+
+def _anchor(key: str) -> str:
+    return key.replace("/", "-")

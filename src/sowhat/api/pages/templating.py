@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from sowhat.api.auth import optional_caller
 from sowhat.api.problems import Problem
+from sowhat.domain.units import distinct_precision, format_change, format_value
 
 __all__ = ["fmt_value", "render", "render_problem", "templates"]
 
@@ -28,27 +29,21 @@ def fmt_pct(value: float | None, digits: int = 0) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
-def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
-    """A KR whose baseline and target both lie in [0, 1] without a unit reads as a share."""
-    if unit:
-        return False
-    known = [v for v in (baseline, target) if v is not None]
-    return bool(known) and all(0.0 <= v <= 1.0 for v in known)
-
-
 def fmt_value(value: float | None, baseline: float | None = None, target: float | None = None,
               unit: str | None = None) -> str:  # fmt: skip
-    """A KR value the way its owner writes it: 42% for shares, `360 minutes`, `1,200`."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if is_rate(baseline, target, unit):
-        return f"{value * 100:.1f}%".replace(".0%", "%")
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
-    return f"{text} {unit}" if unit else text
+    """A KR value in its unit (45.2%, 18 per 1,000, 6 h), with the digits that keep it apart
+    from the KR's baseline and target: the one formatter, sowhat.domain.units."""
+    precision = distinct_precision([value, baseline, target], unit)
+    return format_value(value, unit, precision=precision)
 
 
 def fmt_kr(value: float | None, kr: Any) -> str:
     return fmt_value(value, kr.baseline, kr.target, kr.unit)
+
+
+def fmt_kr_delta(change: float | None, kr: Any) -> str:
+    """A change of a KR's value: points for shares (+2.4 pts), else the KR's units."""
+    return format_change(change, kr.unit)
 
 
 def fmt_when(moment: datetime | date | None) -> str:
@@ -89,7 +84,33 @@ def fmt_field(value: Any) -> str:
     return str(value)
 
 
-templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, when=fmt_when, field=fmt_field)
+def expected_change(change: Any, kr: Any) -> str:
+    """A bet's `expects.change` on its KR's scale: "+0.04" on a share reads "+4.0 pts";
+    a relative change ("-50%") reads as written."""
+    text = str(change).strip()
+    if kr is None or text.endswith("%"):
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return fmt_kr_delta(number, kr)
+
+
+def audit_value(key: str, value: Any, kr: Any) -> str:
+    """A KR's audited field as people read it: confidence 59%, a value on the KR's scale."""
+    if value is None:
+        return "none"
+    if key == "confidence" and isinstance(value, int | float):
+        return fmt_pct(float(value))
+    if key in ("value", "baseline", "target") and isinstance(value, int | float):
+        return fmt_kr(float(value), kr)
+    return fmt_field(value)
+
+
+templates.env.globals.update(audit_value=audit_value, expected_change=expected_change)
+templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, kr_delta=fmt_kr_delta, when=fmt_when,
+                             field=fmt_field, unit_value=format_value, unit_change=format_change)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
 
 

@@ -66,12 +66,14 @@ def get_checkin(request: Request, response: Response, caller: Reader, period: st
 def put_checkin(request: Request, response: Response, caller: Writer, period: str, kr_id: str,
                 week: date, body: CheckInPut) -> CheckInOut:  # fmt: skip
     version = expected_version(request, creatable=True)
-    with server_state(request).db.transaction() as session:
+    state = server_state(request)
+    with state.db.transaction() as session:
         okr_edits.check_in(
             session=session, principal=caller.principal, period=period, kr_id=kr_id,
             value=body.value, confidence=body.confidence, note=body.note,
             blockers=body.blockers, week=week_start(week), expected_version=version,
-            override_value=body.override_value,
+            override_value=body.override_value, catalog=state.workspace.metrics,
+            force=body.force,
         )  # fmt: skip
         stored = checkin_for_week(session=session, period=period, kr_id=kr_id,
                                   week=week_start(week))  # fmt: skip

@@ -23,16 +23,14 @@ from sowhat.api.schemas import (
 from sowhat.api.state import server_state
 from sowhat.errors import UserError
 from sowhat.services.coach import coach_text
+from sowhat.services.events import open_events
 from sowhat.services.okr_views import audit_page, page
 from sowhat.services.reviews import weekly_review
+from sowhat.services.reviews_monthly import monthly_review
 from sowhat.services.reviews_quarter import quarter_review
 
 router = APIRouter(responses={k: v for k, v in PROBLEMS.items() if k in (401, 404, 422)})
 Reader = Annotated[Caller, Depends(require_caller)]
-
-
-class NotImplementedYet(UserError):
-    status = 501
 
 
 @router.get("/health", tags=["meta"])
@@ -96,15 +94,26 @@ def get_weekly_review(request: Request, caller: Reader, period: str) -> Any:
 @router.get("/periods/{period}/reviews/quarter", tags=["reviews"])
 def get_quarter_review(request: Request, caller: Reader, period: str) -> Any:
     """Scores and attainment of the period's objectives, with the lessons recorded."""
-    with server_state(request).db.transaction(write=False) as session:
-        review = quarter_review(session=session, period=period)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        review = quarter_review(session=session, period=period, catalog=state.workspace.metrics)
     return jsonable_encoder(asdict(review))
 
 
 @router.get("/periods/{period}/reviews/monthly", tags=["reviews"])
-def get_monthly_review(caller: Reader, period: str) -> None:
-    """The monthly deep dive reads the events themselves; served by the CLI for now."""
-    raise NotImplementedYet(
-        f"the monthly review of {period} is not served over HTTP in this version",
-        hint="run `sowhat review monthly` on the server",
-    )
+def get_monthly_review(
+    request: Request, caller: Reader, period: str,
+    month: Annotated[str | None, Query(description="YYYY-MM; default: the last full month")]
+    = None,
+) -> Any:  # fmt: skip
+    """The monthly deep dive of lagging metrics: the month against the month before, its
+    weekly trend (a direction only beyond noise) and every segment — what `sowhat review
+    monthly --format json` prints."""
+    state = server_state(request)
+    catalog = state.workspace.metrics
+    if catalog is None:
+        raise UserError("no metrics.yaml in the workspace", hint="define metrics first")
+    with state.db.transaction(write=False) as session, open_events(state.workspace) as events:
+        review = monthly_review(session=session, catalog=catalog, events=events,
+                                period=period, month=month)  # fmt: skip
+    return jsonable_encoder(asdict(review))

@@ -110,8 +110,9 @@ def get_key_results(request: Request, caller: Reader, period: str,
                     objective: Annotated[str | None,
                                          Query(description="Only this objective's.")] = None,
                     ) -> Page[KeyResultOut]:  # fmt: skip
-    with server_state(request).db.transaction(write=False) as session:
-        plan = plan_view(session=session, period=period)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        plan = plan_view(session=session, period=period, catalog=state.workspace.metrics)
     chosen = [k for k in plan.key_results if objective is None or k.objective == objective]
     items, total = page(chosen, limit=paging.limit, offset=paging.offset)
     return Page(items=[key_result_out(k) for k in items], total=total, limit=paging.limit,
@@ -121,8 +122,10 @@ def get_key_results(request: Request, caller: Reader, period: str,
 @router.get("/periods/{period}/key-results/{kr_id:path}", response_model=KeyResultOut)
 def get_key_result(request: Request, response: Response, caller: Reader, period: str,
                    kr_id: str) -> KeyResultOut:  # fmt: skip
-    with server_state(request).db.transaction(write=False) as session:
-        kr = plan_view(session=session, period=period).key_result(kr_id)
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        kr = plan_view(session=session, period=period,
+                       catalog=state.workspace.metrics).key_result(kr_id)
     set_etag(response, kr.version)
     return key_result_out(kr)
 
@@ -135,8 +138,10 @@ def patch_key_result(request: Request, response: Response, caller: Writer, perio
     with server_state(request).db.transaction() as session:
         okr_edits.update_key_result(session=session, principal=caller.principal, period=period,
                                     kr_id=kr_id, expected_version=version,
-                                    changes=body.model_dump(exclude_unset=True))  # fmt: skip
-        kr = plan_view(session=session, period=period).key_result(kr_id)
+                                    changes=body.model_dump(exclude_unset=True),
+                                    metrics=server_state(request).workspace.metrics)  # fmt: skip
+        kr = plan_view(session=session, period=period,
+                       catalog=server_state(request).workspace.metrics).key_result(kr_id)
     set_etag(response, kr.version)
     return key_result_out(kr)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sowhat.lint.base import AnyRule
+from sowhat.lint.rules.baselines import BaselineDiffersFromData
 from sowhat.lint.rules.shape import Duplicates, GrowthWithoutGuardrail, KRCount, OnlyLagging
 from sowhat.lint.rules.timing import HorizonMismatch, Sandbagged, Unreachable, Waiver
 from sowhat.lint.rules.wording import (
@@ -27,6 +28,7 @@ ALL_RULES: tuple[AnyRule, ...] = (
     Waiver(),
     Milestone(),
     Duplicates(),
+    BaselineDiffersFromData(),
 )
 
 __all__ = ["ALL_RULES"]

@@ -1,20 +1,26 @@
 """Reviews as Markdown: for a wiki page, a pull request or a chat message.
 
 Pure functions from the frozen review values to text, so the CLI (`--format markdown`), the
-API and the reports print the same document. Numbers have three significant digits;
-probabilities are percentages that never claim 0% or 100%.
+web's download and `sowhat report --format md` print the same document. KR values read as
+`sowhat status` shows them (45.2%, not 0.452; `reports.words`), changes of a share in
+points; probabilities are percentages that never claim 0% or 100%.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from sowhat.domain.units import format_change, format_value
+from sowhat.reports import words
 from sowhat.services.forecasts import Outlook
 from sowhat.services.reviews import WeeklyReview
 from sowhat.services.reviews_lessons import Lesson
 from sowhat.services.reviews_monthly import MonthlyReview
 from sowhat.services.reviews_quarter import QuarterReview
-from sowhat.stats.forecast import fmt, pct
+from sowhat.stats.forecast import pct
 
-__all__ = ["monthly_markdown", "num", "quarter_markdown", "signed", "weekly_markdown"]
+__all__ = ["kr_num", "kr_signed", "monthly_markdown", "num", "quarter_markdown", "signed",
+           "weekly_markdown"]
 
 OUTLOOK_TEXT = {
     Outlook.ON_TRACK: "on track",
@@ -24,14 +30,30 @@ OUTLOOK_TEXT = {
 }
 
 
-def num(x: float | None) -> str:
-    return "—" if x is None else fmt(x)
+def num(x: float | None, unit: str | None = None) -> str:
+    """A value in its KR's unit (45.2%), as status and the web show it."""
+    return format_value(x, unit)
 
 
-def signed(x: float | None) -> str:
+def signed(x: float | None, unit: str | None = None) -> str:
+    """A change in its KR's unit: +2.4 pts for a rate, -10 min, +120."""
+    return format_change(x, unit)
+
+
+def kr_num(x: float | None, baseline: float | None, target: float | None,
+           unit: str | None) -> str:  # fmt: skip
+    """A KR value on the KR's own scale: 45.2% for a share, `118 hours`, `1,200`."""
     if x is None:
         return "—"
-    return ("+" if x > 0 else "") + fmt(x)
+    return words.value(x, rate=words.is_rate(baseline, target, unit), unit=unit)
+
+
+def kr_signed(x: float | None, baseline: float | None, target: float | None,
+              unit: str | None) -> str:  # fmt: skip
+    """A change of a KR value: +2.4 pts for a share, else in the KR's units."""
+    if x is None:
+        return "—"
+    return words.delta(x, rate=words.is_rate(baseline, target, unit), unit=unit)
 
 
 def _cell(text: str | None) -> str:
@@ -60,9 +82,11 @@ def weekly_markdown(r: WeeklyReview) -> str:
             "|---|---|---|---|---|---|---|---|---|---|"]
     for k in r.key_results:
         risk = " ⚠" if k.objective_at_risk else ""
+        scale = (k.baseline, k.target, k.unit)
         out.append(
-            f"| {k.kr_id}{risk} | {k.indicator} | {num(k.weekly_value)} | "
-            f"{signed(k.weekly_change)} | {num(k.to_date)} | {signed(k.to_date_change)} | "
+            f"| {k.kr_id}{risk} | {k.indicator} | {kr_num(k.weekly_value, *scale)} | "
+            f"{kr_signed(k.weekly_change, *scale)} | {kr_num(k.to_date, *scale)} | "
+            f"{kr_signed(k.to_date_change, *scale)} | "
             f"{pct(k.probability) if k.probability is not None else '—'} | "
             f"{OUTLOOK_TEXT[k.outlook]} | "
             f"{f'{k.confidence:.0%}' if k.confidence is not None else '—'} | {_cell(k.note)} |"
@@ -94,14 +118,16 @@ def monthly_markdown(r: MonthlyReview) -> str:
            f"as known on {r.as_of:%Y-%m-%d}. Weekly values are each week's own window.", ""]
     for k in r.key_results:
         seg = f" · segment {k.segment}" if k.segment else ""
+        sc = (k.baseline, k.target, k.unit)
         out += [f"## {k.kr_id} — {k.metric}{seg} ({k.indicator})", "", _cell(k.title), "",
-                f"- this month **{num(k.value)}**, last month {num(k.previous)} "
-                f"({signed(k.change)}); baseline {num(k.baseline)} → target {num(k.target)}",
+                f"- this month **{kr_num(k.value, *sc)}**, last month "
+                f"{kr_num(k.previous, *sc)} ({kr_signed(k.change, *sc)}); baseline "
+                f"{kr_num(k.baseline, *sc)} → target {kr_num(k.target, *sc)}",
                 f"- trend: {k.trend}"
-                + (f" ({signed(k.slope_per_week)} a week)" if k.slope_per_week is not None
-                   else ""),
-                "- weeks: " + (", ".join(f"{w.week.isoformat()} {num(w.value)}" for w in k.weeks)
-                               or "—")]
+                + (f" ({kr_signed(k.slope_per_week, *sc)} a week)"
+                   if k.slope_per_week is not None else ""),
+                "- weeks: " + (", ".join(f"{w.week.isoformat()} {kr_num(w.value, *sc)}"
+                                         for w in k.weeks) or "—")]
         if k.error:
             out.append(f"- error: {k.error}")
         out += ["", "| segment | this month | last month | change | entities |",
@@ -109,15 +135,17 @@ def monthly_markdown(r: MonthlyReview) -> str:
         for s in k.segments:
             name = s.segment or "everyone"
             mark = " (KR)" if s.segment == k.segment else ""
-            out.append(f"| {name}{mark} | {num(s.value)} | {num(s.previous)} | "
-                       f"{signed(s.change)} | {s.entities if s.entities is not None else '—'} |")
+            out.append(f"| {name}{mark} | {kr_num(s.value, *sc)} | {kr_num(s.previous, *sc)} | "
+                       f"{kr_signed(s.change, *sc)} | "
+                       f"{s.entities if s.entities is not None else '—'} |")
         out.append("")
     if not r.key_results:
         out += ["_no key results with a metric_", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
-def quarter_markdown(r: QuarterReview) -> str:
+def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = None) -> str:
+    """`units`: each KR's unit by id, where the caller knows them (the report does)."""
     a = r.attainment
     state = "closed, scores frozen" if r.frozen else ("closed" if r.closed else "open")
     out = [f"# Quarterly review · {r.period} ({state})", "",
@@ -143,8 +171,9 @@ def quarter_markdown(r: QuarterReview) -> str:
             prog = "—" if k.progress is None else f"{k.progress:.0%}"
             counts = "yes" if (k.attainment.value in ("commit", "target", "stretch")
                                and not o.at_risk) else "no"
-            out.append(f"| {k.id} | {num(k.current)} | {num(k.baseline)} → {num(k.target)} | "
-                       f"{prog} | {k.attainment} | {counts} |")
+            sc = (k.baseline, k.target, (units or {}).get(k.id))
+            out.append(f"| {k.id} | {kr_num(k.current, *sc)} | {kr_num(k.baseline, *sc)} → "
+                       f"{kr_num(k.target, *sc)} | {prog} | {k.attainment} | {counts} |")
         out += ["", f"{s.commit}/{s.measured} at commit or better, {s.target} at target, "
                 f"{s.stretch} stretch.", ""]
     out += _lessons(f"Retrospective: lessons from {r.period}", r.lessons)

@@ -1,9 +1,12 @@
-"""The KR chart as server-side SVG: no JavaScript, readable by screen readers, printable.
+"""The KR chart as server-side SVG: no JavaScript, readable by screen readers, printable,
+and the same in the web page and in the HTML/PDF reports (which inline it).
 
-One picture answers "are we getting there?": weekly check-in values as a line over the
-period, the baseline and target as horizontal reference lines, a forecast band when a
-forecast exists, and each bet launch (a shipped bet that expects to move this KR) as a
-vertical line at its ship date, so a bend in the line can be read against what shipped.
+One picture answers "are we getting there?": the KR's values as a line over the period, the
+baseline and target as horizontal reference lines, a forecast band when a forecast exists,
+each bet launch (a shipped bet that expects to move this KR) as a vertical line at its ship
+date, so a bend in the line can be read against what shipped, and "today" (or the end of
+the data) as a labelled vertical line. Axis labels carry exactly the decimals their ticks
+need (`tick_fmt`), so 1.75% never reads 1.8%.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from markupsafe import Markup
 
 __all__ = ["ChartInput", "Launch", "render_kr_chart", "sparkline"]
 
-W, H = 720, 280
-LEFT, RIGHT, TOP, BOTTOM = 64, 24, 20, 40
+W, H = 720, 290
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 30, 40
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,18 @@ class ChartInput:
     launches: Sequence[Launch] = ()
     band: Sequence[tuple[date, float, float]] = ()  # forecast: week -> (low, high)
     weekly: Sequence[tuple[date, float]] = ()  # the metric's own weekly values (dotted)
-    today: date | None = None
+    manual: Sequence[tuple[date, float]] = ()  # values people typed (diamonds on the line)
+    today: date | None = None  # a labelled vertical marker
+    today_label: str = "today"
+    key: str = "chart"  # makes the SVG's element ids unique when a page holds several
 
 
-def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
+def render_kr_chart(
+    chart: ChartInput, fmt: Callable[[float], str],
+    tick_fmt: Callable[[list[float]], list[str]] | None = None,
+) -> Markup:
     values = [v for _, v in chart.points] + [v for _, v in chart.weekly]
+    values += [v for _, v in chart.manual]
     refs = [v for v in (chart.baseline, chart.target) if v is not None]
     refs += [x for _, lo, hi in chart.band for x in (lo, hi)]
     lo, hi = _range(values + refs)
@@ -55,11 +65,13 @@ def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
         return TOP + (H - TOP - BOTTOM) * (1.0 - (value - lo) / (hi - lo))
 
     parts: list[str] = []
-    for tick in _ticks(lo, hi):
+    ticks = _ticks(lo, hi)
+    labels = tick_fmt(ticks) if tick_fmt else [fmt(t) for t in ticks]
+    for tick, label in zip(ticks, labels, strict=True):
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(tick):.1f}" '
                      f'y2="{y(tick):.1f}"/>'
                      f'<text class="axis" x="{LEFT - 8}" y="{y(tick) + 4:.1f}" '
-                     f'text-anchor="end">{escape(fmt(tick))}</text>')  # fmt: skip
+                     f'text-anchor="end">{escape(label)}</text>')  # fmt: skip
     for month in _months(chart.start, chart.end):
         parts.append(f'<text class="axis" x="{x(month):.1f}" y="{H - BOTTOM + 18}" '
                      f'text-anchor="middle">{month.strftime("%b %Y")}</text>')  # fmt: skip
@@ -85,7 +97,9 @@ def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
                          f"{escape(launch.label)}</text>")  # fmt: skip
     if chart.today is not None and chart.start <= chart.today < chart.end:
         parts.append(f'<line class="today" x1="{x(chart.today):.1f}" x2="{x(chart.today):.1f}" '
-                     f'y1="{TOP}" y2="{H - BOTTOM}"/>')  # fmt: skip
+                     f'y1="{TOP}" y2="{H - BOTTOM}"/><text class="today-label" '
+                     f'x="{x(chart.today):.1f}" y="{TOP - 6}" text-anchor="middle">'
+                     f"{escape(chart.today_label)}</text>")  # fmt: skip
     if len(chart.weekly) > 1:
         dotted = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in chart.weekly)
         parts.append(f'<polyline class="weekly" points="{dotted}"><title>weekly value'
@@ -98,12 +112,18 @@ def render_kr_chart(chart: ChartInput, fmt: Callable[[float], str]) -> Markup:
                          f"<title>week of {d.isoformat()}: {escape(fmt(v))}</title></circle>")
     else:
         parts.append(f'<text class="empty" x="{W / 2}" y="{H / 2}" text-anchor="middle">'
-                     "no check-ins with a value yet</text>")  # fmt: skip
+                     "no values yet</text>")  # fmt: skip
+    for d, v in chart.manual:
+        cx, cy = x(d), y(v)
+        parts.append(f'<path class="manual" d="M{cx:.1f},{cy - 6:.1f} L{cx + 6:.1f},{cy:.1f} '
+                     f'L{cx:.1f},{cy + 6:.1f} L{cx - 6:.1f},{cy:.1f} Z"><title>typed in a '
+                     f"check-in, week of {d.isoformat()}: {escape(fmt(v))}</title></path>")
     desc = _describe(chart, fmt)
+    k = escape(chart.key)
     svg = (f'<svg class="kr-chart" viewBox="0 0 {W} {H}" role="img" '
-           f'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">'
-           f'<title id="chart-title">{escape(chart.title)}</title>'
-           f'<desc id="chart-desc">{escape(desc)}</desc>{"".join(parts)}</svg>')  # fmt: skip
+           f'aria-labelledby="{k}-title {k}-desc" xmlns="http://www.w3.org/2000/svg">'
+           f'<title id="{k}-title">{escape(chart.title)}</title>'
+           f'<desc id="{k}-desc">{escape(desc)}</desc>{"".join(parts)}</svg>')  # fmt: skip
     return Markup(svg)
 
 
@@ -126,6 +146,8 @@ def _describe(chart: ChartInput, fmt: Callable[[float], str]) -> str:
     if chart.points:
         d, v = chart.points[-1]
         bits.append(f"{len(chart.points)} weekly values, latest {fmt(v)} in the week of {d}")
+    if chart.manual:
+        bits.append(f"{len(chart.manual)} values typed in check-ins")
     for launch in chart.launches:
         bits.append(f"{launch.label} shipped {launch.day}")
     return "; ".join(bits) or "no data yet"
@@ -150,7 +172,10 @@ def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first = math.ceil(lo / step) * step
-    return [first + i * step for i in range(count + 2) if first + i * step <= hi]
+    # round away the float noise of first + i * step, at the step's own precision
+    digits = max(0, -math.floor(math.log10(step)) + 2)
+    return [round(first + i * step, digits) for i in range(count + 2)
+            if first + i * step <= hi]
 
 
 def _months(start: date, end: date) -> list[date]:

@@ -1,0 +1,151 @@
+"""Ingest speed: `sowhat ingest` against DuckDB's own CREATE TABLE AS on the same file.
+
+    .venv/bin/python benchmarks/ingest.py                    # 10M simulated events
+    .venv/bin/python benchmarks/ingest.py --events 2M        # quick run
+    .venv/bin/python benchmarks/ingest.py --ways ctas-parquet,parquet
+
+Simulates N events with the demo simulator, writes them as ONE Parquet file and as one
+Segment-style JSONL file, then times each way in its own process, in turn, twice over
+(A B A B …), and prints the median of each with the ratio to its yardstick:
+
+- ctas-parquet — `CREATE TABLE events AS SELECT * FROM read_parquet(file)` into a new DuckDB
+  file (the yardstick for Parquet);
+- parquet — `sowhat.metrics.ingest` of the same file into an empty store;
+- reparquet — the same file again into the full store: every row a duplicate, the worst
+  case for dedupe;
+- day — one new day of events (the last day of the file, re-dated a day later) into the
+  full store: what a daily load costs once the store is big;
+- ctas-jsonl — `CREATE TABLE … AS SELECT * FROM read_json(file)` (the yardstick for JSONL);
+- jsonl — `sowhat.metrics.ingest` of the JSONL file into an empty store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WAYS = ("ctas-parquet", "parquet", "reparquet", "day", "ctas-jsonl", "jsonl")
+YARDSTICK = {"parquet": "ctas-parquet", "reparquet": "ctas-parquet", "day": "ctas-parquet",
+             "jsonl": "ctas-jsonl"}
+
+
+def count(text: str) -> int:
+    text = text.strip().upper()
+    scale = {"K": 1_000, "M": 1_000_000}.get(text[-1:], 1)
+    return int(float(text.rstrip("KM")) * scale)
+
+
+def prepare(work: Path, events: int) -> dict[str, Path]:
+    import duckdb
+
+    from sowhat.demo.simulator import simulate
+
+    files = {"parquet": work / "events.parquet", "jsonl": work / "events.jsonl",
+             "day": work / "day.parquet"}
+    if all(f.exists() for f in files.values()):
+        return files
+    sim = work / "sim"
+    simulate(sim, events=events, seed=11)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false; SET TimeZone = 'UTC'")
+    glob = str(sim / "events-*.parquet")
+    con.execute(f"COPY (SELECT * FROM read_parquet('{glob}')) TO '{files['parquet']}'")
+    con.execute(f"""COPY (SELECT 'track' AS type, event, user_id AS userId,
+        strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ') AS timestamp,
+        {{'groupId': account_id}} AS context, message_id AS messageId,
+        json_merge_patch('{{}}', to_json({{'plan': plan, 'score': score, 'amount': amount,
+                                          'path': path}})) AS properties
+        FROM read_parquet('{files['parquet']}')) TO '{files['jsonl']}' (FORMAT JSON)""")
+    con.execute(f"""COPY (SELECT * REPLACE (timestamp + INTERVAL 1 DAY AS timestamp,
+                                         message_id || '-next' AS message_id)
+        FROM read_parquet('{files['parquet']}')
+        WHERE timestamp >= (SELECT max(timestamp) FROM read_parquet('{files['parquet']}'))
+                           - INTERVAL 1 DAY) TO '{files['day']}'""")
+    shutil.rmtree(sim)
+    return files
+
+
+def run_one(way: str, work: Path) -> dict[str, float]:
+    """Time one way in this process (called in a child process by `main`)."""
+    import duckdb
+
+    from sowhat.metrics.ingest import ingest
+
+    files = {"parquet": work / "events.parquet", "jsonl": work / "events.jsonl",
+             "day": work / "day.parquet"}
+    full = work / "full.duckdb"
+    target = work / f"{way}.duckdb"
+    if way in ("reparquet", "day"):
+        if not full.exists():
+            ingest([files["parquet"]], store=full)
+        shutil.copy(full, target)
+    else:
+        target.unlink(missing_ok=True)
+    started = time.perf_counter()
+    if way.startswith("ctas"):
+        reader = (f"read_parquet('{files['parquet']}')" if way == "ctas-parquet"
+                  else f"read_json('{files['jsonl']}', format = 'newline_delimited')")
+        con = duckdb.connect(str(target))
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}")
+        rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
+        con.close()
+    else:
+        source = {"parquet": "parquet", "reparquet": "parquet", "day": "day",
+                  "jsonl": "jsonl"}[way]
+        report = ingest([files[source]], store=target)
+        rows = report.read
+    seconds = time.perf_counter() - started
+    target.unlink(missing_ok=True)
+    with open("/proc/self/status") as status:
+        peak = next((int(x.split()[1]) for x in status if x.startswith("VmHWM")), 0)
+    return {"seconds": seconds, "rows": rows, "peak_mb": peak / 1024}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", default="10M")
+    parser.add_argument("--ways", default=",".join(WAYS))
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--work", default="/tmp/sowhat-bench-ingest")
+    parser.add_argument("--run", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    work = Path(args.work)
+    if args.run:
+        print(json.dumps(run_one(args.run, work)))
+        return
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    files = prepare(work, count(args.events))
+    print(f"prepared in {time.perf_counter() - started:.0f} s: "
+          + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.0f} MB" for p in files.values()))
+    print(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    ways = [w for w in args.ways.split(",") if w]
+    results: dict[str, list[dict[str, float]]] = {w: [] for w in ways}
+    for _ in range(args.repeat):
+        for way in ways:
+            out = subprocess.run([sys.executable, __file__, "--work", str(work), "--run", way],
+                                 check=True, capture_output=True, text=True).stdout
+            results[way].append(json.loads(out.strip().splitlines()[-1]))
+    print("\n| way | rows | median s | events/s | peak MB | vs yardstick |")
+    print("|---|---|---|---|---|---|")
+    medians = {w: statistics.median(r["seconds"] for r in rs) for w, rs in results.items()}
+    for way, rs in results.items():
+        rows = int(rs[0]["rows"])
+        s = medians[way]
+        peak = max(r["peak_mb"] for r in rs)
+        base = YARDSTICK.get(way)
+        ratio = f"{s / medians[base]:.2f}x {base}" if base in medians else ""
+        print(f"| {way} | {rows:,} | {s:.2f} | {rows / s / 1e6:.2f}M | {peak:.0f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()

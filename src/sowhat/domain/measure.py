@@ -1,0 +1,83 @@
+"""What one number on a key result means: its measure and the window it is computed over.
+
+A KR's current value, progress, score, forecast, reviews and period close must all describe
+the same quantity, or a team reads "53% progress, missed" next to a weekly rate that has sat
+above target for a month. The quantity is declared once per KR (`measure:`):
+
+- `level` — the metric over a trailing window (`over:`, default 28 days) ending at the
+  as-of. Rates, cohorts, durations, NPS, averages and active users are levels: "activation
+  is 45%" means *lately*, not pooled since the quarter began. Cohort metrics cannot be read
+  until their outcome window has passed, so their trailing window ends at the last instant
+  whose cohorts have matured (as-of minus the outcome window): always complete cohorts.
+- `cumulative` — from the period start to the as-of: totals such as "500 paid signups this
+  quarter" (the default for counts, sums and distinct counts).
+
+The measured baseline is the same measure just before the period: for a level, the window
+ending at the period start; for a cumulative total, the whole previous period of equal length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sowhat.domain.durations import parse_duration
+
+DEFAULT_OVER_DAYS = 28
+
+
+class Measure(StrEnum):
+    LEVEL = "level"
+    CUMULATIVE = "cumulative"
+
+
+def over_days(text: str) -> int:
+    """Days in an `over:` duration; only whole days make sense for a trailing window."""
+    delta = parse_duration(text)
+    if delta.total_seconds() % 86400:
+        raise ValueError(f"{text!r} is not a whole number of days")
+    return int(delta.total_seconds() // 86400)
+
+
+@dataclass(frozen=True)
+class MeasureWindow:
+    """[start, end) as known at `as_of` (all aware UTC): one query of the metric engine."""
+
+    start: datetime
+    end: datetime
+    as_of: datetime
+
+    def key(self) -> tuple[datetime, datetime, datetime]:
+        return (self.start, self.end, self.as_of)
+
+
+def measure_window(
+    measure: Measure,
+    *,
+    as_of: datetime,
+    period_start: datetime,
+    over: timedelta = timedelta(days=DEFAULT_OVER_DAYS),
+    outcome: timedelta | None = None,
+) -> MeasureWindow:
+    """The window a KR's value as of `as_of` is computed over (see the module docstring)."""
+    if measure is Measure.CUMULATIVE:
+        return MeasureWindow(period_start, max(as_of, period_start), as_of)
+    end = as_of - outcome if outcome else as_of
+    return MeasureWindow(end - over, end, as_of)
+
+
+def baseline_window(
+    measure: Measure,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+    over: timedelta = timedelta(days=DEFAULT_OVER_DAYS),
+    outcome: timedelta | None = None,
+) -> MeasureWindow:
+    """The same measure just before the period, knowing only what was known at its start."""
+    if measure is Measure.CUMULATIVE:
+        length = period_end - period_start
+        return MeasureWindow(period_start - length, period_start, period_start)
+    return measure_window(measure, as_of=period_start, period_start=period_start, over=over,
+                          outcome=outcome)

@@ -1,0 +1,63 @@
+"""Rules that hold a KR's typed numbers against its data: a baseline nobody measured (SW114).
+
+A baseline is a claim about the past, and the events can check it. "From 55% to 60%" when
+the metric was already at 66% before the period shows 100% progress in week one and a
+"stretch" score at the close; the team never had to change anything.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
+from sowhat.lint.context import MeasuredBaseline
+
+RELATIVE_TOLERANCE = 0.10
+"""A typed baseline within 10% of the measured one is a rounding, not a different claim."""
+SHARE_TOLERANCE = 0.02
+"""For a 0–1 rate, also allow 2 percentage points: 38% typed for 39.4% measured is fine."""
+
+
+def differs(typed: float, measured: MeasuredBaseline) -> bool:
+    gap = abs(typed - measured.value)
+    allowed = RELATIVE_TOLERANCE * abs(measured.value)
+    if measured.share:
+        allowed = max(allowed, SHARE_TOLERANCE)
+    return gap > allowed + 1e-12
+
+
+def _show(value: float, share: bool) -> str:
+    return f"{value:.1%}" if share else f"{value:,.4g}"
+
+
+def _day(m: MeasuredBaseline) -> str:
+    last = m.end - timedelta(seconds=1)  # the end is exclusive
+    return f"{m.start:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+class BaselineDiffersFromData(KRRule):
+    code = "SW114"
+    name = "baseline-differs-from-data"
+    severity = Severity.WARNING
+    summary = "Typed baseline differs from the KR's measure computed just before the period"
+
+    def check(self, subject: KRSubject) -> list[Finding]:
+        baselines = subject.context.measured_baselines
+        kr = subject.kr
+        if baselines is None or kr.baseline is None or not kr.metric:
+            return []
+        measured = baselines.get(kr.id)
+        if measured is None or not differs(kr.baseline, measured):
+            return []
+        share = measured.share
+        return [
+            self.at(
+                subject,
+                f"the typed baseline {_show(kr.baseline, share)} differs from the measured "
+                f"{_show(measured.value, share)} ({kr.metric} over {_day(measured)}, the same "
+                "measure just before the period)",
+                f"write `baseline: {measured.value:.4g}` — or, if the data is wrong, fix the "
+                "metric's definition first; progress is counted from the baseline",
+                "baseline",
+            )
+        ]

@@ -1,0 +1,111 @@
+"""Numbers in the words a product manager reads: a KR's value on its own scale, a change in
+points or units, an estimate with its likely range and what it means for the bet.
+
+Every page and report formats KR values through here, so a 0.452 retention reads "45.2%"
+everywhere, and a change of a share reads in percentage points ("+2.4 pts"), never "+0.024".
+"""
+
+from __future__ import annotations
+
+import math
+
+from sowhat.domain.units import MISSING, Unit, format_change, format_value
+
+__all__ = ["delta", "forecast_sentence", "is_rate", "plain_effect", "signed_pct", "tick_labels",
+           "value"]
+
+
+def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
+    """A KR without a unit whose baseline and target both lie in [0, 1] reads as a share."""
+    if unit:
+        return unit in ("percent", "ratio_percent")
+    known = [v for v in (baseline, target) if v is not None]
+    return bool(known) and all(0.0 <= v <= 1.0 for v in known)
+
+
+def value(x: float | None, *, rate: bool, unit: str | None = None,
+          digits: int | None = None) -> str:  # fmt: skip
+    """A KR value, through the one formatter (sowhat.domain.units) so a report says what
+    `sowhat status` says: 45.2% for shares, `118 h`, `1,200`. `digits` fixes the decimals of
+    a share (a probability: 0)."""
+    if x is None or not math.isfinite(x):
+        return MISSING
+    if digits is not None:  # fixed decimals: probabilities, axis ticks that must stay exact
+        return f"{x * 100:.{digits}f}%" if rate else f"{x:,.{digits}f}"
+    return format_value(x, Unit.PERCENT if rate else (unit or None))
+
+
+def delta(x: float | None, *, rate: bool, unit: str | None = None) -> str:
+    """A change: shares in percentage points (+2.4 pts), others in the KR's own units."""
+    if x is None or not math.isfinite(x):
+        return MISSING
+    return format_change(x, Unit.PERCENT if rate else (unit or None))
+
+
+def signed_pct(x: float | None) -> str:
+    """A relative change: +12%."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{'+' if x > 0 else ('−' if x < 0 else '±')}{abs(x) * 100:.0f}%"
+
+
+VERDICT_WORDS = {
+    "moved": "moved",
+    "wrong_way": "moved the wrong way",
+    "no_effect": "no detectable change",
+    "inconclusive": "too noisy to tell yet",
+}
+
+
+def plain_effect(*, verdict: str | None, effect: float | None, low: float | None,
+                 high: float | None, expected: float | None, expected_in_interval: bool | None,
+                 rate: bool, unit: str | None = None) -> str:  # fmt: skip
+    """An impact estimate in one sentence: "+2.4 pts, likely between +2.0 and +2.7 — moved
+    as expected". `low`/`high` are the estimate's interval (its level is the estimator's)."""
+    if effect is None:
+        return "not measurable yet"
+    words = VERDICT_WORDS.get(verdict or "", "not judged")
+    if verdict == "moved" and expected is not None:
+        if expected_in_interval or abs(effect) >= abs(expected):
+            words = "moved as expected"
+        else:
+            words = f"moved, less than the expected {delta(expected, rate=rate, unit=unit)}"
+    elif verdict in ("no_effect", "inconclusive") and expected is not None:
+        words += f" (expected {delta(expected, rate=rate, unit=unit)})"
+    text = delta(effect, rate=rate, unit=unit)
+    if low is not None and high is not None:
+        text += (f", likely between {delta(low, rate=rate, unit=unit)} and "
+                 f"{delta(high, rate=rate, unit=unit)}")
+    return f"{text} — {words}"
+
+
+def tick_labels(ticks: list[float], *, rate: bool, unit: str | None = None) -> list[str]:
+    """Axis labels with exactly as many decimals as the ticks need: 1.75% stays 1.75%,
+    and neighbouring ticks never print alike."""
+    if not ticks:
+        return []
+    scale = 100.0 if rate else 1.0
+    for digits in range(0, 7):
+        shown = [round(t * scale, digits) for t in ticks]
+        if all(math.isclose(s, t * scale, rel_tol=1e-9, abs_tol=1e-9) for s, t in
+               zip(shown, ticks, strict=True)):
+            break
+    return [value(t, rate=rate, unit=None if rate else unit, digits=digits) if not rate
+            else f"{t * 100:.{digits}f}%" for t in ticks]
+
+
+def forecast_sentence(*, projected: float | None, low: float | None, high: float | None,
+                      interval: float, probability: float | None, target: float | None,
+                      rate: bool, unit: str | None = None,
+                      what: str = "the value") -> str | None:  # fmt: skip
+    """"At the period's end, the weekly value: expect 22.8%, likely between 16.5% and 28.8%
+    — a 46% chance of reaching the 25% target." None without a projection."""
+    if projected is None or probability is None or target is None:
+        return None
+    text = f"At the period's end, {what}: expect {value(projected, rate=rate, unit=unit)}"
+    if low is not None and high is not None:
+        text += (f", likely between {value(low, rate=rate, unit=unit)} and "
+                 f"{value(high, rate=rate, unit=unit)} ({interval:.0%} range)")
+    chance = min(max(probability, 0.01), 0.99)
+    return (f"{text} — a {chance:.0%} chance of reaching the "
+            f"{value(target, rate=rate, unit=unit)} target.")

@@ -1,0 +1,260 @@
+"""The coach beside a person writing a KR: everything worth knowing before it is saved.
+
+For a draft KR (title, metric, segment, baseline, target) in a period:
+- the coach's findings on the title (`services.coach`, the same engine as `sowhat lint`);
+- the metric's definition and unit, and the **measured baseline**: the KR's measure (level
+  over its trailing `over:` window, or a period-long total; `services.sync.measures`) over
+  the window just before the period starts — as `sowhat sync` measures it — moved back to
+  end where the data ends when the period starts after it (planning ahead);
+- the **ambition check**: the probability the target is hit with no change, projecting the
+  pre-period weekly trend (`stats.ambition`, the KR forecast's model);
+- the **detectability** of the change the target asks for (`services.bets.kr_detectability`,
+  the check bets get): could a test or a before/after reading tell it from noise in time?
+
+Nothing here writes. One bad piece (no events yet, a metric that cannot compute) becomes a
+note next to the others instead of an error, so the form keeps coaching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sowhat.domain.measure import Measure, MeasureWindow
+from sowhat.domain.okr import Change
+from sowhat.domain.period import Period
+from sowhat.errors import SowhatError
+from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.source import EventSource
+from sowhat.services.bets import KRDetectability, kr_detectability
+from sowhat.services.coach import Coaching, coach_text
+from sowhat.services.events import open_events
+from sowhat.services.forecasts import Basis, metric_basis
+from sowhat.services.impact import HISTORY_WEEKS
+from sowhat.services.impact_series import (
+    Clock,
+    clock,
+    fetch_weekly,
+    monday,
+    weekly_series,
+)
+from sowhat.services.sync.measures import KRMeasure, kr_measure
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.workspace import Workspace
+from sowhat.stats.ambition import AmbitionCheck, hit_probability_without_change
+
+__all__ = [
+    "DraftCheck",
+    "MeasuredBaseline",
+    "MetricInfo",
+    "check_draft_kr",
+    "check_in_workspace",
+]
+
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    name: str
+    type: str
+    description: str | None
+    unit: str | None  # from the definition when it has one (durations)
+    share: bool  # a 0..1 rate (conversion, retention): shown as a percentage
+
+
+@dataclass(frozen=True)
+class MeasuredBaseline:
+    value: float | None
+    start: date  # window [start, end)
+    end: date
+    entities: int | None
+    measure: str  # level | cumulative (sowhat.domain.measure.Measure)
+    window: str  # "trailing 28 days", "period to date" (KRMeasure.describe)
+    clipped: bool  # the window was moved back to end where the data ends
+
+    @property
+    def basis(self) -> str:
+        return self.measure
+
+    def describe(self) -> str:
+        span = f"{self.start:%d %b %Y} – {(self.end - timedelta(days=1)):%d %b %Y}"
+        what = (f"the KR's measure ({self.window})" if self.measure == Measure.LEVEL
+                else "a period-long total")  # fmt: skip
+        tail = (", the latest data: it ends before the period starts" if self.clipped
+                else ", just before the period starts")  # fmt: skip
+        return f"{what} over {span}{tail}"
+
+
+@dataclass(frozen=True)
+class DraftCheck:
+    coaching: Coaching
+    metric: MetricInfo | None = None
+    measured: MeasuredBaseline | None = None
+    ambition: AmbitionCheck | None = None
+    detectability: KRDetectability | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the verdict is not a plain "ok", in words for the planning table."""
+        out = [f"{f.code} {f.message}" for f in self.coaching.findings if f.severity == "error"]
+        if self.ambition is not None and self.ambition.verdict == "sandbagged":
+            out.append("likely hit with no change: aim higher")
+        if self.ambition is not None and self.ambition.verdict == "unreachable":
+            out.append("very unlikely even with the team's work: check baseline and target")
+        if self.detectability is not None and self.detectability.detectable is False:
+            out.append("the change is within the metric's noise before the period ends")
+        return tuple(out)
+
+    @property
+    def verdict(self) -> str:
+        """One word for the planning view: output | review | ok."""
+        if self.coaching.kind == "output":
+            return "output"
+        errors = [f for f in self.coaching.findings if f.severity == "error"]
+        off = self.ambition is not None and self.ambition.verdict in ("sandbagged", "unreachable")
+        hidden = self.detectability is not None and self.detectability.detectable is False
+        if errors or off or hidden:
+            return "review"
+        return "ok" if self.coaching.text else "empty"
+
+
+def check_draft_kr(
+    *,
+    title: str,
+    metric: str | None,
+    segment: str | None,
+    baseline: float | None,
+    target: float | None,
+    period: Period,
+    catalog: MetricsFile | None,
+    events: EventSource | None,
+    today: date | None = None,
+    measure: str | None = None,
+    over_days: int | None = None,
+) -> DraftCheck:
+    """Coach, measured baseline, ambition and detectability for one draft KR."""
+    today = today or datetime.now(UTC).date()
+    coaching = coach_text(title, metrics=catalog, today=today)
+    if not metric:
+        return DraftCheck(coaching, notes=("no metric: the KR will be checked in by hand",))
+    if catalog is None or metric not in catalog.metrics:
+        return DraftCheck(coaching, notes=(f"metric {metric!r} is not in metrics.yaml",))
+    definition = catalog.metrics[metric]
+    kind = str(definition.type)
+    info = MetricInfo(metric, kind, definition.description,
+                      getattr(definition, "unit", None) if kind == "duration" else None,
+                      kind in ("conversion", "retention"))  # fmt: skip
+    if segment and segment not in catalog.segments:
+        return DraftCheck(coaching, info, notes=(f"segment {segment!r} is not in metrics.yaml",))
+    if events is None:
+        return DraftCheck(coaching, info, notes=("no events yet: the baseline cannot be "
+                                                 "measured",))  # fmt: skip
+    notes: list[str] = []
+    try:
+        when = clock(events, min(period.start, today))
+        m = kr_measure(metric=metric, catalog=catalog, measure=measure, over_days=over_days)
+        measured = _measured(metric, segment, catalog, events, period, when, m)
+    except SowhatError as exc:
+        return DraftCheck(coaching, info, notes=(str(exc),))
+    if measured.value is None:
+        notes.append("no value in the window before the period (an empty cohort or no "
+                     "matching events)")
+    used_baseline = baseline if baseline is not None else measured.value
+    ambition = detect = None
+    if target is not None and used_baseline is not None and target != used_baseline:
+        try:
+            ambition, detect = _ambition_and_detectability(
+                metric, segment, catalog, events, period, when, used_baseline, target)
+        except SowhatError as exc:
+            notes.append(str(exc))
+    return DraftCheck(coaching, info, measured, ambition, detect, tuple(notes))
+
+
+def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,
+              period: Period, when: Clock, m: KRMeasure) -> MeasuredBaseline:  # fmt: skip
+    """The KR's measure over the window just before the period (as sync measures it); when
+    the period starts after the data ends (planning ahead), the same window moved back to
+    end where the data does."""
+    window = m.baseline(period_start=_midnight(period.start), period_end=_midnight(period.end))
+    clipped = False
+    if when.data_end is not None and _midnight(when.data_end) < window.as_of:
+        shift = window.as_of - _midnight(when.data_end)
+        window = MeasureWindow(window.start - shift, window.end - shift, window.as_of - shift)
+        clipped = True
+    [result] = compute_many([MetricRequest(metric, segment)], catalog=catalog, events=events,
+                            start=window.start, end=window.end, as_of=window.as_of)  # fmt: skip
+    if result.error:
+        raise _data_error(metric, result.error)
+    value = result.values[0] if result.values else None
+    return MeasuredBaseline(value.value if value else None, window.start.date(),
+                            window.end.date(), value.entities if value else None,
+                            str(m.measure), m.describe(), clipped)  # fmt: skip
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _ambition_and_detectability(
+    metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,
+    period: Period, when: Clock, baseline: float, target: float,
+) -> tuple[AmbitionCheck | None, KRDetectability | None]:  # fmt: skip
+    end = when.end
+    start = when.window_start(end - timedelta(weeks=HISTORY_WEEKS))
+    data = fetch_weekly([(metric, segment)], catalog=catalog, events=events, start=start,
+                        end=end)  # fmt: skip
+    values = data[(metric, segment)]
+    series = weekly_series(metric, segment, values, launch=None)
+    definition = catalog.metrics[metric]
+    ambition = None
+    if metric_basis(definition, catalog) is Basis.WEEKLY_LEVEL:
+        weeks_to_end = max(1, (monday(period.end) - end).days // 7)
+        ambition = hit_probability_without_change(
+            [v.value for v in values], period_weeks=weeks_to_end, target=target,
+            baseline=baseline, bounds=_bounds(definition.type))  # fmt: skip
+    detect = kr_detectability(
+        key_result="draft", metric=metric, segment=segment, definition=definition,
+        points=series.used(), expected=Change(target - baseline), period_end=period.end,
+        when=when)  # fmt: skip
+    return ambition, detect
+
+
+def _bounds(kind: str) -> tuple[float | None, float | None]:
+    if kind in ("conversion", "retention"):
+        return (0.0, 1.0)
+    if kind == "nps":
+        return (-100.0, 100.0)
+    if kind in ("duration", "count", "unique"):
+        return (0.0, None)
+    return (None, None)
+
+
+def _data_error(metric: str, error: str) -> SowhatError:
+    from sowhat.errors import DataError
+
+    return DataError(f"cannot compute {metric}: {error}",
+                     hint="check the metric against the events (`sowhat tracking check`)")
+
+
+def check_in_workspace(
+    *, workspace: Workspace, period: Period, title: str, metric: str | None,
+    segment: str | None, baseline: float | None, target: float | None,
+    today: date | None = None, measure: str | None = None, over_days: int | None = None,
+) -> DraftCheck:  # fmt: skip
+    """`check_draft_kr` with the workspace's metrics and events (none yet: a note, not an
+    error)."""
+    try:
+        source = open_events(workspace) if metric else None
+    except SowhatError:
+        source = None
+    if source is None:
+        return check_draft_kr(title=title, metric=metric, segment=segment, baseline=baseline,
+                              target=target, period=period, catalog=workspace.metrics,
+                              events=None, today=today, measure=measure,
+                              over_days=over_days)  # fmt: skip
+    with source as events:
+        return check_draft_kr(title=title, metric=metric, segment=segment, baseline=baseline,
+                              target=target, period=period, catalog=workspace.metrics,
+                              events=events, today=today, measure=measure,
+                              over_days=over_days)  # fmt: skip

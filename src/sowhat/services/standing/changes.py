@@ -1,0 +1,119 @@
+"""What changed this week, in behaviour: the dashboard's right-hand column.
+
+Audit events ("demo created bet") say what people did to the plan; they belong on the audit
+page. This says what the product's users did differently, and what the team said about it:
+- KRs whose weekly value moved beyond noise this week (the latest week against the one
+  before) or since the baseline (the latest week against the KR's baseline), by the test in
+  `stats.noise`; a KR that merely wobbled is not listed;
+- the week's check-ins that carry a note (what changed, and why, in the owner's words);
+- breached guardrails.
+Bet verdicts join them on the page from `services.bet_verdicts` (loaded after the page).
+
+A KR synced from the events uses the weekly values sync stored (each week its own window);
+a KR checked in by hand uses its check-in values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from sowhat.domain.period import week_start
+from sowhat.services.okr_views import (
+    GuardrailView,
+    KeyResultView,
+    PlanView,
+    checkins,
+    series,
+)
+from sowhat.stats.noise import beyond_noise, noise_level
+
+__all__ = ["Changes", "Movement", "NoteEntry", "movement", "what_changed"]
+
+
+@dataclass(frozen=True)
+class Movement:
+    kr_id: str
+    title: str
+    week: date  # the latest week with a value
+    value: float
+    week_change: float | None  # against the week before
+    week_moved: bool  # beyond noise
+    baseline_change: float | None  # against the KR's baseline
+    baseline_moved: bool
+    toward_target: bool | None  # the week's (or else the baseline's) move, in the KR's direction
+    noise: float | None  # sd of one week's value (stats.noise.noise_level)
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    kr_id: str
+    title: str
+    week: date
+    value: float | None
+    confidence: float | None
+    note: str
+    author: str | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    since: date
+    movements: tuple[Movement, ...]  # only KRs that moved beyond noise
+    steady: int  # KRs with a weekly series that did not move beyond noise
+    notes: tuple[NoteEntry, ...]
+    breaches: tuple[GuardrailView, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.movements or self.notes or self.breaches)
+
+
+def movement(kr: KeyResultView, points: list[tuple[date, float]]) -> Movement | None:
+    """The latest week of a KR's series against the week before and the baseline."""
+    if not points:
+        return None
+    s = kr.status
+    week, value = points[-1]
+    # the noise of the weeks before the latest: a jump must not hide itself by widening it
+    sd = noise_level([v for _, v in points[:-1]])
+    week_change = None
+    if len(points) > 1 and (week - points[-2][0]).days <= 7:
+        week_change = value - points[-2][1]
+    base_change = value - s.baseline if s.baseline is not None else None
+    direction = None
+    if s.baseline is not None and s.target is not None and s.target != s.baseline:
+        direction = 1.0 if s.target > s.baseline else -1.0
+    week_moved = bool(beyond_noise(week_change, sd))
+    base_moved = bool(beyond_noise(base_change, sd))
+    main = week_change if week_moved else base_change
+    toward = None if direction is None or main is None or main == 0 else main * direction > 0
+    return Movement(s.id, s.title, week, value, week_change, week_moved, base_change,
+                    base_moved, toward, sd.sd if sd else None)
+
+
+def what_changed(*, session: Session, plan: PlanView, today: date) -> Changes:
+    since = week_start(today) - timedelta(days=7)
+    moves, steady, notes = [], 0, []
+    for kr in plan.key_results:
+        history = checkins(session=session, period=plan.period, kr_id=kr.id)
+        stored = [(p.week, p.value) for p in series(session=session, period=plan.period,
+                                                     kr_id=kr.id) if p.value is not None]
+        points = stored or [(c.checkin.week, c.checkin.value) for c in history
+                            if c.checkin.value is not None]
+        m = movement(kr, [(w, float(v)) for w, v in points])
+        if m is not None and (m.week_moved or m.baseline_moved):
+            moves.append(m)
+        elif m is not None and m.noise is not None:
+            steady += 1
+        for c in history:
+            ci = c.checkin
+            if ci.week >= since and ci.note and c.period == plan.period:
+                notes.append(NoteEntry(kr.id, kr.status.title, ci.week, ci.value,
+                                       ci.confidence, ci.note, ci.author))
+    moves.sort(key=lambda m: (not m.week_moved, m.toward_target is not False))
+    notes.sort(key=lambda n: n.week, reverse=True)
+    return Changes(since=since, movements=tuple(moves), steady=steady, notes=tuple(notes),
+                   breaches=tuple(g for g in plan.guardrails if g.breached))

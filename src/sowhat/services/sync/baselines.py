@@ -1,0 +1,74 @@
+"""Measured baselines for the KRs of the files on disk, for the coach (SW114).
+
+Sync stores each applied KR's measured baseline; the coach must judge the file being linted
+instead — a pull request's new baseline, before anything is applied — so this computes the
+same measure from the events for every KR in the workspace's OKR files.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sowhat.errors import SowhatError, UserError
+from sowhat.lint.context import MeasuredBaseline
+from sowhat.metrics.engine import MetricRequest
+from sowhat.metrics.watermark import event_time_range
+from sowhat.services.events import open_events
+from sowhat.services.sync.measures import WindowRequest, compute_windows, kr_measure
+from sowhat.spec.metric_defs import ConversionMetric, RetentionMetric
+from sowhat.spec.workspace import Workspace
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def file_baselines(*, workspace: Workspace) -> dict[str, MeasuredBaseline] | None:
+    """kr id -> its measure just before its period; None when there are no events to ask.
+
+    KRs whose baseline window starts before the first event, or reaches past the data, get
+    no entry (nothing was measured there).
+    """
+    catalog = workspace.metrics
+    if catalog is None:
+        return None
+    try:
+        events = open_events(workspace)
+    except UserError:
+        return None
+    out: dict[str, MeasuredBaseline] = {}
+    try:
+        earliest, latest = event_time_range(events)
+        if earliest is None or latest is None:
+            return None
+        wanted: list[tuple[str, bool, WindowRequest]] = []
+        for loaded in workspace.plans:
+            period = loaded.plan.period
+            for objective in loaded.plan.objectives:
+                for kr in objective.key_results:
+                    if not kr.metric or kr.metric not in catalog.metrics or (
+                            kr.segment and kr.segment not in catalog.segments):
+                        continue
+                    m = kr_measure(metric=kr.metric, catalog=catalog, measure=kr.measure,
+                                   over_days=kr.over_days)
+                    window = m.baseline(period_start=_midnight(period.start),
+                                        period_end=_midnight(period.end))
+                    if window.start < earliest or window.as_of > latest:
+                        continue
+                    share = isinstance(catalog.metrics[kr.metric],
+                                       ConversionMetric | RetentionMetric)
+                    wanted.append((kr.id, share,
+                                   WindowRequest(MetricRequest(kr.metric, kr.segment), window)))
+        try:
+            results = compute_windows([w for _, _, w in wanted], catalog=catalog,
+                                      events=events)
+        except SowhatError:
+            return None
+        for (kr_id, share, req), result in zip(wanted, results, strict=True):
+            if result.error or not result.values or result.values[0].value is None:
+                continue
+            out[kr_id] = MeasuredBaseline(value=result.values[0].value, start=req.window.start,
+                                          end=req.window.end, share=share)
+    finally:
+        events.close()
+    return out

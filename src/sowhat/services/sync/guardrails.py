@@ -1,0 +1,90 @@
+"""Guardrails: each one's value to date against the same-length window before the period."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import Change, Guardrail
+from sowhat.domain.period import Period
+from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.source import EventSource
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.store.models import GuardrailRow, ObjectiveRow
+from sowhat.store.sync_models import GuardrailCheckRow
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class GuardrailResult:
+    objective_id: str
+    metric: str
+    segment: str | None
+    baseline: float | None
+    current: float | None
+    breach: str | None
+
+
+
+def evaluate_guardrails(
+    *, session: Session, catalog: MetricsFile, events: EventSource, period: Period,
+    objectives: Sequence[ObjectiveRow], guardrails: Sequence[GuardrailRow], cutoff: datetime,
+    evaluated_at: datetime,
+) -> list[GuardrailResult]:
+    """Each guardrail's value to date against the same-length window just before the period.
+
+    Comparing like with like (same number of days, as of the same relative point) keeps a
+    count metric from looking "breached" merely because the period is further along.
+    """
+    live_objectives = {o.id: o for o in objectives if o.archived_at is None}
+    live = [g for g in guardrails if g.objective_id in live_objectives
+            and g.metric in catalog.metrics
+            and (g.segment is None or g.segment in catalog.segments)]
+    if not live:
+        return []
+    elapsed = cutoff - _midnight(period.start)
+    base_end = _midnight(period.start)
+    base_start = base_end - elapsed
+    reqs = [MetricRequest(g.metric, g.segment) for g in live]
+    current = compute_many(reqs, catalog=catalog, events=events, start=_midnight(period.start),
+                           end=cutoff, as_of=cutoff)
+    baseline = compute_many(reqs, catalog=catalog, events=events, start=base_start,
+                            end=base_end, as_of=base_end)
+    out = []
+    for g, cur, base in zip(live, current, baseline, strict=True):
+        cur_v = cur.values[0].value if cur.values and not cur.error else None
+        base_v = base.values[0].value if base.values and not base.error else None
+        rule = _domain_guardrail(g)
+        breach = rule.breached(base_v, cur_v)
+        out.append(GuardrailResult(live_objectives[g.objective_id].key, g.metric, g.segment,
+                                   base_v, cur_v, breach))
+        check = session.scalars(
+            select(GuardrailCheckRow).where(GuardrailCheckRow.guardrail_id == g.id)
+        ).first()
+        if check is None:
+            check = GuardrailCheckRow(guardrail_id=g.id)
+            session.add(check)
+        check.baseline, check.current = base_v, cur_v
+        check.breached, check.reason = breach is not None, breach
+        check.evaluated_at, check.as_of = evaluated_at, cutoff
+    session.flush()
+    return out
+
+
+def _domain_guardrail(g: GuardrailRow) -> Guardrail:
+    def change(amount: float | None, kind: str | None) -> Change | None:
+        return Change(amount, kind or "absolute") if amount is not None else None
+
+    return Guardrail(
+        metric=g.metric, segment=g.segment,
+        max_change=change(g.max_change_amount, g.max_change_kind),
+        min_change=change(g.min_change_amount, g.min_change_kind),
+        max=g.max_value, min=g.min_value,
+    )

@@ -1,0 +1,102 @@
+"""Which unit and range a metric's values have — from its `unit:` or its type's default.
+
+Defaults, so most files never write `unit:`:
+
+| type                    | unit     | possible values |
+|-------------------------|----------|-----------------|
+| conversion, retention   | percent  | 0 to 1 (a share of a cohort) |
+| nps                     | points   | -100 to 100 |
+| duration                | its time unit (`unit: hours` by default) | >= 0 |
+| count, unique, active   | count    | >= 0 |
+| sum, average            | count    | anything |
+| ratio                   | ratio    | >= 0 when both sides are >= 0, else anything |
+
+A written `unit:` changes only how values are shown, never the possible range: a
+conversion written `unit: ratio` is still a share between 0 and 1.
+"""
+
+from __future__ import annotations
+
+from sowhat.domain.units import Scale, Unit, parse_unit
+from sowhat.spec.metric_defs import (
+    ConversionMetric,
+    DurationMetric,
+    MetricDef,
+    MetricsFile,
+    NpsMetric,
+    RatioMetric,
+    RetentionMetric,
+)
+
+__all__ = ["default_unit", "kr_scale", "metric_scale", "metric_unit"]
+
+_COUNTS = ("count", "unique", "active")
+
+
+def default_unit(m: MetricDef) -> Unit:
+    """The unit of a metric that does not write one (see the module table)."""
+    if isinstance(m, ConversionMetric | RetentionMetric):
+        return Unit.PERCENT
+    if isinstance(m, NpsMetric):
+        return Unit.POINTS
+    if isinstance(m, DurationMetric):
+        return m.unit
+    if isinstance(m, RatioMetric):
+        return Unit.RATIO
+    return Unit.COUNT
+
+
+def metric_unit(m: MetricDef) -> Unit:
+    return m.unit if m.unit is not None else default_unit(m)
+
+
+def metric_scale(m: MetricDef, catalog: MetricsFile | None = None) -> Scale:
+    """Unit, possible range and noun of a metric's values."""
+    unit = metric_unit(m)
+    low, high = _bounds(m, catalog, frozenset())
+    return Scale(unit=unit, low=low, high=high, noun=_noun(m), currency=m.currency)
+
+
+def _noun(m: MetricDef) -> str:
+    if isinstance(m, ConversionMetric | RetentionMetric):
+        return "rate"
+    if isinstance(m, NpsMetric):
+        return "NPS"
+    if isinstance(m, DurationMetric):
+        return "duration"
+    if m.type in _COUNTS:
+        return "count"
+    return "ratio" if isinstance(m, RatioMetric) else "value"
+
+
+def _bounds(m: MetricDef, catalog: MetricsFile | None,
+            seen: frozenset[str]) -> tuple[float | None, float | None]:  # fmt: skip
+    if isinstance(m, ConversionMetric | RetentionMetric):
+        return 0.0, 1.0
+    if isinstance(m, NpsMetric):
+        return -100.0, 100.0
+    if isinstance(m, DurationMetric) or m.type in _COUNTS:
+        return 0.0, None
+    if isinstance(m, RatioMetric) and catalog is not None:
+        sides = []
+        for ref in (m.numerator, m.denominator):
+            part = catalog.metrics.get(ref)
+            if part is None or ref in seen:
+                return None, None
+            sides.append(_bounds(part, catalog, seen | {ref})[0])
+        if all(low is not None and low >= 0 for low in sides):
+            return 0.0, None
+    return None, None
+
+
+def kr_scale(*, metric: str | None, kr_unit: str | None,
+             catalog: MetricsFile | None) -> Scale:  # fmt: skip
+    """The scale of a KR's numbers: its metric's when it has one (the KR's `unit:` cannot
+    rescale what the metric computes; SW115 reports a KR unit that disagrees), else the KR's
+    own `unit:` — a known unit, or free text shown after a plain number."""
+    if metric is not None and catalog is not None and metric in catalog.metrics:
+        return metric_scale(catalog.metrics[metric], catalog)
+    parsed = parse_unit(kr_unit)
+    if parsed is not None:
+        return Scale(unit=parsed)
+    return Scale(unit=Unit.COUNT, label=kr_unit.strip() if kr_unit and kr_unit.strip() else None)

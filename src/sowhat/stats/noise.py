@@ -1,0 +1,96 @@
+"""Is a weekly series moving, or only wobbling? Noise levels and trends for the reviews.
+
+Two questions the dashboard and the reviews ask of a KR's weekly values, answered so that
+a flat noisy series reads "no clear change" instead of "worsening":
+
+- `noise_level`: how much one week's value wobbles around the series' local level, from
+  week-over-week differences: for independent noise with sd s, a difference of two weeks has
+  sd s·√2, and a slow trend only shifts the differences' mean, which the sample sd removes.
+  So s = sd(diffs) / √2, with len(diffs) − 1 degrees of freedom. (The median absolute
+  deviation is more robust but, with the 6–12 weeks a quarter has, so variable that a 2-sd
+  rule raised 15% false alarms on pure noise; the sd with a t quantile keeps them near 5%.)
+- `beyond_noise`: a change between two weekly values (or a value and a measured baseline) is
+  a movement when it lies outside the central `MOVE_LEVEL` (95%) prediction range of such a
+  difference: |change| > t(df) · s · √2.
+- `linear_trend`: the least-squares slope per week with its t interval (n − 2 degrees of
+  freedom); a trend has a direction only when that interval excludes zero.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["MOVE_LEVEL", "TREND_LEVEL", "Noise", "Trend", "beyond_noise", "linear_trend",
+           "noise_level"]
+
+MOVE_LEVEL = 0.95  # a week-to-week move outside 95% of what noise does is worth attention
+TREND_LEVEL = 0.90  # two-sided level of the slope's interval
+MIN_DIFFS = 3
+
+
+@dataclass(frozen=True)
+class Noise:
+    sd: float  # of one week's value around its local level
+    df: int  # degrees of freedom of that estimate
+
+
+@dataclass(frozen=True)
+class Trend:
+    slope: float  # per week
+    low: float  # the slope's interval at TREND_LEVEL
+    high: float
+    weeks: int
+
+    @property
+    def clear(self) -> bool:
+        """The interval excludes zero: the series is rising or falling, not wobbling."""
+        return self.low > 0 or self.high < 0
+
+
+def noise_level(values: Sequence[float | None]) -> Noise | None:
+    """The noise of one week's value; None with under 4 consecutive observed weeks.
+
+    Only differences between consecutive observed weeks count (a gap breaks the chain)."""
+    diffs = [b - a for a, b in itertools.pairwise(values)
+             if a is not None and b is not None]  # fmt: skip
+    if len(diffs) < MIN_DIFFS:
+        return None
+    sd = float(np.std(np.asarray(diffs, dtype=float), ddof=1)) / math.sqrt(2.0)
+    return Noise(sd=sd, df=len(diffs) - 1)
+
+
+def beyond_noise(change: float | None, noise: Noise | None,
+                 level: float = MOVE_LEVEL) -> bool | None:  # fmt: skip
+    """Whether a difference of two noisy weekly levels is a movement (None: cannot tell)."""
+    if change is None or noise is None:
+        return None
+    if noise.sd == 0.0:
+        return change != 0.0
+    quantile = float(stats.t.ppf(0.5 + level / 2.0, noise.df))
+    return abs(change) > quantile * noise.sd * math.sqrt(2.0)
+
+
+def linear_trend(values: Sequence[float | None], level: float = TREND_LEVEL) -> Trend | None:
+    """OLS slope per week of the observed values (week index as x) and its t interval.
+
+    None with fewer than 3 observed weeks: two points always lie on a line, so they say
+    nothing about noise."""
+    pts = [(float(i), v) for i, v in enumerate(values) if v is not None]
+    n = len(pts)
+    if n < 3:
+        return None
+    x = np.array([p[0] for p in pts])
+    y = np.array([p[1] for p in pts], dtype=float)
+    xc = x - x.mean()
+    sxx = float(xc @ xc)
+    slope = float(xc @ (y - y.mean())) / sxx
+    resid = y - y.mean() - slope * xc
+    se = math.sqrt(float(resid @ resid) / (n - 2) / sxx)
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 2)) * se
+    return Trend(slope=slope, low=slope - half, high=slope + half, weeks=n)

@@ -1,0 +1,344 @@
+"""KR values that mean what they say: the watermark, one measure per KR, measured baselines
+and sync refusing to store mistakes — through the CLI, checked against hand computations on
+events generated here (not the metric engine's own numbers)."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sowhat.cli.app import app
+from sowhat.cli.common import console
+from sowhat.domain.measure import Measure, baseline_window, measure_window
+from sowhat.metrics.ingest import ingest
+
+runner = CliRunner()
+LAST_EVENT = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
+FIRST_DAY = date(2026, 6, 20)  # the data reaches back before the baseline windows
+
+METRICS = """\
+metrics:
+  activation:
+    type: conversion
+    entity: account_id
+    from: {event: signup}
+    to: {event: project_created}
+    within: 7d
+  tickets:
+    type: count
+    event: ticket_opened
+  typo_tickets:
+    type: count
+    event: ticket_openned
+"""
+
+OKRS = """\
+period: 2026-Q4
+objectives:
+  - id: grow
+    title: New accounts get value fast
+    team: growth
+    key_results:
+      - id: act
+        title: Raise 7-day activation of new accounts from 40% to 50%
+        metric: activation
+        baseline: 0.40
+        target: 0.50
+      - id: tickets-total
+        title: Keep support tickets under 900 this quarter
+        metric: tickets
+        baseline: 1000
+        target: 900
+"""
+
+CONFIG = """\
+[workspace]
+name = "Measures"
+
+[teams.growth]
+name = "Growth"
+"""
+
+
+def _events() -> tuple[list[dict[str, Any]], list[tuple[datetime, datetime | None]]]:
+    """Eight signups a day; activation is 30% before Oct 19 and 60% after (a step a pooled
+    to-date value would blur); two tickets a day. Returns rows and (signup, project) pairs."""
+    rng = random.Random(11)
+    rows: list[dict[str, Any]] = []
+    pairs: list[tuple[datetime, datetime | None]] = []
+    day, n = FIRST_DAY, 0
+    while True:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        if midnight > LAST_EVENT:
+            break
+        for i in range(8):
+            n += 1
+            at = midnight + timedelta(hours=1 + 2 * i, minutes=rng.randrange(60))
+            if at > LAST_EVENT:
+                break
+            rate = 0.6 if day >= date(2026, 10, 19) else 0.3
+            done = at + timedelta(hours=rng.randrange(1, 150)) if rng.random() < rate else None
+            if done is not None and done > LAST_EVENT:
+                done = None  # not happened yet when the data ends
+            rows.append({"event": "signup", "timestamp": at.isoformat(), "account_id": f"a{n}",
+                         "user_id": f"u{n}"})
+            if done is not None:
+                rows.append({"event": "project_created", "timestamp": done.isoformat(),
+                             "account_id": f"a{n}", "user_id": f"u{n}"})
+            pairs.append((at, done))
+        for h in (9, 14):
+            at = midnight + timedelta(hours=h)
+            if at <= LAST_EVENT:
+                rows.append({"event": "ticket_opened", "timestamp": at.isoformat(),
+                             "account_id": "x", "user_id": "x"})
+        day += timedelta(days=1)
+    rows.append({"event": "ticket_opened", "timestamp": LAST_EVENT.isoformat(),
+                 "account_id": "x", "user_id": "x"})
+    return rows, pairs
+
+
+ROWS, PAIRS = _events()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), catch_exceptions=False,
+                           env={"SOWHAT_ACTOR": "tester"})
+    return result.exit_code, result.stdout
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(console, "_width", 200)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("measures") / "ws"
+    (root / "okrs").mkdir(parents=True)
+    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, encoding="utf-8")
+    (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
+    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
+    data = root / "data" / "events.jsonl"
+    data.parent.mkdir()
+    data.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    ingest([data], store=root / ".sowhat" / "events.duckdb")
+    code, out = run("apply", "-w", str(root))
+    assert code == 0, out
+    return root
+
+
+@pytest.fixture
+def ws(built: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(built, tmp_path / "ws"))
+
+
+def status(ws: Path) -> dict[str, Any]:
+    code, out = run("status", "-w", str(ws), "--json")
+    assert code == 0, out
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def krs(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k["id"]: k for o in data["objectives"] for k in o["key_results"]}
+
+
+def hand_activation(start: datetime, end: datetime, as_of: datetime) -> tuple[float, int]:
+    """Share of signups anchored in [start, end), mature by as_of, with a project in 7d."""
+    window = timedelta(days=7)
+    cohort = [(a, d) for a, d in PAIRS if start <= a < end and a + window <= as_of]
+    hits = sum(1 for a, d in cohort if d is not None and d <= a + window and d < as_of)
+    return hits / len(cohort), len(cohort)
+
+
+def hand_tickets(start: datetime, end: datetime) -> int:
+    return sum(1 for r in ROWS if r["event"] == "ticket_opened"
+               and start <= datetime.fromisoformat(r["timestamp"]) < end)
+
+
+Q4 = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def test_measure_windows_are_the_documented_ones() -> None:
+    as_of = datetime(2026, 11, 18, tzinfo=UTC)
+    level = measure_window(Measure.LEVEL, as_of=as_of, period_start=Q4,
+                           over=timedelta(days=28), outcome=timedelta(days=7))
+    assert (level.start, level.end, level.as_of) == (
+        datetime(2026, 10, 14, tzinfo=UTC), datetime(2026, 11, 11, tzinfo=UTC), as_of)
+    total = measure_window(Measure.CUMULATIVE, as_of=as_of, period_start=Q4)
+    assert (total.start, total.end) == (Q4, as_of)
+    q3 = baseline_window(Measure.CUMULATIVE, period_start=Q4,
+                         period_end=datetime(2027, 1, 1, tzinfo=UTC))
+    assert (q3.start, q3.end, q3.as_of) == (Q4 - timedelta(days=92), Q4, Q4)
+    before = baseline_window(Measure.LEVEL, period_start=Q4,
+                             period_end=datetime(2027, 1, 1, tzinfo=UTC))
+    assert (before.start, before.end) == (Q4 - timedelta(days=28), Q4)
+
+
+def test_sync_clips_to_the_watermark_and_status_says_what_current_means(ws: Path) -> None:
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-12-01")
+    assert code == 0, out
+    assert "data through 2026-11-18 15:30 UTC" in out
+    data = krs(status(ws))
+    act, tickets = data["act"], data["tickets-total"]
+    # The level: the 28 days of cohorts that have matured by the last event.
+    end = LAST_EVENT - timedelta(days=7)
+    expected, entities = hand_activation(end - timedelta(days=28), end, LAST_EVENT)
+    assert entities > 150
+    assert act["measure"] == "level"
+    assert act["current"] == pytest.approx(expected, abs=1e-12)
+    assert act["window"] == {"start": (end - timedelta(days=28)).isoformat(),
+                             "end": end.isoformat()}
+    assert act["data_through"] == LAST_EVENT.isoformat()
+    # Same measure just before the period: cohorts anchored in September's last 28 days,
+    # known at the period start.
+    base, _ = hand_activation(Q4 - timedelta(days=35), Q4 - timedelta(days=7), Q4)
+    assert act["measured_baseline"] == pytest.approx(base, abs=1e-12)
+    # Pooled since October 1 the step is blurred; the level shows it (0.6 vs ~0.5).
+    pooled, _ = hand_activation(Q4, LAST_EVENT, LAST_EVENT)
+    assert act["current"] - pooled > 0.04
+    # The total: period start to the watermark (the last event itself excluded: t < as-of).
+    assert tickets["measure"] == "cumulative"
+    assert tickets["current"] == hand_tickets(Q4, LAST_EVENT)
+    assert tickets["measured_baseline"] == hand_tickets(Q4 - timedelta(days=92), Q4)
+
+
+def test_asking_past_the_data_gives_the_same_values_as_asking_at_the_watermark(
+    ws: Path, tmp_path: Path
+) -> None:
+    other = Path(shutil.copytree(ws, tmp_path / "other"))
+    assert run("sync", "-w", str(ws), "--as-of", "2026-12-01")[0] == 0
+    assert run("sync", "-w", str(other), "--as-of", LAST_EVENT.isoformat())[0] == 0
+    late, at_mark = status(ws), status(other)
+    assert krs(late) == krs(at_mark)
+    assert late["data_through"] == at_mark["data_through"] == LAST_EVENT.isoformat()
+    # metrics compute: a window past the data is cut at the watermark, with a warning.
+    args = ("metrics", "compute", "activation", "--from", "2026-10-01", "--format", "json")
+    code, past = run(*args, "--to", "2026-12-01", "-w", str(ws))
+    assert code == 0, past
+    code, mark = run(*args, "--to", LAST_EVENT.isoformat(), "-w", str(ws))
+    assert json.loads(past)[0]["value"] == json.loads(mark)[0]["value"]
+    # Reviews as of later dates agree with reviews as of the watermark.
+    for kind in ("weekly", "monthly", "quarter"):
+        code, a = run("review", kind, "-w", str(ws), "--as-of", "2026-12-01", "-f", "json")
+        assert code == 0, a
+        code, b = run("review", kind, "-w", str(ws), "--as-of", LAST_EVENT.isoformat(), "-f",
+                      "json")
+        assert code == 0, b
+        assert json.loads(a) == json.loads(b), kind
+
+
+def test_no_check_in_for_a_week_after_the_data_and_no_future_as_of(ws: Path) -> None:
+    assert run("sync", "-w", str(ws), "--as-of", "2026-12-01")[0] == 0
+    con = sqlite3.connect(ws / ".sowhat" / "sowhat.db")
+    try:
+        weeks = [r[0] for r in con.execute(
+            "SELECT DISTINCT week FROM check_ins WHERE source = 'auto' ORDER BY week")]
+    finally:
+        con.close()
+    assert weeks[-1] == "2026-11-16"  # the week the data ends in; none after it
+    future = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    for args in (("sync",), ("review", "weekly"), ("metrics", "compute", "tickets",
+                                                   "--period", "2026-Q4")):
+        result = runner.invoke(app, [*args, "-w", str(ws), "--as-of", future])
+        assert result.exit_code == 1, (args, result.output)
+        assert "in the future" in result.output + str(result.exception)
+
+
+def test_an_unknown_event_is_an_error_not_a_stored_zero(ws: Path) -> None:
+    okrs = ws / "okrs" / "2026-Q4.yaml"
+    okrs.write_text(OKRS + """\
+      - id: typo
+        title: Cut support tickets from 1000 to 900 this quarter
+        metric: typo_tickets
+        baseline: 1000
+        target: 900
+""", encoding="utf-8")
+    assert run("apply", "-w", str(ws))[0] == 0
+    result = runner.invoke(app, ["sync", "-w", str(ws), "--as-of", "2026-11-18"])
+    assert result.exit_code == 1
+    assert "ticket_openned" in result.output
+    assert "never contains" in result.output
+    data = krs(status(ws))
+    assert data["typo"]["current"] is None
+    assert data["typo"]["check_ins"] == 0
+    assert data["act"]["current"] is not None  # the others still synced
+
+
+def test_a_changed_definition_recomputes_past_weekly_values_once(ws: Path) -> None:
+    assert run("sync", "-w", str(ws), "--as-of", "2026-11-18")[0] == 0
+
+    def weekly(key: str) -> dict[str, float]:
+        con = sqlite3.connect(ws / ".sowhat" / "sowhat.db")
+        try:
+            return dict(con.execute(
+                "SELECT c.week, c.value FROM check_ins c JOIN key_results k ON "
+                "k.id = c.key_result_id WHERE k.key = ? AND c.source = 'auto'", (key,)))
+        finally:
+            con.close()
+
+    before = weekly("act")
+    metrics = ws / "metrics.yaml"
+    metrics.write_text(metrics.read_text("utf-8").replace("within: 7d", "within: 3d"), "utf-8")
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-11-18")
+    assert code == 0, out
+    assert "past weekly values recomputed" in out
+    after = weekly("act")
+    assert after.keys() == before.keys()
+    assert all(after[w] != before[w] for w in before if w < "2026-11-16")
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-11-18")
+    assert "recomputed" not in out  # once, not on every run
+    con = sqlite3.connect(ws / ".sowhat" / "sowhat.db")
+    try:
+        entries = con.execute("SELECT count(*) FROM audit_log WHERE entity_type = 'key_result' "
+                              "AND after LIKE '%recomputed_weeks%'").fetchone()[0]
+    finally:
+        con.close()
+    assert entries == 1
+
+
+def test_lint_checks_typed_baselines_against_the_data(ws: Path) -> None:
+    """SW114 on the file being linted: a baseline that is not what the data says."""
+    before, _ = hand_activation(Q4 - timedelta(days=35), Q4 - timedelta(days=7), Q4)
+    okrs = ws / "okrs" / "2026-Q4.yaml"
+    honest = OKRS.replace("from 40% to 50%", f"from {before:.0%} to 50%").replace(
+        "baseline: 0.40", f"baseline: {before:.3f}").replace(
+        "baseline: 1000", f"baseline: {hand_tickets(Q4 - timedelta(days=92), Q4)}")
+    okrs.write_text(honest, encoding="utf-8")
+    code, out = run("lint", "-w", str(ws), "--select", "SW114", "--format", "json")
+    assert (code, json.loads(out)) == (0, []), out
+    okrs.write_text(honest.replace(f"baseline: {before:.3f}", "baseline: 0.55"), "utf-8")
+    code, out = run("lint", "-w", str(ws), "--select", "SW114", "--format", "json")
+    assert code == 0, out  # a warning: the file is still valid
+    (finding,) = json.loads(out)
+    assert finding["code"] == "SW114"
+    assert f"measured {before:.1%}" in finding["message"]
+    assert finding["line"] == OKRS.splitlines().index("        baseline: 0.40") + 1
+
+
+def test_a_segment_that_matches_nothing_is_a_warning_not_a_silent_zero(ws: Path) -> None:
+    metrics = ws / "metrics.yaml"
+    metrics.write_text(metrics.read_text("utf-8") + "segments:\n  pro: {property: plan, "
+                       "equals: pro}\n", "utf-8")
+    okrs = ws / "okrs" / "2026-Q4.yaml"
+    okrs.write_text(OKRS + """\
+      - id: pro-tickets
+        title: Cut support tickets of pro accounts from 100 to 80 this quarter
+        metric: tickets
+        segment: pro
+        baseline: 100
+        target: 80
+""", encoding="utf-8")
+    assert run("apply", "-w", str(ws))[0] == 0
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-11-18")
+    assert code == 0, out
+    assert "matches nothing" in out
+    assert "pro-tickets" in out

@@ -1,0 +1,56 @@
+"""`sowhat import`: a spreadsheet's rows previewed with the coach, then written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api_testing import Env
+from test_files_honesty import cli
+
+CSV = (
+    "objective_id,objective,team,kr_id,kr,metric,baseline,target\n"
+    "growth/invite,New admins bring their team along,growth,invites,"
+    "Increase 7-day activation of invited accounts from 40% to 45%,activation_rate,40%,45%\n"
+    "growth/invite,,growth,invite-flow,Launch the invite flow,,,1\n"
+)
+
+
+def test_preview_coaches_every_row_and_writes_nothing(env: Env, tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(CSV)
+    code, out = cli(env, "import", str(path), "--period", "2027-Q1")
+    assert code == 0, out
+    assert "invites" in out
+    assert "output" in out
+    assert "SW101" in out  # "Launch the invite flow" is an output
+    assert "preview only" in out
+    assert env.client.get("/api/v1/periods/2027-Q1", headers=env.auth("admin")).status_code == 404
+
+
+def test_write_creates_a_draft_period_with_the_rows(env: Env, tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(CSV)
+    code, out = cli(env, "import", str(path), "--period", "2027-Q1", "--write")
+    assert code == 0, out
+    assert "created 1 objective(s) and 2 key result(s)" in out
+    krs = env.client.get("/api/v1/periods/2027-Q1/key-results",
+                         headers=env.auth("admin")).json()["items"]
+    assert [(k["id"], k["baseline"], k["target"]) for k in krs] == [
+        ("invites", 0.4, 0.45), ("invite-flow", None, 1.0)]
+    code, out = cli(env, "export")
+    assert code == 0
+    assert not (env.root / "okrs" / "2027-Q1.yaml").exists()  # still a draft
+
+
+def test_bad_rows_are_all_reported_with_their_lines(env: Env, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("objective_id,kr_id,kr,target\no,k1,Raise it,lots\no,,Raise it,2\n")
+    code, out = cli(env, "import", str(path), "--period", "2027-Q1")
+    assert code == 1
+    assert "bad.csv:2:1: target 'lots' is not a number" in out
+    assert "bad.csv:3:1: empty kr_id" in out
+    path.write_text("objective,kr_id,kr,target,colour\n")
+    code, out = cli(env, "import", str(path), "--period", "2027-Q1")
+    assert code == 1
+    assert "unknown column(s) colour" in out
+    assert "missing column(s) objective_id" in out

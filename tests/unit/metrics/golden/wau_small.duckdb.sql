@@ -1,0 +1,133 @@
+WITH "t1" AS (
+  SELECT
+    "t0"."event",
+    "t0"."timestamp",
+    "t0"."user_id",
+    "t0"."account_id",
+    "t0"."properties",
+    DATE_TRUNC('WEEK', "t0"."timestamp") AS "bucket",
+    DATE_TRUNC('WEEK', "t0"."timestamp") AS "period"
+  FROM "events" AS "t0"
+  WHERE
+    "t0"."timestamp" < MAKE_TIMESTAMP(2026, 11, 16, 0, 0, 0.0)
+    AND "t0"."event" = 'ticket'
+    AND COALESCE(
+      CASE
+        WHEN JSON_TYPE("t0"."properties" -> '$.plan') = 'VARCHAR'
+        THEN (
+          "t0"."properties" -> '$.plan'
+        ) ->> '$'
+        ELSE NULL
+      END = 'small',
+      FALSE
+    )
+    AND "t0"."timestamp" >= MAKE_TIMESTAMP(2026, 10, 1, 0, 0, 0.0)
+    AND COALESCE(
+      CASE
+        WHEN JSON_TYPE("t0"."properties" -> '$.plan') = 'VARCHAR'
+        THEN (
+          "t0"."properties" -> '$.plan'
+        ) ->> '$'
+        ELSE NULL
+      END IN ('mid'),
+      FALSE
+    )
+    AND "t0"."account_id" IS NOT NULL
+    AND DATE_TRUNC('WEEK', "t0"."timestamp") >= GREATEST(DATE_TRUNC('WEEK', "t0"."timestamp"), MAKE_TIMESTAMP(2026, 10, 1, 0, 0, 0.0))
+    AND (
+      DATE_TRUNC('WEEK', "t0"."timestamp") + INTERVAL '7' DAY
+    ) <= LEAST(
+      DATE_TRUNC('WEEK', "t0"."timestamp") + INTERVAL '7' DAY,
+      MAKE_TIMESTAMP(2026, 11, 16, 0, 0, 0.0),
+      MAKE_TIMESTAMP(2026, 11, 16, 0, 0, 0.0)
+    )
+)
+SELECT
+  "t11"."bucket",
+  CASE
+    WHEN "t11"."n" > 0
+    THEN CAST("t11"."total" AS DOUBLE) / "t11"."n"
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "value",
+  "t11"."entities",
+  CAST(NULL AS BIGINT) AS "excluded_immature",
+  CAST("t11"."n" AS DOUBLE) AS "n",
+  CAST("t11"."total" AS DOUBLE) AS "total",
+  CAST("t11"."total_sq" AS DOUBLE) AS "total_sq",
+  CAST(NULL AS BIGINT) AS "without_outcome"
+FROM (
+  SELECT
+    "t10"."bucket",
+    "t10"."total",
+    "t10"."total_sq",
+    "t10"."entities",
+    GREATEST(
+      CAST(ROUND(
+        (
+          EPOCH(
+            CAST(DATE_TRUNC(
+              'WEEK',
+              LEAST(
+                "t10"."bucket" + INTERVAL '7' DAY,
+                MAKE_TIMESTAMP(2026, 11, 16, 0, 0, 0.0),
+                MAKE_TIMESTAMP(2026, 11, 16, 0, 0, 0.0)
+              )
+            ) AS TIMESTAMP)
+          ) - EPOCH(
+            CAST(CASE
+              WHEN DATE_TRUNC('WEEK', GREATEST("t10"."bucket", MAKE_TIMESTAMP(2026, 10, 1, 0, 0, 0.0))) = GREATEST("t10"."bucket", MAKE_TIMESTAMP(2026, 10, 1, 0, 0, 0.0))
+              THEN GREATEST("t10"."bucket", MAKE_TIMESTAMP(2026, 10, 1, 0, 0, 0.0))
+              ELSE DATE_TRUNC('WEEK', GREATEST("t10"."bucket", MAKE_TIMESTAMP(2026, 10, 1, 0, 0, 0.0))) + INTERVAL '7' DAY
+            END AS TIMESTAMP)
+          )
+        ) / 604800,
+        0
+      ) AS BIGINT),
+      0
+    ) AS "n"
+  FROM (
+    SELECT
+      "t9".*
+      EXCLUDE ("ebucket")
+    FROM (
+      SELECT
+        "t8"."bucket",
+        "t8"."total",
+        "t8"."total_sq",
+        "t6"."ebucket",
+        "t6"."entities"
+      FROM (
+        SELECT
+          "t3"."bucket",
+          SUM("t3"."c") AS "total",
+          SUM("t3"."c" * "t3"."c") AS "total_sq"
+        FROM (
+          SELECT
+            "t2"."bucket",
+            "t2"."period",
+            COUNT(DISTINCT "t2"."account_id") AS "c"
+          FROM "t1" AS "t2"
+          GROUP BY
+            1,
+            2
+        ) AS "t3"
+        GROUP BY
+          1
+      ) AS "t8"
+      INNER JOIN (
+        SELECT
+          "t4"."bucket" AS "ebucket",
+          "t4"."entities"
+        FROM (
+          SELECT
+            "t2"."bucket",
+            COUNT(DISTINCT "t2"."account_id") AS "entities"
+          FROM "t1" AS "t2"
+          GROUP BY
+            1
+        ) AS "t4"
+      ) AS "t6"
+        ON "t8"."bucket" = "t6"."ebucket"
+    ) AS "t9"
+  ) AS "t10"
+) AS "t11"

@@ -1,0 +1,94 @@
+"""The status-word rule (services.standing.rule) and the risk order, on crafted KRs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from sowhat.services.forecasts import Outlook
+from sowhat.services.okr_views import KeyResultView
+from sowhat.services.plans import KeyResultStatus, ObjectiveStatus
+from sowhat.services.standing.changes import movement
+from sowhat.services.standing.rule import (
+    Standing,
+    kr_standing,
+    objective_standing,
+    risk_order,
+)
+
+KR = KeyResultStatus(id="kr", title="Raise activation from 40% to 50%", metric="activation",
+                     segment=None, unit=None, owner=None, indicator=None, baseline=0.4,
+                     target=0.5, current=0.45, progress=0.5, confidence=None, last_week=None,
+                     last_recorded_at=None, last_note=None, last_source=None, check_ins=3)
+
+
+def word(elapsed: float, **changes: object) -> Standing:
+    return kr_standing(replace(KR, **changes), elapsed=elapsed).word
+
+
+def test_pace_against_time_elapsed() -> None:
+    assert word(0.55, progress=0.5) is Standing.ON_TRACK  # 5 points behind
+    assert word(0.65, progress=0.5) is Standing.AT_RISK  # 15 behind
+    assert word(0.90, progress=0.5) is Standing.OFF_TRACK  # 40 behind
+    assert word(0.10, progress=0.0) is Standing.ON_TRACK  # too early to tell from pace
+
+
+def test_unmeasurable_and_empty_krs_have_their_own_words() -> None:
+    assert word(0.5, baseline=None) is Standing.NOT_MEASURED
+    assert word(0.5, target=0.4) is Standing.NOT_MEASURED  # baseline == target
+    assert word(0.5, current=None, progress=None) is Standing.NO_DATA
+
+
+def test_the_forecast_and_guardrails_can_only_make_it_worse() -> None:
+    on_pace = replace(KR, progress=0.6)
+    assert kr_standing(on_pace, elapsed=0.5, outlook=Outlook.OFF_TRACK,
+                       probability=0.1).word is Standing.OFF_TRACK
+    assert kr_standing(on_pace, elapsed=0.5, outlook=Outlook.UNCERTAIN).word is Standing.AT_RISK
+    behind = replace(KR, progress=0.1)
+    assert kr_standing(behind, elapsed=0.9, outlook=Outlook.ON_TRACK).word is Standing.OFF_TRACK
+    held = kr_standing(on_pace, elapsed=0.5, guardrail_breached=True)
+    assert held.word is Standing.AT_RISK
+    assert "guardrail" in held.reason
+
+
+def test_objectives_take_their_worst_measured_kr_and_sort_by_risk() -> None:
+    o = ObjectiveStatus(id="o", title="t", team=None, owner=None, aligns_to=None, score=0.5,
+                        key_results=(), guardrails=0, bets=0)
+    fine = kr_standing(KR, elapsed=0.5)
+    late = kr_standing(replace(KR, id="b", progress=0.0), elapsed=0.9)
+    empty = kr_standing(replace(KR, id="c", current=None, progress=None), elapsed=0.5)
+    unmeasured = kr_standing(replace(KR, id="d", baseline=None), elapsed=0.5)
+    assert objective_standing(o, [fine, empty]).word is Standing.ON_TRACK
+    worst = objective_standing(o, [fine, late, empty])
+    assert worst.word is Standing.OFF_TRACK
+    assert worst.reason.startswith("b:")
+    assert objective_standing(o, [empty, unmeasured]).word is Standing.NO_DATA
+    assert objective_standing(o, [unmeasured]).word is Standing.NOT_MEASURED
+    assert objective_standing(o, [fine], guardrail_breached=True).word is Standing.AT_RISK
+    words = [objective_standing(o, k) for k in ([fine], [late], [unmeasured], [empty])]
+    ranked = sorted(words, key=lambda s: risk_order(s, 0.5))
+    assert [s.word for s in ranked] == [Standing.OFF_TRACK, Standing.NO_DATA,
+                                        Standing.NOT_MEASURED, Standing.ON_TRACK]
+    assert risk_order(words[1], 0.1) < risk_order(words[1], 0.3)  # lower score first
+
+
+def _view(status: KeyResultStatus) -> KeyResultView:
+    return KeyResultView(period="2026-Q4", status=status, objective="o", team=None, version=1)
+
+
+def test_movement_names_only_changes_beyond_noise() -> None:
+    weeks = [date(2026, 10, 5 + 7 * i) if i < 4 else date(2026, 11, 2 + 7 * (i - 4))
+             for i in range(8)]
+    flat = [0.40, 0.41, 0.39, 0.40, 0.42, 0.40, 0.41, 0.40]
+    m = movement(_view(KR), list(zip(weeks, flat, strict=True)))
+    assert m is not None
+    assert not m.week_moved
+    assert not m.baseline_moved
+    jump = [*flat[:-1], 0.47]
+    m = movement(_view(KR), list(zip(weeks, jump, strict=True)))
+    assert m is not None
+    assert m.week_moved
+    assert m.baseline_moved
+    assert m.toward_target is True
+    assert m.week_change is not None
+    assert abs(m.week_change - 0.06) < 1e-12

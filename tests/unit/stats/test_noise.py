@@ -1,0 +1,90 @@
+"""stats.noise against independent references: SciPy's MAD and linregress, and simulations
+of processes the code was not built on (a random walk, heavy tails, a trend plus noise)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sowhat.stats.noise import beyond_noise, linear_trend, noise_level
+
+
+def test_noise_is_the_sd_of_the_differences_over_root_two() -> None:
+    values = [0.30, 0.31, 0.29, 0.33, 0.32, 0.30]
+    diffs = [0.01, -0.02, 0.04, -0.01, -0.02]
+    mean = sum(diffs) / 5
+    by_hand = math.sqrt(sum((d - mean) ** 2 for d in diffs) / 4) / math.sqrt(2)
+    noise = noise_level(values)
+    assert noise is not None
+    assert noise.sd == pytest.approx(by_hand, rel=1e-12)
+    assert noise.df == 4
+    # the threshold is the t quantile of a 95% prediction range of a difference
+    limit = stats.t.ppf(0.975, 4) * by_hand * math.sqrt(2)
+    assert beyond_noise(limit * 1.001, noise)
+    assert not beyond_noise(limit * 0.999, noise)
+
+
+def test_noise_level_recovers_the_noise_of_a_trending_series() -> None:
+    rng = np.random.default_rng(11)
+    estimates = []
+    for _ in range(400):
+        weeks = np.arange(13)
+        values = 100 + 3.0 * weeks + rng.normal(0, 2.0, 13)  # a trend does not count as noise
+        noise = noise_level(list(values))
+        assert noise is not None
+        estimates.append(noise.sd)
+    assert np.median(estimates) == pytest.approx(2.0, rel=0.1)
+
+
+def test_too_few_weeks_say_nothing() -> None:
+    assert noise_level([0.1, 0.2, None, 0.3]) is None  # the gap breaks the chain: 2 diffs
+    assert beyond_noise(0.5, None) is None
+    assert linear_trend([1.0, 2.0]) is None
+
+
+def test_a_flat_noisy_series_rarely_moves_beyond_noise() -> None:
+    """False alarms on pure noise: normal and heavy-tailed (t3) noise, and a random walk."""
+    rng = np.random.default_rng(3)
+    for draw in (lambda n: rng.normal(0, 1, n), lambda n: rng.standard_t(3, n),
+                 lambda n: np.cumsum(rng.normal(0, 1, n))):
+        alarms = 0
+        for _ in range(2000):
+            values = list(50 + draw(9))
+            sd = noise_level(values[:-1])
+            alarms += bool(beyond_noise(values[-1] - values[-2], sd))
+        assert alarms / 2000 < 0.08  # nominal 5%
+
+
+def test_a_real_step_is_seen() -> None:
+    rng = np.random.default_rng(5)
+    seen = 0
+    for _ in range(500):
+        values = list(50 + rng.normal(0, 1, 9))
+        values[-1] += 6.0  # a step of 6 sd in the last week
+        seen += bool(beyond_noise(values[-1] - values[-2], noise_level(values[:-1])))
+    assert seen / 500 > 0.9
+
+
+def test_linear_trend_matches_scipy_linregress_and_its_t_interval() -> None:
+    y = [0.30, 0.34, 0.31, 0.37, 0.36, 0.41]
+    fit = linear_trend(y, level=0.9)
+    ref = stats.linregress(np.arange(6), y)
+    half = stats.t.ppf(0.95, 4) * ref.stderr
+    assert fit is not None
+    assert fit.slope == pytest.approx(ref.slope, rel=1e-12)
+    assert fit.low == pytest.approx(ref.slope - half, rel=1e-9)
+    assert fit.high == pytest.approx(ref.slope + half, rel=1e-9)
+    assert fit.clear
+
+
+def test_a_random_walk_without_drift_is_seldom_a_clear_trend_over_a_month() -> None:
+    """Four or five weekly values of a flat noisy series read 'no clear change'."""
+    rng = np.random.default_rng(9)
+    clear = 0
+    for _ in range(2000):
+        fit = linear_trend(list(0.2 + rng.normal(0, 0.02, 5)))
+        clear += bool(fit and fit.clear)
+    assert clear / 2000 == pytest.approx(0.10, abs=0.03)  # the interval's nominal 10%
