@@ -22,6 +22,8 @@ from sowhat.metrics.ingest import ingest
 
 runner = CliRunner()
 LAST_EVENT = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
+# Metrics read events before the as-of; the as-of that reads every event through the last.
+BOUND = LAST_EVENT + timedelta(microseconds=1)
 FIRST_DAY = date(2026, 6, 20)  # the data reaches back before the baseline windows
 
 METRICS = """\
@@ -190,8 +192,8 @@ def test_sync_clips_to_the_watermark_and_status_says_what_current_means(ws: Path
     data = krs(status(ws))
     act, tickets = data["act"], data["tickets-total"]
     # The level: the 28 days of cohorts that have matured by the last event.
-    end = LAST_EVENT - timedelta(days=7)
-    expected, entities = hand_activation(end - timedelta(days=28), end, LAST_EVENT)
+    end = BOUND - timedelta(days=7)
+    expected, entities = hand_activation(end - timedelta(days=28), end, BOUND)
     assert entities > 150
     assert act["measure"] == "level"
     assert act["current"] == pytest.approx(expected, abs=1e-12)
@@ -203,11 +205,11 @@ def test_sync_clips_to_the_watermark_and_status_says_what_current_means(ws: Path
     base, _ = hand_activation(Q4 - timedelta(days=35), Q4 - timedelta(days=7), Q4)
     assert act["measured_baseline"] == pytest.approx(base, abs=1e-12)
     # Pooled since October 1 the step is blurred; the level shows it (0.6 vs ~0.5).
-    pooled, _ = hand_activation(Q4, LAST_EVENT, LAST_EVENT)
+    pooled, _ = hand_activation(Q4, BOUND, BOUND)
     assert act["current"] - pooled > 0.04
-    # The total: period start to the watermark (the last event itself excluded: t < as-of).
+    # The total: period start through the last event.
     assert tickets["measure"] == "cumulative"
-    assert tickets["current"] == hand_tickets(Q4, LAST_EVENT)
+    assert tickets["current"] == hand_tickets(Q4, BOUND)
     assert tickets["measured_baseline"] == hand_tickets(Q4 - timedelta(days=92), Q4)
 
 
@@ -216,7 +218,7 @@ def test_asking_past_the_data_gives_the_same_values_as_asking_at_the_watermark(
 ) -> None:
     other = Path(shutil.copytree(ws, tmp_path / "other"))
     assert run("sync", "-w", str(ws), "--as-of", "2026-12-01")[0] == 0
-    assert run("sync", "-w", str(other), "--as-of", LAST_EVENT.isoformat())[0] == 0
+    assert run("sync", "-w", str(other), "--as-of", BOUND.isoformat())[0] == 0
     late, at_mark = status(ws), status(other)
     assert krs(late) == krs(at_mark)
     assert late["data_through"] == at_mark["data_through"] == LAST_EVENT.isoformat()
@@ -224,13 +226,13 @@ def test_asking_past_the_data_gives_the_same_values_as_asking_at_the_watermark(
     args = ("metrics", "compute", "activation", "--from", "2026-10-01", "--format", "json")
     code, past = run(*args, "--to", "2026-12-01", "-w", str(ws))
     assert code == 0, past
-    code, mark = run(*args, "--to", LAST_EVENT.isoformat(), "-w", str(ws))
+    code, mark = run(*args, "--to", BOUND.isoformat(), "-w", str(ws))
     assert json.loads(past)[0]["value"] == json.loads(mark)[0]["value"]
     # Reviews as of later dates agree with reviews as of the watermark.
     for kind in ("weekly", "monthly", "quarter"):
         code, a = run("review", kind, "-w", str(ws), "--as-of", "2026-12-01", "-f", "json")
         assert code == 0, a
-        code, b = run("review", kind, "-w", str(ws), "--as-of", LAST_EVENT.isoformat(), "-f",
+        code, b = run("review", kind, "-w", str(ws), "--as-of", BOUND.isoformat(), "-f",
                       "json")
         assert code == 0, b
         assert json.loads(a) == json.loads(b), kind

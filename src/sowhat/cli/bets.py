@@ -23,6 +23,7 @@ from sowhat.services.events import open_events
 from sowhat.services.impact import BetImpact, BetRef, bet_impact
 from sowhat.services.impact_json import (
     bet_json,
+    check_message,
     detectability_json,
     impact_json,
     portfolio_json,
@@ -37,6 +38,7 @@ _COLOUR = {
     Verdict.WRONG_WAY: "red",
     Verdict.NO_EFFECT: "yellow",
     Verdict.INCONCLUSIVE: "cyan",
+    Verdict.CANT_TELL: "magenta",
     Verdict.UNAVAILABLE: "dim",
 }
 _BLOCKS = "▁▂▃▄▅▆▇█"
@@ -208,6 +210,9 @@ def render_impact(r: BetImpact) -> None:
             console.print(f"  - {a}")
         if m.estimate.pre_trend is not None:
             console.print(f"  pre-trend check: {m.estimate.pre_trend.message}")
+        for line in (check_message(m.estimate), *m.estimate.adjustments):
+            if line:
+                console.print(f"  pre-launch check: {line}")
     if r.experiment_note:
         console.print(f"\n[bold]experiment[/bold]: {r.experiment_note}")
     console.print(f"\n[bold]change your mind if[/bold]: "

@@ -190,12 +190,12 @@ def compute_metrics(
     try:
         mark = watermark(events, event_source_spec(ws))
         knows = asked or e
-        if mark.through is not None and knows > mark.through:
+        if mark.bound is not None and mark.through is not None and knows > mark.bound:
             err_console.print(
                 f"[yellow]warning:[/yellow] the data ends before the as-of: computed as of "
                 f"{mark.through:%Y-%m-%d %H:%M} UTC (data through); windows after it are "
                 "left out")
-            knows = mark.through
+            knows = mark.bound
             e = min(e, knows)
         if e <= s:
             raise UserError(f"no data in the window: the data ends {knows:%Y-%m-%d %H:%M} UTC",

@@ -42,6 +42,17 @@ class Watermark:
     def is_stale(self, now: datetime) -> bool:
         return self.through is None or now - self.through > self.stale_after
 
+    @property
+    def bound(self) -> datetime | None:
+        """The as-of that reads exactly the complete data: metrics read events with
+        timestamp < as-of, so the latest event itself needs the next microsecond; a
+        `complete_through` instant or a lagged one is already an exclusive bound."""
+        if self.through is None:
+            return None
+        if self.basis == "latest event":
+            return self.through + timedelta(microseconds=1)
+        return self.through
+
     def describe(self) -> str:
         if self.through is None:
             return "no events yet"

@@ -16,11 +16,10 @@ __all__ = ["delta", "forecast_sentence", "is_rate", "plain_effect", "signed_pct"
 
 
 def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
-    """A KR without a unit whose baseline and target both lie in [0, 1] reads as a share."""
-    if unit:
-        return unit in ("percent", "ratio_percent")
-    known = [v for v in (baseline, target) if v is not None]
-    return bool(known) and all(0.0 <= v <= 1.0 for v in known)
+    """Whether a KR's values read as a percentage: its unit says so (a conversion or
+    retention, or `unit: percent`). No guessing from the numbers: a manual KR from 0.4 to 0.6
+    without a unit reads 0.4 everywhere, as the web and status show it."""
+    return unit in ("percent", "ratio_percent")
 
 
 def value(x: float | None, *, rate: bool, unit: str | None = None,
@@ -54,6 +53,7 @@ VERDICT_WORDS = {
     "wrong_way": "moved the wrong way",
     "no_effect": "no detectable change",
     "inconclusive": "too noisy to tell yet",
+    "cant_tell": "can't tell: the metric changed course before the launch",
 }
 
 

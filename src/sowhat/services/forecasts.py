@@ -35,6 +35,7 @@ from sowhat.domain.units import format_values
 from sowhat.errors import NotFound, UserError
 from sowhat.services.plans import KeyResultStatus, status_rows
 from sowhat.spec.metric_defs import (
+    ActiveMetric,
     ConversionMetric,
     CountMetric,
     DurationMetric,
@@ -48,6 +49,7 @@ from sowhat.spec.metric_defs import (
     default_measure,
 )
 from sowhat.stats.ambition import hit_probability_without_change
+from sowhat.stats.forecast import CONTEXT_WEEKS as STATS_CONTEXT_WEEKS
 from sowhat.stats.forecast import DEFAULT_INTERVAL, forecast_kr, pct
 from sowhat.store import repositories
 from sowhat.store.sync_models import SeriesPointRow
@@ -70,9 +72,10 @@ __all__ = [
     "weekly_series",
 ]
 
-CONTEXT_WEEKS = 8
-"""Pre-period weeks fitted with the period's weeks: enough to see the noise, few enough that
-a level the team moved this period is not drowned by months of the old one."""
+CONTEXT_WEEKS = STATS_CONTEXT_WEEKS
+"""Pre-period weeks fitted with the period's weeks (chosen in `sowhat.stats.forecast`: the
+26 weeks sync stores let the model tell a wandering metric from a noisy one; the model's
+wandering component keeps a level the team moved this period from being drowned)."""
 MIN_WEEK_ENTITIES = 5
 """A week whose value rests on fewer entities (a cohort of 2 accounts, 1 survey answer) is
 read as missing: its value is mostly chance, and one such week can swing a short fit."""
@@ -198,7 +201,7 @@ def _bounds(defn: MetricDef | None) -> tuple[float | None, float | None]:
         return (0.0, 1.0)
     if isinstance(defn, NpsMetric):
         return (-100.0, 100.0)
-    if isinstance(defn, DurationMetric | CountMetric | UniqueMetric):
+    if isinstance(defn, DurationMetric | CountMetric | UniqueMetric | ActiveMetric):
         return (0.0, None)
     return (None, None)
 

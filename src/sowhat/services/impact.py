@@ -4,8 +4,10 @@ The bet's KR metric (with the KR's segment) is computed as a weekly series from 
 before `shipped_on` to the as-of; an interrupted time series (level change against the
 pre-launch trend) is always fitted, and a difference-in-differences against the unexposed
 segments when the KR's segment has disjoint siblings on the same property (see
-`impact_series.control_segments`). The verdict comes from the primary estimate — DiD when it
-exists and its pre-trend test finds no divergence, else ITS — judged against the bet's
+`impact_series.control_segments`). The verdict comes from the primary estimate
+(`sowhat.stats.verdict.choose_primary`: DiD when it exists, else ITS; either one says "can't
+tell" when its pre-launch checks find a break the launch cannot be separated from) — judged
+against the bet's
 `expects` with `sowhat.stats.verdict` rules; the bet's `change_mind_if` is handed back for
 the team to judge. A bet that names an experiment gets the same estimates plus a pointer to
 `sowhat experiment analyze`, which is the better evidence.
@@ -43,6 +45,7 @@ from sowhat.stats.impact import (
     ImpactEstimate,
     ImpactVerdict,
     Verdict,
+    choose_primary,
     did_estimate,
     impact_verdict,
     its_estimate,
@@ -271,13 +274,11 @@ def _did(treated: WeeklySeries, control: WeeklySeries, launch: date, level: floa
 
 
 def _primary(results: list[MethodResult]) -> MethodResult:
-    """DiD when it was estimated and its pre-launch trends look parallel; else ITS."""
+    """The result whose estimate `choose_primary` picks (the one rule, shared with the
+    stress benchmark)."""
     did = next((r for r in results if r.method == "did"), None)
-    if did is not None and did.estimate.ok and (
-        did.estimate.pre_trend is None or did.estimate.pre_trend.parallel
-    ):
-        return did
-    return results[0]
+    chosen = choose_primary(results[0].estimate, did.estimate if did else None)
+    return did if did is not None and chosen is did.estimate else results[0]
 
 
 def _direction(amount: float | None, kr: KeyResult) -> Direction:

@@ -35,6 +35,34 @@ def pre_trend_json(test: PreTrendTest | None) -> dict[str, Any] | None:
     }
 
 
+def stability_json(est: ImpactEstimate) -> dict[str, Any] | None:
+    """The placebo-launch / bend check on the pre-launch points (None: too few points)."""
+    check = est.stability
+    if check is None:
+        return None
+    return {
+        "stable": check.stable,
+        "p_value": check.p_value,
+        "strongest_break": check.kind,
+        "at": check.at,
+        "statistic": check.statistic,
+        "critical_value": check.critical_value,
+        "message": check_message(est),
+    }
+
+
+def check_message(est: ImpactEstimate) -> str | None:
+    """One line on the pre-launch check, for people."""
+    check = est.stability
+    if check is None:
+        return None
+    if not check.stable:
+        return est.withheld
+    unit = "day" if est.grain == "day" else "week"
+    return (f"no break before the launch: placebo launches and bends at each earlier {unit} "
+            f"look like chance (p = {check.p_value:.2g})")
+
+
 def estimate_json(est: ImpactEstimate) -> dict[str, Any]:
     return {
         "effect": est.effect,
@@ -53,6 +81,9 @@ def estimate_json(est: ImpactEstimate) -> dict[str, Any]:
         "grain": est.grain,
         "control_scale": est.control_scale,
         "pre_trend": pre_trend_json(est.pre_trend),
+        "pre_launch_check": stability_json(est),
+        "withheld": est.withheld,
+        "adjustments": list(est.adjustments),
         "assumptions": list(est.assumptions),
         "error": est.error.value if est.error is not None else None,
         "message": est.message,

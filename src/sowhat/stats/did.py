@@ -43,19 +43,26 @@ from sowhat.stats.impact_estimate import (
     ImpactEstimate,
     PreTrendTest,
     check_periods,
+    describe_break,
     failed,
     full_rank,
     is_constant,
+    pre_launch_check,
     prepare,
     weekday_dummies,
 )
 from sowhat.stats.robust_regression import contrast_inference, robust_fit
 
 DID_ASSUMPTIONS: tuple[str, ...] = (
-    "Parallel trends: without the launch, treated and control would have moved in parallel "
-    "(see the pre-trend test).",
-    "The control segment was not exposed to the launch and not affected by it (no spill-over).",
-    "Nothing else changed for only one of the two segments at the launch.",
+    "Parallel trends: without the launch the treated segment would have kept its course "
+    "relative to the control (a steady gap, or a gap drifting in a straight line - that drift "
+    "is then carried on). Wrong if the segments began to diverge for another reason; the "
+    "pre-launch check answers \"can't tell\" when the gap jumped or bent before the launch, "
+    "but a divergence that began only a few weeks before can slip past it.",
+    "The control segment was not exposed to the launch and not affected by it (no spill-over). "
+    "Wrong if control users see the feature or react to it (shared accounts, word of mouth).",
+    "Nothing else changed for only one of the two segments at the launch. Changes that hit "
+    "both - a holiday, a season, a market shift - cancel out; that is what the control is for.",
     "Segment membership did not change because of the launch.",
 )
 
@@ -70,17 +77,19 @@ def did_estimate(
     power: float = DEFAULT_POWER,
     grain: str | None = None,
     seasonality: bool | None = None,
-    difference_trend: bool = False,
+    difference_trend: bool | None = None,
     control_scale: str = "ratio",
     prewhiten: bool = True,
     hac_lags: int | None = None,
 ) -> ImpactEstimate:
     """Estimate a launch's effect from a treated and a control series on the same dates.
 
-    `difference_trend=True` also fits a linear trend in the difference (use it only when the
-    pre-trend test fails and you believe the divergence is linear; it makes this an ITS on the
-    difference). `control_scale` is "ratio" (default) or "none", see the module docstring.
-    Points where either series is missing are dropped.
+    `difference_trend=True` also fits a linear trend in the difference (an ITS on the
+    difference); the default (None) fits it exactly when the pre-trend test finds the
+    segments diverging, and says so in `adjustments`. A bend or jump in the pre-launch
+    difference (`stability`) withholds the verdict: no line describes it. `control_scale` is
+    "ratio" (default) or "none", see the module docstring. Points where either series is
+    missing are dropped.
     """
     if control_scale not in ("ratio", "none"):
         raise UserError(f"unknown control_scale {control_scale!r}", hint="use ratio or none")
@@ -111,6 +120,17 @@ def did_estimate(
             DID_ASSUMPTIONS,
         )
     dummies = weekday_dummies(series.dates) if season else np.empty((diff.size, 0))
+    pre_trend = pre_trend_test(diff, series.t, series.post, dummies, level=level,
+                               grain=series.grain, prewhiten=prewhiten)
+    adjustments: tuple[str, ...] = ()
+    if difference_trend is None:
+        difference_trend = pre_trend is not None and not pre_trend.parallel
+        if difference_trend:
+            adjustments = (
+                "the segments were drifting apart before the launch, so that drift is carried "
+                "on as the no-launch baseline (a trend in the difference); the interval is "
+                "wider for it",
+            )
     cols = [np.ones_like(diff), series.post.astype(float)]
     if difference_trend:
         cols.append(series.t)
@@ -124,6 +144,11 @@ def did_estimate(
     fit = robust_fit(diff, design, t=series.t, launch_cols=[1], prewhiten=prewhiten,
                      lags=hac_lags)
     est = contrast_inference(fit, _unit(design.shape[1], 1), level=level, power=power)
+    check = pre_launch_check(diff, series, dummies)
+    withheld = None
+    if check is not None and not check.stable:
+        withheld = describe_break(check, series.grain,
+                                  "the gap between the treated and the control segment")
     observed = float(y_t[series.post].mean())
     counterfactual = observed - est.estimate
     return ImpactEstimate(
@@ -149,11 +174,11 @@ def did_estimate(
         ar1=fit.rho,
         critical_value=est.critical_value,
         control_scale=scale,
-        pre_trend=pre_trend_test(
-            diff, series.t, series.post, dummies, level=level, grain=series.grain,
-            prewhiten=prewhiten,
-        ),
+        pre_trend=pre_trend,
         assumptions=DID_ASSUMPTIONS,
+        stability=check,
+        withheld=withheld,
+        adjustments=adjustments,
     )
 
 

@@ -55,7 +55,9 @@ def feature_factory_index(bets: Iterable[ShippedBet]) -> list[FactoryIndex]:
                 moved=count[Verdict.MOVED],
                 wrong_way=count[Verdict.WRONG_WAY],
                 no_effect=count[Verdict.NO_EFFECT],
-                inconclusive=count[Verdict.INCONCLUSIVE],
+                # "can't tell" is a judged bet whose effect could not be separated: for the
+                # index it counts with the inconclusive ones (judged, not moved).
+                inconclusive=count[Verdict.INCONCLUSIVE] + count[Verdict.CANT_TELL],
                 unavailable=len(verdicts) - judged,
                 share_moved=count[Verdict.MOVED] / judged if judged else None,
             )

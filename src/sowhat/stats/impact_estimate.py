@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sowhat.errors import UserError
+from sowhat.stats.stability import StabilityCheck, stability_check
 from sowhat.stats.trend_model import FloatArray
 
 DEFAULT_LEVEL = 0.90
@@ -88,6 +89,9 @@ class ImpactEstimate:
     assumptions: tuple[str, ...] = ()
     error: ImpactError | None = None
     message: str | None = None
+    stability: StabilityCheck | None = None  # placebo launches and bends before the launch
+    withheld: str | None = None  # why the verdict is "can't tell" although numbers exist
+    adjustments: tuple[str, ...] = ()  # what the estimator changed on its own, and why
 
     @property
     def ok(self) -> bool:
@@ -210,3 +214,28 @@ def check_periods(
             f"least {min_pre} before and {min_post} after"
         )
     return None
+
+
+def pre_launch_check(
+    y: FloatArray, series: PreparedSeries, dummies: FloatArray
+) -> StabilityCheck | None:
+    """Placebo launches and bends on the pre-launch points (`sowhat.stats.stability`)."""
+    pre = ~series.post
+    base = np.column_stack([np.ones(int(pre.sum())), series.t[pre], dummies[pre]])
+    base = base[:, np.any(base != 0, axis=0)]
+    if not full_rank(base):
+        return None
+    return stability_check(y[pre], series.t[pre], base)
+
+
+def describe_break(check: StabilityCheck, grain: str, what: str) -> str:
+    """Plain words for a failed pre-launch check: what moved, when, and what it means."""
+    unit = "day" if grain == "day" else "week"
+    ago = abs(check.at)
+    when = f"about {ago:.0f} {unit}{'s' if ago != 1 else ''} before the launch"
+    change = "jumped" if check.kind == "step" else "changed course"
+    return (
+        f"{what} already {change} {when} (p = {check.p_value:.2g} that a steady line shows a "
+        f"break this clear): the line before the launch is not a safe stand-in for 'no "
+        f"launch', so the launch cannot be separated from that earlier change"
+    )

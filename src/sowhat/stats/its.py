@@ -26,20 +26,30 @@ from sowhat.stats.impact_estimate import (
     ImpactError,
     ImpactEstimate,
     check_periods,
+    describe_break,
     failed,
     full_rank,
     is_constant,
+    pre_launch_check,
     prepare,
     weekday_dummies,
 )
 from sowhat.stats.robust_regression import contrast_inference, robust_fit
 
 ITS_ASSUMPTIONS: tuple[str, ...] = (
-    "Nothing else that moves this metric changed at the launch (no other release, campaign, "
-    "pricing or tracking change in the same days).",
-    "The pre-launch trend (and weekday pattern) would have continued without the launch.",
+    "Without the launch the metric would have kept to its pre-launch line (level, trend and "
+    "weekday pattern). Wrong if the trend was already bending or the metric jumped earlier: "
+    "the pre-launch check looks for both and answers \"can't tell\" when it finds one, but "
+    "a bend that began only a few weeks before the launch can slip past it.",
+    "Nothing else that moves this metric changed at the launch: no other release, campaign, "
+    "price change, holiday, seasonal peak or tracking fix in the same weeks. Wrong if one did "
+    "- the before/after comparison cannot tell them apart; a control segment (DiD) or an "
+    "experiment can.",
     "No anticipation: the metric did not react before the launch date.",
     "The metric's definition and the population it measures did not change at the launch.",
+    "The week-to-week noise looks like what came before it (a wobble that may persist for a "
+    "few weeks). The interval allows for that persistence being under-estimated on a short "
+    "history, not for a shock bigger than any in the history.",
 )
 
 
@@ -124,6 +134,11 @@ def its_estimate(
     effect = overall.estimate
     i_level = names.index("level_change")
     counterfactual = float(fit.fitted_without[series.post].mean())
+    dummies = weekday_dummies(series.dates) if season else np.empty((y.size, 0))
+    check = pre_launch_check(y, series, dummies)
+    withheld = None
+    if check is not None and not check.stable:
+        withheld = describe_break(check, series.grain, "the metric")
     slope = slope_se = None
     if slope_change:
         i_slope = names.index("slope_change")
@@ -154,4 +169,6 @@ def its_estimate(
         ar1=fit.rho,
         critical_value=overall.critical_value,
         assumptions=ITS_ASSUMPTIONS,
+        stability=check,
+        withheld=withheld,
     )

@@ -16,6 +16,20 @@ through the exact AR(1) transform (Prais–Winsten; gaps of several weeks use rh
 cell's marginal likelihood and predictive are closed form. The predictive for a future week
 is then a mixture of Gaussians — heavier-tailed than any single cell, like a Student-t.
 
+A line with stationary noise always returns to the line, so its spread stops growing after a
+few weeks. Metrics that wander — a random walk with drift, a level shift at an unknown week, a
+slow seasonal swing the quarter cannot see whole — do not, and on those the stationary
+model's 80% ranges covered 50-70% (benchmarks/stress.py). So the average also holds a second
+model, a local linear trend (random walk plus drift, plus measurement noise):
+
+    y_t = level_t + e_t,  level_t = level_{t-1} + b + w_t,  e ~ N(0, s^2), w ~ N(0, q s^2)
+
+over a grid of s, the signal-to-noise ratio q and the drift prior tau, with prior mass
+RW_PRIOR. Its marginal likelihood comes from a Kalman filter (exact, the first point
+diffuse, matching the stationary cells' flat intercept so the two models' evidences are on
+one scale), and its predictive variance grows linearly with the horizon. The data choose
+between the models through the evidence; a series too short to choose gets both.
+
 All arithmetic runs in standardised units (values centred on their mean, divided by a noise
 scale estimated from the data) so that the grid means the same thing for a 0.3 rate and for
 40,000 weekly events.
@@ -51,6 +65,13 @@ INTERCEPT_PRIOR_SD = 1e4
 REL_NOISE_FLOOR_SHORT = 0.03
 REL_NOISE_FLOOR = 0.005
 _MIN_WEIGHT = 1e-12
+# The wandering (local linear trend) model: prior mass, and its random-walk sd relative to the
+# measurement noise (sqrt(q) from 0.1 to 10), uniform prior.
+RW_PRIOR = 0.5
+RW_Q_GRID: FloatArray = np.array([0.06, 0.25, 1.0, 4.0, 16.0, 100.0])
+# ...and how much the drift itself wanders per week (variance / s^2): a steady drift, or a
+# trend that bends (a seasonal swing seen through a quarter's window, a ramp that tires).
+RW_R_GRID: FloatArray = np.array([0.0, 0.003, 0.03])
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,19 @@ class TrendFit:
     center: float
     scale: float
     n: int
+    walk: WalkPosterior | None = None  # the local linear trend cells (None: not in the model)
+
+
+@dataclass(frozen=True)
+class WalkPosterior:
+    """Filtered state of the local linear trend cells at the last observation."""
+
+    weights: FloatArray  # (W,) posterior weights, on the same scale as TrendFit.weights
+    mean: FloatArray  # (W, 2) filtered (level, drift), standardised
+    cov: FloatArray  # (W, 2, 2)
+    s: FloatArray  # (W,) measurement noise sd
+    q: FloatArray  # (W,) random-walk variance / s^2
+    r: FloatArray  # (W,) weekly variance of the drift's own random walk / s^2
 
 
 @dataclass(frozen=True)
@@ -149,12 +183,30 @@ def fit_trend(times: FloatArray, values: FloatArray) -> TrendFit:
     log_prior = -0.5 * (log_s / LOG_S_PRIOR_SD) ** 2 + np.log(tau_prior.ravel())
 
     cells = cell_posterior(t, y, s=s, rho=rho, tau=tau, intercept_sd=INTERCEPT_PRIOR_SD)
-    log_ml = cells.log_evidence
-    log_post = log_ml + log_prior
-    weights = np.exp(log_post - np.max(log_post))
-    weights /= weights.sum()
+    log_post = cells.log_evidence + _normalised(log_prior) + np.log(max(1.0 - RW_PRIOR, 1e-300))
+    walk = None
+    if RW_PRIOR > 0 and t.size >= 2:
+        w_log_s, w_q, w_tau, w_r = (g.ravel() for g in np.meshgrid(
+            LOG_S_GRID, RW_Q_GRID, TAU_GRID, RW_R_GRID, indexing="ij"))
+        w_prior = -0.5 * (w_log_s / LOG_S_PRIOR_SD) ** 2 + np.log(np.broadcast_to(
+            TAU_PRIOR[None, None, :, None],
+            (LOG_S_GRID.size, RW_Q_GRID.size, TAU_GRID.size, RW_R_GRID.size)).ravel())
+        w_s = np.exp(w_log_s)
+        w_log_ml, w_mean, w_cov = walk_filter(t, y, s=w_s, q=w_q, tau=w_tau * slope_unit,
+                                              r=w_r)
+        w_post = w_log_ml + _normalised(w_prior) + np.log(RW_PRIOR)
+        top = max(float(np.max(log_post)), float(np.max(w_post)))
+        total = float(np.sum(np.exp(log_post - top)) + np.sum(np.exp(w_post - top)))
+        w_weights = np.exp(w_post - top) / total
+        w_keep = w_weights > _MIN_WEIGHT
+        walk = WalkPosterior(weights=w_weights[w_keep], mean=w_mean[w_keep],
+                             cov=w_cov[w_keep], s=w_s[w_keep], q=w_q[w_keep], r=w_r[w_keep])
+        weights = np.exp(log_post - top) / total
+    else:
+        weights = np.exp(log_post - np.max(log_post))
+        weights /= weights.sum()
     keep = weights > _MIN_WEIGHT
-    weights = weights[keep] / weights[keep].sum()
+    weights = weights[keep]
 
     return TrendFit(
         weights=weights,
@@ -167,7 +219,55 @@ def fit_trend(times: FloatArray, values: FloatArray) -> TrendFit:
         center=center,
         scale=scale,
         n=int(t.size),
+        walk=walk,
     )
+
+
+def _normalised(log_prior: FloatArray) -> FloatArray:
+    """Log prior weights summing to one over a model's cells."""
+    top = float(np.max(log_prior))
+    return np.asarray(log_prior - top - np.log(np.sum(np.exp(log_prior - top))), dtype=float)
+
+
+def walk_filter(
+    t: FloatArray, y: FloatArray, *, s: FloatArray, q: FloatArray, tau: FloatArray,
+    r: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Kalman filter of the local linear trend, every cell at once.
+
+    Returns (log evidence, filtered mean (W, 2), filtered covariance (W, 2, 2)) at the last
+    time. The first point is diffuse for the level (its evidence term is the constant the
+    stationary cells drop too); the drift starts N(0, tau^2); a gap of g weeks adds g drifts
+    and g random-walk steps; with `r`, the drift takes g steps of its own (variance r s^2
+    each, integrated into the level: r s^2 [[g^3/3, g^2/2], [g^2/2, g]]).
+    """
+    cells = s.size
+    r = np.zeros(cells) if r is None else r
+    var_e = s**2
+    mean = np.zeros((cells, 2))
+    mean[:, 0] = y[0]
+    cov = np.zeros((cells, 2, 2))
+    cov[:, 0, 0] = var_e
+    cov[:, 1, 1] = tau**2
+    log_ml = np.zeros(cells)
+    for k in range(1, t.size):
+        g = float(t[k] - t[k - 1])
+        # predict: level += g drift, plus g random-walk steps
+        m_l = mean[:, 0] + g * mean[:, 1]
+        p_ll = (cov[:, 0, 0] + 2 * g * cov[:, 0, 1] + g * g * cov[:, 1, 1] + g * q * var_e
+                + r * var_e * g**3 / 3.0)
+        p_lb = cov[:, 0, 1] + g * cov[:, 1, 1] + r * var_e * g**2 / 2.0
+        p_bb = cov[:, 1, 1] + r * var_e * g
+        f = p_ll + var_e
+        v = y[k] - m_l
+        log_ml += -0.5 * (np.log(f) + v * v / f)
+        k_l, k_b = p_ll / f, p_lb / f
+        mean = np.column_stack([m_l + k_l * v, mean[:, 1] + k_b * v])
+        cov = np.empty((cells, 2, 2))
+        cov[:, 0, 0] = p_ll - k_l * p_ll
+        cov[:, 0, 1] = cov[:, 1, 0] = p_lb - k_l * p_lb
+        cov[:, 1, 1] = p_bb - k_b * p_lb
+    return log_ml, mean, cov
 
 
 @dataclass(frozen=True)
@@ -245,9 +345,21 @@ def predict(fit: TrendFit, times: FloatArray) -> Predictive:
     )
     noise_var = (fit.s**2)[:, None] * (1.0 - decay**2)
     sd = np.sqrt(np.maximum(param_var + noise_var, 1e-300))
+    weights = fit.weights
+    if fit.walk is not None and fit.walk.weights.size:
+        w = fit.walk
+        m_l, m_b = w.mean[:, 0:1], w.mean[:, 1:2]
+        w_mean = m_l + h * m_b
+        w_var = (w.cov[:, 0, 0:1] + 2.0 * h * w.cov[:, 0, 1:2] + h * h * w.cov[:, 1, 1:2]
+                 + h * (w.q * w.s**2)[:, None] + (w.r * w.s**2)[:, None] * h**3 / 3.0
+                 + (w.s**2)[:, None])
+        mean = np.concatenate([mean, w_mean])
+        sd = np.concatenate([sd, np.sqrt(np.maximum(w_var, 1e-300))])
+        weights = np.concatenate([weights, w.weights])
+    weights = weights / weights.sum()
     return Predictive(
         times=future,
-        weights=fit.weights,
+        weights=weights,
         mean=fit.center + fit.scale * mean,
         sd=fit.scale * sd,
     )

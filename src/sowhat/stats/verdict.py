@@ -6,7 +6,10 @@ The rules, with [low, high] the estimate's interval turned so that "good" is pos
 - wrong_way:    high < 0 — the interval excludes zero the other way;
 - no_effect:    high < |expected change| — not significant, AND the interval excludes an
                 effect as large as the bet expected, so the data could have seen it and did not;
-- inconclusive: otherwise — the interval is too wide to tell; the MDE says what it could see.
+- inconclusive: otherwise — the interval is too wide to tell; the MDE says what it could see;
+- cant_tell:    the design's own checks failed (the series broke before the launch, see
+                `sowhat.stats.stability`): whatever the interval says, the launch cannot be
+                separated from that change, and the reason is given instead of a verdict.
 
 An equivalence-style reading (Lakens 2017, "Equivalence tests"): "no detectable effect" is a
 claim about what the data rule out, not a shrug at a large p-value.
@@ -27,6 +30,7 @@ class Verdict(StrEnum):
     WRONG_WAY = "wrong_way"
     NO_EFFECT = "no_effect"
     INCONCLUSIVE = "inconclusive"
+    CANT_TELL = "cant_tell"  # numbers exist, but the design cannot separate the launch
     UNAVAILABLE = "unavailable"  # the estimate could not be made (see its error)
 
     @property
@@ -39,6 +43,7 @@ _LABELS = {
     Verdict.WRONG_WAY: "moved the wrong way",
     Verdict.NO_EFFECT: "no detectable effect",
     Verdict.INCONCLUSIVE: "inconclusive",
+    Verdict.CANT_TELL: "can't tell",
     Verdict.UNAVAILABLE: "not estimable",
 }
 
@@ -117,6 +122,25 @@ def impact_verdict(
         )
 
     sign = 1.0 if direction is Direction.INCREASE else -1.0
+    if estimate.withheld is not None:
+        return ImpactVerdict(
+            verdict=Verdict.CANT_TELL,
+            summary=(f"can't tell: {estimate.withheld}. Taken at face value the estimate "
+                     f"would be {'+' if estimate.effect >= 0 else ''}{fmt(estimate.effect)} "
+                     f"({fmt(estimate.low)} to {fmt(estimate.high)})"),
+            effect=estimate.effect,
+            low=estimate.low,
+            high=estimate.high,
+            level=estimate.level,
+            mde=estimate.mde,
+            expected_change=expected,
+            expected_effect=exp_eff,
+            share_of_expected=None,
+            expected_in_interval=None,
+            detectable=None,
+            review=review,
+            bet_id=bet_id,
+        )
     good_low, good_high = sorted((sign * estimate.low, sign * estimate.high))
     wanted = abs(exp_eff) if exp_eff is not None else None
     if good_low > 0:
@@ -191,3 +215,18 @@ def _summary(
             f"({est.power:.0%} power)"
         )
     return text
+
+
+def choose_primary(its: ImpactEstimate, did: ImpactEstimate | None) -> ImpactEstimate:
+    """The estimate the verdict comes from: DiD when it could be fitted, else ITS.
+
+    The control segment cancels what moved both segments (a season, a market change, a
+    holiday at the launch), which ITS cannot see; a DiD whose segments already drifted apart
+    in a straight line has that drift modelled (`did_estimate`). A DiD whose segments broke
+    apart before the launch (bend or jump) stays the choice — and its verdict is "can't
+    tell": falling back to ITS would trust the treated segment's own history exactly when
+    the evidence says it changed on its own.
+    """
+    if did is not None and did.ok:
+        return did
+    return its

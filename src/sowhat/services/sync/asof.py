@@ -79,10 +79,11 @@ def resolve_as_of(
     wanted = asked or now
     warnings: list[str] = []
     effective = wanted
-    if mark.through is None:
+    bound = mark.bound
+    if mark.through is None or bound is None:
         warnings.append("the event source has no events: every value is empty")
-    elif mark.through < wanted:
-        effective = mark.through
+    elif bound < wanted:
+        effective = bound
         if asked is not None:
             warnings.append(
                 f"--as-of {asked:%Y-%m-%d %H:%M} is past the data: computed as of "
