@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sowhat import __version__
 from sowhat.api.methods import MethodGuard, shapes
+from sowhat.api.pages import admin as admin_pages
 from sowhat.api.pages import auth as auth_pages
 from sowhat.api.pages import authoring as authoring_pages
 from sowhat.api.pages import checkins as checkin_pages
@@ -54,10 +55,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.sowhat = state
     api = APIRouter(prefix=API_PREFIX)
     # Check-ins first: their paths extend the KR paths, whose `:path` id would swallow them.
-    for router in (checkins.router, authoring.router, plans.router, misc.router):
+    api_routers = (checkins.router, authoring.router, plans.router, misc.router)
+    for router in api_routers:
         api.include_router(router)
     app.include_router(api)
-    for router in (auth_pages.router, checkin_pages.router, authoring_pages.router,
+    for router in (auth_pages.router, admin_pages.router, checkin_pages.router,
+                   authoring_pages.router,
                    okr_pages.router, misc_pages.router, review_pages.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
@@ -73,8 +76,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     install_problem_handlers(app, render_page=render_problem)
     app.add_middleware(MethodGuard, routes=[
-        shape for router in (checkins.router, authoring.router, plans.router, misc.router)
-        for shape in shapes(API_PREFIX, router.routes)])
+        shape for router in api_routers for shape in shapes(API_PREFIX, router.routes)])
     app.add_middleware(SecurityHeaders)
     return app
 

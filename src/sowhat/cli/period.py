@@ -8,11 +8,12 @@ import typer
 
 from sowhat.cli.common import actor_name, console, print_json, workspace_option
 from sowhat.cli.okrs import database
-from sowhat.services.periods import CloseResult, close_period, write_period_file
+from sowhat.services.periods import CloseResult, close_period, reopen_period, write_period_file
 from sowhat.services.reviews_quarter import objective_attainment
 from sowhat.spec.workspace import load_workspace
 
-period_app = typer.Typer(help="Periods: close one, freezing its scores.", no_args_is_help=True)
+period_app = typer.Typer(help="Periods: close one, freezing its scores; reopen a closed one.",
+                         no_args_is_help=True)  # fmt: skip
 
 
 @period_app.command("close")
@@ -23,6 +24,8 @@ def close(
         "or separate ids with commas)."),
     carry_unfinished: bool = typer.Option(False, "--carry-unfinished",
                                           help="Carry every KR that did not count as met."),
+    force: bool = typer.Option(False, "--force",
+                               help="Close a period that has not ended yet."),
     workspace: Path = workspace_option(),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
@@ -38,7 +41,7 @@ def close(
         with db.transaction() as session:
             result = close_period(session=session, workspace=ws, period=period,
                                   carry=ids, carry_unfinished=carry_unfinished,
-                                  actor=actor_name())
+                                  actor=actor_name(), force=force)
         files = []
         if result.next_period:
             # After the commit: a failed close must not leave a file behind.
@@ -57,6 +60,26 @@ def close(
         console.print(f"{'wrote' if f.changed else 'unchanged'} {f.path}")
 
 
+@period_app.command("reopen")
+def reopen(
+    period: str = typer.Argument(..., help="Period label, e.g. 2026-Q4."),
+    workspace: Path = workspace_option(),
+) -> None:
+    """Undo a close: scores live again and check-ins are accepted (recorded in the audit log).
+    KRs already carried into the next period stay there.
+
+    Example: sowhat period reopen 2026-Q4 -w sowhat-demo
+    """
+    ws = load_workspace(workspace)
+    db = database(ws, create=False)
+    try:
+        with db.transaction() as session:
+            reopen_period(session=session, period=period, actor=actor_name())
+    finally:
+        db.dispose()
+    console.print(f"reopened {period}: scores are live and check-ins accepted again")
+
+
 def _render(r: CloseResult) -> None:
     console.print(f"[bold]closed {r.period}[/bold] at {r.closed_at:%Y-%m-%d %H:%M} UTC; "
                   "final scores frozen")
@@ -71,7 +94,10 @@ def _render(r: CloseResult) -> None:
             console.print(f"  {c.kr_id} is already in {c.to_period}")
         else:
             extra = " (with its objective)" if c.new_objective else ""
-            console.print(f"  carried {c.kr_id} → {c.to_period}/{c.objective_id}{extra}")
+            start = (f", baseline {c.old_baseline:g} → {c.baseline:g} (its value at the close)"
+                     if c.baseline is not None and c.old_baseline is not None
+                     and c.baseline != c.old_baseline else "")
+            console.print(f"  carried {c.kr_id} → {c.to_period}/{c.objective_id}{extra}{start}")
 
 
 def register(app: typer.Typer) -> None:

@@ -49,6 +49,7 @@ __all__ = [
     "CloseResult",
     "close_period",
     "frozen_health",
+    "reopen_period",
     "write_period_file",
 ]
 
@@ -59,6 +60,10 @@ class CarriedKR:
     to_period: str
     new_objective: bool  # the objective was copied into the next period for it
     already_there: bool  # the next period already had this KR: nothing added
+    # The carried KR starts from where its measure stood at the close (the value the next
+    # sync measures as the new period's baseline), not from last period's baseline.
+    baseline: float | None = None
+    old_baseline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,12 @@ class CloseResult:
 def close_period(
     *, session: Session, workspace: Workspace, period: str, actor: str,
     carry: Sequence[str] = (), carry_unfinished: bool = False, now: datetime | None = None,
+    force: bool = False,
 ) -> CloseResult:
-    """Freeze `period`'s scores, close it, and carry KRs into the next period."""
+    """Freeze `period`'s scores, close it, and carry KRs into the next period.
+
+    A period that has not ended yet is closed only with `force`: closing freezes scores
+    that would still have moved, and check-ins stop (`reopen_period` undoes it)."""
     now = now or datetime.now(UTC)
     row = _period(session, period)
     if row.closed_at is not None:
@@ -88,6 +97,14 @@ def close_period(
     nxt = Period.between(row.start, row.end, row.label).next()
     # Everything that can refuse runs before anything is written.
     base = _next_plan(session, workspace, nxt, row.north_star) if to_carry else None
+    if now.date() < row.end and not force:
+        days = (row.end - now.date()).days
+        raise UserError(
+            f"period {period} ends on {row.end.isoformat()} ({days} days from now); "
+            "closing now freezes its scores early and stops check-ins",
+            hint="close it after it ends, or add --force to close it now "
+            "(`sowhat period reopen` undoes a close)",
+        )
     row.final_scores = final_scores_json(health, status.team_scores, closed_at=now)
     row.closed_at = now
     flush(session)
@@ -96,10 +113,29 @@ def close_period(
                  after={"closed_at": now.isoformat(), "carried": list(to_carry)}, at=now)
     carried: tuple[CarriedKR, ...] = ()
     if base is not None:
-        carried = _carry(session, workspace, row, base, to_carry, actor, now)
+        current = {k.id: k.current for o in status.objectives for k in o.key_results}
+        carried = _carry(session, workspace, row, base, to_carry, current, actor, now)
     return CloseResult(period=period, closed_at=now, health=health,
                        team_scores=dict(status.team_scores),
                        next_period=nxt.label if carried else None, carried=carried)
+
+
+def reopen_period(
+    *, session: Session, period: str, actor: str, now: datetime | None = None
+) -> None:
+    """Undo a close: scores live again, check-ins accepted. KRs already carried into the
+    next period stay there (remove them from its file and `sowhat apply` if unwanted)."""
+    now = now or datetime.now(UTC)
+    row = _period(session, period)
+    if row.closed_at is None:
+        raise UserError(f"period {period} is not closed", hint="there is nothing to reopen")
+    before = row.closed_at
+    row.closed_at = None
+    row.final_scores = None
+    flush(session)
+    audit.record(session=session, actor=actor, action=audit.AuditAction.RESTORE,
+                 entity_type="period", entity_key=period,
+                 before={"closed_at": before.isoformat()}, after={"closed_at": None}, at=now)
 
 
 def write_period_file(
@@ -136,7 +172,7 @@ def _carry_list(health: PeriodHealth, carry: Sequence[str], unfinished: bool) ->
 
 def _carry(
     session: Session, workspace: Workspace, row: PeriodRow, base: Plan, kr_ids: list[str],
-    actor: str, now: datetime,
+    current: dict[str, float | None], actor: str, now: datetime,
 ) -> tuple[CarriedKR, ...]:
     nxt = base.period
     old = load_plans(session=session, period=row.label)[0]
@@ -150,6 +186,10 @@ def _carry(
         if kr_id in present:
             carried.append(CarriedKR(kr_id, source.id, nxt.label, False, True))
             continue
+        old_baseline = kr.baseline
+        measured = current.get(kr_id)
+        if kr.metric is not None and measured is not None and measured != kr.target:
+            kr = replace(kr, baseline=measured)
         index = next((i for i, o in enumerate(objectives) if o.id == source.id), None)
         if index is None:
             objectives.append(Objective(
@@ -160,7 +200,8 @@ def _carry(
         else:
             target = objectives[index]
             objectives[index] = replace(target, key_results=(*target.key_results, kr))
-        carried.append(CarriedKR(kr_id, source.id, nxt.label, index is None, False))
+        carried.append(CarriedKR(kr_id, source.id, nxt.label, index is None, False,
+                                 kr.baseline, old_baseline))
         present.add(kr_id)
     plan = replace(base, objectives=tuple(objectives))
     apply_changes(session=session, plans=[plan], teams=workspace.config.team_values(),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sowhat.domain.okr import Team
 from sowhat.errors import Diagnostic, Location, SpecError
+from sowhat.spec.event_source import EventSourceSpec
 
 CONFIG_NAME = "sowhat.toml"
 DEFAULT_DB = "sqlite:///.sowhat/sowhat.db"
@@ -119,13 +120,19 @@ def load_config(root: Path) -> Config:
             [Diagnostic(where, f"invalid TOML: {message}", "check the syntax at this position")]
         ) from None
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
+        # `[events]` is read by the metric engine much later; check it now, with a line.
+        EventSourceSpec.model_validate(config.events)
+        return config
     except ValidationError as exc:
         diags = []
+        nested = exc.title == EventSourceSpec.__name__
         for err in exc.errors():
+            if nested:
+                err = {**err, "loc": ("events", *err["loc"])}
             dotted = ".".join(str(p) for p in err["loc"])
             line = _find_line(raw.decode("utf-8"), [str(p) for p in err["loc"]])
-            msg = str(err["msg"])
+            msg = str(err["msg"]).removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = f"unknown setting {dotted!r}"
             else:

@@ -79,6 +79,11 @@ class EventSourceSpec(BaseModel):
                 f"[events] sets {' and '.join(given)}: choose one of path (DuckDB file), "
                 "parquet (glob) or url / url_env (any Ibis backend)"
             )
+        if self.path and self.path.lower().endswith((".parquet", ".pq")):
+            raise ValueError(
+                f"[events] path = {self.path!r} names a Parquet file, but path is the DuckDB "
+                f"store; write parquet = {self.path!r} to read Parquet in place"
+            )
         return self
 
     @property

@@ -59,8 +59,26 @@ Duration = Annotated[
 ]
 
 
+def _property_name(value: Any) -> Any:
+    """Property names become JSON paths (`a.b` reads key b inside a): quotes, backslashes
+    and control characters cannot be spelled in one, so they are refused here, with a
+    location, rather than failing later inside the SQL compiler."""
+    if not isinstance(value, str):
+        return value
+    if any(c in "\"'\\" or ord(c) < 32 for c in value):
+        raise ValueError(f"property name {value!r} contains a quote, backslash or control "
+                         "character; rename the property where it is sent and here")
+    if "" in value.split("."):
+        raise ValueError(f"property name {value!r} has an empty part between dots")
+    return value
+
+
+PropertyName = Annotated[str, Field(min_length=1), BeforeValidator(_property_name)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class Where(_Model):
@@ -72,7 +90,7 @@ class Where(_Model):
     default the metric's entity, else user_id unless only accounts carry the trait.
     """
 
-    property: str | None = Field(default=None, min_length=1)
+    property: PropertyName | None = None
     trait: str | None = Field(default=None, min_length=1)
     entity: Entity | None = None
     equals: Scalar | None = None
@@ -164,7 +182,7 @@ class UniqueMetric(_EventMetric):
 
 class SumMetric(_EventMetric):
     type: Literal["sum"]
-    property: str = Field(min_length=1)
+    property: PropertyName
 
 
 def _check_statistic(value: str) -> str:
@@ -186,7 +204,7 @@ class AverageMetric(_EventMetric):
     """The mean (or median, or a percentile: `statistic: p95`) of a numeric property."""
 
     type: Literal["average"]
-    property: str = Field(min_length=1)
+    property: PropertyName
     statistic: str = "mean"
 
     @field_validator("statistic")
@@ -286,7 +304,7 @@ class DurationMetric(_Metric):
 class NpsMetric(_EventMetric):
     type: Literal["nps"]
     entity: Entity = "user_id"
-    property: str = "score"
+    property: PropertyName = "score"
 
 
 MetricDef = Annotated[

@@ -34,7 +34,8 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)  # .nan, .inf, 1e400: never a target
 
 
 class PeriodRange(_Strict):

@@ -85,6 +85,13 @@ def _diagnostic(err: Any, base: YamlPath, model: type[BaseModel], doc: YamlDocum
             "use lowercase letters, digits, '-' and '_', starting with a letter",
         )
     if kind == "union_tag_invalid":
+        ctx = err.get("ctx") or {}
+        tag, expected = str(ctx.get("tag", "")), str(ctx.get("expected_tags", ""))
+        tags = [c.strip().strip("'") for c in expected.split(",") if c.strip()]
+        if tag and tags:  # e.g. `type: summ` in metrics.yaml
+            where = doc.locate((*full, str(ctx.get("discriminator", "type")).strip("'")))
+            hint = did_you_mean(tag, tags) or "use one of " + ", ".join(tags)
+            return Diagnostic(where, f"{key}: type {tag!r} is not a known type", hint)
         return Diagnostic(where, f"{key}: {message}")
     return Diagnostic(where, f"{key}: {message}" if key else message)
 

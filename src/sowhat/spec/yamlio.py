@@ -136,6 +136,28 @@ def parse_yaml(text: str, display: str) -> Any:
         ) from None
     except YAMLError as exc:
         raise SpecError([Diagnostic(Location(display), f"invalid YAML: {exc}")]) from None
+    except (ValueError, OverflowError) as exc:
+        # The loader builds dates as it reads (`shipped_on: 2026-13-45`) and raises a bare
+        # ValueError with no position; find the impossible date in the text instead.
+        raise SpecError([_bad_date(text, display, exc)]) from None
+
+
+_DATE_LIKE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.-]|:\d)")
+
+
+def _bad_date(text: str, display: str, exc: Exception) -> Diagnostic:
+    import datetime as dt
+
+    for m in _DATE_LIKE.finditer(text):
+        try:
+            dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError as why:
+            line = text.count("\n", 0, m.start()) + 1
+            col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+            return Diagnostic(Location(display, line, col), f"{m[0]} is not a date ({why})",
+                              "write a real date as YYYY-MM-DD, e.g. 2026-11-02")  # fmt: skip
+    return Diagnostic(Location(display), f"invalid value: {exc}",
+                      "check dates and numbers in this file")  # fmt: skip
 
 
 def read_yaml(path: Path, root: Path | None = None) -> YamlDocument:

@@ -107,6 +107,18 @@ MATRIX: dict[tuple[str, str], Case] = {
 }
 
 MATRIX.update(authoring_matrix.entries(Case, WRITERS, LOGGED_IN, _page_post))
+ADMINS = frozenset({"admin"})  # with a session or a write token; never a read-only token
+MATRIX.update({
+    ("POST", "/admin/users"): Case(ADMINS, _page_post("/admin/users", lambda env: {
+        "email": "new.person@test.io", "password": "a-fine-passphrase", "role": "viewer"}),
+        page=True),
+    ("POST", "/admin/users/{action}"): Case(ADMINS, _page_post(
+        "/admin/users/disable", lambda env: {"email": "owner@viewer.test"}), page=True),
+    ("POST", "/admin/tokens"): Case(ADMINS, _page_post("/admin/tokens", lambda env: {
+        "email": USERS["viewer"][0], "scope": "read", "name": "ci"}), page=True),
+    ("POST", "/admin/tokens/{token_id}/revoke"): Case(ADMINS, _page_post(
+        "/admin/tokens/1/revoke", lambda env: {}), page=True),
+})
 
 
 def test_every_write_route_has_a_matrix_entry(env: Env) -> None:
