@@ -60,6 +60,7 @@ PROBLEMS: dict[int | str, dict[str, object]] = {
         (401, "No or unknown credentials"),
         (403, "The role, team or token scope does not allow it; or a stale CSRF token"),
         (404, "No such object"),
+        (409, "Another write changed the same data at the same time, or the object exists"),
         (412, "If-Match names a version that is no longer current"),
         (422, "The request does not match the schema"),
         (428, "A write without If-Match"),

@@ -172,7 +172,7 @@ def test_checkin_scale_problems_carry_the_hint(env: Env) -> None:
     assert far.status_code == 422
     assert "force" in far.json()["hint"]
     forced = env.client.put(manual, json={"value": 700, "force": True}, headers=headers)
-    assert forced.status_code == 201  # created
+    assert forced.status_code == 201  # created (If-None-Match: *)
     assert forced.json()["value"] == 700
 
 
