@@ -95,7 +95,8 @@ def test_lessons_and_period_close_with_carry(ws: Path) -> None:
     assert (code, out.strip()) == (0, "lesson 1 recorded for 2026-Q4")
     code, out = run("review", "lesson", "list", "--period", "2026-Q4", "-w", str(ws), "--json")
     assert [x["text"] for x in json.loads(out)] == ["Tickets follow activation"]
-    code, out = run("period", "close", "2026-Q4", "--carry", "act", "-w", str(ws))
+    # The period has not ended (today is before 2027-01-01): closing early needs --force.
+    code, out = run("period", "close", "2026-Q4", "--carry", "act", "-w", str(ws), "--force")
     assert code == 0, out
     assert "closed 2026-Q4" in out
     assert "carried act → 2027-Q1/first-win (with its objective)" in out

@@ -94,6 +94,10 @@ def with_measured_targets(plan: Plan, baselines: dict[str, float]) -> Plan:
         change, style = TARGETS[kr.id]
         baseline = _round(baselines[kr.id], style)
         target = _round(change.apply(baseline), style)
+        if style == "pct":
+            target = min(max(target, 0.0), 1.0)  # a share stays a share
+        if target == baseline:  # a tiny demo measured 0% or 100%: keep the file's numbers
+            return kr
         title = _FROM_TO.sub(f"from {_words(baseline, style)} to {_words(target, style)}",
                              kr.title)
         return replace(kr, baseline=baseline, target=target, title=title)
