@@ -117,7 +117,9 @@ def test_forecast_command(built: Path) -> None:
     assert "tickets-total" in out
     code, out = run("forecast", "act-mid", "-w", str(built), "--period", "2026-Q4")
     assert code == 0
-    assert "week of 2026-12-28" in out
+    # The path runs to the middle of the period-end window of a 28-day level of a 2-day
+    # conversion: two weeks before the last week (services.forecasts.level_offset).
+    assert "week of 2026-12-14" in out
     assert "ambition:" in out
     code, out = run("forecast", "-w", str(built), "--period", "2026-Q4", "--json")
     data = json.loads(out)

@@ -17,7 +17,7 @@ import pytest
 from metric_reference import compute as reference
 from test_metric_engine_reference import END, START, assert_same
 
-from conftest import CATALOG, METRIC_NAMES, catalog, random_rows
+from conftest import CATALOG, METRIC_NAMES, catalog, duckdb_source, random_rows
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 
@@ -114,7 +114,6 @@ def test_column_mapping_and_jsonb_on_postgres(pg_url: str, pg_rows: list[dict[st
 def test_trait_segments_on_postgres_match_duckdb(pg_url: str, pg_rows: list[dict[str, Any]]
                                                  ) -> None:
     """The as-of interval join is plain SQL: a `traits` table next to the events suffices."""
-    from conftest import duckdb_source
     from sowhat.spec.metric_defs import MetricsFile
 
     rnd = __import__("random").Random(5)
