@@ -92,7 +92,7 @@ def _render_weekly(r: WeeklyReview) -> None:
     console.print(f"[bold]Weekly review · {r.period} · week of {r.week}[/bold]  "
                   f"[dim]last sync {synced}[/dim]")
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for col in ("KR", "ind.", "weekly", "Δ week", "to date", "Δ to date", "P(target)",
+    for col in ("KR", "ind.", "weekly", "Δ week", "now", "Δ now", "P(target)",
                 "outlook", "conf."):
         table.add_column(col, justify="left" if col in ("KR", "ind.", "outlook") else "right")
     for k in r.key_results:
@@ -106,7 +106,8 @@ def _render_weekly(r: WeeklyReview) -> None:
                       f"[{style}]{OUTLOOK_TEXT[k.outlook]}[/{style}]",
                       f"{k.confidence:.0%}" if k.confidence is not None else "—")
     console.print(table)
-    console.print("[dim]weekly = the latest week's own value; to date = the period so far; "
+    console.print("[dim]weekly = the latest week's own value; now = the KR's measure (a level "
+                  "over its trailing window, or the period total); "
                   "P(target) = forecast of the level at the period's end (sowhat forecast)"
                   "[/dim]")
     console.print("\n[bold]Guardrail alerts[/bold]")
