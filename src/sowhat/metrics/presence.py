@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sowhat.metrics.source import EventSource
+from sowhat.metrics.source import EventSource, quoted_table
 from sowhat.spec.metric_defs import MetricsFile, required_events
 
 
@@ -18,7 +18,7 @@ def event_names(events: EventSource) -> set[str]:
     con = events.duckdb_connection()
     if con is not None:
         column = '"' + events.columns.event.replace('"', '""') + '"'
-        table = ".".join('"' + p.replace('"', '""') + '"' for p in events.table_name.split("."))
+        table = quoted_table(events.table_name)
         try:
             rows: list[Any] = con.execute(f"SELECT DISTINCT {column} FROM {table}").fetchall()
             return {str(r[0]) for r in rows if r[0] is not None}

@@ -195,7 +195,7 @@ class EventSource:
         con = self.duckdb_connection()
         if con is not None and self._events is None:
             try:
-                rows = con.execute(f"DESCRIBE {_quoted(self.table_name)}").fetchall()
+                rows = con.execute(f"DESCRIBE {quoted_table(self.table_name)}").fetchall()
                 return [(str(r[0]), str(r[1])) for r in rows]
             except Exception:  # fall back to Ibis, which reports a missing table clearly
                 pass
@@ -253,7 +253,8 @@ def _duck_connect(path: str, read_only: bool, threads: int | None,
     return con
 
 
-def _quoted(table: str) -> str:
+def quoted_table(table: str) -> str:
+    """A (schema.)table name quoted for raw DuckDB SQL."""
     return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sowhat.metrics.source import EventSource
+from sowhat.metrics.source import EventSource, quoted_table
+from sowhat.metrics.values import to_utc
 from sowhat.spec.event_source import EventSourceSpec
 
 REMOTE_CACHE_SECONDS = 300
@@ -59,18 +60,12 @@ class Watermark:
         return f"data through {self.through:%Y-%m-%d %H:%M} UTC"
 
 
-def _aware(moment: datetime | date) -> datetime:
-    if not isinstance(moment, datetime):
-        return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def event_time_range(events: EventSource) -> tuple[datetime | None, datetime | None]:
     """The oldest and newest event timestamps (aware UTC), or Nones for an empty source."""
     con = events.duckdb_connection()
     if con is not None:  # DuckDB: MIN/MAX over zone maps, no need to cache
         column = '"' + events.columns.timestamp.replace('"', '""') + '"'
-        table = ".".join('"' + p.replace('"', '""') + '"' for p in events.table_name.split("."))
+        table = quoted_table(events.table_name)
         try:
             rows = con.execute(f"SELECT min(CAST({column} AS TIMESTAMP)), "
                                f"max(CAST({column} AS TIMESTAMP)) FROM {table}").fetchall()
@@ -92,8 +87,8 @@ def event_time_range(events: EventSource) -> tuple[datetime | None, datetime | N
 def _pair(row: Any) -> tuple[datetime | None, datetime | None]:
     if not row:
         return None, None
-    return (_aware(row[0]) if row[0] is not None else None,
-            _aware(row[1]) if row[1] is not None else None)
+    return (to_utc(row[0]) if row[0] is not None else None,
+            to_utc(row[1]) if row[1] is not None else None)
 
 
 def latest_event_time(events: EventSource) -> datetime | None:
@@ -110,7 +105,7 @@ def watermark(events: EventSource, spec: EventSourceSpec | None = None) -> Water
     latest = latest_event_time(events)
     if spec.complete_through is not None:
         # A vouched-for instant stands even past the latest event: a quiet last day is data.
-        return Watermark(_aware(spec.complete_through), latest, "complete_through",
+        return Watermark(to_utc(spec.complete_through), latest, "complete_through",
                          spec.stale_after)
     if latest is None:
         return Watermark(None, None, "no events", spec.stale_after)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sowhat.errors import UserError
 from sowhat.metrics.source import EventSource
+from sowhat.metrics.values import to_utc
 from sowhat.metrics.watermark import Watermark, watermark
 from sowhat.spec.event_source import EventSourceSpec
 
@@ -44,10 +45,8 @@ class AsOf:
         return self.watermark.is_stale(self.now)
 
 
-def aware(moment: datetime | date) -> datetime:
-    if not isinstance(moment, datetime):
-        return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+aware = to_utc
+"""An instant (or a date's midnight) as an aware UTC datetime."""
 
 
 def refuse_future(requested: datetime | date | None, now: datetime | None = None) -> None:

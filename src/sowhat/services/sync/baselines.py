@@ -7,20 +7,15 @@ same measure from the events for every KR in the workspace's OKR files.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 from sowhat.errors import SowhatError, UserError
 from sowhat.lint.context import MeasuredBaseline
 from sowhat.metrics.engine import MetricRequest
+from sowhat.metrics.values import to_utc
 from sowhat.metrics.watermark import event_time_range
 from sowhat.services.events import open_events
 from sowhat.services.sync.measures import WindowRequest, compute_windows, kr_measure
 from sowhat.spec.metric_defs import ConversionMetric, RetentionMetric
 from sowhat.spec.workspace import Workspace
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def file_baselines(*, workspace: Workspace) -> dict[str, MeasuredBaseline] | None:
@@ -51,8 +46,8 @@ def file_baselines(*, workspace: Workspace) -> dict[str, MeasuredBaseline] | Non
                         continue
                     m = kr_measure(metric=kr.metric, catalog=catalog, measure=kr.measure,
                                    over_days=kr.over_days)
-                    window = m.baseline(period_start=_midnight(period.start),
-                                        period_end=_midnight(period.end))
+                    window = m.baseline(period_start=to_utc(period.start),
+                                        period_end=to_utc(period.end))
                     if window.start < earliest or window.as_of > latest:
                         continue
                     share = isinstance(catalog.metrics[kr.metric],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,13 +13,10 @@ from sowhat.domain.okr import Change, Guardrail
 from sowhat.domain.period import Period
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
+from sowhat.metrics.values import to_utc
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store.models import GuardrailRow, ObjectiveRow
 from sowhat.store.sync_models import GuardrailCheckRow
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -49,11 +46,11 @@ def evaluate_guardrails(
             and (g.segment is None or g.segment in catalog.segments)]
     if not live:
         return []
-    elapsed = cutoff - _midnight(period.start)
-    base_end = _midnight(period.start)
+    elapsed = cutoff - to_utc(period.start)
+    base_end = to_utc(period.start)
     base_start = base_end - elapsed
     reqs = [MetricRequest(g.metric, g.segment) for g in live]
-    current = compute_many(reqs, catalog=catalog, events=events, start=_midnight(period.start),
+    current = compute_many(reqs, catalog=catalog, events=events, start=to_utc(period.start),
                            end=cutoff, as_of=cutoff)
     baseline = compute_many(reqs, catalog=catalog, events=events, start=base_start,
                             end=base_end, as_of=base_end)
