@@ -40,7 +40,7 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import fcntl
     import os
 
-    from sowhat.services.demo import create_demo
+    from sowhat.services.demo.run import create_demo
 
     base = tmp_path_factory.getbasetemp()
     # Under xdist each worker's basetemp sits in the run's own folder; share that one.

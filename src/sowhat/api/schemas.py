@@ -11,7 +11,7 @@ from sowhat.domain.okr import Team
 from sowhat.lint.base import Finding
 from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching
-from sowhat.services.okr_views import BetView, CheckInView, KeyResultView, ObjectiveView
+from sowhat.services.okrs.views import BetView, CheckInView, KeyResultView, ObjectiveView
 from sowhat.services.plans import PeriodInfo
 from sowhat.store.audit import AuditEntry
 

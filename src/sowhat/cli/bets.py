@@ -20,15 +20,15 @@ from sowhat.services.bets import (
     portfolio,
 )
 from sowhat.services.events import open_events
-from sowhat.services.impact import BetImpact, BetRef, bet_impact
-from sowhat.services.impact_json import (
+from sowhat.services.impact.estimate import BetImpact, BetRef, bet_impact
+from sowhat.services.impact.payload import (
     bet_json,
     check_message,
     detectability_json,
     impact_json,
     portfolio_json,
 )
-from sowhat.services.impact_series import WeeklySeries
+from sowhat.services.impact.series import WeeklySeries
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import load_workspace
 from sowhat.stats.impact import Verdict

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from sowhat.cli.common import console
-from sowhat.services.demo import create_demo
+from sowhat.services.demo.run import create_demo
 
 _COUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
 

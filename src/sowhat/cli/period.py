@@ -9,7 +9,7 @@ import typer
 from sowhat.cli.common import actor_name, console, print_json, workspace_option
 from sowhat.cli.okrs import database
 from sowhat.services.periods import CloseResult, close_period, reopen_period, write_period_file
-from sowhat.services.reviews_quarter import objective_attainment
+from sowhat.services.reviews.quarter import objective_attainment
 from sowhat.spec.workspace import load_workspace
 
 period_app = typer.Typer(help="Periods: close one, freezing its scores; reopen a closed one.",

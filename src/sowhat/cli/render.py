@@ -10,7 +10,7 @@ from rich.tree import Tree
 
 from sowhat.cli.common import console
 from sowhat.domain.units import join_span
-from sowhat.services.apply import ChangeKind, ChangeSet
+from sowhat.services.apply.run import ChangeKind, ChangeSet
 from sowhat.services.plans import KeyResultStatus, PeriodStatus
 from sowhat.services.roundtrip.diff import PeriodDiff, describe
 

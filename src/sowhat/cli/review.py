@@ -24,10 +24,10 @@ from sowhat.reports.markdown import (
 )
 from sowhat.services.events import open_events
 from sowhat.services.forecasts import Outlook
-from sowhat.services.reviews import WeeklyReview, weekly_review
-from sowhat.services.reviews_lessons import Lesson, add_lesson, list_lessons
-from sowhat.services.reviews_monthly import MonthlyReview, monthly_review
-from sowhat.services.reviews_quarter import QuarterReview, quarter_review
+from sowhat.services.reviews.lessons import Lesson, add_lesson, list_lessons
+from sowhat.services.reviews.monthly import MonthlyReview, monthly_review
+from sowhat.services.reviews.quarter import QuarterReview, quarter_review
+from sowhat.services.reviews.weekly import WeeklyReview, weekly_review
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.stats.forecast import pct
 

@@ -21,10 +21,10 @@ from sowhat.reports.html import render_html
 from sowhat.reports.markdown import monthly_markdown, quarter_markdown, weekly_markdown
 from sowhat.reports.pdf import html_to_pdf
 from sowhat.services.events import open_events
-from sowhat.services.okr_views import plan_view
+from sowhat.services.okrs.views import plan_view
 from sowhat.services.reporting.quarter import QuarterReport, quarter_report
-from sowhat.services.reviews import weekly_review
-from sowhat.services.reviews_monthly import monthly_review
+from sowhat.services.reviews.monthly import monthly_review
+from sowhat.services.reviews.weekly import weekly_review
 from sowhat.spec.workspace import Workspace
 
 __all__ = ["Assembled", "Report", "ReportFormat", "ReportKind", "assemble", "embedded_html",

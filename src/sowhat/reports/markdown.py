@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from sowhat.domain.units import format_change, format_value
 from sowhat.reports import words
 from sowhat.services.forecasts import Outlook
-from sowhat.services.reviews import WeeklyReview
-from sowhat.services.reviews_lessons import Lesson
-from sowhat.services.reviews_monthly import MonthlyReview
-from sowhat.services.reviews_quarter import QuarterReview
+from sowhat.services.reviews.lessons import Lesson
+from sowhat.services.reviews.monthly import MonthlyReview
+from sowhat.services.reviews.quarter import QuarterReview
+from sowhat.services.reviews.weekly import WeeklyReview
 from sowhat.stats.forecast import pct
 
 __all__ = ["kr_num", "kr_signed", "monthly_markdown", "num", "quarter_markdown", "signed",

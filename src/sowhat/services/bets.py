@@ -2,7 +2,7 @@
 whether their expected change could even be detected before the period ends.
 
 The essays' questions, per bet: what do we expect, did the work work, and — before building —
-could we ever tell? Shipped bets get `services.impact` estimates; bets not yet shipped get a
+could we ever tell? Shipped bets get `services.impact.estimate` estimates; bets not yet shipped get a
 detectability check on their KR's real traffic. Each team gets its feature-factory index (the
 share of judged shipped bets that moved their KR). One bad bet never sinks the board: its
 error is kept as a message next to it.
@@ -29,7 +29,7 @@ from sowhat.domain.okr import BET_FLOW, BetStatus, Change, Plan
 from sowhat.errors import SowhatError, UserError
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
-from sowhat.services.impact import (
+from sowhat.services.impact.estimate import (
     HISTORY_WEEKS,
     LEVEL,
     BetImpact,
@@ -39,7 +39,7 @@ from sowhat.services.impact import (
     estimate_from_series,
     find_bet,
 )
-from sowhat.services.impact_series import (
+from sowhat.services.impact.series import (
     Clock,
     Key,
     WeekPoint,

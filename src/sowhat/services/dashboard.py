@@ -22,7 +22,7 @@ from sowhat.services.coach import Coaching, coach_text
 from sowhat.services.events import event_source_spec
 from sowhat.services.forecasts import KRForecastView, Outlook, forecast_period
 from sowhat.services.north_star import north_star_series
-from sowhat.services.okr_views import (
+from sowhat.services.okrs.views import (
     AuditPage,
     BetView,
     CheckInView,
@@ -256,7 +256,7 @@ def bets_board(*, session: Session, period: str | None = None, today: date | Non
     by_status: dict[str, list[BetView]] = defaultdict(list)
     for b in plan.bets:
         by_status[str(b.bet.status)].append(b)
-    # Shipped cards get their verdicts from services.bet_verdicts, loaded after the page.
+    # Shipped cards get their verdicts from services.impact.verdicts, loaded after the page.
     columns = tuple((c, tuple(by_status.get(c, ()))) for c in BOARD_COLUMNS)
     moves = {str(s): tuple(str(t) for t in BetStatus if t in allowed)
              for s, allowed in BET_TRANSITIONS.items()}  # fmt: skip

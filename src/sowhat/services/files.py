@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Plan
 from sowhat.errors import UserError
-from sowhat.services.apply import ChangeSet, apply_changes, plan_changes
+from sowhat.services.apply.run import ChangeSet, apply_changes, plan_changes
 from sowhat.services.authoring.periods import draft_labels
 from sowhat.services.plans import load_plans
 from sowhat.services.roundtrip import (

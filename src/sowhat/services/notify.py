@@ -40,13 +40,13 @@ from sqlalchemy.orm import Session
 
 from sowhat.errors import UserError
 from sowhat.services.guardrails import objective_health
-from sowhat.services.reviews import guardrail_alerts
-from sowhat.services.reviews_signals import (
+from sowhat.services.reviews.signals import (
     BetVerdict,
     change_mind_signals,
     missing_checkins,
     review_week,
 )
+from sowhat.services.reviews.weekly import guardrail_alerts
 from sowhat.spec.config import WebhookSection
 from sowhat.store import repositories
 from sowhat.store.db import flush

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sowhat.domain.okr import Objective, Plan
 from sowhat.domain.period import Period
 from sowhat.errors import NotFound, UserError
-from sowhat.services.apply import apply_changes, plan_changes
+from sowhat.services.apply.run import apply_changes, plan_changes
 from sowhat.services.files import ExportedFile, export_workspace, metric_hashes
 from sowhat.services.guardrails import (
     PeriodHealth,

@@ -131,7 +131,7 @@ def test_a_web_edit_is_written_back_to_yaml_by_export(env: Env) -> None:
 def test_audit_key_prefix_takes_the_object_and_its_children_only(tmp_path: object) -> None:
     from pathlib import Path
 
-    from sowhat.services.okr_views import audit_page
+    from sowhat.services.okrs.views import audit_page
     from sowhat.store import audit
 
     db = open_database(f"sqlite:///{Path(str(tmp_path)) / 'a.db'}", create=True)

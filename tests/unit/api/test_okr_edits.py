@@ -8,9 +8,9 @@ import pytest
 from api_testing import PERIOD, Env
 
 from sowhat.errors import Conflict, Forbidden, UserError
-from sowhat.services import okr_edits
 from sowhat.services.accounts import Principal, Scope
-from sowhat.services.okr_views import audit_page, plan_view
+from sowhat.services.okrs import edits as okr_edits
+from sowhat.services.okrs.views import audit_page, plan_view
 
 ADMIN = Principal(1, "admin@test.io", True, frozenset())
 GROWTH = Principal(2, "grower@test.io", False, frozenset({"growth"}))

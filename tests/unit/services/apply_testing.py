@@ -34,7 +34,7 @@ from sowhat.domain.okr import (
     Team,
 )
 from sowhat.domain.period import Period
-from sowhat.services.apply import ChangeSet, apply_changes
+from sowhat.services.apply.run import ChangeSet, apply_changes
 from sowhat.store.base import Base
 from sowhat.store.db import Database, open_database
 

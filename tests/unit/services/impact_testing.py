@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sowhat.demo.simulator import DEMO_START, DEMO_TODAY, simulate
 from sowhat.metrics.ingest import ingest
-from sowhat.services.demo import write_demo_files
+from sowhat.services.demo.run import write_demo_files
 
 EVENTS = 1_000_000
 SEED = 7

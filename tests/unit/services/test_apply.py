@@ -14,8 +14,14 @@ from sqlalchemy import func, select
 
 from sowhat.domain.okr import CheckInSource, Guardrail, Objective, Plan
 from sowhat.errors import Conflict, UserError
-from sowhat.services import apply as apply_module
-from sowhat.services.apply import ChangeKind, EntityType, FieldChange, apply_changes, plan_changes
+from sowhat.services.apply import run as apply_module
+from sowhat.services.apply.run import (
+    ChangeKind,
+    EntityType,
+    FieldChange,
+    apply_changes,
+    plan_changes,
+)
 from sowhat.services.checkins import checkin_history, record_checkin
 from sowhat.services.plans import load_plans
 from sowhat.store import audit

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from sowhat.domain.okr import Plan, Team
-from sowhat.services.apply import apply_changes
+from sowhat.services.apply.run import apply_changes
 from sowhat.services.plans import load_plans
 from sowhat.spec.dump import dump_plan, merge_plan_text
 from sowhat.store.db import open_database

@@ -24,7 +24,7 @@ from sowhat.metrics.engine import compute
 from sowhat.metrics.source import EventSource
 from sowhat.services.bets import bet_detectability, portfolio
 from sowhat.services.events import open_events
-from sowhat.services.impact import BetImpact, bet_impact
+from sowhat.services.impact.estimate import BetImpact, bet_impact
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.stats.impact import Verdict

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from sowhat.services.bets import _launch_mde
-from sowhat.services.impact_series import WeekPoint
+from sowhat.services.impact.series import WeekPoint
 from sowhat.stats.impact import did_estimate, its_estimate
 
 WEEKS = [date(2026, 4, 6) + timedelta(weeks=i) for i in range(40)]

@@ -10,7 +10,7 @@ import pytest
 from sowhat.domain.okr import Change
 from sowhat.metrics.values import MetricValue
 from sowhat.services.bets import kr_detectability
-from sowhat.services.impact_series import (
+from sowhat.services.impact.series import (
     Clock,
     WeekPoint,
     control_segments,

@@ -11,7 +11,7 @@ import pytest
 from review_testing import copy, module_copy, opened
 
 from sowhat.errors import UserError
-from sowhat.services.okr_views import audit_page
+from sowhat.services.okrs.views import audit_page
 from sowhat.services.periods import close_period, reopen_period
 from sowhat.services.plans import load_plans, status_rows
 from sowhat.spec.workspace import Workspace, load_workspace

@@ -17,9 +17,9 @@ from sowhat.services.checkins import checkin_history, record_checkin
 from sowhat.services.files import apply_workspace
 from sowhat.services.guardrails import objective_health
 from sowhat.services.periods import close_period, frozen_health, write_period_file
-from sowhat.services.reviews import weekly_review
-from sowhat.services.reviews_lessons import add_lesson
-from sowhat.services.reviews_quarter import quarter_review
+from sowhat.services.reviews.lessons import add_lesson
+from sowhat.services.reviews.quarter import quarter_review
+from sowhat.services.reviews.weekly import weekly_review
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store import repositories
 from sowhat.store.db import Database

@@ -23,16 +23,16 @@ from sowhat.services.guardrails import (
     objective_health,
     raw_progress,
 )
-from sowhat.services.reviews import weekly_review
-from sowhat.services.reviews_lessons import add_lesson, list_lessons
-from sowhat.services.reviews_monthly import _slope, _trend, default_month, monthly_review
-from sowhat.services.reviews_quarter import quarter_review
-from sowhat.services.reviews_signals import (
+from sowhat.services.reviews.lessons import add_lesson, list_lessons
+from sowhat.services.reviews.monthly import _slope, _trend, default_month, monthly_review
+from sowhat.services.reviews.quarter import quarter_review
+from sowhat.services.reviews.signals import (
     BEFORE_WEEKS,
     BetVerdict,
     missing_checkins,
     review_week,
 )
+from sowhat.services.reviews.weekly import weekly_review
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store import repositories
 from sowhat.store.db import Database

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from sowhat.services.forecasts import Outlook
-from sowhat.services.okr_views import KeyResultView
+from sowhat.services.okrs.views import KeyResultView
 from sowhat.services.plans import KeyResultStatus, ObjectiveStatus
 from sowhat.services.standing.changes import movement
 from sowhat.services.standing.rule import (

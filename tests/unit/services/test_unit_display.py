@@ -13,8 +13,8 @@ from sowhat.domain.units import format_value
 from sowhat.reports.markdown import quarter_markdown, weekly_markdown
 from sowhat.services.forecasts import forecast_period
 from sowhat.services.plans import KeyResultStatus, status_rows
-from sowhat.services.reviews import weekly_review
-from sowhat.services.reviews_quarter import quarter_review
+from sowhat.services.reviews.quarter import quarter_review
+from sowhat.services.reviews.weekly import weekly_review
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store.db import Database, open_database
 

@@ -21,10 +21,10 @@ from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.domain.measure import over_days
 from sowhat.errors import UserError
-from sowhat.services import okr_edits
 from sowhat.services.authoring import objects, periods, planning
 from sowhat.services.authoring.draft_check import check_in_workspace
-from sowhat.services.okr_views import plan_view
+from sowhat.services.okrs import edits as okr_edits
+from sowhat.services.okrs.views import plan_view
 from sowhat.services.plans import list_periods, load_plans, period_row
 from sowhat.store import mapping
 

@@ -19,8 +19,8 @@ from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.errors import NotFound, UserError
 from sowhat.services import dashboard as views
-from sowhat.services import okr_edits
-from sowhat.services.okr_views import plan_view
+from sowhat.services.okrs import edits as okr_edits
+from sowhat.services.okrs.views import plan_view
 
 router = APIRouter()
 

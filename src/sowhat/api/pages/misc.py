@@ -12,7 +12,7 @@ from sowhat.api.http import MAX_OFFSET
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.services import dashboard as views
-from sowhat.services.okr_views import audit_page
+from sowhat.services.okrs.views import audit_page
 
 router = APIRouter()
 PAGE = 50

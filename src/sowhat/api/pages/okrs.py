@@ -19,11 +19,11 @@ from sowhat.errors import UserError
 from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
 from sowhat.services import dashboard as views
-from sowhat.services import okr_edits
-from sowhat.services.bet_verdicts import VerdictCard, verdict_board
 from sowhat.services.coach import coach_text
 from sowhat.services.forecasts import KRForecastView
-from sowhat.services.okr_views import plan_view
+from sowhat.services.impact.verdicts import VerdictCard, verdict_board
+from sowhat.services.okrs import edits as okr_edits
+from sowhat.services.okrs.views import plan_view
 from sowhat.services.plans import list_periods
 
 router = APIRouter()

@@ -19,7 +19,7 @@ from sowhat.errors import UserError
 from sowhat.reports.build import ReportFormat, ReportKind, assemble, embedded_html
 from sowhat.reports.build import render as render_report
 from sowhat.services.dashboard import staleness
-from sowhat.services.okr_views import plan_view
+from sowhat.services.okrs.views import plan_view
 
 router = APIRouter()
 KINDS = {k.value: k for k in ReportKind}

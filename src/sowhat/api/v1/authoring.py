@@ -40,7 +40,7 @@ from sowhat.api.schemas import (
 from sowhat.api.state import server_state
 from sowhat.services.authoring import objects, periods
 from sowhat.services.authoring.draft_check import check_in_workspace
-from sowhat.services.okr_views import plan_view
+from sowhat.services.okrs.views import plan_view
 from sowhat.services.plans import list_periods, period_row
 from sowhat.store import mapping
 

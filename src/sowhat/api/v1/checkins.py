@@ -25,8 +25,8 @@ from sowhat.api.schemas import CheckInOut, CheckInPut, SeriesPointOut, checkin_o
 from sowhat.api.state import server_state
 from sowhat.domain.period import week_start
 from sowhat.errors import NotFound
-from sowhat.services import okr_edits
-from sowhat.services.okr_views import checkin_for_week, checkins, page, series
+from sowhat.services.okrs import edits as okr_edits
+from sowhat.services.okrs.views import checkin_for_week, checkins, page, series
 
 router = APIRouter(tags=["check-ins"], responses=PROBLEMS)
 Reader = Annotated[Caller, Depends(require_caller)]

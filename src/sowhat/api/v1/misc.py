@@ -24,10 +24,10 @@ from sowhat.api.state import server_state
 from sowhat.errors import UserError
 from sowhat.services.coach import coach_text
 from sowhat.services.events import open_events
-from sowhat.services.okr_views import audit_page, page
-from sowhat.services.reviews import weekly_review
-from sowhat.services.reviews_monthly import monthly_review
-from sowhat.services.reviews_quarter import quarter_review
+from sowhat.services.okrs.views import audit_page, page
+from sowhat.services.reviews.monthly import monthly_review
+from sowhat.services.reviews.quarter import quarter_review
+from sowhat.services.reviews.weekly import weekly_review
 
 router = APIRouter(responses={k: v for k, v in PROBLEMS.items() if k in (401, 404, 422)})
 Reader = Annotated[Caller, Depends(require_caller)]

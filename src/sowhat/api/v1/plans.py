@@ -31,9 +31,9 @@ from sowhat.api.schemas import (
 from sowhat.api.state import server_state
 from sowhat.errors import NotFound
 from sowhat.services import dashboard as pages
-from sowhat.services import okr_edits
 from sowhat.services.dashboard import AlignmentNode
-from sowhat.services.okr_views import page, plan_view, teams
+from sowhat.services.okrs import edits as okr_edits
+from sowhat.services.okrs.views import page, plan_view, teams
 from sowhat.services.plans import list_periods
 
 router = APIRouter(tags=["plans"], responses=PROBLEMS)

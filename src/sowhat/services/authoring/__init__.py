@@ -3,5 +3,5 @@ results, guardrails and bets; plan a new period; import a spreadsheet; coach a d
 
 Every write checks the person's team next to it, names the version it was based on when it
 edits, and writes one audit entry in the caller's transaction — the rules of
-`sowhat.services.okr_edits`, which this package extends to creating things.
+`sowhat.services.okrs.edits`, which this package extends to creating things.
 """

@@ -30,8 +30,8 @@ from sowhat.services.bets import KRDetectability, kr_detectability
 from sowhat.services.coach import Coaching, coach_text
 from sowhat.services.events import open_events
 from sowhat.services.forecasts import Basis, metric_basis
-from sowhat.services.impact import HISTORY_WEEKS
-from sowhat.services.impact_series import (
+from sowhat.services.impact.estimate import HISTORY_WEEKS
+from sowhat.services.impact.series import (
     Clock,
     clock,
     fetch_weekly,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sowhat.domain.okr import Guardrail
 from sowhat.errors import Conflict, Forbidden, NotFound, ScaleError, UserError
 from sowhat.services.accounts import Principal
-from sowhat.services.apply import guardrail_keys
+from sowhat.services.apply.run import guardrail_keys
 from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
 from sowhat.spec.metric_units import impossible_numbers
 from sowhat.spec.okr_models import BetModel, GuardrailModel, KeyResultModel, ObjectiveModel

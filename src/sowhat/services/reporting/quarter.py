@@ -6,7 +6,7 @@ For every objective, the riskiest first (services.standing.rule):
 - what changed in behaviour: each KR's baseline → now, the latest week's value and whether it
   moved beyond noise since the baseline (services.standing.changes), and the forecast range;
 - its guardrails, held or breached;
-- the bets shipped against it and whether each moved its KR (services.bet_verdicts), with the
+- the bets shipped against it and whether each moved its KR (services.impact.verdicts), with the
   feature-factory index per team;
 - what carries over: KRs short of their target and bets not shipped yet.
 Lessons come from the quarterly review.
@@ -19,12 +19,12 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from sowhat.services.bet_verdicts import VerdictBoard, VerdictCard, verdict_board
 from sowhat.services.dashboard import standings_of
 from sowhat.services.forecasts import KRForecastView, forecast_period
 from sowhat.services.guardrails import GuardrailStatus, KRHealth
-from sowhat.services.okr_views import BetView, plan_view, series
-from sowhat.services.reviews_quarter import ObjectiveAttainment, QuarterReview, quarter_review
+from sowhat.services.impact.verdicts import VerdictBoard, VerdictCard, verdict_board
+from sowhat.services.okrs.views import BetView, plan_view, series
+from sowhat.services.reviews.quarter import ObjectiveAttainment, QuarterReview, quarter_review
 from sowhat.services.standing.changes import Movement, movement
 from sowhat.services.standing.rule import KRStanding, ObjectiveStanding, risk_order
 from sowhat.spec.workspace import Workspace

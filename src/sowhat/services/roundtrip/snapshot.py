@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sowhat.domain.okr import Plan
-from sowhat.services.apply import guardrail_keys
+from sowhat.services.apply.run import guardrail_keys
 from sowhat.store import audit, mapping
 
 __all__ = ["Snapshot", "entity_label", "plan_snapshot"]

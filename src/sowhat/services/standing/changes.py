@@ -7,7 +7,7 @@ page. This says what the product's users did differently, and what the team said
   `stats.noise`; a KR that merely wobbled is not listed;
 - the week's check-ins that carry a note (what changed, and why, in the owner's words);
 - breached guardrails.
-Bet verdicts join them on the page from `services.bet_verdicts` (loaded after the page).
+Bet verdicts join them on the page from `services.impact.verdicts` (loaded after the page).
 
 A KR synced from the events uses the weekly values sync stored (each week its own window);
 a KR checked in by hand uses its check-in values.
@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from sowhat.domain.period import week_start
-from sowhat.services.okr_views import (
+from sowhat.services.okrs.views import (
     GuardrailView,
     KeyResultView,
     PlanView,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.services.apply_changeset import (
+from sowhat.services.apply.changeset import (
     ChangeKind,
     EntityType,
     Fields,

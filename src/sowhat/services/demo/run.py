@@ -22,7 +22,7 @@ from sowhat.domain.okr import CheckInSource
 from sowhat.errors import UserError
 from sowhat.metrics.ingest import IngestReport, ingest
 from sowhat.services.checkins import record_checkin
-from sowhat.services.demo_targets import measured_baselines, with_measured_targets
+from sowhat.services.demo.targets import measured_baselines, with_measured_targets
 from sowhat.services.events import event_source_spec, open_events
 from sowhat.services.files import apply_workspace
 from sowhat.services.plans import status_rows

@@ -27,7 +27,7 @@ from sowhat.services.guardrails import (
 )
 from sowhat.services.periods import frozen_health
 from sowhat.services.plans import status_rows
-from sowhat.services.reviews_lessons import Lesson, list_lessons, previous_period
+from sowhat.services.reviews.lessons import Lesson, list_lessons, previous_period
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import repositories
 

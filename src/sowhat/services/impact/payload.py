@@ -10,7 +10,7 @@ from typing import Any
 
 from sowhat.domain.okr import Change
 from sowhat.services.bets import BetEntry, KRDetectability, Portfolio
-from sowhat.services.impact import BetImpact, BetRef, MethodResult
+from sowhat.services.impact.estimate import BetImpact, BetRef, MethodResult
 from sowhat.stats.impact import FactoryIndex, ImpactEstimate, ImpactVerdict, PreTrendTest
 
 JSON_VERSION = 1

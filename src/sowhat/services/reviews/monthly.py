@@ -28,7 +28,7 @@ from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.services.plans import status_rows
-from sowhat.services.reviews import indicator_of
+from sowhat.services.reviews.weekly import indicator_of
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.stats.noise import linear_trend
 from sowhat.store import repositories

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from sowhat.services.forecasts import KRForecastView, Outlook, forecast_period, weekly_series
 from sowhat.services.guardrails import PeriodHealth, objective_health
 from sowhat.services.plans import status_rows
-from sowhat.services.reviews_lessons import Lesson, list_lessons, previous_period
-from sowhat.services.reviews_signals import (
+from sowhat.services.reviews.lessons import Lesson, list_lessons, previous_period
+from sowhat.services.reviews.signals import (
     BetVerdict,
     ChangeMindSignal,
     MissingCheckIn,

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Plan, Team
 from sowhat.errors import Conflict, UserError
-from sowhat.services.apply_changeset import (
+from sowhat.services.apply.changeset import (
     ChangeKind,
     ChangeSet,
     Counts,
@@ -42,7 +42,7 @@ from sowhat.services.apply_changeset import (
     PlannedChanges,
     PlannedOp,
 )
-from sowhat.services.apply_writer import write_planned
+from sowhat.services.apply.writer import write_planned
 from sowhat.store import audit, mapping, repositories
 from sowhat.store.base import utcnow
 from sowhat.store.db import flush

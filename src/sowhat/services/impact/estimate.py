@@ -28,7 +28,7 @@ from sowhat.domain.okr import Bet, BetStatus, Direction, KeyResult, Objective, P
 from sowhat.errors import NotFound, UserError
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
-from sowhat.services.impact_series import (
+from sowhat.services.impact.series import (
     Clock,
     Key,
     WeeklySeries,

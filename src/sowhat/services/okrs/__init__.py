@@ -1,0 +1,1 @@
+"""Reading and editing objectives and key results for the web and API."""

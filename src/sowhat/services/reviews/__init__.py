@@ -1,0 +1,1 @@
+"""Weekly, monthly and quarter reviews: what changed, not what shipped."""
