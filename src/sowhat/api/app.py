@@ -22,6 +22,8 @@ from sowhat.api.pages import admin as admin_pages
 from sowhat.api.pages import auth as auth_pages
 from sowhat.api.pages import authoring as authoring_pages
 from sowhat.api.pages import checkins as checkin_pages
+from sowhat.api.pages import editing as editing_pages
+from sowhat.api.pages import importing as importing_pages
 from sowhat.api.pages import misc as misc_pages
 from sowhat.api.pages import okrs as okr_pages
 from sowhat.api.pages import reviews as review_pages
@@ -60,7 +62,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     for router in (auth_pages.router, admin_pages.router, checkin_pages.router,
-                   authoring_pages.router,
+                   authoring_pages.router, editing_pages.router, importing_pages.router,
                    okr_pages.router, misc_pages.router, review_pages.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_static_dir()), name="static")

@@ -46,7 +46,7 @@ def import_(
     try:
         with db.transaction() as session:
             made = write_rows(session=session, principal=principal, workspace=ws,
-                              period=span.label, rows=rows)  # fmt: skip
+                              period=span.label, rows=rows, source=str(file))  # fmt: skip
     finally:
         db.dispose()
     console.print(f"created {made[0]} objective(s) and {made[1]} key result(s) in {span.label}"

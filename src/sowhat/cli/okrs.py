@@ -68,13 +68,15 @@ def apply(
     workspace: Path = workspace_option(),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, change nothing."),
     force: bool = typer.Option(False, "--force",
-                               help="Overwrite web edits made since the last apply/export."),
+                               help="Let the file win on fields also edited in the web "
+                               "since the last apply/export."),
 ) -> None:
     """Make the database match the files; prints the plan of changes first.
 
     Removed key results are archived, never deleted, so their check-in history stays.
-    Refuses (exit 1, nothing written) to overwrite edits made in the web since the last
-    apply or export, listing them field by field; `sowhat export` first, or `--force`.
+    Web edits made since the last apply or export are merged: the file's edits and the
+    web's edits to other fields are both kept. A field edited on both sides is refused
+    (exit 1, nothing written), file vs database listed field by field, unless `--force`.
     Example: sowhat apply -w my-okrs --dry-run
     """
     ws = load_workspace(workspace)
@@ -87,8 +89,15 @@ def apply(
             render_changes(changes, applied=not dry_run)
             if dry_run:
                 for d in apply_conflicts(session=session, workspace=ws):
-                    console.print(f"[yellow]warning[/yellow] {d.period}: applying would "
-                                  f"overwrite {len(d.web_edits)} web edit(s); see `sowhat diff`")
+                    console.print(f"[yellow]warning[/yellow] {d.period}: {len(d.fields)} "
+                                  "field(s) edited in the file and in the web; applying "
+                                  "refuses them without --force; see `sowhat diff`")
+            else:
+                for d in diff_workspace(session=session, workspace=ws):
+                    if d.path is not None and d.web_edits:
+                        console.print(f"{d.period}: kept {len(d.web_edits)} web edit(s) made "
+                                      "since the last apply/export; `sowhat export` writes "
+                                      "them into the file")
     finally:
         db.dispose()
 
@@ -115,7 +124,8 @@ def diff(
         from dataclasses import asdict
 
         print_json([{**asdict(d), "web_edits": len(d.web_edits),
-                     "file_edits": len(d.file_edits)} for d in diffs])  # fmt: skip
+                     "file_edits": len(d.file_edits), "conflicts": len(d.conflicts),
+                     "mergeable": d.mergeable} for d in diffs])  # fmt: skip
     else:
         render_diff(diffs)
     if any(not d.same for d in diffs):

@@ -150,12 +150,18 @@ def render_diff(diffs: list[PeriodDiff]) -> None:
         for f in d.fields:
             colour = _SIDE[str(f.side)]
             console.print(f"  [{colour}]{f.side}[/{colour}] {escape(describe(f))}")
-        if d.web_edits and d.file_edits:
-            console.print("  edited on both sides: pick a winner with `sowhat apply --force` "
-                          "(the file) or `sowhat export --force` (the database); the audit log "
-                          "keeps what was overwritten")
+        if d.conflicts:
+            console.print(f"  {len(d.conflicts)} field(s) edited on both sides: `sowhat apply` "
+                          "refuses them (it would merge the rest); make the file say what you "
+                          "want, or pick a winner with `sowhat apply --force` (the file) or "
+                          "`sowhat export --force` (the database); the audit log keeps what was "
+                          "overwritten")
+        elif d.mergeable:
+            console.print(f"  mergeable: `sowhat apply` takes the file's {len(d.file_edits)} "
+                          f"edit(s) and keeps the web's {len(d.web_edits)}; `sowhat export` "
+                          "then writes the web's into the file")
         elif d.web_edits:
             console.print(f"  {len(d.web_edits)} web edit(s): `sowhat export` writes them into "
-                          "the file; `sowhat apply` refuses until then")
+                          "the file; `sowhat apply` keeps them")
         elif d.file_edits:
             console.print(f"  {len(d.file_edits)} file edit(s): `sowhat apply` brings them in")

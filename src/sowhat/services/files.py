@@ -10,7 +10,7 @@ database remembers each file's content hash and what both agreed on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from sowhat.services.roundtrip import (
     plan_snapshot,
     record_state,
 )
+from sowhat.services.roundtrip.merge import Merge, merge_plan
 from sowhat.spec.dump import dump_plan, merge_plan_text
 from sowhat.spec.metric_defs import metric_definition_hash
 from sowhat.spec.workspace import LoadedPlan, Workspace
@@ -56,35 +57,88 @@ def apply_workspace(
 ) -> ChangeSet:
     """The plan of changes, applied unless `dry_run`. The caller commits.
 
-    Raises `EditedOnBothSides` (nothing written) when applying would overwrite web edits
-    made since the last apply/export, unless `force`.
+    Web edits made since the last apply/export are merged, not overwritten: where the file
+    changed one field and the web another, the database gets both (`roundtrip.merge`).
+    Raises `EditedOnBothSides` (nothing written) when the same field was changed on both
+    sides, unless `force`, which lets the file win on those fields (the audit log keeps
+    what the web said).
     """
-    plans = [lp.plan for lp in workspace.plans]
+    merges = merge_workspace(session=session, workspace=workspace)
+    conflicts = [replace(m.diff, fields=m.conflicts) for m in merges.values() if m.conflicts]
+    plans = [merges[lp.plan.period.label].plan if lp.plan.period.label in merges else lp.plan
+             for lp in workspace.plans]  # fmt: skip
     teams = workspace.config.team_values()
     hashes = metric_hashes(workspace)
     if dry_run:
         return plan_changes(session=session, plans=plans, teams=teams, metric_hashes=hashes)
-    diffs = [d for d in diff_workspace(session=session, workspace=workspace)
-             if d.path is not None and d.web_edits]  # fmt: skip
-    if diffs and not force:
-        raise EditedOnBothSides(diffs, step="apply")
+    if conflicts and not force:
+        raise EditedOnBothSides(conflicts, step="apply")
     changes = apply_changes(
         session=session, plans=plans, teams=teams, metric_hashes=hashes, actor=actor
     )
-    overwritten = {d.period: d.web_edits for d in diffs}
     for lp in workspace.plans:
         label = lp.plan.period.label
+        merge = merges.get(label)
         record_state(session=session, period=label, path=lp.document.path,
                      root=workspace.root, text=lp.document.text,
                      snapshot=plan_snapshot(lp.plan), action="apply", actor=actor,
-                     overwritten=_lost(overwritten.get(label, ())))  # fmt: skip
+                     overwritten=_lost(merge.conflicts if merge else ()),
+                     merged=_lost(merge.kept if merge and merge.file_changed else ()),
+                     )  # fmt: skip
     return changes
 
 
+@dataclass(frozen=True)
+class PeriodMerge:
+    """One period's three-way merge, as `apply` would do it."""
+
+    diff: PeriodDiff  # file vs database vs base
+    merge: Merge
+
+    @property
+    def period(self) -> str:
+        return self.diff.period
+
+    @property
+    def plan(self) -> Plan:
+        return self.merge.plan
+
+    @property
+    def conflicts(self) -> tuple[FieldDiff, ...]:
+        return self.merge.conflicts
+
+    @property
+    def kept(self) -> tuple[FieldDiff, ...]:
+        return self.merge.kept
+
+    @property
+    def file_changed(self) -> bool:
+        """The file has edits of its own: applying it is a merge, worth an audit entry."""
+        return bool(self.diff.file_edits)
+
+
+def merge_workspace(*, session: Session, workspace: Workspace) -> dict[str, PeriodMerge]:
+    """Per period with web edits since the last apply/export: the merged plan `apply`
+    writes, the web edits it keeps and the fields edited on both sides (conflicts)."""
+    files = {lp.plan.period.label: lp for lp in workspace.plans}
+    out = {}
+    for d in diff_workspace(session=session, workspace=workspace):
+        if d.path is None or not d.in_database or d.period not in files:
+            continue
+        if not d.web_edits:
+            continue
+        [stored] = load_plans(session=session, period=d.period)
+        out[d.period] = PeriodMerge(d, merge_plan(file=files[d.period].plan, database=stored,
+                                                  diff=d))  # fmt: skip
+    return out
+
+
 def apply_conflicts(*, session: Session, workspace: Workspace) -> list[PeriodDiff]:
-    """The periods whose web edits `apply` would overwrite (for a dry run's warning)."""
-    return [d for d in diff_workspace(session=session, workspace=workspace)
-            if d.path is not None and d.web_edits]  # fmt: skip
+    """The periods with fields `apply` cannot merge (for a dry run's warning), each with
+    only those fields."""
+    return [replace(m.diff, fields=m.conflicts)
+            for m in merge_workspace(session=session, workspace=workspace).values()
+            if m.conflicts]  # fmt: skip
 
 
 def diff_workspace(

@@ -71,6 +71,7 @@ def objective_page(request: Request, period: str, objective_id: str) -> Response
         "plan": plan, "o": objective, "krs": plan.key_results_of(objective_id),
         "bets": [b for b in plan.bets if b.objective == objective_id],
         "guardrails": [g for g in plan.guardrails if g.objective == objective_id],
+        "saved": request.query_params.get("saved") == "1",
     })  # fmt: skip
 
 
@@ -183,6 +184,7 @@ def _bets(request: Request, period: str | None, *, error: UserError | None = Non
         "kr_titles": {k.id: k.status.title for k in board.plan.key_results},
         "kr_status": {k.id: k.status for k in board.plan.key_results},
         "moved": (titles.get(moved, moved), request.query_params.get("to")) if moved else None,
+        "saved": titles.get(request.query_params.get("saved") or ""),
     }, status_code=int(error.status) if error else 200)  # fmt: skip
 
 

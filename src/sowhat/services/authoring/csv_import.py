@@ -26,7 +26,7 @@ from sowhat.services.events import open_events
 from sowhat.spec.workspace import Workspace
 from sowhat.store import repositories
 
-__all__ = ["COLUMNS", "ImportRow", "preview", "read_rows", "write_rows"]
+__all__ = ["COLUMNS", "ImportRow", "decode", "parse_rows", "preview", "read_rows", "write_rows"]
 
 COLUMNS = ("objective_id", "objective", "team", "owner", "kr_id", "kr", "metric", "segment",
            "baseline", "target", "kr_owner")  # fmt: skip
@@ -64,6 +64,22 @@ def read_rows(path: Path) -> list[ImportRow]:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {path}: {exc}", hint="save it as CSV UTF-8") from None
+    return parse_rows(text, str(path))
+
+
+def decode(data: bytes, name: str) -> str:
+    """An uploaded file's text (UTF-8, with or without the BOM spreadsheets write)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(f"{name} is not UTF-8 text",
+                        hint="export it as “CSV UTF-8” from the spreadsheet") from None
+
+
+def parse_rows(text: str, source: str) -> list[ImportRow]:
+    """`read_rows` on text already read (an upload); `source` names it in errors."""
+    path = source
+    text = text.removeprefix("\ufeff")
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in reader.fieldnames or []]
     problems: list[Diagnostic] = []
@@ -125,14 +141,38 @@ def preview(*, rows: list[ImportRow], period: Period, workspace: Workspace,
 
 
 def write_rows(*, session: Session, principal: Principal, workspace: Workspace, period: str,
-               rows: list[ImportRow]) -> tuple[int, int]:  # fmt: skip
-    """Create the rows' objectives (once each) and KRs; returns (objectives, KRs) created."""
+               rows: list[ImportRow], source: str = "import",
+               dry_run: bool = False) -> tuple[int, int]:  # fmt: skip
+    """Create the rows' objectives (once each) and KRs; returns (objectives, KRs) created.
+
+    Every row is tried; a row the database refuses (an id that exists, a team the person may
+    not edit, an unknown metric) is reported with its line, and any refusal raises a
+    SpecError listing them all — the caller's transaction then writes nothing. With
+    `dry_run`, the same writes run inside a savepoint that is rolled back: the preview's
+    per-row check, by the very code that would write.
+    """
+    nested = session.begin_nested()
+    try:
+        made = _write_rows(session, principal, workspace, period, rows, source)
+    except BaseException:
+        nested.rollback()
+        raise
+    if dry_run:
+        nested.rollback()
+    else:
+        nested.commit()
+    return made
+
+
+def _write_rows(session: Session, principal: Principal, workspace: Workspace, period: str,
+                rows: list[ImportRow], source: str) -> tuple[int, int]:  # fmt: skip
     if period not in repositories.periods_by_label(session, [period]):
         periods.create_period(session=session, principal=principal, label=period)
     existing = {o.key for o in repositories.period_contents(
         session, repositories.periods_by_label(session, [period])[period]).objectives
         if o.archived_at is None}  # fmt: skip
     made_objectives = made_krs = 0
+    problems: list[Diagnostic] = []
     for r in rows:
         try:
             if r.objective_id not in existing:
@@ -151,8 +191,10 @@ def write_rows(*, session: Session, principal: Principal, workspace: Workspace, 
                         "baseline": r.baseline_to_use, "target": r.target,
                         "owner": r.kr_owner})  # fmt: skip
             made_krs += 1
-        except UserError as exc:
-            raise UserError(f"line {r.line}: {exc.message}", hint=exc.hint) from None
+        except UserError as exc:  # raised before anything is added: the next row can go on
+            problems.append(Diagnostic(Location(source, r.line, 1), exc.message, exc.hint))
+    if problems:
+        raise SpecError(problems)
     return made_objectives, made_krs
 
 

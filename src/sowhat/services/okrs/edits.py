@@ -156,6 +156,10 @@ def update_objective(
                                f"team {values['team'] or 'none'})")
     if "title" in values:
         values["title"] = _title(values["title"])
+    if "aligns_to" in values:
+        values["aligns_to"] = str(values["aligns_to"] or "").strip() or None
+        if values["aligns_to"] is not None:
+            _check_alignment(session, objective_id, values["aligns_to"])
     before = mapping.objective_row_fields(row)
     return _write(session, principal, row, values, before, "objective",
                   f"{period}/{objective_id}", lambda: mapping.objective_row_fields(row),
@@ -211,9 +215,15 @@ def update_bet(
                     from None
         values["expects_change_amount"] = change.amount if change else None
         values["expects_change_kind"] = change.kind if change else None
+    if "expects_key_result" in values:
+        values["expects_key_result"] = str(values["expects_key_result"] or "").strip() or None
     if values.get("expects_key_result"):
-        _one(session, KeyResultRow, period_row, str(values["expects_key_result"]).strip(),
-             "key result")
+        _one(session, KeyResultRow, period_row, str(values["expects_key_result"]), "key result")
+    expected_kr = values.get("expects_key_result", row.expects_key_result)
+    expected_amount = values.get("expects_change_amount", row.expects_change_amount)
+    if (expected_kr is None) != (expected_amount is None):
+        raise UserError("an expectation needs both the key result and the change",
+                        hint="e.g. activation, +0.03 — or clear both")  # fmt: skip
     before = mapping.bet_row_fields(row, objective.key)
     return _write(session, principal, row, values, before, "bet", f"{period}/{bet_id}",
                   lambda: mapping.bet_row_fields(row, objective.key), now)  # fmt: skip
@@ -275,6 +285,29 @@ def _write(
                  entity_type=entity_type, entity_key=key, before=before, after=fields(),
                  at=now or datetime.now(UTC))  # fmt: skip
     return int(row.version)
+
+
+def _check_alignment(session: Session, objective_id: str, parent: str) -> None:
+    """`aligns_to` names a stored objective (any period), never itself, and no cycle — the
+    rules `sowhat validate` applies to the files, so an export stays valid."""
+    if parent == objective_id:
+        raise UserError("an objective cannot align to itself", hint="pick its parent objective")
+    links: dict[str, str | None] = {}
+    for key, aligns in session.execute(
+        select(ObjectiveRow.key, ObjectiveRow.aligns_to).where(ObjectiveRow.archived_at.is_(None))
+    ):
+        links.setdefault(key, aligns)
+        links[key] = links[key] or aligns
+    if parent not in links:
+        raise UserError(f"aligns_to names unknown objective {parent!r}",
+                        hint="use the id of a stored objective, or leave it empty")  # fmt: skip
+    seen = [objective_id, parent]
+    node: str | None = parent
+    while (node := links.get(node or "")) is not None:
+        if node in seen:
+            raise UserError("alignment cycle: " + " -> ".join([*seen[seen.index(node):], node]),
+                            hint="alignment must form a tree; pick another parent")
+        seen.append(node)
 
 
 def _only(changes: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:

@@ -12,7 +12,7 @@ export" reads like any other edit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -74,6 +74,16 @@ class PeriodDiff:
         return tuple(f for f in self.fields if f.file_edit)
 
     @property
+    def conflicts(self) -> tuple[FieldDiff, ...]:
+        """Fields changed on both sides, differently: `apply` refuses these without --force."""
+        return tuple(f for f in self.fields if f.side is Side.BOTH)
+
+    @property
+    def mergeable(self) -> bool:
+        """File edits and web edits to different fields: `apply` keeps both."""
+        return bool(self.web_edits) and bool(self.file_edits) and not self.conflicts
+
+    @property
     def same(self) -> bool:
         return not self.fields and self.in_database and self.path is not None
 
@@ -97,8 +107,12 @@ def diff_plans(
         b_fields = base.get(key) if base is not None else None
         if f_fields is None or d_fields is None:
             b_exists = _UNKNOWN if base is None else b_fields is not None
-            out.append(_field(entity, shown, EXISTS, f_fields is not None,
-                              d_fields is not None, b_exists))  # fmt: skip
+            found = _field(entity, shown, EXISTS, f_fields is not None, d_fields is not None,
+                           b_exists)  # fmt: skip
+            present = f_fields if f_fields is not None else d_fields
+            if b_fields is not None and present is not None and _edited(present, b_fields):
+                found = replace(found, side=Side.BOTH)  # removed on one side, edited on the other
+            out.append(found)
             continue
         for name in dict.fromkeys([*f_fields, *d_fields]):
             f_val, d_val = f_fields.get(name), d_fields.get(name)
@@ -125,6 +139,12 @@ def _field(entity: str, key: str, name: str, file: Any, database: Any, base: Any
     file_moved, web_moved = file != base, database != base
     side = Side.BOTH if file_moved and web_moved else Side.FILE if file_moved else Side.WEB
     return FieldDiff(entity, key, name, file, database, None if base is _NEW else base, side)
+
+
+def _edited(fields: dict[str, Any], base: dict[str, Any]) -> bool:
+    """Whether an entity's fields moved from the base (its position aside: that follows
+    from its neighbours)."""
+    return any(fields.get(k) != base.get(k) for k in {*fields, *base} - {"position"})
 
 
 def shown(value: Any) -> str:
@@ -161,17 +181,20 @@ class EditedOnBothSides(Conflict):
         lost = [f for d in diffs for f in (d.web_edits if step == "apply" else d.file_edits)]
         self.lost = lost
         other = "web" if step == "apply" else "file"
+        plural = "s" if len(lost) != 1 else ""
         if step == "apply":
-            hint = ("run `sowhat export` to write the web edits into the files first, or "
-                    "`sowhat apply --force` to let the files win (the audit log keeps what "
-                    "the web said)")
+            hint = ("make the file say what you want on these fields (or change them in the "
+                    "web to match), or `sowhat apply --force` to let the file win on them (the "
+                    "audit log keeps what the web said); web edits to other fields are kept "
+                    "either way")
+            what = (f"`sowhat apply` would overwrite {len(lost)} web edit{plural} to a field "
+                    "the file also changed since the last apply/export; nothing was written")
         else:
             hint = ("run `sowhat apply` to bring the file edits in first, or `sowhat export "
                     "--force` to let the database win")
-        super().__init__(
-            f"`sowhat {step}` would overwrite {len(lost)} {other} edit"
-            f"{'s' if len(lost) != 1 else ''} made since the last apply/export; nothing "
-            "was written", hint=hint)  # fmt: skip
+            what = (f"`sowhat {step}` would overwrite {len(lost)} {other} edit{plural} made "
+                    "since the last apply/export; nothing was written")
+        super().__init__(what, hint=hint)
 
     def render(self) -> str:
         lines = [self.message + ":"]

@@ -56,12 +56,14 @@ def record_state(
     action: str,
     actor: str,
     overwritten: list[dict[str, Any]] | None = None,
+    merged: list[dict[str, Any]] | None = None,
     now: datetime | None = None,
 ) -> None:
     """Remember that file and database agree on `snapshot` now; audit it.
 
     `overwritten` lists the other side's edits a forced apply or export replaced, so the
-    audit log says exactly what was given up and by whom.
+    audit log says exactly what was given up and by whom; `merged` the web edits an apply
+    kept beside the file's own (they stay web edits until `sowhat export` writes them).
     """
     now = now or utcnow()
     shown = _relative(path, root)
@@ -70,7 +72,7 @@ def record_state(
     ).first()
     new_hash = content_hash(text)
     if row is not None and row.content_hash == new_hash and row.snapshot == snapshot \
-            and not overwritten:
+            and not overwritten and not merged:
         return  # nothing new agreed on: a no-op apply writes nothing
     before = {"content_hash": row.content_hash, "action": row.action} if row else None
     if row is None:
@@ -82,6 +84,8 @@ def record_state(
     after: dict[str, Any] = {"content_hash": new_hash, "action": action}
     if overwritten:
         after["overwrote"] = overwritten
+    if merged:
+        after["merged"] = merged
     audit.record(session=session, actor=actor, action=action, entity_type="okr_file",
                  entity_key=shown, before=before, after=after, at=now)  # fmt: skip
 
