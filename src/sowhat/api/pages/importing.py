@@ -55,7 +55,8 @@ def import_page(request: Request, period: str = "") -> Response:
 
 def _page(request: Request, context: dict[str, Any], status: int = 200) -> Response:
     return render(request, "import.html", {"columns": _columns(), "rows": None,
-                                           "problems": [], **context},
+                                           "problems": [], "by_line": {},
+                                           "would_make": (0, 0), **context},
                   status_code=status)  # fmt: skip
 
 
