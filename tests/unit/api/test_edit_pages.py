@@ -51,7 +51,8 @@ def test_edit_every_field_of_an_objective(env: Env) -> None:
         title="New accounts win in week one", owner="ana@growth.test",
         description="Week-one winners stay")}, csrf)  # fmt: skip
     assert saved.status_code == 303, saved.text
-    assert saved.headers["location"] == f"/periods/{PERIOD}/objectives/growth/first-week-win?saved=1"
+    assert saved.headers["location"] == (f"/periods/{PERIOD}/objectives/growth/first-week-win"
+                                         "?saved=1")
     got = _objective(env)
     assert (got["title"], got["owner"], got["description"]) == (
         "New accounts win in week one", "ana@growth.test", "Week-one winners stay")
@@ -77,7 +78,8 @@ def test_a_stale_objective_save_keeps_what_was_typed_and_shows_what_changed(env:
     assert 'value="My better words"' in stale.text  # typed value kept
     assert f'href="{OBJ}"' in stale.text  # reload link
     row = re.search(r"<th scope=\"row\">Owner</th><td>([^<]*)</td><td>([^<]*)</td>", stale.text)
-    assert row and row.groups() == ("boss@growth.test", "lead@growth.test")
+    assert row
+    assert row.groups() == ("boss@growth.test", "lead@growth.test")
     assert _objective(env)["title"] != "My better words"  # nothing saved
     # Saving again, having seen theirs, replaces it with mine.
     again = _post(env, OBJ, {"version": _version(stale.text),

@@ -88,17 +88,17 @@ def merge_plan(*, file: Plan, database: Plan, diff: PeriodDiff) -> Merge:
     bets: dict[str, list[Bet]] = {}
     for o in file.objectives:
         for kr in o.key_results:
-            if not archived("key_result", kr.id):
-                fields = changed("key_result", kr.id)
+            if not archived("key result", kr.id):
+                fields = changed("key result", kr.id)
                 merged = _merge_kr(kr, db_krs.get(kr.id), fields)
-                krs.setdefault(moved_to("key_result", kr.id, o.id), []).append(merged)
+                krs.setdefault(moved_to("key result", kr.id, o.id), []).append(merged)
         for b in o.bets:
             if not archived("bet", b.id):
                 merged_bet = _merge_bet(b, db_bets.get(b.id), changed("bet", b.id))
                 bets.setdefault(moved_to("bet", b.id, o.id), []).append(merged_bet)
     for o in database.objectives:
         for kr in o.key_results:
-            if created("key_result", kr.id):
+            if created("key result", kr.id):
                 krs.setdefault(db_parent[kr.id], []).append(kr)
         for b in o.bets:
             if created("bet", b.id):
