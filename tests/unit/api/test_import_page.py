@@ -72,7 +72,7 @@ def test_confirm_writes_what_the_preview_showed(env: Env) -> None:
         "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
     assert confirm.status_code == 303, confirm.text
     assert confirm.headers["location"].startswith("/periods/2027-Q1/plan?saved=imported")
-    assert "Imported 1 objective(s) and 2 key result(s)" in env.client.get(
+    assert "Imported 1 objective and 2 key results" in env.client.get(
         confirm.headers["location"]).text
     krs = env.client.get("/api/v1/periods/2027-Q1/key-results",
                          headers=env.auth("admin")).json()["items"]

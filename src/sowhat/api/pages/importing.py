@@ -22,6 +22,7 @@ from sowhat.api.state import server_state
 from sowhat.domain.period import Period, PeriodError
 from sowhat.errors import Diagnostic, SpecError, UserError
 from sowhat.services.authoring import csv_import, planning
+from sowhat.store import repositories
 
 router = APIRouter()
 Text = Annotated[str, Form()]
@@ -92,12 +93,15 @@ def _preview(request: Request, period: str, text: str, name: str) -> Response:
         problems = list(exc.diagnostics)
     except UserError as exc:
         return _page(request, {**context, "rows": rows, "error": exc}, int(exc.status))
+    with state.db.transaction(write=False) as session:
+        new_period = not repositories.periods_by_label(session, [span.label])
     by_line: dict[int, list[str]] = {}
     for d in problems:
         by_line.setdefault(d.location.line, []).append(
             d.message + (f" — {d.hint}" if d.hint else ""))
     return _page(request, {**context, "period": span.label, "rows": rows, "by_line": by_line,
-                           "problems": problems, "would_make": made},
+                           "problems": problems, "would_make": made,
+                           "new_period": new_period},
                  422 if problems else 200)  # fmt: skip
 
 
