@@ -53,6 +53,34 @@ def _kr_version(env: Env) -> dict[str, Any]:
     return {"version": etag.headers["etag"].strip('"')}
 
 
+IMPORT_CSV = ("objective_id,objective,team,kr_id,kr,metric,baseline,target\n"
+              "growth/invite,New admins bring their team,growth,invites,"
+              "Increase activation of invited teams from 30% to 40%,activation_rate,0.3,0.4\n")
+
+
+def _import_upload(env: Env, role: str) -> Any:
+    from api_testing import USERS, login
+
+    data: dict[str, str] = {"period": "2027-Q1"}
+    headers: dict[str, str] = {}
+    if role == "read_token":
+        headers = env.auth(role)
+    elif role != "anonymous":
+        data["csrf_token"] = login(env.client, USERS[role][0])
+    return env.client.post("/import", data=data, headers=headers, follow_redirects=False,
+                           files={"file": ("plan.csv", IMPORT_CSV.encode(), "text/csv")})
+
+
+def _bet_version(env: Env) -> dict[str, Any]:
+    etag = env.client.get(f"{API}/bets/checklist", headers=env.auth("admin"))
+    return {"version": etag.headers["etag"].strip('"')}
+
+
+def _objective_version(env: Env) -> dict[str, Any]:
+    etag = env.client.get(f"{API}/objectives/{GROWTH_OBJECTIVE}", headers=env.auth("admin"))
+    return {"version": etag.headers["etag"].strip('"')}
+
+
 def entries(case: Any, writers: frozenset[str], logged_in: frozenset[str],
             page_post: Any) -> dict[Any, Any]:
     """`case` is the matrix's Case class, `page_post(url, data)` its browser-form caller;
@@ -84,6 +112,22 @@ def entries(case: Any, writers: frozenset[str], logged_in: frozenset[str],
             lambda env: {**_kr_version(env), **kr}), page=True),
         ("POST", pages + "/archive/key-results/{kr_id:path}"): case(writers, page_post(
             f"/periods/{PERIOD}/archive/key-results/activation", _kr_version), page=True),
+        ("POST", pages + "/edit/objectives/{objective_id:path}"): case(writers, page_post(
+            f"/periods/{PERIOD}/edit/objectives/{GROWTH_OBJECTIVE}", lambda env: {
+                **_objective_version(env), "title": "New accounts win in week one",
+                "team": "growth"}), page=True),
+        ("POST", pages + "/archive/objectives/{objective_id:path}"): case(writers, page_post(
+            f"/periods/{PERIOD}/archive/objectives/{GROWTH_OBJECTIVE}", _objective_version),
+            page=True),
+        ("POST", pages + "/edit/bets/{bet_id:path}"): case(writers, page_post(
+            f"/periods/{PERIOD}/edit/bets/checklist", lambda env: {
+                **_bet_version(env), "title": "Guided checklist", "status": "building",
+                "expects_key_result": "activation", "expects_change": "+0.04"}), page=True),
+        ("POST", pages + "/archive/bets/{bet_id:path}"): case(writers, page_post(
+            f"/periods/{PERIOD}/archive/bets/checklist", _bet_version), page=True),
+        ("POST", "/import"): case(writers, _import_upload, page=True),
+        ("POST", "/import/confirm"): case(writers, page_post("/import/confirm", lambda env: {
+            "period": "2027-Q1", "name": "plan.csv", "text": IMPORT_CSV}), page=True),
         ("POST", pages + "/new/guardrail"): case(writers, page_post(
             f"/periods/{PERIOD}/new/guardrail", lambda env: {
                 "objective": GROWTH_OBJECTIVE, "metric": "weekly_active_teams",

@@ -102,7 +102,7 @@ def test_refusals_are_listed_per_row_before_anything_is_written(env: Env) -> Non
             "platform/b,Reports are fast,platform,speed,Cut load time from 4s to 1s,,1\n"
             "growth/a,,growth,bad-metric,Increase it from 1 to 2,nope,2\n")
     preview = _upload(env, csrf, text, name="sheet.csv")
-    assert preview.status_code == 422
+    assert preview.status_code == 403  # a row she may not write: forbidden, not malformed
     assert "2 rows need fixing" in preview.text
     assert re.search(r"Row 3: [^<]*objective platform/b", preview.text)  # not her team
     assert "Row 4: metric &#39;nope&#39; is not defined in metrics.yaml" in preview.text
@@ -110,6 +110,11 @@ def test_refusals_are_listed_per_row_before_anything_is_written(env: Env) -> Non
     assert 'action="/import/confirm"' not in preview.text  # no way to confirm
     assert re.search(r'<tr data-row="3" class="refused">', preview.text)
     assert _period(env) == 404
+    # Without the row she may not write, the other refusal is a plain 422.
+    only_metric = "\n".join(line for line in text.splitlines() if "platform" not in line)
+    again = _upload(env, csrf, only_metric + "\n", name="sheet.csv")
+    assert again.status_code == 422
+    assert "1 row needs fixing" in again.text
 
 
 def test_bad_cells_and_columns_name_their_row(env: Env) -> None:

@@ -102,7 +102,15 @@ def _preview(request: Request, period: str, text: str, name: str) -> Response:
     return _page(request, {**context, "period": span.label, "rows": rows, "by_line": by_line,
                            "problems": problems, "would_make": made,
                            "new_period": new_period},
-                 422 if problems else 200)  # fmt: skip
+                 _status(problems))  # fmt: skip
+
+
+def _status(problems: list[Diagnostic]) -> int:
+    """403 when a row is refused because the person may not write it, 422 for other
+    refusals, 200 for a clean preview."""
+    if any(d.code == csv_import.FORBIDDEN for d in problems):
+        return 403
+    return 422 if problems else 200
 
 
 @router.post("/import")

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from sowhat.domain.period import Period
-from sowhat.errors import Diagnostic, Location, SowhatError, SpecError, UserError
+from sowhat.errors import Diagnostic, Forbidden, Location, SowhatError, SpecError, UserError
 from sowhat.metrics.source import EventSource
 from sowhat.services.accounts import Principal
 from sowhat.services.authoring import objects, periods
@@ -31,6 +31,7 @@ __all__ = ["COLUMNS", "ImportRow", "decode", "parse_rows", "preview", "read_rows
 COLUMNS = ("objective_id", "objective", "team", "owner", "kr_id", "kr", "metric", "segment",
            "baseline", "target", "kr_owner")  # fmt: skip
 REQUIRED = ("objective_id", "kr_id", "kr", "target")
+FORBIDDEN = "forbidden"  # a row's diagnostic code when the person may not write it
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,8 @@ def _write_rows(session: Session, principal: Principal, workspace: Workspace, pe
                         "owner": r.kr_owner})  # fmt: skip
             made_krs += 1
         except UserError as exc:  # raised before anything is added: the next row can go on
-            problems.append(Diagnostic(Location(source, r.line, 1), exc.message, exc.hint))
+            problems.append(Diagnostic(Location(source, r.line, 1), exc.message, exc.hint,
+                                       code=FORBIDDEN if isinstance(exc, Forbidden) else "spec"))
     if problems:
         raise SpecError(problems)
     return made_objectives, made_krs
