@@ -248,3 +248,27 @@ def test_the_pages_link_to_the_edit_forms_for_editors_only(env: Env) -> None:
     login(viewer, USERS["viewer"][0])
     assert f'href="{OBJ}"' not in viewer.get(
         f"/periods/{PERIOD}/objectives/growth/first-week-win").text
+
+
+def test_the_kr_editor_explains_a_stale_save_and_places_refusals(env: Env) -> None:
+    csrf = login(env.client, USERS["editor_own"][0])
+    url = f"/periods/{PERIOD}/edit/key-results/activation"
+    version = _version(env.client.get(url).text)
+    form = {"title": "Increase 7-day activation from 40% to 47%", "metric": "activation_rate",
+            "baseline": "0.4", "target": "0.47"}
+    same = _post(env, url, {"version": version, **form, "target": "0.4"}, csrf)
+    assert same.status_code == 400
+    assert re.search(r'id="kr-target"[^>]*aria-invalid="true"', same.text)
+    assert 'id="err-target">target equals baseline' in same.text
+    api = f"/api/v1/periods/{PERIOD}/key-results/activation"
+    etag = env.client.get(api, headers=env.auth("admin")).headers["etag"]
+    assert env.client.patch(api, json={"target": 0.5}, headers={
+        **env.auth("admin"), "If-Match": etag}).status_code == 200
+    stale = _post(env, url, {"version": version, **form}, csrf)
+    assert stale.status_code == 409
+    assert re.search(r'<th scope="row">Target</th><td>0.5</td><td>0.47</td>', stale.text)
+    assert 'value="Increase 7-day activation from 40% to 47%"' in stale.text
+    again = _post(env, url, {"version": _version(stale.text), **form}, csrf)
+    assert again.status_code == 303, again.text
+    got = env.client.get(api, headers=env.auth("admin")).json()
+    assert got["target"] == 0.47

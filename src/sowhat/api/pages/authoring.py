@@ -16,11 +16,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sowhat.api.auth import require_caller
+from sowhat.api.pages.editing import error_field, stale_fields
 from sowhat.api.pages.okrs import page_writer
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.domain.measure import over_days
-from sowhat.errors import UserError
+from sowhat.errors import Conflict, UserError
 from sowhat.services.authoring import objects, periods, planning
 from sowhat.services.authoring.draft_check import check_in_workspace
 from sowhat.services.okrs import edits as okr_edits
@@ -174,6 +175,12 @@ def new_key_result(request: Request, period: str, objective: str = "") -> Respon
 @router.get("/periods/{period}/edit/key-results/{kr_id:path}")
 def edit_key_result(request: Request, period: str, kr_id: str) -> Response:
     require_caller(request)
+    form, version = _saved_kr(request, period, kr_id)
+    return _kr_form(request, period, form, None, version=version)
+
+
+def _saved_kr(request: Request, period: str, kr_id: str) -> tuple[dict[str, Any], int]:
+    """The KR as stored, as the form shows it, and its version."""
     with server_state(request).db.transaction(write=False) as session:
         kr = plan_view(session=session, period=period).key_result(kr_id)
         [plan] = load_plans(session=session, period=period)
@@ -184,7 +191,19 @@ def edit_key_result(request: Request, period: str, kr_id: str) -> Response:
             "owner": s.owner, "unit": s.unit, "indicator": s.indicator,
             "measure": declared.measure,
             "over": f"{declared.over_days}d" if declared.over_days else ""}  # fmt: skip
-    return _kr_form(request, period, form, None, version=kr.version)
+    return form, kr.version
+
+
+# Words in a refusal that say which KR field it is about (see editing.error_field).
+KR_WORDS: dict[str, tuple[str, ...]] = {
+    "target": ("target",), "baseline": ("baseline",), "segment": ("segment",),
+    "metric": ("metric",), "over": ("over_days", "over "), "measure": ("measure",),
+    "indicator": ("indicator",), "title": ("title",), "owner": ("owner",), "unit": ("unit",),
+}  # fmt: skip
+KR_LABELS = {"title": "Key result", "metric": "Metric", "segment": "Segment",
+             "baseline": "Baseline", "target": "Target", "measure": "Measure",
+             "over": "Trailing window", "owner": "Owner", "indicator": "Indicator",
+             "unit": "Unit"}  # fmt: skip
 
 
 def _over(text: str) -> int | None:
@@ -210,8 +229,13 @@ def _kr_form(request: Request, period: str, form: dict[str, Any], error: UserErr
         view = plan_view(session=session, period=period)
         span = mapping.to_period(period_row(session=session, label=period))
     check = _check(request, span, form)
+    stale: list[tuple[str, str, str]] = []
+    if isinstance(error, Conflict) and version is not None:
+        saved, version = _saved_kr(request, period, str(form["id"]))
+        stale = stale_fields(error, saved, form, KR_LABELS)
     return render(request, "author_kr.html", {
         "period": period, "form": form, "error": error, "version": version, "check": check,
+        "field": error_field(error, KR_WORDS), "stale": stale,
         "objectives": [o for o in view.objectives
                        if caller_can(request, o.status.team)], **_catalog(request),
     }, status_code=int(error.status) if error else 200)  # fmt: skip

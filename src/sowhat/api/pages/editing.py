@@ -61,7 +61,7 @@ def error_field(error: UserError | None, words: Mapping[str, tuple[str, ...]]) -
     return None
 
 
-def _stale(error: UserError | None, saved: Mapping[str, Any], typed: Mapping[str, Any],
+def stale_fields(error: UserError | None, saved: Mapping[str, Any], typed: Mapping[str, Any],
            labels: Mapping[str, str]) -> list[tuple[str, str, str]]:  # fmt: skip
     """On a stale save: the fields someone else changed, as (label, saved now, you typed)."""
     if not isinstance(error, Conflict):
@@ -108,7 +108,7 @@ def _objective_page(request: Request, period: str, form: dict[str, Any], version
     current = plan.objective(form["id"])
     known = [t.id for t in state.workspace.config.team_values()]
     teams = [t for t in known if caller.principal.can_edit_team(t) or t == form.get("team")]
-    stale = _stale(error, _objective_form(current), form, OBJECTIVE_LABELS)
+    stale = stale_fields(error, _objective_form(current), form, OBJECTIVE_LABELS)
     return render(request, "edit_objective.html", {
         "period": period, "form": form, "error": error,
         "version": current.version if isinstance(error, Conflict) else version,
@@ -218,7 +218,7 @@ def _bet_page(request: Request, period: str, form: dict[str, Any], version: int,
     current = plan.bet(form["id"])
     saved = _bet_form(current)
     form = {**form, "objective": current.objective}
-    stale = _stale(error, saved, form, BET_LABELS)
+    stale = stale_fields(error, saved, form, BET_LABELS)
     return render(request, "edit_bet.html", {
         "period": period, "form": form, "error": error, "stale": stale,
         "conflict": isinstance(error, Conflict),
