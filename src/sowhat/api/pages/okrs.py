@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sowhat.api.auth import CSRF_HEADER, Caller, check_csrf, require_caller
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
+from sowhat.api.v1.schedule import schedule_lines
 from sowhat.errors import UserError
 from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
@@ -57,6 +58,7 @@ def _dashboard(request: Request, period: str | None) -> Response:
     return render(request, "dashboard.html", {
         "d": data, "plan": data.plan, "periods": periods, "trend": trend,
         "trend_points": points, "data_through": data.data_through, "stale": data.stale,
+        "schedule": schedule_lines(request),
     })  # fmt: skip
 
 
