@@ -27,7 +27,7 @@ from sowhat.services.sync import resolve_as_of, sync
 from sowhat.spec.workspace import load_workspace
 from sowhat.store.db import open_database
 
-__all__ = ["ScaleWorkspace", "create_scale_workspace"]
+__all__ = ["ScaleWorkspace", "create_scale_workspace", "grow_workspace"]
 
 PERIOD = "2026-Q4"
 _THEMES = ("onboarding", "reporting", "billing", "search", "integrations", "mobile", "alerts",
@@ -58,6 +58,14 @@ def create_scale_workspace(*, root: Path, objectives: int = 1000, key_results: i
     """Build the demo in `root`, then grow its plan to the given sizes (totals, the demo's
     own objectives and key results included)."""
     create_demo(root=root, events=events, seed=seed, force=force)
+    return grow_workspace(root=root, objectives=objectives, key_results=key_results,
+                          teams=teams, owners=owners, seed=seed)
+
+
+def grow_workspace(*, root: Path, objectives: int, key_results: int, teams: int,
+                   owners: int, seed: int = 11) -> ScaleWorkspace:  # fmt: skip
+    """Grow a built demo workspace's plan to these totals: generated teams, owners and
+    objectives appended to its OKR file, applied, synced, and the owners' check-ins."""
     ws = load_workspace(root)
     (loaded,) = ws.plans
     demo_objectives = loaded.plan.objectives
