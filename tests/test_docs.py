@@ -41,7 +41,8 @@ def test_every_setting_is_documented() -> None:
 
     for section, model in (("workspace", config.WorkspaceSection),
                            ("store", config.StoreSection), ("teams", config.TeamSection),
-                           ("webhooks", config.WebhookSection), ("git", config.GitSection)):
+                           ("webhooks", config.WebhookSection), ("git", config.GitSection),
+                           ("schedule", config.ScheduleSection)):
         assert f"[{section}" in text or f"[[{section}" in text, section
         for name in fields(model):
             assert f"{name} =" in text or f"{name}=" in text, f"[{section}] {name} undocumented"

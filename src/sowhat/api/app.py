@@ -6,6 +6,9 @@ imports by name when `sowhat serve` starts it (see `sowhat.api.settings` for why
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -32,7 +35,9 @@ from sowhat.api.problems import install_problem_handlers
 from sowhat.api.settings import ServerSettings
 from sowhat.api.state import ServerState
 from sowhat.api.v1 import authoring, checkins, misc, plans
+from sowhat.api.v1 import schedule as schedule_api
 from sowhat.services.accounts import workspace_secret
+from sowhat.services.schedule.runner import scheduler_for
 from sowhat.spec.workspace import load_workspace
 from sowhat.store.db import open_database
 
@@ -41,12 +46,31 @@ __all__ = ["API_PREFIX", "app_from_environment", "create_app"]
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: ServerSettings) -> FastAPI:
-    """Load the workspace and open its database once; every request shares them."""
+def create_app(settings: ServerSettings, *,
+               schedule_clock: Callable[[], datetime] | None = None,
+               schedule_max_sleep: float = 30.0) -> FastAPI:  # fmt: skip
+    """Load the workspace and open its database once; every request shares them.
+
+    With `settings.schedule`, `[schedule]`'s jobs run in a thread for the app's lifetime
+    (`schedule_clock`/`schedule_max_sleep` let tests drive it)."""
     workspace = load_workspace(settings.workspace)
     db = open_database(workspace.config.database_url(workspace.root), create=False)
     state = ServerState(settings, workspace, db, workspace_secret(workspace.root))
+    scheduler = scheduler_for(workspace, db, clock=schedule_clock,
+                              max_sleep=schedule_max_sleep) if settings.schedule else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Sowhat",
         version=__version__,
         summary="Outcome-based OKRs: plans, check-ins, bets, coaching and the audit trail.",
@@ -55,9 +79,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.sowhat = state
+    app.state.scheduler = scheduler  # read by the pages' "next scheduled sync" line
     api = APIRouter(prefix=API_PREFIX)
     # Check-ins first: their paths extend the KR paths, whose `:path` id would swallow them.
-    api_routers = (checkins.router, authoring.router, plans.router, misc.router)
+    api_routers = (checkins.router, authoring.router, plans.router, misc.router,
+                   schedule_api.router)
     for router in api_routers:
         api.include_router(router)
     app.include_router(api)

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from sowhat.errors import UserError
 
-__all__ = ["ENV_SECURE_COOKIES", "ENV_WORKSPACE", "ServerSettings"]
+__all__ = ["ENV_SCHEDULE", "ENV_SECURE_COOKIES", "ENV_WORKSPACE", "ServerSettings"]
 
 ENV_WORKSPACE = "SOWHAT_SERVE_WORKSPACE"
 ENV_SECURE_COOKIES = "SOWHAT_SECURE_COOKIES"
+ENV_SCHEDULE = "SOWHAT_SERVE_SCHEDULE"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class ServerSettings:
     workspace: Path
     secure_cookies: bool = False  # set behind HTTPS so cookies never travel in clear text
     demo: bool = False
+    schedule: bool = False  # run `[schedule]`'s jobs in a background thread (sowhat serve)
 
     @classmethod
     def from_environment(cls) -> ServerSettings:
@@ -34,4 +36,5 @@ class ServerSettings:
                 hint="start the server with `sowhat serve -w WORKSPACE`",
             )
         secure = os.environ.get(ENV_SECURE_COOKIES, "") in {"1", "true", "yes"}
-        return cls(workspace=Path(root), secure_cookies=secure)
+        schedule = os.environ.get(ENV_SCHEDULE, "") in {"1", "true", "yes"}
+        return cls(workspace=Path(root), secure_cookies=secure, schedule=schedule)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -10,34 +9,9 @@ import typer
 from sowhat.cli.common import console, err_console, print_json, workspace_option
 from sowhat.cli.okrs import database
 from sowhat.errors import UserError
-from sowhat.services.notify import (
-    DeliveryOutcome,
-    pending_deliveries,
-    record_deliveries,
-    send_deliveries,
-)
-from sowhat.spec.workspace import Workspace, load_workspace
-from sowhat.store.db import Database
-
-
-def run_notifications(
-    *, db: Database, ws: Workspace, as_of: datetime, period: str | None = None,
-    dry_run: bool = False,
-) -> tuple[int, tuple[DeliveryOutcome, ...]]:
-    """Read what is pending, send it outside any transaction, then log the outcomes.
-
-    Shared by `sowhat notify` and `sowhat sync` (after its commit). Returns (pending count,
-    outcomes); a dry run sends nothing.
-    """
-    with db.transaction(write=False) as session:
-        pending = pending_deliveries(session=session, webhooks=ws.config.webhooks,
-                                     as_of=as_of, period=period)
-    if dry_run or not pending:
-        return len(pending), ()
-    outcomes = send_deliveries(pending, workspace=ws.config.workspace.name)
-    with db.transaction() as session:
-        record_deliveries(session=session, outcomes=outcomes)
-    return len(pending), outcomes
+from sowhat.services.notify import DeliveryOutcome, pending_deliveries
+from sowhat.services.schedule.jobs import run_notifications
+from sowhat.spec.workspace import load_workspace
 
 
 def notify(

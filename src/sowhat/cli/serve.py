@@ -19,6 +19,7 @@ from sowhat.services.accounts import (
     list_users,
     workspace_secret,
 )
+from sowhat.spec.config import ScheduleSection
 from sowhat.spec.workspace import load_workspace
 from sowhat.store.db import Database, open_database
 
@@ -46,6 +47,8 @@ def serve(
                               help="Create a demo admin and a growth editor; print their login."),
     secure_cookies: bool = typer.Option(False, "--secure-cookies",
                                         help="Mark cookies Secure (behind HTTPS)."),
+    schedule: bool = typer.Option(True, "--schedule/--no-schedule",
+                                  help="Run [schedule]'s sync/notify jobs (sowhat.toml)."),
 ) -> None:
     """Run the web app and the JSON API (docs at /api/docs) for a workspace.
 
@@ -74,11 +77,27 @@ def serve(
             console.print(f"  log in as {email} / {DEMO_PASSWORD}  ({role})")
     os.environ["SOWHAT_SERVE_WORKSPACE"] = str(ws.root)
     os.environ["SOWHAT_SECURE_COOKIES"] = "1" if secure_cookies else ""
+    os.environ["SOWHAT_SERVE_SCHEDULE"] = "1" if schedule else ""
+    if schedule:
+        _print_schedule(ws.config.schedule)
     # By name, not by object: the CLI shell does not import the API shell (import-linter).
     # Client addresses behind a proxy come from `[server] trusted_proxies`, not uvicorn.
     config = uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, log_level="info",
                             proxy_headers=False)  # fmt: skip
     uvicorn.Server(config).run(sockets=[listener])
+
+
+def _print_schedule(section: ScheduleSection) -> None:
+    from datetime import UTC, datetime
+
+    from sowhat.domain.schedule import next_run, parse_schedule, parse_timezone
+
+    tz = parse_timezone(section.timezone)
+    for name, text in (("sync", section.sync), ("notify", section.notify)):
+        if text:
+            upcoming = next_run(parse_schedule(text), datetime.now(UTC), tz).astimezone(tz)
+            console.print(f"  scheduled {name}: {text} ({section.timezone}); next "
+                          f"{upcoming:%Y-%m-%d %H:%M %Z}")
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

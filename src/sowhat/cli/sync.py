@@ -12,11 +12,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
-from sowhat.cli.notify import render_outcomes, run_notifications
+from sowhat.cli.notify import render_outcomes
 from sowhat.cli.okrs import database
 from sowhat.errors import UserError
 from sowhat.services.events import event_source_spec, open_events
 from sowhat.services.notify import DeliveryOutcome
+from sowhat.services.schedule.jobs import run_notifications
+from sowhat.services.schedule.lock import sync_lock
 from sowhat.services.sync import SyncReport, sync
 from sowhat.services.sync.asof import refuse_future, resolve_as_of
 from sowhat.spec.workspace import Workspace, load_workspace
@@ -42,10 +44,15 @@ def sync_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
     notify: bool = typer.Option(True, "--notify/--no-notify",
                                 help="After the commit, send new alerts to [[webhooks]]."),
+    wait: float = typer.Option(0, "--wait", metavar="SECONDS",
+                               help="If another sync is running, wait up to this long "
+                               "(default: exit 75 at once)."),
 ) -> None:
     """Compute every KR's metric to date, record weekly automatic check-ins, check guardrails.
 
     Idempotent: a second run records nothing new. The whole sync is one transaction.
+    One sync at a time per workspace: while another runs (a cron job, `sowhat serve`'s
+    schedule) this one exits with code 75, or waits with --wait.
     Example: sowhat sync -w sowhat-demo --as-of 2026-11-16
     """
     ws = load_workspace(workspace)
@@ -56,6 +63,15 @@ def sync_command(
     # A testing aid: slow each step so a test can kill a sync halfway through.
     delay = float(os.environ.get("SOWHAT_SYNC_STEP_DELAY", "0") or 0)
     db = database(ws, create=False)
+    with sync_lock(ws.root, db=db, wait=wait):
+        _sync_locked(ws, db, requested, period=period, as_json=as_json, notify=notify,
+                     delay=delay)
+
+
+def _sync_locked(ws: Workspace, db: Database, requested: datetime | None, *,
+                 period: str | None, as_json: bool, notify: bool, delay: float) -> None:
+    """The sync itself, run while this process holds the workspace's sync lock."""
+    assert ws.metrics is not None
     events = open_events(ws)
     try:
         clock = resolve_as_of(events=events, spec=event_source_spec(ws), requested=requested)

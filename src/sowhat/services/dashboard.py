@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,14 @@ from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
 from sowhat.services.events import event_source_spec
 from sowhat.services.forecasts import KRForecastView, Outlook, forecast_period
+from sowhat.services.listing.cache import data_version, entry_cache, read_cache
+from sowhat.services.listing.filters import (
+    DEFAULT_PER_PAGE,
+    Pager,
+    kr_matches,
+    objective_matches,
+    paginate,
+)
 from sowhat.services.north_star import north_star_series
 from sowhat.services.okrs.views import (
     AuditPage,
@@ -37,7 +47,7 @@ from sowhat.services.okrs.views import (
     plan_view,
     series,
 )
-from sowhat.services.plans import ObjectiveStatus
+from sowhat.services.plans import KeyResultStatus, ObjectiveStatus
 from sowhat.services.standing.changes import Changes, what_changed
 from sowhat.services.standing.rule import (
     KRStanding,
@@ -59,8 +69,10 @@ __all__ = [
     "KeyResultPage",
     "alignment",
     "bets_board",
+    "cached_plan",
     "checkin_targets",
     "dashboard",
+    "key_result_list",
     "key_result_page",
 ]
 
@@ -84,13 +96,20 @@ class Dashboard:
     forecast: str = NO_FORECAST  # one line for the summary tile
     data_through: datetime | None = None  # the watermark of the last sync
     stale: str | None = None  # why the data is stale, when it is
+    # filters and the page shown (`order` holds only that page's objectives)
+    team: str | None = None
+    owner: str | None = None
+    pager: Pager | None = None
+    kr_total: int = 0  # key results of the filtered objectives
+    teams: tuple[str, ...] = ()  # every team with an objective: the filter's choices
+    owners: tuple[str, ...] = ()  # every objective or KR owner
+
+    @cached_property
+    def _kr_words(self) -> dict[str, KRStanding]:
+        return {k.kr_id: k for o in self.standings.values() for k in o.key_results}
 
     def kr_word(self, kr_id: str) -> KRStanding | None:
-        for o in self.standings.values():
-            for k in o.key_results:
-                if k.kr_id == kr_id:
-                    return k
-        return None
+        return self._kr_words.get(kr_id)
 
     @property
     def objectives_by_risk(self) -> tuple[ObjectiveStatus, ...]:
@@ -151,25 +170,93 @@ class CheckInTarget:
 def dashboard(
     *, session: Session, period: str | None = None, today: date | None = None,
     now: datetime | None = None, workspace: Workspace | None = None,
+    team: str | None = None, owner: str | None = None, page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
 ) -> Dashboard:  # fmt: skip
-    """`workspace` lets the North Star be computed from the events when no KR measures it."""
+    """`workspace` lets the North Star be computed from the events when no KR measures it.
+
+    `team` and `owner` keep the objectives of that team / with that owner (of the objective
+    or one of its KRs, services.listing.filters); the tiles and "what changed" count only
+    those. `page` of `per_page` objectives, the riskiest first. The whole plan's model is
+    cached until the data changes (services.listing.cache): filters and pages are cheap."""
     now = now or datetime.now(UTC)
     day = today or now.date()
-    plan = plan_view(session=session, period=period, today=day,
-                     catalog=workspace.metrics if workspace else None)
+    full = read_cache.get(session, ("dashboard", period, day),
+                          lambda: _full_dashboard(session, period, day, workspace),
+                          inputs=workspace)  # fmt: skip
+    view = _filtered(full, team=team, owner=owner, page=page, per_page=per_page)
+    return replace(view, stale=staleness(view.data_through, workspace=workspace, now=now))
+
+
+KR_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class KRRow:
+    kr: KeyResultStatus
+    objective: ObjectiveStatus
+    word: KRStanding | None
+    forecast: KRForecastView | None
+
+
+@dataclass(frozen=True)
+class KeyResultList:
+    dashboard: Dashboard  # filters and choices; tiles are not shown on the list
+    rows: tuple[KRRow, ...]  # this page's key results, the riskiest objectives' first
+    pager: Pager
+
+
+def key_result_list(
+    *, session: Session, period: str | None = None, today: date | None = None,
+    now: datetime | None = None, workspace: Workspace | None = None,
+    team: str | None = None, owner: str | None = None, page: int = 1,
+    per_page: int = KR_PER_PAGE,
+) -> KeyResultList:  # fmt: skip
+    """The period's key results as one list (the KR list page): those of `team` and `owner`
+    (the KR's owner, else its objective's), ordered as the dashboard orders objectives."""
+    now = now or datetime.now(UTC)
+    day = today or now.date()
+    full = read_cache.get(session, ("dashboard", period, day),
+                          lambda: _full_dashboard(session, period, day, workspace),
+                          inputs=workspace)  # fmt: skip
+    by_id = {o.id: o for o in full.plan.status.objectives}
+    chosen = [(k, by_id[i]) for i in full.order for k in by_id[i].key_results
+              if kr_matches(k, by_id[i], team=team, owner=owner)]  # fmt: skip
+    shown, pager = paginate(chosen, page=page, per_page=per_page)
+    rows = tuple(KRRow(k, o, full.kr_word(k.id), full.forecasts.get(k.id)) for k, o in shown)
+    view = replace(full, team=team, owner=owner,
+                   stale=staleness(full.data_through, workspace=workspace, now=now))
+    return KeyResultList(view, rows, pager)
+
+
+def cached_plan(*, session: Session, period: str | None = None, today: date | None = None,
+                catalog: MetricsFile | None = None) -> PlanView:  # fmt: skip
+    """`plan_view`, cached until the data changes: what list pages and API lists read."""
+    day = today or datetime.now(UTC).date()
+    return read_cache.get(session, ("plan", period, day),
+                          lambda: plan_view(session=session, period=period, today=day,
+                                            catalog=catalog), inputs=catalog)  # fmt: skip
+
+
+def _full_dashboard(session: Session, period: str | None, day: date,
+                    workspace: Workspace | None) -> Dashboard:  # fmt: skip
+    catalog = workspace.metrics if workspace else None
+    plan = cached_plan(session=session, period=period, today=day, catalog=catalog)
     week = week_start(day)
     trend = _north_star(session, plan)
     if not trend and workspace is not None:
         span = Period(start=plan.status.start, end=plan.status.end, label=plan.period)
         trend = [SeriesPoint(v.week, v.value, "period") for v in north_star_series(
             workspace=workspace, metric=plan.status.north_star, period=span, today=day)]
-    forecasts = _forecasts(session, workspace.metrics if workspace else None, plan, day)
+    forecasts = _forecasts(session, catalog, plan, day)
     standings = standings_of(plan, forecasts)
     # how far the numbers reach: the watermark of the last sync, else that sync's as-of
     # (no value reads events at or after it)
     through = plan.status.data_through or plan.status.last_sync
     order = sorted(plan.status.objectives,
                    key=lambda o: risk_order(standings[o.id], o.score))  # fmt: skip
+    owners = {o.owner for o in plan.status.objectives if o.owner} | {
+        k.owner for o in plan.status.objectives for k in o.key_results if k.owner}
     return Dashboard(
         plan=plan,
         north_star=tuple(trend),
@@ -185,8 +272,39 @@ def dashboard(
         order=tuple(o.id for o in order),
         forecast=_summary(forecasts),
         data_through=through,
-        stale=staleness(through, workspace=workspace, now=now),
+        kr_total=len(plan.key_results),
+        teams=tuple(sorted({o.team for o in plan.status.objectives if o.team})),
+        owners=tuple(sorted(owners, key=str.lower)),
     )
+
+
+def _filtered(full: Dashboard, *, team: str | None, owner: str | None, page: int,
+              per_page: int) -> Dashboard:  # fmt: skip
+    """The dashboard of the objectives matching the filters, showing one page of them."""
+    by_id = {o.id: o for o in full.plan.status.objectives}
+    chosen = [i for i in full.order
+              if objective_matches(by_id[i], team=team, owner=owner)]  # fmt: skip
+    shown, pager = paginate(chosen, page=page, per_page=per_page)
+    if not team and not owner:
+        return replace(full, order=tuple(shown), pager=pager)
+    keep = set(chosen)
+    krs = {k.id for i in chosen for k in by_id[i].key_results}
+    c = full.changes
+    changes = replace(c, movements=tuple(m for m in c.movements if m.kr_id in krs),
+                      notes=tuple(n for n in c.notes if n.kr_id in krs),
+                      breaches=tuple(g for g in c.breaches if g.objective in keep),
+                      steady=len(krs & c.steady_ids), steady_ids=c.steady_ids & krs)
+    return replace(
+        full, order=tuple(shown), pager=pager, team=team, owner=owner,
+        standings={i: full.standings[i] for i in chosen},
+        alerts=tuple(g for g in full.alerts if g.objective in keep),
+        unmeasured_guardrails=sum(1 for g in full.plan.guardrails
+                                  if g.objective in keep and g.breached is None),
+        checked_in_this_week=sum(1 for k in full.plan.key_results
+                                 if k.id in krs and k.status.last_week == full.week),
+        forecast=_summary({k: v for k, v in full.forecasts.items() if k in krs}),
+        changes=changes, kr_total=len(krs),
+    )  # fmt: skip
 
 
 def staleness(through: datetime | None, *, workspace: Workspace | None,
@@ -222,7 +340,7 @@ def standings_of(plan: PlanView,
 def key_result_page(*, session: Session, period: str | None, kr_id: str,
                     metrics: MetricsFile | None = None, today: date | None = None,
                     title: str | None = None) -> KeyResultPage:  # fmt: skip
-    plan = plan_view(session=session, period=period, today=today, catalog=metrics)
+    plan = cached_plan(session=session, period=period, today=today, catalog=metrics)
     kr = plan.key_result(kr_id)
     expecting = tuple(b for b in plan.bets if b.bet.expects and b.bet.expects.key_result == kr_id)
     view = _forecasts(session, metrics, plan, today or datetime.now(UTC).date()).get(kr_id)
@@ -313,14 +431,39 @@ def checkin_targets(
 
 def _forecasts(session: Session, catalog: MetricsFile | None, plan: PlanView,
                today: date) -> dict[str, KRForecastView]:  # fmt: skip
-    """Forecasts of the period's metric KRs; {} when they cannot be made (logged)."""
+    """Forecasts of the period's metric KRs; {} when they cannot be made (logged). Cached
+    until the data changes: fitting thousands of trend models takes seconds."""
+    return read_cache.get(session, ("forecasts", plan.period, today),
+                          lambda: _forecasts_now(session, catalog, plan, today), inputs=catalog)
+
+
+def _forecasts_now(session: Session, catalog: MetricsFile | None, plan: PlanView,
+                   today: date) -> dict[str, KRForecastView]:  # fmt: skip
+    """Forecasts are fitted per KR and kept per KR (services.listing.cache.EntryCache): a
+    forecast reads the KR's definition, its current value and the series the last sync
+    stored, so a check-in on one KR refits only that one, and a sync refits them all."""
+    sync_run = data_version(session)[1]
+    where = (str(session.get_bind().engine.url), id(catalog), plan.period, today, sync_run)
+    keys: dict[str, Hashable] = {
+        k.id: (*where, k.id, k.version, k.status.current, k.status.baseline, k.status.target,
+               k.status.metric, k.status.segment, k.status.measure, k.status.unit,
+               k.status.title)
+        for k in plan.key_results if k.status.metric
+    }  # fmt: skip
+    found = {kid: v for kid, (pinned, v) in entry_cache.get_many(keys).items()
+             if pinned is catalog}  # fmt: skip
+    missing = [kid for kid in keys if kid not in found]
+    if not missing:
+        return found
     try:
         result = forecast_period(session=session, catalog=catalog, period=plan.period,
-                                 today=today)  # fmt: skip
+                                 kr_ids=missing, today=today)  # fmt: skip
     except Exception:  # a page without forecasts beats an error page
         log.warning("forecasts for %s could not be computed", plan.period, exc_info=True)
-        return {}
-    return {v.kr_id: v for v in result.key_results}
+        return found
+    fresh = {v.kr_id: v for v in result.key_results}
+    entry_cache.put_many({keys[kid]: (catalog, v) for kid, v in fresh.items()})
+    return {**found, **fresh}
 
 
 def _summary(forecasts: dict[str, KRForecastView]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sowhat.domain.okr import Team
+from sowhat.domain.schedule import ScheduleError, parse_schedule, parse_timezone
 from sowhat.errors import Diagnostic, Location, SpecError
 from sowhat.spec.event_source import EventSourceSpec
 
@@ -70,6 +71,34 @@ class ServerSection(_Strict):
         return value
 
 
+class ScheduleSection(_Strict):
+    """Jobs `sowhat serve` runs on its own (see docs/operations.md): wall-clock times in
+    `timezone`; None leaves a job to cron or a person."""
+
+    timezone: str = "UTC"
+    sync: str | None = None  # sync, then notify the webhooks (as `sowhat sync` does)
+    notify: str | None = None  # notify on its own, e.g. a weekly reminder to check in
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            parse_timezone(value)
+        except ScheduleError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("sync", "notify")
+    @classmethod
+    def _expression(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_schedule(value)
+            except ScheduleError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+
 class Config(_Strict):
     workspace: WorkspaceSection = Field(default_factory=WorkspaceSection)
     store: StoreSection = Field(default_factory=StoreSection)
@@ -78,6 +107,7 @@ class Config(_Strict):
     teams: dict[str, TeamSection] = Field(default_factory=dict)
     webhooks: list[WebhookSection] = Field(default_factory=list)
     git: GitSection = Field(default_factory=GitSection)
+    schedule: ScheduleSection = Field(default_factory=ScheduleSection)
 
     def team_values(self) -> list[Team]:
         return [

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sowhat.api.auth import CSRF_HEADER, Caller, check_csrf, require_caller
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
+from sowhat.api.v1.schedule import schedule_lines
 from sowhat.errors import UserError
 from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
@@ -46,17 +47,67 @@ def dashboard_page(request: Request, period: str) -> Response:
     return _dashboard(request, period)
 
 
+def list_filters(request: Request) -> tuple[str | None, str | None, int]:
+    """`?team=`, `?owner=` and `?page=` of a long list; a page that is not a number is 1."""
+    team = (request.query_params.get("team") or "").strip() or None
+    owner = (request.query_params.get("owner") or "").strip() or None
+    try:
+        page = int(request.query_params.get("page") or 1)
+    except ValueError:
+        page = 1
+    return team, owner, page
+
+
+def filter_query(team: str | None, owner: str | None, page: int | None = None) -> str:
+    """The query string that keeps the filters (and names a page past the first)."""
+    pairs = [(k, v) for k, v in (("team", team), ("owner", owner)) if v]
+    if page and page > 1:
+        pairs.append(("page", str(page)))
+    return "?" + urlencode(pairs) if pairs else ""
+
+
 def _dashboard(request: Request, period: str | None) -> Response:
     require_caller(request)
     state = server_state(request)
+    team, owner, page = list_filters(request)
     with state.db.transaction(write=False) as session:
-        data = views.dashboard(session=session, period=period, workspace=state.workspace)
+        data = views.dashboard(session=session, period=period, workspace=state.workspace,
+                               team=team, owner=owner, page=page)  # fmt: skip
         periods = [p.period.label for p in list_periods(session=session)]
     points = [(p.week, p.value) for p in data.north_star if p.value is not None]
     trend = sparkline(points, label=f"{data.plan.status.north_star} by week")
     return render(request, "dashboard.html", {
         "d": data, "plan": data.plan, "periods": periods, "trend": trend,
         "trend_points": points, "data_through": data.data_through, "stale": data.stale,
+        "schedule": schedule_lines(request), "keep": filter_query(team, owner),
+        "link": lambda n: f"/periods/{data.plan.period}" + filter_query(team, owner, n),
+    })  # fmt: skip
+
+
+@router.get("/key-results")
+def key_results_current(request: Request) -> Response:
+    return _key_results(request, None)
+
+
+@router.get("/periods/{period}/key-results")
+def key_results_page(request: Request, period: str) -> Response:
+    return _key_results(request, period)
+
+
+def _key_results(request: Request, period: str | None) -> Response:
+    """Every key result of the period in one table, filtered by team and owner, paged."""
+    require_caller(request)
+    state = server_state(request)
+    team, owner, page = list_filters(request)
+    with state.db.transaction(write=False) as session:
+        data = views.key_result_list(session=session, period=period, workspace=state.workspace,
+                                     team=team, owner=owner, page=page)  # fmt: skip
+    base = f"/periods/{data.dashboard.plan.period}/key-results"
+    return render(request, "key_results.html", {
+        "l": data, "d": data.dashboard, "plan": data.dashboard.plan, "base": base,
+        "keep": filter_query(team, owner),
+        "link": lambda n: base + filter_query(team, owner, n),
+        "data_through": data.dashboard.data_through, "stale": data.dashboard.stale,
     })  # fmt: skip
 
 

@@ -31,7 +31,8 @@ from sowhat.api.schemas import (
 from sowhat.api.state import server_state
 from sowhat.errors import NotFound
 from sowhat.services import dashboard as pages
-from sowhat.services.dashboard import AlignmentNode
+from sowhat.services.dashboard import AlignmentNode, cached_plan
+from sowhat.services.listing.filters import kr_matches, objective_matches
 from sowhat.services.okrs import edits as okr_edits
 from sowhat.services.okrs.views import page, plan_view, teams
 from sowhat.services.plans import list_periods
@@ -72,10 +73,13 @@ def get_teams(request: Request, caller: Reader,
 def get_objectives(request: Request, caller: Reader, period: str,
                    paging: Annotated[Paging, Depends()],
                    team: Annotated[str | None, Query(description="Only this team's.")] = None,
+                   owner: Annotated[str | None, Query(
+                       description="Only those this person owns, or owns a KR of.")] = None,
                    ) -> Page[ObjectiveOut]:  # fmt: skip
     with server_state(request).db.transaction(write=False) as session:
-        plan = plan_view(session=session, period=period)
-    chosen = [o for o in plan.objectives if team is None or o.status.team == team]
+        plan = cached_plan(session=session, period=period)
+    chosen = [o for o in plan.objectives
+              if objective_matches(o.status, team=team, owner=owner)]  # fmt: skip
     items, total = page(chosen, limit=paging.limit, offset=paging.offset)
     return Page(items=[objective_out(o) for o in items], total=total, limit=paging.limit,
                 offset=paging.offset)  # fmt: skip
@@ -109,11 +113,18 @@ def get_key_results(request: Request, caller: Reader, period: str,
                     paging: Annotated[Paging, Depends()],
                     objective: Annotated[str | None,
                                          Query(description="Only this objective's.")] = None,
+                    team: Annotated[str | None, Query(description="Only this team's.")] = None,
+                    owner: Annotated[str | None, Query(
+                        description="Only those this person owns (the KR's owner, else its "
+                        "objective's).")] = None,
                     ) -> Page[KeyResultOut]:  # fmt: skip
     state = server_state(request)
     with state.db.transaction(write=False) as session:
-        plan = plan_view(session=session, period=period, catalog=state.workspace.metrics)
-    chosen = [k for k in plan.key_results if objective is None or k.objective == objective]
+        plan = cached_plan(session=session, period=period, catalog=state.workspace.metrics)
+    chosen = [k for k in plan.key_results
+              if (objective is None or k.objective == objective)
+              and kr_matches(k.status, plan.objective(k.objective).status, team=team,
+                             owner=owner)]  # fmt: skip
     items, total = page(chosen, limit=paging.limit, offset=paging.offset)
     return Page(items=[key_result_out(k) for k in items], total=total, limit=paging.limit,
                 offset=paging.offset)  # fmt: skip

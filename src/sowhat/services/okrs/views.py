@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -38,9 +39,11 @@ __all__ = [
     "audit_page",
     "checkin_for_week",
     "checkins",
+    "checkins_many",
     "page",
     "plan_view",
     "series",
+    "series_many",
     "teams",
 ]
 
@@ -113,11 +116,22 @@ class PlanView:
     def period(self) -> str:
         return self.status.period
 
+    @cached_property
+    def _objectives_by_id(self) -> dict[str, ObjectiveView]:
+        return {o.id: o for o in self.objectives}
+
+    @cached_property
+    def _key_results_by_id(self) -> dict[str, KeyResultView]:
+        return {k.id: k for k in self.key_results}
+
     def objective(self, objective_id: str) -> ObjectiveView:
-        return _find(self.objectives, objective_id, "objective", self.period)
+        """By id, in constant time: pages of large plans look many up."""
+        found = self._objectives_by_id.get(objective_id)
+        return found if found is not None else _find((), objective_id, "objective", self.period)
 
     def key_result(self, kr_id: str) -> KeyResultView:
-        return _find(self.key_results, kr_id, "key result", self.period)
+        found = self._key_results_by_id.get(kr_id)
+        return found if found is not None else _find((), kr_id, "key result", self.period)
 
     def bet(self, bet_id: str) -> BetView:
         return _find(self.bets, bet_id, "bet", self.period)
@@ -208,6 +222,65 @@ def checkins(*, session: Session, period: str, kr_id: str) -> list[CheckInView]:
     ]
 
 
+def checkins_many(*, session: Session, period: str) -> dict[str, list[CheckInView]]:
+    """`checkins` for every KR of the period at once (three queries, not three per KR):
+    by KR id, oldest first, with the check-ins of the KRs each was carried from."""
+    rows = session.execute(
+        select(KeyResultRow.id, KeyResultRow.key, KeyResultRow.carried_from_id, PeriodRow.label)
+        .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id).where(PeriodRow.label == period)
+    ).all()  # fmt: skip
+    known = {r.id: (r.key, r.label, r.carried_from_id) for r in rows}
+    missing = {r.carried_from_id for r in rows if r.carried_from_id} - set(known)
+    while missing:  # earlier periods' KRs, one query per generation (carries are rare)
+        found = session.execute(
+            select(KeyResultRow.id, KeyResultRow.key, KeyResultRow.carried_from_id,
+                   PeriodRow.label)
+            .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
+            .where(KeyResultRow.id.in_(list(missing)))
+        ).all()  # fmt: skip
+        for r in found:
+            known[r.id] = (r.key, r.label, r.carried_from_id)
+        missing = {r.carried_from_id for r in found if r.carried_from_id} - set(known)
+    # in checkins_for's order (week, row id), as `checkin_history` returns them
+    by_row: dict[int, list[tuple[int, CheckInView]]] = {}
+    for n, c in enumerate(repositories.checkins_for(session, list(known))):
+        key, label, _ = known[c.key_result_id]
+        by_row.setdefault(c.key_result_id, []).append(
+            (n, CheckInView(mapping.to_checkin(c, key, label), c.version, label)))
+    out: dict[str, list[CheckInView]] = {}
+    for r in rows:
+        chain, seen, at = [], set(), r.id
+        while at is not None and at not in seen and at in known:  # the KR, then its sources
+            seen.add(at)
+            chain.append(at)
+            at = known[at][2]
+        out[r.key] = [v for _, v in sorted(x for row_id in chain
+                                            for x in by_row.get(row_id, []))]
+    return out
+
+
+def series_many(*, session: Session, period: str) -> dict[str, list[SeriesPoint]]:
+    """`series` for every KR of the period at once, by KR id."""
+    rows = session.execute(  # plain columns: no ORM objects for thousands of points
+        select(KeyResultRow.key, SeriesPointRow.week, SeriesPointRow.value,
+               SeriesPointRow.entities, SeriesPointRow.phase)
+        .join(SeriesPointRow, SeriesPointRow.key_result_id == KeyResultRow.id)
+        .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
+        .where(PeriodRow.label == period)
+        .order_by(SeriesPointRow.key_result_id, SeriesPointRow.week)
+    ).all()  # fmt: skip
+    out: dict[str, list[SeriesPoint]] = {}
+    for key, week, value, entities, phase in rows:
+        out.setdefault(key, []).append(SeriesPoint(
+            week, value if entities is None or entities >= MIN_WEEK_ENTITIES else None, phase))
+    return out
+
+
+def _point(r: SeriesPointRow) -> SeriesPoint:
+    return SeriesPoint(r.week, r.value if r.entities is None or r.entities >= MIN_WEEK_ENTITIES
+                       else None, r.phase)  # fmt: skip
+
+
 def checkin_for_week(
     *, session: Session, period: str, kr_id: str, week: date
 ) -> CheckInView | None:
@@ -231,11 +304,7 @@ def series(*, session: Session, period: str, kr_id: str) -> list[SeriesPoint]:
         select(SeriesPointRow).where(SeriesPointRow.key_result_id == kr.id)
         .order_by(SeriesPointRow.week)
     )  # fmt: skip
-    return [
-        SeriesPoint(r.week, r.value if r.entities is None or r.entities >= MIN_WEEK_ENTITIES
-                    else None, r.phase)
-        for r in rows
-    ]  # fmt: skip
+    return [_point(r) for r in rows]
 
 
 def audit_page(

@@ -25,8 +25,8 @@ from sowhat.services.okrs.views import (
     GuardrailView,
     KeyResultView,
     PlanView,
-    checkins,
-    series,
+    checkins_many,
+    series_many,
 )
 from sowhat.stats.noise import beyond_noise, noise_level
 
@@ -65,6 +65,7 @@ class Changes:
     steady: int  # KRs with a weekly series that did not move beyond noise
     notes: tuple[NoteEntry, ...]
     breaches: tuple[GuardrailView, ...]
+    steady_ids: frozenset[str] = frozenset()  # the KRs counted in `steady`
 
     @property
     def empty(self) -> bool:
@@ -96,18 +97,20 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]]) -> Movement | 
 
 def what_changed(*, session: Session, plan: PlanView, today: date) -> Changes:
     since = week_start(today) - timedelta(days=7)
-    moves, steady, notes = [], 0, []
+    moves, steady, notes = [], [], []
+    # every KR's check-ins and series in a few queries, not a few per KR
+    all_checkins = checkins_many(session=session, period=plan.period)
+    all_series = series_many(session=session, period=plan.period)
     for kr in plan.key_results:
-        history = checkins(session=session, period=plan.period, kr_id=kr.id)
-        stored = [(p.week, p.value) for p in series(session=session, period=plan.period,
-                                                     kr_id=kr.id) if p.value is not None]
+        history = all_checkins.get(kr.id, [])
+        stored = [(p.week, p.value) for p in all_series.get(kr.id, []) if p.value is not None]
         points = stored or [(c.checkin.week, c.checkin.value) for c in history
                             if c.checkin.value is not None]
         m = movement(kr, [(w, float(v)) for w, v in points])
         if m is not None and (m.week_moved or m.baseline_moved):
             moves.append(m)
         elif m is not None and m.noise is not None:
-            steady += 1
+            steady.append(kr.id)
         for c in history:
             ci = c.checkin
             if ci.week >= since and ci.note and c.period == plan.period:
@@ -115,5 +118,6 @@ def what_changed(*, session: Session, plan: PlanView, today: date) -> Changes:
                                        ci.confidence, ci.note, ci.author))
     moves.sort(key=lambda m: (not m.week_moved, m.toward_target is not False))
     notes.sort(key=lambda n: n.week, reverse=True)
-    return Changes(since=since, movements=tuple(moves), steady=steady, notes=tuple(notes),
-                   breaches=tuple(g for g in plan.guardrails if g.breached))
+    return Changes(since=since, movements=tuple(moves), steady=len(steady), notes=tuple(notes),
+                   breaches=tuple(g for g in plan.guardrails if g.breached),
+                   steady_ids=frozenset(steady))

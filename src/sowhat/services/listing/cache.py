@@ -1,0 +1,115 @@
+"""A per-process cache of read models, valid for as long as the data they were built from.
+
+A plan of 5,000 key results takes seconds to assemble (every check-in read, every forecast
+fitted), and nothing in it changes between two writes. Every write Sowhat makes to a plan is
+recorded in the append-only audit log, and every sync adds a `sync_runs` row, so the pair
+(last audit entry id, last sync run id) is a version of everything a page reads: two cheap
+primary-key lookups decide whether a cached model is still true. Another process's writes
+(a cron-run sync, a second server) change the version too, since it is read from the database
+on every request.
+
+Entries also carry the day they were built for (scores, "this week", forecasts depend on
+it) and whatever else the caller puts in the key. The cache keeps a few recent versions
+(LRU); a stale entry is never served, only left to age out.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sowhat.store.models import AuditEntryRow
+from sowhat.store.sync_models import SyncRunRow
+
+__all__ = ["EntryCache", "ReadCache", "data_version", "entry_cache", "read_cache"]
+
+T = TypeVar("T")
+
+
+def data_version(session: Session) -> tuple[int, int]:
+    """(last audit entry id, last sync run id): changes on every write to a plan."""
+    audit_id = session.scalar(select(func.max(AuditEntryRow.id))) or 0
+    sync_id = session.scalar(select(func.max(SyncRunRow.id))) or 0
+    return int(audit_id), int(sync_id)
+
+
+class ReadCache:
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, session: Session, key: Hashable, build: Callable[[], T], *,
+            inputs: object = None) -> T:  # fmt: skip
+        """The cached value for `key` at the data's current version, built on a miss.
+
+        The database's URL is part of the key; `inputs` is an object the value depends on
+        besides the database (the metric catalog): an entry only serves the very same object
+        (identity, kept alive by the entry, so its id cannot be reused by another).
+        Two requests missing at once both build (no lock is held while building): wasted
+        work, never a wrong answer."""
+        full = (key, str(session.get_bind().engine.url), id(inputs), data_version(session))
+        with self._lock:
+            entry = self._items.get(full)
+            if entry is not None and entry[0] is inputs:
+                self._items.move_to_end(full)
+                self.hits += 1
+                value: T = entry[1]
+                return value
+            self.misses += 1
+        value = build()
+        with self._lock:
+            self._items[full] = (inputs, value)
+            self._items.move_to_end(full)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+read_cache = ReadCache()
+
+
+class EntryCache:
+    """A bounded LRU map for values with keys the caller makes complete (every input the
+    value depends on is in the key): per-KR forecasts, which must survive a check-in on
+    another KR."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: dict[str, Hashable]) -> dict[str, Any]:
+        with self._lock:
+            out = {}
+            for name, key in keys.items():
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    out[name] = self._items[key]
+            return out
+
+    def put_many(self, items: dict[Hashable, Any]) -> None:
+        with self._lock:
+            for key, value in items.items():
+                self._items[key] = value
+                self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+entry_cache = EntryCache()
