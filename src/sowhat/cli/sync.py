@@ -42,10 +42,14 @@ def sync_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
     notify: bool = typer.Option(True, "--notify/--no-notify",
                                 help="After the commit, send new alerts to [[webhooks]]."),
+    full: bool = typer.Option(False, "--full", help="Recompute every week, series point and "
+                              "baseline, not only those whose events or definition changed."),
 ) -> None:
     """Compute every KR's metric to date, record weekly automatic check-ins, check guardrails.
 
     Idempotent: a second run records nothing new. The whole sync is one transaction.
+    Incremental: only values whose events or definition changed are recomputed; --full
+    recomputes everything (the stored values come out the same).
     Example: sowhat sync -w sowhat-demo --as-of 2026-11-16
     """
     ws = load_workspace(workspace)
@@ -74,7 +78,7 @@ def sync_command(
             with db.transaction() as session:
                 report = sync(session=session, catalog=ws.metrics, events=events,
                               as_of=clock.effective, actor=actor_name(), period=period,
-                              progress=step, data_through=clock.data_through)
+                              progress=step, data_through=clock.data_through, full=full)
         sent = _notify_after_sync(db, ws, report, enabled=notify)
     finally:
         events.close()
