@@ -1,13 +1,13 @@
 """Per-day digests of the events: what lets `sowhat sync` keep the weeks whose inputs did not
 change.
 
-A digest is a short string per UTC day that changes whenever any event of that day is added,
-removed or altered. Incremental sync keys every stored value by the digests of the days its
-window reads (sowhat.services.sync.inputs), so a day of new events recomputes only the weeks
-that read that day. Correctness over cleverness: the digest is recomputed from the events
-themselves on every sync — one GROUP BY over the timestamp and two small columns, not a
-ledger the ingest has to keep right — so deletes, dedupe and a hand-edited store are all
-seen.
+A digest is a short string per UTC day and event name that changes whenever any event of
+that name on that day is added, removed or altered. Incremental sync keys every stored value
+by the digests of the days and events its window reads (sowhat.services.sync.inputs), so a
+day of new events recomputes only the weeks of the metrics that read those events on that
+day. Correctness over cleverness: the digests are recomputed from the events themselves on
+every sync — one GROUP BY over the timestamp, the event name and two small columns, not a
+ledger the ingest has to keep right — so deletes, dedupe and a hand-edited store are all seen.
 
 - the DuckDB store (`sowhat ingest`): row count, newest `ingest_id` and the sum of the
   64-bit `dedupe_key`s of the day (the key is a hash of the message id or of the row's
@@ -27,7 +27,8 @@ from typing import Any
 
 from sowhat.metrics.source import EventSource, quoted_table
 
-DayDigests = dict[date, str]
+DayDigests = dict[tuple[date, str], str]
+"""(UTC day, event name) -> digest of that day's events of that name."""
 
 
 def _ident(column: str) -> str:
@@ -35,7 +36,8 @@ def _ident(column: str) -> str:
 
 
 def day_digests(events: EventSource) -> DayDigests | None:
-    """Each UTC day with events -> its digest; None when this source cannot be digested."""
+    """Each (UTC day, event name) with events -> its digest; None when this source cannot
+    be digested."""
     con = events.duckdb_connection()
     if con is not None:
         return _duckdb_digests(con, events)
@@ -49,29 +51,32 @@ def _duckdb_digests(con: Any, events: EventSource) -> DayDigests | None:
     except Exception:
         return None
     ts = _ident(events.columns.timestamp)
+    name = _ident(events.columns.event)
     if {"ingest_id", "dedupe_key"} <= set(columns):
         fold = "max(ingest_id)::VARCHAR || ':' || sum(coalesce(dedupe_key, 0)::HUGEINT)::VARCHAR"
     else:
         every = ", ".join(_ident(c) for c in columns)
         fold = f"sum(hash({every})::HUGEINT)::VARCHAR"
-    sql = (f"SELECT CAST(CAST({ts} AS TIMESTAMP) AS DATE) AS d, "
-           f"count(*)::VARCHAR || ':' || {fold} FROM {table} GROUP BY 1")
+    sql = (f"SELECT CAST(CAST({ts} AS TIMESTAMP) AS DATE) AS d, {name}, "
+           f"count(*)::VARCHAR || ':' || {fold} FROM {table} GROUP BY 1, 2")
     try:
         rows = con.execute(sql).fetchall()
     except Exception:
         return None
-    return {r[0]: str(r[1]) for r in rows if r[0] is not None}
+    return {(r[0], str(r[1])): str(r[2]) for r in rows if r[0] is not None and r[1] is not None}
 
 
 def _ibis_digests(events: EventSource) -> DayDigests | None:
     try:
         t = events.events()
         hashed = t.mutate(__h=_row_hash(t), __d=t.timestamp.date())
-        agg = hashed.group_by("__d").aggregate(n=hashed.count(), h=hashed["__h"].sum())
+        agg = hashed.group_by(["__d", "event"]).aggregate(n=hashed.count(),
+                                                          h=hashed["__h"].sum())
         rows = agg.to_pyarrow().to_pylist()
     except Exception:  # a backend without hash(): no incremental sync there
         return None
-    return {r["__d"]: f"{r['n']}:{r['h']}" for r in rows if r["__d"] is not None}
+    return {(r["__d"], str(r["event"])): f"{r['n']}:{r['h']}" for r in rows
+            if r["__d"] is not None and r["event"] is not None}
 
 
 def _row_hash(t: Any) -> Any:

@@ -5,7 +5,8 @@ KR's metric over one window [start, end) as of some instant. It is a function of
 
 - the definition (`measure_fingerprint`: metric, ratio parts, segment, measure, window);
 - the window's bounds and the instant it is read up to;
-- the events of the days it reads, and the trait tables when a condition reads traits.
+- the events it reads (its metric's event names) on the days it reads, and the trait tables
+  when a condition reads traits.
 
 `InputKeys.key` folds all of that into one string. A value whose key is unchanged since it
 was stored would come out the same, so sync keeps it; any change (a late event on a day the
@@ -42,6 +43,7 @@ from sowhat.spec.metric_defs import (
     UniqueMetric,
     dependencies,
     outcome_window,
+    required_events,
 )
 
 ENGINE_VERSION = "1"
@@ -58,6 +60,7 @@ class Reads:
     history: bool  # every event before the window too (cohort anchors, traits as of a row)
     lookahead: timedelta | None  # cohorts: outcomes count this long after the window's end
     traits: bool  # a condition reads the trait tables
+    events: frozenset[str] = frozenset()  # the event names it reads
     unbounded: bool = False  # a cohort without an outcome window reads up to as_of
 
     def read_end(self, end: datetime, as_of: datetime) -> datetime:
@@ -84,7 +87,8 @@ def reads_of(catalog: MetricsFile, metric: str, segment: str | None) -> Reads:
             lookahead = max(lookahead, window)
     traits = bool(trait_conditions(catalog, metric, seg))
     return Reads(history=history or traits, lookahead=lookahead if history else None,
-                 traits=traits, unbounded=unbounded)
+                 traits=traits, events=frozenset(required_events(catalog, metric)),
+                 unbounded=unbounded)
 
 
 class InputKeys:
@@ -98,20 +102,34 @@ class InputKeys:
         self.usable = digests is not None
         self._traits = traits
         self._source = source
-        days = sorted(digests or {})
-        self._days = days
-        self._prefix = [0]
-        for day in days:
-            h = hashlib.sha256(f"{day.isoformat()}={(digests or {})[day]}".encode()).digest()
-            self._prefix.append((self._prefix[-1] + int.from_bytes(h[:16], "big")) % _MOD)
+        per_event: dict[str, list[tuple[date, str]]] = {}
+        for (day, event), digest in (digests or {}).items():
+            per_event.setdefault(event, []).append((day, digest))
+        self._days: dict[str, list[date]] = {}
+        self._prefix: dict[str, list[int]] = {}
+        for event, entries in per_event.items():
+            entries.sort()
+            prefix = [0]
+            for day, digest in entries:
+                h = hashlib.sha256(f"{event}\x1f{day.isoformat()}={digest}".encode()).digest()
+                prefix.append((prefix[-1] + int.from_bytes(h[:16], "big")) % _MOD)
+            self._days[event] = [day for day, _ in entries]
+            self._prefix[event] = prefix
 
-    def _fold(self, lo: date | None, hi: datetime) -> str:
-        """The days d with lo <= d and d's midnight < hi, folded."""
-        j = bisect_left(self._days, _ceil_day(hi))
-        i = 0 if lo is None else bisect_left(self._days, lo)
-        if j <= i:
-            return "0:0"
-        return f"{j - i}:{(self._prefix[j] - self._prefix[i]) % _MOD:x}"
+    def _fold(self, events: frozenset[str], lo: date | None, hi: datetime) -> str:
+        """The digests of `events` on the days d with lo <= d and d's midnight < hi."""
+        count, total = 0, 0
+        end = _ceil_day(hi)
+        for event in sorted(events):
+            days = self._days.get(event)
+            if not days:
+                continue
+            j = bisect_left(days, end)
+            i = 0 if lo is None else bisect_left(days, lo)
+            if j > i:
+                count += j - i
+                total = (total + self._prefix[event][j] - self._prefix[event][i]) % _MOD
+        return f"{count}:{total:x}"
 
     def key(self, *, fingerprint: str, reads: Reads, start: datetime, end: datetime,
             as_of: datetime) -> str | None:
@@ -122,7 +140,7 @@ class InputKeys:
         hi = reads.read_end(end, as_of)
         lo = None if reads.history else start.astimezone(UTC).date()
         parts = [ENGINE_VERSION, self._source, fingerprint, start.isoformat(),
-                 end.isoformat(), hi.isoformat(), self._fold(lo, hi),
+                 end.isoformat(), hi.isoformat(), self._fold(reads.events, lo, hi),
                  (self._traits or "-") if reads.traits else "-"]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
