@@ -47,12 +47,16 @@ def sync_command(
     wait: float = typer.Option(0, "--wait", metavar="SECONDS",
                                help="If another sync is running, wait up to this long "
                                "(default: exit 75 at once)."),
+    full: bool = typer.Option(False, "--full", help="Recompute every week, series point and "
+                              "baseline, not only those whose events or definition changed."),
 ) -> None:
     """Compute every KR's metric to date, record weekly automatic check-ins, check guardrails.
 
     Idempotent: a second run records nothing new. The whole sync is one transaction.
     One sync at a time per workspace: while another runs (a cron job, `sowhat serve`'s
     schedule) this one exits with code 75, or waits with --wait.
+    Incremental: only values whose events or definition changed are recomputed; --full
+    recomputes everything (the stored values come out the same).
     Example: sowhat sync -w sowhat-demo --as-of 2026-11-16
     """
     ws = load_workspace(workspace)
@@ -90,7 +94,7 @@ def _sync_locked(ws: Workspace, db: Database, requested: datetime | None, *,
             with db.transaction() as session:
                 report = sync(session=session, catalog=ws.metrics, events=events,
                               as_of=clock.effective, actor=actor_name(), period=period,
-                              progress=step, data_through=clock.data_through)
+                              progress=step, data_through=clock.data_through, full=full)
         sent = _notify_after_sync(db, ws, report, enabled=notify)
     finally:
         events.close()

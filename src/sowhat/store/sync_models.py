@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sowhat.store.base import Base, JSONDocument, UTCDateTime
 
-__all__ = ["GuardrailCheckRow", "KRMeasureRow", "SeriesPointRow", "SyncRunRow"]
+__all__ = ["GuardrailCheckRow", "KRMeasureRow", "SeriesPointRow", "SyncInputRow", "SyncRunRow"]
 
 
 class SyncRunRow(Base):
@@ -103,3 +103,25 @@ class GuardrailCheckRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SyncInputRow(Base):
+    """What one stored value was computed from (sowhat.services.sync.inputs): the key of its
+    definition, window and the digests of the days it read. Sync keeps a value whose key is
+    unchanged and recomputes the rest; `sowhat sync --full` ignores these.
+
+    `kind` is `checkin` (the week's automatic check-in), `series` (the week's series point)
+    or `baseline` (the measured baseline; `week` is the period's start).
+    """
+
+    __tablename__ = "sync_inputs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_result_id: Mapped[int] = mapped_column(
+        ForeignKey("key_results.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    week: Mapped[date] = mapped_column(Date)
+    input_key: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("key_result_id", "kind", "week"),)

@@ -70,7 +70,8 @@ def test_new_events_update_the_current_week_and_keep_peoples_notes(
     before = tickets_rows()
     current = date(2026, 11, 9)
     assert before[current][4:6] == (0.6, f"tickets-total note {current}")
-    # Three late tickets this week, and one in an earlier week (past weeks stay as written).
+    # Three late tickets this week, and one in an earlier week: that week (a cumulative
+    # count, so "to date" at its end) is recomputed too; the weeks before it are kept.
     late = [{"event": "ticket_opened", "timestamp": f"2026-11-{d}T10:00:00Z",
              "user_id": "late", "account_id": f"late-{d}", "properties": {}}
             for d in ("12", "13", "14", "03")]
@@ -78,15 +79,21 @@ def test_new_events_update_the_current_week_and_keep_peoples_notes(
     audit_count = len(rows(db, AUDIT))
     report = run_sync(ws, db)
     after = tickets_rows()
+    previous = date(2026, 11, 2)
     assert after[current][2] == before[current][2] + 4  # to date: every late ticket counts
+    assert after[previous][2] == before[previous][2] + 1  # the late ticket of Nov 3
     assert after[current][4:6] == before[current][4:6]  # confidence and note kept
+    assert after[previous][4:6] == before[previous][4:6]
     assert after[current][3] == "auto"
     assert after[current][8] == before[current][8] + 1
-    assert {w: r for w, r in after.items() if w != current} == \
-        {w: r for w, r in before.items() if w != current}
-    assert report.checkins_written == 1
+    assert {w: r for w, r in after.items() if w not in (current, previous)} == \
+        {w: r for w, r in before.items() if w not in (current, previous)}
+    assert report.checkins_written == 2
+    tickets = next(k for k in report.key_results if k.kr_id == "tickets-total")
+    assert tickets.weeks_computed == 2  # the rest were kept: their inputs did not change
     new_audit = rows(db, AUDIT)[audit_count:]
-    assert [(r[2], r[3], r[5]) for r in new_audit] == [
+    assert sorted((r[2], r[3], r[5]) for r in new_audit) == [
+        ("sync", "update", f"2026-Q4/tickets-total/{previous.isoformat()}"),
         ("sync", "update", f"2026-Q4/tickets-total/{current.isoformat()}")]
 
 

@@ -4,10 +4,16 @@ For each week of the period up to the as-of, a KR's automatic check-in holds the
 measure as of the end of that week (sowhat.domain.measure): a level over its trailing
 window, or a cumulative total from the period start — what a sync run at that moment would
 have seen. The as-of is clipped to the data watermark, so no week that starts after the last
-complete data gets a check-in. Past weeks are written once and left alone — unless the
-metric's definition (or the KR's measure or segment) changed, in which case every automatic
-weekly value is recomputed under the new definition, with one audit entry saying so; the
-current week is refreshed on every run. People's confidence, notes and blockers are kept
+complete data gets a check-in.
+
+Sync is incremental (sowhat.services.sync.inputs): every stored week, series point and
+baseline carries the key of what it was computed from — the definition, the window and the
+digests of the days it reads — and only values whose key changed are recomputed: the current
+week, a week that just finished, the weeks whose window reads a day that got late events.
+When the metric's definition (or the KR's measure or segment) changes every automatic weekly
+value is recomputed under the new definition, with one audit entry saying so. `full=True`
+(`sowhat sync --full`) ignores the stored keys and recomputes everything; both give the same
+stored values. People's confidence, notes and blockers are kept
 (the check-in service only touches the fields it is given). A KR whose metric cannot be
 computed — an event the data never contains, a query that fails — is an error for that KR
 (the others still sync); nothing is stored for it.
@@ -34,6 +40,7 @@ from sowhat.domain.okr import CheckInSource
 from sowhat.domain.period import Period
 from sowhat.errors import UserError
 from sowhat.metrics.coverage import filter_warnings
+from sowhat.metrics.digest import day_digests, traits_digest
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.presence import event_names, missing_events
 from sowhat.metrics.source import EventSource
@@ -42,6 +49,7 @@ from sowhat.metrics.watermark import earliest_event_time
 from sowhat.services.checkins import record_checkin
 from sowhat.services.plans import period_row
 from sowhat.services.sync.guardrails import GuardrailResult, evaluate_guardrails
+from sowhat.services.sync.inputs import InputKeys, Reads, reads_of
 from sowhat.services.sync.measures import (
     KRMeasure,
     WindowRequest,
@@ -52,7 +60,7 @@ from sowhat.services.sync.measures import (
 from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
 from sowhat.store import audit, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
-from sowhat.store.sync_models import KRMeasureRow, SeriesPointRow, SyncRunRow
+from sowhat.store.sync_models import KRMeasureRow, SeriesPointRow, SyncInputRow, SyncRunRow
 
 HISTORY_WEEKS = 26
 """Weeks of pre-period history kept per KR: enough for a trend and its noise."""
@@ -74,6 +82,7 @@ class KRSync:
     window_end: datetime | None = None
     measured_baseline: float | None = None
     recomputed: bool = False  # weekly values recomputed after a definition change
+    weeks_computed: int = 0  # weekly values computed this run (the rest were kept)
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,8 @@ class SyncReport:
     errors: tuple[str, ...] = field(default=())
     data_through: datetime | None = None
     warnings: tuple[str, ...] = field(default=())  # filters that match nothing, per KR
+    full: bool = False  # every value recomputed, stored inputs ignored
+    incremental: bool = True  # the events could be digested (else every sync is full)
 
     @property
     def breached(self) -> tuple[GuardrailResult, ...]:
@@ -123,11 +134,13 @@ def sync(
     period: str | None = None,
     progress: Progress | None = None,
     data_through: datetime | None = None,
+    full: bool = False,
 ) -> SyncReport:
     """Compute, record and log one sync of a period (default: the open one covering as_of).
 
     `as_of` should already be clipped to the watermark (`resolve_as_of`); `data_through`
-    is that watermark, recorded with the run and on each KR's measure.
+    is that watermark, recorded with the run and on each KR's measure. `full` recomputes
+    every value, ignoring what the stored ones were computed from.
     """
     started = datetime.now(UTC)
     as_of = _aware(as_of)
@@ -166,32 +179,49 @@ def sync(
     redefined = {i for i, k in enumerate(usable)
                  if k.id in stored and stored[k.id].metric_hash not in (None, prints[i])}
     written: dict[int, int] = dict.fromkeys(range(len(usable)), 0)
+    computed: dict[int, int] = dict.fromkeys(range(len(usable)), 0)
     failed: dict[int, str] = {}
     latest: dict[int, MetricValue | None] = {}
+    reads = [reads_of(catalog, k.metric or "", k.segment) for k in usable]
+    # Not the source's path: a copied or moved workspace keeps its keys (the digests are of
+    # the content); a remapped column changes every key.
+    keys = InputKeys(day_digests(events), traits_digest(events),
+                     f"{events.dialect()}|{events.table_name}|{events.columns.model_dump_json()}")
+    inputs = _InputStore(session, [k.id for k in usable], full=full)
     weeks = [w for w in span.weeks() if _midnight(max(w, span.start)) < cutoff]
-    existing = _auto_weeks(session, [k.id for k in usable])
     current_week = weeks[-1] if weeks else None
     now = as_of if as_of < started else started
     for step, week in enumerate(weeks):
         week_end = min(_midnight(week + timedelta(days=7)), cutoff)
-        todo = [i for i, k in enumerate(usable) if i not in failed and (
-            week == current_week or i in redefined or (k.id, week) not in existing)]
+        todo: list[int] = []
+        windows: dict[int, MeasureWindow] = {}
+        for i, k in enumerate(usable):
+            if i in failed:
+                continue
+            w = measures[i].window(as_of=week_end, period_start=period_start)
+            key = keys.key(fingerprint=prints[i], reads=reads[i], start=w.start, end=w.end,
+                           as_of=w.as_of)
+            if week == current_week or not inputs.unchanged(k.id, "checkin", week, key):
+                todo.append(i)
+                windows[i] = w
+                inputs.pending(k.id, "checkin", week, key)
         if progress:
             progress(f"week of {week.isoformat()}", step, len(weeks))
         if not todo:
             continue
-        results = compute_windows(
-            [WindowRequest(requests[i], measures[i].window(as_of=week_end,
-                                                           period_start=period_start))
-             for i in todo], catalog=catalog, events=events)
+        results = compute_windows([WindowRequest(requests[i], windows[i]) for i in todo],
+                                  catalog=catalog, events=events)
         for i, result in zip(todo, results, strict=True):
             if result.error:
                 failed[i] = result.error
                 continue
+            computed[i] += 1
             value = result.values[0] if result.values else None
             if week == current_week:
                 latest[i] = value
             if value is None or value.value is None:
+                if _clear_auto_value(session, usable[i], row.label, week, actor, now):
+                    written[i] += 1
                 continue
             before = _stored_value(session, usable[i].id, week)
             kept = record_checkin(session=session, kr_id=usable[i].key, period=row.label,
@@ -207,15 +237,20 @@ def sync(
                      after={"definition": prints[i],
                             "recomputed_weeks": written[i]},
                      at=now)
-    _store_series(session, usable, requests, catalog, events, span, cutoff, failed)
-    baselines = _measured_baselines(usable, requests, measures, catalog, events, span,
-                                    failed, earliest=earliest_event_time(events))
+    _store_series(session, usable, requests, catalog, events, span, cutoff, failed,
+                  keyed=_Keyed(keys, inputs, prints, reads))
+    baselines, kept_baselines = _measured_baselines(
+        usable, requests, measures, catalog, events, span, failed,
+        earliest=earliest_event_time(events), keyed=_Keyed(keys, inputs, prints, reads),
+        stored=stored)
     for i, k in enumerate(usable):
         if i in failed:
             continue
         _store_measure(session, k, measures[i], prints[i], latest.get(i), baselines.get(i),
                        cutoff=cutoff, period_start=period_start, data_through=data_through,
-                       now=started, existing=stored.get(k.id))
+                       now=started, existing=stored.get(k.id),
+                       keep_baseline=i in kept_baselines)
+    inputs.save({usable[i].id for i in failed})
     warnings = _filter_warnings(usable, requests, measures, catalog, events, failed,
                                 cutoff=cutoff, period_start=period_start)
     guardrails = evaluate_guardrails(session=session, catalog=catalog, events=events,
@@ -236,8 +271,10 @@ def sync(
             measure=str(measures[i].measure),
             window_start=_window(measures[i], cutoff, period_start).start,
             window_end=_window(measures[i], cutoff, period_start).end,
-            measured_baseline=baselines[i].value if i in baselines else None,
+            measured_baseline=(baselines[i].value if i in baselines else
+                               stored[k.id].measured_baseline if i in kept_baselines else None),
             recomputed=i in redefined and i not in failed,
+            weeks_computed=computed[i],
         )
         for i, k in enumerate(usable)
     )
@@ -252,7 +289,7 @@ def sync(
     return SyncReport(period=row.label, as_of=as_of, key_results=kr_results,
                       guardrails=tuple(guardrails), checkins_written=total, run_id=run.id,
                       errors=tuple(errors), data_through=data_through,
-                      warnings=tuple(warnings))
+                      warnings=tuple(warnings), full=full, incremental=keys.usable)
 
 
 def _filter_warnings(
@@ -287,17 +324,28 @@ def _stored_measures(session: Session, kr_ids: list[int]) -> dict[int, KRMeasure
 def _measured_baselines(
     usable: list[KeyResultRow], requests: list[MetricRequest], measures: list[KRMeasure],
     catalog: MetricsFile, events: EventSource, span: Period, failed: dict[int, str],
-    *, earliest: datetime | None,
-) -> dict[int, MetricValue]:
+    *, earliest: datetime | None, keyed: _Keyed, stored: dict[int, KRMeasureRow],
+) -> tuple[dict[int, MetricValue], set[int]]:
     """The same measure just before the period — only where the data reaches back that far
-    (a window before the first event would read as a 0 nobody measured)."""
+    (a window before the first event would read as a 0 nobody measured) — and the KRs whose
+    stored baseline is kept (its inputs did not change)."""
     todo = []
-    for i in range(len(usable)):
+    kept: set[int] = set()
+    week = span.start
+    for i, k in enumerate(usable):
         if i in failed:
             continue
         window = measures[i].baseline(period_start=_midnight(span.start),
                                       period_end=_midnight(span.end))
-        if earliest is not None and earliest <= window.start:
+        reaches = earliest is not None and earliest <= window.start
+        key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|baseline|{reaches}",
+                             reads=keyed.reads[i], start=window.start, end=window.end,
+                             as_of=window.as_of)
+        if k.id in stored and keyed.inputs.unchanged(k.id, "baseline", week, key):
+            kept.add(i)
+            continue
+        keyed.inputs.pending(k.id, "baseline", week, key)
+        if reaches:
             todo.append((i, window))
     results = compute_windows([WindowRequest(requests[i], w) for i, w in todo],
                               catalog=catalog, events=events)
@@ -305,14 +353,14 @@ def _measured_baselines(
     for (i, _), result in zip(todo, results, strict=True):
         if not result.error and result.values and result.values[0].value is not None:
             out[i] = result.values[0]
-    return out
+    return out, kept
 
 
 def _store_measure(
     session: Session, kr: KeyResultRow, m: KRMeasure, fingerprint: str,
     current: MetricValue | None, baseline: MetricValue | None, *, cutoff: datetime,
     period_start: datetime, data_through: datetime | None, now: datetime,
-    existing: KRMeasureRow | None,
+    existing: KRMeasureRow | None, keep_baseline: bool = False,
 ) -> None:
     row = existing or KRMeasureRow(key_result_id=kr.id)
     if existing is None:
@@ -323,22 +371,12 @@ def _store_measure(
     row.data_through = data_through
     if current is not None:
         row.current, row.entities = current.value, current.entities
-    row.measured_baseline = baseline.value if baseline is not None else None
-    row.baseline_start = baseline.start if baseline is not None else None
-    row.baseline_end = baseline.end if baseline is not None else None
+    if not keep_baseline:
+        row.measured_baseline = baseline.value if baseline is not None else None
+        row.baseline_start = baseline.start if baseline is not None else None
+        row.baseline_end = baseline.end if baseline is not None else None
     row.metric_hash = fingerprint
     row.computed_at = now
-
-
-def _auto_weeks(session: Session, kr_ids: list[int]) -> set[tuple[int, date]]:
-    if not kr_ids:
-        return set()
-    rows = session.execute(
-        select(CheckInRow.key_result_id, CheckInRow.week).where(
-            CheckInRow.key_result_id.in_(kr_ids), CheckInRow.value.is_not(None)
-        )
-    )
-    return {(r[0], r[1]) for r in rows}
 
 
 def _stored_value(session: Session, kr_id: int, week: date) -> float | None:
@@ -350,25 +388,134 @@ def _stored_value(session: Session, kr_id: int, week: date) -> float | None:
 def _store_series(
     session: Session, usable: list[KeyResultRow], requests: list[MetricRequest],
     catalog: MetricsFile, events: EventSource, span: Period, cutoff: datetime,
-    failed: dict[int, str],
+    failed: dict[int, str], *, keyed: _Keyed,
 ) -> None:
-    """Replace each KR's weekly series: the period so far, and the weeks before it."""
+    """Each KR's weekly series: the period so far, and the weeks before it.
+
+    Every point is its own ISO week (clipped to the phase), as of the cutoff; the points whose
+    inputs changed are recomputed — one weekly query per KR group, over the span from the
+    first changed week to the last — and the rest are kept.
+    """
     ok = [i for i in range(len(usable)) if i not in failed]
     if not ok:
         return
     history_start = _midnight(span.start) - timedelta(weeks=HISTORY_WEEKS)
     now = datetime.now(UTC)
-    windows = [("history", history_start, _midnight(span.start)),
-               ("period", _midnight(span.start), cutoff)]
-    session.execute(delete(SeriesPointRow).where(
-        SeriesPointRow.key_result_id.in_([usable[i].id for i in ok])))
-    for phase, start, end in windows:
-        results = compute_many([requests[i] for i in ok], catalog=catalog, events=events,
-                               start=start, end=end, grain="week", as_of=cutoff)
-        for i, result in zip(ok, results, strict=True):
-            for v in result.values:
-                session.add(_point(usable[i].id, phase, v, now))
+    phases = [("history", history_start, _midnight(span.start)),
+              ("period", _midnight(span.start), cutoff)]
+    valid: dict[int, set[date]] = {usable[i].id: set() for i in ok}
+    for phase, start, end in phases:
+        buckets = _buckets(start, end)
+        groups: dict[tuple[datetime, datetime], list[int]] = {}
+        for i in ok:
+            kr_id = usable[i].id
+            stale = []
+            for lo, hi in buckets:
+                valid[kr_id].add(lo.date())
+                key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|series", reads=keyed.reads[i],
+                                     start=lo, end=hi, as_of=cutoff)
+                if not keyed.inputs.unchanged(kr_id, "series", lo.date(), key):
+                    stale.append((lo, hi))
+                    keyed.inputs.pending(kr_id, "series", lo.date(), key)
+            if stale:
+                groups.setdefault((stale[0][0], stale[-1][1]), []).append(i)
+        for (lo, hi), idx in groups.items():
+            results = compute_many([requests[i] for i in idx], catalog=catalog, events=events,
+                                   start=lo, end=hi, grain="week", as_of=cutoff)
+            for i, result in zip(idx, results, strict=True):
+                kr_id = usable[i].id
+                session.execute(delete(SeriesPointRow).where(
+                    SeriesPointRow.key_result_id == kr_id, SeriesPointRow.week >= lo.date(),
+                    SeriesPointRow.week < hi.date() if hi.time() == _MIDNIGHT
+                    else SeriesPointRow.week <= hi.date()))
+                for v in result.values:
+                    session.add(_point(kr_id, phase, v, now))
+    for kr_id, weeks in valid.items():  # a point outside today's phases (an earlier as-of)
+        session.execute(delete(SeriesPointRow).where(
+            SeriesPointRow.key_result_id == kr_id, SeriesPointRow.week.not_in(weeks)))
     session.flush()
+
+
+_MIDNIGHT = datetime.min.time()
+
+
+def _buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The ISO weeks of [start, end), each clipped to it: the buckets of a weekly series."""
+    out = []
+    lo = start
+    while lo < end:
+        monday = _midnight(lo.date() - timedelta(days=lo.weekday()))
+        hi = min(monday + timedelta(days=7), end)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    """What deciding keep-or-recompute needs: the key maker, the stored keys, each KR's
+    fingerprint and what its metric reads."""
+
+    keys: InputKeys
+    inputs: _InputStore
+    prints: list[str]
+    reads: list[Reads]
+
+
+class _InputStore:
+    """The stored input keys of these KRs, and the new ones this sync writes."""
+
+    def __init__(self, session: Session, kr_ids: list[int], *, full: bool) -> None:
+        self._session = session
+        self._full = full
+        rows: list[SyncInputRow] = list(session.scalars(select(SyncInputRow).where(
+            SyncInputRow.key_result_id.in_(kr_ids)))) if kr_ids else []
+        self._rows = {(r.key_result_id, r.kind, r.week): r for r in rows}
+        self._new: dict[tuple[int, str, date], str | None] = {}
+
+    def unchanged(self, kr_id: int, kind: str, week: date, key: str | None) -> bool:
+        if self._full or key is None:
+            return False
+        row = self._rows.get((kr_id, kind, week))
+        return row is not None and row.input_key == key
+
+    def pending(self, kr_id: int, kind: str, week: date, key: str | None) -> None:
+        self._new[(kr_id, kind, week)] = key
+
+    def save(self, failed: set[int]) -> None:
+        """Write the keys of what was computed (not of KRs that failed: they retry)."""
+        for (kr_id, kind, week), key in self._new.items():
+            if kr_id in failed:
+                continue
+            row = self._rows.get((kr_id, kind, week))
+            if key is None:
+                if row is not None:
+                    self._session.delete(row)
+                continue
+            if row is None:
+                row = SyncInputRow(key_result_id=kr_id, kind=kind, week=week, input_key=key)
+                self._session.add(row)
+                self._rows[(kr_id, kind, week)] = row
+            row.input_key = key
+        self._session.flush()
+
+
+def _clear_auto_value(session: Session, kr: KeyResultRow, period: str, week: date, actor: str,
+                      now: datetime) -> bool:
+    """A recomputed week that has no value any more (its events were removed) loses the value
+    sync wrote there; a person's override, confidence and notes stay."""
+    row = session.scalars(select(CheckInRow).where(
+        CheckInRow.key_result_id == kr.id, CheckInRow.week == week)).first()
+    if row is None or row.value is None or row.source != str(CheckInSource.AUTO):
+        return False
+    before = row.value
+    row.value = None
+    row.recorded_at = now
+    session.flush()
+    audit.record(session=session, actor=actor, action=audit.AuditAction.UPDATE,
+                 entity_type="check_in", entity_key=f"{period}/{kr.key}/{week.isoformat()}",
+                 before={"value": before}, after={"value": None}, at=now)
+    return True
 
 
 def _point(kr_id: int, phase: str, v: MetricValue, now: datetime) -> SeriesPointRow:

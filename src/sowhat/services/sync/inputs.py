@@ -1,0 +1,154 @@
+"""What a stored value was computed from, so incremental sync can keep it while that holds.
+
+Every value sync stores — a week's check-in, a series point, the measured baseline — is the
+KR's metric over one window [start, end) as of some instant. It is a function of:
+
+- the definition (`measure_fingerprint`: metric, ratio parts, segment, measure, window);
+- the window's bounds and the instant it is read up to;
+- the events it reads (its metric's event names) on the days it reads, and the trait tables
+  when a condition reads traits.
+
+`InputKeys.key` folds all of that into one string. A value whose key is unchanged since it
+was stored would come out the same, so sync keeps it; any change (a late event on a day the
+window reads, a dedupe, a redefinition, a moved cutoff) gives a new key and a recompute.
+
+Which days a window reads (DESIGN.md "Window semantics"):
+- count, unique, sum, average, active and NPS read only [start, min(end, as_of));
+- cohort metrics (conversion, retention, duration) anchor each entity at its first event
+  *ever*, so they read every day before min(end + outcome window, as_of) — after that instant
+  every anchor in the window is mature and nothing later can change the value (no outcome
+  window: everything before as_of);
+- a `trait:` condition reads traits as of each row, and the trait tables: every day before
+  the read end, plus the traits digest.
+A ratio reads what both of its parts read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sowhat.metrics.digest import DayDigests
+from sowhat.metrics.trait_join import trait_conditions
+from sowhat.spec.metric_defs import (
+    ActiveMetric,
+    AverageMetric,
+    CountMetric,
+    MetricsFile,
+    NpsMetric,
+    RatioMetric,
+    SumMetric,
+    UniqueMetric,
+    dependencies,
+    outcome_window,
+    required_events,
+)
+
+ENGINE_VERSION = "1"
+"""Bumped when the metric engine's answers change for the same events: every key changes."""
+
+_WINDOW_LOCAL = (CountMetric, UniqueMetric, SumMetric, AverageMetric, ActiveMetric, NpsMetric)
+_MOD = 1 << 128
+
+
+@dataclass(frozen=True)
+class Reads:
+    """Which events a metric's value over a window depends on."""
+
+    history: bool  # every event before the window too (cohort anchors, traits as of a row)
+    lookahead: timedelta | None  # cohorts: outcomes count this long after the window's end
+    traits: bool  # a condition reads the trait tables
+    events: frozenset[str] = frozenset()  # the event names it reads
+    unbounded: bool = False  # a cohort without an outcome window reads up to as_of
+
+    def read_end(self, end: datetime, as_of: datetime) -> datetime:
+        """The instant after which no event can change the value."""
+        if self.unbounded:
+            return as_of
+        return min(end + (self.lookahead or timedelta(0)), as_of)
+
+
+def reads_of(catalog: MetricsFile, metric: str, segment: str | None) -> Reads:
+    """What metric `metric` (under `segment`) reads, from its definition and its parts'."""
+    seg = catalog.segments.get(segment) if segment else None
+    history, unbounded = False, False
+    lookahead = timedelta(0)
+    for dep in dependencies(catalog, metric):
+        m = catalog.metrics.get(dep)
+        if m is None or isinstance(m, (RatioMetric, *_WINDOW_LOCAL)):
+            continue
+        history = True
+        window = outcome_window(m)
+        if window is None:
+            unbounded = True
+        else:
+            lookahead = max(lookahead, window)
+    traits = bool(trait_conditions(catalog, metric, seg))
+    return Reads(history=history or traits, lookahead=lookahead if history else None,
+                 traits=traits, events=frozenset(required_events(catalog, metric)),
+                 unbounded=unbounded)
+
+
+class InputKeys:
+    """Keys for stored values, from the per-day digests of one sync's events.
+
+    Ranges of days are folded by a prefix sum of 128-bit day hashes (modulo 2^128), so a
+    key over a whole history costs the same as one over a week.
+    """
+
+    def __init__(self, digests: DayDigests | None, traits: str | None, source: str) -> None:
+        self.usable = digests is not None
+        self._traits = traits
+        self._source = source
+        per_event: dict[str, list[tuple[date, str]]] = {}
+        for (day, event), digest in (digests or {}).items():
+            per_event.setdefault(event, []).append((day, digest))
+        self._days: dict[str, list[date]] = {}
+        self._prefix: dict[str, list[int]] = {}
+        for event, entries in per_event.items():
+            entries.sort()
+            prefix = [0]
+            for day, digest in entries:
+                h = hashlib.sha256(f"{event}\x1f{day.isoformat()}={digest}".encode()).digest()
+                prefix.append((prefix[-1] + int.from_bytes(h[:16], "big")) % _MOD)
+            self._days[event] = [day for day, _ in entries]
+            self._prefix[event] = prefix
+
+    def _fold(self, events: frozenset[str], lo: date | None, hi: datetime) -> str:
+        """The digests of `events` on the days d with lo <= d and d's midnight < hi."""
+        count, total = 0, 0
+        end = _ceil_day(hi)
+        for event in sorted(events):
+            days = self._days.get(event)
+            if not days:
+                continue
+            j = bisect_left(days, end)
+            i = 0 if lo is None else bisect_left(days, lo)
+            if j > i:
+                count += j - i
+                total = (total + self._prefix[event][j] - self._prefix[event][i]) % _MOD
+        return f"{count}:{total:x}"
+
+    def key(self, *, fingerprint: str, reads: Reads, start: datetime, end: datetime,
+            as_of: datetime) -> str | None:
+        """The key of the value over [start, end) as of `as_of`; None: cannot be keyed (the
+        value is always recomputed)."""
+        if not self.usable or (reads.traits and self._traits is None):
+            return None
+        hi = reads.read_end(end, as_of)
+        lo = None if reads.history else start.astimezone(UTC).date()
+        parts = [ENGINE_VERSION, self._source, fingerprint, start.isoformat(),
+                 end.isoformat(), hi.isoformat(), self._fold(reads.events, lo, hi),
+                 (self._traits or "-") if reads.traits else "-"]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _ceil_day(moment: datetime) -> date:
+    """The first day whose midnight is at or after `moment`."""
+    moment = moment.astimezone(UTC)
+    day = moment.date()
+    if moment != datetime(day.year, day.month, day.day, tzinfo=UTC):
+        day += timedelta(days=1)
+    return day
