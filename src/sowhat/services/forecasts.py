@@ -68,6 +68,7 @@ __all__ = [
     "forecast_period",
     "full_weeks",
     "metric_basis",
+    "metric_bounds",
     "outlook",
     "weekly_comparable",
     "weekly_series",
@@ -205,6 +206,10 @@ def _bounds(defn: MetricDef | None) -> tuple[float | None, float | None]:
     if isinstance(defn, DurationMetric | CountMetric | UniqueMetric | ActiveMetric):
         return (0.0, None)
     return (None, None)
+
+
+metric_bounds = _bounds
+"""The range a metric's values can take (rates 0–1, NPS ±100, counts ≥ 0), for projections."""
 
 
 def forecast_period(
