@@ -204,6 +204,8 @@ _MODIFIERS = frozenset(
     }
 )
 _CLAUSE_BREAKS = frozenset({"while", "whilst", "so", "without", "because"})
+_TIME_UNITS = frozenset({"day", "week", "month", "quarter", "year", "30", "7", "90", "28"})
+_SUBJECT_VERBS = frozenset({"can", "will", "are", "have", "get", "use", "speak", "and"})
 
 
 @cache
@@ -244,8 +246,15 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     j -= 1  # "80% of *new* signups": look past the adjectives
                 before = tokens[j] if j >= 0 else ""
                 after = tokens[i + n] if i + n < len(tokens) else ""
-                if after == "per" or "active" in tokens[j + 1 : i] or before == "team":
+                per_time = after == "per" and (
+                    i + n + 1 < len(tokens) and tokens[i + n + 1] in _TIME_UNITS)
+                if (after == "per" and not per_time) or "active" in tokens[j + 1 : i] or (
+                        before == "team"):
                     continue  # a rate ("sessions per user"), engaged people, or the team itself
+                if i <= 1 and after in _SUBJECT_VERBS and not _is_verb(facts.head):
+                    continue  # "Members can make a profile": the people, not a count of them
+                if f"{parts[-1]}/" in facts.norm:
+                    continue  # "5+ sessions/week": a frequency that defines a segment
                 if facts.head in _CAPACITY_HEADS:
                     continue  # "Support 10x traffic": capacity, not a count chased
                 if j >= 1 and before in _DENOMINATOR_BEFORE and tokens[j - 1][0].isdigit():
@@ -264,6 +273,11 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     return None
 
 
+def _is_verb(word: str) -> bool:
+    lex = load_lexicon()
+    return word in lex.delivery_verbs or word in lex.change_verbs
+
+
 def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     """Nothing to count: no number, no metric word, and either vague or not a deliverable.
 
@@ -278,8 +292,41 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     if facts.measures:
         return kind == "outcome" and facts.head in _VAGUE_HEADS  # "Maximize engagement"
     if kind == "output":
-        return vague
+        return vague or _generic_work(facts)
     return True
+
+
+def _generic_work(facts: TextFacts) -> bool:
+    """Work with no particular deliverable: "Fix bugs", "Ship features", "Update
+    documentation", "Do user research", "Proactively reaching out to diverse communities".
+    Nothing tells at the end of the period whether it happened: which bugs, how many?"""
+    words = [t for t in facts.tokens if t not in _FILLER]
+    if not words:
+        return False
+    if words[0] in _OPEN_ENDED_HEADS:
+        return True
+    rest = words[1:] if _is_verb(words[0]) or words[0] in _GENERIC_VERBS else words
+    return bool(rest) and all(t in _GENERIC_OBJECTS for t in rest)
+
+
+_FILLER = frozenset({"a", "an", "the", "our", "all", "more", "some", "of", "and", "on",
+                     "to", "for", "with", "via", "in", "its", "their", "new", "existing",
+                     "current"})  # fmt: skip
+_GENERIC_VERBS = frozenset({"do", "fix", "update", "write", "ship", "improve", "work", "make",
+                            "deliver", "provide", "add", "run", "hold"})  # fmt: skip
+_OPEN_ENDED_HEADS = frozenset({"engage", "encourage", "proactively", "explicit", "promote",
+                               "foster", "nurture", "champion", "evangelize", "evangelise",
+                               "advocate", "socialize", "socialise", "explore", "iterating",
+                               "reaching"})  # fmt: skip
+_GENERIC_OBJECTS = frozenset(
+    [
+        "features", "bugs", "fixes", "documentation", "docs", "research",
+        "user", "users", "improvements", "stability", "packaging", "promotion", "outreach",
+        "communities", "community", "code", "coding", "things", "stuff", "work", "projects",
+        "tasks", "issues", "content", "process", "processes", "quality", "performance",
+        "library", "client", "changes", "updates", "tests", "testing", "progress", "hard",
+    ]
+)  # fmt: skip
 
 
 # Qualities with no yardstick: an output promising them ("Build stronger relationships") has

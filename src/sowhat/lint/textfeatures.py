@@ -6,6 +6,7 @@ handful of precompiled regular expressions, so linting stays far above 10,000 KR
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from typing import NamedTuple
@@ -42,7 +43,11 @@ _RELATIVE = re.compile(
     r"drop|growth|up|down|of)\b|(?:^|\s)[+-]\s?\d|\b(?:double|doubles|doubled|halve|halved|halves|"
     r"triple|tripled|twice|cut\s+in\s+half|by\s+half|by\s+a\s+(?:quarter|third|half))\b|"
     r"\b(?:up|down)\s+(?:from\s+)?[$€£]?\d|\b\d+\s*(?:x|times)\b|"
-    r"\bby\s+(?:one|two|three|four|five|ten|twenty)\b"
+    r"\bby\s+(?:one|two|three|four|five|ten|twenty)\b|"
+    r"\b\d[\d.,]*\s*-?\s*percent(?:age)?(?:\s+points?)?\s+(?:increase|decrease|reduction|"
+    r"growth|improvement|drop|rise|lift)\b|"
+    r"\b(?:month|week|quarter|year|day)[- ]over[- ](?:month|week|quarter|year|day)\b|"
+    r"\b(?:qoq|mom|yoy|wow)\b"
 )
 _COMPARATOR = re.compile(
     r"(?:\b(?:under|below|above|over|within|less\s+than|fewer\s+than|more\s+than|at\s+least|"
@@ -77,8 +82,17 @@ _DELIVERY_TAIL = re.compile(
 # Starting points written in words: "(currently 38)", "up from 0.8", "was 12", "vs 4% today".
 _STATED_BASE = re.compile(
     r"\b(?:currently|today|now|was|were|baseline|up\s+from|down\s+from|vs\.?|versus|over\s+"
-    r"(?:the\s+)?(?:previous|last|prior)\s+(?:quarter|month|year|period))\b"
+    r"(?:the\s+)?(?:previous|last|prior)\s+(?:quarter|month|year|period))\b|"
+    r"\d[^()]*\(\s*(?:from|was|vs\.?)\s+[<>~]?[$€£]?\d|"  # "Hit 50 NPS (from 42)"
+    r"\d[^,;]*\bfrom\s+[<>~]?[$€£]?\d[\d.,]*\s*\S*\s*\)?\s*$"  # "... to 5% (down) from 8%"
 )
+_MOVE_VERBS = frozenset(
+    {"increase", "increases", "decrease", "decreases", "grow", "grows", "reduce", "reduces",
+     "raise", "raises", "lower", "lowers", "cut", "cuts", "boost", "boosts", "improve",
+     "improves", "lift", "lifts", "drop", "drops", "shrink", "expand", "expands"}
+)  # fmt: skip
+# "Increase engagement 40%": a change verb and a bare percentage, no "to", no "of": relative.
+_BARE_PCT = re.compile(r"\d[\d.,]*\s*%(?!\s*(?:of|to)\b)")
 # Levels kept rather than reached: the level is today's value.
 _KEEP_HEADS = frozenset(
     {
@@ -115,7 +129,12 @@ _ACTIVITY = re.compile(
     r"\bhiring\b|\brecruit|\bheadcount\b|\bstaffed\b|\bonboard(?:ed)?\s+\d|\boutreach\b|"
     r"\bemails?\s+sent\b|\bposts?\s+published\b|\bpublish(?:ed)?\s+\d[\d,.]*\s+\w+(?:\s+\w+)?|\bcertified\b|"
     r"\btraining\b|\btrained\b|\benablement\b|\bramped\b|\bcontact(?:ed)?\s+\d|"
-    r"\bfeedback\s+from\b|\bdevotes?\b|\bsnapshots?\b|\bbusiness\s+reviews?\b"
+    r"\bfeedback\s+from\b|\bdevotes?\b|\bsnapshots?\b|\bbusiness\s+reviews?\b|"
+    r"\bfeatured\s+(?:at|in)\b|\bconferences?\b|\bmeetups?\b|\bhackathons?\b|"
+    r"\bpodcasts?\b|\bnewsletters?\b|\bcourses?\b|\bsurveys?\b|\buser\s+research\b|"
+    r"\bresearch\s+activities\b|\btimes\s+a\s+(?:week|day|month)\b|\bqbrs?\b|"
+    r"\bassets\b|\binfographics?\b|\bvideos?\b|\bknowledge\s+base\s+articles\b|"
+    r"\bsales\s+calls\b|\bteam[- ]building\b|\bactivities\b"
 )
 # Customers, pipeline and deals won: a business result even after a delivery-style verb
 # ("Land 3 enterprise logos", "Generate $2M in qualified pipeline").
@@ -224,6 +243,34 @@ _ACTIVITY_KEYS = frozenset(
         "devotes",
         "snapshots",
         "snapshot",
+        "featured",
+        "conference",
+        "conferences",
+        "meetup",
+        "meetups",
+        "hackathon",
+        "hackathons",
+        "podcast",
+        "podcasts",
+        "newsletter",
+        "newsletters",
+        "course",
+        "courses",
+        "survey",
+        "surveys",
+        "research",
+        "times",
+        "qbr",
+        "qbrs",
+        "assets",
+        "infographic",
+        "infographics",
+        "video",
+        "videos",
+        "knowledge",
+        "sales",
+        "team",
+        "activities",
     ]
 )
 _OUTCOME_KEYS = frozenset(
@@ -463,7 +510,8 @@ _PREFIX_STARTS = frozenset("-•*·0123456789")
 _INTENT_STARTS = ("we ", "we'", "to ", "aim ", "successfully ", "let's ")
 _ARROWS = ("->", "→", "⇒", "=>", "⟶")
 _REL_KEYS = ("doubl", "halv", "tripl", "twice", "half", "by a ", "by one", "by two", "by three",
-             "by four", "by five", "by ten", "by twenty")  # fmt: skip
+             "by four", "by five", "by ten", "by twenty", "over-", " over ", "qoq", "mom",
+             "yoy", "wow")  # fmt: skip
 _COMP_KEYS = ("under", "below", "above", "over", "within", "than", "at least", "at most",
               "or ", "never", "stay", "keep", "maintain", "sustain", "on par", "<", ">", "≤",
               "≥", "+")  # fmt: skip
@@ -559,9 +607,13 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         from_to = True  # "from weekly to daily": two values in words
     has_number = has_number or bool(frequencies)
     wordset = frozenset(words)
+    if (not relative and digit and "%" in norm and head in _MOVE_VERBS
+            and " to " not in norm and "from" not in words and _BARE_PCT.search(norm)):
+        relative = True
     baseline = (
         from_to
-        or (relative and _RELATIVE.search(_PCT_OF.sub(" ", norm)) is not None)
+        or (relative and (_RELATIVE.search(_PCT_OF.sub(" ", norm)) is not None
+                          or head in _MOVE_VERBS))
         or head in _KEEP_HEADS
         or (digit and _STATED_BASE.search(norm) is not None)
     )
@@ -599,6 +651,18 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         and _BUSINESS_RESULT.search(norm) is not None,
         team_subject=_TEAM_SUBJECT.match(norm) is not None,
     )
+
+
+@functools.cache
+def _vanity_words() -> frozenset[str]:
+    """Single-word vanity phrases (followers, downloads, signups...)."""
+    lex = load_lexicon()
+    return frozenset(p for group in lex.vanity.values() for p in group if " " not in p)
+
+
+def attention(facts: TextFacts) -> bool:
+    """Whether the KR names a count of others' attention (followers, downloads, signups...)."""
+    return not _vanity_words().isdisjoint(facts.tokens)
 
 
 def features(facts: TextFacts) -> list[str]:
@@ -673,6 +737,11 @@ def features(facts: TextFacts) -> list[str]:
         out.append("P:share_done")
     if facts.threshold and facts.outcome_noun:
         out.append("P:threshold_outcome")
+    if attention(facts):
+        out.append("P:attention")  # others' attention counted: someone else's behaviour
+    if facts.outcome_noun and lex.delivery_verbs.isdisjoint(facts.tokens) and (
+            lex.change_verbs.isdisjoint(facts.tokens)):
+        out.append("P:result_phrase")  # "Churn", "NPS 45 by Q3": a result named, no verb
     return out
 
 
