@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from importlib import resources
 from typing import Literal
 
@@ -32,11 +32,30 @@ Kind = Literal["outcome", "output"]
 
 @dataclass(frozen=True)
 class Classification:
-    """The verdict on one KR text; `confidence` is the model's probability of `kind`."""
+    """The verdict on one KR text; `confidence` is the model's probability of `kind`.
+
+    `reasons` (the words that decided it) are worded on first use: most verdicts are never
+    shown, and wording them is a third of the classifier's time."""
 
     kind: Kind
     confidence: float
-    reasons: tuple[str, ...]
+    parts: tuple[tuple[float, str], ...] = field(default=(), repr=False, compare=False)
+    facts: TextFacts | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def reasons(self) -> tuple[str, ...]:
+        if self.facts is None:
+            return ()
+        sign = 1.0 if self.kind == "output" else -1.0
+        ranked = sorted((p for p in self.parts if p[0] * sign > 0.15), key=lambda p: -abs(p[0]))
+        reasons: list[str] = []
+        for _, feat in ranked:
+            text = explain_feature(feat, self.facts)
+            if text and text not in reasons:
+                reasons.append(text)
+            if len(reasons) == 3:
+                break
+        return tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -74,17 +93,9 @@ def classify_facts(facts: TextFacts, model: Model | None = None) -> Classificati
     z, parts = model.score(features(facts))
     p_output = _sigmoid(z)
     kind: Kind = "output" if p_output >= model.threshold else "outcome"
-    sign = 1.0 if kind == "output" else -1.0
-    ranked = sorted((p for p in parts if p[0] * sign > 0.15), key=lambda p: -abs(p[0]))
-    reasons: list[str] = []
-    for _, feat in ranked:
-        text = explain_feature(feat, facts)
-        if text and text not in reasons:
-            reasons.append(text)
-        if len(reasons) == 3:
-            break
     confidence = p_output if kind == "output" else 1.0 - p_output
-    return Classification(kind=kind, confidence=round(confidence, 4), reasons=tuple(reasons))
+    return Classification(kind=kind, confidence=round(confidence, 4), parts=tuple(parts),
+                          facts=facts)  # fmt: skip
 
 
 def classify(text: str) -> Classification:

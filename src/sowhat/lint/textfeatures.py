@@ -43,7 +43,10 @@ _RELATIVE = re.compile(
     r"drop|growth|up|down|of)\b|(?:^|\s)[+-]\s?\d|\b(?:double|doubles|doubled|halve|halved|halves|"
     r"triple|tripled|twice|cut\s+in\s+half|by\s+half|by\s+a\s+(?:quarter|third|half))\b|"
     r"\b(?:up|down)\s+(?:from\s+)?[$€£]?\d|\b\d+\s*(?:x|times)\b|"
-    r"\bby\s+(?:one|two|three|four|five|ten|twenty)\b|"
+    r"\bby\s+(?:one|two|three|four|five|ten|twenty)\b"
+)
+# Relative changes in words, checked only when their key words appear (see _REL_WORD_KEYS).
+_RELATIVE_WORDS = re.compile(
     r"\b\d[\d.,]*\s*-?\s*percent(?:age)?(?:\s+points?)?\s+(?:increase|decrease|reduction|"
     r"growth|improvement|drop|rise|lift)\b|"
     r"\b(?:month|week|quarter|year|day)[- ]over[- ](?:month|week|quarter|year|day)\b|"
@@ -82,9 +85,12 @@ _DELIVERY_TAIL = re.compile(
 # Starting points written in words: "(currently 38)", "up from 0.8", "was 12", "vs 4% today".
 _STATED_BASE = re.compile(
     r"\b(?:currently|today|now|was|were|baseline|up\s+from|down\s+from|vs\.?|versus|over\s+"
-    r"(?:the\s+)?(?:previous|last|prior)\s+(?:quarter|month|year|period))\b|"
-    r"\d[^()]*\(\s*(?:from|was|vs\.?)\s+[<>~]?[$€£]?\d|"  # "Hit 50 NPS (from 42)"
-    r"\d[^,;]*\bfrom\s+[<>~]?[$€£]?\d[\d.,]*\s*\S*\s*\)?\s*$"  # "... to 5% (down) from 8%"
+    r"(?:the\s+)?(?:previous|last|prior)\s+(?:quarter|month|year|period))\b"
+)
+# A starting point after the target: "Hit 50 NPS (from 42)", "Sign 15 customers (from 3)",
+# "... to 5% from 8%" at the end. Counts only when a number comes before it.
+_LATE_FROM = re.compile(
+    r"\(\s*(?:from|was|vs\.?)\s+[<>~]?[$€£]?\d|\bfrom\s+[<>~]?[$€£]?\d[\d.,]*\s*\S*\s*\)?\s*$"
 )
 _MOVE_VERBS = frozenset(
     {"increase", "increases", "decrease", "decreases", "grow", "grows", "reduce", "reduces",
@@ -267,9 +273,7 @@ _ACTIVITY_KEYS = frozenset(
         "infographics",
         "video",
         "videos",
-        "knowledge",
-        "sales",
-        "team",
+        "building",
         "activities",
     ]
 )
@@ -510,8 +514,8 @@ _PREFIX_STARTS = frozenset("-•*·0123456789")
 _INTENT_STARTS = ("we ", "we'", "to ", "aim ", "successfully ", "let's ")
 _ARROWS = ("->", "→", "⇒", "=>", "⟶")
 _REL_KEYS = ("doubl", "halv", "tripl", "twice", "half", "by a ", "by one", "by two", "by three",
-             "by four", "by five", "by ten", "by twenty", "over-", " over ", "qoq", "mom",
-             "yoy", "wow")  # fmt: skip
+             "by four", "by five", "by ten", "by twenty")  # fmt: skip
+_REL_WORD_KEYS = ("percent", "over-", "over ", "qoq", "mom", "yoy", "wow")
 _COMP_KEYS = ("under", "below", "above", "over", "within", "than", "at least", "at most",
               "or ", "never", "stay", "keep", "maintain", "sustain", "on par", "<", ">", "≤",
               "≥", "+")  # fmt: skip
@@ -569,6 +573,12 @@ def _guard(keys: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _REL_GUARD = _guard(_REL_KEYS)
+_REL_WORD_GUARD = _guard(_REL_WORD_KEYS)
+
+
+def _late_from(norm: str) -> bool:
+    m = _LATE_FROM.search(norm)
+    return m is not None and _DIGIT.search(norm, 0, m.start()) is not None
 _COMP_GUARD = _guard(_COMP_KEYS)
 _SHARE_GUARD = _guard(_SHARE_KEYS)
 _PER_GUARD = _guard(_PER_KEYS)
@@ -602,6 +612,8 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         or (("->" in norm or "to" in norm) and _TWO_SIDED.search(norm))
     )
     relative = (digit or _REL_GUARD.search(norm) is not None) and bool(_RELATIVE.search(norm))
+    if not relative and _REL_WORD_GUARD.search(norm) is not None:
+        relative = _RELATIVE_WORDS.search(norm) is not None
     frequencies = [w for w in words if w in _FREQUENCY_VALUES]
     if len(frequencies) >= 2 and "from" in words:
         from_to = True  # "from weekly to daily": two values in words
@@ -616,6 +628,7 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
                           or head in _MOVE_VERBS))
         or head in _KEEP_HEADS
         or (digit and _STATED_BASE.search(norm) is not None)
+        or (has_from and _late_from(norm))
     )
     return TextFacts(
         text=text,
