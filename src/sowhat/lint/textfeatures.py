@@ -612,8 +612,9 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         or (("->" in norm or "to" in norm) and _TWO_SIDED.search(norm))
     )
     relative = (digit or _REL_GUARD.search(norm) is not None) and bool(_RELATIVE.search(norm))
-    if not relative and _REL_WORD_GUARD.search(norm) is not None:
-        relative = _RELATIVE_WORDS.search(norm) is not None
+    rel_words = (not relative and _REL_WORD_GUARD.search(norm) is not None
+                 and _RELATIVE_WORDS.search(norm) is not None)
+    relative = relative or rel_words
     frequencies = [w for w in words if w in _FREQUENCY_VALUES]
     if len(frequencies) >= 2 and "from" in words:
         from_to = True  # "from weekly to daily": two values in words
@@ -624,6 +625,7 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         relative = True
     baseline = (
         from_to
+        or rel_words
         or (relative and (_RELATIVE.search(_PCT_OF.sub(" ", norm)) is not None
                           or head in _MOVE_VERBS))
         or head in _KEEP_HEADS
