@@ -369,7 +369,12 @@ def level_offset(k: KeyResultStatus, defn: MetricDef | None) -> int:
     middle; a single week's spread is a little wider than the mean's, so the range errs
     on the side of caution.
     """
-    over_weeks = -(-(k.over_days or DEFAULT_OVER_DAYS) // 7)
+    return level_offset_weeks(k.over_days, defn)
+
+
+def level_offset_weeks(over_days: int | None, defn: MetricDef | None) -> int:
+    """`level_offset` from a KR's `over_days` alone (the file's KR, before it is applied)."""
+    over_weeks = -(-(over_days or DEFAULT_OVER_DAYS) // 7)
     window = outcome_window(defn) if defn is not None else None
     outcome_weeks = window.total_seconds() / (7 * 86400) if window is not None else 0.0
     return int(outcome_weeks + (over_weeks - 1) / 2 + 0.5)

@@ -21,6 +21,7 @@ from sowhat.services.events import open_events
 from sowhat.services.forecasts import (
     MIN_WEEK_ENTITIES,
     Basis,
+    level_offset_weeks,
     metric_basis,
     metric_bounds,
     weekly_comparable,
@@ -109,9 +110,10 @@ def _probability(kr: KeyResult, history: list[float | None], period_weeks: int,
         direction = Direction.INCREASE if kr.target > level else Direction.DECREASE
     defn = catalog.metrics[kr.metric or ""]
     try:
+        # Aimed at the level at the period's end, as the forecast's ambition check is.
         check = hit_probability_without_change(
-            history, period_weeks=period_weeks, target=kr.target, direction=direction,
-            bounds=metric_bounds(defn),
+            history, period_weeks=max(1, period_weeks - level_offset_weeks(kr.over_days, defn)),
+            target=kr.target, direction=direction, bounds=metric_bounds(defn),
         )
     except UserError:
         return None
