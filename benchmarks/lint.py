@@ -5,9 +5,14 @@ every free-text rule and its rewrite) over every shipped labelled KR (hand-writt
 nothing is cached between calls), pinned to one CPU where the OS allows; the figure is the
 best full pass, in CPU time and in wall time.
 
-Then the figures of issue 12 on the public corpus, split by organisation: each organisation's
-KRs are judged by a model trained without any of them (5 folds, `train.out_of_source`), and
-every rule runs on that verdict. 95% intervals resample whole source documents (bootstrap,
+Then the figures of issue 12 on the public corpus, split by organisation:
+
+- the held-out organisations (`dataset.HELDOUT_GROUPS`), judged by the shipped model, which
+  was trained and tuned without any of them — the figures reported in docs/lint.md;
+- for reference, the training organisations cross-validated by organisation (5 folds,
+  `train.out_of_source`): the figures features and settings were chosen on.
+
+Every rule runs on the verdict. 95% intervals resample whole source documents (bootstrap,
 2,000 rounds). Last, the same figures for the shipped model on the frozen hand-written
 held-out split (no `no_baseline` labels there, so no SW103 line).
 
@@ -35,6 +40,7 @@ from sowhat.lint.dataset import (
     load_labelled,
     load_public,
     measures,
+    split_public,
 )
 from sowhat.lint.engine import analyse_text
 
@@ -89,14 +95,20 @@ def lint_with(model: Model | None) -> Callable[[str], tuple[Kind, frozenset[str]
     return run
 
 
-def source_split() -> list[Judged]:
-    """Every public KR judged by the fold model that never saw its organisation."""
-    public, hand = load_public(), load_labelled("train")
+def cross_validated() -> list[Judged]:
+    """Every training-organisation KR judged by the fold model that never saw its
+    organisation (the held-out organisations take no part)."""
+    public, hand = split_public()[0], load_labelled("train")
     fold = trainer.group_folds(public)
     models = [Model(bias=b, weights=w) for b, w in trainer.out_of_source(public, hand)]
     return [
         Judged(row, *lint_with(models[k])(row.text)) for row, k in zip(public, fold, strict=True)
     ]
+
+
+def held_out() -> list[Judged]:
+    """The held-out organisations, judged once by the shipped model."""
+    return [Judged(r, *lint_with(None)(r.text)) for r in split_public()[1]]
 
 
 def table(name: str, judged: list[Judged], intervals: bool) -> None:
@@ -129,7 +141,9 @@ def main() -> None:
         cpu, wall = throughput(fn, texts, args.seconds)
         print(f"{name:<12} {cpu:>9,.0f} KRs per CPU-second   {wall:>9,.0f} KRs per wall-second")
 
-    table("public corpus, split by organisation (out-of-source)", source_split(), True)
+    table("public corpus, held-out organisations, shipped model", held_out(), True)
+    table("public corpus, training organisations, 5-fold CV by organisation", cross_validated(),
+          True)  # fmt: skip
     table(
         "hand-written held-out split, shipped model",
         [Judged(r, *lint_with(None)(r.text)) for r in load_labelled("heldout")],

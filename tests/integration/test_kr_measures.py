@@ -326,6 +326,45 @@ def test_lint_checks_typed_baselines_against_the_data(ws: Path) -> None:
     assert finding["line"] == OKRS.splitlines().index("        baseline: 0.40") + 1
 
 
+def _ambition_findings(ws: Path) -> list[dict[str, Any]]:
+    code, out = run("lint", "-w", str(ws), "--select", "SW108,SW109", "--format", "json")
+    assert code == 0, out  # warnings only
+    findings: list[dict[str, Any]] = json.loads(out)
+    return findings
+
+
+def test_lint_judges_the_target_in_the_file_not_the_applied_one(ws: Path) -> None:
+    """SW108/SW109 on the file being linted (a pull request, the pre-commit hook): weekly
+    activation before Q4 hovers around 30% over 14 weeks of history, so 90% is out of reach
+    with no change, 15% is reached with no change at all, and 50% needs the team's work —
+    whatever target was applied and synced."""
+    okrs = ws / "okrs" / "2026-Q4.yaml"
+    line = OKRS.splitlines().index("        target: 0.50") + 1
+
+    def target(baseline: float, value: float) -> str:
+        return OKRS.replace("baseline: 0.40", f"baseline: {baseline}").replace(
+            "target: 0.50", f"target: {value}")
+
+    assert _ambition_findings(ws) == []  # as applied (50%), never synced: read from events
+    okrs.write_text(target(0.40, 0.90), encoding="utf-8")
+    (found,) = _ambition_findings(ws)
+    assert (found["code"], found["line"]) == ("SW109", line)
+    assert run("apply", "-w", str(ws))[0] == 0
+    assert run("sync", "-w", str(ws), "--as-of", BOUND.isoformat())[0] == 0
+    code, out = run("forecast", "act", "-w", str(ws), "--period", "2026-Q4", "--json")
+    assert code == 0, out
+    stored = json.loads(out)["key_results"][0]["ambition"]["probability"]
+    # The same history and model as `sowhat forecast` once the file is applied and synced.
+    assert f"only {stored:.1%} of the time" in found["message"]
+    okrs.write_text(target(0.10, 0.15), encoding="utf-8")  # edited, not applied: DB says 90%
+    (found,) = _ambition_findings(ws)
+    assert (found["code"], found["line"]) == ("SW108", line)
+    # No event source: the coach falls back to what the last sync stored (the applied 90%).
+    (ws / ".sowhat" / "events.duckdb").unlink()
+    (fallback,) = _ambition_findings(ws)
+    assert fallback["code"] == "SW109"
+
+
 def test_a_segment_that_matches_nothing_is_a_warning_not_a_silent_zero(ws: Path) -> None:
     metrics = ws / "metrics.yaml"
     metrics.write_text(metrics.read_text("utf-8") + "segments:\n  pro: {property: plan, "

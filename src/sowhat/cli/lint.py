@@ -17,6 +17,7 @@ from sowhat.lint import LintContext, analyse_text, get_rule, has_errors, render,
 from sowhat.lint.engine import explain
 from sowhat.lint.workspace_lint import lint_workspace, workspace_catalog
 from sowhat.services.lint_inputs import CoachInputs, coach_inputs
+from sowhat.services.sync.ambition import file_hit_probabilities
 from sowhat.services.sync.baselines import file_baselines
 from sowhat.spec.workspace import load_workspace
 
@@ -79,17 +80,23 @@ def lint_command(
         raise UserError("`-` (stdin) cannot be mixed with files", hint="run them separately")
     inputs = CoachInputs()
     baselines = None
+    hits = None
     with contextlib.suppress(SpecError):  # lint_workspace reports the file errors below
         ws = load_workspace(workspace)
         inputs = coach_inputs(workspace=ws, as_of=day)
         baselines = file_baselines(workspace=ws)
+        # SW108/SW109 judge the file's own targets against the events; only without an
+        # event source do they fall back to what the last sync stored for applied targets.
+        hits = file_hit_probabilities(workspace=ws)
+    if hits is None:
+        hits = inputs.hit_probabilities
     result = lint_workspace(
         workspace,
         paths=[Path(p) for p in paths] if paths else None,
         as_of=day,
         select=selected,
         ignore=ignored,
-        hit_probabilities=inputs.hit_probabilities,
+        hit_probabilities=hits,
         current_values=inputs.current_values,
         measured_baselines=baselines,
     )

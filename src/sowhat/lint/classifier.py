@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from importlib import resources
 from typing import Literal
 
@@ -32,11 +32,30 @@ Kind = Literal["outcome", "output"]
 
 @dataclass(frozen=True)
 class Classification:
-    """The verdict on one KR text; `confidence` is the model's probability of `kind`."""
+    """The verdict on one KR text; `confidence` is the model's probability of `kind`.
+
+    `reasons` (the words that decided it) are worded on first use: most verdicts are never
+    shown, and wording them is a third of the classifier's time."""
 
     kind: Kind
     confidence: float
-    reasons: tuple[str, ...]
+    parts: tuple[tuple[float, str], ...] = field(default=(), repr=False, compare=False)
+    facts: TextFacts | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def reasons(self) -> tuple[str, ...]:
+        if self.facts is None:
+            return ()
+        sign = 1.0 if self.kind == "output" else -1.0
+        ranked = sorted((p for p in self.parts if p[0] * sign > 0.15), key=lambda p: -abs(p[0]))
+        reasons: list[str] = []
+        for _, feat in ranked:
+            text = explain_feature(feat, self.facts)
+            if text and text not in reasons:
+                reasons.append(text)
+            if len(reasons) == 3:
+                break
+        return tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -74,17 +93,9 @@ def classify_facts(facts: TextFacts, model: Model | None = None) -> Classificati
     z, parts = model.score(features(facts))
     p_output = _sigmoid(z)
     kind: Kind = "output" if p_output >= model.threshold else "outcome"
-    sign = 1.0 if kind == "output" else -1.0
-    ranked = sorted((p for p in parts if p[0] * sign > 0.15), key=lambda p: -abs(p[0]))
-    reasons: list[str] = []
-    for _, feat in ranked:
-        text = explain_feature(feat, facts)
-        if text and text not in reasons:
-            reasons.append(text)
-        if len(reasons) == 3:
-            break
     confidence = p_output if kind == "output" else 1.0 - p_output
-    return Classification(kind=kind, confidence=round(confidence, 4), reasons=tuple(reasons))
+    return Classification(kind=kind, confidence=round(confidence, 4), parts=tuple(parts),
+                          facts=facts)  # fmt: skip
 
 
 def classify(text: str) -> Classification:
@@ -204,6 +215,8 @@ _MODIFIERS = frozenset(
     }
 )
 _CLAUSE_BREAKS = frozenset({"while", "whilst", "so", "without", "because"})
+_TIME_UNITS = frozenset({"day", "week", "month", "quarter", "year", "30", "7", "90", "28"})
+_SUBJECT_VERBS = frozenset({"can", "will", "are", "have", "get", "use", "speak", "and"})
 
 
 @cache
@@ -244,8 +257,15 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     j -= 1  # "80% of *new* signups": look past the adjectives
                 before = tokens[j] if j >= 0 else ""
                 after = tokens[i + n] if i + n < len(tokens) else ""
-                if after == "per" or "active" in tokens[j + 1 : i] or before == "team":
+                per_time = after == "per" and (
+                    i + n + 1 < len(tokens) and tokens[i + n + 1] in _TIME_UNITS)
+                if (after == "per" and not per_time) or "active" in tokens[j + 1 : i] or (
+                        before == "team"):
                     continue  # a rate ("sessions per user"), engaged people, or the team itself
+                if i <= 1 and after in _SUBJECT_VERBS and not _is_verb(facts.head):
+                    continue  # "Members can make a profile": the people, not a count of them
+                if f"{parts[-1]}/" in facts.norm:
+                    continue  # "5+ sessions/week": a frequency that defines a segment
                 if facts.head in _CAPACITY_HEADS:
                     continue  # "Support 10x traffic": capacity, not a count chased
                 if j >= 1 and before in _DENOMINATOR_BEFORE and tokens[j - 1][0].isdigit():
@@ -264,6 +284,11 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     return None
 
 
+def _is_verb(word: str) -> bool:
+    lex = load_lexicon()
+    return word in lex.delivery_verbs or word in lex.change_verbs
+
+
 def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     """Nothing to count: no number, no metric word, and either vague or not a deliverable.
 
@@ -278,8 +303,41 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     if facts.measures:
         return kind == "outcome" and facts.head in _VAGUE_HEADS  # "Maximize engagement"
     if kind == "output":
-        return vague
+        return vague or _generic_work(facts)
     return True
+
+
+def _generic_work(facts: TextFacts) -> bool:
+    """Work with no particular deliverable: "Fix bugs", "Ship features", "Update
+    documentation", "Do user research", "Proactively reaching out to diverse communities".
+    Nothing tells at the end of the period whether it happened: which bugs, how many?"""
+    words = [t for t in facts.tokens if t not in _FILLER]
+    if not words:
+        return False
+    if words[0] in _OPEN_ENDED_HEADS:
+        return True
+    rest = words[1:] if _is_verb(words[0]) or words[0] in _GENERIC_VERBS else words
+    return bool(rest) and all(t in _GENERIC_OBJECTS for t in rest)
+
+
+_FILLER = frozenset({"a", "an", "the", "our", "all", "more", "some", "of", "and", "on",
+                     "to", "for", "with", "via", "in", "its", "their", "new", "existing",
+                     "current"})  # fmt: skip
+_GENERIC_VERBS = frozenset({"do", "fix", "update", "write", "ship", "improve", "work", "make",
+                            "deliver", "provide", "add", "run", "hold"})  # fmt: skip
+_OPEN_ENDED_HEADS = frozenset({"engage", "encourage", "proactively", "explicit", "promote",
+                               "foster", "nurture", "champion", "evangelize", "evangelise",
+                               "advocate", "socialize", "socialise", "explore", "iterating",
+                               "reaching"})  # fmt: skip
+_GENERIC_OBJECTS = frozenset(
+    [
+        "features", "bugs", "fixes", "documentation", "docs", "research",
+        "user", "users", "improvements", "stability", "packaging", "promotion", "outreach",
+        "communities", "community", "code", "coding", "things", "stuff", "work", "projects",
+        "tasks", "issues", "content", "process", "processes", "quality", "performance",
+        "library", "client", "changes", "updates", "tests", "testing", "progress", "hard",
+    ]
+)  # fmt: skip
 
 
 # Qualities with no yardstick: an output promising them ("Build stronger relationships") has

@@ -109,6 +109,8 @@ def usable_thing(thing: str) -> bool:
 
     The last word must be a usable noun, and no word may be a metric, a number or a
     result noun; long phrases are refused (they are sentences, not names)."""
+    if re.search(r"[^a-zA-Z0-9' -]", thing):
+        return False  # "strategy/tools", "(beta)": not a plain name
     parts = [w for w in re.findall(r"[a-z0-9'-]+", thing.lower()) if w]
     if not parts or len(parts) > 4 or parts[-1] not in USABLE:
         return False

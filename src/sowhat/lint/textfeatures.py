@@ -6,6 +6,7 @@ handful of precompiled regular expressions, so linting stays far above 10,000 KR
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from typing import NamedTuple
@@ -44,6 +45,13 @@ _RELATIVE = re.compile(
     r"\b(?:up|down)\s+(?:from\s+)?[$€£]?\d|\b\d+\s*(?:x|times)\b|"
     r"\bby\s+(?:one|two|three|four|five|ten|twenty)\b"
 )
+# Relative changes in words, checked only when their key words appear (see _REL_WORD_KEYS).
+_RELATIVE_WORDS = re.compile(
+    r"\b\d[\d.,]*\s*-?\s*percent(?:age)?(?:\s+points?)?\s+(?:increase|decrease|reduction|"
+    r"growth|improvement|drop|rise|lift)\b|"
+    r"\b(?:month|week|quarter|year|day)[- ]over[- ](?:month|week|quarter|year|day)\b|"
+    r"\b(?:qoq|mom|yoy|wow)\b"
+)
 _COMPARATOR = re.compile(
     r"(?:\b(?:under|below|above|over|within|less\s+than|fewer\s+than|more\s+than|at\s+least|"
     r"at\s+most|no\s+more\s+than|or\s+(?:more|less|better|higher|lower|above)|never\s+exceeds?|"
@@ -79,6 +87,18 @@ _STATED_BASE = re.compile(
     r"\b(?:currently|today|now|was|were|baseline|up\s+from|down\s+from|vs\.?|versus|over\s+"
     r"(?:the\s+)?(?:previous|last|prior)\s+(?:quarter|month|year|period))\b"
 )
+# A starting point after the target: "Hit 50 NPS (from 42)", "Sign 15 customers (from 3)",
+# "... to 5% from 8%" at the end. Counts only when a number comes before it.
+_LATE_FROM = re.compile(
+    r"\(\s*(?:from|was|vs\.?)\s+[<>~]?[$€£]?\d|\bfrom\s+[<>~]?[$€£]?\d[\d.,]*\s*\S*\s*\)?\s*$"
+)
+_MOVE_VERBS = frozenset(
+    {"increase", "increases", "decrease", "decreases", "grow", "grows", "reduce", "reduces",
+     "raise", "raises", "lower", "lowers", "cut", "cuts", "boost", "boosts", "improve",
+     "improves", "lift", "lifts", "drop", "drops", "shrink", "expand", "expands"}
+)  # fmt: skip
+# "Increase engagement 40%": a change verb and a bare percentage, no "to", no "of": relative.
+_BARE_PCT = re.compile(r"\d[\d.,]*\s*%(?!\s*(?:of|to)\b)")
 # Levels kept rather than reached: the level is today's value.
 _KEEP_HEADS = frozenset(
     {
@@ -115,7 +135,12 @@ _ACTIVITY = re.compile(
     r"\bhiring\b|\brecruit|\bheadcount\b|\bstaffed\b|\bonboard(?:ed)?\s+\d|\boutreach\b|"
     r"\bemails?\s+sent\b|\bposts?\s+published\b|\bpublish(?:ed)?\s+\d[\d,.]*\s+\w+(?:\s+\w+)?|\bcertified\b|"
     r"\btraining\b|\btrained\b|\benablement\b|\bramped\b|\bcontact(?:ed)?\s+\d|"
-    r"\bfeedback\s+from\b|\bdevotes?\b|\bsnapshots?\b|\bbusiness\s+reviews?\b"
+    r"\bfeedback\s+from\b|\bdevotes?\b|\bsnapshots?\b|\bbusiness\s+reviews?\b|"
+    r"\bfeatured\s+(?:at|in)\b|\bconferences?\b|\bmeetups?\b|\bhackathons?\b|"
+    r"\bpodcasts?\b|\bnewsletters?\b|\bcourses?\b|\bsurveys?\b|\buser\s+research\b|"
+    r"\bresearch\s+activities\b|\btimes\s+a\s+(?:week|day|month)\b|\bqbrs?\b|"
+    r"\bassets\b|\binfographics?\b|\bvideos?\b|\bknowledge\s+base\s+articles\b|"
+    r"\bsales\s+calls\b|\bteam[- ]building\b|\bactivities\b"
 )
 # Customers, pipeline and deals won: a business result even after a delivery-style verb
 # ("Land 3 enterprise logos", "Generate $2M in qualified pipeline").
@@ -224,6 +249,32 @@ _ACTIVITY_KEYS = frozenset(
         "devotes",
         "snapshots",
         "snapshot",
+        "featured",
+        "conference",
+        "conferences",
+        "meetup",
+        "meetups",
+        "hackathon",
+        "hackathons",
+        "podcast",
+        "podcasts",
+        "newsletter",
+        "newsletters",
+        "course",
+        "courses",
+        "survey",
+        "surveys",
+        "research",
+        "times",
+        "qbr",
+        "qbrs",
+        "assets",
+        "infographic",
+        "infographics",
+        "video",
+        "videos",
+        "building",
+        "activities",
     ]
 )
 _OUTCOME_KEYS = frozenset(
@@ -464,6 +515,7 @@ _INTENT_STARTS = ("we ", "we'", "to ", "aim ", "successfully ", "let's ")
 _ARROWS = ("->", "→", "⇒", "=>", "⟶")
 _REL_KEYS = ("doubl", "halv", "tripl", "twice", "half", "by a ", "by one", "by two", "by three",
              "by four", "by five", "by ten", "by twenty")  # fmt: skip
+_REL_WORD_KEYS = ("percent", "over-", "over ", "qoq", "mom", "yoy", "wow")
 _COMP_KEYS = ("under", "below", "above", "over", "within", "than", "at least", "at most",
               "or ", "never", "stay", "keep", "maintain", "sustain", "on par", "<", ">", "≤",
               "≥", "+")  # fmt: skip
@@ -521,6 +573,12 @@ def _guard(keys: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _REL_GUARD = _guard(_REL_KEYS)
+_REL_WORD_GUARD = _guard(_REL_WORD_KEYS)
+
+
+def _late_from(norm: str) -> bool:
+    m = _LATE_FROM.search(norm)
+    return m is not None and _DIGIT.search(norm, 0, m.start()) is not None
 _COMP_GUARD = _guard(_COMP_KEYS)
 _SHARE_GUARD = _guard(_SHARE_KEYS)
 _PER_GUARD = _guard(_PER_KEYS)
@@ -554,16 +612,25 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         or (("->" in norm or "to" in norm) and _TWO_SIDED.search(norm))
     )
     relative = (digit or _REL_GUARD.search(norm) is not None) and bool(_RELATIVE.search(norm))
+    rel_words = (not relative and _REL_WORD_GUARD.search(norm) is not None
+                 and _RELATIVE_WORDS.search(norm) is not None)
+    relative = relative or rel_words
     frequencies = [w for w in words if w in _FREQUENCY_VALUES]
     if len(frequencies) >= 2 and "from" in words:
         from_to = True  # "from weekly to daily": two values in words
     has_number = has_number or bool(frequencies)
     wordset = frozenset(words)
+    if (not relative and digit and "%" in norm and head in _MOVE_VERBS
+            and " to " not in norm and "from" not in words and _BARE_PCT.search(norm)):
+        relative = True
     baseline = (
         from_to
-        or (relative and _RELATIVE.search(_PCT_OF.sub(" ", norm)) is not None)
+        or rel_words
+        or (relative and (_RELATIVE.search(_PCT_OF.sub(" ", norm)) is not None
+                          or head in _MOVE_VERBS))
         or head in _KEEP_HEADS
         or (digit and _STATED_BASE.search(norm) is not None)
+        or (has_from and _late_from(norm))
     )
     return TextFacts(
         text=text,
@@ -599,6 +666,18 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         and _BUSINESS_RESULT.search(norm) is not None,
         team_subject=_TEAM_SUBJECT.match(norm) is not None,
     )
+
+
+@functools.cache
+def _vanity_words() -> frozenset[str]:
+    """Single-word vanity phrases (followers, downloads, signups...)."""
+    lex = load_lexicon()
+    return frozenset(p for group in lex.vanity.values() for p in group if " " not in p)
+
+
+def attention(facts: TextFacts) -> bool:
+    """Whether the KR names a count of others' attention (followers, downloads, signups...)."""
+    return not _vanity_words().isdisjoint(facts.tokens)
 
 
 def features(facts: TextFacts) -> list[str]:
@@ -673,6 +752,11 @@ def features(facts: TextFacts) -> list[str]:
         out.append("P:share_done")
     if facts.threshold and facts.outcome_noun:
         out.append("P:threshold_outcome")
+    if attention(facts):
+        out.append("P:attention")  # others' attention counted: someone else's behaviour
+    if facts.outcome_noun and lex.delivery_verbs.isdisjoint(facts.tokens) and (
+            lex.change_verbs.isdisjoint(facts.tokens)):
+        out.append("P:result_phrase")  # "Churn", "NPS 45 by Q3": a result named, no verb
     return out
 
 

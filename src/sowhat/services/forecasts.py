@@ -68,6 +68,7 @@ __all__ = [
     "forecast_period",
     "full_weeks",
     "metric_basis",
+    "metric_bounds",
     "outlook",
     "weekly_comparable",
     "weekly_series",
@@ -205,6 +206,10 @@ def _bounds(defn: MetricDef | None) -> tuple[float | None, float | None]:
     if isinstance(defn, DurationMetric | CountMetric | UniqueMetric | ActiveMetric):
         return (0.0, None)
     return (None, None)
+
+
+metric_bounds = _bounds
+"""The range a metric's values can take (rates 0–1, NPS ±100, counts ≥ 0), for projections."""
 
 
 def forecast_period(
@@ -364,7 +369,12 @@ def level_offset(k: KeyResultStatus, defn: MetricDef | None) -> int:
     middle; a single week's spread is a little wider than the mean's, so the range errs
     on the side of caution.
     """
-    over_weeks = -(-(k.over_days or DEFAULT_OVER_DAYS) // 7)
+    return level_offset_weeks(k.over_days, defn)
+
+
+def level_offset_weeks(over_days: int | None, defn: MetricDef | None) -> int:
+    """`level_offset` from a KR's `over_days` alone (the file's KR, before it is applied)."""
+    over_weeks = -(-(over_days or DEFAULT_OVER_DAYS) // 7)
     window = outcome_window(defn) if defn is not None else None
     outcome_weeks = window.total_seconds() / (7 * 86400) if window is not None else 0.0
     return int(outcome_weeks + (over_weeks - 1) / 2 + 0.5)

@@ -11,7 +11,7 @@ from typing import ClassVar
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.classifier import find_vanity, is_unmeasurable
 from sowhat.lint.rewrite import so_what, value_linked
-from sowhat.lint.textfeatures import object_phrase, read
+from sowhat.lint.textfeatures import attention, object_phrase, read
 
 
 class OutputStyle(KRRule):
@@ -48,7 +48,7 @@ class VanityMetric(KRRule):
     applies_to_text: ClassVar[bool] = True
 
     def check(self, subject: KRSubject) -> list[Finding]:
-        hit = find_vanity(subject.facts, subject.classification.kind)
+        hit = find_vanity(subject.facts, "outcome" if _outcome_like(subject) else "output")
         field = "title"
         if hit is None and subject.kr.metric:
             info = subject.context.metrics.get(subject.kr.metric)
@@ -90,7 +90,7 @@ class MissingBaselineOrTarget(KRRule):
 
     def check(self, subject: KRSubject) -> list[Finding]:
         kr, facts = subject.kr, subject.facts
-        if subject.classification.kind == "output" or subject.waived:
+        if subject.waived or not _outcome_like(subject):
             return []
         if subject.structured and (
             kr.metric is not None or kr.baseline is not None or kr.target is not None
@@ -127,6 +127,22 @@ class MissingBaselineOrTarget(KRRule):
                 "title",
             )
         ]
+
+
+def _outcome_like(subject: KRSubject) -> bool:
+    """An outcome, or a close call the model leaned to "output" on that still names a result
+    someone else produces (customers won, churn, followers...): whichever it is, a target
+    without a starting point cannot be judged, so SW103 speaks either way."""
+    c, facts = subject.classification, subject.facts
+    if c.kind == "outcome":
+        return True
+    if c.confidence >= _SURE_OUTPUT or facts.activity:
+        return False
+    return facts.business_result or facts.outcome_noun or attention(facts) or (
+        facts.threshold and facts.has_number)
+
+
+_SURE_OUTPUT = 0.8
 
 
 class NotMeasurable(KRRule):
