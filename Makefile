@@ -12,7 +12,7 @@ PORT ?= 8000
 $(STAMP): pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
-	PIP_CONSTRAINT=requirements/lock.txt $(BIN)/python -m pip install --quiet -e '.[dev]'
+	PIP_CONSTRAINT=requirements/lock.txt $(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,8 +33,9 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# loadgroup: the Spark parity tests share one SparkSession on one worker (xdist_group "spark")
 test: install services lint
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 unit: install
 	$(BIN)/pytest -m "not e2e and not slow" -x

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs beyond Python: Debian's Chromium for the
 # browser tests, a PostgreSQL server for the store and metric-engine backend tests, Pango for
-# WeasyPrint's PDF reports, and poppler-utils (pdftoppm) to render those PDFs in a test.
+# WeasyPrint's PDF reports, poppler-utils (pdftoppm) to render those PDFs in a test, and a
+# Java runtime (Debian's default, 17 on bookworm) for the Spark parity tests.
 # Idempotent: a second run only checks that the server is up.
 set -euo pipefail
 
@@ -10,12 +11,15 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v java >/dev/null 2>&1 || [ -x "${JAVA_HOME:-/nonexistent}/bin/java" ] \
+  || need+=(default-jre-headless)
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "test-services: need root to apt-get install ${need[*]}" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  mkdir -p /usr/share/man/man1  # slim images lack it and the JRE's postinst links into it
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" fonts-dejavu-core >/dev/null
 fi
@@ -32,4 +36,5 @@ if ! su postgres -c "$bindir/pg_ctl -D $PGDATA status" >/dev/null 2>&1; then
   su postgres -c "$bindir/pg_ctl -D $PGDATA -l $PGDATA/server.log -w \
     -o '-p $PGPORT -c listen_addresses=127.0.0.1 -k /tmp -c fsync=off' start" >/dev/null
 fi
-echo "test-services: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), postgres on 127.0.0.1:$PGPORT"
+java_version=$( (java -version 2>&1 || "$JAVA_HOME/bin/java" -version 2>&1) | head -n1 | cut -d'"' -f2)
+echo "test-services: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), postgres on 127.0.0.1:$PGPORT, java $java_version"

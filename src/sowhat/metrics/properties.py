@@ -5,6 +5,8 @@ columns count as properties; the DuckDB store materialises frequent properties a
 columns for speed), and from the `properties` JSON otherwise. Types follow the value compared
 against: `equals: mid` reads a string, `gt: 5` a number, `equals: true` a boolean; a JSON value
 of another type reads as null, so `sum` skips non-numeric values rather than failing.
+On Spark the JSON is read with Spark's own functions (sowhat.metrics.spark_json), never
+with the Python UDFs Ibis would otherwise compile it to.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ def prop(t: ir.Table, name: str, kind: Kind) -> ir.Value:
             f"the events have no property {name!r}: no such column and no properties column",
             hint="map a properties column in [events.columns] or fix the metric",
         )
+    if _on_spark(t):
+        from sowhat.metrics.spark_json import json_prop
+
+        return json_prop(_json_text(t), name, kind)
     j = t["properties"]
     if not j.type().is_json():
         j = j.cast("json")
@@ -61,12 +67,29 @@ def has_prop(t: ir.Table, name: str) -> ir.BooleanValue:
     """True where the property is present and not null, whatever its type."""
     if name in t.columns and name not in RESERVED_COLUMNS:
         return t[name].notnull()
+    if _on_spark(t):
+        from sowhat.metrics.spark_json import json_has
+
+        return json_has(_json_text(t), name)
     j = t["properties"]
     for part in name.split("."):
         j = j[part]
     # JSON null and a missing key both read as SQL NULL through `.str` on every type
     # except strings, so test the typed readings together.
     return j.str.notnull() | j.float.notnull() | j.bool.notnull() | _is_container(j)
+
+
+def _on_spark(t: ir.Table) -> bool:
+    """Whether `t` is bound to a PySpark backend (unbound tables compile for DuckDB)."""
+    try:
+        return bool(t._find_backend().name == "pyspark")
+    except Exception:
+        return False
+
+
+def _json_text(t: ir.Table) -> ir.StringValue:
+    col = t["properties"]
+    return col if col.type().is_string() else col.cast("string")
 
 
 def _is_container(j: ir.Value) -> ir.BooleanValue:

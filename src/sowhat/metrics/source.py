@@ -3,7 +3,8 @@
 The metric compiler only ever sees `EventSource.events()` — a table with `event`, `timestamp`,
 `user_id`, `account_id`, `properties` (and any flat property columns) — so the same
 definitions run on the DuckDB file `sowhat ingest` fills, on a Parquet folder, or on a
-warehouse reached through `ibis.connect(url)`.
+warehouse reached through `ibis.connect(url)`, or on Spark (`EventSource.spark`, in
+sowhat.metrics.spark).
 """
 
 from __future__ import annotations
@@ -59,7 +60,14 @@ class EventSource:
     @classmethod
     def open(cls, spec: EventSourceSpec, root: Path) -> EventSource:
         """The source a workspace's `[events]` settings describe."""
-        if spec.kind == "parquet":
+        if spec.kind == "spark":
+            from sowhat.metrics.spark import open_spark
+
+            source = open_spark(
+                cls, parquet=spec.parquet_glob(root) if spec.parquet else None,
+                table=spec.table, master=spec.master, conf=spec.spark_conf,
+                columns=spec.columns)
+        elif spec.kind == "parquet":
             source = cls.parquet(spec.parquet_glob(root), columns=spec.columns,
                                  **_duck_opts(spec))
         elif spec.kind == "ibis":
@@ -132,6 +140,23 @@ class EventSource:
                             hint="check [events] url in sowhat.toml") from None
         scheme = url.split(":", 1)[0]
         return cls(backend, table, columns=columns, description=f"{scheme}:{table}")
+
+    @classmethod
+    def spark(cls, *, parquet: str | None = None, table: str = "events",
+              master: str | None = None, session: Any = None,
+              conf: dict[str, Any] | None = None,
+              columns: ColumnMap | None = None) -> EventSource:
+        """Events on Spark through Ibis' PySpark backend (`pip install 'sowhat[spark]'`).
+
+        `parquet` (a glob) is read in place; otherwise `table` comes from the session's
+        catalog. A caller's `session` is used as is and left running; without one, the
+        session already active in this process is used, or one is started on `master`
+        (default `local[*]`). See sowhat.metrics.spark.
+        """
+        from sowhat.metrics.spark import open_spark
+
+        return open_spark(cls, parquet=parquet, table=table, master=master, session=session,
+                          conf=conf, columns=columns)
 
     @classmethod
     def from_backend(cls, backend: Any, table: str = "events", *,

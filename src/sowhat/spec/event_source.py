@@ -4,7 +4,9 @@ Three kinds, one per key: the default DuckDB file that `sowhat ingest` fills
 (`path = ".sowhat/events.duckdb"`), a Parquet glob read in place (`parquet = "data/*.parquet"`),
 or any Ibis backend by URL (`url = "postgres://user@host/db"`, or `url_env` naming an
 environment variable so secrets stay out of the file) with `table` and a `columns` mapping
-from the canonical names to the table's own.
+from the canonical names to the table's own. A fourth runs on Spark (`backend = "spark"`,
+through Ibis' PySpark backend) over a `parquet` glob or a `table` of the session's catalog,
+on `master` (`local[*]` unless set) with optional `[events.spark_conf]` settings.
 
     [events]
     url_env = "SOWHAT_EVENTS_URL"
@@ -17,6 +19,7 @@ from the canonical names to the table's own.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +30,11 @@ from sowhat.domain.durations import parse_duration
 
 DEFAULT_EVENTS_PATH = ".sowhat/events.duckdb"
 CANONICAL_COLUMNS = ("event", "timestamp", "user_id", "account_id", "properties")
+_SPARK_MASTER = re.compile(
+    r"^(local(\[(\*|[1-9]\d*)(,\s*[1-9]\d*)?\])?|local-cluster\[\d+,\s*\d+,\s*\d+\]"
+    r"|spark://[^\s/]+:\d+(,[^\s/]+:\d+)*/?|yarn|k8s://\S+|mesos://\S+)$"
+)
+"""The master URLs Spark accepts (its own list); anything else fails before a JVM starts."""
 
 
 class ColumnMap(BaseModel):
@@ -59,6 +67,12 @@ class EventSourceSpec(BaseModel):
     account_field: str = "context.groupId"
     memory_limit: str | None = None
     threads: int | None = Field(default=None, ge=1)
+    # `backend = "spark"`: the same definitions on Spark through Ibis' PySpark backend, over
+    # `parquet` (a glob, local or any Hadoop file system) or a `table` of the session's
+    # catalog; `master` defaults to local[*] (or the session already running in the process).
+    backend: Literal["duckdb", "spark"] | None = None
+    master: str | None = None
+    spark_conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
     # How far the data is complete (the watermark): the latest event by default; a fixed
     # instant (`complete_through`), or the latest event minus a `lag` for pipelines whose
     # last hours are still arriving. `stale_after`: older data is flagged in every output.
@@ -70,6 +84,16 @@ class EventSourceSpec(BaseModel):
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("master")
+    @classmethod
+    def _spark_master(cls, value: str | None) -> str | None:
+        if value is not None and not _SPARK_MASTER.match(value.strip()):
+            raise ValueError(
+                f"{value!r} is not a Spark master URL: use local[*], local[N], "
+                "spark://HOST:PORT, yarn or k8s://https://HOST:PORT"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> EventSourceSpec:
@@ -84,10 +108,30 @@ class EventSourceSpec(BaseModel):
                 f"[events] path = {self.path!r} names a Parquet file, but path is the DuckDB "
                 f"store; write parquet = {self.path!r} to read Parquet in place"
             )
+        if self.backend == "spark":
+            self._check_spark()
+        elif self.master or self.spark_conf:
+            key = "master" if self.master else "spark_conf"
+            raise ValueError(f"[events] {key} is a Spark setting: add backend = \"spark\"")
+        elif self.backend == "duckdb" and (self.url or self.url_env):
+            raise ValueError("[events] backend = \"duckdb\" reads path or parquet; "
+                             "remove url / url_env (its scheme names the backend)")
         return self
 
+    def _check_spark(self) -> None:
+        wrong = [k for k in ("path", "url", "url_env", "threads", "memory_limit")
+                 if getattr(self, k)]
+        if wrong:
+            raise ValueError(
+                f"[events] backend = \"spark\" reads parquet (a glob) or a table of the "
+                f"Spark catalog; remove {', '.join(wrong)} (DuckDB or URL settings; Spark's "
+                "own go under [events.spark_conf])"
+            )
+
     @property
-    def kind(self) -> Literal["duckdb", "parquet", "ibis"]:
+    def kind(self) -> Literal["duckdb", "parquet", "ibis", "spark"]:
+        if self.backend == "spark":
+            return "spark"
         if self.parquet:
             return "parquet"
         if self.url or self.url_env:
@@ -98,7 +142,10 @@ class EventSourceSpec(BaseModel):
         return _under(root, self.path or DEFAULT_EVENTS_PATH)
 
     def parquet_glob(self, root: Path) -> str:
+        """The glob as a path under the workspace; a URL (s3a://, hdfs://, file:) is kept."""
         assert self.parquet is not None
+        if "://" in self.parquet or self.parquet.startswith("file:"):
+            return self.parquet
         return str(_under(root, self.parquet))
 
     def resolved_url(self) -> str:
