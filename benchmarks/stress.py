@@ -53,6 +53,14 @@ LEVEL = 0.90
 START = date(2026, 1, 5)
 
 
+STORED_WEEKS = 56  # history generated per series: what `sowhat sync` stores since issue 16
+
+
+def history_weeks() -> int:
+    """The pre-period weeks the service has and passes (26 before the yearly swing)."""
+    return int(getattr(forecast_module, "HISTORY_WEEKS", context_weeks()))
+
+
 def context_weeks() -> int:
     """The pre-period weeks the forecast service passes (8 before this suite existed)."""
     return int(getattr(forecast_module, "CONTEXT_WEEKS", 8))
@@ -67,25 +75,28 @@ def calibration_floor(probs: np.ndarray, rng: np.random.Generator, reps: int = 2
     ]))
 
 
-def run_forecast(series: int, seed: int) -> dict[str, Any]:
+def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[str, Any]:
     ctx = context_weeks()
+    hist = history_weeks()
     takes_history = "history" in inspect.signature(forecast_module.forecast_kr).parameters
-    out: dict[str, Any] = {"context_weeks": ctx, "series": series, "ks": list(KS),
-                           "processes": {}}
+    out: dict[str, Any] = {"context_weeks": ctx, "history_weeks": hist if takes_history else ctx,
+                           "series": series, "ks": list(KS), "processes": {}}
     pooled: dict[int, dict[str, list[float]]] = {k: {"p": [], "hit": [], "cov": []} for k in KS}
     for pi, process in enumerate(FORECAST_PROCESSES):
+        if only and process not in only:
+            continue
         rows = {}
         for k in KS:
             rng = np.random.default_rng([seed, pi, k])
             probs, hits, covered = [], [], []
             for _ in range(series):
-                s = forecast_series(rng, process)
+                s = forecast_series(rng, process, history_weeks=STORED_WEEKS)
                 target, direction = target_for(rng, s)
                 values: list[float | None] = [float(v) for v in s.history[-ctx:]]
                 values += [float(v) for v in s.period[:k]]
                 extra: dict[str, Any] = {}
                 if takes_history:
-                    extra["history"] = [float(v) for v in s.history[:-ctx]]
+                    extra["history"] = [float(v) for v in s.history[-hist:-ctx]]
                 f = forecast_module.forecast_kr(
                     values, target=target, weeks_remaining=len(s.period) - k,
                     direction=direction, bounds=s.bounds, **extra)
@@ -131,10 +142,12 @@ def headline(its: ImpactEstimate, did: ImpactEstimate | None) -> ImpactEstimate:
     return its
 
 
-def run_impact(launches: int, seed: int) -> dict[str, Any]:
+def run_impact(launches: int, seed: int, only: set[str] | None = None) -> dict[str, Any]:
     expected = Change(STEP_EFFECT, "relative")
     out: dict[str, Any] = {"launches": launches, "level": LEVEL, "cases": {}}
     for ci, case in enumerate(IMPACT_CASES):
+        if only and case not in only:
+            continue
         rng = np.random.default_rng([seed, 1000 + ci])
         tallies: dict[str, dict[str, list[float]]] = {
             m: {"covered": [], "moved": [], "withheld": []} for m in ("its", "did", "headline")}
@@ -243,6 +256,8 @@ def main() -> None:
     parser.add_argument("--launches", type=int, default=300, help="launches per impact case")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--only", choices=("forecast", "impact"))
+    parser.add_argument("--cases", help="comma-separated impact cases / forecast processes "
+                        "to run (default: all)")
     parser.add_argument("--out", type=Path, default=RESULTS / "stress.json")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args()
@@ -250,14 +265,15 @@ def main() -> None:
         compare(*(json.loads(p.read_text()) for p in args.compare))
         return
     result: dict[str, Any] = {"seed": args.seed}
+    subset = set(args.cases.split(",")) if args.cases else None
     if args.only in (None, "forecast"):
         start = time.perf_counter()
-        result["forecast"] = run_forecast(args.series, args.seed)
+        result["forecast"] = run_forecast(args.series, args.seed, subset)
         print_forecast(result["forecast"])
         print(f"({time.perf_counter() - start:.0f} s)")
     if args.only in (None, "impact"):
         start = time.perf_counter()
-        result["impact"] = run_impact(args.launches, args.seed)
+        result["impact"] = run_impact(args.launches, args.seed, subset)
         print_impact(result["impact"])
         print(f"({time.perf_counter() - start:.0f} s)")
     args.out.parent.mkdir(parents=True, exist_ok=True)

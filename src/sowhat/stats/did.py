@@ -41,16 +41,18 @@ from sowhat.stats.impact_estimate import (
     DEFAULT_POWER,
     ImpactError,
     ImpactEstimate,
+    PreparedSeries,
     PreTrendTest,
     check_periods,
-    describe_break,
     failed,
     full_rank,
     is_constant,
     pre_launch_check,
     prepare,
     weekday_dummies,
+    withhold_reason,
 )
+from sowhat.stats.rival import RivalBend, combine, rival_bend
 from sowhat.stats.robust_regression import contrast_inference, robust_fit
 
 DID_ASSUMPTIONS: tuple[str, ...] = (
@@ -145,10 +147,13 @@ def did_estimate(
                      lags=hac_lags)
     est = contrast_inference(fit, _unit(design.shape[1], 1), level=level, power=power)
     check = pre_launch_check(diff, series, dummies)
-    withheld = None
-    if check is not None and not check.stable:
-        withheld = describe_break(check, series.grain,
-                                  "the gap between the treated and the control segment")
+    rival = combine(
+        rival_bend(diff, series.t, series.post, rho=fit.rho, grain=series.grain,
+                   extra=dummies),
+        _treated_rival(y_t, series, dummies, prewhiten=prewhiten))
+    withheld = withhold_reason(
+        series, check=check, rival=rival, low=est.low, high=est.high,
+        what="the gap between the treated and the control segment")
     observed = float(y_t[series.post].mean())
     counterfactual = observed - est.estimate
     return ImpactEstimate(
@@ -178,6 +183,7 @@ def did_estimate(
         assumptions=DID_ASSUMPTIONS,
         stability=check,
         withheld=withheld,
+        rival=rival,
         adjustments=adjustments,
     )
 
@@ -227,6 +233,17 @@ def pre_trend_test(
         parallel=parallel,
         message=message,
     )
+
+
+def _treated_rival(
+    y: np.ndarray, series: PreparedSeries, dummies: np.ndarray, *, prewhiten: bool
+) -> RivalBend | None:
+    """The rival bend on the treated series alone (whitened with its own AR(1) estimate)."""
+    design = np.column_stack([np.ones_like(y), series.t, series.post.astype(float), dummies])
+    if design.shape[0] - design.shape[1] < 2 or not full_rank(design):
+        return None
+    rho = robust_fit(y, design, t=series.t, launch_cols=[2], prewhiten=prewhiten).rho
+    return rival_bend(y, series.t, series.post, rho=rho, grain=series.grain, extra=dummies)
 
 
 def _unit(size: int, index: int) -> np.ndarray:

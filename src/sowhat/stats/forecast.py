@@ -21,6 +21,7 @@ import numpy as np
 
 from sowhat.domain.okr import Direction
 from sowhat.errors import UserError
+from sowhat.stats.seasonal import YearlySwing, yearly_swing
 from sowhat.stats.trend_model import FloatArray, Predictive, fit_trend, predict
 
 DEFAULT_INTERVAL = 0.80
@@ -29,14 +30,19 @@ CONTEXT_WEEKS = 26
 sync` stores). Half a year lets the model tell a metric that wanders (whose spread must grow
 with the horizon) from one that is noisy around a line; with 8 weeks it cannot, and the
 stress suite's 80% ranges covered 65-70% on wandering series (docs/forecast.md)."""
+HISTORY_WEEKS = 56
+"""Pre-period weeks `sowhat sync` stores: the CONTEXT_WEEKS the trend model fits, and before
+them enough for a year and a month, so a yearly swing can be estimated
+(`sowhat.stats.seasonal`; the older weeks go to `forecast_kr(history=...)`)."""
 
 
 FORECAST_ASSUMPTIONS: tuple[str, ...] = (
     "The metric keeps behaving as in the weeks fitted - drifting along a line, wobbling around "
     "it, or wandering as it has. Wrong if something still to come changes it (a launch, a price "
     "change, a tracking fix): the range is about the world so far.",
-    "No yearly seasonality: a period that runs into a seasonal peak or trough gets a range "
-    "that is too narrow early in the period.",
+    "A yearly swing is modelled only when over a year of weekly history shows one clearly; "
+    "with less history, a period that runs into a seasonal peak or trough gets a range that "
+    "is too narrow early in the period.",
     "Right after a jump at an unexpected week the range is too narrow until a few weeks at the "
     "new level have been seen.",
 )
@@ -162,9 +168,13 @@ def forecast_kr(
     weeks_elapsed: int | None = None,
     interval: float = DEFAULT_INTERVAL,
     bounds: tuple[float | None, float | None] = (None, None),
+    history: Sequence[float | None] = (),
 ) -> KRForecast:
     """Forecast a KR's final-week value and the probability it reaches `target`.
 
+    `history` holds older weeks just before `values` (oldest first, None for gaps): they are
+    used only to estimate a yearly swing (`sowhat.stats.seasonal`), which needs a year of
+    data; the trend model is fitted on `values` alone.
     `values` are the period's weekly values so far (week 1 first; None for a missing week);
     `weeks_elapsed` defaults to len(values) (more when the latest weeks are missing).
     `bounds` clips the reported values (e.g. (0, 1) for a rate); probabilities are unaffected.
@@ -210,12 +220,17 @@ def forecast_kr(
             note="the period's final week is already measured",
         )
 
-    fit = fit_trend(times, ys)
+    swing = _swing(history, values)
+    fit = fit_trend(times, ys if swing is None else ys - swing.at(times))
     # The weeks still to come; just the final week when it has passed but is missing.
     weeks = np.arange(elapsed + 1, final_week + 1, dtype=float)
     if weeks.size == 0:
         weeks = np.array([float(final_week)])
     pred = predict(fit, weeks)
+    if swing is not None:
+        pred = Predictive(
+            times=pred.times, weights=pred.weights, mean=pred.mean + swing.at(weeks)[None, :],
+            sd=np.sqrt(pred.sd**2 + swing.change_variance(last_time, weeks)[None, :]))
     prob, median, low, high, mean = summarise(
         pred, target=target, direction=direction, interval=interval, bounds=bounds
     )
@@ -230,6 +245,9 @@ def forecast_kr(
         for i, w in enumerate(weeks)
     )
     note = None
+    if swing is not None:
+        note = (f"includes a yearly swing of about ±{fmt(swing.amplitude)} seen in the "
+                "past year")
     if ys.size <= 3:
         note = (
             f"only {ys.size} data point{'s' if ys.size > 1 else ''} so far: a wide forecast "
@@ -249,3 +267,11 @@ def forecast_kr(
         path=path,
         note=note,
     )
+
+
+def _swing(history: Sequence[float | None], values: Sequence[float | None]) -> YearlySwing | None:
+    """The yearly swing of history + values on the forecast's clock (week 1 = values[0])."""
+    if not history:
+        return None
+    times, ys = clean_series([*history, *values], "history")
+    return yearly_swing(times - float(len(history)), ys)

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sowhat.errors import UserError
+from sowhat.stats.rival import RivalBend, describe_rival
 from sowhat.stats.stability import StabilityCheck, stability_check
 from sowhat.stats.trend_model import FloatArray
 
@@ -91,6 +92,7 @@ class ImpactEstimate:
     message: str | None = None
     stability: StabilityCheck | None = None  # placebo launches and bends before the launch
     withheld: str | None = None  # why the verdict is "can't tell" although numbers exist
+    rival: RivalBend | None = None  # the best bend before the launch vs a jump at it
     adjustments: tuple[str, ...] = ()  # what the estimator changed on its own, and why
 
     @property
@@ -239,3 +241,24 @@ def describe_break(check: StabilityCheck, grain: str, what: str) -> str:
         f"break this clear): the line before the launch is not a safe stand-in for 'no "
         f"launch', so the launch cannot be separated from that earlier change"
     )
+
+
+def withhold_reason(
+    series: PreparedSeries,
+    *,
+    check: StabilityCheck | None,
+    rival: RivalBend | None,
+    low: float,
+    high: float,
+    what: str,
+) -> str | None:
+    """Why the verdict must be "can't tell", or None: a break before the launch
+    (`stability`), or — for an interval that excludes zero — a bend that began before the
+    launch and explains the change at least as well as the launch (`rival`)."""
+    if check is not None and not check.stable:
+        return describe_break(check, series.grain, what)
+    if low <= 0.0 <= high:
+        return None
+    if rival is not None and rival.explains:
+        return describe_rival(rival, series.grain, what)
+    return None

@@ -26,14 +26,15 @@ from sowhat.stats.impact_estimate import (
     ImpactError,
     ImpactEstimate,
     check_periods,
-    describe_break,
     failed,
     full_rank,
     is_constant,
     pre_launch_check,
     prepare,
     weekday_dummies,
+    withhold_reason,
 )
+from sowhat.stats.rival import rival_bend
 from sowhat.stats.robust_regression import contrast_inference, robust_fit
 
 ITS_ASSUMPTIONS: tuple[str, ...] = (
@@ -136,9 +137,10 @@ def its_estimate(
     counterfactual = float(fit.fitted_without[series.post].mean())
     dummies = weekday_dummies(series.dates) if season else np.empty((y.size, 0))
     check = pre_launch_check(y, series, dummies)
-    withheld = None
-    if check is not None and not check.stable:
-        withheld = describe_break(check, series.grain, "the metric")
+    rival = rival_bend(y, series.t, series.post, rho=fit.rho, grain=series.grain,
+                       extra=dummies)
+    withheld = withhold_reason(series, check=check, rival=rival, low=overall.low,
+                               high=overall.high, what="the metric")
     slope = slope_se = None
     if slope_change:
         i_slope = names.index("slope_change")
@@ -171,4 +173,5 @@ def its_estimate(
         assumptions=ITS_ASSUMPTIONS,
         stability=check,
         withheld=withheld,
+        rival=rival,
     )

@@ -38,7 +38,7 @@ from sowhat.stats.robust_regression import (
 )
 from sowhat.stats.trend_model import FloatArray
 
-ALPHA = 0.05
+ALPHA = 0.02
 DRAWS = 500
 MIN_BEFORE = 4  # points before a candidate break
 MIN_AFTER = 2  # points after it

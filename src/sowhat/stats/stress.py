@@ -20,7 +20,7 @@ from sowhat.domain.okr import Direction
 from sowhat.stats.trend_model import FloatArray
 
 PERIOD_WEEKS = 13
-HISTORY_WEEKS = 26  # what `sowhat sync` stores before a period
+HISTORY_WEEKS = 56  # what `sowhat sync` stores before a period (forecast.HISTORY_WEEKS)
 LONG_HISTORY_WEEKS = 78  # for the seasonal processes: a year and a half of history
 
 FORECAST_PROCESSES: tuple[str, ...] = (
@@ -34,6 +34,7 @@ FORECAST_PROCESSES: tuple[str, ...] = (
     "rate_extreme",
     "weekly_counts",
     "holidays",
+    "rate_holiday",  # added after the models were tuned: a check, never tuned on
 )
 
 IMPACT_CASES: tuple[str, ...] = (
@@ -47,6 +48,7 @@ IMPACT_CASES: tuple[str, ...] = (
     "binomial_small",
     "rate_extreme",
     "holidays",
+    "seasonal_holiday",  # added after the models were tuned: a check, never tuned on
 )
 IMPACT_PRE_WEEKS = 26
 STEP_EFFECT = 0.05  # the planted relative effect in the "step" case
@@ -144,6 +146,16 @@ def forecast_series(
         for week in rng.choice(n, size=max(1, n // 20), replace=False):
             mean[week] *= 1.0 + rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.3)
         y = rng.poisson(np.maximum(mean * (1.0 + rng.normal(0.0, 0.01, n)), 0.0)).astype(float)
+    elif process == "rate_holiday":
+        # A rate pinned near 0 or 1 (a retention, an error rate) that dips for a week or two
+        # at the same time every year (a holiday), large weekly samples, a slight drift.
+        kind = "rate"
+        gap = rng.uniform(0.02, 0.1) * (1.0 + rng.normal(0.0, 0.004) * (t - history_weeks))
+        dip_start = int(rng.integers(0, 52))
+        dip = ((t.astype(int) - dip_start) % 52 < int(rng.integers(1, 3))).astype(float)
+        gap = gap * (1.0 + rng.uniform(0.2, 0.5) * dip)
+        p = gap if rng.random() < 0.5 else 1.0 - gap
+        y = _binomial_rate(rng, p, rng.integers(500, 5001, n).astype(float))
     else:
         raise ValueError(f"unknown process {process!r}")
     return StressSeries(process=process, kind=kind, history=np.asarray(y[:history_weeks]),
@@ -204,6 +216,14 @@ def impact_launch(
     if case == "bump_at_launch":
         weeks = int(rng.integers(1, 4))
         both_extra += rng.uniform(0.03, 0.06) * ((t >= 0) & (t < weeks))
+    if case == "seasonal_holiday":
+        # A yearly swing and a holiday week in both segments, the control's swing a bit
+        # weaker or stronger; the holiday may fall after the launch.
+        amp, phase = rng.uniform(0.03, 0.08), rng.uniform(0.0, 2 * np.pi)
+        swing = amp * np.sin(2 * np.pi * (t + pre) / 52.0 + phase)
+        both_extra += swing
+        treated_extra += rng.uniform(-0.3, 0.3) * swing
+        both_extra[int(rng.integers(pre - 8, n))] -= rng.uniform(0.1, 0.25)
     if case == "holidays":
         for week in rng.choice(n, size=2, replace=False):
             both_extra[week] += rng.choice([-1.0, 1.0]) * rng.uniform(0.05, 0.15)
