@@ -69,11 +69,12 @@ def sync_command(
     db = database(ws, create=False)
     with sync_lock(ws.root, db=db, wait=wait):
         _sync_locked(ws, db, requested, period=period, as_json=as_json, notify=notify,
-                     delay=delay)
+                     delay=delay, full=full)
 
 
 def _sync_locked(ws: Workspace, db: Database, requested: datetime | None, *,
-                 period: str | None, as_json: bool, notify: bool, delay: float) -> None:
+                 period: str | None, as_json: bool, notify: bool, delay: float,
+                 full: bool = False) -> None:
     """The sync itself, run while this process holds the workspace's sync lock."""
     assert ws.metrics is not None
     events = open_events(ws)
