@@ -37,7 +37,7 @@ _FROM_TO = re.compile(
 _TWO_SIDED = re.compile(r"\d[\d.,]*\s*(?:%|pp|[a-z]{0,8})?\s*(?:->|→|to)\s*[<>]?\s*[$€£]?\d")
 _FROM_ONLY = re.compile(r"\bfrom\s+[$€£]?\d")
 _TO_ONLY = re.compile(r"\b(?:to|at)\s+(?:under\s+|below\s+|above\s+|over\s+)?[<>]?[$€£]?\d")
-_RELATIVE = re.compile(
+_RELATIVE = re.compile(  # the reference for `_relative` (a test holds them equal)
     r"\bby\s+(?:an?\s+|at\s+least\s+)?[$€£]?\d|\b\d[\d.,]*\s*(?:%|x|pp|points?|pts)\s*"
     r"(?:more|less|fewer|faster|slower|higher|lower|better|reduction|increase|decrease|"
     r"drop|growth|up|down|of)\b|(?:^|\s)[+-]\s?\d|\b(?:double|doubles|doubled|halve|halved|halves|"
@@ -107,7 +107,7 @@ _COMPARATOR = re.compile(
     r"at\s+most|no\s+more\s+than|or\s+(?:more|less|better|higher|lower|above)|never\s+exceeds?|"
     r"stays?|keep|maintain|sustain|on\s+par)\b|[<>≤≥]=?|\+\s*(?:$|[^\d]))"
 )
-_SHARE = re.compile(
+_SHARE = re.compile(  # the reference for `_share` (a test holds them equal)
     r"%\s+of\b|\b(?:share|percentage|percent|proportion|fraction|half|third|thirds|quarter|"
     r"majority)\s+of\b|\b\d+\s+(?:in|out\s+of)\s+\d+\b|\b(?:who|that|which)\s+[a-z]+"
 )
@@ -569,7 +569,6 @@ _REL_WORD_KEYS = ("percent", "over-", "over ", "qoq", "mom", "yoy", "wow")
 _COMP_KEYS = ("under", "below", "above", "over", "within", "than", "at least", "at most",
               "or ", "never", "stay", "keep", "maintain", "sustain", "on par", "<", ">", "≤",
               "≥", "+")  # fmt: skip
-_SHARE_KEYS = ("%", " of", "who", "that", "which", " in ")
 _PER_KEYS = ("per", "/", "a month", "a week", "a day", "a quarter", "a year")
 _MONEY_KEYS = ("$", "€", "£", "usd", "eur", "gbp", "dollars")
 _TAIL_KEYS = ("ga", "live", "done", "shipped", "launched", "released", "available", "in place",
@@ -630,7 +629,6 @@ def _late_from(norm: str) -> bool:
     m = _LATE_FROM.search(norm)
     return m is not None and _DIGIT.search(norm, 0, m.start()) is not None
 _COMP_GUARD = _guard(_COMP_KEYS)
-_SHARE_GUARD = _guard(_SHARE_KEYS)
 _PER_GUARD = _guard(_PER_KEYS)
 _MONEY_GUARD = _guard(_MONEY_KEYS)
 _TAIL_GUARD = _guard(_TAIL_KEYS)
