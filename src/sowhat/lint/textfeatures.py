@@ -37,7 +37,7 @@ _FROM_TO = re.compile(
 _TWO_SIDED = re.compile(r"\d[\d.,]*\s*(?:%|pp|[a-z]{0,8})?\s*(?:->|→|to)\s*[<>]?\s*[$€£]?\d")
 _FROM_ONLY = re.compile(r"\bfrom\s+[$€£]?\d")
 _TO_ONLY = re.compile(r"\b(?:to|at)\s+(?:under\s+|below\s+|above\s+|over\s+)?[<>]?[$€£]?\d")
-_RELATIVE = re.compile(
+_RELATIVE = re.compile(  # the reference for `_relative` (a test holds them equal)
     r"\bby\s+(?:an?\s+|at\s+least\s+)?[$€£]?\d|\b\d[\d.,]*\s*(?:%|x|pp|points?|pts)\s*"
     r"(?:more|less|fewer|faster|slower|higher|lower|better|reduction|increase|decrease|"
     r"drop|growth|up|down|of)\b|(?:^|\s)[+-]\s?\d|\b(?:double|doubles|doubled|halve|halved|halves|"
@@ -45,6 +45,56 @@ _RELATIVE = re.compile(
     r"\b(?:up|down)\s+(?:from\s+)?[$€£]?\d|\b\d+\s*(?:x|times)\b|"
     r"\bby\s+(?:one|two|three|four|five|ten|twenty)\b"
 )
+# `_RELATIVE` split by the literal each branch needs, so a KR only pays for the branches
+# whose words it contains (one alternation tries every branch at every position).
+_REL_BY = re.compile(r"\bby\s+(?:an?\s+|at\s+least\s+)?[$€£]?\d|"
+                     r"\bby\s+(?:one|two|three|four|five|ten|twenty)\b|"
+                     r"\bby\s+half|\bby\s+a\s+(?:quarter|third|half)\b")
+_REL_UNIT = re.compile(
+    r"\b\d[\d.,]*\s*(?:%|x|pp|points?|pts)\s*(?:more|less|fewer|faster|slower|higher|lower|"
+    r"better|reduction|increase|decrease|drop|growth|up|down|of)\b"
+)
+_REL_SIGN = re.compile(r"(?:^|\s)[+-]\s?\d")
+_REL_MULT_WORDS = re.compile(r"\b(?:double|doubles|doubled|halve|halved|halves|triple|tripled|"
+                             r"twice|cut\s+in\s+half)\b")  # fmt: skip
+_REL_UPDOWN = re.compile(r"\b(?:up|down)\s+(?:from\s+)?[$€£]?\d")
+_REL_TIMES = re.compile(r"\b\d+\s*(?:x|times)\b")
+
+
+def _relative(s: str, digit: bool) -> bool:
+    """Same as `_RELATIVE.search(s) is not None`, paying only for the branches that can match."""
+    if "by" in s and _REL_BY.search(s) is not None:
+        return True
+    if digit:
+        if _REL_UNIT.search(s) is not None:
+            return True
+        if ("+" in s or "-" in s) and _REL_SIGN.search(s) is not None:
+            return True
+        if ("up" in s or "down" in s) and _REL_UPDOWN.search(s) is not None:
+            return True
+        if ("x" in s or "times" in s) and _REL_TIMES.search(s) is not None:
+            return True
+    return _REL_GUARD.search(s) is not None and _REL_MULT_WORDS.search(s) is not None
+
+
+_SHARE_PCT = re.compile(r"%\s+of\b")
+_SHARE_WORDS = re.compile(r"\b(?:share|percentage|percent|proportion|fraction|half|third|thirds|"
+                          r"quarter|majority)\s+of\b")  # fmt: skip
+_SHARE_N_IN_N = re.compile(r"\b\d+\s+(?:in|out\s+of)\s+\d+\b")
+_SHARE_WHO = re.compile(r"\b(?:who|that|which)\s+[a-z]+")
+
+
+def _share(s: str, digit: bool) -> bool:
+    """Same as `_SHARE.search(s) is not None`, branch by branch behind its literal."""
+    if "%" in s and _SHARE_PCT.search(s) is not None:
+        return True
+    if "of" in s and _SHARE_WORDS.search(s) is not None:
+        return True
+    if digit and ("in" in s or "out" in s) and _SHARE_N_IN_N.search(s) is not None:
+        return True
+    return ("who" in s or "that" in s or "which" in s) and _SHARE_WHO.search(s) is not None
+
+
 # Relative changes in words, checked only when their key words appear (see _REL_WORD_KEYS).
 _RELATIVE_WORDS = re.compile(
     r"\b\d[\d.,]*\s*-?\s*percent(?:age)?(?:\s+points?)?\s+(?:increase|decrease|reduction|"
@@ -57,7 +107,7 @@ _COMPARATOR = re.compile(
     r"at\s+most|no\s+more\s+than|or\s+(?:more|less|better|higher|lower|above)|never\s+exceeds?|"
     r"stays?|keep|maintain|sustain|on\s+par)\b|[<>≤≥]=?|\+\s*(?:$|[^\d]))"
 )
-_SHARE = re.compile(
+_SHARE = re.compile(  # the reference for `_share` (a test holds them equal)
     r"%\s+of\b|\b(?:share|percentage|percent|proportion|fraction|half|third|thirds|quarter|"
     r"majority)\s+of\b|\b\d+\s+(?:in|out\s+of)\s+\d+\b|\b(?:who|that|which)\s+[a-z]+"
 )
@@ -519,7 +569,6 @@ _REL_WORD_KEYS = ("percent", "over-", "over ", "qoq", "mom", "yoy", "wow")
 _COMP_KEYS = ("under", "below", "above", "over", "within", "than", "at least", "at most",
               "or ", "never", "stay", "keep", "maintain", "sustain", "on par", "<", ">", "≤",
               "≥", "+")  # fmt: skip
-_SHARE_KEYS = ("%", " of", "who", "that", "which", " in ")
 _PER_KEYS = ("per", "/", "a month", "a week", "a day", "a quarter", "a year")
 _MONEY_KEYS = ("$", "€", "£", "usd", "eur", "gbp", "dollars")
 _TAIL_KEYS = ("ga", "live", "done", "shipped", "launched", "released", "available", "in place",
@@ -580,7 +629,6 @@ def _late_from(norm: str) -> bool:
     m = _LATE_FROM.search(norm)
     return m is not None and _DIGIT.search(norm, 0, m.start()) is not None
 _COMP_GUARD = _guard(_COMP_KEYS)
-_SHARE_GUARD = _guard(_SHARE_KEYS)
 _PER_GUARD = _guard(_PER_KEYS)
 _MONEY_GUARD = _guard(_MONEY_KEYS)
 _TAIL_GUARD = _guard(_TAIL_KEYS)
@@ -611,7 +659,7 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         (has_from and _FROM_TO.search(norm))
         or (("->" in norm or "to" in norm) and _TWO_SIDED.search(norm))
     )
-    relative = (digit or _REL_GUARD.search(norm) is not None) and bool(_RELATIVE.search(norm))
+    relative = _relative(norm, digit)
     rel_words = (not relative and _REL_WORD_GUARD.search(norm) is not None
                  and _RELATIVE_WORDS.search(norm) is not None)
     relative = relative or rel_words
@@ -626,7 +674,7 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
     baseline = (
         from_to
         or rel_words
-        or (relative and (_RELATIVE.search(_PCT_OF.sub(" ", norm)) is not None
+        or (relative and (_relative(_PCT_OF.sub(" ", norm), digit)
                           or head in _MOVE_VERBS))
         or head in _KEEP_HEADS
         or (digit and _STATED_BASE.search(norm) is not None)
@@ -643,7 +691,7 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         to_only=digit and ("to" in norm or "at" in norm) and bool(_TO_ONLY.search(norm)),
         relative=relative,
         comparator=_COMP_GUARD.search(norm) is not None and bool(_COMPARATOR.search(norm)),
-        share=_SHARE_GUARD.search(norm) is not None and bool(_SHARE.search(norm)),
+        share=_share(norm, digit),
         per=_PER_GUARD.search(norm) is not None and bool(_PER.search(norm)),
         money=_MONEY_GUARD.search(norm) is not None and bool(_MONEY.search(norm)),
         date=bool(_DATE.search(norm)),

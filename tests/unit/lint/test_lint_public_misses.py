@@ -281,3 +281,17 @@ def test_talks_and_posting_are_outputs(text: str) -> None:
 def test_a_punctuated_name_is_not_put_in_the_behaviour_template() -> None:
     assert not usable_thing("strategy/tools")
     assert not usable_thing("editor (beta)")
+
+
+@pytest.mark.parametrize("row", load_public()[::7], ids=lambda r: r.id)
+def test_split_patterns_match_their_one_regex_references(row: object) -> None:
+    """The relative-change and share checks run branch by branch for speed; on corpus text
+    they must say exactly what the single regular expressions say."""
+    from sowhat.lint import textfeatures as tf
+
+    norm = tf.normalise(row.text)  # type: ignore[attr-defined]
+    digit = any(c.isdigit() for c in norm)
+    assert tf._relative(norm, digit) is (
+        (digit or tf._REL_GUARD.search(norm) is not None) and tf._RELATIVE.search(norm) is not None
+    )
+    assert tf._share(norm, digit) is (tf._SHARE.search(norm) is not None)
