@@ -196,7 +196,7 @@ def server(workspace: Path) -> Iterator[dict[str, str]]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded CI machine starts slowly
         while True:
             try:
                 if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
