@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
 from sowhat.cli.notify import render_outcomes
 from sowhat.cli.okrs import database
+from sowhat.domain.units import format_value
 from sowhat.errors import UserError
 from sowhat.services.events import event_source_spec, open_events
 from sowhat.services.notify import DeliveryOutcome
@@ -140,7 +141,7 @@ def render_sync(report: SyncReport) -> None:
                   f"{through}: {len(report.key_results)} key results, "
                   f"{report.checkins_written} check-in value(s) written")
     for kr in report.key_results:
-        shown = "—" if kr.value is None else f"{kr.value:.4g}"
+        shown = format_value(kr.value, kr.unit)
         extra = f"  [red]{escape(kr.error)}[/red]" if kr.error else ""
         if kr.measure:
             extra += f"  [dim]{kr.measure}[/dim]"

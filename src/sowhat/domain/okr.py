@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sowhat.domain.period import Period
+from sowhat.domain.units import format_value
 
 
 class Direction(StrEnum):
@@ -156,24 +157,33 @@ class Guardrail:
     max: float | None = None
     min: float | None = None
 
-    def breached(self, baseline: float | None, current: float | None) -> str | None:
-        """Why the guardrail is breached, or None when it holds (or cannot be judged)."""
+    def breached(self, baseline: float | None, current: float | None,
+                 unit: str | None = None) -> str | None:
+        """Why the guardrail is breached, or None when it holds (or cannot be judged).
+
+        `unit` is the metric's scale (sowhat.spec.metric_units), so the reason reads "NPS
+        moved from 38.2 to 24.5" or "7.5% → 9.1%" the way status and the web show values.
+        """
         if current is None:
             return None
+
+        def show(value: float) -> str:
+            return format_value(value, unit)
+
         if self.max is not None and current > self.max:
-            return f"{self.metric} is {current:.4g}, above its limit {self.max:.4g}"
+            return f"{self.metric} is {show(current)}, above its limit {show(self.max)}"
         if self.min is not None and current < self.min:
-            return f"{self.metric} is {current:.4g}, below its floor {self.min:.4g}"
+            return f"{self.metric} is {show(current)}, below its floor {show(self.min)}"
         if baseline is None:
             return None
         if self.max_change is not None and current > self.max_change.apply(baseline) + 1e-12:
             return (
-                f"{self.metric} moved from {baseline:.4g} to {current:.4g}, "
+                f"{self.metric} moved from {show(baseline)} to {show(current)}, "
                 f"more than the allowed {self.max_change}"
             )
         if self.min_change is not None and current < self.min_change.apply(baseline) - 1e-12:
             return (
-                f"{self.metric} moved from {baseline:.4g} to {current:.4g}, "
+                f"{self.metric} moved from {show(baseline)} to {show(current)}, "
                 f"below the allowed {self.min_change}"
             )
         return None

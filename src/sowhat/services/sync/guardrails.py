@@ -15,6 +15,7 @@ from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import to_utc
 from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import metric_scale
 from sowhat.store.models import GuardrailRow, ObjectiveRow
 from sowhat.store.sync_models import GuardrailCheckRow
 
@@ -59,7 +60,8 @@ def evaluate_guardrails(
         cur_v = cur.values[0].value if cur.values and not cur.error else None
         base_v = base.values[0].value if base.values and not base.error else None
         rule = _domain_guardrail(g)
-        breach = rule.breached(base_v, cur_v)
+        breach = rule.breached(base_v, cur_v,
+                               metric_scale(catalog.metrics[g.metric], catalog).text)
         out.append(GuardrailResult(live_objectives[g.objective_id].key, g.metric, g.segment,
                                    base_v, cur_v, breach))
         check = session.scalars(

@@ -58,6 +58,7 @@ from sowhat.services.sync.measures import (
     measure_fingerprint,
 )
 from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
+from sowhat.spec.metric_units import kr_scale
 from sowhat.store import audit, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
 from sowhat.store.sync_models import KRMeasureRow, SeriesPointRow, SyncInputRow, SyncRunRow
@@ -83,6 +84,7 @@ class KRSync:
     measured_baseline: float | None = None
     recomputed: bool = False  # weekly values recomputed after a definition change
     weeks_computed: int = 0  # weekly values computed this run (the rest were kept)
+    unit: str | None = None  # the KR's scale, so shells show "22.2%", not 0.2218
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,7 @@ def sync(
                                stored[k.id].measured_baseline if i in kept_baselines else None),
             recomputed=i in redefined and i not in failed,
             weeks_computed=computed[i],
+            unit=kr_scale(metric=k.metric, kr_unit=k.unit, catalog=catalog).text,
         )
         for i, k in enumerate(usable)
     )
