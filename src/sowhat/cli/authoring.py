@@ -9,9 +9,10 @@ from rich.table import Table
 
 from sowhat.cli.common import actor_name, console, workspace_option
 from sowhat.domain.period import Period, PeriodError
+from sowhat.errors import UserError
 from sowhat.services.accounts import Principal
 from sowhat.services.authoring.csv_import import ImportRow, preview, read_rows, write_rows
-from sowhat.spec.workspace import load_workspace
+from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store.db import open_database
 
 
@@ -26,7 +27,9 @@ def import_(
     """Preview, then import, objectives and key results from a spreadsheet export.
 
     Every row is coached first (outcome or output, findings, measured baseline, the chance of
-    hitting the target with no change); nothing is written without --write. A new period is
+    hitting the target with no change) and checked against the database: rows it would refuse
+    (an id that exists, an unknown metric) are listed with their line (exit 1). Nothing is
+    written without --write, and nothing at all unless every row can be. A new period is
     created as a draft. Example: sowhat import plan.csv --period 2027-Q1 -w my-okrs
     """
     ws = load_workspace(workspace)
@@ -36,12 +39,13 @@ def import_(
         raise typer.BadParameter(f"period {period!r}: {exc}") from None
     rows = preview(rows=read_rows(file), period=span, workspace=ws)
     _render(rows)
-    if not write:
-        console.print("preview only: run again with --write to create them")
-        return
     actor = actor_name()
     principal = Principal(user_id=0, email=actor, is_admin=True, editor_teams=frozenset(),
                           via="cli")  # fmt: skip
+    if not write:
+        _dry_run(ws, principal, span.label, rows, file)
+        console.print("preview only: run again with --write to create them")
+        return
     db = open_database(ws.config.database_url(ws.root), create=True)
     try:
         with db.transaction() as session:
@@ -51,6 +55,22 @@ def import_(
         db.dispose()
     console.print(f"created {made[0]} objective(s) and {made[1]} key result(s) in {span.label}"
                   " (review them in the planning view, then publish)")
+
+
+def _dry_run(ws: Workspace, principal: Principal, period: str, rows: list[ImportRow],
+             file: Path) -> None:  # fmt: skip
+    """What `--write` would refuse, row by row (the writes run and are rolled back); raises
+    the SpecError listing them. Without a database yet there is nothing to refuse against."""
+    try:
+        db = open_database(ws.config.database_url(ws.root), create=False)
+    except UserError:
+        return
+    try:
+        with db.transaction() as session:
+            write_rows(session=session, principal=principal, workspace=ws, period=period,
+                       rows=rows, source=str(file), dry_run=True)  # fmt: skip
+    finally:
+        db.dispose()
 
 
 def _render(rows: list[ImportRow]) -> None:

@@ -54,3 +54,20 @@ def test_bad_rows_are_all_reported_with_their_lines(env: Env, tmp_path: Path) ->
     assert code == 1
     assert "unknown column(s) colour" in out
     assert "missing column(s) objective_id" in out
+
+
+def test_preview_lists_what_the_database_would_refuse_per_line(env: Env, tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text("objective_id,objective,kr_id,kr,metric,target\n"
+                    "growth/first-week-win,,activation,Increase activation from 40% to 50%,"
+                    "activation_rate,0.5\n"
+                    "growth/first-week-win,,fresh,Increase activation from 40% to 45%,,0.45\n"
+                    "growth/new,,other,Raise the survey score from 6 to 7,,7\n")
+    code, out = cli(env, "import", str(path), "--period", "2026-Q4")
+    assert code == 1
+    assert "plan.csv:2:1: a key result 'activation' exists already in 2026-Q4" in out
+    assert "plan.csv:4:1: objective 'growth/new' is new and has no title" in out
+    assert "plan.csv:3" not in out
+    keys = [k["id"] for k in env.client.get("/api/v1/periods/2026-Q4/key-results",
+                                            headers=env.auth("admin")).json()["items"]]
+    assert "fresh" not in keys  # the dry run rolled back

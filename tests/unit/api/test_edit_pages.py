@@ -212,7 +212,9 @@ def test_a_stale_bet_save_is_explained(env: Env) -> None:
 
 def test_another_teams_bet_is_refused(env: Env) -> None:
     csrf = login(env.client, USERS["editor_other"][0])
-    version = _version(env.client.get(BET).text)
+    page = env.client.get(BET).text
+    assert "You can read this bet but not change it" in page
+    version = _version(page)
     r = _post(env, BET, {"version": version, **_bet_form(title="Not mine")}, csrf)
     assert r.status_code == 403
     assert _bet(env)["title"] == "Onboarding checklist"

@@ -114,6 +114,7 @@ def _objective_page(request: Request, period: str, form: dict[str, Any], version
         "version": current.version if isinstance(error, Conflict) else version,
         "field": error_field(error, OBJECTIVE_WORDS), "stale": stale,
         "conflict": isinstance(error, Conflict), "teams": teams, "parents": parents,
+        "saved_team": current.status.team,
         "krs": len(plan.key_results_of(form["id"])),
         "bets": len([b for b in plan.bets if b.objective == form["id"]]),
     }, status_code=int(error.status) if error else 200)  # fmt: skip
@@ -225,6 +226,7 @@ def _bet_page(request: Request, period: str, form: dict[str, Any], version: int,
         "version": current.version if isinstance(error, Conflict) else version,
         "field": error_field(error, BET_WORDS), "statuses": status_choices(saved["status"]),
         "saved_status": saved["status"], "key_results": plan.key_results,
+        "team": current.team,
         "objective_title": plan.objective(current.objective).status.title,
     }, status_code=int(error.status) if error else 200)  # fmt: skip
 
