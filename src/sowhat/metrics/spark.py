@@ -121,6 +121,10 @@ appender.stderr.layout.pattern = spark %p %c{1}: %m%n
 # the shell logger's level equals the root's, so Spark prints no "Setting default log level"
 logger.repl.name = org.apache.spark.repl.Main
 logger.repl.level = error
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+logger.submit.name = org.apache.spark.deploy.SparkSubmit
+logger.submit.level = error
 """
 
 
