@@ -317,7 +317,10 @@ def _guard(fetch: Any) -> list[dict[str, Any]]:
     except SowhatError:
         raise
     except Exception as exc:  # backend errors: turn into something a person can act on
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # Py4J (Spark) puts "An error occurred while calling oNN.method." before the cause.
+        lines = [ln.strip().removeprefix(": ") for ln in str(exc).strip().splitlines()
+                 if ln.strip() and not ln.startswith("An error occurred while calling")]
+        first = lines[0] if lines else type(exc).__name__
         raise DataError(f"the events backend could not compute this metric: {first}",
                         hint="check the metric's events and properties against the data "
                         "(`sowhat tracking check`)") from exc

@@ -20,6 +20,7 @@ import os
 import shutil
 import socket
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,18 +79,20 @@ def open_spark(
 
 
 def _start(builder_cls: Any, master: str, conf: dict[str, Any]) -> Any:
-    """A new session on `master`: UTC, no web UI, quiet logs, the driver's own Python."""
+    """A new session on `master`: UTC, no web UI, quiet logs, the driver's own Python.
+
+    The UTC time zone matters: Sowhat's timestamps are naive UTC, and Ibis sets it too."""
     _check_java()
     _check_master(master)
     # Sowhat's SQL needs no Python worker, but anything that does should use this Python
     # (the virtualenv's), not whatever `python3` is first on the PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    _quiet_jvm_logs(master)
     builder = (builder_cls.builder.master(master).appName("sowhat")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.log.level", "ERROR"))
+               .config("spark.ui.showConsoleProgress", "false"))
     if master.startswith("local"):
         # A laptop or CI box: stay on loopback (works offline, with no resolvable host
         # name) and size the shuffle to the cores instead of Spark's cluster default of 200.
@@ -104,6 +107,43 @@ def _start(builder_cls: Any, master: str, conf: dict[str, Any]) -> Any:
         raise DataError(f"cannot start Spark on master {master}: {_first_line(exc)}",
                         hint="check [events] master and [events.spark_conf]; "
                         "is a Java runtime (17 or newer) installed?") from None
+
+
+_LOG4J2 = """\
+# Written by Sowhat: Spark's JVM logs errors only, on stderr (no banner, no WARN chatter).
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.stderr.type = Console
+appender.stderr.name = stderr
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = spark %p %c{1}: %m%n
+# the shell logger's level equals the root's, so Spark prints no "Setting default log level"
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+logger.submit.name = org.apache.spark.deploy.SparkSubmit
+logger.submit.level = error
+"""
+
+
+def _quiet_jvm_logs(master: str) -> None:
+    """Keep a CLI's stderr for Sowhat's own messages: Spark's default log4j profile prints a
+    banner and WARN lines (native Hadoop, host name) on every start. Applies only to the JVM
+    this process launches, and never overrides the caller's own submit arguments."""
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if "PYSPARK_SUBMIT_ARGS" in os.environ:
+        return
+    path = Path(tempfile.gettempdir()) / "sowhat-spark-log4j2.properties"
+    try:
+        if not path.exists() or path.read_text(encoding="utf-8") != _LOG4J2:
+            path.write_text(_LOG4J2, encoding="utf-8")
+    except OSError:
+        return
+    os.environ["PYSPARK_SUBMIT_ARGS"] = (
+        f"--driver-java-options -Dlog4j2.configurationFile=file:{path} pyspark-shell")
 
 
 def _check_java() -> None:

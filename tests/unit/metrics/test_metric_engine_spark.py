@@ -29,6 +29,7 @@ from metric_reference import compute as reference
 from test_metric_engine_reference import CASES, END, START, assert_same
 
 from conftest import CATALOG, METRIC_NAMES, arrow_table, catalog, duckdb_source, random_rows
+from sowhat.errors import DataError
 from sowhat.metrics.engine import MetricRequest, MetricResult, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
@@ -87,6 +88,19 @@ def timings() -> Iterator[dict[str, float]]:
     print("\nspark timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in spent.items()))
 
 
+def _jvm_cpu_seconds() -> float | None:
+    """CPU time of the JVM this process launched (user + system), from /proc, if readable:
+    on a shared machine it says more about Spark's real cost than wall time."""
+    try:
+        from pyspark import SparkContext
+
+        pid = SparkContext._gateway.proc.pid  # type: ignore[union-attr]
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except Exception:
+        return None
+
+
 @pytest.fixture(scope="module")
 def spark_json(rows: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory,
                timings: dict[str, float]) -> Iterator[EventSource]:
@@ -100,6 +114,9 @@ def spark_json(rows: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFact
     source = EventSource.spark(parquet=str(folder / "*.parquet"), master="local[2]")
     timings["session start"] = time.perf_counter() - began
     yield source
+    cpu = _jvm_cpu_seconds()
+    if cpu is not None:
+        timings["JVM CPU (user+sys) over the module"] = cpu
     source.close()
 
 
@@ -221,3 +238,28 @@ def test_json_values_read_with_duckdbs_types_on_spark(
     assert duck_rows[0]["a_number"] == 5.0
     assert duck_rows[5]["a_boolean"] is True
     con.disconnect()
+
+
+def test_without_a_master_the_active_session_is_used_and_left_running(
+    session: Any, spark_json: EventSource, tmp_path: Path
+) -> None:
+    """`[events] backend = "spark"` with no master, inside a Spark driver (notebook,
+    spark-submit): the session already running is used, with `spark_conf` applied, and
+    closing the source does not stop it."""
+    pq.write_table(arrow_table(random_rows(2, n=50)), tmp_path / "e.parquet")
+    with EventSource.spark(parquet=str(tmp_path / "*.parquet"),
+                           conf={"spark.sql.shuffle.partitions": 3}) as source:
+        assert source.backend._session is session
+        assert session.conf.get("spark.sql.shuffle.partitions") == "3"
+        assert source.events().count().execute() == len(random_rows(2, n=50))
+    assert not session.sparkContext._jsc.sc().isStopped()
+    session.conf.set("spark.sql.shuffle.partitions", "2")
+
+
+def test_a_table_missing_from_the_catalog_is_named(session: Any) -> None:
+    source = EventSource.spark(table="analytics.nope", session=session)
+    with pytest.raises(DataError) as info:
+        source.events()
+    source.close()
+    assert info.value.message.startswith("cannot read event table 'analytics.nope'")
+    assert "[events] table" in (info.value.hint or "")
