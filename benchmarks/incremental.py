@@ -95,11 +95,37 @@ def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
-def check(work: Path, ws: Path) -> None:
-    """Both ways once: the same stored values, and how many weekly values each computed."""
+def check(work: Path, ws: Path, runs: int) -> None:
+    """Both ways, in turn: the same stored values, how many weekly values each computed, and
+    the sync itself timed in-process (the run log's start and finish: interpreter start-up
+    and imports left out, which `farm-bench` below includes)."""
     import json
+    import statistics
 
     results = {}
+    seconds: dict[str, list[float]] = {"incremental": [], "full": []}
+    for _ in range(runs):
+        for way, extra in (("incremental", []), ("full", ["--full"])):
+            db = ws / ".sowhat" / "sowhat.db"
+            shutil.copy(work / "yesterday.db", db)
+            report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
+                                       "--json", *extra))
+            weeks = sum(k["weeks_computed"] for k in report["key_results"])
+            results[way] = stored(db)
+            con = sqlite3.connect(db)
+            started, finished = con.execute(
+                "SELECT started_at, finished_at FROM sync_runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            con.close()
+            from datetime import datetime
+
+            seconds[way].append((datetime.fromisoformat(finished)
+                                 - datetime.fromisoformat(started)).total_seconds())
+    for way, values in seconds.items():
+        print(f"{way}: in-process sync median {statistics.median(values):.2f} s "
+              f"({', '.join(f'{v:.2f}' for v in values)})", flush=True)
+    inc, full = (statistics.median(seconds[w]) for w in ("incremental", "full"))
+    print(f"in-process incremental / full: {inc / full:.3f}", flush=True)
     for way, extra in (("incremental", []), ("full", ["--full"])):
         shutil.copy(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
         report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
@@ -149,13 +175,16 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="kept between runs")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeout", type=int, default=900)
+    parser.add_argument("--no-farm-bench", action="store_true",
+                        help="only the in-process timings")
     args = parser.parse_args()
     work = args.work or Path("/tmp") / f"sowhat-bench-incremental-{args.events}"
     work.mkdir(parents=True, exist_ok=True)
     print(machine(), flush=True)
     ws = prepare(work, args.events)
-    check(work, ws)
-    bench(work, ws, args.runs, args.timeout)
+    check(work, ws, args.runs)
+    if not args.no_farm_bench:
+        bench(work, ws, args.runs, args.timeout)
 
 
 if __name__ == "__main__":
