@@ -254,7 +254,7 @@ def sync(
                        keep_baseline=i in kept_baselines)
     inputs.save({usable[i].id for i in failed})
     warnings = _filter_warnings(usable, requests, measures, catalog, events, failed,
-                                cutoff=cutoff, period_start=period_start)
+                                cutoff=cutoff, period_start=period_start, latest=latest)
     guardrails = evaluate_guardrails(session=session, catalog=catalog, events=events,
                                      period=span, objectives=contents.objectives,
                                      guardrails=contents.guardrails, cutoff=cutoff,
@@ -298,13 +298,21 @@ def sync(
 def _filter_warnings(
     usable: list[KeyResultRow], requests: list[MetricRequest], measures: list[KRMeasure],
     catalog: MetricsFile, events: EventSource, failed: dict[int, str], *, cutoff: datetime,
-    period_start: datetime,
+    period_start: datetime, latest: dict[int, MetricValue | None],
 ) -> list[str]:
     """A KR whose segment or filters match nothing in its window reads 0 or nothing: say so,
-    so a silent 0 is never shown as a fact."""
+    so a silent 0 is never shown as a fact.
+
+    Only KRs whose current value is 0 or nothing are checked: a filter or segment that
+    matches nothing makes every metric type read 0 (counts, conversions, sums) or nothing
+    (averages, durations, ratios over it), so a KR with any other value has none to report —
+    and the check compiles its queries afresh (≈1 s a KR), which a daily sync should not pay
+    for every KR.
+    """
     out = []
     for i, k in enumerate(usable):
-        if i in failed:
+        current = latest.get(i)
+        if i in failed or (current is not None and current.value not in (None, 0)):
             continue
         w = measures[i].window(as_of=cutoff, period_start=period_start)
         for warning in filter_warnings([requests[i]], catalog=catalog, events=events,

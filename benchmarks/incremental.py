@@ -1,0 +1,191 @@
+"""Incremental sync: `sowhat sync` after one new day of events, against `sowhat sync --full`.
+
+    .venv/bin/python benchmarks/incremental.py                      # the demo (~1.1M events)
+    .venv/bin/python benchmarks/incremental.py --events 10M         # a larger generated demo
+    .venv/bin/python benchmarks/incremental.py --work /tmp/b --runs 3
+
+Builds `sowhat demo` (N simulated events, data complete through 2026-11-16), then sets up
+"yesterday's" state: the last day's events (2026-11-15) are taken out of the store and kept
+in a Parquet file, and the workspace is synced as of 2026-11-15 — every stored value now
+carries the key of its inputs. The day is then ingested again. Two whole processes are timed
+from that state, each starting from a copy of yesterday's database, side by side with
+`farm-bench` (A B A B …, ratio taken pair by pair):
+
+- incremental — `sowhat sync --as-of 2026-11-16`: keeps what the new day does not touch;
+- full — `sowhat sync --as-of 2026-11-16 --full`: recomputes every week, series point and
+  baseline (what every sync did before incremental sync).
+
+Both are then run once more in-process to check that they store identical values, and to
+count the weekly values each computed. Prints the machine first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+DAY = "2026-11-15"
+BEFORE, AFTER = "2026-11-15", "2026-11-16"
+VENV = Path(sys.executable).parent
+
+
+def machine() -> str:
+    import duckdb
+
+    cpus = os.cpu_count()
+    load = os.getloadavg()[0]
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.system()} {platform.machine()}, {cpus} CPUs, {mem:.0f} GB RAM, load "
+            f"{load:.1f}, Python {platform.python_version()}, duckdb {duckdb.__version__}")
+
+
+def sowhat(*args: str) -> str:
+    done = subprocess.run([str(VENV / "sowhat"), *args], check=True, capture_output=True,
+                          text=True)
+    return done.stdout
+
+
+def prepare(work: Path, events: str) -> Path:
+    """The demo with the last day held out and synced; the day ingested again. Returns the
+    workspace; `yesterday.db` beside it is the database to start each timed run from."""
+    import duckdb
+
+    ws = work / "ws"
+    if (work / "yesterday.db").exists():
+        return ws
+    if not (ws / ".sowhat" / "events.duckdb").exists():
+        sowhat("demo", str(ws), "--events", events, "--force")
+    store = ws / ".sowhat" / "events.duckdb"
+    day_file = work / "day.parquet"
+    con = duckdb.connect(str(store))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"COPY (SELECT event, timestamp, user_id, account_id, properties, message_id "
+                f"FROM events WHERE CAST(timestamp AS DATE) = DATE '{DAY}') TO '{day_file}'")
+    removed = con.execute(f"DELETE FROM events WHERE CAST(timestamp AS DATE) = DATE '{DAY}'"
+                          ).fetchall()
+    con.close()
+    print(f"held out {removed[0][0]:,} events of {DAY}", flush=True)
+    sowhat("sync", "-w", str(ws), "--as-of", BEFORE, "--no-notify", "--full")
+    shutil.copy(ws / ".sowhat" / "sowhat.db", work / "yesterday.db")
+    sowhat("ingest", "-w", str(ws), str(day_file))
+    return ws
+
+
+def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    con = sqlite3.connect(db)
+    try:
+        return {
+            "checkins": con.execute(
+                "SELECT key_result_id, week, value FROM check_ins WHERE value IS NOT NULL "
+                "ORDER BY 1, 2").fetchall(),
+            "series": con.execute(
+                "SELECT key_result_id, week, phase, value, entities, n, sum, sum_squares "
+                "FROM kr_series ORDER BY 1, 2").fetchall(),
+            "measures": con.execute(
+                "SELECT key_result_id, current, entities, measured_baseline, window_start, "
+                "window_end FROM kr_measures ORDER BY 1").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+def check(work: Path, ws: Path, runs: int) -> None:
+    """Both ways, in turn: the same stored values, how many weekly values each computed, and
+    the sync itself timed in-process (the run log's start and finish: interpreter start-up
+    and imports left out, which `farm-bench` below includes)."""
+    import json
+    import statistics
+
+    results = {}
+    seconds: dict[str, list[float]] = {"incremental": [], "full": []}
+    for _ in range(runs):
+        for way, extra in (("incremental", []), ("full", ["--full"])):
+            db = ws / ".sowhat" / "sowhat.db"
+            shutil.copy(work / "yesterday.db", db)
+            report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
+                                       "--json", *extra))
+            weeks = sum(k["weeks_computed"] for k in report["key_results"])
+            results[way] = stored(db)
+            con = sqlite3.connect(db)
+            started, finished = con.execute(
+                "SELECT started_at, finished_at FROM sync_runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            con.close()
+            from datetime import datetime
+
+            seconds[way].append((datetime.fromisoformat(finished)
+                                 - datetime.fromisoformat(started)).total_seconds())
+    for way, values in seconds.items():
+        print(f"{way}: in-process sync median {statistics.median(values):.2f} s "
+              f"({', '.join(f'{v:.2f}' for v in values)})", flush=True)
+    inc, full = (statistics.median(seconds[w]) for w in ("incremental", "full"))
+    print(f"in-process incremental / full: {inc / full:.3f}", flush=True)
+    for way, extra in (("incremental", []), ("full", ["--full"])):
+        shutil.copy(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
+        report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
+                                   "--json", *extra))
+        weeks = sum(k["weeks_computed"] for k in report["key_results"])
+        results[way] = stored(ws / ".sowhat" / "sowhat.db")
+        print(f"{way}: {weeks} weekly values computed, {report['checkins_written']} "
+              "check-ins written", flush=True)
+    worst = difference(results["incremental"], results["full"])
+    print(f"stored values agree: max relative difference {worst:.1e} (DuckDB's parallel float "
+          "sums differ in the last bits from run to run, full or not)", flush=True)
+    if worst > 1e-9:
+        raise SystemExit("incremental and full syncs disagree")
+
+
+def difference(a: dict[str, list[tuple[object, ...]]],
+               b: dict[str, list[tuple[object, ...]]]) -> float:
+    """The largest relative difference between two stored states (inf: different rows)."""
+    worst = 0.0
+    for table in b:
+        if len(a[table]) != len(b[table]):
+            return float("inf")
+        for ra, rb in zip(a[table], b[table], strict=True):
+            for x, y in zip(ra, rb, strict=True):
+                if isinstance(x, float) and isinstance(y, float):
+                    worst = max(worst, abs(x - y) / max(abs(x), abs(y), 1e-300))
+                elif x != y:
+                    return float("inf")
+    return worst
+
+
+def bench(work: Path, ws: Path, runs: int, timeout: int) -> None:
+    def way(extra: str) -> str:
+        return (f"sh -c 'cp {work}/yesterday.db {ws}/.sowhat/sowhat.db && exec "
+                f"{VENV}/sowhat sync -w {ws} --as-of {AFTER} --no-notify --json {extra} "
+                f">/dev/null'")
+
+    cmd = ["farm-bench", "-n", str(runs), "--timeout", str(timeout), "--vs", way("--full"),
+           "--", "sh", "-c", way("")[7:-1]]
+    print("$ " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", default="1M", help="demo size: 1M (default), 10M, …")
+    parser.add_argument("--work", type=Path, default=None, help="kept between runs")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--timeout", type=int, default=900)
+    parser.add_argument("--no-farm-bench", action="store_true",
+                        help="only the in-process timings")
+    args = parser.parse_args()
+    work = args.work or Path("/tmp") / f"sowhat-bench-incremental-{args.events}"
+    work.mkdir(parents=True, exist_ok=True)
+    print(machine(), flush=True)
+    ws = prepare(work, args.events)
+    check(work, ws, args.runs)
+    if not args.no_farm_bench:
+        bench(work, ws, args.runs, args.timeout)
+
+
+if __name__ == "__main__":
+    main()
