@@ -195,3 +195,29 @@ def test_trait_files_segments_and_the_empty_filter_warning(tmp_path: Path, sim: 
     assert platinum.exit_code == 0
     assert "warning: sessions [platinum]: the segment (trait: tier, equals: platinum) " \
            "matches none of the" in " ".join(platinum.output.split())
+
+
+def test_a_csv_in_another_layout_exits_1_with_the_map_it_needs(tmp_path: Path) -> None:
+    """Before: every row rejected, exit 0 and no hint. Now the hint names the file's columns."""
+    root = make_workspace(tmp_path / "ws")
+    csv_file = tmp_path / "export.csv"
+    csv_file.write_text("name,who,when\nsignup,u1,2026-11-01T10:00:00Z\n"
+                        "signup,u2,2026-11-02T10:00:00Z\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(csv_file), "-w", str(root)])
+    assert result.exit_code == 1, result.output
+    said = result.exception.render()  # type: ignore[union-attr]  # main() prints this line
+    assert "every row was rejected (no event name: 2)" in said
+    assert "columns name, who, when" in said
+    assert "--map event=" in said
+    mapped = runner.invoke(app, ["ingest", str(csv_file), "-w", str(root), "--map", "event=name",
+                                 "--map", "user_id=who", "--map", "timestamp=when"])
+    assert mapped.exit_code == 0, mapped.output
+    assert "loaded 2," in mapped.output
+
+
+def test_one_file_prints_one_summary(tmp_path: Path, sim: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    result = runner.invoke(app, ["ingest", str(next(sim.glob("events-*.parquet"))),
+                                 "-w", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("loaded ") == 1, result.output

@@ -115,6 +115,9 @@ def test_forecast_command(built: Path) -> None:
     assert code == 0, out
     assert "Forecast · 2026-Q4" in out
     assert "tickets-total" in out
+    # The current value of a level KR is its measure now, not a period-to-date figure.
+    assert " now " in out.splitlines()[1]
+    assert "to date" not in out.splitlines()[1]
     code, out = run("forecast", "act-mid", "-w", str(built), "--period", "2026-Q4")
     assert code == 0
     # The path runs to the middle of the period-end window of a 28-day level of a 2-day

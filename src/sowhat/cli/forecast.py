@@ -10,7 +10,7 @@ from rich.table import Table
 
 from sowhat.cli.common import console, print_json, workspace_option
 from sowhat.cli.okrs import database
-from sowhat.domain.units import format_values
+from sowhat.domain.units import format_values, join_span
 from sowhat.errors import UserError
 from sowhat.services.forecasts import (
     FORECAST_ASSUMPTIONS,
@@ -37,9 +37,10 @@ def forecast(
 ) -> None:
     """P(target by the period's end), the projected value and range, and the ambition check.
 
-    Reads the weekly series the last `sowhat sync` stored. Rates, medians and NPS are
-    forecast as the weekly level in the period's last week; counts and totals get a run-rate
-    projection. See docs/reviews.md.
+    Reads the weekly series the last `sowhat sync` stored. A `level` KR (rates, medians, NPS)
+    is forecast as its trailing-window level at the period's end — the quantity it is scored
+    on; a `cumulative` KR (counts, totals) gets a run-rate projection of its period total.
+    See docs/forecast.md.
     Example: sowhat forecast gr-activation-mid -w sowhat-demo --period 2026-Q4
     """
     if not 0.5 <= interval <= 0.99:  # a value to fix (exit 1), not a usage error (exit 2)
@@ -65,7 +66,7 @@ def forecast(
         _assumptions()
         return
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for col in ("KR", "basis", "to date", "latest week", "projected", "range", "target",
+    for col in ("KR", "basis", "now", "latest week", "projected", "range", "target",
                 "P(target)", "ambition"):
         table.add_column(col, justify="left" if col in ("KR", "basis", "ambition") else "right")
     for f in result.key_results:
@@ -74,7 +75,8 @@ def forecast(
             [f.to_date, f.last_week_value, f.projected, f.low, f.high, f.target], f.unit)
         table.add_row(
             f.kr_id, "level" if f.basis is Basis.WEEKLY_LEVEL else "total", to_date, last,
-            projected, f"{low}–{high}" if f.low is not None and f.high is not None else "—",
+            projected,
+            join_span(low, high, "–") if f.low is not None and f.high is not None else "—",
             target,
             f"[{style}]{pct(f.probability)}[/{style}]" if f.probability is not None else "—",
             f.ambition.verdict if f.ambition else "—",
@@ -83,9 +85,10 @@ def forecast(
         console.print("[dim]no key results with a metric[/dim]")
         return
     console.print(table)
-    console.print(f"[dim]level: the weekly value in the period's last week, {interval:.0%} "
-                  "range; total: the to-date value at the period's end at the pace so far. "
-                  "ambition: P(target) with no change, from the weeks before the period.[/dim]")
+    console.print(f"[dim]now: each KR's measure as of the data. level: the KR's trailing-window "
+                  f"level at the period's end, {interval:.0%} range; total: the period total "
+                  "at its end at the pace so far. ambition: P(target) with no change, from the "
+                  "weeks before the period.[/dim]")
     _assumptions()
 
 
@@ -101,7 +104,8 @@ def _render_one(f: KRForecastView) -> None:
     style = _STYLE[f.outlook]
     to_date, last, target = format_values([f.to_date, f.last_week_value, f.target], f.unit)
     console.print(f"{f.kr_id}: {f.title}")
-    console.print(f"  to date {to_date}; latest week ({f.last_week or '—'}) "
+    now = "now" if f.basis is Basis.WEEKLY_LEVEL else "to date"
+    console.print(f"  {now} {to_date}; latest week ({f.last_week or '—'}) "
                   f"{last}; target {target} ({f.direction or '?'})")
     console.print(f"  [{style}]{f.describe()}[/{style}]")
     if f.note and f.note != f.describe():

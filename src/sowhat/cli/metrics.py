@@ -22,7 +22,14 @@ from sowhat.domain.units import format_value
 from sowhat.errors import UserError
 from sowhat.metrics.coverage import filter_warnings
 from sowhat.metrics.engine import MetricRequest, compile_sql, compute_many
-from sowhat.metrics.ingest import FileReport, ingest, parse_mapping
+from sowhat.metrics.ingest import (
+    FileReport,
+    IngestReport,
+    file_columns,
+    ingest,
+    parse_mapping,
+    reject_reasons,
+)
 from sowhat.metrics.tracking import TrackingReport, check_tracking
 from sowhat.metrics.traits import ingest_traits
 from sowhat.metrics.values import MetricValue, iso
@@ -299,14 +306,43 @@ def ingest_command(
 
         def done(report: FileReport) -> None:
             bar.advance(task)
-            bar.console.print(_file_line(report))
+            if len(files) > 1:  # one file: the summary below says it all, once
+                bar.console.print(_file_line(report), markup=False)
 
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
                          account_field=spec.account_field, on_start=started, on_done=done,
                          allow_future=allow_future, vendor=vendor)
     calls = f", {summary.calls:,} identify/group calls as traits" if summary.calls else ""
-    console.print(f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
-                  f"{summary.duplicates:,}, rejected {summary.rejected:,}{calls} into {store}")
+    line = (f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
+            f"{summary.duplicates:,}, rejected {summary.rejected:,}{calls} into {store}")
+    if len(files) == 1 and summary.files[0].rejects_path:
+        line += f" — rejects in {summary.files[0].rejects_path}"
+    console.print(line, markup=False)
+    _refuse_when_nothing_loaded(summary, mapping=bool(mapping), vendor=vendor)
+
+
+def _refuse_when_nothing_loaded(summary: IngestReport, *, mapping: bool,
+                                vendor: str | None) -> None:
+    """Every row rejected is a layout problem, not data: say which, and exit 1.
+
+    The commonest case is a CSV whose columns are not named event/timestamp/user_id; the hint
+    lists the columns the file has and the `--map` that would load it.
+    """
+    if summary.loaded or summary.duplicates or not summary.rejected:
+        return
+    worst = next(f for f in summary.files if f.rejects_path)
+    reasons = reject_reasons(worst.rejects_path or "")
+    said = "; ".join(f"{reason}: {n:,}" for reason, n in reasons)
+    hint = f"see {worst.rejects_path}"
+    if not mapping and not vendor and worst.format == "csv":
+        found = file_columns(Path(worst.path))
+        hint = (f"{Path(worst.path).name} has columns {', '.join(found) or '(none)'}; sowhat "
+                "needs event, timestamp and user_id — map yours, e.g. --map event=<column> "
+                "--map timestamp=<column> --map user_id=<column> (docs/ingest.md)")
+    elif not mapping and not vendor:
+        hint += "; an analytics export needs --from amplitude|mixpanel|posthog, other " \
+                "layouts --map column=field (docs/ingest.md)"
+    raise UserError(f"nothing loaded: every row was rejected ({said})", hint=hint)
 
 
 def _file_line(r: FileReport) -> str:

@@ -8,6 +8,7 @@ import typer
 
 from sowhat.cli.common import actor_name, console, print_json, workspace_option
 from sowhat.cli.okrs import database
+from sowhat.domain.units import format_value
 from sowhat.services.periods import CloseResult, close_period, reopen_period, write_period_file
 from sowhat.services.reviews.quarter import objective_attainment
 from sowhat.spec.workspace import load_workspace
@@ -94,10 +95,18 @@ def _render(r: CloseResult) -> None:
             console.print(f"  {c.kr_id} is already in {c.to_period}")
         else:
             extra = " (with its objective)" if c.new_objective else ""
-            start = (f", baseline {c.old_baseline:g} → {c.baseline:g} (its value at the close)"
-                     if c.baseline is not None and c.old_baseline is not None
-                     and c.baseline != c.old_baseline else "")
-            console.print(f"  carried {c.kr_id} → {c.to_period}/{c.objective_id}{extra}{start}")
+            moved = (c.baseline is not None and c.old_baseline is not None
+                     and c.baseline != c.old_baseline)
+            start = (f", baseline {format_value(c.old_baseline, c.unit)} → "
+                     f"{format_value(c.baseline, c.unit)} (its value at the close)"
+                     if moved else "")
+            console.print(f"  carried {c.kr_id} → {c.to_period}/{c.objective_id}{extra}{start}",
+                          markup=False)
+            if moved and c.title != c.old_title:
+                console.print(f"    title now: {c.title}", markup=False)
+            elif moved:
+                console.print("    its title names no starting number to update; check that "
+                              f"it still reads true: {c.title}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -213,3 +213,33 @@ def _ingest_file(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def reject_reasons(rejects_path: str | Path, limit: int = 3) -> list[tuple[str, int]]:
+    """The most common reasons in a rejects file, most frequent first.
+
+    Read with DuckDB rather than Python so a rejects file of millions of lines costs seconds;
+    the shell turns them into the hint a person needs when nothing loaded.
+    """
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT reason, count(*) AS n FROM read_json(?, format='newline_delimited', "
+            "columns={'reason': 'VARCHAR'}) GROUP BY reason ORDER BY n DESC, reason LIMIT ?",
+            [str(rejects_path), limit],
+        ).fetchall()
+    finally:
+        con.close()
+    return [(str(reason), int(n)) for reason, n in rows]
+
+
+def file_columns(path: Path) -> list[str]:
+    """The column names of a CSV file as DuckDB's sniffer reads them (for mapping hints)."""
+    con = duckdb.connect()
+    try:
+        cursor = con.execute("SELECT * FROM read_csv(?, all_varchar=true) LIMIT 0", [str(path)])
+        return [d[0] for d in cursor.description or []]
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()

@@ -74,10 +74,11 @@ def _lessons(title: str, lessons: tuple[Lesson, ...]) -> list[str]:
 def weekly_markdown(r: WeeklyReview) -> str:
     synced = r.last_sync.strftime("%Y-%m-%d %H:%M UTC") if r.last_sync else "never"
     out = [f"# Weekly review · {r.period} · week of {r.week.isoformat()}", "",
-           f"As of {r.as_of:%Y-%m-%d %H:%M} UTC; last sync {synced}. *To date* is the "
-           "metric over the period so far; *weekly* is the latest week's own value.", ""]
+           f"As of {r.as_of:%Y-%m-%d %H:%M} UTC; last sync {synced}. *Now* is the KR's "
+           "measure (its level over the trailing window, or the period total); *weekly* is the "
+           "latest week's own value.", ""]
     out += ["## Key results", "",
-            "| KR | indicator | weekly | Δ week | to date | Δ to date | P(target) | outlook "
+            "| KR | indicator | weekly | Δ week | now | Δ now | P(target) | outlook "
             "| confidence | note |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for k in r.key_results:

@@ -2,8 +2,8 @@
 whether their expected change could even be detected before the period ends.
 
 The essays' questions, per bet: what do we expect, did the work work, and — before building —
-could we ever tell? Shipped bets get `services.impact.estimate` estimates; bets not yet shipped get a
-detectability check on their KR's real traffic. Each team gets its feature-factory index (the
+could we ever tell? Shipped bets get `services.impact.estimate` estimates; bets not yet shipped
+get a detectability check on their KR's real traffic. Each team gets its feature-factory index (the
 share of judged shipped bets that moved their KR). One bad bet never sinks the board: its
 error is kept as a message next to it.
 

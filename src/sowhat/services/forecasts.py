@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sowhat.domain.measure import DEFAULT_OVER_DAYS, Measure
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period, week_start
-from sowhat.domain.units import format_values
+from sowhat.domain.units import format_values, join_span
 from sowhat.errors import NotFound, UserError
 from sowhat.services.plans import KeyResultStatus, status_rows
 from sowhat.spec.metric_defs import (
@@ -431,10 +431,18 @@ def _ambition(
 ) -> AmbitionView | None:
     if basis is not Basis.WEEKLY_LEVEL or k.target is None or direction is None:
         return None
+    # Aim at the same quantity the forecast and the score use: the level at the period's end.
     check = hit_probability_without_change(
-        [v for _, v in history][-AMBITION_WEEKS:], period_weeks=period_weeks, target=k.target,
-        direction=direction, interval=interval, bounds=_bounds(defn),
+        [v for _, v in history][-AMBITION_WEEKS:],
+        period_weeks=max(1, period_weeks - level_offset(k, defn)),
+        target=k.target, direction=direction, interval=interval, bounds=_bounds(defn),
     )
+    message = check.message
+    if check.probability is not None and check.projected is not None:
+        median, low, high, target = format_values(
+            [check.projected, check.low, check.high, k.target], k.unit)
+        message = (f"with no change, expect {median} ({join_span(low, high, '–')}) at the "
+                   f"period's end; the target {target} is {pct(check.probability)} likely")
     return AmbitionView(verdict=str(check.verdict), probability=check.probability,
                         projected=check.projected, low=check.low, high=check.high,
-                        history_weeks=check.history_weeks, message=check.message)
+                        history_weeks=check.history_weeks, message=message)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Objective, Plan
 from sowhat.domain.period import Period
+from sowhat.domain.retitle import retitle_baseline
 from sowhat.errors import NotFound, UserError
 from sowhat.services.apply.run import apply_changes, plan_changes
 from sowhat.services.files import ExportedFile, export_workspace, metric_hashes
@@ -39,6 +40,7 @@ from sowhat.services.guardrails import (
     objective_health,
 )
 from sowhat.services.plans import load_plans, status_rows
+from sowhat.spec.metric_units import kr_scale
 from sowhat.spec.workspace import Workspace
 from sowhat.store import audit, repositories
 from sowhat.store.db import flush
@@ -64,6 +66,11 @@ class CarriedKR:
     # sync measures as the new period's baseline), not from last period's baseline.
     baseline: float | None = None
     old_baseline: float | None = None
+    # Its title's "from <baseline>" follows the new baseline (sowhat.domain.retitle); a
+    # title that states no starting number, or another one, is kept for a person to edit.
+    title: str | None = None
+    old_title: str | None = None
+    unit: str | None = None  # how to show the baselines (the KR's metric's scale)
 
 
 @dataclass(frozen=True)
@@ -188,8 +195,11 @@ def _carry(
             continue
         old_baseline = kr.baseline
         measured = current.get(kr_id)
+        old_title = kr.title
         if kr.metric is not None and measured is not None and measured != kr.target:
-            kr = replace(kr, baseline=measured)
+            renamed = retitle_baseline(kr.title, kr.baseline, measured) \
+                if kr.baseline is not None else None
+            kr = replace(kr, baseline=measured, title=renamed.title if renamed else kr.title)
         index = next((i for i, o in enumerate(objectives) if o.id == source.id), None)
         if index is None:
             objectives.append(Objective(
@@ -201,7 +211,9 @@ def _carry(
             target = objectives[index]
             objectives[index] = replace(target, key_results=(*target.key_results, kr))
         carried.append(CarriedKR(kr_id, source.id, nxt.label, index is None, False,
-                                 kr.baseline, old_baseline))
+                                 kr.baseline, old_baseline, kr.title, old_title,
+                                 kr_scale(metric=kr.metric, kr_unit=kr.unit,
+                                          catalog=workspace.metrics).text))
         present.add(kr_id)
     plan = replace(base, objectives=tuple(objectives))
     apply_changes(session=session, plans=[plan], teams=workspace.config.team_values(),

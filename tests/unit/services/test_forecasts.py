@@ -96,11 +96,17 @@ def test_a_level_kr_is_the_stats_forecast_of_context_plus_period_weeks(
     history = usable(series(db, kr, "history"))
     # sync keeps a year and a month (the yearly swing); the ambition check reads half a year
     assert len(history) >= HISTORY_WEEKS  # (the window's edge weeks are partial)
-    amb = hit_probability_without_change(history[-AMBITION_WEEKS:], period_weeks=14, target=target,
+    # The ambition check aims at the same period-end level as the forecast (2 weeks early).
+    amb = hit_probability_without_change(history[-AMBITION_WEEKS:], period_weeks=14 - 2,
+                                         target=target,
                                          direction=Direction.INCREASE, bounds=(0.0, 1.0))
     assert f.ambition is not None
     assert f.ambition.verdict == amb.verdict
     assert f.ambition.probability == pytest.approx(amb.probability)
+    # ... and says it in the KR's unit, not as a raw fraction.
+    assert f.ambition.message.startswith("with no change, expect ")
+    assert f"the target {target:.0%} is" in f.ambition.message
+    assert "%" in f.ambition.message.split("expect ")[1].split(" ")[0]
 
 
 def test_the_planted_effect_shows_in_the_forecasts(result: PeriodForecast) -> None:

@@ -89,3 +89,8 @@ def test_a_carried_kr_starts_from_its_measured_value(db: Database, ws: Workspace
     kr = next(k for o in plan.objectives for k in o.key_results if k.id == "act")
     assert kr.baseline == old.current
     assert kr.target == old.target
+    # The title's starting number follows the baseline; the rest of the sentence is kept.
+    assert kr.title == (f"Increase 2-day activation of new accounts from {old.current * 100:.0f}%"
+                        " to 50%")
+    assert carried.old_title == "Increase 2-day activation of new accounts from 40% to 50%"
+    assert carried.title == kr.title

@@ -3,6 +3,7 @@ and an outdated or foreign database is refused with the command that fixes it.""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,34 @@ def test_default_url_points_into_the_workspace(tmp_path: Path) -> None:
 def test_bad_url_is_a_user_error() -> None:
     with pytest.raises(UserError, match="cannot read database URL"):
         open_database("not a url", create=True)
+
+
+
+def test_non_finite_numbers_from_older_versions_are_cleared(url: str) -> None:
+    """Issue 13: `.inf`/`1e400`/`.nan` targets stored before validation refused them become
+    NULL at 0007; finite numbers are untouched. Rows are written at 0006 (same schema)."""
+    upgrade(url, revision="0006_authoring")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO periods (id, label, start, \"end\", version) "
+                          "VALUES (1, '2026-Q4', '2026-10-01', '2026-12-31', 1)"))
+        conn.execute(text("INSERT INTO objectives (id, period_id, key, title, position, "
+                          "version) VALUES (1, 1, 'o', 'O', 0, 1)"))
+        for i, (baseline, target) in enumerate(
+            [(0.35, math.inf), (-math.inf, 0.45), (0.35, math.nan), (0.35, 0.45)], start=1
+        ):
+            conn.execute(
+                text("INSERT INTO key_results (id, period_id, objective_id, key, title, "
+                     "baseline, target, position, version) VALUES (:i, 1, 1, :k, 'KR', :b, "
+                     ":t, 0, 1)"),
+                {"i": i, "k": f"kr{i}", "b": baseline, "t": target},
+            )
+    engine.dispose()
+    assert upgrade(url) == head_revision()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT key, baseline, target FROM key_results ORDER BY id"))
+        assert [tuple(r) for r in rows] == [
+            ("kr1", 0.35, None), ("kr2", None, 0.45), ("kr3", 0.35, None), ("kr4", 0.35, 0.45),
+        ]
+    engine.dispose()
