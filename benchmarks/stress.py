@@ -213,8 +213,12 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> None:
     """Markdown tables, before → after, for the README and docs."""
     fb, fa = before["forecast"], after["forecast"]
     ks = fa["ks"]
-    print(f"Forecast ({fa['series']} series per process and k; before: {fb['context_weeks']} "
-          f"context weeks, after: {fa['context_weeks']})\n")
+    def weeks(r: dict[str, Any]) -> str:
+        older = r.get("history_weeks", r["context_weeks"]) - r["context_weeks"]
+        return f"{r['context_weeks']}" + (f" (+{older} older weeks for the yearly swing)"
+                                          if older > 0 else "")
+    print(f"Forecast ({fa['series']} series per process and k; context weeks before: "
+          f"{weeks(fb)}, after: {weeks(fa)})\n")
     print("| process | calibration error k=" + "/".join(map(str, ks)) + ", before → after "
           "| 80% range covers, before → after |")
     print("|---|---|---|")

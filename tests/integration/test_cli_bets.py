@@ -27,7 +27,7 @@ ESTIMATE_KEYS = {"method", "control_segments", "effect", "low", "high", "level",
                  "p_value", "mde", "power", "relative_effect", "counterfactual_mean",
                  "observed_mean", "n_pre", "n_post", "grain", "control_scale", "pre_trend",
                  "assumptions", "error", "message", "verdict", "adjustments",
-                 "pre_launch_check", "withheld"}
+                 "pre_launch_check", "rival_bend", "withheld"}
 VERDICT_KEYS = {"code", "label", "summary", "expected_effect", "share_of_expected",
                 "expected_in_interval", "detectable", "review"}
 POINT_KEYS = {"week", "value", "entities", "excluded_immature", "phase", "used", "note"}

@@ -12,7 +12,13 @@ from sowhat.cli.common import console, print_json, workspace_option
 from sowhat.cli.okrs import database
 from sowhat.domain.units import format_values, join_span
 from sowhat.errors import UserError
-from sowhat.services.forecasts import Basis, KRForecastView, Outlook, forecast_period
+from sowhat.services.forecasts import (
+    FORECAST_ASSUMPTIONS,
+    Basis,
+    KRForecastView,
+    Outlook,
+    forecast_period,
+)
 from sowhat.spec.workspace import load_workspace
 from sowhat.stats.forecast import pct
 
@@ -57,6 +63,7 @@ def forecast(
                   f"{result.end}{since})[/dim]")
     if kr_id:
         _render_one(result.key_results[0])
+        _assumptions()
         return
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for col in ("KR", "basis", "now", "latest week", "projected", "range", "target",
@@ -82,6 +89,15 @@ def forecast(
                   f"level at the period's end, {interval:.0%} range; total: the period total "
                   "at its end at the pace so far. ambition: P(target) with no change, from the "
                   "weeks before the period.[/dim]")
+    _assumptions()
+
+
+def _assumptions() -> None:
+    """What the level forecasts assume, and what would make them wrong (issue 16)."""
+    console.print("[bold]What the forecast assumes[/bold] [dim](and what would make it "
+                  "wrong)[/dim]")
+    for a in FORECAST_ASSUMPTIONS:
+        console.print(f"  - {a}", style="dim")
 
 
 def _render_one(f: KRForecastView) -> None:

@@ -26,6 +26,8 @@ from sowhat.services.reporting.quarter import QuarterReport, quarter_report
 from sowhat.services.reviews.monthly import monthly_review
 from sowhat.services.reviews.weekly import weekly_review
 from sowhat.spec.workspace import Workspace
+from sowhat.stats.forecast import FORECAST_ASSUMPTIONS
+from sowhat.stats.impact import DID_ASSUMPTIONS, ITS_ASSUMPTIONS
 
 __all__ = ["Assembled", "Report", "ReportFormat", "ReportKind", "assemble", "embedded_html",
            "make_report", "quarter_effects", "render"]
@@ -71,7 +73,9 @@ def quarter_effects(report: QuarterReport) -> dict[str, str]:
     for s in report.sections:
         for b in s.shipped:
             v = b.verdict
-            if v is None or v.effect is None or v.key_result not in scales:
+            # "can't tell" keeps its summary, which says why (a bend or break first).
+            if (v is None or v.effect is None or v.key_result not in scales
+                    or str(v.verdict) == "cant_tell"):
                 continue
             base, target, unit = scales[v.key_result]
             out[v.bet_id] = words.plain_effect(
@@ -128,6 +132,11 @@ def assemble(*, kind: ReportKind, session: Session, workspace: Workspace,
                 launches.setdefault(expects.key_result, []).append(
                     (b.bet.bet.shipped_on, b.bet.bet.title))
     context |= {"report": qr, "launches": launches, "effects": quarter_effects(qr),
+                "assumptions": (("Forecasts (chance of the target)", FORECAST_ASSUMPTIONS),
+                                ("Bet verdicts from the KR's own history (interrupted time "
+                                 "series)", ITS_ASSUMPTIONS),
+                                ("Bet verdicts against a control segment "
+                                 "(difference-in-differences)", DID_ASSUMPTIONS)),
                 "title": f"Quarterly business review · {qr.review.period}"}
     return Assembled(qr.review.period, "quarter.html", context,
                      lambda: quarter_markdown(qr.review, qr.units))

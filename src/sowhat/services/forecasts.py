@@ -12,10 +12,12 @@ value, progress and closing score describe (the KR's measure, sowhat.domain.meas
   calibrated interval.
 
 What the level forecast is fitted on: the last `CONTEXT_WEEKS` weeks before the period and
-the period's weeks so far, as one series. The pre-period weeks are measured with the same
-definition as the period's (the file's `baseline` is typed by people and may be stale), and
-they give the model the metric's week-to-week noise from day one of the period. The ambition
-check (P(hit) with no change, lint SW108/SW109) uses the whole stored history instead.
+the period's weeks so far, as one series; the older stored weeks (sync keeps a year and a
+month) only feed the yearly swing (`sowhat.stats.seasonal`). The pre-period weeks are
+measured with the same definition as the period's (the file's `baseline` is typed by people
+and may be stale), and they give the model the metric's week-to-week noise from day one of
+the period. The ambition check (P(hit) with no change, lint SW108/SW109) uses the last
+`AMBITION_WEEKS` stored weeks instead.
 """
 
 from __future__ import annotations
@@ -51,12 +53,13 @@ from sowhat.spec.metric_defs import (
 )
 from sowhat.stats.ambition import hit_probability_without_change
 from sowhat.stats.forecast import CONTEXT_WEEKS as STATS_CONTEXT_WEEKS
-from sowhat.stats.forecast import DEFAULT_INTERVAL, forecast_kr, pct
+from sowhat.stats.forecast import DEFAULT_INTERVAL, FORECAST_ASSUMPTIONS, forecast_kr, pct
 from sowhat.store import repositories
 from sowhat.store.sync_models import SeriesPointRow
 
 __all__ = [
     "CONTEXT_WEEKS",
+    "FORECAST_ASSUMPTIONS",
     "MIN_WEEK_ENTITIES",
     "AmbitionView",
     "Basis",
@@ -81,6 +84,9 @@ wandering component keeps a level the team moved this period from being drowned)
 MIN_WEEK_ENTITIES = 5
 """A week whose value rests on fewer entities (a cohort of 2 accounts, 1 survey answer) is
 read as missing: its value is mostly chance, and one such week can swing a short fit."""
+AMBITION_WEEKS = 26
+"""History weeks the ambition check projects from (its benchmark: 12-26 weeks); sync stores
+more (a year and a month) for the forecast's yearly swing."""
 ON_TRACK_FROM = 0.7
 OFF_TRACK_BELOW = 0.3
 
@@ -290,6 +296,16 @@ def full_weeks(
     return before + inside
 
 
+def _history_values(points: Points) -> list[float | None]:
+    """One slot per stored pre-period week, oldest first (None for a week not stored), so
+    a yearly swing is fitted on the right clock."""
+    if not points:
+        return []
+    first = week_start(points[0][0])
+    slots = {(week_start(w) - first).days // 7: v for w, v in points}
+    return [slots.get(i) for i in range(max(slots) + 1)]
+
+
 def _period_values(points: Points, span: Period) -> list[float | None]:
     """One slot per period week from the first to the latest stored one (None for gaps)."""
     first = week_start(span.start)
@@ -332,7 +348,8 @@ def _forecast_one(
         return replace(empty, note="this level rests on a distinct count, whose weekly values "
                        "do not add up to its trailing-window value; no forecast (count active "
                        "entities with a `type: active` metric to get one)")
-    context = [v for _, v in history][-CONTEXT_WEEKS:]
+    stored = _history_values(history)
+    context = stored[-CONTEXT_WEEKS:]
     if last_value is None:
         cohorts = isinstance(defn, ConversionMetric | RetentionMetric | DurationMetric)
         why = "no weekly values in the period yet: " + (
@@ -343,7 +360,8 @@ def _forecast_one(
     try:
         f = forecast_kr(context + values, target=k.target,
                         weeks_remaining=max(0, remaining - level_offset(k, defn)),
-                        direction=direction, interval=interval, bounds=_bounds(defn))
+                        direction=direction, interval=interval, bounds=_bounds(defn),
+                        history=stored[:-CONTEXT_WEEKS] if len(stored) > CONTEXT_WEEKS else [])
     except UserError as exc:
         return replace(empty, note=exc.message)
     first = week_start(span.start)
@@ -425,7 +443,8 @@ def _ambition(
         return None
     # Aim at the same quantity the forecast and the score use: the level at the period's end.
     check = hit_probability_without_change(
-        [v for _, v in history], period_weeks=max(1, period_weeks - level_offset(k, defn)),
+        [v for _, v in history][-AMBITION_WEEKS:],
+        period_weeks=max(1, period_weeks - level_offset(k, defn)),
         target=k.target, direction=direction, interval=interval, bounds=_bounds(defn),
     )
     message = check.message

@@ -59,8 +59,9 @@ DID_ASSUMPTIONS: tuple[str, ...] = (
     "Parallel trends: without the launch the treated segment would have kept its course "
     "relative to the control (a steady gap, or a gap drifting in a straight line - that drift "
     "is then carried on). Wrong if the segments began to diverge for another reason; the "
-    "pre-launch check answers \"can't tell\" when the gap jumped or bent before the launch, "
-    "but a divergence that began only a few weeks before can slip past it.",
+    "checks answer \"can't tell\" when the gap jumped or bent before the launch, or when a "
+    "divergence that began before it explains the weeks after as well as the launch does; "
+    "a small divergence that began only a few weeks before can still slip past.",
     "The control segment was not exposed to the launch and not affected by it (no spill-over). "
     "Wrong if control users see the feature or react to it (shared accounts, word of mouth).",
     "Nothing else changed for only one of the two segments at the launch. Changes that hit "

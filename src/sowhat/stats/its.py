@@ -40,8 +40,9 @@ from sowhat.stats.robust_regression import contrast_inference, robust_fit
 ITS_ASSUMPTIONS: tuple[str, ...] = (
     "Without the launch the metric would have kept to its pre-launch line (level, trend and "
     "weekday pattern). Wrong if the trend was already bending or the metric jumped earlier: "
-    "the pre-launch check looks for both and answers \"can't tell\" when it finds one, but "
-    "a bend that began only a few weeks before the launch can slip past it.",
+    "the checks look for both - before the launch, and a bend that began before it and "
+    "explains the weeks after as well as the launch does - and answer \"can't tell\" when "
+    "they find one; a small bend that began only a few weeks before can still slip past.",
     "Nothing else that moves this metric changed at the launch: no other release, campaign, "
     "price change, holiday, seasonal peak or tracking fix in the same weeks. Wrong if one did "
     "- the before/after comparison cannot tell them apart; a control segment (DiD) or an "

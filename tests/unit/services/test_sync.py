@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from sowhat.errors import UserError
 from sowhat.services.events import open_events
 from sowhat.services.sync import sync
+from sowhat.services.sync.run import HISTORY_WEEKS
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store.db import Database
@@ -137,7 +138,9 @@ def test_weekly_series_and_check_ins_match_the_generated_events(db: Database) ->
     assert period[0] == ("2026-10-01", 4 * 5)  # Thursday to Sunday
     assert period[1:] == [(str(date(2026, 10, 5) + timedelta(weeks=i)), 35) for i in range(6)]
     history = [v for _, p, v in series if p == "history"]
-    assert len(history) == 27  # 26 weeks back from Oct 1 reach into a 27th ISO week
+    # 56 weeks back from Oct 1 reach into a 57th ISO week (a year and a month: a forecast can
+    # see a yearly swing)
+    assert len(history) == HISTORY_WEEKS + 1
     assert history[-1] == 3 * 3  # Monday 28 Sep to Wednesday 30 Sep
     to_date = [(str(w), v) for k, w, v, *_ in rows(db, CHECKINS) if k == "tickets-total"]
     assert to_date == [("2026-09-28", 20), *[

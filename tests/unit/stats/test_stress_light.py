@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sowhat.domain.okr import Change, Direction
-from sowhat.stats.forecast import CONTEXT_WEEKS, forecast_kr
+from sowhat.stats.forecast import CONTEXT_WEEKS, HISTORY_WEEKS, forecast_kr
 from sowhat.stats.impact import choose_primary, did_estimate, impact_verdict, its_estimate
 from sowhat.stats.stress import STEP_EFFECT, forecast_series, impact_launch, target_for
 from sowhat.stats.synthetic import calibration
@@ -40,7 +40,7 @@ def _moved_share(case: str, seed: int) -> float:
     return moved / LAUNCHES
 
 
-@pytest.mark.parametrize("case", ["null", "bend_both", "bump_at_launch"])
+@pytest.mark.parametrize("case", ["null", "bend_treated", "bend_both", "bump_at_launch"])
 def test_no_effect_rarely_reads_as_moved(case: str) -> None:
     bound = 0.08 + Z * np.sqrt(0.08 * 0.92 / LAUNCHES)
     assert _moved_share(case, 7) <= bound
@@ -56,14 +56,16 @@ def test_a_real_step_is_still_found() -> None:
 def test_forecasts_stay_calibrated_off_their_own_simulator() -> None:
     rng = np.random.default_rng(9)
     probs, hits, covered = [], [], []
-    for process in ("random_walk", "level_shift", "flat", "binomial_small"):
+    for process in ("random_walk", "level_shift", "flat", "binomial_small", "yearly_season"):
         for _ in range(30):
             s = forecast_series(rng, process)
             target, direction = target_for(rng, s)
+            # As the service passes them: the context weeks, and the older stored weeks
             values: list[float | None] = [float(v) for v in s.history[-CONTEXT_WEEKS:]]
             values += [float(v) for v in s.period[:7]]
+            older = [float(v) for v in s.history[-HISTORY_WEEKS:-CONTEXT_WEEKS]]
             f = forecast_kr(values, target=target, weeks_remaining=6, direction=direction,
-                            bounds=s.bounds)
+                            bounds=s.bounds, history=older)
             final = float(s.period[-1])
             probs.append(f.probability)
             hits.append(final >= target if direction is Direction.INCREASE else final <= target)

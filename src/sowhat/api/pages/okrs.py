@@ -21,7 +21,7 @@ from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
 from sowhat.services import dashboard as views
 from sowhat.services.coach import coach_text
-from sowhat.services.forecasts import KRForecastView
+from sowhat.services.forecasts import FORECAST_ASSUMPTIONS, KRForecastView
 from sowhat.services.impact.verdicts import VerdictCard, verdict_board
 from sowhat.services.okrs import edits as okr_edits
 from sowhat.services.okrs.views import plan_view
@@ -187,6 +187,7 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
         "draft": draft, "saved": request.query_params.get("saved") == "1",
         "computed": bool(computed), "typed": len(typed), "forecast": forecast,
+        "forecast_assumptions": FORECAST_ASSUMPTIONS if forecast else (),
         "data_through": status.data_through or status.last_sync,
         "stale": views.staleness(status.data_through or status.last_sync,
                                  workspace=state.workspace),
@@ -263,7 +264,8 @@ def verdict_sentences(cards: Iterable[VerdictCard], krs: Mapping[str, Any]) -> d
     out = {}
     for c in cards:
         kr = krs.get(c.key_result or "")
-        if kr is None or c.effect is None:
+        # "can't tell" keeps its summary: the reason is the point, not the numbers.
+        if kr is None or c.effect is None or c.verdict == "cant_tell":
             continue
         out[c.bet_id] = words.plain_effect(
             verdict=c.verdict, effect=c.effect, low=c.low, high=c.high,

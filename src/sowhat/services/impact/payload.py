@@ -63,6 +63,14 @@ def check_message(est: ImpactEstimate) -> str | None:
             f"look like chance (p = {check.p_value:.2g})")
 
 
+def rival_json(est: ImpactEstimate) -> dict[str, Any] | None:
+    """The best bend before the launch against a jump at it (None: too few points)."""
+    r = est.rival
+    if r is None:
+        return None
+    return {"at": r.at, "evidence": r.evidence, "views": r.views, "explains": r.explains}
+
+
 def estimate_json(est: ImpactEstimate) -> dict[str, Any]:
     return {
         "effect": est.effect,
@@ -82,6 +90,7 @@ def estimate_json(est: ImpactEstimate) -> dict[str, Any]:
         "control_scale": est.control_scale,
         "pre_trend": pre_trend_json(est.pre_trend),
         "pre_launch_check": stability_json(est),
+        "rival_bend": rival_json(est),
         "withheld": est.withheld,
         "adjustments": list(est.adjustments),
         "assumptions": list(est.assumptions),

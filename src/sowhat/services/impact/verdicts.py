@@ -36,6 +36,7 @@ class VerdictCard:
     level: float | None = None
     expected_effect: float | None = None  # what the bet expected, same units
     expected_in_interval: bool | None = None
+    assumptions: tuple[str, ...] = ()  # what the method assumes and what would make it wrong
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def _board(period: str, result: Portfolio) -> VerdictBoard:
             cards.append(VerdictCard(bet.id, bet.title, entry.ref.objective.team, key_result,
                                      str(v.verdict), v.summary, primary.method, v.effect,
                                      v.low, v.high, v.level, v.expected_effect,
-                                     v.expected_in_interval))  # fmt: skip
+                                     v.expected_in_interval,
+                                     primary.estimate.assumptions))  # fmt: skip
         else:
             cards.append(VerdictCard(bet.id, bet.title, entry.ref.objective.team, key_result,
                                      None, entry.impact_error or "no estimate yet"))

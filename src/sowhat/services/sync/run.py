@@ -59,12 +59,15 @@ from sowhat.services.sync.measures import (
 )
 from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
 from sowhat.spec.metric_units import kr_scale
+from sowhat.stats.forecast import HISTORY_WEEKS as FORECAST_HISTORY_WEEKS
 from sowhat.store import audit, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
 from sowhat.store.sync_models import KRMeasureRow, SeriesPointRow, SyncInputRow, SyncRunRow
 
-HISTORY_WEEKS = 26
-"""Weeks of pre-period history kept per KR: enough for a trend and its noise."""
+HISTORY_WEEKS = FORECAST_HISTORY_WEEKS
+"""Weeks of pre-period history kept per KR: half a year for the trend and its noise, and a
+year and a month so a forecast can see a yearly swing (`sowhat.stats.forecast`). One metric
+query per window, so the longer window costs one wider scan, not more queries."""
 
 Progress = Callable[[str, int, int], None]
 
