@@ -47,7 +47,11 @@ from sowhat.services.okrs.views import (
     plan_view,
     series,
 )
-from sowhat.services.plans import KeyResultStatus, ObjectiveStatus
+from sowhat.services.plans import (
+    KeyResultStatus,
+    ObjectiveStatus,
+    _resolve_period,
+)
 from sowhat.services.standing.changes import Changes, what_changed
 from sowhat.services.standing.rule import (
     KRStanding,
@@ -181,9 +185,7 @@ def dashboard(
     cached until the data changes (services.listing.cache): filters and pages are cheap."""
     now = now or datetime.now(UTC)
     day = today or now.date()
-    full = read_cache.get(session, ("dashboard", period, day),
-                          lambda: _full_dashboard(session, period, day, workspace),
-                          inputs=workspace)  # fmt: skip
+    full = _cached_dashboard(session, period, day, workspace)
     view = _filtered(full, team=team, owner=owner, page=page, per_page=per_page)
     return replace(view, stale=staleness(view.data_through, workspace=workspace, now=now))
 
@@ -216,9 +218,7 @@ def key_result_list(
     (the KR's owner, else its objective's), ordered as the dashboard orders objectives."""
     now = now or datetime.now(UTC)
     day = today or now.date()
-    full = read_cache.get(session, ("dashboard", period, day),
-                          lambda: _full_dashboard(session, period, day, workspace),
-                          inputs=workspace)  # fmt: skip
+    full = _cached_dashboard(session, period, day, workspace)
     by_id = {o.id: o for o in full.plan.status.objectives}
     chosen = [(k, by_id[i]) for i in full.order for k in by_id[i].key_results
               if kr_matches(k, by_id[i], team=team, owner=owner)]  # fmt: skip
@@ -229,10 +229,19 @@ def key_result_list(
     return KeyResultList(view, rows, pager)
 
 
+def _cached_dashboard(session: Session, period: str | None, day: date,
+                      workspace: Workspace | None) -> Dashboard:  # fmt: skip
+    label = _resolve_period(session, period, day).label  # `/` and `/periods/<it>` share
+    return read_cache.get(session, ("dashboard", label, day),
+                          lambda: _full_dashboard(session, label, day, workspace),
+                          inputs=workspace)  # fmt: skip
+
+
 def cached_plan(*, session: Session, period: str | None = None, today: date | None = None,
                 catalog: MetricsFile | None = None) -> PlanView:  # fmt: skip
     """`plan_view`, cached until the data changes: what list pages and API lists read."""
     day = today or datetime.now(UTC).date()
+    period = _resolve_period(session, period, day).label
     return read_cache.get(session, ("plan", period, day),
                           lambda: plan_view(session=session, period=period, today=day,
                                             catalog=catalog), inputs=catalog)  # fmt: skip
