@@ -62,6 +62,7 @@ from sowhat.services.standing.rule import (
 )
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace
+from sowhat.store import repositories
 
 __all__ = [
     "BOARD_COLUMNS",
@@ -107,6 +108,7 @@ class Dashboard:
     kr_total: int = 0  # key results of the filtered objectives
     teams: tuple[str, ...] = ()  # every team with an objective: the filter's choices
     owners: tuple[str, ...] = ()  # every objective or KR owner
+    periods: tuple[str, ...] = ()  # every stored period's label, oldest first (the nav)
 
     @cached_property
     def _kr_words(self) -> dict[str, KRStanding]:
@@ -284,6 +286,8 @@ def _full_dashboard(session: Session, period: str | None, day: date,
         kr_total=len(plan.key_results),
         teams=tuple(sorted({o.team for o in plan.status.objectives if o.team})),
         owners=tuple(sorted(owners, key=str.lower)),
+        # labels only: `list_periods` would load every period's objectives to count them
+        periods=tuple(r.label for r in repositories.all_periods(session)),
     )
 
 
