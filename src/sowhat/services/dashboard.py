@@ -47,7 +47,11 @@ from sowhat.services.okrs.views import (
     plan_view,
     series,
 )
-from sowhat.services.plans import KeyResultStatus, ObjectiveStatus
+from sowhat.services.plans import (
+    KeyResultStatus,
+    ObjectiveStatus,
+    _resolve_period,
+)
 from sowhat.services.standing.changes import Changes, what_changed
 from sowhat.services.standing.rule import (
     KRStanding,
@@ -58,6 +62,7 @@ from sowhat.services.standing.rule import (
 )
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace
+from sowhat.store import repositories
 
 __all__ = [
     "BOARD_COLUMNS",
@@ -103,6 +108,7 @@ class Dashboard:
     kr_total: int = 0  # key results of the filtered objectives
     teams: tuple[str, ...] = ()  # every team with an objective: the filter's choices
     owners: tuple[str, ...] = ()  # every objective or KR owner
+    periods: tuple[str, ...] = ()  # every stored period's label, oldest first (the nav)
 
     @cached_property
     def _kr_words(self) -> dict[str, KRStanding]:
@@ -181,9 +187,7 @@ def dashboard(
     cached until the data changes (services.listing.cache): filters and pages are cheap."""
     now = now or datetime.now(UTC)
     day = today or now.date()
-    full = read_cache.get(session, ("dashboard", period, day),
-                          lambda: _full_dashboard(session, period, day, workspace),
-                          inputs=workspace)  # fmt: skip
+    full = _cached_dashboard(session, period, day, workspace)
     view = _filtered(full, team=team, owner=owner, page=page, per_page=per_page)
     return replace(view, stale=staleness(view.data_through, workspace=workspace, now=now))
 
@@ -216,9 +220,7 @@ def key_result_list(
     (the KR's owner, else its objective's), ordered as the dashboard orders objectives."""
     now = now or datetime.now(UTC)
     day = today or now.date()
-    full = read_cache.get(session, ("dashboard", period, day),
-                          lambda: _full_dashboard(session, period, day, workspace),
-                          inputs=workspace)  # fmt: skip
+    full = _cached_dashboard(session, period, day, workspace)
     by_id = {o.id: o for o in full.plan.status.objectives}
     chosen = [(k, by_id[i]) for i in full.order for k in by_id[i].key_results
               if kr_matches(k, by_id[i], team=team, owner=owner)]  # fmt: skip
@@ -229,10 +231,19 @@ def key_result_list(
     return KeyResultList(view, rows, pager)
 
 
+def _cached_dashboard(session: Session, period: str | None, day: date,
+                      workspace: Workspace | None) -> Dashboard:  # fmt: skip
+    label = _resolve_period(session, period, day).label  # `/` and `/periods/<it>` share
+    return read_cache.get(session, ("dashboard", label, day),
+                          lambda: _full_dashboard(session, label, day, workspace),
+                          inputs=workspace)  # fmt: skip
+
+
 def cached_plan(*, session: Session, period: str | None = None, today: date | None = None,
                 catalog: MetricsFile | None = None) -> PlanView:  # fmt: skip
     """`plan_view`, cached until the data changes: what list pages and API lists read."""
     day = today or datetime.now(UTC).date()
+    period = _resolve_period(session, period, day).label
     return read_cache.get(session, ("plan", period, day),
                           lambda: plan_view(session=session, period=period, today=day,
                                             catalog=catalog), inputs=catalog)  # fmt: skip
@@ -275,6 +286,8 @@ def _full_dashboard(session: Session, period: str | None, day: date,
         kr_total=len(plan.key_results),
         teams=tuple(sorted({o.team for o in plan.status.objectives if o.team})),
         owners=tuple(sorted(owners, key=str.lower)),
+        # labels only: `list_periods` would load every period's objectives to count them
+        periods=tuple(r.label for r in repositories.all_periods(session)),
     )
 
 

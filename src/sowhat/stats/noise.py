@@ -18,6 +18,7 @@ a flat noisy series reads "no clear change" instead of "worsening":
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -72,8 +73,14 @@ def beyond_noise(change: float | None, noise: Noise | None,
         return None
     if noise.sd == 0.0:
         return change != 0.0
-    quantile = float(stats.t.ppf(0.5 + level / 2.0, noise.df))
-    return abs(change) > quantile * noise.sd * math.sqrt(2.0)
+    return abs(change) > _t_quantile(0.5 + level / 2.0, noise.df) * noise.sd * math.sqrt(2.0)
+
+
+@functools.lru_cache(maxsize=1024)
+def _t_quantile(q: float, df: int) -> float:
+    """Student's t quantile, remembered: a dashboard asks it for thousands of KRs with a
+    handful of distinct (level, df) pairs, and one SciPy call costs about a millisecond."""
+    return float(stats.t.ppf(q, df))
 
 
 def linear_trend(values: Sequence[float | None], level: float = TREND_LEVEL) -> Trend | None:

@@ -25,7 +25,6 @@ from sowhat.services.forecasts import FORECAST_ASSUMPTIONS, KRForecastView
 from sowhat.services.impact.verdicts import VerdictCard, verdict_board
 from sowhat.services.okrs import edits as okr_edits
 from sowhat.services.okrs.views import plan_view
-from sowhat.services.plans import list_periods
 
 router = APIRouter()
 
@@ -73,7 +72,7 @@ def _dashboard(request: Request, period: str | None) -> Response:
     with state.db.transaction(write=False) as session:
         data = views.dashboard(session=session, period=period, workspace=state.workspace,
                                team=team, owner=owner, page=page)  # fmt: skip
-        periods = [p.period.label for p in list_periods(session=session)]
+    periods = list(data.periods)
     points = [(p.week, p.value) for p in data.north_star if p.value is not None]
     trend = sparkline(points, label=f"{data.plan.status.north_star} by week")
     return render(request, "dashboard.html", {
@@ -116,7 +115,8 @@ def objective_page(request: Request, period: str, objective_id: str) -> Response
     require_caller(request)
     state = server_state(request)
     with state.db.transaction(write=False) as session:
-        plan = plan_view(session=session, period=period, catalog=state.workspace.metrics)
+        plan = views.cached_plan(session=session, period=period,
+                                 catalog=state.workspace.metrics)  # fmt: skip
     objective = plan.objective(objective_id)
     return render(request, "objective.html", {
         "plan": plan, "o": objective, "krs": plan.key_results_of(objective_id),

@@ -39,9 +39,9 @@ def data_version(session: Session) -> tuple[int, int]:
 
 
 class ReadCache:
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._items: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -66,6 +66,10 @@ class ReadCache:
             self.misses += 1
         value = build()
         with self._lock:
+            # an older version of the same entry can never be served again: drop it now
+            # rather than let a plan of thousands of KRs wait in memory for the LRU
+            for old in [k for k in self._items if k[:3] == full[:3] and k != full]:
+                del self._items[old]
             self._items[full] = (inputs, value)
             self._items.move_to_end(full)
             while len(self._items) > self.size:

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from sowhat.domain.schedule import Schedule, next_run, parse_schedule, parse_timezone
 from sowhat.errors import UserError
-from sowhat.services.schedule.jobs import scheduled_notify, scheduled_sync
 from sowhat.services.schedule.lock import SyncRunning
 from sowhat.spec.workspace import Workspace
 from sowhat.store.db import Database
@@ -137,6 +136,10 @@ class Scheduler:
 def scheduler_for(ws: Workspace, db: Database, *, clock: Clock | None = None,
                   max_sleep: float = 30.0) -> Scheduler | None:  # fmt: skip
     """The scheduler `[schedule]` asks for, or None when it schedules nothing."""
+    # here, not at the top: the sync's engine imports are heavy, and a server without a
+    # schedule should not pay for them at start-up
+    from sowhat.services.schedule.jobs import scheduled_notify, scheduled_sync
+
     section = ws.config.schedule
     jobs = []
     if section.sync:
