@@ -18,6 +18,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -184,15 +185,17 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _services_workspace(root, datetime.now(UTC).date())
 
 
-@pytest.fixture(scope="session")
-def server(workspace: Path) -> Iterator[dict[str, str]]:
-    """`sowhat serve --demo` as a real process; yields its URL and the printed login."""
+@contextmanager
+def serving(root: Path, *extra: str) -> Iterator[tuple[str, Path]]:
+    """`sowhat serve --demo` on `root` as a real process on a free port: yields its URL and
+    its log once /api/v1/health answers, and stops it afterwards (each e2e module that needs
+    its own workspace starts one the same way)."""
     port = _free_port()
-    log = workspace.parent / "serve.log"
+    log = root.parent / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(BIN / "sowhat"), "serve", "-w", str(workspace), "--host", "127.0.0.1",
-             "--port", str(port), "--demo"], stdout=out, stderr=subprocess.STDOUT,
+            [str(BIN / "sowhat"), "serve", "-w", str(root), "--host", "127.0.0.1",
+             "--port", str(port), "--demo", *extra], stdout=out, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -206,16 +209,23 @@ def server(workspace: Path) -> Iterator[dict[str, str]]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"sowhat serve did not start:\n{log.read_text()}")
             time.sleep(0.3)
-        printed = log.read_text()
-        m = re.search(r"log in as (editor@\S+) / (\S+)", printed)
-        assert m, printed
-        yield {"url": base, "email": m[1], "password": m[2]}
+        yield base, log
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(workspace: Path) -> Iterator[dict[str, str]]:
+    """`sowhat serve --demo` as a real process; yields its URL and the printed login."""
+    with serving(workspace) as (base, log):
+        printed = log.read_text()
+        m = re.search(r"log in as (editor@\S+) / (\S+)", printed)
+        assert m, printed
+        yield {"url": base, "email": m[1], "password": m[2]}
 
 
 @pytest.fixture(scope="session")

@@ -11,16 +11,14 @@ from __future__ import annotations
 import csv
 import random
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import BIN, _free_port, _services_workspace
+from tests.e2e.conftest import BIN, _services_workspace, serving
 
 pytestmark = pytest.mark.e2e
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -59,32 +57,9 @@ def authoring_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     _events(root / "events.csv", now)
     subprocess.run([str(BIN / "sowhat"), "ingest", str(root / "events.csv"), "-w", str(root)],
                    check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    log = root.parent / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([str(BIN / "sowhat"), "serve", "-w", str(root), "--host",
-                                 "127.0.0.1", "--port", str(port), "--demo"],
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sowhat serve did not start:\n{log.read_text()}")
-            time.sleep(0.3)
+    with serving(root) as (base, _log):
         yield {"url": base, "root": str(root), "email": "editor@demo.sowhat",
                "password": "sowhat-demo"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _login(page: Any, server: dict[str, str]) -> None:

@@ -5,19 +5,16 @@ e2e tests' workspace."""
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from sowhat.domain.period import Period
 from sowhat.services.init import current_quarter
-from tests.e2e.conftest import BIN, _free_port, _services_workspace
+from tests.e2e.conftest import _services_workspace, serving
 from tests.e2e.test_authoring_e2e import _axe, _login, _sowhat
 
 pytestmark = pytest.mark.e2e
@@ -27,32 +24,9 @@ pytestmark = pytest.mark.e2e
 def editing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     today = datetime.now(UTC).date()
     root = _services_workspace(tmp_path_factory.mktemp("editing") / "acme", today)
-    port = _free_port()
-    log = root.parent / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([str(BIN / "sowhat"), "serve", "-w", str(root), "--host",
-                                 "127.0.0.1", "--port", str(port), "--demo"],
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sowhat serve did not start:\n{log.read_text()}")
-            time.sleep(0.3)
+    with serving(root) as (base, _log):
         yield {"url": base, "root": str(root), "email": "editor@demo.sowhat",
                "password": "sowhat-demo", "period": current_quarter(today)}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_edit_an_objective_and_a_bet_in_the_browser(

@@ -7,24 +7,20 @@ quarter, applied by the services and served by a real `sowhat serve`."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from sowhat.services.files import apply_workspace
 from sowhat.services.init import current_quarter
 from sowhat.spec.workspace import load_workspace
 from sowhat.store.db import open_database
+from tests.e2e.conftest import serving
 
 pytestmark = pytest.mark.e2e
-BIN = Path(sys.executable).parent
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 TEAMS = ("alpha", "beta", "gamma")
 
@@ -56,41 +52,10 @@ def big_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
     with db.transaction() as session:
         apply_workspace(session=session, workspace=ws, actor="e2e")
     db.dispose()
-    port = _free_port()
-    log = root.parent / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([str(BIN / "sowhat"), "serve", "-w", str(root), "--host",
-                                 "127.0.0.1", "--port", str(port), "--demo"],
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sowhat serve did not start:\n{log.read_text()}")
-            time.sleep(0.3)
+    with serving(root) as (base, log):
         m = re.search(r"log in as (admin@\S+) / (\S+)", log.read_text())
         assert m, log.read_text()
         yield {"url": base, "email": m[1], "password": m[2], "period": period}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _axe(page: Any) -> list[str]:

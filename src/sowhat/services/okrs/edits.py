@@ -33,14 +33,20 @@ from sowhat.domain.okr import (
     Indicator,
     can_move_bet,
 )
-from sowhat.errors import Conflict, Forbidden, NotFound, UserError
+from sowhat.errors import Conflict, UserError
 from sowhat.services.accounts import Principal, Scope
-from sowhat.services.authoring.objects import baseline_hash, check_metric, check_numbers
+from sowhat.services.authoring.objects import (
+    baseline_hash,
+    check_metric,
+    check_numbers,
+    live_one,
+    open_period,
+)
 from sowhat.services.checkins import ANY_VERSION, record_checkin
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping
 from sowhat.store.db import flush
-from sowhat.store.models import BetRow, KeyResultRow, ObjectiveRow, PeriodRow
+from sowhat.store.models import BetRow, KeyResultRow, ObjectiveRow
 
 __all__ = [
     "BET_FIELDS",
@@ -74,8 +80,8 @@ def update_key_result(
 ) -> int:
     """Apply `changes` to one KR; returns its new version."""
     _only(changes, KEY_RESULT_FIELDS, "key result")
-    period_row = _period(session, period)
-    row = _one(session, KeyResultRow, period_row, kr_id, "key result")
+    period_row = open_period(session, period)
+    row = live_one(session, KeyResultRow, period_row, kr_id, "key result")
     objective = session.get(ObjectiveRow, row.objective_id)
     assert objective is not None
     principal.require_team(objective.team, f"key result {kr_id}")
@@ -145,8 +151,8 @@ def update_objective(
     now: datetime | None = None,
 ) -> int:
     _only(changes, OBJECTIVE_FIELDS, "objective")
-    period_row = _period(session, period)
-    row = _one(session, ObjectiveRow, period_row, objective_id, "objective")
+    period_row = open_period(session, period)
+    row = live_one(session, ObjectiveRow, period_row, objective_id, "objective")
     principal.require_team(row.team, f"objective {objective_id}")
     _check_version(row.version, expected_version, f"objective {objective_id}")
     values = dict(changes)
@@ -179,8 +185,8 @@ def update_bet(
     """Edit a bet; a status change must follow the bet flow (see `BET_TRANSITIONS`)."""
     _only(changes, BET_FIELDS, "bet")
     now = now or datetime.now(UTC)
-    period_row = _period(session, period)
-    row = _one(session, BetRow, period_row, bet_id, "bet")
+    period_row = open_period(session, period)
+    row = live_one(session, BetRow, period_row, bet_id, "bet")
     objective = session.get(ObjectiveRow, row.objective_id)
     assert objective is not None
     principal.require_team(objective.team, f"bet {bet_id}")
@@ -218,7 +224,7 @@ def update_bet(
     if "expects_key_result" in values:
         values["expects_key_result"] = str(values["expects_key_result"] or "").strip() or None
     if values.get("expects_key_result"):
-        _one(session, KeyResultRow, period_row, str(values["expects_key_result"]), "key result")
+        live_one(session, KeyResultRow, period_row, str(values["expects_key_result"]), "key result")
     expected_kr = values.get("expects_key_result", row.expects_key_result)
     expected_amount = values.get("expects_change_amount", row.expects_change_amount)
     if (expected_kr is None) != (expected_amount is None):
@@ -251,8 +257,8 @@ def check_in(
     Besides admins and the team's editors, the KR's owner (or its objective's) may check in:
     the weekly ritual belongs to whoever owns the number.
     """
-    period_row = _period(session, period)
-    row = _one(session, KeyResultRow, period_row, kr_id, "key result")
+    period_row = open_period(session, period)
+    row = live_one(session, KeyResultRow, period_row, kr_id, "key result")
     objective = session.get(ObjectiveRow, row.objective_id)
     assert objective is not None
     owner = principal.email in {(row.owner or "").lower(), (objective.owner or "").lower()}
@@ -318,25 +324,6 @@ def _only(changes: Mapping[str, Any], allowed: frozenset[str], what: str) -> Non
                         "change the rest in the OKR file and run `sowhat apply`")  # fmt: skip
     if not changes:
         raise UserError("nothing to change", hint=f"send one of: {', '.join(sorted(allowed))}")
-
-
-def _period(session: Session, label: str) -> PeriodRow:
-    row = session.scalars(select(PeriodRow).where(PeriodRow.label == label)).first()
-    if row is None:
-        raise NotFound(f"no stored period {label!r}", hint="GET /api/v1/periods lists them")
-    if row.closed_at is not None:
-        raise Forbidden(f"period {label} is closed; its plans are final",
-                        hint="edit the current period instead")  # fmt: skip
-    return row
-
-
-def _one(session: Session, model: Any, period: PeriodRow, key: str, what: str) -> Any:
-    row = session.scalars(
-        select(model).where(model.period_id == period.id, model.key == key)
-    ).first()
-    if row is None or row.archived_at is not None:
-        raise NotFound(f"no {what} {key!r} in {period.label}")
-    return row
 
 
 def _check_version(stored: int, expected: int, what: str) -> None:
