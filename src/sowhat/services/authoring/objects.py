@@ -182,11 +182,7 @@ def archive_key_result(
     *, session: Session, principal: Principal, period: str, kr_id: str,
     expected_version: int, now: datetime | None = None,
 ) -> None:  # fmt: skip
-    prow = open_period(session, period)
-    row = live_one(session, KeyResultRow, prow, kr_id, "key result")
-    objective = session.get(ObjectiveRow, row.objective_id)
-    assert objective is not None
-    principal.require_team(objective.team, f"key result {kr_id}")
+    row, objective = writable_child(session, principal, period, KeyResultRow, kr_id, "key result")
     _check_version(row.version, expected_version, f"key result {kr_id}")
     _archive(session, principal, row, "key_result", f"{period}/{kr_id}",
              mapping.key_result_row_fields(row, objective.key), now or utcnow())  # fmt: skip
@@ -196,11 +192,7 @@ def archive_bet(
     *, session: Session, principal: Principal, period: str, bet_id: str,
     expected_version: int, now: datetime | None = None,
 ) -> None:  # fmt: skip
-    prow = open_period(session, period)
-    row = live_one(session, BetRow, prow, bet_id, "bet")
-    objective = session.get(ObjectiveRow, row.objective_id)
-    assert objective is not None
-    principal.require_team(objective.team, f"bet {bet_id}")
+    row, objective = writable_child(session, principal, period, BetRow, bet_id, "bet")
     _check_version(row.version, expected_version, f"bet {bet_id}")
     _archive(session, principal, row, "bet", f"{period}/{bet_id}",
              mapping.bet_row_fields(row, objective.key), now or utcnow())  # fmt: skip
@@ -250,6 +242,18 @@ def live_one(session: Session, model: Any, period: PeriodRow, key: str, what: st
     if row is None or row.archived_at is not None:
         raise NotFound(f"no {what} {key!r} in {period.label}")
     return row
+
+
+def writable_child(
+    session: Session, principal: Principal, period: str, model: Any, key: str, what: str
+) -> tuple[Any, ObjectiveRow]:
+    """A live KR or bet in an open period, and its objective, once the principal may write
+    that objective's team: what every edit and archive of a child row starts from."""
+    row = live_one(session, model, open_period(session, period), key, what)
+    objective = session.get(ObjectiveRow, row.objective_id)
+    assert objective is not None
+    principal.require_team(objective.team, f"{what} {key}")
+    return row, objective
 
 
 def check_metric(metrics: MetricsFile | None, metric: str | None, segment: str | None) -> None:

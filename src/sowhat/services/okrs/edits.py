@@ -41,6 +41,7 @@ from sowhat.services.authoring.objects import (
     check_numbers,
     live_one,
     open_period,
+    writable_child,
 )
 from sowhat.services.checkins import ANY_VERSION, record_checkin
 from sowhat.spec.metric_defs import MetricsFile
@@ -80,11 +81,7 @@ def update_key_result(
 ) -> int:
     """Apply `changes` to one KR; returns its new version."""
     _only(changes, KEY_RESULT_FIELDS, "key result")
-    period_row = open_period(session, period)
-    row = live_one(session, KeyResultRow, period_row, kr_id, "key result")
-    objective = session.get(ObjectiveRow, row.objective_id)
-    assert objective is not None
-    principal.require_team(objective.team, f"key result {kr_id}")
+    row, objective = writable_child(session, principal, period, KeyResultRow, kr_id, "key result")
     _check_version(row.version, expected_version, f"key result {kr_id}")
     values = dict(changes)
     if "title" in values:
@@ -185,11 +182,7 @@ def update_bet(
     """Edit a bet; a status change must follow the bet flow (see `BET_TRANSITIONS`)."""
     _only(changes, BET_FIELDS, "bet")
     now = now or datetime.now(UTC)
-    period_row = open_period(session, period)
-    row = live_one(session, BetRow, period_row, bet_id, "bet")
-    objective = session.get(ObjectiveRow, row.objective_id)
-    assert objective is not None
-    principal.require_team(objective.team, f"bet {bet_id}")
+    row, objective = writable_child(session, principal, period, BetRow, bet_id, "bet")
     _check_version(row.version, expected_version, f"bet {bet_id}")
     values = dict(changes)
     if "title" in values:
@@ -224,7 +217,8 @@ def update_bet(
     if "expects_key_result" in values:
         values["expects_key_result"] = str(values["expects_key_result"] or "").strip() or None
     if values.get("expects_key_result"):
-        live_one(session, KeyResultRow, period_row, str(values["expects_key_result"]), "key result")
+        live_one(session, KeyResultRow, open_period(session, period),
+                 str(values["expects_key_result"]), "key result")
     expected_kr = values.get("expects_key_result", row.expects_key_result)
     expected_amount = values.get("expects_change_amount", row.expects_change_amount)
     if (expected_kr is None) != (expected_amount is None):
