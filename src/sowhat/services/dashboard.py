@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -110,20 +109,26 @@ class Dashboard:
     owners: tuple[str, ...] = ()  # every objective or KR owner
     periods: tuple[str, ...] = ()  # every stored period's label, oldest first (the nav)
 
-    @cached_property
-    def _kr_words(self) -> dict[str, KRStanding]:
-        return {k.kr_id: k for o in self.standings.values() for k in o.key_results}
+    # Built once with the cached model and carried by `replace` to every filtered view: a
+    # page of 20 objectives must not rebuild maps of the whole plan on every request.
+    kr_words: dict[str, KRStanding] = field(default_factory=dict)  # by KR id, every KR
+    word_counts: dict[str, int] = field(default_factory=dict)  # objectives per word shown
 
     def kr_word(self, kr_id: str) -> KRStanding | None:
-        return self._kr_words.get(kr_id)
+        found = self.kr_words.get(kr_id)
+        if found is None and not self.kr_words:  # a model built without the map
+            return next((k for o in self.standings.values() for k in o.key_results
+                         if k.kr_id == kr_id), None)
+        return found
 
     @property
     def objectives_by_risk(self) -> tuple[ObjectiveStatus, ...]:
-        by_id = {o.id: o for o in self.plan.status.objectives}
-        return tuple(by_id[i] for i in self.order)
+        return tuple(self.plan.objective(i).status for i in self.order)
 
     def count(self, word: str) -> int:
         """How many objectives carry this status word."""
+        if self.word_counts:
+            return self.word_counts.get(word, 0)
         return sum(1 for o in self.standings.values() if o.word == word)
 
 
@@ -221,9 +226,9 @@ def key_result_list(
     now = now or datetime.now(UTC)
     day = today or now.date()
     full = _cached_dashboard(session, period, day, workspace)
-    by_id = {o.id: o for o in full.plan.status.objectives}
-    chosen = [(k, by_id[i]) for i in full.order for k in by_id[i].key_results
-              if kr_matches(k, by_id[i], team=team, owner=owner)]  # fmt: skip
+    objectives = [full.plan.objective(i).status for i in full.order]
+    chosen = [(k, o) for o in objectives for k in o.key_results
+              if kr_matches(k, o, team=team, owner=owner)]  # fmt: skip
     shown, pager = paginate(chosen, page=page, per_page=per_page)
     rows = tuple(KRRow(k, o, full.kr_word(k.id), full.forecasts.get(k.id)) for k, o in shown)
     view = replace(full, team=team, owner=owner,
@@ -281,6 +286,8 @@ def _full_dashboard(session: Session, period: str | None, day: date,
         forecasts=forecasts,
         standings=standings,
         order=tuple(o.id for o in order),
+        kr_words={k.kr_id: k for o in standings.values() for k in o.key_results},
+        word_counts=_word_counts(standings),
         forecast=_summary(forecasts),
         data_through=through,
         kr_total=len(plan.key_results),
@@ -294,14 +301,16 @@ def _full_dashboard(session: Session, period: str | None, day: date,
 def _filtered(full: Dashboard, *, team: str | None, owner: str | None, page: int,
               per_page: int) -> Dashboard:  # fmt: skip
     """The dashboard of the objectives matching the filters, showing one page of them."""
-    by_id = {o.id: o for o in full.plan.status.objectives}
-    chosen = [i for i in full.order
-              if objective_matches(by_id[i], team=team, owner=owner)]  # fmt: skip
-    shown, pager = paginate(chosen, page=page, per_page=per_page)
     if not team and not owner:
+        shown, pager = paginate(full.order, page=page, per_page=per_page)
         return replace(full, order=tuple(shown), pager=pager)
+    plan = full.plan
+    chosen = [i for i in full.order
+              if objective_matches(plan.objective(i).status, team=team, owner=owner)]  # fmt: skip
+    shown, pager = paginate(chosen, page=page, per_page=per_page)
     keep = set(chosen)
-    krs = {k.id for i in chosen for k in by_id[i].key_results}
+    krs = {k.id for i in chosen for k in plan.objective(i).status.key_results}
+    standings = {i: full.standings[i] for i in chosen}
     c = full.changes
     changes = replace(c, movements=tuple(m for m in c.movements if m.kr_id in krs),
                       notes=tuple(n for n in c.notes if n.kr_id in krs),
@@ -309,7 +318,7 @@ def _filtered(full: Dashboard, *, team: str | None, owner: str | None, page: int
                       steady=len(krs & c.steady_ids), steady_ids=c.steady_ids & krs)
     return replace(
         full, order=tuple(shown), pager=pager, team=team, owner=owner,
-        standings={i: full.standings[i] for i in chosen},
+        standings=standings, word_counts=_word_counts(standings),
         alerts=tuple(g for g in full.alerts if g.objective in keep),
         unmeasured_guardrails=sum(1 for g in full.plan.guardrails
                                   if g.objective in keep and g.breached is None),
@@ -477,6 +486,13 @@ def _forecasts_now(session: Session, catalog: MetricsFile | None, plan: PlanView
     fresh = {v.kr_id: v for v in result.key_results}
     entry_cache.put_many({keys[kid]: (catalog, v) for kid, v in fresh.items()})
     return {**found, **fresh}
+
+
+def _word_counts(standings: dict[str, ObjectiveStanding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for o in standings.values():
+        counts[str(o.word)] = counts.get(str(o.word), 0) + 1
+    return counts
 
 
 def _summary(forecasts: dict[str, KRForecastView]) -> str:

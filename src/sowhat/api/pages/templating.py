@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from sowhat.api.auth import optional_caller
 from sowhat.api.problems import Problem
@@ -29,10 +31,14 @@ def fmt_pct(value: float | None, digits: int = 0) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
+@lru_cache(maxsize=1 << 16)
 def fmt_value(value: float | None, baseline: float | None = None, target: float | None = None,
               unit: str | None = None) -> str:  # fmt: skip
     """A KR value in its unit (45.2%, 18 per 1,000, 6 h), with the digits that keep it apart
-    from the KR's baseline and target: the one formatter, sowhat.domain.units."""
+    from the KR's baseline and target: the one formatter, sowhat.domain.units.
+
+    Remembered (a pure function of its arguments): a page of a large plan shows hundreds of
+    values, and finding the digits that keep three values apart formats each several times."""
     precision = distinct_precision([value, baseline, target], unit)
     return format_value(value, unit, precision=precision)
 
@@ -69,6 +75,31 @@ def progress_class(progress: float | None, elapsed: float | None = None) -> str:
     if progress >= expected - 0.1:
         return "on-track"
     return "at-risk" if progress >= expected - 0.35 else "off-track"
+
+
+def progress_meter(value: float | None, elapsed: float | None = None, label: str = "progress",
+                   word: str | None = None) -> Markup:  # fmt: skip
+    """A progress bar with its number: a meter with its value in words for screen readers,
+    coloured by the status word's class (else by pace). The `progress` macro of _macros.html
+    is this function; long lists call it directly (a Jinja macro call costs more than the
+    HTML it writes)."""
+    cls = escape(word if word else progress_class(value, elapsed))
+    share = (value or 0) * 100
+    text = fmt_pct(value) if value is not None else None
+    return Markup(
+        f'<div class="progress {cls}" role="meter" aria-label="{escape(label)}" '
+        f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{round(share)}" '
+        f'aria-valuetext="{text or "not measured yet"}">\n'
+        f'  <span class="bar" style="width: {round(share, 1)}%"></span>\n</div>\n'
+        f'<span class="pct {cls}">{text or "not measured"}</span>')
+
+
+def status_badge(word: str, reason: str | None = None) -> Markup:
+    """The status word (services.standing.rule) as a labelled badge, never colour alone:
+    the `status_word` macro of _macros.html."""
+    title = f' title="{escape(reason)}"' if reason else ""
+    return Markup(f'<span class="word word-{escape(str(word).replace(" ", "-"))}"{title}>'
+                  f"{escape(word)}</span>")
 
 
 def fmt_field(value: Any) -> str:
@@ -111,7 +142,8 @@ def audit_value(key: str, value: Any, kr: Any) -> str:
 templates.env.globals.update(audit_value=audit_value, expected_change=expected_change)
 templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, kr_delta=fmt_kr_delta, when=fmt_when,
                              field=fmt_field, unit_value=format_value, unit_change=format_change)
-templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
+templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value,
+                             progress_meter=progress_meter, status_badge=status_badge)
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
