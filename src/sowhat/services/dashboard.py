@@ -21,8 +21,9 @@ from sowhat.domain.period import Period, week_start
 from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
 from sowhat.services.events import event_source_spec
-from sowhat.services.forecasts import KRForecastView, Outlook, forecast_period
+from sowhat.services.forecasts import KRForecastView, Outlook
 from sowhat.services.listing.cache import data_version, entry_cache, read_cache
+from sowhat.services.listing.forecasts import forecasts_for
 from sowhat.services.listing.filters import (
     DEFAULT_PER_PAGE,
     Pager,
@@ -477,13 +478,12 @@ def _forecasts_now(session: Session, catalog: MetricsFile | None, plan: PlanView
     missing = [kid for kid in keys if kid not in found]
     if not missing:
         return found
-    try:
-        result = forecast_period(session=session, catalog=catalog, period=plan.period,
-                                 kr_ids=missing, today=today)  # fmt: skip
+    try:  # those sync stored with unchanged inputs are read, the rest fitted now
+        fresh = forecasts_for(session=session, catalog=catalog, status=plan.status,
+                              kr_ids=missing)  # fmt: skip
     except Exception:  # a page without forecasts beats an error page
         log.warning("forecasts for %s could not be computed", plan.period, exc_info=True)
         return found
-    fresh = {v.kr_id: v for v in result.key_results}
     entry_cache.put_many({keys[kid]: (catalog, v) for kid, v in fresh.items()})
     return {**found, **fresh}
 

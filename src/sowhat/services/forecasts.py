@@ -60,6 +60,7 @@ from sowhat.store.sync_models import SeriesPointRow
 __all__ = [
     "CONTEXT_WEEKS",
     "FORECAST_ASSUMPTIONS",
+    "FORECAST_INPUTS",
     "MIN_WEEK_ENTITIES",
     "AmbitionView",
     "Basis",
@@ -67,7 +68,9 @@ __all__ = [
     "Outlook",
     "PathPoint",
     "PeriodForecast",
+    "Points",
     "forecast_key_result",
+    "forecast_one",
     "forecast_period",
     "full_weeks",
     "metric_basis",
@@ -273,14 +276,16 @@ def weekly_series(session: Session, ids: list[int]) -> dict[int, tuple[Points, P
     out: dict[int, tuple[Points, Points]] = defaultdict(lambda: ([], []))
     if not ids:
         return {}
-    rows = session.scalars(
-        select(SeriesPointRow).where(SeriesPointRow.key_result_id.in_(ids))
+    rows = session.execute(  # plain columns: a large plan has hundreds of thousands of points
+        select(SeriesPointRow.key_result_id, SeriesPointRow.week, SeriesPointRow.value,
+               SeriesPointRow.entities, SeriesPointRow.phase)
+        .where(SeriesPointRow.key_result_id.in_(ids))
         .order_by(SeriesPointRow.key_result_id, SeriesPointRow.week)
-    )
-    for r in rows:
-        history, in_period = out[r.key_result_id]
-        value = r.value if r.entities is None or r.entities >= MIN_WEEK_ENTITIES else None
-        (history if r.phase == "history" else in_period).append((r.week, value))
+    )  # fmt: skip
+    for kr_id, week, value, entities, phase in rows:
+        history, in_period = out[kr_id]
+        shown = value if entities is None or entities >= MIN_WEEK_ENTITIES else None
+        (history if phase == "history" else in_period).append((week, shown))
     return dict(out)
 
 
@@ -315,6 +320,23 @@ def _period_values(points: Points, span: Period) -> list[float | None]:
     if not slots:
         return []
     return [slots.get(i) for i in range(max(slots) + 1)]
+
+
+FORECAST_INPUTS = ("id", "title", "metric", "segment", "unit", "baseline", "target", "current",
+                   "measure", "over_days")
+"""The fields of a KR's status its forecast reads (`forecast_one`), besides its series: what
+a stored forecast is keyed by (services.listing.forecasts). A person's confidence or note
+does not move a forecast; reading another field here means adding it (a test holds the
+forecast to this list)."""
+
+
+def forecast_one(
+    objective_id: str, k: KeyResultStatus, points: tuple[Points, Points], span: Period,
+    catalog: MetricsFile | None, interval: float = DEFAULT_INTERVAL,
+) -> KRForecastView:
+    """One KR's forecast from its status and its stored (history, period) weekly points —
+    what `forecast_period` does per KR, for callers that already hold both."""
+    return _forecast_one(objective_id, k, points, span, catalog, interval)
 
 
 def _forecast_one(

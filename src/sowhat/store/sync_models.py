@@ -14,7 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sowhat.store.base import Base, JSONDocument, UTCDateTime
 
-__all__ = ["GuardrailCheckRow", "KRMeasureRow", "SeriesPointRow", "SyncInputRow", "SyncRunRow"]
+__all__ = ["GuardrailCheckRow", "KRForecastRow", "KRMeasureRow", "SeriesPointRow", "SyncInputRow",
+           "SyncRunRow"]
 
 
 class SyncRunRow(Base):
@@ -125,3 +126,24 @@ class SyncInputRow(Base):
     input_key: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("key_result_id", "kind", "week"),)
+
+
+class KRForecastRow(Base):
+    """A KR's forecast, fitted when `sowhat sync` stored its series, so no page fits a
+    thousand trend models on its first request (sowhat.services.listing.forecasts).
+
+    `input_key` is a digest of everything the forecast read — the KR's status (values,
+    check-ins, definition), its stored series, the period, the metric's definition and the
+    forecasting code — and a reader serves `view` only when the key it computes is equal:
+    a later check-in, edit or series makes the stored forecast a miss, never a stale answer.
+    """
+
+    __tablename__ = "kr_forecasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_result_id: Mapped[int] = mapped_column(
+        ForeignKey("key_results.id", ondelete="CASCADE"), unique=True
+    )
+    input_key: Mapped[str] = mapped_column(String(64))
+    view: Mapped[Any] = mapped_column(JSONDocument)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

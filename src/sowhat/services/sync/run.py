@@ -47,7 +47,8 @@ from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
 from sowhat.metrics.watermark import earliest_event_time
 from sowhat.services.checkins import record_checkin
-from sowhat.services.plans import period_row
+from sowhat.services.listing.forecasts import store_forecasts
+from sowhat.services.plans import period_row, status_rows
 from sowhat.services.sync.guardrails import GuardrailResult, evaluate_guardrails
 from sowhat.services.sync.inputs import InputKeys, Reads, reads_of
 from sowhat.services.sync.measures import (
@@ -285,6 +286,10 @@ def sync(
         for i, k in enumerate(usable)
     )
     errors.extend(f"{usable[i].key}: {msg}" for i, msg in failed.items())
+    # Fit each KR's forecast now, with the series it reads, so pages read it instead of
+    # fitting hundreds on their first request (services.listing.forecasts).
+    store_forecasts(session=session, catalog=catalog, status=status_rows(
+        session=session, period=row.label, today=as_of.date(), catalog=catalog))
     total = sum(written.values())
     run = SyncRunRow(period_label=row.label, as_of=as_of, started_at=started,
                      finished_at=datetime.now(UTC), krs_computed=len(usable) - len(failed),

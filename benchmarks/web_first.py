@@ -1,0 +1,168 @@
+"""Benchmark: the first request after a change, on the large workspace of `web.py`.
+
+The warm figures of `web.py` are served from the per-process cache; this measures what the
+cache cannot hide — the dashboard (`/`) requested right after:
+- `cold`: a fresh server (nothing cached in the process);
+- `manual check-in`: a person's check-in (value, confidence, note) on a KR checked in by hand;
+- `synced check-in`: a person's confidence and note on a KR computed by `sowhat sync`;
+- `kr edit`: a KR's title changed;
+- `sync`: `sowhat sync` run again (the same as-of: the current week recomputed), its own
+  duration reported as `sync run`.
+Each write is made through the service layer on another connection, as a second process
+(the CLI, a cron job) would; the server notices through the data version.
+
+Every round works on a fresh copy of the workspace (the writes change it), upgraded to the
+checkout's schema, in a fresh process. With `--baseline-src`, the baseline checkout runs in
+turn with this one (A B A B ...).
+
+Not run by pytest.   Usage:
+    .venv/bin/python benchmarks/web_first.py --baseline-src /tmp/sowhat-main/src --rounds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from web import EMAIL, PASSWORD, machine
+
+STEPS = ("cold", "warm", "manual check-in", "synced check-in", "kr edit", "sync run", "sync")
+
+
+def one_round(root: Path) -> dict[str, float]:
+    """In this process: the server on `root`, each change, the next dashboard's time (s)."""
+    from fastapi.testclient import TestClient
+
+    from sowhat.api.app import create_app
+    from sowhat.api.settings import ServerSettings
+    from sowhat.domain.okr import CheckInSource
+    from sowhat.services.accounts import Principal, ensure_user
+    from sowhat.services.checkins import record_checkin
+    from sowhat.services.demo.run import DEMO_AS_OF
+    from sowhat.services.events import event_source_spec, open_events
+    from sowhat.services.okrs import edits
+    from sowhat.services.sync import resolve_as_of, sync
+    from sowhat.spec.workspace import load_workspace
+    from sowhat.store import repositories
+    from sowhat.store.db import open_database
+
+    ws = load_workspace(root)
+    db = open_database(ws.config.database_url(ws.root), create=False)
+    with db.transaction() as session:
+        ensure_user(session=session, email=EMAIL, password=PASSWORD, is_admin=True,
+                    editor_teams=(), actor="bench")
+    client = TestClient(create_app(ServerSettings(workspace=root)))
+    page = client.get("/login").text
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf,
+                                "next": "/"}, follow_redirects=False)
+    out: dict[str, float] = {}
+
+    def dashboard(step: str) -> None:
+        began = time.perf_counter()
+        response = client.get("/")
+        out[step] = time.perf_counter() - began
+        assert response.status_code == 200, (step, response.status_code)
+        print(f"{step}: {out[step]:.2f} s", file=sys.stderr, flush=True)
+
+    dashboard("cold")
+    dashboard("warm")
+    week = date(2026, 11, 30)
+    with db.transaction() as session:
+        record_checkin(session=session, kr_id="s0005-1", period="2026-Q4", value=41.5,
+                       confidence=0.6, note="bench: a manual check-in", blockers=None,
+                       source=CheckInSource.MANUAL, actor="bench", week=week)
+    dashboard("manual check-in")
+    with db.transaction() as session:
+        record_checkin(session=session, kr_id="s0007-0", period="2026-Q4", value=None,
+                       confidence=0.4, note="bench: slower than hoped", blockers=None,
+                       source=CheckInSource.MANUAL, actor="bench", week=week)
+    dashboard("synced check-in")
+    admin = Principal(user_id=0, email=EMAIL, is_admin=True, editor_teams=frozenset())
+    with db.transaction() as session:
+        version = repositories.key_results_by_key(session, "s0009-2")[0][0].version
+        edits.update_key_result(session=session, principal=admin, period="2026-Q4",
+                                kr_id="s0009-2", changes={"title": "Lift the alerts "
+                                                          "satisfaction score from 3.6 to 4.3"},
+                                expected_version=version)
+    dashboard("kr edit")
+    source = open_events(ws)
+    try:
+        clock = resolve_as_of(events=source, spec=event_source_spec(ws), requested=None,
+                              now=DEMO_AS_OF)
+        began = time.perf_counter()
+        with db.transaction() as session:
+            assert ws.metrics is not None
+            sync(session=session, catalog=ws.metrics, events=source, as_of=clock.effective,
+                 actor="sync", data_through=clock.data_through)
+        out["sync run"] = time.perf_counter() - began
+        print(f"sync run: {out['sync run']:.2f} s", file=sys.stderr, flush=True)
+    finally:
+        source.close()
+    dashboard("sync")
+    db.dispose()
+    return out
+
+
+def run_round(src: Path, workspace: Path) -> dict[str, float]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
+    with tempfile.TemporaryDirectory(prefix="sowhat-first-") as tmp:
+        copy = Path(tmp) / "ws"
+        shutil.copytree(workspace, copy)
+        subprocess.run([sys.executable, "-c", "import sys; from sowhat.cli.app import main; "
+                        "sys.argv = ['sowhat', 'db', 'upgrade', '-w', sys.argv[1]]; main()",
+                        str(copy)], env=env, check=True, capture_output=True)
+        done = subprocess.run([sys.executable, __file__, "--one-round", str(copy)], env=env,
+                              stdout=subprocess.PIPE, text=True, check=True)
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workspace", type=Path, default=Path("/tmp/sowhat-bench-web"))
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--baseline-src", type=Path, default=None)
+    parser.add_argument("--only", choices=("A", "B"), default=None)
+    parser.add_argument("--one-round", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    if args.one_round is not None:
+        print(json.dumps(one_round(args.one_round)))
+        return
+    if not (args.workspace / ".built").exists():
+        raise SystemExit(f"build the workspace first: benchmarks/web.py --workspace "
+                         f"{args.workspace}")
+    here = Path(__file__).resolve().parent.parent / "src"
+    runs: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
+    for _ in range(args.rounds):
+        if args.only != "B":
+            runs["A"].append(run_round(here, args.workspace))
+        if args.baseline_src is not None and args.only != "A":
+            runs["B"].append(run_round(args.baseline_src, args.workspace))
+    print(f"machine: {machine()}")
+    print(f"{'first / after':<18} {'A (s)':>9} {'B (s)':>9} {'A/B':>7}")
+    report: dict[str, object] = {"machine": machine(), "rounds": args.rounds, "steps": {}}
+    for step in STEPS:
+        a = [r[step] for r in runs["A"] if step in r]
+        b = [r[step] for r in runs["B"] if step in r]
+        ma = statistics.median(a) if a else float("nan")
+        mb = statistics.median(b) if b else float("nan")
+        print(f"{step:<18} {ma:>9.2f} {mb:>9.2f} {ma / mb if b and a else float('nan'):>7.3f}")
+        report["steps"][step] = {"A": a, "B": b}  # type: ignore[index]
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Stored forecasts: sync fits and stores each KR's forecast; pages read it — and only while
+everything it read is unchanged. A check-in, a changed series or another model version makes
+it a miss and the KR is fitted afresh: the answer always equals a fit made now."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from sowhat.domain.okr import CheckInSource
+from sowhat.domain.period import Period
+from sowhat.services import dashboard as views
+from sowhat.services import forecasts as fc
+from sowhat.services.checkins import record_checkin
+from sowhat.services.forecasts import KRForecastView, forecast_period
+from sowhat.services.listing import forecasts as stored
+from sowhat.services.listing.cache import entry_cache, read_cache
+from sowhat.services.plans import status_rows
+from sowhat.spec.workspace import load_workspace
+from sowhat.store.db import Database, open_database
+from sowhat.store.models import KeyResultRow
+from sowhat.store.sync_models import KRForecastRow, SeriesPointRow
+
+PERIOD = "2026-Q4"
+SYNCED = "gr-activation"
+
+
+def _db(root: Path) -> Database:
+    ws = load_workspace(root)
+    return open_database(ws.config.database_url(root), create=False)
+
+
+def _fits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every forecast fitted (by KR id) from here on."""
+    fitted: list[str] = []
+    real = fc.forecast_one
+
+    def counting(objective_id: str, k: Any, *args: Any, **kwargs: Any) -> KRForecastView:
+        fitted.append(k.id)
+        return real(objective_id, k, *args, **kwargs)
+
+    monkeypatch.setattr(fc, "forecast_one", counting)
+    return fitted
+
+
+def _fresh(session: Any, catalog: Any) -> dict[str, KRForecastView]:
+    return {v.kr_id: v for v in forecast_period(session=session, catalog=catalog,
+                                                 period=PERIOD).key_results}
+
+
+def test_sync_stores_forecasts_that_pages_read_without_fitting(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = load_workspace(demo_copy)
+    db = _db(demo_copy)
+    with db.transaction(write=False) as s:
+        rows = s.scalars(select(KRForecastRow)).all()
+        status = status_rows(session=s, period=PERIOD, catalog=ws.metrics)
+        want = _fresh(s, ws.metrics)
+        fitted = _fits(monkeypatch)
+        got = stored.forecasts_for(session=s, catalog=ws.metrics, status=status)
+    assert len(rows) == len(want) > 5  # one per KR with a metric, written by the demo's sync
+    assert fitted == []  # every one read back, none fitted
+    assert got == want
+    assert any(v.probability is not None for v in got.values())
+    # the stored document gives back the very same view
+    for view in want.values():
+        doc = stored.view_to_doc(view)
+        assert doc is not None
+        assert stored.view_from_doc(doc) == view
+    db.dispose()
+
+
+def test_a_check_in_or_a_changed_series_makes_the_stored_forecast_a_miss(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = load_workspace(demo_copy)
+    db = _db(demo_copy)
+    with db.transaction() as s:  # a person's value on a synced KR (confidence alone: no miss)
+        record_checkin(session=s, kr_id=SYNCED, period=PERIOD, value=0.58, confidence=0.3,
+                       note="slower than hoped", blockers=None, source=CheckInSource.MANUAL,
+                       actor="ana@example.com", week=date(2026, 11, 23), override_value=True)
+        record_checkin(session=s, kr_id="co-d7-retention", period=PERIOD, value=None,
+                       confidence=0.2, note="unsure", blockers=None,
+                       source=CheckInSource.MANUAL, actor="ana@example.com",
+                       week=date(2026, 11, 23))
+    with db.transaction() as s:  # and a series point of another KR changed behind its back
+        kr = s.scalars(select(KeyResultRow).where(KeyResultRow.key == "co-nps")).one()
+        last = s.scalars(select(SeriesPointRow).where(
+            SeriesPointRow.key_result_id == kr.id, SeriesPointRow.phase == "period",
+            SeriesPointRow.value.is_not(None)).order_by(SeriesPointRow.week.desc())).first()
+        assert last is not None
+        assert last.value is not None
+        lowered = last.value - 25
+        s.execute(update(SeriesPointRow).where(SeriesPointRow.id == last.id)
+                  .values(value=lowered))
+    fitted = _fits(monkeypatch)
+    with db.transaction(write=False) as s:
+        status = status_rows(session=s, period=PERIOD, catalog=ws.metrics)
+        got = stored.forecasts_for(session=s, catalog=ws.metrics, status=status)
+    assert sorted(fitted) == ["co-nps", SYNCED]  # the two whose inputs changed, no other
+    with db.transaction(write=False) as s:
+        want = _fresh(s, ws.metrics)
+    assert got == want  # equal to a fit made now: nothing stale was served
+    assert got["co-nps"].last_week_value == pytest.approx(lowered)
+    # another version of the forecasting code: every stored forecast misses
+    fitted.clear()
+    monkeypatch.setattr(stored, "code_version", lambda: "another model")
+    with db.transaction(write=False) as s:
+        assert stored.forecasts_for(session=s, catalog=ws.metrics, status=status) == want
+    assert len(fitted) == len(want)
+    db.dispose()
+
+
+def test_the_dashboard_after_a_sync_reads_stored_forecasts(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh server (nothing in memory) fits nothing; after a check-in on a synced KR the
+    page shows that KR's new forecast, refitted, and the stored ones for the rest."""
+    ws = load_workspace(demo_copy)
+    db = _db(demo_copy)
+    read_cache.clear()
+    entry_cache.clear()
+    fitted = _fits(monkeypatch)
+    with db.transaction(write=False) as s:
+        first = views.dashboard(session=s, period=PERIOD, workspace=ws)
+        want = _fresh(s, ws.metrics)
+    assert fitted == []
+    assert first.forecasts == want
+    with db.transaction() as s:
+        record_checkin(session=s, kr_id=SYNCED, period=PERIOD, value=0.61, confidence=0.9,
+                       note="counted by hand", blockers=None, source=CheckInSource.MANUAL,
+                       actor="ana@example.com", week=date(2026, 11, 23), override_value=True)
+    with db.transaction(write=False) as s:
+        after = views.dashboard(session=s, period=PERIOD, workspace=ws)
+        want = _fresh(s, ws.metrics)
+    assert fitted == [SYNCED]  # its value changed: refitted; the rest still read
+    assert after.forecasts == want
+    assert after.forecasts[SYNCED] != first.forecasts[SYNCED]
+    read_cache.clear()
+    entry_cache.clear()
+    db.dispose()
+
+
+class _Only:
+    """A KR status that refuses every field but those named."""
+
+    def __init__(self, status: Any, allowed: tuple[str, ...]) -> None:
+        self._status, self._allowed = status, allowed
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._allowed:
+            raise AssertionError(f"the forecast read {name!r}: add it to FORECAST_INPUTS")
+        return getattr(self._status, name)
+
+
+def test_a_forecast_reads_only_the_fields_its_stored_key_covers(built_demo: Path) -> None:
+    """Were the forecast to read a field the key leaves out (confidence, a note), a change of
+    it would serve a stale stored forecast: the forecast is run on statuses that refuse it."""
+    ws = load_workspace(built_demo)
+    db = _db(built_demo)
+    with db.transaction(write=False) as s:
+        status = status_rows(session=s, period=PERIOD, catalog=ws.metrics)
+        row = s.scalars(select(KeyResultRow).where(KeyResultRow.key == SYNCED)).one()
+        points = fc.weekly_series(s, [row.id])[row.id]
+        span = Period.between(status.start, status.end, PERIOD)
+        krs = [(o.id, k) for o in status.objectives for k in o.key_results if k.metric]
+        for objective_id, k in krs:
+            guarded = _Only(k, fc.FORECAST_INPUTS)
+            for pts in (points, ([], []), (points[0], [])):  # with and without weekly values
+                assert fc.forecast_one(objective_id, guarded, pts, span,  # type: ignore[arg-type]
+                                       ws.metrics) == fc.forecast_one(objective_id, k, pts,
+                                                                      span, ws.metrics)
+    db.dispose()
