@@ -7,7 +7,9 @@ cache cannot hide — the dashboard (`/`) requested right after:
 - `synced check-in`: a person's confidence and note on a KR computed by `sowhat sync`;
 - `kr edit`: a KR's title changed;
 - `sync`: `sowhat sync` run again (the same as-of: the current week recomputed), its own
-  duration reported as `sync run`.
+  duration reported as `sync run`;
+- `fresh server after sync`: the process's caches emptied after that sync, as a restarted
+  server (`cold` runs on the workspace as built, whose last sync may be another version's).
 Each write is made through the service layer on another connection, as a second process
 (the CLI, a cron job) would; the server notices through the data version.
 
@@ -35,7 +37,8 @@ from pathlib import Path
 
 from web import EMAIL, PASSWORD, machine
 
-STEPS = ("cold", "warm", "manual check-in", "synced check-in", "kr edit", "sync run", "sync")
+STEPS = ("cold", "warm", "manual check-in", "synced check-in", "kr edit", "sync run", "sync",
+         "fresh server after sync")
 
 
 def one_round(root: Path) -> dict[str, float]:
@@ -109,6 +112,12 @@ def one_round(root: Path) -> dict[str, float]:
     finally:
         source.close()
     dashboard("sync")
+    # a fresh server after that sync: nothing in the process's caches
+    from sowhat.services.listing import cache
+
+    for name in ("read_cache", "entry_cache"):
+        getattr(cache, name).clear()
+    dashboard("fresh server after sync")
     db.dispose()
     return out
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Plan
@@ -167,8 +167,8 @@ def status_rows(
     row = _resolve_period(session, period, today)
     contents = repositories.period_contents(session, row)
     active_krs = [k for k in contents.key_results if k.archived_at is None]
-    checkins: dict[int, list[CheckInRow]] = defaultdict(list)
-    for c in repositories.checkins_for(session, [k.id for k in active_krs]):
+    checkins: dict[int, list[Row[Any]]] = defaultdict(list)
+    for c in repositories.checkin_records(session, [k.id for k in active_krs]):
         checkins[c.key_result_id].append(c)
     plan = _plan(session, row, include_archived=False, contents=contents)
     kr_rows = {k.key: k for k in active_krs}
@@ -216,7 +216,7 @@ def status_rows(
     )
 
 
-def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
+def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
                catalog: MetricsFile | None,
                measured: KRMeasureRow | None = None) -> KeyResultStatus:  # fmt: skip
     kr = mapping.to_key_result(row)

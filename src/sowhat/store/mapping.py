@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Row
+
 from sowhat.domain.okr import (
     Bet,
     BetStatus,
@@ -300,7 +302,7 @@ def to_objective(
     )
 
 
-def to_checkin(row: CheckInRow, kr_key: str, period_label: str) -> CheckIn:
+def to_checkin(row: CheckInRow | Row[Any], kr_key: str, period_label: str) -> CheckIn:
     """`extra` carries the row's version (for optimistic edits) and the KR's period."""
     return CheckIn(
         kr_id=kr_key,

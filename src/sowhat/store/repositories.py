@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sowhat.store.models import (
@@ -109,6 +110,19 @@ def latest_earlier_key_result(session: Session, key: str, before: date) -> KeyRe
         .order_by(PeriodRow.start.desc(), PeriodRow.label.desc())
         .limit(1)
     ).first()
+
+
+def checkin_records(session: Session, kr_ids: Collection[int]) -> list[Row[Any]]:
+    """`checkins_for` as plain rows (every column, by name, read-only): a plan of thousands
+    of KRs has tens of thousands of check-ins, and building an ORM object for each cost
+    seconds on every read of the plan."""
+    if not kr_ids:
+        return []
+    return list(session.execute(
+        select(*CheckInRow.__table__.columns)
+        .where(CheckInRow.key_result_id.in_(list(kr_ids)))
+        .order_by(CheckInRow.week, CheckInRow.id)
+    ))  # fmt: skip
 
 
 def checkins_for(session: Session, kr_ids: Collection[int]) -> list[CheckInRow]:

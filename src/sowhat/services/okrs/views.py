@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Bet, CheckIn, Guardrail, Team
@@ -38,12 +38,14 @@ __all__ = [
     "SeriesPoint",
     "audit_page",
     "checkin_for_week",
+    "checkin_records_many",
     "checkins",
     "checkins_many",
     "page",
     "plan_view",
     "series",
     "series_many",
+    "series_values_many",
     "teams",
 ]
 
@@ -225,6 +227,16 @@ def checkins(*, session: Session, period: str, kr_id: str) -> list[CheckInView]:
 def checkins_many(*, session: Session, period: str) -> dict[str, list[CheckInView]]:
     """`checkins` for every KR of the period at once (three queries, not three per KR):
     by KR id, oldest first, with the check-ins of the KRs each was carried from."""
+    return {key: [CheckInView(mapping.to_checkin(r, kr_key, label), r.version, label)
+                  for r, kr_key, label in history]
+            for key, history in checkin_records_many(session=session, period=period).items()}
+
+
+def checkin_records_many(*, session: Session, period: str
+                         ) -> dict[str, list[tuple[Row[Any], str, str]]]:  # fmt: skip
+    """What `checkins_many` reads, as plain rows: by KR id, oldest first, each check-in row
+    (every column by name) with the key and period of the KR it was recorded on (the KR or
+    one it was carried from). For readers of a whole large plan: no object per check-in."""
     rows = session.execute(
         select(KeyResultRow.id, KeyResultRow.key, KeyResultRow.carried_from_id, PeriodRow.label)
         .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id).where(PeriodRow.label == period)
@@ -242,20 +254,40 @@ def checkins_many(*, session: Session, period: str) -> dict[str, list[CheckInVie
             known[r.id] = (r.key, r.label, r.carried_from_id)
         missing = {r.carried_from_id for r in found if r.carried_from_id} - set(known)
     # in checkins_for's order (week, row id), as `checkin_history` returns them
-    by_row: dict[int, list[tuple[int, CheckInView]]] = {}
-    for n, c in enumerate(repositories.checkins_for(session, list(known))):
+    by_row: dict[int, list[tuple[int, Row[Any], str, str]]] = {}
+    for n, c in enumerate(repositories.checkin_records(session, list(known))):
         key, label, _ = known[c.key_result_id]
-        by_row.setdefault(c.key_result_id, []).append(
-            (n, CheckInView(mapping.to_checkin(c, key, label), c.version, label)))
-    out: dict[str, list[CheckInView]] = {}
+        by_row.setdefault(c.key_result_id, []).append((n, c, key, label))
+    out: dict[str, list[tuple[Row[Any], str, str]]] = {}
     for r in rows:
         chain, seen, at = [], set(), r.id
         while at is not None and at not in seen and at in known:  # the KR, then its sources
             seen.add(at)
             chain.append(at)
             at = known[at][2]
-        out[r.key] = [v for _, v in sorted(x for row_id in chain
-                                            for x in by_row.get(row_id, []))]
+        picked = sorted((x for row_id in chain for x in by_row.get(row_id, [])),
+                        key=lambda x: x[0])
+        out[r.key] = [(c, key, label) for _, c, key, label in picked]
+    return out
+
+
+def series_values_many(*, session: Session, period: str) -> dict[str, list[tuple[date, float]]]:
+    """Each KR's stored weekly values that count (weeks resting on fewer than
+    MIN_WEEK_ENTITIES entities left out, as `series` reads them as None), by KR id, oldest
+    first — `series_many` without an object per point, for readers of a whole large plan."""
+    rows = session.execute(
+        select(KeyResultRow.key, SeriesPointRow.week, SeriesPointRow.value)
+        .join(SeriesPointRow, SeriesPointRow.key_result_id == KeyResultRow.id)
+        .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
+        .where(PeriodRow.label == period, SeriesPointRow.value.is_not(None),
+               or_(SeriesPointRow.entities.is_(None),
+                   SeriesPointRow.entities >= MIN_WEEK_ENTITIES))
+        .order_by(SeriesPointRow.key_result_id, SeriesPointRow.week)
+    ).all()  # fmt: skip
+    out: dict[str, list[tuple[date, float]]] = {}
+    for key, week, value in rows:
+        if value is not None:  # never: the query keeps values only
+            out.setdefault(key, []).append((week, value))
     return out
 
 

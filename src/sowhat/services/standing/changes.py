@@ -25,8 +25,8 @@ from sowhat.services.okrs.views import (
     GuardrailView,
     KeyResultView,
     PlanView,
-    checkins_many,
-    series_many,
+    checkin_records_many,
+    series_values_many,
 )
 from sowhat.stats.noise import beyond_noise, noise_level
 
@@ -98,24 +98,23 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]]) -> Movement | 
 def what_changed(*, session: Session, plan: PlanView, today: date) -> Changes:
     since = week_start(today) - timedelta(days=7)
     moves, steady, notes = [], [], []
-    # every KR's check-ins and series in a few queries, not a few per KR
-    all_checkins = checkins_many(session=session, period=plan.period)
-    all_series = series_many(session=session, period=plan.period)
+    # every KR's check-ins and series in a few queries, not a few per KR; plain rows, not
+    # an object per check-in or point (a large plan has hundreds of thousands)
+    all_checkins = checkin_records_many(session=session, period=plan.period)
+    all_series = series_values_many(session=session, period=plan.period)
     for kr in plan.key_results:
         history = all_checkins.get(kr.id, [])
-        stored = [(p.week, p.value) for p in all_series.get(kr.id, []) if p.value is not None]
-        points = stored or [(c.checkin.week, c.checkin.value) for c in history
-                            if c.checkin.value is not None]
+        points = all_series.get(kr.id) or [(c.week, c.value) for c, _, _ in history
+                                            if c.value is not None]
         m = movement(kr, [(w, float(v)) for w, v in points])
         if m is not None and (m.week_moved or m.baseline_moved):
             moves.append(m)
         elif m is not None and m.noise is not None:
             steady.append(kr.id)
-        for c in history:
-            ci = c.checkin
-            if ci.week >= since and ci.note and c.period == plan.period:
-                notes.append(NoteEntry(kr.id, kr.status.title, ci.week, ci.value,
-                                       ci.confidence, ci.note, ci.author))
+        for c, _, label in history:
+            if c.week >= since and c.note and label == plan.period:
+                notes.append(NoteEntry(kr.id, kr.status.title, c.week, c.value,
+                                       c.confidence, c.note, c.author))
     moves.sort(key=lambda m: (not m.week_moved, m.toward_target is not False))
     notes.sort(key=lambda n: n.week, reverse=True)
     return Changes(since=since, movements=tuple(moves), steady=len(steady), notes=tuple(notes),
