@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 
 from markupsafe import Markup
 
-__all__ = ["ChartInput", "Launch", "render_kr_chart", "sparkline"]
+__all__ = ["ChartInput", "Launch", "render_kr_chart", "sparkline", "time_marker"]
 
 W, H = 720, 290
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 30, 40
@@ -131,6 +131,18 @@ def render_kr_chart(
            f'<title id="{k}-title">{escape(chart.title)}</title>'
            f'<desc id="{k}-desc">{escape(desc)}</desc>{"".join(parts)}</svg>')  # fmt: skip
     return Markup(svg)
+
+
+def time_marker(today: date, data_through: datetime | date | None,
+                label: str = "today") -> tuple[date, str]:
+    """Where the chart's vertical line goes and what it says: `today`, or where the data ends
+    when that is more than a day earlier. A line at today over a series that stopped weeks
+    before reads as "nothing has happened since"; "data through 16 Nov" says why it stops."""
+    if data_through is not None:
+        end = data_through.date() if isinstance(data_through, datetime) else data_through
+        if end < today - timedelta(days=1):
+            return end, f"data through {end:%d %b}"
+    return today, label
 
 
 def sparkline(points: Sequence[tuple[date, float]], *, label: str) -> Markup:

@@ -104,3 +104,15 @@ def test_long_axis_labels_get_room_instead_of_being_cut() -> None:
         assert float(x) - 0.65 * 20 * len(text) >= 0, (x, text)
     short = _chart()  # "40%": the default margin, the geometry other tests check
     assert f'cx="{_x(date(2026, 10, 5)):.1f}"' in short
+
+
+def test_the_marker_moves_to_where_the_data_ends_when_it_is_stale() -> None:
+    from datetime import UTC, datetime
+
+    from sowhat.reports.charts import time_marker
+
+    today = date(2026, 12, 3)
+    assert time_marker(today, datetime(2026, 11, 16, 0, 0, tzinfo=UTC)) == (
+        date(2026, 11, 16), "data through 16 Nov")
+    assert time_marker(today, datetime(2026, 12, 2, 23, 0, tzinfo=UTC)) == (today, "today")
+    assert time_marker(today, None, "as of 03 Dec") == (today, "as of 03 Dec")

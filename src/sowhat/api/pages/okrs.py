@@ -19,7 +19,7 @@ from sowhat.api.v1.schedule import schedule_lines
 from sowhat.domain.measure import DEFAULT_OVER_DAYS
 from sowhat.errors import UserError
 from sowhat.reports import words
-from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
+from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline, time_marker
 from sowhat.services import dashboard as views
 from sowhat.services.coach import coach_text
 from sowhat.services.forecasts import FORECAST_ASSUMPTIONS, KRForecastView
@@ -167,7 +167,7 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
     # sync stores it; people's typed values are marked on it. Without a metric, the line is
     # the check-ins themselves.
     line = computed or [(c.week, float(c.value)) for c in this_period]  # type: ignore[arg-type]
-    today = date.today()
+    today, marker = time_marker(date.today(), status.data_through or status.last_sync)
     chart = ChartInput(
         title=f"{s.title}: weekly values",
         start=status.start, end=status.end,
@@ -175,7 +175,7 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         launches=[Launch(b.bet.shipped_on, b.bet.title) for b in data.launches
                   if b.bet.shipped_on is not None],
         manual=typed if computed else [],
-        band=_band(data.forecast_view), today=today,
+        band=_band(data.forecast_view), today=today, today_label=marker,
     )  # fmt: skip
     svg = render_kr_chart(chart, lambda v: words.value(v, rate=rate, unit=s.unit),
                           lambda ts: words.tick_labels(ts, rate=rate, unit=s.unit))
