@@ -201,6 +201,8 @@ def _render_monthly(r: MonthlyReview) -> None:
                                                    for w in k.weeks), style="dim")
         if k.error:
             console.print(f"  [red]{k.error}[/red]")
+        if k.not_yet:
+            console.print(f"  [yellow]{k.not_yet}[/yellow]")
         table = Table(show_edge=False, pad_edge=False, box=None)
         for col in ("segment", "month", "previous", "change", "entities"):
             table.add_column(col, justify="left" if col == "segment" else "right")

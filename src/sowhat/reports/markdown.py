@@ -134,6 +134,8 @@ def monthly_markdown(r: MonthlyReview) -> str:
                                          for w in k.weeks) or "—")]
         if k.error:
             out.append(f"- error: {k.error}")
+        if k.not_yet:
+            out.append(f"- {k.not_yet}")
         out += ["", "| segment | this month | last month | change | entities |",
                 "|---|---|---|---|---|"]
         for s in k.segments:
