@@ -267,6 +267,29 @@ def test_monthly_review_matches_a_plain_python_activation(db: Database, ws: Work
     assert (tickets.value, tickets.previous) == (5 * 31, 3 * 30)
     assert tickets.trend == "no clear change"
     assert "## act — activation (leading)" in monthly_markdown(r)
+    assert act.not_yet is None  # October's 2-day cohorts have all matured by Nov 16
+
+
+def test_a_month_whose_cohorts_have_not_matured_says_so(db: Database, ws: Workspace) -> None:
+    """A blank month must say why: November's first signups cannot convert-within-2-days
+    until Nov 3, so on Nov 2 the month has no value — not a zero, not a silent dash."""
+    assert ws.metrics is not None
+    events = open_events(ws)
+    try:
+        with db.transaction(write=False) as session:
+            r = monthly_review(session=session, catalog=ws.metrics, events=events,
+                               as_of=datetime(2026, 11, 2, 12, tzinfo=UTC), month="2026-11")
+    finally:
+        events.close()
+    act = next(k for k in r.key_results if k.kr_id == "act")
+    assert act.value is None
+    assert act.previous is not None  # October's cohorts mostly matured: no note for it
+    assert act.not_yet == ("not readable yet: 2026-11's cohorts are inside their 2-day "
+                           "outcome window until 2026-12-03 (a cohort counts once it has "
+                           "matured)")
+    tickets = next(k for k in r.key_results if k.kr_id == "tickets-total")
+    assert tickets.not_yet is None  # a count has no outcome window
+    assert act.not_yet in monthly_markdown(r)
 
 
 def test_default_month_and_bad_months(db: Database, ws: Workspace) -> None:
