@@ -183,12 +183,16 @@ def current_period(*, session: Session, today: date) -> Period | None:
 def status_rows(
     *, session: Session, period: str | None = None, today: date | None = None,
     catalog: MetricsFile | None = None,
+    contents: repositories.PeriodContents | None = None,
 ) -> PeriodStatus:
     """Scores and latest readings for one period (default: the one covering today, else the
-    latest stored). With the metric `catalog`, each KR's `unit` is its metric's."""
+    latest stored). With the metric `catalog`, each KR's `unit` is its metric's. `contents`
+    is the period's rows when the caller has read them already (a large plan's take a
+    noticeable share of the time)."""
     today = today or datetime.now(UTC).date()
     row = _resolve_period(session, period, today)
-    contents = repositories.period_contents(session, row)
+    if contents is None or contents.period.id != row.id:
+        contents = repositories.period_contents(session, row)
     active_krs = [k for k in contents.key_results if k.archived_at is None]
     checkins: dict[int, list[Row[Any]]] = defaultdict(list)
     for c in repositories.checkin_records(session, [k.id for k in active_krs]):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -21,7 +21,13 @@ from sowhat.errors import NotFound
 from sowhat.services.accounts import Principal, Scope
 from sowhat.services.checkins import checkin_history
 from sowhat.services.forecasts import MIN_WEEK_ENTITIES
-from sowhat.services.plans import KeyResultStatus, ObjectiveStatus, PeriodStatus, status_rows
+from sowhat.services.plans import (
+    KeyResultStatus,
+    ObjectiveStatus,
+    PeriodStatus,
+    _resolve_period,
+    status_rows,
+)
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import audit, mapping, repositories
 from sowhat.store.models import AuditEntryRow, CheckInRow, KeyResultRow, PeriodRow
@@ -170,9 +176,10 @@ def plan_view(
 ) -> PlanView:
     """Everything stored about one period (default: the current one), with versions; with
     the metric `catalog`, KR values carry their metric's unit."""
-    status = status_rows(session=session, period=period, today=today, catalog=catalog)
-    row = repositories.periods_by_label(session, [status.period])[status.period]
-    contents = repositories.period_contents(session, row)
+    row = _resolve_period(session, period, today or datetime.now(UTC).date())
+    contents = repositories.period_contents(session, row)  # read once, for both
+    status = status_rows(session=session, period=row.label, today=today, catalog=catalog,
+                         contents=contents)
     live_objectives = {o.id: o for o in contents.objectives if o.archived_at is None}
     objective_rows = {o.key: o for o in live_objectives.values()}
     kr_rows = {k.key: k for k in contents.key_results if k.archived_at is None}
