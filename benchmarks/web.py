@@ -118,11 +118,13 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
 
 
-def run_round(src: Path | None, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+def run_round(src: Path | None, args: argparse.Namespace,
+              workspace: Path | None = None) -> dict[str, dict[str, float]]:  # fmt: skip
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, __file__, "--workspace", str(args.workspace), "--requests",
+    cmd = [sys.executable, __file__, "--workspace", str(workspace or args.workspace),
+           "--requests",
            str(args.requests), "--warmup", str(args.warmup), "--one-round",
            *[a for u in args.url for a in ("--url", u)]]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
@@ -138,6 +140,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--url", action="append", default=[])
     parser.add_argument("--baseline-src", type=Path, default=None)
+    parser.add_argument("--baseline-workspace", type=Path, default=None,
+                        help="The baseline's copy of the workspace, when the two checkouts "
+                        "need different database schemas (the same data: copy it before "
+                        "`sowhat db upgrade` of this checkout's copy).")
     parser.add_argument("--one-round", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=None, help="Also write the figures here.")
     args = parser.parse_args()
@@ -151,7 +157,7 @@ def main() -> None:
     for _ in range(args.rounds):
         rounds["A"].append(run_round(here, args))
         if args.baseline_src is not None:
-            rounds["B"].append(run_round(args.baseline_src, args))
+            rounds["B"].append(run_round(args.baseline_src, args, args.baseline_workspace))
     print(f"machine: {machine()}")
     print(f"workspace: {args.workspace} ({(args.workspace / '.built').read_text()})")
     print(f"{args.requests} requests per URL per round, {args.rounds} round(s); times in ms")

@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.services.forecasts import KRForecastView, Outlook, forecast_period, weekly_series
+from sowhat.services.forecasts import KRForecastView, Outlook, weekly_series
 from sowhat.services.guardrails import PeriodHealth, objective_health
+from sowhat.services.listing.forecasts import forecasts_for
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.lessons import Lesson, list_lessons, previous_period
 from sowhat.services.reviews.signals import (
@@ -140,8 +141,8 @@ def weekly_review(
     status = status_rows(session=session, period=period, today=as_of.date(), catalog=catalog)
     row = repositories.periods_by_label(session, [status.period])[status.period]
     week = review_week(as_of)
-    forecasts = {f.kr_id: f for f in forecast_period(session=session, catalog=catalog,
-                                                     period=row.label).key_results}
+    # stored by sync where their inputs are unchanged (services.listing.forecasts)
+    forecasts = forecasts_for(session=session, catalog=catalog, status=status)
     health = objective_health(session=session, status=status)
     contents = repositories.period_contents(session, row)
     kr_rows = {k.key: k for k in contents.key_results if k.archived_at is None}
