@@ -190,7 +190,7 @@ def sync(
     reads = [reads_of(catalog, k.metric or "", k.segment) for k in usable]
     # Not the source's path: a copied or moved workspace keeps its keys (the digests are of
     # the content); a remapped column changes every key.
-    keys = InputKeys(day_digests(events), traits_digest(events),
+    keys = InputKeys(day_digests(events, cached=not full), traits_digest(events),
                      f"{events.dialect()}|{events.table_name}|{events.columns.model_dump_json()}")
     inputs = _InputStore(session, [k.id for k in usable], full=full)
     weeks = [w for w in span.weeks() if _midnight(max(w, span.start)) < cutoff]
