@@ -83,18 +83,19 @@ def _duckdb_digests(con: Any, events: EventSource, *, cached: bool = True) -> Da
 
     try:
         if by_ingest and cached and events.cache_dir is not None:
-            return _by_ingest(con, events.cache_dir.parent / "digests", table, day, name,
-                              compute)
+            folder = events.cache_dir.parent / "digests"
+            return _by_ingest(con, folder, events.description, table, day, name, compute)
         return compute()
     except Exception:
         return None
 
 
-def _by_ingest(con: Any, folder: Path, table: str, day: str, name: str,
+def _by_ingest(con: Any, folder: Path, source: str, table: str, day: str, name: str,
                compute: Callable[..., DayDigests]) -> DayDigests:
     """The digests, recomputing only the days rows of ingests newer than the cache fall on
-    (every day when the cache is missing or the older rows changed)."""
-    where_key = f"{CACHE_FORMAT}|{table}|{day}|{name}"
+    (every day when the cache is missing or the older rows changed). `source` names the
+    store (`duckdb:<path>`)."""
+    where_key = f"{CACHE_FORMAT}\x1f{source}\x1f{table}\x1f{day}\x1f{name}"
     path = folder / (hashlib.sha256(where_key.encode()).hexdigest()[:24] + ".json")
     # Count and a hash sum of what a digest reads of each row: a deleted, added or edited
     # row of an old ingest changes them.

@@ -54,12 +54,12 @@ def test_cached_digests_equal_a_recompute_after_ingests_deletes_and_edits(
     recomputed: list[str] = []
     real = digest._by_ingest
 
-    def spy(con: Any, folder: Path, table: str, day: str, name: str,
+    def spy(con: Any, folder: Path, source: str, table: str, day: str, name: str,
             compute: Callable[..., Any]) -> Any:
         def watched(where: str = "") -> Any:
             recomputed.append(where)
             return compute(where)
-        return real(con, folder, table, day, name, watched)
+        return real(con, folder, source, table, day, name, watched)
 
     monkeypatch.setattr(digest, "_by_ingest", spy)
     load(tmp_path, "b", [("visit", "u4", "2026-11-02T12:00:00Z"),
