@@ -66,6 +66,33 @@ def test_merge_then_export_then_nothing_to_do(write_workspace: WriteWorkspace) -
     assert "No changes" in sowhat(root, "apply").stdout
 
 
+def test_export_keeps_unapplied_file_edits_to_other_fields(
+        write_workspace: WriteWorkspace) -> None:  # fmt: skip
+    """Export is apply's mirror: the web's target comes into the file, the file's own
+    unapplied owner edit stays, and it is still an unapplied file edit afterwards."""
+    root = write_workspace()
+    assert sowhat(root, "apply").returncode == 0
+    web_edit(root, "activation", target=0.48)
+    path = root / "okrs" / "2026-Q4.yaml"
+    path.write_text(path.read_text().replace("owner: ana@example.com", "owner: bo@example.com"))
+
+    exported = sowhat(root, "export")
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert "kept 1 file edit(s) not applied yet" in exported.stdout
+    text = path.read_text()
+    assert "target: 0.48" in text  # the web's edit came in
+    assert "owner: bo@example.com" in text  # the file's edit was not thrown away
+    assert "baseline: 0.40   # measured in Q3" in text
+    diff = sowhat(root, "diff")
+    assert diff.returncode == 1  # the owner edit is still the file's, waiting for apply
+    assert "bo@example.com" in diff.stdout
+    assert "target" not in diff.stdout
+    applied = sowhat(root, "apply")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "owner: ana@example.com -> bo@example.com" in applied.stdout
+    assert sowhat(root, "diff").returncode == 0
+
+
 def test_same_field_refuses_with_both_values_then_force(write_workspace: WriteWorkspace) -> None:
     root = write_workspace()
     assert sowhat(root, "apply").returncode == 0

@@ -138,13 +138,15 @@ def export(
                                     help="Write into this folder instead of okrs/."),
     period: str = typer.Option(None, help="Only this period."),
     force: bool = typer.Option(False, "--force",
-                               help="Overwrite file edits not applied since the last sync."),
+                               help="Let the database win on fields the file also changed "
+                               "(unapplied file edits are lost)."),
 ) -> None:
     """Write the database back to YAML (comments and order of existing files are kept).
 
-    Into okrs/, refuses (exit 1, nothing written) to overwrite file edits made since the
-    last apply or export, unless --force. With `[git] commit_exports = true`, commits the
-    written files with the web editors as authors. Draft periods are left out.
+    Into okrs/, file edits not applied yet are kept where the web did not change the same
+    field (run `sowhat apply` afterwards to send them); a field changed on both sides
+    refuses (exit 1, nothing written) unless --force. With `[git] commit_exports = true`,
+    commits the written files with the web editors as authors. Draft periods are left out.
     Example: sowhat export -w my-okrs --out /tmp/okrs
     """
     ws = load_workspace(workspace)
@@ -158,6 +160,9 @@ def export(
     for f in files:
         who = f" (web edits by {', '.join(f.editors)})" if f.changed and f.editors else ""
         console.print(f"{'wrote' if f.changed else 'unchanged'} {f.path}{who}")
+        if f.kept_file_edits:
+            console.print(f"  kept {f.kept_file_edits} file edit(s) not applied yet: "
+                          "`sowhat apply` sends them to the database")
     written = [f for f in files if f.changed]
     if out is None and ws.config.git.commit_exports and written:
         authors = list(dict.fromkeys(e for f in written for e in f.editors))

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from sowhat.reports import words
-from sowhat.reports.charts import ChartInput, Launch, render_kr_chart
+from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, time_marker
 
 __all__ = ["env", "kr_chart", "render_html"]
 
@@ -33,8 +33,8 @@ def kr_value(x: float | None, baseline: float | None, target: float | None,
 
 
 def kr_delta(x: float | None, baseline: float | None, target: float | None,
-             unit: str | None = None) -> str:  # fmt: skip
-    return words.delta(x, rate=_rate(baseline, target, unit), unit=unit)
+             unit: str | None = None, like: float | None = None) -> str:  # fmt: skip
+    return words.delta(x, rate=_rate(baseline, target, unit), unit=unit, like=like)
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -50,9 +50,12 @@ def day(d: date | datetime | None) -> str:
 def kr_chart(*, title: str, start: date, end: date, points: Any, baseline: float | None,
              target: float | None, unit: str | None, today: date | None = None,
              launches: Any = (), today_label: str = "as of",
-             key: str = "chart") -> Markup:  # fmt: skip
-    """The same SVG chart as the KR page, for one KR of a report."""
+             key: str = "chart", data_through: datetime | None = None) -> Markup:  # fmt: skip
+    """The same SVG chart as the KR page, for one KR of a report; the marker moves to where
+    the data ends when that is before `today` (`time_marker`)."""
     rate = _rate(baseline, target, unit)
+    if today is not None:
+        today, today_label = time_marker(today, data_through, today_label)
     chart = ChartInput(title=title, start=start, end=end, points=list(points),
                        baseline=baseline, target=target,
                        launches=[Launch(d, label) for d, label in launches],

@@ -1,10 +1,10 @@
 """OKRs as code, both ways: make the database match the files, and the files match the database.
 
-Both directions check first that they would not silently throw the other side's edits away
-(`sowhat.services.roundtrip`): `apply` refuses to overwrite web edits made since the last
-apply/export, `export` refuses to overwrite unapplied file edits; `force=True` lets the
-step's own side win, and the audit log records what was overwritten. After either, the
-database remembers each file's content hash and what both agreed on.
+Neither direction silently throws the other side's edits away (`sowhat.services.roundtrip`):
+each merges the other side's edits to fields it did not change itself, and refuses where
+the same field was changed on both sides; `force=True` lets the step's own side win, and the
+audit log records what was overwritten. After either, the database remembers each file's
+content hash and what both agreed on.
 """
 
 from __future__ import annotations
@@ -182,6 +182,7 @@ class ExportedFile:
     changed: bool
     period: str = ""
     editors: tuple[str, ...] = field(default=())  # web editors since the last apply/export
+    kept_file_edits: int = 0  # unapplied file edits merged into what was written
 
 
 def export_workspace(
@@ -191,11 +192,13 @@ def export_workspace(
     """Write each published period's plan from the database to YAML.
 
     Into the workspace's own okrs/ folder, existing files are merged (comments and spelling
-    kept), after checking that no file edit made since the last apply/export would be lost
-    (`EditedOnBothSides` unless `force`), and the new state is remembered. Into another
-    folder, files are written in the canonical layout unless one exists. Files are replaced
-    atomically so an interrupted export never leaves half a file. Draft periods are left
-    out until published.
+    kept) and the new state is remembered. File edits not applied yet are merged the way
+    `apply` merges web edits: a field only the file changed keeps the file's value (it is
+    still an unapplied file edit afterwards: the state remembered is the database's plan);
+    a field both sides changed differently refuses (`EditedOnBothSides`) unless `force`,
+    which lets the database win everywhere. Into another folder, files are written in the
+    canonical layout unless one exists. Files are replaced atomically so an interrupted
+    export never leaves half a file. Draft periods are left out until published.
     """
     drafts = draft_labels(session=session)
     if period is not None and period in drafts:
@@ -211,18 +214,24 @@ def export_workspace(
         for d in diff_workspace(session=session, workspace=workspace, period=period):
             if d.path is not None and d.in_database and d.period not in drafts:
                 diffs[d.period] = d
-        blocked = [d for d in diffs.values() if d.file_edits]
+        blocked = [replace(d, fields=d.conflicts) for d in diffs.values() if d.conflicts]
         if blocked and not force:
             raise EditedOnBothSides(blocked, step="export")
+    files = {lp.plan.period.label: lp.plan for lp in workspace.plans}
     states = file_states(session=session)
     rendered = []
     for plan in plans:
         path = _path_for(plan, target, existing if own else {})
-        text = _render(plan, path)
+        label = plan.period.label
+        written, kept = plan, 0
+        if own and not force and label in diffs and diffs[label].file_edits:
+            merged = merge_plan(file=files[label], database=plan, diff=diffs[label])
+            written, kept = merged.plan, len(diffs[label].file_edits)
+        text = _render(written, path)
         old = path.read_text("utf-8") if path.exists() else None
-        rendered.append((plan, path, text, old))
+        rendered.append((plan, path, text, old, kept))
     results = []
-    for plan, path, text, old in rendered:
+    for plan, path, text, old, kept in rendered:
         if old != text:
             _atomic_write(path, text)
         label = plan.period.label
@@ -230,11 +239,11 @@ def export_workspace(
         if own:
             state = states.get(label)
             editors = _editors_since(session, label, state.recorded_at if state else None)
-            lost = diffs[label].file_edits if label in diffs else ()
+            lost = diffs[label].file_edits if label in diffs and force else ()
             record_state(session=session, period=label, path=path, root=workspace.root,
                          text=text, snapshot=plan_snapshot(plan), action="export",
                          actor=actor, overwritten=_lost(lost))  # fmt: skip
-        results.append(ExportedFile(path, old != text, label, editors))
+        results.append(ExportedFile(path, old != text, label, editors, kept))
     return results
 
 

@@ -193,6 +193,20 @@ def test_change_mind_compares_weekly_means_before_and_after_launch(db: Database)
     assert "check your change-mind condition" in bets["tooltips"].message
 
 
+def test_change_mind_messages_speak_in_the_krs_unit(db: Database, ws: Workspace) -> None:
+    """"act moved 0.4 → 0.45" is a share: it reads in percent, and an absolute expectation
+    of +0.20 reads "+20 pts", as everywhere else."""
+    with db.transaction(write=False) as session:
+        review = weekly_review(session=session, catalog=ws.metrics, as_of=AS_OF,
+                               period="2026-Q4")
+    tooltips = next(b for b in review.bets if b.bet_id == "tooltips")
+    assert tooltips.before is not None
+    assert tooltips.after is not None
+    shown = f"{tooltips.before * 100:.3g}%"
+    assert f"act moved {shown} → " in tooltips.message, tooltips.message
+    assert "% of the expected +20 pts" in tooltips.message, tooltips.message
+
+
 # -- the reviews -----------------------------------------------------------------------------
 
 
@@ -267,6 +281,29 @@ def test_monthly_review_matches_a_plain_python_activation(db: Database, ws: Work
     assert (tickets.value, tickets.previous) == (5 * 31, 3 * 30)
     assert tickets.trend == "no clear change"
     assert "## act — activation (leading)" in monthly_markdown(r)
+    assert act.not_yet is None  # October's 2-day cohorts have all matured by Nov 16
+
+
+def test_a_month_whose_cohorts_have_not_matured_says_so(db: Database, ws: Workspace) -> None:
+    """A blank month must say why: November's first signups cannot convert-within-2-days
+    until Nov 3, so on Nov 2 the month has no value — not a zero, not a silent dash."""
+    assert ws.metrics is not None
+    events = open_events(ws)
+    try:
+        with db.transaction(write=False) as session:
+            r = monthly_review(session=session, catalog=ws.metrics, events=events,
+                               as_of=datetime(2026, 11, 2, 12, tzinfo=UTC), month="2026-11")
+    finally:
+        events.close()
+    act = next(k for k in r.key_results if k.kr_id == "act")
+    assert act.value is None
+    assert act.previous is not None  # October's cohorts mostly matured: no note for it
+    assert act.not_yet == ("not readable yet: 2026-11's cohorts are inside their 2-day "
+                           "outcome window until 2026-12-03 (a cohort counts once it has "
+                           "matured)")
+    tickets = next(k for k in r.key_results if k.kr_id == "tickets-total")
+    assert tickets.not_yet is None  # a count has no outcome window
+    assert act.not_yet in monthly_markdown(r)
 
 
 def test_default_month_and_bad_months(db: Database, ws: Workspace) -> None:

@@ -29,7 +29,7 @@ from sowhat.metrics.source import EventSource
 from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.weekly import indicator_of
-from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_defs import MetricDef, MetricsFile, outcome_window
 from sowhat.stats.noise import linear_trend
 from sowhat.store import repositories
 
@@ -74,6 +74,9 @@ class MonthlyKR:
     trend: str  # improving | worsening | rising | falling | no clear change | unknown
     segments: tuple[SegmentValue, ...]  # everyone first, then each catalog segment
     error: str | None = None
+    # Why a cohort metric's month reads "—": its cohorts are still inside their outcome
+    # window (a 90-day retention of October cannot be read in November).
+    not_yet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,11 +164,31 @@ def monthly_review(
             weeks=weeks, slope_per_week=slope,
             trend=_trend(slope, [w.value for w in weeks], direction),
             segments=tuple(table[(metric, s)] for s in segments), error=errors.get(metric),
+            not_yet=_not_yet(catalog.metrics[metric], own, span, prev, as_of),
         ))  # fmt: skip
     out.sort(key=lambda r: r.indicator != "lagging")
     return MonthlyReview(period=row.label, month=span.label, start=span.start,
                          end=end.date() if end < _midnight(span.end) else span.end,
                          previous_month=prev.label, as_of=as_of, key_results=tuple(out))
+
+
+def _not_yet(definition: MetricDef, own: SegmentValue, span: Period, prev: Period,
+             as_of: datetime) -> str | None:
+    """A sentence for a month (or the month before) that is empty only because its cohorts
+    have not had their whole outcome window yet; None when that is not the reason."""
+    window = outcome_window(definition)
+    if window is None:
+        return None
+    days = window.days
+    out = []
+    for label, month, value in ((span.label, span, own.value), (prev.label, prev, own.previous)):
+        readable = _midnight(month.end) + window
+        if value is None and readable > as_of:
+            out.append(f"{label}'s cohorts are inside their {days}-day outcome window until "
+                       f"{readable:%Y-%m-%d}")
+    if not out:
+        return None
+    return "not readable yet: " + "; ".join(out) + " (a cohort counts once it has matured)"
 
 
 def _slope(values: list[float | None]) -> float | None:
