@@ -40,6 +40,7 @@ from sowhat.stats.impact import ImpactEstimate, did_estimate, impact_verdict, it
 from sowhat.stats.stress import (
     FORECAST_PROCESSES,
     IMPACT_CASES,
+    SHIFT_PROCESSES,
     STEP_EFFECT,
     forecast_series,
     impact_launch,
@@ -88,7 +89,7 @@ def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[s
         rows = {}
         for k in KS:
             rng = np.random.default_rng([seed, pi, k])
-            probs, hits, covered = [], [], []
+            probs, hits, covered, to_come = [], [], [], []
             for _ in range(series):
                 s = forecast_series(rng, process, history_weeks=STORED_WEEKS)
                 target, direction = target_for(rng, s)
@@ -105,6 +106,8 @@ def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[s
                 probs.append(f.probability)
                 hits.append(float(hit))
                 covered.append(float(f.low <= final <= f.high))
+                shift_week = getattr(s, "shift_week", None)
+                to_come.append(shift_week is not None and shift_week >= k)
             p, h = np.array(probs), np.array(hits)
             cal = calibration(p, h)
             rows[str(k)] = {
@@ -114,6 +117,14 @@ def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[s
                 "coverage80": float(np.mean(covered)),
                 "bins": [[b.mean_predicted, b.observed_rate, b.count] for b in cal.bins],
             }
+            if process in SHIFT_PROCESSES:
+                # Split by whether the shift was among the weeks seen or is still to come:
+                # until it happens, a shift still to come leaves no trace in the data.
+                c, later = np.array(covered), np.array(to_come)
+                rows[str(k)]["share_to_come"] = float(np.mean(later))
+                rows[str(k)]["coverage80_seen"] = float(np.mean(c[~later]))
+                rows[str(k)]["coverage80_to_come"] = (float(np.mean(c[later])) if later.any()
+                                                      else None)
             pooled[k]["p"] += probs
             pooled[k]["hit"] += hits
             pooled[k]["cov"] += covered
@@ -193,6 +204,15 @@ def print_forecast(res: dict[str, Any]) -> None:
         floors = " / ".join(f"{r[str(k)]['mc_floor']:.3f}" for k in res["ks"])
         covs = " / ".join(f"{r[str(k)]['coverage80']:.2f}" for k in res["ks"])
         print(f"{name:16} | {errs} ({floors}) | {covs}")
+        if "share_to_come" in r[str(res["ks"][0])]:
+            split = " / ".join(_split(r[str(k)]) for k in res["ks"])
+            print(f"{'':16} |   80% range covers, shift seen | still to come (share): {split}")
+
+
+def _split(row: dict[str, Any]) -> str:
+    later = row["coverage80_to_come"]
+    return (f"{row['coverage80_seen']:.2f} | {'-' if later is None else f'{later:.2f}'} "
+            f"({row['share_to_come']:.2f})")
 
 
 def print_impact(res: dict[str, Any]) -> None:
@@ -259,6 +279,8 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=200, help="forecast series per process/k")
     parser.add_argument("--launches", type=int, default=300, help="launches per impact case")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--shift-hazard", type=float, help="forecast: prior weekly chance of a "
+                        "level shift still to come (default: the shipped value, 0)")
     parser.add_argument("--only", choices=("forecast", "impact"))
     parser.add_argument("--cases", help="comma-separated impact cases / forecast processes "
                         "to run (default: all)")
@@ -269,6 +291,9 @@ def main() -> None:
         compare(*(json.loads(p.read_text()) for p in args.compare))
         return
     result: dict[str, Any] = {"seed": args.seed}
+    if args.shift_hazard is not None:
+        forecast_module.SHIFT_HAZARD = args.shift_hazard
+        result["shift_hazard"] = args.shift_hazard
     subset = set(args.cases.split(",")) if args.cases else None
     if args.only in (None, "forecast"):
         start = time.perf_counter()
