@@ -254,6 +254,17 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> None:
                        for k in ks)
     print(f"\nMonte-Carlo floor of one process's calibration error (a perfect forecaster): "
           f"about {floor}.\n")
+    shifts = [p for p in fa["processes"] if "share_to_come" in fa["processes"][p][str(ks[0])]]
+    if shifts:
+        print("| process (after) | 80% range covers when the shift was seen / still to come "
+              "(share still to come), k=" + "/".join(map(str, ks)) + " |")
+        print("|---|---|")
+        for name in shifts:
+            print(f"| {name} | " + " · ".join(_split(fa["processes"][name][str(k)])
+                                               for k in ks) + " |")
+        print()
+    if "impact" not in before or "impact" not in after:
+        return
     ib, ia = before["impact"], after["impact"]
     print(f"Impact ({ia['launches']} launches per case, 90% intervals; a rate near 0.08 has "
           f"Monte-Carlo se {mc_se(0.08, ia['launches']):.3f})\n")

@@ -53,13 +53,14 @@ SHIFT_REL_SD = 0.1
 
 FORECAST_ASSUMPTIONS: tuple[str, ...] = (
     "The metric keeps behaving as in the weeks fitted - drifting along a line, wobbling around "
-    "it, or wandering as it has. Wrong if something still to come changes it (a launch, a price "
-    "change, a tracking fix): the range is about the world so far.",
+    "it, or wandering as it has. The range does not allow for a jump still to come (a launch, "
+    "a price change, a tracking fix): nothing in the weeks so far can show one, so when one "
+    "happens the forecast is about the old world.",
     "A yearly swing is modelled only when over a year of weekly history shows one clearly; "
     "with less history, a period that runs into a seasonal peak or trough gets a range that "
     "is too narrow early in the period.",
-    "Right after a jump at an unexpected week the range is too narrow until a few weeks at the "
-    "new level have been seen.",
+    "Right after a jump at an unexpected week the range is too narrow until a couple of weeks "
+    "at the new level have been seen.",
 )
 """What the forecast assumes and what would make it wrong, in plain words, for services to
 show next to it (docs/forecast.md gives the stress-suite figures behind each)."""
