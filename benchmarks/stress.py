@@ -143,6 +143,27 @@ def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[s
     return out
 
 
+def shift_bound(cap: float = 0.85, draws: int = 400_000, seed: int = 1) -> dict[int, float]:
+    """The best 80%-range coverage ANY forecaster can reach on `level_shift` at week k, if its
+    ranges are central (symmetric) and may cover at most `cap` of the `flat` process.
+
+    Until its shift, a `level_shift` series is a draw from `flat` (same level, same noise), so
+    a forecaster treats both alike; grant it the true level and noise sd, perfect coverage of
+    every shift already seen, and the narrowest range holding `cap` of flat series (the level
+    ± z·sd). A shift still to come is then covered only when it is smaller than that range.
+    Constants as in `sowhat.stats.stress.forecast_series` ("level_shift"): noise sd
+    U(0.01, 0.04), shift ±U(0.05, 0.2) at one of 20 weeks from 8 before the period to week 12.
+    """
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(seed)
+    sd = rng.uniform(0.01, 0.04, draws)
+    shift = rng.choice([-1.0, 1.0], draws) * rng.uniform(0.05, 0.2, draws)
+    final = (1.0 + shift) * (1.0 + rng.normal(0.0, 1.0, draws) * sd) - 1.0
+    to_come = float(np.mean(np.abs(final) <= norm.ppf(0.5 + cap / 2) * sd))
+    return {k: 1.0 - (12 - k) / 20 + (12 - k) / 20 * to_come for k in KS}
+
+
 def headline(its: ImpactEstimate, did: ImpactEstimate | None) -> ImpactEstimate:
     """The service's choice of estimate (the library's own rule when it has one)."""
     choose = getattr(impact_module, "choose_primary", None)
@@ -290,6 +311,8 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=200, help="forecast series per process/k")
     parser.add_argument("--launches", type=int, default=300, help="launches per impact case")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--shift-bound", action="store_true", help="print the best coverage "
+                        "any forecaster can reach on level_shift (flat covered at most 0.85)")
     parser.add_argument("--shift-hazard", type=float, help="forecast: prior weekly chance of a "
                         "level shift still to come (default: the shipped value, 0)")
     parser.add_argument("--only", choices=("forecast", "impact"))
@@ -298,6 +321,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "stress.json")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args()
+    if args.shift_bound:
+        for cap in (0.85, 0.90):
+            bound = " / ".join(f"{v:.3f}" for v in shift_bound(cap).values())
+            print(f"level_shift coverage bound, flat covered at most {cap}: k="
+                  f"{'/'.join(map(str, KS))}: {bound}")
+        return
     if args.compare:
         compare(*(json.loads(p.read_text()) for p in args.compare))
         return
