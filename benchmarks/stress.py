@@ -1,6 +1,7 @@
 """Stress suite: forecasts and launch-impact verdicts on processes they were not tuned on.
 
-    .venv/bin/python benchmarks/stress.py                      # the published run (~3-5 min)
+    .venv/bin/python benchmarks/stress.py --series 300 --launches 500   # the published run
+    (about 20 min wall for the forecast and 35 for impact on a loaded 2-CPU machine)
     .venv/bin/python benchmarks/stress.py --series 60 --launches 60   # quick look
     .venv/bin/python benchmarks/stress.py --compare A.json B.json     # tables, A vs B
 
@@ -227,12 +228,12 @@ def print_forecast(res: dict[str, Any]) -> None:
         print(f"{name:16} | {errs} ({floors}) | {covs}")
         if "share_to_come" in r[str(res["ks"][0])]:
             split = " / ".join(_split(r[str(k)]) for k in res["ks"])
-            print(f"{'':16} |   80% range covers, shift seen | still to come (share): {split}")
+            print(f"{'':16} |   80% range covers, shift seen / still to come (share): {split}")
 
 
 def _split(row: dict[str, Any]) -> str:
     later = row["coverage80_to_come"]
-    return (f"{row['coverage80_seen']:.2f} | {'-' if later is None else f'{later:.2f}'} "
+    return (f"{row['coverage80_seen']:.2f} / {'-' if later is None else f'{later:.2f}'} "
             f"({row['share_to_come']:.2f})")
 
 
@@ -281,7 +282,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> None:
               "(share still to come), k=" + "/".join(map(str, ks)) + " |")
         print("|---|---|")
         for name in shifts:
-            print(f"| {name} | " + " · ".join(_split(fa["processes"][name][str(k)])
+            print(f"| {name} | " + " ; ".join(_split(fa["processes"][name][str(k)])
                                                for k in ks) + " |")
         print()
     if "impact" not in before or "impact" not in after:

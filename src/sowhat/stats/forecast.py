@@ -44,9 +44,9 @@ them enough for a year and a month, so a yearly swing can be estimated
 SHIFT_HAZARD = 0.0
 """Prior weekly chance of a level shift still to come (`trend_model.with_level_shift`). 0: a
 shift still to come leaves no trace in the weeks seen, so a range wide enough to hold it is
-as wide on every series that stays put; on the stress suite 0.02 kept level-shift coverage at
-week 4 at 0.65 while flat series went from 0.88 to 0.95 (docs/forecast.md). Kept settable
-so `benchmarks/stress.py --shift-hazard` can show that trade."""
+as wide on every series that stays put; on the stress suite 0.02 moved level-shift coverage
+at week 4 from 0.60 to 0.61 while flat series went from 0.89 to 0.94 (docs/forecast.md).
+Kept settable so `benchmarks/stress.py --shift-hazard` can show that trade."""
 SHIFT_REL_SD = 0.1
 """The sd of such a shift relative to the series' level (a rate: its distance to 0 or 1)."""
 
