@@ -20,6 +20,7 @@ from typing import Literal
 from sowhat.lint.lexicon import load_lexicon
 from sowhat.lint.textfeatures import (
     FUNCTION_WORDS,
+    STATE_CUES,
     TextFacts,
     activity_phrase,
     features,
@@ -302,10 +303,45 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS
     vague = vague or any(t in _VAGUE_QUALITIES for t in facts.tokens)
     if facts.measures:
-        return kind == "outcome" and facts.head in _VAGUE_HEADS  # "Maximize engagement"
+        # "Maximize monthly /search visits": a metric, but no level to reach; whichever kind
+        # the verdict, there is nothing to judge at the end of the period
+        return facts.head in _VAGUE_HEADS
     if kind == "output":
-        return vague or _generic_work(facts)
+        return vague or _generic_work(facts) or _state_of_mind(facts)
     return True
+
+
+def _state_of_mind(facts: TextFacts) -> bool:
+    """A state of people or of work, with no deliverable and no yardstick: "Users mention how
+    good the docs are", "Everyone knows where to find the roadmap", "We don't rely on reactive
+    signals", "Positive feedback from customers". The model often leans "output" on these (no
+    change verb, no metric), so the output branch must catch them too; a capability that is
+    done or not ("Users can create branches", "We have a list of signals") is not one."""
+    toks = facts.tokens
+    return any(t in _STATE_CUES for t in toks) or (
+        bool(toks) and toks[0] in _STATE_SUBJECTS and any(t in _STATE_VERBS for t in toks[1:4])
+    )
+
+
+_STATE_CUES = STATE_CUES
+# Subjects of a state sentence, and the verbs that make it one when they follow closely.
+_STATE_SUBJECTS = frozenset(
+    [
+        "we", "you", "users", "people", "everyone", "everybody", "anyone", "customers",
+        "developers", "team", "teams", "staff", "employees", "members", "contributors",
+        "llms", "agents", "nobody", "other", "product", "sales", "founder", "attention",
+        "insights", "feedback", "evidence", "understanding",
+    ]
+)  # fmt: skip
+_STATE_VERBS = frozenset(
+    [
+        "know", "knows", "trust", "love", "loves", "agree", "mention", "mentions", "feel",
+        "feels", "believe", "want", "wants", "like", "likes", "understand", "understands",
+        "hear", "see", "learn", "reflect", "reflects", "rely", "relies", "perform", "shape",
+        "use", "is", "are", "spread", "easily", "consistently", "actively", "don't",
+        "doesn't", "aren't", "can't", "no", "never",
+    ]
+)  # fmt: skip
 
 
 def _generic_work(facts: TextFacts) -> bool:

@@ -136,7 +136,12 @@ def _outcome_like(subject: KRSubject) -> bool:
     c, facts = subject.classification, subject.facts
     if c.kind == "outcome":
         return True
-    if c.confidence >= _SURE_OUTPUT or facts.activity:
+    if facts.activity:
+        return False
+    if (facts.threshold and facts.has_number and not facts.head_is_delivery
+            and not facts.deliverables):  # fmt: skip
+        return True  # "js-ipfs can load at least 1TB", "p95 <1.5s": a level, whoever sets it
+    if c.confidence >= _SURE_OUTPUT:
         return False
     return facts.business_result or facts.outcome_noun or attention(facts) or (
         facts.threshold and facts.has_number)
