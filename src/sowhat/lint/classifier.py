@@ -415,6 +415,13 @@ _VAGUE_QUALITIES = frozenset(
         "clear",
         "clearly",
         "improved",
+        "strong",
+        "adequate",
+        "relevant",
+        "quick",
+        "definitive",
+        "organized",
+        "organised",
     ]
 )
 _VAGUE_HEADS = frozenset(

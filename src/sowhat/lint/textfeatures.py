@@ -825,6 +825,10 @@ def features(facts: TextFacts) -> list[str]:
         out.append("P:people_subject")  # "Users mention...", "5 organizations have created"
     if not STATE_CUES.isdisjoint(toks):
         out.append("P:state_cue")  # "consistently", "trusts", "positive feedback"
+    if facts.head not in lex.delivery_verbs and not lex.delivery_verbs.isdisjoint(toks):
+        out.append("P:delivery_later")  # "Data pipeline parallelized", "SDK is published"
+    if "can" in toks or "able" in toks:
+        out.append("P:capability")  # "Users can create branches": done or not
     if facts.measures and facts.head in _OPTIMISE_HEADS:
         out.append("P:optimise_measure")  # "Maximize monthly /search visits"
     return out
