@@ -40,8 +40,18 @@ class Classification:
 
     kind: Kind
     confidence: float
-    parts: tuple[tuple[float, str], ...] = field(default=(), repr=False, compare=False)
+    feats: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     facts: TextFacts | None = field(default=None, repr=False, compare=False)
+    model: Model | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def parts(self) -> tuple[tuple[float, str], ...]:
+        """Each feature's contribution to the log-odds of "output" (for the reasons shown);
+        worked out only when asked, as the verdict itself needs only their sum."""
+        if self.model is None:
+            return ()
+        get = self.model.weights.get
+        return tuple((w, f) for f in self.feats if (w := get(f)) is not None)
 
     @cached_property
     def reasons(self) -> tuple[str, ...]:
@@ -66,11 +76,10 @@ class Model:
     weights: dict[str, float]
     threshold: float = 0.5
 
-    def score(self, feats: list[str]) -> tuple[float, list[tuple[float, str]]]:
-        """Log-odds of "output" and each feature's contribution (for the reasons shown)."""
+    def score(self, feats: frozenset[str]) -> float:
+        """Log-odds of "output": the bias plus the weight of every feature present."""
         get = self.weights.get
-        parts = [(w, f) for f in set(feats) if (w := get(f)) is not None]
-        return self.bias + sum(w for w, _ in parts), parts
+        return self.bias + sum([get(f, 0.0) for f in feats])
 
 
 @cache
@@ -92,12 +101,12 @@ def _sigmoid(z: float) -> float:
 
 def classify_facts(facts: TextFacts, model: Model | None = None) -> Classification:
     model = model or load_model()
-    z, parts = model.score(features(facts))
-    p_output = _sigmoid(z)
+    feats = frozenset(features(facts))
+    p_output = _sigmoid(model.score(feats))
     kind: Kind = "output" if p_output >= model.threshold else "outcome"
     confidence = p_output if kind == "output" else 1.0 - p_output
-    return Classification(kind=kind, confidence=round(confidence, 4), parts=tuple(parts),
-                          facts=facts)  # fmt: skip
+    return Classification(kind=kind, confidence=round(confidence, 4), feats=feats,
+                          facts=facts, model=model)  # fmt: skip
 
 
 def classify(text: str) -> Classification:
