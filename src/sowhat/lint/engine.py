@@ -103,8 +103,9 @@ def analyse_text(
         structured=False,
     )
     findings: list[Finding] = []
+    every = not ctx.select and not ctx.ignore  # the common case: no per-rule prefix checks
     for rule in _TEXT_RULES:
-        if ctx.enabled(rule.code):
+        if every or ctx.enabled(rule.code):
             findings.extend(_safe(rule, subject))
     return TextReport(text=text, classification=verdict, findings=tuple(findings))
 

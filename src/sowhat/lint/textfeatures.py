@@ -643,6 +643,13 @@ _MONEY_GUARD = _guard(_MONEY_KEYS)
 _TAIL_GUARD = _guard(_TAIL_KEYS)
 
 
+def _among(words: tuple[str, ...], vocab: frozenset[str]) -> tuple[str, ...]:
+    """The words in `vocab`, in order; one C-level set test decides the common empty case."""
+    if vocab.isdisjoint(words):
+        return ()
+    return tuple([w for w in words if w in vocab])
+
+
 def read(text: str, lex: Lexicon | None = None) -> TextFacts:
     """Extract the facts of one KR; pure and cheap (a few regex passes)."""
     lex = lex or load_lexicon()
@@ -711,9 +718,9 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         money=_MONEY_GUARD.search(norm) is not None and bool(_MONEY.search(norm)),
         date=bool(_DATE.search(norm)),
         delivery_tail=_TAIL_GUARD.search(norm) is not None and bool(_DELIVERY_TAIL.search(norm)),
-        deliverables=tuple(w for w in words if w in lex.deliverables),
-        metric_words=tuple(w for w in words if w in lex.metric_words),
-        measures=tuple(w for w in words if w in lex.measures),
+        deliverables=_among(words, lex.deliverables),
+        metric_words=_among(words, lex.metric_words),
+        measures=_among(words, lex.measures),
         vague=not lex.vague_words.isdisjoint(words),
         window_days=window_days,
         baseline=baseline,
@@ -747,9 +754,9 @@ def features(facts: TextFacts) -> list[str]:
     """Sparse binary features for the logistic model: words, bigrams, head, lexicon, patterns."""
     lex = load_lexicon()
     toks = ["<num>" if t[0].isdigit() else t for t in facts.tokens]
-    out = ["bias", f"h:{facts.head}"]
-    out.extend(f"w:{t}" for t in toks)
-    out.extend(f"b:{a}_{b}" for a, b in itertools.pairwise(toks))
+    out = ["bias", "h:" + facts.head]
+    out += ["w:" + t for t in toks]
+    out += ["b:" + a + "_" + b for a, b in itertools.pairwise(toks)]
     if len(toks) > 1:
         out.append(f"h2:{facts.head}_{toks[1]}")
     if facts.head in lex.delivery_verbs:
