@@ -97,7 +97,7 @@ def test_weekly_and_monthly_reports_equal_their_json(built: Path, tmp_path: Path
                 assert value(x, *scale) in cells
         if k["to_date_change"] is not None:
             assert words.delta(k["to_date_change"], rate=words.is_rate(*scale),
-                               unit=k["unit"]) in cells
+                               unit=k["unit"], like=k["to_date"]) in cells
     monthly = review_json(built, "monthly")
     html = report(built, tmp_path, "monthly", "html").read_text(encoding="utf-8")
     for k in monthly["key_results"]:

@@ -13,12 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from sowhat.api.app import create_app
+from sowhat.api.settings import ServerSettings
 from sowhat.cli.app import app
 from sowhat.cli.common import console
 from sowhat.domain.measure import Measure, baseline_window, measure_window
 from sowhat.metrics.ingest import ingest
+from tests.unit.api.api_testing import login
 
 runner = CliRunner()
 LAST_EVENT = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
@@ -383,3 +387,46 @@ def test_a_segment_that_matches_nothing_is_a_warning_not_a_silent_zero(ws: Path)
     assert code == 0, out
     assert "matches nothing" in out
     assert "pro-tickets" in out
+
+
+def test_status_and_the_web_flag_a_typed_baseline_the_data_contradicts(ws: Path) -> None:
+    """Progress counts from the typed baseline, so a wrong one must show where progress
+    does, not only in `sowhat lint`: status and the KR page say what the data measured."""
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-12-01")
+    assert code == 0, out
+    before, _ = hand_activation(Q4 - timedelta(days=35), Q4 - timedelta(days=7), Q4)
+    assert abs(before - 0.40) > 0.03  # the file's 40% is not what the data says
+    code, out = run("status", "-w", str(ws))
+    assert code == 0, out
+    assert f"baseline 40% is typed; the data measured {before:.1%}" in out
+    assert out.count("⚠ baseline") == 2  # the ticket total's 1000 is wrong too
+
+    code, out = run("user", "create", "pm@measures.test", "--admin", "--password",
+                    "Outcomes-over-outputs-2026", "-w", str(ws))
+    assert code == 0, out
+    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
+        login(client, "pm@measures.test", "Outcomes-over-outputs-2026")
+        page = client.get("/periods/2026-Q4/key-results/act")
+        dashboard = client.get("/")
+        plan = client.get("/periods/2026-Q4/plan").text
+    assert page.status_code == 200, page.text
+    assert "data-baseline-check" in page.text
+    assert f"measured {before:.1%} just before the period" in page.text
+    assert dashboard.text.count("data-baseline-check") == 2
+    act_row = plan.split('<tr data-kr="act"')[1].split("</tr>")[0]
+    assert "the typed baseline is not what the data measured" in act_row
+    assert f"<td>{before:.1%}</td>" in act_row  # the Measured column, in percent
+    # the forecast and the Current tile name the same quantity: the KR's trailing level
+    assert "end, the 28-day level: expect" in page.text
+    assert "the weekly value" not in page.text
+    assert "28-day level, Oct" in page.text
+
+    tickets = hand_tickets(Q4 - timedelta(days=92), Q4)
+    honest = OKRS.replace("baseline: 0.40", f"baseline: {before:.3f}").replace(
+        "baseline: 1000", f"baseline: {tickets}")
+    (ws / "okrs" / "2026-Q4.yaml").write_text(honest, encoding="utf-8")
+    code, out = run("apply", "-w", str(ws))
+    assert code == 0, out
+    code, out = run("status", "-w", str(ws))
+    assert code == 0, out
+    assert "⚠ baseline" not in out

@@ -64,15 +64,6 @@ def _bar(progress: float | None, width: int = 20) -> Text:
     return Text("█" * filled, style=colour) + Text("░" * (width - filled), style="dim")
 
 
-def measure_label(kr: KeyResultStatus) -> str:
-    """What the KR's "now" is, in a few words: "last 28 days" or "period to date"."""
-    if kr.measure == "cumulative":
-        return "period to date"
-    if kr.window is not None:
-        last_day = kr.window.end - timedelta(seconds=1)  # the end is exclusive
-        return f"{kr.over_days or 28}-day level, {kr.window.start:%b %d}–{last_day:%b %d}"
-    return f"{kr.over_days or 28}-day level"
-
 
 def _kr_line(kr: KeyResultStatus) -> Text:
     line = Text()
@@ -84,7 +75,7 @@ def _kr_line(kr: KeyResultStatus) -> Text:
     line.append(f"now {shown['current']}", style="bold")
     line.append(f"  ({join_span(shown['baseline'], shown['target'])})")
     if kr.measure is not None:
-        line.append(f"  [{measure_label(kr)}]", style="dim")
+        line.append(f"  [{kr.measure_label}]", style="dim")
     if kr.confidence is not None:
         line.append(f"  confidence {kr.confidence:.0%}", style="cyan")
     if kr.last_week is not None:
@@ -94,6 +85,15 @@ def _kr_line(kr: KeyResultStatus) -> Text:
             line.append(f" “{note}”", style="dim italic")
     else:
         line.append("  no check-in yet", style="dim")
+    if kr.baseline_disagrees:
+        where = ""
+        if kr.baseline_window is not None:
+            last_day = kr.baseline_window.end - timedelta(seconds=1)
+            where = f" ({kr.baseline_window.start:%b %d}–{last_day:%b %d})"
+        line.append(f"\n⚠ baseline {shown['baseline']} is typed; the data measured "
+                    f"{shown.get('measured_baseline', '?')} just before the period{where}. "
+                    "Progress counts from the typed one: fix the baseline or the metric "
+                    "(sowhat lint: SW114)", style="yellow")
     return line
 
 

@@ -27,6 +27,7 @@ from sowhat.services.forecasts import Outlook
 from sowhat.services.reviews.lessons import Lesson, add_lesson, list_lessons
 from sowhat.services.reviews.monthly import MonthlyReview, monthly_review
 from sowhat.services.reviews.quarter import QuarterReview, quarter_review
+from sowhat.services.reviews.signals import MissingCheckIn
 from sowhat.services.reviews.weekly import WeeklyReview, weekly_review
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.stats.forecast import pct
@@ -87,6 +88,13 @@ def weekly(
         _render_weekly(review)
 
 
+def _last_person(m: MissingCheckIn) -> str:
+    """Sync writes a value every week; what is missing is a person's confidence and note."""
+    if m.last_checked_in is None:
+        return "no check-in by a person yet"
+    return f"last by a person: week of {m.last_checked_in.isoformat()}"
+
+
 def _render_weekly(r: WeeklyReview) -> None:
     synced = r.last_sync.strftime("%Y-%m-%d %H:%M UTC") if r.last_sync else "never"
     console.print(f"[bold]Weekly review · {r.period} · week of {r.week}[/bold]  "
@@ -100,14 +108,14 @@ def _render_weekly(r: WeeklyReview) -> None:
         style = _OUTLOOK_STYLE[k.outlook]
         sc = (k.baseline, k.target, k.unit)
         table.add_row(kr, k.indicator[:4], kr_num(k.weekly_value, *sc),
-                      kr_signed(k.weekly_change, *sc), kr_num(k.to_date, *sc),
-                      kr_signed(k.to_date_change, *sc),
+                      kr_signed(k.weekly_change, *sc, like=k.weekly_value),
+                      kr_num(k.to_date, *sc), kr_signed(k.to_date_change, *sc, like=k.to_date),
                       pct(k.probability) if k.probability is not None else "—",
                       f"[{style}]{OUTLOOK_TEXT[k.outlook]}[/{style}]",
                       f"{k.confidence:.0%}" if k.confidence is not None else "—")
     console.print(table)
-    console.print("[dim]weekly = the latest week's own value; now = the KR's measure (a level "
-                  "over its trailing window, or the period total); "
+    console.print("[dim]weekly = the latest week's own value; now = the KR's measure at the "
+                  "week's end (a level over its trailing window, or the period total); "
                   "P(target) = forecast of the level at the period's end (sowhat forecast)"
                   "[/dim]")
     console.print("\n[bold]Guardrail alerts[/bold]")
@@ -117,8 +125,7 @@ def _render_weekly(r: WeeklyReview) -> None:
         console.print("  [green]all guardrails held[/green]")
     console.print("\n[bold]Check-ins missing[/bold]")
     for m in r.missing_checkins:
-        last = m.last_checked_in.isoformat() if m.last_checked_in else "never"
-        console.print(f"  {m.kr_id}  {m.owner or 'no owner'}  [dim](last {last})[/dim]")
+        console.print(f"  {m.kr_id}  {m.owner or 'no owner'}  [dim]({_last_person(m)})[/dim]")
     if not r.missing_checkins:
         console.print("  [green]everyone checked in[/green]")
     console.print("\n[bold]Bets since launch[/bold]")
@@ -187,7 +194,8 @@ def _render_monthly(r: MonthlyReview) -> None:
         sc = (k.baseline, k.target, k.unit)
         console.print(f"\n[bold]{k.kr_id}[/bold] {k.metric}{seg} [dim]({k.indicator})[/dim]  "
                       f"month {kr_num(k.value, *sc)} vs {kr_num(k.previous, *sc)} "
-                      f"({kr_signed(k.change, *sc)})  trend [{trend}]{k.trend}[/{trend}]")
+                      f"({kr_signed(k.change, *sc, like=k.value)})  "
+                      f"trend [{trend}]{k.trend}[/{trend}]")
         if k.weeks:
             console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {kr_num(w.value, *sc)}"
                                                    for w in k.weeks), style="dim")
@@ -199,7 +207,7 @@ def _render_monthly(r: MonthlyReview) -> None:
         for s in k.segments:
             name = (s.segment or "everyone") + (" (KR)" if s.segment == k.segment else "")
             table.add_row(f"  {name}", kr_num(s.value, *sc), kr_num(s.previous, *sc),
-                          kr_signed(s.change, *sc),
+                          kr_signed(s.change, *sc, like=s.value),
                           "—" if s.entities is None else f"{s.entities:,}")
         console.print(table)
     if not r.key_results:

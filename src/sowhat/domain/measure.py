@@ -81,3 +81,24 @@ def baseline_window(
         return MeasureWindow(period_start - length, period_start, period_start)
     return measure_window(measure, as_of=period_start, period_start=period_start, over=over,
                           outcome=outcome)
+
+
+BASELINE_RELATIVE_TOLERANCE = 0.10
+"""A typed baseline within 10% of the measured one is a rounding, not a different claim."""
+BASELINE_SHARE_TOLERANCE = 0.02
+"""For a 0–1 rate, also allow 2 percentage points: 38% typed for 39.4% measured is fine."""
+
+
+def baseline_disagrees(typed: float | None, measured: float | None, *, share: bool) -> bool:
+    """Whether a typed baseline claims a different starting point than the data shows.
+
+    Progress is counted from the typed baseline, so "120 → 140" against a measured 601 reads
+    100% in week one. Lint (SW114), `sowhat status` and the web all ask this one question so
+    they never disagree about which baselines to flag.
+    """
+    if typed is None or measured is None:
+        return False
+    allowed = BASELINE_RELATIVE_TOLERANCE * abs(measured)
+    if share:
+        allowed = max(allowed, BASELINE_SHARE_TOLERANCE)
+    return abs(typed - measured) > allowed + 1e-12

@@ -31,6 +31,7 @@ __all__ = [
     "Scale",
     "Unit",
     "distinct_precision",
+    "format_chance",
     "format_change",
     "format_relative",
     "format_value",
@@ -190,13 +191,22 @@ def join_span(first: str, second: str, arrow: str = "→") -> str:
 
 
 def format_change(delta: float | None, unit: Unit | str | None, *,
-                  precision: int | None = None, currency: str | None = None) -> str:  # fmt: skip
+                  precision: int | None = None, currency: str | None = None,
+                  like: float | None = None) -> str:  # fmt: skip
     """An absolute change in the unit people talk about: +2.4 pts for a rate (percentage
-    points, not percent), +3 pts of NPS, -4.5 per 1,000, -10 min, +$1,200, +120."""
+    points, not percent), +3 pts of NPS, -4.5 per 1,000, -10 min, +$1,200, +120.
+
+    `like` is a value the change sits next to (the "now" it moved to): the change is then
+    shown no finer than that value is, so 43.8% beside "-0.778 pts" reads "-0.8 pts" — a
+    reader compares the two columns digit by digit. A change too small to show at that
+    resolution keeps one significant digit rather than reading as zero.
+    """
     if delta is None or not math.isfinite(delta):
         return MISSING
     u = _resolve(unit)[0]
     p = precision or DEFAULT_PRECISION
+    if like is not None and math.isfinite(like) and like != 0 and delta != 0:
+        p = _resolution_of(delta, like, u, p)
     if u in (Unit.PERCENT, Unit.POINTS):
         size = abs(delta) * (100 if u is Unit.PERCENT else 1)
         text = _number(size, p)
@@ -206,6 +216,15 @@ def format_change(delta: float | None, unit: Unit | str | None, *,
     if delta == 0:
         return body
     return ("+" if delta > 0 else "-") + body
+
+
+def _resolution_of(delta: float, like: float, unit: Unit | None, precision: int) -> int:
+    """Significant digits for `delta` so it has as many decimals as `like` shows (at
+    `precision`), but at least one significant digit and never more than `precision`."""
+    scale = {Unit.PERCENT: 100.0, Unit.PER_1000: 1000.0}.get(unit, 1.0) if unit else 1.0
+    size, ref = abs(delta) * scale, abs(like) * scale
+    decimals = min(_digits(size, precision), max(_digits(ref, precision), _digits(size, 1)))
+    return max(1, decimals + 1 + math.floor(math.log10(size)))
 
 
 def format_relative(fraction: float | None, *, precision: int = 2) -> str:
@@ -403,3 +422,12 @@ def _slip(value: float, sc: Scale, baseline: float | None,
         if (factor > 1) == too_high and plausible(guess):
             return guess, typed
     return None
+
+
+def format_chance(p: float) -> str:
+    """A model's probability without claiming certainty: never "0%" or "100%"."""
+    if p < 0.005:
+        return "under 1%"
+    if p > 0.995:
+        return "over 99%"
+    return f"{p:.0%}"

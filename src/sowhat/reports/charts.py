@@ -22,6 +22,9 @@ __all__ = ["ChartInput", "Launch", "render_kr_chart", "sparkline"]
 
 W, H = 720, 290
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 30, 40
+AXIS_CHAR = 13
+"""Width allowed per axis-label character at the axis font size (20px: digits are ~0.64 em,
+"%" wider, "." narrower)."""
 
 
 @dataclass(frozen=True)
@@ -57,20 +60,23 @@ def render_kr_chart(
     refs += [x for _, lo, hi in chart.band for x in (lo, hi)]
     lo, hi = _range(values + refs)
     days = max((chart.end - chart.start).days, 1)
+    ticks = _ticks(lo, hi)
+    labels = tick_fmt(ticks) if tick_fmt else [fmt(t) for t in ticks]
+    # The axis labels are right-aligned against the plot: leave room for the longest one, so
+    # "17.5%" or "1,250 h" is never cut at the picture's edge (a PDF shows what is cut).
+    left = max(LEFT, 16 + AXIS_CHAR * max((len(t) for t in labels), default=0))
 
     def x(day: date) -> float:
-        return LEFT + (W - LEFT - RIGHT) * min(max((day - chart.start).days / days, 0.0), 1.0)
+        return left + (W - left - RIGHT) * min(max((day - chart.start).days / days, 0.0), 1.0)
 
     def y(value: float) -> float:
         return TOP + (H - TOP - BOTTOM) * (1.0 - (value - lo) / (hi - lo))
 
     parts: list[str] = []
-    ticks = _ticks(lo, hi)
-    labels = tick_fmt(ticks) if tick_fmt else [fmt(t) for t in ticks]
     for tick, label in zip(ticks, labels, strict=True):
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(tick):.1f}" '
+        parts.append(f'<line class="grid" x1="{left}" x2="{W - RIGHT}" y1="{y(tick):.1f}" '
                      f'y2="{y(tick):.1f}"/>'
-                     f'<text class="axis" x="{LEFT - 8}" y="{y(tick) + 4:.1f}" '
+                     f'<text class="axis" x="{left - 8}" y="{y(tick) + 4:.1f}" '
                      f'text-anchor="end">{escape(label)}</text>')  # fmt: skip
     for month in _months(chart.start, chart.end):
         parts.append(f'<text class="axis" x="{x(month):.1f}" y="{H - BOTTOM + 18}" '
@@ -85,7 +91,7 @@ def render_kr_chart(
     for cls, value, name, dy in (("baseline", chart.baseline, "baseline", 15),
                                  ("target", chart.target, "target", -6)):  # fmt: skip
         if value is not None:
-            parts.append(f'<line class="{cls}" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(value):.1f}" '
+            parts.append(f'<line class="{cls}" x1="{left}" x2="{W - RIGHT}" y1="{y(value):.1f}" '
                          f'y2="{y(value):.1f}"/><text class="ref {cls}" x="{W - RIGHT - 4}" '
                          f'y="{y(value) + dy:.1f}" text-anchor="end">{name} '
                          f"{escape(fmt(value))}</text>")  # fmt: skip

@@ -33,8 +33,8 @@ def kr_value(x: float | None, baseline: float | None, target: float | None,
 
 
 def kr_delta(x: float | None, baseline: float | None, target: float | None,
-             unit: str | None = None) -> str:  # fmt: skip
-    return words.delta(x, rate=_rate(baseline, target, unit), unit=unit)
+             unit: str | None = None, like: float | None = None) -> str:  # fmt: skip
+    return words.delta(x, rate=_rate(baseline, target, unit), unit=unit, like=like)
 
 
 def pct(x: float | None, digits: int = 0) -> str:

@@ -49,11 +49,12 @@ def kr_num(x: float | None, baseline: float | None, target: float | None,
 
 
 def kr_signed(x: float | None, baseline: float | None, target: float | None,
-              unit: str | None) -> str:  # fmt: skip
-    """A change of a KR value: +2.4 pts for a share, else in the KR's units."""
+              unit: str | None, *, like: float | None = None) -> str:  # fmt: skip
+    """A change of a KR value: +2.4 pts for a share, else in the KR's units; no finer than
+    `like`, the value it sits beside."""
     if x is None:
         return "—"
-    return words.delta(x, rate=words.is_rate(baseline, target, unit), unit=unit)
+    return words.delta(x, rate=words.is_rate(baseline, target, unit), unit=unit, like=like)
 
 
 def _cell(text: str | None) -> str:
@@ -75,8 +76,8 @@ def weekly_markdown(r: WeeklyReview) -> str:
     synced = r.last_sync.strftime("%Y-%m-%d %H:%M UTC") if r.last_sync else "never"
     out = [f"# Weekly review · {r.period} · week of {r.week.isoformat()}", "",
            f"As of {r.as_of:%Y-%m-%d %H:%M} UTC; last sync {synced}. *Now* is the KR's "
-           "measure (its level over the trailing window, or the period total); *weekly* is the "
-           "latest week's own value.", ""]
+           "measure at the week's end (its level over the trailing window, or the period "
+           "total); *weekly* is the latest week's own value.", ""]
     out += ["## Key results", "",
             "| KR | indicator | weekly | Δ week | now | Δ now | P(target) | outlook "
             "| confidence | note |",
@@ -86,8 +87,9 @@ def weekly_markdown(r: WeeklyReview) -> str:
         scale = (k.baseline, k.target, k.unit)
         out.append(
             f"| {k.kr_id}{risk} | {k.indicator} | {kr_num(k.weekly_value, *scale)} | "
-            f"{kr_signed(k.weekly_change, *scale)} | {kr_num(k.to_date, *scale)} | "
-            f"{kr_signed(k.to_date_change, *scale)} | "
+            f"{kr_signed(k.weekly_change, *scale, like=k.weekly_value)} | "
+            f"{kr_num(k.to_date, *scale)} | "
+            f"{kr_signed(k.to_date_change, *scale, like=k.to_date)} | "
             f"{pct(k.probability) if k.probability is not None else '—'} | "
             f"{OUTLOOK_TEXT[k.outlook]} | "
             f"{f'{k.confidence:.0%}' if k.confidence is not None else '—'} | {_cell(k.note)} |"
@@ -97,8 +99,9 @@ def weekly_markdown(r: WeeklyReview) -> str:
     out += [f"- **{g.objective_id}** is at risk: {g.reason} (rule: {g.rule})"
             for g in r.guardrail_alerts] or ["_all guardrails held_"]
     out += ["", "## Check-ins missing", ""]
-    out += [f"- {m.kr_id} — {m.owner or 'no owner'} (last: "
-            f"{m.last_checked_in.isoformat() if m.last_checked_in else 'never'})"
+    out += [f"- {m.kr_id} — {m.owner or 'no owner'} ("
+            + (f"last by a person: week of {m.last_checked_in.isoformat()})"
+               if m.last_checked_in else "no check-in by a person yet)")
             for m in r.missing_checkins] or ["_everyone checked in_"]
     out += ["", "## Bets since launch", ""]
     for b in r.bets:
@@ -122,7 +125,7 @@ def monthly_markdown(r: MonthlyReview) -> str:
         sc = (k.baseline, k.target, k.unit)
         out += [f"## {k.kr_id} — {k.metric}{seg} ({k.indicator})", "", _cell(k.title), "",
                 f"- this month **{kr_num(k.value, *sc)}**, last month "
-                f"{kr_num(k.previous, *sc)} ({kr_signed(k.change, *sc)}); baseline "
+                f"{kr_num(k.previous, *sc)} ({kr_signed(k.change, *sc, like=k.value)}); baseline "
                 f"{kr_num(k.baseline, *sc)} → target {kr_num(k.target, *sc)}",
                 f"- trend: {k.trend}"
                 + (f" ({kr_signed(k.slope_per_week, *sc)} a week)"
@@ -137,7 +140,7 @@ def monthly_markdown(r: MonthlyReview) -> str:
             name = s.segment or "everyone"
             mark = " (KR)" if s.segment == k.segment else ""
             out.append(f"| {name}{mark} | {kr_num(s.value, *sc)} | {kr_num(s.previous, *sc)} | "
-                       f"{kr_signed(s.change, *sc)} | "
+                       f"{kr_signed(s.change, *sc, like=s.value)} | "
                        f"{s.entities if s.entities is not None else '—'} |")
         out.append("")
     if not r.key_results:

@@ -34,11 +34,13 @@ def value(x: float | None, *, rate: bool, unit: str | None = None,
     return format_value(x, Unit.PERCENT if rate else (unit or None))
 
 
-def delta(x: float | None, *, rate: bool, unit: str | None = None) -> str:
-    """A change: shares in percentage points (+2.4 pts), others in the KR's own units."""
+def delta(x: float | None, *, rate: bool, unit: str | None = None,
+          like: float | None = None) -> str:  # fmt: skip
+    """A change: shares in percentage points (+2.4 pts), others in the KR's own units; no
+    finer than `like`, the value shown beside it (see `format_change`)."""
     if x is None or not math.isfinite(x):
         return MISSING
-    return format_change(x, Unit.PERCENT if rate else (unit or None))
+    return format_change(x, Unit.PERCENT if rate else (unit or None), like=like)
 
 
 def signed_pct(x: float | None) -> str:

@@ -92,7 +92,7 @@ OFF_TRACK_BELOW = 0.3
 
 
 class Basis(StrEnum):
-    WEEKLY_LEVEL = "weekly_level"  # target vs the weekly value in the period's last week
+    WEEKLY_LEVEL = "weekly_level"  # target vs the KR's trailing-window level at the end
     PERIOD_TOTAL = "period_total"  # target vs the to-date value at the period's end
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sowhat.domain.measure import DEFAULT_OVER_DAYS, baseline_disagrees
 from sowhat.domain.okr import Plan
 from sowhat.domain.period import Period
 from sowhat.domain.scoring import roll_up_by_team, score_objective
@@ -89,6 +90,28 @@ class KeyResultStatus:
     data_through: datetime | None = None
     measured_baseline: float | None = None
     baseline_window: Window | None = None
+
+    @property
+    def measure_label(self) -> str | None:
+        """What "now" is, in a few words every screen shows: "28-day level, Oct 23–Nov 20"
+        or "period to date"; None before a sync measured the KR."""
+        if self.measure is None:
+            return None
+        if self.measure == "cumulative":
+            return "period to date"
+        days = self.over_days or DEFAULT_OVER_DAYS
+        if self.window is None:
+            return f"{days}-day level"
+        last_day = self.window.end - timedelta(seconds=1)  # the end is exclusive
+        return f"{days}-day level, {self.window.start:%b %d}–{last_day:%b %d}"
+
+    @property
+    def baseline_disagrees(self) -> bool:
+        """The typed baseline claims another start than the data measured just before the
+        period (the same test as lint's SW114): progress counts from a start that did not
+        happen, so every screen that shows progress says so."""
+        return baseline_disagrees(self.baseline, self.measured_baseline,
+                                  share=self.unit == "percent")
 
 
 @dataclass(frozen=True)
@@ -243,8 +266,8 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
         last_note=last.note if last else None,
         last_source=last.source if last else None,
         check_ins=len(checkins),
-        display=dict(zip(("baseline", "target", "current"),
-                         format_values([row.baseline, row.target, current], unit), strict=True)),
+        display=_display(row.baseline, row.target, current,
+                         measured.measured_baseline if measured else None, unit),
         measure=measured.measure if measured else None,
         over_days=measured.over_days if measured else None,
         window=_window(measured.window_start, measured.window_end) if measured else None,
@@ -253,6 +276,17 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow],
         baseline_window=_window(measured.baseline_start, measured.baseline_end)
         if measured else None,
     )
+
+
+def _display(baseline: float | None, target: float | None, current: float | None,
+             measured_baseline: float | None, unit: str | None) -> dict[str, str]:
+    """The KR's numbers as every screen shows them; the measured baseline is formatted
+    beside the typed one so the two never read alike when they differ."""
+    shown = dict(zip(("baseline", "target", "current"),
+                     format_values([baseline, target, current], unit), strict=True))
+    if measured_baseline is not None:
+        shown["measured_baseline"] = format_values([baseline, measured_baseline], unit)[1]
+    return shown
 
 
 def _plan(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sowhat.domain.okr import Direction
+from sowhat.domain.units import format_chance
 from sowhat.errors import UserError
 from sowhat.stats.seasonal import YearlySwing, yearly_swing
 from sowhat.stats.trend_model import FloatArray, Predictive, fit_trend, predict
@@ -96,11 +97,7 @@ def fmt(x: float) -> str:
 
 def pct(p: float) -> str:
     """Percent without claiming certainty: never "0%" or "100%" for a model's guess."""
-    if p < 0.005:
-        return "under 1%"
-    if p > 0.995:
-        return "over 99%"
-    return f"{p:.0%}"
+    return format_chance(p)
 
 
 def clean_series(values: Sequence[float | None], what: str) -> tuple[FloatArray, FloatArray]:

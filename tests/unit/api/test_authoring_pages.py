@@ -71,6 +71,10 @@ def test_plan_a_period_in_the_browser_and_publish_it(env: Env) -> None:
     rows = re.findall(r'<tr data-kr="([^"]+)"', plan)
     assert rows == ["invites", "invite-activation", "activation"]
     assert "verdict-ok" in plan
+    # a conversion's baseline and target read as percentages, as on every other page
+    row = plan.split('<tr data-kr="invite-activation"')[1].split("</tr>")[0]
+    assert "<td>40%</td>" in row, row
+    assert "<td>50%</td>" in row, row
 
     edit = env.client.get("/periods/2027-Q1/edit/key-results/invites")
     assert edit.status_code == 200

@@ -75,11 +75,32 @@ def test_axis_labels_are_exact_and_today_is_marked() -> None:
                        today_label="data through 20 Nov")  # fmt: skip
     svg = str(render_kr_chart(chart, lambda v: words.value(v, rate=True),
                               lambda ts: words.tick_labels(ts, rate=True)))  # fmt: skip
-    labels = re.findall(r'<text class="axis" x="56" [^>]*>([^<]+)</text>', svg)
+    labels = re.findall(r'<text class="axis" x="[\d.]+" [^>]*text-anchor="end">([^<]+)</text>',
+                        svg)
     assert labels == ["1.70%", "1.75%", "1.80%"]
     assert len(set(labels)) == len(labels)
-    assert '<line class="today" x1="' + f"{_x(date(2026, 11, 20)):.1f}" in svg
+    grid = re.search(r'<line class="grid" x1="([\d.]+)"', svg)
+    assert grid  # the plot's left edge: wider than the default for these labels
+    left = float(grid[1])
+    today = left + (720 - left - 24) * (date(2026, 11, 20) - START).days / 92
+    assert '<line class="today" x1="' + f"{today:.1f}" in svg
     assert ">data through 20 Nov</text>" in svg
     assert words.tick_labels([0.2, 0.25, 0.3], rate=True) == ["20%", "25%", "30%"]
     assert words.tick_labels([0.0172, 0.0175], rate=True) == ["1.72%", "1.75%"]
     assert words.tick_labels([100.0, 150.0], rate=False) == ["100", "150"]
+
+
+def test_long_axis_labels_get_room_instead_of_being_cut() -> None:
+    """"17.5%" at the axis font needs more than the default margin; the plot moves right so
+    the label starts inside the picture (a PDF shows a cut label as "7.5%")."""
+    long = str(render_kr_chart(ChartInput(
+        title="t", start=START, end=END, points=[(date(2026, 10, 5), 0.175)],
+        baseline=0.175, target=0.275), lambda v: f"{v:.1%}"))  # fmt: skip
+    labels = re.findall(r'<text class="axis" x="([\d.]+)" y="[\d.]+" text-anchor="end">'
+                        r"([^<]+)</text>", long)
+    assert labels
+    for x, text in labels:
+        # right-aligned at x: the label's left edge must stay at or right of 0 at ~0.65 em
+        assert float(x) - 0.65 * 20 * len(text) >= 0, (x, text)
+    short = _chart()  # "40%": the default margin, the geometry other tests check
+    assert f'cx="{_x(date(2026, 10, 5)):.1f}"' in short

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from api_testing import Env
+from sqlalchemy import select
 from test_files_honesty import cli
+
+from sowhat.spec.workspace import load_workspace
+from sowhat.store.db import open_database
+from sowhat.store.models import KeyResultRow
 
 CSV = (
     "objective_id,objective,team,kr_id,kr,metric,baseline,target\n"
@@ -71,3 +76,43 @@ def test_preview_lists_what_the_database_would_refuse_per_line(env: Env, tmp_pat
     keys = [k["id"] for k in env.client.get("/api/v1/periods/2026-Q4/key-results",
                                             headers=env.auth("admin")).json()["items"]]
     assert "fresh" not in keys  # the dry run rolled back
+
+
+def test_measure_unit_and_indicator_columns_reach_the_key_result(env: Env,
+                                                                 tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "objective_id,objective,team,kr_id,kr,metric,baseline,target,indicator,unit,measure,"
+        "over\n"
+        "growth/invite,New admins bring their team along,growth,weekly-act,"
+        "Increase weekly activation of invited accounts from 40% to 45%,activation_rate,"
+        "40%,45%,lagging,,Level,7d\n"
+        "growth/invite,,growth,ttv,Cut time to first report from 30 to 20 hours,,30,20,,"
+        "hours,,\n")
+    code, out = cli(env, "import", str(path), "--period", "2027-Q1", "--write")
+    assert code == 0, out
+    ws = load_workspace(env.root)
+    db = open_database(ws.config.database_url(ws.root), create=False)
+    try:
+        with db.transaction(write=False) as session:
+            rows = {r.key: r for r in session.scalars(select(KeyResultRow))}
+            assert (rows["weekly-act"].indicator, rows["weekly-act"].measure,
+                    rows["weekly-act"].over_days) == ("lagging", "level", 7)
+            assert rows["ttv"].unit == "hours"
+    finally:
+        db.dispose()
+
+
+def test_bad_measure_cells_are_named_on_their_line(env: Env, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("objective_id,objective,kr_id,kr,target,measure,over,indicator\n"
+                    "o,O,k1,Raise it,2,weekly,,\n"
+                    "o,O,k2,Raise it,2,cumulative,7d,\n"
+                    "o,O,k3,Raise it,2,,a week,\n"
+                    "o,O,k4,Raise it,2,,,leadng\n")
+    code, out = cli(env, "import", str(path), "--period", "2027-Q1")
+    assert code == 1
+    assert "bad.csv:2:1: measure 'weekly' is not one of level, cumulative" in out
+    assert "bad.csv:3:1: over sets a level's trailing window" in out
+    assert "bad.csv:4:1: over 'a week' is not a number of days" in out
+    assert "bad.csv:5:1: indicator 'leadng' is not one of leading, lagging" in out

@@ -12,6 +12,7 @@ from sowhat.domain.units import (
     Scale,
     Unit,
     distinct_precision,
+    format_chance,
     format_change,
     format_relative,
     format_value,
@@ -97,6 +98,29 @@ def test_text_units_parse() -> None:
 ])
 def test_format_change(delta: float, unit: Unit, text: str) -> None:
     assert format_change(delta, unit) == text
+
+
+@pytest.mark.parametrize(("delta", "like", "unit", "text"), [
+    # a change beside the value it moved to is shown no finer than that value (43.8% -> .1)
+    (-0.00778, 0.438, Unit.PERCENT, "-0.8 pts"),
+    (0.0066, 0.418, Unit.PERCENT, "+0.7 pts"),
+    (7.25, 680.0, Unit.COUNT, "+7"),
+    (-12.34, 100.2, Unit.HOURS, "-12 h"),
+    (0.00046, 0.0123, Unit.PERCENT, "+0.05 pts"),  # 1.23% shows two decimals
+    # too small for that resolution: one significant digit, never a false "0"
+    (0.0003, 0.438, Unit.PERCENT, "+0.03 pts"),
+    (0.2, 5000.0, Unit.COUNT, "+0.2"),
+    # never finer than the change's own default precision
+    (0.1234567, 0.5, None, "+0.123"),
+])
+def test_format_change_like_its_value(delta: float, like: float, unit: Unit | None,
+                                      text: str) -> None:  # fmt: skip
+    assert format_change(delta, unit, like=like) == text
+
+
+def test_a_models_chance_never_claims_certainty() -> None:
+    assert [format_chance(p) for p in (0.0, 0.004, 0.006, 0.5, 0.994, 0.996, 1.0)] == [
+        "under 1%", "under 1%", "1%", "50%", "99%", "over 99%", "over 99%"]
 
 
 def test_format_relative() -> None:

@@ -42,6 +42,11 @@ def _columns() -> list[tuple[str, bool, str]]:
         "baseline": "where it starts; empty: the measured value is used",
         "target": "where it should be by the period's end (0.46 or 46% for shares)",
         "kr_owner": "the key result's owner (an email)",
+        "indicator": "leading or lagging; empty: the metric's default",
+        "unit": "how a KR checked in by hand reads (hours, percent); a metric's unit wins",
+        "measure": "level (over a trailing window) or cumulative (the period's total); "
+                   "empty: the metric's default",
+        "over": "a level's trailing window, e.g. 7d; empty: 28 days",
     }
     return [(c, c in csv_import.REQUIRED, meaning[c]) for c in csv_import.COLUMNS]
 

@@ -16,6 +16,7 @@ from sowhat.api.auth import CSRF_HEADER, Caller, check_csrf, require_caller
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.api.v1.schedule import schedule_lines
+from sowhat.domain.measure import DEFAULT_OVER_DAYS
 from sowhat.errors import UserError
 from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
@@ -25,6 +26,7 @@ from sowhat.services.forecasts import FORECAST_ASSUMPTIONS, KRForecastView
 from sowhat.services.impact.verdicts import VerdictCard, verdict_board
 from sowhat.services.okrs import edits as okr_edits
 from sowhat.services.okrs.views import plan_view
+from sowhat.services.plans import KeyResultStatus
 
 router = APIRouter()
 
@@ -181,7 +183,7 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
     forecast = words.forecast_sentence(
         projected=f.projected, low=f.low, high=f.high, interval=f.interval,
         probability=f.probability, target=f.target, rate=rate, unit=s.unit,
-        what="the weekly value" if str(f.basis) == "weekly_level" else "the total",
+        what=_forecast_what(s, str(f.basis)),
     ) if f is not None else None  # fmt: skip
     return render(request, "key_result.html", {
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
@@ -192,6 +194,14 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         "stale": views.staleness(status.data_through or status.last_sync,
                                  workspace=state.workspace),
     }, status_code=int(error.status) if error else 200)  # fmt: skip
+
+
+def _forecast_what(kr: KeyResultStatus, basis: str) -> str:
+    """What the forecast's numbers are, in the words the Current tile uses: the KR's level
+    over its trailing window (not one week's value), or the period's total."""
+    if basis != "weekly_level":
+        return "the period's total"
+    return f"the {kr.over_days or DEFAULT_OVER_DAYS}-day level"
 
 
 def _band(view: KRForecastView | None) -> list[tuple[date, float, float]]:

@@ -5,7 +5,7 @@ the filters that format numbers live here, next to the code that calls them.
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from sowhat.api.auth import optional_caller
 from sowhat.api.problems import Problem
-from sowhat.domain.units import distinct_precision, format_change, format_value
+from sowhat.domain.units import distinct_precision, format_chance, format_change, format_value
 
 __all__ = ["fmt_value", "render", "render_problem", "templates"]
 
@@ -27,6 +27,13 @@ def fmt_pct(value: float | None, digits: int = 0) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     return f"{value * 100:.{digits}f}%"
+
+
+def fmt_chance(value: float | None) -> str:
+    """A model's probability: never "0%" or "100%" (the CLI and reports say the same)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return format_chance(value)
 
 
 def fmt_value(value: float | None, baseline: float | None = None, target: float | None = None,
@@ -41,9 +48,10 @@ def fmt_kr(value: float | None, kr: Any) -> str:
     return fmt_value(value, kr.baseline, kr.target, kr.unit)
 
 
-def fmt_kr_delta(change: float | None, kr: Any) -> str:
-    """A change of a KR's value: points for shares (+2.4 pts), else the KR's units."""
-    return format_change(change, kr.unit)
+def fmt_kr_delta(change: float | None, kr: Any, like: float | None = None) -> str:
+    """A change of a KR's value: points for shares (+2.4 pts), else the KR's units; no
+    finer than `like`, the value it is shown beside."""
+    return format_change(change, kr.unit, like=like)
 
 
 def fmt_when(moment: datetime | date | None) -> str:
@@ -109,9 +117,11 @@ def audit_value(key: str, value: Any, kr: Any) -> str:
 
 
 templates.env.globals.update(audit_value=audit_value, expected_change=expected_change)
-templates.env.filters.update(pct=fmt_pct, kr_value=fmt_kr, kr_delta=fmt_kr_delta, when=fmt_when,
+templates.env.filters.update(pct=fmt_pct, chance=fmt_chance, kr_value=fmt_kr, kr_delta=fmt_kr_delta,
+                             when=fmt_when,
                              field=fmt_field, unit_value=format_value, unit_change=format_change)
-templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value)
+templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value,
+                             one_second=timedelta(seconds=1))
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *,

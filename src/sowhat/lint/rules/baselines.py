@@ -9,21 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sowhat.domain.measure import baseline_disagrees
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.context import MeasuredBaseline
 
-RELATIVE_TOLERANCE = 0.10
-"""A typed baseline within 10% of the measured one is a rounding, not a different claim."""
-SHARE_TOLERANCE = 0.02
-"""For a 0–1 rate, also allow 2 percentage points: 38% typed for 39.4% measured is fine."""
-
 
 def differs(typed: float, measured: MeasuredBaseline) -> bool:
-    gap = abs(typed - measured.value)
-    allowed = RELATIVE_TOLERANCE * abs(measured.value)
-    if measured.share:
-        allowed = max(allowed, SHARE_TOLERANCE)
-    return gap > allowed + 1e-12
+    return baseline_disagrees(typed, measured.value, share=measured.share)
 
 
 def _show(value: float, share: bool) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from sowhat.domain.measure import over_days
 from sowhat.domain.period import Period
 from sowhat.errors import Diagnostic, Forbidden, Location, SowhatError, SpecError, UserError
 from sowhat.metrics.source import EventSource
@@ -29,7 +30,7 @@ from sowhat.store import repositories
 __all__ = ["COLUMNS", "ImportRow", "decode", "parse_rows", "preview", "read_rows", "write_rows"]
 
 COLUMNS = ("objective_id", "objective", "team", "owner", "kr_id", "kr", "metric", "segment",
-           "baseline", "target", "kr_owner")  # fmt: skip
+           "baseline", "target", "kr_owner", "indicator", "unit", "measure", "over")  # fmt: skip
 REQUIRED = ("objective_id", "kr_id", "kr", "target")
 FORBIDDEN = "forbidden"  # a row's diagnostic code when the person may not write it
 
@@ -49,6 +50,14 @@ class ImportRow:
     target: float
     kr_owner: str | None
     check: DraftCheck | None = None
+    indicator: str | None = None  # leading | lagging; empty: the metric's default
+    unit: str | None = None  # how a KR without a metric reads (`hours`, `percent`)
+    measure: str | None = None  # level | cumulative; empty: the metric type's default
+    over: str | None = None  # a level's trailing window (`7d`); empty: 28 days
+
+    @property
+    def over_days(self) -> int | None:
+        return over_days(self.over) if self.over else None
 
     @property
     def baseline_to_use(self) -> float | None:
@@ -106,6 +115,7 @@ def parse_rows(text: str, source: str) -> list[ImportRow]:
         try:
             baseline = _number(cells.get("baseline", ""), "baseline")
             target = _number(cells["target"], "target")
+            extra = _measure_cells(cells)
         except UserError as exc:
             problems.append(Diagnostic(where, exc.message, exc.hint))
             continue
@@ -115,7 +125,9 @@ def parse_rows(text: str, source: str) -> list[ImportRow]:
             objective=cells.get("objective") or None, team=cells.get("team") or None,
             owner=cells.get("owner") or None, kr_id=cells["kr_id"], kr=cells["kr"],
             metric=cells.get("metric") or None, segment=cells.get("segment") or None,
-            baseline=baseline, target=target, kr_owner=cells.get("kr_owner") or None))  # fmt: skip
+            baseline=baseline, target=target, kr_owner=cells.get("kr_owner") or None,
+            indicator=extra["indicator"], unit=extra["unit"], measure=extra["measure"],
+            over=extra["over"]))  # fmt: skip
     if problems:
         raise SpecError(problems)
     if not rows:
@@ -135,7 +147,7 @@ def preview(*, rows: list[ImportRow], period: Period, workspace: Workspace,
         return [replace(r, check=check_draft_kr(
             title=r.kr, metric=r.metric, segment=r.segment, baseline=r.baseline,
             target=r.target, period=period, catalog=workspace.metrics, events=source,
-            today=today)) for r in rows]  # fmt: skip
+            today=today, measure=r.measure, over_days=r.over_days)) for r in rows]  # fmt: skip
     finally:
         if source is not None:
             source.close()
@@ -190,7 +202,8 @@ def _write_rows(session: Session, principal: Principal, workspace: Workspace, pe
                 fields={"id": r.kr_id, "objective": r.objective_id, "title": r.kr,
                         "metric": r.metric, "segment": r.segment,
                         "baseline": r.baseline_to_use, "target": r.target,
-                        "owner": r.kr_owner})  # fmt: skip
+                        "owner": r.kr_owner, "indicator": r.indicator, "unit": r.unit,
+                        "measure": r.measure, "over": r.over})  # fmt: skip
             made_krs += 1
         except UserError as exc:  # raised before anything is added: the next row can go on
             problems.append(Diagnostic(Location(source, r.line, 1), exc.message, exc.hint,
@@ -198,6 +211,33 @@ def _write_rows(session: Session, principal: Principal, workspace: Workspace, pe
     if problems:
         raise SpecError(problems)
     return made_objectives, made_krs
+
+
+def _measure_cells(cells: dict[str, str]) -> dict[str, str | None]:
+    """The optional indicator/unit/measure/over cells, checked as the OKR file checks them,
+    so a typo is named on its line rather than refused later by the database."""
+    out: dict[str, str | None] = {k: (cells.get(k) or "").strip() or None
+                                  for k in ("indicator", "unit", "measure", "over")}
+    for name, allowed in (("indicator", ("leading", "lagging")),
+                          ("measure", ("level", "cumulative"))):
+        value = out[name]
+        if value is not None and value.lower() not in allowed:
+            raise UserError(f"{name} {value!r} is not one of {', '.join(allowed)}",
+                            hint=f"write {' or '.join(allowed)}, or leave it empty")
+        out[name] = value.lower() if value else None
+    if out["over"] is not None:
+        try:
+            days = over_days(out["over"])
+        except ValueError:
+            raise UserError(f"over {out['over']!r} is not a number of days",
+                            hint="write e.g. 7d or 28d, or leave it empty (28 days)") from None
+        if out["measure"] == "cumulative":
+            raise UserError("over sets a level's trailing window; a cumulative measure runs "
+                            "from the period start", hint="empty `over`, or measure level")
+        if not 1 <= days <= 366:
+            raise UserError(f"over {out['over']} is outside 1d..366d",
+                            hint="a level's trailing window is 1 to 366 days")
+    return out
 
 
 def _number(text: str, name: str) -> float | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sowhat.domain.measure import Measure, MeasureWindow
+from sowhat.domain.measure import Measure, MeasureWindow, baseline_disagrees
 from sowhat.domain.okr import Change
 from sowhat.domain.period import Period
 from sowhat.errors import SowhatError
@@ -93,11 +93,22 @@ class DraftCheck:
     ambition: AmbitionCheck | None = None
     detectability: KRDetectability | None = None
     notes: tuple[str, ...] = field(default=())
+    typed_baseline: float | None = None  # the baseline as written, to hold against `measured`
+
+    @property
+    def baseline_disagrees(self) -> bool:
+        """The typed baseline is not what the data measured (lint SW114's test)."""
+        return self.measured is not None and baseline_disagrees(
+            self.typed_baseline, self.measured.value,
+            share=self.metric is not None and self.metric.share)
 
     @property
     def reasons(self) -> tuple[str, ...]:
         """Why the verdict is not a plain "ok", in words for the planning table."""
         out = [f"{f.code} {f.message}" for f in self.coaching.findings if f.severity == "error"]
+        if self.baseline_disagrees:
+            out.append("the typed baseline is not what the data measured: progress would "
+                       "count from a start that did not happen")
         if self.ambition is not None and self.ambition.verdict == "sandbagged":
             out.append("likely hit with no change: aim higher")
         if self.ambition is not None and self.ambition.verdict == "unreachable":
@@ -114,7 +125,7 @@ class DraftCheck:
         errors = [f for f in self.coaching.findings if f.severity == "error"]
         off = self.ambition is not None and self.ambition.verdict in ("sandbagged", "unreachable")
         hidden = self.detectability is not None and self.detectability.detectable is False
-        if errors or off or hidden:
+        if errors or off or hidden or self.baseline_disagrees:
             return "review"
         return "ok" if self.coaching.text else "empty"
 
@@ -168,7 +179,8 @@ def check_draft_kr(
                 metric, segment, catalog, events, period, when, used_baseline, target)
         except SowhatError as exc:
             notes.append(str(exc))
-    return DraftCheck(coaching, info, measured, ambition, detect, tuple(notes))
+    return DraftCheck(coaching, info, measured, ambition, detect, tuple(notes),
+                      typed_baseline=baseline)
 
 
 def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,

@@ -23,6 +23,7 @@ from sowhat.services.authoring.draft_check import DraftCheck, check_draft_kr
 from sowhat.services.authoring.periods import draft_labels
 from sowhat.services.events import open_events
 from sowhat.services.plans import load_plans, status_rows
+from sowhat.spec.metric_units import kr_scale
 from sowhat.spec.workspace import Workspace
 from sowhat.store import repositories
 
@@ -34,6 +35,7 @@ __all__ = ["CarryCandidate", "PlannedKR", "PlannedObjective", "PlanningView", "c
 class PlannedKR:
     kr: KeyResult
     check: DraftCheck
+    unit: str | None = None  # how its values read: the metric's unit, else the KR's (45%)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,12 @@ class CarryCandidate:
     objective: Objective
     kr: KeyResult
     current: float | None
+    unit: str | None = None  # as PlannedKR.unit
+
+
+def _unit(kr: KeyResult, workspace: Workspace) -> str | None:
+    """The unit every other screen shows this KR in (a conversion reads 40%, not 0.4)."""
+    return kr_scale(metric=kr.metric, kr_unit=kr.unit, catalog=workspace.metrics).text
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,8 @@ def planning_view(
     try:
         planned = tuple(
             PlannedObjective(o, tuple(PlannedKR(kr, _check(kr, plan.period, workspace, source,
-                                                           today))
+                                                           today),
+                                                unit=_unit(kr, workspace))
                                       for kr in o.key_results))
             for o in plan.objectives
         )  # fmt: skip
@@ -107,8 +116,8 @@ def planning_view(
         [old] = load_plans(session=session, period=previous)
         status = status_rows(session=session, period=previous, today=today)
         current = {k.id: k.current for o in status.objectives for k in o.key_results}
-        candidates = [CarryCandidate(o, kr, current.get(kr.id)) for o, kr in old.key_results()
-                      if kr.id not in present]  # fmt: skip
+        candidates = [CarryCandidate(o, kr, current.get(kr.id), unit=_unit(kr, workspace))
+                      for o, kr in old.key_results() if kr.id not in present]  # fmt: skip
     return PlanningView(plan.period, period in draft_labels(session=session), planned,
                         previous, tuple(candidates))  # fmt: skip
 
