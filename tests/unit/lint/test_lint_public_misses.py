@@ -351,3 +351,10 @@ def test_a_frequency_adjective_is_not_a_value() -> None:
     assert not read("Maximize monthly visits").has_number
     assert read("Raise deployment frequency from weekly to daily").has_number
     assert read("Review the results monthly").has_number
+
+
+def test_a_metric_with_no_level_is_told_so() -> None:
+    found = [f for f in lint_text("Maximize monthly /search visits") if f.code == "SW104"]
+    assert found
+    assert "'visits' is a metric" in found[0].message
+    assert "no number and no metric" not in found[0].message
