@@ -57,7 +57,7 @@ def prepare(work: Path, events: str) -> Path:
     import duckdb
 
     ws = work / "ws"
-    if (work / "yesterday.db").exists():
+    if (work / "yesterday.db").exists() and (work / "yesterday-digests").exists():
         return ws
     if not (ws / ".sowhat" / "events.duckdb").exists():
         sowhat("demo", str(ws), "--events", events, "--force")
@@ -71,10 +71,23 @@ def prepare(work: Path, events: str) -> Path:
                           ).fetchall()
     con.close()
     print(f"held out {removed[0][0]:,} events of {DAY}", flush=True)
-    sowhat("sync", "-w", str(ws), "--as-of", BEFORE, "--no-notify", "--full")
+    shutil.rmtree(ws / ".sowhat" / "cache" / "digests", ignore_errors=True)
+    sowhat("sync", "-w", str(ws), "--as-of", BEFORE, "--no-notify")
     shutil.copy(ws / ".sowhat" / "sowhat.db", work / "yesterday.db")
+    # Yesterday's sync also left the per-day digests cached by ingest: each timed run starts
+    # from them, as a daily sync would.
+    shutil.rmtree(work / "yesterday-digests", ignore_errors=True)
+    shutil.copytree(ws / ".sowhat" / "cache" / "digests", work / "yesterday-digests")
     sowhat("ingest", "-w", str(ws), str(day_file))
     return ws
+
+
+def restore(work: Path, ws: Path) -> None:
+    """Yesterday's state: the database and the digest cache as the last sync left them."""
+    shutil.copy(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
+    digests = ws / ".sowhat" / "cache" / "digests"
+    shutil.rmtree(digests, ignore_errors=True)
+    shutil.copytree(work / "yesterday-digests", digests)
 
 
 def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -107,7 +120,7 @@ def check(work: Path, ws: Path, runs: int) -> None:
     for _ in range(runs):
         for way, extra in (("incremental", []), ("full", ["--full"])):
             db = ws / ".sowhat" / "sowhat.db"
-            shutil.copy(work / "yesterday.db", db)
+            restore(work, ws)
             report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
                                        "--json", *extra))
             weeks = sum(k["weeks_computed"] for k in report["key_results"])
@@ -127,7 +140,7 @@ def check(work: Path, ws: Path, runs: int) -> None:
     inc, full = (statistics.median(seconds[w]) for w in ("incremental", "full"))
     print(f"in-process incremental / full: {inc / full:.3f}", flush=True)
     for way, extra in (("incremental", []), ("full", ["--full"])):
-        shutil.copy(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
+        restore(work, ws)
         report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
                                    "--json", *extra))
         weeks = sum(k["weeks_computed"] for k in report["key_results"])
@@ -159,7 +172,9 @@ def difference(a: dict[str, list[tuple[object, ...]]],
 
 def bench(work: Path, ws: Path, runs: int, timeout: int) -> None:
     def way(extra: str) -> str:
-        return (f"sh -c 'cp {work}/yesterday.db {ws}/.sowhat/sowhat.db && exec "
+        digests = ws / ".sowhat" / "cache" / "digests"
+        return (f"sh -c 'cp {work}/yesterday.db {ws}/.sowhat/sowhat.db && rm -rf {digests} && "
+                f"cp -r {work}/yesterday-digests {digests} && exec "
                 f"{VENV}/sowhat sync -w {ws} --as-of {AFTER} --no-notify --json {extra} "
                 f">/dev/null'")
 

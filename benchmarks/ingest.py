@@ -90,6 +90,7 @@ def run_one(way: str, work: Path) -> dict[str, float]:
     else:
         target.unlink(missing_ok=True)
     started = time.perf_counter()
+    cpu = time.process_time()  # every thread of this process: DuckDB's workers included
     if way.startswith("ctas"):
         reader = (f"read_parquet('{files['parquet']}')" if way == "ctas-parquet"
                   else f"read_json('{files['jsonl']}', format = 'newline_delimited')")
@@ -104,10 +105,11 @@ def run_one(way: str, work: Path) -> dict[str, float]:
         report = ingest([files[source]], store=target)
         rows = report.read
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     target.unlink(missing_ok=True)
     with open("/proc/self/status") as status:
         peak = next((int(x.split()[1]) for x in status if x.startswith("VmHWM")), 0)
-    return {"seconds": seconds, "rows": rows, "peak_mb": peak / 1024}
+    return {"seconds": seconds, "cpu": cpu, "rows": rows, "peak_mb": peak / 1024}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,16 +137,20 @@ def main(argv: list[str] | None = None) -> None:
             out = subprocess.run([sys.executable, __file__, "--work", str(work), "--run", way],
                                  check=True, capture_output=True, text=True).stdout
             results[way].append(json.loads(out.strip().splitlines()[-1]))
-    print("\n| way | rows | median s | events/s | peak MB | vs yardstick |")
-    print("|---|---|---|---|---|---|")
+    print("\n| way | rows | median s | events/s | peak MB | vs yardstick | CPU s "
+          "| CPU vs yardstick |")
+    print("|---|---|---|---|---|---|---|---|")
     medians = {w: statistics.median(r["seconds"] for r in rs) for w, rs in results.items()}
+    cpus = {w: statistics.median(r.get("cpu", 0.0) for r in rs) for w, rs in results.items()}
     for way, rs in results.items():
         rows = int(rs[0]["rows"])
         s = medians[way]
         peak = max(r["peak_mb"] for r in rs)
         base = YARDSTICK.get(way)
         ratio = f"{s / medians[base]:.2f}x {base}" if base in medians else ""
-        print(f"| {way} | {rows:,} | {s:.2f} | {rows / s / 1e6:.2f}M | {peak:.0f} | {ratio} |")
+        cratio = f"{cpus[way] / cpus[base]:.2f}x" if base and cpus.get(base) else ""
+        print(f"| {way} | {rows:,} | {s:.2f} | {rows / s / 1e6:.2f}M | {peak:.0f} | {ratio} "
+              f"| {cpus[way]:.2f} | {cratio} |")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,15 @@ best full pass, in CPU time and in wall time.
 
 Then the figures of issue 12 on the public corpus, split by organisation:
 
-- the held-out organisations (`dataset.HELDOUT_GROUPS`), judged by the shipped model, which
-  was trained and tuned without any of them — the figures reported in docs/lint.md;
+- the held-out organisations (`dataset.HELDOUT_GROUPS`: six organisations of the third
+  collection, drawn at random before any model work on it), judged by the shipped model,
+  which was trained and tuned without any of them — the figures reported in docs/lint.md —
+  next to the figures the previous shipped model (main at 6e925de) had on the same KRs,
+  computed before the model was changed and saved in
+  `benchmarks/results/lint_heldout2_before.json`;
 - for reference, the training organisations cross-validated by organisation (5 folds,
-  `train.out_of_source`): the figures features and settings were chosen on.
+  `train.out_of_source`): the figures features and settings were chosen on. They include the
+  previous round's held-out organisations (`dataset.BURNED_GROUPS`), scored once and read.
 
 Every rule runs on the verdict. 95% intervals resample whole source documents (bootstrap,
 2,000 rounds). Last, the same figures for the shipped model on the frozen hand-written
@@ -22,11 +27,13 @@ Not run by pytest.   Usage: .venv/bin/python benchmarks/lint.py [--seconds 3]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from sowhat.lint import classify, lint_text
 from sowhat.lint.classifier import Kind, Model
@@ -111,7 +118,12 @@ def held_out() -> list[Judged]:
     return [Judged(r, *lint_with(None)(r.text)) for r in split_public()[1]]
 
 
-def table(name: str, judged: list[Judged], intervals: bool) -> None:
+def table(
+    name: str,
+    judged: list[Judged],
+    intervals: bool,
+    before: dict[str, dict[str, object]] | None = None,
+) -> None:
     figures = measures(judged)
     ci = bootstrap(judged) if intervals else {}
     groups = len({j.row.source_group for j in judged})
@@ -121,7 +133,16 @@ def table(name: str, judged: list[Judged], intervals: bool) -> None:
         value = figures[m]
         band = ci.get(m)
         extra = f"  (95% CI {band[0]:.3f}-{band[1]:.3f})" if band else ""
+        if before is not None:
+            old = before["measures"].get(m)
+            old_band = before["ci95"].get(m)
+            extra += f"   before {pct(old if isinstance(old, float) else None)}"
+            if isinstance(old_band, list):
+                extra += f" ({old_band[0]:.3f}-{old_band[1]:.3f})"
         print(f"  {m:<18} {pct(value)}{extra}")
+
+
+BEFORE = Path(__file__).with_name("results") / "lint_heldout2_before.json"
 
 
 def main() -> None:
@@ -141,7 +162,9 @@ def main() -> None:
         cpu, wall = throughput(fn, texts, args.seconds)
         print(f"{name:<12} {cpu:>9,.0f} KRs per CPU-second   {wall:>9,.0f} KRs per wall-second")
 
-    table("public corpus, held-out organisations, shipped model", held_out(), True)
+    before = json.loads(BEFORE.read_text("utf-8")) if BEFORE.is_file() else None
+    table("public corpus, held-out organisations, shipped model (before: main at 6e925de)",
+          held_out(), True, before)  # fmt: skip
     table("public corpus, training organisations, 5-fold CV by organisation", cross_validated(),
           True)  # fmt: skip
     table(

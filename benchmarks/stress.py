@@ -1,6 +1,7 @@
 """Stress suite: forecasts and launch-impact verdicts on processes they were not tuned on.
 
-    .venv/bin/python benchmarks/stress.py                      # the published run (~3-5 min)
+    .venv/bin/python benchmarks/stress.py --series 300 --launches 500   # the published run
+    (about 20 min wall for the forecast and 35 for impact on a loaded 2-CPU machine)
     .venv/bin/python benchmarks/stress.py --series 60 --launches 60   # quick look
     .venv/bin/python benchmarks/stress.py --compare A.json B.json     # tables, A vs B
 
@@ -40,6 +41,7 @@ from sowhat.stats.impact import ImpactEstimate, did_estimate, impact_verdict, it
 from sowhat.stats.stress import (
     FORECAST_PROCESSES,
     IMPACT_CASES,
+    SHIFT_PROCESSES,
     STEP_EFFECT,
     forecast_series,
     impact_launch,
@@ -88,7 +90,7 @@ def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[s
         rows = {}
         for k in KS:
             rng = np.random.default_rng([seed, pi, k])
-            probs, hits, covered = [], [], []
+            probs, hits, covered, to_come = [], [], [], []
             for _ in range(series):
                 s = forecast_series(rng, process, history_weeks=STORED_WEEKS)
                 target, direction = target_for(rng, s)
@@ -105,6 +107,8 @@ def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[s
                 probs.append(f.probability)
                 hits.append(float(hit))
                 covered.append(float(f.low <= final <= f.high))
+                shift_week = getattr(s, "shift_week", None)
+                to_come.append(shift_week is not None and shift_week >= k)
             p, h = np.array(probs), np.array(hits)
             cal = calibration(p, h)
             rows[str(k)] = {
@@ -114,6 +118,14 @@ def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[s
                 "coverage80": float(np.mean(covered)),
                 "bins": [[b.mean_predicted, b.observed_rate, b.count] for b in cal.bins],
             }
+            if process in SHIFT_PROCESSES:
+                # Split by whether the shift was among the weeks seen or is still to come:
+                # until it happens, a shift still to come leaves no trace in the data.
+                c, later = np.array(covered), np.array(to_come)
+                rows[str(k)]["share_to_come"] = float(np.mean(later))
+                rows[str(k)]["coverage80_seen"] = float(np.mean(c[~later]))
+                rows[str(k)]["coverage80_to_come"] = (float(np.mean(c[later])) if later.any()
+                                                      else None)
             pooled[k]["p"] += probs
             pooled[k]["hit"] += hits
             pooled[k]["cov"] += covered
@@ -130,6 +142,27 @@ def run_forecast(series: int, seed: int, only: set[str] | None = None) -> dict[s
             "bins": [[b.mean_predicted, b.observed_rate, b.count] for b in cal.bins],
         }
     return out
+
+
+def shift_bound(cap: float = 0.85, draws: int = 400_000, seed: int = 1) -> dict[int, float]:
+    """The best 80%-range coverage ANY forecaster can reach on `level_shift` at week k, if its
+    ranges are central (symmetric) and may cover at most `cap` of the `flat` process.
+
+    Until its shift, a `level_shift` series is a draw from `flat` (same level, same noise), so
+    a forecaster treats both alike; grant it the true level and noise sd, perfect coverage of
+    every shift already seen, and the narrowest range holding `cap` of flat series (the level
+    ± z·sd). A shift still to come is then covered only when it is smaller than that range.
+    Constants as in `sowhat.stats.stress.forecast_series` ("level_shift"): noise sd
+    U(0.01, 0.04), shift ±U(0.05, 0.2) at one of 20 weeks from 8 before the period to week 12.
+    """
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(seed)
+    sd = rng.uniform(0.01, 0.04, draws)
+    shift = rng.choice([-1.0, 1.0], draws) * rng.uniform(0.05, 0.2, draws)
+    final = (1.0 + shift) * (1.0 + rng.normal(0.0, 1.0, draws) * sd) - 1.0
+    to_come = float(np.mean(np.abs(final) <= norm.ppf(0.5 + cap / 2) * sd))
+    return {k: 1.0 - (12 - k) / 20 + (12 - k) / 20 * to_come for k in KS}
 
 
 def headline(its: ImpactEstimate, did: ImpactEstimate | None) -> ImpactEstimate:
@@ -193,6 +226,15 @@ def print_forecast(res: dict[str, Any]) -> None:
         floors = " / ".join(f"{r[str(k)]['mc_floor']:.3f}" for k in res["ks"])
         covs = " / ".join(f"{r[str(k)]['coverage80']:.2f}" for k in res["ks"])
         print(f"{name:16} | {errs} ({floors}) | {covs}")
+        if "share_to_come" in r[str(res["ks"][0])]:
+            split = " / ".join(_split(r[str(k)]) for k in res["ks"])
+            print(f"{'':16} |   80% range covers, shift seen / still to come (share): {split}")
+
+
+def _split(row: dict[str, Any]) -> str:
+    later = row["coverage80_to_come"]
+    return (f"{row['coverage80_seen']:.2f} / {'-' if later is None else f'{later:.2f}'} "
+            f"({row['share_to_come']:.2f})")
 
 
 def print_impact(res: dict[str, Any]) -> None:
@@ -234,6 +276,17 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> None:
                        for k in ks)
     print(f"\nMonte-Carlo floor of one process's calibration error (a perfect forecaster): "
           f"about {floor}.\n")
+    shifts = [p for p in fa["processes"] if "share_to_come" in fa["processes"][p][str(ks[0])]]
+    if shifts:
+        print("| process (after) | 80% range covers when the shift was seen / still to come "
+              "(share still to come), k=" + "/".join(map(str, ks)) + " |")
+        print("|---|---|")
+        for name in shifts:
+            print(f"| {name} | " + " ; ".join(_split(fa["processes"][name][str(k)])
+                                               for k in ks) + " |")
+        print()
+    if "impact" not in before or "impact" not in after:
+        return
     ib, ia = before["impact"], after["impact"]
     print(f"Impact ({ia['launches']} launches per case, 90% intervals; a rate near 0.08 has "
           f"Monte-Carlo se {mc_se(0.08, ia['launches']):.3f})\n")
@@ -259,16 +312,29 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=200, help="forecast series per process/k")
     parser.add_argument("--launches", type=int, default=300, help="launches per impact case")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--shift-bound", action="store_true", help="print the best coverage "
+                        "any forecaster can reach on level_shift (flat covered at most 0.85)")
+    parser.add_argument("--shift-hazard", type=float, help="forecast: prior weekly chance of a "
+                        "level shift still to come (default: the shipped value, 0)")
     parser.add_argument("--only", choices=("forecast", "impact"))
     parser.add_argument("--cases", help="comma-separated impact cases / forecast processes "
                         "to run (default: all)")
     parser.add_argument("--out", type=Path, default=RESULTS / "stress.json")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args()
+    if args.shift_bound:
+        for cap in (0.85, 0.90):
+            bound = " / ".join(f"{v:.3f}" for v in shift_bound(cap).values())
+            print(f"level_shift coverage bound, flat covered at most {cap}: k="
+                  f"{'/'.join(map(str, KS))}: {bound}")
+        return
     if args.compare:
         compare(*(json.loads(p.read_text()) for p in args.compare))
         return
     result: dict[str, Any] = {"seed": args.seed}
+    if args.shift_hazard is not None:
+        forecast_module.SHIFT_HAZARD = args.shift_hazard
+        result["shift_hazard"] = args.shift_hazard
     subset = set(args.cases.split(",")) if args.cases else None
     if args.only in (None, "forecast"):
         start = time.perf_counter()

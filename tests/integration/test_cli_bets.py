@@ -122,14 +122,20 @@ def test_tables_render(demo: Path) -> None:
     assert "MOVED ITS KR" in result.stdout
     assert "assumptions of the interrupted time series" in result.stdout
     assert "change your mind if" in result.stdout
+    # tickets per session are a rate per 1,000 everywhere else: here too, not "-0.003563"
+    assert "per 1,000" in result.stdout
+    assert "-0.00" not in result.stdout
     board = runner.invoke(app, ["bets", "-w", str(demo), "--as-of", AS_OF])
     assert board.exit_code == 0, board.output
     assert "feature-factory index" in board.stdout
     assert "recs-v2" in board.stdout
+    assert " pts" in board.stdout  # a click-through's change in points, not "+0.02376"
+    assert "+0.0" not in board.stdout
     det = runner.invoke(app, ["detectability", "explanations", "-w", str(demo), "--as-of",
                               AS_OF])
     assert det.exit_code == 0, det.output
     assert "A/B 50/50" in det.stdout
+    assert "expects +1 pt from " in det.stdout
 
 
 @pytest.mark.parametrize(("args", "error", "text"), [

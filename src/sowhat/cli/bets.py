@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from sowhat.cli.common import Format, console, print_json, workspace_option
-from sowhat.domain.okr import Plan
+from sowhat.domain.okr import Change, Plan
+from sowhat.domain.units import format_change, format_value, join_span
 from sowhat.errors import UserError
 from sowhat.metrics.source import EventSource
 from sowhat.services.bets import (
@@ -30,6 +31,7 @@ from sowhat.services.impact.payload import (
 )
 from sowhat.services.impact.series import WeeklySeries
 from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import kr_scale
 from sowhat.spec.workspace import load_workspace
 from sowhat.stats.impact import Verdict
 
@@ -89,7 +91,7 @@ def impact_command(
     if fmt is Format.JSON:
         print_json(impact_json(result))
         return
-    render_impact(result)
+    render_impact(result, catalog)
 
 
 def bets_command(
@@ -113,7 +115,7 @@ def bets_command(
     if fmt is Format.JSON:
         print_json(portfolio_json(result))
         return
-    render_portfolio(result)
+    render_portfolio(result, catalog)
 
 
 def detectability_command(
@@ -140,18 +142,40 @@ def detectability_command(
         print_json({"bet": bet_json(ref), "detectability": detectability_json(result)})
         return
     console.print(f"[bold]{ref.bet.id}[/bold] — {ref.bet.title} ({ref.bet.status.value})")
-    render_detectability(result)
+    render_detectability(result, catalog)
 
 
 # ------------------------------------------------------------------ rendering
 
 
-def _num(x: float | None, digits: int = 4) -> str:
-    return "—" if x is None else f"{x:+.{digits}g}"
+class _Units:
+    """A KR's numbers in its metric's unit, as status and the web show them: an effect of
+    0.089 on a share reads "+8.9 pts", 23.2 on a duration "-23.2 h", not "+0.08899"."""
 
+    def __init__(self, metric: str | None, kr_unit: str | None,
+                 catalog: MetricsFile | None) -> None:  # fmt: skip
+        self.unit = kr_scale(metric=metric, kr_unit=kr_unit, catalog=catalog).text
 
-def _plain(x: float | None, digits: int = 4) -> str:
-    return "—" if x is None else f"{x:.{digits}g}"
+    def change(self, x: float | None) -> str:
+        return format_change(x, self.unit)
+
+    def value(self, x: float | None) -> str:
+        return format_value(x, self.unit)
+
+    def size(self, x: float | None) -> str:
+        """A magnitude of change (an MDE): 5.99 pts, 42.1 h — never "5.99%" for a share."""
+        return "—" if x is None else format_change(abs(x), self.unit).lstrip("+")
+
+    def span(self, low: float | None, high: float | None) -> str:
+        return join_span(self.change(low), self.change(high), "to")
+
+    def expects(self, change: Change | None) -> str:
+        """A bet's `expects.change`: a relative one as written (-20%), else in units."""
+        if change is None:
+            return "—"
+        if change.kind == "absolute":
+            return self.change(change.amount)
+        return str(change)
 
 
 def sparkline(series: WeeklySeries, launch: date) -> str:
@@ -171,13 +195,14 @@ def sparkline(series: WeeklySeries, launch: date) -> str:
     return "".join(out)
 
 
-def render_impact(r: BetImpact) -> None:
+def render_impact(r: BetImpact, catalog: MetricsFile | None = None) -> None:
     bet, kr, obj = r.ref.bet, r.ref.key_result, r.ref.objective
     assert kr is not None
     assert bet.shipped_on is not None
+    u = _Units(kr.metric, kr.unit, catalog)
     console.print(f"[bold]{bet.id}[/bold] — {bet.title}  ({obj.team or 'no team'}, "
                   f"{r.ref.plan.period.label})")
-    expected = str(bet.expects.change) if bet.expects else "—"
+    expected = u.expects(bet.expects.change if bet.expects else None)
     console.print(f"KR {kr.id}: {kr.metric} ({kr.segment or 'everyone'}); expects {expected}; "
                   f"shipped {bet.shipped_on.isoformat()}")
     console.print(f"weekly series {r.window_start.isoformat()} to {r.clock.end.isoformat()}: "
@@ -198,8 +223,9 @@ def render_impact(r: BetImpact) -> None:
             table.add_row(_METHOD[m.method], "—", "—", "—", "—", "—", f"not estimable: {e.message}")
             continue
         rel = "—" if e.relative_effect is None else f"{e.relative_effect:+.1%}"
-        table.add_row(_METHOD[m.method], _num(e.effect),
-                      f"[{_num(e.low)}, {_num(e.high)}] {e.level:.0%}", rel, _plain(e.mde),
+        table.add_row(_METHOD[m.method], u.change(e.effect),
+                      f"{u.span(e.low, e.high)} ({e.level:.0%})", rel,
+                      u.size(e.mde),
                       "—" if e.p_value is None else f"{e.p_value:.2g}",
                       f"[{_COLOUR[m.verdict.verdict]}]{m.verdict.verdict.label}[/]")
     console.print(table)
@@ -225,31 +251,36 @@ def render_impact(r: BetImpact) -> None:
 _METHOD = {"its": "interrupted time series", "did": "difference-in-differences"}
 
 
-def render_detectability(d: KRDetectability) -> None:
+def render_detectability(d: KRDetectability, catalog: MetricsFile | None = None) -> None:
+    u = _Units(d.metric, None, catalog)
     seg = f" ({d.segment})" if d.segment else ""
-    console.print(f"KR {d.key_result}: {d.metric}{seg}; expects {d.expected} "
-                  f"({_num(d.expected_effect)} from {_plain(d.baseline)}); "
+    sized = f"{u.change(d.expected_effect)} from {u.value(d.baseline)}"
+    expects = (sized if d.expected.kind == "absolute"
+               else f"{u.expects(d.expected)} ({sized})")  # fmt: skip
+    console.print(f"KR {d.key_result}: {d.metric}{seg}; expects {expects}; "
                   f"{d.weeks_remaining:.1f} measurable week(s) left")
     if d.ab is not None:
         ok = "[green]detectable[/green]" if d.ab.detectable else "[red]not detectable[/red]"
         weeks = "—" if d.ab.weeks_needed is None else f"{d.ab.weeks_needed:.1f}"
-        console.print(f"  A/B 50/50: {ok} — MDE {_num(d.ab.mde)} with {_plain(d.units_per_week)} "
+        units = "—" if d.units_per_week is None else f"{d.units_per_week:,.0f}"
+        console.print(f"  A/B 50/50: {ok} — MDE {u.change(d.ab.mde)} with {units} "
                       f"units a week; power at the expected change {d.ab.power_at_expected:.0%}; "
                       f"{weeks} week(s) needed")
     if d.launch_mde is not None:
         ok = "[green]detectable[/green]" if d.launch_detectable else "[red]not detectable[/red]"
-        console.print(f"  before/after if shipped now: {ok} — MDE ±{_plain(d.launch_mde)}")
+        console.print(f"  before/after if shipped now: {ok} — MDE ±{u.size(d.launch_mde)}")
     for note in d.notes:
         console.print(f"  [dim]{note}[/dim]")
     if d.error:
         console.print(f"  [yellow]{d.error}[/yellow]")
 
 
-def _expected(ref: BetRef) -> str:
-    return str(ref.bet.expects.change) if ref.bet.expects else "—"
+def _units(ref: BetRef, catalog: MetricsFile | None) -> _Units:
+    kr = ref.key_result
+    return _Units(kr.metric if kr else None, kr.unit if kr else None, catalog)
 
 
-def render_portfolio(p: Portfolio) -> None:
+def render_portfolio(p: Portfolio, catalog: MetricsFile | None = None) -> None:
     through = p.clock.end.isoformat()
     console.print(f"[bold]bets {p.period}[/bold] (full weeks through {through})")
     for status, entries in p.by_status():
@@ -262,8 +293,10 @@ def render_portfolio(p: Portfolio) -> None:
         for e in entries:
             ref = e.ref
             kr = ref.key_result.id if ref.key_result else "—"
-            table.add_row(ref.bet.id, ref.objective.team or "—", kr, _expected(ref),
-                          _evidence(e))
+            u = _units(ref, catalog)
+            table.add_row(ref.bet.id, ref.objective.team or "—", kr,
+                          u.expects(ref.bet.expects.change if ref.bet.expects else None),
+                          _evidence(e, u))
         console.print(table)
     if p.factory:
         table = Table(title="feature-factory index: shipped bets that moved their KR",
@@ -278,13 +311,13 @@ def render_portfolio(p: Portfolio) -> None:
         console.print(table)
 
 
-def _evidence(e: BetEntry) -> str:
+def _evidence(e: BetEntry, u: _Units) -> str:
     if e.impact is not None:
         v = e.impact.primary.verdict
         est = e.impact.primary.estimate
         colour = _COLOUR[v.verdict]
-        return (f"[{colour}]{v.verdict.label}[/]: {_num(est.effect)} "
-                f"[{_num(est.low)}, {_num(est.high)}] ({e.impact.primary.method})")
+        return (f"[{colour}]{v.verdict.label}[/]: {u.change(est.effect)}, likely "
+                f"{u.span(est.low, est.high)} ({e.impact.primary.method})")
     if e.impact_error:
         return f"[dim]{e.impact_error}[/dim]"
     d = e.detectability
@@ -292,13 +325,13 @@ def _evidence(e: BetEntry) -> str:
         parts = []
         if d.ab is not None:
             word = "[green]detectable[/green]" if d.ab.detectable else "[red]too small[/red]"
-            parts.append(f"A/B {word} (MDE {_num(d.ab.mde)})")
+            parts.append(f"A/B {word} (MDE {u.change(d.ab.mde)})")
         if d.launch_mde is not None:
             word = "[green]detectable[/green]" if d.launch_detectable else "[red]too small[/red]"
-            parts.append(f"before/after {word} (MDE ±{_plain(d.launch_mde)})")
+            parts.append(f"before/after {word} (MDE ±{u.size(d.launch_mde)})")
         if not parts:
             return f"[dim]{d.error or 'no detectability estimate'}[/dim]"
-        return f"{_num(d.expected_effect)} expected: " + "; ".join(parts)
+        return f"{u.change(d.expected_effect)} expected: " + "; ".join(parts)
     if e.detectability_error:
         return f"[dim]{e.detectability_error}[/dim]"
     return ""

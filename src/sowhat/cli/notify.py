@@ -42,7 +42,8 @@ def notify(
         if dry_run:
             with db.transaction(write=False) as session:
                 pending = pending_deliveries(session=session, webhooks=ws.config.webhooks,
-                                             as_of=moment, period=period)
+                                             as_of=moment, period=period,
+                                             catalog=ws.metrics)
             if as_json:
                 print_json([{"host": _host(p.url), "event": p.alert.event, "key": p.alert.key,
                              "title": p.alert.title} for p in pending])

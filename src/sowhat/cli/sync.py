@@ -6,24 +6,27 @@ import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
-from sowhat.cli.notify import render_outcomes
-from sowhat.cli.okrs import database
 from sowhat.domain.units import format_value
 from sowhat.errors import UserError
 from sowhat.services.events import event_source_spec, open_events
-from sowhat.services.notify import DeliveryOutcome
-from sowhat.services.schedule.jobs import run_notifications
 from sowhat.services.schedule.lock import sync_lock
 from sowhat.services.sync import SyncReport, sync
 from sowhat.services.sync.asof import refuse_future, resolve_as_of
 from sowhat.spec.workspace import Workspace, load_workspace
-from sowhat.store.db import Database
+from sowhat.store.db import Database, open_database
+
+if TYPE_CHECKING:
+    from sowhat.services.notify import DeliveryOutcome
+
+# Notifications (and the forecasts and statistics behind their signals) are imported only
+# when a sync sends them: a whole `sowhat sync` process spent most of its CPU importing.
 
 
 def _parse_as_of(text: str | None) -> datetime:
@@ -67,7 +70,7 @@ def sync_command(
     refuse_future(requested)
     # A testing aid: slow each step so a test can kill a sync halfway through.
     delay = float(os.environ.get("SOWHAT_SYNC_STEP_DELAY", "0") or 0)
-    db = database(ws, create=False)
+    db = open_database(ws.config.database_url(ws.root), create=False)
     with sync_lock(ws.root, db=db, wait=wait):
         _sync_locked(ws, db, requested, period=period, as_json=as_json, notify=notify,
                      delay=delay, full=full)
@@ -115,6 +118,8 @@ def _sync_locked(ws: Workspace, db: Database, requested: datetime | None, *,
     else:
         render_sync(report)
         if sent is not None:
+            from sowhat.cli.notify import render_outcomes
+
             render_outcomes(*sent)
     if report.errors:
         raise typer.Exit(1)
@@ -127,6 +132,8 @@ def _notify_after_sync(
     problem is reported but does not fail a sync that already succeeded."""
     if not enabled or not ws.config.webhooks:
         return None
+    from sowhat.services.schedule.jobs import run_notifications
+
     try:
         return run_notifications(db=db, ws=ws, as_of=report.as_of, period=report.period)
     except UserError as exc:

@@ -20,6 +20,7 @@ from typing import Literal
 from sowhat.lint.lexicon import load_lexicon
 from sowhat.lint.textfeatures import (
     FUNCTION_WORDS,
+    STATE_CUES,
     TextFacts,
     activity_phrase,
     features,
@@ -39,8 +40,18 @@ class Classification:
 
     kind: Kind
     confidence: float
-    parts: tuple[tuple[float, str], ...] = field(default=(), repr=False, compare=False)
+    feats: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     facts: TextFacts | None = field(default=None, repr=False, compare=False)
+    model: Model | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def parts(self) -> tuple[tuple[float, str], ...]:
+        """Each feature's contribution to the log-odds of "output" (for the reasons shown);
+        worked out only when asked, as the verdict itself needs only their sum."""
+        if self.model is None:
+            return ()
+        get = self.model.weights.get
+        return tuple((w, f) for f in self.feats if (w := get(f)) is not None)
 
     @cached_property
     def reasons(self) -> tuple[str, ...]:
@@ -65,11 +76,10 @@ class Model:
     weights: dict[str, float]
     threshold: float = 0.5
 
-    def score(self, feats: list[str]) -> tuple[float, list[tuple[float, str]]]:
-        """Log-odds of "output" and each feature's contribution (for the reasons shown)."""
+    def score(self, feats: frozenset[str]) -> float:
+        """Log-odds of "output": the bias plus the weight of every feature present."""
         get = self.weights.get
-        parts = [(w, f) for f in set(feats) if (w := get(f)) is not None]
-        return self.bias + sum(w for w, _ in parts), parts
+        return self.bias + sum([get(f, 0.0) for f in feats])
 
 
 @cache
@@ -91,12 +101,12 @@ def _sigmoid(z: float) -> float:
 
 def classify_facts(facts: TextFacts, model: Model | None = None) -> Classification:
     model = model or load_model()
-    z, parts = model.score(features(facts))
-    p_output = _sigmoid(z)
+    feats = frozenset(features(facts))
+    p_output = _sigmoid(model.score(feats))
     kind: Kind = "output" if p_output >= model.threshold else "outcome"
     confidence = p_output if kind == "output" else 1.0 - p_output
-    return Classification(kind=kind, confidence=round(confidence, 4), parts=tuple(parts),
-                          facts=facts)  # fmt: skip
+    return Classification(kind=kind, confidence=round(confidence, 4), feats=feats,
+                          facts=facts, model=model)  # fmt: skip
 
 
 def classify(text: str) -> Classification:
@@ -302,10 +312,45 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS
     vague = vague or any(t in _VAGUE_QUALITIES for t in facts.tokens)
     if facts.measures:
-        return kind == "outcome" and facts.head in _VAGUE_HEADS  # "Maximize engagement"
+        # "Maximize monthly /search visits": a metric, but no level to reach; whichever kind
+        # the verdict, there is nothing to judge at the end of the period
+        return facts.head in _VAGUE_HEADS
     if kind == "output":
-        return vague or _generic_work(facts)
+        return vague or _generic_work(facts) or _state_of_mind(facts)
     return True
+
+
+def _state_of_mind(facts: TextFacts) -> bool:
+    """A state of people or of work, with no deliverable and no yardstick: "Users mention how
+    good the docs are", "Everyone knows where to find the roadmap", "We don't rely on reactive
+    signals", "Positive feedback from customers". The model often leans "output" on these (no
+    change verb, no metric), so the output branch must catch them too; a capability that is
+    done or not ("Users can create branches", "We have a list of signals") is not one."""
+    toks = facts.tokens
+    return any(t in _STATE_CUES for t in toks) or (
+        bool(toks) and toks[0] in _STATE_SUBJECTS and any(t in _STATE_VERBS for t in toks[1:4])
+    )
+
+
+_STATE_CUES = STATE_CUES
+# Subjects of a state sentence, and the verbs that make it one when they follow closely.
+_STATE_SUBJECTS = frozenset(
+    [
+        "we", "you", "users", "people", "everyone", "everybody", "anyone", "customers",
+        "developers", "team", "teams", "staff", "employees", "members", "contributors",
+        "llms", "agents", "nobody", "other", "product", "sales", "founder", "attention",
+        "insights", "feedback", "evidence", "understanding",
+    ]
+)  # fmt: skip
+_STATE_VERBS = frozenset(
+    [
+        "know", "knows", "trust", "love", "loves", "agree", "mention", "mentions", "feel",
+        "feels", "believe", "want", "wants", "like", "likes", "understand", "understands",
+        "hear", "see", "learn", "reflect", "reflects", "rely", "relies", "perform", "shape",
+        "use", "is", "are", "spread", "easily", "consistently", "actively", "don't",
+        "doesn't", "aren't", "can't", "no", "never",
+    ]
+)  # fmt: skip
 
 
 def _generic_work(facts: TextFacts) -> bool:
@@ -379,6 +424,13 @@ _VAGUE_QUALITIES = frozenset(
         "clear",
         "clearly",
         "improved",
+        "strong",
+        "adequate",
+        "relevant",
+        "quick",
+        "definitive",
+        "organized",
+        "organised",
     ]
 )
 _VAGUE_HEADS = frozenset(

@@ -9,7 +9,9 @@ Two sets:
   docs/lint-labels.md. It is split by *organisation* (`source_group`), so no company's or
   project's wording is in both training and evaluation: the organisations in
   `HELDOUT_GROUPS` are never trained or tuned on (features and settings are chosen by
-  cross-validation grouped by organisation over the others) and are scored once.
+  cross-validation grouped by organisation over the others) and are scored once. The
+  organisations held out in the previous round (`BURNED_GROUPS`) were scored and their
+  errors read, so they have joined the training organisations.
 """
 
 from __future__ import annotations
@@ -58,6 +60,24 @@ def source_group(source: str) -> str:
 
 HELDOUT_GROUPS: frozenset[str] = frozenset(
     {
+        "beaulebens.com",
+        "github:Arisofia",
+        "github:guo-yichen",
+        "github:jladicos",
+        "github:sankalpasawa",
+        "scriptonia.dev",
+    }
+)
+"""Organisations held out of training and model selection: 100 of the 315 KRs of the third
+collection (December 2026, 22 organisations new to the corpus, rows after `p1584`). Drawn
+once, after labelling and before any model work on them, by shuffling the sorted names of
+the 22 new organisations with `random.Random(HELDOUT_SEED)` and taking them in order until
+30% of the new items were held out (skipping any that would pass 45%)."""
+
+HELDOUT_SEED = 20261203
+
+BURNED_GROUPS: frozenset[str] = frozenset(
+    {
         "businessclockwise.com",
         "github:Gokul-0001",
         "github:Green-Software-Foundation",
@@ -74,10 +94,10 @@ HELDOUT_GROUPS: frozenset[str] = frozenset(
         "wfi.allankelly.net",
     }
 )
-"""Organisations held out of training and model selection: 464 of the 1,546 public KRs.
-Drawn once, before any model work on the 1,546-item corpus, by shuffling the sorted
-organisation names with `random.Random(2026)` and taking them in order until 30% of the
-items were held out (skipping any that would pass 40%)."""
+"""The previous held-out organisations (464 KRs, drawn with `random.Random(2026)` from the
+first 1,546 items). They were scored once and their errors were read, so they are no longer
+held out: they are now training organisations like the others ("burned once"), and
+`benchmarks/lint.py` still prints the figures the previous model had on them."""
 
 
 def split_public(

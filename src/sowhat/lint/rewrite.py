@@ -195,13 +195,19 @@ def _topic_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]
 def best_topic(facts: TextFacts) -> Topic | None:
     """The topic sharing most words with the KR (a word counts once per topic)."""
     exact, prefixes = _topic_index()
+    get_exact, get_prefix = exact.get, prefixes.get
     scores: dict[int, int] = {}
     for q in set(facts.tokens):
-        hit: set[int] = set(exact.get(q, ()))
-        if len(q) >= 4:
-            hit.update(prefixes.get(q, ()))  # a topic word starts with q
-        for n in range(4, len(q)):
-            hit.update(i for i in exact.get(q[:n], ()))  # q starts with a 4+ letter topic word
+        if len(q) < 4:
+            hit = get_exact(q)
+            if hit is None:
+                continue
+        else:
+            hit = get_prefix(q, frozenset())  # a topic word starts with q (or is q)
+            for n in range(4, len(q)):
+                more = get_exact(q[:n])  # q starts with a 4+ letter topic word
+                if more is not None:
+                    hit = hit | more
         for i in hit:
             scores[i] = scores.get(i, 0) + 1
     if not scores:

@@ -436,6 +436,9 @@ _FREQUENCY_VALUES = frozenset(
     }
 )
 
+_AFTER_VALUE = frozenset({"and", "or", "by", "in", "for", "across", "with", "on", "to", "from",
+                          "per", "at", "instead", "rather", "than", "while", "so"})  # fmt: skip
+
 _WINDOW = re.compile(
     r"\b(\d+)[- ]?(day|d|week|w|month)s?\b[- ](?:retention|churn|conversion|activation|"
     r"attrition|renewal|return|repeat|readmissions?)|\b(?:within|in\s+the\s+first)\s+(\d+)\s*"
@@ -550,6 +553,10 @@ def normalise(text: str) -> str:
         s = _PREFIX.sub("", s, count=1)
     if s.startswith(_INTENT_STARTS):
         s = _INTENT.sub("", s, count=1)
+    if "_n" in s or "xx" in s or "yy" in s or "zz" in s:
+        # redacted numbers ("Land _N3_ enterprise customers", "XXX influential users") are
+        # numbers all the same: the KR states a target, only its value is hidden
+        s = _REDACTED.sub("5", s)
     if any(a in s for a in _ARROWS):
         s = _ARROW.sub(" -> ", s)
     for key, pattern, repl in _CANON:
@@ -557,6 +564,8 @@ def normalise(text: str) -> str:
             s = pattern.sub(repl, s)
     return s
 
+
+_REDACTED = re.compile(r"_n\d*_|\b(?:x{3,}|y{3,}|z{3,})\b")
 
 # Cheap substring guards: a regex only runs when its necessary words or characters appear,
 # which keeps `read` well under the 100 µs per KR that 10,000 KRs/s allows.
@@ -634,6 +643,13 @@ _MONEY_GUARD = _guard(_MONEY_KEYS)
 _TAIL_GUARD = _guard(_TAIL_KEYS)
 
 
+def _among(words: tuple[str, ...], vocab: frozenset[str]) -> tuple[str, ...]:
+    """The words in `vocab`, in order; one C-level set test decides the common empty case."""
+    if vocab.isdisjoint(words):
+        return ()
+    return tuple([w for w in words if w in vocab])
+
+
 def read(text: str, lex: Lexicon | None = None) -> TextFacts:
     """Extract the facts of one KR; pure and cheap (a few regex passes)."""
     lex = lex or load_lexicon()
@@ -666,7 +682,13 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
     frequencies = [w for w in words if w in _FREQUENCY_VALUES]
     if len(frequencies) >= 2 and "from" in words:
         from_to = True  # "from weekly to daily": two values in words
-    has_number = has_number or bool(frequencies)
+    if frequencies and not has_number:
+        # "Deploy daily", "from weekly to daily": a value; "monthly /search visits": a
+        # window of the metric, no value at all
+        has_number = len(frequencies) >= 2 or any(
+            w in _FREQUENCY_VALUES and (i + 1 == len(words) or words[i + 1] in _AFTER_VALUE)
+            for i, w in enumerate(words)
+        )
     wordset = frozenset(words)
     if (not relative and digit and "%" in norm and head in _MOVE_VERBS
             and " to " not in norm and "from" not in words and _BARE_PCT.search(norm)):
@@ -696,9 +718,9 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         money=_MONEY_GUARD.search(norm) is not None and bool(_MONEY.search(norm)),
         date=bool(_DATE.search(norm)),
         delivery_tail=_TAIL_GUARD.search(norm) is not None and bool(_DELIVERY_TAIL.search(norm)),
-        deliverables=tuple(w for w in words if w in lex.deliverables),
-        metric_words=tuple(w for w in words if w in lex.metric_words),
-        measures=tuple(w for w in words if w in lex.measures),
+        deliverables=_among(words, lex.deliverables),
+        metric_words=_among(words, lex.metric_words),
+        measures=_among(words, lex.measures),
         vague=not lex.vague_words.isdisjoint(words),
         window_days=window_days,
         baseline=baseline,
@@ -732,9 +754,9 @@ def features(facts: TextFacts) -> list[str]:
     """Sparse binary features for the logistic model: words, bigrams, head, lexicon, patterns."""
     lex = load_lexicon()
     toks = ["<num>" if t[0].isdigit() else t for t in facts.tokens]
-    out = ["bias", f"h:{facts.head}"]
-    out.extend(f"w:{t}" for t in toks)
-    out.extend(f"b:{a}_{b}" for a, b in itertools.pairwise(toks))
+    out = ["bias", "h:" + facts.head]
+    out += ["w:" + t for t in toks]
+    out += ["b:" + a + "_" + b for a, b in itertools.pairwise(toks)]
     if len(toks) > 1:
         out.append(f"h2:{facts.head}_{toks[1]}")
     if facts.head in lex.delivery_verbs:
@@ -805,7 +827,45 @@ def features(facts: TextFacts) -> list[str]:
     if facts.outcome_noun and lex.delivery_verbs.isdisjoint(facts.tokens) and (
             lex.change_verbs.isdisjoint(facts.tokens)):
         out.append("P:result_phrase")  # "Churn", "NPS 45 by Q3": a result named, no verb
+    first = next((t for t in toks if t not in _LEADING_FILLER), "")
+    if first in PEOPLE_SUBJECTS:
+        out.append("P:people_subject")  # "Users mention...", "5 organizations have created"
+    if not STATE_CUES.isdisjoint(toks):
+        out.append("P:state_cue")  # "consistently", "trusts", "positive feedback"
+    if facts.head not in lex.delivery_verbs and not lex.delivery_verbs.isdisjoint(toks):
+        out.append("P:delivery_later")  # "Data pipeline parallelized", "SDK is published"
+    if "can" in toks or "able" in toks:
+        out.append("P:capability")  # "Users can create branches": done or not
+    if facts.measures and facts.head in _OPTIMISE_HEADS:
+        out.append("P:optimise_measure")  # "Maximize monthly /search visits"
     return out
+
+
+_LEADING_FILLER = frozenset({"<num>", "the", "all", "every", "each", "our", "more", "most",
+                             "new", "at", "least", "of", "≥", "over", "no", "%"})  # fmt: skip
+_OPTIMISE_HEADS = frozenset({"maximize", "maximise", "minimize", "minimise", "optimize",
+                             "optimise"})  # fmt: skip
+# Who, other than the team, a state sentence is about: its first word names them.
+PEOPLE_SUBJECTS = frozenset(
+    [
+        "users", "user", "customers", "customer", "people", "everyone", "everybody",
+        "anyone", "developers", "developer", "teams", "members", "contributors", "partners",
+        "organizations", "organisations", "companies", "accounts", "candidates", "staff",
+        "employees", "teammates", "engineers", "llms", "agents", "prospects", "readers",
+        "visitors", "viewers", "admins", "buyers", "students", "learners", "clients",
+        "programs", "institutions", "founder", "nobody",
+    ]
+)  # fmt: skip
+# Words that describe how people feel, think or habitually act, or a quality with no scale.
+STATE_CUES = frozenset(
+    [
+        "consistently", "dramatically", "steady", "steadily", "positive", "positively",
+        "subjectively", "happy", "thriving", "jealous", "trusts", "trust", "knows", "aware",
+        "perception", "mislead", "misled", "lost", "bottleneck", "fanfare", "evenly",
+        "reputation", "recognised", "recognized", "thoughtful", "meaningful", "well",
+        "aggressively",
+    ]
+)  # fmt: skip
 
 
 # Words that carry no meaning of their own in a KR; the classifier and the rewriter both

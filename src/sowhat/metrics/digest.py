@@ -16,13 +16,25 @@ ledger the ingest has to keep right — so deletes, dedupe and a hand-edited sto
 - other backends (Ibis): row count and the sum of a hash of every column where the backend
   has `hash()`, else None: such a source is recomputed in full every time.
 
+The store's digests are cached by ingest (`.sowhat/cache/digests/`, issue 14): a sync first
+checks, with one pass over two columns, that the rows of the ingests the cache has seen are
+still exactly those (their count and the sum of a hash of each row's event, timestamp and
+dedupe key), then recomputes only the days that rows of newer ingests fall on. Anything else
+— a deleted or edited old row, a store swapped for another — fails the check and every day
+is recomputed, as before. `sowhat sync --full` ignores the cache.
+
 `traits_digest` does the same for the trait tables (a trait change can move any metric that
 reads traits).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sowhat.metrics.source import EventSource, quoted_table
@@ -35,16 +47,19 @@ def _ident(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def day_digests(events: EventSource) -> DayDigests | None:
+CACHE_FORMAT = 1
+
+
+def day_digests(events: EventSource, *, cached: bool = True) -> DayDigests | None:
     """Each (UTC day, event name) with events -> its digest; None when this source cannot
-    be digested."""
+    be digested. `cached=False` recomputes every day (no cache read or written)."""
     con = events.duckdb_connection()
     if con is not None:
-        return _duckdb_digests(con, events)
+        return _duckdb_digests(con, events, cached=cached)
     return _ibis_digests(events)
 
 
-def _duckdb_digests(con: Any, events: EventSource) -> DayDigests | None:
+def _duckdb_digests(con: Any, events: EventSource, *, cached: bool = True) -> DayDigests | None:
     table = quoted_table(events.table_name)
     try:
         columns = [str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
@@ -52,18 +67,78 @@ def _duckdb_digests(con: Any, events: EventSource) -> DayDigests | None:
         return None
     ts = _ident(events.columns.timestamp)
     name = _ident(events.columns.event)
-    if {"ingest_id", "dedupe_key"} <= set(columns):
+    by_ingest = {"ingest_id", "dedupe_key"} <= set(columns)
+    if by_ingest:
         fold = "max(ingest_id)::VARCHAR || ':' || sum(coalesce(dedupe_key, 0)::HUGEINT)::VARCHAR"
     else:
         every = ", ".join(_ident(c) for c in columns)
         fold = f"sum(hash({every})::HUGEINT)::VARCHAR"
-    sql = (f"SELECT CAST(CAST({ts} AS TIMESTAMP) AS DATE) AS d, {name}, "
-           f"count(*)::VARCHAR || ':' || {fold} FROM {table} GROUP BY 1, 2")
+    day = f"CAST(CAST({ts} AS TIMESTAMP) AS DATE)"
+    sql = f"SELECT {day} AS d, {name}, count(*)::VARCHAR || ':' || {fold} FROM {table}"
+
+    def compute(where: str = "") -> DayDigests:
+        rows = con.execute(f"{sql}{where} GROUP BY 1, 2").fetchall()
+        return {(r[0], str(r[1])): str(r[2]) for r in rows
+                if r[0] is not None and r[1] is not None}
+
     try:
-        rows = con.execute(sql).fetchall()
+        if by_ingest and cached and events.cache_dir is not None:
+            folder = events.cache_dir.parent / "digests"
+            return _by_ingest(con, folder, events.description, table, day, name, compute)
+        return compute()
     except Exception:
         return None
-    return {(r[0], str(r[1])): str(r[2]) for r in rows if r[0] is not None and r[1] is not None}
+
+
+def _by_ingest(con: Any, folder: Path, source: str, table: str, day: str, name: str,
+               compute: Callable[..., DayDigests]) -> DayDigests:
+    """The digests, recomputing only the days rows of ingests newer than the cache fall on
+    (every day when the cache is missing or the older rows changed). `source` names the
+    store (`duckdb:<path>`)."""
+    where_key = f"{CACHE_FORMAT}\x1f{source}\x1f{table}\x1f{day}\x1f{name}"
+    path = folder / (hashlib.sha256(where_key.encode()).hexdigest()[:24] + ".json")
+    # Count and a hash sum of what a digest reads of each row: a deleted, added or edited
+    # row of an old ingest changes them.
+    check = (f"SELECT count(*), coalesce(sum(hash({name}, {day}, dedupe_key)::HUGEINT), 0)"
+             f"::VARCHAR, max(coalesce(ingest_id, 0)) FROM {table} ")
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        seen = int(saved["ingest"])
+    except (OSError, ValueError, KeyError, TypeError):
+        saved, seen = None, -1
+    if saved is not None:
+        old = con.execute(check + "WHERE coalesce(ingest_id, 0) <= ?", [seen]).fetchone()
+        if old is not None and [int(old[0]), str(old[1])] == [saved["rows"], saved["check"]]:
+            digests = {(date.fromisoformat(d), e): v for d, e, v in saved["digests"]}
+            new = con.execute(check + "WHERE ingest_id > ?", [seen]).fetchone()
+            if new is None or not int(new[0]):
+                return digests
+            fresh = {r[0] for r in con.execute(
+                f"SELECT DISTINCT {day} FROM {table} WHERE ingest_id > ?", [seen]).fetchall()
+                if r[0] is not None}
+            digests = {k: v for k, v in digests.items() if k[0] not in fresh}
+            if fresh:
+                listed = ", ".join(f"DATE '{d.isoformat()}'" for d in sorted(fresh))
+                digests.update(compute(f" WHERE {day} IN ({listed})"))
+            _save(path, seen=int(new[2]), rows=int(old[0]) + int(new[0]),
+                  total=int(old[1]) + int(new[1]), digests=digests)
+            return digests
+    digests = compute()
+    rows, total, newest = con.execute(check).fetchone()
+    _save(path, seen=int(newest or 0), rows=int(rows), total=int(total), digests=digests)
+    return digests
+
+
+def _save(path: Path, *, seen: int, rows: int, total: int, digests: DayDigests) -> None:
+    data = {"ingest": seen, "rows": rows, "check": str(total),
+            "digests": [[d.isoformat(), e, v] for (d, e), v in sorted(digests.items())]}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only workspace still syncs, recomputing the digests each time
 
 
 def _ibis_digests(events: EventSource) -> DayDigests | None:

@@ -173,10 +173,15 @@ def _ingest_file(
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
     fmt = file_format(readable or path, "amplitude" if readable not in (None, path) else None)
+    future_after = None if allow_future else started_at + q.FUTURE_SLACK
+    # Outside the transaction: a file the fast reader cannot take fails a statement, which
+    # would abort the transaction (it only writes temporary tables).
+    fast = q.stage_fast(con, readable or path, fmt, mapping, account_field, future_after,
+                        preset)
     con.execute("BEGIN TRANSACTION")
     try:
-        future_after = None if allow_future else started_at + q.FUTURE_SLACK
-        plan = q.stage(con, readable or path, fmt, mapping, account_field, future_after, preset)
+        plan = fast or q.stage(con, readable or path, fmt, mapping, account_field,
+                               future_after, preset)
         calls = absorb_calls(con) if fmt == "jsonl" else 0  # identify/group: traits
         summary = q.summarise(con, plan)
         read, rejected = summary.read + calls, summary.rejected

@@ -30,7 +30,7 @@ from sowhat.stats.forecast import FORECAST_ASSUMPTIONS
 from sowhat.stats.impact import DID_ASSUMPTIONS, ITS_ASSUMPTIONS
 
 __all__ = ["Assembled", "Report", "ReportFormat", "ReportKind", "assemble", "embedded_html",
-           "make_report", "quarter_effects", "render"]
+           "make_report", "quarter_effects", "quarter_expectations", "render"]
 
 
 class ReportKind(StrEnum):
@@ -85,6 +85,27 @@ def quarter_effects(report: QuarterReport) -> dict[str, str]:
     return out
 
 
+def quarter_expectations(report: QuarterReport) -> dict[str, str]:
+    """Each shipped bet's `expects.change` on its KR's scale: an absolute "+0.04" on a share
+    reads "+4 pts"; a relative "+15%" stays as written."""
+    scales = {k.health.id: (k.health.baseline, k.health.target, k.unit)
+              for s in report.sections for k in s.key_results}
+    out = {}
+    for s in report.sections:
+        for b in s.shipped:
+            expects = b.bet.bet.expects
+            if expects is None:
+                continue
+            change = expects.change
+            if change.kind != "absolute" or expects.key_result not in scales:
+                out[b.bet.bet.id] = str(change)
+                continue
+            base, target, unit = scales[expects.key_result]
+            out[b.bet.bet.id] = words.delta(change.amount, rate=words.is_rate(base, target, unit),
+                                            unit=unit)
+    return out
+
+
 @dataclass(frozen=True)
 class Assembled:
     """A built review, ready to render: its period, template, context and Markdown."""
@@ -132,6 +153,7 @@ def assemble(*, kind: ReportKind, session: Session, workspace: Workspace,
                 launches.setdefault(expects.key_result, []).append(
                     (b.bet.bet.shipped_on, b.bet.bet.title))
     context |= {"report": qr, "launches": launches, "effects": quarter_effects(qr),
+                "expectations": quarter_expectations(qr),
                 "assumptions": (("Forecasts (chance of the target)", FORECAST_ASSUMPTIONS),
                                 ("Bet verdicts from the KR's own history (interrupted time "
                                  "series)", ITS_ASSUMPTIONS),

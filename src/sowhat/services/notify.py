@@ -48,6 +48,7 @@ from sowhat.services.reviews.signals import (
 )
 from sowhat.services.reviews.weekly import guardrail_alerts
 from sowhat.spec.config import WebhookSection
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import repositories
 from sowhat.store.db import flush
 from sowhat.store.models import PeriodRow
@@ -117,7 +118,8 @@ class RetryPolicy:
 
 
 def collect_alerts(
-    *, session: Session, period: PeriodRow, as_of: datetime
+    *, session: Session, period: PeriodRow, as_of: datetime,
+    catalog: MetricsFile | None = None,
 ) -> tuple[Alert, ...]:
     """This week's alerts for one period: breaches (as of the last sync), missing
     check-ins for the last full week, and bets whose KR has not moved."""
@@ -152,7 +154,7 @@ def collect_alerts(
             lines=(*(f"{owner}: {', '.join(krs)}" for owner, krs in sorted(by_owner.items())),
                    'Record one with `sowhat checkin KR --confidence 0.6 --note "..."`'),
         ))  # fmt: skip
-    for b in change_mind_signals(session=session, period=period, as_of=as_of):
+    for b in change_mind_signals(session=session, period=period, as_of=as_of, catalog=catalog):
         if b.verdict is not BetVerdict.NOT_MOVED:
             continue
         lines = [b.message]
@@ -170,15 +172,16 @@ def collect_alerts(
 
 def pending_deliveries(
     *, session: Session, webhooks: Sequence[WebhookSection], as_of: datetime,
-    period: str | None = None,
+    period: str | None = None, catalog: MetricsFile | None = None,
 ) -> tuple[PendingDelivery, ...]:
-    """Alerts not yet delivered to each webhook subscribed to their event."""
+    """Alerts not yet delivered to each webhook subscribed to their event; with the metric
+    `catalog`, numbers read in each KR's unit."""
     subscriptions = [(w.url, _events(w)) for w in webhooks]
     if not subscriptions:
         return ()
     periods = _periods(session, period, as_of)
     alerts = [a for p in periods for a in collect_alerts(session=session, period=p,
-                                                         as_of=as_of)]
+                                                         as_of=as_of, catalog=catalog)]
     if not alerts:
         return ()
     delivered = {(r[0], r[1]) for r in session.execute(

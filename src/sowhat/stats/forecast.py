@@ -23,7 +23,14 @@ from sowhat.domain.okr import Direction
 from sowhat.domain.units import format_chance
 from sowhat.errors import UserError
 from sowhat.stats.seasonal import YearlySwing, yearly_swing
-from sowhat.stats.trend_model import FloatArray, Predictive, fit_trend, predict
+from sowhat.stats.trend_model import (
+    TAU_NOISE_FLOOR,
+    FloatArray,
+    Predictive,
+    fit_trend,
+    predict,
+    with_level_shift,
+)
 
 DEFAULT_INTERVAL = 0.80
 CONTEXT_WEEKS = 26
@@ -35,17 +42,26 @@ HISTORY_WEEKS = 56
 """Pre-period weeks `sowhat sync` stores: the CONTEXT_WEEKS the trend model fits, and before
 them enough for a year and a month, so a yearly swing can be estimated
 (`sowhat.stats.seasonal`; the older weeks go to `forecast_kr(history=...)`)."""
+SHIFT_HAZARD = 0.0
+"""Prior weekly chance of a level shift still to come (`trend_model.with_level_shift`). 0: a
+shift still to come leaves no trace in the weeks seen, so a range wide enough to hold it is
+as wide on every series that stays put; on the stress suite 0.02 moved level-shift coverage
+at week 4 from 0.60 to 0.61 while flat series went from 0.89 to 0.94 (docs/forecast.md).
+Kept settable so `benchmarks/stress.py --shift-hazard` can show that trade."""
+SHIFT_REL_SD = 0.1
+"""The sd of such a shift relative to the series' level (a rate: its distance to 0 or 1)."""
 
 
 FORECAST_ASSUMPTIONS: tuple[str, ...] = (
     "The metric keeps behaving as in the weeks fitted - drifting along a line, wobbling around "
-    "it, or wandering as it has. Wrong if something still to come changes it (a launch, a price "
-    "change, a tracking fix): the range is about the world so far.",
+    "it, or wandering as it has. The range does not allow for a jump still to come (a launch, "
+    "a price change, a tracking fix): nothing in the weeks so far can show one, so when one "
+    "happens the forecast is about the old world.",
     "A yearly swing is modelled only when over a year of weekly history shows one clearly; "
     "with less history, a period that runs into a seasonal peak or trough gets a range that "
     "is too narrow early in the period.",
-    "Right after a jump at an unexpected week the range is too narrow until a few weeks at the "
-    "new level have been seen.",
+    "Right after a jump at an unexpected week the range is too narrow until a couple of weeks "
+    "at the new level have been seen.",
 )
 """What the forecast assumes and what would make it wrong, in plain words, for services to
 show next to it (docs/forecast.md gives the stress-suite figures behind each)."""
@@ -228,6 +244,8 @@ def forecast_kr(
         pred = Predictive(
             times=pred.times, weights=pred.weights, mean=pred.mean + swing.at(weeks)[None, :],
             sd=np.sqrt(pred.sd**2 + swing.change_variance(last_time, weeks)[None, :]))
+    pred = with_level_shift(pred, last_time=last_time, hazard=SHIFT_HAZARD,
+                            shift_sd=SHIFT_REL_SD * _shift_unit(ys, fit.scale, bounds))
     prob, median, low, high, mean = summarise(
         pred, target=target, direction=direction, interval=interval, bounds=bounds
     )
@@ -264,6 +282,17 @@ def forecast_kr(
         path=path,
         note=note,
     )
+
+
+def _shift_unit(ys: FloatArray, scale: float, bounds: tuple[float | None, float | None]) -> float:
+    """What a level shift is relative to: the series' level, or for a rate its distance
+    to the nearer bound (a retention at 0.97 cannot rise by 10% of 0.97); at least a few
+    noise sds for series whose level is near zero."""
+    level = float(np.mean(np.abs(ys)))
+    if bounds[0] is not None and bounds[1] is not None:
+        mid = float(np.mean(ys))
+        level = min(mid - bounds[0], bounds[1] - mid)
+    return max(level, TAU_NOISE_FLOOR * scale)
 
 
 def _swing(history: Sequence[float | None], values: Sequence[float | None]) -> YearlySwing | None:

@@ -35,7 +35,14 @@ FORECAST_PROCESSES: tuple[str, ...] = (
     "weekly_counts",
     "holidays",
     "rate_holiday",  # added after the models were tuned: a check, never tuned on
+    # Added in the third round, never tuned on: a shift of another size distribution and a
+    # launch whose effect builds up over weeks.
+    "shift_sizes",
+    "launch_ramp",
 )
+SHIFT_PROCESSES: tuple[str, ...] = ("level_shift", "shift_sizes", "launch_ramp")
+"""Processes whose level moves at an unknown week; their series record that week
+(`StressSeries.shift_week`) so coverage can be split by whether it was seen."""
 
 IMPACT_CASES: tuple[str, ...] = (
     "null",
@@ -76,6 +83,9 @@ class StressSeries:
     kind: str  # rate | count | value
     history: FloatArray
     period: FloatArray
+    # For SHIFT_PROCESSES: the period week index (0 = week 1) at which the level starts to
+    # move; negative when it moved before the period.
+    shift_week: int | None = None
 
     @property
     def bounds(self) -> tuple[float | None, float | None]:
@@ -97,6 +107,7 @@ def forecast_series(
     level = float(np.exp(rng.uniform(np.log(200.0), np.log(20_000.0))))
     kind = "value"
     noise = rng.uniform(0.01, 0.04)
+    at: int | None = None
     if process == "random_walk":
         drift = rng.normal(0.0, 0.004)
         steps = rng.normal(drift, rng.uniform(0.005, 0.02), n)
@@ -156,10 +167,24 @@ def forecast_series(
         gap = gap * (1.0 + rng.uniform(0.2, 0.5) * dip)
         p = gap if rng.random() < 0.5 else 1.0 - gap
         y = _binomial_rate(rng, p, rng.integers(500, 5001, n).astype(float))
+    elif process == "shift_sizes":
+        # Shift sizes from a heavy-tailed law (median 8%, 1 in 10 over 17%), AR(1) noise.
+        at = int(rng.integers(history_weeks - 8, n - 1))
+        size = min(float(np.exp(rng.normal(np.log(0.08), 0.6))), 0.5)
+        mean = level * (1.0 + rng.choice([-1.0, 1.0]) * size * (t >= at))
+        y = mean * (1.0 + _ar1(rng, n, 0.3, noise))
+    elif process == "launch_ramp":
+        # A launch whose effect (5-20%) builds up linearly over 3-8 weeks, on a slight drift.
+        at = int(rng.integers(history_weeks - 8, n - 1))
+        ramp = np.clip((t - at + 1) / int(rng.integers(3, 9)), 0.0, 1.0)
+        effect = rng.choice([-1.0, 1.0]) * rng.uniform(0.05, 0.2)
+        mean = level * (1.0 + rng.normal(0.0, 0.002) * (t - history_weeks) + effect * ramp)
+        y = mean * (1.0 + rng.normal(0.0, noise, n))
     else:
         raise ValueError(f"unknown process {process!r}")
     return StressSeries(process=process, kind=kind, history=np.asarray(y[:history_weeks]),
-                        period=np.asarray(y[history_weeks:]))
+                        period=np.asarray(y[history_weeks:]),
+                        shift_week=None if at is None else at - history_weeks)
 
 
 def target_for(rng: np.random.Generator, series: StressSeries) -> tuple[float, Direction]:

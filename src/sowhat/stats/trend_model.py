@@ -105,24 +105,33 @@ class WalkPosterior:
 
 @dataclass(frozen=True)
 class Predictive:
-    """Per future time: the mixture components (original units)."""
+    """Per future time: the mixture components (original units).
+
+    `weights` is (C,) when every time mixes the components alike, or (C, H) when the mix
+    changes with the horizon (the chance of a level shift grows with it, `with_level_shift`).
+    """
 
     times: FloatArray  # (H,)
-    weights: FloatArray  # (C,)
+    weights: FloatArray  # (C,) or (C, H)
     mean: FloatArray  # (C, H)
     sd: FloatArray  # (C, H)
+
+    def _mix(self, per_component: FloatArray) -> FloatArray:
+        """The weighted sum over components of a (C, H) array, per time."""
+        w = self.weights if self.weights.ndim == 2 else self.weights[:, None]
+        return np.asarray(np.sum(w * per_component, axis=0), dtype=np.float64)
 
     def prob_at_least(self, threshold: float) -> FloatArray:
         """P(y >= threshold) per future time."""
         z = (threshold - self.mean) / self.sd
-        return np.asarray(self.weights @ special.ndtr(-z), dtype=np.float64)
+        return self._mix(special.ndtr(-z))
 
     def prob_at_most(self, threshold: float) -> FloatArray:
         z = (threshold - self.mean) / self.sd
-        return np.asarray(self.weights @ special.ndtr(z), dtype=np.float64)
+        return self._mix(special.ndtr(z))
 
     def expected(self) -> FloatArray:
-        return np.asarray(self.weights @ self.mean, dtype=np.float64)
+        return self._mix(self.mean)
 
     def quantile(self, q: float) -> FloatArray:
         """Mixture quantile per future time, by bisection (the mixture CDF has no inverse)."""
@@ -130,11 +139,36 @@ class Predictive:
         hi = np.max(self.mean + 9.0 * self.sd, axis=0)
         for _ in range(60):
             mid = 0.5 * (lo + hi)
-            cdf = self.weights @ special.ndtr((mid - self.mean) / self.sd)
+            cdf = self._mix(special.ndtr((mid - self.mean) / self.sd))
             below = cdf < q
             lo = np.where(below, mid, lo)
             hi = np.where(below, hi, mid)
         return np.asarray(0.5 * (lo + hi), dtype=np.float64)
+
+
+def with_level_shift(pred: Predictive, *, last_time: float, hazard: float,
+                     shift_sd: float) -> Predictive:
+    """The predictive if the level may still move once, by N(0, shift_sd^2), at an unknown
+    week after `last_time`.
+
+    Each week brings the shift with probability `hazard` (until it has happened), so by
+    horizon h it has happened with probability 1 - (1 - hazard)^h; each component splits into
+    "not yet" (unchanged) and "moved" (its variance plus shift_sd^2). The data cannot show a
+    shift still to come, so `hazard` is a prior, and every series pays for it: what it buys
+    and costs on the stress suite is in docs/forecast.md (the shipped forecast uses 0).
+    """
+    if hazard <= 0.0 or shift_sd <= 0.0:
+        return pred
+    h = np.maximum(pred.times - last_time, 0.0)[None, :]  # (1, H)
+    moved = 1.0 - (1.0 - hazard) ** h
+    w = pred.weights if pred.weights.ndim == 2 else pred.weights[:, None]
+    w = np.broadcast_to(w, pred.mean.shape)
+    return Predictive(
+        times=pred.times,
+        weights=np.concatenate([w * (1.0 - moved), w * moved]),
+        mean=np.concatenate([pred.mean, pred.mean]),
+        sd=np.concatenate([pred.sd, np.sqrt(pred.sd**2 + shift_sd**2)]),
+    )
 
 
 def noise_scale(times: FloatArray, values: FloatArray, level: float) -> float:

@@ -17,6 +17,7 @@ claim about what the data rule out, not a shrug at a large p-value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -83,8 +84,12 @@ def impact_verdict(
     direction: Direction | None = None,
     change_mind_if: str | None = None,
     bet_id: str | None = None,
+    show: Callable[[float], str] | None = None,
 ) -> ImpactVerdict:
     """Judge a bet from its impact estimate.
+
+    `show` writes a change in the KR's unit (+8.9 pts, -23.2 h) for the summary sentence;
+    without it changes are plain signed numbers (the statistics know no units).
 
     `baseline` converts a relative expectation (+10%) into the metric's units; it defaults to
     the estimate's counterfactual mean (the level the metric would have had). `direction` is
@@ -122,12 +127,13 @@ def impact_verdict(
         )
 
     sign = 1.0 if direction is Direction.INCREASE else -1.0
+    say = show or _signed
     if estimate.withheld is not None:
         return ImpactVerdict(
             verdict=Verdict.CANT_TELL,
             summary=(f"can't tell: {estimate.withheld}. Taken at face value the estimate "
-                     f"would be {'+' if estimate.effect >= 0 else ''}{fmt(estimate.effect)} "
-                     f"({fmt(estimate.low)} to {fmt(estimate.high)})"),
+                     f"would be {say(estimate.effect)} "
+                     f"({say(estimate.low)} to {say(estimate.high)})"),
             effect=estimate.effect,
             low=estimate.low,
             high=estimate.high,
@@ -164,6 +170,7 @@ def impact_verdict(
             exp_eff,
             share,
             (estimate.effect, estimate.low, estimate.high),
+            say,
         ),
         effect=estimate.effect,
         low=estimate.low,
@@ -180,6 +187,10 @@ def impact_verdict(
     )
 
 
+def _signed(x: float) -> str:
+    return f"{'+' if x >= 0 else ''}{fmt(x)}"
+
+
 def _review(change_mind_if: str | None) -> str:
     if change_mind_if:
         return f"Review the bet's change-your-mind condition: “{change_mind_if}”"
@@ -193,25 +204,26 @@ def _summary(
     exp_eff: float | None,
     share: float | None,
     interval: tuple[float, float, float],
+    say: Callable[[float], str],
 ) -> str:
     effect, low, high = interval
-    text = (
-        f"{verdict.label}: {'+' if effect >= 0 else ''}{fmt(effect)} ({fmt(low)} to "
-        f"{fmt(high)}, {est.level:.0%} interval"
-    )
+    text = f"{verdict.label}: {say(effect)} ({say(low)} to {say(high)}, {est.level:.0%} interval"
     if est.p_value is not None:
         # Monte-Carlo p-values bottom out at 1/2001: say so rather than print the floor.
         text += ", p < 0.001" if est.p_value < 0.001 else f", p = {est.p_value:.2g}"
     text += ")"
     if expected is not None and exp_eff is not None:
-        text += f"; the bet expected {expected} ({'+' if exp_eff >= 0 else ''}{fmt(exp_eff)})"
+        if expected.kind == "absolute":  # already in the metric's units: say it once
+            text += f"; the bet expected {say(exp_eff)}"
+        else:
+            text += f"; the bet expected {expected} ({say(exp_eff)})"
         if share is not None and verdict in (Verdict.MOVED, Verdict.WRONG_WAY):
             text += f", {share:.0%} of that"
     elif expected is not None:
         text += f"; the bet expected {expected} (no baseline to size it)"
     if verdict is Verdict.INCONCLUSIVE and est.mde is not None:
         text += (
-            f"; these data could only detect changes of about {fmt(est.mde)} or more "
+            f"; these data could only detect changes of about {say(est.mde).lstrip('+')} or more "
             f"({est.power:.0%} power)"
         )
     return text

@@ -277,3 +277,55 @@ def test_parquet_with_time_zone_aware_timestamps_reads_without_pytz(tmp_path: Pa
         assert con.execute("SELECT max(timestamp) FROM events").fetchone() == (
             datetime(2026, 11, 2, 9),)
         assert source.events().timestamp.max().execute() == datetime(2026, 11, 2, 9)
+
+
+def test_clean_jsonl_read_by_duckdbs_json_reader_stores_what_the_line_reader_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path (read_json, issue 14) and the line reader store the same rows, keys and
+    typed columns; a file the fast path cannot take (a flat record) falls back to the line
+    reader."""
+    from sowhat.metrics import ingest_sql
+
+    records = [
+        {"type": "track", "event": " signup ", "userId": "u1", "timestamp": "2026-11-02T10:00:00Z",
+         "properties": {"plan": "mid", "nested": {"a": [1, 2]}, "gone": None},
+         "context": {"groupId": "a1", "ip": "1.2.3.4"}, "messageId": "m1"},
+        {"event": "run", "userId": 7, "timestamp": "2026-11-02T12:30:00+02:00",
+         "properties": {"n": 2, "plan": "big"}, "groupId": "a2", "messageId": 12},
+        {"event": "run", "user_id": "u3", "originalTimestamp": "1793615400000",
+         "properties": {"n": 2.5}},
+        {"event": "run", "user_id": "u3", "originalTimestamp": "1793615400000",
+         "properties": {"n": 2.5}},  # a twin without a message id
+        {"event": "paid", "userId": "u1", "timestamp": "2026-11-03", "properties": {},
+         "messageId": "m1"},  # the same message id under another name: not a twin
+    ]
+    path = tmp_path / "clean.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n\n", encoding="utf-8")
+    taken: list[bool] = []
+    real = ingest_sql.stage_fast
+
+    def spy(*args: object, **kwargs: object) -> object:
+        plan = real(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(plan is not None)
+        return plan
+
+    everything = ("SELECT * EXCLUDE (ingest_id) FROM events "
+                  "ORDER BY event, timestamp, dedupe_key")
+    monkeypatch.setattr(ingest_sql, "stage_fast", spy)
+    fast = ingest([path], store=tmp_path / "fast.duckdb")
+    monkeypatch.setattr(ingest_sql, "stage_fast", lambda *a, **k: None)
+    slow = ingest([path], store=tmp_path / "slow.duckdb")
+    assert taken == [True]
+    assert (fast.read, fast.loaded, fast.duplicates, fast.rejected) == (5, 4, 1, 0)
+    assert (fast.read, fast.loaded, fast.duplicates, fast.rejected) == \
+        (slow.read, slow.loaded, slow.duplicates, slow.rejected)
+    assert rows(tmp_path / "fast.duckdb", everything) == rows(tmp_path / "slow.duckdb", everything)
+    # A flat record (no properties object): its other keys are the properties — line reader.
+    monkeypatch.setattr(ingest_sql, "stage_fast", spy)
+    flat = tmp_path / "flat.jsonl"
+    flat.write_text(json.dumps({"event": "x", "userId": "u", "timestamp": "2026-11-02",
+                                "plan": "mid"}) + "\n", encoding="utf-8")
+    ingest([flat], store=tmp_path / "flat.duckdb")
+    assert taken == [True, False]
+    got = rows(tmp_path / "flat.duckdb")
+    assert json.loads(got[0][4]) == {"plan": "mid"}

@@ -193,6 +193,20 @@ def test_change_mind_compares_weekly_means_before_and_after_launch(db: Database)
     assert "check your change-mind condition" in bets["tooltips"].message
 
 
+def test_change_mind_messages_speak_in_the_krs_unit(db: Database, ws: Workspace) -> None:
+    """"act moved 0.4 → 0.45" is a share: it reads in percent, and an absolute expectation
+    of +0.20 reads "+20 pts", as everywhere else."""
+    with db.transaction(write=False) as session:
+        review = weekly_review(session=session, catalog=ws.metrics, as_of=AS_OF,
+                               period="2026-Q4")
+    tooltips = next(b for b in review.bets if b.bet_id == "tooltips")
+    assert tooltips.before is not None
+    assert tooltips.after is not None
+    shown = f"{tooltips.before * 100:.3g}%"
+    assert f"act moved {shown} → " in tooltips.message, tooltips.message
+    assert "% of the expected +20 pts" in tooltips.message, tooltips.message
+
+
 # -- the reviews -----------------------------------------------------------------------------
 
 

@@ -159,3 +159,9 @@ def test_guardrails_are_evaluated_against_the_same_length_window_before(db: Data
 def test_a_period_that_has_not_started_is_refused(db: Database, ws: Workspace) -> None:
     with pytest.raises(UserError, match="no open period covers 2026-09-01"):
         run_sync(ws, db, as_of=datetime(2026, 9, 1, tzinfo=UTC))
+
+
+def test_sync_keeps_as_much_history_as_the_forecast_reads() -> None:
+    from sowhat.stats.forecast import HISTORY_WEEKS as FORECAST_WEEKS
+
+    assert HISTORY_WEEKS == FORECAST_WEEKS

@@ -88,3 +88,54 @@ def test_mixture_quantiles_invert_the_mixture_cdf() -> None:
 def test_fit_rejects_repeated_times() -> None:
     with pytest.raises(ValueError, match="distinct"):
         fit_trend(np.array([0.0, 1.0, 1.0]), np.array([1.0, 2.0, 3.0]))
+
+
+def test_a_possible_level_shift_matches_simulating_it() -> None:
+    """`with_level_shift` against a direct simulation of its model: week by week a shift of
+    N(0, J^2) happens with probability `hazard` (at most once), on top of each component."""
+    from sowhat.stats.trend_model import Predictive, with_level_shift
+
+    times = np.array([11.0, 14.0, 20.0])  # horizons 1, 4 and 10 after week 10
+    base = Predictive(times=times, weights=np.array([0.3, 0.7]),
+                      mean=np.array([[1.0, 1.5, 2.0], [0.5, 0.4, 0.2]]),
+                      sd=np.array([[0.2, 0.3, 0.5], [0.1, 0.2, 0.2]]))
+    hazard, jump = 0.05, 1.2
+    pred = with_level_shift(base, last_time=10.0, hazard=hazard, shift_sd=jump)
+
+    rng = np.random.default_rng(5)
+    draws = 400_000
+    comp = rng.choice(2, size=draws, p=base.weights)
+    for i, horizon in enumerate((1, 4, 10)):
+        # at most one shift: it has happened by `horizon` unless every week said no
+        moved = (rng.random((draws, horizon)) < hazard).any(axis=1)
+        y = (rng.normal(base.mean[comp, i], base.sd[comp, i])
+             + moved * rng.normal(0.0, jump, draws))
+        for x in (-1.0, 0.3, 1.0, 2.5):
+            assert pred.prob_at_least(x)[i] == pytest.approx(np.mean(y >= x), abs=0.004)
+        assert pred.expected()[i] == pytest.approx(float(base.weights @ base.mean[:, i]))
+        # its quantiles invert its own CDF, written with SciPy
+        q10 = pred.quantile(0.1)[i]
+        w = np.concatenate([base.weights * (1 - (1 - hazard) ** horizon),
+                            base.weights * (1 - hazard) ** horizon])
+        sd = np.concatenate([np.hypot(base.sd[:, i], jump), base.sd[:, i]])
+        m = np.concatenate([base.mean[:, i], base.mean[:, i]])
+        assert float(w @ stats.norm.cdf(q10, m, sd)) == pytest.approx(0.1, abs=1e-9)
+    # no hazard: the predictive is left as it was
+    assert with_level_shift(base, last_time=10.0, hazard=0.0, shift_sd=jump) is base
+
+
+def test_a_shift_prior_widens_the_forecast_range_and_no_prior_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sowhat.domain.okr import Direction
+    from sowhat.stats import forecast
+
+    values = [100.0 + d for d in (1.0, -2.0, 0.5, 1.5, -1.0, 0.0, 2.0, -0.5)]
+    plain = forecast.forecast_kr(values, target=110.0, weeks_remaining=9,
+                                 direction=Direction.INCREASE)
+    monkeypatch.setattr(forecast, "SHIFT_HAZARD", 0.05)
+    shifted = forecast.forecast_kr(values, target=110.0, weeks_remaining=9,
+                                   direction=Direction.INCREASE)
+    assert shifted.low < plain.low
+    assert shifted.high > plain.high
+    assert shifted.probability > plain.probability  # a 10% rise needs a shift

@@ -141,3 +141,19 @@ def test_verdicts_mirror_for_decreasing_bets(effect: float, half_width: float,
         assert effect - half_width > 0
     if up.verdict is Verdict.NO_EFFECT:
         assert effect - half_width <= 0 <= effect + half_width < expected
+
+
+def test_the_summary_speaks_in_the_units_it_is_given() -> None:
+    """The statistics know no units; the service passes the KR's, so a share reads in
+    points and an absolute expectation is said once, not "+0.04 (+4 pts)"."""
+    from sowhat.domain.units import format_change
+
+    result = impact_verdict(_estimate(0.089, -0.174, 0.352, mde=0.39),
+                            expected=Change.parse("+0.04"),
+                            show=lambda x: format_change(x, "percent"))
+    assert result.summary.startswith("inconclusive: +8.9 pts (-17.4 pts to +35.2 pts, 90%")
+    assert "the bet expected +4 pts;" in result.summary
+    assert "detect changes of about 39 pts or more" in result.summary
+    relative = impact_verdict(_estimate(0.02, 0.005, 0.035), expected=Change.parse("+10%"),
+                              baseline=0.40, show=lambda x: format_change(x, "percent"))
+    assert "the bet expected +10% (+4 pts), 50% of that" in relative.summary

@@ -136,7 +136,12 @@ def _outcome_like(subject: KRSubject) -> bool:
     c, facts = subject.classification, subject.facts
     if c.kind == "outcome":
         return True
-    if c.confidence >= _SURE_OUTPUT or facts.activity:
+    if facts.activity:
+        return False
+    if (facts.threshold and facts.has_number and not facts.head_is_delivery
+            and not facts.deliverables):  # fmt: skip
+        return True  # "js-ipfs can load at least 1TB", "p95 <1.5s": a level, whoever sets it
+    if c.confidence >= _SURE_OUTPUT:
         return False
     return facts.business_result or facts.outcome_noun or attention(facts) or (
         facts.threshold and facts.has_number)
@@ -157,6 +162,19 @@ class NotMeasurable(KRRule):
             return []
         if not is_unmeasurable(subject.facts, subject.classification.kind):
             return []
+        measures = subject.facts.measures
+        if measures:  # "Maximize monthly /search visits": a metric, but no level
+            return [
+                self.at(
+                    subject,
+                    f"not measurable: '{measures[0]}' is a metric, but '{subject.facts.head}' "
+                    "names no level to reach, so nobody can tell at the end of the period "
+                    "whether it was met",
+                    f"say where '{measures[0]}' stands today and where it should get to, e.g. "
+                    f"'{measures[0].capitalize()} from X to Y'",
+                    "title",
+                )
+            ]
         vague = [w for w in subject.facts.tokens if w in _VAGUE_SHOWN]
         said = f" ('{vague[0]}')" if vague else ""
         return [

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sowhat.domain.okr import Bet, BetStatus, Direction, KeyResult, Objective, Plan
+from sowhat.domain.units import format_change
 from sowhat.errors import NotFound, UserError
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
@@ -41,6 +42,7 @@ from sowhat.services.impact.series import (
     weekly_series,
 )
 from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import kr_scale
 from sowhat.stats.impact import (
     ImpactEstimate,
     ImpactVerdict,
@@ -218,9 +220,12 @@ def estimate_from_series(
     expected = ref.bet.expects.change if ref.bet.expects else None
     direction = _direction(expected.amount if expected else None, kr)
 
+    unit = kr_scale(metric=metric, kr_unit=kr.unit, catalog=catalog).text
+
     def judge(estimate: ImpactEstimate) -> ImpactVerdict:
         return impact_verdict(estimate, expected=expected, direction=direction,
-                              change_mind_if=ref.bet.change_mind_if, bet_id=ref.bet.id)
+                              change_mind_if=ref.bet.change_mind_if, bet_id=ref.bet.id,
+                              show=lambda x: format_change(x, unit))
 
     used = treated.used()
     y = [float(p.value) for p in used if p.value is not None]

@@ -26,7 +26,10 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Change
 from sowhat.domain.period import week_start
+from sowhat.domain.units import format_change, format_values, join_span
 from sowhat.services.forecasts import full_weeks, weekly_series
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import kr_scale
 from sowhat.store import repositories
 from sowhat.store.models import CheckInRow, PeriodRow
 
@@ -125,7 +128,8 @@ def missing_checkins(
 
 
 def change_mind_signals(
-    *, session: Session, period: PeriodRow, as_of: datetime | date
+    *, session: Session, period: PeriodRow, as_of: datetime | date,
+    catalog: MetricsFile | None = None,
 ) -> tuple[ChangeMindSignal, ...]:
     """Every shipped bet with an expectation: has its KR moved since launch?"""
     contents = repositories.period_contents(session, period)
@@ -151,14 +155,16 @@ def change_mind_signals(
         before = [v for w, v in points if launch - timedelta(weeks=BEFORE_WEEKS) <= w < launch]
         after = [v for w, v in points if launch < w <= last_full]
         change = Change(b.expects_change_amount, b.expects_change_kind or "absolute")
+        unit = kr_scale(metric=kr.metric, kr_unit=kr.unit, catalog=catalog).text
         out.append(_signal(b.key, b.title, objectives[b.objective_id].key, kr.key,
-                           b.shipped_on, b.change_mind_if, change, before, after))
+                           b.shipped_on, b.change_mind_if, change, before, after, unit))
     return tuple(out)
 
 
 def _signal(
     bet_id: str, title: str, objective_id: str, kr_id: str, shipped_on: date,
     change_mind_if: str | None, change: Change, before: list[float], after: list[float],
+    unit: str | None = None,
 ) -> ChangeMindSignal:
     mean_before = sum(before) / len(before) if before else None
     mean_after = sum(after) / len(after) if after else None
@@ -173,12 +179,13 @@ def _signal(
                    f"again once there are {MIN_WEEKS_AFTER}")
     elif share < MOVED_SHARE:
         verdict = BetVerdict.NOT_MOVED
-        message = (f"{kr_id} moved {_num(mean_before)} → {_num(mean_after)} since launch, "
-                   f"{share:.0%} of the expected {change}: check your change-mind condition")
+        message = (f"{kr_id} moved {_span(mean_before, mean_after, unit)} since launch, "
+                   f"{share:.0%} of the expected {_expected(change, unit)}: check your "
+                   "change-mind condition")
     else:
         verdict = BetVerdict.MOVED
-        message = (f"{kr_id} moved {_num(mean_before)} → {_num(mean_after)} since launch, "
-                   f"{share:.0%} of the expected {change}")
+        message = (f"{kr_id} moved {_span(mean_before, mean_after, unit)} since launch, "
+                   f"{share:.0%} of the expected {_expected(change, unit)}")
     return ChangeMindSignal(
         bet_id=bet_id, bet_title=title, objective_id=objective_id, kr_id=kr_id,
         shipped_on=shipped_on, change_mind_if=change_mind_if, expected_change=str(change),
@@ -188,7 +195,11 @@ def _signal(
     )
 
 
-def _num(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+def _span(before: float | None, after: float | None, unit: str | None) -> str:
+    """"8% → 10.4%" in the KR's unit (distinct values never print alike)."""
+    return join_span(*format_values([before, after], unit))
+
+
+def _expected(change: Change, unit: str | None) -> str:
+    """A relative expectation as written (+15%); an absolute one in the KR's unit."""
+    return format_change(change.amount, unit) if change.kind == "absolute" else str(change)

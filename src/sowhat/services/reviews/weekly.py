@@ -183,7 +183,7 @@ def weekly_review(
         key_results=tuple(krs),
         guardrail_alerts=guardrail_alerts(health),
         missing_checkins=missing_checkins(session=session, period=row, week=week),
-        bets=change_mind_signals(session=session, period=row, as_of=as_of),
+        bets=change_mind_signals(session=session, period=row, as_of=as_of, catalog=catalog),
         previous_period=previous.label if previous else None,
         previous_lessons=list_lessons(session=session, period=previous.label)
         if previous else (),

@@ -34,7 +34,7 @@ def run_notifications(
     """
     with db.transaction(write=False) as session:
         pending = pending_deliveries(session=session, webhooks=ws.config.webhooks,
-                                     as_of=as_of, period=period)  # fmt: skip
+                                     as_of=as_of, period=period, catalog=ws.metrics)  # fmt: skip
     if dry_run or not pending:
         return len(pending), ()
     outcomes = send_deliveries(pending, workspace=ws.config.workspace.name)

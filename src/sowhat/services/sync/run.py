@@ -39,7 +39,6 @@ from sowhat.domain.measure import MeasureWindow
 from sowhat.domain.okr import CheckInSource
 from sowhat.domain.period import Period
 from sowhat.errors import UserError
-from sowhat.metrics.coverage import filter_warnings
 from sowhat.metrics.digest import day_digests, traits_digest
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.presence import event_names, missing_events
@@ -60,15 +59,16 @@ from sowhat.services.sync.measures import (
 )
 from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
 from sowhat.spec.metric_units import kr_scale
-from sowhat.stats.forecast import HISTORY_WEEKS as FORECAST_HISTORY_WEEKS
 from sowhat.store import audit, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
 from sowhat.store.sync_models import KRMeasureRow, SeriesPointRow, SyncInputRow, SyncRunRow
 
-HISTORY_WEEKS = FORECAST_HISTORY_WEEKS
+HISTORY_WEEKS = 56
 """Weeks of pre-period history kept per KR: half a year for the trend and its noise, and a
 year and a month so a forecast can see a yearly swing (`sowhat.stats.forecast`). One metric
-query per window, so the longer window costs one wider scan, not more queries."""
+query per window, so the longer window costs one wider scan, not more queries. The same
+number as sowhat.stats.forecast.HISTORY_WEEKS (a test keeps them equal), written out so a
+sync does not import the statistics (NumPy, SciPy: seconds of a whole process's CPU)."""
 
 Progress = Callable[[str, int, int], None]
 
@@ -191,7 +191,7 @@ def sync(
     reads = [reads_of(catalog, k.metric or "", k.segment) for k in usable]
     # Not the source's path: a copied or moved workspace keeps its keys (the digests are of
     # the content); a remapped column changes every key.
-    keys = InputKeys(day_digests(events), traits_digest(events),
+    keys = InputKeys(day_digests(events, cached=not full), traits_digest(events),
                      f"{events.dialect()}|{events.table_name}|{events.columns.model_dump_json()}")
     inputs = _InputStore(session, [k.id for k in usable], full=full)
     weeks = [w for w in span.weeks() if _midnight(max(w, span.start)) < cutoff]
@@ -322,6 +322,8 @@ def _filter_warnings(
         current = latest.get(i)
         if i in failed or (current is not None and current.value not in (None, 0)):
             continue
+        from sowhat.metrics.coverage import filter_warnings  # imports Ibis: only when needed
+
         w = measures[i].window(as_of=cutoff, period_start=period_start)
         for warning in filter_warnings([requests[i]], catalog=catalog, events=events,
                                        start=w.start, end=w.end, as_of=w.as_of):
