@@ -23,7 +23,6 @@ from sowhat.services.coach import Coaching, coach_text
 from sowhat.services.events import event_source_spec
 from sowhat.services.forecasts import KRForecastView, Outlook
 from sowhat.services.listing.cache import data_version, entry_cache, read_cache
-from sowhat.services.listing.forecasts import forecasts_for
 from sowhat.services.listing.filters import (
     DEFAULT_PER_PAGE,
     Pager,
@@ -31,6 +30,7 @@ from sowhat.services.listing.filters import (
     objective_matches,
     paginate,
 )
+from sowhat.services.listing.forecasts import forecasts_for
 from sowhat.services.north_star import north_star_series
 from sowhat.services.okrs.views import (
     AuditPage,
