@@ -409,6 +409,8 @@ def test_status_and_the_web_flag_a_typed_baseline_the_data_contradicts(ws: Path)
         page = client.get("/periods/2026-Q4/key-results/act")
         dashboard = client.get("/")
         plan = client.get("/periods/2026-Q4/plan").text
+        api = {k["id"]: k for k in client.get("/api/v1/periods/2026-Q4/key-results").json()[
+            "items"]}
     assert page.status_code == 200, page.text
     assert "data-baseline-check" in page.text
     assert f"measured {before:.1%} just before the period" in page.text
@@ -416,6 +418,8 @@ def test_status_and_the_web_flag_a_typed_baseline_the_data_contradicts(ws: Path)
     act_row = plan.split('<tr data-kr="act"')[1].split("</tr>")[0]
     assert "the typed baseline is not what the data measured" in act_row
     assert f"<td>{before:.1%}</td>" in act_row  # the Measured column, in percent
+    assert api["act"]["baseline_disagrees"] is True  # the API says what the pages say
+    assert api["act"]["display"]["measured_baseline"] == f"{before:.1%}"
     # the forecast and the Current tile name the same quantity: the KR's trailing level
     assert "end, the 28-day level: expect" in page.text
     assert "the weekly value" not in page.text

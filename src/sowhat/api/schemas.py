@@ -68,6 +68,8 @@ class ValuesDisplayOut(BaseModel):
     baseline: str
     target: str
     current: str
+    measured_baseline: str | None = Field(
+        default=None, description="The measured baseline, shown apart from the typed one.")
 
 
 class KeyResultOut(BaseModel):
@@ -103,6 +105,10 @@ class KeyResultOut(BaseModel):
     measured_baseline: float | None = Field(
         default=None, description="The same measure just before the period, from the events.")
     baseline_window: WindowOut | None = None
+    baseline_disagrees: bool = Field(
+        default=False, description=(
+            "The typed baseline claims another start than `measured_baseline` (more than 10%, "
+            "or 2 points for a rate: lint SW114's test); progress counts from the typed one."))
 
 
 class BetOut(BaseModel):
@@ -267,6 +273,7 @@ def key_result_out(k: KeyResultView) -> KeyResultOut:
         confidence=s.confidence, last_week=s.last_week, check_ins=s.check_ins, version=k.version,
         display=ValuesDisplayOut(**s.display),
         measure=s.measure, data_through=s.data_through, measured_baseline=s.measured_baseline,
+        baseline_disagrees=s.baseline_disagrees,
         window=WindowOut(start=s.window.start, end=s.window.end) if s.window else None,
         baseline_window=WindowOut(start=s.baseline_window.start, end=s.baseline_window.end)
         if s.baseline_window else None,
