@@ -19,6 +19,7 @@ from sowhat.lint.workspace_lint import lint_workspace, workspace_catalog
 from sowhat.services.lint_inputs import CoachInputs, coach_inputs
 from sowhat.services.sync.ambition import file_hit_probabilities
 from sowhat.services.sync.baselines import file_baselines
+from sowhat.services.sync.file_events import file_events
 from sowhat.spec.workspace import load_workspace
 
 
@@ -84,10 +85,12 @@ def lint_command(
     with contextlib.suppress(SpecError):  # lint_workspace reports the file errors below
         ws = load_workspace(workspace)
         inputs = coach_inputs(workspace=ws, as_of=day)
-        baselines = file_baselines(workspace=ws)
-        # SW108/SW109 judge the file's own targets against the events; only without an
-        # event source do they fall back to what the last sync stored for applied targets.
-        hits = file_hit_probabilities(workspace=ws)
+        with file_events(ws) as source:  # one open store for SW114 and SW108/SW109
+            if source is not None:
+                baselines = file_baselines(workspace=ws, source=source)
+                # SW108/SW109 judge the file's own targets against the events; only without
+                # an event source do they fall back to what the last sync stored.
+                hits = file_hit_probabilities(workspace=ws, source=source)
     if hits is None:
         hits = inputs.hit_probabilities
     result = lint_workspace(

@@ -16,8 +16,6 @@ from sowhat.domain.okr import Direction, KeyResult
 from sowhat.errors import SowhatError, UserError
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.values import MetricValue
-from sowhat.metrics.watermark import event_time_range
-from sowhat.services.events import open_events
 from sowhat.services.forecasts import (
     MIN_WEEK_ENTITIES,
     Basis,
@@ -26,59 +24,49 @@ from sowhat.services.forecasts import (
     metric_bounds,
     weekly_comparable,
 )
+from sowhat.services.sync.file_events import FileEvents
 from sowhat.services.sync.run import HISTORY_WEEKS
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace
 from sowhat.stats.ambition import hit_probability_without_change
 
 
-def file_hit_probabilities(*, workspace: Workspace) -> dict[str, float | None] | None:
-    """kr id -> P(the file's target is hit with no change); None when there are no events.
+def file_hit_probabilities(*, workspace: Workspace,
+                           source: FileEvents) -> dict[str, float | None]:  # fmt: skip
+    """kr id -> P(the file's target is hit with no change).
 
     A KR gets an entry when it has a metric, a target and a level measure (a period total
     has no weekly level to project); the value is None when the history is too short to
     say. Weeks past the end of the data (a plan for a period not started) do not count.
     """
-    catalog = workspace.metrics
-    if catalog is None:
-        return None
-    try:
-        events = open_events(workspace)
-    except UserError:
-        return None
+    catalog, events = source.catalog, source.events
     out: dict[str, float | None] = {}
-    try:
-        earliest, latest = event_time_range(events)
-        if earliest is None or latest is None:
-            return None
-        bound = latest + timedelta(microseconds=1)  # reads every event through the last
-        for loaded in workspace.plans:
-            period = loaded.plan.period
-            krs = [kr for o in loaded.plan.objectives for kr in o.key_results
-                   if _checkable(kr, catalog)]
-            if not krs:
+    bound = source.latest + timedelta(microseconds=1)  # reads every event through the last
+    for loaded in workspace.plans:
+        period = loaded.plan.period
+        krs = [kr for o in loaded.plan.objectives for kr in o.key_results
+               if _checkable(kr, catalog)]
+        if not krs:
+            continue
+        start = _midnight(period.start)
+        history_start = start - timedelta(weeks=HISTORY_WEEKS)
+        until = min(start, bound)  # the weeks before the period that the data covers
+        as_of = min(bound, _midnight(period.end))  # cohorts as mature as sync sees them
+        if until <= history_start:
+            continue
+        requests = [MetricRequest(kr.metric or "", kr.segment) for kr in krs]
+        try:
+            results = compute_many(requests, catalog=catalog, events=events,
+                                   start=history_start, end=start, grain="week",
+                                   as_of=as_of)
+        except SowhatError:
+            continue
+        weeks = len(period.weeks())
+        for kr, result in zip(krs, results, strict=True):
+            if result.error:
                 continue
-            start = _midnight(period.start)
-            history_start = start - timedelta(weeks=HISTORY_WEEKS)
-            until = min(start, bound)  # the weeks before the period that the data covers
-            as_of = min(bound, _midnight(period.end))  # cohorts as mature as sync sees them
-            if until <= history_start:
-                continue
-            requests = [MetricRequest(kr.metric or "", kr.segment) for kr in krs]
-            try:
-                results = compute_many(requests, catalog=catalog, events=events,
-                                       start=history_start, end=start, grain="week",
-                                       as_of=as_of)
-            except SowhatError:
-                continue
-            weeks = len(period.weeks())
-            for kr, result in zip(krs, results, strict=True):
-                if result.error:
-                    continue
-                history = [_usable(v) for v in result.values if v.end <= until]
-                out[kr.id] = _probability(kr, history, weeks, catalog)
-    finally:
-        events.close()
+            history = [_usable(v) for v in result.values if v.end <= until]
+            out[kr.id] = _probability(kr, history, weeks, catalog)
     return out
 
 

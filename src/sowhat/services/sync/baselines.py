@@ -7,63 +7,52 @@ same measure from the events for every KR in the workspace's OKR files.
 
 from __future__ import annotations
 
-from sowhat.errors import SowhatError, UserError
+from sowhat.errors import SowhatError
 from sowhat.lint.context import MeasuredBaseline
 from sowhat.metrics.engine import MetricRequest
 from sowhat.metrics.values import to_utc
-from sowhat.metrics.watermark import event_time_range
-from sowhat.services.events import open_events
+from sowhat.services.sync.file_events import FileEvents
 from sowhat.services.sync.measures import WindowRequest, compute_windows, kr_measure
 from sowhat.spec.metric_defs import ConversionMetric, RetentionMetric
 from sowhat.spec.workspace import Workspace
 
 
-def file_baselines(*, workspace: Workspace) -> dict[str, MeasuredBaseline] | None:
-    """kr id -> its measure just before its period; None when there are no events to ask.
+def file_baselines(*, workspace: Workspace,
+                   source: FileEvents) -> dict[str, MeasuredBaseline] | None:  # fmt: skip
+    """kr id -> its measure just before its period; None when the events cannot be asked.
 
     KRs whose baseline window starts before the first event, or reaches past the data, get
     no entry (nothing was measured there).
     """
-    catalog = workspace.metrics
-    if catalog is None:
-        return None
-    try:
-        events = open_events(workspace)
-    except UserError:
-        return None
+    catalog, events = source.catalog, source.events
+    earliest, latest = source.earliest, source.latest
     out: dict[str, MeasuredBaseline] = {}
+    wanted: list[tuple[str, bool, WindowRequest]] = []
+    for loaded in workspace.plans:
+        period = loaded.plan.period
+        for objective in loaded.plan.objectives:
+            for kr in objective.key_results:
+                if not kr.metric or kr.metric not in catalog.metrics or (
+                        kr.segment and kr.segment not in catalog.segments):
+                    continue
+                m = kr_measure(metric=kr.metric, catalog=catalog, measure=kr.measure,
+                               over_days=kr.over_days)
+                window = m.baseline(period_start=to_utc(period.start),
+                                    period_end=to_utc(period.end))
+                if window.start < earliest or window.as_of > latest:
+                    continue
+                share = isinstance(catalog.metrics[kr.metric],
+                                   ConversionMetric | RetentionMetric)
+                wanted.append((kr.id, share,
+                               WindowRequest(MetricRequest(kr.metric, kr.segment), window)))
     try:
-        earliest, latest = event_time_range(events)
-        if earliest is None or latest is None:
-            return None
-        wanted: list[tuple[str, bool, WindowRequest]] = []
-        for loaded in workspace.plans:
-            period = loaded.plan.period
-            for objective in loaded.plan.objectives:
-                for kr in objective.key_results:
-                    if not kr.metric or kr.metric not in catalog.metrics or (
-                            kr.segment and kr.segment not in catalog.segments):
-                        continue
-                    m = kr_measure(metric=kr.metric, catalog=catalog, measure=kr.measure,
-                                   over_days=kr.over_days)
-                    window = m.baseline(period_start=to_utc(period.start),
-                                        period_end=to_utc(period.end))
-                    if window.start < earliest or window.as_of > latest:
-                        continue
-                    share = isinstance(catalog.metrics[kr.metric],
-                                       ConversionMetric | RetentionMetric)
-                    wanted.append((kr.id, share,
-                                   WindowRequest(MetricRequest(kr.metric, kr.segment), window)))
-        try:
-            results = compute_windows([w for _, _, w in wanted], catalog=catalog,
-                                      events=events)
-        except SowhatError:
-            return None
-        for (kr_id, share, req), result in zip(wanted, results, strict=True):
-            if result.error or not result.values or result.values[0].value is None:
-                continue
-            out[kr_id] = MeasuredBaseline(value=result.values[0].value, start=req.window.start,
-                                          end=req.window.end, share=share)
-    finally:
-        events.close()
+        results = compute_windows([w for _, _, w in wanted], catalog=catalog,
+                                  events=events)
+    except SowhatError:
+        return None
+    for (kr_id, share, req), result in zip(wanted, results, strict=True):
+        if result.error or not result.values or result.values[0].value is None:
+            continue
+        out[kr_id] = MeasuredBaseline(value=result.values[0].value, start=req.window.start,
+                                      end=req.window.end, share=share)
     return out
