@@ -22,12 +22,10 @@ the period. The ambition check (P(hit) with no change, lint SW108/SW109) uses th
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.measure import DEFAULT_OVER_DAYS, Measure
@@ -35,6 +33,12 @@ from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period, week_start
 from sowhat.domain.units import format_values, join_span
 from sowhat.errors import NotFound, UserError
+from sowhat.services.listing.forecast_keys import (
+    FORECAST_INPUTS,
+    MIN_WEEK_ENTITIES,
+    Points,
+    weekly_series,
+)
 from sowhat.services.plans import KeyResultStatus, status_rows
 from sowhat.spec.metric_defs import (
     ActiveMetric,
@@ -55,7 +59,6 @@ from sowhat.stats.ambition import hit_probability_without_change
 from sowhat.stats.forecast import CONTEXT_WEEKS as STATS_CONTEXT_WEEKS
 from sowhat.stats.forecast import DEFAULT_INTERVAL, FORECAST_ASSUMPTIONS, forecast_kr, pct
 from sowhat.store import repositories
-from sowhat.store.sync_models import SeriesPointRow
 
 __all__ = [
     "CONTEXT_WEEKS",
@@ -84,9 +87,6 @@ CONTEXT_WEEKS = STATS_CONTEXT_WEEKS
 """Pre-period weeks fitted with the period's weeks (chosen in `sowhat.stats.forecast`: the
 26 weeks sync stores let the model tell a wandering metric from a noisy one; the model's
 wandering component keeps a level the team moved this period from being drowned)."""
-MIN_WEEK_ENTITIES = 5
-"""A week whose value rests on fewer entities (a cohort of 2 accounts, 1 survey answer) is
-read as missing: its value is mostly chance, and one such week can swing a short fit."""
 AMBITION_WEEKS = 26
 """History weeks the ambition check projects from (its benchmark: 12-26 weeks); sync stores
 more (a year and a month) for the forecast's yearly swing."""
@@ -267,28 +267,6 @@ def forecast_key_result(
     return result.key_results[0]
 
 
-Points = list[tuple[date, float | None]]
-
-
-def weekly_series(session: Session, ids: list[int]) -> dict[int, tuple[Points, Points]]:
-    """(history, period) weekly points per KR row id, oldest first; weeks resting on fewer
-    than MIN_WEEK_ENTITIES entities read as None."""
-    out: dict[int, tuple[Points, Points]] = defaultdict(lambda: ([], []))
-    if not ids:
-        return {}
-    rows = session.execute(  # plain columns: a large plan has hundreds of thousands of points
-        select(SeriesPointRow.key_result_id, SeriesPointRow.week, SeriesPointRow.value,
-               SeriesPointRow.entities, SeriesPointRow.phase)
-        .where(SeriesPointRow.key_result_id.in_(ids))
-        .order_by(SeriesPointRow.key_result_id, SeriesPointRow.week)
-    )  # fmt: skip
-    for kr_id, week, value, entities, phase in rows:
-        history, in_period = out[kr_id]
-        shown = value if entities is None or entities >= MIN_WEEK_ENTITIES else None
-        (history if phase == "history" else in_period).append((week, shown))
-    return dict(out)
-
-
 def full_weeks(
     history: Points, in_period: Points, *, period_start: date, period_end: date, until: date
 ) -> Points:
@@ -320,14 +298,6 @@ def _period_values(points: Points, span: Period) -> list[float | None]:
     if not slots:
         return []
     return [slots.get(i) for i in range(max(slots) + 1)]
-
-
-FORECAST_INPUTS = ("id", "title", "metric", "segment", "unit", "baseline", "target", "current",
-                   "measure", "over_days")
-"""The fields of a KR's status its forecast reads (`forecast_one`), besides its series: what
-a stored forecast is keyed by (services.listing.forecasts). A person's confidence or note
-does not move a forecast; reading another field here means adding it (a test holds the
-forecast to this list)."""
 
 
 def forecast_one(

@@ -17,6 +17,7 @@ from sowhat.services import dashboard as views
 from sowhat.services import forecasts as fc
 from sowhat.services.checkins import record_checkin
 from sowhat.services.forecasts import KRForecastView, forecast_period
+from sowhat.services.listing import forecast_keys as keys
 from sowhat.services.listing import forecasts as stored
 from sowhat.services.listing.cache import entry_cache, read_cache
 from sowhat.services.plans import status_rows
@@ -109,7 +110,7 @@ def test_a_check_in_or_a_changed_series_makes_the_stored_forecast_a_miss(
     assert got["co-nps"].last_week_value == pytest.approx(lowered)
     # another version of the forecasting code: every stored forecast misses
     fitted.clear()
-    monkeypatch.setattr(stored, "code_version", lambda: "another model")
+    monkeypatch.setattr(keys, "code_version", lambda: "another model")
     with db.transaction(write=False) as s:
         assert stored.forecasts_for(session=s, catalog=ws.metrics, status=status) == want
     assert len(fitted) == len(want)
@@ -176,3 +177,92 @@ def test_a_forecast_reads_only_the_fields_its_stored_key_covers(built_demo: Path
                                        ws.metrics) == fc.forecast_one(objective_id, k, pts,
                                                                       span, ws.metrics)
     db.dispose()
+
+
+# --- the import-free check (services.listing.forecast_keys) ---------------------------------
+
+def test_the_digest_is_the_one_stored_before_the_check_was_split_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same inputs give the digest the previous code gave (computed by it, with the code
+    version pinned): moving the check out of the fitting module changed no key."""
+    from sowhat.services.plans import KeyResultStatus
+
+    monkeypatch.setattr(keys, "code_version", lambda: "pinned")
+    k = KeyResultStatus(
+        id="kr-1", title="Activation up", metric="activation", segment=None, unit="percent",
+        owner="ana@example.com", indicator=None, baseline=0.4, target=0.55, current=0.47,
+        progress=0.46, confidence=0.6, last_week=date(2026, 11, 23), last_recorded_at=None,
+        last_note="n", last_source="sync", check_ins=5, measure="level", over_days=28)
+    pts = ([(date(2026, 9, 21), 0.41), (date(2026, 9, 28), None)],
+           [(date(2026, 10, 5), 0.44), (date(2026, 10, 12), 0.47)])
+    span = Period.between(date(2026, 10, 1), date(2027, 1, 1), "2026-Q4")
+    assert keys.input_key(k, "obj-1", pts, span, None, 0.8) == (
+        "60974b3b2d408b056233cee3119d56aa3c00df5f988f5d19e3777178e0c91110")
+    assert keys.input_key(k, "obj-1", ([], []), span, None, 0.9) == (
+        "f27f0fe85db2c1cf7b5bfed7695119032d99ee681d5d71df433815644ee1d225")
+    # one field a forecast reads, changed: another key
+    moved = KeyResultStatus(**{**k.__dict__, "current": 0.48})
+    assert keys.input_key(moved, "obj-1", pts, span, None, 0.8) != keys.input_key(
+        k, "obj-1", pts, span, None, 0.8)
+
+
+def test_the_light_constants_equal_the_statistics_ones() -> None:
+    from sowhat.stats.forecast import DEFAULT_INTERVAL
+
+    assert keys.DEFAULT_INTERVAL == DEFAULT_INTERVAL
+    assert fc.FORECAST_INPUTS is keys.FORECAST_INPUTS
+    assert fc.weekly_series is keys.weekly_series
+    # the code version covers the fitting code, the statistics and both listing modules
+    assert keys.code_version() == keys.code_version.__wrapped__()
+
+
+def test_an_unchanged_sync_checks_its_forecasts_without_importing_the_statistics(
+    built_demo: Path,
+) -> None:
+    """In a fresh interpreter: the check a sync runs last finds every forecast the demo's
+    sync stored current, fits none, and never imports NumPy, SciPy or the forecasting
+    code. Were a key computed differently from the stored one, or the check to import the
+    fitting code, this fails."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from sowhat.services.listing.forecasts import store_forecasts
+from sowhat.services.plans import status_rows
+from sowhat.spec.workspace import load_workspace
+from sowhat.store.db import open_database
+from sowhat.store.sync_models import SyncRunRow
+from sqlalchemy import select
+from pathlib import Path
+ws = load_workspace(Path({str(built_demo)!r}))
+db = open_database(ws.config.database_url(ws.root), create=False)
+with db.transaction(write=False) as s:
+    as_of = s.scalars(select(SyncRunRow.as_of).order_by(SyncRunRow.id.desc())).first()
+    status = status_rows(session=s, period={PERIOD!r}, today=as_of.date(), catalog=ws.metrics)
+    n = store_forecasts(session=s, catalog=ws.metrics, status=status)
+    assert not s.new and not s.dirty, "a forecast was fitted or rewritten"
+heavy = sorted(m for m in ("numpy", "scipy", "sowhat.stats.forecast", "sowhat.services.forecasts")
+               if m in sys.modules)
+print(n, heavy)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    count, heavy = out.stdout.split(" ", 1)
+    assert int(count) > 5
+    assert heavy.strip() == "[]"
+
+
+def test_importing_the_check_pulls_in_no_statistics() -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys, sowhat.services.listing.forecast_keys, "
+              "sowhat.services.listing.forecasts, sowhat.services.sync.run; "
+              "print(sorted(m for m in ('numpy', 'scipy', 'sowhat.stats.forecast') "
+              "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

@@ -12,73 +12,46 @@ digest covers:
 - the period (label, start, end), the metric's definition (a ratio's parts included) and
   the interval;
 - the forecasting code itself (the source of `sowhat.services.forecasts`, `sowhat.stats` and
-  this module), so an upgrade never serves a forecast the old model made.
+  the two listing modules), so an upgrade never serves a forecast the old model made.
 So a check-in with a value, an edit, a later sync or a new model version makes the stored
 entry a miss, and the reader fits that KR itself: a stored forecast is never stale, only
 absent. (A person's confidence or note on a synced KR moves no forecast, and misses nothing.)
+
+The digest and the "is the stored one current?" check (`services.listing.forecast_keys`)
+import no statistics; this module imports the fitting code (NumPy, SciPy) only when a KR
+misses, so a sync that changed no forecast input never loads it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period
-from sowhat.services import forecasts as fc
-from sowhat.services.forecasts import (
-    AmbitionView,
-    Basis,
-    KRForecastView,
-    Outlook,
-    PathPoint,
-    Points,
+from sowhat.services.listing.forecast_keys import (
+    DEFAULT_INTERVAL,
+    ForecastInput,
+    code_version,
+    forecast_inputs,
+    input_key,
+    stale_inputs,
 )
-from sowhat.services.plans import KeyResultStatus, PeriodStatus
-from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
-from sowhat.stats.forecast import DEFAULT_INTERVAL
-from sowhat.store import repositories
-from sowhat.store.models import KeyResultRow
+from sowhat.services.plans import PeriodStatus
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store.sync_models import KRForecastRow
 
-__all__ = ["forecasts_for", "input_key", "store_forecasts", "view_from_doc", "view_to_doc"]
+if TYPE_CHECKING:  # the fitting code (NumPy, SciPy) is imported only when a KR misses
+    from sowhat.services.forecasts import KRForecastView
 
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """A digest of the forecasting code: the stored forecasts of another version miss."""
-    import sowhat.stats
-
-    files = [Path(fc.__file__), Path(__file__),
-             *sorted(Path(sowhat.stats.__file__).parent.glob("*.py"))]
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.name.encode())
-        digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def input_key(k: KeyResultStatus, objective_id: str, points: tuple[Points, Points],
-              span: Period, catalog: MetricsFile | None, interval: float) -> str:  # fmt: skip
-    """The digest of everything the KR's forecast reads (see the module docstring)."""
-    defn = catalog.metrics.get(k.metric or "") if catalog else None
-    payload = [
-        code_version(), objective_id, span.label, span.start, span.end, interval,
-        metric_definition_hash(defn, catalog=catalog) if defn is not None else None,
-        [repr(getattr(k, name)) for name in fc.FORECAST_INPUTS],
-        [[(w, v) for w, v in phase] for phase in points],
-    ]
-    text = json.dumps(payload, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+__all__ = ["code_version", "forecasts_for", "input_key", "store_forecasts", "view_from_doc",
+           "view_to_doc"]
 
 
 def forecasts_for(*, session: Session, catalog: MetricsFile | None, status: PeriodStatus,
@@ -87,50 +60,54 @@ def forecasts_for(*, session: Session, catalog: MetricsFile | None, status: Peri
     """Forecasts of the period's KRs with a metric (those of `kr_ids` only, when given), by
     KR id: the stored one where its inputs are unchanged, else fitted now — and stored,
     with `write` (sync). `status` is the period as the caller shows it (`status_rows`)."""
-    row = repositories.periods_by_label(session, [status.period])[status.period]
-    span = Period.between(row.start, row.end, row.label)
-    wanted = [(o.id, k) for o in status.objectives for k in o.key_results
-              if k.metric and (kr_ids is None or k.id in kr_ids)]
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(KeyResultRow.key, KeyResultRow.id)
-        .where(KeyResultRow.period_id == row.id, KeyResultRow.archived_at.is_(None))
-        .where(KeyResultRow.key.in_([k.id for _, k in wanted]))).all()
-    ids = {str(key): int(kr_id) for key, kr_id in rows}
-    series = fc.weekly_series(session, list(ids.values()))
-    stored = {r.key_result_id: r for r in session.scalars(
-        select(KRForecastRow).where(KRForecastRow.key_result_id.in_(list(ids.values()))))}
-    out: dict[str, KRForecastView] = {}
-    now = datetime.now(UTC)
-    for objective_id, k in wanted:
-        row_id = ids[k.id]
-        points = series.get(row_id, ([], []))
-        key = input_key(k, objective_id, points, span, catalog, interval)
-        found = stored.get(row_id)
-        if found is not None and found.input_key == key:
-            out[k.id] = view_from_doc(found.view)
-            continue
-        view = fc.forecast_one(objective_id, k, points, span, catalog, interval)
-        out[k.id] = view
-        doc = view_to_doc(view)
-        if not write or doc is None:
-            continue
-        if found is None:
-            found = KRForecastRow(key_result_id=row_id)
-            session.add(found)
-            stored[row_id] = found
-        found.input_key, found.view, found.computed_at = key, doc, now
-    if write:
-        session.flush()
-    return out
+    span, inputs = forecast_inputs(session=session, catalog=catalog, status=status,
+                                   kr_ids=kr_ids, interval=interval)
+    current = [i.row_id for i in inputs if i.current]
+    docs: dict[int, dict[str, Any]] = {int(r): doc for r, doc in session.execute(
+        select(KRForecastRow.key_result_id, KRForecastRow.view)
+        .where(KRForecastRow.key_result_id.in_(current)))} if current else {}
+    fitted = _fit(session, span, stale_inputs(inputs), catalog, interval, write=write)
+    return {i.status.id: fitted[i.status.id] if i.status.id in fitted
+            else view_from_doc(docs[i.row_id]) for i in inputs}
 
 
 def store_forecasts(*, session: Session, catalog: MetricsFile | None, status: PeriodStatus
                     ) -> int:  # fmt: skip
     """Fit and store the forecasts whose inputs changed (sync calls this last): how many
-    KRs have a stored forecast now."""
-    return len(forecasts_for(session=session, catalog=catalog, status=status, write=True))
+    KRs with a metric the period has. When every stored forecast is current nothing is
+    fitted and the statistics are never imported."""
+    span, inputs = forecast_inputs(session=session, catalog=catalog, status=status)
+    _fit(session, span, stale_inputs(inputs), catalog, DEFAULT_INTERVAL, write=True)
+    return len(inputs)
+
+
+def _fit(session: Session, span: Period, stale: list[ForecastInput],
+         catalog: MetricsFile | None, interval: float, *, write: bool
+         ) -> dict[str, KRForecastView]:  # fmt: skip
+    """Fit these KRs' forecasts now (by KR id); with `write`, store them under their key."""
+    if not stale:
+        return {}
+    from sowhat.services import forecasts as fc  # NumPy and SciPy: only when needed
+
+    found = {r.key_result_id: r for r in session.scalars(
+        select(KRForecastRow).where(KRForecastRow.key_result_id.in_(
+            [i.row_id for i in stale])))} if write else {}
+    out: dict[str, KRForecastView] = {}
+    now = datetime.now(UTC)
+    for i in stale:
+        view = fc.forecast_one(i.objective_id, i.status, i.points, span, catalog, interval)
+        out[i.status.id] = view
+        doc = view_to_doc(view)
+        if not write or doc is None:
+            continue
+        row = found.get(i.row_id)
+        if row is None:
+            row = KRForecastRow(key_result_id=i.row_id)
+            session.add(row)
+        row.input_key, row.view, row.computed_at = i.key, doc, now
+    if write:
+        session.flush()
+    return out
 
 
 def view_to_doc(view: KRForecastView) -> dict[str, Any] | None:
@@ -143,6 +120,14 @@ def view_to_doc(view: KRForecastView) -> dict[str, Any] | None:
 
 
 def view_from_doc(doc: dict[str, Any]) -> KRForecastView:
+    from sowhat.services.forecasts import (
+        AmbitionView,
+        Basis,
+        KRForecastView,
+        Outlook,
+        PathPoint,
+    )
+
     d = dict(doc)
     ambition = d.get("ambition")
     return KRForecastView(**{
