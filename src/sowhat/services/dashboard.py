@@ -14,6 +14,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import BET_TRANSITIONS, BetStatus
@@ -22,7 +23,7 @@ from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
 from sowhat.services.events import event_source_spec
 from sowhat.services.forecasts import KRForecastView, Outlook
-from sowhat.services.listing.cache import data_version, entry_cache, read_cache
+from sowhat.services.listing.cache import Version, data_version, entry_cache, read_cache
 from sowhat.services.listing.filters import (
     DEFAULT_PER_PAGE,
     Pager,
@@ -31,6 +32,7 @@ from sowhat.services.listing.filters import (
     paginate,
 )
 from sowhat.services.listing.forecasts import forecasts_for
+from sowhat.services.listing.incremental import touched_since, update_plan
 from sowhat.services.north_star import north_star_series
 from sowhat.services.okrs.views import (
     AuditPage,
@@ -52,7 +54,7 @@ from sowhat.services.plans import (
     ObjectiveStatus,
     _resolve_period,
 )
-from sowhat.services.standing.changes import Changes, what_changed
+from sowhat.services.standing.changes import Changes, KRChange, assemble, kr_changes
 from sowhat.services.standing.rule import (
     KRStanding,
     ObjectiveStanding,
@@ -63,6 +65,7 @@ from sowhat.services.standing.rule import (
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace
 from sowhat.store import repositories
+from sowhat.store.models import KeyResultRow, PeriodRow
 
 __all__ = [
     "BOARD_COLUMNS",
@@ -237,12 +240,24 @@ def key_result_list(
     return KeyResultList(view, rows, pager)
 
 
+@dataclass(frozen=True)
+class _Model:
+    """The cached dashboard with what its update after a write needs: each KR's share of
+    "what changed" (services.standing.changes.KRChange)."""
+
+    dashboard: Dashboard
+    changes: dict[str, KRChange]
+
+
 def _cached_dashboard(session: Session, period: str | None, day: date,
                       workspace: Workspace | None) -> Dashboard:  # fmt: skip
     label = _resolve_period(session, period, day).label  # `/` and `/periods/<it>` share
-    return read_cache.get(session, ("dashboard", label, day),
-                          lambda: _full_dashboard(session, label, day, workspace),
-                          inputs=workspace)  # fmt: skip
+    return read_cache.get(
+        session, ("dashboard", label, day),
+        lambda: _full_dashboard(session, label, day, workspace),
+        inputs=workspace,
+        update=lambda old, version: _updated(session, old, version, day, workspace),
+    ).dashboard  # fmt: skip
 
 
 def cached_plan(*, session: Session, period: str | None = None, today: date | None = None,
@@ -250,16 +265,25 @@ def cached_plan(*, session: Session, period: str | None = None, today: date | No
     """`plan_view`, cached until the data changes: what list pages and API lists read."""
     day = today or datetime.now(UTC).date()
     period = _resolve_period(session, period, day).label
+
+    def update(old: PlanView, version: Version) -> PlanView | None:
+        touched = touched_since(session, period, version, data_version(session))
+        if touched is None:
+            return None
+        done = update_plan(session=session, old=old, touched=touched, today=day,
+                           catalog=catalog)
+        return done[0] if done is not None else None
+
     return read_cache.get(session, ("plan", period, day),
                           lambda: plan_view(session=session, period=period, today=day,
-                                            catalog=catalog), inputs=catalog)  # fmt: skip
+                                            catalog=catalog),
+                          inputs=catalog, update=update)  # fmt: skip
 
 
 def _full_dashboard(session: Session, period: str | None, day: date,
-                    workspace: Workspace | None) -> Dashboard:  # fmt: skip
+                    workspace: Workspace | None) -> _Model:  # fmt: skip
     catalog = workspace.metrics if workspace else None
     plan = cached_plan(session=session, period=period, today=day, catalog=catalog)
-    week = week_start(day)
     trend = _north_star(session, plan)
     if not trend and workspace is not None:
         span = Period(start=plan.status.start, end=plan.status.end, label=plan.period)
@@ -267,6 +291,60 @@ def _full_dashboard(session: Session, period: str | None, day: date,
             workspace=workspace, metric=plan.status.north_star, period=span, today=day)]
     forecasts = _forecasts(session, catalog, plan, day)
     standings = standings_of(plan, forecasts)
+    parts = kr_changes(session=session, plan=plan, today=_changes_day(plan, day))
+    return _Model(_assemble(session, plan, day, tuple(trend), forecasts, standings, parts),
+                  parts)
+
+
+def _updated(session: Session, old: _Model, version: Version, day: date,
+             workspace: Workspace | None) -> _Model | None:  # fmt: skip
+    """The cached dashboard after a write, updated for what the write touched
+    (services.listing.incremental): the plan's touched objectives read again, their KRs'
+    forecasts, status words and "what changed" recomputed, the rest kept. None: build
+    anew."""
+    prev = old.dashboard
+    touched = touched_since(session, prev.plan.period, version, data_version(session))
+    if touched is None:
+        return None
+    catalog = workspace.metrics if workspace else None
+    plan = cached_plan(session=session, period=prev.plan.period, today=day, catalog=catalog)
+    names = touched.objectives | {prev.plan.key_result(k).objective for k in touched.key_results
+                                  if k in prev.plan._key_results_by_id}
+    names |= {plan.key_result(k).objective for k in touched.key_results
+              if k in plan._key_results_by_id}
+    names |= {b.objective for b in (*prev.plan.bets, *plan.bets) if b.id in touched.bets}
+    keys = {k.id for p in (prev.plan, plan) for k in p.key_results if k.objective in names}
+    keys |= touched.key_results
+    if touched.earlier_checkins:  # a carried KR's history spans periods
+        keys |= _carried(session, plan.period)
+    north_star = plan.status.north_star
+    if north_star and any(p._key_results_by_id[k].status.metric == north_star
+                          for p in (prev.plan, plan) for k in keys
+                          if k in p._key_results_by_id):
+        return None  # the trend may come from another KR now
+    forecasts = _forecasts(session, catalog, plan, day)
+    breached = {g.objective for g in plan.guardrails if g.breached}
+    standings = {o.id: (_standing(o, plan, forecasts, breached) if o.id in names
+                        else prev.standings.get(o.id) or _standing(o, plan, forecasts, breached))
+                 for o in plan.status.objectives}  # fmt: skip
+    live = {k.id for k in plan.key_results}
+    parts = {k: v for k, v in old.changes.items() if k not in keys and k in live}
+    parts.update(kr_changes(session=session, plan=plan, today=_changes_day(plan, day),
+                            keys=keys & live))
+    return _Model(_assemble(session, plan, day, prev.north_star, forecasts, standings, parts),
+                  parts)
+
+
+def _changes_day(plan: PlanView, day: date) -> date:
+    """"This week" is the data's latest week: stale data must not read as a quiet week."""
+    through = plan.status.data_through or plan.status.last_sync
+    return min(day, through.date()) if through else day
+
+
+def _assemble(session: Session, plan: PlanView, day: date, trend: tuple[SeriesPoint, ...],
+              forecasts: dict[str, KRForecastView], standings: dict[str, ObjectiveStanding],
+              parts: dict[str, KRChange]) -> Dashboard:  # fmt: skip
+    week = week_start(day)
     # how far the numbers reach: the watermark of the last sync, else that sync's as-of
     # (no value reads events at or after it)
     through = plan.status.data_through or plan.status.last_sync
@@ -276,12 +354,10 @@ def _full_dashboard(session: Session, period: str | None, day: date,
         k.owner for o in plan.status.objectives for k in o.key_results if k.owner}
     return Dashboard(
         plan=plan,
-        north_star=tuple(trend),
+        north_star=trend,
         alerts=tuple(g for g in plan.guardrails if g.breached),
         unmeasured_guardrails=sum(1 for g in plan.guardrails if g.breached is None),
-        # "this week" is the data's latest week: stale data must not read as a quiet week
-        changes=what_changed(session=session, plan=plan,
-                             today=min(day, through.date()) if through else day),
+        changes=assemble(plan, _changes_day(plan, day), parts),
         checked_in_this_week=sum(1 for k in plan.key_results if k.status.last_week == week),
         week=week,
         forecasts=forecasts,
@@ -297,6 +373,13 @@ def _full_dashboard(session: Session, period: str | None, day: date,
         # labels only: `list_periods` would load every period's objectives to count them
         periods=tuple(r.label for r in repositories.all_periods(session)),
     )
+
+
+def _carried(session: Session, period: str) -> set[str]:
+    """The period's KRs carried from an earlier one."""
+    return {str(k) for k in session.scalars(
+        select(KeyResultRow.key).join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
+        .where(PeriodRow.label == period, KeyResultRow.carried_from_id.is_not(None)))}
 
 
 def _filtered(full: Dashboard, *, team: str | None, owner: str | None, page: int,
@@ -348,16 +431,18 @@ def standings_of(plan: PlanView,
                  forecasts: dict[str, KRForecastView]) -> dict[str, ObjectiveStanding]:  # fmt: skip
     """Every objective's status word with its KRs' (services.standing.rule)."""
     breached = {g.objective for g in plan.guardrails if g.breached}
-    out = {}
-    for o in plan.status.objectives:
-        words = []
-        for k in o.key_results:
-            f = forecasts.get(k.id)
-            words.append(kr_standing(
-                k, elapsed=plan.status.elapsed, outlook=f.outlook if f else None,
-                probability=f.probability if f else None, guardrail_breached=o.id in breached))
-        out[o.id] = objective_standing(o, words, guardrail_breached=o.id in breached)
-    return out
+    return {o.id: _standing(o, plan, forecasts, breached) for o in plan.status.objectives}
+
+
+def _standing(o: ObjectiveStatus, plan: PlanView, forecasts: dict[str, KRForecastView],
+              breached: set[str]) -> ObjectiveStanding:  # fmt: skip
+    words = []
+    for k in o.key_results:
+        f = forecasts.get(k.id)
+        words.append(kr_standing(
+            k, elapsed=plan.status.elapsed, outlook=f.outlook if f else None,
+            probability=f.probability if f else None, guardrail_breached=o.id in breached))
+    return objective_standing(o, words, guardrail_breached=o.id in breached)
 
 
 def key_result_page(*, session: Session, period: str | None, kr_id: str,

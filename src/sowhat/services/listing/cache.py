@@ -26,12 +26,16 @@ from sqlalchemy.orm import Session
 from sowhat.store.models import AuditEntryRow
 from sowhat.store.sync_models import SyncRunRow
 
-__all__ = ["EntryCache", "ReadCache", "data_version", "entry_cache", "read_cache"]
+__all__ = ["EntryCache", "ReadCache", "Update", "Version", "data_version", "entry_cache",
+           "read_cache"]
 
 T = TypeVar("T")
+Version = tuple[int, int]
+Update = Callable[[T, Version], T | None]
+"""Brings an entry of an earlier data version (given) up to date, or says it cannot (None)."""
 
 
-def data_version(session: Session) -> tuple[int, int]:
+def data_version(session: Session) -> Version:
     """(last audit entry id, last sync run id): changes on every write to a plan."""
     audit_id = session.scalar(select(func.max(AuditEntryRow.id))) or 0
     sync_id = session.scalar(select(func.max(SyncRunRow.id))) or 0
@@ -45,17 +49,23 @@ class ReadCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.updates = 0  # misses served by updating an earlier version's entry
 
     def get(self, session: Session, key: Hashable, build: Callable[[], T], *,
-            inputs: object = None) -> T:  # fmt: skip
+            inputs: object = None, update: Update[T] | None = None) -> T:  # fmt: skip
         """The cached value for `key` at the data's current version, built on a miss.
 
         The database's URL is part of the key; `inputs` is an object the value depends on
         besides the database (the metric catalog): an entry only serves the very same object
         (identity, kept alive by the entry, so its id cannot be reused by another).
+        On a miss, `update(value, version)` is offered the entry of an earlier version (the
+        same key, database and inputs) and may bring it up to date from what was written
+        since (services.listing.incremental) — or return None, and the value is built anew.
         Two requests missing at once both build (no lock is held while building): wasted
         work, never a wrong answer."""
-        full = (key, str(session.get_bind().engine.url), id(inputs), data_version(session))
+        version = data_version(session)
+        full = (key, str(session.get_bind().engine.url), id(inputs), version)
+        older: tuple[Any, Any] | None = None
         with self._lock:
             entry = self._items.get(full)
             if entry is not None and entry[0] is inputs:
@@ -64,7 +74,17 @@ class ReadCache:
                 value: T = entry[1]
                 return value
             self.misses += 1
-        value = build()
+            if update is not None:
+                earlier = [(k[3], e) for k, e in self._items.items()
+                           if k[:3] == full[:3] and e[0] is inputs]
+                if earlier:  # one at most: a newer version's entry drops the older ones
+                    older = earlier[-1]
+        updated = update(older[1][1], older[0]) if update is not None and older else None
+        if updated is not None:
+            self.updates += 1
+            value = updated
+        else:
+            value = build()
         with self._lock:
             # an older version of the same entry can never be served again: drop it now
             # rather than let a plan of thousands of KRs wait in memory for the LRU

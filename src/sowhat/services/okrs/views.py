@@ -7,7 +7,7 @@ ETag) and the team that owns it — and the lists the pages show (series, audit 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -48,6 +48,8 @@ __all__ = [
     "checkins",
     "checkins_many",
     "page",
+    "plan_bets",
+    "plan_guardrails",
     "plan_view",
     "series",
     "series_many",
@@ -172,12 +174,15 @@ class AuditPage:
 
 def plan_view(
     *, session: Session, period: str | None = None, today: date | None = None,
-    catalog: MetricsFile | None = None,
+    catalog: MetricsFile | None = None, contents: repositories.PeriodContents | None = None,
 ) -> PlanView:
     """Everything stored about one period (default: the current one), with versions; with
-    the metric `catalog`, KR values carry their metric's unit."""
+    the metric `catalog`, KR values carry their metric's unit. `contents` (some of the
+    period's rows) builds the plan of those objectives only: the cached plan's update after
+    a write (services.listing.incremental)."""
     row = _resolve_period(session, period, today or datetime.now(UTC).date())
-    contents = repositories.period_contents(session, row)  # read once, for both
+    if contents is None or contents.period.id != row.id:
+        contents = repositories.period_contents(session, row)  # read once, for both
     status = status_rows(session=session, period=row.label, today=today, catalog=catalog,
                          contents=contents)
     live_objectives = {o.id: o for o in contents.objectives if o.archived_at is None}
@@ -191,22 +196,36 @@ def plan_view(
             key_results.append(
                 KeyResultView(status.period, o.id, o.team, kr_rows[kr.id].version, kr)
             )
-    bets = tuple(
-        BetView(status.period, live_objectives[b.objective_id].key,
+    bets = plan_bets(status.period, contents.bets, live_objectives)
+    guardrails = plan_guardrails(session, contents.guardrails, live_objectives)
+    return PlanView(status, tuple(objectives), tuple(key_results), bets, guardrails)
+
+
+def plan_bets(period: str, bets: Sequence[Any], live_objectives: Mapping[int, Any]
+              ) -> tuple[BetView, ...]:  # fmt: skip
+    """The plan's bets, by position: those of live objectives (rows or plain rows with
+    `key` and `team`, by row id)."""
+    return tuple(
+        BetView(period, live_objectives[b.objective_id].key,
                 live_objectives[b.objective_id].team, b.version, mapping.to_bet(b))
-        for b in sorted(contents.bets, key=lambda b: (b.position, b.id))
+        for b in sorted(bets, key=lambda b: (b.position, b.id))
         if b.archived_at is None and b.objective_id in live_objectives
     )  # fmt: skip
+
+
+def plan_guardrails(session: Session, rows: Sequence[Any], live_objectives: Mapping[int, Any]
+                    ) -> tuple[GuardrailView, ...]:  # fmt: skip
+    """The plan's guardrails (of live objectives), each with its latest evaluation."""
     checks = {
         c.guardrail_id: c
         for c in session.scalars(
             select(GuardrailCheckRow).where(
-                GuardrailCheckRow.guardrail_id.in_([g.id for g in contents.guardrails])
+                GuardrailCheckRow.guardrail_id.in_([g.id for g in rows])
             )
         )
-    }
+    } if rows else {}  # fmt: skip
     guardrails = []
-    for g in contents.guardrails:
+    for g in rows:
         if g.objective_id not in live_objectives:
             continue
         check = checks.get(g.id)
@@ -216,7 +235,7 @@ def plan_view(
             check.breached if check else None, check.reason if check else None,
             check.evaluated_at if check else None,
         ))  # fmt: skip
-    return PlanView(status, tuple(objectives), tuple(key_results), bets, tuple(guardrails))
+    return tuple(guardrails)
 
 
 def teams(*, session: Session) -> list[Team]:
@@ -239,15 +258,20 @@ def checkins_many(*, session: Session, period: str) -> dict[str, list[CheckInVie
             for key, history in checkin_records_many(session=session, period=period).items()}
 
 
-def checkin_records_many(*, session: Session, period: str
+def checkin_records_many(*, session: Session, period: str,
+                         keys: Collection[str] | None = None,
                          ) -> dict[str, list[tuple[Row[Any], str, str]]]:  # fmt: skip
     """What `checkins_many` reads, as plain rows: by KR id, oldest first, each check-in row
     (every column by name) with the key and period of the KR it was recorded on (the KR or
-    one it was carried from). For readers of a whole large plan: no object per check-in."""
-    rows = session.execute(
-        select(KeyResultRow.id, KeyResultRow.key, KeyResultRow.carried_from_id, PeriodRow.label)
-        .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id).where(PeriodRow.label == period)
-    ).all()  # fmt: skip
+    one it was carried from). For readers of a whole large plan: no object per check-in.
+    `keys`: only these KRs of the period."""
+    query = (select(KeyResultRow.id, KeyResultRow.key, KeyResultRow.carried_from_id,
+                    PeriodRow.label)
+             .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
+             .where(PeriodRow.label == period))  # fmt: skip
+    if keys is not None:
+        query = query.where(KeyResultRow.key.in_(list(keys)))
+    rows = session.execute(query).all()
     known = {r.id: (r.key, r.label, r.carried_from_id) for r in rows}
     missing = {r.carried_from_id for r in rows if r.carried_from_id} - set(known)
     while missing:  # earlier periods' KRs, one query per generation (carries are rare)
@@ -278,11 +302,13 @@ def checkin_records_many(*, session: Session, period: str
     return out
 
 
-def series_values_many(*, session: Session, period: str) -> dict[str, list[tuple[date, float]]]:
+def series_values_many(*, session: Session, period: str, keys: Collection[str] | None = None,
+                       ) -> dict[str, list[tuple[date, float]]]:  # fmt: skip
     """Each KR's stored weekly values that count (weeks resting on fewer than
     MIN_WEEK_ENTITIES entities left out, as `series` reads them as None), by KR id, oldest
-    first — `series_many` without an object per point, for readers of a whole large plan."""
-    rows = session.execute(
+    first — `series_many` without an object per point, for readers of a whole large plan.
+    `keys`: only these KRs of the period."""
+    query = (
         select(KeyResultRow.key, SeriesPointRow.week, SeriesPointRow.value)
         .join(SeriesPointRow, SeriesPointRow.key_result_id == KeyResultRow.id)
         .join(PeriodRow, KeyResultRow.period_id == PeriodRow.id)
@@ -290,7 +316,10 @@ def series_values_many(*, session: Session, period: str) -> dict[str, list[tuple
                or_(SeriesPointRow.entities.is_(None),
                    SeriesPointRow.entities >= MIN_WEEK_ENTITIES))
         .order_by(SeriesPointRow.key_result_id, SeriesPointRow.week)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+    if keys is not None:
+        query = query.where(KeyResultRow.key.in_(list(keys)))
+    rows = session.execute(query).all()
     out: dict[str, list[tuple[date, float]]] = {}
     for key, week, value in rows:
         if value is not None:  # never: the query keeps values only

@@ -15,6 +15,7 @@ a KR checked in by hand uses its check-in values.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,7 +31,8 @@ from sowhat.services.okrs.views import (
 )
 from sowhat.stats.noise import beyond_noise, noise_level
 
-__all__ = ["Changes", "Movement", "NoteEntry", "movement", "what_changed"]
+__all__ = ["Changes", "KRChange", "Movement", "NoteEntry", "assemble", "kr_changes", "movement",
+           "what_changed"]
 
 
 @dataclass(frozen=True)
@@ -95,28 +97,64 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]]) -> Movement | 
                     base_moved, toward, sd.sd if sd else None)
 
 
-def what_changed(*, session: Session, plan: PlanView, today: date) -> Changes:
+@dataclass(frozen=True)
+class KRChange:
+    """One KR's share of "what changed": its movement (None when it has no values), whether
+    it counts as steady, and its notes of the week. Kept per KR so the cached dashboard
+    recomputes only the KRs a write touched (services.listing.incremental)."""
+
+    movement: Movement | None
+    steady: bool
+    notes: tuple[NoteEntry, ...]
+
+
+def kr_changes(*, session: Session, plan: PlanView, today: date,
+               keys: Collection[str] | None = None) -> dict[str, KRChange]:  # fmt: skip
+    """Each KR's share (those of `keys` only, when given), by KR id."""
     since = week_start(today) - timedelta(days=7)
-    moves, steady, notes = [], [], []
     # every KR's check-ins and series in a few queries, not a few per KR; plain rows, not
     # an object per check-in or point (a large plan has hundreds of thousands)
-    all_checkins = checkin_records_many(session=session, period=plan.period)
-    all_series = series_values_many(session=session, period=plan.period)
+    all_checkins = checkin_records_many(session=session, period=plan.period, keys=keys)
+    all_series = series_values_many(session=session, period=plan.period, keys=keys)
+    out = {}
     for kr in plan.key_results:
+        if keys is not None and kr.id not in keys:
+            continue
         history = all_checkins.get(kr.id, [])
         points = all_series.get(kr.id) or [(c.week, c.value) for c, _, _ in history
                                             if c.value is not None]
         m = movement(kr, [(w, float(v)) for w, v in points])
-        if m is not None and (m.week_moved or m.baseline_moved):
-            moves.append(m)
-        elif m is not None and m.noise is not None:
+        moved = m is not None and (m.week_moved or m.baseline_moved)
+        notes = tuple(NoteEntry(kr.id, kr.status.title, c.week, c.value, c.confidence,
+                                c.note, c.author)
+                      for c, _, label in history
+                      if c.week >= since and c.note and label == plan.period)  # fmt: skip
+        out[kr.id] = KRChange(m if moved else None, not moved and m is not None
+                              and m.noise is not None, notes)  # fmt: skip
+    return out
+
+
+def assemble(plan: PlanView, today: date, parts: Mapping[str, KRChange]) -> Changes:
+    """The dashboard's column from every KR's share, in the plan's order."""
+    since = week_start(today) - timedelta(days=7)
+    moves: list[Movement] = []
+    steady: list[str] = []
+    notes: list[NoteEntry] = []
+    for kr in plan.key_results:
+        part = parts.get(kr.id)
+        if part is None:
+            continue
+        if part.movement is not None:
+            moves.append(part.movement)
+        elif part.steady:
             steady.append(kr.id)
-        for c, _, label in history:
-            if c.week >= since and c.note and label == plan.period:
-                notes.append(NoteEntry(kr.id, kr.status.title, c.week, c.value,
-                                       c.confidence, c.note, c.author))
+        notes.extend(part.notes)
     moves.sort(key=lambda m: (not m.week_moved, m.toward_target is not False))
     notes.sort(key=lambda n: n.week, reverse=True)
     return Changes(since=since, movements=tuple(moves), steady=len(steady), notes=tuple(notes),
                    breaches=tuple(g for g in plan.guardrails if g.breached),
                    steady_ids=frozenset(steady))
+
+
+def what_changed(*, session: Session, plan: PlanView, today: date) -> Changes:
+    return assemble(plan, today, kr_changes(session=session, plan=plan, today=today))

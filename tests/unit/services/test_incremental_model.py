@@ -1,0 +1,147 @@
+"""The cached dashboard after a write is updated for what the write touched, not rebuilt —
+and equals a full rebuild after every kind of write: a check-in (by hand and on a synced KR),
+a KR edit, an objective edit (a team move included), a bet and a guardrail written, a KR and
+an objective archived, an import of new objectives and KRs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from sowhat.domain.okr import CheckInSource
+from sowhat.services import dashboard as views
+from sowhat.services.accounts import Principal
+from sowhat.services.authoring import csv_import, objects
+from sowhat.services.checkins import record_checkin
+from sowhat.services.listing import incremental
+from sowhat.services.listing.cache import entry_cache, read_cache
+from sowhat.services.okrs import edits
+from sowhat.spec.workspace import Workspace, load_workspace
+from sowhat.store import repositories
+from sowhat.store.db import Database, open_database
+
+PERIOD = "2026-Q4"
+TODAY = date(2026, 11, 16)
+ADMIN = Principal(user_id=0, email="ana@example.com", is_admin=True, editor_teams=frozenset())
+
+
+def _version(s: Session, kind: str, key: str) -> int:
+    rows = repositories.period_contents(s, repositories.periods_by_label(s, [PERIOD])[PERIOD])
+    found = {"kr": rows.key_results, "objective": rows.objectives, "bet": rows.bets}[kind]
+    return next(int(r.version) for r in found if r.key == key and r.archived_at is None)
+
+
+def _models(db: Database, ws: Workspace) -> tuple[views.Dashboard, views.PlanView]:
+    with db.transaction(write=False) as s:
+        board = views._cached_dashboard(s, PERIOD, TODAY, ws)
+        plan = views.cached_plan(session=s, period=PERIOD, today=TODAY, catalog=ws.metrics)
+    return board, plan
+
+
+def _rebuilt(db: Database, ws: Workspace) -> tuple[views.Dashboard, views.PlanView]:
+    read_cache.clear()
+    entry_cache.clear()
+    return _models(db, ws)
+
+
+def test_every_kind_of_write_updates_the_cached_model_to_what_a_rebuild_gives(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = load_workspace(demo_copy)
+    db = open_database(ws.config.database_url(demo_copy), create=False)
+    read_cache.clear()
+    entry_cache.clear()
+    _models(db, ws)  # the cached model every write below starts from
+    read: list[frozenset[str]] = []  # the objectives each update read again
+    real = incremental.update_plan
+
+    def recording(**kwargs: object) -> object:
+        done = real(**kwargs)  # type: ignore[arg-type]
+        if done is not None:
+            read.append(done[1])
+        return done
+
+    monkeypatch.setattr(views, "update_plan", recording)
+
+    def write(change: Callable[[Session], object], *, reads: set[str]) -> None:
+        with db.transaction() as s:
+            change(s)
+        before = read_cache.updates
+        read.clear()
+        board, plan = _models(db, ws)  # brought up to date from the write's audit entries
+        assert read_cache.updates == before + 2  # the plan and the dashboard: not rebuilt
+        assert read
+        assert read[-1] == reads
+        want_board, want_plan = _rebuilt(db, ws)
+        assert plan == want_plan
+        assert board == want_board
+        read_cache.clear()
+        entry_cache.clear()
+        _models(db, ws)  # the next write starts from a cached model again
+
+    week = date(2026, 11, 16)
+    write(lambda s: record_checkin(  # a value by hand on a KR without a metric
+        session=s, kr_id="gr-ai-explanations", period=PERIOD, value=0.31, confidence=0.6,
+        note="the first explanations shipped", blockers=None, source=CheckInSource.MANUAL,
+        actor=ADMIN.email, week=week), reads={"growth/useful-recommendations"})
+    write(lambda s: record_checkin(  # a person's value on a synced KR: its forecast moves
+        session=s, kr_id="co-nps", period=PERIOD, value=30.0, confidence=0.3,
+        note="survey was small", blockers=None, source=CheckInSource.MANUAL, actor=ADMIN.email,
+        week=week, override_value=True), reads={"company/customers-stay"})
+    write(lambda s: edits.update_key_result(
+        session=s, principal=ADMIN, period=PERIOD, kr_id="su-small-tickets",
+        changes={"title": "Fewer tickets from small accounts", "target": 0.05},
+        expected_version=_version(s, "kr", "su-small-tickets"), metrics=ws.metrics),
+        reads={"support/self-serve-answers"})
+    write(lambda s: edits.update_objective(
+        session=s, principal=ADMIN, period=PERIOD, objective_id="platform/retain-mid-market",
+        changes={"title": "Mid-market accounts stay", "team": "support"},
+        expected_version=_version(s, "objective", "platform/retain-mid-market")),
+        reads={"platform/retain-mid-market"})
+    write(lambda s: objects.create_bet(
+        session=s, principal=ADMIN, period=PERIOD,
+        fields={"id": "faster-answers", "objective": "support/self-serve-answers",
+                "title": "Answer in the product", "status": "building"}),
+        reads={"support/self-serve-answers"})
+    write(lambda s: objects.delete_guardrail(
+        session=s, principal=ADMIN, period=PERIOD, objective="company/customers-stay",
+        key="support_tickets_per_account", expected_version=1),
+        reads={"company/customers-stay"})
+    write(lambda s: objects.archive_key_result(
+        session=s, principal=ADMIN, period=PERIOD, kr_id="pl-enterprise-ttfv",
+        expected_version=_version(s, "kr", "pl-enterprise-ttfv")),
+        reads={"platform/dependable-workflows"})
+    write(lambda s: objects.archive_objective(  # with its KRs (and the bets it has)
+        session=s, principal=ADMIN, period=PERIOD, objective_id="support/self-serve-answers",
+        expected_version=_version(s, "objective", "support/self-serve-answers")),
+        reads={"support/self-serve-answers"})
+    rows = csv_import.parse_rows(
+        "objective_id,objective,team,owner,kr_id,kr,metric,target\n"
+        "growth/faster-setup,Set up faster,growth,ana@example.com,gr-setup-days,"
+        "Cut setup from 9 to 4 days,,4\n"
+        "growth/faster-setup,,,,gr-setup-nps,Setup NPS from 20 to 35,nps,35\n", "import.csv")
+    write(lambda s: csv_import.write_rows(session=s, principal=ADMIN, workspace=ws,
+                                          period=PERIOD, rows=rows),
+          reads={"growth/faster-setup"})
+    read_cache.clear()
+    entry_cache.clear()
+    db.dispose()
+
+
+def test_a_sync_or_a_period_write_builds_the_model_anew(demo_copy: Path) -> None:
+    """What the audit entries cannot scope is never patched: a sync, a period written."""
+    ws = load_workspace(demo_copy)
+    db = open_database(ws.config.database_url(demo_copy), create=False)
+    with db.transaction(write=False) as s:
+        from sowhat.services.listing.cache import data_version
+
+        now = data_version(s)
+        assert incremental.touched_since(s, PERIOD, now, now) is not None  # nothing written
+        assert incremental.touched_since(s, PERIOD, (now[0], now[1] - 1), now) is None
+        assert incremental.touched_since(s, PERIOD, (0, now[1]), now) is None  # the apply:
+        # it wrote the period and its teams
+    db.dispose()
