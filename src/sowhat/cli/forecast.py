@@ -17,8 +17,8 @@ from sowhat.services.forecasts import (
     Basis,
     KRForecastView,
     Outlook,
-    forecast_period,
 )
+from sowhat.services.listing.forecasts import period_forecasts
 from sowhat.spec.workspace import load_workspace
 from sowhat.stats.forecast import pct
 
@@ -37,7 +37,8 @@ def forecast(
 ) -> None:
     """P(target by the period's end), the projected value and range, and the ambition check.
 
-    Reads the weekly series the last `sowhat sync` stored. A `level` KR (rates, medians, NPS)
+    Reads the forecasts the last `sowhat sync` stored (fitting those whose inputs changed
+    since, or all with another --interval). A `level` KR (rates, medians, NPS)
     is forecast as its trailing-window level at the period's end — the quantity it is scored
     on; a `cumulative` KR (counts, totals) gets a run-rate projection of its period total.
     See docs/forecast.md.
@@ -50,7 +51,7 @@ def forecast(
     db = database(ws, create=False)
     try:
         with db.transaction(write=False) as session:
-            result = forecast_period(session=session, catalog=ws.metrics, period=period,
+            result = period_forecasts(session=session, catalog=ws.metrics, period=period,
                                      kr_ids=[kr_id] if kr_id else None, interval=interval)
     finally:
         db.dispose()

@@ -266,3 +266,45 @@ def test_importing_the_check_pulls_in_no_statistics() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_forecast_command_and_the_quarter_report_read_stored_forecasts_with_the_same_output(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sowhat forecast` (table and JSON, one KR and all) and the QBR read what sync stored —
+    nothing fitted — and print exactly what they print when every forecast is fitted now."""
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from sowhat.cli.app import app
+    from sowhat.services.reporting.quarter import quarter_report
+
+    ws = load_workspace(demo_copy)
+    db = _db(demo_copy)
+    runner = CliRunner()
+    commands = [["forecast", "-w", str(demo_copy), "--period", PERIOD],
+                ["forecast", "-w", str(demo_copy), "--period", PERIOD, "--json"],
+                ["forecast", SYNCED, "-w", str(demo_copy), "--period", PERIOD]]
+    as_of = datetime(2026, 11, 16, tzinfo=UTC)
+
+    def outputs() -> tuple[list[str], Any]:
+        printed = []
+        for args in commands:
+            result = runner.invoke(app, args, catch_exceptions=False, env={"COLUMNS": "200"})
+            assert result.exit_code == 0, result.output
+            printed.append(result.output)
+        with db.transaction(write=False) as s:
+            report = quarter_report(session=s, workspace=ws, period=PERIOD, as_of=as_of)
+        return printed, report
+
+    fitted = _fits(monkeypatch)
+    stored_out, stored_report = outputs()
+    assert fitted == []  # every forecast read back
+    monkeypatch.setattr(keys, "code_version", lambda: "another model")  # every one misses
+    fitted_out, fitted_report = outputs()
+    assert len(fitted) > 3 * 5  # three commands and the report, each fitting its KRs
+    assert stored_out == fitted_out
+    assert stored_report == fitted_report
+    assert "P(target)" in stored_out[0]
+    db.dispose()

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period
+from sowhat.errors import NotFound
 from sowhat.services.listing.forecast_keys import (
     DEFAULT_INTERVAL,
     ForecastInput,
@@ -43,15 +44,39 @@ from sowhat.services.listing.forecast_keys import (
     input_key,
     stale_inputs,
 )
-from sowhat.services.plans import PeriodStatus
+from sowhat.services.plans import PeriodStatus, status_rows
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store.sync_models import KRForecastRow
 
 if TYPE_CHECKING:  # the fitting code (NumPy, SciPy) is imported only when a KR misses
-    from sowhat.services.forecasts import KRForecastView
+    from sowhat.services.forecasts import KRForecastView, PeriodForecast
 
-__all__ = ["code_version", "forecasts_for", "input_key", "store_forecasts", "view_from_doc",
-           "view_to_doc"]
+__all__ = ["code_version", "forecasts_for", "input_key", "period_forecasts", "store_forecasts",
+           "view_from_doc", "view_to_doc"]
+
+
+def period_forecasts(*, session: Session, catalog: MetricsFile | None,
+                     period: str | None = None, kr_ids: list[str] | None = None,
+                     today: date | None = None, interval: float = DEFAULT_INTERVAL,
+                     ) -> PeriodForecast:  # fmt: skip
+    """`services.forecasts.forecast_period` — every KR with a metric of a period (default:
+    the one covering today), `kr_ids` only when given — from the stored forecasts where
+    their inputs are unchanged, fitted otherwise: the same result, without refitting what
+    sync fitted. What `sowhat forecast` and the quarter report read."""
+    from sowhat.services.forecasts import PeriodForecast
+
+    status = status_rows(session=session, period=period, today=today, catalog=catalog)
+    if kr_ids is not None:
+        known = {k.id for o in status.objectives for k in o.key_results if k.metric}
+        missing = sorted(set(kr_ids) - known)
+        if missing:
+            raise NotFound(f"no key result with a metric named {', '.join(missing)} "
+                           f"in {status.period}", hint="`sowhat status` lists the key results")
+    views = tuple(forecasts_for(session=session, catalog=catalog, status=status,
+                                kr_ids=kr_ids, interval=interval).values())
+    latest = [v.last_week for v in views if v.last_week is not None]
+    return PeriodForecast(period=status.period, start=status.start, end=status.end,
+                          series_as_of=max(latest) if latest else None, key_results=views)
 
 
 def forecasts_for(*, session: Session, catalog: MetricsFile | None, status: PeriodStatus,

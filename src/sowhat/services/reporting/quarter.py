@@ -20,9 +20,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from sowhat.services.dashboard import standings_of
-from sowhat.services.forecasts import KRForecastView, forecast_period
+from sowhat.services.forecasts import KRForecastView
 from sowhat.services.guardrails import GuardrailStatus, KRHealth
 from sowhat.services.impact.verdicts import VerdictBoard, VerdictCard, verdict_board
+from sowhat.services.listing.forecasts import period_forecasts
 from sowhat.services.okrs.views import BetView, plan_view, series
 from sowhat.services.reviews.quarter import ObjectiveAttainment, QuarterReview, quarter_review
 from sowhat.services.standing.changes import Movement, movement
@@ -84,7 +85,8 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
     review = quarter_review(session=session, period=period, as_of=as_of)
     catalog = workspace.metrics if workspace else None
     plan = plan_view(session=session, period=review.period, today=as_of.date(), catalog=catalog)
-    forecasts = {f.kr_id: f for f in forecast_period(
+    # stored by sync where their inputs are unchanged, fitted otherwise
+    forecasts = {f.kr_id: f for f in period_forecasts(
         session=session, catalog=catalog, period=review.period, today=as_of.date(),
     ).key_results} if catalog is not None else {}  # fmt: skip
     standings = standings_of(plan, forecasts)
