@@ -141,7 +141,7 @@ def test_a_sync_or_a_period_write_builds_the_model_anew(demo_copy: Path) -> None
 
         now = data_version(s)
         assert incremental.touched_since(s, PERIOD, now, now) is not None  # nothing written
-        assert incremental.touched_since(s, PERIOD, (now[0], now[1] - 1), now) is None
-        assert incremental.touched_since(s, PERIOD, (0, now[1]), now) is None  # the apply:
+        assert incremental.touched_since(s, PERIOD, (now[0], now[1] - 1, ()), now) is None
+        assert incremental.touched_since(s, PERIOD, (0, now[1], ()), now) is None  # the apply:
         # it wrote the period and its teams
     db.dispose()

@@ -8,6 +8,16 @@ primary-key lookups decide whether a cached model is still true. Another process
 (a cron-run sync, a second server) change the version too, since it is read from the database
 on every request.
 
+Audit ids are handed out when a writer adds its entry, not when it commits: on PostgreSQL a
+writer that took id 10 can commit after another that took 11, so "the highest id" alone
+could stay 11 while entry 10 appears. The version therefore also names the ids missing
+below the highest within the last `WINDOW` entries (in flight, or rolled back): when a
+missing one commits the version moves, and the cached model's update reads it
+(services.listing.incremental). The bound: a writer holding its id while more than `WINDOW`
+newer entries commit goes unseen until the next write (a web write holds it for
+milliseconds; a sync moves the sync-run id, which rebuilds everything). SQLite's single
+writer never leaves such a gap open.
+
 Entries also carry the day they were built for (scores, "this week", forecasts depend on
 it) and whatever else the caller puts in the key. The cache keeps a few recent versions
 (LRU); a stale entry is never served, only left to age out.
@@ -26,20 +36,31 @@ from sqlalchemy.orm import Session
 from sowhat.store.models import AuditEntryRow
 from sowhat.store.sync_models import SyncRunRow
 
-__all__ = ["EntryCache", "ReadCache", "Update", "Version", "data_version", "entry_cache",
-           "read_cache"]
+__all__ = ["WINDOW", "EntryCache", "ReadCache", "Update", "Version", "data_version",
+           "entry_cache", "read_cache"]
 
 T = TypeVar("T")
-Version = tuple[int, int]
+Version = tuple[int, int, tuple[int, ...]]
+"""(last audit entry id, last sync run id, audit ids missing below the last: see above)."""
 Update = Callable[[T, Version], T | None]
 """Brings an entry of an earlier data version (given) up to date, or says it cannot (None)."""
+WINDOW = 2_000
 
 
 def data_version(session: Session) -> Version:
-    """(last audit entry id, last sync run id): changes on every write to a plan."""
-    audit_id = session.scalar(select(func.max(AuditEntryRow.id))) or 0
-    sync_id = session.scalar(select(func.max(SyncRunRow.id))) or 0
-    return int(audit_id), int(sync_id)
+    """Changes on every committed write to a plan: (last audit entry id, last sync run id,
+    the audit ids below the last not visible yet — see the module docstring)."""
+    audit_id = int(session.scalar(select(func.max(AuditEntryRow.id))) or 0)
+    sync_id = int(session.scalar(select(func.max(SyncRunRow.id))) or 0)
+    floor = max(0, audit_id - WINDOW)
+    seen = int(session.scalar(select(func.count()).select_from(AuditEntryRow)
+                              .where(AuditEntryRow.id > floor, AuditEntryRow.id <= audit_id))
+               or 0)  # fmt: skip
+    if seen == audit_id - floor:  # no gap: the usual case, one index range counted
+        return audit_id, sync_id, ()
+    present = set(session.scalars(select(AuditEntryRow.id).where(
+        AuditEntryRow.id > floor, AuditEntryRow.id <= audit_id)))
+    return audit_id, sync_id, tuple(i for i in range(floor + 1, audit_id) if i not in present)
 
 
 class ReadCache:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.scoring import ObjectiveScore, roll_up_by_team
@@ -67,6 +67,11 @@ def touched_since(session: Session, period: str, old: Version, new: Version) -> 
     must be built anew (a sync ran, a period or team was written, an unknown entity)."""
     if old[1] != new[1] or new[0] < old[0]:
         return None
+    # the entries after the old version's last, and those it could not see yet (ids taken
+    # by writers that committed after it was read: PostgreSQL, see services.listing.cache)
+    since = AuditEntryRow.id > old[0]
+    if old[2]:
+        since = or_(since, AuditEntryRow.id.in_(list(old[2])))
     objectives: set[str] = set()
     key_results: set[str] = set()
     bets: set[str] = set()
@@ -74,7 +79,7 @@ def touched_since(session: Session, period: str, old: Version, new: Version) -> 
     rows = session.execute(
         select(AuditEntryRow.entity_type, AuditEntryRow.entity_key, AuditEntryRow.before,
                AuditEntryRow.after)
-        .where(AuditEntryRow.id > old[0], AuditEntryRow.id <= new[0]))  # fmt: skip
+        .where(since, AuditEntryRow.id <= new[0]))  # fmt: skip
     for kind, key, before, after in rows:
         if kind in UNSEEN:
             continue
