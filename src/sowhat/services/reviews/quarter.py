@@ -22,6 +22,7 @@ from sowhat.services.guardrails import (
     COMMIT_PROGRESS,
     TARGET_PROGRESS,
     Attainment,
+    KRHealth,
     ObjectiveHealth,
     objective_health,
 )
@@ -74,6 +75,16 @@ class QuarterReview:
     lessons: tuple[Lesson, ...]
     previous_period: str | None
     previous_lessons: tuple[Lesson, ...]
+
+    def level_word(self, kr: KRHealth) -> str:
+        """A KR's level as people read it: in an open period nothing is "missed" yet (it is
+        below commit so far), and a KR whose cohorts have not matured is not readable yet
+        rather than merely unmeasured."""
+        if kr.attainment is Attainment.UNMEASURED and kr.note:
+            return "not readable yet"
+        if kr.attainment is Attainment.MISSED and not self.closed:
+            return "below commit"
+        return str(kr.attainment)
 
 
 def quarter_review(
