@@ -127,6 +127,9 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
 
 def _short(k: KRLine) -> str:
     p = k.health.progress
+    if k.health.note:
+        return (f"not readable yet ({k.health.note}): keep it as a lagging check next "
+                "period and steer on a leading indicator that reads sooner")
     if p is None:
         return "not measured yet: carry it over with a baseline, or drop it"
     if p < 0:
