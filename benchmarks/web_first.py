@@ -6,6 +6,7 @@ cache cannot hide — the dashboard (`/`) requested right after:
 - `manual check-in`: a person's check-in (value, confidence, note) on a KR checked in by hand;
 - `synced check-in`: a person's confidence and note on a KR computed by `sowhat sync`;
 - `kr edit`: a KR's title changed;
+- `objective edit`: an objective's title changed;
 - `sync`: `sowhat sync` run again (the same as-of: the current week recomputed), its own
   duration reported as `sync run`;
 - `fresh server after sync`: the process's caches emptied after that sync, as a restarted
@@ -37,8 +38,8 @@ from pathlib import Path
 
 from web import EMAIL, PASSWORD, machine
 
-STEPS = ("cold", "warm", "manual check-in", "synced check-in", "kr edit", "sync run", "sync",
-         "fresh server after sync")
+STEPS = ("cold", "warm", "manual check-in", "synced check-in", "kr edit", "objective edit",
+         "sync run", "sync", "fresh server after sync")
 
 
 def one_round(root: Path) -> dict[str, float]:
@@ -102,6 +103,15 @@ def one_round(root: Path) -> dict[str, float]:
                                                           "satisfaction score from 3.6 to 4.3"},
                                 expected_version=version)
     dashboard("kr edit")
+    with db.transaction() as session:
+        prow = repositories.periods_by_label(session, ["2026-Q4"])["2026-Q4"]
+        orow = next(o for o in repositories.period_contents(session, prow).objectives
+                    if o.key == "team-012/obj-0011" and o.archived_at is None)
+        edits.update_objective(session=session, principal=admin, period="2026-Q4",
+                               objective_id="team-012/obj-0011",
+                               changes={"title": "Alerts people trust"},
+                               expected_version=orow.version)
+    dashboard("objective edit")
     source = open_events(ws)
     try:
         clock = resolve_as_of(events=source, spec=event_source_spec(ws), requested=None,
