@@ -317,10 +317,7 @@ def _updated(session: Session, old: _Model, version: Version, day: date,
     keys |= touched.key_results
     if touched.earlier_checkins:  # a carried KR's history spans periods
         keys |= _carried(session, plan.period)
-    north_star = plan.status.north_star
-    if north_star and any(p._key_results_by_id[k].status.metric == north_star
-                          for p in (prev.plan, plan) for k in keys
-                          if k in p._key_results_by_id):
+    if _north_star_krs(prev.plan) != _north_star_krs(plan):
         return None  # the trend may come from another KR now
     forecasts = _forecasts(session, catalog, plan, day)
     breached = {g.objective for g in plan.guardrails if g.breached}
@@ -333,6 +330,15 @@ def _updated(session: Session, old: _Model, version: Version, day: date,
                             keys=keys & live))
     return _Model(_assemble(session, plan, day, prev.north_star, forecasts, standings, parts),
                   parts)
+
+
+def _north_star_krs(plan: PlanView) -> list[tuple[str, str | None]]:
+    """The KRs the North Star's trend is read from (`_north_star`): while they are the same,
+    so is the trend (their series change only with a sync)."""
+    metric = plan.status.north_star
+    if metric is None:
+        return []
+    return [(k.id, k.status.segment) for k in plan.key_results if k.status.metric == metric]
 
 
 def _changes_day(plan: PlanView, day: date) -> date:
