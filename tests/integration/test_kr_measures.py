@@ -527,8 +527,12 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
         page = client.get("/periods/2026-Q4/key-results/act60").text
         other = client.get("/periods/2026-Q4/key-results/act40").text
         dashboard = client.get("/").text
+        listing = client.get("/periods/2026-Q4/key-results").text
         api = {k["id"]: k for k in client.get("/api/v1/periods/2026-Q4/key-results").json()[
             "items"]}
+    # its progress says why it is empty, not "not measured" (that is: no baseline or target)
+    assert 'aria-valuetext="not readable yet"' in listing
+    assert "not measured" not in listing
     assert "data-not-readable" in page
     assert "data-not-readable" not in other
     assert "no data yet" in page.lower()  # the status word, not "off track"
