@@ -10,6 +10,7 @@ Vanity and measurability are plain lexicon rules: they are easier to explain and
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -78,8 +79,10 @@ class Model:
 
     def score(self, feats: frozenset[str]) -> float:
         """Log-odds of "output": the bias plus the weight of every feature present."""
-        get = self.weights.get
-        return self.bias + sum([get(f, 0.0) for f in feats])
+        return self.bias + sum(map(self.weights.get, feats, _ZEROS))
+
+
+_ZEROS = itertools.repeat(0.0)  # the default weight of an unknown feature, for map()
 
 
 @cache

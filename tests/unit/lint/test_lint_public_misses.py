@@ -301,6 +301,9 @@ def test_split_patterns_match_their_one_regex_references(row: object) -> None:
         (digit or tf._REL_GUARD.search(norm) is not None) and tf._RELATIVE.search(norm) is not None
     )
     assert tf._share(norm, digit) is (tf._SHARE.search(norm) is not None)
+    keys = frozenset(tf._TOKEN.findall(norm.replace("-", " ")))  # the words, as `read` has them
+    assert tf._relative(norm, digit, keys) is tf._relative(norm, digit)
+    assert tf._share(norm, digit, keys) is tf._share(norm, digit)
 
 
 # --- third round: states, "Maximize X", redacted numbers (training organisations) ----------
