@@ -52,7 +52,7 @@ class Classification:
         if self.model is None:
             return ()
         get = self.model.weights.get
-        return tuple((w, f) for f in self.feats if (w := get(f)) is not None)
+        return tuple([(w, f) for f in self.feats if (w := get(f)) is not None])
 
     @cached_property
     def reasons(self) -> tuple[str, ...]:

@@ -262,9 +262,12 @@ def so_what(
     catalog: Mapping[str, MetricInfo] | None = None,
     current_values: Mapping[str, float] | None = None,
     metric: str | None = None,
+    phrase: str | None = None,
 ) -> str:
-    """The suggestion line for an output KR: which change would make the work worth it."""
-    thing = object_phrase(facts) or facts.text.strip()
+    """The suggestion line for an output KR: which change would make the work worth it.
+
+    `phrase` is `object_phrase(facts)` when the caller has it already (SW101 does)."""
+    thing = (object_phrase(facts) if phrase is None else phrase) or facts.text.strip()
     title = facts.text.strip().rstrip(".")
     question = f"so what happens once '{title}' is done? Name the change in behaviour"
     values = current_values or {}

@@ -27,7 +27,8 @@ class OutputStyle(KRRule):
             return []
 
         def words() -> tuple[str, str | None]:
-            thing = object_phrase(subject.facts) or subject.kr.title
+            phrase = object_phrase(subject.facts)
+            thing = phrase or subject.kr.title
             why = f" ({'; '.join(verdict.reasons)})" if verdict.reasons else ""
             message = (
                 f"reads like a roadmap item: '{thing}' is work delivered, not a change in "
@@ -38,6 +39,7 @@ class OutputStyle(KRRule):
                 catalog=subject.context.metrics,
                 current_values=subject.context.current_values,
                 metric=subject.kr.metric,
+                phrase=phrase,
             )
             return message, suggestion
 
