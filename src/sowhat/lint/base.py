@@ -71,11 +71,15 @@ class DeferredFinding(Finding):
         self,
         code: str,
         severity: Severity,
-        words: Words,
+        words: Words | None = None,
         location: Location | None = None,
         objective_id: str | None = None,
         kr_id: str | None = None,
+        *,
+        message: str = "",
+        suggestion: str | None = None,
     ) -> None:
+        # `message`/`suggestion` are for `dataclasses.replace`, which passes every field
         setattr_ = object.__setattr__
         setattr_(self, "code", code)
         setattr_(self, "severity", severity)
@@ -83,12 +87,13 @@ class DeferredFinding(Finding):
         setattr_(self, "objective_id", objective_id)
         setattr_(self, "kr_id", kr_id)
         setattr_(self, "_words", words)
-        setattr_(self, "_worded", None)
+        setattr_(self, "_worded", None if words is not None else (message, suggestion))
 
     def _wording(self) -> tuple[str, str | None]:
         worded: tuple[str, str | None] | None = self.__dict__["_worded"]
         if worded is None:
-            worded = self.__dict__["_words"]()
+            words: Words = self.__dict__["_words"]
+            worded = words()
             object.__setattr__(self, "_worded", worded)
         return worded
 

@@ -3,6 +3,8 @@ wording, and the finding must compare and hash like an eager one."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from sowhat.lint import classify, lint_text
 from sowhat.lint.base import DeferredFinding, Finding, Severity
 from sowhat.lint.rewrite import so_what
@@ -41,3 +43,12 @@ def test_words_once_and_compares_like_an_eager_finding() -> None:
     assert calls == [1]  # worded once, then kept
     assert lazy != Finding("SW101", Severity.ERROR, "other", "fix", kr_id="k")
     assert repr(lazy) == repr(eager)
+
+
+def test_replace_keeps_the_wording() -> None:
+    lazy = DeferredFinding("SW101", Severity.ERROR, lambda: ("msg", "fix"), kr_id="k")
+    moved = dataclasses.replace(lazy, kr_id="other")
+    assert moved.message == "msg"
+    assert moved.suggestion == "fix"
+    assert moved.kr_id == "other"
+    assert dataclasses.asdict(moved)["message"] == "msg"
