@@ -59,8 +59,10 @@ class Classification:
         if self.facts is None:
             return ()
         sign = 1.0 if self.kind == "output" else -1.0
-        ranked = sorted((p for p in self.parts if p[0] * sign > 0.15),
-                        key=lambda p: (-abs(p[0]), p[1]))  # ties by name: same every run
+        weights: dict[str, float] = self.model.weights if self.model is not None else {}
+        get = weights.get
+        pushing = [(w, f) for f in self.feats if (w := get(f)) is not None and w * sign > 0.15]
+        ranked = sorted(pushing, key=lambda p: (-abs(p[0]), p[1]))  # ties by name: same every run
         reasons: list[str] = []
         for _, feat in ranked:
             text = explain_feature(feat, self.facts)
