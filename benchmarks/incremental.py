@@ -22,6 +22,7 @@ count the weekly values each computed. Prints the machine first.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -82,6 +83,41 @@ def prepare(work: Path, events: str) -> Path:
     return ws
 
 
+DRIVER = r"""
+import json, sys, time
+import sowhat.cli.sync as cli
+import sowhat.services.sync.run as run
+spent = {"sync": 0.0, "forecasts": 0.0}
+def timed(key, f):
+    def g(*a, **k):
+        t = time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            spent[key] += time.process_time() - t
+    return g
+cli.sync = timed("sync", cli.sync)
+run.store_forecasts = timed("forecasts", run.store_forecasts)
+from sowhat.cli.app import main
+sys.argv = ["sowhat", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    if exc.code:
+        raise
+sys.stderr.write("CPU " + json.dumps(spent) + "\n")
+"""
+"""`sowhat` in-process, reporting the CPU seconds (all threads: DuckDB's too) of the sync
+call and of the forecast fitting inside it (issue 14's web work moved forecasts into sync)."""
+
+
+def driven(*args: str) -> tuple[str, dict[str, float]]:
+    done = subprocess.run([str(VENV / "python"), "-c", DRIVER, *args], check=True,
+                          capture_output=True, text=True)
+    line = [ln for ln in done.stderr.splitlines() if ln.startswith("CPU ")][-1]
+    return done.stdout, json.loads(line[4:])
+
+
 def restore(work: Path, ws: Path) -> None:
     """Yesterday's state: the database and the digest cache as the last sync left them."""
     shutil.copy(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
@@ -112,18 +148,18 @@ def check(work: Path, ws: Path, runs: int) -> None:
     """Both ways, in turn: the same stored values, how many weekly values each computed, and
     the sync itself timed in-process (the run log's start and finish: interpreter start-up
     and imports left out, which `farm-bench` below includes)."""
-    import json
     import statistics
 
     results = {}
     seconds: dict[str, list[float]] = {"incremental": [], "full": []}
+    cpu: dict[str, list[dict[str, float]]] = {"incremental": [], "full": []}
     for _ in range(runs):
         for way, extra in (("incremental", []), ("full", ["--full"])):
             db = ws / ".sowhat" / "sowhat.db"
             restore(work, ws)
-            report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
-                                       "--json", *extra))
-            weeks = sum(k["weeks_computed"] for k in report["key_results"])
+            _, spent = driven("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
+                                "--json", *extra)
+            cpu[way].append(spent)
             results[way] = stored(db)
             con = sqlite3.connect(db)
             started, finished = con.execute(
@@ -139,6 +175,16 @@ def check(work: Path, ws: Path, runs: int) -> None:
               f"({', '.join(f'{v:.2f}' for v in values)})", flush=True)
     inc, full = (statistics.median(seconds[w]) for w in ("incremental", "full"))
     print(f"in-process incremental / full: {inc / full:.3f}", flush=True)
+    med = {w: {k: statistics.median(c[k] for c in cpu[w]) for k in ("sync", "forecasts")}
+           for w in cpu}
+    for way, m in med.items():
+        print(f"{way}: in-process CPU median {m['sync']:.2f} s, of which forecast fitting "
+              f"{m['forecasts']:.2f} s", flush=True)
+    inc_cpu, full_cpu = med["incremental"], med["full"]
+    bare = ((inc_cpu["sync"] - inc_cpu["forecasts"])
+            / (full_cpu["sync"] - full_cpu["forecasts"]))
+    print(f"in-process CPU incremental / full: {inc_cpu['sync'] / full_cpu['sync']:.3f}; "
+          f"without the forecast fitting: {bare:.3f}", flush=True)
     for way, extra in (("incremental", []), ("full", ["--full"])):
         restore(work, ws)
         report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
