@@ -269,7 +269,7 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
     def way(work: Path, ws: Path, extra: str, env: str = "") -> str:
         digests = ws / ".sowhat" / "cache" / "digests"
         return (f"cp {work}/yesterday.db {ws}/.sowhat/sowhat.db && rm -rf {digests} && "
-                f"cp -r {work}/yesterday-digests {digests} && {env}exec "
+                f"cp -r {work}/yesterday-digests {digests} && exec {env}"
                 f"{VENV}/sowhat sync -w {ws} --as-of {AFTER} --no-notify --json {extra} "
                 f">/dev/null")
 
