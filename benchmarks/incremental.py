@@ -243,15 +243,23 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
     import statistics
 
     cpu: dict[tuple[str, str], list[float]] = {}
+    states: dict[tuple[str, str], dict[str, list[tuple[object, ...]]]] = {}
     for _ in range(runs):
         for way, extra in (("incremental", []), ("full", ["--full"])):
             for name, (work, ws), env in (("A", a, None), ("B", b, b_env)):
                 restore(work, ws)
                 _, spent = driven("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
                                   "--json", *extra, env=env)
+                states[(name, way)] = stored(ws / ".sowhat" / "sowhat.db")
                 cpu.setdefault((name, way), []).append(spent["sync"])
                 cpu.setdefault((name, way + " without forecasts"), []).append(
                     spent["sync"] - spent["forecasts"])
+    for name in ("A", "B"):
+        worst = difference(states[(name, "incremental")], states[(name, "full")])
+        print(f"{name}: stored values of incremental and full agree: max relative difference "
+              f"{worst:.1e}", flush=True)
+        if worst > 1e-9:
+            raise SystemExit(f"{name}: incremental and full syncs disagree")
     med = {k: statistics.median(v) for k, v in cpu.items()}
     for way in ("incremental", "full", "incremental without forecasts",
                 "full without forecasts"):
