@@ -527,8 +527,12 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
         page = client.get("/periods/2026-Q4/key-results/act60").text
         other = client.get("/periods/2026-Q4/key-results/act40").text
         dashboard = client.get("/").text
+        listing = client.get("/periods/2026-Q4/key-results").text
         api = {k["id"]: k for k in client.get("/api/v1/periods/2026-Q4/key-results").json()[
             "items"]}
+    # its progress says why it is empty, not "not measured" (that is: no baseline or target)
+    assert 'aria-valuetext="not readable yet"' in listing
+    assert "not measured" not in listing
     assert "data-not-readable" in page
     assert "data-not-readable" not in other
     assert "no data yet" in page.lower()  # the status word, not "off track"
@@ -536,3 +540,32 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
     assert api["act60"]["readable_from"] == "2026-12-01"
     assert api["act60"]["display"]["before_period"] == f"{early:.1%}"
     assert api["act60"]["current"] is None
+
+
+def test_reviews_and_reports_read_as_of_the_end_of_the_data(ws: Path, tmp_path: Path) -> None:
+    """`sowhat review` clips "now" to the data; the report file, the web page and the API
+    said "as of today" and picked a week after the data, every value empty. All four now
+    pick the same week: the last full one before the data ends (Nov 18, a Wednesday)."""
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-12-01")
+    assert code == 0, out
+    code, out = run("review", "weekly", "-w", str(ws), "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["week"] == "2026-11-09"
+    report = tmp_path / "weekly.md"
+    code, out = run("report", "weekly", "-o", str(report), "-w", str(ws))
+    assert code == 0, out
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# Weekly review · 2026-Q4 · week of 2026-11-09")
+    assert "| act | leading | " in text
+    code, out = run("user", "create", "pm@measures.test", "--admin", "--password",
+                    "Outcomes-over-outputs-2026", "-w", str(ws))
+    assert code == 0, out
+    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
+        login(client, "pm@measures.test", "Outcomes-over-outputs-2026")
+        api = client.get("/api/v1/periods/2026-Q4/reviews/weekly").json()
+        page = client.get("/periods/2026-Q4/reviews/weekly").text
+        quarter = client.get("/api/v1/periods/2026-Q4/reviews/quarter").json()
+    assert api["week"] == "2026-11-09"
+    assert {k["kr_id"]: k["to_date"] for k in api["key_results"]}["act"] is not None
+    assert "week of 09 Nov 2026" in page or "week of 2026-11-09" in page
+    assert quarter["as_of"].startswith("2026-11-18")

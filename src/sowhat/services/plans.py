@@ -332,7 +332,9 @@ def _readable_from(measured: KRMeasureRow | None, period_start: date,
         return None
     lag = outcome
     if lag is None and measured.data_through is not None:
-        lag = measured.data_through - measured.window_end
+        # the window ends at the cutoff (a microsecond past the last event) less the outcome
+        lag = timedelta(seconds=round((measured.data_through - measured.window_end)
+                                      .total_seconds()))
     if lag is None or lag <= timedelta(0):
         return None  # not a cohort lag: a plain trailing window cannot end before the period
     return (start + lag + timedelta(days=1)).date()

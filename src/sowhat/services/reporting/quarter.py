@@ -82,8 +82,8 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
                    as_of: datetime | None = None) -> QuarterReport:  # fmt: skip
     """The QBR of a period (default: the one covering as_of)."""
     as_of = as_of or datetime.now(UTC)
-    review = quarter_review(session=session, period=period, as_of=as_of)
     catalog = workspace.metrics if workspace else None
+    review = quarter_review(session=session, period=period, as_of=as_of, catalog=catalog)
     plan = plan_view(session=session, period=review.period, today=as_of.date(), catalog=catalog)
     # stored by sync where their inputs are unchanged, fitted otherwise
     forecasts = {f.kr_id: f for f in period_forecasts(
