@@ -33,7 +33,8 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# loadgroup: the Spark parity tests share one SparkSession on one worker (xdist_group "spark")
+# loadgroup: tests/conftest.py schedules the units (the Spark module on one worker, first;
+# the browser tests together; modules with module-scoped fixtures whole)
 test: install services lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
