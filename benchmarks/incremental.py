@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/incremental.py                      # the demo (~1.1M events)
     .venv/bin/python benchmarks/incremental.py --events 10M         # a larger generated demo
     .venv/bin/python benchmarks/incremental.py --work /tmp/b --runs 3
+    .venv/bin/python benchmarks/incremental.py --baseline-src /tmp/base/src   # side by side
 
 Builds `sowhat demo` (N simulated events, data complete through 2026-11-16), then sets up
 "yesterday's" state: the last day's events (2026-11-15) are taken out of the store and kept
@@ -22,6 +23,7 @@ count the weekly values each computed. Prints the machine first.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -45,9 +47,13 @@ def machine() -> str:
             f"{load:.1f}, Python {platform.python_version()}, duckdb {duckdb.__version__}")
 
 
+ENV: dict[str, str] | None = None
+"""The environment of every `sowhat` run (a baseline's: PYTHONPATH at its src)."""
+
+
 def sowhat(*args: str) -> str:
     done = subprocess.run([str(VENV / "sowhat"), *args], check=True, capture_output=True,
-                          text=True)
+                          text=True, env=ENV)
     return done.stdout
 
 
@@ -82,6 +88,41 @@ def prepare(work: Path, events: str) -> Path:
     return ws
 
 
+DRIVER = r"""
+import json, sys, time
+import sowhat.cli.sync as cli
+import sowhat.services.sync.run as run
+spent = {"sync": 0.0, "forecasts": 0.0}
+def timed(key, f):
+    def g(*a, **k):
+        t = time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            spent[key] += time.process_time() - t
+    return g
+cli.sync = timed("sync", cli.sync)
+run.store_forecasts = timed("forecasts", run.store_forecasts)
+from sowhat.cli.app import main
+sys.argv = ["sowhat", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    if exc.code:
+        raise
+sys.stderr.write("CPU " + json.dumps(spent) + "\n")
+"""
+"""`sowhat` in-process, reporting the CPU seconds (all threads: DuckDB's too) of the sync
+call and of the forecast fitting inside it (issue 14's web work moved forecasts into sync)."""
+
+
+def driven(*args: str, env: dict[str, str] | None = None) -> tuple[str, dict[str, float]]:
+    done = subprocess.run([str(VENV / "python"), "-c", DRIVER, *args], check=True,
+                          capture_output=True, text=True, env=env)
+    line = [ln for ln in done.stderr.splitlines() if ln.startswith("CPU ")][-1]
+    return done.stdout, json.loads(line[4:])
+
+
 def restore(work: Path, ws: Path) -> None:
     """Yesterday's state: the database and the digest cache as the last sync left them."""
     shutil.copy(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
@@ -112,18 +153,18 @@ def check(work: Path, ws: Path, runs: int) -> None:
     """Both ways, in turn: the same stored values, how many weekly values each computed, and
     the sync itself timed in-process (the run log's start and finish: interpreter start-up
     and imports left out, which `farm-bench` below includes)."""
-    import json
     import statistics
 
     results = {}
     seconds: dict[str, list[float]] = {"incremental": [], "full": []}
+    cpu: dict[str, list[dict[str, float]]] = {"incremental": [], "full": []}
     for _ in range(runs):
         for way, extra in (("incremental", []), ("full", ["--full"])):
             db = ws / ".sowhat" / "sowhat.db"
             restore(work, ws)
-            report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
-                                       "--json", *extra))
-            weeks = sum(k["weeks_computed"] for k in report["key_results"])
+            _, spent = driven("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
+                                "--json", *extra)
+            cpu[way].append(spent)
             results[way] = stored(db)
             con = sqlite3.connect(db)
             started, finished = con.execute(
@@ -139,6 +180,16 @@ def check(work: Path, ws: Path, runs: int) -> None:
               f"({', '.join(f'{v:.2f}' for v in values)})", flush=True)
     inc, full = (statistics.median(seconds[w]) for w in ("incremental", "full"))
     print(f"in-process incremental / full: {inc / full:.3f}", flush=True)
+    med = {w: {k: statistics.median(c[k] for c in cpu[w]) for k in ("sync", "forecasts")}
+           for w in cpu}
+    for way, m in med.items():
+        print(f"{way}: in-process CPU median {m['sync']:.2f} s, of which forecast fitting "
+              f"{m['forecasts']:.2f} s", flush=True)
+    inc_cpu, full_cpu = med["incremental"], med["full"]
+    bare = ((inc_cpu["sync"] - inc_cpu["forecasts"])
+            / (full_cpu["sync"] - full_cpu["forecasts"]))
+    print(f"in-process CPU incremental / full: {inc_cpu['sync'] / full_cpu['sync']:.3f}; "
+          f"without the forecast fitting: {bare:.3f}", flush=True)
     for way, extra in (("incremental", []), ("full", ["--full"])):
         restore(work, ws)
         report = json.loads(sowhat("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
@@ -184,6 +235,64 @@ def bench(work: Path, ws: Path, runs: int, timeout: int) -> None:
     subprocess.run(cmd, check=True)
 
 
+def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], runs: int,
+            timeout: int, farm: bool) -> None:
+    """This version (A) against a baseline checkout (B), each from its own workspace synced
+    by itself (the stored keys are each version's own), run in turn: A B A B … — in-process
+    CPU of incremental and full, then whole incremental processes with `farm-bench`."""
+    import statistics
+
+    cpu: dict[tuple[str, str], list[float]] = {}
+    states: dict[tuple[str, str], dict[str, list[tuple[object, ...]]]] = {}
+    for _ in range(runs):
+        for way, extra in (("incremental", []), ("full", ["--full"])):
+            for name, (work, ws), env in (("A", a, None), ("B", b, b_env)):
+                restore(work, ws)
+                _, spent = driven("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
+                                  "--json", *extra, env=env)
+                states[(name, way)] = stored(ws / ".sowhat" / "sowhat.db")
+                cpu.setdefault((name, way), []).append(spent["sync"])
+                cpu.setdefault((name, way + " without forecasts"), []).append(
+                    spent["sync"] - spent["forecasts"])
+    for name in ("A", "B"):
+        worst = difference(states[(name, "incremental")], states[(name, "full")])
+        print(f"{name}: stored values of incremental and full agree: max relative difference "
+              f"{worst:.1e}", flush=True)
+        if worst > 1e-9:
+            raise SystemExit(f"{name}: incremental and full syncs disagree")
+    med = {k: statistics.median(v) for k, v in cpu.items()}
+    for way in ("incremental", "full", "incremental without forecasts",
+                "full without forecasts"):
+        print(f"in-process CPU, {way}: A {med[('A', way)]:.2f} s, B {med[('B', way)]:.2f} s, "
+              f"A/B {med[('A', way)] / med[('B', way)]:.3f}", flush=True)
+    for name in ("A", "B"):
+        ratio = med[(name, "incremental")] / med[(name, "full")]
+        bare = (med[(name, "incremental without forecasts")]
+                / med[(name, "full without forecasts")])
+        print(f"{name}: incremental / full CPU {ratio:.3f}, without forecasts {bare:.3f}",
+              flush=True)
+    if not farm:
+        return
+
+    def way(work: Path, ws: Path, extra: str, env: str = "") -> str:
+        digests = ws / ".sowhat" / "cache" / "digests"
+        return (f"cp {work}/yesterday.db {ws}/.sowhat/sowhat.db && rm -rf {digests} && "
+                f"cp -r {work}/yesterday-digests {digests} && exec {env}"
+                f"{VENV}/sowhat sync -w {ws} --as-of {AFTER} --no-notify --json {extra} "
+                f">/dev/null")
+
+    b_path = f"env PYTHONPATH={b_env['PYTHONPATH']} "
+    for title, cmd_a, cmd_b in (
+        ("A incremental vs B incremental", way(*a, ""), way(*b, "", b_path)),
+        ("A incremental vs A full", way(*a, ""), way(*a, "--full")),
+        ("B incremental vs B full", way(*b, "", b_path), way(*b, "--full", b_path)),
+    ):
+        cmd = ["farm-bench", "-n", str(runs), "--timeout", str(timeout), "--vs",
+               f"sh -c '{cmd_b}'", "--", "sh", "-c", cmd_a]
+        print(f"# {title}\n$ " + " ".join(cmd), flush=True)
+        subprocess.run(cmd, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", default="1M", help="demo size: 1M (default), 10M, …")
@@ -192,11 +301,27 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=900)
     parser.add_argument("--no-farm-bench", action="store_true",
                         help="only the in-process timings")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="a baseline checkout's src/ (e.g. from `git archive`): run it in "
+                        "turn with this one")
+    parser.add_argument("--baseline-work", type=Path, default=None,
+                        help="the baseline's own work folder (default: --work + '-baseline')")
     args = parser.parse_args()
+    global ENV
     work = args.work or Path("/tmp") / f"sowhat-bench-incremental-{args.events}"
     work.mkdir(parents=True, exist_ok=True)
     print(machine(), flush=True)
     ws = prepare(work, args.events)
+    if args.baseline_src is not None:
+        b_env = {**os.environ, "PYTHONPATH": str(args.baseline_src.resolve())}
+        b_work = args.baseline_work or work.with_name(work.name + "-baseline")
+        b_work.mkdir(parents=True, exist_ok=True)
+        ENV = b_env
+        b_ws = prepare(b_work, args.events)
+        ENV = None
+        compare((work, ws), (b_work, b_ws), b_env, args.runs, args.timeout,
+                not args.no_farm_bench)
+        return
     check(work, ws, args.runs)
     if not args.no_farm_bench:
         bench(work, ws, args.runs, args.timeout)

@@ -434,3 +434,138 @@ def test_status_and_the_web_flag_a_typed_baseline_the_data_contradicts(ws: Path)
     code, out = run("status", "-w", str(ws))
     assert code == 0, out
     assert "⚠ baseline" not in out
+
+
+LONG_METRICS = """
+  activation_60d:
+    type: conversion
+    entity: account_id
+    from: {event: signup}
+    to: {event: project_created}
+    within: 60d
+  activation_40d:
+    type: conversion
+    entity: account_id
+    from: {event: signup}
+    to: {event: project_created}
+    within: 40d
+"""
+
+LONG_KRS = """
+  - id: later
+    title: New accounts still get value two months in
+    team: growth
+    key_results:
+      - id: act60
+        title: Raise 60-day activation of new accounts from 45% to 55%
+        metric: activation_60d
+        baseline: 0.45
+        target: 0.55
+      - id: act40
+        title: Raise 40-day activation of new accounts from 45% to 55%
+        metric: activation_40d
+        baseline: 0.45
+        target: 0.55
+"""
+
+
+def hand_conversion(days: int, as_of: datetime) -> float:
+    """The 28-day level of a `days`-long conversion: cohorts of the 28 days ending `days`
+    before as_of, each given its whole window."""
+    end = as_of - timedelta(days=days)
+    cohort = [(a, d) for a, d in PAIRS if end - timedelta(days=28) <= a < end]
+    hits = sum(1 for a, d in cohort if d is not None and d <= a + timedelta(days=days))
+    return hits / len(cohort)
+
+
+def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Path) -> None:
+    """A 60-day activation six weeks into the quarter reads cohorts that joined before the
+    quarter: that number is not this period's progress. Every screen says when the first
+    reading comes instead of grading the KR on it; a 40-day one already reads the period."""
+    (ws / "metrics.yaml").write_text(METRICS + LONG_METRICS, encoding="utf-8")
+    (ws / "okrs" / "2026-Q4.yaml").write_text(OKRS + LONG_KRS, encoding="utf-8")
+    assert run("apply", "-w", str(ws))[0] == 0
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-12-01")
+    assert code == 0, out
+    data = krs(status(ws))
+    early, later = hand_conversion(60, BOUND), hand_conversion(40, BOUND)
+    act60, act40 = data["act60"], data["act40"]
+    # Oct 1 + 60 days, plus the first whole day of the period's cohorts
+    assert act60["readable_from"] == "2026-12-01"
+    assert act60["current"] is None
+    assert act60["progress"] is None
+    assert act60["before_period"] == pytest.approx(early, abs=1e-12)
+    assert act40["readable_from"] is None
+    assert act40["before_period"] is None
+    assert act40["current"] == pytest.approx(later, abs=1e-12)
+    assert act40["progress"] is not None
+
+    code, out = run("status", "-w", str(ws))
+    assert code == 0, out
+    assert "⏳ not readable yet: the period's first cohorts finish their outcome window on " \
+           "2026-12-01" in out
+    assert f"{early:.1%} is the level of cohorts of Aug 22–Sep 19, before the period" in out
+    assert out.count("⏳") == 1
+
+    code, out = run("review", "quarter", "-w", str(ws), "--format", "json")
+    assert code == 0, out
+    health = {k["id"]: k for o in json.loads(out)["objectives"]
+              for k in o["objective"]["key_results"]}
+    assert health["act60"]["attainment"] == "unmeasured"
+    assert "2026-12-01" in health["act60"]["note"]
+    assert health["act40"]["note"] is None
+    code, out = run("review", "quarter", "-w", str(ws))
+    assert code == 0, out
+    assert "not readable yet" in out
+    assert "nothing is missed until the period closes" in out
+
+    code, out = run("user", "create", "pm@measures.test", "--admin", "--password",
+                    "Outcomes-over-outputs-2026", "-w", str(ws))
+    assert code == 0, out
+    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
+        login(client, "pm@measures.test", "Outcomes-over-outputs-2026")
+        page = client.get("/periods/2026-Q4/key-results/act60").text
+        other = client.get("/periods/2026-Q4/key-results/act40").text
+        dashboard = client.get("/").text
+        listing = client.get("/periods/2026-Q4/key-results").text
+        api = {k["id"]: k for k in client.get("/api/v1/periods/2026-Q4/key-results").json()[
+            "items"]}
+    # its progress says why it is empty, not "not measured" (that is: no baseline or target)
+    assert 'aria-valuetext="not readable yet"' in listing
+    assert "not measured" not in listing
+    assert "data-not-readable" in page
+    assert "data-not-readable" not in other
+    assert "no data yet" in page.lower()  # the status word, not "off track"
+    assert dashboard.count("data-not-readable") == 1
+    assert api["act60"]["readable_from"] == "2026-12-01"
+    assert api["act60"]["display"]["before_period"] == f"{early:.1%}"
+    assert api["act60"]["current"] is None
+
+
+def test_reviews_and_reports_read_as_of_the_end_of_the_data(ws: Path, tmp_path: Path) -> None:
+    """`sowhat review` clips "now" to the data; the report file, the web page and the API
+    said "as of today" and picked a week after the data, every value empty. All four now
+    pick the same week: the last full one before the data ends (Nov 18, a Wednesday)."""
+    code, out = run("sync", "-w", str(ws), "--as-of", "2026-12-01")
+    assert code == 0, out
+    code, out = run("review", "weekly", "-w", str(ws), "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["week"] == "2026-11-09"
+    report = tmp_path / "weekly.md"
+    code, out = run("report", "weekly", "-o", str(report), "-w", str(ws))
+    assert code == 0, out
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# Weekly review · 2026-Q4 · week of 2026-11-09")
+    assert "| act | leading | " in text
+    code, out = run("user", "create", "pm@measures.test", "--admin", "--password",
+                    "Outcomes-over-outputs-2026", "-w", str(ws))
+    assert code == 0, out
+    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
+        login(client, "pm@measures.test", "Outcomes-over-outputs-2026")
+        api = client.get("/api/v1/periods/2026-Q4/reviews/weekly").json()
+        page = client.get("/periods/2026-Q4/reviews/weekly").text
+        quarter = client.get("/api/v1/periods/2026-Q4/reviews/quarter").json()
+    assert api["week"] == "2026-11-09"
+    assert {k["kr_id"]: k["to_date"] for k in api["key_results"]}["act"] is not None
+    assert "week of 09 Nov 2026" in page or "week of 2026-11-09" in page
+    assert quarter["as_of"].startswith("2026-11-18")

@@ -70,6 +70,9 @@ class ValuesDisplayOut(BaseModel):
     current: str
     measured_baseline: str | None = Field(
         default=None, description="The measured baseline, shown apart from the typed one.")
+    before_period: str | None = Field(
+        default=None, description="The reading of cohorts from before the period, while the "
+        "period's own cohorts have not matured (see `readable_from`).")
 
 
 class KeyResultOut(BaseModel):
@@ -109,6 +112,15 @@ class KeyResultOut(BaseModel):
         default=False, description=(
             "The typed baseline claims another start than `measured_baseline` (more than 10%, "
             "or 2 points for a rate: lint SW114's test); progress counts from the typed one."))
+    readable_from: date | None = Field(
+        default=None, description=(
+            "Set while a cohort measure still reads only cohorts that joined before the period "
+            "(a 90-day retention in the period's first 90 days): `current` and `progress` are "
+            "empty until this day, when the period's first cohorts have matured; that earlier "
+            "reading is `before_period`."))
+    before_period: float | None = Field(
+        default=None, description="The latest reading while `readable_from` is set: context, "
+        "not progress.")
 
 
 class BetOut(BaseModel):
@@ -273,7 +285,8 @@ def key_result_out(k: KeyResultView) -> KeyResultOut:
         confidence=s.confidence, last_week=s.last_week, check_ins=s.check_ins, version=k.version,
         display=ValuesDisplayOut(**s.display),
         measure=s.measure, data_through=s.data_through, measured_baseline=s.measured_baseline,
-        baseline_disagrees=s.baseline_disagrees,
+        baseline_disagrees=s.baseline_disagrees, readable_from=s.readable_from,
+        before_period=s.before_period,
         window=WindowOut(start=s.window.start, end=s.window.end) if s.window else None,
         baseline_window=WindowOut(start=s.baseline_window.start, end=s.baseline_window.end)
         if s.baseline_window else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -65,7 +65,7 @@ def _bar(progress: float | None, width: int = 20) -> Text:
 
 
 
-def _kr_line(kr: KeyResultStatus) -> Text:
+def _kr_line(kr: KeyResultStatus, period_end: date | None = None) -> Text:
     line = Text()
     line.append(f"{kr.id:<24} ")
     line.append_text(_bar(kr.progress))
@@ -94,6 +94,16 @@ def _kr_line(kr: KeyResultStatus) -> Text:
                     f"{shown.get('measured_baseline', '?')} just before the period{where}. "
                     "Progress counts from the typed one: fix the baseline or the metric "
                     "(sowhat lint: SW114)", style="yellow")
+    if kr.readable_from is not None:
+        late = (", after the period ends: steer on a leading indicator (sowhat lint: SW110)"
+                if period_end is not None and kr.readable_from >= period_end else "")
+        cohorts = ""
+        if kr.window is not None:
+            last_day = kr.window.end - timedelta(seconds=1)
+            cohorts = f" of {kr.window.start:%b %d}–{last_day:%b %d}"
+        line.append(f"\n⏳ {kr.not_readable_yet}{late}. {shown.get('before_period', '—')} is "
+                    f"the level of cohorts{cohorts}, before the period: not progress",
+                    style="yellow")
     return line
 
 
@@ -118,7 +128,7 @@ def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
         label.append(f"score {score}")
         branch = tree.add(label)
         for kr in obj.key_results:
-            branch.add(_kr_line(kr))
+            branch.add(_kr_line(kr, status.end))
     console.print(tree)
     if status.team_scores:
         console.print("Team scores: " + ", ".join(

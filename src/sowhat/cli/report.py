@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
+from sowhat.cli.asof import as_of_moment
 from sowhat.cli.common import console, workspace_option
 from sowhat.cli.okrs import database
-from sowhat.cli.sync import _parse_as_of
 from sowhat.reports.build import ReportFormat, ReportKind, make_report
 from sowhat.spec.workspace import load_workspace
 
@@ -24,7 +24,7 @@ def report_command(
     period: str = typer.Option(None, "--period", help="Period label (default: the one "
                                "covering as-of)."),
     as_of: str = typer.Option(None, "--as-of", help="Review as of this UTC date (default: "
-                              "now)."),
+                              "now; either way no later than the data, as `sowhat review`)."),
     month: str = typer.Option(None, "--month", help="monthly only: the month, YYYY-MM "
                               "(default: the last full month before as-of)."),
     workspace: Path = workspace_option(),
@@ -42,7 +42,7 @@ def report_command(
     try:
         with db.transaction(write=False) as session:
             report = make_report(kind=kind, fmt=chosen, session=session, workspace=ws,
-                                 period=period, as_of=_parse_as_of(as_of), month=month)
+                                 period=period, as_of=as_of_moment(ws, as_of), month=month)
     finally:
         db.dispose()
     _write_atomically(output, report.content)

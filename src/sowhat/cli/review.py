@@ -118,6 +118,9 @@ def _render_weekly(r: WeeklyReview) -> None:
                   "week's end (a level over its trailing window, or the period total); "
                   "P(target) = forecast of the level at the period's end (sowhat forecast)"
                   "[/dim]")
+    for k in r.key_results:
+        if k.not_readable:
+            console.print(f"[yellow]⏳ {k.kr_id} is not readable yet: {k.not_readable}[/yellow]")
     console.print("\n[bold]Guardrail alerts[/bold]")
     for g in r.guardrail_alerts:
         console.print(f"  [red]⚠ {g.objective_id}[/red] at risk: {g.reason} ({g.rule})")
@@ -248,6 +251,9 @@ def _render_quarter(r: QuarterReview) -> None:
     a = r.attainment
     state = "closed, scores frozen" if r.frozen else ("closed" if r.closed else "open")
     console.print(f"[bold]Quarterly review · {r.period}[/bold] [dim]({state})[/dim]")
+    if not r.closed:
+        console.print(f"  [dim]so far, as of {r.as_of:%Y-%m-%d}: levels are where each KR "
+                      "stands now; nothing is missed until the period closes[/dim]")
     console.print(f"  {a.commit}/{a.measured} measured KRs at commit (≥{r.commit_level:.0%}) "
                   f"or better, {a.target} at target, {a.stretch} stretch; "
                   f"{a.gated_out} held back by a breached guardrail; "
@@ -263,13 +269,15 @@ def _render_quarter(r: QuarterReview) -> None:
         for g in o.breaches:
             console.print(f"  [red]⚠ {g.reason}[/red]")
         for k in o.key_results:
-            prog = "   —" if k.progress is None else f"{k.progress:4.0%}"
+            prog = "—" if k.progress is None else f"{k.progress:.0%}"
             counted = "" if not o.at_risk or k.attainment.value in ("missed", "unmeasured") \
                 else " [red](does not count)[/red]"
-            sc = (k.baseline, k.target, None)
-            console.print(f"  {k.id:<26} {prog}  {k.attainment:<10} now "
+            sc = (k.baseline, k.target, k.unit)
+            console.print(f"  {k.id:<26} {prog:>6}  {r.level_word(k):<17} now "
                           f"{kr_num(k.current, *sc)} [dim]({kr_num(k.baseline, *sc)} → "
                           f"{kr_num(k.target, *sc)})[/dim]{counted}")
+            if k.note:
+                console.print(f"  {'':<26} [yellow]⏳ {k.note}[/yellow]")
     _render_lessons(f"Retrospective: lessons from {r.period}", r.lessons)
     if r.previous_period:
         _render_lessons(f"Lessons from {r.previous_period}", r.previous_lessons)

@@ -106,6 +106,13 @@ def _digits(x: float, precision: int) -> int:
     return max(0, precision - 1 - math.floor(math.log10(abs(x))))
 
 
+def _shown_decimals(x: float, precision: int) -> int:
+    """Decimals `x` actually prints with: 9.70 shows as 9.7, so a change beside it gets
+    one decimal, not two."""
+    text = _number(x, precision)
+    return len(text.split(".")[1]) if "." in text else 0
+
+
 def _number(x: float, precision: int, *, min_decimals: int = 0) -> str:
     decimals = _digits(x, precision)
     text = f"{x:,.{decimals}f}"
@@ -223,7 +230,8 @@ def _resolution_of(delta: float, like: float, unit: Unit | None, precision: int)
     `precision`), but at least one significant digit and never more than `precision`."""
     scale = {Unit.PERCENT: 100.0, Unit.PER_1000: 1000.0}.get(unit, 1.0) if unit else 1.0
     size, ref = abs(delta) * scale, abs(like) * scale
-    decimals = min(_digits(size, precision), max(_digits(ref, precision), _digits(size, 1)))
+    decimals = min(_digits(size, precision), max(_shown_decimals(ref, precision),
+                                                 _digits(size, 1)))
     return max(1, decimals + 1 + math.floor(math.log10(size)))
 
 

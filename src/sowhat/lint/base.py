@@ -56,6 +56,75 @@ class Finding:
         }
 
 
+Words = Callable[[], tuple[str, str | None]]
+
+
+class DeferredFinding(Finding):
+    """A finding whose message and suggestion are worded on first read, then kept.
+
+    Wording SW101 (the classifier's reasons and a rewrite) costs as much as classifying the
+    sentence; callers that only count or filter findings by code never read it. Reading
+    `message` or `suggestion` gives exactly what an eager `Finding` would hold, and it
+    compares and hashes equal to one."""
+
+    def __init__(
+        self,
+        code: str,
+        severity: Severity,
+        words: Words | None = None,
+        location: Location | None = None,
+        objective_id: str | None = None,
+        kr_id: str | None = None,
+        *,
+        message: str = "",
+        suggestion: str | None = None,
+    ) -> None:
+        # `message`/`suggestion` are for `dataclasses.replace`, which passes every field
+        setattr_ = object.__setattr__
+        setattr_(self, "code", code)
+        setattr_(self, "severity", severity)
+        setattr_(self, "location", location)
+        setattr_(self, "objective_id", objective_id)
+        setattr_(self, "kr_id", kr_id)
+        setattr_(self, "_words", words)
+        setattr_(self, "_worded", None if words is not None else (message, suggestion))
+
+    def _wording(self) -> tuple[str, str | None]:
+        worded: tuple[str, str | None] | None = self.__dict__["_worded"]
+        if worded is None:
+            words: Words = self.__dict__["_words"]
+            worded = words()
+            object.__setattr__(self, "_worded", worded)
+        return worded
+
+    @property
+    def message(self) -> str:
+        return self._wording()[0]
+
+    @property
+    def suggestion(self) -> str | None:
+        return self._wording()[1]
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.code, self.severity, self.message, self.suggestion, self.location,
+                self.objective_id, self.kr_id)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return self._key() == (other.code, other.severity, other.message, other.suggestion,
+                               other.location, other.objective_id, other.kr_id)  # fmt: skip
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Finding(code={self.code!r}, severity={self.severity!r}, "
+                f"message={self.message!r}, suggestion={self.suggestion!r}, "
+                f"location={self.location!r}, objective_id={self.objective_id!r}, "
+                f"kr_id={self.kr_id!r})")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class KRSubject:
     """A key result with everything rules need, computed once: facts, verdict, where."""
@@ -140,6 +209,18 @@ class KRRule(Rule[KRSubject]):
         return self.finding(
             message,
             suggestion,
+            location=subject.where(tuple(field)),
+            objective_id=subject.objective.id if subject.objective else None,
+            kr_id=subject.kr.id,
+        )
+
+
+    def deferred(self, subject: KRSubject, words: Words, *field: str) -> Finding:
+        """Like `at`, with the message and suggestion worded only when first read."""
+        return DeferredFinding(
+            self.code,
+            self.severity,
+            words,
             location=subject.where(tuple(field)),
             objective_id=subject.objective.id if subject.objective else None,
             kr_id=subject.kr.id,

@@ -10,6 +10,7 @@ Vanity and measurability are plain lexicon rules: they are easier to explain and
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -51,15 +52,17 @@ class Classification:
         if self.model is None:
             return ()
         get = self.model.weights.get
-        return tuple((w, f) for f in self.feats if (w := get(f)) is not None)
+        return tuple([(w, f) for f in self.feats if (w := get(f)) is not None])
 
     @cached_property
     def reasons(self) -> tuple[str, ...]:
         if self.facts is None:
             return ()
         sign = 1.0 if self.kind == "output" else -1.0
-        ranked = sorted((p for p in self.parts if p[0] * sign > 0.15),
-                        key=lambda p: (-abs(p[0]), p[1]))  # ties by name: same every run
+        weights: dict[str, float] = self.model.weights if self.model is not None else {}
+        get = weights.get
+        pushing = [(w, f) for f in self.feats if (w := get(f)) is not None and w * sign > 0.15]
+        ranked = sorted(pushing, key=lambda p: (-abs(p[0]), p[1]))  # ties by name: same every run
         reasons: list[str] = []
         for _, feat in ranked:
             text = explain_feature(feat, self.facts)
@@ -78,8 +81,10 @@ class Model:
 
     def score(self, feats: frozenset[str]) -> float:
         """Log-odds of "output": the bias plus the weight of every feature present."""
-        get = self.weights.get
-        return self.bias + sum([get(f, 0.0) for f in feats])
+        return self.bias + sum(map(self.weights.get, feats, _ZEROS))
+
+
+_ZEROS = itertools.repeat(0.0)  # the default weight of an unknown feature, for map()
 
 
 @cache

@@ -175,7 +175,9 @@ def _weighted_overlap(query: Mapping[str, float], vocab: set[str]) -> float:
 
 
 @cache
-def _topic_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]:
+def _topic_index() -> tuple[
+    dict[str, frozenset[int]], dict[str, frozenset[int]], frozenset[str]
+]:
     """Topic words by exact word and by every 4+ letter prefix, for `_overlap` semantics
     without a scan of every topic word per KR token."""
     exact: dict[str, set[int]] = {}
@@ -189,12 +191,18 @@ def _topic_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]
     return (
         {k: frozenset(v) for k, v in exact.items()},
         {k: frozenset(v) for k, v in prefixes.items()},
+        # the first four letters of every 4+ letter topic word: a word whose first four
+        # letters are not among them starts with no topic word
+        frozenset(w[:4] for w in exact if len(w) >= 4),
     )
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 def best_topic(facts: TextFacts) -> Topic | None:
     """The topic sharing most words with the KR (a word counts once per topic)."""
-    exact, prefixes = _topic_index()
+    exact, prefixes, heads = _topic_index()
     get_exact, get_prefix = exact.get, prefixes.get
     scores: dict[int, int] = {}
     for q in set(facts.tokens):
@@ -203,11 +211,12 @@ def best_topic(facts: TextFacts) -> Topic | None:
             if hit is None:
                 continue
         else:
-            hit = get_prefix(q, frozenset())  # a topic word starts with q (or is q)
-            for n in range(4, len(q)):
-                more = get_exact(q[:n])  # q starts with a 4+ letter topic word
-                if more is not None:
-                    hit = hit | more
+            hit = get_prefix(q, _NONE)  # a topic word starts with q (or is q)
+            if q[:4] in heads:
+                for n in range(4, len(q)):
+                    more = get_exact(q[:n])  # q starts with a 4+ letter topic word
+                    if more is not None:
+                        hit = hit | more
         for i in hit:
             scores[i] = scores.get(i, 0) + 1
     if not scores:
@@ -262,9 +271,12 @@ def so_what(
     catalog: Mapping[str, MetricInfo] | None = None,
     current_values: Mapping[str, float] | None = None,
     metric: str | None = None,
+    phrase: str | None = None,
 ) -> str:
-    """The suggestion line for an output KR: which change would make the work worth it."""
-    thing = object_phrase(facts) or facts.text.strip()
+    """The suggestion line for an output KR: which change would make the work worth it.
+
+    `phrase` is `object_phrase(facts)` when the caller has it already (SW101 does)."""
+    thing = (object_phrase(facts) if phrase is None else phrase) or facts.text.strip()
     title = facts.text.strip().rstrip(".")
     question = f"so what happens once '{title}' is done? Name the change in behaviour"
     values = current_values or {}

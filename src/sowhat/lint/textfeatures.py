@@ -61,8 +61,10 @@ _REL_UPDOWN = re.compile(r"\b(?:up|down)\s+(?:from\s+)?[$€£]?\d")
 _REL_TIMES = re.compile(r"\b\d+\s*(?:x|times)\b")
 
 
-def _relative(s: str, digit: bool) -> bool:
-    """Same as `_RELATIVE.search(s) is not None`, paying only for the branches that can match."""
+def _relative(s: str, digit: bool, keys: frozenset[str] | None = None) -> bool:
+    """Same as `_RELATIVE.search(s) is not None`, paying only for the branches that can match.
+
+    `keys`, when given, are the words of `s` (as `read` collects them, a superset is fine)."""
     if "by" in s and _REL_BY.search(s) is not None:
         return True
     if digit:
@@ -74,7 +76,15 @@ def _relative(s: str, digit: bool) -> bool:
             return True
         if ("x" in s or "times" in s) and _REL_TIMES.search(s) is not None:
             return True
-    return _REL_GUARD.search(s) is not None and _REL_MULT_WORDS.search(s) is not None
+    if keys is None:
+        guarded = _REL_GUARD.search(s) is not None
+    else:
+        guarded = not _REL_MULT_KEYS.isdisjoint(keys)
+    return guarded and _REL_MULT_WORDS.search(s) is not None
+
+
+_REL_MULT_KEYS = frozenset({"double", "doubles", "doubled", "halve", "halved", "halves", "triple",
+                            "tripled", "twice", "half"})  # fmt: skip
 
 
 _SHARE_PCT = re.compile(r"%\s+of\b")
@@ -84,15 +94,27 @@ _SHARE_N_IN_N = re.compile(r"\b\d+\s+(?:in|out\s+of)\s+\d+\b")
 _SHARE_WHO = re.compile(r"\b(?:who|that|which)\s+[a-z]+")
 
 
-def _share(s: str, digit: bool) -> bool:
-    """Same as `_SHARE.search(s) is not None`, branch by branch behind its literal."""
+def _share(s: str, digit: bool, keys: frozenset[str] | None = None) -> bool:
+    """Same as `_SHARE.search(s) is not None`, branch by branch behind its literal (or, given
+    the words of `s` as `keys`, behind the words each branch needs)."""
     if "%" in s and _SHARE_PCT.search(s) is not None:
         return True
-    if "of" in s and _SHARE_WORDS.search(s) is not None:
+    if keys is None:
+        of = "of" in s
+        who = "who" in s or "that" in s or "which" in s
+    else:
+        of = "of" in keys and not _SHARE_OF_KEYS.isdisjoint(keys)
+        who = not _SHARE_WHO_KEYS.isdisjoint(keys)
+    if of and _SHARE_WORDS.search(s) is not None:
         return True
     if digit and ("in" in s or "out" in s) and _SHARE_N_IN_N.search(s) is not None:
         return True
-    return ("who" in s or "that" in s or "which" in s) and _SHARE_WHO.search(s) is not None
+    return who and _SHARE_WHO.search(s) is not None
+
+
+_SHARE_OF_KEYS = frozenset({"share", "percentage", "percent", "proportion", "fraction", "half",
+                            "third", "thirds", "quarter", "majority"})  # fmt: skip
+_SHARE_WHO_KEYS = frozenset({"who", "that", "which"})
 
 
 # Relative changes in words, checked only when their key words appear (see _REL_WORD_KEYS).
@@ -557,7 +579,7 @@ def normalise(text: str) -> str:
         # redacted numbers ("Land _N3_ enterprise customers", "XXX influential users") are
         # numbers all the same: the KR states a target, only its value is hidden
         s = _REDACTED.sub("5", s)
-    if any(a in s for a in _ARROWS):
+    if "->" in s or "→" in s or "⇒" in s or "=>" in s or "⟶" in s:  # _ARROWS, unrolled
         s = _ARROW.sub(" -> ", s)
     for key, pattern, repl in _CANON:
         if key in s:
@@ -575,14 +597,7 @@ _ARROWS = ("->", "→", "⇒", "=>", "⟶")
 _REL_KEYS = ("doubl", "halv", "tripl", "twice", "half", "by a ", "by one", "by two", "by three",
              "by four", "by five", "by ten", "by twenty")  # fmt: skip
 _REL_WORD_KEYS = ("percent", "over-", "over ", "qoq", "mom", "yoy", "wow")
-_COMP_KEYS = ("under", "below", "above", "over", "within", "than", "at least", "at most",
-              "or ", "never", "stay", "keep", "maintain", "sustain", "on par", "<", ">", "≤",
-              "≥", "+")  # fmt: skip
-_PER_KEYS = ("per", "/", "a month", "a week", "a day", "a quarter", "a year")
 _MONEY_KEYS = ("$", "€", "£", "usd", "eur", "gbp", "dollars")
-_TAIL_KEYS = ("ga", "live", "done", "shipped", "launched", "released", "available", "in place",
-              "completed", "finished", "delivered", "in production", "agreed", "obtained",
-              "migrated")  # fmt: skip
 _NUMBER_WORDS = frozenset(
     {
         "one",
@@ -637,10 +652,21 @@ _REL_WORD_GUARD = _guard(_REL_WORD_KEYS)
 def _late_from(norm: str) -> bool:
     m = _LATE_FROM.search(norm)
     return m is not None and _DIGIT.search(norm, 0, m.start()) is not None
-_COMP_GUARD = _guard(_COMP_KEYS)
-_PER_GUARD = _guard(_PER_KEYS)
+# Token-set guards (see `keys` in `read`): every word one of the patterns needs.
+_COMP_WORDS = frozenset({"under", "below", "above", "over", "within", "than", "least", "most",
+                         "or", "never", "stay", "stays", "keep", "maintain", "sustain",
+                         "par"})  # fmt: skip
+_COMP_CHARS = re.compile(r"[<>≤≥+]")
+_PER_UNITS = frozenset({"month", "week", "day", "quarter", "year"})
+_REL_WORD_KEYSET = frozenset({"percent", "percentage", "over", "qoq", "mom", "yoy", "wow"})
+_TEAM_KEYS = frozenset({"teammate", "teammates", "team", "member", "members", "person",
+                        "manager", "managers", "engineer", "engineers", "aes", "sdrs", "ces",
+                        "cses", "reps"})  # fmt: skip
+_DATE_WORDS = frozenset({"by", "before", "until", "no", "on", "in", "ahead", "due"})
+_TAIL_WORDS = frozenset({"ga", "live", "done", "shipped", "launched", "released", "available",
+                         "place", "completed", "finished", "delivered", "production", "agreed",
+                         "obtained", "migrated"})  # fmt: skip
 _MONEY_GUARD = _guard(_MONEY_KEYS)
-_TAIL_GUARD = _guard(_TAIL_KEYS)
 
 
 def _among(words: tuple[str, ...], vocab: frozenset[str]) -> tuple[str, ...]:
@@ -655,6 +681,11 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
     lex = lex or load_lexicon()
     norm = normalise(text)
     words = tuple(_TOKEN.findall(norm.replace("-", " ")))
+    wordset = frozenset(words)
+    # Guards for the word-bounded patterns: a pattern matching r"\bword\b" implies `word` in
+    # `keys` (a contraction such as "live's" is one token, so its parts are added too).
+    keys = wordset if "'" not in norm else wordset.union(
+        *(w.split("'") for w in words if "'" in w))
     head = ""
     for w in words:
         if not w[0].isdigit():
@@ -675,11 +706,12 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
         (has_from and _FROM_TO.search(norm))
         or (("->" in norm or "to" in norm) and _TWO_SIDED.search(norm))
     )
-    relative = _relative(norm, digit)
-    rel_words = (not relative and _REL_WORD_GUARD.search(norm) is not None
+    relative = _relative(norm, digit, keys)
+    rel_words = (not relative and not _REL_WORD_KEYSET.isdisjoint(keys)
                  and _RELATIVE_WORDS.search(norm) is not None)
     relative = relative or rel_words
-    frequencies = [w for w in words if w in _FREQUENCY_VALUES]
+    frequencies = ([] if _FREQUENCY_VALUES.isdisjoint(wordset)
+                   else [w for w in words if w in _FREQUENCY_VALUES])
     if len(frequencies) >= 2 and "from" in words:
         from_to = True  # "from weekly to daily": two values in words
     if frequencies and not has_number:
@@ -689,52 +721,56 @@ def read(text: str, lex: Lexicon | None = None) -> TextFacts:
             w in _FREQUENCY_VALUES and (i + 1 == len(words) or words[i + 1] in _AFTER_VALUE)
             for i, w in enumerate(words)
         )
-    wordset = frozenset(words)
     if (not relative and digit and "%" in norm and head in _MOVE_VERBS
             and " to " not in norm and "from" not in words and _BARE_PCT.search(norm)):
         relative = True
     baseline = (
         from_to
         or rel_words
-        or (relative and (_relative(_PCT_OF.sub(" ", norm), digit)
+        or (relative and (_relative(_PCT_OF.sub(" ", norm), digit, keys)
                           or head in _MOVE_VERBS))
         or head in _KEEP_HEADS
         or (digit and _STATED_BASE.search(norm) is not None)
         or (has_from and _late_from(norm))
     )
+    # positional: a NamedTuple built from keywords costs several µs more per KR
     return TextFacts(
-        text=text,
-        norm=norm,
-        tokens=words,
-        head=head,
-        has_number=has_number,
-        from_to=from_to,
-        from_only=has_from and bool(_FROM_ONLY.search(norm)),
-        to_only=digit and ("to" in norm or "at" in norm) and bool(_TO_ONLY.search(norm)),
-        relative=relative,
-        comparator=_COMP_GUARD.search(norm) is not None and bool(_COMPARATOR.search(norm)),
-        share=_share(norm, digit),
-        per=_PER_GUARD.search(norm) is not None and bool(_PER.search(norm)),
-        money=_MONEY_GUARD.search(norm) is not None and bool(_MONEY.search(norm)),
-        date=bool(_DATE.search(norm)),
-        delivery_tail=_TAIL_GUARD.search(norm) is not None and bool(_DELIVERY_TAIL.search(norm)),
-        deliverables=_among(words, lex.deliverables),
-        metric_words=_among(words, lex.metric_words),
-        measures=_among(words, lex.measures),
-        vague=not lex.vague_words.isdisjoint(words),
-        window_days=window_days,
-        baseline=baseline,
-        threshold=(
+        text,  # text
+        norm,  # norm
+        words,  # tokens
+        head,  # head
+        has_number,  # has_number
+        from_to,  # from_to
+        has_from and bool(_FROM_ONLY.search(norm)),  # from_only
+        digit and ("to" in norm or "at" in norm) and bool(_TO_ONLY.search(norm)),  # to_only
+        relative,  # relative
+        (not _COMP_WORDS.isdisjoint(keys) or _COMP_CHARS.search(norm) is not None)
+        and _COMPARATOR.search(norm) is not None,  # comparator
+        _share(norm, digit, keys),  # share
+        ("per" in keys or "/" in norm or ("a" in keys and not _PER_UNITS.isdisjoint(keys)))
+        and _PER.search(norm) is not None,  # per
+        _MONEY_GUARD.search(norm) is not None and bool(_MONEY.search(norm)),  # money
+        not _DATE_WORDS.isdisjoint(keys) and _DATE.search(norm) is not None,  # date
+        # delivery_tail
+        not _TAIL_WORDS.isdisjoint(keys) and _DELIVERY_TAIL.search(norm) is not None,
+        _among(words, lex.deliverables),  # deliverables
+        _among(words, lex.metric_words),  # metric_words
+        _among(words, lex.measures),  # measures
+        not lex.vague_words.isdisjoint(words),  # vague
+        window_days,  # window_days
+        baseline,  # baseline
+        (
             not _THRESHOLD_WORDS.isdisjoint(wordset) or _THRESHOLD_CHARS.search(norm) is not None
         )
-        and _THRESHOLD.search(norm) is not None,
-        activity=not _ACTIVITY_KEYS.isdisjoint(wordset) and _ACTIVITY.search(norm) is not None,
-        outcome_noun=not _OUTCOME_KEYS.isdisjoint(wordset)
-        and _OUTCOME_NOUN.search(norm) is not None,
-        done_passive=not _DONE_KEYS.isdisjoint(wordset) and _DONE_PASSIVE.search(norm) is not None,
-        business_result=not _BUSINESS_KEYS.isdisjoint(wordset)
-        and _BUSINESS_RESULT.search(norm) is not None,
-        team_subject=_TEAM_SUBJECT.match(norm) is not None,
+        and _THRESHOLD.search(norm) is not None,  # threshold
+        not _ACTIVITY_KEYS.isdisjoint(wordset) and _ACTIVITY.search(norm) is not None,  # activity
+        not _OUTCOME_KEYS.isdisjoint(wordset)
+        and _OUTCOME_NOUN.search(norm) is not None,  # outcome_noun
+        # done_passive
+        not _DONE_KEYS.isdisjoint(wordset) and _DONE_PASSIVE.search(norm) is not None,
+        not _BUSINESS_KEYS.isdisjoint(wordset)
+        and _BUSINESS_RESULT.search(norm) is not None,  # business_result
+        not _TEAM_KEYS.isdisjoint(keys) and _TEAM_SUBJECT.match(norm) is not None,  # team_subject
     )
 
 
@@ -751,54 +787,69 @@ def attention(facts: TextFacts) -> bool:
 
 
 def features(facts: TextFacts) -> list[str]:
-    """Sparse binary features for the logistic model: words, bigrams, head, lexicon, patterns."""
+    """Sparse binary features for the logistic model: words, bigrams, head, lexicon, patterns.
+
+    Written for speed (it runs on every KR): plain attribute tests rather than a getattr loop,
+    set tests rather than scans."""
     lex = load_lexicon()
+    delivery, change = lex.delivery_verbs, lex.change_verbs
+    head = facts.head
     toks = ["<num>" if t[0].isdigit() else t for t in facts.tokens]
-    out = ["bias", "h:" + facts.head]
+    out = ["bias", "h:" + head]
     out += ["w:" + t for t in toks]
-    out += ["b:" + a + "_" + b for a, b in itertools.pairwise(toks)]
     if len(toks) > 1:
-        out.append(f"h2:{facts.head}_{toks[1]}")
-    if facts.head in lex.delivery_verbs:
+        out += ["b:" + a + "_" + b for a, b in itertools.pairwise(toks)]
+        out.append("h2:" + head + "_" + toks[1])
+    head_delivery = head in delivery
+    head_change = head in change
+    if head_delivery:
         out.append("L:head_delivery")
-    if facts.head in lex.change_verbs:
+    if head_change:
         out.append("L:head_change")
-    if facts.head not in lex.delivery_verbs and facts.head not in lex.change_verbs:
+    if not head_delivery and not head_change:
         out.append("L:head_other")
     if facts.deliverables:
         out.append("L:deliverable")
     n_metric = len(facts.metric_words)
-    out.append(f"L:metric_{min(n_metric, 3)}")
+    out.append(_METRIC_COUNT[min(n_metric, 3)])
     if facts.vague:
         out.append("L:vague")
-    if facts.head in lex.vague_words:
+    if head in lex.vague_words:
         out.append("L:vague_head")
-    if any(t in lex.work_units for t in toks):
+    if not lex.work_units.isdisjoint(toks):
         out.append("L:work_unit")
-    for name in (
-        "has_number",
-        "from_to",
-        "from_only",
-        "to_only",
-        "relative",
-        "comparator",
-        "share",
-        "per",
-        "money",
-        "date",
-        "delivery_tail",
-    ):
-        if getattr(facts, name):
-            out.append(f"P:{name}")
-    if not facts.has_number:
+    has_number, baseline = facts.has_number, facts.baseline
+    if has_number:
+        out.append("P:has_number")
+    if facts.from_to:
+        out.append("P:from_to")
+    if facts.from_only:
+        out.append("P:from_only")
+    if facts.to_only:
+        out.append("P:to_only")
+    if facts.relative:
+        out.append("P:relative")
+    if facts.comparator:
+        out.append("P:comparator")
+    if facts.share:
+        out.append("P:share")
+    if facts.per:
+        out.append("P:per")
+    if facts.money:
+        out.append("P:money")
+    if facts.date:
+        out.append("P:date")
+    if facts.delivery_tail:
+        out.append("P:delivery_tail")
+    if not has_number:
         out.append("P:no_number")
-    if facts.head in lex.delivery_verbs and len(toks) > 1 and toks[1] == "<num>":
+    if head_delivery and len(toks) > 1 and toks[1] == "<num>":
         out.append("P:verb_count")
     if facts.date and not facts.measures:
         out.append("P:date_nometric")
-    if facts.head in lex.delivery_verbs and facts.deliverables and not n_metric:
+    if head_delivery and facts.deliverables and not n_metric:
         out.append("P:verb_deliverable_nometric")
-    if facts.baseline:
+    if baseline:
         out.append("P:baseline")
     if facts.threshold:
         out.append("P:threshold")
@@ -806,13 +857,14 @@ def features(facts: TextFacts) -> list[str]:
         out.append("P:activity")
         if facts.from_to or facts.relative:
             out.append("P:activity_change")
-    if facts.outcome_noun:
+    outcome_noun = facts.outcome_noun
+    if outcome_noun:
         out.append("P:outcome_noun")
-        if facts.head not in lex.delivery_verbs:
+        if not head_delivery:
             out.append("P:outcome_noun_nodelivery")
     if facts.done_passive:
         out.append("P:done_passive")
-    if facts.has_number and not facts.baseline and not facts.outcome_noun:
+    if has_number and not baseline and not outcome_noun:
         out.append("P:count_target")
     if facts.business_result:
         out.append("P:business_result")
@@ -820,25 +872,32 @@ def features(facts: TextFacts) -> list[str]:
         out.append("P:team_subject")
     if facts.share and facts.done_passive:
         out.append("P:share_done")
-    if facts.threshold and facts.outcome_noun:
+    if facts.threshold and outcome_noun:
         out.append("P:threshold_outcome")
-    if attention(facts):
+    if not _vanity_words().isdisjoint(facts.tokens):
         out.append("P:attention")  # others' attention counted: someone else's behaviour
-    if facts.outcome_noun and lex.delivery_verbs.isdisjoint(facts.tokens) and (
-            lex.change_verbs.isdisjoint(facts.tokens)):
+    no_delivery_word = delivery.isdisjoint(facts.tokens)
+    if outcome_noun and no_delivery_word and change.isdisjoint(facts.tokens):
         out.append("P:result_phrase")  # "Churn", "NPS 45 by Q3": a result named, no verb
-    first = next((t for t in toks if t not in _LEADING_FILLER), "")
+    first = ""
+    for t in toks:
+        if t not in _LEADING_FILLER:
+            first = t
+            break
     if first in PEOPLE_SUBJECTS:
         out.append("P:people_subject")  # "Users mention...", "5 organizations have created"
     if not STATE_CUES.isdisjoint(toks):
         out.append("P:state_cue")  # "consistently", "trusts", "positive feedback"
-    if facts.head not in lex.delivery_verbs and not lex.delivery_verbs.isdisjoint(toks):
+    if not head_delivery and not no_delivery_word:
         out.append("P:delivery_later")  # "Data pipeline parallelized", "SDK is published"
     if "can" in toks or "able" in toks:
         out.append("P:capability")  # "Users can create branches": done or not
-    if facts.measures and facts.head in _OPTIMISE_HEADS:
+    if facts.measures and head in _OPTIMISE_HEADS:
         out.append("P:optimise_measure")  # "Maximize monthly /search visits"
     return out
+
+
+_METRIC_COUNT = ("L:metric_0", "L:metric_1", "L:metric_2", "L:metric_3")
 
 
 _LEADING_FILLER = frozenset({"<num>", "the", "all", "every", "each", "our", "more", "most",

@@ -9,15 +9,18 @@ sowhat.metrics.spark).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sowhat.errors import DataError, UserError
 from sowhat.spec.event_source import ColumnMap, EventSourceSpec
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+
+T = TypeVar("T")
 
 RESERVED_COLUMNS = frozenset(
     {"event", "timestamp", "user_id", "account_id", "properties", "message_id", "ingest_id",
@@ -54,6 +57,10 @@ class EventSource:
         self._events: ir.Table | None = None
         self.cache_dir = cache_dir
         """Where compiled SQL templates are kept across processes (None: memory only)."""
+        self.frozen = False
+        """The events cannot change while this source is open (a read-only DuckDB file: no
+        other process can write it meanwhile), so facts about them may be remembered."""
+        self._memo: dict[str, Any] = {}
 
     # -------------------------------------------------------------- constructors
 
@@ -100,8 +107,10 @@ class EventSource:
                 hint="load events with `sowhat ingest FILE`, or set [events] in sowhat.toml",
             )
         con = _duck_connect(str(path), read_only, threads, memory_limit)
-        return cls(None, table, columns=columns, description=f"duckdb:{path}",
-                   cache_dir=path.parent / "cache" / "sql", duckdb_connection=con)
+        source = cls(None, table, columns=columns, description=f"duckdb:{path}",
+                     cache_dir=path.parent / "cache" / "sql", duckdb_connection=con)
+        source.frozen = read_only
+        return source
 
     @classmethod
     def parquet(
@@ -215,8 +224,21 @@ class EventSource:
             t = t.mutate(timestamp=t.timestamp.cast("timestamp"))
         return t
 
+    def remembered(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()`, kept for the life of a frozen source (asked again otherwise)."""
+        if not self.frozen:
+            return compute()
+        if name not in self._memo:
+            self._memo[name] = compute()
+        value: T = self._memo[name]
+        return value
+
     def schema_key(self) -> list[tuple[str, str]]:
-        """The physical table's columns and types (cheap: no Ibis table is built for DuckDB)."""
+        """The physical table's columns and types (cheap: no Ibis table is built for DuckDB;
+        asked once per batch of metrics, so remembered while the source is frozen)."""
+        return self.remembered("schema", self._schema_key)
+
+    def _schema_key(self) -> list[tuple[str, str]]:
         con = self.duckdb_connection()
         if con is not None and self._events is None:
             try:

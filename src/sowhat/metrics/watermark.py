@@ -63,17 +63,10 @@ class Watermark:
 def event_time_range(events: EventSource) -> tuple[datetime | None, datetime | None]:
     """The oldest and newest event timestamps (aware UTC), or Nones for an empty source."""
     con = events.duckdb_connection()
-    if con is not None:  # DuckDB: MIN/MAX over zone maps, no need to cache
-        column = '"' + events.columns.timestamp.replace('"', '""') + '"'
-        table = quoted_table(events.table_name)
-        try:
-            rows = con.execute(f"SELECT min(CAST({column} AS TIMESTAMP)), "
-                               f"max(CAST({column} AS TIMESTAMP)) FROM {table}").fetchall()
-            row = rows[0] if rows else None
-        except Exception:  # an unusual table: let Ibis (and its clear errors) answer
-            row = None
-        else:
-            return _pair(row)
+    if con is not None:  # DuckDB: one MIN/MAX pass, remembered while the source is frozen
+        found = events.remembered("time_range", lambda: _duckdb_range(con, events))
+        if found is not None:
+            return found
     cached = _read_cache(events)
     if cached is not None:
         return cached
@@ -82,6 +75,17 @@ def event_time_range(events: EventSource) -> tuple[datetime | None, datetime | N
     pair = _pair((found[0]["lo"], found[0]["hi"]) if found else None)
     _write_cache(events, pair)
     return pair
+
+
+def _duckdb_range(con: Any, events: EventSource) -> tuple[datetime | None, datetime | None] | None:
+    column = '"' + events.columns.timestamp.replace('"', '""') + '"'
+    table = quoted_table(events.table_name)
+    try:
+        rows = con.execute(f"SELECT min(CAST({column} AS TIMESTAMP)), "
+                           f"max(CAST({column} AS TIMESTAMP)) FROM {table}").fetchall()
+    except Exception:  # an unusual table: let Ibis (and its clear errors) answer
+        return None
+    return _pair(rows[0] if rows else None)
 
 
 def _pair(row: Any) -> tuple[datetime | None, datetime | None]:

@@ -95,6 +95,9 @@ def weekly_markdown(r: WeeklyReview) -> str:
             f"{f'{k.confidence:.0%}' if k.confidence is not None else '—'} | {_cell(k.note)} |"
         )
     out.append("")
+    unread = [k for k in r.key_results if k.not_readable]
+    if unread:
+        out += [f"⏳ **{k.kr_id}** is not readable yet: {k.not_readable}." for k in unread] + [""]
     out += ["## Guardrail alerts", ""]
     out += [f"- **{g.objective_id}** is at risk: {g.reason} (rule: {g.rule})"
             for g in r.guardrail_alerts] or ["_all guardrails held_"]
@@ -157,7 +160,9 @@ def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = 
     out = [f"# Quarterly review · {r.period} ({state})", "",
            f"Progress is unclipped (baseline → target = 100%). Commit: ≥ "
            f"{r.commit_level:.0%}; target: ≥ {r.target_level:.0%}; stretch: beyond the "
-           "target. A key result counts only when its objective's guardrails held.", "",
+           "target. A key result counts only when its objective's guardrails held."
+           + ("" if r.closed else f" The period is open: levels are where each key result "
+              f"stands as of {r.as_of:%Y-%m-%d}, and nothing is missed until it closes."), "",
            f"**{a.commit}/{a.measured}** measured key results at commit or better, "
            f"**{a.target}** at target, **{a.stretch}** stretch; {a.gated_out} held back by a "
            f"breached guardrail; {a.key_results - a.measured} unmeasured.", ""]
@@ -178,8 +183,9 @@ def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = 
             counts = "yes" if (k.attainment.value in ("commit", "target", "stretch")
                                and not o.at_risk) else "no"
             sc = (k.baseline, k.target, (units or {}).get(k.id) or k.unit)
+            level = r.level_word(k) + (f": {k.note}" if k.note else "")
             out.append(f"| {k.id} | {kr_num(k.current, *sc)} | {kr_num(k.baseline, *sc)} → "
-                       f"{kr_num(k.target, *sc)} | {prog} | {k.attainment} | {counts} |")
+                       f"{kr_num(k.target, *sc)} | {prog} | {_cell(level)} | {counts} |")
         out += ["", f"{s.commit}/{s.measured} at commit or better, {s.target} at target, "
                 f"{s.stretch} stretch.", ""]
     out += _lessons(f"Retrospective: lessons from {r.period}", r.lessons)

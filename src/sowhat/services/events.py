@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import ValidationError
 
 from sowhat.errors import Diagnostic, Location, SpecError, UserError
 from sowhat.metrics.source import EventSource
+from sowhat.services.sync.asof import resolve_as_of
 from sowhat.spec.event_source import EventSourceSpec
 from sowhat.spec.workspace import Workspace
 
@@ -31,3 +34,19 @@ def open_events(workspace: Workspace) -> EventSource:
             hint="load some with `sowhat ingest FILE...`, or point [events] at a warehouse",
         )
     return EventSource.open(spec, workspace.root)
+
+
+def as_of_the_data(workspace: Workspace, requested: datetime | None) -> datetime | None:
+    """The moment a review or report reads: the requested one (default now) clipped to the
+    data watermark, as `sowhat review` does — a review "as of today" when the data ended two
+    weeks ago would pick a week with no values. None when there is no event source to ask
+    (the caller's own default then applies)."""
+    try:
+        events = open_events(workspace)
+    except UserError:
+        return requested
+    try:
+        return resolve_as_of(events=events, spec=event_source_spec(workspace),
+                             requested=requested).effective
+    finally:
+        events.close()

@@ -94,6 +94,9 @@ class KRHealth:
     met: bool  # reached the target (progress >= 1.0)
     counts_as_met: bool  # met, and the objective's guardrails did not break
     unit: str | None = None  # how the values are shown (sowhat.domain.units)
+    # When a KR whose cohorts have not matured gets its first reading of this period:
+    # unmeasured for that reason, not for want of data (KeyResultStatus.readable_when).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,8 @@ def _kr_health(k: KeyResultStatus, state: GuardrailState) -> KRHealth:
     met = level in (Attainment.TARGET, Attainment.STRETCH)
     return KRHealth(id=k.id, title=k.title, current=k.current, baseline=k.baseline,
                     target=k.target, progress=progress, attainment=level, met=met,
-                    counts_as_met=met and state is not GuardrailState.BREACHED, unit=k.unit)
+                    counts_as_met=met and state is not GuardrailState.BREACHED, unit=k.unit,
+                    note=k.readable_when)
 
 
 def _state(guardrails: tuple[GuardrailStatus, ...]) -> GuardrailState:

@@ -98,7 +98,8 @@ def close_period(
         raise UserError(f"period {period} was closed on {row.closed_at.date().isoformat()}",
                         hint="its scores are final; carry KRs by adding them to the next "
                         "period's file and running `sowhat apply`")
-    status = status_rows(session=session, period=period, today=now.date())
+    status = status_rows(session=session, period=period, today=now.date(),
+                         catalog=workspace.metrics)
     health = objective_health(session=session, status=status)
     to_carry = _carry_list(health, carry, carry_unfinished)
     nxt = Period.between(row.start, row.end, row.label).next()

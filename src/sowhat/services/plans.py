@@ -20,7 +20,7 @@ from sowhat.domain.period import Period
 from sowhat.domain.scoring import roll_up_by_team, score_objective
 from sowhat.domain.units import format_values
 from sowhat.errors import NotFound
-from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_defs import MetricsFile, outcome_window
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import mapping, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
@@ -90,6 +90,26 @@ class KeyResultStatus:
     data_through: datetime | None = None
     measured_baseline: float | None = None
     baseline_window: Window | None = None
+    # A cohort measure whose window still lies wholly before the period (a 90-day retention
+    # in a quarter's first 90 days): its latest reading is of cohorts that joined before the
+    # period, so it is kept here as context and `current`/`progress` stay empty until the
+    # first of the period's own cohorts has matured, on `readable_from`.
+    before_period: float | None = None
+    readable_from: date | None = None
+
+    @property
+    def readable_when(self) -> str | None:
+        """When the first reading of this period comes, for a KR that has none yet."""
+        if self.readable_from is None:
+            return None
+        return (f"the period's first cohorts finish their outcome window on "
+                f"{self.readable_from:%Y-%m-%d}")
+
+    @property
+    def not_readable_yet(self) -> str | None:
+        """Why there is no reading of this period yet, in words every screen shows."""
+        return None if self.readable_when is None else f"not readable yet: {self.readable_when}"
+
 
     @property
     def measure_label(self) -> str | None:
@@ -206,7 +226,7 @@ def status_rows(
     for objective in plan.objectives:
         statuses = tuple(
             _kr_status(kr_rows[kr.id], checkins[kr_rows[kr.id].id], catalog,
-                       measures.get(kr_rows[kr.id].id))
+                       measures.get(kr_rows[kr.id].id), period_start=row.start)
             for kr in objective.key_results
         )
         score = score_objective(objective, {s.id: s.current for s in statuses})
@@ -245,13 +265,19 @@ def status_rows(
 
 def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
                catalog: MetricsFile | None,
-               measured: KRMeasureRow | None = None) -> KeyResultStatus:  # fmt: skip
+               measured: KRMeasureRow | None = None, *,
+               period_start: date | None = None) -> KeyResultStatus:  # fmt: skip
     kr = mapping.to_key_result(row)
     unit = kr_scale(metric=row.metric, kr_unit=row.unit, catalog=catalog).text
     with_value = [c for c in checkins if c.value is not None]
     with_confidence = [c for c in checkins if c.confidence is not None]
     last = checkins[-1] if checkins else None
     current = with_value[-1].value if with_value else None
+    before_period = readable_from = None
+    if (period_start is not None and with_value and with_value[-1].source == "auto"
+            and (readable_from := _readable_from(measured, period_start,
+                                                 _outcome(row.metric, catalog))) is not None):
+        before_period, current = current, None
     return KeyResultStatus(
         id=row.key,
         title=row.title,
@@ -271,7 +297,8 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
         last_source=last.source if last else None,
         check_ins=len(checkins),
         display=_display(row.baseline, row.target, current,
-                         measured.measured_baseline if measured else None, unit),
+                         measured.measured_baseline if measured else None, unit,
+                         before_period=before_period),
         measure=measured.measure if measured else None,
         over_days=measured.over_days if measured else None,
         window=_window(measured.window_start, measured.window_end) if measured else None,
@@ -279,17 +306,52 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
         measured_baseline=measured.measured_baseline if measured else None,
         baseline_window=_window(measured.baseline_start, measured.baseline_end)
         if measured else None,
+        before_period=before_period,
+        readable_from=readable_from,
     )
 
 
+def _outcome(metric: str | None, catalog: MetricsFile | None) -> timedelta | None:
+    defn = catalog.metrics.get(metric) if catalog is not None and metric else None
+    return outcome_window(defn) if defn is not None else None
+
+
+def _readable_from(measured: KRMeasureRow | None, period_start: date,
+                   outcome: timedelta | None) -> date | None:  # fmt: skip
+    """The first day a cohort measure reads any of the period's own cohorts, when its last
+    synced window ended at or before the period's start; else None.
+
+    The window ends an outcome window before the cutoff, so it first reaches past the
+    period's start that long after it, and holds a whole day of the period's cohorts a day
+    later. Without the catalog the lag is read off the stored window and data horizon.
+    """
+    if measured is None or measured.measure != "level" or measured.window_end is None:
+        return None
+    start = datetime.combine(period_start, datetime.min.time(), tzinfo=UTC)
+    if measured.window_end > start:
+        return None
+    lag = outcome
+    if lag is None and measured.data_through is not None:
+        # the window ends at the cutoff (a microsecond past the last event) less the outcome
+        lag = timedelta(seconds=round((measured.data_through - measured.window_end)
+                                      .total_seconds()))
+    if lag is None or lag <= timedelta(0):
+        return None  # not a cohort lag: a plain trailing window cannot end before the period
+    return (start + lag + timedelta(days=1)).date()
+
+
 def _display(baseline: float | None, target: float | None, current: float | None,
-             measured_baseline: float | None, unit: str | None) -> dict[str, str]:
-    """The KR's numbers as every screen shows them; the measured baseline is formatted
-    beside the typed one so the two never read alike when they differ."""
+             measured_baseline: float | None, unit: str | None, *,
+             before_period: float | None = None) -> dict[str, str]:  # fmt: skip
+    """The KR's numbers as every screen shows them; the measured baseline and a reading of
+    cohorts from before the period are formatted beside the typed baseline so none of them
+    reads alike when they differ."""
     shown = dict(zip(("baseline", "target", "current"),
                      format_values([baseline, target, current], unit), strict=True))
     if measured_baseline is not None:
         shown["measured_baseline"] = format_values([baseline, measured_baseline], unit)[1]
+    if before_period is not None:
+        shown["before_period"] = format_values([baseline, before_period], unit)[1]
     return shown
 
 

@@ -4,8 +4,16 @@ screen readers get from them, text escaped, and the macros of other pages giving
 from __future__ import annotations
 
 import re
+from datetime import date
+from types import SimpleNamespace
 
-from sowhat.api.pages.templating import fmt_value, progress_meter, status_badge, templates
+from sowhat.api.pages.templating import (
+    fmt_value,
+    missing_progress,
+    progress_meter,
+    status_badge,
+    templates,
+)
 
 
 def test_progress_meter_says_its_value_and_escapes_the_label() -> None:
@@ -20,9 +28,21 @@ def test_progress_meter_says_its_value_and_escapes_the_label() -> None:
     assert 'class="progress on-track"' in html
     assert 'class="progress off-track"' in str(progress_meter(0.1, 0.6))
     none = str(progress_meter(None, 0.5, "p", "no-data-yet"))
-    assert 'aria-valuetext="not measured yet"' in none
+    assert 'aria-valuetext="not measured"' in none
     assert ">not measured</span>" in none
     assert 'class="pct no-data-yet"' in none
+    unread = str(progress_meter(None, 0.5, "p", "no-data-yet", "not readable yet"))
+    assert 'aria-valuetext="not readable yet"' in unread
+    assert ">not readable yet</span>" in unread
+
+
+def test_an_empty_progress_says_why() -> None:
+    kr = SimpleNamespace(baseline=0.3, target=0.36, readable_from=None)
+    assert missing_progress(kr) == "no value yet"
+    assert missing_progress(SimpleNamespace(baseline=None, target=0.36,
+                                            readable_from=None)) == "not measured"
+    kr.readable_from = date(2026, 12, 1)
+    assert missing_progress(kr) == "not readable yet"
 
 
 def test_status_badge_is_a_word_with_its_reason() -> None:

@@ -107,11 +107,14 @@ def test_format_change(delta: float, unit: Unit, text: str) -> None:
     (7.25, 680.0, Unit.COUNT, "+7"),
     (-12.34, 100.2, Unit.HOURS, "-12 h"),
     (0.00046, 0.0123, Unit.PERCENT, "+0.05 pts"),  # 1.23% shows two decimals
+    # what the value prints, not its digits: 9.70% shows as 9.7%, 10.0 per 1,000 as 10
+    (0.0069, 0.0970, Unit.PERCENT, "+0.7 pts"),
+    (-0.0021, 0.0100, Unit.PER_1000, "-2 per 1,000"),
     # too small for that resolution: one significant digit, never a false "0"
     (0.0003, 0.438, Unit.PERCENT, "+0.03 pts"),
     (0.2, 5000.0, Unit.COUNT, "+0.2"),
     # never finer than the change's own default precision
-    (0.1234567, 0.5, None, "+0.123"),
+    (0.1234567, 0.51234, None, "+0.123"),
 ])
 def test_format_change_like_its_value(delta: float, like: float, unit: Unit | None,
                                       text: str) -> None:  # fmt: skip

@@ -3,6 +3,7 @@ history, and files that agree with the database."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from sowhat.services.checkins import checkin_history, record_checkin
 from sowhat.services.files import apply_workspace
 from sowhat.services.guardrails import objective_health
 from sowhat.services.periods import close_period, frozen_health, write_period_file
+from sowhat.services.plans import status_rows
 from sowhat.services.reviews.lessons import add_lesson
 from sowhat.services.reviews.quarter import quarter_review
 from sowhat.services.reviews.weekly import weekly_review
@@ -25,6 +27,11 @@ from sowhat.store import repositories
 from sowhat.store.db import Database
 
 CLOSED_AT = datetime(2027, 1, 4, 9, tzinfo=UTC)
+
+
+def copy_json(value: object) -> dict:  # type: ignore[type-arg]
+    out: dict = json.loads(json.dumps(value))  # type: ignore[type-arg]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +62,8 @@ def close(db: Database, ws: Workspace, **kw: object) -> object:
 
 def test_closing_freezes_the_scores_and_refuses_check_ins(db: Database, ws: Workspace) -> None:
     with db.transaction(write=False) as session:
-        live = objective_health(session=session, period="2026-Q4", today=AS_OF.date())
+        live = objective_health(session=session, status=status_rows(
+            session=session, period="2026-Q4", today=AS_OF.date(), catalog=ws.metrics))
     close(db, ws)
     with db.transaction(write=False) as session:
         row = repositories.periods_by_label(session, ["2026-Q4"])["2026-Q4"]
@@ -84,6 +92,31 @@ def test_closing_freezes_the_scores_and_refuses_check_ins(db: Database, ws: Work
     assert doubled.objectives != live.objectives
     with pytest.raises(UserError, match="was closed on 2027-01-04"), db.transaction() as session:
         close_period(session=session, workspace=ws, period="2026-Q4", actor="lead")
+
+
+def test_frozen_scores_show_values_in_their_metrics_unit(db: Database, ws: Workspace) -> None:
+    """Closing freezes each KR's unit with its scores, and scores frozen before that was so
+    (every unit stored as "count") read in the metric's unit: 22.2%, not 0.222."""
+    close(db, ws)
+    with db.transaction(write=False) as session:
+        row = repositories.periods_by_label(session, ["2026-Q4"])["2026-Q4"]
+        frozen = frozen_health(row)
+    assert frozen is not None
+    units = {k.id: k.unit for o in frozen[0].objectives for k in o.key_results}
+    assert units["act"] == "percent"
+    with db.transaction() as session:
+        row = repositories.periods_by_label(session, ["2026-Q4"])["2026-Q4"]
+        old = copy_json(row.final_scores)
+        for o in old["health"]["objectives"]:
+            for k in o["key_results"]:
+                k["unit"] = "count"
+        row.final_scores = old
+    with db.transaction(write=False) as session:
+        review = quarter_review(session=session, period="2026-Q4", as_of=CLOSED_AT,
+                                catalog=ws.metrics)
+    assert review.frozen
+    shown = {k.id: k.unit for o in review.objectives for k in o.objective.key_results}
+    assert shown == units
 
 
 def test_carried_krs_join_the_next_period_with_history_in_db_and_file(

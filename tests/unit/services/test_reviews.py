@@ -3,6 +3,7 @@ against hand computations from the generated events and plain SQL."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -358,6 +359,23 @@ def test_quarter_review_counts_gated_attainment_and_shows_lessons(
     assert r.previous_period is None
     md = quarter_markdown(r)
     assert "Retrospective: lessons from 2026-Q4" in md
+    # an open period has missed nothing yet: below commit so far, in every rendering
+    first = r.objectives[0]
+    kr = dataclasses.replace(first.objective.key_results[0], current=0.0, baseline=1.0,
+                             target=2.0, progress=-1.0, attainment=Attainment.MISSED)
+    behind = dataclasses.replace(r, objectives=(dataclasses.replace(
+        first, objective=dataclasses.replace(first.objective, key_results=(kr,))),))
+    assert behind.level_word(kr) == "below commit"
+    md = quarter_markdown(behind)
+    assert "| below commit |" in md
+    assert "| missed |" not in md
+    assert "nothing is missed until it closes" in md
+    closed = dataclasses.replace(behind, closed=True)
+    assert closed.level_word(kr) == "missed"
+    assert "| missed |" in quarter_markdown(closed)
+    unread = dataclasses.replace(kr, attainment=Attainment.UNMEASURED, progress=None,
+                                 note="the period's first cohorts finish ... on 2027-01-07")
+    assert closed.level_word(unread) == "not readable yet"
     assert "- Tickets grew with activation (first-win) — ana" in md
     with db.transaction(write=False) as session:
         assert [x.author for x in list_lessons(session=session, period="2026-Q4")] == ["ana"]

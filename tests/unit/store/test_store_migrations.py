@@ -78,9 +78,35 @@ def test_outdated_schema_asks_for_db_upgrade(
     upgrade(sqlite_url)
     # Pretend this Sowhat ships a newer revision than the database has.
     monkeypatch.setattr(store_db, "head_revision", lambda: "9999")
+    monkeypatch.setattr(store_db, "migration_heads", lambda: {"9999"})
     with pytest.raises(UserError, match="this Sowhat needs 9999") as info:
         open_database(sqlite_url, create=True)
     assert "sowhat db upgrade" in (info.value.hint or "")
+
+
+def test_a_database_one_migration_behind_is_refused(sqlite_url: str) -> None:
+    upgrade(sqlite_url, revision="0007_sync_inputs")
+    with pytest.raises(UserError, match=f"this Sowhat needs {head_revision()}"):
+        open_database(sqlite_url, create=False)
+
+
+def test_the_quick_head_is_alembics_head() -> None:
+    """The start-up check reads the migration files' revision lines without Alembic; it must
+    find the one head Alembic finds."""
+    assert store_db.migration_heads() == {head_revision()}
+
+
+def test_opening_a_current_database_does_not_import_alembic(sqlite_url: str) -> None:
+    import subprocess
+    import sys
+
+    upgrade(sqlite_url)
+    code = ("import sys; from sowhat.store.db import open_database; "
+            f"open_database({sqlite_url!r}, create=False).dispose(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_database_from_a_newer_sowhat_is_refused(sqlite_url: str) -> None:

@@ -19,6 +19,7 @@ from sowhat.errors import UserError
 from sowhat.reports.build import ReportFormat, ReportKind, assemble, embedded_html
 from sowhat.reports.build import render as render_report
 from sowhat.services.dashboard import staleness
+from sowhat.services.events import as_of_the_data
 from sowhat.services.okrs.views import plan_view
 
 router = APIRouter()
@@ -51,7 +52,8 @@ def review_page(request: Request, period: str, kind: str, month: str | None = No
     with state.db.transaction(write=False) as session:
         plan = plan_view(session=session, period=period)
         built = assemble(kind=chosen, session=session, workspace=state.workspace,
-                         period=period, as_of=_as_of(as_of), month=month)  # fmt: skip
+                         period=period, month=month,
+                         as_of=as_of_the_data(state.workspace, _as_of(as_of)))  # fmt: skip
     query = "&".join(f"{k}={v}" for k, v in (("month", month), ("as_of", as_of)) if v)
     return render(request, "review.html", {
         "plan": plan, "kind": chosen.value, "title": built.context["title"],
@@ -72,7 +74,8 @@ def review_download(request: Request, period: str, kind: str, format: str = "pdf
     chosen = _kind(kind)
     with state.db.transaction(write=False) as session:
         built = assemble(kind=chosen, session=session, workspace=state.workspace,
-                         period=period, as_of=_as_of(as_of), month=month)  # fmt: skip
+                         period=period, month=month,
+                         as_of=as_of_the_data(state.workspace, _as_of(as_of)))  # fmt: skip
     report = render_report(built, chosen, FORMATS[format])
     return Response(report.content, media_type=report.media_type, headers={
         "Content-Disposition": f'attachment; filename="{report.filename}"'})

@@ -85,8 +85,18 @@ def progress_class(progress: float | None, elapsed: float | None = None) -> str:
     return "at-risk" if progress >= expected - 0.35 else "off-track"
 
 
+def missing_progress(kr: Any) -> str:
+    """Why a KR shows no progress, in two or three words: its cohorts have not matured
+    (`not readable yet`), it has nothing to measure against, or it has no value yet."""
+    if getattr(kr, "readable_from", None) is not None:
+        return "not readable yet"
+    if kr.baseline is None or kr.target is None or kr.baseline == kr.target:
+        return "not measured"
+    return "no value yet"
+
+
 def progress_meter(value: float | None, elapsed: float | None = None, label: str = "progress",
-                   word: str | None = None) -> Markup:  # fmt: skip
+                   word: str | None = None, missing: str = "not measured") -> Markup:  # fmt: skip
     """A progress bar with its number: a meter with its value in words for screen readers,
     coloured by the status word's class (else by pace). The `progress` macro of _macros.html
     is this function; long lists call it directly (a Jinja macro call costs more than the
@@ -97,9 +107,9 @@ def progress_meter(value: float | None, elapsed: float | None = None, label: str
     return Markup(
         f'<div class="progress {cls}" role="meter" aria-label="{escape(label)}" '
         f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{round(share)}" '
-        f'aria-valuetext="{text or "not measured yet"}">\n'
+        f'aria-valuetext="{text or escape(missing)}">\n'
         f'  <span class="bar" style="width: {round(share, 1)}%"></span>\n</div>\n'
-        f'<span class="pct {cls}">{text or "not measured"}</span>')
+        f'<span class="pct {cls}">{text or escape(missing)}</span>')
 
 
 def status_badge(word: str, reason: str | None = None) -> Markup:
@@ -152,6 +162,7 @@ templates.env.filters.update(pct=fmt_pct, chance=fmt_chance, kr_value=fmt_kr, kr
                              when=fmt_when,
                              field=fmt_field, unit_value=format_value, unit_change=format_change)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value,
+                             missing_progress=missing_progress,
                              progress_meter=progress_meter, status_badge=status_badge,
                              one_second=timedelta(seconds=1))
 

@@ -23,7 +23,7 @@ from sowhat.api.schemas import (
 from sowhat.api.state import server_state
 from sowhat.errors import UserError
 from sowhat.services.coach import coach_text
-from sowhat.services.events import open_events
+from sowhat.services.events import as_of_the_data, open_events
 from sowhat.services.okrs.views import audit_page, page
 from sowhat.services.reviews.monthly import monthly_review
 from sowhat.services.reviews.quarter import quarter_review
@@ -84,10 +84,12 @@ def get_audit(
 @router.get("/periods/{period}/reviews/weekly", tags=["reviews"])
 def get_weekly_review(request: Request, caller: Reader, period: str) -> Any:
     """The weekly review: leading indicators first, forecasts, guardrail alerts, missing
-    check-ins, shipped bets whose KR has not moved — as of now, from the last sync."""
+    check-ins, shipped bets whose KR has not moved — as of now or the end of the data,
+    whichever is earlier (as `sowhat review weekly`), from the last sync."""
     state = server_state(request)
     with state.db.transaction(write=False) as session:
-        review = weekly_review(session=session, catalog=state.workspace.metrics, period=period)
+        review = weekly_review(session=session, catalog=state.workspace.metrics, period=period,
+                               as_of=as_of_the_data(state.workspace, None))
     return jsonable_encoder(asdict(review))
 
 
@@ -96,7 +98,8 @@ def get_quarter_review(request: Request, caller: Reader, period: str) -> Any:
     """Scores and attainment of the period's objectives, with the lessons recorded."""
     state = server_state(request)
     with state.db.transaction(write=False) as session:
-        review = quarter_review(session=session, period=period, catalog=state.workspace.metrics)
+        review = quarter_review(session=session, period=period, catalog=state.workspace.metrics,
+                                as_of=as_of_the_data(state.workspace, None))
     return jsonable_encoder(asdict(review))
 
 
@@ -115,5 +118,6 @@ def get_monthly_review(
         raise UserError("no metrics.yaml in the workspace", hint="define metrics first")
     with state.db.transaction(write=False) as session, open_events(state.workspace) as events:
         review = monthly_review(session=session, catalog=catalog, events=events,
-                                period=period, month=month)  # fmt: skip
+                                period=period, month=month,
+                                as_of=as_of_the_data(state.workspace, None))  # fmt: skip
     return jsonable_encoder(asdict(review))

@@ -48,6 +48,9 @@ PUBLIC_WEIGHT = 8.0  # a public KR counts eight times a hand-written one: the ta
 # held-out figure and it did take part in this choice. A lower decision threshold (0.4)
 # traded accuracy for output recall in the earlier grid; the shipped model keeps 0.5 on its
 # calibrated probability so the confidence it shows is the probability of the kind it states.
+# Fourth round (1,913 public KRs): weight 4/8/16 x L2 0.0001-0.005 x min count 2/3 re-checked
+# (L2 through fit's default, which binds when this module is imported): accuracy 0.866-0.875
+# throughout, so the settings were kept and only the training pool grew.
 OUT = Path(__file__).with_name("model.json")
 
 FloatArray = npt.NDArray[np.float64]

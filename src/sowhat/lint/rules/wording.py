@@ -25,19 +25,26 @@ class OutputStyle(KRRule):
         verdict = subject.classification
         if verdict.kind != "output" or subject.waived:
             return []
-        thing = object_phrase(subject.facts) or subject.kr.title
-        why = f" ({'; '.join(verdict.reasons)})" if verdict.reasons else ""
-        message = (
-            f"reads like a roadmap item: '{thing}' is work delivered, not a change in "
-            f"behaviour — so what?{why}"
-        )
-        suggestion = so_what(
-            subject.facts,
-            catalog=subject.context.metrics,
-            current_values=subject.context.current_values,
-            metric=subject.kr.metric,
-        )
-        return [self.at(subject, message, suggestion, "title")]
+
+        def words() -> tuple[str, str | None]:
+            phrase = object_phrase(subject.facts)
+            thing = phrase or subject.kr.title
+            why = f" ({'; '.join(verdict.reasons)})" if verdict.reasons else ""
+            message = (
+                f"reads like a roadmap item: '{thing}' is work delivered, not a change in "
+                f"behaviour — so what?{why}"
+            )
+            suggestion = so_what(
+                subject.facts,
+                catalog=subject.context.metrics,
+                current_values=subject.context.current_values,
+                metric=subject.kr.metric,
+                phrase=phrase,
+            )
+            return message, suggestion
+
+        # worded when first read: a caller counting or filtering findings never pays for it
+        return [self.deferred(subject, words, "title")]
 
 
 class VanityMetric(KRRule):

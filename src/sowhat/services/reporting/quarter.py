@@ -81,8 +81,8 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
                    as_of: datetime | None = None) -> QuarterReport:  # fmt: skip
     """The QBR of a period (default: the one covering as_of)."""
     as_of = as_of or datetime.now(UTC)
-    review = quarter_review(session=session, period=period, as_of=as_of)
     catalog = workspace.metrics if workspace else None
+    review = quarter_review(session=session, period=period, as_of=as_of, catalog=catalog)
     plan = plan_view(session=session, period=review.period, today=as_of.date(), catalog=catalog)
     forecasts = {f.kr_id: f for f in forecast_period(
         session=session, catalog=catalog, period=review.period, today=as_of.date(),
@@ -125,6 +125,9 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
 
 def _short(k: KRLine) -> str:
     p = k.health.progress
+    if k.health.note:
+        return (f"not readable yet ({k.health.note}): keep it as a lagging check next "
+                "period and steer on a leading indicator that reads sooner")
     if p is None:
         return "not measured yet: carry it over with a baseline, or drop it"
     if p < 0:

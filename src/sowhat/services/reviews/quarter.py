@@ -13,6 +13,7 @@ quarter's is written.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -22,11 +23,13 @@ from sowhat.services.guardrails import (
     COMMIT_PROGRESS,
     TARGET_PROGRESS,
     Attainment,
+    KRHealth,
     ObjectiveHealth,
+    PeriodHealth,
     objective_health,
 )
 from sowhat.services.periods import frozen_health
-from sowhat.services.plans import status_rows
+from sowhat.services.plans import PeriodStatus, status_rows
 from sowhat.services.reviews.lessons import Lesson, list_lessons, previous_period
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store import repositories
@@ -75,6 +78,16 @@ class QuarterReview:
     previous_period: str | None
     previous_lessons: tuple[Lesson, ...]
 
+    def level_word(self, kr: KRHealth) -> str:
+        """A KR's level as people read it: in an open period nothing is "missed" yet (it is
+        below commit so far), and a KR whose cohorts have not matured is not readable yet
+        rather than merely unmeasured."""
+        if kr.attainment is Attainment.UNMEASURED and kr.note:
+            return "not readable yet"
+        if kr.attainment is Attainment.MISSED and not self.closed:
+            return "below commit"
+        return str(kr.attainment)
+
 
 def quarter_review(
     *, session: Session, period: str | None = None, as_of: datetime | None = None,
@@ -87,6 +100,8 @@ def quarter_review(
     frozen = frozen_health(row)
     if frozen is not None:
         health, team_scores = frozen
+        if catalog is not None:  # without it the live units are guesses too
+            health = _with_units(health, status)
     else:
         health, team_scores = objective_health(session=session, status=status), \
             dict(status.team_scores)
@@ -111,6 +126,17 @@ def quarter_review(
         previous_lessons=list_lessons(session=session, period=previous.label)
         if previous else (),
     )
+
+
+def _with_units(health: PeriodHealth, status: PeriodStatus) -> PeriodHealth:
+    """Scores frozen without the metric catalog (`sowhat period close` before December
+    2026) carry the fallback unit "count", so 22.2% read as 0.222. Units are how values are
+    shown, not part of the score: the metric's unit today wins where it is known."""
+    units = {k.id: k.unit for o in status.objectives for k in o.key_results}
+    return dataclasses.replace(health, objectives=tuple(
+        dataclasses.replace(o, key_results=tuple(
+            dataclasses.replace(k, unit=units.get(k.id) or k.unit) for k in o.key_results))
+        for o in health.objectives))
 
 
 def objective_attainment(o: ObjectiveHealth) -> AttainmentSummary:

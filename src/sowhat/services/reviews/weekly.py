@@ -72,6 +72,9 @@ class WeeklyKR:
     blockers: str | None
     objective_at_risk: bool  # a guardrail of its objective is breached
     baseline: float | None = None  # with target and unit: how the values read (45.2%)
+    # When the first reading comes, while the review week's value reads only cohorts from
+    # before the period (KeyResultStatus.readable_when): `to_date` is then empty.
+    not_readable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,13 +162,17 @@ def weekly_review(
             before = checkins[rid].get(week - timedelta(days=7))
             points = [(w, v) for w, v in series.get(rid, ([], []))[1] if v is not None]
             f = forecasts.get(k.id)
+            # a value sync computed from cohorts before the period is not progress; one a
+            # person typed is shown as given
+            unread = (k.readable_from is not None and week + timedelta(days=7) < k.readable_from
+                      and (this is None or this.source == "auto"))  # fmt: skip
+            value = None if unread or this is None else this.value
             krs.append(WeeklyKR(
                 kr_id=k.id, objective_id=o.id, title=k.title, metric=k.metric,
                 segment=k.segment, unit=k.unit,
                 indicator=indicator_of(k.indicator, k.metric, catalog), target=k.target,
-                to_date=this.value if this else None,
-                to_date_change=_diff(this.value if this else None,
-                                     before.value if before else None),
+                to_date=value,
+                to_date_change=_diff(value, before.value if before and not unread else None),
                 weekly_week=points[-1][0] if points else None,
                 weekly_value=points[-1][1] if points else None,
                 weekly_change=_weekly_change(points),
@@ -174,7 +181,7 @@ def weekly_review(
                 forecast=_forecast_line(f, k.metric),
                 confidence=this.confidence if this else None, note=this.note if this else None,
                 blockers=this.blockers if this else None, objective_at_risk=o.id in at_risk,
-                baseline=k.baseline,
+                baseline=k.baseline, not_readable=k.readable_when if unread else None,
             ))  # fmt: skip
     krs.sort(key=lambda r: r.indicator != "leading")  # stable: file order within each
     previous = previous_period(session, row)

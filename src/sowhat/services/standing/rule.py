@@ -3,7 +3,9 @@
 A KR's word, first match wins:
 1. **not measured** — it has no baseline or no target, so progress cannot be computed
    (a KR checked in by hand with neither, or an output with a waiver);
-2. **no data yet** — it can be measured but has no value yet (no check-in, no sync);
+2. **no data yet** — it can be measured but has no value yet (no check-in, no sync), or
+   its cohort measure still reads only cohorts from before the period (a 90-day retention
+   in the period's first 90 days: that level is not progress);
 3. otherwise the worse of two readings, then the guardrails:
    - pace: progress (baseline → target = 100%) against the share of the period elapsed:
      behind by more than `OFF_TRACK_GAP` (35 points) is off track, by more than
@@ -88,6 +90,8 @@ def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None 
     if kr.baseline is None or kr.target is None or kr.baseline == kr.target:
         return KRStanding(kr.id, Standing.NOT_MEASURED, "no baseline and target to measure "
                           "progress against")  # fmt: skip
+    if kr.not_readable_yet is not None:
+        return KRStanding(kr.id, Standing.NO_DATA, kr.not_readable_yet)
     if kr.current is None or kr.progress is None:
         return KRStanding(kr.id, Standing.NO_DATA, "no value yet: no check-in or sync")
     elapsed = min(max(elapsed, 0.0), 1.0)

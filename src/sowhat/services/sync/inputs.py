@@ -21,6 +21,13 @@ Which days a window reads (DESIGN.md "Window semantics"):
 - a `trait:` condition reads traits as of each row, and the trait tables: every day before
   the read end, plus the traits digest.
 A ratio reads what both of its parts read.
+
+One window reads nothing: a cohort window that starts less than the outcome window before
+the instant it is read up to holds no mature entity, so its value is "none measured yet"
+(value None, 0 entities) whatever the events say (sowhat.metrics.compile: an anchor counts
+once anchor + outcome window <= as_of). Its key is that of an immature window; it changes
+when the as-of makes the first anchors mature. This keeps the weeks of a long-maturing
+cohort metric (a 90-day retention: 13 weeks) from being recomputed every day.
 """
 
 from __future__ import annotations
@@ -62,6 +69,7 @@ class Reads:
     traits: bool  # a condition reads the trait tables
     events: frozenset[str] = frozenset()  # the event names it reads
     unbounded: bool = False  # a cohort without an outcome window reads up to as_of
+    matures: timedelta | None = None  # every part a cohort: the shortest outcome window
 
     def read_end(self, end: datetime, as_of: datetime) -> datetime:
         """The instant after which no event can change the value."""
@@ -73,22 +81,27 @@ class Reads:
 def reads_of(catalog: MetricsFile, metric: str, segment: str | None) -> Reads:
     """What metric `metric` (under `segment`) reads, from its definition and its parts'."""
     seg = catalog.segments.get(segment) if segment else None
-    history, unbounded = False, False
+    history, unbounded, all_cohort = False, False, True
     lookahead = timedelta(0)
+    shortest: timedelta | None = None
     for dep in dependencies(catalog, metric):
         m = catalog.metrics.get(dep)
-        if m is None or isinstance(m, (RatioMetric, *_WINDOW_LOCAL)):
+        if isinstance(m, RatioMetric):
+            continue
+        if m is None or isinstance(m, _WINDOW_LOCAL):
+            all_cohort = False
             continue
         history = True
         window = outcome_window(m)
         if window is None:
-            unbounded = True
+            unbounded, all_cohort = True, False
         else:
             lookahead = max(lookahead, window)
+            shortest = window if shortest is None else min(shortest, window)
     traits = bool(trait_conditions(catalog, metric, seg))
     return Reads(history=history or traits, lookahead=lookahead if history else None,
                  traits=traits, events=frozenset(required_events(catalog, metric)),
-                 unbounded=unbounded)
+                 unbounded=unbounded, matures=shortest if all_cohort else None)
 
 
 class InputKeys:
@@ -137,6 +150,11 @@ class InputKeys:
         value is always recomputed)."""
         if not self.usable or (reads.traits and self._traits is None):
             return None
+        if reads.matures is not None and start + reads.matures > as_of:
+            # No anchor in [start, end) is mature as of `as_of`: nothing is read.
+            parts = [ENGINE_VERSION, self._source, fingerprint, start.isoformat(),
+                     end.isoformat(), "immature"]
+            return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
         hi = reads.read_end(end, as_of)
         lo = None if reads.history else start.astimezone(UTC).date()
         parts = [ENGINE_VERSION, self._source, fingerprint, start.isoformat(),

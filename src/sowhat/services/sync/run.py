@@ -217,6 +217,7 @@ def sync(
             continue
         results = compute_windows([WindowRequest(requests[i], windows[i]) for i in todo],
                                   catalog=catalog, events=events)
+        stored_values = _stored_values(session, [usable[i].id for i in todo], week)
         for i, result in zip(todo, results, strict=True):
             if result.error:
                 failed[i] = result.error
@@ -229,7 +230,7 @@ def sync(
                 if _clear_auto_value(session, usable[i], row.label, week, actor, now):
                     written[i] += 1
                 continue
-            before = _stored_value(session, usable[i].id, week)
+            before = stored_values.get(usable[i].id)
             kept = record_checkin(session=session, kr_id=usable[i].key, period=row.label,
                                   value=value.value, confidence=None, note=None, blockers=None,
                                   source=CheckInSource.AUTO, actor=actor, week=week, now=now)
@@ -400,10 +401,11 @@ def _store_measure(
     row.computed_at = now
 
 
-def _stored_value(session: Session, kr_id: int, week: date) -> float | None:
-    return session.scalars(
-        select(CheckInRow.value).where(CheckInRow.key_result_id == kr_id, CheckInRow.week == week)
-    ).first()
+def _stored_values(session: Session, kr_ids: list[int], week: date) -> dict[int, float | None]:
+    """Each KR's stored check-in value of `week` (one query for the whole week)."""
+    rows = session.execute(select(CheckInRow.key_result_id, CheckInRow.value).where(
+        CheckInRow.key_result_id.in_(kr_ids), CheckInRow.week == week))
+    return {int(r[0]): r[1] for r in rows}
 
 
 def _store_series(
@@ -443,17 +445,19 @@ def _store_series(
         for (lo, hi), idx in groups.items():
             results = compute_many([requests[i] for i in idx], catalog=catalog, events=events,
                                    start=lo, end=hi, grain="week", as_of=cutoff)
+            # One statement per group, not per KR: each is a round trip and an autoflush.
+            session.execute(delete(SeriesPointRow).where(
+                SeriesPointRow.key_result_id.in_([usable[i].id for i in idx]),
+                SeriesPointRow.week >= lo.date(),
+                SeriesPointRow.week < hi.date() if hi.time() == _MIDNIGHT
+                else SeriesPointRow.week <= hi.date()))
             for i, result in zip(idx, results, strict=True):
-                kr_id = usable[i].id
-                session.execute(delete(SeriesPointRow).where(
-                    SeriesPointRow.key_result_id == kr_id, SeriesPointRow.week >= lo.date(),
-                    SeriesPointRow.week < hi.date() if hi.time() == _MIDNIGHT
-                    else SeriesPointRow.week <= hi.date()))
                 for v in result.values:
-                    session.add(_point(kr_id, phase, v, now))
-    for kr_id, weeks in valid.items():  # a point outside today's phases (an earlier as-of)
-        session.execute(delete(SeriesPointRow).where(
-            SeriesPointRow.key_result_id == kr_id, SeriesPointRow.week.not_in(weeks)))
+                    session.add(_point(usable[i].id, phase, v, now))
+    # A point outside today's phases (an earlier as-of) goes; every KR has the same weeks.
+    weeks = {w for ws in valid.values() for w in ws}
+    session.execute(delete(SeriesPointRow).where(
+        SeriesPointRow.key_result_id.in_(list(valid)), SeriesPointRow.week.not_in(weeks)))
     session.flush()
 
 
