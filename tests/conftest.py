@@ -137,6 +137,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=rank)  # stable: a module's tests keep their order
 
 
+@pytest.hookimpl(optionalhook=True)  # a known hook only while xdist is loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getoption("dist", "no") != "loadgroup":
         return None
