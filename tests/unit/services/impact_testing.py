@@ -5,8 +5,8 @@ of which impact estimates read; the files plus the ingested events are what `sow
 and `sowhat bets` need, built here in ~10 s at 1M events. 1M (the demo's default size) is
 the smallest at which the planted CTR and ticket effects stand clear of the weekly noise
 (at 500k both are still found, but with intervals that miss the planted size on seed 7).
-The workspace is built once per test session (shared across xdist workers through an atomic
-rename) and must be treated as read-only.
+The workspace is built once per test session (shared across xdist workers under a file
+lock, then an atomic rename) and must be treated as read-only.
 """
 
 from __future__ import annotations
@@ -32,19 +32,23 @@ CHECKLIST_POINTS = 0.04  # activation of mid accounts +4 points, signups from 20
 
 def demo_workspace(base: Path, *, events: int = EVENTS, seed: int = SEED) -> Path:
     """The demo's files and events under `base`, built once and then reused."""
+    import fcntl
+
     final = base / f"impact-demo-{events}-{seed}"
-    if (final / ".sowhat" / "events.duckdb").exists():
-        return final
-    staging = base / f"impact-demo-{events}-{seed}.{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    write_demo_files(staging)
-    sim = simulate(staging / "data", events=events, seed=seed, start=DEMO_START, end=DEMO_TODAY)
-    ingest(list(sim.parquet_files), store=staging / ".sowhat" / "events.duckdb")
-    try:
+    # Under a file lock: two workers asking at once wait for one build instead of each
+    # simulating a million events (the rename keeps a half-built folder from ever showing).
+    with (base / f"impact-demo-{events}-{seed}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (final / ".sowhat" / "events.duckdb").exists():
+            return final
+        staging = base / f"impact-demo-{events}-{seed}.{os.getpid()}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        write_demo_files(staging)
+        sim = simulate(staging / "data", events=events, seed=seed, start=DEMO_START,
+                       end=DEMO_TODAY)
+        ingest(list(sim.parquet_files), store=staging / ".sowhat" / "events.duckdb")
         staging.rename(final)
-    except OSError:  # another worker finished first: use theirs
-        shutil.rmtree(staging, ignore_errors=True)
     return final
 
 
