@@ -8,6 +8,8 @@ import json
 import random
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -144,6 +146,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def ws(built: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(built, tmp_path / "ws"))
+
+
+@contextmanager
+def web_client(ws: Path) -> Iterator[TestClient]:
+    """The web app on `ws`, logged in as an admin created for the test."""
+    code, out = run("user", "create", "pm@measures.test", "--admin", "--password",
+                    "Outcomes-over-outputs-2026", "-w", str(ws))
+    assert code == 0, out
+    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
+        login(client, "pm@measures.test", "Outcomes-over-outputs-2026")
+        yield client
 
 
 def status(ws: Path) -> dict[str, Any]:
@@ -401,11 +414,7 @@ def test_status_and_the_web_flag_a_typed_baseline_the_data_contradicts(ws: Path)
     assert f"baseline 40% is typed; the data measured {before:.1%}" in out
     assert out.count("⚠ baseline") == 2  # the ticket total's 1000 is wrong too
 
-    code, out = run("user", "create", "pm@measures.test", "--admin", "--password",
-                    "Outcomes-over-outputs-2026", "-w", str(ws))
-    assert code == 0, out
-    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
-        login(client, "pm@measures.test", "Outcomes-over-outputs-2026")
+    with web_client(ws) as client:
         page = client.get("/periods/2026-Q4/key-results/act")
         dashboard = client.get("/")
         plan = client.get("/periods/2026-Q4/plan").text
@@ -519,11 +528,7 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
     assert "not readable yet" in out
     assert "nothing is missed until the period closes" in out
 
-    code, out = run("user", "create", "pm@measures.test", "--admin", "--password",
-                    "Outcomes-over-outputs-2026", "-w", str(ws))
-    assert code == 0, out
-    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
-        login(client, "pm@measures.test", "Outcomes-over-outputs-2026")
+    with web_client(ws) as client:
         page = client.get("/periods/2026-Q4/key-results/act60").text
         other = client.get("/periods/2026-Q4/key-results/act40").text
         dashboard = client.get("/").text
@@ -557,11 +562,7 @@ def test_reviews_and_reports_read_as_of_the_end_of_the_data(ws: Path, tmp_path: 
     text = report.read_text(encoding="utf-8")
     assert text.startswith("# Weekly review · 2026-Q4 · week of 2026-11-09")
     assert "| act | leading | " in text
-    code, out = run("user", "create", "pm@measures.test", "--admin", "--password",
-                    "Outcomes-over-outputs-2026", "-w", str(ws))
-    assert code == 0, out
-    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
-        login(client, "pm@measures.test", "Outcomes-over-outputs-2026")
+    with web_client(ws) as client:
         api = client.get("/api/v1/periods/2026-Q4/reviews/weekly").json()
         page = client.get("/periods/2026-Q4/reviews/weekly").text
         quarter = client.get("/api/v1/periods/2026-Q4/reviews/quarter").json()
