@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sync_testing import sync_workspace
 
 from sowhat.metrics.ingest import ingest
-from sowhat.services.events import open_events
-from sowhat.services.files import apply_workspace
-from sowhat.services.sync import SyncReport, sync
 from sowhat.spec.workspace import load_workspace
 from sowhat.store.db import open_database
 
@@ -85,22 +83,6 @@ def _ingest(root: Path, rows: list[dict[str, Any]], name: str) -> None:
     ingest([path], store=root / ".sowhat" / "events.duckdb", allow_future=True)
 
 
-def _sync(root: Path, as_of: datetime, *, full: bool = False) -> SyncReport:
-    ws = load_workspace(root)
-    assert ws.metrics is not None
-    db = open_database(ws.config.database_url(ws.root), create=True)
-    events = open_events(ws)
-    try:
-        with db.transaction() as session:
-            apply_workspace(session=session, workspace=ws, actor="test")
-        with db.transaction() as session:
-            return sync(session=session, catalog=ws.metrics, events=events, as_of=as_of,
-                        full=full)
-    finally:
-        events.close()
-        db.dispose()
-
-
 def _series(root: Path) -> list[tuple[Any, ...]]:
     ws = load_workspace(root)
     db = open_database(ws.config.database_url(ws.root), create=False)
@@ -123,10 +105,10 @@ def test_a_new_day_keeps_the_weeks_no_entity_has_matured_in(tmp_path: Path) -> N
     today = date(2026, 11, 16)
     _ingest(root, [r for d in range((today - FIRST).days)
                    for r in _rows(FIRST + timedelta(days=d))], "history")
-    _sync(root, _midnight(today))
+    sync_workspace(root, _midnight(today))
     before = {(r[0], r[1]): r for r in _series(root)}
     _ingest(root, _rows(today), "today")
-    _sync(root, _midnight(today + timedelta(days=1)))
+    sync_workspace(root, _midnight(today + timedelta(days=1)))
     after = {(r[0], r[1]): r for r in _series(root)}
 
     redone = {key for key, row in after.items() if before.get(key) != row}
@@ -147,5 +129,5 @@ def test_a_new_day_keeps_the_weeks_no_entity_has_matured_in(tmp_path: Path) -> N
     shutil.copytree(root, fresh)
     for leftover in (fresh / ".sowhat").glob("*.db*"):
         leftover.unlink()
-    _sync(fresh, _midnight(today + timedelta(days=1)), full=True)
+    sync_workspace(fresh, _midnight(today + timedelta(days=1)), full=True)
     assert [r[:8] for r in _series(root)] == [r[:8] for r in _series(fresh)]

@@ -21,11 +21,9 @@ from typing import Any
 import duckdb
 import pytest
 from sqlalchemy import text
+from sync_testing import sync_workspace
 
 from sowhat.metrics.ingest import ingest
-from sowhat.services.events import open_events
-from sowhat.services.files import apply_workspace
-from sowhat.services.sync import SyncReport, sync
 from sowhat.spec.workspace import load_workspace
 from sowhat.store.db import Database, open_database
 
@@ -164,22 +162,6 @@ def setup(root: Path) -> None:
     (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
 
 
-def run(root: Path, as_of: datetime, *, full: bool = False) -> SyncReport:
-    ws = load_workspace(root)
-    assert ws.metrics is not None
-    db = open_database(ws.config.database_url(ws.root), create=True)
-    events = open_events(ws)
-    try:
-        with db.transaction() as session:
-            apply_workspace(session=session, workspace=ws, actor="test")
-        with db.transaction() as session:
-            return sync(session=session, catalog=ws.metrics, events=events, as_of=as_of,
-                        full=full)
-    finally:
-        events.close()
-        db.dispose()
-
-
 def stored(root: Path) -> dict[str, list[tuple[Any, ...]]]:
     ws = load_workspace(root)
     db: Database = open_database(ws.config.database_url(ws.root), create=False)
@@ -249,7 +231,7 @@ def test_incremental_syncs_store_what_a_full_recompute_stores(tmp_path: Path,
         if i == redefined_at:
             (root / "metrics.yaml").write_text(REDEFINED, encoding="utf-8")
         if rng.random() < 0.6 or i == len(days) - 1:  # not every day is synced
-            report = run(root, _midnight(day + timedelta(days=1)))
+            report = sync_workspace(root, _midnight(day + timedelta(days=1)))
             assert not report.errors, report.errors
             computed_total += sum(k.weeks_computed for k in report.key_results)
             syncs += 1
@@ -260,11 +242,11 @@ def test_incremental_syncs_store_what_a_full_recompute_stores(tmp_path: Path,
     (fresh / ".sowhat" / "sowhat.db").unlink(missing_ok=True)
     for leftover in (fresh / ".sowhat").glob("*.db*"):
         leftover.unlink()
-    full = run(fresh, as_of, full=True)
+    full = sync_workspace(fresh, as_of, full=True)
     assert not full.errors
     assert stored(root) == stored(fresh)
     # And a full recompute over the incrementally kept store changes nothing.
-    again = run(root, as_of, full=True)
+    again = sync_workspace(root, as_of, full=True)
     assert again.checkins_written == 0
     assert stored(root) == stored(fresh)
     # Incremental work really was less than recomputing every week on every sync.
@@ -283,11 +265,11 @@ def test_a_late_event_recomputes_exactly_the_weeks_whose_windows_read_its_day(
     write(root, [r for d in range((end - FIRST_DAY).days)
                  for r in day_rows(rng, FIRST_DAY + timedelta(days=d), serial)], "all")
     as_of = _midnight(end)
-    run(root, as_of)
+    sync_workspace(root, as_of)
     late = date(2026, 10, 21)  # a Wednesday in the week of Oct 19
     write(root, [_row("signup", _midnight(late) + timedelta(hours=5), "late", "a1",
                       {"plan": "mid"})], "late")
-    report = run(root, as_of)
+    report = sync_workspace(root, as_of)
     by_kr = {k.kr_id: k.weeks_computed for k in report.key_results}
     # signups, cumulative: the week of Oct 19 and every week after it (their totals include
     # it): Oct 19, 26, Nov 2, 9, 16, 23.
