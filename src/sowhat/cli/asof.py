@@ -9,9 +9,8 @@ from rich.markup import escape
 
 from sowhat.cli.common import err_console
 from sowhat.cli.sync import _parse_as_of
-from sowhat.errors import UserError
-from sowhat.services.events import event_source_spec, open_events
-from sowhat.services.sync.asof import AsOf, refuse_future, resolve_as_of
+from sowhat.services.events import data_clock
+from sowhat.services.sync.asof import AsOf, refuse_future
 from sowhat.spec.workspace import Workspace
 
 
@@ -20,14 +19,9 @@ def effective_as_of(ws: Workspace, text: str | None, *, quiet: bool = False) -> 
     (then the requested time, or now, is used as it is)."""
     requested = _parse_as_of(text) if text is not None else None
     refuse_future(requested)
-    try:
-        events = open_events(ws)
-    except UserError:
+    clock = data_clock(ws, requested)
+    if clock is None:
         return None
-    try:
-        clock = resolve_as_of(events=events, spec=event_source_spec(ws), requested=requested)
-    finally:
-        events.close()
     if not quiet:
         for warning in clock.warnings:
             err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from rich.text import Text
@@ -88,8 +88,7 @@ def _kr_line(kr: KeyResultStatus, period_end: date | None = None) -> Text:
     if kr.baseline_disagrees:
         where = ""
         if kr.baseline_window is not None:
-            last_day = kr.baseline_window.end - timedelta(seconds=1)
-            where = f" ({kr.baseline_window.start:%b %d}–{last_day:%b %d})"
+            where = f" ({kr.baseline_window.days})"
         line.append(f"\n⚠ baseline {shown['baseline']} is typed; the data measured "
                     f"{shown.get('measured_baseline', '?')} just before the period{where}. "
                     "Progress counts from the typed one: fix the baseline or the metric "
@@ -97,10 +96,7 @@ def _kr_line(kr: KeyResultStatus, period_end: date | None = None) -> Text:
     if kr.readable_from is not None:
         late = (", after the period ends: steer on a leading indicator (sowhat lint: SW110)"
                 if period_end is not None and kr.readable_from >= period_end else "")
-        cohorts = ""
-        if kr.window is not None:
-            last_day = kr.window.end - timedelta(seconds=1)
-            cohorts = f" of {kr.window.start:%b %d}–{last_day:%b %d}"
+        cohorts = f" of {kr.window.days}" if kr.window is not None else ""
         line.append(f"\n⏳ {kr.not_readable_yet}{late}. {shown.get('before_period', '—')} is "
                     f"the level of cohorts{cohorts}, before the period: not progress",
                     style="yellow")

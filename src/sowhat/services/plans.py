@@ -55,6 +55,11 @@ class Window:
     start: datetime
     end: datetime
 
+    @property
+    def days(self) -> str:
+        """The days it covers as people read them, "Oct 23–Nov 20" (the end is exclusive)."""
+        return f"{self.start:%b %d}–{self.end - timedelta(seconds=1):%b %d}"
+
 
 def _window(start: datetime | None, end: datetime | None) -> Window | None:
     return Window(start, end) if start is not None and end is not None else None
@@ -122,8 +127,7 @@ class KeyResultStatus:
         days = self.over_days or DEFAULT_OVER_DAYS
         if self.window is None:
             return f"{days}-day level"
-        last_day = self.window.end - timedelta(seconds=1)  # the end is exclusive
-        return f"{days}-day level, {self.window.start:%b %d}–{last_day:%b %d}"
+        return f"{days}-day level, {self.window.days}"
 
     @property
     def baseline_disagrees(self) -> bool:
