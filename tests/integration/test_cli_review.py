@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from sowhat.cli.app import app
 from sowhat.cli.common import console
+from sowhat.domain.units import format_chance
 from sowhat.errors import UserError
 from tests.unit.services.review_testing import Hook, copy, module_copy
 
@@ -118,6 +120,20 @@ def test_forecast_command(built: Path) -> None:
     # The current value of a level KR is its measure now, not a period-to-date figure.
     assert " now " in out.splitlines()[1]
     assert "to date" not in out.splitlines()[1]
+    # "now" and "target" read as `sowhat status` shows them, whatever the forecast's range.
+    rows = {r.split("│")[0].strip(): [c.strip() for c in r.split("│")]
+            for r in out.splitlines() if "│" in r}
+    _, status_out = run("status", "-w", str(built), "--period", "2026-Q4")
+    for kr in ("act", "act-mid"):
+        shown = re.search(rf"{kr}\s+\S+\s+\S+\s+now (\S+)  \((\S+) → (\S+)\)", status_out)
+        assert shown, status_out
+        assert (rows[kr][2], rows[kr][6]) == (shown[1], shown[3])
+    # The ambition verdict carries its own (no-change) probability, apart from P(target).
+    data = json.loads(run("forecast", "-w", str(built), "--period", "2026-Q4", "--json")[1])
+    for k in data["key_results"]:
+        a = k["ambition"]
+        if a and a["probability"] is not None:
+            assert rows[k["kr_id"]][8] == f"{a['verdict']} ({format_chance(a['probability'])})"
     code, out = run("forecast", "act-mid", "-w", str(built), "--period", "2026-Q4")
     assert code == 0
     # The path runs to the middle of the period-end window of a 28-day level of a 2-day

@@ -14,6 +14,7 @@ from sowhat.domain.units import format_values, join_span
 from sowhat.errors import UserError
 from sowhat.services.forecasts import (
     FORECAST_ASSUMPTIONS,
+    AmbitionView,
     Basis,
     KRForecastView,
     Outlook,
@@ -68,19 +69,24 @@ def forecast(
         return
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for col in ("KR", "basis", "now", "latest week", "projected", "range", "target",
-                "P(target)", "ambition"):
-        table.add_column(col, justify="left" if col in ("KR", "basis", "ambition") else "right")
+                "P(target)", "with no change"):
+        table.add_column(col, justify="left" if col in ("KR", "basis", "with no change")
+                         else "right")
     for f in result.key_results:
         style = _STYLE[f.outlook]
-        to_date, last, projected, low, high, target = format_values(
-            [f.to_date, f.last_week_value, f.projected, f.low, f.high, f.target], f.unit)
+        # now and target as `sowhat status` shows them (one group with the baseline); the
+        # forecast's own figures in a group of their own, so a range end close to the target
+        # does not force every figure of the row to four digits
+        to_date, _, target = format_values([f.to_date, f.baseline, f.target], f.unit)
+        last, projected, low, high = format_values(
+            [f.last_week_value, f.projected, f.low, f.high], f.unit)
         table.add_row(
             f.kr_id, "level" if f.basis is Basis.WEEKLY_LEVEL else "total", to_date, last,
             projected,
             join_span(low, high, "–") if f.low is not None and f.high is not None else "—",
             target,
             f"[{style}]{pct(f.probability)}[/{style}]" if f.probability is not None else "—",
-            f.ambition.verdict if f.ambition else "—",
+            _no_change(f.ambition),
         )
     if not result.key_results:
         console.print("[dim]no key results with a metric[/dim]")
@@ -88,9 +94,21 @@ def forecast(
     console.print(table)
     console.print(f"[dim]now: each KR's measure as of the data. level: the KR's trailing-window "
                   f"level at the period's end, {interval:.0%} range; total: the period total "
-                  "at its end at the pace so far. ambition: P(target) with no change, from the "
-                  "weeks before the period.[/dim]")
+                  "at its end at the pace so far. with no change: the ambition check made at "
+                  "planning — P(target) had the metric carried on as in the weeks before the "
+                  "period (sandbagged above 80%, unreachable below 5%); P(target) is the "
+                  "chance now, with the period's weeks so far.[/dim]")
     _assumptions()
+
+
+def _no_change(a: AmbitionView | None) -> str:
+    """The ambition verdict with its own probability beside it, so "unreachable" next to a
+    P(target) of 73% reads as what it is: a judgement on the pre-period trend, not now."""
+    if a is None:
+        return "—"
+    if a.probability is None:
+        return a.verdict
+    return f"{a.verdict} ({pct(a.probability)})"
 
 
 def _assumptions() -> None:
