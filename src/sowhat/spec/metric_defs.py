@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from sowhat.domain.durations import format_duration, parse_duration
-from sowhat.domain.measure import Measure
+from sowhat.domain.measure import DEFAULT_OVER_DAYS, Measure
 from sowhat.domain.okr import Indicator
 from sowhat.domain.units import TIME_UNITS, Unit
 
@@ -615,3 +615,32 @@ def default_measure(m: MetricDef) -> Measure:
     if isinstance(m, CountMetric | SumMetric | UniqueMetric):
         return Measure.CUMULATIVE
     return Measure.LEVEL
+
+
+# The shortest trailing window that always holds one whole `per` bucket wherever it falls:
+# two days for a day, 13 days and a moment for an ISO week, July and August (31 + 31 days)
+# for a calendar month.
+SHORTEST_OVER_DAYS = {"day": 2, "week": 14, "month": 62}
+
+
+def default_over_days(m: MetricDef | None) -> int:
+    """A level's trailing window unless the KR says `over:`: 28 days, except for a monthly
+    active metric, whose mean over complete calendar months would be empty in a 28-day
+    window almost every day of the year (MAU would never have a value)."""
+    if isinstance(m, ActiveMetric):
+        return max(DEFAULT_OVER_DAYS, SHORTEST_OVER_DAYS[m.per])
+    return DEFAULT_OVER_DAYS
+
+
+def over_too_short(m: MetricDef | None, over_days: int | None) -> tuple[str, str] | None:
+    """(Why, and the fix) when a KR's `over:` can hold no complete period of its active
+    metric; None when it is fine."""
+    if not isinstance(m, ActiveMetric) or over_days is None:
+        return None
+    shortest = SHORTEST_OVER_DAYS[m.per]
+    if over_days >= shortest:
+        return None
+    return (f"over: {over_days}d is too short for a `per: {m.per}` active metric: its value is "
+            f"the mean over the whole {m.per}s inside the window, and a {over_days}-day "
+            f"window often holds none (no value at all)",
+            f"write `over: {shortest}d` or longer, or leave `over:` out for the default")

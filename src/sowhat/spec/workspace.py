@@ -16,7 +16,7 @@ from typing import Any
 from sowhat.domain.okr import Plan
 from sowhat.errors import Diagnostic, Location, SpecError
 from sowhat.spec.config import CONFIG_NAME, Config, load_config
-from sowhat.spec.metric_defs import MetricsFile, check_metrics_file
+from sowhat.spec.metric_defs import MetricsFile, check_metrics_file, over_too_short
 from sowhat.spec.metric_units import impossible_numbers
 from sowhat.spec.okr_models import PlanModel
 from sowhat.spec.tracking_defs import TrackingPlan
@@ -82,7 +82,10 @@ def load_workspace(root: Path, *, paths: list[Path] | None = None) -> Workspace:
         if loaded is not None:
             plans.append(loaded)
 
-    if metrics is not None or metrics_doc is None:
+    # A metrics file that failed to load has said so; checking references against it would
+    # add a "used but no metrics.yaml" line for every KR, each one false.
+    metrics_failed = metrics is None and (root / config.workspace.metrics_file).exists()
+    if not metrics_failed:
         diagnostics.extend(cross_check(plans, metrics, config))
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:
@@ -223,6 +226,9 @@ def cross_check(
                 seen_kr.add(kr.id)
                 metric_ref(kr.metric, (*kb, "metric"))
                 metric_ref(kr.segment, (*kb, "segment"), "segment")
+                defn = metrics.metrics.get(kr.metric) if metrics and kr.metric else None
+                if (short := over_too_short(defn, kr.over_days)) is not None:
+                    out.append(Diagnostic(loc((*kb, "over")), *short))
                 for key, message, hint in impossible_numbers(
                         metric=kr.metric, baseline=kr.baseline, target=kr.target,
                         catalog=metrics):  # fmt: skip

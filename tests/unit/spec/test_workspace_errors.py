@@ -9,7 +9,7 @@ import pytest
 from sowhat.errors import SpecError
 from sowhat.spec.workspace import load_workspace
 from tests.conftest import WriteWorkspace
-from tests.samples import OKRS
+from tests.samples import METRICS, OKRS
 
 
 def errors_of(root: Path) -> list[str]:
@@ -48,6 +48,36 @@ def test_malformed_yaml(write_workspace: WriteWorkspace) -> None:
     (msg,) = errors_of(root)
     assert msg.startswith("okrs/2026-Q4.yaml:")
     assert "invalid YAML" in msg
+
+
+def test_a_broken_metrics_file_is_one_error_not_one_per_kr(
+        write_workspace: WriteWorkspace) -> None:
+    """The references cannot be checked against a file that did not load: no KR is told its
+    metric is "used but no metrics.yaml" when the file is there and broken."""
+    root = write_workspace(metrics="metrics:\n  activation_rate: {type: conversion\n")
+    (msg,) = errors_of(root)
+    assert msg.startswith("metrics.yaml:")
+    assert "invalid YAML" in msg
+    # with no metrics file at all, each reference still says what is missing
+    root = write_workspace(metrics=None, name="without")
+    assert all("used but no metrics.yaml" in m for m in errors_of(root))
+
+
+def test_an_active_metric_window_that_holds_no_whole_period_is_an_error(
+        write_workspace: WriteWorkspace) -> None:
+    """A `per: month` active metric over 28 days would have no value on most days: said at
+    the `over:` line, with the shortest window that always holds one month."""
+    metrics = METRICS.replace("segments:", "  mau: {type: active, entity: account_id, "
+                              "event: workflow_run, per: month}\nsegments:")
+    okrs = OKRS.replace("        metric: activation_rate\n        baseline: 0.40   # measured",
+                        "        metric: mau\n        over: 28d\n        baseline: 0.40   # m")
+    (msg,) = errors_of(write_workspace(okrs, metrics))
+    assert msg.startswith("okrs/2026-Q4.yaml:13:")
+    assert "over: 28d is too short for a `per: month` active metric" in msg
+    assert "write `over: 62d` or longer" in msg
+    # 62 days always hold a month; without `over:` the default does too
+    load_workspace(write_workspace(okrs.replace("over: 28d", "over: 62d"), metrics, name="ok"))
+    load_workspace(write_workspace(okrs.replace("        over: 28d\n", ""), metrics, name="d"))
 
 
 def test_tab_indentation(write_workspace: WriteWorkspace) -> None:
