@@ -496,7 +496,8 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
     assert run("apply", "-w", str(ws))[0] == 0
     code, out = run("sync", "-w", str(ws), "--as-of", "2026-12-01")
     assert code == 0, out
-    data = krs(status(ws))
+    full = status(ws)
+    data = krs(full)
     early, later = hand_conversion(60, BOUND), hand_conversion(40, BOUND)
     act60, act40 = data["act60"], data["act40"]
     # Oct 1 + 60 days, plus the first whole day of the period's cohorts
@@ -508,9 +509,14 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
     assert act40["before_period"] is None
     assert act40["current"] == pytest.approx(later, abs=1e-12)
     assert act40["progress"] is not None
+    # the objective is graded on what can be read: act40 alone, not act40 and a zero for act60
+    objective = next(o for o in full["objectives"] if o["id"] == "later")
+    assert objective["score"] == pytest.approx(act40["progress"], abs=1e-12)
+    assert objective["waiting"] == 1
 
     code, out = run("status", "-w", str(ws))
     assert code == 0, out
+    assert "1 of 2 KRs not readable yet, left out of the score" in out
     assert "⏳ not readable yet: the period's first cohorts finish their outcome window on " \
            "2026-12-01" in out
     assert f"{early:.1%} is the level of cohorts of Aug 22–Sep 19, before the period" in out
@@ -526,6 +532,7 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
     code, out = run("review", "quarter", "-w", str(ws))
     assert code == 0, out
     assert "not readable yet" in out
+    assert "1 of 2 KRs not readable yet, left out of the score" in out
     assert "nothing is missed until the period closes" in out
 
     with web_client(ws) as client:
@@ -535,6 +542,8 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
         listing = client.get("/periods/2026-Q4/key-results").text
         api = {k["id"]: k for k in client.get("/api/v1/periods/2026-Q4/key-results").json()[
             "items"]}
+        api_objective = client.get("/api/v1/periods/2026-Q4/objectives/later").json()
+        objective_page = client.get("/periods/2026-Q4/objectives/later").text
     # its progress says why it is empty, not "not measured" (that is: no baseline or target)
     assert 'aria-valuetext="not readable yet"' in listing
     assert "not measured" not in listing
@@ -545,6 +554,10 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
     assert api["act60"]["readable_from"] == "2026-12-01"
     assert api["act60"]["display"]["before_period"] == f"{early:.1%}"
     assert api["act60"]["current"] is None
+    assert api_objective["score"] == pytest.approx(act40["progress"], abs=1e-12)
+    assert api_objective["not_readable"] == 1
+    assert dashboard.count("data-score-note") == 1
+    assert "1 of 2 KRs not readable yet" in objective_page
 
 
 def test_reviews_and_reports_read_as_of_the_end_of_the_data(ws: Path, tmp_path: Path) -> None:
@@ -570,3 +583,58 @@ def test_reviews_and_reports_read_as_of_the_end_of_the_data(ws: Path, tmp_path: 
     assert {k["kr_id"]: k["to_date"] for k in api["key_results"]}["act"] is not None
     assert "week of 09 Nov 2026" in page or "week of 2026-11-09" in page
     assert quarter["as_of"].startswith("2026-11-18")
+
+
+def hand_weekly_projects(monday: datetime) -> int:
+    """Distinct accounts that created a project in the ISO week starting `monday`."""
+    return len({r["account_id"] for r in ROWS if r["event"] == "project_created"
+                and monday <= datetime.fromisoformat(r["timestamp"]) < monday + timedelta(7)})
+
+
+def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None:
+    """A weekly-active level is the mean over the whole ISO weeks inside its 28 days: status,
+    the API and lint's SW114 name those weeks, not the 28 days, and the value is their mean."""
+    metrics = METRICS + ("  building_weekly: {type: active, entity: account_id, "
+                         "event: project_created, per: week}\n"
+                         "  building_monthly: {type: active, entity: account_id, "
+                         "event: project_created, per: month}\n")
+    (ws / "metrics.yaml").write_text(metrics, encoding="utf-8")
+    okrs = OKRS + """\
+      - id: builders
+        title: Grow accounts creating a project each week from 10 to 30
+        metric: building_weekly
+        baseline: 10
+        target: 30
+      - id: monthly-builders
+        title: Grow accounts creating a project each month from 40 to 120
+        metric: building_monthly
+        baseline: 40
+        target: 120
+"""
+    (ws / "okrs" / "2026-Q4.yaml").write_text(okrs, encoding="utf-8")
+    assert run("apply", "-w", str(ws))[0] == 0
+    # as of Wed Nov 18 15:30 the 28 days start Wed Oct 21: whole weeks Oct 26, Nov 2, Nov 9
+    assert run("sync", "-w", str(ws), "--as-of", BOUND.isoformat())[0] == 0
+    weeks = [datetime(2026, 10, 26, tzinfo=UTC) + timedelta(weeks=i) for i in range(3)]
+    expected = sum(hand_weekly_projects(w) for w in weeks) / 3
+    kr = krs(status(ws))["builders"]
+    assert kr["current"] == pytest.approx(expected)
+    _, out = run("status", "-w", str(ws))
+    assert "[mean of 3 complete weeks, Oct 26–Nov 15]" in out
+    assert "28-day level, Oct 21" not in out
+    # the baseline: weeks Sep 7, 14 and 21 (Sep 28's week runs past the period start)
+    before = [datetime(2026, 9, 7, tzinfo=UTC) + timedelta(weeks=i) for i in range(3)]
+    measured = sum(hand_weekly_projects(w) for w in before) / 3
+    assert kr["measured_baseline"] == pytest.approx(measured)
+    assert (kr["baseline_window"]["start"][:10], kr["baseline_window"]["end"][:10]) == (
+        "2026-09-07", "2026-09-28")
+    # a monthly active level defaults to 62 days, the shortest window that always holds a
+    # whole calendar month (28 days would leave MAU empty on most days): here October
+    monthly = krs(status(ws))["monthly-builders"]
+    october = {r["account_id"] for r in ROWS if r["event"] == "project_created"
+               and r["timestamp"].startswith("2026-10-")}
+    assert monthly["current"] == pytest.approx(len(october))
+    assert "[mean of 1 complete month, Oct 01–Oct 31]" in out
+    _code, out = run("lint", "-w", str(ws))
+    (sw114,) = [line for line in out.splitlines() if "SW114" in line and "building_weekly" in line]
+    assert "over 2026-09-07 to 2026-09-27" in sw114

@@ -54,7 +54,11 @@ class ObjectiveOut(BaseModel):
     owner: str | None
     aligns_to: str | None
     description: str | None
-    score: float | None = Field(description="Mean KR progress, 0..1 (unmeasured KRs count 0).")
+    score: float | None = Field(description=(
+        "Mean KR progress, 0..1: unmeasured KRs count 0; KRs not readable yet (a cohort "
+        "measure whose period's first cohorts are still maturing) are left out, and counted "
+        "in `not_readable`. None when no KR can be scored."))
+    not_readable: int = Field(0, description="KRs left out of `score`: not readable yet.")
     key_results: list[str]
     version: int
 
@@ -273,7 +277,8 @@ def objective_out(o: ObjectiveView) -> ObjectiveOut:
     s = o.status
     return ObjectiveOut(period=o.period, id=s.id, title=s.title, team=s.team, owner=s.owner,
                         aligns_to=s.aligns_to, description=o.description, score=s.score,
-                        key_results=[k.id for k in s.key_results], version=o.version)  # fmt: skip
+                        not_readable=s.waiting, key_results=[k.id for k in s.key_results],
+                        version=o.version)  # fmt: skip
 
 
 def key_result_out(k: KeyResultView) -> KeyResultOut:

@@ -88,8 +88,9 @@ def _render(r: CloseResult) -> None:
         a = objective_attainment(o)
         score = "—" if o.score is None else f"{o.score:.0%}"
         risk = "  [red]at risk: guardrail breached[/red]" if o.at_risk else ""
+        note = f"  [yellow]({o.score_note})[/yellow]" if o.score_note else ""
         console.print(f"  {o.id:<36} score {score:>4}  {a.target}/{a.measured} at target"
-                      f"{risk}")
+                      f"{risk}{note}")
     for c in r.carried:
         if c.already_there:
             console.print(f"  {c.kr_id} is already in {c.to_period}")

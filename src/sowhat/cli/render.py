@@ -122,6 +122,8 @@ def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
         if obj.team:
             label.append(f"{obj.team} ", style="blue")
         label.append(f"score {score}")
+        if obj.score_note:
+            label.append(f" ({obj.score_note})", style="yellow")
         branch = tree.add(label)
         for kr in obj.key_results:
             branch.add(_kr_line(kr, status.end))

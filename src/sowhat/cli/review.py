@@ -265,7 +265,8 @@ def _render_quarter(r: QuarterReview) -> None:
         o = item.objective
         score = "—" if o.score is None else f"{o.score:.0%}"
         risk = "[red]at risk[/red]" if o.at_risk else f"[dim]guardrails {o.guardrail_state}[/dim]"
-        console.print(f"\n[bold]{o.id}[/bold] score {score} {risk}")
+        note = f" [yellow]({o.score_note})[/yellow]" if o.score_note else ""
+        console.print(f"\n[bold]{o.id}[/bold] score {score}{note} {risk}")
         for g in o.breaches:
             console.print(f"  [red]⚠ {g.reason}[/red]")
         for k in o.key_results:

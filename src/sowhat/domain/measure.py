@@ -102,3 +102,54 @@ def baseline_disagrees(typed: float | None, measured: float | None, *, share: bo
     if share:
         allowed = max(allowed, BASELINE_SHARE_TOLERANCE)
     return abs(typed - measured) > allowed + 1e-12
+
+
+@dataclass(frozen=True)
+class CompleteBuckets:
+    """The whole days, ISO weeks or calendar months inside a window: what an `active` metric
+    averages. "28-day level, Nov 05–Dec 03" for a weekly-active count that really is the mean
+    of the weeks of Nov 09, 16 and 23 names days that were never counted, so every screen
+    names these instead."""
+
+    start: datetime
+    end: datetime
+    count: int
+    per: str  # day | week | month
+
+    @property
+    def label(self) -> str:
+        unit = self.per if self.count == 1 else f"{self.per}s"
+        return f"mean of {self.count} complete {unit}"
+
+
+def _floor(ts: datetime, per: str) -> datetime:
+    day = ts.replace(hour=0, minute=0, second=0, microsecond=0)
+    if per == "week":
+        return day - timedelta(days=day.weekday())
+    if per == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next(ts: datetime, per: str) -> datetime:
+    if per == "week":
+        return ts + timedelta(days=7)
+    if per == "month":
+        return (ts.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return ts + timedelta(days=1)
+
+
+def complete_buckets(start: datetime, end: datetime, per: str) -> CompleteBuckets | None:
+    """The `per` buckets lying wholly inside [start, end) — the same rule as the metric
+    engine's `active` type (sowhat.metrics.compile) — or None when not one fits."""
+    first = _floor(start, per)
+    if first < start:
+        first = _next(first, per)
+    last = _floor(end, per)  # exclusive: the bucket starting here runs past `end`
+    count, cursor = 0, first
+    while cursor < last:
+        count += 1
+        cursor = _next(cursor, per)
+    if count == 0:
+        return None
+    return CompleteBuckets(first, last, count, per)

@@ -2,12 +2,17 @@
 
 A KR with no reading yet scores 0 in its objective's mean: an unmeasured KR has shown no
 progress, and leaving it out would let an objective look done by measuring only what went well.
+
+The one exception is a KR that cannot be read yet by construction: a cohort measure whose
+period's first cohorts have not finished their outcome window. Counting it as 0 would grade
+the objective on a number nobody can have moved, so it is left out of the mean and counted
+apart (`waiting`), and every surface that shows the score says how many were left out.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from sowhat.domain.okr import KeyResult, Objective
@@ -30,17 +35,31 @@ class ObjectiveScore:
     team: str | None
     score: float | None
     key_results: tuple[KRScore, ...]
+    waiting: tuple[str, ...] = ()  # KRs left out of the score: not readable yet
 
 
 def score_key_result(kr: KeyResult, current: float | None) -> KRScore:
     return KRScore(kr.id, current, kr.progress(current))
 
 
-def score_objective(objective: Objective, current: Mapping[str, float | None]) -> ObjectiveScore:
-    """Mean of the objective's KR scores; None for an objective without KRs."""
+def score_objective(objective: Objective, current: Mapping[str, float | None],
+                    waiting: Collection[str] = ()) -> ObjectiveScore:
+    """Mean of the objective's KR scores, the KRs in `waiting` (not readable yet) left out;
+    None for an objective without KRs or whose KRs are all waiting."""
     krs = tuple(score_key_result(kr, current.get(kr.id)) for kr in objective.key_results)
-    score = sum(k.score for k in krs) / len(krs) if krs else None
-    return ObjectiveScore(objective.id, objective.team, score, krs)
+    counted = [k for k in krs if k.kr_id not in waiting]
+    score = sum(k.score for k in counted) / len(counted) if counted else None
+    left_out = tuple(k.kr_id for k in krs if k.kr_id in waiting)
+    return ObjectiveScore(objective.id, objective.team, score, krs, left_out)
+
+
+def score_note(waiting: int, key_results: int, score: float | None) -> str | None:
+    """Why a score covers fewer KRs than its objective has, in words for every surface."""
+    if not waiting:
+        return None
+    if score is None:
+        return "no KR readable yet"
+    return f"{waiting} of {key_results} KRs not readable yet, left out of the score"
 
 
 def roll_up_by_team(scores: Iterable[ObjectiveScore]) -> dict[str, float]:

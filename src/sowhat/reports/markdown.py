@@ -174,6 +174,8 @@ def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = 
         score = "—" if o.score is None else f"{o.score:.0%}"
         out += [f"## {o.id} — score {score}, guardrails {o.guardrail_state}", "",
                 _cell(o.title), ""]
+        if o.score_note:
+            out += [f"Score: {o.score_note}.", ""]
         for g in o.breaches:
             out.append(f"- ⚠ {g.reason}")
         out += ["| KR | now | baseline → target | progress | level | counts |",

@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from sowhat.domain.measure import DEFAULT_OVER_DAYS, Measure
+from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period, week_start
 from sowhat.domain.units import format_values, join_span
@@ -53,6 +53,7 @@ from sowhat.spec.metric_defs import (
     SumMetric,
     UniqueMetric,
     default_measure,
+    default_over_days,
     outcome_window,
 )
 from sowhat.stats.ambition import hit_probability_without_change
@@ -384,7 +385,7 @@ def level_offset(k: KeyResultStatus, defn: MetricDef | None) -> int:
 
 def level_offset_weeks(over_days: int | None, defn: MetricDef | None) -> int:
     """`level_offset` from a KR's `over_days` alone (the file's KR, before it is applied)."""
-    over_weeks = -(-(over_days or DEFAULT_OVER_DAYS) // 7)
+    over_weeks = -(-(over_days or default_over_days(defn)) // 7)
     window = outcome_window(defn) if defn is not None else None
     outcome_weeks = window.total_seconds() / (7 * 86400) if window is not None else 0.0
     return int(outcome_weeks + (over_weeks - 1) / 2 + 0.5)

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Change
+from sowhat.domain.scoring import score_note
 from sowhat.services.plans import KeyResultStatus, PeriodStatus, status_rows
 from sowhat.store import repositories
 from sowhat.store.audit import jsonable
@@ -109,6 +110,11 @@ class ObjectiveHealth:
     guardrail_state: GuardrailState
     guardrails: tuple[GuardrailStatus, ...]
     key_results: tuple[KRHealth, ...]
+    waiting: int = 0  # KRs left out of the score: not readable yet
+
+    @property
+    def score_note(self) -> str | None:
+        return score_note(self.waiting, len(self.key_results), self.score)
 
     @property
     def at_risk(self) -> bool:
@@ -185,7 +191,7 @@ def objective_health(
         krs = tuple(_kr_health(k, state) for k in o.key_results)
         objectives.append(ObjectiveHealth(
             id=o.id, title=o.title, team=o.team, owner=o.owner, score=o.score,
-            guardrail_state=state, guardrails=guardrails, key_results=krs,
+            guardrail_state=state, guardrails=guardrails, key_results=krs, waiting=o.waiting,
         ))  # fmt: skip
     return PeriodHealth(period=status.period, start=status.start, end=status.end,
                         closed=status.closed, objectives=tuple(objectives))
@@ -285,6 +291,7 @@ def frozen_health(row: PeriodRow) -> tuple[PeriodHealth, dict[str, float]] | Non
                 KRHealth(**{**k, "attainment": Attainment(k["attainment"])})
                 for k in o["key_results"]
             ),
+            waiting=int(o.get("waiting", 0)),
         )
         for o in h["objectives"]
     )

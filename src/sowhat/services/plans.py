@@ -14,13 +14,18 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from sowhat.domain.measure import DEFAULT_OVER_DAYS, baseline_disagrees
+from sowhat.domain.measure import (
+    DEFAULT_OVER_DAYS,
+    CompleteBuckets,
+    baseline_disagrees,
+    complete_buckets,
+)
 from sowhat.domain.okr import Plan
 from sowhat.domain.period import Period
-from sowhat.domain.scoring import roll_up_by_team, score_objective
+from sowhat.domain.scoring import roll_up_by_team, score_note, score_objective
 from sowhat.domain.units import format_values
 from sowhat.errors import NotFound
-from sowhat.spec.metric_defs import MetricsFile, outcome_window
+from sowhat.spec.metric_defs import ActiveMetric, MetricsFile, outcome_window
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import mapping, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
@@ -101,6 +106,10 @@ class KeyResultStatus:
     # first of the period's own cohorts has matured, on `readable_from`.
     before_period: float | None = None
     readable_from: date | None = None
+    # An `active` metric (weekly active accounts...) is the mean over the whole days, weeks
+    # or months inside its window: `window` and `baseline_window` are narrowed to those, and
+    # this says how many ("mean of 3 complete weeks"). None for every other metric type.
+    averages: str | None = None
 
     @property
     def readable_when(self) -> str | None:
@@ -127,6 +136,8 @@ class KeyResultStatus:
         days = self.over_days or DEFAULT_OVER_DAYS
         if self.window is None:
             return f"{days}-day level"
+        if self.averages is not None:
+            return f"{self.averages}, {self.window.days}"
         return f"{days}-day level, {self.window.days}"
 
     @property
@@ -145,10 +156,15 @@ class ObjectiveStatus:
     team: str | None
     owner: str | None
     aligns_to: str | None
-    score: float | None  # mean KR progress (unmeasured KRs count 0); None without KRs
+    score: float | None  # mean KR progress (unmeasured count 0, not readable left out)
     key_results: tuple[KeyResultStatus, ...]
     guardrails: int
     bets: int
+    waiting: int = 0  # KRs left out of the score because they are not readable yet
+
+    @property
+    def score_note(self) -> str | None:
+        return score_note(self.waiting, len(self.key_results), self.score)
 
 
 @dataclass(frozen=True)
@@ -233,7 +249,8 @@ def status_rows(
                        measures.get(kr_rows[kr.id].id), period_start=row.start)
             for kr in objective.key_results
         )
-        score = score_objective(objective, {s.id: s.current for s in statuses})
+        score = score_objective(objective, {s.id: s.current for s in statuses},
+                                waiting={s.id for s in statuses if s.readable_from is not None})
         scores.append(score)
         objectives.append(
             ObjectiveStatus(
@@ -246,6 +263,7 @@ def status_rows(
                 key_results=statuses,
                 guardrails=len(objective.guardrails),
                 bets=len(objective.bets),
+                waiting=len(score.waiting),
             )
         )
     period_value = mapping.to_period(row)
@@ -282,6 +300,14 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
             and (readable_from := _readable_from(measured, period_start,
                                                  _outcome(row.metric, catalog))) is not None):
         before_period, current = current, None
+    window = _window(measured.window_start, measured.window_end) if measured else None
+    baseline_window = (_window(measured.baseline_start, measured.baseline_end)
+                       if measured else None)
+    averages = None
+    if (per := _active_per(row.metric, catalog)) is not None:
+        window, covered = _covered(window, per)
+        baseline_window, _ = _covered(baseline_window, per)
+        averages = covered.label if covered is not None else None
     return KeyResultStatus(
         id=row.key,
         title=row.title,
@@ -305,14 +331,29 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
                          before_period=before_period),
         measure=measured.measure if measured else None,
         over_days=measured.over_days if measured else None,
-        window=_window(measured.window_start, measured.window_end) if measured else None,
+        window=window,
         data_through=measured.data_through if measured else None,
         measured_baseline=measured.measured_baseline if measured else None,
-        baseline_window=_window(measured.baseline_start, measured.baseline_end)
-        if measured else None,
+        baseline_window=baseline_window,
         before_period=before_period,
         readable_from=readable_from,
+        averages=averages,
     )
+
+
+def _active_per(metric: str | None, catalog: MetricsFile | None) -> str | None:
+    defn = catalog.metrics.get(metric) if catalog is not None and metric else None
+    return defn.per if isinstance(defn, ActiveMetric) else None
+
+
+def _covered(window: Window | None, per: str) -> tuple[Window | None, CompleteBuckets | None]:
+    """The part of a window an `active` metric's value covers: its complete buckets."""
+    if window is None:
+        return None, None
+    covered = complete_buckets(window.start, window.end, per)
+    if covered is None:
+        return window, None
+    return Window(covered.start, covered.end), covered
 
 
 def _outcome(metric: str | None, catalog: MetricsFile | None) -> timedelta | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sowhat.domain.measure import Measure, MeasureWindow, baseline_disagrees
+from sowhat.domain.measure import Measure, MeasureWindow, baseline_disagrees, complete_buckets
 from sowhat.domain.okr import Change
 from sowhat.domain.period import Period
 from sowhat.errors import SowhatError
@@ -39,7 +39,7 @@ from sowhat.services.impact.series import (
     weekly_series,
 )
 from sowhat.services.sync.measures import KRMeasure, kr_measure
-from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_defs import ActiveMetric, MetricsFile
 from sowhat.spec.workspace import Workspace
 from sowhat.stats.ambition import AmbitionCheck, hit_probability_without_change
 
@@ -199,8 +199,13 @@ def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: Ev
     if result.error:
         raise _data_error(metric, result.error)
     value = result.values[0] if result.values else None
-    return MeasuredBaseline(value.value if value else None, window.start.date(),
-                            window.end.date(), value.entities if value else None,
+    start, end = window.start, window.end
+    defn = catalog.metrics.get(metric)
+    if isinstance(defn, ActiveMetric) and \
+            (covered := complete_buckets(start, end, defn.per)) is not None:
+        start, end = covered.start, covered.end  # the whole weeks it averages, not the window
+    return MeasuredBaseline(value.value if value else None, start.date(),
+                            end.date(), value.entities if value else None,
                             str(m.measure), m.describe(), clipped)  # fmt: skip
 
 

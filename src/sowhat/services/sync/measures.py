@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sowhat.domain.measure import (
-    DEFAULT_OVER_DAYS,
     Measure,
     MeasureWindow,
     baseline_window,
@@ -24,6 +23,7 @@ from sowhat.metrics.source import EventSource
 from sowhat.spec.metric_defs import (
     MetricsFile,
     default_measure,
+    default_over_days,
     metric_definition_hash,
     outcome_window,
 )
@@ -78,7 +78,7 @@ def kr_measure(
     chosen = Measure(measure) if measure else default_measure(defn)
     return KRMeasure(
         measure=chosen,
-        over=timedelta(days=over_days or DEFAULT_OVER_DAYS),
+        over=timedelta(days=over_days or default_over_days(defn)),
         outcome=outcome_window(defn),
         declared=measure is not None,
     )
