@@ -158,13 +158,44 @@ def table(
         print(f"  {m:<18} {pct(value)}{extra}")
 
 
-BEFORE = Path(__file__).with_name("results") / "lint_heldout3_before.json"
+BEFORE = Path(__file__).with_name("results") / "lint_heldout4_before.json"
+
+
+def heldout_record(what: str, judged: list[Judged]) -> dict[str, object]:
+    """The held-out figures as saved in benchmarks/results/lint_heldout4_*.json."""
+    rows = [j.row for j in judged]
+    ci = bootstrap(judged)
+    return {
+        "what": what,
+        "n": len(judged),
+        "documents": len({r.source for r in rows}),
+        "organisations": sorted({r.source_group for r in rows}),
+        "positives": {
+            "outputs": sum(r.kind == "output" for r in rows),
+            "no_baseline": sum(r.no_baseline and not r.unmeasurable for r in rows),
+            "unmeasurable": sum(r.unmeasurable for r in rows),
+            "vanity": sum(r.vanity for r in rows),
+        },
+        "fired": {code: sum(code in j.codes for j in judged)
+                  for code in ("SW102", "SW103", "SW104")},  # fmt: skip
+        "measures": measures(judged),
+        "ci95": {m: list(band) if band else None for m, band in ci.items()},
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--save-heldout", type=Path, metavar="JSON",
+                        help="score the held-out organisations once, save the figures, stop")
+    parser.add_argument("--what", default="shipped model on the held-out organisations",
+                        help="description stored with --save-heldout")  # fmt: skip
     args = parser.parse_args()
+    if args.save_heldout is not None:
+        record = heldout_record(args.what, held_out())
+        args.save_heldout.write_text(json.dumps(record, indent=1) + "\n", "utf-8")
+        print(json.dumps(record["measures"], indent=1))
+        return
 
     pinned = pin_one_core()
     rows = load_labelled("train") + load_labelled("heldout") + load_public()
@@ -180,7 +211,7 @@ def main() -> None:
         print(f"{name:<12} {cpu:>9,.0f} KRs per CPU-second   {wall:>9,.0f} KRs per wall-second")
 
     before = json.loads(BEFORE.read_text("utf-8")) if BEFORE.is_file() else None
-    table("public corpus, held-out organisations, shipped model (before: main at dea7730)",
+    table("public corpus, held-out organisations, shipped model (before: main at 37bf3d1)",
           held_out(), True, before)  # fmt: skip
     table("public corpus, training organisations, 5-fold CV by organisation", cross_validated(),
           True)  # fmt: skip
