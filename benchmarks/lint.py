@@ -161,6 +161,9 @@ def table(
 BEFORE = Path(__file__).with_name("results") / "lint_heldout4_before.json"
 
 
+CODES = ("SW102", "SW103", "SW104")
+
+
 def heldout_record(what: str, judged: list[Judged]) -> dict[str, object]:
     """The held-out figures as saved in benchmarks/results/lint_heldout4_*.json."""
     rows = [j.row for j in judged]
@@ -176,8 +179,7 @@ def heldout_record(what: str, judged: list[Judged]) -> dict[str, object]:
             "unmeasurable": sum(r.unmeasurable for r in rows),
             "vanity": sum(r.vanity for r in rows),
         },
-        "fired": {code: sum(code in j.codes for j in judged)
-                  for code in ("SW102", "SW103", "SW104")},  # fmt: skip
+        "fired": {code: sum(code in j.codes for j in judged) for code in CODES},
         "measures": measures(judged),
         "ci95": {m: list(band) if band else None for m, band in ci.items()},
     }

@@ -259,8 +259,13 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
         if t in _CLAUSE_BREAKS and i:
             tokens = tokens[:i]
             break
-    if any(t in lex.vanity_value_links for t in tokens):
-        return None
+    heads = _vanity_heads()
+    if any(
+        t in lex.vanity_value_links
+        and not (t in _TRIAL and i + 1 < len(tokens) and tokens[i + 1] in heads)
+        for i, t in enumerate(tokens)
+    ):
+        return None  # tied to value; but "trial sign-ups" are still sign-ups counted
     for family, phrases in lex.vanity.items():
         for phrase in phrases:
             parts = tuple(phrase.replace("-", " ").split())
@@ -280,8 +285,8 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     continue  # a rate ("sessions per user"), engaged people, or the team itself
                 if i <= 1 and after in _SUBJECT_VERBS and not _is_verb(facts.head):
                     continue  # "Members can make a profile": the people, not a count of them
-                if f"{parts[-1]}/" in facts.norm:
-                    continue  # "5+ sessions/week": a frequency that defines a segment
+                if f"{parts[-1]}/" in facts.norm and _segment(tokens, j):
+                    continue  # "(5+ sessions/week)": a frequency that defines a segment
                 if facts.head in _CAPACITY_HEADS:
                     continue  # "Support 10x traffic": capacity, not a count chased
                 if j >= 1 and before in _DENOMINATOR_BEFORE and tokens[j - 1][0].isdigit():
@@ -298,6 +303,22 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     continue
                 return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
     return None
+
+
+_TRIAL = frozenset({"trial", "trials"})
+
+
+def _segment(tokens: tuple[str, ...], j: int) -> bool:
+    """Whether the vanity word at j+1 (adjectives skipped) is a frequency defining a group of
+    people, "power users (5+ sessions/week)", rather than a count per period chased for its
+    own sake, "100k site visitors/month": the number stands right before the word and is
+    small, or a people noun comes first."""
+    before = tokens[j] if j >= 0 else ""
+    small = before[:1].isdigit() and not any(c in before for c in "km,") and len(before) <= 3
+    return small or any(t in _PEOPLE for t in tokens[: max(j, 0)])
+
+
+_PEOPLE = frozenset({"users", "accounts", "customers", "members", "teams", "people"})
 
 
 def _is_verb(word: str) -> bool:
