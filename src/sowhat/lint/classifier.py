@@ -340,10 +340,21 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     if facts.measures:
         # "Maximize monthly /search visits": a metric, but no level to reach; whichever kind
         # the verdict, there is nothing to judge at the end of the period
-        return facts.head in _VAGUE_HEADS
+        return facts.head in _NO_LEVEL_HEADS
     if kind == "output":
-        return vague or _generic_work(facts) or _state_of_mind(facts)
+        return vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
     return True
+
+
+def _bare_quality(facts: TextFacts) -> bool:
+    """A quality named alone, with no level and no direction, which the model may call work:
+    "Developer experience", "Team morale". There is nothing to read at the end of the period;
+    unlike "Churn" (a metric: SW103 asks for the numbers) or "Launch the onboarding
+    experience" (a deliverable, done or not). Only short verbless phrases: in a sentence
+    the same nouns are often a deliverable's name ("collaboration guideline is defined")."""
+    toks = facts.tokens
+    return 1 <= len(toks) <= 3 and toks[-1] in _QUALITY_NOUNS and not facts.deliverables and (
+        not _is_verb(toks[0]))
 
 
 def _state_of_mind(facts: TextFacts) -> bool:
@@ -459,6 +470,19 @@ _VAGUE_QUALITIES = frozenset(
         "organised",
     ]
 )
+# "Maximize X" names the metric and asks for as much as possible: no level to judge. "Improve
+# developer satisfaction score" or "Reduce churn" give a direction to a metric: measurable,
+# and SW103 asks for the numbers.
+_NO_LEVEL_HEADS = frozenset({"maximize", "maximise", "optimise", "optimize", "minimize",
+                             "minimise"})  # fmt: skip
+_QUALITY_NOUNS = frozenset(
+    [
+        "experience", "satisfaction", "engagement", "awareness", "happiness", "morale",
+        "trust", "confidence", "culture", "reputation", "visibility", "collaboration",
+        "alignment", "productivity", "wellbeing", "well-being", "perception", "sentiment",
+        "health", "maturity", "excellence",
+    ]
+)  # fmt: skip
 _VAGUE_HEADS = frozenset(
     {
         "maximize",

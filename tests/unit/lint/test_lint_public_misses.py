@@ -424,3 +424,36 @@ def test_attention_chased_for_its_own_sake_gets_sw102(text: str) -> None:
 )
 def test_attention_tied_to_value_or_a_denominator_passes_sw102(text: str) -> None:
     assert "SW102" not in codes(text)
+
+
+@pytest.mark.parametrize("text", ["Developer experience", "Team morale", "Employee engagement",
+                                  "Customer satisfaction"])  # fmt: skip
+def test_a_quality_named_alone_is_unmeasurable(text: str) -> None:
+    assert "SW104" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Launch the new onboarding experience",  # a deliverable: done or not
+        "Improve developer satisfaction score",  # a score with a direction: SW103's job
+        "Reduce churn",
+    ],
+)
+def test_a_deliverable_or_a_metric_with_a_direction_is_measurable(text: str) -> None:
+    assert "SW104" not in codes(text)
+
+
+def test_maximize_a_metric_is_still_unmeasurable() -> None:
+    assert "SW104" in codes("Maximize monthly /search visits")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "95% of P2 support questions are resolved within one week",
+        "90% of invoices are paid within 30 days",
+    ],
+)
+def test_a_share_stated_as_a_level_gets_sw103_whatever_the_verdict(text: str) -> None:
+    assert "SW103" in codes(text)

@@ -168,6 +168,9 @@ def _outcome_like(subject: KRSubject) -> bool:
     if (facts.threshold and facts.has_number and not facts.head_is_delivery
             and not facts.deliverables):  # fmt: skip
         return True  # "js-ipfs can load at least 1TB", "p95 <1.5s": a level, whoever sets it
+    if facts.share and facts.tokens[0][:1].isdigit() and not facts.head_is_delivery and (
+            not facts.deliverables):
+        return True  # "95% of P2 issues are resolved in a week": a level of others' behaviour
     if c.confidence >= _SURE_OUTPUT:
         return False
     return facts.business_result or facts.outcome_noun or attention(facts) or (
