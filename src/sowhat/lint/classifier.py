@@ -259,8 +259,13 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
         if t in _CLAUSE_BREAKS and i:
             tokens = tokens[:i]
             break
-    if any(t in lex.vanity_value_links for t in tokens):
-        return None
+    heads = _vanity_heads()
+    if any(
+        t in lex.vanity_value_links
+        and not (t in _TRIAL and i + 1 < len(tokens) and tokens[i + 1] in heads)
+        for i, t in enumerate(tokens)
+    ):
+        return None  # tied to value; but "trial sign-ups" are still sign-ups counted
     for family, phrases in lex.vanity.items():
         for phrase in phrases:
             parts = tuple(phrase.replace("-", " ").split())
@@ -280,8 +285,8 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     continue  # a rate ("sessions per user"), engaged people, or the team itself
                 if i <= 1 and after in _SUBJECT_VERBS and not _is_verb(facts.head):
                     continue  # "Members can make a profile": the people, not a count of them
-                if f"{parts[-1]}/" in facts.norm:
-                    continue  # "5+ sessions/week": a frequency that defines a segment
+                if f"{parts[-1]}/" in facts.norm and _segment(tokens, j):
+                    continue  # "(5+ sessions/week)": a frequency that defines a segment
                 if facts.head in _CAPACITY_HEADS:
                     continue  # "Support 10x traffic": capacity, not a count chased
                 if j >= 1 and before in _DENOMINATOR_BEFORE and tokens[j - 1][0].isdigit():
@@ -298,6 +303,22 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     continue
                 return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
     return None
+
+
+_TRIAL = frozenset({"trial", "trials"})
+
+
+def _segment(tokens: tuple[str, ...], j: int) -> bool:
+    """Whether the vanity word at j+1 (adjectives skipped) is a frequency defining a group of
+    people, "power users (5+ sessions/week)", rather than a count per period chased for its
+    own sake, "100k site visitors/month": the number stands right before the word and is
+    small, or a people noun comes first."""
+    before = tokens[j] if j >= 0 else ""
+    small = before[:1].isdigit() and not any(c in before for c in "km,") and len(before) <= 3
+    return small or any(t in _PEOPLE for t in tokens[: max(j, 0)])
+
+
+_PEOPLE = frozenset({"users", "accounts", "customers", "members", "teams", "people"})
 
 
 def _is_verb(word: str) -> bool:
@@ -319,10 +340,21 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     if facts.measures:
         # "Maximize monthly /search visits": a metric, but no level to reach; whichever kind
         # the verdict, there is nothing to judge at the end of the period
-        return facts.head in _VAGUE_HEADS
+        return facts.head in _NO_LEVEL_HEADS
     if kind == "output":
-        return vague or _generic_work(facts) or _state_of_mind(facts)
+        return vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
     return True
+
+
+def _bare_quality(facts: TextFacts) -> bool:
+    """A quality named alone, with no level and no direction, which the model may call work:
+    "Developer experience", "Team morale". There is nothing to read at the end of the period;
+    unlike "Churn" (a metric: SW103 asks for the numbers) or "Launch the onboarding
+    experience" (a deliverable, done or not). Only short verbless phrases: in a sentence
+    the same nouns are often a deliverable's name ("collaboration guideline is defined")."""
+    toks = facts.tokens
+    return 1 <= len(toks) <= 3 and toks[-1] in _QUALITY_NOUNS and not facts.deliverables and (
+        not _is_verb(toks[0]))
 
 
 def _state_of_mind(facts: TextFacts) -> bool:
@@ -438,6 +470,19 @@ _VAGUE_QUALITIES = frozenset(
         "organised",
     ]
 )
+# "Maximize X" names the metric and asks for as much as possible: no level to judge. "Improve
+# developer satisfaction score" or "Reduce churn" give a direction to a metric: measurable,
+# and SW103 asks for the numbers.
+_NO_LEVEL_HEADS = frozenset({"maximize", "maximise", "optimise", "optimize", "minimize",
+                             "minimise"})  # fmt: skip
+_QUALITY_NOUNS = frozenset(
+    [
+        "experience", "satisfaction", "engagement", "awareness", "happiness", "morale",
+        "trust", "confidence", "culture", "reputation", "visibility", "collaboration",
+        "alignment", "productivity", "wellbeing", "well-being", "perception", "sentiment",
+        "health", "maturity", "excellence",
+    ]
+)  # fmt: skip
 _VAGUE_HEADS = frozenset(
     {
         "maximize",

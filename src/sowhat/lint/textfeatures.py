@@ -781,6 +781,11 @@ def _vanity_words() -> frozenset[str]:
     return frozenset(p for group in lex.vanity.values() for p in group if " " not in p)
 
 
+def attention_word(word: str) -> bool:
+    """Whether one token is a single-word vanity phrase (followers, views, signups...)."""
+    return word in _vanity_words()
+
+
 def attention(facts: TextFacts) -> bool:
     """Whether the KR names a count of others' attention (followers, downloads, signups...)."""
     return not _vanity_words().isdisjoint(facts.tokens)

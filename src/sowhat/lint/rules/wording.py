@@ -11,7 +11,7 @@ from typing import ClassVar
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.classifier import find_vanity, is_unmeasurable
 from sowhat.lint.rewrite import so_what, value_linked
-from sowhat.lint.textfeatures import attention, object_phrase, read
+from sowhat.lint.textfeatures import TextFacts, attention, attention_word, object_phrase, read
 
 
 class OutputStyle(KRRule):
@@ -55,7 +55,9 @@ class VanityMetric(KRRule):
     applies_to_text: ClassVar[bool] = True
 
     def check(self, subject: KRSubject) -> list[Finding]:
-        hit = find_vanity(subject.facts, "outcome" if _outcome_like(subject) else "output")
+        facts = subject.facts
+        outcome = _outcome_like(subject) or _chases_attention(facts)
+        hit = find_vanity(facts, "outcome" if outcome else "output")
         field = "title"
         if hit is None and subject.kr.metric:
             info = subject.context.metrics.get(subject.kr.metric)
@@ -80,6 +82,24 @@ class VanityMetric(KRRule):
 
 
 _SHOWN = {"pageviews": "page views", "pageview": "page view"}
+_CHASE_HEADS = frozenset({"get", "gain", "attract", "reach", "hit", "grow", "achieve"})
+_CHASE_BEFORE = frozenset({"more", "get", "gets", "getting", "gain", "gaining", "attract"})
+
+
+def _chases_attention(facts: TextFacts) -> bool:
+    """Attention is what the KR asks for, whatever the model says of the rest: "Get 10k
+    followers", "Newsletters getting more views", "... and get coverage in 2 publications".
+    The model often calls these outputs (a verb of getting, no change verb), which would keep
+    SW102 quiet on exactly the counts it is for."""
+    if not attention(facts):
+        return False
+    toks = facts.tokens
+    if facts.head in _CHASE_HEADS:
+        return True
+    return any(
+        attention_word(t) and not _CHASE_BEFORE.isdisjoint(toks[max(i - 2, 0) : i])
+        for i, t in enumerate(toks)
+    )
 
 
 class MissingBaselineOrTarget(KRRule):
@@ -148,6 +168,9 @@ def _outcome_like(subject: KRSubject) -> bool:
     if (facts.threshold and facts.has_number and not facts.head_is_delivery
             and not facts.deliverables):  # fmt: skip
         return True  # "js-ipfs can load at least 1TB", "p95 <1.5s": a level, whoever sets it
+    if facts.share and facts.tokens[0][:1].isdigit() and not facts.head_is_delivery and (
+            not facts.deliverables):
+        return True  # "95% of P2 issues are resolved in a week": a level of others' behaviour
     if c.confidence >= _SURE_OUTPUT:
         return False
     return facts.business_result or facts.outcome_noun or attention(facts) or (
