@@ -24,6 +24,7 @@ from sowhat.services.guardrails import (
     objective_health,
     raw_progress,
 )
+from sowhat.services.impact.series import next_monday
 from sowhat.services.reviews.lessons import add_lesson, list_lessons
 from sowhat.services.reviews.monthly import _slope, _trend, default_month, monthly_review
 from sowhat.services.reviews.quarter import quarter_review
@@ -179,7 +180,10 @@ def test_change_mind_compares_weekly_means_before_and_after_launch(db: Database)
             and date.fromisoformat(str(w)) + timedelta(days=7)
             <= (date(2026, 10, 1) if phase == "history" else date(2026, 11, 16))]
         before = [v for w, v in mondays if launch - timedelta(weeks=BEFORE_WEEKS) <= w < launch]
-        after = [v for w, v in mondays if launch < w <= date(2026, 11, 9)]
+        # shipped on a Monday: its launch week is the first live week, as the impact
+        # estimate counts it (services.impact.series.next_monday)
+        assert launch == LAUNCH
+        after = [v for w, v in mondays if next_monday(LAUNCH) <= w <= date(2026, 11, 9)]
         signal = bets[bet]
         assert signal.before == pytest.approx(sum(before) / len(before))
         assert signal.after == pytest.approx(sum(after) / len(after))

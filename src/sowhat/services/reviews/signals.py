@@ -149,11 +149,15 @@ def change_mind_signals(
         kr = krs[b.expects_key_result or ""]
         history, in_period = series.get(kr.id, ([], []))
         launch = week_start(b.shipped_on)
+        # The first whole week with the bet live: the launch week itself when it shipped on
+        # a Monday — the rule the impact estimate uses (services.impact), so the weekly
+        # review and the QBR count the same weeks. A week it shipped mid-way is neither.
+        first_live = launch if b.shipped_on == launch else launch + timedelta(days=7)
         points = [(w, v) for w, v in full_weeks(history, in_period, period_start=period.start,
                                                  period_end=period.end, until=until)
                   if v is not None]
         before = [v for w, v in points if launch - timedelta(weeks=BEFORE_WEEKS) <= w < launch]
-        after = [v for w, v in points if launch < w <= last_full]
+        after = [v for w, v in points if first_live <= w <= last_full]
         change = Change(b.expects_change_amount, b.expects_change_kind or "absolute")
         unit = kr_scale(metric=kr.metric, kr_unit=kr.unit, catalog=catalog).text
         out.append(_signal(b.key, b.title, objectives[b.objective_id].key, kr.key,
