@@ -20,6 +20,7 @@ from threading import Lock
 from sowhat.domain.period import Period, week_start
 from sowhat.metrics.engine import compute
 from sowhat.metrics.source import EventSource
+from sowhat.metrics.watermark import watermark
 from sowhat.spec.event_source import EventSourceSpec
 from sowhat.spec.workspace import Workspace
 
@@ -59,12 +60,13 @@ def north_star_series(
             if key in _cache:
                 return _cache[key]
         with EventSource.open(spec, workspace.root) as events:
-            # Stop at the last week the events fully cover: a week after the last event
-            # would read as a collapse to zero rather than as "no data yet".
-            last = events.events().timestamp.max().execute()
-            if last is None or str(last) == "NaT":
+            # Stop at the last week the data fully covers — by the watermark every other
+            # number uses ("data through …"), so a week ending exactly there counts: a week
+            # past it would read as a collapse to zero rather than as "no data yet".
+            bound = watermark(events, spec).bound
+            if bound is None:
                 return ()
-            end = min(end, week_start(last.date()))
+            end = min(end, week_start(bound.date()))
             if end <= period.start + timedelta(days=7):
                 return ()
             values = compute(metric, catalog=catalog, events=events, start=period.start, end=end,
