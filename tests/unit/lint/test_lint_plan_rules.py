@@ -169,6 +169,13 @@ def test_sw108_sw109_thresholds_and_skip_note() -> None:
         ("objectives", 0, "key_results", 0, "target")
     )
     assert notes(ctx) == []
+    assert "hits this target 86% of the time" in by_code(found, "SW108")[0].message
+    assert "only 1.0% of the time" in by_code(found, "SW109")[0].message
+    # a model's extreme never reads as certainty: no "100%" and no "0.0%"
+    extreme = run(plan, LintContext(as_of=date(2026, 9, 1), metrics=CATALOG,
+                                    hit_probabilities={"act": 0.9999, "c": 0.00001}))
+    assert "hits this target over 99% of the time" in by_code(extreme, "SW108")[0].message
+    assert "only under 0.1% of the time" in by_code(extreme, "SW109")[0].message
     no_history = LintContext(as_of=date(2026, 9, 1))
     assert not by_code(run(plan, no_history), "SW108")
     [note] = notes(no_history)

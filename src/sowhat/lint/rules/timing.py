@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sowhat.domain.units import format_chance
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.context import MetricInfo
 from sowhat.lint.rewrite import best_metric, words
@@ -34,7 +35,8 @@ class Sandbagged(KRRule):
         return [
             self.at(
                 subject,
-                f"sandbagged: the metric's own trend hits this target {p:.0%} of the time with "
+                f"sandbagged: the metric's own trend hits this target {format_chance(p)} of "
+                "the time with "
                 "no change from the team — a false sense of progress",
                 "raise the target until hitting it needs the bets to work (roughly 30-70% "
                 "without change)",
@@ -56,13 +58,18 @@ class Unreachable(KRRule):
         return [
             self.at(
                 subject,
-                f"likely unreachable: with no change the metric hits this target only {p:.1%} "
-                "of the time",
+                "likely unreachable: with no change the metric hits this target only "
+                f"{_rare(p)} of the time",
                 "check the target's size against the history, lengthen the horizon, or add "
                 "bets big enough to move it",
                 "target",
             )
         ]
+
+
+def _rare(p: float) -> str:
+    """A small model probability to one decimal, never "0.0%": no projection is certain."""
+    return "under 0.1%" if p < 0.0005 else f"{p:.1%}"
 
 
 def _window(subject: KRSubject) -> tuple[timedelta, str] | None:
