@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from sowhat.domain.units import MISSING, Unit, format_change, format_value
+from sowhat.domain.units import MISSING, Unit, format_chance, format_change, format_value
 
 __all__ = ["delta", "forecast_sentence", "is_rate", "plain_effect", "signed_pct", "tick_labels",
            "value"]
@@ -101,13 +101,14 @@ def forecast_sentence(*, projected: float | None, low: float | None, high: float
                       rate: bool, unit: str | None = None,
                       what: str = "the value") -> str | None:  # fmt: skip
     """"At the period's end, the weekly value: expect 22.8%, likely between 16.5% and 28.8%
-    — a 46% chance of reaching the 25% target." None without a projection."""
+    — the chance of reaching the 25% target: 46%." None without a projection."""
     if projected is None or probability is None or target is None:
         return None
     text = f"At the period's end, {what}: expect {value(projected, rate=rate, unit=unit)}"
     if low is not None and high is not None:
         text += (f", likely between {value(low, rate=rate, unit=unit)} and "
                  f"{value(high, rate=rate, unit=unit)} ({interval:.0%} range)")
-    chance = min(max(probability, 0.01), 0.99)
-    return (f"{text} — a {chance:.0%} chance of reaching the "
-            f"{value(target, rate=rate, unit=unit)} target.")
+    # worded as every other surface words a model's chance: never 0% or 100%, and past
+    # 99% "over 99%" (a clipped "99%" read as a different number from the tile beside it)
+    return (f"{text} — the chance of reaching the {value(target, rate=rate, unit=unit)} "
+            f"target: {format_chance(probability)}.")

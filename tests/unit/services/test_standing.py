@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from sowhat.reports.words import forecast_sentence
 from sowhat.services.forecasts import Outlook
 from sowhat.services.okrs.views import KeyResultView
 from sowhat.services.plans import KeyResultStatus, ObjectiveStatus
@@ -49,6 +50,23 @@ def test_the_forecast_and_guardrails_can_only_make_it_worse() -> None:
     held = kr_standing(on_pace, elapsed=0.5, guardrail_breached=True)
     assert held.word is Standing.AT_RISK
     assert "guardrail" in held.reason
+
+
+def test_a_chance_in_words_is_never_certain_and_matches_the_tile() -> None:
+    """The status line, the KR page's forecast sentence and its chance tile word one model
+    probability the same way: a 99.97% chance is "over 99%", never "100%" or "99%"."""
+    sure = kr_standing(replace(KR, progress=1.0), elapsed=0.7, outlook=Outlook.ON_TRACK,
+                       probability=0.9997)
+    assert "over 99% likely to reach the target" in sure.reason
+    assert "100%" not in sure.reason.split(";")[1]
+    sentence = forecast_sentence(projected=387, low=363, high=412, interval=0.8,
+                                 probability=0.9997, target=140, rate=False)
+    assert sentence is not None
+    assert sentence.endswith("the chance of reaching the 140 target: over 99%.")
+    assert forecast_sentence(projected=0.2, low=0.1, high=0.3, interval=0.8, probability=0.46,
+                             target=0.25, rate=True) == (
+        "At the period's end, the value: expect 20%, likely between 10% and 30% (80% range)"
+        " — the chance of reaching the 25% target: 46%.")
 
 
 def test_objectives_take_their_worst_measured_kr_and_sort_by_risk() -> None:

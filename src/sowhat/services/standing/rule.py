@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sowhat.domain.units import format_chance
 from sowhat.services.forecasts import Outlook
 from sowhat.services.plans import KeyResultStatus, ObjectiveStatus
 
@@ -100,7 +101,7 @@ def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None 
     by_forecast = _forecast(outlook)
     if by_forecast is not None:
         if probability is not None:
-            reasons.append(f"{probability:.0%} likely to reach the target")
+            reasons.append(f"{format_chance(probability)} likely to reach the target")
         if _SEVERITY[by_forecast] > _SEVERITY[word]:
             word = by_forecast
     if guardrail_breached:
