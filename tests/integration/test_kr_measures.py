@@ -635,6 +635,12 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
                and r["timestamp"].startswith("2026-10-")}
     assert monthly["current"] == pytest.approx(len(october))
     assert "[mean of 1 complete month, Oct 01–Oct 31]" in out
+    # no week holds a month: the forecast says why there is none, not "run sowhat sync"
+    code, fc = run("forecast", "monthly-builders", "-w", str(ws), "--json")
+    assert code == 0, fc
+    (view,) = json.loads(fc)["key_results"]
+    assert view["probability"] is None
+    assert "a monthly active count has no weekly values" in view["note"]
     _code, out = run("lint", "-w", str(ws))
     (sw114,) = [line for line in out.splitlines() if "SW114" in line and "building_weekly" in line]
     assert "over 2026-09-07 to 2026-09-27" in sw114

@@ -337,6 +337,10 @@ def _forecast_one(
         return replace(empty, note="no target to forecast against")
     if basis is Basis.PERIOD_TOTAL:
         return _run_rate(empty, k, defn, span, in_period)
+    if isinstance(defn, ActiveMetric) and defn.per == "month":
+        return replace(empty, note="a monthly active count has no weekly values (no week "
+                       "holds a whole month), so nothing to project from; no forecast (a "
+                       "`per: week` active metric gets one)")
     if not weekly_comparable(defn, catalog):
         return replace(empty, note="this level rests on a distinct count, whose weekly values "
                        "do not add up to its trailing-window value; no forecast (count active "
