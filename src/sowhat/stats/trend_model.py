@@ -379,29 +379,31 @@ def walk_filter(
     cells = s.size
     r = np.zeros(cells) if r is None else r
     var_e = s**2
-    mean = np.zeros((cells, 2))
-    mean[:, 0] = y[0]
-    cov = np.zeros((cells, 2, 2))
-    cov[:, 0, 0] = var_e
-    cov[:, 1, 1] = tau**2
+    # The state as five 1-D arrays (level, drift and their covariance's three entries): the
+    # same arithmetic as on (W, 2) and (W, 2, 2) arrays, without stacking them every step.
+    m_l = np.full(cells, y[0], dtype=np.float64)
+    m_b = np.zeros(cells)
+    c_ll, c_lb, c_bb = var_e, np.zeros(cells), tau**2
     log_ml = np.zeros(cells)
     for k in range(1, t.size):
         g = float(t[k] - t[k - 1])
         # predict: level += g drift, plus g random-walk steps
-        m_l = mean[:, 0] + g * mean[:, 1]
-        p_ll = (cov[:, 0, 0] + 2 * g * cov[:, 0, 1] + g * g * cov[:, 1, 1] + g * q * var_e
+        m_l = m_l + g * m_b
+        p_ll = (c_ll + 2 * g * c_lb + g * g * c_bb + g * q * var_e
                 + r * var_e * g**3 / 3.0)
-        p_lb = cov[:, 0, 1] + g * cov[:, 1, 1] + r * var_e * g**2 / 2.0
-        p_bb = cov[:, 1, 1] + r * var_e * g
+        p_lb = c_lb + g * c_bb + r * var_e * g**2 / 2.0
+        p_bb = c_bb + r * var_e * g
         f = p_ll + var_e
         v = y[k] - m_l
         log_ml += -0.5 * (np.log(f) + v * v / f)
         k_l, k_b = p_ll / f, p_lb / f
-        mean = np.column_stack([m_l + k_l * v, mean[:, 1] + k_b * v])
-        cov = np.empty((cells, 2, 2))
-        cov[:, 0, 0] = p_ll - k_l * p_ll
-        cov[:, 0, 1] = cov[:, 1, 0] = p_lb - k_l * p_lb
-        cov[:, 1, 1] = p_bb - k_b * p_lb
+        m_l, m_b = m_l + k_l * v, m_b + k_b * v
+        c_ll, c_lb, c_bb = p_ll - k_l * p_ll, p_lb - k_l * p_lb, p_bb - k_b * p_lb
+    mean = np.column_stack([m_l, m_b])
+    cov = np.empty((cells, 2, 2))
+    cov[:, 0, 0] = c_ll
+    cov[:, 0, 1] = cov[:, 1, 0] = c_lb
+    cov[:, 1, 1] = c_bb
     return log_ml, mean, cov
 
 
