@@ -144,9 +144,21 @@ def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:
             "measures": con.execute(
                 "SELECT key_result_id, current, entities, measured_baseline, window_start, "
                 "window_end FROM kr_measures ORDER BY 1").fetchall(),
+            # Each stored forecast as the tuple of its leaves (numbers compared with the
+            # same tolerance as the values: they are fitted on those values).
+            "forecasts": [(kr, *_leaves(json.loads(view))) for kr, view in con.execute(
+                "SELECT key_result_id, view FROM kr_forecasts ORDER BY 1")],
         }
     finally:
         con.close()
+
+
+def _leaves(doc: object) -> list[object]:
+    if isinstance(doc, dict):
+        return [x for k in sorted(doc) for x in (k, *_leaves(doc[k]))]
+    if isinstance(doc, list):
+        return [x for item in doc for x in _leaves(item)]
+    return [doc]
 
 
 def check(work: Path, ws: Path, runs: int) -> None:
@@ -213,6 +225,8 @@ def difference(a: dict[str, list[tuple[object, ...]]],
         if len(a[table]) != len(b[table]):
             return float("inf")
         for ra, rb in zip(a[table], b[table], strict=True):
+            if len(ra) != len(rb):
+                return float("inf")
             for x, y in zip(ra, rb, strict=True):
                 if isinstance(x, float) and isinstance(y, float):
                     worst = max(worst, abs(x - y) / max(abs(x), abs(y), 1e-300))
@@ -274,7 +288,7 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
     if not farm:
         return
 
-    def way(work: Path, ws: Path, extra: str, env: str = "") -> str:
+    def command(work: Path, ws: Path, extra: str, env: str = "") -> str:
         digests = ws / ".sowhat" / "cache" / "digests"
         return (f"cp {work}/yesterday.db {ws}/.sowhat/sowhat.db && rm -rf {digests} && "
                 f"cp -r {work}/yesterday-digests {digests} && exec {env}"
@@ -283,9 +297,9 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
 
     b_path = f"env PYTHONPATH={b_env['PYTHONPATH']} "
     for title, cmd_a, cmd_b in (
-        ("A incremental vs B incremental", way(*a, ""), way(*b, "", b_path)),
-        ("A incremental vs A full", way(*a, ""), way(*a, "--full")),
-        ("B incremental vs B full", way(*b, "", b_path), way(*b, "--full", b_path)),
+        ("A incremental vs B incremental", command(*a, ""), command(*b, "", b_path)),
+        ("A incremental vs A full", command(*a, ""), command(*a, "--full")),
+        ("B incremental vs B full", command(*b, "", b_path), command(*b, "--full", b_path)),
     ):
         cmd = ["farm-bench", "-n", str(runs), "--timeout", str(timeout), "--vs",
                f"sh -c '{cmd_b}'", "--", "sh", "-c", cmd_a]

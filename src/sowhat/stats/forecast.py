@@ -164,9 +164,7 @@ def summarise(
     tail = (1.0 - interval) / 2.0
     lo_b = -np.inf if bounds[0] is None else bounds[0]
     hi_b = np.inf if bounds[1] is None else bounds[1]
-    median = np.clip(pred.quantile(0.5), lo_b, hi_b)
-    low = np.clip(pred.quantile(tail), lo_b, hi_b)
-    high = np.clip(pred.quantile(1.0 - tail), lo_b, hi_b)
+    median, low, high = np.clip(pred.quantiles((0.5, tail, 1.0 - tail)), lo_b, hi_b)
     mean = np.clip(pred.expected(), lo_b, hi_b)
     return np.clip(prob, 0.0, 1.0), median, low, high, mean
 

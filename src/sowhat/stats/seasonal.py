@@ -28,7 +28,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from sowhat.stats.trend_model import FloatArray
 
@@ -95,6 +94,8 @@ def _f_test(coef: FloatArray, cov: FloatArray, df: float) -> float:
         wald = float(coef @ np.linalg.solve(cov, coef))
     except np.linalg.LinAlgError:
         return 1.0
-    # scipy.stats.f.sf is this function (its support starts at 0); scipy.special alone keeps
-    # `sowhat sync`, which fits forecasts, from importing all of scipy.stats (≈1 s of CPU).
-    return float(special.fdtrc(2, max(df, 1.0), max(wald / 2.0, 0.0)))
+    # F(2, d)'s survival function has a closed form, (1 + 2x/d)^(-d/2) (a test holds it to
+    # scipy.stats.f.sf): no SciPy import for `sowhat sync`, which fits every KR's forecast
+    # (importing scipy.special alone costs a process ≈0.6 s of CPU).
+    d, x = max(df, 1.0), max(wald / 2.0, 0.0)
+    return math.exp(-0.5 * d * math.log1p(2.0 * x / d))
