@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
-from sowhat.lint.classifier import find_vanity, is_unmeasurable
+from sowhat.lint.classifier import find_vanity, is_unmeasurable, metric_named
 from sowhat.lint.rewrite import so_what, value_linked
 from sowhat.lint.textfeatures import TextFacts, attention, attention_word, object_phrase, read
 
@@ -192,16 +192,16 @@ class NotMeasurable(KRRule):
             return []
         if not is_unmeasurable(subject.facts, subject.classification.kind):
             return []
-        measures = subject.facts.measures
-        if measures:  # "Maximize monthly /search visits": a metric, but no level
+        metric = metric_named(subject.facts)
+        if metric:  # "Maximize monthly /search visits": a metric, but no level
             return [
                 self.at(
                     subject,
-                    f"not measurable: '{measures[0]}' is a metric, but '{subject.facts.head}' "
+                    f"not measurable: '{metric}' is a metric, but '{subject.facts.head}' "
                     "names no level to reach, so nobody can tell at the end of the period "
                     "whether it was met",
-                    f"say where '{measures[0]}' stands today and where it should get to, e.g. "
-                    f"'{measures[0].capitalize()} from X to Y'",
+                    f"say where '{metric}' stands today and where it should get to, e.g. "
+                    f"'{metric.capitalize()} from X to Y'",
                     "title",
                 )
             ]
