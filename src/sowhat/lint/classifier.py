@@ -487,12 +487,13 @@ _VAGUE_QUALITIES = frozenset(
 # and SW103 asks for the numbers.
 # Metrics named by a phrase rather than one word of `lexicon.measures`: a count, a rate or
 # a duration of something ("number of bugs", "frequency of backups", "load time", "time it
-# takes to resolve", "incident recurrence").
+# takes to resolve", "incident recurrence", "average order value").
 _METRIC_PHRASE = re.compile(
     r"\b(?:number|count|amount|frequency|percentage|proportion)\s+of\s+[a-z]|"
     r"\b(?:load|loading|response|resolution|wait|waiting|cycle|lead|build|query|turnaround|"
     r"processing|handling|review|onboarding|setup|ramp)\s+times?\b|"
-    r"\btime\s+(?:it\s+takes|spent|to\s+[a-z])|\btime-to-[a-z]|\brecurrence\b"
+    r"\btime\s+(?:it\s+takes|spent|to\s+[a-z])|\btime-to-[a-z]|\brecurrence\b|"
+    r"\b(?:order|deal|contract|basket|lifetime)\s+values?\b"
 )
 _NO_LEVEL_HEADS = frozenset({"maximize", "maximise", "optimise", "optimize", "minimize",
                              "minimise"})  # fmt: skip

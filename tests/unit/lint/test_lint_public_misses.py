@@ -524,3 +524,21 @@ def test_time_spent_is_not_budget_spent(text: str) -> None:
 
 def test_money_spent_is_still_an_input() -> None:
     assert read("Increase the ad budget spent per month from $5k to $8k").activity
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Increase the average deal value",  # a metric moved, whichever verdict
+        "Grow the number of positive app store reviews",
+        "Raise MTBF for the storage cluster",
+    ],
+)
+def test_a_metric_moved_with_no_numbers_gets_sw103_whatever_the_verdict(text: str) -> None:
+    assert "SW103" in codes(text)
+    assert "SW104" not in codes(text)
+
+
+def test_work_moved_is_not_a_metric_moved() -> None:
+    # an activity count is SW117's, not SW103's, even with a change verb and "number of"
+    assert "SW103" not in codes("Increase the number of blog posts we publish")
