@@ -171,8 +171,8 @@ def _outcome_like(subject: KRSubject) -> bool:
     if facts.share and facts.tokens[0][:1].isdigit() and not facts.head_is_delivery and (
             not facts.deliverables):
         return True  # "95% of P2 issues are resolved in a week": a level of others' behaviour
-    if metric_named(facts) is not None and (
-            facts.head_is_change or (facts.head in _REACH_HEADS and facts.has_number)):
+    if (facts.head_is_change or (facts.head in _REACH_HEADS and facts.has_number)) and (
+            metric_named(facts) is not None):
         return True  # "Increase the average order value", "Achieve 95% code coverage": a
         # metric moved or reached, whoever moves it; its numbers are what SW103 asks for
     if c.confidence >= _SURE_OUTPUT:
