@@ -332,6 +332,8 @@ def metric_named(facts: TextFacts) -> str | None:
     or "number of bugs"; None when it names none."""
     if facts.measures:
         return facts.measures[0]
+    if _METRIC_PHRASE_KEYS.isdisjoint(facts.tokens):
+        return None  # one set test spares most KRs the regex (4 µs)
     m = _METRIC_PHRASE.search(facts.norm)
     return None if m is None else m[0].rstrip()
 
@@ -495,6 +497,9 @@ _METRIC_PHRASE = re.compile(
     r"\btime\s+(?:it\s+takes|spent|to\s+[a-z])|\btime-to-[a-z]|\brecurrence\b|"
     r"\b(?:order|deal|contract|basket|lifetime)\s+values?\b"
 )
+_METRIC_PHRASE_KEYS = frozenset({"number", "count", "amount", "frequency", "percentage",
+                                 "proportion", "time", "times", "recurrence", "value",
+                                 "values"})  # fmt: skip
 _NO_LEVEL_HEADS = frozenset({"maximize", "maximise", "optimise", "optimize", "minimize",
                              "minimise"})  # fmt: skip
 _QUALITY_NOUNS = frozenset(
