@@ -24,8 +24,13 @@ Every rule runs on the verdict. 95% intervals resample whole source documents (b
 2,000 rounds). Last, the same figures for the shipped model on the frozen hand-written
 held-out split (no `no_baseline` labels there, so no SW103 line).
 
-Not run by pytest.   Usage: .venv/bin/python benchmarks/lint.py [--seconds 3]
+`--no-heldout` leaves the held-out organisations unscored (after the fifth round they had
+been scored as planned, and later work was judged on cross-validation only); `--save-cv` and
+`--cv-before` compare two versions of the coach on the same folds, paired by organisation.
+
+Not run by pytest.   Usage: .venv/bin/python benchmarks/lint.py [--seconds 3] [--no-timing]
                             [--save-heldout FILE.json --what "which model"]
+                            [--no-heldout] [--save-cv FILE.json] [--cv-before FILE.json]
 """
 
 from __future__ import annotations
