@@ -24,6 +24,7 @@ from sowhat.lint.dataset import (
     split_public,
 )
 from sowhat.lint.rewrite import USABLE, usable_thing
+from sowhat.lint.textfeatures import read
 
 
 def codes(text: str) -> list[str]:
@@ -457,3 +458,87 @@ def test_maximize_a_metric_is_still_unmeasurable() -> None:
 )
 def test_a_share_stated_as_a_level_gets_sw103_whatever_the_verdict(text: str) -> None:
     assert "SW103" in codes(text)
+
+
+# --- after the fifth round (cross-validation only): rule misses on training organisations --
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cut the bug escape rate from 12% to under 5%",  # the target carries a bound
+        "Bring median time-to-first-value from 11 minutes to less than 4 minutes",
+        "Grow time on site from 2:37 per session to 3:45 per session",  # clock times
+        "Raise unit test coverage to 75% from current 45%",
+        "Reach 200k monthly readers of the guide (current is 125k)",
+        "Cut the churn rate in half",
+    ],
+)
+def test_starting_points_with_a_bound_a_clock_time_or_current_pass_sw103(text: str) -> None:
+    assert "SW103" not in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Retain 90% of current customers", "Get churn in half the accounts below 2%"],
+)  # fmt: skip
+def test_current_and_half_need_a_number_or_a_move_to_be_a_baseline(text: str) -> None:
+    # "current customers" is a population and "in half the accounts" a share, not starting
+    # points; the first is a level kept ("retain"), the second a threshold only
+    assert read(text).baseline == (text.startswith("Retain"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Decrease page load time",
+        "Reduce the number of bugs found in production",
+        "Shorten the time it takes to resolve customer issues",
+        "Reduce incident recurrence",
+        "Increase the frequency of releases to customers",
+    ],
+)
+def test_a_metric_named_by_a_phrase_with_a_direction_is_measurable(text: str) -> None:
+    found = codes(text)
+    assert "SW104" not in found
+    if classify(text).kind == "outcome":
+        assert "SW103" in found  # measurable, but no numbers: SW103 asks for them
+
+
+def test_minimize_a_metric_phrase_names_it() -> None:
+    [f] = [f for f in lint_text("Minimize page load time") if f.code == "SW104"]
+    assert "'load time' is a metric" in f.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Increase user time spent in the app from 12 to 18 minutes a day",
+        "Reduce the time spent on manual reconciliation from 30% to 10%",
+    ],
+)
+def test_time_spent_is_not_budget_spent(text: str) -> None:
+    assert not read(text).activity
+    assert "SW117" not in codes(text)
+
+
+def test_money_spent_is_still_an_input() -> None:
+    assert read("Increase the ad budget spent per month from $5k to $8k").activity
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Increase the average deal value",  # a metric moved, whichever verdict
+        "Grow the number of positive app store reviews",
+        "Raise MTBF for the storage cluster",
+    ],
+)
+def test_a_metric_moved_with_no_numbers_gets_sw103_whatever_the_verdict(text: str) -> None:
+    assert "SW103" in codes(text)
+    assert "SW104" not in codes(text)
+
+
+def test_work_moved_is_not_a_metric_moved() -> None:
+    # an activity count is SW117's, not SW103's, even with a change verb and "number of"
+    assert "SW103" not in codes("Increase the number of blog posts we publish")

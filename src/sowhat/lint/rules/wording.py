@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
-from sowhat.lint.classifier import find_vanity, is_unmeasurable
+from sowhat.lint.classifier import find_vanity, is_unmeasurable, metric_named
 from sowhat.lint.rewrite import so_what, value_linked
 from sowhat.lint.textfeatures import TextFacts, attention, attention_word, object_phrase, read
 
@@ -171,6 +171,10 @@ def _outcome_like(subject: KRSubject) -> bool:
     if facts.share and facts.tokens[0][:1].isdigit() and not facts.head_is_delivery and (
             not facts.deliverables):
         return True  # "95% of P2 issues are resolved in a week": a level of others' behaviour
+    if (facts.head_is_change or (facts.head in _REACH_HEADS and facts.has_number)) and (
+            metric_named(facts) is not None):
+        return True  # "Increase the average order value", "Achieve 95% code coverage": a
+        # metric moved or reached, whoever moves it; its numbers are what SW103 asks for
     if c.confidence >= _SURE_OUTPUT:
         return False
     return facts.business_result or facts.outcome_noun or attention(facts) or (
@@ -178,6 +182,7 @@ def _outcome_like(subject: KRSubject) -> bool:
 
 
 _SURE_OUTPUT = 0.8
+_REACH_HEADS = frozenset({"achieve", "achieves", "reach", "reaches", "hit", "hits", "attain"})
 
 
 class NotMeasurable(KRRule):
@@ -192,16 +197,16 @@ class NotMeasurable(KRRule):
             return []
         if not is_unmeasurable(subject.facts, subject.classification.kind):
             return []
-        measures = subject.facts.measures
-        if measures:  # "Maximize monthly /search visits": a metric, but no level
+        metric = metric_named(subject.facts)
+        if metric:  # "Maximize monthly /search visits": a metric, but no level
             return [
                 self.at(
                     subject,
-                    f"not measurable: '{measures[0]}' is a metric, but '{subject.facts.head}' "
+                    f"not measurable: '{metric}' is a metric, but '{subject.facts.head}' "
                     "names no level to reach, so nobody can tell at the end of the period "
                     "whether it was met",
-                    f"say where '{measures[0]}' stands today and where it should get to, e.g. "
-                    f"'{measures[0].capitalize()} from X to Y'",
+                    f"say where '{metric}' stands today and where it should get to, e.g. "
+                    f"'{metric.capitalize()} from X to Y'",
                     "title",
                 )
             ]
