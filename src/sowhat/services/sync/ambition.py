@@ -17,6 +17,7 @@ from sowhat.errors import SowhatError, UserError
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.values import MetricValue
 from sowhat.services.forecasts import (
+    AMBITION_WEEKS,
     MIN_WEEK_ENTITIES,
     Basis,
     level_offset_weeks,
@@ -65,7 +66,9 @@ def file_hit_probabilities(*, workspace: Workspace,
         for kr, result in zip(krs, results, strict=True):
             if result.error:
                 continue
-            history = [_usable(v) for v in result.values if v.end <= until]
+            # the last AMBITION_WEEKS of them, as the stored check reads (sowhat forecast):
+            # a year of history would judge the same target against an older trend
+            history = [_usable(v) for v in result.values if v.end <= until][-AMBITION_WEEKS:]
             out[kr.id] = _probability(kr, history, weeks, catalog)
     return out
 
