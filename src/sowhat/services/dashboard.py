@@ -351,7 +351,13 @@ def _updated(session: Session, old: _Model, version: Version, day: date,
     names |= {plan.key_result(k).objective for k in touched.key_results
               if k in plan._key_results_by_id}
     names |= {b.objective for b in (*prev.plan.bets, *plan.bets) if b.id in touched.bets}
-    keys = {k.id for p in (prev.plan, plan) for k in p.key_results if k.objective in names}
+    # A KR's share of "what changed" reads its view, its check-ins and its series only: it
+    # is recomputed when one of them changed — the view (compared: a KR of a re-read
+    # objective keeps an equal one unless it changed), its check-ins (audited) or its
+    # series (the sync marks) — not for every KR of a re-read objective (after a new day's
+    # sync, every objective with a synced KR).
+    before = prev.plan._key_results_by_id
+    keys = {k.id for k in plan.key_results if before.get(k.id) != k}
     keys |= touched.key_results
     if touched.earlier_checkins:  # a carried KR's history spans periods
         keys |= _carried(session, plan.period)
