@@ -141,7 +141,8 @@ def test_every_kind_of_write_updates_the_cached_model_to_what_a_rebuild_gives(
 
 
 def test_a_sync_or_a_period_write_builds_the_model_anew(demo_copy: Path) -> None:
-    """What the audit entries cannot scope is never patched: a sync, a period written."""
+    """What the audit entries cannot scope is never patched: a period written, or a sync
+    when the marks the model was built from are not known."""
     ws = load_workspace(demo_copy)
     db = open_database(ws.config.database_url(demo_copy), create=False)
     with db.transaction(write=False) as s:
@@ -150,6 +151,13 @@ def test_a_sync_or_a_period_write_builds_the_model_anew(demo_copy: Path) -> None
         now = data_version(s)
         assert incremental.touched_since(s, PERIOD, now, now) is not None  # nothing written
         assert incremental.touched_since(s, PERIOD, (now[0], now[1] - 1, ()), now) is None
+        prow = repositories.periods_by_label(s, [PERIOD])[PERIOD]
+        marks = incremental.sync_marks(s, prow.id)
+        assert marks  # the demo's synced KRs
+        after = incremental.touched_since(s, PERIOD, (now[0], now[1] - 1, ()), now, marks=marks)
+        assert after is not None
+        assert after.synced
+        assert not after.key_results  # the marks are those of now: no KR differs
         assert incremental.touched_since(s, PERIOD, (0, now[1], ()), now) is None  # the apply:
         # it wrote the period and its teams
     db.dispose()
