@@ -37,7 +37,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.scoring import ObjectiveScore, roll_up_by_team
-from sowhat.services.listing.cache import Version
+from sowhat.services.listing.cache import Version, data_version
 from sowhat.services.okrs.views import (
     KeyResultView,
     ObjectiveView,
@@ -86,7 +86,18 @@ class Touched:
 
 
 def sync_marks(session: Session, period_id: int) -> Marks:
-    """Every KR's marks in the period: two queries (the series' grouped), no row objects."""
+    """Every KR's marks in the period: two queries (the series' grouped), no row objects.
+
+    Read once per session and data version: the plan's update and the dashboard's both
+    compare them after a sync (a version that moves within the session reads them again)."""
+    memo = ("sync_marks", period_id, data_version(session))
+    found: Marks | None = session.info.get(memo)
+    if found is None:
+        found = session.info[memo] = _read_marks(session, period_id)
+    return found
+
+
+def _read_marks(session: Session, period_id: int) -> Marks:
     out: dict[str, list[object]] = {}
     for key, *fields in session.execute(
             select(KeyResultRow.key, *_MEASURED)
