@@ -10,7 +10,12 @@ cache cannot hide — the dashboard (`/`) requested right after:
 - `sync`: `sowhat sync` run again (the same as-of: the current week recomputed), its own
   duration reported as `sync run`;
 - `fresh server after sync`: the process's caches emptied after that sync, as a restarted
-  server (`cold` runs on the workspace as built, whose last sync may be another version's).
+  server (`cold` runs on the workspace as built, whose last sync may be another version's);
+- `N KRs redefined`: the segment of N synced KRs changed (N = `--changed`, 10 by default),
+  then `sync changed N`: a sync that recomputes those N KRs' values, series and forecasts
+  and finds every other KR's inputs unchanged (its own duration: `sync changed N run`);
+- `sync a day later`: `sowhat sync --as-of` one day later (no new events: every synced KR's
+  window, measure and current week move, as a new day's sync moves them).
 Each write is made through the service layer on another connection, as a second process
 (the CLI, a cron job) would; the server notices through the data version.
 
@@ -33,16 +38,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from web import EMAIL, PASSWORD, machine
 
 STEPS = ("cold", "warm", "manual check-in", "synced check-in", "kr edit", "objective edit",
-         "sync run", "sync", "fresh server after sync")
+         "sync run", "sync", "fresh server after sync", "N KRs redefined", "sync changed N run",
+         "sync changed N", "sync a day later run", "sync a day later")
 
 
-def one_round(root: Path) -> dict[str, float]:
+def one_round(root: Path, changed: int = 10) -> dict[str, float]:
     """In this process: the server on `root`, each change, the next dashboard's time (s)."""
     from fastapi.testclient import TestClient
 
@@ -113,31 +119,50 @@ def one_round(root: Path) -> dict[str, float]:
                                expected_version=orow.version)
     dashboard("objective edit")
     source = open_events(ws)
-    try:
-        clock = resolve_as_of(events=source, spec=event_source_spec(ws), requested=None,
-                              now=DEMO_AS_OF)
+    clock = resolve_as_of(events=source, spec=event_source_spec(ws), requested=None,
+                          now=DEMO_AS_OF)
+
+    def run_sync(step: str, as_of: datetime) -> None:
         began, cpu = time.perf_counter(), time.process_time()
         with db.transaction() as session:
             assert ws.metrics is not None
-            sync(session=session, catalog=ws.metrics, events=source, as_of=clock.effective,
+            sync(session=session, catalog=ws.metrics, events=source, as_of=as_of,
                  actor="sync", data_through=clock.data_through)
-        out["sync run"] = time.perf_counter() - began
-        out["sync run cpu"] = time.process_time() - cpu
-        print(f"sync run: {out['sync run']:.2f} s", file=sys.stderr, flush=True)
+        out[step] = time.perf_counter() - began
+        out[f"{step} cpu"] = time.process_time() - cpu
+        print(f"{step}: {out[step]:.2f} s", file=sys.stderr, flush=True)
+
+    try:
+        run_sync("sync run", clock.effective)
+        dashboard("sync")
+        # a fresh server after that sync: nothing in the process's caches
+        from sowhat.services.listing import cache
+
+        for name in ("read_cache", "entry_cache"):
+            getattr(cache, name).clear()
+        dashboard("fresh server after sync")
+        # N synced KRs measured on another segment: the next sync recomputes those only
+        with db.transaction() as session:
+            prow = repositories.periods_by_label(session, ["2026-Q4"])["2026-Q4"]
+            synced = [k for k in repositories.period_contents(session, prow).key_results
+                      if k.key.endswith("-0") and k.metric and k.archived_at is None]
+            for k in synced[100:100 + changed]:
+                edits.update_key_result(
+                    session=session, principal=admin, period="2026-Q4", kr_id=k.key,
+                    changes={"segment": "mid" if k.segment != "mid" else "small"},
+                    expected_version=k.version, metrics=ws.metrics)
+        dashboard("N KRs redefined")
+        run_sync("sync changed N run", clock.effective)
+        dashboard("sync changed N")
+        run_sync("sync a day later run", clock.effective + timedelta(days=1))
+        dashboard("sync a day later")
     finally:
         source.close()
-    dashboard("sync")
-    # a fresh server after that sync: nothing in the process's caches
-    from sowhat.services.listing import cache
-
-    for name in ("read_cache", "entry_cache"):
-        getattr(cache, name).clear()
-    dashboard("fresh server after sync")
     db.dispose()
     return out
 
 
-def run_round(src: Path, workspace: Path) -> dict[str, float]:
+def run_round(src: Path, workspace: Path, changed: int) -> dict[str, float]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
     with tempfile.TemporaryDirectory(prefix="sowhat-first-") as tmp:
@@ -146,7 +171,8 @@ def run_round(src: Path, workspace: Path) -> dict[str, float]:
         subprocess.run([sys.executable, "-c", "import sys; from sowhat.cli.app import main; "
                         "sys.argv = ['sowhat', 'db', 'upgrade', '-w', sys.argv[1]]; main()",
                         str(copy)], env=env, check=True, capture_output=True)
-        done = subprocess.run([sys.executable, __file__, "--one-round", str(copy)], env=env,
+        done = subprocess.run([sys.executable, __file__, "--one-round", str(copy),
+                               "--changed", str(changed)], env=env,
                               stdout=subprocess.PIPE, text=True, check=True)
     result: dict[str, float] = json.loads(done.stdout)
     return result
@@ -158,11 +184,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline-src", type=Path, default=None)
     parser.add_argument("--only", choices=("A", "B"), default=None)
+    parser.add_argument("--changed", type=int, default=10,
+                        help="synced KRs redefined before `sync changed N`")
     parser.add_argument("--one-round", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     if args.one_round is not None:
-        print(json.dumps(one_round(args.one_round)))
+        print(json.dumps(one_round(args.one_round, args.changed)))
         return
     if not (args.workspace / ".built").exists():
         raise SystemExit(f"build the workspace first: benchmarks/web.py --workspace "
@@ -171,9 +199,9 @@ def main() -> None:
     runs: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
     for _ in range(args.rounds):
         if args.only != "B":
-            runs["A"].append(run_round(here, args.workspace))
+            runs["A"].append(run_round(here, args.workspace, args.changed))
         if args.baseline_src is not None and args.only != "A":
-            runs["B"].append(run_round(args.baseline_src, args.workspace))
+            runs["B"].append(run_round(args.baseline_src, args.workspace, args.changed))
     print(f"machine: {machine()}")
     print(f"{'first / after':<28} {'A (s)':>9} {'B (s)':>9} {'A/B':>7}")
     report: dict[str, object] = {"machine": machine(), "rounds": args.rounds, "steps": {}}

@@ -32,7 +32,7 @@ from sowhat.services.listing.filters import (
     paginate,
 )
 from sowhat.services.listing.forecasts import forecasts_for
-from sowhat.services.listing.incremental import touched_since, update_plan
+from sowhat.services.listing.incremental import Marks, sync_marks, touched_since, update_plan
 from sowhat.services.north_star import north_star_series
 from sowhat.services.okrs.views import (
     AuditPage,
@@ -243,10 +243,20 @@ def key_result_list(
 @dataclass(frozen=True)
 class _Model:
     """The cached dashboard with what its update after a write needs: each KR's share of
-    "what changed" (services.standing.changes.KRChange)."""
+    "what changed" (services.standing.changes.KRChange) and what sync had stored for each KR
+    (services.listing.incremental.Marks)."""
 
     dashboard: Dashboard
     changes: dict[str, KRChange]
+    marks: Marks
+
+
+@dataclass(frozen=True)
+class _PlanModel:
+    """The cached plan with the sync marks it was built from: a sync is then an update."""
+
+    plan: PlanView
+    marks: Marks
 
 
 def _cached_dashboard(session: Session, period: str | None, day: date,
@@ -263,37 +273,61 @@ def _cached_dashboard(session: Session, period: str | None, day: date,
 def cached_plan(*, session: Session, period: str | None = None, today: date | None = None,
                 catalog: MetricsFile | None = None) -> PlanView:  # fmt: skip
     """`plan_view`, cached until the data changes: what list pages and API lists read."""
-    day = today or datetime.now(UTC).date()
-    period = _resolve_period(session, period, day).label
+    return _plan_model(session, period, today, catalog).plan
 
-    def update(old: PlanView, version: Version) -> PlanView | None:
-        touched = touched_since(session, period, version, data_version(session))
+
+def _plan_model(session: Session, period: str | None, today: date | None,
+                catalog: MetricsFile | None) -> _PlanModel:  # fmt: skip
+    """The cached plan and its marks; after a write (a sync included) updated for what the
+    write touched (services.listing.incremental)."""
+    day = today or datetime.now(UTC).date()
+    row = _resolve_period(session, period, day)
+    label = row.label
+
+    def build() -> _PlanModel:
+        marks = sync_marks(session, row.id)  # first: a sync committing between the two
+        # reads leaves marks older than the plan, which the next update only re-reads more of
+        return _PlanModel(plan_view(session=session, period=label, today=day,
+                                    catalog=catalog), marks)
+
+    def update(old: _PlanModel, version: Version) -> _PlanModel | None:
+        touched = touched_since(session, label, version, data_version(session),
+                                marks=old.marks)
         if touched is None:
             return None
-        done = update_plan(session=session, old=old, touched=touched, today=day,
+        done = update_plan(session=session, old=old.plan, touched=touched, today=day,
                            catalog=catalog)
-        return done[0] if done is not None else None
+        if done is None:
+            return None
+        # only a sync writes measures and series (and a KR's removal, which every plan
+        # update reads): between syncs the marks stay
+        return _PlanModel(done[0], touched.marks if touched.marks is not None else old.marks)
 
-    return read_cache.get(session, ("plan", period, day),
-                          lambda: plan_view(session=session, period=period, today=day,
-                                            catalog=catalog),
-                          inputs=catalog, update=update)  # fmt: skip
+    return read_cache.get(session, ("plan", label, day), build, inputs=catalog,
+                          update=update)  # fmt: skip
 
 
 def _full_dashboard(session: Session, period: str | None, day: date,
                     workspace: Workspace | None) -> _Model:  # fmt: skip
     catalog = workspace.metrics if workspace else None
-    plan = cached_plan(session=session, period=period, today=day, catalog=catalog)
+    model = _plan_model(session, period, day, catalog)
+    plan = model.plan
+    forecasts = _forecasts(session, catalog, plan, day, model.marks)
+    standings = standings_of(plan, forecasts)
+    parts = kr_changes(session=session, plan=plan, today=_changes_day(plan, day))
+    return _Model(_assemble(session, plan, day, _trend(session, plan, day, workspace),
+                            forecasts, standings, parts), parts, model.marks)
+
+
+def _trend(session: Session, plan: PlanView, day: date,
+           workspace: Workspace | None) -> tuple[SeriesPoint, ...]:  # fmt: skip
+    """The North Star's weekly values: from a KR measuring it, else from the events."""
     trend = _north_star(session, plan)
     if not trend and workspace is not None:
         span = Period(start=plan.status.start, end=plan.status.end, label=plan.period)
         trend = [SeriesPoint(v.week, v.value, "period") for v in north_star_series(
             workspace=workspace, metric=plan.status.north_star, period=span, today=day)]
-    forecasts = _forecasts(session, catalog, plan, day)
-    standings = standings_of(plan, forecasts)
-    parts = kr_changes(session=session, plan=plan, today=_changes_day(plan, day))
-    return _Model(_assemble(session, plan, day, tuple(trend), forecasts, standings, parts),
-                  parts)
+    return tuple(trend)
 
 
 def _updated(session: Session, old: _Model, version: Version, day: date,
@@ -303,24 +337,38 @@ def _updated(session: Session, old: _Model, version: Version, day: date,
     forecasts, status words and "what changed" recomputed, the rest kept. None: build
     anew."""
     prev = old.dashboard
-    touched = touched_since(session, prev.plan.period, version, data_version(session))
+    touched = touched_since(session, prev.plan.period, version, data_version(session),
+                            marks=old.marks)
     if touched is None:
         return None
     catalog = workspace.metrics if workspace else None
-    plan = cached_plan(session=session, period=prev.plan.period, today=day, catalog=catalog)
+    model = _plan_model(session, prev.plan.period, day, catalog)
+    plan = model.plan
+    if week_start(_changes_day(plan, day)) != week_start(_changes_day(prev.plan, day)):
+        return None  # "this week" moved (a sync's later data): every KR's share changes
     names = touched.objectives | {prev.plan.key_result(k).objective for k in touched.key_results
                                   if k in prev.plan._key_results_by_id}
     names |= {plan.key_result(k).objective for k in touched.key_results
               if k in plan._key_results_by_id}
     names |= {b.objective for b in (*prev.plan.bets, *plan.bets) if b.id in touched.bets}
-    keys = {k.id for p in (prev.plan, plan) for k in p.key_results if k.objective in names}
+    # A KR's share of "what changed" reads its view, its check-ins and its series only: it
+    # is recomputed when one of them changed — the view (compared: a KR of a re-read
+    # objective keeps an equal one unless it changed), its check-ins (audited) or its
+    # series (the sync marks) — not for every KR of a re-read objective (after a new day's
+    # sync, every objective with a synced KR).
+    before = prev.plan._key_results_by_id
+    keys = {k.id for k in plan.key_results if before.get(k.id) != k}
     keys |= touched.key_results
     if touched.earlier_checkins:  # a carried KR's history spans periods
         keys |= _carried(session, plan.period)
     if _north_star_krs(prev.plan) != _north_star_krs(plan):
         return None  # the trend may come from another KR now
-    forecasts = _forecasts(session, catalog, plan, day)
+    # a sync may have rewritten the trend's series (or, without a KR measuring the North
+    # Star, read newer events) and re-evaluated the guardrails
+    trend = _trend(session, plan, day, workspace) if touched.synced else prev.north_star
+    forecasts = _forecasts(session, catalog, plan, day, model.marks)
     breached = {g.objective for g in plan.guardrails if g.breached}
+    names |= breached ^ {g.objective for g in prev.plan.guardrails if g.breached}
     standings = {o.id: (_standing(o, plan, forecasts, breached) if o.id in names
                         else prev.standings.get(o.id) or _standing(o, plan, forecasts, breached))
                  for o in plan.status.objectives}  # fmt: skip
@@ -328,8 +376,8 @@ def _updated(session: Session, old: _Model, version: Version, day: date,
     parts = {k: v for k, v in old.changes.items() if k not in keys and k in live}
     parts.update(kr_changes(session=session, plan=plan, today=_changes_day(plan, day),
                             keys=keys & live))
-    return _Model(_assemble(session, plan, day, prev.north_star, forecasts, standings, parts),
-                  parts)
+    return _Model(_assemble(session, plan, day, trend, forecasts, standings, parts), parts,
+                  model.marks)
 
 
 def _north_star_krs(plan: PlanView) -> list[tuple[str, str | None]]:
@@ -454,10 +502,12 @@ def _standing(o: ObjectiveStatus, plan: PlanView, forecasts: dict[str, KRForecas
 def key_result_page(*, session: Session, period: str | None, kr_id: str,
                     metrics: MetricsFile | None = None, today: date | None = None,
                     title: str | None = None) -> KeyResultPage:  # fmt: skip
-    plan = cached_plan(session=session, period=period, today=today, catalog=metrics)
+    model = _plan_model(session, period, today, metrics)
+    plan = model.plan
     kr = plan.key_result(kr_id)
     expecting = tuple(b for b in plan.bets if b.bet.expects and b.bet.expects.key_result == kr_id)
-    view = _forecasts(session, metrics, plan, today or datetime.now(UTC).date()).get(kr_id)
+    view = _forecasts(session, metrics, plan, today or datetime.now(UTC).date(),
+                      model.marks).get(kr_id)
     return KeyResultPage(
         plan=plan,
         kr=kr,
@@ -544,24 +594,26 @@ def checkin_targets(
 
 
 def _forecasts(session: Session, catalog: MetricsFile | None, plan: PlanView,
-               today: date) -> dict[str, KRForecastView]:  # fmt: skip
+               today: date, marks: Marks) -> dict[str, KRForecastView]:  # fmt: skip
     """Forecasts of the period's metric KRs; {} when they cannot be made (logged). Cached
     until the data changes: fitting thousands of trend models takes seconds."""
     return read_cache.get(session, ("forecasts", plan.period, today),
-                          lambda: _forecasts_now(session, catalog, plan, today), inputs=catalog)
+                          lambda: _forecasts_now(session, catalog, plan, today, marks),
+                          inputs=catalog)  # fmt: skip
 
 
 def _forecasts_now(session: Session, catalog: MetricsFile | None, plan: PlanView,
-                   today: date) -> dict[str, KRForecastView]:  # fmt: skip
+                   today: date, marks: Marks) -> dict[str, KRForecastView]:  # fmt: skip
     """Forecasts are fitted per KR and kept per KR (services.listing.cache.EntryCache): a
     forecast reads the KR's definition, its current value and the series the last sync
-    stored, so a check-in on one KR refits only that one, and a sync refits them all."""
-    sync_run = data_version(session)[1]
-    where = (str(session.get_bind().engine.url), id(catalog), plan.period, today, sync_run)
+    stored (its marks: services.listing.incremental), so a check-in on one KR refits only
+    that one, and a sync only those whose series or values it changed."""
+    where = (str(session.get_bind().engine.url), id(catalog), plan.period, plan.status.start,
+             plan.status.end, today)
     keys: dict[str, Hashable] = {
-        k.id: (*where, k.id, k.version, k.status.current, k.status.baseline, k.status.target,
-               k.status.metric, k.status.segment, k.status.measure, k.status.unit,
-               k.status.title)
+        k.id: (*where, k.id, k.version, k.objective, k.status.current, k.status.baseline,
+               k.status.target, k.status.metric, k.status.segment, k.status.measure,
+               k.status.over_days, k.status.unit, k.status.title, _series_mark(marks, k.id))
         for k in plan.key_results if k.status.metric
     }  # fmt: skip
     found = {kid: v for kid, (pinned, v) in entry_cache.get_many(keys).items()
@@ -577,6 +629,11 @@ def _forecasts_now(session: Session, catalog: MetricsFile | None, plan: PlanView
         return found
     entry_cache.put_many({keys[kid]: (catalog, v) for kid, v in fresh.items()})
     return {**found, **fresh}
+
+
+def _series_mark(marks: Marks, kr_id: str) -> object:
+    found = marks.get(kr_id)
+    return found[1] if found is not None else None
 
 
 def _word_counts(standings: dict[str, ObjectiveStanding]) -> dict[str, int]:

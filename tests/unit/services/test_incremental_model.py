@@ -141,7 +141,8 @@ def test_every_kind_of_write_updates_the_cached_model_to_what_a_rebuild_gives(
 
 
 def test_a_sync_or_a_period_write_builds_the_model_anew(demo_copy: Path) -> None:
-    """What the audit entries cannot scope is never patched: a sync, a period written."""
+    """What the audit entries cannot scope is never patched: a period written, or a sync
+    when the marks the model was built from are not known."""
     ws = load_workspace(demo_copy)
     db = open_database(ws.config.database_url(demo_copy), create=False)
     with db.transaction(write=False) as s:
@@ -150,6 +151,94 @@ def test_a_sync_or_a_period_write_builds_the_model_anew(demo_copy: Path) -> None
         now = data_version(s)
         assert incremental.touched_since(s, PERIOD, now, now) is not None  # nothing written
         assert incremental.touched_since(s, PERIOD, (now[0], now[1] - 1, ()), now) is None
+        prow = repositories.periods_by_label(s, [PERIOD])[PERIOD]
+        marks = incremental.sync_marks(s, prow.id)
+        assert marks  # the demo's synced KRs
+        after = incremental.touched_since(s, PERIOD, (now[0], now[1] - 1, ()), now, marks=marks)
+        assert after is not None
+        assert after.synced
+        assert not after.key_results  # the marks are those of now: no KR differs
         assert incremental.touched_since(s, PERIOD, (0, now[1], ()), now) is None  # the apply:
         # it wrote the period and its teams
     db.dispose()
+
+
+def test_a_sync_updates_the_cached_model_to_what_a_rebuild_gives(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync rewrites every synced KR's measure and current week, but changes the values of
+    the KRs whose inputs moved only: the model re-reads the objectives of those (the
+    check-ins it audited, the measure rows and series that differ from what the model was
+    built from) and equals a rebuild — after a sync at the same as-of (nothing changed),
+    one that recomputed a redefined KR, one a day later (every synced KR moved) and one a
+    week later."""
+    from datetime import datetime, timedelta
+
+    from sowhat.services.demo.run import DEMO_AS_OF
+    from sowhat.services.events import event_source_spec, open_events
+    from sowhat.services.sync import resolve_as_of, sync
+
+    ws = load_workspace(demo_copy)
+    assert ws.metrics is not None
+    catalog = ws.metrics
+    db = open_database(ws.config.database_url(demo_copy), create=False)
+    events = open_events(ws)
+    read_cache.clear()
+    entry_cache.clear()
+    read: list[frozenset[str]] = []
+    real = incremental.update_plan
+
+    def recording(**kwargs: object) -> object:
+        done = real(**kwargs)  # type: ignore[arg-type]
+        if done is not None:
+            read.append(done[1])
+        return done
+
+    monkeypatch.setattr(views, "update_plan", recording)
+
+    def synced(as_of: datetime, *, reads: set[str] | None) -> None:
+        _models(db, ws)  # the cached model the sync starts from
+        with db.transaction() as s:
+            sync(session=s, catalog=catalog, events=events, as_of=as_of, actor="sync",
+                 data_through=clock.data_through)
+        before = read_cache.updates
+        read.clear()
+        board, plan = _models(db, ws)
+        assert read  # the plan updated, not rebuilt
+        if reads is not None:  # reading only these objectives again
+            assert read[-1] == reads
+        assert read_cache.updates == before + 2  # the plan and the dashboard: updated
+        want_board, want_plan = _rebuilt(db, ws)
+        assert plan == want_plan
+        assert board == want_board
+        read_cache.clear()
+        entry_cache.clear()
+
+    try:
+        clock = resolve_as_of(events=events, spec=event_source_spec(ws), requested=None,
+                              now=DEMO_AS_OF)
+        as_of = clock.effective
+        synced(as_of, reads=set())  # nothing moved: no objective read again
+        with db.transaction() as s:  # another segment: the next sync recomputes this KR
+            edits.update_key_result(
+                session=s, principal=ADMIN, period=PERIOD, kr_id="gr-activation",
+                changes={"segment": "small"}, expected_version=_version(s, "kr", "gr-activation"),
+                metrics=catalog)
+        synced(as_of, reads={"growth/first-week-win"})
+        # a person's value for this week on the only synced KR of an objective: the sync
+        # keeps it (no check-in written, none audited) but moves its measure's window and
+        # its series, which the marks alone see
+        with db.transaction() as s:
+            record_checkin(session=s, kr_id="gr-rec-ctr", period=PERIOD, value=0.05,
+                           confidence=0.5, note=None, blockers=None,
+                           source=CheckInSource.MANUAL, actor=ADMIN.email, week=TODAY,
+                           override_value=True)
+        # a day later: every synced KR's window and current week move (the same week)
+        synced(as_of + timedelta(days=1), reads=None)
+        assert "growth/useful-recommendations" in read[-1]
+        synced(as_of + timedelta(days=8), reads=None)  # and a week later
+    finally:
+        events.close()
+        read_cache.clear()
+        entry_cache.clear()
+        db.dispose()

@@ -6,8 +6,19 @@ adds audit entries naming what it wrote (`check_in` `period/kr/week`, `key_resul
 `period/kr`, `objective` `period/objective`, `bet`, `guardrail` `period/objective/...`), so
 the entries between the cached version and the current one say which objectives to read
 again; the rest of the cached plan is kept as it was. What cannot be updated this way gives
-None and the caller builds the plan anew: a sync (it rewrites every KR's values), a period
-or team written, an entity type this module does not know.
+None and the caller builds the plan anew: a period or team written, an entity type this
+module does not know.
+
+A sync is updated the same way. It audits the check-ins whose values it changed (and a KR
+whose definition it recomputed), like any writer; what else it stores per KR and the plan,
+forecasts and "what changed" read — the KR's measure row (its current value, window,
+watermark, measured baseline) and its weekly series — is compared with what the cached
+model was built from (`Marks`: the measure row's fields, and per KR the series' point count,
+first and last write time and value sums), and the KRs whose marks differ are read again
+too. A new day of events rewrites every synced KR's week and measure; a sync at the same
+as-of, or one that recomputed a few redefined KRs, changes those only. The series marks rest
+on sync stamping each point it writes with its own time (`kr_series.computed_at`): a point
+rewritten by a later sync carries a later stamp, a point removed lowers the count.
 
 Equal to a full rebuild, by construction and by test: the objectives touched are rebuilt by
 the very code that builds the whole plan (`plan_view` over their rows), and everything that
@@ -22,11 +33,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sowhat.domain.scoring import ObjectiveScore, roll_up_by_team
-from sowhat.services.listing.cache import Version
+from sowhat.services.listing.cache import Version, data_version
 from sowhat.services.okrs.views import (
     KeyResultView,
     ObjectiveView,
@@ -44,8 +55,18 @@ from sowhat.store.models import (
     KeyResultRow,
     ObjectiveRow,
 )
+from sowhat.store.sync_models import KRMeasureRow, SeriesPointRow
 
-__all__ = ["Touched", "touched_since", "update_plan"]
+__all__ = ["Marks", "Touched", "sync_marks", "touched_since", "update_plan"]
+
+Marks = dict[str, tuple[object, ...]]
+"""Per KR id of a period: (its measure row's fields, its series' (count, first and last
+write time, sums of value and n)) — what sync stores for it besides check-ins."""
+
+# Every field a reader could show; the ids and `computed_at` (rewritten by every sync, shown
+# by no page) are left out.
+_MEASURED = tuple(c for c in KRMeasureRow.__table__.columns
+                  if c.name not in ("id", "key_result_id", "computed_at"))  # fmt: skip
 
 # Audit entries that change nothing a plan shows: accounts, tokens, lessons, file states.
 UNSEEN = frozenset({"user", "api_token", "lesson", "okr_file"})
@@ -60,12 +81,47 @@ class Touched:
     bets: frozenset[str]
     plan_wide: bool  # a bet, guardrail or objective written: re-read bets and guardrails
     earlier_checkins: bool  # a check-in of another period (a carried KR's history)
+    synced: bool = False  # a sync ran: guardrail checks and the last sync's as-of moved
+    marks: Marks | None = None  # after a sync: the marks now (`sync_marks`)
 
 
-def touched_since(session: Session, period: str, old: Version, new: Version) -> Touched | None:
+def sync_marks(session: Session, period_id: int) -> Marks:
+    """Every KR's marks in the period: two queries (the series' grouped), no row objects.
+
+    Read once per session and data version: the plan's update and the dashboard's both
+    compare them after a sync (a version that moves within the session reads them again)."""
+    memo = ("sync_marks", period_id, data_version(session))
+    found: Marks | None = session.info.get(memo)
+    if found is None:
+        found = session.info[memo] = _read_marks(session, period_id)
+    return found
+
+
+def _read_marks(session: Session, period_id: int) -> Marks:
+    out: dict[str, list[object]] = {}
+    for key, *fields in session.execute(
+            select(KeyResultRow.key, *_MEASURED)
+            .join(KRMeasureRow, KRMeasureRow.key_result_id == KeyResultRow.id)
+            .where(KeyResultRow.period_id == period_id)):  # fmt: skip
+        out[str(key)] = [tuple(fields), None]
+    at = SeriesPointRow.computed_at
+    for key, *summary in session.execute(
+            select(KeyResultRow.key, func.count(), func.min(at), func.max(at),
+                   func.sum(SeriesPointRow.value), func.sum(SeriesPointRow.n))
+            .join(SeriesPointRow, SeriesPointRow.key_result_id == KeyResultRow.id)
+            .where(KeyResultRow.period_id == period_id)
+            .group_by(KeyResultRow.key)):  # fmt: skip
+        out.setdefault(str(key), [None, None])[1] = tuple(summary)
+    return {k: (m, s) for k, (m, s) in out.items()}
+
+
+def touched_since(session: Session, period: str, old: Version, new: Version, *,
+                  marks: Marks | None = None) -> Touched | None:  # fmt: skip
     """What was written to `period` after version `old`, up to `new`; None when the plan
-    must be built anew (a sync ran, a period or team was written, an unknown entity)."""
-    if old[1] != new[1] or new[0] < old[0]:
+    must be built anew (a period or team was written, an unknown entity, or a sync ran and
+    the old version's `marks` are not known)."""
+    synced = old[1] != new[1]
+    if new[0] < old[0] or (synced and marks is None):
         return None
     # the entries after the old version's last, and those it could not see yet (ids taken
     # by writers that committed after it was read: PostgreSQL, see services.listing.cache)
@@ -104,8 +160,17 @@ def touched_since(session: Session, period: str, old: Version, new: Version) -> 
         else:  # a guardrail: period/objective/guardrail:key
             objectives.add(rest.split("/guardrail:", 1)[0])
             plan_wide = True
+    now: Marks | None = None
+    if synced:
+        assert marks is not None
+        prow = repositories.periods_by_label(session, [period]).get(period)
+        if prow is None:
+            return None
+        now = sync_marks(session, prow.id)
+        key_results.update(k for k in now.keys() | marks.keys() if now.get(k) != marks.get(k))
+        plan_wide = True  # the guardrails' checks are re-evaluated by every sync
     return Touched(frozenset(objectives), frozenset(key_results), frozenset(bets), plan_wide,
-                   earlier)
+                   earlier, synced, now)
 
 
 def update_plan(*, session: Session, old: PlanView, touched: Touched, today: date,
