@@ -19,7 +19,7 @@ from sowhat.metrics.ingest import ingest
 from sowhat.services.sync.ambition import file_hit_probabilities
 from sowhat.services.sync.file_events import file_events
 from sowhat.spec.workspace import load_workspace
-from tests.samples import CONFIG, METRICS
+from tests.conftest import WriteWorkspace
 
 runner = CliRunner()
 LAST = datetime(2026, 11, 18, 12, tzinfo=UTC)
@@ -70,12 +70,9 @@ def run(*args: str) -> str:
     return result.stdout
 
 
-def test_lint_and_the_forecast_give_one_ambition_probability(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
-    (root / "okrs").mkdir(parents=True)
-    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, encoding="utf-8")
-    (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
-    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
+def test_lint_and_the_forecast_give_one_ambition_probability(
+        write_workspace: WriteWorkspace) -> None:
+    root = write_workspace(OKRS)
     _events(root / "events.jsonl")
     ingest([root / "events.jsonl"], store=root / ".sowhat" / "events.duckdb")
     run("apply", "-w", str(root))

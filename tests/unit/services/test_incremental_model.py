@@ -48,15 +48,10 @@ def _rebuilt(db: Database, ws: Workspace) -> tuple[views.Dashboard, views.PlanVi
     return _models(db, ws)
 
 
-def test_every_kind_of_write_updates_the_cached_model_to_what_a_rebuild_gives(
-    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ws = load_workspace(demo_copy)
-    db = open_database(ws.config.database_url(demo_copy), create=False)
-    read_cache.clear()
-    entry_cache.clear()
-    _models(db, ws)  # the cached model every write below starts from
-    read: list[frozenset[str]] = []  # the objectives each update read again
+def _record_reads(monkeypatch: pytest.MonkeyPatch) -> list[frozenset[str]]:
+    """The objectives each incremental update reads again, one set per update, as they
+    happen (the real update runs; this only listens)."""
+    read: list[frozenset[str]] = []
     real = incremental.update_plan
 
     def recording(**kwargs: object) -> object:
@@ -66,6 +61,18 @@ def test_every_kind_of_write_updates_the_cached_model_to_what_a_rebuild_gives(
         return done
 
     monkeypatch.setattr(views, "update_plan", recording)
+    return read
+
+
+def test_every_kind_of_write_updates_the_cached_model_to_what_a_rebuild_gives(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = load_workspace(demo_copy)
+    db = open_database(ws.config.database_url(demo_copy), create=False)
+    read_cache.clear()
+    entry_cache.clear()
+    _models(db, ws)  # the cached model every write below starts from
+    read = _record_reads(monkeypatch)  # the objectives each update read again
 
     def write(change: Callable[[Session], object], *, reads: set[str],
               rebuilt: bool = False) -> None:
@@ -185,16 +192,7 @@ def test_a_sync_updates_the_cached_model_to_what_a_rebuild_gives(
     events = open_events(ws)
     read_cache.clear()
     entry_cache.clear()
-    read: list[frozenset[str]] = []
-    real = incremental.update_plan
-
-    def recording(**kwargs: object) -> object:
-        done = real(**kwargs)  # type: ignore[arg-type]
-        if done is not None:
-            read.append(done[1])
-        return done
-
-    monkeypatch.setattr(views, "update_plan", recording)
+    read = _record_reads(monkeypatch)
 
     def synced(as_of: datetime, *, reads: set[str] | None) -> None:
         _models(db, ws)  # the cached model the sync starts from
