@@ -180,3 +180,25 @@ def test_unparseable_json_is_400_and_a_created_checkin_is_201(env: Env) -> None:
     again = env.client.put(CHECKIN, json={"value": 7.5},
                            headers={**env.auth("admin"), "If-Match": created.headers["ETag"]})
     assert again.status_code == 200, again.text
+
+
+def test_an_active_metric_window_too_short_for_a_month_is_refused_by_the_api(env: Env) -> None:
+    """The rule `sowhat validate` applies to files holds for the API too: a KR on a monthly
+    active metric whose `over_days` can hold no whole month (it would never have a value) is
+    a 400 naming the fix, and nothing is written."""
+    metrics = env.root / "metrics.yaml"
+    metrics.write_text(metrics.read_text("utf-8") + "  mau: {type: active, entity: account_id, "
+                       "event: workflow_run, per: month}\n", "utf-8")
+    admin = {"Authorization": f"Bearer {env.tokens['admin']}"}
+    with client_for(env.root) as client:
+        before = client.get(KR, headers=admin)
+        bad = client.patch(KR, json={"metric": "mau", "over_days": 28},
+                           headers={**admin, "If-Match": before.headers["etag"]})
+        assert bad.status_code == 400, bad.text
+        assert "over: 28d is too short for a `per: month` active metric" in bad.json()["detail"]
+        assert "write `over: 62d` or longer" in bad.json()["hint"]
+        assert client.get(KR, headers=admin).json()["metric"] == "activation_rate"
+        ok = client.patch(KR, json={"metric": "mau", "over_days": 62},
+                          headers={**admin, "If-Match": before.headers["etag"]})
+        assert ok.status_code == 200, ok.text
+        client.app.state.sowhat.db.dispose()  # type: ignore[attr-defined]

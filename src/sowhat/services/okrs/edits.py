@@ -44,7 +44,7 @@ from sowhat.services.authoring.objects import (
     writable_child,
 )
 from sowhat.services.checkins import ANY_VERSION, record_checkin
-from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_defs import MetricsFile, over_too_short
 from sowhat.store import audit, mapping
 from sowhat.store.db import flush
 from sowhat.store.models import BetRow, KeyResultRow, ObjectiveRow
@@ -107,6 +107,14 @@ def update_key_result(
             values.get("measure", row.measure) == "cumulative":
         raise UserError("over_days sets a level's trailing window; a cumulative measure runs "
                         "from the period start", hint="clear over_days or use level")
+    if metrics is not None and {"metric", "over_days"} & set(values):
+        # the rule `sowhat validate` applies to files: an active metric's window must hold
+        # one whole day, week or month, or the KR never has a value
+        metric = values.get("metric", row.metric)
+        defn = metrics.metrics.get(metric) if isinstance(metric, str) else None
+        short = over_too_short(defn, values.get("over_days", row.over_days))
+        if short is not None:
+            raise UserError(short[0], hint=short[1])
     if isinstance(values.get("waiver_expires"), str):
         values["waiver_expires"] = _day(values["waiver_expires"], "waiver_expires")
     if {"metric", "segment", "baseline"} & set(values):
