@@ -635,6 +635,12 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
                and r["timestamp"].startswith("2026-10-")}
     assert monthly["current"] == pytest.approx(len(october))
     assert "[mean of 1 complete month, Oct 01–Oct 31]" in out
+    # the KR page's forecast sentence names the same quantity as its Current tile
+    with web_client(ws) as client:
+        page = client.get("/periods/2026-Q4/key-results/builders").text
+    assert "mean of 3 complete weeks" in page
+    assert "the mean of its complete weeks over the last 28 days: expect" in page
+    assert "the 28-day level" not in page
     # no week holds a month: the forecast says why there is none, not "run sowhat sync"
     code, fc = run("forecast", "monthly-builders", "-w", str(ws), "--json")
     assert code == 0, fc

@@ -110,6 +110,7 @@ class KeyResultStatus:
     # or months inside its window: `window` and `baseline_window` are narrowed to those, and
     # this says how many ("mean of 3 complete weeks"). None for every other metric type.
     averages: str | None = None
+    per: str | None = None  # the active metric's bucket (day, week, month), else None
 
     @property
     def readable_when(self) -> str | None:
@@ -338,6 +339,7 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
         before_period=before_period,
         readable_from=readable_from,
         averages=averages,
+        per=per,
     )
 
 

@@ -201,7 +201,10 @@ def _forecast_what(kr: KeyResultStatus, basis: str) -> str:
     over its trailing window (not one week's value), or the period's total."""
     if basis != "weekly_level":
         return "the period's total"
-    return f"the {kr.over_days or DEFAULT_OVER_DAYS}-day level"
+    days = kr.over_days or DEFAULT_OVER_DAYS
+    if kr.per is not None:  # an active metric averages whole weeks (days, months), as its tile says
+        return f"the mean of its complete {kr.per}s over the last {days} days"
+    return f"the {days}-day level"
 
 
 def _band(view: KRForecastView | None) -> list[tuple[date, float, float]]:
