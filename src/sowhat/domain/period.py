@@ -109,6 +109,12 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def next_monday(day: date) -> date:
+    """`day` itself when it is a Monday, else the Monday after it: the first whole week of
+    something that started on `day` (a bet's launch), as every review counts it."""
+    return day if day.weekday() == 0 else week_start(day) + timedelta(days=7)
+
+
 def _add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     return date(day.year + index // 12, index % 12 + 1, 1)

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from sowhat.domain.okr import BET_FLOW, BetStatus, Change, Plan
+from sowhat.domain.period import next_monday
 from sowhat.errors import SowhatError, UserError
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
@@ -47,7 +48,6 @@ from sowhat.services.impact.series import (
     control_segments,
     fetch_weekly,
     maturity,
-    next_monday,
     weekly_series,
 )
 from sowhat.spec.metric_defs import (

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from sowhat.domain.okr import Change
+from sowhat.domain.period import next_monday
 from sowhat.metrics.values import MetricValue
 from sowhat.services.bets import kr_detectability
 from sowhat.services.impact.series import (
@@ -15,7 +16,6 @@ from sowhat.services.impact.series import (
     WeekPoint,
     control_segments,
     maturity,
-    next_monday,
     pool,
     to_points,
 )

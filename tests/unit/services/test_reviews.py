@@ -14,6 +14,7 @@ from review_testing import AS_OF, LAUNCH, copy, generate, module_copy, opened
 from sqlalchemy import text
 
 from sowhat.domain.okr import Direction
+from sowhat.domain.period import next_monday
 from sowhat.errors import NotFound, UserError
 from sowhat.reports.markdown import monthly_markdown, quarter_markdown, weekly_markdown
 from sowhat.services.events import open_events
@@ -24,7 +25,6 @@ from sowhat.services.guardrails import (
     objective_health,
     raw_progress,
 )
-from sowhat.services.impact.series import next_monday
 from sowhat.services.reviews.lessons import add_lesson, list_lessons
 from sowhat.services.reviews.monthly import _slope, _trend, default_month, monthly_review
 from sowhat.services.reviews.quarter import quarter_review
@@ -181,7 +181,7 @@ def test_change_mind_compares_weekly_means_before_and_after_launch(db: Database)
             <= (date(2026, 10, 1) if phase == "history" else date(2026, 11, 16))]
         before = [v for w, v in mondays if launch - timedelta(weeks=BEFORE_WEEKS) <= w < launch]
         # shipped on a Monday: its launch week is the first live week, as the impact
-        # estimate counts it (services.impact.series.next_monday)
+        # estimate counts it (domain.period.next_monday)
         assert launch == LAUNCH
         after = [v for w, v in mondays if next_monday(LAUNCH) <= w <= date(2026, 11, 9)]
         signal = bets[bet]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sowhat.domain.okr import Bet, BetStatus, Direction, KeyResult, Objective, Plan
+from sowhat.domain.period import next_monday
 from sowhat.domain.units import format_change
 from sowhat.errors import NotFound, UserError
 from sowhat.metrics.source import EventSource
@@ -37,7 +38,6 @@ from sowhat.services.impact.series import (
     control_segments,
     fetch_weekly,
     maturity,
-    next_monday,
     pool,
     weekly_series,
 )

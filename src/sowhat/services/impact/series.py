@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from sowhat.domain.period import next_monday
 from sowhat.errors import DataError
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
@@ -120,11 +121,6 @@ class Clock:
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def next_monday(day: date) -> date:
-    """`day` itself when it is a Monday, else the Monday after it."""
-    return day if day.weekday() == 0 else monday(day) + timedelta(days=7)
 
 
 def _midnight(day: date) -> datetime:

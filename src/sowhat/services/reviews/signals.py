@@ -25,7 +25,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from sowhat.domain.okr import Change
-from sowhat.domain.period import week_start
+from sowhat.domain.period import next_monday, week_start
 from sowhat.domain.units import format_change, format_values, join_span
 from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.spec.metric_defs import MetricsFile
@@ -149,10 +149,10 @@ def change_mind_signals(
         kr = krs[b.expects_key_result or ""]
         history, in_period = series.get(kr.id, ([], []))
         launch = week_start(b.shipped_on)
-        # The first whole week with the bet live: the launch week itself when it shipped on
-        # a Monday — the rule the impact estimate uses (services.impact), so the weekly
-        # review and the QBR count the same weeks. A week it shipped mid-way is neither.
-        first_live = launch if b.shipped_on == launch else launch + timedelta(days=7)
+        # The first whole week with the bet live, by the rule the impact estimate uses, so
+        # the weekly review and the QBR count the same weeks; a week it shipped mid-way is
+        # neither before nor after.
+        first_live = next_monday(b.shipped_on)
         points = [(w, v) for w, v in full_weeks(history, in_period, period_start=period.start,
                                                  period_end=period.end, until=until)
                   if v is not None]
