@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.measure import (
     DEFAULT_OVER_DAYS,
-    CompleteBuckets,
     baseline_disagrees,
     complete_buckets,
 )
@@ -25,7 +24,13 @@ from sowhat.domain.period import Period
 from sowhat.domain.scoring import roll_up_by_team, score_note, score_objective
 from sowhat.domain.units import format_values
 from sowhat.errors import NotFound
-from sowhat.spec.metric_defs import ActiveMetric, MetricsFile, outcome_window
+from sowhat.spec.metric_defs import (
+    ActiveMetric,
+    MetricDef,
+    MetricsFile,
+    averaged_buckets,
+    outcome_window,
+)
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import mapping, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
@@ -107,10 +112,9 @@ class KeyResultStatus:
     before_period: float | None = None
     readable_from: date | None = None
     # An `active` metric (weekly active accounts...) is the mean over the whole days, weeks
-    # or months inside its window: `window` and `baseline_window` are narrowed to those, and
-    # this says how many ("mean of 3 complete weeks"). None for every other metric type.
-    averages: str | None = None
-    per: str | None = None  # the active metric's bucket (day, week, month), else None
+    # or months inside its window: its bucket, and `window` and `baseline_window` narrowed to
+    # those buckets. None for every other metric type.
+    per: str | None = None
 
     @property
     def readable_when(self) -> str | None:
@@ -137,8 +141,9 @@ class KeyResultStatus:
         days = self.over_days or DEFAULT_OVER_DAYS
         if self.window is None:
             return f"{days}-day level"
-        if self.averages is not None:
-            return f"{self.averages}, {self.window.days}"
+        if self.per is not None and (covered := complete_buckets(
+                self.window.start, self.window.end, self.per)) is not None:
+            return f"{covered.label}, {self.window.days}"  # "mean of 3 complete weeks, …"
         return f"{days}-day level, {self.window.days}"
 
     @property
@@ -301,14 +306,11 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
             and (readable_from := _readable_from(measured, period_start,
                                                  _outcome(row.metric, catalog))) is not None):
         before_period, current = current, None
-    window = _window(measured.window_start, measured.window_end) if measured else None
-    baseline_window = (_window(measured.baseline_start, measured.baseline_end)
-                       if measured else None)
-    averages = None
-    if (per := _active_per(row.metric, catalog)) is not None:
-        window, covered = _covered(window, per)
-        baseline_window, _ = _covered(baseline_window, per)
-        averages = covered.label if covered is not None else None
+    defn = catalog.metrics.get(row.metric) if catalog is not None and row.metric else None
+    window = _averaged(_window(measured.window_start, measured.window_end)
+                       if measured else None, defn)
+    baseline_window = _averaged(_window(measured.baseline_start, measured.baseline_end)
+                                if measured else None, defn)
     return KeyResultStatus(
         id=row.key,
         title=row.title,
@@ -338,24 +340,14 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
         baseline_window=baseline_window,
         before_period=before_period,
         readable_from=readable_from,
-        averages=averages,
-        per=per,
+        per=defn.per if isinstance(defn, ActiveMetric) else None,
     )
 
 
-def _active_per(metric: str | None, catalog: MetricsFile | None) -> str | None:
-    defn = catalog.metrics.get(metric) if catalog is not None and metric else None
-    return defn.per if isinstance(defn, ActiveMetric) else None
-
-
-def _covered(window: Window | None, per: str) -> tuple[Window | None, CompleteBuckets | None]:
-    """The part of a window an `active` metric's value covers: its complete buckets."""
-    if window is None:
-        return None, None
-    covered = complete_buckets(window.start, window.end, per)
-    if covered is None:
-        return window, None
-    return Window(covered.start, covered.end), covered
+def _averaged(window: Window | None, defn: MetricDef | None) -> Window | None:
+    """The part of a window an `active` metric's value covers: its whole buckets."""
+    covered = averaged_buckets(defn, window.start, window.end) if window is not None else None
+    return window if covered is None else Window(covered.start, covered.end)
 
 
 def _outcome(metric: str | None, catalog: MetricsFile | None) -> timedelta | None:

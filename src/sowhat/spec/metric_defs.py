@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from sowhat.domain.durations import format_duration, parse_duration
-from sowhat.domain.measure import DEFAULT_OVER_DAYS, Measure
+from sowhat.domain.measure import DEFAULT_OVER_DAYS, CompleteBuckets, Measure, complete_buckets
 from sowhat.domain.okr import Indicator
 from sowhat.domain.units import TIME_UNITS, Unit
 
@@ -644,3 +644,13 @@ def over_too_short(m: MetricDef | None, over_days: int | None) -> tuple[str, str
             f"the mean over the whole {m.per}s inside the window, and a {over_days}-day "
             f"window often holds none (no value at all)",
             f"write `over: {shortest}d` or longer, or leave `over:` out for the default")
+
+
+def averaged_buckets(m: MetricDef | None, start: datetime,
+                     end: datetime) -> CompleteBuckets | None:
+    """The whole days, weeks or months an `active` metric's value over [start, end) is the
+    mean of — what screens name instead of the window; None for any other metric type, or
+    when not one whole bucket fits."""
+    if not isinstance(m, ActiveMetric):
+        return None
+    return complete_buckets(start, end, m.per)

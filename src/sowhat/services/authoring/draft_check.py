@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sowhat.domain.measure import Measure, MeasureWindow, baseline_disagrees, complete_buckets
+from sowhat.domain.measure import Measure, MeasureWindow, baseline_disagrees
 from sowhat.domain.okr import Change
 from sowhat.domain.period import Period
 from sowhat.errors import SowhatError
@@ -39,7 +39,7 @@ from sowhat.services.impact.series import (
     weekly_series,
 )
 from sowhat.services.sync.measures import KRMeasure, kr_measure
-from sowhat.spec.metric_defs import ActiveMetric, MetricsFile
+from sowhat.spec.metric_defs import MetricsFile, averaged_buckets
 from sowhat.spec.workspace import Workspace
 from sowhat.stats.ambition import AmbitionCheck, hit_probability_without_change
 
@@ -200,9 +200,7 @@ def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: Ev
         raise _data_error(metric, result.error)
     value = result.values[0] if result.values else None
     start, end = window.start, window.end
-    defn = catalog.metrics.get(metric)
-    if isinstance(defn, ActiveMetric) and \
-            (covered := complete_buckets(start, end, defn.per)) is not None:
+    if (covered := averaged_buckets(catalog.metrics.get(metric), start, end)) is not None:
         start, end = covered.start, covered.end  # the whole weeks it averages, not the window
     return MeasuredBaseline(value.value if value else None, start.date(),
                             end.date(), value.entities if value else None,

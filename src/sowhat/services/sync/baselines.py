@@ -7,14 +7,13 @@ same measure from the events for every KR in the workspace's OKR files.
 
 from __future__ import annotations
 
-from sowhat.domain.measure import complete_buckets
 from sowhat.errors import SowhatError
 from sowhat.lint.context import MeasuredBaseline
 from sowhat.metrics.engine import MetricRequest
 from sowhat.metrics.values import to_utc
 from sowhat.services.sync.file_events import FileEvents
 from sowhat.services.sync.measures import WindowRequest, compute_windows, kr_measure
-from sowhat.spec.metric_defs import ActiveMetric, ConversionMetric, RetentionMetric
+from sowhat.spec.metric_defs import ConversionMetric, RetentionMetric, averaged_buckets
 from sowhat.spec.workspace import Workspace
 
 
@@ -57,9 +56,8 @@ def file_baselines(*, workspace: Workspace,
         start, end = req.window.start, req.window.end
         # an `active` metric averages the whole weeks (days, months) inside the window:
         # name those, as `sowhat status` does
-        defn = catalog.metrics[req.request.metric]
-        if isinstance(defn, ActiveMetric) and \
-                (covered := complete_buckets(start, end, defn.per)) is not None:
+        covered = averaged_buckets(catalog.metrics[req.request.metric], start, end)
+        if covered is not None:
             start, end = covered.start, covered.end
         out[kr_id] = MeasuredBaseline(value=result.values[0].value, start=start, end=end,
                                       share=share)
