@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import math
 
-from sowhat.domain.units import MISSING, Unit, format_chance, format_change, format_value
+from sowhat.domain.units import (
+    MISSING,
+    Unit,
+    format_chance,
+    format_change,
+    format_value,
+    parse_unit,
+)
 
 __all__ = ["delta", "forecast_sentence", "is_rate", "plain_effect", "signed_pct", "tick_labels",
            "value"]
@@ -82,18 +89,20 @@ def plain_effect(*, verdict: str | None, effect: float | None, low: float | None
 
 
 def tick_labels(ticks: list[float], *, rate: bool, unit: str | None = None) -> list[str]:
-    """Axis labels with exactly as many decimals as the ticks need: 1.75% stays 1.75%,
-    and neighbouring ticks never print alike."""
+    """Axis labels on the scale the KR is read on, with exactly as many decimals as the ticks
+    need: 1.75% stays 1.75%, a ratio shown per 1,000 reads 17.5 beside its "18.7 per 1,000"
+    baseline (not 0.0175), and neighbouring ticks never print alike."""
     if not ticks:
         return []
-    scale = 100.0 if rate else 1.0
+    shown_as = Unit.PERCENT if rate else parse_unit(unit)
+    scale = {Unit.PERCENT: 100.0, Unit.PER_1000: 1000.0}.get(shown_as, 1.0)  # type: ignore[arg-type]
+    suffix = "%" if shown_as is Unit.PERCENT else ""
     for digits in range(0, 7):
         shown = [round(t * scale, digits) for t in ticks]
         if all(math.isclose(s, t * scale, rel_tol=1e-9, abs_tol=1e-9) for s, t in
                zip(shown, ticks, strict=True)):
             break
-    return [value(t, rate=rate, unit=None if rate else unit, digits=digits) if not rate
-            else f"{t * 100:.{digits}f}%" for t in ticks]
+    return [f"{t * scale:,.{digits}f}{suffix}" for t in ticks]
 
 
 def forecast_sentence(*, projected: float | None, low: float | None, high: float | None,

@@ -88,6 +88,10 @@ def test_axis_labels_are_exact_and_today_is_marked() -> None:
     assert words.tick_labels([0.2, 0.25, 0.3], rate=True) == ["20%", "25%", "30%"]
     assert words.tick_labels([0.0172, 0.0175], rate=True) == ["1.72%", "1.75%"]
     assert words.tick_labels([100.0, 150.0], rate=False) == ["100", "150"]
+    # a ratio read "per 1,000" is ticked per 1,000 beside its "18.7 per 1,000" baseline
+    assert words.tick_labels([0.0125, 0.015, 0.0175], rate=False, unit="per_1000") == [
+        "12.5", "15.0", "17.5"]
+    assert words.tick_labels([1500.0, 2000.0], rate=False, unit="hours") == ["1,500", "2,000"]
 
 
 def test_long_axis_labels_get_room_instead_of_being_cut() -> None:

@@ -189,6 +189,10 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
         "draft": draft, "saved": request.query_params.get("saved") == "1",
         "computed": bool(computed), "typed": len(typed), "forecast": forecast,
+        # the legend names the dashed line as the chart labels it: "today", or "end of the
+        # data" when the line stands where the data stops (a "today" key beside a line
+        # labelled "data through 16 Nov" read as two different things)
+        "marker_key": "today" if marker == "today" else "end of the data",
         "forecast_assumptions": FORECAST_ASSUMPTIONS if forecast else (),
         "data_through": status.data_through or status.last_sync,
         "stale": views.staleness(status.data_through or status.last_sync,

@@ -1,0 +1,53 @@
+"""The KR page's chart reads on the KR's own scale, and its legend names its lines as the
+chart labels them (found using the demo as a PM: a ratio shown "18.7 per 1,000" was ticked
+0.0175 on the axis, and the legend said "today" beside a line labelled "data through")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from sowhat.api.app import create_app
+from sowhat.api.settings import ServerSettings
+from sowhat.services.accounts import create_user
+from sowhat.spec.workspace import load_workspace
+from sowhat.store.db import open_database
+
+PASSWORD = "correct horse battery"
+
+
+def test_per_1000_axis_and_the_end_of_data_legend(demo_copy: Path) -> None:
+    ws = load_workspace(demo_copy)
+    db = open_database(ws.config.database_url(ws.root), create=False)
+    with db.transaction() as session:
+        create_user(session=session, email="viewer@acme.example", password=PASSWORD,
+                    actor="test")
+    db.dispose()
+    with TestClient(create_app(ServerSettings(workspace=demo_copy))) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        client.post("/login", data={"email": "viewer@acme.example", "password": PASSWORD,
+                                    "csrf_token": token[1], "next": "/"})
+        html = client.get("/periods/2026-Q4/key-results/su-tickets-per-session").text
+        ticks = re.findall(r'<text class="axis" [^>]*text-anchor="end">([^<]+)</text>', html)
+        assert ticks
+        # the demo's tickets per session run at about 12–20 per 1,000: ticks on that scale
+        values = [float(t.replace(",", "")) for t in ticks]
+        assert all(0 <= v <= 30 for v in values), ticks
+        assert max(values) >= 5, ticks  # read raw, the ratio's ticks would all be under 0.03
+        assert re.search(r">baseline \d+(\.\d+)? per 1,000</text>", html)
+        # the demo's data ends on 16 Nov 2026, long before any day these tests run
+        assert ">data through 16 Nov</text>" in html
+        legend = re.search(r'<p class="legend small">(.*?)</p>', html, re.S)
+        assert legend
+        assert "end of the data" in legend[1]
+        assert "> today" not in legend[1]
+        # a share keeps its percent ticks
+        rate = client.get("/periods/2026-Q4/key-results/gr-rec-ctr").text
+        pct = re.findall(r'<text class="axis" [^>]*text-anchor="end">([^<]+)</text>', rate)
+        assert pct
+        assert all(t.endswith("%") for t in pct), pct
+        client.app.state.sowhat.db.dispose()  # type: ignore[attr-defined]
