@@ -56,7 +56,7 @@ def test_weekly_review_in_three_formats(built: Path) -> None:
     code, out = run("review", "weekly", "-w", str(built), "--as-of", "2026-11-16")
     assert code == 0, out
     assert "Weekly review · 2026-Q4 · week of 2026-11-09" in out
-    assert "first-win at risk: tickets moved" in out
+    assert "first-win at risk: tickets rose from" in out
     assert "act-mid  li@example.com" in out
     assert "tooltips: act moved" in out
     code, out = run("review", "weekly", "-w", str(built), "--as-of", "2026-11-16",

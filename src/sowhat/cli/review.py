@@ -123,7 +123,7 @@ def _render_weekly(r: WeeklyReview) -> None:
             console.print(f"[yellow]⏳ {k.kr_id} is not readable yet: {k.not_readable}[/yellow]")
     console.print("\n[bold]Guardrail alerts[/bold]")
     for g in r.guardrail_alerts:
-        console.print(f"  [red]⚠ {g.objective_id}[/red] at risk: {g.reason} ({g.rule})")
+        console.print(f"  [red]⚠ {g.objective_id}[/red] at risk: {g.reason}")
     if not r.guardrail_alerts:
         console.print("  [green]all guardrails held[/green]")
     console.print("\n[bold]Check-ins missing[/bold]")

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sowhat.domain.period import Period
-from sowhat.domain.units import format_value
+from sowhat.domain.units import Unit, format_change, format_relative, format_value
 
 
 class Direction(StrEnum):
@@ -176,17 +176,35 @@ class Guardrail:
             return f"{self.metric} is {show(current)}, below its floor {show(self.min)}"
         if baseline is None:
             return None
+        # the reason names the move in the terms of the rule it broke ("-13.7 pts" against
+        # "-3 pts", "+21%" against "+10%"): "below the allowed -3" left the reader to work out
+        # how far, and whether -3 meant points or percent
         if self.max_change is not None and current > self.max_change.apply(baseline) + 1e-12:
-            return (
-                f"{self.metric} moved from {show(baseline)} to {show(current)}, "
-                f"more than the allowed {self.max_change}"
-            )
+            return (f"{self.metric} rose from {show(baseline)} to {show(current)} "
+                    f"({_moved_by(baseline, current, self.max_change, unit)}), more than the "
+                    f"allowed {_allowed(self.max_change, unit)}")
         if self.min_change is not None and current < self.min_change.apply(baseline) - 1e-12:
-            return (
-                f"{self.metric} moved from {show(baseline)} to {show(current)}, "
-                f"below the allowed {self.min_change}"
-            )
+            return (f"{self.metric} fell from {show(baseline)} to {show(current)} "
+                    f"({_moved_by(baseline, current, self.min_change, unit)}), more than the "
+                    f"allowed {_allowed(self.min_change, unit)}")
         return None
+
+
+def _allowed(change: Change, unit: str | None) -> str:
+    """A rule's change in the metric's unit: +10% (relative), +2 pts, -3 pts of NPS, -5 min."""
+    if change.kind == "relative":
+        return format_relative(change.amount, precision=3)
+    if change.kind == "points":
+        return format_change(change.amount, Unit.PERCENT)
+    return format_change(change.amount, unit)
+
+
+def _moved_by(baseline: float, current: float, change: Change, unit: str | None) -> str:
+    """How far the metric moved, measured the way `change` is (relative or in units)."""
+    if change.kind == "relative" and baseline != 0:
+        return format_relative((current - baseline) / abs(baseline), precision=3)
+    return format_change(current - baseline,
+                         Unit.PERCENT if change.kind == "points" else unit)
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def weekly_markdown(r: WeeklyReview) -> str:
     if unread:
         out += [f"⏳ **{k.kr_id}** is not readable yet: {k.not_readable}." for k in unread] + [""]
     out += ["## Guardrail alerts", ""]
-    out += [f"- **{g.objective_id}** is at risk: {g.reason} (rule: {g.rule})"
+    out += [f"- **{g.objective_id}** is at risk: {g.reason}"
             for g in r.guardrail_alerts] or ["_all guardrails held_"]
     out += ["", "## Check-ins missing", ""]
     out += [f"- {m.kr_id} — {m.owner or 'no owner'} ("

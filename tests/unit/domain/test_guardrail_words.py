@@ -8,7 +8,21 @@ from sowhat.domain.okr import Change, Guardrail
 def test_a_rate_breach_reads_in_percent() -> None:
     rule = Guardrail(metric="refund_rate", max_change=Change.parse("+10%"))
     assert rule.breached(0.075, 0.091, "percent") == (
-        "refund_rate moved from 7.5% to 9.1%, more than the allowed +10%")
+        "refund_rate rose from 7.5% to 9.1% (+21.3%), more than the allowed +10%")
+
+
+def test_a_drop_names_how_far_in_the_rules_terms() -> None:
+    """The demo's NPS guardrail read "moved from 38.2 to 24.5, below the allowed -3"."""
+    nps = Guardrail(metric="nps", min_change=Change.parse("-3"))
+    assert nps.breached(38.2, 24.5, "points") == (
+        "nps fell from 38.2 to 24.5 (-13.7 pts), more than the allowed -3 pts")
+    share = Guardrail(metric="activation", min_change=Change.parse("-2pp"))
+    assert share.breached(0.40, 0.35, "percent") == (
+        "activation fell from 40% to 35% (-5 pts), more than the allowed -2 pts")
+    per = Guardrail(metric="tickets", max_change=Change.parse("+0.002"))
+    assert per.breached(0.0187, 0.0214, "per_1000") == (
+        "tickets rose from 18.7 per 1,000 to 21.4 per 1,000 (+2.7 per 1,000), more than the "
+        "allowed +2 per 1,000")
 
 
 def test_an_absolute_floor_reads_in_hours() -> None:
