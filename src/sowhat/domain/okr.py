@@ -189,6 +189,27 @@ class Guardrail:
                     f"allowed {_allowed(self.min_change, unit)}")
         return None
 
+    def describe(self, unit: str | None = None) -> str:
+        """The bound in words and the metric's unit, for the page that lists it: "must not
+        fall more than 3 pts", "must not rise more than 10%", "must stay at or under 96 h".
+        ("must not fall below -3" read as a floor at -3.)"""
+        parts = []
+        for change, up in ((self.max_change, True), (self.min_change, False)):
+            if change is None:
+                continue
+            size = _allowed(Change(abs(change.amount), change.kind), unit).lstrip("+")
+            if change.amount == 0:
+                parts.append("must not rise" if up else "must not fall")
+            elif (change.amount > 0) == up:
+                parts.append(f"must not {'rise' if up else 'fall'} more than {size}")
+            else:  # a max_change below zero: it must fall; a min_change above zero: rise
+                parts.append(f"must {'fall' if up else 'rise'} at least {size}")
+        if self.max is not None:
+            parts.append(f"must stay at or under {format_value(self.max, unit)}")
+        if self.min is not None:
+            parts.append(f"must stay at or above {format_value(self.min, unit)}")
+        return "; ".join(parts) or "no bound"
+
 
 def _allowed(change: Change, unit: str | None) -> str:
     """A rule's change in the metric's unit: +10% (relative), +2 pts, -3 pts of NPS, -5 min."""

@@ -34,3 +34,18 @@ def test_an_absolute_floor_reads_in_hours() -> None:
 def test_a_holding_guardrail_has_no_reason() -> None:
     rule = Guardrail(metric="nps", min_change=Change.parse("-3"))
     assert rule.breached(38.2, 36.0, "nps") is None
+
+
+def test_the_bound_in_words_on_the_objective_page() -> None:
+    """The objective page said "nps must not fall below -3", which reads as a floor at -3."""
+    assert Guardrail(metric="nps", min_change=Change.parse("-3")).describe("points") == (
+        "must not fall more than 3 pts")
+    assert Guardrail(metric="r", max_change=Change.parse("+10%")).describe("percent") == (
+        "must not rise more than 10%")
+    assert Guardrail(metric="a", min_change=Change.parse("-2pp")).describe("percent") == (
+        "must not fall more than 2 pts")
+    assert Guardrail(metric="t", max=96.0).describe("hours") == "must stay at or under 96 h"
+    assert Guardrail(metric="c", min=0.2).describe("percent") == "must stay at or above 20%"
+    assert Guardrail(metric="c", min_change=Change.parse("+1pp")).describe("percent") == (
+        "must rise at least 1 pt")
+    assert Guardrail(metric="c", min_change=Change(0.0)).describe(None) == "must not fall"
