@@ -168,7 +168,7 @@ def table(
         print(f"  {m:<18} {pct(value)}{extra}")
 
 
-BEFORE = Path(__file__).with_name("results") / "lint_heldout4_before.json"
+BEFORE = Path(__file__).with_name("results") / "lint_heldout5_before.json"
 
 
 CODES = ("SW102", "SW103", "SW104")
