@@ -237,7 +237,8 @@ def test_the_draw_procedure_reproduces_the_earlier_rounds() -> None:
     rows = load_public()
     fourth = [r for r in rows if 1899 < int(r.id[1:]) <= 2055]
     fourth_group = draw_heldout(fourth, 20261204)
-    assert len(fourth_group) == 19 and fourth_group <= BURNED_GROUPS
+    assert len(fourth_group) == 19
+    assert fourth_group <= BURNED_GROUPS
     fifth = [r for r in rows if 2055 < int(r.id[1:]) <= 2265]
     assert draw_heldout(fifth, PREVIOUS_HELDOUT_SEED) == PREVIOUS_HELDOUT_GROUPS
 
@@ -548,3 +549,43 @@ def test_a_metric_moved_with_no_numbers_gets_sw103_whatever_the_verdict(text: st
 def test_work_moved_is_not_a_metric_moved() -> None:
     # an activity count is SW117's, not SW103's, even with a change verb and "number of"
     assert "SW103" not in codes("Increase the number of blog posts we publish")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "40 community members give a talk at a local meetup",
+        "Members of the community are involved in reviewing proposals",
+        "Identify potential members and invite them, get 20 to join",
+    ],
+)
+def test_members_doing_something_are_not_a_vanity_count(text: str) -> None:
+    """Sixth round: "members" followed by what they do is people acting, not an audience
+    size (on the training organisations SW102 fired 5 times on such KRs, none vanity)."""
+    assert "SW102" not in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Discord server hits 10,000 members", "Grow the forum to 5,000 members by Q3"]
+)
+def test_members_counted_for_their_own_sake_are_still_vanity(text: str) -> None:
+    assert "SW102" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Increase active users",
+        "Grow paying customers",
+        "Achieve positive ROI on consulting services",
+        "Support engineers spend less time on manual triage",
+    ],
+)
+def test_people_counted_roi_and_time_saved_are_metrics(text: str) -> None:
+    """Sixth round: a count of people by what they do, a return on investment or time given
+    back is a metric: SW103 may ask for the numbers, SW104 ("no metric") must not fire."""
+    assert "SW104" not in codes(text)
+
+
+def test_active_users_with_no_numbers_asks_for_them() -> None:
+    assert "SW103" in codes("Increase active users")
