@@ -290,6 +290,9 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     continue  # "(5+ sessions/week)": a frequency that defines a segment
                 if facts.head in _CAPACITY_HEADS:
                     continue  # "Support 10x traffic": capacity, not a count chased
+                if parts == ("members",) and after and after not in _COUNT_TAIL:
+                    continue  # "25 members publish a talk", "members of the community are
+                    # involved": people doing something; "hits 10,000 members" is the count
                 if j >= 1 and before in _DENOMINATOR_BEFORE and tokens[j - 1][0].isdigit():
                     continue  # "80% of new signups complete...": a share, signups the base
                 i_before = j
@@ -307,6 +310,10 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
 
 
 _TRIAL = frozenset({"trial", "trials"})
+# What may follow "members" when the KR counts them for their own sake ("10,000 members on
+# Discord by Q3"): nothing, or where and when.
+_COUNT_TAIL = frozenset({"on", "in", "by", "this", "per", "across", "within", "at", "from",
+                         "before", "during", "over"})  # fmt: skip
 
 
 def _segment(tokens: tuple[str, ...], j: int) -> bool:
@@ -489,17 +496,22 @@ _VAGUE_QUALITIES = frozenset(
 # and SW103 asks for the numbers.
 # Metrics named by a phrase rather than one word of `lexicon.measures`: a count, a rate or
 # a duration of something ("number of bugs", "frequency of backups", "load time", "time it
-# takes to resolve", "incident recurrence", "average order value").
+# takes to resolve", "incident recurrence", "average order value", "active users", "ROI").
 _METRIC_PHRASE = re.compile(
     r"\b(?:number|count|amount|frequency|percentage|proportion)\s+of\s+[a-z]|"
     r"\b(?:load|loading|response|resolution|wait|waiting|cycle|lead|build|query|turnaround|"
     r"processing|handling|review|onboarding|setup|ramp)\s+times?\b|"
     r"\btime\s+(?:it\s+takes|spent|to\s+[a-z])|\btime-to-[a-z]|\brecurrence\b|"
-    r"\b(?:order|deal|contract|basket|lifetime)\s+values?\b"
+    r"\b(?:order|deal|contract|basket|lifetime)\s+values?\b|"
+    # people counted by what they do ("active users", "paying customers"), a return on
+    # investment, time given back ("spends less time screening")
+    r"\b(?:active|paying|returning|repeat)\s+(?:users|customers|accounts|buyers|members)\b|"
+    r"\broi\b|\b(?:less|more)\s+time\b"
 )
 _METRIC_PHRASE_KEYS = frozenset({"number", "count", "amount", "frequency", "percentage",
                                  "proportion", "time", "times", "recurrence", "value",
-                                 "values"})  # fmt: skip
+                                 "values", "active", "paying", "returning", "repeat",
+                                 "roi"})  # fmt: skip
 _NO_LEVEL_HEADS = frozenset({"maximize", "maximise", "optimise", "optimize", "minimize",
                              "minimise"})  # fmt: skip
 _QUALITY_NOUNS = frozenset(

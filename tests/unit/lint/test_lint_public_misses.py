@@ -16,6 +16,7 @@ from sowhat.lint.dataset import (
     HELDOUT_GROUPS,
     HELDOUT_SEED,
     PREVIOUS_HELDOUT_GROUPS,
+    PREVIOUS_HELDOUT_SEED,
     draw_heldout,
     load_labelled,
     load_public,
@@ -207,19 +208,19 @@ def test_measures_on_a_tiny_hand_made_case() -> None:
 def test_held_out_organisations_are_never_trained_on() -> None:
     """The figures in docs/lint.md are the shipped model's on organisations it never saw:
     no organisation on both sides, the group is exactly what the documented seeded draw gives
-    on the fifth collection, and the shipped model was trained on exactly the hand-written
+    on the sixth collection, and the shipped model was trained on exactly the hand-written
     training split plus the training organisations."""
     train, held = split_public()
     assert {r.source_group for r in train}.isdisjoint({r.source_group for r in held})
     assert {r.source_group for r in held} == HELDOUT_GROUPS
-    # drawn from the fifth collection only (rows after p2055), by the documented procedure
-    fifth = [r for r in train + held if int(r.id[1:]) > 2055]
-    assert all(int(r.id[1:]) > 2055 for r in held)
-    assert draw_heldout(fifth, HELDOUT_SEED) == HELDOUT_GROUPS
-    assert len(held) > 150
-    # the fifth collection's organisations are all new to the corpus
-    older = {r.source_group for r in train + held if int(r.id[1:]) <= 2055}
-    assert older.isdisjoint({r.source_group for r in fifth})
+    # drawn from the sixth collection only (rows after p2265), by the documented procedure
+    sixth = [r for r in train + held if int(r.id[1:]) > 2265]
+    assert all(int(r.id[1:]) > 2265 for r in held)
+    assert draw_heldout(sixth, HELDOUT_SEED) == HELDOUT_GROUPS
+    assert len(held) > 200
+    # the sixth collection's organisations are all new to the corpus
+    older = {r.source_group for r in train + held if int(r.id[1:]) <= 2265}
+    assert older.isdisjoint({r.source_group for r in sixth})
     # the previous held-out organisations were scored: now training data
     assert {r.source_group for r in train} >= BURNED_GROUPS | PREVIOUS_HELDOUT_GROUPS
     shipped = json.loads(
@@ -228,12 +229,18 @@ def test_held_out_organisations_are_never_trained_on() -> None:
     assert shipped["trained_on"] == len(load_labelled("train")) + len(train)
 
 
-def test_the_draw_procedure_reproduces_the_fourth_round() -> None:
+def test_the_draw_procedure_reproduces_the_earlier_rounds() -> None:
     """`draw_heldout` is the procedure the docs describe: on the fourth collection (rows
-    p1900-p2055) with that round's seed it gives that round's group, so the fifth round's
-    group was drawn the same way."""
-    fourth = [r for r in load_public() if 1899 < int(r.id[1:]) <= 2055]
-    assert draw_heldout(fourth, 20261204) == PREVIOUS_HELDOUT_GROUPS
+    p1900-p2055) with that round's seed it gives that round's group (19 organisations, now
+    burned), and on the fifth (p2056-p2265) the fifth round's, so the sixth round's group was
+    drawn the same way."""
+    rows = load_public()
+    fourth = [r for r in rows if 1899 < int(r.id[1:]) <= 2055]
+    fourth_group = draw_heldout(fourth, 20261204)
+    assert len(fourth_group) == 19
+    assert fourth_group <= BURNED_GROUPS
+    fifth = [r for r in rows if 2055 < int(r.id[1:]) <= 2265]
+    assert draw_heldout(fifth, PREVIOUS_HELDOUT_SEED) == PREVIOUS_HELDOUT_GROUPS
 
 
 @pytest.mark.parametrize(
@@ -542,3 +549,43 @@ def test_a_metric_moved_with_no_numbers_gets_sw103_whatever_the_verdict(text: st
 def test_work_moved_is_not_a_metric_moved() -> None:
     # an activity count is SW117's, not SW103's, even with a change verb and "number of"
     assert "SW103" not in codes("Increase the number of blog posts we publish")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "40 community members give a talk at a local meetup",
+        "Members of the community are involved in reviewing proposals",
+        "Identify potential members and invite them, get 20 to join",
+    ],
+)
+def test_members_doing_something_are_not_a_vanity_count(text: str) -> None:
+    """Sixth round: "members" followed by what they do is people acting, not an audience
+    size (on the training organisations SW102 fired 5 times on such KRs, none vanity)."""
+    assert "SW102" not in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Discord server hits 10,000 members", "Grow the forum to 5,000 members by Q3"]
+)
+def test_members_counted_for_their_own_sake_are_still_vanity(text: str) -> None:
+    assert "SW102" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Increase active users",
+        "Grow paying customers",
+        "Achieve positive ROI on consulting services",
+        "Support engineers spend less time on manual triage",
+    ],
+)
+def test_people_counted_roi_and_time_saved_are_metrics(text: str) -> None:
+    """Sixth round: a count of people by what they do, a return on investment or time given
+    back is a metric: SW103 may ask for the numbers, SW104 ("no metric") must not fire."""
+    assert "SW104" not in codes(text)
+
+
+def test_active_users_with_no_numbers_asks_for_them() -> None:
+    assert "SW103" in codes("Increase active users")
