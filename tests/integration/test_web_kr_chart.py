@@ -77,5 +77,13 @@ def test_objective_page_words_a_guardrail_bound_in_its_unit(demo_copy: Path) -> 
         html = client.get("/periods/2026-Q4/objectives/growth/useful-recommendations").text
         assert "<strong>nps</strong> must not fall more than 3 pts" in html
         assert "must not fall below" not in html
+        # a KR past its target or below its baseline shows how far it really went, as the
+        # QBR does, with its bar clipped at full or empty
+        listed = client.get("/periods/2026-Q4/key-results").text
+        meters = re.findall(r'aria-valuenow="(\d+)" aria-valuetext="(-?\d+)%"', listed)
+        outside = [(bar, int(text)) for bar, text in meters if not 0 <= int(text) <= 100]
+        assert outside  # the demo has such KRs: the case this is about
+        for bar, went in outside:
+            assert bar == ("100" if went > 100 else "0"), (bar, went)
     finally:
         _close(client)

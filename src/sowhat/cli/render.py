@@ -69,7 +69,9 @@ def _kr_line(kr: KeyResultStatus, period_end: date | None = None) -> Text:
     line = Text()
     line.append(f"{kr.id:<24} ")
     line.append_text(_bar(kr.progress))
-    pct = "   —" if kr.progress is None else f"{kr.progress:4.0%}"
+    # the bar is clipped; the number is how far the KR really went, as the QBR prints it
+    went = kr.signed_progress
+    pct = "    —" if went is None else f"{went:5.0%}"
     line.append(f" {pct}  ")
     shown = kr.display  # the one formatter's text (sowhat.domain.units), as on every screen
     line.append(f"now {shown['current']}", style="bold")

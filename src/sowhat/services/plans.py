@@ -147,6 +147,18 @@ class KeyResultStatus:
         return f"{days}-day level, {self.window.days}"
 
     @property
+    def signed_progress(self) -> float | None:
+        """How far the KR really went: below 0 when it moved away from its target, above 1
+        past it — the number the QBR prints, so every screen prints it too (a KR that fell
+        from 38 to 23 against a target of 46 read "0%" on the dashboard and "-187%" in the
+        QBR). Bars and the objective's score keep the clipped `progress`: one KR can neither
+        sink nor carry its objective beyond its own 0-100%."""
+        c, b, t = self.current, self.baseline, self.target
+        if self.progress is None or c is None or b is None or t is None or t == b:
+            return self.progress
+        return (c - b) / (t - b)
+
+    @property
     def baseline_disagrees(self) -> bool:
         """The typed baseline claims another start than the data measured just before the
         period (the same test as lint's SW114): progress counts from a start that did not

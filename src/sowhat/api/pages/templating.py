@@ -96,14 +96,17 @@ def missing_progress(kr: Any) -> str:
 
 
 def progress_meter(value: float | None, elapsed: float | None = None, label: str = "progress",
-                   word: str | None = None, missing: str = "not measured") -> Markup:  # fmt: skip
+                   word: str | None = None, missing: str = "not measured",
+                   shown: float | None = None) -> Markup:  # fmt: skip
     """A progress bar with its number: a meter with its value in words for screen readers,
     coloured by the status word's class (else by pace). The `progress` macro of _macros.html
     is this function; long lists call it directly (a Jinja macro call costs more than the
     HTML it writes)."""
     cls = escape(word if word else progress_class(value, elapsed))
     share = (value or 0) * 100
-    text = fmt_pct(value) if value is not None else None
+    # the bar is clipped to 0..100%; its number is `shown` when given (a KR's signed
+    # progress: "-187%" for one that moved away, "130%" past its target)
+    text = fmt_pct(shown if shown is not None else value) if value is not None else None
     return Markup(
         f'<div class="progress {cls}" role="meter" aria-label="{escape(label)}" '
         f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{round(share)}" '
