@@ -71,7 +71,8 @@ def kr_chart(*, title: str, start: date, end: date, points: Any, baseline: float
 
 
 env.filters.update(pct=pct, day=day, chance=format_chance)
-env.globals.update(kr_value=kr_value, kr_delta=kr_delta, kr_chart=kr_chart, words=words)
+env.globals.update(kr_value=kr_value, kr_delta=kr_delta, kr_chart=kr_chart, words=words,
+                   factory_line=words.factory_line)
 
 
 def render_html(template: str, **context: Any) -> str:

@@ -8,6 +8,7 @@ everywhere, and a change of a share reads in percentage points ("+2.4 pts"), nev
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from sowhat.domain.units import (
     MISSING,
@@ -18,8 +19,8 @@ from sowhat.domain.units import (
     parse_unit,
 )
 
-__all__ = ["delta", "forecast_sentence", "is_rate", "plain_effect", "signed_pct", "tick_labels",
-           "value"]
+__all__ = ["delta", "factory_line", "forecast_sentence", "is_rate", "plain_effect", "signed_pct",
+           "tick_labels", "value"]
 
 
 def is_rate(baseline: float | None, target: float | None, unit: str | None) -> bool:
@@ -121,3 +122,24 @@ def forecast_sentence(*, projected: float | None, low: float | None, high: float
     # 99% "over 99%" (a clipped "99%" read as a different number from the tile beside it)
     return (f"{text} — the chance of reaching the {value(target, rate=rate, unit=unit)} "
             f"target: {format_chance(probability)}.")
+
+
+def factory_line(f: Any) -> str:
+    """A team's feature-factory index in words, with what the bets that did not move their KR
+    did instead: "1 of 2 judged shipped bets moved their key result (50%; 1 too noisy to tell
+    yet)". A bare "1 of 2 (50%)" read as a failed bet where the other estimate was one week
+    old and could not tell yet. `f` is a `stats.factory_index.FactoryIndex`."""
+    if not f.judged:
+        text = "no shipped bet judged yet"
+    else:
+        text = f"{f.moved} of {f.judged} judged shipped bets moved their key result"
+        rest = [f"{n} {what}" for n, what in ((f.wrong_way, "moved it the wrong way"),
+                                              (f.no_effect, "with no detectable change"),
+                                              (f.inconclusive, "too noisy to tell yet")) if n]
+        share = f"{f.share_moved:.0%}" if f.share_moved is not None else None
+        inside = "; ".join(x for x in [share, *rest] if x)
+        if inside:
+            text += f" ({inside})"
+    if f.unavailable:
+        text += f"; {f.unavailable} not measurable yet"
+    return text

@@ -120,3 +120,24 @@ def test_the_marker_moves_to_where_the_data_ends_when_it_is_stale() -> None:
         date(2026, 11, 16), "data through 16 Nov")
     assert time_marker(today, datetime(2026, 12, 2, 23, 0, tzinfo=UTC)) == (today, "today")
     assert time_marker(today, None, "as of 03 Dec") == (today, "as of 03 Dec")
+
+
+def test_the_feature_factory_line_says_what_the_unmoved_bets_did() -> None:
+    """The demo's growth line read "1 of 2 judged shipped bets moved their key result (50%)"
+    where the other bet's one-week estimate was too noisy to tell yet."""
+    from sowhat.reports import words
+    from sowhat.stats.factory_index import ShippedBet, feature_factory_index
+    from sowhat.stats.verdict import Verdict
+
+    bets = [ShippedBet("growth", "2026-Q4", "a", Verdict.MOVED),
+            ShippedBet("growth", "2026-Q4", "b", Verdict.INCONCLUSIVE),
+            ShippedBet("platform", "2026-Q4", "c", None),
+            ShippedBet("support", "2026-Q4", "d", Verdict.WRONG_WAY),
+            ShippedBet("support", "2026-Q4", "e", Verdict.NO_EFFECT)]
+    growth, platform, support = feature_factory_index(bets)
+    assert words.factory_line(growth) == (
+        "1 of 2 judged shipped bets moved their key result (50%; 1 too noisy to tell yet)")
+    assert words.factory_line(platform) == "no shipped bet judged yet; 1 not measurable yet"
+    assert words.factory_line(support) == (
+        "0 of 2 judged shipped bets moved their key result (0%; 1 moved it the wrong way; "
+        "1 with no detectable change)")

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from sowhat.api.auth import optional_caller
 from sowhat.api.problems import Problem
 from sowhat.domain.units import distinct_precision, format_chance, format_change, format_value
+from sowhat.reports.words import factory_line
 
 __all__ = ["fmt_value", "render", "render_problem", "templates"]
 
@@ -160,7 +161,8 @@ def audit_value(key: str, value: Any, kr: Any) -> str:
     return fmt_field(value)
 
 
-templates.env.globals.update(audit_value=audit_value, expected_change=expected_change)
+templates.env.globals.update(audit_value=audit_value, expected_change=expected_change,
+                             factory_line=factory_line)
 templates.env.filters.update(pct=fmt_pct, chance=fmt_chance, kr_value=fmt_kr, kr_delta=fmt_kr_delta,
                              when=fmt_when,
                              field=fmt_field, unit_value=format_value, unit_change=format_change)
