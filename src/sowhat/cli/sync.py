@@ -82,6 +82,7 @@ def _sync_locked(ws: Workspace, db: Database, requested: datetime | None, *,
     """The sync itself, run while this process holds the workspace's sync lock."""
     assert ws.metrics is not None
     events = open_events(ws)
+    events.trust_ledger = not full  # --full: the watermark from the rows too
     try:
         clock = resolve_as_of(events=events, spec=event_source_spec(ws), requested=requested)
         for warning in clock.warnings:
@@ -161,6 +162,10 @@ def render_sync(report: SyncReport) -> None:
         console.print(f"[red]guardrail breached[/red] {g.objective_id}: {g.breach}")
     for warning in report.warnings:
         console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
+    if report.stale_ledger:
+        console.print("[yellow]warning[/yellow] the event store's per-day ledger disagrees "
+                      "with its rows (events changed outside `sowhat ingest`): incremental "
+                      "syncs do not see such changes; run `sowhat ingest --reindex`")
     for error in report.errors:
         console.print(f"[red]error[/red] {escape(error)}")
 

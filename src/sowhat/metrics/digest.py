@@ -37,6 +37,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sowhat.metrics.day_ledger import digest_text, store_ledger
 from sowhat.metrics.source import EventSource, quoted_table
 
 DayDigests = dict[tuple[date, str], str]
@@ -81,6 +82,11 @@ def _duckdb_digests(con: Any, events: EventSource, *, cached: bool = True) -> Da
         return {(r[0], str(r[1])): str(r[2]) for r in rows
                 if r[0] is not None and r[1] is not None}
 
+    if by_ingest and cached:
+        ledger = store_ledger(events)
+        if ledger is not None:
+            return {(d, e): digest_text(n, newest, key_sum)
+                    for d, e, n, newest, key_sum, _, _ in ledger}
     try:
         if by_ingest and cached and events.cache_dir is not None:
             folder = events.cache_dir.parent / "digests"
