@@ -10,7 +10,9 @@ The watermark is, in order of precedence:
 - the latest event's timestamp minus `[events] lag` (pipelines whose last hours still
   trickle in);
 - the latest event's timestamp.
-The latest timestamp is one MAX query — cheap on DuckDB (min/max zone maps) — and cached for
+For the store `sowhat ingest` fills, the oldest and newest timestamps come from its per-day
+ledger (sowhat.metrics.day_ledger; `sowhat sync --full` reads the rows). Otherwise the latest
+timestamp is one MAX query — cheap on DuckDB (min/max zone maps) — and cached for
 a few minutes for remote backends, where it is a warehouse round trip.
 """
 
