@@ -18,6 +18,7 @@ import pytest
 from sowhat.metrics import day_ledger, digest
 from sowhat.metrics.digest import day_digests
 from sowhat.metrics.ingest import ingest, reindex
+from sowhat.metrics.presence import event_names
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.watermark import event_time_range
 
@@ -39,11 +40,14 @@ def edit(root: Path, sql: str) -> None:
         con.execute(sql)
 
 
-def read(root: Path, *, trust: bool = True) -> tuple[dict[Any, str], Any]:
+def read(root: Path, *, trust: bool = True) -> tuple[dict[Any, str], Any, set[str]]:
+    """What a sync asks of the store: per-day digests, time range, event names — from the
+    ledger (`trust`) or from the rows."""
     events = EventSource.duckdb(store(root))
     events.trust_ledger = trust
     try:
-        return day_digests(events, cached=trust) or {}, event_time_range(events)
+        return (day_digests(events, cached=trust) or {}, event_time_range(events),
+                event_names(events))
     finally:
         events.close()
 
@@ -80,6 +84,7 @@ def test_ledger_answers_as_the_rows_do_after_every_load(tmp_path: Path,
     assert ledger == rows
     assert len(rows[0]) == 3
     assert str(rows[1][0]) == "2026-11-02 10:00:00+00:00"
+    assert rows[2] == {"visit", "signup"}
     first = rows[0]
     # A new day and a late event for an old day (and a duplicate, which adds nothing).
     load(tmp_path, "b", [("visit", "u4", "2026-11-02T12:00:00Z"),
@@ -93,10 +98,12 @@ def test_ledger_answers_as_the_rows_do_after_every_load(tmp_path: Path,
     assert {(k[0].isoformat(), k[1]) for k in changed} == {("2026-11-02", "visit"),
                                                             ("2026-11-09", "visit")}
     # An event earlier than all others moves the start of the range.
-    load(tmp_path, "c", [("signup", "u6", "2026-10-30T08:00:00Z")])
+    load(tmp_path, "c", [("signup", "u6", "2026-10-30T08:00:00Z"),
+                         ("purchase", "u6", "2026-10-30T09:00:00Z")])
     ledger, rows = read(tmp_path), read(tmp_path, trust=False)
     assert ledger == rows
     assert str(rows[1][0]) == "2026-10-30 08:00:00+00:00"
+    assert rows[2] == {"visit", "signup", "purchase"}
     assert from_ledger(tmp_path)
     assert no_scan == []  # never a pass over the rows to answer
 
