@@ -17,7 +17,9 @@ from that state, each starting from a copy of yesterday's database, side by side
   baseline (what every sync did before incremental sync).
 
 Both are then run once more in-process to check that they store identical values, and to
-count the weekly values each computed. Prints the machine first.
+count the weekly values each computed. Prints the machine first. Every `sowhat` process runs
+with bytecode caches, as an installed copy does (`bytecode`; `--no-bytecode` to keep the
+shell's PYTHONDONTWRITEBYTECODE).
 """
 
 from __future__ import annotations
