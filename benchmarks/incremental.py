@@ -17,7 +17,9 @@ from that state, each starting from a copy of yesterday's database, side by side
   baseline (what every sync did before incremental sync).
 
 Both are then run once more in-process to check that they store identical values, and to
-count the weekly values each computed. Prints the machine first.
+count the weekly values each computed. Prints the machine first. Every `sowhat` process runs
+with bytecode caches, as an installed copy does (`bytecode`; `--no-bytecode` to keep the
+shell's PYTHONDONTWRITEBYTECODE).
 """
 
 from __future__ import annotations
@@ -307,6 +309,25 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
         subprocess.run(cmd, check=True)
 
 
+def bytecode(sources: list[Path]) -> str:
+    """Let every `sowhat` process use bytecode caches, as an installed one does.
+
+    pip compiles a wheel's modules when it installs them; a shell with
+    PYTHONDONTWRITEBYTECODE=1 (this farm's) and a virtualenv installed that way has no
+    `.pyc` at all, so every process compiles each module it imports from source — ≈2 s of
+    CPU of a whole `sowhat sync` that no installed copy pays. The environment variable is
+    dropped for the runs and the sources (site-packages, this checkout's and the baseline's
+    src/) are compiled once, before any timing."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    purelib = subprocess.run([str(VENV / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    folders = [purelib, *(str(s) for s in sources)]
+    subprocess.run([str(VENV / "python"), "-m", "compileall", "-q", "-j", "2", *folders],
+                   check=False, capture_output=True)
+    return "bytecode caches: on (compiled: " + ", ".join(folders) + ")"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", default="1M", help="demo size: 1M (default), 10M, …")
@@ -320,11 +341,21 @@ def main() -> None:
                         "turn with this one")
     parser.add_argument("--baseline-work", type=Path, default=None,
                         help="the baseline's own work folder (default: --work + '-baseline')")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="keep the shell's PYTHONDONTWRITEBYTECODE (every process then "
+                        "compiles its modules from source, as the runs before flow5 did)")
     args = parser.parse_args()
     global ENV
     work = args.work or Path("/tmp") / f"sowhat-bench-incremental-{args.events}"
     work.mkdir(parents=True, exist_ok=True)
     print(machine(), flush=True)
+    if args.no_bytecode:
+        print("bytecode caches: as the environment has them (PYTHONDONTWRITEBYTECODE="
+              f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})", flush=True)
+    else:
+        here = Path(__file__).resolve().parent.parent / "src"
+        print(bytecode([here, *([args.baseline_src] if args.baseline_src else [])]),
+              flush=True)
     ws = prepare(work, args.events)
     if args.baseline_src is not None:
         b_env = {**os.environ, "PYTHONPATH": str(args.baseline_src.resolve())}

@@ -37,3 +37,13 @@ def test_version_does_not_import_the_engines() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_sync_command_leaves_rich_progress_to_interactive_runs() -> None:
+    """A scheduled `sowhat sync --json` draws no bar, so it does not import Rich's progress
+    module (benchmarks/README.md, incremental.py: start-up of a whole sync process)."""
+    code = ("import sys; import sowhat.cli.sync\n"
+            "print('rich.progress' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

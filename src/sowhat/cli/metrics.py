@@ -28,6 +28,7 @@ from sowhat.metrics.ingest import (
     file_columns,
     ingest,
     parse_mapping,
+    reindex,
     reject_reasons,
 )
 from sowhat.metrics.tracking import TrackingReport, check_tracking
@@ -268,6 +269,9 @@ def ingest_command(
     vendor: str | None = typer.Option(None, "--from", help="The files are an analytics "
                                       "export: amplitude (Export API ZIP), mixpanel (raw "
                                       "export JSONL) or posthog (event export CSV/JSONL)."),
+    reindex_store: bool = typer.Option(False, "--reindex", help="Rebuild the store's per-day "
+                                       "ledger from its rows (after editing events in the "
+                                       "store by hand; `sowhat sync --full` says when)."),
 ) -> None:
     """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
 
@@ -283,7 +287,12 @@ def ingest_command(
         raise UserError(f"[events] reads from a {spec.kind} source, not the local store",
                         hint="ingest loads the DuckDB store; remove [events] parquet/url to use it")
     store = spec.duckdb_path(ws.root)
+    if reindex_store:
+        rows = reindex(store)
+        console.print(f"per-day ledger rebuilt from {rows:,} events in {store}", markup=False)
     if not files and not traits:
+        if reindex_store:
+            return
         raise UserError("nothing to ingest", hint="give event files, or --traits FILE "
                         "--entity user_id|account_id")
     if traits:

@@ -5,9 +5,8 @@ A digest is a short string per UTC day and event name that changes whenever any 
 that name on that day is added, removed or altered. Incremental sync keys every stored value
 by the digests of the days and events its window reads (sowhat.services.sync.inputs), so a
 day of new events recomputes only the weeks of the metrics that read those events on that
-day. Correctness over cleverness: the digests are recomputed from the events themselves on
-every sync — one GROUP BY over the timestamp, the event name and two small columns, not a
-ledger the ingest has to keep right — so deletes, dedupe and a hand-edited store are all seen.
+day. Other sources are digested from the events themselves on every sync — one GROUP BY over
+the timestamp, the event name and the row's hash — so deletes and edits are all seen.
 
 - the DuckDB store (`sowhat ingest`): row count, newest `ingest_id` and the sum of the
   64-bit `dedupe_key`s of the day (the key is a hash of the message id or of the row's
@@ -16,12 +15,15 @@ ledger the ingest has to keep right — so deletes, dedupe and a hand-edited sto
 - other backends (Ibis): row count and the sum of a hash of every column where the backend
   has `hash()`, else None: such a source is recomputed in full every time.
 
-The store's digests are cached by ingest (`.sowhat/cache/digests/`, issue 14): a sync first
-checks, with one pass over two columns, that the rows of the ingests the cache has seen are
-still exactly those (their count and the sum of a hash of each row's event, timestamp and
-dedupe key), then recomputes only the days that rows of newer ingests fall on. Anything else
-— a deleted or edited old row, a store swapped for another — fails the check and every day
-is recomputed, as before. `sowhat sync --full` ignores the cache.
+The store `sowhat ingest` fills answers from its per-day ledger (sowhat.metrics.day_ledger),
+kept by ingest and checked against the table's row count: no pass over the rows at all.
+Without a ledger (a store from before it), its digests are cached by ingest
+(`.sowhat/cache/digests/`, issue 14): a sync first checks, with one pass over two columns,
+that the rows of the ingests the cache has seen are still exactly those (their count and the
+sum of a hash of each row's event, timestamp and dedupe key), then recomputes only the days
+that rows of newer ingests fall on. Anything else — a deleted or edited old row, a store
+swapped for another — fails the check and every day is recomputed, as before.
+`sowhat sync --full` ignores the ledger and the cache.
 
 `traits_digest` does the same for the trait tables (a trait change can move any metric that
 reads traits).
@@ -37,6 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sowhat.metrics.day_ledger import digest_text, store_ledger
 from sowhat.metrics.source import EventSource, quoted_table
 
 DayDigests = dict[tuple[date, str], str]
@@ -81,6 +84,11 @@ def _duckdb_digests(con: Any, events: EventSource, *, cached: bool = True) -> Da
         return {(r[0], str(r[1])): str(r[2]) for r in rows
                 if r[0] is not None and r[1] is not None}
 
+    if by_ingest and cached:
+        ledger = store_ledger(events)
+        if ledger is not None:
+            return {(d, e): digest_text(n, newest, key_sum)
+                    for d, e, n, newest, key_sum, _, _ in ledger}
     try:
         if by_ingest and cached and events.cache_dir is not None:
             folder = events.cache_dir.parent / "digests"

@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 
 from sowhat.errors import DataError, UserError
+from sowhat.metrics import day_ledger
 from sowhat.metrics import ingest_sql as q
 from sowhat.metrics import ingest_vendors as vendors
 from sowhat.metrics.store import apply_property_types, ensure_schema
@@ -164,6 +165,28 @@ def ingest(
     return IngestReport(tuple(reports))
 
 
+def reindex(store: Path) -> int:
+    """Rebuild the store's per-day ledger from its rows (sowhat.metrics.day_ledger): after
+    events were edited in place outside `sowhat ingest`. Returns the rows it accounts for."""
+    if not store.exists():
+        raise UserError(f"no event store at {store}", hint="load events with `sowhat ingest FILE`")
+    try:
+        con = duckdb.connect(str(store))
+    except duckdb.Error as exc:
+        raise DataError(f"cannot open the event store {store}: {exc}",
+                        hint="is another sowhat process using it?") from None
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("BEGIN TRANSACTION")
+        ensure_schema(con)
+        day_ledger.rebuild(con)
+        con.execute("COMMIT")
+        total = con.execute("SELECT coalesce(sum(n), 0) FROM day_ledger").fetchone()
+        return int(total[0]) if total is not None else 0
+    finally:
+        con.close()
+
+
 def _ingest_file(
     con: Any, path: Path, mapping: dict[str, str], account_field: str, rejects_dir: Path,
     allow_future: bool = False,
@@ -194,6 +217,7 @@ def _ingest_file(
         ingest_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchone()[0])
         before = int(con.execute("SELECT count(*) FROM events").fetchone()[0])
         q.insert(con, plan, summary, columns, ingest_id)
+        day_ledger.record_ingest(con, ingest_id)
         loaded = int(con.execute("SELECT count(*) FROM events").fetchone()[0]) - before
         valid = read - rejected - calls
         report = FileReport(

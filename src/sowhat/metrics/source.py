@@ -61,6 +61,10 @@ class EventSource:
         """The events cannot change while this source is open (a read-only DuckDB file: no
         other process can write it meanwhile), so facts about them may be remembered."""
         self._memo: dict[str, Any] = {}
+        self.trust_ledger = True
+        """Whether facts about the store's events (per-day digests, time range) may be read
+        from the ledger `sowhat ingest` keeps (sowhat.metrics.day_ledger); off, they are
+        computed from the rows (`sowhat sync --full`)."""
 
     # -------------------------------------------------------------- constructors
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sowhat.metrics import day_ledger
+
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS events (
     event VARCHAR NOT NULL,
@@ -113,7 +115,8 @@ def sql_string(text: str) -> str:
 
 
 def ensure_schema(con: Any) -> None:
-    """Create the tables, upgrading a store written before dedupe keys existed."""
+    """Create the tables, upgrading a store written before dedupe keys existed, and make sure
+    the per-day ledger (sowhat.metrics.day_ledger) accounts for every stored row."""
     con.execute(SCHEMA_SQL)
     cols = {str(r[0]): r for r in con.execute("DESCRIBE events").fetchall()}
     if "dedupe_key" not in cols:
@@ -133,6 +136,8 @@ def ensure_schema(con: Any) -> None:
         con.execute("UPDATE events SET dedupe_key = hash(message_id) "
                     "WHERE message_id IS NOT NULL")
         con.execute("UPDATE store_meta SET value = ? WHERE key = 'hash_probe'", [probe])
+        day_ledger.rebuild(con)  # every key sum changed
+    day_ledger.ensure(con)
 
 
 def column_safe(name: str, taken: set[str]) -> bool:

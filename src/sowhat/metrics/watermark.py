@@ -10,7 +10,9 @@ The watermark is, in order of precedence:
 - the latest event's timestamp minus `[events] lag` (pipelines whose last hours still
   trickle in);
 - the latest event's timestamp.
-The latest timestamp is one MAX query — cheap on DuckDB (min/max zone maps) — and cached for
+For the store `sowhat ingest` fills, the oldest and newest timestamps come from its per-day
+ledger (sowhat.metrics.day_ledger; `sowhat sync --full` reads the rows). Otherwise the latest
+timestamp is one MAX query — cheap on DuckDB (min/max zone maps) — and cached for
 a few minutes for remote backends, where it is a warehouse round trip.
 """
 
@@ -23,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sowhat.metrics.day_ledger import store_ledger
 from sowhat.metrics.source import EventSource, quoted_table
 from sowhat.metrics.values import to_utc
 from sowhat.spec.event_source import EventSourceSpec
@@ -62,6 +65,11 @@ class Watermark:
 
 def event_time_range(events: EventSource) -> tuple[datetime | None, datetime | None]:
     """The oldest and newest event timestamps (aware UTC), or Nones for an empty source."""
+    ledger = store_ledger(events)
+    if ledger is not None:  # the store: its ledger knows each day's first and last event
+        if not ledger:
+            return None, None
+        return (to_utc(min(r[5] for r in ledger)), to_utc(max(r[6] for r in ledger)))
     con = events.duckdb_connection()
     if con is not None:  # DuckDB: one MIN/MAX pass, remembered while the source is frozen
         found = events.remembered("time_range", lambda: _duckdb_range(con, events))

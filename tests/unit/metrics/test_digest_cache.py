@@ -1,4 +1,6 @@
-"""Per-day digests cached by ingest: the cached answer always equals a full recompute.
+"""Per-day digests cached by ingest, for a store without a per-day ledger (written before
+it existed; the ledger is tests/unit/metrics/test_day_ledger.py): the cached answer always
+equals a full recompute.
 
 Only the days that rows of newer ingests fall on are recomputed; a deleted or edited row of
 an older ingest (by hand, in the store) fails the cache's check and every day is recomputed.
@@ -21,11 +23,13 @@ from sowhat.metrics.source import EventSource
 
 
 def load(root: Path, name: str, rows: list[tuple[str, str, str]]) -> None:
+    """Ingest the rows, then drop the ledger: a store as an older version left it."""
     path = root / f"{name}.jsonl"
     path.write_text("".join(json.dumps({"event": e, "userId": u, "timestamp": t,
                                         "properties": {}}) + "\n" for e, u, t in rows),
                     encoding="utf-8")
     ingest([path], store=root / ".sowhat" / "events.duckdb", allow_future=True)
+    edit(root, "DROP TABLE day_ledger")
 
 
 def both(root: Path) -> tuple[dict[Any, str], dict[Any, str]]:

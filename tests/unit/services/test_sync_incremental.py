@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import text
 from sync_testing import sync_workspace
 
-from sowhat.metrics.ingest import ingest
+from sowhat.metrics.ingest import ingest, reindex
 from sowhat.spec.workspace import load_workspace
 from sowhat.store.db import Database, open_database
 
@@ -286,3 +286,44 @@ def test_a_late_event_recomputes_exactly_the_weeks_whose_windows_read_its_day(
 
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def test_an_old_day_edited_in_place_is_caught_by_full_and_after_reindex(tmp_path: Path) -> None:
+    """Ingest keeps the store's per-day ledger; a row edited by hand (same row count) is the
+    one change an incremental sync cannot see. `--full` recomputes from the rows and says the
+    ledger is stale; after `sowhat ingest --reindex` incremental syncs agree with full again
+    — and a late event for an old week and a new day are picked up as usual."""
+    rng = random.Random(11)
+    root = tmp_path / "ws"
+    setup(root)
+    serial = [0]
+    end = date(2026, 11, 30)
+    write(root, [r for d in range((end - FIRST_DAY).days)
+                 for r in day_rows(rng, FIRST_DAY + timedelta(days=d), serial)], "all")
+    as_of = _midnight(end)
+    sync_workspace(root, as_of)
+    before = stored(root)
+    with duckdb.connect(str(root / ".sowhat" / "events.duckdb")) as con:
+        # Moved to the next day (the week of Oct 19 keeps its count, the days do not).
+        con.execute("UPDATE events SET timestamp = timestamp + INTERVAL 1 DAY "
+                    "WHERE event = 'signup' AND CAST(timestamp AS DATE) = DATE '2026-10-20'")
+    assert not sync_workspace(root, as_of).stale_ledger
+    assert stored(root) == before  # the documented blind spot of incremental syncs
+    full = sync_workspace(root, as_of, full=True)
+    assert full.stale_ledger
+    after_full = stored(root)
+    assert after_full != before
+    reindex(root / ".sowhat" / "events.duckdb")
+    assert not sync_workspace(root, as_of, full=True).stale_ledger
+    # A late event for an old week, then a new day: incremental equals a fresh full sync.
+    write(root, [_row("purchase", _midnight(date(2026, 10, 22)) + timedelta(hours=3), "u1",
+                      "a1", {"plan": "mid", "amount": 900})], "late")
+    write(root, day_rows(rng, end, serial), "new-day")
+    incremental = sync_workspace(root, as_of + timedelta(days=1))
+    assert sum(k.weeks_computed for k in incremental.key_results) > 0
+    fresh = tmp_path / "full"
+    shutil.copytree(root, fresh)
+    for leftover in (fresh / ".sowhat").glob("*.db*"):
+        leftover.unlink()
+    sync_workspace(fresh, as_of + timedelta(days=1), full=True)
+    assert stored(root) == stored(fresh)

@@ -39,6 +39,7 @@ from sowhat.domain.measure import MeasureWindow
 from sowhat.domain.okr import CheckInSource
 from sowhat.domain.period import Period
 from sowhat.errors import UserError
+from sowhat.metrics import day_ledger
 from sowhat.metrics.digest import day_digests, traits_digest
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.presence import event_names, missing_events
@@ -104,6 +105,9 @@ class SyncReport:
     warnings: tuple[str, ...] = field(default=())  # filters that match nothing, per KR
     full: bool = False  # every value recomputed, stored inputs ignored
     incremental: bool = True  # the events could be digested (else every sync is full)
+    stale_ledger: bool = False
+    """A full sync found the store's per-day ledger out of step with its rows (events edited
+    outside `sowhat ingest`): incremental syncs miss that until `sowhat ingest --reindex`."""
 
     @property
     def breached(self) -> tuple[GuardrailResult, ...]:
@@ -191,7 +195,11 @@ def sync(
     reads = [reads_of(catalog, k.metric or "", k.segment) for k in usable]
     # Not the source's path: a copied or moved workspace keeps its keys (the digests are of
     # the content); a remapped column changes every key.
-    keys = InputKeys(day_digests(events, cached=not full), traits_digest(events),
+    if full:  # the rows themselves, not what ingest recorded about them
+        events.trust_ledger = False
+    digests = day_digests(events, cached=not full)
+    stale = full and digests is not None and day_ledger.stale(events, digests)
+    keys = InputKeys(digests, traits_digest(events),
                      f"{events.dialect()}|{events.table_name}|{events.columns.model_dump_json()}")
     inputs = _InputStore(session, [k.id for k in usable], full=full)
     weeks = [w for w in span.weeks() if _midnight(max(w, span.start)) < cutoff]
@@ -301,7 +309,8 @@ def sync(
     return SyncReport(period=row.label, as_of=as_of, key_results=kr_results,
                       guardrails=tuple(guardrails), checkins_written=total, run_id=run.id,
                       errors=tuple(errors), data_through=data_through,
-                      warnings=tuple(warnings), full=full, incremental=keys.usable)
+                      warnings=tuple(warnings), full=full, incremental=keys.usable,
+                      stale_ledger=stale)
 
 
 def _filter_warnings(
