@@ -371,6 +371,7 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
 
 
 def main() -> None:
+    global ENV, DAY, BEFORE, AFTER, HISTORY_YEAR
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", default="1M", help="demo size: 1M (default), 10M, …")
     parser.add_argument("--work", type=Path, default=None, help="kept between runs")
@@ -389,7 +390,6 @@ def main() -> None:
     parser.add_argument("--baseline-work", type=Path, default=None,
                         help="the baseline's own work folder (default: --work + '-baseline')")
     args = parser.parse_args()
-    global ENV, DAY, BEFORE, AFTER, HISTORY_YEAR
     from datetime import date, timedelta
 
     DAY = BEFORE = args.day
