@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/incremental.py --events 10M         # a larger generated demo
     .venv/bin/python benchmarks/incremental.py --work /tmp/b --runs 3
     .venv/bin/python benchmarks/incremental.py --baseline-src /tmp/base/src   # side by side
+    .venv/bin/python benchmarks/incremental.py --day 2026-11-11     # a new day mid-week
+    .venv/bin/python benchmarks/incremental.py --history-year       # a year+ of weekly history
 
 Builds `sowhat demo` (N simulated events, data complete through 2026-11-16), then sets up
 "yesterday's" state: the last day's events (2026-11-15) are taken out of the store and kept
