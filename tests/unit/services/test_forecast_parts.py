@@ -206,3 +206,37 @@ def test_a_page_after_a_check_in_reuses_the_stored_fits(
     assert got == want
     assert len(fits) >= len(want)  # the fresh fits did run (the counter works)
     db.dispose()
+
+
+def test_a_view_rebuilt_from_kept_fits_imports_no_numpy() -> None:
+    """In a fresh interpreter, a view whose key missed (a new check-in value) but whose fits
+    are both kept is assembled without importing NumPy or the model."""
+    import subprocess
+    import sys
+
+    _, kept = _first()
+    history, period = _points()
+    script = f"""
+import json, sys
+from datetime import date
+from sowhat.domain.period import Period
+from sowhat.services import forecasts as fc
+from sowhat.services.plans import KeyResultStatus
+k = KeyResultStatus(**{{**json.loads({json.dumps(json.dumps(_status(current=0.44).__dict__,
+                                                               default=str))}),
+                      "last_week": date(2026, 11, 9)}})
+pts = json.loads({json.dumps(json.dumps([[(w.isoformat(), v) for w, v in history],
+                                          [(w.isoformat(), v) for w, v in period]]))})
+pts = tuple([(date.fromisoformat(w), v) for w, v in phase] for phase in pts)
+parts = fc.FittedParts(json.loads({json.dumps(json.dumps(kept))}))
+view = fc.forecast_one("obj-1", k, pts, Period.between(date(2026, 10, 1), date(2027, 1, 1),
+                       "2026-Q4"), None, 0.8, parts)
+assert parts.fitted == [], parts.fitted
+assert view.to_date == 0.44 and view.probability is not None
+print(sorted(m for m in ("numpy", "sowhat.stats.forecast", "sowhat.stats.ambition")
+             if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

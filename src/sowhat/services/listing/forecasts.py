@@ -57,7 +57,7 @@ from sowhat.services.plans import PeriodStatus, status_rows
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store.sync_models import KRForecastRow
 
-if TYPE_CHECKING:  # the fitting code (NumPy, SciPy) is imported only when a KR misses
+if TYPE_CHECKING:  # the assembly only when a KR misses; NumPy only for a fit
     from sowhat.services.forecasts import FittedParts, KRForecastView, PeriodForecast
 
 __all__ = ["code_version", "forecasts_for", "input_key", "period_forecasts", "store_forecasts",
