@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/incremental.py --events 10M         # a larger generated demo
     .venv/bin/python benchmarks/incremental.py --work /tmp/b --runs 3
     .venv/bin/python benchmarks/incremental.py --baseline-src /tmp/base/src   # side by side
+    .venv/bin/python benchmarks/incremental.py --day 2026-11-11     # a new day mid-week
+    .venv/bin/python benchmarks/incremental.py --history-year       # a year+ of weekly history
 
 Builds `sowhat demo` (N simulated events, data complete through 2026-11-16), then sets up
 "yesterday's" state: the last day's events (2026-11-15) are taken out of the store and kept
@@ -36,6 +38,7 @@ from pathlib import Path
 
 DAY = "2026-11-15"
 BEFORE, AFTER = "2026-11-15", "2026-11-16"
+"""The held-out day, and the as-ofs before and after it (`--day` moves all three)."""
 VENV = Path(sys.executable).parent
 
 
@@ -69,6 +72,8 @@ def prepare(work: Path, events: str) -> Path:
         return ws
     if not (ws / ".sowhat" / "events.duckdb").exists():
         sowhat("demo", str(ws), "--events", events, "--force")
+        if HISTORY_YEAR:
+            add_a_year_of_history(work, ws)
     store = ws / ".sowhat" / "events.duckdb"
     day_file = work / "day.parquet"
     con = duckdb.connect(str(store))
@@ -88,6 +93,33 @@ def prepare(work: Path, events: str) -> Path:
     shutil.copytree(ws / ".sowhat" / "cache" / "digests", work / "yesterday-digests")
     sowhat("ingest", "-w", str(ws), str(day_file))
     return ws
+
+
+HISTORY_YEAR = False
+"""`--history-year`: give the demo a year and a half of events before its period."""
+
+
+def add_a_year_of_history(work: Path, ws: Path) -> None:
+    """The demo's events start six months before its period; a KR forecast fits a yearly
+    swing (`stats.seasonal`) only from 56 weeks of weekly history. Two copies of the
+    pre-period events, moved back 26 and 52 weeks (weekdays kept) with their own user,
+    account and message ids — earlier populations, not the same people twice — are ingested
+    like any file, so every KR gets weekly values from April 2025."""
+    import duckdb
+
+    shifted = work / "history.parquet"
+    con = duckdb.connect(str(ws / ".sowhat" / "events.duckdb"))
+    con.execute("SET TimeZone = 'UTC'")
+    parts = " UNION ALL ".join(
+        f"SELECT event, timestamp - INTERVAL {weeks * 7} DAY AS timestamp, "
+        f"user_id || '-{weeks}w' AS user_id, account_id || '-{weeks}w' AS account_id, "
+        f"properties, message_id || '-{weeks}w' AS message_id FROM events "
+        f"WHERE timestamp < TIMESTAMP '2026-10-01'" for weeks in (26, 52))
+    con.execute(f"COPY ({parts}) TO '{shifted}'")
+    con.close()
+    sowhat("ingest", "-w", str(ws), str(shifted))
+    print("added a year of earlier history (two shifted copies of the pre-period events)",
+          flush=True)
 
 
 DRIVER = r"""
@@ -147,12 +179,42 @@ def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:
                 "SELECT key_result_id, current, entities, measured_baseline, window_start, "
                 "window_end FROM kr_measures ORDER BY 1").fetchall(),
             # Each stored forecast as the tuple of its leaves (numbers compared with the
-            # same tolerance as the values: they are fitted on those values).
-            "forecasts": [(kr, *_leaves(json.loads(view))) for kr, view in con.execute(
+            # same tolerance as the values: they are fitted on those values), without the
+            # keys of the fits it rests on (digests of inputs that agree to 1e-15, not bits).
+            "forecasts": [(kr, *_leaves(_unkeyed(json.loads(view)))) for kr, view in con.execute(
                 "SELECT key_result_id, view FROM kr_forecasts ORDER BY 1")],
         }
     finally:
         con.close()
+
+
+def _unkeyed(doc: dict[str, object]) -> dict[str, object]:
+    fitted = doc.get("fitted")
+    if isinstance(fitted, dict):
+        doc["fitted"] = {kind: part.get("result") for kind, part in fitted.items()}
+    return doc
+
+
+def kept_fits(before: Path, after: Path) -> str:
+    """How many of the fits stored with the forecasts (this version's `fitted` entries) the
+    sync from `before` to `after` kept: those whose key did not change."""
+    def keys(db: Path) -> dict[tuple[int, str], str]:
+        con = sqlite3.connect(db)
+        try:
+            rows = con.execute("SELECT key_result_id, view FROM kr_forecasts").fetchall()
+        finally:
+            con.close()
+        return {(kr, kind): part["key"] for kr, view in rows
+                for kind, part in (json.loads(view).get("fitted") or {}).items()}
+
+    old, new = keys(before), keys(after)
+    if not new:
+        return "no fits stored with the forecasts"
+    out = []
+    for kind in ("forecast", "ambition"):
+        mine = [k for k in new if k[1] == kind]
+        out.append(f"{kind} {sum(old.get(k) == new[k] for k in mine)}/{len(mine)}")
+    return "fits kept: " + ", ".join(out)
 
 
 def _leaves(doc: object) -> list[object]:
@@ -267,6 +329,9 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
                 _, spent = driven("sync", "-w", str(ws), "--as-of", AFTER, "--no-notify",
                                   "--json", *extra, env=env)
                 states[(name, way)] = stored(ws / ".sowhat" / "sowhat.db")
+                if way == "incremental" and len(cpu.get((name, way), [])) == 0:
+                    kept = kept_fits(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
+                    print(f"{name}: {kept}", flush=True)
                 cpu.setdefault((name, way), []).append(spent["sync"])
                 cpu.setdefault((name, way + " without forecasts"), []).append(
                     spent["sync"] - spent["forecasts"])
@@ -329,6 +394,7 @@ def bytecode(sources: list[Path]) -> str:
 
 
 def main() -> None:
+    global ENV, DAY, BEFORE, AFTER, HISTORY_YEAR
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", default="1M", help="demo size: 1M (default), 10M, …")
     parser.add_argument("--work", type=Path, default=None, help="kept between runs")
@@ -339,14 +405,25 @@ def main() -> None:
     parser.add_argument("--baseline-src", type=Path, default=None,
                         help="a baseline checkout's src/ (e.g. from `git archive`): run it in "
                         "turn with this one")
+    parser.add_argument("--day", default=DAY,
+                        help=f"the held-out day (default {DAY}, a Sunday: the new day completes "
+                        "a week; e.g. 2026-11-11 for one in the middle of a week)")
+    parser.add_argument("--history-year", action="store_true",
+                        help="add a year of earlier events (KRs fit the yearly swing)")
     parser.add_argument("--baseline-work", type=Path, default=None,
                         help="the baseline's own work folder (default: --work + '-baseline')")
     parser.add_argument("--no-bytecode", action="store_true",
                         help="keep the shell's PYTHONDONTWRITEBYTECODE (every process then "
                         "compiles its modules from source, as the runs before flow5 did)")
     args = parser.parse_args()
-    global ENV
-    work = args.work or Path("/tmp") / f"sowhat-bench-incremental-{args.events}"
+    from datetime import date, timedelta
+
+    DAY = BEFORE = args.day
+    AFTER = (date.fromisoformat(args.day) + timedelta(days=1)).isoformat()
+    HISTORY_YEAR = args.history_year
+    tag = ("" if args.day == "2026-11-15" else f"-{args.day}") + (
+        "-year" if args.history_year else "")
+    work = args.work or Path("/tmp") / f"sowhat-bench-incremental-{args.events}{tag}"
     work.mkdir(parents=True, exist_ok=True)
     print(machine(), flush=True)
     if args.no_bytecode:

@@ -18,25 +18,41 @@ measured with the same definition as the period's (the file's `baseline` is type
 and may be stale), and they give the model the metric's week-to-week noise from day one of
 the period. The ambition check (P(hit) with no change, lint SW108/SW109) uses the last
 `AMBITION_WEEKS` stored weeks instead.
+
+The two fits — the trend model's forecast and the ambition check — are the costly part of a
+view (≈10 ms each); the rest is arithmetic on the KR's status. Each is kept with its result
+under a key of exactly its inputs (`FittedParts`): the forecast's series as fitted (the
+context weeks, the period's weeks so far, the older weeks for the yearly swing), its target,
+direction, weeks remaining, interval and bounds; the ambition check's pre-period weeks,
+target, direction, period length, interval and bounds — and the forecasting code's version
+in both. A later sync whose new day changes none of those (the ambition check during the
+whole period; the forecast while the weeks it reads stay put) reuses the fit instead of
+refitting it, and the view is assembled around it as if fitted now (tests hold the two
+equal). NumPy and the model are imported only when something is fitted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period, week_start
-from sowhat.domain.units import format_values, join_span
+from sowhat.domain.units import format_chance, format_values, join_span
 from sowhat.errors import NotFound, UserError
 from sowhat.services.listing.forecast_keys import (
     FORECAST_INPUTS,
     MIN_WEEK_ENTITIES,
     Points,
+    code_version,
     weekly_series,
 )
 from sowhat.services.plans import KeyResultStatus, status_rows
@@ -56,9 +72,8 @@ from sowhat.spec.metric_defs import (
     default_over_days,
     outcome_window,
 )
-from sowhat.stats.ambition import hit_probability_without_change
-from sowhat.stats.forecast import CONTEXT_WEEKS as STATS_CONTEXT_WEEKS
-from sowhat.stats.forecast import DEFAULT_INTERVAL, FORECAST_ASSUMPTIONS, forecast_kr, pct
+from sowhat.stats.forecast_terms import CONTEXT_WEEKS as STATS_CONTEXT_WEEKS
+from sowhat.stats.forecast_terms import DEFAULT_INTERVAL, FORECAST_ASSUMPTIONS
 from sowhat.store import repositories
 
 __all__ = [
@@ -68,6 +83,7 @@ __all__ = [
     "MIN_WEEK_ENTITIES",
     "AmbitionView",
     "Basis",
+    "FittedParts",
     "KRForecastView",
     "Outlook",
     "PathPoint",
@@ -93,6 +109,42 @@ AMBITION_WEEKS = 26
 more (a year and a month) for the forecast's yearly swing."""
 ON_TRACK_FROM = 0.7
 OFF_TRACK_BELOW = 0.3
+
+
+class FittedParts:
+    """The fits one view rests on, each kept under a key of exactly its inputs.
+
+    `stored` is what the KR's stored forecast kept (kind -> {"key", "result"}, see
+    `services.listing.forecasts`); `result` serves a kept result when the key of the inputs
+    at hand is equal, and fits otherwise. Every part the view used, kept or fitted, is in
+    `used`, to be stored with the view; `reused` and `fitted` name the kinds of each.
+    """
+
+    def __init__(self, stored: Mapping[str, Any] | None = None) -> None:
+        self.stored: Mapping[str, Any] = stored or {}
+        self.used: dict[str, dict[str, Any]] = {}
+        self.reused: list[str] = []
+        self.fitted: list[str] = []
+
+    def result(self, kind: str, inputs: list[Any],
+               fit: Callable[[], dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+        key = part_key(kind, inputs)
+        kept = self.stored.get(kind)
+        if isinstance(kept, dict) and kept.get("key") == key and "result" in kept:
+            result: dict[str, Any] = kept["result"]
+            self.reused.append(kind)
+        else:
+            result = fit()
+            self.fitted.append(kind)
+        self.used[kind] = {"key": key, "result": result}
+        return result
+
+
+def part_key(kind: str, inputs: list[Any]) -> str:
+    """The digest of one fit's inputs, with the forecasting code's version: floats are
+    written exactly (`repr`), None as null, so any change of an input is another key."""
+    text = json.dumps([code_version(), kind, inputs], separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Basis(StrEnum):
@@ -162,7 +214,7 @@ class KRForecastView:
         rng = f" ({shown[1]}–{shown[2]})" if self.low is not None and \
             self.high is not None else ""
         return (f"{what}: expect {shown[0]}{rng}; target {shown[3]} is "
-                f"{pct(self.probability)} likely")
+                f"{format_chance(self.probability)} likely")
 
 
 @dataclass(frozen=True)
@@ -304,16 +356,19 @@ def _period_values(points: Points, span: Period) -> list[float | None]:
 def forecast_one(
     objective_id: str, k: KeyResultStatus, points: tuple[Points, Points], span: Period,
     catalog: MetricsFile | None, interval: float = DEFAULT_INTERVAL,
+    parts: FittedParts | None = None,
 ) -> KRForecastView:
     """One KR's forecast from its status and its stored (history, period) weekly points —
-    what `forecast_period` does per KR, for callers that already hold both."""
-    return _forecast_one(objective_id, k, points, span, catalog, interval)
+    what `forecast_period` does per KR, for callers that already hold both. With `parts`,
+    the fits kept there under the same inputs are reused (and what was used is left there)."""
+    return _forecast_one(objective_id, k, points, span, catalog, interval, parts)
 
 
 def _forecast_one(
     objective_id: str, k: KeyResultStatus, points: tuple[Points, Points], span: Period,
-    catalog: MetricsFile | None, interval: float,
+    catalog: MetricsFile | None, interval: float, parts: FittedParts | None = None,
 ) -> KRForecastView:
+    parts = FittedParts() if parts is None else parts
     defn = catalog.metrics.get(k.metric or "") if catalog else None
     basis = metric_basis(defn, catalog, k.measure)
     history, in_period = points
@@ -324,7 +379,7 @@ def _forecast_one(
     observed = [(w, v) for w, v in in_period if v is not None]
     last_week, last_value = observed[-1] if observed else (None, None)
     direction = _direction(k, last_value if last_value is not None else k.current)
-    ambition = _ambition(history, k, basis, direction, total_weeks, interval, defn)
+    ambition = _ambition(history, k, basis, direction, total_weeks, interval, defn, parts)
     empty = KRForecastView(
         kr_id=k.id, objective_id=objective_id, title=k.title, metric=k.metric,
         segment=k.segment, unit=k.unit, basis=basis, baseline=k.baseline, target=k.target,
@@ -354,22 +409,44 @@ def _forecast_one(
             else "run `sowhat sync`")
         return replace(empty, note=why)
     assert direction is not None
-    try:
-        f = forecast_kr(context + values, target=k.target,
-                        weeks_remaining=max(0, remaining - level_offset(k, defn)),
-                        direction=direction, interval=interval, bounds=_bounds(defn),
-                        history=stored[:-CONTEXT_WEEKS] if len(stored) > CONTEXT_WEEKS else [])
-    except UserError as exc:
-        return replace(empty, note=exc.message)
+    bounds = _bounds(defn)
+    series = context + values
+    older = stored[:-CONTEXT_WEEKS] if len(stored) > CONTEXT_WEEKS else []
+    ahead = max(0, remaining - level_offset(k, defn))
+    target = k.target
+    f = parts.result("forecast", [series, target, ahead, str(direction), interval,
+                                  list(bounds), older],
+                     lambda: _fit_forecast(series, target, ahead, direction, interval, bounds,
+                                           older))
+    if "error" in f:
+        return replace(empty, note=f["error"])
     first = week_start(span.start)
     path = tuple(
-        PathPoint(week=first + timedelta(weeks=p.week - len(context) - 1), median=p.median,
-                  low=p.low, high=p.high, hit_probability=p.hit_probability)
-        for p in f.path
+        PathPoint(week=first + timedelta(weeks=week - len(context) - 1), median=median,
+                  low=low, high=high, hit_probability=hit)
+        for week, median, low, high, hit in f["path"]
     )
-    note = f.note.replace("data point", "weekly value") if f.note else None
-    return replace(empty, probability=f.probability, projected=f.projected, low=f.low,
-                   high=f.high, outlook=outlook(f.probability), path=path, note=note)
+    note = f["note"].replace("data point", "weekly value") if f["note"] else None
+    return replace(empty, probability=f["probability"], projected=f["projected"],
+                   low=f["low"], high=f["high"], outlook=outlook(f["probability"]), path=path,
+                   note=note)
+
+
+def _fit_forecast(series: list[float | None], target: float, weeks_remaining: int,
+                  direction: Direction, interval: float,
+                  bounds: tuple[float | None, float | None], history: list[float | None],
+                  ) -> dict[str, Any]:  # fmt: skip
+    """The trend model's forecast as a plain document (what `FittedParts` keeps)."""
+    from sowhat.stats.forecast import forecast_kr  # NumPy: only when a fit is needed
+
+    try:
+        f = forecast_kr(series, target=target, weeks_remaining=weeks_remaining,
+                        direction=direction, interval=interval, bounds=bounds, history=history)
+    except UserError as exc:
+        return {"error": exc.message}
+    return {"probability": f.probability, "projected": f.projected, "low": f.low,
+            "high": f.high, "note": f.note,
+            "path": [[p.week, p.median, p.low, p.high, p.hit_probability] for p in f.path]}
 
 
 def level_offset(k: KeyResultStatus, defn: MetricDef | None) -> int:
@@ -434,22 +511,39 @@ def _run_rate(
 
 def _ambition(
     history: Points, k: KeyResultStatus, basis: Basis, direction: Direction | None,
-    period_weeks: int, interval: float, defn: MetricDef | None,
+    period_weeks: int, interval: float, defn: MetricDef | None, parts: FittedParts,
 ) -> AmbitionView | None:
     if basis is not Basis.WEEKLY_LEVEL or k.target is None or direction is None:
         return None
     # Aim at the same quantity the forecast and the score use: the level at the period's end.
-    check = hit_probability_without_change(
-        [v for _, v in history][-AMBITION_WEEKS:],
-        period_weeks=max(1, period_weeks - level_offset(k, defn)),
-        target=k.target, direction=direction, interval=interval, bounds=_bounds(defn),
-    )
-    message = check.message
-    if check.probability is not None and check.projected is not None:
-        median, low, high, target = format_values(
-            [check.projected, check.low, check.high, k.target], k.unit)
+    weeks = [v for _, v in history][-AMBITION_WEEKS:]
+    aim = max(1, period_weeks - level_offset(k, defn))
+    bounds = _bounds(defn)
+    target = k.target
+    check = parts.result("ambition", [weeks, aim, target, str(direction), interval,
+                                      list(bounds)],
+                         lambda: _fit_ambition(weeks, aim, target, direction, interval, bounds))
+    message = check["message"]
+    if check["probability"] is not None and check["projected"] is not None:
+        median, low, high, shown_target = format_values(
+            [check["projected"], check["low"], check["high"], target], k.unit)
         message = (f"with no change, expect {median} ({join_span(low, high, '–')}) at the "
-                   f"period's end; the target {target} is {pct(check.probability)} likely")
-    return AmbitionView(verdict=str(check.verdict), probability=check.probability,
-                        projected=check.projected, low=check.low, high=check.high,
-                        history_weeks=check.history_weeks, message=message)
+                   f"period's end; the target {shown_target} is "
+                   f"{format_chance(check['probability'])} likely")
+    return AmbitionView(verdict=check["verdict"], probability=check["probability"],
+                        projected=check["projected"], low=check["low"], high=check["high"],
+                        history_weeks=check["history_weeks"], message=message)
+
+
+def _fit_ambition(weeks: list[float | None], period_weeks: int, target: float,
+                  direction: Direction, interval: float,
+                  bounds: tuple[float | None, float | None]) -> dict[str, Any]:  # fmt: skip
+    """The ambition check as a plain document (what `FittedParts` keeps)."""
+    from sowhat.stats.ambition import hit_probability_without_change  # NumPy: when fitted
+
+    check = hit_probability_without_change(weeks, period_weeks=period_weeks, target=target,
+                                           direction=direction, interval=interval,
+                                           bounds=bounds)
+    return {"verdict": str(check.verdict), "probability": check.probability,
+            "projected": check.projected, "low": check.low, "high": check.high,
+            "history_weeks": check.history_weeks, "message": check.message}

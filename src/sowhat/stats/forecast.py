@@ -22,6 +22,9 @@ import numpy as np
 from sowhat.domain.okr import Direction
 from sowhat.domain.units import format_chance
 from sowhat.errors import UserError
+from sowhat.stats.forecast_terms import CONTEXT_WEEKS as CONTEXT_WEEKS
+from sowhat.stats.forecast_terms import DEFAULT_INTERVAL as DEFAULT_INTERVAL
+from sowhat.stats.forecast_terms import FORECAST_ASSUMPTIONS as FORECAST_ASSUMPTIONS
 from sowhat.stats.seasonal import YearlySwing, yearly_swing
 from sowhat.stats.trend_model import (
     TAU_NOISE_FLOOR,
@@ -32,12 +35,6 @@ from sowhat.stats.trend_model import (
     with_level_shift,
 )
 
-DEFAULT_INTERVAL = 0.80
-CONTEXT_WEEKS = 26
-"""Pre-period weeks a service should pass in front of the period's weeks (all that `sowhat
-sync` stores). Half a year lets the model tell a metric that wanders (whose spread must grow
-with the horizon) from one that is noisy around a line; with 8 weeks it cannot, and the
-stress suite's 80% ranges covered 65-70% on wandering series (docs/forecast.md)."""
 HISTORY_WEEKS = 56
 """Pre-period weeks `sowhat sync` stores: the CONTEXT_WEEKS the trend model fits, and before
 them enough for a year and a month, so a yearly swing can be estimated
@@ -50,21 +47,6 @@ at week 4 from 0.60 to 0.61 while flat series went from 0.89 to 0.94 (docs/forec
 Kept settable so `benchmarks/stress.py --shift-hazard` can show that trade."""
 SHIFT_REL_SD = 0.1
 """The sd of such a shift relative to the series' level (a rate: its distance to 0 or 1)."""
-
-
-FORECAST_ASSUMPTIONS: tuple[str, ...] = (
-    "The metric keeps behaving as in the weeks fitted - drifting along a line, wobbling around "
-    "it, or wandering as it has. The range does not allow for a jump still to come (a launch, "
-    "a price change, a tracking fix): nothing in the weeks so far can show one, so when one "
-    "happens the forecast is about the old world.",
-    "A yearly swing is modelled only when over a year of weekly history shows one clearly; "
-    "with less history, a period that runs into a seasonal peak or trough gets a range that "
-    "is too narrow early in the period.",
-    "Right after a jump at an unexpected week the range is too narrow until a couple of weeks "
-    "at the new level have been seen.",
-)
-"""What the forecast assumes and what would make it wrong, in plain words, for services to
-show next to it (docs/forecast.md gives the stress-suite figures behind each)."""
 
 
 @dataclass(frozen=True)

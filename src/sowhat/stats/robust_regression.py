@@ -4,9 +4,11 @@ Three steps, each fixing what the one before leaves:
 
 1. Prewhitening (feasible GLS for AR(1) errors): Cochrane–Orcutt iterations on the gap-aware
    Prais–Winsten transform. Daily metrics are persistent; whitening removes most of it.
-2. OLS on the whitened data with Newey–West (Bartlett) HAC covariance (statsmodels,
-   `cov_type="HAC"`), bandwidth `ceil(0.1 n)`: covers what an AR(1) does not describe (a
-   persistent disturbance under binomial/Poisson sampling noise is ARMA(1,1), not AR(1)).
+2. OLS on the whitened data with Newey–West (Bartlett) HAC covariance (`hac_ols`: the
+   estimator statsmodels computes for `OLS(...).fit(cov_type="HAC", cov_kwds={"maxlags": L,
+   "use_correction": True})`, written in NumPy — tests hold the two equal), bandwidth
+   `ceil(0.1 n)`: covers what an AR(1) does not describe (a persistent disturbance under
+   binomial/Poisson sampling noise is ARMA(1,1), not AR(1)).
 3. Critical values simulated for the actual design (a parametric bootstrap of the
    t-statistic). With a bandwidth that is a fixed share of the sample the HAC t-statistic is
    not normal (Kiefer & Vogelsang 2005, "A new asymptotic theory for
@@ -32,7 +34,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 
 from sowhat.errors import UserError
 from sowhat.stats.trend_model import FloatArray
@@ -48,7 +49,7 @@ _SEED = 20_260_101
 @dataclass(frozen=True)
 class RobustFit:
     params: FloatArray
-    cov: FloatArray  # HAC covariance on the whitened data (statsmodels)
+    cov: FloatArray  # HAC covariance on the whitened data (`hac_ols`)
     df: float  # residual degrees of freedom (reported; inference uses fixed-b values)
     fitted_without: FloatArray  # fitted values with the launch terms set to zero
     rho: float  # AR(1) coefficient used to prewhiten (0: not prewhitened)
@@ -122,16 +123,13 @@ def robust_fit(
                                      rcond=None)[0]
     n_lags = default_lags(y.size) if lags is None else lags
     x_w = ar1_whiten(design, t, rho)
-    result = sm.OLS(ar1_whiten(y, t, rho), x_w).fit(
-        cov_type="HAC", cov_kwds={"maxlags": n_lags, "use_correction": True}, use_t=True
-    )
-    params = np.asarray(result.params, dtype=np.float64)
+    params, cov, df = hac_ols(ar1_whiten(y, t, rho), x_w, n_lags)
     without = params.copy()
     without[list(launch_cols)] = 0.0
     return RobustFit(
-        params=np.asarray(params, dtype=np.float64),
-        cov=np.asarray(result.cov_params(), dtype=float),
-        df=float(result.df_resid),
+        params=params,
+        cov=cov,
+        df=df,
         fitted_without=design @ without,
         rho=rho,
         lags=n_lags,
@@ -142,10 +140,45 @@ def robust_fit(
     )
 
 
+def hac_ols(y: FloatArray, x: FloatArray, lags: int) -> tuple[FloatArray, FloatArray, float]:
+    """(coefficients, Newey–West covariance, residual degrees of freedom) of the OLS fit of
+    `y` on the columns of `x`.
+
+    The sandwich B S B' with bread B = X⁺X⁺' (X⁺ the pseudo-inverse: (X'X)⁻¹ when X has full
+    rank) and meat S = Σ_{|j|≤L} w_j Σ_t s_t s'_{t-j}, the scores s_t = x_t e_t (e the
+    residuals) and Bartlett weights w_j = 1 - j/(L+1), times n/(n-k) for small samples;
+    degrees of freedom n - rank(X). This is what statsmodels reports for
+    `OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": L, "use_correction": True})` (its
+    default pseudo-inverse solve, singular values below 1e-15 of the largest dropped).
+
+    Why our own: `import statsmodels.api` (with pandas and SciPy) costs a process ≈6 s of
+    CPU, and `sowhat sync` reaches this for every KR with a year of weekly history (the
+    forecast's yearly swing, `stats.seasonal`). Tests compare it with statsmodels.
+    """
+    n, k = x.shape
+    u, sv, vt = np.linalg.svd(x, full_matrices=False)
+    keep = sv > 1e-15 * sv.max() if sv.size else sv > 0
+    inv_sv = np.where(keep, 1.0 / np.where(keep, sv, 1.0), 0.0)
+    pinv = (vt.T * inv_sv) @ u.T  # (k, n)
+    params = pinv @ y
+    scores = x * (y - x @ params)[:, None]
+    meat = scores.T @ scores
+    for j in range(1, lags + 1):
+        cross = scores[j:].T @ scores[:-j]
+        meat += (1.0 - j / (lags + 1.0)) * (cross + cross.T)
+    bread = pinv @ pinv.T
+    cov = bread @ meat @ bread.T * (n / (n - k))
+    tol = sv.max() * max(n, k) * np.finfo(float).eps if sv.size else 0.0
+    rank = int(np.count_nonzero(sv > tol))
+    return (np.asarray(params, dtype=np.float64), np.asarray(cov, dtype=np.float64),
+            float(n - rank))
+
+
 def hac_t_statistics(
     design: FloatArray, contrast: FloatArray, errors: FloatArray, lags: int
 ) -> FloatArray:
-    """t = c'b / se_HAC(c'b) for each column of `errors`, as statsmodels computes it.
+    """t = c'b / se_HAC(c'b) for each column of `errors`, as `hac_ols` (and statsmodels)
+    computes it.
 
     Vectorised: c'b = a'e with a = X (X'X)^-1 c, and the Bartlett HAC variance of c'b is
     sum_{|j|<=L} w_j sum_t u_t u_{t-j} with u_t = a_t r_t (r the OLS residuals), times the

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sowhat.stats.robust_regression import robust_fit
 from sowhat.stats.trend_model import FloatArray
 
 PERIOD = 365.25 / 7.0  # weeks in a year
@@ -69,9 +70,6 @@ def yearly_swing(times: FloatArray, values: FloatArray) -> YearlySwing | None:
     design = np.column_stack([np.ones_like(t), t - t.mean(), YearlySwing.basis(t)])
     if np.linalg.matrix_rank(design) < design.shape[1] or float(np.ptp(y)) == 0.0:
         return None
-    # Imported here: statsmodels is slow to import and most forecasts have no year of data.
-    from sowhat.stats.robust_regression import robust_fit
-
     fit = robust_fit(y, design, t=t, launch_cols=[2, 3])
     coef = fit.params[2:4]
     cov = fit.cov[2:4, 2:4]

@@ -1,8 +1,8 @@
 """What a stored forecast is keyed by, and which stored forecasts are still current — without
 the statistics.
 
-Fitting a forecast needs NumPy and SciPy (`sowhat.stats`), whose import alone costs a whole
-`sowhat sync` process seconds of CPU. Deciding whether a stored forecast is still current
+Fitting a forecast needs NumPy (`sowhat.stats`), whose import alone costs a whole
+`sowhat sync` process ≈0.4 s of CPU. Deciding whether a stored forecast is still current
 needs none of it: the digest of its inputs is plain hashing over the KR's status, its stored
 weekly series, the period, the metric's definition and the source of the forecasting code.
 So this module imports nothing statistical (a test holds it to that), and a sync whose

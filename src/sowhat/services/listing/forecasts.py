@@ -17,9 +17,18 @@ So a check-in with a value, an edit, a later sync or a new model version makes t
 entry a miss, and the reader fits that KR itself: a stored forecast is never stale, only
 absent. (A person's confidence or note on a synced KR moves no forecast, and misses nothing.)
 
+A miss is not always a refit. The view's digest covers the KR's current value, its newest
+(partial) week and its title, which a new day or an edit moves; the two costly fits inside
+it — the trend model's forecast and the ambition check — read less. Each is stored with the
+view under a key of exactly its own inputs (`services.forecasts.FittedParts`, the document's
+`fitted` entry), and a miss reuses a fit whose key is unchanged: the ambition check (its
+pre-period weeks and target do not move during a period) and the forecast while the weeks
+it reads stay the same. The view assembled around a kept fit equals one fitted afresh.
+
 The digest and the "is the stored one current?" check (`services.listing.forecast_keys`)
-import no statistics; this module imports the fitting code (NumPy, SciPy) only when a KR
-misses, so a sync that changed no forecast input never loads it.
+import no statistics; this module imports the fitting code (NumPy) only when a KR misses,
+and NumPy only when one of its fits has to be made, so a sync that changed no forecast
+input never loads it.
 """
 
 from __future__ import annotations
@@ -48,8 +57,8 @@ from sowhat.services.plans import PeriodStatus, status_rows
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.store.sync_models import KRForecastRow
 
-if TYPE_CHECKING:  # the fitting code (NumPy, SciPy) is imported only when a KR misses
-    from sowhat.services.forecasts import KRForecastView, PeriodForecast
+if TYPE_CHECKING:  # the assembly only when a KR misses; NumPy only for a fit
+    from sowhat.services.forecasts import FittedParts, KRForecastView, PeriodForecast
 
 __all__ = ["code_version", "forecasts_for", "input_key", "period_forecasts", "store_forecasts",
            "view_from_doc", "view_to_doc"]
@@ -112,20 +121,23 @@ def _fit(session: Session, span: Period, stale: list[ForecastInput],
     """Fit these KRs' forecasts now (by KR id); with `write`, store them under their key."""
     if not stale:
         return {}
-    from sowhat.services import forecasts as fc  # NumPy and SciPy: only when needed
+    from sowhat.services import forecasts as fc  # the assembly; NumPy only for a fit
 
     found = {r.key_result_id: r for r in session.scalars(
         select(KRForecastRow).where(KRForecastRow.key_result_id.in_(
-            [i.row_id for i in stale])))} if write else {}
+            [i.row_id for i in stale])))}
     out: dict[str, KRForecastView] = {}
     now = datetime.now(UTC)
     for i in stale:
-        view = fc.forecast_one(i.objective_id, i.status, i.points, span, catalog, interval)
+        row = found.get(i.row_id)
+        kept = row.view.get("fitted") if row is not None and isinstance(row.view, dict) else None
+        parts = fc.FittedParts(kept)
+        view = fc.forecast_one(i.objective_id, i.status, i.points, span, catalog, interval,
+                               parts)
         out[i.status.id] = view
-        doc = view_to_doc(view)
+        doc = view_to_doc(view, parts)
         if not write or doc is None:
             continue
-        row = found.get(i.row_id)
         if row is None:
             row = KRForecastRow(key_result_id=i.row_id)
             session.add(row)
@@ -135,9 +147,13 @@ def _fit(session: Session, span: Period, stale: list[ForecastInput],
     return out
 
 
-def view_to_doc(view: KRForecastView) -> dict[str, Any] | None:
-    """The view as JSON; None when a number is not finite (JSON cannot hold it: not stored)."""
+def view_to_doc(view: KRForecastView, parts: FittedParts | None = None
+                ) -> dict[str, Any] | None:  # fmt: skip
+    """The view as JSON, with the fits it rests on and their keys (`fitted`) when given; None
+    when a number is not finite (JSON cannot hold it: not stored)."""
     doc = asdict(view)
+    if parts is not None:
+        doc["fitted"] = parts.used
     if not _finite(doc):
         return None
     stored: dict[str, Any] = json.loads(json.dumps(doc, default=_json_default))
@@ -154,6 +170,7 @@ def view_from_doc(doc: dict[str, Any]) -> KRForecastView:
     )
 
     d = dict(doc)
+    d.pop("fitted", None)  # the fits' keys and results, read by `_fit` on a miss
     ambition = d.get("ambition")
     return KRForecastView(**{
         **d,
