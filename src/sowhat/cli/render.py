@@ -73,6 +73,8 @@ def _kr_line(kr: KeyResultStatus, period_end: date | None = None) -> Text:
     went = kr.signed_progress
     pct = "    —" if went is None else f"{went:5.0%}"
     line.append(f" {pct}  ")
+    if went is None and kr.progress_missing == "not measured":  # the web's badge, in words
+        line.append("not measured (no baseline or target)  ", style="dim")
     shown = kr.display  # the one formatter's text (sowhat.domain.units), as on every screen
     line.append(f"now {shown['current']}", style="bold")
     line.append(f"  ({join_span(shown['baseline'], shown['target'])})")

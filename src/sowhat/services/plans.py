@@ -147,6 +147,17 @@ class KeyResultStatus:
         return f"{days}-day level, {self.window.days}"
 
     @property
+    def progress_missing(self) -> str:
+        """Why the KR shows no progress, in two or three words every screen uses: its cohorts
+        have not matured (`not readable yet`), it has nothing to measure against (an output
+        with a waiver, a KR with no baseline or target), or it has no value yet."""
+        if self.readable_from is not None:
+            return "not readable yet"
+        if self.baseline is None or self.target is None or self.baseline == self.target:
+            return "not measured"
+        return "no value yet"
+
+    @property
     def signed_progress(self) -> float | None:
         """How far the KR really went: below 0 when it moved away from its target, above 1
         past it — the number the QBR prints, so every screen prints it too (a KR that fell

@@ -37,12 +37,17 @@ def test_progress_meter_says_its_value_and_escapes_the_label() -> None:
 
 
 def test_an_empty_progress_says_why() -> None:
-    kr = SimpleNamespace(baseline=0.3, target=0.36, readable_from=None)
-    assert missing_progress(kr) == "no value yet"
-    assert missing_progress(SimpleNamespace(baseline=None, target=0.36,
-                                            readable_from=None)) == "not measured"
-    kr.readable_from = date(2026, 12, 1)
-    assert missing_progress(kr) == "not readable yet"
+    """The web's words are `KeyResultStatus.progress_missing`, which `sowhat status` prints."""
+    from sowhat.services.plans import KeyResultStatus
+
+    def why(**fields: object) -> str:
+        kr = SimpleNamespace(**fields)
+        kr.progress_missing = KeyResultStatus.progress_missing.fget(kr)  # type: ignore[attr-defined]
+        return missing_progress(kr)
+
+    assert why(baseline=0.3, target=0.36, readable_from=None) == "no value yet"
+    assert why(baseline=None, target=0.36, readable_from=None) == "not measured"
+    assert why(baseline=0.3, target=0.36, readable_from=date(2026, 12, 1)) == "not readable yet"
 
 
 def test_status_badge_is_a_word_with_its_reason() -> None:

@@ -87,13 +87,9 @@ def progress_class(progress: float | None, elapsed: float | None = None) -> str:
 
 
 def missing_progress(kr: Any) -> str:
-    """Why a KR shows no progress, in two or three words: its cohorts have not matured
-    (`not readable yet`), it has nothing to measure against, or it has no value yet."""
-    if getattr(kr, "readable_from", None) is not None:
-        return "not readable yet"
-    if kr.baseline is None or kr.target is None or kr.baseline == kr.target:
-        return "not measured"
-    return "no value yet"
+    """Why a KR shows no progress (`KeyResultStatus.progress_missing`: `sowhat status` prints
+    the same words)."""
+    return str(kr.progress_missing)
 
 
 def progress_meter(value: float | None, elapsed: float | None = None, label: str = "progress",
