@@ -26,7 +26,7 @@ from sowhat.domain.okr import Guardrail
 from sowhat.errors import Conflict, Forbidden, NotFound, ScaleError, UserError
 from sowhat.services.accounts import Principal
 from sowhat.services.apply.run import guardrail_keys
-from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
+from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash, over_too_short
 from sowhat.spec.metric_units import impossible_numbers
 from sowhat.spec.okr_models import BetModel, GuardrailModel, KeyResultModel, ObjectiveModel
 from sowhat.store import audit, mapping, repositories
@@ -86,6 +86,14 @@ def create_key_result(
         raise UserError("a key result needs a target", hint="give the value to reach")
     check_metric(metrics, model.metric, model.segment)
     check_numbers(metrics, model.metric, model.baseline, model.target)
+    # the rule `sowhat validate` and a KR edit apply: an active metric's window must hold one
+    # whole day, week or month, or the KR never has a value (the web's new-KR form, the API
+    # and the CSV import all create KRs here)
+    if metrics is not None and model.metric is not None:
+        domain = model.to_domain()
+        short = over_too_short(metrics.metrics.get(model.metric), domain.over_days)
+        if short is not None:
+            raise UserError(short[0], hint=short[1])
     prow = open_period(session, period)
     objective = live_one(session, ObjectiveRow, prow, objective_key, "objective")
     principal.require_team(objective.team, f"key result {model.id}")
