@@ -99,6 +99,10 @@ class KeyResultOut(BaseModel):
         description="The KR's measure at the data watermark: a level over `window` or the "
         "period-to-date total (see `measure`).")
     progress: float | None = Field(description="(current - baseline) / (target - baseline), 0..1.")
+    signed_progress: float | None = Field(None, description=(
+        "The same ratio unclipped — below 0 when the KR moved away from its target, above 1 "
+        "past it: the number `sowhat status`, the web and the QBR print (`progress` is what "
+        "bars and scores use)."))
     confidence: float | None
     last_week: date | None
     check_ins: int
@@ -287,6 +291,7 @@ def key_result_out(k: KeyResultView) -> KeyResultOut:
         period=k.period, id=s.id, objective=k.objective, team=k.team, title=s.title,
         metric=s.metric, segment=s.segment, unit=s.unit, owner=s.owner, indicator=s.indicator,
         baseline=s.baseline, target=s.target, current=s.current, progress=s.progress,
+        signed_progress=s.signed_progress,
         confidence=s.confidence, last_week=s.last_week, check_ins=s.check_ins, version=k.version,
         display=ValuesDisplayOut(**s.display),
         measure=s.measure, data_through=s.data_through, measured_baseline=s.measured_baseline,

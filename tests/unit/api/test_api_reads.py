@@ -27,6 +27,12 @@ def test_key_results_match_the_status_service(env: Env) -> None:
     got = {k["id"]: (k["current"], k["progress"]) for k in body["items"]}
     assert got == expected
     assert got["nps-manual"] == (7.0, 0.5)  # (7 - 6) / (8 - 6), by hand
+    # a check-in below the baseline: progress clipped at 0, signed_progress how far it fell
+    env.client.put(f"/api/v1/periods/{PERIOD}/key-results/nps-manual/check-ins/2026-11-11",
+                   json={"value": 5}, headers={**env.auth("admin"), "If-None-Match": "*"})
+    fell = env.client.get(f"/api/v1/periods/{PERIOD}/key-results/nps-manual",
+                          headers=headers).json()
+    assert (fell["current"], fell["progress"], fell["signed_progress"]) == (5.0, 0.0, -0.5)
 
 
 def test_pagination_has_total_and_respects_limit_and_offset(env: Env) -> None:
