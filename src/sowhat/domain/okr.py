@@ -312,3 +312,14 @@ def progress(current: float, baseline: float, target: float) -> float:
     if span == 0:
         return 1.0 if current == target else 0.0
     return min(1.0, max(0.0, (current - baseline) / span))
+
+
+def raw_progress(current: float | None, baseline: float | None, target: float | None) -> (
+    float | None
+):
+    """Unclipped progress from baseline to target (below 0: moved away; above 1: past the
+    target); None when it cannot be measured. What every screen prints; `progress` clips it
+    for bars and scores."""
+    if current is None or baseline is None or target is None or target == baseline:
+        return None
+    return (current - baseline) / (target - baseline)

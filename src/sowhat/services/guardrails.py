@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.domain.okr import Change
+from sowhat.domain.okr import Change, raw_progress
 from sowhat.domain.scoring import score_note
 from sowhat.services.plans import KeyResultStatus, PeriodStatus, status_rows
 from sowhat.store import repositories
@@ -143,15 +143,6 @@ class PeriodHealth:
                 if kr.id == kr_id:
                     return kr
         return None
-
-
-def raw_progress(current: float | None, baseline: float | None, target: float | None) -> (
-    float | None
-):
-    """Unclipped progress from baseline to target; None when it cannot be measured."""
-    if current is None or baseline is None or target is None or target == baseline:
-        return None
-    return (current - baseline) / (target - baseline)
 
 
 def attainment(progress: float | None) -> Attainment:

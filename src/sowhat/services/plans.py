@@ -19,7 +19,7 @@ from sowhat.domain.measure import (
     baseline_disagrees,
     complete_buckets,
 )
-from sowhat.domain.okr import Plan
+from sowhat.domain.okr import Plan, raw_progress
 from sowhat.domain.period import Period
 from sowhat.domain.scoring import roll_up_by_team, score_note, score_objective
 from sowhat.domain.units import format_values
@@ -164,10 +164,8 @@ class KeyResultStatus:
         from 38 to 23 against a target of 46 read "0%" on the dashboard and "-187%" in the
         QBR). Bars and the objective's score keep the clipped `progress`: one KR can neither
         sink nor carry its objective beyond its own 0-100%."""
-        c, b, t = self.current, self.baseline, self.target
-        if self.progress is None or c is None or b is None or t is None or t == b:
-            return self.progress
-        return (c - b) / (t - b)
+        raw = raw_progress(self.current, self.baseline, self.target)
+        return self.progress if self.progress is None or raw is None else raw
 
     @property
     def baseline_disagrees(self) -> bool:
