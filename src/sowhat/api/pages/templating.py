@@ -86,12 +86,6 @@ def progress_class(progress: float | None, elapsed: float | None = None) -> str:
     return "at-risk" if progress >= expected - 0.35 else "off-track"
 
 
-def missing_progress(kr: Any) -> str:
-    """Why a KR shows no progress (`KeyResultStatus.progress_missing`: `sowhat status` prints
-    the same words)."""
-    return str(kr.progress_missing)
-
-
 def progress_meter(value: float | None, elapsed: float | None = None, label: str = "progress",
                    word: str | None = None, missing: str = "not measured",
                    shown: float | None = None) -> Markup:  # fmt: skip
@@ -163,7 +157,6 @@ templates.env.filters.update(pct=fmt_pct, chance=fmt_chance, kr_value=fmt_kr, kr
                              when=fmt_when,
                              field=fmt_field, unit_value=format_value, unit_change=format_change)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value,
-                             missing_progress=missing_progress,
                              progress_meter=progress_meter, status_badge=status_badge,
                              one_second=timedelta(seconds=1))
 
