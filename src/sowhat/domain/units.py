@@ -30,6 +30,7 @@ __all__ = [
     "TIME_UNITS",
     "Scale",
     "Unit",
+    "display_scale",
     "distinct_precision",
     "format_chance",
     "format_change",
@@ -225,10 +226,16 @@ def format_change(delta: float | None, unit: Unit | str | None, *,
     return ("+" if delta > 0 else "-") + body
 
 
+def display_scale(unit: Unit | None) -> float:
+    """What a stored value is multiplied by to read as people read it: 100 for a share
+    (0.452 -> 45.2%), 1,000 for a ratio shown per 1,000 (0.0187 -> 18.7), else 1."""
+    return 100.0 if unit is Unit.PERCENT else 1000.0 if unit is Unit.PER_1000 else 1.0
+
+
 def _resolution_of(delta: float, like: float, unit: Unit | None, precision: int) -> int:
     """Significant digits for `delta` so it has as many decimals as `like` shows (at
     `precision`), but at least one significant digit and never more than `precision`."""
-    scale = {Unit.PERCENT: 100.0, Unit.PER_1000: 1000.0}.get(unit, 1.0) if unit else 1.0
+    scale = display_scale(unit)
     size, ref = abs(delta) * scale, abs(like) * scale
     decimals = min(_digits(size, precision), max(_shown_decimals(ref, precision),
                                                  _digits(size, 1)))

@@ -13,6 +13,7 @@ from typing import Any
 from sowhat.domain.units import (
     MISSING,
     Unit,
+    display_scale,
     format_chance,
     format_change,
     format_value,
@@ -96,7 +97,7 @@ def tick_labels(ticks: list[float], *, rate: bool, unit: str | None = None) -> l
     if not ticks:
         return []
     shown_as = Unit.PERCENT if rate else parse_unit(unit)
-    scale = {Unit.PERCENT: 100.0, Unit.PER_1000: 1000.0}.get(shown_as, 1.0)  # type: ignore[arg-type]
+    scale = display_scale(shown_as)
     suffix = "%" if shown_as is Unit.PERCENT else ""
     for digits in range(0, 7):
         shown = [round(t * scale, digits) for t in ticks]
