@@ -82,7 +82,7 @@ def test_second_sync_records_nothing_new(demo_copy: Path) -> None:
         before = con.execute("select count(*) from audit_log").fetchone()[0]
     code, out = run("sync", "-w", str(demo_copy), "--as-of", "2026-11-16")
     assert code == 0
-    assert "0 check-in value(s) written" in " ".join(out.split())
+    assert "0 check-in values written" in " ".join(out.split())
     with sqlite3.connect(db) as con:
         assert con.execute("select count(*) from audit_log").fetchone()[0] == before
 

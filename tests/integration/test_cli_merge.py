@@ -55,7 +55,7 @@ def test_merge_then_export_then_nothing_to_do(write_workspace: WriteWorkspace) -
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "owner: ana@example.com -> bo@example.com" in applied.stdout
     assert "target" not in applied.stdout  # the web's target is not touched
-    assert "kept 1 web edit(s)" in applied.stdout
+    assert "kept 1 web edit" in applied.stdout
     exported = sowhat(root, "export")
     assert exported.returncode == 0, exported.stderr
     text = path.read_text()
@@ -78,7 +78,7 @@ def test_export_keeps_unapplied_file_edits_to_other_fields(
 
     exported = sowhat(root, "export")
     assert exported.returncode == 0, exported.stdout + exported.stderr
-    assert "kept 1 file edit(s) not applied yet" in exported.stdout
+    assert "kept 1 file edit not applied yet" in exported.stdout
     text = path.read_text()
     assert "target: 0.48" in text  # the web's edit came in
     assert "owner: bo@example.com" in text  # the file's edit was not thrown away
@@ -104,7 +104,7 @@ def test_same_field_refuses_with_both_values_then_force(write_workspace: WriteWo
     assert "key result 2026-Q4/activation · target: file 0.5 | database 0.48" in refused.stderr
     assert "nothing was written" in refused.stderr
     again = sowhat(root, "diff")
-    assert "1 field(s) edited on both sides" in again.stdout
+    assert "1 field edited on both sides" in again.stdout
     forced = sowhat(root, "apply", "--force")
     assert forced.returncode == 0, forced.stderr
     assert "target: 0.48 -> 0.5" in forced.stdout

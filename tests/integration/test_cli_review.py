@@ -156,7 +156,7 @@ def test_sync_sends_webhooks_after_its_commit_and_notify_sends_nothing_twice(
                     "utf-8")
     code, out = run("notify", "-w", str(ws), "--as-of", "2026-11-16", "--dry-run")
     assert code == 0, out
-    assert "3 alert(s) pending" in out
+    assert "3 alerts pending" in out
     assert hook.received == []
     code, out = run("sync", "-w", str(ws), "--as-of", "2026-11-16")
     assert code == 0, out

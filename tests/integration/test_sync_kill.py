@@ -81,7 +81,7 @@ def test_a_sync_killed_midway_leaves_the_last_good_state(
          "2026-11-23"], capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
-    assert "check-in value(s) written" in done.stdout
+    assert "check-in values written" in done.stdout
     after = dump(db)
     assert after != before
     con = sqlite3.connect(db)

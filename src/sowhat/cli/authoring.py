@@ -9,6 +9,7 @@ from rich.table import Table
 
 from sowhat.cli.common import actor_name, console, workspace_option
 from sowhat.domain.period import Period, PeriodError
+from sowhat.domain.words import counted
 from sowhat.errors import UserError
 from sowhat.services.accounts import Principal
 from sowhat.services.authoring.csv_import import ImportRow, preview, read_rows, write_rows
@@ -53,7 +54,8 @@ def import_(
                               period=span.label, rows=rows, source=str(file))  # fmt: skip
     finally:
         db.dispose()
-    console.print(f"created {made[0]} objective(s) and {made[1]} key result(s) in {span.label}"
+    console.print(f"created {counted(made[0], 'objective')} and "
+                  f"{counted(made[1], 'key result')} in {span.label}"
                   " (review them in the planning view, then publish)")
 
 

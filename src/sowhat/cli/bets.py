@@ -11,6 +11,7 @@ from rich.table import Table
 from sowhat.cli.common import Format, console, print_json, workspace_option
 from sowhat.domain.okr import Change, Plan
 from sowhat.domain.units import format_change, format_value, join_span
+from sowhat.domain.words import counted
 from sowhat.errors import UserError
 from sowhat.metrics.source import EventSource
 from sowhat.services.bets import (
@@ -206,8 +207,8 @@ def render_impact(r: BetImpact, catalog: MetricsFile | None = None) -> None:
     console.print(f"KR {kr.id}: {kr.metric} ({kr.segment or 'everyone'}); expects {expected}; "
                   f"shipped {bet.shipped_on.isoformat()}")
     console.print(f"weekly series {r.window_start.isoformat()} to {r.clock.end.isoformat()}: "
-                  f"{r.pre_weeks_usable} weeks before, {r.post_weeks_usable} of {r.post_weeks} "
-                  "week(s) after the launch usable")
+                  f"{r.pre_weeks_usable} weeks before, {r.post_weeks_usable} of "
+                  f"{counted(r.post_weeks, 'week')} after the launch usable")
     console.print(f"  {sparkline(r.series, r.launch)}   (| = launch week {r.launch.isoformat()})")
     colour = _COLOUR[r.verdict]
     console.print(f"\n[bold {colour}]{r.primary.verdict.verdict.label.upper()}[/bold {colour}]"
@@ -258,14 +259,14 @@ def render_detectability(d: KRDetectability, catalog: MetricsFile | None = None)
     expects = (sized if d.expected.kind == "absolute"
                else f"{u.expects(d.expected)} ({sized})")  # fmt: skip
     console.print(f"KR {d.key_result}: {d.metric}{seg}; expects {expects}; "
-                  f"{d.weeks_remaining:.1f} measurable week(s) left")
+                  f"{d.weeks_remaining:.1f} measurable weeks left")
     if d.ab is not None:
         ok = "[green]detectable[/green]" if d.ab.detectable else "[red]not detectable[/red]"
         weeks = "—" if d.ab.weeks_needed is None else f"{d.ab.weeks_needed:.1f}"
         units = "—" if d.units_per_week is None else f"{d.units_per_week:,.0f}"
         console.print(f"  A/B 50/50: {ok} — MDE {u.change(d.ab.mde)} with {units} "
                       f"units a week; power at the expected change {d.ab.power_at_expected:.0%}; "
-                      f"{weeks} week(s) needed")
+                      f"{weeks} weeks needed")
     if d.launch_mde is not None:
         ok = "[green]detectable[/green]" if d.launch_detectable else "[red]not detectable[/red]"
         console.print(f"  before/after if shipped now: {ok} — MDE ±{u.size(d.launch_mde)}")

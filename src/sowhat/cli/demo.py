@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from sowhat.cli.common import console
+from sowhat.domain.words import counted
 from sowhat.services.demo.run import create_demo
 
 _COUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
@@ -40,7 +41,7 @@ def demo(
     console.print(
         f"demo ready in {path}: {result.ingest.loaded:,} events, "
         f"{sum(r.checkins_written for r in result.syncs)} computed check-ins, "
-        f"{result.manual_checkins} owner check-ins, {len(breached)} guardrail alert(s)"
+        f"{result.manual_checkins} owner check-ins, {counted(len(breached), 'guardrail alert')}"
     )
     console.print(f"ground truth of the planted effects: {result.simulation.ground_truth_path}")
 

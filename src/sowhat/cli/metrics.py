@@ -19,6 +19,7 @@ from sowhat.cli.common import console, err_console, print_json, workspace_option
 from sowhat.domain.durations import format_duration
 from sowhat.domain.period import Period, PeriodError
 from sowhat.domain.units import format_value
+from sowhat.domain.words import counted
 from sowhat.errors import UserError
 from sowhat.metrics.coverage import filter_warnings
 from sowhat.metrics.engine import MetricRequest, compile_sql, compute_many
@@ -424,7 +425,7 @@ def _render_tracking(r: TrackingReport) -> None:
     for warning in r.filter_warnings:
         console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
     console.print("[green]ok[/green]: every metric a KR uses can be computed" if r.ok else
-                  f"[red]{len(r.blocking)} metric(s) used by KRs cannot be computed[/red]")
+                  f"[red]{counted(len(r.blocking), 'metric')} used by KRs cannot be computed[/red]")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from sowhat.cli.common import console, err_console, print_json, workspace_option
 from sowhat.cli.okrs import database
+from sowhat.domain.words import counted
 from sowhat.errors import UserError
 from sowhat.services.notify import DeliveryOutcome, pending_deliveries
 from sowhat.services.schedule.jobs import run_notifications
@@ -50,7 +51,7 @@ def notify(
             else:
                 for p in pending:
                     console.print(f"would send to {_host(p.url)}: {p.alert.title}")
-                console.print(f"{len(pending)} alert(s) pending")
+                console.print(f"{counted(len(pending), 'alert')} pending")
             return
         count, outcomes = run_notifications(db=db, ws=ws, as_of=moment, period=period)
     finally:
@@ -72,8 +73,9 @@ def render_outcomes(count: int, outcomes: tuple[DeliveryOutcome, ...], *,
             console.print(f"sent to {o.host}: {o.alert.title}"
                           + (f" [dim]({o.attempts} attempts)[/dim]" if o.attempts > 1 else ""))
         else:
-            err_console.print(f"[red]not delivered[/red] to {o.host} after {o.attempts} "
-                              f"attempt(s): {o.error}; retried on the next run")
+            err_console.print(f"[red]not delivered[/red] to {o.host} after "
+                              f"{counted(o.attempts, 'attempt')}: {o.error}; "
+                              "retried on the next run")
     if not count:
         console.print("nothing new to send")
 

@@ -9,6 +9,7 @@ import typer
 
 from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
 from sowhat.cli.render import render_changes, render_diff, render_status
+from sowhat.domain.words import counted
 from sowhat.services.checkins import record_checkin
 from sowhat.services.events import event_source_spec
 from sowhat.services.files import (
@@ -59,7 +60,7 @@ def validate(workspace: Path = workspace_option()) -> None:
     for warning in ws.warnings:
         console.print(f"[yellow]warning[/yellow] {warning.render()}")
     console.print(
-        f"ok: {len(ws.plans)} OKR file(s), {objectives} objectives, {krs} key results, "
+        f"ok: {counted(len(ws.plans), 'OKR file')}, {objectives} objectives, {krs} key results, "
         f"{metrics} metrics"
     )
 
@@ -89,13 +90,15 @@ def apply(
             render_changes(changes, applied=not dry_run)
             if dry_run:
                 for d in apply_conflicts(session=session, workspace=ws):
-                    console.print(f"[yellow]warning[/yellow] {d.period}: {len(d.fields)} "
-                                  "field(s) edited in the file and in the web; applying "
+                    console.print(f"[yellow]warning[/yellow] {d.period}: "
+                                  f"{counted(len(d.fields), 'field')} edited in the file "
+                                  "and in the web; applying "
                                   "refuses them without --force; see `sowhat diff`")
             else:
                 for d in diff_workspace(session=session, workspace=ws):
                     if d.path is not None and d.web_edits:
-                        console.print(f"{d.period}: kept {len(d.web_edits)} web edit(s) made "
+                        kept = counted(len(d.web_edits), "web edit")
+                        console.print(f"{d.period}: kept {kept} made "
                                       "since the last apply/export; `sowhat export` writes "
                                       "them into the file")
     finally:
@@ -161,7 +164,7 @@ def export(
         who = f" (web edits by {', '.join(f.editors)})" if f.changed and f.editors else ""
         console.print(f"{'wrote' if f.changed else 'unchanged'} {f.path}{who}")
         if f.kept_file_edits:
-            console.print(f"  kept {f.kept_file_edits} file edit(s) not applied yet: "
+            console.print(f"  kept {counted(f.kept_file_edits, 'file edit')} not applied yet: "
                           "`sowhat apply` sends them to the database")
     written = [f for f in files if f.changed]
     if out is None and ws.config.git.commit_exports and written:

@@ -10,6 +10,7 @@ from rich.tree import Tree
 
 from sowhat.cli.common import console
 from sowhat.domain.units import join_span
+from sowhat.domain.words import counted
 from sowhat.services.apply.run import ChangeKind, ChangeSet
 from sowhat.services.plans import KeyResultStatus, PeriodStatus
 from sowhat.services.roundtrip.diff import PeriodDiff, describe
@@ -163,17 +164,19 @@ def render_diff(diffs: list[PeriodDiff]) -> None:
             colour = _SIDE[str(f.side)]
             console.print(f"  [{colour}]{f.side}[/{colour}] {escape(describe(f))}")
         if d.conflicts:
-            console.print(f"  {len(d.conflicts)} field(s) edited on both sides: `sowhat apply` "
-                          "refuses them (it would merge the rest); make the file say what you "
-                          "want, or pick a winner with `sowhat apply --force` (the file) or "
-                          "`sowhat export --force` (the database); the audit log keeps what was "
-                          "overwritten")
+            console.print(f"  {counted(len(d.conflicts), 'field')} edited on both sides: "
+                          "`sowhat apply` refuses them (it would merge the rest); make the "
+                          "file say what you want, or pick a winner with `sowhat apply --force` "
+                          "(the file) or `sowhat export --force` (the database); the audit log "
+                          "keeps what was overwritten")
         elif d.mergeable:
-            console.print(f"  mergeable: `sowhat apply` takes the file's {len(d.file_edits)} "
-                          f"edit(s) and keeps the web's {len(d.web_edits)}; `sowhat export` "
-                          "then writes the web's into the file")
+            console.print(f"  mergeable: `sowhat apply` takes the file's "
+                          f"{counted(len(d.file_edits), 'edit')} and keeps the web's "
+                          f"{len(d.web_edits)}; `sowhat export` then writes the web's into "
+                          "the file")
         elif d.web_edits:
-            console.print(f"  {len(d.web_edits)} web edit(s): `sowhat export` writes them into "
-                          "the file; `sowhat apply` keeps them")
+            console.print(f"  {counted(len(d.web_edits), 'web edit')}: `sowhat export` "
+                          "writes them into the file; `sowhat apply` keeps them")
         elif d.file_edits:
-            console.print(f"  {len(d.file_edits)} file edit(s): `sowhat apply` brings them in")
+            console.print(f"  {counted(len(d.file_edits), 'file edit')}: "
+                          "`sowhat apply` brings them in")

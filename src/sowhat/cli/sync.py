@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
 from sowhat.domain.units import format_value
+from sowhat.domain.words import counted
 from sowhat.errors import UserError
 from sowhat.services.events import event_source_spec, open_events
 from sowhat.services.schedule.lock import sync_lock
@@ -160,7 +161,7 @@ def render_sync(report: SyncReport) -> None:
                if report.data_through else "")
     console.print(f"[bold]sync {report.period}[/bold] as of {report.as_of:%Y-%m-%d %H:%M} UTC"
                   f"{through}: {len(report.key_results)} key results, "
-                  f"{report.checkins_written} check-in value(s) written")
+                  f"{counted(report.checkins_written, 'check-in value')} written")
     for kr in report.key_results:
         shown = format_value(kr.value, kr.unit)
         extra = f"  [red]{escape(kr.error)}[/red]" if kr.error else ""

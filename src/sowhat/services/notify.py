@@ -38,6 +38,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sowhat.domain.words import counted, plural
 from sowhat.errors import UserError
 from sowhat.services.guardrails import objective_health
 from sowhat.services.reviews.signals import (
@@ -150,7 +151,7 @@ def collect_alerts(
             event=AlertEvent.CHECKIN_MISSING,
             key=f"{AlertEvent.CHECKIN_MISSING}:{label}:{week.isoformat()}",
             period=label, week=week,
-            title=f"{len(missing)} check-in(s) missing for the week of {week.isoformat()}",
+            title=f"{counted(len(missing), 'check-in')} missing for the week of {week.isoformat()}",
             lines=(*(f"{owner}: {', '.join(krs)}" for owner, krs in sorted(by_owner.items())),
                    'Record one with `sowhat checkin KR --confidence 0.6 --note "..."`'),
         ))  # fmt: skip
@@ -292,7 +293,8 @@ def _events(w: WebhookSection) -> frozenset[AlertEvent]:
     known = {e.value for e in AlertEvent}
     unknown = [e for e in w.events if e not in known]
     if unknown:
-        raise UserError(f"unknown webhook event(s) {', '.join(unknown)} for {_host(w.url)}",
+        raise UserError(f"unknown webhook {plural(len(unknown), 'event')} "
+                        f"{', '.join(unknown)} for {_host(w.url)}",
                         hint=f"use any of: {', '.join(sorted(known))}")
     return frozenset(AlertEvent(e) for e in w.events)
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from sowhat.domain.words import counted
 from sowhat.errors import UserError
 from sowhat.stats.rival import RivalBend, describe_rival
 from sowhat.stats.stability import StabilityCheck, stability_check
@@ -212,7 +213,7 @@ def check_periods(
         )
     if n_pre < min_pre or n_post < min_post:
         return ImpactError.TOO_SHORT, (
-            f"{n_pre} point(s) before and {n_post} after the launch; this design needs at "
+            f"{counted(n_pre, 'point')} before and {n_post} after the launch; this design needs at "
             f"least {min_pre} before and {min_post} after"
         )
     return None

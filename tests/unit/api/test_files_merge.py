@@ -38,7 +38,7 @@ def test_different_fields_are_merged_and_the_merge_is_audited(env: Env) -> None:
 
     code, out = cli(env, "diff")
     assert code == 1
-    assert "mergeable: `sowhat apply` takes the file's 1 edit(s) and keeps the web's 1" in out
+    assert "mergeable: `sowhat apply` takes the file's 1 edit and keeps the web's 1" in out
     assert "key result 2026-Q4/activation · title:" in out
     assert "(edited in the file)" in out
     assert "key result 2026-Q4/activation · target: file 0.46 | database 0.48 (edited in the web)" \
@@ -46,7 +46,7 @@ def test_different_fields_are_merged_and_the_merge_is_audited(env: Env) -> None:
 
     code, out = cli(env, "apply")
     assert code == 0, out
-    assert "kept 1 web edit(s)" in out
+    assert "kept 1 web edit" in out
     kr = _get(env, "key-results", "activation")
     assert kr["title"] == "Increase 7-day activation of new accounts from 40% to 46%"  # file's
     assert kr["target"] == 0.48  # web's
@@ -62,7 +62,7 @@ def test_different_fields_are_merged_and_the_merge_is_audited(env: Env) -> None:
     # The web's edit is still a web edit: export writes it, keeping the file's title.
     code, out = cli(env, "diff")
     assert code == 1
-    assert "1 web edit(s): `sowhat export` writes them into the file; `sowhat apply` keeps them" \
+    assert "1 web edit: `sowhat export` writes them into the file; `sowhat apply` keeps them" \
         in out
     assert cli(env, "apply")[1].strip().startswith("No changes")
     code, out = cli(env, "export")
@@ -82,7 +82,7 @@ def test_the_same_field_refuses_and_force_lets_the_file_win_only_there(env: Env)
 
     code, out = cli(env, "diff")
     assert code == 1
-    assert "1 field(s) edited on both sides" in out
+    assert "1 field edited on both sides" in out
     assert "target: file 0.5 | database 0.48 (edited on both sides; was 0.46)" in out
     assert "owner: file lead@growth.test | database web@growth.test (edited in the web)" in out
 
@@ -96,7 +96,7 @@ def test_the_same_field_refuses_and_force_lets_the_file_win_only_there(env: Env)
 
     code, out = cli(env, "apply", "--dry-run")
     assert code == 0
-    assert "1 field(s) edited in the file and in the web" in out
+    assert "1 field edited in the file and in the web" in out
 
     code, out = cli(env, "apply", "--force")
     assert code == 0, out

@@ -303,4 +303,4 @@ def test_history_starts_with_the_events_and_experiments_point_to_ab(
     assert any("history is shorter" in n for n in r.notes)
     assert r.experiment_note is not None
     assert "sowhat experiment analyze" in r.experiment_note
-    assert any("only 8 usable week(s) before the launch" in n for n in r.notes)
+    assert any("only 8 usable weeks before the launch" in n for n in r.notes)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.measure import over_days
 from sowhat.domain.period import Period
+from sowhat.domain.words import plural
 from sowhat.errors import Diagnostic, Forbidden, Location, SowhatError, SpecError, UserError
 from sowhat.metrics.source import EventSource
 from sowhat.services.accounts import Principal
@@ -97,8 +98,9 @@ def parse_rows(text: str, source: str) -> list[ImportRow]:
     missing = [c for c in REQUIRED if c not in header]
     if unknown or missing:
         what = "; ".join(filter(None, [
-            f"unknown column(s) {', '.join(unknown)}" if unknown else "",
-            f"missing column(s) {', '.join(missing)}" if missing else ""]))  # fmt: skip
+            f"unknown {plural(len(unknown), 'column')} {', '.join(unknown)}" if unknown else "",
+            f"missing {plural(len(missing), 'column')} {', '.join(missing)}" if missing else "",
+        ]))  # fmt: skip
         raise SpecError([Diagnostic(Location(str(path), 1, 1), what,
                                     f"columns: {', '.join(COLUMNS)} (see docs/okrs.md)")])
     rows = []

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from sowhat.domain.okr import Bet, BetStatus, Direction, KeyResult, Objective, Plan
 from sowhat.domain.period import next_monday
 from sowhat.domain.units import format_change
+from sowhat.domain.words import counted, plural
 from sowhat.errors import NotFound, UserError
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
@@ -213,7 +214,7 @@ def estimate_from_series(
         ready = launch + timedelta(days=7) + maturity(definition)
         raise UserError(
             f"bet {ref.bet.id!r} shipped on {shipped_on.isoformat()}: none of the "
-            f"{len(post)} post-launch week(s) has a mature {metric} cohort yet",
+            f"{counted(len(post), 'post-launch week')} has a mature {metric} cohort yet",
             hint=f"the first post-launch cohort is complete on {ready.isoformat()}; "
             "run it again then")
 
@@ -238,7 +239,8 @@ def estimate_from_series(
         control = pool(metric, definition, parts, launch=shipped_on)
         did = _did(treated, control, launch, level)
         results.append(MethodResult("did", did, judge(did), control.segments))
-        control_note = (f"unexposed segment(s) on the same property: {control.label}"
+        control_note = (f"unexposed {plural(len(control.segments), 'segment')} on the same "
+                        f"property: {control.label}"
                         + (f" ({control.pooling})" if control.pooling else ""))
     elif kr.segment:
         control_note = (f"no segment in metrics.yaml is disjoint from {kr.segment!r} on the same "
@@ -307,9 +309,9 @@ def _notes(series: WeeklySeries, when: Clock) -> list[str]:
     notes = [SEASONALITY_NOTE]
     pre = len(series.used("pre"))
     if pre < SHORT_HISTORY_WEEKS:
-        notes.append(f"only {pre} usable week(s) before the launch: the ITS trend is fitted on "
-                     "little history, and the end of a ramp-up can look like an effect; "
-                     "prefer the DiD or an experiment")
+        notes.append(f"only {counted(pre, 'usable week')} before the launch: the ITS trend "
+                     "is fitted on little history, and the end of a ramp-up can look like an "
+                     "effect; prefer the DiD or an experiment")
     first = series.points[0].week if series.points else None
     if first is not None and when.data_start is not None and first == when.data_start:
         notes.append(f"the events start in the week of {first.isoformat()}: the history is "
@@ -322,7 +324,8 @@ def _notes(series: WeeklySeries, when: Clock) -> list[str]:
         weeks = [p for p in dropped if p.phase == phase]
         if weeks:
             reasons = sorted({p.note or "" for p in weeks})
-            notes.append(f"{len(weeks)} {phase}-launch week(s) left out: {'; '.join(reasons)}")
+            left = counted(len(weeks), f"{phase}-launch week")
+            notes.append(f"{left} left out: {'; '.join(reasons)}")
     return notes
 
 

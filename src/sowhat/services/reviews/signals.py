@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sowhat.domain.okr import Change
 from sowhat.domain.period import next_monday, week_start
 from sowhat.domain.units import format_change, format_values, join_span
+from sowhat.domain.words import counted
 from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.metric_units import kr_scale
@@ -179,7 +180,7 @@ def _signal(
         share = (mean_after - mean_before) / (expected_after - mean_before)
     if share is None or len(after) < MIN_WEEKS_AFTER or len(before) < MIN_WEEKS_AFTER:
         verdict = BetVerdict.TOO_EARLY
-        message = (f"{len(after)} full week(s) of {kr_id} since launch; the review looks "
+        message = (f"{counted(len(after), 'full week')} of {kr_id} since launch; the review looks "
                    f"again once there are {MIN_WEEKS_AFTER}")
     elif share < MOVED_SHARE:
         verdict = BetVerdict.NOT_MOVED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sowhat.domain.words import counted
 from sowhat.errors import UserError
 from sowhat.services.events import event_source_spec, open_events
 from sowhat.services.notify import (
@@ -62,10 +63,10 @@ def scheduled_sync(*, ws: Workspace, db: Database, now: datetime | None = None) 
         finally:
             events.close()
     line = (f"synced {report.period} as of {report.as_of:%Y-%m-%d %H:%M} UTC: "
-            f"{len(report.key_results)} key results, {report.checkins_written} check-in "
-            f"value(s) written")  # fmt: skip
+            f"{len(report.key_results)} key results, "
+            f"{counted(report.checkins_written, 'check-in value')} written")  # fmt: skip
     if report.errors:
-        line += f"; {len(report.errors)} error(s): " + "; ".join(report.errors[:3])
+        line += f"; {counted(len(report.errors), 'error')}: " + "; ".join(report.errors[:3])
     if ws.config.webhooks:
         line += "; " + _notify_line(db, ws, report.as_of, report.period)
     if report.errors:
@@ -82,4 +83,4 @@ def scheduled_notify(*, ws: Workspace, db: Database, now: datetime | None = None
 def _notify_line(db: Database, ws: Workspace, as_of: datetime, period: str | None) -> str:
     pending, outcomes = run_notifications(db=db, ws=ws, as_of=as_of, period=period)
     failed = sum(1 for o in outcomes if not o.delivered)
-    return f"{pending} alert(s) pending, {len(outcomes) - failed} sent, {failed} failed"
+    return f"{counted(pending, 'alert')} pending, {len(outcomes) - failed} sent, {failed} failed"

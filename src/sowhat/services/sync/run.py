@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from sowhat.domain.measure import MeasureWindow
 from sowhat.domain.okr import CheckInSource
 from sowhat.domain.period import Period
+from sowhat.domain.words import plural
 from sowhat.errors import UserError
 from sowhat.metrics import day_ledger
 from sowhat.metrics.digest import day_digests, traits_digest
@@ -174,9 +175,9 @@ def sync(
             errors.append(f"{kr.key}: segment {kr.segment!r} is not defined in metrics.yaml")
         elif missing := missing_events(catalog, metric, present):
             errors.append(
-                f"{kr.key}: metric {metric!r} needs event(s) {', '.join(missing)} that the data "
-                "never contains; nothing recorded (check the names in metrics.yaml against "
-                "`sowhat tracking check`)")
+                f"{kr.key}: metric {metric!r} needs {plural(len(missing), 'event')} "
+                f"{', '.join(missing)} that the data never contains; nothing recorded (check "
+                "the names in metrics.yaml against `sowhat tracking check`)")
         else:
             usable.append(kr)
 
