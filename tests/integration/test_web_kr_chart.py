@@ -7,46 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
-from sowhat.api.app import create_app
-from sowhat.api.settings import ServerSettings
-from sowhat.services.accounts import create_user
-from sowhat.spec.workspace import load_workspace
-from sowhat.store.db import open_database
-
-PASSWORD = "correct horse battery"
-
-
-def _add_viewer(demo_copy: Path) -> None:
-    ws = load_workspace(demo_copy)
-    db = open_database(ws.config.database_url(ws.root), create=False)
-    with db.transaction() as session:
-        create_user(session=session, email="viewer@acme.example", password=PASSWORD,
-                    actor="test")
-    db.dispose()
-
-
-def _client(demo_copy: Path) -> TestClient:
-    _add_viewer(demo_copy)
-    client = TestClient(create_app(ServerSettings(workspace=demo_copy)))
-    client.__enter__()
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
-    client.post("/login", data={"email": "viewer@acme.example", "password": PASSWORD,
-                                "csrf_token": token[1], "next": "/"})
-    return client
-
-
-def _close(client: TestClient) -> None:
-    client.app.state.sowhat.db.dispose()  # type: ignore[attr-defined]
-    client.__exit__(None, None, None)
+from tests.integration.web_demo import viewer_on
 
 
 def test_per_1000_axis_and_the_end_of_data_legend(demo_copy: Path) -> None:
-    client = _client(demo_copy)
-    try:
+    with viewer_on(demo_copy) as client:
         html = client.get("/periods/2026-Q4/key-results/su-tickets-per-session").text
         ticks = re.findall(r'<text class="axis" [^>]*text-anchor="end">([^<]+)</text>', html)
         assert ticks
@@ -66,14 +31,11 @@ def test_per_1000_axis_and_the_end_of_data_legend(demo_copy: Path) -> None:
         pct = re.findall(r'<text class="axis" [^>]*text-anchor="end">([^<]+)</text>', rate)
         assert pct
         assert all(t.endswith("%") for t in pct), pct
-    finally:
-        _close(client)
 
 
 def test_objective_page_words_a_guardrail_bound_in_its_unit(demo_copy: Path) -> None:
     """The demo's `{metric: nps, min_change: -3}` read "nps must not fall below -3"."""
-    client = _client(demo_copy)
-    try:
+    with viewer_on(demo_copy) as client:
         html = client.get("/periods/2026-Q4/objectives/growth/useful-recommendations").text
         assert "<strong>nps</strong> must not fall more than 3 pts" in html
         assert "must not fall below" not in html
@@ -85,5 +47,3 @@ def test_objective_page_words_a_guardrail_bound_in_its_unit(demo_copy: Path) -> 
         assert outside  # the demo has such KRs: the case this is about
         for bar, went in outside:
             assert bar == ("100" if went > 100 else "0"), (bar, went)
-    finally:
-        _close(client)

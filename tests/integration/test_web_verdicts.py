@@ -9,26 +9,11 @@ from fastapi.testclient import TestClient
 
 from sowhat.api.app import create_app
 from sowhat.api.settings import ServerSettings
-from sowhat.services.accounts import create_user
-from sowhat.spec.workspace import load_workspace
-from sowhat.store.db import open_database
-
-PASSWORD = "correct horse battery"
+from tests.integration.web_demo import viewer_on
 
 
 def test_verdict_lane_judges_every_shipped_bet(demo_copy: Path) -> None:
-    ws = load_workspace(demo_copy)
-    db = open_database(ws.config.database_url(ws.root), create=False)
-    with db.transaction() as session:
-        create_user(session=session, email="viewer@acme.example", password=PASSWORD,
-                    actor="test")
-    db.dispose()
-    with TestClient(create_app(ServerSettings(workspace=demo_copy))) as client:
-        page = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token
-        client.post("/login", data={"email": "viewer@acme.example", "password": PASSWORD,
-                                    "csrf_token": token[1], "next": "/"})
+    with viewer_on(demo_copy) as client:
         board = client.get("/periods/2026-Q4/bets")
         assert 'hx-get="/periods/2026-Q4/bets/verdicts"' in board.text
         assert "Did the work work?" in board.text
@@ -48,7 +33,6 @@ def test_verdict_lane_judges_every_shipped_bet(demo_copy: Path) -> None:
             assert bet in listed
         # Cached: the second view returns the same fragment without recomputing.
         assert client.get("/periods/2026-Q4/bets/verdicts").text == text
-        client.app.state.sowhat.db.dispose()  # type: ignore[attr-defined]
 
 
 def test_verdict_lane_needs_a_login(demo_copy: Path) -> None:
