@@ -84,6 +84,9 @@ def test_quarter_report_html_is_self_contained_and_equals_the_json(built: Path,
     assert seen == a["key_results"]
     for lesson in data["lessons"]:
         assert lesson["text"] in html
+    # a guardrail's rule reads as a sentence, not as the YAML it was written in
+    assert "<strong>tickets</strong> must not rise more than 10%: " in html
+    assert "max change" not in html
 
 
 def test_weekly_and_monthly_reports_equal_their_json(built: Path, tmp_path: Path) -> None:

@@ -26,11 +26,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.domain.okr import Change, raw_progress
+from sowhat.domain.okr import raw_progress
 from sowhat.domain.scoring import score_note
 from sowhat.services.plans import KeyResultStatus, PeriodStatus, status_rows
+from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_units import unit_text
 from sowhat.store import repositories
 from sowhat.store.audit import jsonable
+from sowhat.store.mapping import to_guardrail
 from sowhat.store.models import GuardrailRow, PeriodRow
 from sowhat.store.sync_models import GuardrailCheckRow
 
@@ -74,7 +77,7 @@ class Attainment(StrEnum):
 class GuardrailStatus:
     metric: str
     segment: str | None
-    rule: str  # e.g. "max change +10%", "min 0.2"
+    rule: str  # in words: "must not rise more than 10%", "must stay at or above 0.2"
     baseline: float | None  # the same-length window before the period
     current: float | None  # the period to date
     breached: bool
@@ -159,13 +162,14 @@ def attainment(progress: float | None) -> Attainment:
 
 def objective_health(
     *, session: Session, period: str | None = None, today: date | None = None,
-    status: PeriodStatus | None = None, live: bool = False,
+    status: PeriodStatus | None = None, live: bool = False, catalog: MetricsFile | None = None,
 ) -> PeriodHealth:
     """Each objective's guardrail state and its KRs' gated attainment.
 
     A closed period answers with the scores frozen when it was closed (`live=True` reads
     the stored check-ins instead). Pass `status` when the caller already has
-    `status_rows(...)` for the period.
+    `status_rows(...)` for the period; pass `catalog` so guardrail rules read in their
+    metric's unit ("must not fall more than 3 pts").
     """
     status = status or status_rows(session=session, period=period, today=today)
     row = repositories.periods_by_label(session, [status.period])[status.period]
@@ -174,7 +178,7 @@ def objective_health(
         return frozen[0]
     contents = repositories.period_contents(session, row)
     objective_ids = {o.key: o.id for o in contents.objectives}
-    checks = _guardrail_statuses(session, contents.guardrails)
+    checks = _guardrail_statuses(session, contents.guardrails, catalog)
     objectives = []
     for o in status.objectives:
         guardrails = checks.get(objective_ids.get(o.id, -1), ())
@@ -209,7 +213,7 @@ def _state(guardrails: tuple[GuardrailStatus, ...]) -> GuardrailState:
 
 
 def _guardrail_statuses(
-    session: Session, guardrails: Sequence[GuardrailRow]
+    session: Session, guardrails: Sequence[GuardrailRow], catalog: MetricsFile | None
 ) -> dict[int, tuple[GuardrailStatus, ...]]:
     rows = list(guardrails)
     if not rows:
@@ -226,26 +230,13 @@ def _guardrail_statuses(
     for g in rows:
         c = checks.get(g.id)
         out[g.objective_id].append(GuardrailStatus(
-            metric=g.metric, segment=g.segment, rule=guardrail_rule(g),
+            metric=g.metric, segment=g.segment,
+            rule=to_guardrail(g).describe(unit_text(catalog, g.metric)),
             baseline=c.baseline if c else None, current=c.current if c else None,
             breached=bool(c and c.breached), reason=c.reason if c else None,
             as_of=c.as_of if c else None, evaluated_at=c.evaluated_at if c else None,
         ))  # fmt: skip
     return {k: tuple(v) for k, v in out.items()}
-
-
-def guardrail_rule(g: GuardrailRow) -> str:
-    """The bound as people wrote it: "max change +10%", "min 0.2", ..."""
-    parts = []
-    if g.max_change_amount is not None:
-        parts.append(f"max change {Change(g.max_change_amount, g.max_change_kind or 'absolute')}")
-    if g.min_change_amount is not None:
-        parts.append(f"min change {Change(g.min_change_amount, g.min_change_kind or 'absolute')}")
-    if g.max_value is not None:
-        parts.append(f"max {g.max_value:g}")
-    if g.min_value is not None:
-        parts.append(f"min {g.min_value:g}")
-    return ", ".join(parts) or "no bound"
 
 
 FINAL_SCORES_VERSION = 1

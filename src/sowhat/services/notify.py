@@ -129,7 +129,8 @@ def collect_alerts(
     week = review_week(as_of)
     label = period.label
     alerts: list[Alert] = []
-    health = objective_health(session=session, period=label, today=as_of.date())
+    health = objective_health(session=session, period=label, today=as_of.date(),
+                              catalog=catalog)
     for g in guardrail_alerts(health):
         subject = f"{g.objective_id}:{g.metric}:{g.segment or ''}"
         seg = f" ({g.segment})" if g.segment else ""
@@ -139,8 +140,8 @@ def collect_alerts(
             period=label, week=week,
             title=f"Guardrail breached: {g.metric}{seg} — {g.objective_id} is at risk",
             lines=(g.reason, f"Objective: {g.objective_title}",
-                   f"Rule: {g.rule}. Its key results do not count as met while it is "
-                   "breached."),
+                   f"Rule: {g.metric}{seg} {g.rule}. "
+                   "Its key results do not count as met while it is breached."),
         ))  # fmt: skip
     missing = missing_checkins(session=session, period=period, week=week)
     if missing:

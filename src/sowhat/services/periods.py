@@ -100,7 +100,7 @@ def close_period(
                         "period's file and running `sowhat apply`")
     status = status_rows(session=session, period=period, today=now.date(),
                          catalog=workspace.metrics)
-    health = objective_health(session=session, status=status)
+    health = objective_health(session=session, status=status, catalog=workspace.metrics)
     to_carry = _carry_list(health, carry, carry_unfinished)
     nxt = Period.between(row.start, row.end, row.label).next()
     # Everything that can refuse runs before anything is written.

@@ -57,6 +57,14 @@ def metric_scale(m: MetricDef, catalog: MetricsFile | None = None) -> Scale:
     return Scale(unit=unit, low=low, high=high, noun=_noun(m), currency=m.currency)
 
 
+def unit_text(catalog: MetricsFile | None, metric: str) -> str | None:
+    """A metric's display unit by name, for words about a metric that only its name reaches
+    (a guardrail's rule); None when the catalog does not define it."""
+    if catalog is None or metric not in catalog.metrics:
+        return None
+    return metric_scale(catalog.metrics[metric], catalog).text
+
+
 def _noun(m: MetricDef) -> str:
     if isinstance(m, ConversionMetric | RetentionMetric):
         return "rate"

@@ -104,6 +104,7 @@ def test_slack_payloads_are_delivered_once_per_alert_and_week(db: Database, hook
     assert [b["type"] for b in payload["blocks"]] == ["header", "section", "context"]
     reason = "tickets rose from 138 to 230 (+66.7%), more than the allowed +10%"
     assert reason in payload["blocks"][1]["text"]["text"]
+    assert "Rule: tickets must not rise more than 10%." in payload["blocks"][1]["text"]["text"]
     assert "week of 2026-11-09" in payload["blocks"][2]["elements"][0]["text"]
     rows = deliveries(db)
     assert {r[1] for r in rows} == {"delivered"}

@@ -27,8 +27,7 @@ from sowhat.services.impact.verdicts import VerdictCard, verdict_board
 from sowhat.services.okrs import edits as okr_edits
 from sowhat.services.okrs.views import plan_view
 from sowhat.services.plans import KeyResultStatus
-from sowhat.spec.metric_defs import MetricsFile
-from sowhat.spec.metric_units import metric_scale
+from sowhat.spec.metric_units import unit_text
 
 router = APIRouter()
 
@@ -126,17 +125,10 @@ def objective_page(request: Request, period: str, objective_id: str) -> Response
         "plan": plan, "o": objective, "krs": plan.key_results_of(objective_id),
         "bets": [b for b in plan.bets if b.objective == objective_id],
         "guardrails": [
-            (g, g.guardrail.describe(_unit_of(state.workspace.metrics, g.guardrail.metric)))
+            (g, g.guardrail.describe(unit_text(state.workspace.metrics, g.guardrail.metric)))
             for g in plan.guardrails if g.objective == objective_id],
         "saved": request.query_params.get("saved") == "1",
     })  # fmt: skip
-
-
-def _unit_of(catalog: MetricsFile | None, metric: str) -> str | None:
-    """A guardrail metric's display unit (None when the catalog does not define it)."""
-    if catalog is None or metric not in catalog.metrics:
-        return None
-    return metric_scale(catalog.metrics[metric], catalog).text
 
 
 @router.post("/periods/{period}/key-results/{kr_id:path}/title")

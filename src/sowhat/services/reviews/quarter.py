@@ -103,7 +103,7 @@ def quarter_review(
         if catalog is not None:  # without it the live units are guesses too
             health = _with_units(health, status)
     else:
-        health, team_scores = objective_health(session=session, status=status), \
+        health, team_scores = objective_health(session=session, status=status, catalog=catalog), \
             dict(status.team_scores)
     objectives = tuple(ObjectiveAttainment(o, objective_attainment(o))
                        for o in health.objectives)

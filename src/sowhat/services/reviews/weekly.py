@@ -146,7 +146,7 @@ def weekly_review(
     week = review_week(as_of)
     # stored by sync where their inputs are unchanged (services.listing.forecasts)
     forecasts = forecasts_for(session=session, catalog=catalog, status=status)
-    health = objective_health(session=session, status=status)
+    health = objective_health(session=session, status=status, catalog=catalog)
     contents = repositories.period_contents(session, row)
     kr_rows = {k.key: k for k in contents.key_results if k.archived_at is None}
     checkins: dict[int, dict[date, CheckInRow]] = defaultdict(dict)

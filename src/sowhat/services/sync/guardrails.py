@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.domain.okr import Change, Guardrail
 from sowhat.domain.period import Period
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import to_utc
 from sowhat.spec.metric_defs import MetricsFile
-from sowhat.spec.metric_units import metric_scale
+from sowhat.spec.metric_units import unit_text
+from sowhat.store.mapping import to_guardrail
 from sowhat.store.models import GuardrailRow, ObjectiveRow
 from sowhat.store.sync_models import GuardrailCheckRow
 
@@ -59,9 +59,9 @@ def evaluate_guardrails(
     for g, cur, base in zip(live, current, baseline, strict=True):
         cur_v = cur.values[0].value if cur.values and not cur.error else None
         base_v = base.values[0].value if base.values and not base.error else None
-        rule = _domain_guardrail(g)
+        rule = to_guardrail(g)
         breach = rule.breached(base_v, cur_v,
-                               metric_scale(catalog.metrics[g.metric], catalog).text)
+                               unit_text(catalog, g.metric))
         out.append(GuardrailResult(live_objectives[g.objective_id].key, g.metric, g.segment,
                                    base_v, cur_v, breach))
         check = session.scalars(
@@ -75,15 +75,3 @@ def evaluate_guardrails(
         check.evaluated_at, check.as_of = evaluated_at, cutoff
     session.flush()
     return out
-
-
-def _domain_guardrail(g: GuardrailRow) -> Guardrail:
-    def change(amount: float | None, kind: str | None) -> Change | None:
-        return Change(amount, kind or "absolute") if amount is not None else None
-
-    return Guardrail(
-        metric=g.metric, segment=g.segment,
-        max_change=change(g.max_change_amount, g.max_change_kind),
-        min_change=change(g.min_change_amount, g.min_change_kind),
-        max=g.max_value, min=g.min_value,
-    )
