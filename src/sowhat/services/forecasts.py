@@ -12,12 +12,23 @@ value, progress and closing score describe (the KR's measure, sowhat.domain.meas
   calibrated interval.
 
 What the level forecast is fitted on: the last `CONTEXT_WEEKS` weeks before the period and
-the period's weeks so far, as one series; the older stored weeks (sync keeps a year and a
+the period's *complete* weeks so far, as one series; the older stored weeks (sync keeps a year and a
 month) only feed the yearly swing (`sowhat.stats.seasonal`). The pre-period weeks are
 measured with the same definition as the period's (the file's `baseline` is typed by people
 and may be stale), and they give the model the metric's week-to-week noise from day one of
 the period. The ambition check (P(hit) with no change, lint SW108/SW109) uses the last
 `AMBITION_WEEKS` stored weeks instead.
+
+Complete weeks only (`complete_weeks`): sync stores the week in progress too, clipped at
+its as-of, and that value is another quantity than the others — a count over three days, a
+cohort rate over the entities that have matured so far (a Wednesday's current week holds
+none of a 7-day conversion's and a third of the last week's). Fitted as the newest point,
+it pulled the projection (a count's partial week down) and moved the forecast every day. A
+week enters the fit once the as-of is past its end and, for a cohort metric, past its end
+plus the outcome window (every one of its entities matured); until then the forecast reads
+the weeks before it and projects that many weeks further. So the forecast changes when a
+week completes, not with every day inside one, and a mid-week sync refits nothing. The KR's
+current value (its level so far) is not a model input and stays what the screens show.
 
 The two fits — the trend model's forecast and the ambition check — are the costly part of a
 view (≈10 ms each); the rest is arithmetic on the KR's status. Each is kept with its result
@@ -37,7 +48,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -89,6 +100,7 @@ __all__ = [
     "PathPoint",
     "PeriodForecast",
     "Points",
+    "complete_weeks",
     "forecast_key_result",
     "forecast_one",
     "forecast_period",
@@ -192,9 +204,9 @@ class KRForecastView:
     target: float | None
     direction: Direction | None
     to_date: float | None  # the latest check-in value: the metric over the period to date
-    last_week: date | None  # the latest week with a weekly value
+    last_week: date | None  # the latest complete week with a weekly value (the fit's last)
     last_week_value: float | None
-    weeks_elapsed: int  # period weeks the stored series covers (partial weeks count)
+    weeks_elapsed: int  # complete period weeks the forecast is fitted on (`complete_weeks`)
     weeks_remaining: int
     probability: float | None  # P(target reached by the period's end), see `basis`
     projected: float | None  # median projection (run-rate for period totals)
@@ -296,7 +308,7 @@ def forecast_period(
     series = weekly_series(session, [kr_rows[k.id].id for _, k in wanted])
     views = tuple(
         _forecast_one(obj_id, k, series.get(kr_rows[k.id].id, ([], [])), span, catalog,
-                      interval)
+                      interval, as_of=status.last_sync)
         for obj_id, k in wanted
     )
     latest = [v.last_week for v in views if v.last_week is not None]
@@ -332,6 +344,55 @@ def full_weeks(
     return before + inside
 
 
+def maturity(defn: MetricDef | None, catalog: MetricsFile | None) -> timedelta | None:
+    """How long after a week's end its value keeps changing: the longest outcome window
+    among the metric's cohort parts (a ratio's included); None for a metric counted as it
+    happens."""
+    if isinstance(defn, RatioMetric):
+        parts = [catalog.metrics.get(p) for p in (defn.numerator, defn.denominator)
+                 if p != ""] if catalog is not None else []
+        lags = [lag for part in parts if part is not None and part is not defn
+                for lag in [maturity(part, catalog)] if lag is not None]
+        return max(lags) if lags else None
+    return outcome_window(defn) if defn is not None else None
+
+
+def complete_weeks(
+    in_period: Points, *, period_end: date, as_of: datetime | date | None,
+    matures: timedelta | None,
+) -> Points:
+    """The period's weeks the forecast is fitted on: those the as-of (the stored series'
+    cutoff, never past the period's end) is past the end of — and past the end plus
+    `matures`, for a cohort metric, so every entity of the week has had its outcome window.
+    The week in progress is another quantity (a count over some of its days, the cohorts
+    matured so far) and moves every day; see the module docstring. With no as-of (nothing
+    synced) every stored week counts."""
+    if as_of is None:
+        return list(in_period)
+    end = _midnight(period_end)
+    cutoff = min(_instant(as_of), end)
+    lag = matures or timedelta(0)
+    return [(w, v) for w, v in in_period
+            if min(_midnight(week_start(w)) + timedelta(days=7), end) + lag <= cutoff]
+
+
+def _first_complete(period_start: date, period_end: date, matures: timedelta | None) -> date:
+    """The day the period's first week becomes complete (see `complete_weeks`)."""
+    first_end = min(_midnight(week_start(period_start)) + timedelta(days=7),
+                    _midnight(period_end))
+    return (first_end + (matures or timedelta(0))).date()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
+def _instant(value: datetime | date) -> datetime:
+    if not isinstance(value, datetime):
+        return _midnight(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _history_values(points: Points) -> list[float | None]:
     """One slot per stored pre-period week, oldest first (None for a week not stored), so
     a yearly swing is fitted on the right clock."""
@@ -356,22 +417,28 @@ def _period_values(points: Points, span: Period) -> list[float | None]:
 def forecast_one(
     objective_id: str, k: KeyResultStatus, points: tuple[Points, Points], span: Period,
     catalog: MetricsFile | None, interval: float = DEFAULT_INTERVAL,
-    parts: FittedParts | None = None,
+    parts: FittedParts | None = None, *, as_of: datetime | date | None = None,
 ) -> KRForecastView:
     """One KR's forecast from its status and its stored (history, period) weekly points —
-    what `forecast_period` does per KR, for callers that already hold both. With `parts`,
-    the fits kept there under the same inputs are reused (and what was used is left there)."""
-    return _forecast_one(objective_id, k, points, span, catalog, interval, parts)
+    what `forecast_period` does per KR, for callers that already hold both. `as_of` is the
+    instant the series was stored as of (the period's last sync): only the weeks complete
+    by then are fitted (`complete_weeks`). With `parts`, the fits kept there under the same
+    inputs are reused (and what was used is left there)."""
+    return _forecast_one(objective_id, k, points, span, catalog, interval, parts, as_of=as_of)
 
 
 def _forecast_one(
     objective_id: str, k: KeyResultStatus, points: tuple[Points, Points], span: Period,
-    catalog: MetricsFile | None, interval: float, parts: FittedParts | None = None,
+    catalog: MetricsFile | None, interval: float, parts: FittedParts | None = None, *,
+    as_of: datetime | date | None = None,
 ) -> KRForecastView:
     parts = FittedParts() if parts is None else parts
     defn = catalog.metrics.get(k.metric or "") if catalog else None
     basis = metric_basis(defn, catalog, k.measure)
-    history, in_period = points
+    history, stored_weeks = points
+    matures = maturity(defn, catalog)
+    in_period = complete_weeks(stored_weeks, period_end=span.end, as_of=as_of,
+                               matures=matures)
     values = _period_values(in_period, span)
     total_weeks = len(span.weeks())
     elapsed = len(values)
@@ -391,7 +458,7 @@ def _forecast_one(
     if k.target is None:
         return replace(empty, note="no target to forecast against")
     if basis is Basis.PERIOD_TOTAL:
-        return _run_rate(empty, k, defn, span, in_period)
+        return _run_rate(empty, k, defn, span, stored_weeks, as_of)
     if isinstance(defn, ActiveMetric) and defn.per == "month":
         return replace(empty, note="a monthly active count has no weekly values (no week "
                        "holds a whole month), so nothing to project from; no forecast (a "
@@ -403,11 +470,7 @@ def _forecast_one(
     stored = _history_values(history)
     context = stored[-CONTEXT_WEEKS:]
     if last_value is None:
-        cohorts = isinstance(defn, ConversionMetric | RetentionMetric | DurationMetric)
-        why = "no weekly values in the period yet: " + (
-            "cohorts count once their outcome window has passed" if cohorts
-            else "run `sowhat sync`")
-        return replace(empty, note=why)
+        return replace(empty, note=_too_early(defn, span, stored_weeks, in_period, matures))
     assert direction is not None
     bounds = _bounds(defn)
     series = context + values
@@ -430,6 +493,30 @@ def _forecast_one(
     return replace(empty, probability=f["probability"], projected=f["projected"],
                    low=f["low"], high=f["high"], outlook=outlook(f["probability"]), path=path,
                    note=note)
+
+
+def _too_early(defn: MetricDef | None, span: Period, stored: Points, complete: Points,
+               matures: timedelta | None) -> str:  # fmt: skip
+    """Why there is no forecast yet, when no complete week of the period has a value."""
+    cohorts = matures is not None or isinstance(defn, DurationMetric)
+    if not stored:
+        return "no weekly values in the period yet: run `sowhat sync`"
+    if not complete:
+        ready = _first_complete(span.start, span.end, matures)
+        which = (f"once the period's first week has ended and its cohorts have had their "
+                 f"{_days(matures)} outcome window" if matures else
+                 "once the period's first week has ended")
+        return (f"too early to tell: the forecast is fitted on complete weeks only (the week "
+                f"in progress is a partial value), and the first is complete on "
+                f"{ready:%d %b %Y}, {which}")
+    return "no weekly values in the period yet: " + (
+        "cohorts count once their outcome window has passed" if cohorts
+        else "no complete week has enough entities to count")
+
+
+def _days(lag: timedelta | None) -> str:
+    days = (lag or timedelta(0)) / timedelta(days=1)
+    return f"{days:g}-day"
 
 
 def _fit_forecast(series: list[float | None], target: float, weeks_remaining: int,
@@ -493,20 +580,28 @@ def _direction(k: KeyResultStatus, level: float | None) -> Direction | None:
 
 def _run_rate(
     empty: KRForecastView, k: KeyResultStatus, defn: MetricDef | None, span: Period,
-    in_period: Points,
+    in_period: Points, as_of: datetime | date | None,
 ) -> KRForecastView:
-    """Counts and sums add up over time: project the to-date value at the pace so far."""
+    """Counts and sums add up over time: project the to-date value at the pace so far.
+
+    The to-date value runs from the period's start to the as-of, so the pace divides by the
+    days to the as-of — not to the end of the week in progress, which counted days not yet
+    lived and dragged a mid-week projection down. Without an as-of, to the end of the
+    latest stored week."""
     if not isinstance(defn, CountMetric | SumMetric) or k.current is None or not in_period:
         return replace(empty, note="the target is a period total; this metric does not add "
                        "up week by week, so no projection is made")
-    last_week = in_period[-1][0]
-    covered_to = min(week_start(last_week) + timedelta(days=7), span.end)
-    days = (covered_to - span.start).days
+    start, end = _midnight(span.start), _midnight(span.end)
+    if as_of is not None:
+        covered_to = min(_instant(as_of), end)
+    else:
+        covered_to = min(_midnight(week_start(in_period[-1][0])) + timedelta(days=7), end)
+    days = (covered_to - start) / timedelta(days=1)
     if days <= 0:
         return replace(empty, note="the target is a period total; too early to project")
     return replace(empty, projected=k.current * span.days / days,
-                   note=f"the target is a period total: projected at the pace so far ({days} "
-                        f"of {span.days} days); no probability")
+                   note=f"the target is a period total: projected at the pace so far "
+                        f"({days:.3g} of {span.days} days); no probability")
 
 
 def _ambition(

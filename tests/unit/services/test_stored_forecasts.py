@@ -4,7 +4,7 @@ it a miss and the KR is fitted afresh: the answer always equals a fit made now."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +201,13 @@ def test_the_digest_is_the_one_stored_before_the_check_was_split_out(
         "60974b3b2d408b056233cee3119d56aa3c00df5f988f5d19e3777178e0c91110")
     assert keys.input_key(k, "obj-1", ([], []), span, None, 0.9) == (
         "f27f0fe85db2c1cf7b5bfed7695119032d99ee681d5d71df433815644ee1d225")
+    # the as-of the series was stored at decides which weeks are complete: part of the key,
+    # the same instant read back naive or aware giving the same one
+    mid = keys.input_key(k, "obj-1", pts, span, None, 0.8, datetime(2026, 10, 14, 9))
+    assert mid != keys.input_key(k, "obj-1", pts, span, None, 0.8)
+    assert mid == keys.input_key(k, "obj-1", pts, span, None, 0.8,
+                                 datetime(2026, 10, 14, 9, tzinfo=UTC))
+    assert mid != keys.input_key(k, "obj-1", pts, span, None, 0.8, datetime(2026, 10, 15))
     # one field a forecast reads, changed: another key
     moved = KeyResultStatus(**{**k.__dict__, "current": 0.48})
     assert keys.input_key(moved, "obj-1", pts, span, None, 0.8) != keys.input_key(

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,9 +83,11 @@ def code_version() -> str:
 
 
 def input_key(k: KeyResultStatus, objective_id: str, points: tuple[Points, Points],
-              span: Period, catalog: MetricsFile | None, interval: float) -> str:  # fmt: skip
+              span: Period, catalog: MetricsFile | None, interval: float,
+              as_of: datetime | None = None) -> str:  # fmt: skip
     """The digest of everything the KR's forecast reads (see the module docstring of
-    `services.listing.forecasts`)."""
+    `services.listing.forecasts`), the as-of its series was stored at included (it decides
+    which weeks are complete)."""
     defn = catalog.metrics.get(k.metric or "") if catalog else None
     payload = [
         code_version(), objective_id, span.label, span.start, span.end, interval,
@@ -93,8 +95,15 @@ def input_key(k: KeyResultStatus, objective_id: str, points: tuple[Points, Point
         [repr(getattr(k, name)) for name in FORECAST_INPUTS],
         [[(w, v) for w, v in phase] for phase in points],
     ]
+    if as_of is not None:  # (without one, the digest an earlier version gave)
+        payload.append(_utc(as_of).isoformat())
     text = json.dumps(payload, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _utc(moment: datetime) -> datetime:
+    """The same instant written the same way, whether the store handed it back naive."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def weekly_series(session: Session, ids: list[int]) -> dict[int, tuple[Points, Points]]:
@@ -126,6 +135,7 @@ class ForecastInput:
     points: tuple[Points, Points]
     key: str
     stored_key: str | None  # None when nothing is stored
+    as_of: datetime | None = None  # the period's last sync: which weeks are complete
 
     @property
     def current(self) -> bool:
@@ -159,8 +169,9 @@ def forecast_inputs(*, session: Session, catalog: MetricsFile | None, status: Pe
         row_id = ids[k.id]
         points = series.get(row_id, ([], []))
         out.append(ForecastInput(objective_id, k, row_id, points,
-                                 input_key(k, objective_id, points, span, catalog, interval),
-                                 stored.get(row_id)))
+                                 input_key(k, objective_id, points, span, catalog, interval,
+                                           status.last_sync),
+                                 stored.get(row_id), status.last_sync))
     return span, out
 
 

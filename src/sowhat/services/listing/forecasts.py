@@ -8,7 +8,8 @@ digest covers:
 - the fields of the KR's status the forecast reads (`FORECAST_INPUTS`: its values,
   baseline, target, unit, metric, segment, measure) and its objective;
 - its stored weekly series (history and period weeks, with the values as the forecast reads
-  them);
+  them) and the as-of they were stored at (the period's last sync), which decides the
+  complete weeks the forecast is fitted on;
 - the period (label, start, end), the metric's definition (a ratio's parts included) and
   the interval;
 - the forecasting code itself (the source of `sowhat.services.forecasts`, `sowhat.stats` and
@@ -18,12 +19,14 @@ entry a miss, and the reader fits that KR itself: a stored forecast is never sta
 absent. (A person's confidence or note on a synced KR moves no forecast, and misses nothing.)
 
 A miss is not always a refit. The view's digest covers the KR's current value, its newest
-(partial) week and its title, which a new day or an edit moves; the two costly fits inside
-it — the trend model's forecast and the ambition check — read less. Each is stored with the
-view under a key of exactly its own inputs (`services.forecasts.FittedParts`, the document's
-`fitted` entry), and a miss reuses a fit whose key is unchanged: the ambition check (its
-pre-period weeks and target do not move during a period) and the forecast while the weeks
-it reads stay the same. The view assembled around a kept fit equals one fitted afresh.
+(partial) week, the as-of and its title, which a new day or an edit moves; the two costly
+fits inside it — the trend model's forecast and the ambition check — read less: the
+forecast reads complete weeks only, so a day that completes no week keeps it. Each is
+stored with the view under a key of exactly its own inputs
+(`services.forecasts.FittedParts`, the document's `fitted` entry), and a miss reuses a fit
+whose key is unchanged: the ambition check (its pre-period weeks and target do not move
+during a period) and the forecast while the weeks it reads stay the same. The view
+assembled around a kept fit equals one fitted afresh.
 
 The digest and the "is the stored one current?" check (`services.listing.forecast_keys`)
 import no statistics; this module imports the fitting code (NumPy) only when a KR misses,
@@ -133,7 +136,7 @@ def _fit(session: Session, span: Period, stale: list[ForecastInput],
         kept = row.view.get("fitted") if row is not None and isinstance(row.view, dict) else None
         parts = fc.FittedParts(kept)
         view = fc.forecast_one(i.objective_id, i.status, i.points, span, catalog, interval,
-                               parts)
+                               parts, as_of=i.as_of)
         out[i.status.id] = view
         doc = view_to_doc(view, parts)
         if not write or doc is None:

@@ -29,7 +29,7 @@ leaves the last good state.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -297,9 +297,12 @@ def sync(
     )
     errors.extend(f"{usable[i].key}: {msg}" for i, msg in failed.items())
     # Fit each KR's forecast now, with the series it reads, so pages read it instead of
-    # fitting hundreds on their first request (services.listing.forecasts).
-    store_forecasts(session=session, catalog=catalog, status=status_rows(
-        session=session, period=row.label, today=as_of.date(), catalog=catalog))
+    # fitting hundreds on their first request (services.listing.forecasts). The run is
+    # recorded below: the status names this sync's as-of, as readers will see it, since it
+    # decides the complete weeks a forecast is fitted on.
+    status = status_rows(session=session, period=row.label, today=as_of.date(), catalog=catalog)
+    store_forecasts(session=session, catalog=catalog,
+                    status=replace(status, last_sync=as_of, data_through=data_through))
     total = sum(written.values())
     run = SyncRunRow(period_label=row.label, as_of=as_of, started_at=started,
                      finished_at=datetime.now(UTC), krs_computed=len(usable) - len(failed),
