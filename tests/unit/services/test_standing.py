@@ -110,3 +110,13 @@ def test_movement_names_only_changes_beyond_noise() -> None:
     assert m.toward_target is True
     assert m.week_change is not None
     assert abs(m.week_change - 0.06) < 1e-12
+
+
+def test_the_reason_prints_the_unclipped_progress_the_kr_page_shows() -> None:
+    # 40% → 50%: at 35% the KR went backwards; the bar reads -50%, so must the reason
+    fell = kr_standing(replace(KR, current=0.35, progress=0.0), elapsed=0.7)
+    assert fell.reason == "below its baseline: progress -50% with 70% of the period gone"
+    beyond = kr_standing(replace(KR, current=0.55, progress=1.0), elapsed=0.7)
+    assert beyond.reason.startswith("past its target: progress 150% with 70%")
+    halfway = kr_standing(KR, elapsed=0.5)
+    assert halfway.reason == "progress 50% with 50% of the period gone"

@@ -97,7 +97,7 @@ def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None 
         return KRStanding(kr.id, Standing.NO_DATA, "no value yet: no check-in or sync")
     elapsed = min(max(elapsed, 0.0), 1.0)
     word = _pace(kr.progress, elapsed)
-    reasons = [f"progress {kr.progress:.0%} with {elapsed:.0%} of the period gone"]
+    reasons = [_progress_words(kr, elapsed)]
     by_forecast = _forecast(outlook)
     if by_forecast is not None:
         if probability is not None:
@@ -109,6 +109,15 @@ def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None 
         if word is Standing.ON_TRACK:
             word = Standing.AT_RISK
     return KRStanding(kr.id, word, "; ".join(reasons))
+
+
+def _progress_words(kr: KeyResultStatus, elapsed: float) -> str:
+    """The progress the KR page and the QBR print, unclipped: a KR that fell below its
+    baseline reads "below its baseline: progress -63%", not "progress 0%" beside a -63% bar."""
+    signed = kr.signed_progress
+    assert signed is not None  # callers checked progress, and signed follows it
+    where = "below its baseline: " if signed < 0 else "past its target: " if signed > 1 else ""
+    return f"{where}progress {signed:.0%} with {elapsed:.0%} of the period gone"
 
 
 def objective_standing(o: ObjectiveStatus, krs: Iterable[KRStanding], *,
