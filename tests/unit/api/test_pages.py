@@ -116,6 +116,19 @@ def test_kr_page_has_the_chart_the_title_form_and_the_history(env: Env) -> None:
     assert "History" in r.text
 
 
+def test_the_chart_legend_keys_only_what_the_chart_draws(env: Env) -> None:
+    csrf = login(env.client, USERS["admin"][0])
+
+    def legend() -> str:
+        page = env.client.get(f"/periods/{PERIOD}/key-results/activation").text
+        return page.split('<p class="legend small">')[1].split("</p>")[0]
+
+    assert "bet launch" not in legend()  # no bet of this KR has shipped
+    env.client.post(f"/periods/{PERIOD}/bets/checklist/status",
+                    data={"status": "shipped", "version": "1", "csrf_token": csrf})
+    assert "bet launch" in legend()
+
+
 def test_kr_title_edit_saves_and_a_viewer_sees_no_form(env: Env) -> None:
     csrf = login(env.client, USERS["editor_own"][0])
     page = env.client.get(f"/periods/{PERIOD}/key-results/activation")

@@ -196,6 +196,9 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         # data" when the line stands where the data stops (a "today" key beside a line
         # labelled "data through 16 Nov" read as two different things)
         "marker_key": "today" if marker == "today" else "end of the data",
+        # a key for what the chart draws, never for what it does not (a "bet launch" key on
+        # a KR no bet names sent readers looking for an orange line)
+        "launch_key": any(chart.start <= x.day < chart.end for x in chart.launches),
         "forecast_assumptions": FORECAST_ASSUMPTIONS if forecast else (),
         "data_through": status.data_through or status.last_sync,
         "stale": views.staleness(status.data_through or status.last_sync,
