@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/ingest.py                    # 10M simulated events
     .venv/bin/python benchmarks/ingest.py --events 2M        # quick run
     .venv/bin/python benchmarks/ingest.py --ways ctas-parquet,parquet
+    .venv/bin/python benchmarks/ingest.py --memory-limit 1GB  # both sides bounded alike
 
 Simulates N events with the demo simulator, writes them as ONE Parquet file and as one
 Segment-style JSONL file, then times each way in its own process, in turn, twice over
@@ -17,6 +18,11 @@ Segment-style JSONL file, then times each way in its own process, in turn, twice
   full store: what a daily load costs once the store is big;
 - ctas-jsonl — `CREATE TABLE … AS SELECT * FROM read_json(file)` (the yardstick for JSONL);
 - jsonl — `sowhat.metrics.ingest` of the JSONL file into an empty store.
+
+`--memory-limit` sets DuckDB's `memory_limit` on every side (what `[events] memory_limit` in
+sowhat.toml does for `sowhat ingest`): beyond it DuckDB spills to disk. Peak MB is each timed
+process's resident high-water mark; the full store that `reparquet` and `day` start from is
+built by a process of its own first, so it is not counted in theirs.
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ def prepare(work: Path, events: int) -> dict[str, Path]:
     return files
 
 
-def run_one(way: str, work: Path) -> dict[str, float]:
+def run_one(way: str, work: Path, memory_limit: str | None = None) -> dict[str, float]:
     """Time one way in this process (called in a child process by `main`)."""
     import duckdb
 
@@ -82,10 +88,12 @@ def run_one(way: str, work: Path) -> dict[str, float]:
     files = {"parquet": work / "events.parquet", "jsonl": work / "events.jsonl",
              "day": work / "day.parquet"}
     full = work / "full.duckdb"
-    target = work / f"{way}.duckdb"
-    if way in ("reparquet", "day"):
+    if way == "build-full":
         if not full.exists():
             ingest([files["parquet"]], store=full)
+        return {"seconds": 0.0, "cpu": 0.0, "rows": 0, "peak_mb": 0.0}
+    target = work / f"{way}.duckdb"
+    if way in ("reparquet", "day"):
         shutil.copy(full, target)
     else:
         target.unlink(missing_ok=True)
@@ -94,7 +102,8 @@ def run_one(way: str, work: Path) -> dict[str, float]:
     if way.startswith("ctas"):
         reader = (f"read_parquet('{files['parquet']}')" if way == "ctas-parquet"
                   else f"read_json('{files['jsonl']}', format = 'newline_delimited')")
-        con = duckdb.connect(str(target))
+        con = duckdb.connect(str(target),
+                             config={"memory_limit": memory_limit} if memory_limit else {})
         con.execute("SET enable_progress_bar = false")
         con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}")
         rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
@@ -102,7 +111,7 @@ def run_one(way: str, work: Path) -> dict[str, float]:
     else:
         source = {"parquet": "parquet", "reparquet": "parquet", "day": "day",
                   "jsonl": "jsonl"}[way]
-        report = ingest([files[source]], store=target)
+        report = ingest([files[source]], store=target, memory_limit=memory_limit)
         rows = report.read
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
@@ -118,24 +127,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ways", default=",".join(WAYS))
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--work", default="/tmp/sowhat-bench-ingest")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit for every way, e.g. 1GB")
     parser.add_argument("--run", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     work = Path(args.work)
     if args.run:
-        print(json.dumps(run_one(args.run, work)))
+        print(json.dumps(run_one(args.run, work, args.memory_limit)))
         return
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     files = prepare(work, count(args.events))
     print(f"prepared in {time.perf_counter() - started:.0f} s: "
           + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.0f} MB" for p in files.values()))
-    print(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}, memory_limit {args.memory_limit or 'default'}")
     ways = [w for w in args.ways.split(",") if w]
+    limit = ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    if {"reparquet", "day"} & set(ways):
+        subprocess.run([sys.executable, __file__, "--work", str(work), "--run", "build-full"],
+                       check=True, capture_output=True)
     results: dict[str, list[dict[str, float]]] = {w: [] for w in ways}
     for _ in range(args.repeat):
         for way in ways:
-            out = subprocess.run([sys.executable, __file__, "--work", str(work), "--run", way],
-                                 check=True, capture_output=True, text=True).stdout
+            out = subprocess.run([sys.executable, __file__, "--work", str(work), "--run", way,
+                                  *limit], check=True, capture_output=True, text=True).stdout
             results[way].append(json.loads(out.strip().splitlines()[-1]))
     print("\n| way | rows | median s | events/s | peak MB | vs yardstick | CPU s "
           "| CPU vs yardstick |")

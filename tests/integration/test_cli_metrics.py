@@ -221,3 +221,49 @@ def test_one_file_prints_one_summary(tmp_path: Path, sim: Path) -> None:
                                  "-w", str(root)])
     assert result.exit_code == 0, result.output
     assert result.output.count("loaded ") == 1, result.output
+
+
+def test_ingest_honours_the_stores_memory_and_thread_settings(
+    tmp_path: Path, sim: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `[events] memory_limit` is how a team bounds ingest's memory (DuckDB spills its sort to
+    # disk beyond it); the CLI used to drop it, so a 9M-event file peaked at 3.3 GB regardless
+    root = make_workspace(tmp_path / "ws")
+    (root / "sowhat.toml").write_text('[events]\nmemory_limit = "256MB"\nthreads = 1\n',
+                                      encoding="utf-8")
+    import sowhat.metrics.ingest as ingest_module
+
+    seen: list[dict[str, object]] = []
+    real = ingest_module.duckdb.connect
+
+    def connect(path: str, config: dict[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+        seen.append(dict(config or {}))
+        con = real(path, config=config or {})
+        return con
+
+    monkeypatch.setattr(ingest_module.duckdb, "connect", connect)
+    result = runner.invoke(app, ["ingest", str(next(sim.glob("events-*.parquet"))),
+                                 "-w", str(root)])
+    monkeypatch.undo()
+    assert result.exit_code == 0, result.output
+    assert {"memory_limit": "256MB", "threads": 1}.items() <= seen[0].items()
+    con = duckdb.connect(str(root / ".sowhat" / "events.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+    con.close()
+
+
+def test_a_memory_limit_too_small_for_the_file_says_which_setting_to_raise(
+    tmp_path: Path, sim: Path
+) -> None:
+    root = make_workspace(tmp_path / "ws")
+    (root / "sowhat.toml").write_text('[events]\nmemory_limit = "2MB"\n', encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(next(sim.glob("events-*.parquet"))),
+                                 "-w", str(root)])
+    assert result.exit_code == 1
+    said = result.exception.render()  # type: ignore[union-attr]  # main() prints this line
+    assert "Out of Memory" in said
+    assert "raise [events] memory_limit in sowhat.toml" in said
+    assert "fix the file" not in said  # the file is fine
+    con = duckdb.connect(str(root / ".sowhat" / "events.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 0  # nothing half-written
+    con.close()

@@ -321,7 +321,8 @@ def ingest_command(
 
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
                          account_field=spec.account_field, on_start=started, on_done=done,
-                         allow_future=allow_future, vendor=vendor)
+                         allow_future=allow_future, vendor=vendor,
+                         threads=spec.threads, memory_limit=spec.memory_limit)
     calls = f", {summary.calls:,} identify/group calls as traits" if summary.calls else ""
     line = (f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
             f"{summary.duplicates:,}, rejected {summary.rejected:,}{calls} into {store}")

@@ -237,8 +237,10 @@ def _ingest_file(
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
         first = str(exc).strip().splitlines()[0]
+        fix = ("raise [events] memory_limit in sowhat.toml, or split the file"
+               if isinstance(exc, duckdb.OutOfMemoryException) else "fix the file")
         raise DataError(f"cannot load {path.name}: {first}",
-                        hint="nothing from this file was stored; fix the file and re-run") from None
+                        hint=f"nothing from this file was stored; {fix} and re-run") from None
     except BaseException:
         con.execute("ROLLBACK")
         raise
