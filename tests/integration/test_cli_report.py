@@ -101,6 +101,9 @@ def test_weekly_and_monthly_reports_equal_their_json(built: Path, tmp_path: Path
         if k["to_date_change"] is not None:
             assert words.delta(k["to_date_change"], rate=words.is_rate(*scale),
                                unit=k["unit"], like=k["to_date"]) in cells
+        # a cohort KR's latest own week is an earlier one; the cell says which
+        earlier = k["weekly_value"] is not None and k["weekly_week"] != weekly["week"]
+        assert (f'data-week="{k["weekly_week"]}"' in cells) == earlier, k["kr_id"]
     monthly = review_json(built, "monthly")
     html = report(built, tmp_path, "monthly", "html").read_text(encoding="utf-8")
     for k in monthly["key_results"]:

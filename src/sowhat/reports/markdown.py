@@ -77,7 +77,8 @@ def weekly_markdown(r: WeeklyReview) -> str:
     out = [f"# Weekly review · {r.period} · week of {r.week.isoformat()}", "",
            f"As of {r.as_of:%Y-%m-%d %H:%M} UTC; last sync {synced}. *Now* is the KR's "
            "measure at the week's end (its level over the trailing window, or the period "
-           "total); *weekly* is the latest week's own value.", ""]
+           "total); *weekly* is the latest week's own value, dated when that is an earlier "
+           "week (cohorts still in their outcome window).", ""]
     out += ["## Key results", "",
             "| KR | indicator | weekly | Δ week | now | Δ now | P(target) | outlook "
             "| confidence | note |",
@@ -85,8 +86,10 @@ def weekly_markdown(r: WeeklyReview) -> str:
     for k in r.key_results:
         risk = " ⚠" if k.objective_at_risk else ""
         scale = (k.baseline, k.target, k.unit)
+        earlier = r.earlier_week(k)
+        dated = f" ({earlier:%d %b})" if earlier and k.weekly_value is not None else ""
         out.append(
-            f"| {k.kr_id}{risk} | {k.indicator} | {kr_num(k.weekly_value, *scale)} | "
+            f"| {k.kr_id}{risk} | {k.indicator} | {kr_num(k.weekly_value, *scale)}{dated} | "
             f"{kr_signed(k.weekly_change, *scale, like=k.weekly_value)} | "
             f"{kr_num(k.to_date, *scale)} | "
             f"{kr_signed(k.to_date_change, *scale, like=k.to_date)} | "

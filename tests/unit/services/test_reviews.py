@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import next_monday
 from sowhat.errors import NotFound, UserError
+from sowhat.reports.html import render_html
 from sowhat.reports.markdown import monthly_markdown, quarter_markdown, weekly_markdown
 from sowhat.services.events import open_events
 from sowhat.services.guardrails import (
@@ -242,6 +243,8 @@ def test_weekly_review_reads_check_ins_series_forecasts_and_alerts(
     assert [(g.objective_id, g.metric) for g in r.guardrail_alerts] == [("first-win", "tickets")]
     assert [m.kr_id for m in r.missing_checkins] == ["act-mid"]
     md = weekly_markdown(r)
+    assert "| 35 |" in md  # tickets-total: this week's own value, with no date beside it
+    assert "(09 Nov)" not in md
     for heading in ("# Weekly review · 2026-Q4 · week of 2026-11-09", "## Guardrail alerts",
                     "## Check-ins missing", "- act-mid — li@example.com",
                     "**check your change-mind condition**"):
@@ -401,3 +404,22 @@ def test_trend_words_only_beyond_noise() -> None:
     assert _trend(_slope(faster), faster, down) == "improving"
     assert _trend(_slope([0.3, 0.4]), [0.3, 0.4], up) == "no clear change"  # 2 weeks
     assert _trend(None, [], up) == "unknown"
+
+
+def test_a_weekly_value_from_an_earlier_week_is_dated_in_every_rendering(
+    db: Database, ws: Workspace
+) -> None:
+    """A 7-day cohort metric's latest own week is two weeks back; the column must say so."""
+    with db.transaction(write=False) as session:
+        r = weekly_review(session=session, catalog=ws.metrics, as_of=AS_OF)
+    act = next(k for k in r.key_results if k.kr_id == "act")
+    assert r.earlier_week(act) is None  # a 2-day window: the review week has its own value
+    lagging = dataclasses.replace(act, weekly_week=date(2026, 10, 26))
+    dated = dataclasses.replace(r, key_results=(lagging, *r.key_results[1:]))
+    assert dated.earlier_week(lagging) == date(2026, 10, 26)
+    row = next(line for line in weekly_markdown(dated).splitlines() if line.startswith("| act "))
+    assert "(26 Oct) |" in row
+    html = render_html("weekly.html", r=dated, title="t", workspace_name="w",
+                       generated=AS_OF, data_through=AS_OF)
+    cell = html.split('data-kr="act"')[1].split("</tr>")[0]
+    assert 'data-week="2026-10-26">week of 26 Oct<' in cell

@@ -103,6 +103,13 @@ class WeeklyReview:
     previous_period: str | None
     previous_lessons: tuple[Lesson, ...]  # the last period's retrospective
 
+    def earlier_week(self, k: WeeklyKR) -> date | None:
+        """The week a KR's weekly value is from when it is not the review week: a cohort
+        metric's latest week with its own value is the last one whose cohorts finished their
+        outcome window, often a week or two back. Every rendering dates such a value — one
+        column of "this week's" values from three different weeks read as one week."""
+        return k.weekly_week if k.weekly_week not in (None, self.week) else None
+
     @property
     def change_mind(self) -> tuple[ChangeMindSignal, ...]:
         """Bets whose KR has not moved: time to check the change-mind condition."""
