@@ -84,6 +84,8 @@ def test_quarter_report_html_is_self_contained_and_equals_the_json(built: Path,
     assert seen == a["key_results"]
     for lesson in data["lessons"]:
         assert lesson["text"] in html
+    assert "01 Oct – 31 Dec 2026" in html  # the period's last day, not its exclusive end
+    assert "01 Jan 2027" not in html
     # a guardrail's rule reads as a sentence, not as the YAML it was written in
     assert "<strong>tickets</strong> must not rise more than 10%: " in html
     assert "max change" not in html

@@ -104,6 +104,15 @@ class Period:
         return self.label
 
 
+def span_words(start: date, end: date) -> str:
+    """A half-open [start, end) as people write a date range: its last day, not the day
+    after — "01 Oct – 31 Dec 2026" for 2026-Q4, whose `end` is 1 January 2027 (the
+    dashboard read "01 Oct – 01 Jan 2027"). The year is written once when both share it."""
+    last = end - timedelta(days=1) if end > start else end
+    first = start.strftime("%d %b") if start.year == last.year else start.strftime("%d %b %Y")
+    return f"{first} – {last.strftime('%d %b %Y')}"
+
+
 def week_start(day: date) -> date:
     """The Monday of `day`'s ISO week: check-ins are kept one per KR per week."""
     return day - timedelta(days=day.weekday())

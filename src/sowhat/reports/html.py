@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from sowhat.domain.period import span_words
 from sowhat.domain.units import format_chance
 from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, time_marker
@@ -70,7 +71,7 @@ def kr_chart(*, title: str, start: date, end: date, points: Any, baseline: float
     return Markup(f"{head}{sep}<style>{css}</style>{rest}")
 
 
-env.filters.update(pct=pct, day=day, chance=format_chance)
+env.filters.update(pct=pct, day=day, chance=format_chance, span=span_words)
 env.globals.update(kr_value=kr_value, kr_delta=kr_delta, kr_chart=kr_chart, words=words,
                    factory_line=words.factory_line)
 

@@ -116,6 +116,14 @@ def test_kr_page_has_the_chart_the_title_form_and_the_history(env: Env) -> None:
     assert "History" in r.text
 
 
+def test_the_dashboard_and_plan_give_the_periods_last_day(env: Env) -> None:
+    login(env.client, USERS["viewer"][0])
+    for path in ("/", f"/periods/{PERIOD}/plan"):
+        page = env.client.get(path).text
+        assert "01 Oct – 31 Dec 2026" in page, path
+        assert "01 Jan 2027" not in page, path
+
+
 def test_the_chart_legend_keys_only_what_the_chart_draws(env: Env) -> None:
     csrf = login(env.client, USERS["admin"][0])
 

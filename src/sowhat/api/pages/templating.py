@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from sowhat.api.auth import optional_caller
 from sowhat.api.problems import Problem
+from sowhat.domain.period import span_words
 from sowhat.domain.units import distinct_precision, format_chance, format_change, format_value
 from sowhat.reports.words import factory_line
 
@@ -154,7 +155,7 @@ def audit_value(key: str, value: Any, kr: Any) -> str:
 templates.env.globals.update(audit_value=audit_value, expected_change=expected_change,
                              factory_line=factory_line)
 templates.env.filters.update(pct=fmt_pct, chance=fmt_chance, kr_value=fmt_kr, kr_delta=fmt_kr_delta,
-                             when=fmt_when,
+                             when=fmt_when, span=span_words,
                              field=fmt_field, unit_value=format_value, unit_change=format_change)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value,
                              progress_meter=progress_meter, status_badge=status_badge,
