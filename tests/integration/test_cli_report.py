@@ -113,7 +113,7 @@ def test_weekly_and_monthly_reports_equal_their_json(built: Path, tmp_path: Path
         scale = (k["baseline"], k["target"], k["unit"])
         assert f"This month <strong>{value(k['value'], *scale)}</strong>" in section
         assert f"last month {value(k['previous'], *scale)}" in section
-        assert "Trend: <strong class=" in section
+        assert "Weekly trend within the month: <strong class=" in section
         assert k["trend"] in section
 
 

@@ -85,6 +85,16 @@ def test_monthly_and_quarter_reviews(built: Path) -> None:
     code, out = run("review", "monthly", "-w", str(built), "--as-of", "2026-11-16")
     assert code == 0
     assert "Monthly review · 2026-Q4 · 2026-10" in out
+    assert "2026-10-01 to 2026-10-31 vs 2026-09" in out  # October ends on the 31st
+    assert "weekly trend " in out  # the slope within the month, not the change from September
+    code, md = run("review", "monthly", "-w", str(built), "--as-of", "2026-11-16",
+                   "--format", "markdown")
+    assert "The month 2026-10-01 to 2026-10-31 against 2026-09" in md
+    assert "- weekly trend within the month: " in md
+    # a month still running reads to the last day with data
+    code, out = run("review", "monthly", "-w", str(built), "--as-of", "2026-11-16",
+                    "--month", "2026-11")
+    assert "2026-11-01 to 2026-11-15 vs 2026-10" in out
     code, out = run("review", "quarter", "-w", str(built), "--period", "2026-Q4")
     assert code == 0, out
     assert "Quarterly review · 2026-Q4 (open)" in out

@@ -193,8 +193,8 @@ def monthly(
 
 
 def _render_monthly(r: MonthlyReview) -> None:
-    console.print(f"[bold]Monthly review · {r.period} · {r.month}[/bold]  [dim]{r.start} → "
-                  f"{r.end} vs {r.previous_month}, as known on {r.as_of:%Y-%m-%d}[/dim]")
+    console.print(f"[bold]Monthly review · {r.period} · {r.month}[/bold]  [dim]{r.start} to "
+                  f"{r.last_day} vs {r.previous_month}, as known on {r.as_of:%Y-%m-%d}[/dim]")
     for k in r.key_results:
         seg = f" · {k.segment}" if k.segment else ""
         trend = {"improving": "green", "worsening": "red"}.get(k.trend, "dim")
@@ -202,7 +202,7 @@ def _render_monthly(r: MonthlyReview) -> None:
         console.print(f"\n[bold]{k.kr_id}[/bold] {k.metric}{seg} [dim]({k.indicator})[/dim]  "
                       f"month {kr_num(k.value, *sc)} vs {kr_num(k.previous, *sc)} "
                       f"({kr_signed(k.change, *sc, like=k.value)})  "
-                      f"trend [{trend}]{k.trend}[/{trend}]")
+                      f"weekly trend [{trend}]{k.trend}[/{trend}]")
         if k.weeks:
             console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {kr_num(w.value, *sc)}"
                                                    for w in k.weeks), style="dim")

@@ -124,8 +124,10 @@ def weekly_markdown(r: WeeklyReview) -> str:
 
 def monthly_markdown(r: MonthlyReview) -> str:
     out = [f"# Monthly review · {r.period} · {r.month}", "",
-           f"The month {r.start.isoformat()} to {r.end.isoformat()} against {r.previous_month}, "
-           f"as known on {r.as_of:%Y-%m-%d}. Weekly values are each week's own window.", ""]
+           f"The month {r.start.isoformat()} to {r.last_day.isoformat()} against "
+           f"{r.previous_month}, as known on {r.as_of:%Y-%m-%d}. Weekly values are each week's "
+           "own window; the weekly trend is their slope within the month, named only beyond "
+           "noise.", ""]
     for k in r.key_results:
         seg = f" · segment {k.segment}" if k.segment else ""
         sc = (k.baseline, k.target, k.unit)
@@ -133,7 +135,7 @@ def monthly_markdown(r: MonthlyReview) -> str:
                 f"- this month **{kr_num(k.value, *sc)}**, last month "
                 f"{kr_num(k.previous, *sc)} ({kr_signed(k.change, *sc, like=k.value)}); baseline "
                 f"{kr_num(k.baseline, *sc)} → target {kr_num(k.target, *sc)}",
-                f"- trend: {k.trend}"
+                f"- weekly trend within the month: {k.trend}"
                 + (f" ({kr_signed(k.slope_per_week, *sc)} a week)"
                    if k.slope_per_week is not None else ""),
                 "- weeks: " + (", ".join(f"{w.week.isoformat()} {kr_num(w.value, *sc)}"

@@ -89,6 +89,12 @@ class MonthlyReview:
     as_of: datetime
     key_results: tuple[MonthlyKR, ...]  # lagging indicators first
 
+    @property
+    def last_day(self) -> date:
+        """The month's last day with data, as a range is read ("2026-10-01 to 2026-10-31");
+        `end` is exclusive, and printing it made October end on 1 November."""
+        return self.end - timedelta(days=1)
+
 
 def default_month(as_of: datetime, period_start: date) -> Period:
     """The last calendar month that ended by `as_of`, or the running one if the period has
