@@ -4,6 +4,7 @@ errors that exit 1 with a message saying what to do."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,9 +126,12 @@ def test_tables_render(demo: Path) -> None:
     # tickets per session are a rate per 1,000 everywhere else: here too, not "-0.003563"
     assert "per 1,000" in result.stdout
     assert "-0.00" not in result.stdout
+    # the series ends on the Sunday of its last full week, not on the Monday after it
+    assert re.search(r"weekly series \d{4}-\d\d-\d\d to 2026-11-15:", result.stdout)
     board = runner.invoke(app, ["bets", "-w", str(demo), "--as-of", AS_OF])
     assert board.exit_code == 0, board.output
     assert "feature-factory index" in board.stdout
+    assert "(full weeks through 2026-11-15)" in board.stdout
     assert "recs-v2" in board.stdout
     assert " pts" in board.stdout  # a click-through's change in points, not "+0.02376"
     assert "+0.0" not in board.stdout

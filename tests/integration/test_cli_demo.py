@@ -34,6 +34,7 @@ def test_demo_has_six_weeks_of_checkins_and_every_bet_status(built_demo: Path) -
 def test_status_prints_the_tree(built_demo: Path) -> None:
     code, out = run("status", "-w", str(built_demo), "--period", "2026-Q4")
     assert code == 0
+    assert "(2026-10-01 to 2026-12-31, " in out  # the quarter's last day, not 2027-01-01
     assert "Mid-sized clients trust us enough to stay" in out
     assert "gr-activation-mid" in out
     # (the tree's lines wrap at the test console's width: read them joined)

@@ -126,6 +126,7 @@ def test_forecast_command(built: Path) -> None:
     code, out = run("forecast", "-w", str(built), "--period", "2026-Q4")
     assert code == 0, out
     assert "Forecast · 2026-Q4" in out
+    assert "(2026-10-01 to 2026-12-31" in out  # the quarter's last day, not 2027-01-01
     assert "tickets-total" in out
     # The current value of a level KR is its measure now, not a period-to-date figure.
     assert " now " in out.splitlines()[1]

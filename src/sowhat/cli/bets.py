@@ -10,6 +10,7 @@ from rich.table import Table
 
 from sowhat.cli.common import Format, console, print_json, workspace_option
 from sowhat.domain.okr import Change, Plan
+from sowhat.domain.period import last_day
 from sowhat.domain.units import format_change, format_value, join_span
 from sowhat.domain.words import counted
 from sowhat.errors import UserError
@@ -206,7 +207,8 @@ def render_impact(r: BetImpact, catalog: MetricsFile | None = None) -> None:
     expected = u.expects(bet.expects.change if bet.expects else None)
     console.print(f"KR {kr.id}: {kr.metric} ({kr.segment or 'everyone'}); expects {expected}; "
                   f"shipped {bet.shipped_on.isoformat()}")
-    console.print(f"weekly series {r.window_start.isoformat()} to {r.clock.end.isoformat()}: "
+    console.print(f"weekly series {r.window_start.isoformat()} to "
+                  f"{last_day(r.clock.end).isoformat()}: "
                   f"{r.pre_weeks_usable} weeks before, {r.post_weeks_usable} of "
                   f"{counted(r.post_weeks, 'week')} after the launch usable")
     console.print(f"  {sparkline(r.series, r.launch)}   (| = launch week {r.launch.isoformat()})")
@@ -282,7 +284,7 @@ def _units(ref: BetRef, catalog: MetricsFile | None) -> _Units:
 
 
 def render_portfolio(p: Portfolio, catalog: MetricsFile | None = None) -> None:
-    through = p.clock.end.isoformat()
+    through = last_day(p.clock.end).isoformat()
     console.print(f"[bold]bets {p.period}[/bold] (full weeks through {through})")
     for status, entries in p.by_status():
         if not entries:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from sowhat.cli.common import console, print_json, workspace_option
 from sowhat.cli.okrs import database
+from sowhat.domain.period import last_day
 from sowhat.domain.units import format_values, join_span
 from sowhat.errors import UserError
 from sowhat.services.forecasts import (
@@ -61,8 +62,8 @@ def forecast(
         return
     since = f", weekly series to the week of {result.series_as_of}" if result.series_as_of \
         else ", no weekly series yet: run `sowhat sync`"
-    console.print(f"[bold]Forecast · {result.period}[/bold] [dim]({result.start} → "
-                  f"{result.end}{since})[/dim]")
+    console.print(f"[bold]Forecast · {result.period}[/bold] [dim]({result.start} to "
+                  f"{last_day(result.end)}{since})[/dim]")
     if kr_id:
         _render_one(result.key_results[0])
         _assumptions()

@@ -9,6 +9,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from sowhat.cli.common import console
+from sowhat.domain.period import last_day
 from sowhat.domain.units import join_span
 from sowhat.domain.words import counted
 from sowhat.services.apply.run import ChangeKind, ChangeSet
@@ -112,7 +113,7 @@ def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
     """Objectives → key results with progress bars, confidence and the last check-in; values
     in their metric's unit (status_rows formats them)."""
     title = Text(f"{workspace_name} · {status.period} ", style="bold")
-    title.append(f"({status.start} → {status.end}, {status.elapsed:.0%} elapsed"
+    title.append(f"({status.start} to {last_day(status.end)}, {status.elapsed:.0%} elapsed"
                  f"{', closed' if status.closed else ''})", style="dim")
     if status.north_star:
         title.append(f"  north star: {status.north_star}", style="magenta")

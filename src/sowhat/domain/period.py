@@ -104,11 +104,17 @@ class Period:
         return self.label
 
 
+def last_day(end: date) -> date:
+    """The last day inside a half-open range ending at `end`: what a person means by "to".
+    Ranges are kept half-open; printing `end` itself made 2026-Q4 run to 2027-01-01."""
+    return end - timedelta(days=1)
+
+
 def span_words(start: date, end: date) -> str:
     """A half-open [start, end) as people write a date range: its last day, not the day
     after — "01 Oct – 31 Dec 2026" for 2026-Q4, whose `end` is 1 January 2027 (the
     dashboard read "01 Oct – 01 Jan 2027"). The year is written once when both share it."""
-    last = end - timedelta(days=1) if end > start else end
+    last = last_day(end) if end > start else end
     first = start.strftime("%d %b") if start.year == last.year else start.strftime("%d %b %Y")
     return f"{first} – {last.strftime('%d %b %Y')}"
 
