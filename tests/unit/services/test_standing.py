@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from sowhat.reports.words import forecast_sentence
 from sowhat.services.forecasts import Outlook
@@ -16,6 +16,7 @@ from sowhat.services.standing.rule import (
     objective_standing,
     risk_order,
 )
+from sowhat.stats.noise import beyond_noise, noise_level
 
 KR = KeyResultStatus(id="kr", title="Raise activation from 40% to 50%", metric="activation",
                      segment=None, unit=None, owner=None, indicator=None, baseline=0.4,
@@ -120,3 +121,36 @@ def test_the_reason_prints_the_unclipped_progress_the_kr_page_shows() -> None:
     assert beyond.reason.startswith("past its target: progress 150% with 70%")
     halfway = kr_standing(KR, elapsed=0.5)
     assert halfway.reason == "progress 50% with 50% of the period gone"
+
+
+def test_a_step_in_the_period_is_judged_against_the_noise_before_it() -> None:
+    """A fresh workspace with events from a generator of its own (not the demo's simulator):
+    7-day activation at 40% until 1 November, 50% for signups since. Its stored weekly
+    series, June to November. Before, the week-vs-baseline test read its noise from every
+    week's differences, the step included, and the dashboard said the KR "stayed within
+    noise" beside a progress of 154%."""
+    weekly = [0.417, 0.343, 0.418, 0.406, 0.419, 0.409, 0.375, 0.392, 0.376, 0.392, 0.405,
+              0.427, 0.411, 0.392, 0.450, 0.386, 0.422, 0.431,  # to the week of 28 Sep
+              0.408, 0.468, 0.388, 0.401, 0.452, 0.484, 0.503, 0.494, 0.481]
+    weeks = [date(2026, 6, 1) + timedelta(days=7 * i) for i in range(18)]
+    weeks += [date(2026, 10, 1)] + [date(2026, 10, 5) + timedelta(days=7 * i) for i in range(8)]
+    kr = _view(replace(KR, baseline=0.40, target=0.46))
+    m = movement(kr, list(zip(weeks, weekly, strict=True)), period_start=date(2026, 10, 1))
+    assert m is not None
+    assert m.baseline_moved
+    assert m.toward_target is True
+    # the same series judged the old way (every week's differences, √2) called it noise
+    assert not beyond_noise(0.481 - 0.40, noise_level(weekly[:-1]))
+
+
+def test_a_period_totals_weekly_value_is_not_compared_with_its_baseline() -> None:
+    """'Keep support tickets this quarter under 400' (baseline 450, a quarter's count): a week
+    of 35 tickets is not '-415 since the baseline, toward the target'."""
+    weeks = [date(2026, 10, 5) + timedelta(days=7 * i) for i in range(8)]
+    tickets = [34.0, 36.0, 35.0, 33.0, 37.0, 35.0, 36.0, 35.0]
+    kr = _view(replace(KR, baseline=450.0, target=400.0, measure="cumulative"))
+    m = movement(kr, list(zip(weeks, tickets, strict=True)), period_start=date(2026, 10, 1))
+    assert m is not None
+    assert m.baseline_change is None
+    assert not m.baseline_moved
+    assert m.toward_target is None

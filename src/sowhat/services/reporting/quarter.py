@@ -101,13 +101,16 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
         lines = []
         for k in o.key_results:
             view = plan.key_result(k.id)
-            stored = [(p.week, float(p.value)) for p in series(
-                session=session, period=review.period, kr_id=k.id) if p.value is not None
-                and p.phase == "period"]  # fmt: skip
+            every = [(p.week, float(p.value), p.phase) for p in series(
+                session=session, period=review.period, kr_id=k.id) if p.value is not None]
+            stored = [(w, v) for w, v, phase in every if phase == "period"]
             kr_word = next(w for w in word.key_results if w.kr_id == k.id)
             lines.append(KRLine(
                 health=k, word=kr_word, metric=view.status.metric, unit=view.status.unit,
-                movement=movement(view, stored), weekly=tuple(stored),
+                # the weeks before the period tell the noise a baseline is judged against
+                movement=movement(view, [(w, v) for w, v, _ in every],
+                                  period_start=plan.status.start),
+                weekly=tuple(stored),
                 forecast=forecasts.get(k.id)))
         bets = [b for b in plan.bets if b.objective == o.id]
         shipped = tuple(BetLine(b, verdicts.get(b.id)) for b in bets

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from sowhat.domain.measure import DEFAULT_OVER_DAYS
 from sowhat.domain.period import week_start
 from sowhat.services.okrs.views import (
     GuardrailView,
@@ -29,7 +30,8 @@ from sowhat.services.okrs.views import (
     checkin_records_many,
     series_values_many,
 )
-from sowhat.stats.noise import beyond_noise, noise_level
+from sowhat.services.plans import KeyResultStatus
+from sowhat.stats.noise import beyond_noise, level_noise, noise_level
 
 __all__ = ["Changes", "KRChange", "Movement", "NoteEntry", "assemble", "kr_changes", "movement",
            "what_changed"]
@@ -74,27 +76,50 @@ class Changes:
         return not (self.movements or self.notes or self.breaches)
 
 
-def movement(kr: KeyResultView, points: list[tuple[date, float]]) -> Movement | None:
-    """The latest week of a KR's series against the week before and the baseline."""
+BASELINE_NOISE_WEEKS = 13  # a quarter of the weeks before the period
+
+
+def movement(kr: KeyResultView, points: list[tuple[date, float]], *,
+             period_start: date | None = None) -> Movement | None:  # fmt: skip
+    """The latest week of a KR's series against the week before and the baseline.
+
+    Against the baseline the noise is read from the weeks before the period (the last
+    `BASELINE_NOISE_WEEKS` of them, `stats.noise.level_noise`, when `period_start` is given
+    and at least five are stored) and the baseline counts as a level over the KR's window: a
+    step inside the period would otherwise widen the very noise it is judged against, and
+    activation stepping from 40% to 49% in November read "within noise". Without such weeks
+    (a KR checked in by hand) the baseline is judged as one more noisy week."""
     if not points:
         return None
     s = kr.status
     week, value = points[-1]
     # the noise of the weeks before the latest: a jump must not hide itself by widening it
     sd = noise_level([v for _, v in points[:-1]])
+    before = [v for w, v in points[:-1] if period_start is not None and w < period_start]
+    base_sd = level_noise(before[-BASELINE_NOISE_WEEKS:])
+    weeks = _baseline_weeks(s) if base_sd is not None else 1
     week_change = None
     if len(points) > 1 and (week - points[-2][0]).days <= 7:
         week_change = value - points[-2][1]
-    base_change = value - s.baseline if s.baseline is not None else None
+    # a period total's baseline is a quarter's count, a week's value one week's: no comparison
+    comparable = s.baseline is not None and s.measure != "cumulative"
+    base_change = value - s.baseline if comparable and s.baseline is not None else None
     direction = None
     if s.baseline is not None and s.target is not None and s.target != s.baseline:
         direction = 1.0 if s.target > s.baseline else -1.0
     week_moved = bool(beyond_noise(week_change, sd))
-    base_moved = bool(beyond_noise(base_change, sd))
+    # the baseline is a level over the KR's window (28 days: four weeks), not one noisy week
+    base_moved = bool(beyond_noise(base_change, base_sd or sd, against_weeks=weeks))
     main = week_change if week_moved else base_change
     toward = None if direction is None or main is None or main == 0 else main * direction > 0
     return Movement(s.id, s.title, week, value, week_change, week_moved, base_change,
                     base_moved, toward, sd.sd if sd else None)
+
+
+def _baseline_weeks(s: KeyResultStatus) -> int:
+    """How many weeks the KR's baseline averages: its measure's window (the 28-day level by
+    default, as SW114 measures the baseline), one week at least."""
+    return max(1, (s.over_days or DEFAULT_OVER_DAYS) // 7)
 
 
 @dataclass(frozen=True)
@@ -123,7 +148,7 @@ def kr_changes(*, session: Session, plan: PlanView, today: date,
         history = all_checkins.get(kr.id, [])
         points = all_series.get(kr.id) or [(c.week, c.value) for c, _, _ in history
                                             if c.value is not None]
-        m = movement(kr, [(w, float(v)) for w, v in points])
+        m = movement(kr, [(w, float(v)) for w, v in points], period_start=plan.status.start)
         moved = m is not None and (m.week_moved or m.baseline_moved)
         notes = tuple(NoteEntry(kr.id, kr.status.title, c.week, c.value, c.confidence,
                                 c.note, c.author)
