@@ -205,8 +205,14 @@ class Vanity:
     advice: str
 
 
-_DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash", "in"})
+# Words before a vanity word that make it the base of a rate or share ("of sessions", "per
+# session", "compliance across all sessions"), not the count.
+_DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash", "in", "across"})
 _COUNT_NOUNS = frozenset({"number", "count", "total", "amount"})
+# "30% growth in subscribers", "an increase in page views": the change is of the count itself,
+# so "in" does not make the word a base, as it does in "errors in sessions".
+_CHANGE_NOUNS = frozenset({"growth", "increase", "rise", "jump", "boost", "gain", "gains",
+                           "uplift", "lift"})  # fmt: skip
 _CAPACITY_HEADS = frozenset({"support", "supports", "handle", "handles", "serve", "serves"})
 _MODIFIERS = frozenset(
     {
@@ -264,9 +270,12 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     if any(
         t in lex.vanity_value_links
         and not (t in _TRIAL and i + 1 < len(tokens) and tokens[i + 1] in heads)
+        and not (t in _RELATIVE_PRONOUNS and i and tokens[i - 1] == "of")
         for i, t in enumerate(tokens)
     ):
-        return None  # tied to value; but "trial sign-ups" are still sign-ups counted
+        return None  # tied to value; but "trial sign-ups" are still sign-ups counted, and
+        # "3m page views, a majority of which focus on AI" says what the content is about,
+        # not which views count (a restrictive "views that convert" would)
     for family, phrases in lex.vanity.items():
         for phrase in phrases:
             parts = tuple(phrase.replace("-", " ").split())
@@ -302,7 +311,8 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     and tokens[i_before - 1] in _DENOMINATOR_BEFORE
                 ):
                     continue  # "tickets per 1,000 sessions"
-                counted = i_before >= 1 and tokens[i_before - 1] in _COUNT_NOUNS
+                counted = i_before >= 1 and (tokens[i_before - 1] in _COUNT_NOUNS or (
+                    before == "in" and tokens[i_before - 1] in _CHANGE_NOUNS))
                 if before in _DENOMINATOR_BEFORE and not counted:
                     continue
                 return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
@@ -310,6 +320,7 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
 
 
 _TRIAL = frozenset({"trial", "trials"})
+_RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
 # What may follow "members" when the KR counts them for their own sake ("10,000 members on
 # Discord by Q3"): nothing, or where and when.
 _COUNT_TAIL = frozenset({"on", "in", "by", "this", "per", "across", "within", "at", "from",
@@ -360,11 +371,32 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         # "Maximize monthly /search visits": a metric, but no level to reach; whichever kind
         # the verdict, there is nothing to judge at the end of the period. "Decrease load
         # time", "Reduce the number of bugs": a metric and a direction, measurable (SW103
-        # asks for the numbers), like "Reduce churn"
-        return facts.head in _NO_LEVEL_HEADS
+        # asks for the numbers), like "Reduce churn". "Understanding of what drives
+        # retention": the metric is what is to be understood, not a level to reach
+        return facts.head in _NO_LEVEL_HEADS or facts.head in _KNOWLEDGE_HEADS
     if kind == "output":
-        return vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
+        return (vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
+                or _quality_moves(facts))  # fmt: skip
     return True
+
+
+def _quality_moves(facts: TextFacts) -> bool:
+    """A quality named as the subject that changes, with no scale: "Team satisfaction
+    increases from start of year to end", "Developer experience improves". Like "Increase
+    customer satisfaction" there is nothing to read at the end of the period; the model
+    often calls these outputs (no change verb at the head, no metric word)."""
+    toks = facts.tokens
+    lex = load_lexicon()
+    return any(
+        toks[i] in _QUALITY_NOUNS and toks[i + 1] in lex.change_verbs
+        for i in range(min(len(toks) - 1, 3))
+    )
+
+
+# Heads that name knowledge or proof of something rather than a level of it: "Understanding
+# of what user actions drive retention", "Evidence that the team is happy (low attrition)".
+_KNOWLEDGE_HEADS = frozenset({"understanding", "evidence", "insight", "insights", "clarity",
+                              "knowledge"})  # fmt: skip
 
 
 def _bare_quality(facts: TextFacts) -> bool:
@@ -385,9 +417,16 @@ def _state_of_mind(facts: TextFacts) -> bool:
     change verb, no metric), so the output branch must catch them too; a capability that is
     done or not ("Users can create branches", "We have a list of signals") is not one."""
     toks = facts.tokens
-    return any(t in _STATE_CUES for t in toks) or (
-        bool(toks) and toks[0] in _STATE_SUBJECTS and any(t in _STATE_VERBS for t in toks[1:4])
-    )
+    if any(t in _STATE_CUES for t in toks):
+        return True
+    s = 1 if toks and toks[0] in _POSSESSIVES else 0  # "Our sales team is actively ..."
+    # the verb may stand a few words after its subject: "People on social media use this
+    # messaging", "Everyone can access and understand key metrics"
+    return len(toks) > s and toks[s] in _STATE_SUBJECTS and any(
+        t in _STATE_VERBS for t in toks[s + 1 : s + 6])
+
+
+_POSSESSIVES = frozenset({"our", "the", "their", "my", "your"})
 
 
 _STATE_CUES = STATE_CUES
@@ -397,7 +436,7 @@ _STATE_SUBJECTS = frozenset(
         "we", "you", "users", "people", "everyone", "everybody", "anyone", "customers",
         "developers", "team", "teams", "staff", "employees", "members", "contributors",
         "llms", "agents", "nobody", "other", "product", "sales", "founder", "attention",
-        "insights", "feedback", "evidence", "understanding",
+        "insights", "feedback", "evidence", "understanding", "any",
     ]
 )  # fmt: skip
 _STATE_VERBS = frozenset(
@@ -432,7 +471,7 @@ _GENERIC_VERBS = frozenset({"do", "fix", "update", "write", "ship", "improve", "
 _OPEN_ENDED_HEADS = frozenset({"engage", "encourage", "proactively", "explicit", "promote",
                                "foster", "nurture", "champion", "evangelize", "evangelise",
                                "advocate", "socialize", "socialise", "explore", "iterating",
-                               "reaching"})  # fmt: skip
+                               "reaching", "align", "embrace"})  # fmt: skip
 _GENERIC_OBJECTS = frozenset(
     [
         "features", "bugs", "fixes", "documentation", "docs", "research",
@@ -489,6 +528,15 @@ _VAGUE_QUALITIES = frozenset(
         "definitive",
         "organized",
         "organised",
+        # with no yardstick either: which are necessary, helpful by whose measure, how much
+        # smarter? "All necessary features built", "Sales feedback that the demo video is
+        # helpful", "a team capable of answering all needs", "does not negatively impact"
+        "necessary",
+        "helpful",
+        "capable",
+        "smarter",
+        "negatively",
+        "adversely",
     ]
 )
 # "Maximize X" names the metric and asks for as much as possible: no level to judge. "Improve

@@ -83,7 +83,8 @@ class VanityMetric(KRRule):
 
 _SHOWN = {"pageviews": "page views", "pageview": "page view"}
 _CHASE_HEADS = frozenset({"get", "gain", "attract", "reach", "hit", "grow", "achieve"})
-_CHASE_BEFORE = frozenset({"more", "get", "gets", "getting", "gain", "gaining", "attract"})
+_CHASE_BEFORE = frozenset({"more", "get", "gets", "getting", "gain", "gaining", "attract",
+                           "growing", "grow", "grows"})  # fmt: skip
 
 
 def _chases_attention(facts: TextFacts) -> bool:
@@ -96,10 +97,23 @@ def _chases_attention(facts: TextFacts) -> bool:
     toks = facts.tokens
     if facts.head in _CHASE_HEADS:
         return True
-    return any(
-        attention_word(t) and not _CHASE_BEFORE.isdisjoint(toks[max(i - 2, 0) : i])
-        for i, t in enumerate(toks)
-    )
+    return any(attention_word(t) and _chased(toks, i) for i, t in enumerate(toks))
+
+
+def _chased(toks: tuple[str, ...], i: int) -> bool:
+    """Whether a verb of getting or growing governs the attention word at i: it comes before
+    the word in the same clause ("and get publication in at least 2 publications", "we see
+    growing engagement and channel subs"), no clause break ("and", "while", ",") between."""
+    for j in range(i - 1, max(i - 7, -1), -1):
+        t = toks[j]
+        if t in _CHASE_BEFORE:
+            return True
+        if t in _CLAUSE_STOP:
+            return False
+    return False
+
+
+_CLAUSE_STOP = frozenset({"and", "while", "but", "so", "by", "to", "with", "through"})
 
 
 class MissingBaselineOrTarget(KRRule):
