@@ -258,8 +258,10 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     A vanity word does not count when the KR ties it to value (signups *that activate*,
     visitor-to-trial *conversion*) or uses it as a denominator (errors per 1,000 *sessions*).
     """
-    if kind == "output" or _vanity_heads().isdisjoint(facts.tokens):
-        return None  # the common case, decided with one set operation
+    if kind == "output":
+        return None
+    if _vanity_heads().isdisjoint(facts.tokens) and attention_apart(facts.tokens) is None:
+        return None  # the common case, decided with two set operations
     lex = load_lexicon()
     tokens = facts.tokens
     for i, t in enumerate(tokens):  # "... while traffic doubles": a side clause, not the KR
@@ -269,7 +271,7 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     heads = _vanity_heads()
     if any(
         t in lex.vanity_value_links
-        and not (t in _TRIAL and i + 1 < len(tokens) and tokens[i + 1] in heads)
+        and not (t in _TRIAL and _trial_signed_up(tokens, i, heads))
         and not (t in _RELATIVE_PRONOUNS and i and tokens[i - 1] == "of")
         for i, t in enumerate(tokens)
     ):
@@ -316,10 +318,55 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                 if before in _DENOMINATOR_BEFORE and not counted:
                     continue
                 return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
+    apart = attention_apart(tokens)
+    if apart is not None:
+        return Vanity(phrase=apart[1], family=apart[2], advice=lex.vanity_advice[apart[2]])
     return None
 
 
+def attention_apart(tokens: tuple[str, ...]) -> tuple[int, str, str] | None:
+    """Attention the KR asks for in words that stand apart in the sentence, so no phrase of
+    the lexicon matches: (index of the word, the phrase to show, its vanity family), else
+    None.
+
+    - A place in search results: "Rank in top 10 YouTube search results for 3 target
+      keywords", "Ranking for product engineer keywords in search", "steady growth in
+      visibility from search" — like "search ranking", a position people see. Ranking alone
+      is not enough ("Improve search result ranking" is a search product's relevance).
+    - An audience or a newsletter that grows: "Newsletter is growing faster", "Grow our
+      audience" — the list size, like "mailing list" or "readership"; a newsletter sent
+      ("Send a monthly newsletter") is work, not a count.
+    """
+    if _APART.isdisjoint(tokens):
+        return None  # the common case, one set operation
+    for i, t in enumerate(tokens):
+        if t in _RANK_WORDS and not _SEARCH_TARGETS.isdisjoint(tokens):
+            return i, "search ranking", "social"
+        if t == "visibility" and not _SEARCHES.isdisjoint(tokens):
+            return i, "search ranking", "social"
+        if t in _AUDIENCES and not _GROWTH.isdisjoint(tokens[max(i - 3, 0) : i + 4]):
+            return i, "list size", "email"
+    return None
+
+
+_RANK_WORDS = frozenset({"rank", "ranks", "ranked", "ranking", "rankings"})
+_SEARCH_TARGETS = frozenset({"keyword", "keywords", "serp", "serps", "seo"})
+_SEARCHES = _SEARCH_TARGETS | {"search", "google"}
+_AUDIENCES = frozenset({"newsletter", "audience", "fanbase"})
+_GROWTH = frozenset({"grow", "grows", "growing", "grew", "grown", "growth"})
+_APART = _RANK_WORDS | _AUDIENCES | {"visibility"}
+
+
 _TRIAL = frozenset({"trial", "trials"})
+
+
+def _trial_signed_up(tokens: tuple[str, ...], i: int, heads: frozenset[str]) -> bool:
+    """Whether "trial(s)" at i names what people signed up for, so the count is still of
+    sign-ups: "trial sign-ups", "sign-ups for product trials". Elsewhere a trial ties the
+    count to value ("visitor-to-trial conversion", "people who start a trial")."""
+    if i + 1 < len(tokens) and tokens[i + 1] in heads:
+        return True
+    return "for" in tokens[max(i - 4, 0) : i] and not heads.isdisjoint(tokens[max(i - 5, 0) : i])
 _RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
 # What may follow "members" when the KR counts them for their own sake ("10,000 members on
 # Discord by Q3"): nothing, or where and when.

@@ -681,3 +681,47 @@ def test_attention_asked_for_a_few_words_after_the_verb() -> None:
         read("Pitch the launch and get publication in at least 2 publications"))
     assert "SW102" in codes("Run the community program and see growing subs on the channel")
     assert not _chases_attention(read("Ship more templates and track downloads"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rank in the top 5 Google results for 4 target keywords",
+        "Ranking for data engineering keywords in search",
+        "We see steady growth in visibility from search",
+        "Consistent engagement on social channels",
+        "Newsletter is growing faster than last year",
+        "Grow our audience on the blog",
+    ],
+)
+def test_attention_in_words_apart_is_vanity(text: str) -> None:
+    """A place in search results, social engagement and a growing audience are attention,
+    like "search ranking" and "mailing list"; the model often calls them outputs."""
+    assert "SW102" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Improve search result ranking relevance", "Send a monthly newsletter"]
+)
+def test_ranking_alone_and_a_newsletter_sent_are_not_attention(text: str) -> None:
+    assert "SW102" not in codes(text)
+
+
+def test_signups_for_trials_are_signups_counted() -> None:
+    """ "sign-ups for product trials" are sign-ups counted (like "trial sign-ups"); a
+    conversion or signups who start a trial stay tied to value."""
+    assert "SW102" in codes("Run campaigns and increase sign-ups for product trials by 20%")
+    assert "SW102" not in codes("Signups who start a trial within 7 days from 20% to 30%")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Run ads on paid social and increase downloads of the app",
+        "Publish weekly tutorials and boost newsletter subscribers",
+    ],
+)
+def test_attention_increased_or_boosted_is_asked_for(text: str) -> None:
+    """ "increase", "boost", "drive" before the attention word ask for it, as "get" and
+    "more" do, even when the model calls the whole KR work."""
+    assert "SW102" in codes(text)

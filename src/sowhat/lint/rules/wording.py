@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
-from sowhat.lint.classifier import find_vanity, is_unmeasurable, metric_named
+from sowhat.lint.classifier import attention_apart, find_vanity, is_unmeasurable, metric_named
 from sowhat.lint.rewrite import so_what, value_linked
 from sowhat.lint.textfeatures import TextFacts, attention, attention_word, object_phrase, read
 
@@ -84,7 +84,8 @@ class VanityMetric(KRRule):
 _SHOWN = {"pageviews": "page views", "pageview": "page view"}
 _CHASE_HEADS = frozenset({"get", "gain", "attract", "reach", "hit", "grow", "achieve"})
 _CHASE_BEFORE = frozenset({"more", "get", "gets", "getting", "gain", "gaining", "attract",
-                           "growing", "grow", "grows"})  # fmt: skip
+                           "growing", "grow", "grows", "growth", "increase", "drive",
+                           "boost"})  # fmt: skip
 
 
 def _chases_attention(facts: TextFacts) -> bool:
@@ -92,18 +93,22 @@ def _chases_attention(facts: TextFacts) -> bool:
     followers", "Newsletters getting more views", "... and get coverage in 2 publications".
     The model often calls these outputs (a verb of getting, no change verb), which would keep
     SW102 quiet on exactly the counts it is for."""
-    if not attention(facts):
-        return False
     toks = facts.tokens
-    if facts.head in _CHASE_HEADS:
+    apart = attention_apart(toks)  # "Ranking for product keywords in search"
+    if not attention(facts) and apart is None:
+        return False
+    at = -1 if apart is None else apart[0]
+    if facts.head in _CHASE_HEADS or at == 0:
         return True
-    return any(attention_word(t) and _chased(toks, i) for i, t in enumerate(toks))
+    return any((attention_word(t) or i == at) and _chased(toks, i) for i, t in enumerate(toks))
 
 
 def _chased(toks: tuple[str, ...], i: int) -> bool:
-    """Whether a verb of getting or growing governs the attention word at i: it comes before
-    the word in the same clause ("and get publication in at least 2 publications", "we see
-    growing engagement and channel subs"), no clause break ("and", "while", ",") between."""
+    """Whether a word of getting or growing governs the attention word at i: it comes at
+    most six words before it ("and get publication in at least 2 publications", "we see
+    growing engagement + channel subs", "increase sign-ups for gated assets"), with no word
+    that starts another clause or phrase ("and", "while", "to", "by"...) between. Before,
+    only the two words right before counted, which missed these."""
     for j in range(i - 1, max(i - 7, -1), -1):
         t = toks[j]
         if t in _CHASE_BEFORE:
