@@ -21,7 +21,9 @@ from typing import Literal
 
 from sowhat.lint.lexicon import load_lexicon
 from sowhat.lint.textfeatures import (
+    FREQUENCY_VALUES,
     FUNCTION_WORDS,
+    NUMBER_WORDS,
     STATE_CUES,
     TextFacts,
     activity_phrase,
@@ -409,7 +411,7 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     A plain deliverable ("Launch audit logs") is measurable as done/not done; SW101 is the
     problem there. "Improve the onboarding flow" or "Users love the editor" have nothing.
     """
-    if facts.has_number:
+    if facts.has_number and not _references_only(facts):
         return False
     lex = load_lexicon()
     vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS
@@ -425,6 +427,22 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         return (vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
                 or _quality_moves(facts))  # fmt: skip
     return True
+
+
+def _references_only(facts: TextFacts) -> bool:
+    """Whether the only digits in the KR are an issue or pull-request reference ("#145") or
+    a quarter or half named as a time ("in Q3", "by H2", "FY24"): neither is a quantity, so
+    "Improve UX for Desktop (ipfs-companion/#324)" or "... sufficient to build a team in Q3"
+    still have nothing to count. Other digits in names ("libp2p", "SOC 2", "v2") are left
+    alone: they are too often in KRs that name a checkable deliverable."""
+    norm = facts.norm
+    rest, n = _REFERENCE.subn(" ", norm)
+    return n > 0 and _ANY_DIGIT.search(rest) is None and (
+        NUMBER_WORDS.isdisjoint(facts.tokens) and FREQUENCY_VALUES.isdisjoint(facts.tokens))
+
+
+_REFERENCE = re.compile(r"#\d{3,}\b|\b(?:q[1-4]|h[12]|fy\d{2}(?:\d{2})?)\b")
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _quality_moves(facts: TextFacts) -> bool:

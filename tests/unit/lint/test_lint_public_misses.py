@@ -725,3 +725,19 @@ def test_attention_increased_or_boosted_is_asked_for(text: str) -> None:
     """ "increase", "boost", "drive" before the attention word ask for it, as "get" and
     "more" do, even when the model calls the whole KR work."""
     assert "SW102" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Improve UX for the editor (#4512)", "Customers love the new editor by Q4"]
+)
+def test_an_issue_reference_or_a_quarter_is_not_a_quantity(text: str) -> None:
+    """ "#4512" and "Q4" are digits but count nothing: the KR is as unmeasurable as it is
+    without them (before, the digit made SW104 quiet)."""
+    assert "SW104" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Increase deployment frequency from weekly to daily", "Customers rate us 4+ by Q4"]
+)
+def test_other_numbers_beside_a_reference_still_count(text: str) -> None:
+    assert "SW104" not in codes(text)
