@@ -90,12 +90,13 @@ _CHASE_BEFORE = frozenset({"more", "get", "gets", "getting", "gain", "gaining", 
 
 def _chases_attention(facts: TextFacts) -> bool:
     """Attention is what the KR asks for, whatever the model says of the rest: "Get 10k
-    followers", "Newsletters getting more views", "... and get coverage in 2 publications".
+    followers", "Newsletters getting more views", "... and get coverage in 2 publications",
+    "Ranking for product keywords in search" (`attention_apart`).
     The model often calls these outputs (a verb of getting, no change verb), which would keep
     SW102 quiet on exactly the counts it is for."""
     toks = facts.tokens
     apart = attention_apart(toks)  # "Ranking for product keywords in search"
-    if not attention(facts) and apart is None:
+    if apart is None and not attention(facts):
         return False
     at = -1 if apart is None else apart[0]
     if facts.head in _CHASE_HEADS or at == 0:
