@@ -431,7 +431,7 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         # time", "Reduce the number of bugs": a metric and a direction, measurable (SW103
         # asks for the numbers), like "Reduce churn". "Understanding of what drives
         # retention": the metric is what is to be understood, not a level to reach
-        return facts.head in _NO_LEVEL_HEADS or facts.head in _KNOWLEDGE_HEADS
+        return facts.head in _NO_LEVEL_HEADS or facts.head in KNOWLEDGE_HEADS
     if kind == "output":
         return (vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
                 or _quality_moves(facts, lex.change_verbs))  # fmt: skip
@@ -470,7 +470,7 @@ def _quality_moves(facts: TextFacts, change_verbs: frozenset[str]) -> bool:
 
 # Heads that name knowledge or proof of something rather than a level of it: "Understanding
 # of what user actions drive retention", "Evidence that the team is happy (low attrition)".
-_KNOWLEDGE_HEADS = frozenset({"understanding", "evidence", "insight", "insights", "clarity",
+KNOWLEDGE_HEADS = frozenset({"understanding", "evidence", "insight", "insights", "clarity",
                               "knowledge"})  # fmt: skip
 
 

@@ -741,3 +741,10 @@ def test_an_issue_reference_or_a_quarter_is_not_a_quantity(text: str) -> None:
 )
 def test_other_numbers_beside_a_reference_still_count(text: str) -> None:
     assert "SW104" not in codes(text)
+
+
+def test_sw104_on_knowledge_of_a_metric_says_so() -> None:
+    found = lint_text("Understanding of what drives retention")
+    [finding] = [f for f in found if f.code == "SW104"]
+    assert "understood" in finding.message
+    assert "Retention from X to Y" in (finding.suggestion or "")

@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
-from sowhat.lint.classifier import attention_apart, find_vanity, is_unmeasurable, metric_named
+from sowhat.lint.classifier import (
+    KNOWLEDGE_HEADS,
+    attention_apart,
+    find_vanity,
+    is_unmeasurable,
+    metric_named,
+)
 from sowhat.lint.rewrite import so_what, value_linked
 from sowhat.lint.textfeatures import TextFacts, attention, attention_word, object_phrase, read
 
@@ -218,6 +224,18 @@ class NotMeasurable(KRRule):
         if not is_unmeasurable(subject.facts, subject.classification.kind):
             return []
         metric = metric_named(subject.facts)
+        if metric and subject.facts.head in KNOWLEDGE_HEADS:
+            return [
+                self.at(
+                    subject,
+                    f"not measurable: '{metric}' is what the KR wants understood, not a "
+                    "level to reach; knowing more about it cannot be judged at the end of the "
+                    "period",
+                    f"keep the research as the bet; make the KR the move it should enable, "
+                    f"e.g. '{metric.capitalize()} from X to Y'",
+                    "title",
+                )
+            ]
         if metric:  # "Maximize monthly /search visits": a metric, but no level
             return [
                 self.at(
