@@ -21,7 +21,9 @@ from typing import Literal
 
 from sowhat.lint.lexicon import load_lexicon
 from sowhat.lint.textfeatures import (
+    FREQUENCY_VALUES,
     FUNCTION_WORDS,
+    NUMBER_WORDS,
     STATE_CUES,
     TextFacts,
     activity_phrase,
@@ -205,8 +207,14 @@ class Vanity:
     advice: str
 
 
-_DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash", "in"})
+# Words before a vanity word that make it the base of a rate or share ("of sessions", "per
+# session", "compliance across all sessions"), not the count.
+_DENOMINATOR_BEFORE = frozenset({"of", "per", "free", "crash", "in", "across"})
 _COUNT_NOUNS = frozenset({"number", "count", "total", "amount"})
+# "30% growth in subscribers", "an increase in page views": the change is of the count itself,
+# so "in" does not make the word a base, as it does in "errors in sessions".
+_CHANGE_NOUNS = frozenset({"growth", "increase", "rise", "jump", "boost", "gain", "gains",
+                           "uplift", "lift"})  # fmt: skip
 _CAPACITY_HEADS = frozenset({"support", "supports", "handle", "handles", "serve", "serves"})
 _MODIFIERS = frozenset(
     {
@@ -252,8 +260,10 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     A vanity word does not count when the KR ties it to value (signups *that activate*,
     visitor-to-trial *conversion*) or uses it as a denominator (errors per 1,000 *sessions*).
     """
-    if kind == "output" or _vanity_heads().isdisjoint(facts.tokens):
-        return None  # the common case, decided with one set operation
+    if kind == "output":
+        return None
+    if _vanity_heads().isdisjoint(facts.tokens) and _APART.isdisjoint(facts.tokens):
+        return None  # the common case, decided with two set operations
     lex = load_lexicon()
     tokens = facts.tokens
     for i, t in enumerate(tokens):  # "... while traffic doubles": a side clause, not the KR
@@ -263,10 +273,13 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     heads = _vanity_heads()
     if any(
         t in lex.vanity_value_links
-        and not (t in _TRIAL and i + 1 < len(tokens) and tokens[i + 1] in heads)
+        and not (t in _TRIAL and _trial_signed_up(tokens, i, heads))
+        and not (t in _RELATIVE_PRONOUNS and i and tokens[i - 1] == "of")
         for i, t in enumerate(tokens)
     ):
-        return None  # tied to value; but "trial sign-ups" are still sign-ups counted
+        return None  # tied to value; but "trial sign-ups" are still sign-ups counted, and
+        # "3m page views, a majority of which focus on AI" says what the content is about,
+        # not which views count (a restrictive "views that convert" would)
     for family, phrases in lex.vanity.items():
         for phrase in phrases:
             parts = tuple(phrase.replace("-", " ").split())
@@ -302,14 +315,67 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     and tokens[i_before - 1] in _DENOMINATOR_BEFORE
                 ):
                     continue  # "tickets per 1,000 sessions"
-                counted = i_before >= 1 and tokens[i_before - 1] in _COUNT_NOUNS
+                counted = i_before >= 1 and (tokens[i_before - 1] in _COUNT_NOUNS or (
+                    before == "in" and tokens[i_before - 1] in _CHANGE_NOUNS))
                 if before in _DENOMINATOR_BEFORE and not counted:
                     continue
                 return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
+    apart = attention_apart(tokens)
+    if apart is not None:
+        return Vanity(phrase=apart[1], family=apart[2], advice=lex.vanity_advice[apart[2]])
     return None
 
 
+def attention_apart(tokens: tuple[str, ...]) -> tuple[int, str, str] | None:
+    """Attention the KR asks for in words that stand apart in the sentence, so no phrase of
+    the lexicon matches: (index of the word, the phrase to show, its vanity family), else
+    None.
+
+    - A place in search results: "Rank in top 10 YouTube search results for 3 target
+      keywords", "Ranking for product engineer keywords in search", "steady growth in
+      visibility from search" — like "search ranking", a position people see. Ranking alone
+      is not enough ("Improve search result ranking" is a search product's relevance).
+    - An audience or a newsletter that grows: "Newsletter is growing faster", "Grow our
+      audience" — the list size, like "mailing list" or "readership"; a newsletter sent
+      ("Send a monthly newsletter") is work, not a count.
+    - Engagement on social channels: "Consistent engagement on social channels (X,
+      LinkedIn...)" — likes, shares and comments together, attention like each of them.
+    """
+    if _APART.isdisjoint(tokens):
+        return None  # the common case, one set operation
+    for i, t in enumerate(tokens):
+        if t in _RANK_WORDS and not _SEARCH_TARGETS.isdisjoint(tokens):
+            return i, "search ranking", "social"
+        if t == "visibility" and not _SEARCHES.isdisjoint(tokens):
+            return i, "search ranking", "social"
+        if t in _AUDIENCES and not _GROWTH.isdisjoint(tokens[max(i - 3, 0) : i + 4]):
+            return i, "list size", "email"
+        if t == "engagement" and not _SOCIAL.isdisjoint(tokens):
+            return i, "social engagement", "social"
+    return None
+
+
+_RANK_WORDS = frozenset({"rank", "ranks", "ranked", "ranking", "rankings"})
+_SEARCH_TARGETS = frozenset({"keyword", "keywords", "serp", "serps", "seo"})
+_SEARCHES = _SEARCH_TARGETS | {"search", "google"}
+_AUDIENCES = frozenset({"newsletter", "audience", "fanbase"})
+_GROWTH = frozenset({"grow", "grows", "growing", "grew", "grown", "growth"})
+_SOCIAL = frozenset({"social", "instagram", "linkedin", "twitter", "tiktok", "youtube",
+                     "facebook", "reddit"})  # fmt: skip
+_APART = _RANK_WORDS | _AUDIENCES | {"visibility", "engagement"}
+
+
 _TRIAL = frozenset({"trial", "trials"})
+
+
+def _trial_signed_up(tokens: tuple[str, ...], i: int, heads: frozenset[str]) -> bool:
+    """Whether "trial(s)" at i names what people signed up for, so the count is still of
+    sign-ups: "trial sign-ups", "sign-ups for product trials". Elsewhere a trial ties the
+    count to value ("visitor-to-trial conversion", "people who start a trial")."""
+    if i + 1 < len(tokens) and tokens[i + 1] in heads:
+        return True
+    return "for" in tokens[max(i - 4, 0) : i] and not heads.isdisjoint(tokens[max(i - 5, 0) : i])
+_RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
 # What may follow "members" when the KR counts them for their own sake ("10,000 members on
 # Discord by Q3"): nothing, or where and when.
 _COUNT_TAIL = frozenset({"on", "in", "by", "this", "per", "across", "within", "at", "from",
@@ -351,8 +417,11 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     A plain deliverable ("Launch audit logs") is measurable as done/not done; SW101 is the
     problem there. "Improve the onboarding flow" or "Users love the editor" have nothing.
     """
-    if facts.has_number:
-        return False
+    if facts.has_number and (
+        ("#" not in facts.norm and _REFERENCE_KEYS.isdisjoint(facts.tokens))
+        or not _references_only(facts)
+    ):
+        return False  # a number; an issue reference or a quarter alone is none
     lex = load_lexicon()
     vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS
     vague = vague or any(t in _VAGUE_QUALITIES for t in facts.tokens)
@@ -360,11 +429,49 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         # "Maximize monthly /search visits": a metric, but no level to reach; whichever kind
         # the verdict, there is nothing to judge at the end of the period. "Decrease load
         # time", "Reduce the number of bugs": a metric and a direction, measurable (SW103
-        # asks for the numbers), like "Reduce churn"
-        return facts.head in _NO_LEVEL_HEADS
+        # asks for the numbers), like "Reduce churn". "Understanding of what drives
+        # retention": the metric is what is to be understood, not a level to reach
+        return facts.head in _NO_LEVEL_HEADS or facts.head in KNOWLEDGE_HEADS
     if kind == "output":
-        return vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
+        return (vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
+                or _quality_moves(facts, lex.change_verbs))  # fmt: skip
     return True
+
+
+def _references_only(facts: TextFacts) -> bool:
+    """Whether the only digits in the KR are an issue or pull-request reference ("#145") or
+    a quarter or half named as a time ("in Q3", "by H2", "FY24"): neither is a quantity, so
+    "Improve UX for Desktop (ipfs-companion/#324)" or "... sufficient to build a team in Q3"
+    still have nothing to count. Other digits in names ("libp2p", "SOC 2", "v2") are left
+    alone: they are too often in KRs that name a checkable deliverable."""
+    rest, n = _REFERENCE.subn(" ", facts.norm)
+    return n > 0 and _ANY_DIGIT.search(rest) is None and (
+        NUMBER_WORDS.isdisjoint(facts.tokens) and FREQUENCY_VALUES.isdisjoint(facts.tokens))
+
+
+_REFERENCE = re.compile(r"#\d{3,}\b|\b(?:q[1-4]|h[12]|fy\d{2}(?:\d{2})?)\b")
+_ANY_DIGIT = re.compile(r"\d")
+# What `_REFERENCE` needs among the words (`read` splits "q3" into "q", "3"): most KRs with
+# a number fail this set test and never run the regex.
+_REFERENCE_KEYS = frozenset({"q", "h", "fy"})
+
+
+def _quality_moves(facts: TextFacts, change_verbs: frozenset[str]) -> bool:
+    """A quality named as the subject that changes, with no scale: "Team satisfaction
+    increases from start of year to end", "Developer experience improves". Like "Increase
+    customer satisfaction" there is nothing to read at the end of the period; the model
+    often calls these outputs (no change verb at the head, no metric word)."""
+    toks = facts.tokens
+    return any(
+        toks[i] in _QUALITY_NOUNS and toks[i + 1] in change_verbs
+        for i in range(min(len(toks) - 1, 3))
+    )
+
+
+# Heads that name knowledge or proof of something rather than a level of it: "Understanding
+# of what user actions drive retention", "Evidence that the team is happy (low attrition)".
+KNOWLEDGE_HEADS = frozenset({"understanding", "evidence", "insight", "insights", "clarity",
+                              "knowledge"})  # fmt: skip
 
 
 def _bare_quality(facts: TextFacts) -> bool:
@@ -385,9 +492,16 @@ def _state_of_mind(facts: TextFacts) -> bool:
     change verb, no metric), so the output branch must catch them too; a capability that is
     done or not ("Users can create branches", "We have a list of signals") is not one."""
     toks = facts.tokens
-    return any(t in _STATE_CUES for t in toks) or (
-        bool(toks) and toks[0] in _STATE_SUBJECTS and any(t in _STATE_VERBS for t in toks[1:4])
-    )
+    if any(t in _STATE_CUES for t in toks):
+        return True
+    s = 1 if toks and toks[0] in _POSSESSIVES else 0  # "Our sales team is actively ..."
+    # the verb may stand a few words after its subject: "People on social media use this
+    # messaging", "Everyone can access and understand key metrics"
+    return len(toks) > s and toks[s] in _STATE_SUBJECTS and any(
+        t in _STATE_VERBS for t in toks[s + 1 : s + 6])
+
+
+_POSSESSIVES = frozenset({"our", "the", "their", "my", "your"})
 
 
 _STATE_CUES = STATE_CUES
@@ -397,7 +511,7 @@ _STATE_SUBJECTS = frozenset(
         "we", "you", "users", "people", "everyone", "everybody", "anyone", "customers",
         "developers", "team", "teams", "staff", "employees", "members", "contributors",
         "llms", "agents", "nobody", "other", "product", "sales", "founder", "attention",
-        "insights", "feedback", "evidence", "understanding",
+        "insights", "feedback", "evidence", "understanding", "any",
     ]
 )  # fmt: skip
 _STATE_VERBS = frozenset(
@@ -432,7 +546,7 @@ _GENERIC_VERBS = frozenset({"do", "fix", "update", "write", "ship", "improve", "
 _OPEN_ENDED_HEADS = frozenset({"engage", "encourage", "proactively", "explicit", "promote",
                                "foster", "nurture", "champion", "evangelize", "evangelise",
                                "advocate", "socialize", "socialise", "explore", "iterating",
-                               "reaching"})  # fmt: skip
+                               "reaching", "align", "embrace"})  # fmt: skip
 _GENERIC_OBJECTS = frozenset(
     [
         "features", "bugs", "fixes", "documentation", "docs", "research",
@@ -489,6 +603,15 @@ _VAGUE_QUALITIES = frozenset(
         "definitive",
         "organized",
         "organised",
+        # with no yardstick either: which are necessary, helpful by whose measure, how much
+        # smarter? "All necessary features built", "Sales feedback that the demo video is
+        # helpful", "a team capable of answering all needs", "does not negatively impact"
+        "necessary",
+        "helpful",
+        "capable",
+        "smarter",
+        "negatively",
+        "adversely",
     ]
 )
 # "Maximize X" names the metric and asks for as much as possible: no level to judge. "Improve

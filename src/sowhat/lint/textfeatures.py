@@ -647,6 +647,12 @@ _NUMBER_WORDS = frozenset(
 )
 
 
+# Numbers written in words and values of a frequency ("weekly"), for the rules that ask
+# whether a KR counts anything.
+NUMBER_WORDS = _NUMBER_WORDS
+FREQUENCY_VALUES = _FREQUENCY_VALUES
+
+
 def _guard(keys: tuple[str, ...]) -> re.Pattern[str]:
     """One C-level scan for any of the literal keys."""
     return re.compile("|".join(re.escape(k) for k in keys))

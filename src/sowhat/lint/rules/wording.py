@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
-from sowhat.lint.classifier import find_vanity, is_unmeasurable, metric_named
+from sowhat.lint.classifier import (
+    KNOWLEDGE_HEADS,
+    attention_apart,
+    find_vanity,
+    is_unmeasurable,
+    metric_named,
+)
 from sowhat.lint.rewrite import so_what, value_linked
 from sowhat.lint.textfeatures import TextFacts, attention, attention_word, object_phrase, read
 
@@ -83,23 +89,43 @@ class VanityMetric(KRRule):
 
 _SHOWN = {"pageviews": "page views", "pageview": "page view"}
 _CHASE_HEADS = frozenset({"get", "gain", "attract", "reach", "hit", "grow", "achieve"})
-_CHASE_BEFORE = frozenset({"more", "get", "gets", "getting", "gain", "gaining", "attract"})
+_CHASE_BEFORE = frozenset({"more", "get", "gets", "getting", "gain", "gaining", "attract",
+                           "growing", "grow", "grows", "growth", "increase", "drive",
+                           "boost"})  # fmt: skip
 
 
 def _chases_attention(facts: TextFacts) -> bool:
     """Attention is what the KR asks for, whatever the model says of the rest: "Get 10k
-    followers", "Newsletters getting more views", "... and get coverage in 2 publications".
+    followers", "Newsletters getting more views", "... and get coverage in 2 publications",
+    "Ranking for product keywords in search" (`attention_apart`).
     The model often calls these outputs (a verb of getting, no change verb), which would keep
     SW102 quiet on exactly the counts it is for."""
-    if not attention(facts):
-        return False
     toks = facts.tokens
-    if facts.head in _CHASE_HEADS:
+    apart = attention_apart(toks)  # "Ranking for product keywords in search"
+    if apart is None and not attention(facts):
+        return False
+    at = -1 if apart is None else apart[0]
+    if facts.head in _CHASE_HEADS or at == 0:
         return True
-    return any(
-        attention_word(t) and not _CHASE_BEFORE.isdisjoint(toks[max(i - 2, 0) : i])
-        for i, t in enumerate(toks)
-    )
+    return any((attention_word(t) or i == at) and _chased(toks, i) for i, t in enumerate(toks))
+
+
+def _chased(toks: tuple[str, ...], i: int) -> bool:
+    """Whether a word of getting or growing governs the attention word at i: it comes at
+    most six words before it ("and get publication in at least 2 publications", "we see
+    growing engagement + channel subs", "increase sign-ups for gated assets"), with no word
+    that starts another clause or phrase ("and", "while", "to", "by"...) between. Before,
+    only the two words right before counted, which missed these."""
+    for j in range(i - 1, max(i - 7, -1), -1):
+        t = toks[j]
+        if t in _CHASE_BEFORE:
+            return True
+        if t in _CLAUSE_STOP:
+            return False
+    return False
+
+
+_CLAUSE_STOP = frozenset({"and", "while", "but", "so", "by", "to", "with", "through"})
 
 
 class MissingBaselineOrTarget(KRRule):
@@ -198,6 +224,18 @@ class NotMeasurable(KRRule):
         if not is_unmeasurable(subject.facts, subject.classification.kind):
             return []
         metric = metric_named(subject.facts)
+        if metric and subject.facts.head in KNOWLEDGE_HEADS:
+            return [
+                self.at(
+                    subject,
+                    f"not measurable: '{metric}' is what the KR wants understood, not a "
+                    "level to reach; knowing more about it cannot be judged at the end of the "
+                    "period",
+                    f"keep the research as the bet; make the KR the move it should enable, "
+                    f"e.g. '{metric.capitalize()} from X to Y'",
+                    "title",
+                )
+            ]
         if metric:  # "Maximize monthly /search visits": a metric, but no level
             return [
                 self.at(
