@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.integration.web_demo import viewer_on
+from tests.unit.services.review_testing import module_copy
 
 
 def test_per_1000_axis_and_the_end_of_data_legend(demo_copy: Path) -> None:
@@ -47,3 +50,21 @@ def test_objective_page_words_a_guardrail_bound_in_its_unit(demo_copy: Path) -> 
         assert outside  # the demo has such KRs: the case this is about
         for bar, went in outside:
             assert bar == ("100" if went > 100 else "0"), (bar, went)
+
+
+def test_a_week_whose_cohorts_are_still_maturing_is_drawn_as_so_far(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Found on a fresh workspace as a PM: a 7-day activation's last week, its cohorts half
+    matured, sat on the line like any other and read as a drop. In the review workspace
+    (synced Monday 16 Nov) the 2-day activation's week of 9 Nov is still maturing; a count's
+    weeks are all complete."""
+    with viewer_on(module_copy(tmp_path_factory, "web-so-far")) as client:
+        act = client.get("/periods/2026-Q4/key-results/act").text
+        assert re.search(r'class="point unsettled"[^>]*><title>week of 2026-11-09 so far', act)
+        assert ">so far</text>" in act
+        legend = re.search(r'<p class="legend small">(.*?)</p>', act, re.S)
+        assert legend
+        assert "so far: the week or its cohorts not complete" in legend[1]
+        total = client.get("/periods/2026-Q4/key-results/tickets-total").text
+        assert "unsettled" not in total

@@ -45,6 +45,9 @@ class ChartInput:
     band: Sequence[tuple[date, float, float]] = ()  # forecast: week -> (low, high)
     weekly: Sequence[tuple[date, float]] = ()  # the metric's own weekly values (dotted)
     manual: Sequence[tuple[date, float]] = ()  # values people typed (diamonds on the line)
+    # weeks whose value still moves (services.forecasts.unsettled_weeks): drawn hollow, joined
+    # by a dashed line and labelled "so far", never read as a settled week
+    unsettled: Sequence[date] = ()
     today: date | None = None  # a labelled vertical marker
     today_label: str = "today"
     key: str = "chart"  # makes the SVG's element ids unique when a page holds several
@@ -111,11 +114,28 @@ def render_kr_chart(
         parts.append(f'<polyline class="weekly" points="{dotted}"><title>weekly value'
                      "</title></polyline>")  # fmt: skip
     if chart.points:
-        path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in chart.points)
-        parts.append(f'<polyline class="series" points="{path}"/>')
+        open_ = set(chart.unsettled)
+        settled = [(d, v) for d, v in chart.points if d not in open_]
+        if settled:
+            path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in settled)
+            parts.append(f'<polyline class="series" points="{path}"/>')
+        moving = settled[-1:] + [(d, v) for d, v in chart.points if d in open_]
+        if len(moving) > 1:
+            path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in moving)
+            parts.append(f'<polyline class="series unsettled" points="{path}"/>')
         for d, v in chart.points:
-            parts.append(f'<circle class="point" cx="{x(d):.1f}" cy="{y(v):.1f}" r="4">'
-                         f"<title>week of {d.isoformat()}: {escape(fmt(v))}</title></circle>")
+            if d in open_:
+                parts.append(f'<circle class="point unsettled" cx="{x(d):.1f}" cy="{y(v):.1f}" '
+                             f'r="4"><title>week of {d.isoformat()} so far: {escape(fmt(v))} '
+                             "(still moving: the week or its cohorts are not complete)</title>"
+                             "</circle>")  # fmt: skip
+            else:
+                parts.append(f'<circle class="point" cx="{x(d):.1f}" cy="{y(v):.1f}" r="4">'
+                             f"<title>week of {d.isoformat()}: {escape(fmt(v))}</title></circle>")
+        if open_ and chart.points[-1][0] in open_:
+            d, v = chart.points[-1]
+            parts.append(f'<text class="so-far" x="{x(d) + 7:.1f}" y="{y(v) - 8:.1f}">so far'
+                         "</text>")  # fmt: skip
     else:
         parts.append(f'<text class="empty" x="{W / 2}" y="{H / 2}" text-anchor="middle">'
                      "no values yet</text>")  # fmt: skip
@@ -163,7 +183,9 @@ def _describe(chart: ChartInput, fmt: Callable[[float], str]) -> str:
         bits.append(f"from baseline {fmt(chart.baseline)} to target {fmt(chart.target)}")
     if chart.points:
         d, v = chart.points[-1]
-        bits.append(f"{len(chart.points)} weekly values, latest {fmt(v)} in the week of {d}")
+        so_far = " so far (not complete)" if d in set(chart.unsettled) else ""
+        bits.append(f"{len(chart.points)} weekly values, latest {fmt(v)} in the week of "
+                    f"{d}{so_far}")
     if chart.manual:
         bits.append(f"{len(chart.manual)} values typed in check-ins")
     for launch in chart.launches:

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -374,6 +374,22 @@ def complete_weeks(
     lag = matures or timedelta(0)
     return [(w, v) for w, v in in_period
             if min(_midnight(week_start(w)) + timedelta(days=7), end) + lag <= cutoff]
+
+
+def unsettled_weeks(
+    points: Sequence[tuple[date, float | None]] | Sequence[tuple[date, float]], *,
+    period_end: date, as_of: datetime | date | None, metric: str | None,
+    catalog: MetricsFile | None,
+) -> list[date]:
+    """The weeks of a KR's line that are not complete yet (`complete_weeks`): the week in
+    progress, and a cohort metric's weeks whose cohorts are still inside their outcome
+    window. Their values still move, so the chart draws them apart ("so far") — a 7-day
+    activation's last week, drawn like the others, read as a drop that was only cohorts not
+    yet matured."""
+    defn = catalog.metrics.get(metric) if catalog is not None and metric else None
+    settled = {w for w, _ in complete_weeks(list(points), period_end=period_end, as_of=as_of,
+                                            matures=maturity(defn, catalog))}
+    return [w for w, _ in points if w not in settled]
 
 
 def _first_complete(period_start: date, period_end: date, matures: timedelta | None) -> date:

@@ -141,3 +141,22 @@ def test_the_feature_factory_line_says_what_the_unmoved_bets_did() -> None:
     assert words.factory_line(support) == (
         "0 of 2 judged shipped bets moved their key result (0%; 1 moved it the wrong way; "
         "1 with no detectable change)")
+
+
+def test_weeks_still_moving_are_drawn_apart_and_labelled_so_far() -> None:
+    weeks = [date(2026, 10, 5), date(2026, 10, 12), date(2026, 10, 19)]
+    svg = _chart(points=list(zip(weeks, [0.41, 0.44, 0.42], strict=True)),
+                 unsettled=[date(2026, 10, 19)])
+    settled = re.search(r'<polyline class="series" points="([^"]+)"', svg)
+    moving = re.search(r'<polyline class="series unsettled" points="([^"]+)"', svg)
+    assert settled
+    assert moving
+    assert len(settled[1].split()) == 2  # the settled line stops at the last settled week
+    assert len(moving[1].split()) == 2  # and a dashed segment joins it to the open week
+    assert svg.count('class="point unsettled"') == 1
+    assert "week of 2026-10-19 so far" in svg
+    assert ">so far</text>" in svg
+    assert "so far (not complete)" in svg  # the description a screen reader reads
+    plain = _chart(points=list(zip(weeks, [0.41, 0.44, 0.42], strict=True)))
+    assert "unsettled" not in plain
+    assert "so far" not in plain

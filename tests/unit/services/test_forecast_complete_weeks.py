@@ -246,3 +246,22 @@ def test_a_ratio_of_cohorts_waits_for_its_longest_outcome_window() -> None:
     assert lag == {"a": timedelta(days=2), "b": timedelta(days=7),
                    "a_over_b": timedelta(days=7), "per_ticket": timedelta(days=2), "t": None}
     assert fc.maturity(None, catalog) is None
+
+
+def test_the_chart_draws_apart_the_weeks_that_still_move() -> None:
+    """A 7-day activation synced on Friday 4 Dec: the week of 23 Nov has cohorts inside their
+    window until 6 Dec, and the week of 30 Nov is in progress; a count's only open week is
+    the one in progress."""
+    catalog = MetricsFile.model_validate({"metrics": {
+        "act": {"type": "conversion", "entity": "account_id", "from": {"event": "s"},
+                "to": {"event": "p"}, "within": "7d"},
+        "runs": {"type": "count", "event": "r"},
+    }})
+    weeks = _weekly([0.40, 0.49, 0.48, 0.47], date(2026, 11, 9))  # Nov 9, 16, 23, 30
+    at = datetime(2026, 12, 4, 23, 58, tzinfo=UTC)
+    kw: dict[str, Any] = {"period_end": date(2027, 1, 1), "as_of": at, "catalog": catalog}
+    assert fc.unsettled_weeks(weeks, metric="act", **kw) == [date(2026, 11, 23),
+                                                             date(2026, 11, 30)]
+    assert fc.unsettled_weeks(weeks, metric="runs", **kw) == [date(2026, 11, 30)]
+    assert fc.unsettled_weeks(weeks, metric="act", period_end=date(2027, 1, 1), as_of=None,
+                              catalog=catalog) == []  # nothing synced: nothing to tell

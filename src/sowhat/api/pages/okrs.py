@@ -22,7 +22,7 @@ from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline, time_marker
 from sowhat.services import dashboard as views
 from sowhat.services.coach import coach_text
-from sowhat.services.forecasts import FORECAST_ASSUMPTIONS, KRForecastView
+from sowhat.services.forecasts import FORECAST_ASSUMPTIONS, KRForecastView, unsettled_weeks
 from sowhat.services.impact.verdicts import VerdictCard, verdict_board
 from sowhat.services.okrs import edits as okr_edits
 from sowhat.services.okrs.views import plan_view
@@ -179,6 +179,9 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
                   if b.bet.shipped_on is not None],
         manual=typed if computed else [],
         band=_band(data.forecast_view), today=today, today_label=marker,
+        unsettled=unsettled_weeks(line, period_end=status.end, as_of=status.data_through
+                                  or status.last_sync, metric=s.metric,
+                                  catalog=state.workspace.metrics) if computed else (),
     )  # fmt: skip
     svg = render_kr_chart(chart, lambda v: words.value(v, rate=rate, unit=s.unit),
                           lambda ts: words.tick_labels(ts, rate=rate, unit=s.unit))
@@ -199,6 +202,7 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         # a key for what the chart draws, never for what it does not (a "bet launch" key on
         # a KR no bet names sent readers looking for an orange line)
         "launch_key": any(chart.start <= x.day < chart.end for x in chart.launches),
+        "unsettled_key": bool(chart.unsettled),
         "forecast_assumptions": FORECAST_ASSUMPTIONS if forecast else (),
         "data_through": status.data_through or status.last_sync,
         "stale": views.staleness(status.data_through or status.last_sync,
