@@ -302,6 +302,16 @@ class CheckIn:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+def by_a_person(*, value: float | None, confidence: float | None, note: str | None,
+                blockers: str | None, source: str | None) -> bool:
+    """Whether a check-in is the team's: a confidence, a note or blockers, or a value typed
+    by hand. Sync writes the computed value every week, and that is not anyone checking in —
+    the dashboard counted it as one ("checked in this week 2 / 2" on a workspace nobody had
+    checked in on) while the weekly review, rightly, listed both KRs as missing."""
+    return (confidence is not None or bool(note) or bool(blockers)
+            or (source == "manual" and value is not None))
+
+
 def progress(current: float, baseline: float, target: float) -> float:
     """(current - baseline) / (target - baseline), clipped to [0, 1].
 

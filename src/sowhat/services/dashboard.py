@@ -412,7 +412,8 @@ def _assemble(session: Session, plan: PlanView, day: date, trend: tuple[SeriesPo
         alerts=tuple(g for g in plan.guardrails if g.breached),
         unmeasured_guardrails=sum(1 for g in plan.guardrails if g.breached is None),
         changes=assemble(plan, _changes_day(plan, day), parts),
-        checked_in_this_week=sum(1 for k in plan.key_results if k.status.last_week == week),
+        checked_in_this_week=sum(1 for k in plan.key_results
+                                 if k.status.last_person_week == week),
         week=week,
         forecasts=forecasts,
         standings=standings,
@@ -461,7 +462,7 @@ def _filtered(full: Dashboard, *, team: str | None, owner: str | None, page: int
         unmeasured_guardrails=sum(1 for g in full.plan.guardrails
                                   if g.objective in keep and g.breached is None),
         checked_in_this_week=sum(1 for k in full.plan.key_results
-                                 if k.id in krs and k.status.last_week == full.week),
+                                 if k.id in krs and k.status.last_person_week == full.week),
         forecast=_summary({k: v for k, v in full.forecasts.items() if k in krs}),
         changes=changes, kr_total=len(krs),
     )  # fmt: skip

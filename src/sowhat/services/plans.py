@@ -19,7 +19,7 @@ from sowhat.domain.measure import (
     baseline_disagrees,
     complete_buckets,
 )
-from sowhat.domain.okr import Plan, raw_progress
+from sowhat.domain.okr import Plan, by_a_person, raw_progress
 from sowhat.domain.period import Period
 from sowhat.domain.scoring import roll_up_by_team, score_note, score_objective
 from sowhat.domain.units import format_values
@@ -94,6 +94,8 @@ class KeyResultStatus:
     last_note: str | None
     last_source: str | None
     check_ins: int
+    # the latest week a person checked in (domain.okr.by_a_person), not sync's computed value
+    last_person_week: date | None = None
     # baseline, target and current as shown everywhere ("45.2%"), distinct when they differ
     display: dict[str, str] = field(default_factory=dict)
     # What "current" means (from the last sync; None before one): the KR's measure, the
@@ -321,6 +323,9 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
     with_value = [c for c in checkins if c.value is not None]
     with_confidence = [c for c in checkins if c.confidence is not None]
     last = checkins[-1] if checkins else None
+    people = [c for c in checkins if by_a_person(value=c.value, confidence=c.confidence,
+                                                 note=c.note, blockers=c.blockers,
+                                                 source=c.source)]
     current = with_value[-1].value if with_value else None
     before_period = readable_from = None
     if (period_start is not None and with_value and with_value[-1].source == "auto"
@@ -350,6 +355,7 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
         last_note=last.note if last else None,
         last_source=last.source if last else None,
         check_ins=len(checkins),
+        last_person_week=people[-1].week if people else None,
         display=_display(row.baseline, row.target, current,
                          measured.measured_baseline if measured else None, unit,
                          before_period=before_period),

@@ -423,3 +423,26 @@ def test_a_weekly_value_from_an_earlier_week_is_dated_in_every_rendering(
                        generated=AS_OF, data_through=AS_OF)
     cell = html.split('data-kr="act"')[1].split("</tr>")[0]
     assert 'data-week="2026-10-26">week of 26 Oct<' in cell
+
+
+def test_the_dashboard_counts_the_check_ins_people_made_as_the_review_does(
+    db: Database, ws: Workspace
+) -> None:
+    """Sync writes every KR's computed value each week; the dashboard's "checked in this
+    week" tile counted those, so a workspace nobody had checked in on read "2 / 2" while the
+    weekly review listed both KRs as missing."""
+    from sowhat.services import dashboard as views
+
+    week = date(2026, 11, 9)
+    with db.transaction(write=False) as session:
+        board = views.dashboard(session=session, period="2026-Q4", today=week + timedelta(3),
+                                workspace=ws)
+        missing = missing_checkins(session=session, week=week,
+                                   period=repositories.periods_by_label(
+                                       session, ["2026-Q4"])["2026-Q4"])
+        auto_only = [k for k in board.plan.key_results if k.id == "act-mid"]
+    assert board.week == week
+    assert [m.kr_id for m in missing] == ["act-mid"]
+    assert auto_only[0].status.last_week == week  # sync wrote its value for the week
+    assert auto_only[0].status.last_person_week != week  # but nobody checked in
+    assert board.checked_in_this_week == board.kr_total - len(missing)

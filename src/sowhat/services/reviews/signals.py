@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from sowhat.domain.okr import Change
+from sowhat.domain.okr import Change, by_a_person
 from sowhat.domain.period import next_monday, week_start
 from sowhat.domain.units import format_change, format_values, join_span
 from sowhat.domain.words import counted
@@ -96,11 +96,6 @@ def review_week(as_of: datetime | date) -> date:
     return week_start(day) - timedelta(days=7)
 
 
-def _person_checked_in(row: CheckInRow) -> bool:
-    return (row.confidence is not None or bool(row.note) or bool(row.blockers)
-            or (row.source == "manual" and row.value is not None))
-
-
 def missing_checkins(
     *, session: Session, period: PeriodRow, week: date
 ) -> tuple[MissingCheckIn, ...]:
@@ -114,7 +109,8 @@ def missing_checkins(
            if k.archived_at is None and k.objective_id in objectives]
     by_kr: dict[int, list[CheckInRow]] = {}
     for c in repositories.checkins_for(session, [k.id for k in krs]):
-        if _person_checked_in(c) and c.week <= week:
+        if c.week <= week and by_a_person(value=c.value, confidence=c.confidence, note=c.note,
+                                          blockers=c.blockers, source=c.source):
             by_kr.setdefault(c.key_result_id, []).append(c)
     out = []
     for k in krs:
