@@ -41,3 +41,19 @@ def test_a_breached_guardrail_names_its_metric_once(demo_copy: Path) -> None:
     for item in items:
         assert "<strong>nps</strong> fell from 38.2 to 24.5 (-13.7 pts)" in item, item
         assert "nps: nps" not in item
+
+
+def test_a_fixed_end_of_data_is_not_told_to_ingest_newer_events(demo_copy: Path) -> None:
+    """The demo fixes its data's end (`[events] complete_through = 2026-11-16`); its stale
+    banner told every new user to ingest events the demo will never have."""
+    with viewer_on(demo_copy) as client:
+        html = client.get("/").text
+    banner = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "fixed by [events] complete_through in sowhat.toml" in banner
+    assert "newer events have not arrived" not in banner
+    # a workspace whose end is the latest event is still told to ingest
+    toml = demo_copy / "sowhat.toml"
+    toml.write_text(re.sub(r"(?m)^complete_through.*$", "", toml.read_text("utf-8")), "utf-8")
+    with viewer_on(demo_copy, viewer="second@acme.example") as client:
+        html = client.get("/").text
+    assert "newer events have not arrived: ingest them" in html

@@ -19,15 +19,15 @@ VIEWER = "viewer@acme.example"
 
 
 @contextmanager
-def viewer_on(demo_copy: Path) -> Iterator[TestClient]:
+def viewer_on(demo_copy: Path, viewer: str = VIEWER) -> Iterator[TestClient]:
     """A viewer (no edit rights) logged in through the form; the store closed afterwards."""
     ws = load_workspace(demo_copy)
     db = open_database(ws.config.database_url(ws.root), create=False)
     with cheap_hashes(), db.transaction() as session:
-        create_user(session=session, email=VIEWER, password=PASSWORD, actor="test")
+        create_user(session=session, email=viewer, password=PASSWORD, actor="test")
     db.dispose()
     with TestClient(create_app(ServerSettings(workspace=demo_copy))) as client:
-        login(client, VIEWER)
+        login(client, viewer)
         try:
             yield client
         finally:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
 from sowhat.cli.render import render_changes, render_diff, render_status
@@ -204,13 +205,13 @@ def warn_if_stale(ws: Workspace, data_through: datetime | None) -> None:
     """Values over data older than `[events] stale_after` get a visible warning."""
     if data_through is None:
         return
-    stale_after = event_source_spec(ws).stale_after
+    spec = event_source_spec(ws)
     age = datetime.now(UTC) - data_through
-    if age > stale_after:
+    if age > spec.stale_after:
         err_console.print(
-            f"[yellow]warning:[/yellow] data is stale: the latest complete data is from "
-            f"{data_through:%Y-%m-%d %H:%M} UTC, {age.days} days ago; ingest newer events "
-            "and run `sowhat sync`")
+            "[yellow]warning:[/yellow] data is stale: the latest complete data is from "
+            f"{data_through:%Y-%m-%d %H:%M} UTC, {age.days} days ago; "
+            f"{escape(spec.stale_advice)}")
 
 
 def checkin(

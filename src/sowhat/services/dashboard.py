@@ -62,6 +62,7 @@ from sowhat.services.standing.rule import (
     objective_standing,
     risk_order,
 )
+from sowhat.spec.event_source import EventSourceSpec
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.workspace import Workspace
 from sowhat.store import repositories
@@ -473,13 +474,14 @@ def staleness(through: datetime | None, *, workspace: Workspace | None,
     """Why the numbers are stale (their data older than `[events] stale_after`), or None."""
     if through is None:
         return None
-    limit = event_source_spec(workspace).stale_after if workspace else timedelta(days=2)
+    spec = event_source_spec(workspace) if workspace else None
+    limit = spec.stale_after if spec else timedelta(days=2)
     moment = through.replace(tzinfo=UTC) if through.tzinfo is None else through
     age = (now or datetime.now(UTC)) - moment
     if age <= limit:
         return None
-    return (f"{age.days} days ago: newer events have not arrived. Ingest them "
-            "(sowhat ingest) and run sowhat sync before trusting this week's numbers")
+    advice = spec.stale_advice if spec else EventSourceSpec().stale_advice
+    return f"{age.days} days ago — {advice}"
 
 
 def standings_of(plan: PlanView,

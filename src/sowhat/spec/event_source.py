@@ -80,6 +80,16 @@ class EventSourceSpec(BaseModel):
     lag: timedelta | None = None
     stale_after: timedelta = timedelta(days=2)
 
+    @property
+    def stale_advice(self) -> str:
+        """What to do about stale data. With `complete_through` the data's end is a date in
+        sowhat.toml, and "ingest newer events" was wrong advice: the demo, whose end is fixed
+        on 16 Nov, told every new user to ingest events it will never have."""
+        if self.complete_through is not None:
+            return ("its end is fixed by [events] complete_through in sowhat.toml: move that "
+                    "forward once newer events are loaded, then run `sowhat sync`")
+        return "newer events have not arrived: ingest them (`sowhat ingest`) and run `sowhat sync`"
+
     @field_validator("lag", "stale_after", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:

@@ -92,8 +92,7 @@ def resolve_as_of(
         age = now - mark.through
         warnings.append(
             f"data is stale: the latest complete data is from {mark.through:%Y-%m-%d %H:%M} "
-            f"UTC, {_age(age)} ago; ingest newer events (`sowhat ingest`) or set "
-            "[events] complete_through"
+            f"UTC, {_age(age)} ago; {(spec or EventSourceSpec()).stale_advice}"
         )
     return AsOf(effective=effective, requested=asked, now=now, watermark=mark,
                 warnings=tuple(warnings))
