@@ -259,3 +259,10 @@ def test_sw107_prefers_a_metric_that_must_not_rise_and_says_min_change_for_nps()
     nps_only = {"nps": MetricInfo("nps", type="nps")}
     [f] = by_code(run(growth, LintContext(as_of=date(2026, 9, 1), metrics=nps_only)), "SW107")
     assert f.suggestion == 'add `guardrails: [{metric: nps, min_change: "-5%"}]`'
+    # a catalog with nothing to guard: name what to define, never a metric it lacks (a fresh
+    # `sowhat init` workspace was told to paste support_tickets_per_account, which it has not)
+    bare = {"activation_rate": MetricInfo("activation_rate", type="conversion")}
+    [f] = by_code(run(growth, LintContext(as_of=date(2026, 9, 1), metrics=bare)), "SW107")
+    assert f.suggestion is not None
+    assert f.suggestion.startswith("define what must not get worse in metrics.yaml")
+    assert "support_tickets_per_account" not in f.suggestion

@@ -77,16 +77,19 @@ _MUST_NOT_RISE = ("tickets", "support", "latency", "errors", "incidents", "refun
 _MUST_NOT_FALL = ("nps", "csat")
 
 
-def _guardrail_example(metrics: Mapping[str, object]) -> str:
+def _guardrail_suggestion(metrics: Mapping[str, object]) -> str:
+    """A guardrail on a metric the catalog has; when it has none that fits, the metric to
+    define first — a name it lacks, pasted as suggested, failed `sowhat validate`."""
     for hint in _MUST_NOT_RISE:
         for name in sorted(metrics):
             if hint in words(name):
-                return f'{{metric: {name}, max_change: "+10%"}}'
+                return f'add `guardrails: [{{metric: {name}, max_change: "+10%"}}]`'
     for hint in _MUST_NOT_FALL:
         for name in sorted(metrics):
             if hint in words(name):
-                return f'{{metric: {name}, min_change: "-5%"}}'
-    return '{metric: support_tickets_per_account, max_change: "+10%"}'
+                return f'add `guardrails: [{{metric: {name}, min_change: "-5%"}}]`'
+    return ("define what must not get worse in metrics.yaml (support tickets per account, "
+            "churn, p95 latency), then add `guardrails: [{metric: NAME, max_change: \"+10%\"}]`")
 
 
 def indicator_of(subject: KRSubject) -> Indicator | None:
@@ -180,12 +183,11 @@ class GrowthWithoutGuardrail(ObjectiveRule):
         word = _growth_words(texts)
         if word is None:
             return []
-        example = _guardrail_example(subject.context.metrics)
         return [
             self.finding(
                 f"growth objective ('{word}') with no guardrail: it can 'succeed' by creating a "
                 "new failure mode (support load, churn, latency)",
-                f"add `guardrails: [{example}]`",
+                _guardrail_suggestion(subject.context.metrics),
                 location=subject.where(("title",)),
                 objective_id=o.id,
             )
