@@ -84,6 +84,10 @@ def test_quarter_report_html_is_self_contained_and_equals_the_json(built: Path,
     assert seen == a["key_results"]
     for lesson in data["lessons"]:
         assert lesson["text"] in html
+    # the 2-day activation's week of 9 Nov is still maturing on 16 Nov: drawn "so far", as on
+    # the KR page, and the settled weeks are not
+    assert re.search(r'class="point unsettled"[^>]*><title>week of 2026-11-09 so far', html)
+    assert not re.search(r'class="point unsettled"[^>]*><title>week of 2026-11-02', html)
     assert "01 Oct – 31 Dec 2026" in html  # the period's last day, not its exclusive end
     assert "01 Jan 2027" not in html
     # a guardrail's rule reads as a sentence, not as the YAML it was written in

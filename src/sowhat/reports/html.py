@@ -52,7 +52,8 @@ def day(d: date | datetime | None) -> str:
 def kr_chart(*, title: str, start: date, end: date, points: Any, baseline: float | None,
              target: float | None, unit: str | None, today: date | None = None,
              launches: Any = (), today_label: str = "as of",
-             key: str = "chart", data_through: datetime | None = None) -> Markup:  # fmt: skip
+             key: str = "chart", data_through: datetime | None = None,
+             unsettled: Any = ()) -> Markup:  # fmt: skip
     """The same SVG chart as the KR page, for one KR of a report; the marker moves to where
     the data ends when that is before `today` (`time_marker`)."""
     rate = _rate(baseline, target, unit)
@@ -61,7 +62,8 @@ def kr_chart(*, title: str, start: date, end: date, points: Any, baseline: float
     chart = ChartInput(title=title, start=start, end=end, points=list(points),
                        baseline=baseline, target=target,
                        launches=[Launch(d, label) for d, label in launches],
-                       today=today, today_label=today_label, key=key)  # fmt: skip
+                       today=today, today_label=today_label, key=key,
+                       unsettled=tuple(unsettled))  # fmt: skip
     svg = str(render_kr_chart(chart, lambda v: words.value(v, rate=rate, unit=unit),
                               lambda ts: words.tick_labels(ts, rate=rate, unit=unit)))
     # The chart's own stylesheet goes inside the SVG: WeasyPrint (PDF) styles an inline SVG

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from sowhat.services.dashboard import standings_of
-from sowhat.services.forecasts import KRForecastView
+from sowhat.services.forecasts import KRForecastView, unsettled_weeks
 from sowhat.services.guardrails import GuardrailStatus, KRHealth
 from sowhat.services.impact.verdicts import VerdictBoard, VerdictCard, verdict_board
 from sowhat.services.listing.forecasts import period_forecasts
@@ -45,6 +45,7 @@ class KRLine:
     movement: Movement | None  # the latest week against the week before and the baseline
     weekly: tuple[tuple[date, float], ...]  # the computed weekly values (or the check-ins)
     forecast: KRForecastView | None
+    unsettled: tuple[date, ...] = ()  # weeks of `weekly` still moving, drawn "so far"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,9 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
                 movement=movement(view, [(w, v) for w, v, _ in every],
                                   period_start=plan.status.start),
                 weekly=tuple(stored),
+                unsettled=tuple(unsettled_weeks(
+                    stored, period_end=plan.status.end, metric=view.status.metric,
+                    as_of=plan.status.data_through or plan.status.last_sync, catalog=catalog)),
                 forecast=forecasts.get(k.id)))
         bets = [b for b in plan.bets if b.objective == o.id]
         shipped = tuple(BetLine(b, verdicts.get(b.id)) for b in bets
