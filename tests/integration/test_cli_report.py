@@ -118,6 +118,10 @@ def test_weekly_and_monthly_reports_equal_their_json(built: Path, tmp_path: Path
         assert f"This month <strong>{value(k['value'], *scale)}</strong>" in section
         assert f"last month {value(k['previous'], *scale)}" in section
         assert "Weekly trend within the month: <strong class=" in section
+        if k["change_clear"] is not None:  # the month against the last, beyond noise or not
+            assert ("beyond noise" if k["change_clear"] else "within noise") in section
+        else:
+            assert "noise)" not in section
         assert k["trend"] in section
 
 

@@ -201,7 +201,7 @@ def _render_monthly(r: MonthlyReview) -> None:
         sc = (k.baseline, k.target, k.unit)
         console.print(f"\n[bold]{k.kr_id}[/bold] {k.metric}{seg} [dim]({k.indicator})[/dim]  "
                       f"month {kr_num(k.value, *sc)} vs {kr_num(k.previous, *sc)} "
-                      f"({kr_signed(k.change, *sc, like=k.value)})  "
+                      f"({kr_signed(k.change, *sc, like=k.value)}{k.change_words})  "
                       f"weekly trend [{trend}]{k.trend}[/{trend}]")
         if k.weeks:
             console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {kr_num(w.value, *sc)}"

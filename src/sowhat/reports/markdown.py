@@ -133,7 +133,8 @@ def monthly_markdown(r: MonthlyReview) -> str:
         sc = (k.baseline, k.target, k.unit)
         out += [f"## {k.kr_id} — {k.metric}{seg} ({k.indicator})", "", _cell(k.title), "",
                 f"- this month **{kr_num(k.value, *sc)}**, last month "
-                f"{kr_num(k.previous, *sc)} ({kr_signed(k.change, *sc, like=k.value)}); baseline "
+                f"{kr_num(k.previous, *sc)} ({kr_signed(k.change, *sc, like=k.value)}"
+                f"{k.change_words}); baseline "
                 f"{kr_num(k.baseline, *sc)} → target {kr_num(k.target, *sc)}",
                 f"- weekly trend within the month: {k.trend}"
                 + (f" ({kr_signed(k.slope_per_week, *sc)} a week)"

@@ -91,14 +91,15 @@ def level_noise(values: Sequence[float | None]) -> Noise | None:
 
 
 def beyond_noise(change: float | None, noise: Noise | None, level: float = MOVE_LEVEL, *,
-                 against_weeks: int = 1) -> bool | None:  # fmt: skip
-    """Whether one week's value minus a level measured over `against_weeks` weeks (1: another
-    week) is a movement (None: cannot tell)."""
+                 weeks: int = 1, against_weeks: int = 1) -> bool | None:  # fmt: skip
+    """Whether a level over `weeks` weeks minus one over `against_weeks` weeks (1 and 1: one
+    week against another) is a movement (None: cannot tell). A level over k weeks wobbles
+    by s/√k, so the difference's spread is s·√(1/weeks + 1/against_weeks)."""
     if change is None or noise is None:
         return None
     if noise.sd == 0.0:
         return change != 0.0
-    spread = noise.sd * math.sqrt(1.0 + 1.0 / max(against_weeks, 1))
+    spread = noise.sd * math.sqrt(1.0 / max(weeks, 1) + 1.0 / max(against_weeks, 1))
     return bool(abs(change) > _t_quantile(0.5 + level / 2.0, noise.df) * spread)
 
 

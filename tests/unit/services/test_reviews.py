@@ -288,7 +288,15 @@ def test_monthly_review_matches_a_plain_python_activation(db: Database, ws: Work
     tickets = next(k for k in r.key_results if k.kr_id == "tickets-total")
     assert (tickets.value, tickets.previous) == (5 * 31, 3 * 30)
     assert tickets.trend == "no clear change"
-    assert "## act — activation (leading)" in monthly_markdown(r)
+    # month against month: judged for a level KR, never for a period total (a 31-day
+    # October's count against a 30-day September's)
+    assert isinstance(act.change_clear, bool)
+    assert tickets.change_clear is None
+    assert tickets.change_words == ""
+    md = monthly_markdown(r)
+    assert f"({act.change_words.removeprefix(', ')}" not in md  # sits after the change
+    assert act.change_words in md
+    assert "## act — activation (leading)" in md
     assert act.not_yet is None  # October's 2-day cohorts have all matured by Nov 16
 
 

@@ -10,6 +10,11 @@ a month, split by segment, says where a change comes from. For each KR (lagging 
   slope's 90% interval (`stats.noise.linear_trend`, which needs 3 weeks) excludes zero and
   the slope moves the level by more than `FLAT_SHARE` of its mean over the month; else
   "no clear change" — a flat noisy month is not a trend;
+- whether the month differs from the month before beyond noise (`change_clear`): the noise
+  of one week's value is read from the 13 whole weeks before the earlier month
+  (`stats.noise.level_noise`, so neither month can widen it) and a month counts as a level
+  over its weeks (days / 7, rounded): |change| > t · s · √(1/k₁ + 1/k₂). Said for level KRs only:
+  a period total's months differ in length, so their counts are not comparable this way;
 - the same metric over every segment of the catalog, both months, computed by the metric
   engine in one query per month (a KR's own segment is one of them).
 """
@@ -21,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period
 from sowhat.errors import UserError
@@ -30,13 +36,14 @@ from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.weekly import indicator_of
 from sowhat.spec.metric_defs import MetricDef, MetricsFile, outcome_window
-from sowhat.stats.noise import linear_trend
+from sowhat.stats.noise import beyond_noise, level_noise, linear_trend
 from sowhat.store import repositories
 
 __all__ = ["FLAT_SHARE", "NO_CLEAR_CHANGE", "MonthlyKR", "MonthlyReview", "SegmentValue",
            "WeekValue", "default_month", "monthly_review"]
 
 FLAT_SHARE = 0.02
+NOISE_WEEKS = 13  # whole weeks before the earlier month, for the month-over-month noise
 NO_CLEAR_CHANGE = "no clear change"
 
 
@@ -73,6 +80,16 @@ class MonthlyKR:
     slope_per_week: float | None
     trend: str  # improving | worsening | rising | falling | no clear change | unknown
     segments: tuple[SegmentValue, ...]  # everyone first, then each catalog segment
+    # the month against the month before: beyond noise (True), within it (False), or None
+    # when it cannot be told (a period total, or under five whole weeks before both months)
+    change_clear: bool | None = None
+
+    @property
+    def change_words(self) -> str:
+        """What every rendering puts after the change: ", beyond noise", ", within noise"."""
+        if self.change is None or self.change_clear is None:
+            return ""
+        return ", beyond noise" if self.change_clear else ", within noise"
     error: str | None = None
     # Why a cohort metric's month reads "—": its cohorts are still inside their outcome
     # window (a 90-day retention of October cannot be read in November).
@@ -161,6 +178,10 @@ def monthly_review(
                            until=as_of.date())
         weeks = tuple(WeekValue(w, v) for w, v in whole if span.start <= w < span.end)
         slope = _slope([w.value for w in weeks])
+        clear = None if k.measure == Measure.CUMULATIVE.value else beyond_noise(
+            own.change, level_noise([v for w, v in whole if w < prev.start][-NOISE_WEEKS:]),
+            weeks=max(1, round((end - start).days / 7)),
+            against_weeks=max(1, round(prev.days / 7)))
         direction = _direction(k.baseline, k.target)
         out.append(MonthlyKR(
             kr_id=k.id, objective_id=objective_id, title=k.title, metric=metric,
@@ -170,6 +191,7 @@ def monthly_review(
             weeks=weeks, slope_per_week=slope,
             trend=_trend(slope, [w.value for w in weeks], direction),
             segments=tuple(table[(metric, s)] for s in segments), error=errors.get(metric),
+            change_clear=clear,
             not_yet=_not_yet(catalog.metrics[metric], own, span, prev, as_of),
         ))  # fmt: skip
     out.sort(key=lambda r: r.indicator != "lagging")
