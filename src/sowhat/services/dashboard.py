@@ -497,8 +497,9 @@ def _standing(o: ObjectiveStatus, plan: PlanView, forecasts: dict[str, KRForecas
     for k in o.key_results:
         f = forecasts.get(k.id)
         words.append(kr_standing(
-            k, elapsed=plan.status.elapsed, outlook=f.outlook if f else None,
-            probability=f.probability if f else None, guardrail_breached=o.id in breached))
+            k, elapsed=plan.status.pace_elapsed, through=plan.status.paced_through,
+            outlook=f.outlook if f else None, probability=f.probability if f else None,
+            guardrail_breached=o.id in breached))
     return objective_standing(o, words, guardrail_breached=o.id in breached)
 
 
@@ -526,7 +527,8 @@ def key_result_page(*, session: Session, period: str | None, kr_id: str,
         forecast_view=view,
         forecast=view.describe() if view and view.probability is not None
         else (view.note if view and view.note else NO_FORECAST),
-        word=kr_standing(kr.status, elapsed=plan.status.elapsed,
+        word=kr_standing(kr.status, elapsed=plan.status.pace_elapsed,
+                         through=plan.status.paced_through,
                          outlook=view.outlook if view else None,
                          probability=view.probability if view else None,
                          guardrail_breached=any(g.breached for g in plan.guardrails

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+import pytest
 
 from sowhat.reports.words import forecast_sentence
 from sowhat.services.forecasts import Outlook
 from sowhat.services.okrs.views import KeyResultView
-from sowhat.services.plans import KeyResultStatus, ObjectiveStatus
+from sowhat.services.plans import KeyResultStatus, ObjectiveStatus, PeriodStatus
 from sowhat.services.standing.changes import movement
 from sowhat.services.standing.rule import (
     Standing,
@@ -154,3 +156,24 @@ def test_a_period_totals_weekly_value_is_not_compared_with_its_baseline() -> Non
     assert m.baseline_change is None
     assert not m.baseline_moved
     assert m.toward_target is None
+
+
+def test_pace_is_judged_where_the_data_ends_when_it_ends_early() -> None:
+    """The demo's data ends on 16 Nov (50% of 2026-Q4); on 5 Dec (71%) a KR at 30% read
+    "off track" by pace only because no events exist after the 16th."""
+    status = PeriodStatus(period="2026-Q4", start=date(2026, 10, 1), end=date(2027, 1, 1),
+                          north_star=None, closed=False, elapsed=65 / 92, objectives=(),
+                          team_scores={}, data_through=datetime(2026, 11, 16))
+    assert status.paced_through == date(2026, 11, 16)
+    assert status.pace_elapsed == pytest.approx(46 / 92)
+    kr = replace(KR, current=0.43, progress=0.30)
+    stale = kr_standing(kr, elapsed=status.pace_elapsed, through=status.paced_through)
+    assert stale.word is Standing.AT_RISK  # 30% at 50%: 20 points behind
+    assert stale.reason == ("progress 30% with 50% of the period gone by 16 Nov, where the "
+                            "data ends")
+    assert kr_standing(kr, elapsed=status.elapsed).word is Standing.OFF_TRACK  # 41 behind
+    # data through last night is today's pace: nothing changes
+    fresh = replace(status, data_through=datetime(2026, 12, 4, 23, 58))
+    assert fresh.paced_through is None
+    assert fresh.pace_elapsed == status.elapsed
+    assert replace(status, data_through=None).pace_elapsed == status.elapsed

@@ -7,7 +7,9 @@ A KR's word, first match wins:
    its cohort measure still reads only cohorts from before the period (a 90-day retention
    in the period's first 90 days: that level is not progress);
 3. otherwise the worse of two readings, then the guardrails:
-   - pace: progress (baseline → target = 100%) against the share of the period elapsed:
+   - pace: progress (baseline → target = 100%) against the share of the period elapsed —
+     elapsed by the day the data ends, when that is over a day before today (values cannot
+     have moved where there is no data; `PeriodStatus.pace_elapsed`):
      behind by more than `OFF_TRACK_GAP` (35 points) is off track, by more than
      `AT_RISK_GAP` (10 points) at risk, else on track. Early in a period, when little time
      has passed, pace alone cannot call a KR off track;
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from sowhat.domain.units import format_chance
@@ -85,9 +88,11 @@ def _forecast(outlook: Outlook | None) -> Standing | None:
 
 
 def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None = None,
-                probability: float | None = None,
-                guardrail_breached: bool = False) -> KRStanding:  # fmt: skip
-    """The word for one KR (see the module docstring for the rule)."""
+                probability: float | None = None, guardrail_breached: bool = False,
+                through: date | None = None) -> KRStanding:  # fmt: skip
+    """The word for one KR (see the module docstring for the rule). `through`: the day the
+    data ends, when `elapsed` is measured there rather than today
+    (`PeriodStatus.pace_elapsed`)."""
     if kr.baseline is None or kr.target is None or kr.baseline == kr.target:
         return KRStanding(kr.id, Standing.NOT_MEASURED, "no baseline and target to measure "
                           "progress against")  # fmt: skip
@@ -97,7 +102,7 @@ def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None 
         return KRStanding(kr.id, Standing.NO_DATA, "no value yet: no check-in or sync")
     elapsed = min(max(elapsed, 0.0), 1.0)
     word = _pace(kr.progress, elapsed)
-    reasons = [_progress_words(kr, elapsed)]
+    reasons = [_progress_words(kr, elapsed, through)]
     by_forecast = _forecast(outlook)
     if by_forecast is not None:
         if probability is not None:
@@ -111,13 +116,14 @@ def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None 
     return KRStanding(kr.id, word, "; ".join(reasons))
 
 
-def _progress_words(kr: KeyResultStatus, elapsed: float) -> str:
+def _progress_words(kr: KeyResultStatus, elapsed: float, through: date | None = None) -> str:
     """The progress the KR page and the QBR print, unclipped: a KR that fell below its
     baseline reads "below its baseline: progress -63%", not "progress 0%" beside a -63% bar."""
     signed = kr.signed_progress
     assert signed is not None  # callers checked progress, and signed follows it
     where = "below its baseline: " if signed < 0 else "past its target: " if signed > 1 else ""
-    return f"{where}progress {signed:.0%} with {elapsed:.0%} of the period gone"
+    by = f" by {through:%d %b}, where the data ends" if through is not None else ""
+    return f"{where}progress {signed:.0%} with {elapsed:.0%} of the period gone{by}"
 
 
 def objective_standing(o: ObjectiveStatus, krs: Iterable[KRStanding], *,
