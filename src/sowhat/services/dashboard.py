@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -474,14 +474,12 @@ def staleness(through: datetime | None, *, workspace: Workspace | None,
     """Why the numbers are stale (their data older than `[events] stale_after`), or None."""
     if through is None:
         return None
-    spec = event_source_spec(workspace) if workspace else None
-    limit = spec.stale_after if spec else timedelta(days=2)
+    spec = event_source_spec(workspace) if workspace else EventSourceSpec()
     moment = through.replace(tzinfo=UTC) if through.tzinfo is None else through
     age = (now or datetime.now(UTC)) - moment
-    if age <= limit:
+    if age <= spec.stale_after:
         return None
-    advice = spec.stale_advice if spec else EventSourceSpec().stale_advice
-    return f"{age.days} days ago — {advice}"
+    return f"{age.days} days ago — {spec.stale_advice}"
 
 
 def standings_of(plan: PlanView,
@@ -494,10 +492,11 @@ def standings_of(plan: PlanView,
 def _standing(o: ObjectiveStatus, plan: PlanView, forecasts: dict[str, KRForecastView],
               breached: set[str]) -> ObjectiveStanding:  # fmt: skip
     words = []
+    elapsed, through = plan.status.pace_elapsed, plan.status.paced_through
     for k in o.key_results:
         f = forecasts.get(k.id)
         words.append(kr_standing(
-            k, elapsed=plan.status.pace_elapsed, through=plan.status.paced_through,
+            k, elapsed=elapsed, through=through,
             outlook=f.outlook if f else None, probability=f.probability if f else None,
             guardrail_breached=o.id in breached))
     return objective_standing(o, words, guardrail_breached=o.id in breached)

@@ -215,24 +215,19 @@ class PeriodStatus:
         there. Values cannot have moved after the data ends, so measuring their progress
         against the calendar called every KR of a stale workspace (the demo's data ends on
         16 Nov) behind pace — "progress 39% with 71% of the period gone" at 50% of data."""
-        share = self._data_share()
-        days = (self.end - self.start).days
-        if share is None or self.data_through is None or share >= self.elapsed - 1 / days:
+        if self.data_through is None:
             return None
-        return self.data_through.date()
+        day = self.data_through.date()
+        span = Period.between(self.start, self.end)
+        return day if span.elapsed_fraction(day) < self.elapsed - 1 / span.days else None
 
     @property
     def pace_elapsed(self) -> float:
         """The share of the period pace is judged against (see `paced_through`)."""
-        share = self._data_share()
-        return share if share is not None and self.paced_through is not None else self.elapsed
-
-    def _data_share(self) -> float | None:
-        if self.data_through is None:
-            return None
-        mark = self.data_through.replace(tzinfo=None)
-        covered = (mark - datetime.combine(self.start, datetime.min.time())).total_seconds()
-        return min(max(covered / 86400 / (self.end - self.start).days, 0.0), 1.0)
+        through = self.paced_through
+        if through is None:
+            return self.elapsed
+        return Period.between(self.start, self.end).elapsed_fraction(through)
 
 
 def load_plans(

@@ -38,12 +38,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["MOVE_LEVEL", "TREND_LEVEL", "Noise", "Trend", "beyond_noise", "level_noise",
-           "linear_trend", "noise_level"]
+__all__ = ["LEVEL_WEEKS", "MOVE_LEVEL", "TREND_LEVEL", "Noise", "Trend", "beyond_noise",
+           "level_noise", "linear_trend", "noise_level"]
 
 MOVE_LEVEL = 0.95  # a week-to-week move outside 95% of what noise does is worth attention
 TREND_LEVEL = 0.90  # two-sided level of the slope's interval
 MIN_DIFFS = 3
+LEVEL_WEEKS = 13  # a quarter of weeks before what is judged: the span `level_noise` reads
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,7 @@ def level_noise(values: Sequence[float | None]) -> Noise | None:
     n = len(y)
     if n < MIN_DIFFS + 2:
         return None
-    x = np.arange(n, dtype=float) - (n - 1) / 2.0
-    slope = float(x @ (y - y.mean())) / float(x @ x)
-    resid = y - y.mean() - slope * x
+    _, resid, _ = _line(np.arange(n, dtype=float), y)
     return Noise(sd=math.sqrt(float(resid @ resid) / (n - 2)), df=n - 2)
 
 
@@ -119,12 +118,17 @@ def linear_trend(values: Sequence[float | None], level: float = TREND_LEVEL) -> 
     n = len(pts)
     if n < 3:
         return None
-    x = np.array([p[0] for p in pts])
-    y = np.array([p[1] for p in pts], dtype=float)
-    xc = x - x.mean()
-    sxx = float(xc @ xc)
-    slope = float(xc @ (y - y.mean())) / sxx
-    resid = y - y.mean() - slope * xc
+    slope, resid, sxx = _line(np.array([p[0] for p in pts]),
+                              np.array([p[1] for p in pts], dtype=float))
     se = math.sqrt(float(resid @ resid) / (n - 2) / sxx)
     half = float(stats.t.ppf(0.5 + level / 2.0, n - 2)) * se
     return Trend(slope=slope, low=slope - half, high=slope + half, weeks=n)
+
+
+def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, float]:
+    """Least squares of y on x: the slope, the residuals and Σ(x − x̄)² — the one fit behind
+    both a trend's interval and the noise around a level."""
+    xc = x - x.mean()
+    sxx = float(xc @ xc)
+    slope = float(xc @ (y - y.mean())) / sxx
+    return slope, y - y.mean() - slope * xc, sxx

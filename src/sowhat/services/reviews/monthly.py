@@ -36,14 +36,13 @@ from sowhat.services.forecasts import full_weeks, weekly_series
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.weekly import indicator_of
 from sowhat.spec.metric_defs import MetricDef, MetricsFile, outcome_window
-from sowhat.stats.noise import beyond_noise, level_noise, linear_trend
+from sowhat.stats.noise import LEVEL_WEEKS, beyond_noise, level_noise, linear_trend
 from sowhat.store import repositories
 
 __all__ = ["FLAT_SHARE", "NO_CLEAR_CHANGE", "MonthlyKR", "MonthlyReview", "SegmentValue",
            "WeekValue", "default_month", "monthly_review"]
 
 FLAT_SHARE = 0.02
-NOISE_WEEKS = 13  # whole weeks before the earlier month, for the month-over-month noise
 NO_CLEAR_CHANGE = "no clear change"
 
 
@@ -83,6 +82,10 @@ class MonthlyKR:
     # the month against the month before: beyond noise (True), within it (False), or None
     # when it cannot be told (a period total, or under five whole weeks before both months)
     change_clear: bool | None = None
+    error: str | None = None
+    # Why a cohort metric's month reads "—": its cohorts are still inside their outcome
+    # window (a 90-day retention of October cannot be read in November).
+    not_yet: str | None = None
 
     @property
     def change_words(self) -> str:
@@ -90,10 +93,6 @@ class MonthlyKR:
         if self.change is None or self.change_clear is None:
             return ""
         return ", beyond noise" if self.change_clear else ", within noise"
-    error: str | None = None
-    # Why a cohort metric's month reads "—": its cohorts are still inside their outcome
-    # window (a 90-day retention of October cannot be read in November).
-    not_yet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,8 +177,8 @@ def monthly_review(
                            until=as_of.date())
         weeks = tuple(WeekValue(w, v) for w, v in whole if span.start <= w < span.end)
         slope = _slope([w.value for w in weeks])
-        clear = None if k.measure == Measure.CUMULATIVE.value else beyond_noise(
-            own.change, level_noise([v for w, v in whole if w < prev.start][-NOISE_WEEKS:]),
+        clear = None if k.measure == Measure.CUMULATIVE else beyond_noise(
+            own.change, level_noise([v for w, v in whole if w < prev.start][-LEVEL_WEEKS:]),
             weeks=max(1, round((end - start).days / 7)),
             against_weeks=max(1, round(prev.days / 7)))
         direction = _direction(k.baseline, k.target)

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from sowhat.domain.measure import DEFAULT_OVER_DAYS
+from sowhat.domain.measure import DEFAULT_OVER_DAYS, Measure
 from sowhat.domain.period import week_start
 from sowhat.services.okrs.views import (
     GuardrailView,
@@ -31,7 +31,7 @@ from sowhat.services.okrs.views import (
     series_values_many,
 )
 from sowhat.services.plans import KeyResultStatus
-from sowhat.stats.noise import beyond_noise, level_noise, noise_level
+from sowhat.stats.noise import LEVEL_WEEKS, beyond_noise, level_noise, noise_level
 
 __all__ = ["Changes", "KRChange", "Movement", "NoteEntry", "assemble", "kr_changes", "movement",
            "what_changed"]
@@ -76,15 +76,12 @@ class Changes:
         return not (self.movements or self.notes or self.breaches)
 
 
-BASELINE_NOISE_WEEKS = 13  # a quarter of the weeks before the period
-
-
 def movement(kr: KeyResultView, points: list[tuple[date, float]], *,
              period_start: date | None = None) -> Movement | None:  # fmt: skip
     """The latest week of a KR's series against the week before and the baseline.
 
     Against the baseline the noise is read from the weeks before the period (the last
-    `BASELINE_NOISE_WEEKS` of them, `stats.noise.level_noise`, when `period_start` is given
+    `LEVEL_WEEKS` of them, `stats.noise.level_noise`, when `period_start` is given
     and at least five are stored) and the baseline counts as a level over the KR's window: a
     step inside the period would otherwise widen the very noise it is judged against, and
     activation stepping from 40% to 49% in November read "within noise". Without such weeks
@@ -96,14 +93,14 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]], *,
     # the noise of the weeks before the latest: a jump must not hide itself by widening it
     sd = noise_level([v for _, v in points[:-1]])
     before = [v for w, v in points[:-1] if period_start is not None and w < period_start]
-    base_sd = level_noise(before[-BASELINE_NOISE_WEEKS:])
+    base_sd = level_noise(before[-LEVEL_WEEKS:])
     weeks = _baseline_weeks(s) if base_sd is not None else 1
     week_change = None
     if len(points) > 1 and (week - points[-2][0]).days <= 7:
         week_change = value - points[-2][1]
     # a period total's baseline is a quarter's count, a week's value one week's: no comparison
-    comparable = s.baseline is not None and s.measure != "cumulative"
-    base_change = value - s.baseline if comparable and s.baseline is not None else None
+    base_change = (value - s.baseline if s.baseline is not None
+                   and s.measure != Measure.CUMULATIVE else None)
     direction = None
     if s.baseline is not None and s.target is not None and s.target != s.baseline:
         direction = 1.0 if s.target > s.baseline else -1.0
