@@ -141,3 +141,40 @@ def test_workspace_secret_is_made_once_with_mode_0600(tmp_path: Path) -> None:
     assert first == second
     assert len(first) >= 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_importing_accounts_hashes_nothing_and_an_unknown_email_still_costs_a_verify(
+    db: Database,
+) -> None:
+    """The dummy hash that hides which emails exist is made on the first login with an unknown
+    email, not when the module is imported: every CLI command importing it paid ≈0.2 s."""
+    import subprocess
+    import sys
+
+    probe = ("import argon2\n"
+             "made = []\n"
+             "real = argon2.PasswordHasher.hash\n"
+             "argon2.PasswordHasher.hash = lambda self, *a, **k: made.append(1) or "
+             "real(self, *a, **k)\n"
+             "import sowhat.services.accounts\n"
+             "print(len(made))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "0"
+
+    import sowhat.services.accounts as accounts
+
+    accounts._dummy_hash.cache_clear()
+    verified: list[str] = []
+    real_check = accounts._password_ok
+
+    def check(stored: str, password: str) -> bool:
+        verified.append(stored)
+        return real_check(stored, password)
+
+    with pytest.MonkeyPatch.context() as mp, db.transaction() as session:
+        mp.setattr(accounts, "_password_ok", check)
+        assert login(session=session, email="nobody@example.com", password="long-enough-1",
+                     client="10.0.0.9", now=T0) is None
+    assert verified == [accounts._dummy_hash()]
+    assert verified[0].startswith("$argon2id$")

@@ -98,6 +98,29 @@ def test_new_events_update_the_current_week_and_keep_peoples_notes(
         ("sync", "update", f"2026-Q4/tickets-total/{current.isoformat()}")]
 
 
+def test_check_ins_and_audit_entries_carry_the_wall_clock_not_the_as_of(
+    db: Database, ws: Workspace
+) -> None:
+    """The as-of is where the data ends (here days before today): a sync's records are dated
+    when it ran, or a KR's history would say "3 days ago" for a sync run a minute earlier."""
+    late = [{"event": "ticket_opened", "timestamp": "2026-11-13T10:00:00Z", "user_id": "late",
+             "account_id": "late-1", "properties": {}}]
+    write_events(ws.root, late, name="late.jsonl")
+    audit_count = len(rows(db, AUDIT))
+    started = datetime.now(UTC).replace(tzinfo=None)
+    run_sync(ws, db)
+    finished = datetime.now(UTC).replace(tzinfo=None)
+    assert AS_OF.replace(tzinfo=None) < started - timedelta(days=1)
+    new_audit = rows(db, AUDIT)[audit_count:]
+    assert new_audit, "the late ticket rewrites the current week's check-in"
+    stamps = [datetime.fromisoformat(str(r[1])).replace(tzinfo=None) for r in new_audit]
+    assert all(started <= at <= finished for at in stamps), stamps
+    current = next(r for r in rows(db, CHECKINS)
+                   if r[0] == "tickets-total" and str(r[1]) == "2026-11-09")
+    recorded = datetime.fromisoformat(str(current[7])).replace(tzinfo=None)
+    assert started <= recorded <= finished
+
+
 def test_the_run_log_records_each_run_and_its_errors(db: Database, ws: Workspace) -> None:
     assert ws.metrics is not None
     catalog = MetricsFile.model_validate({

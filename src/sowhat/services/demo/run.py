@@ -106,7 +106,7 @@ def create_demo(*, root: Path, events: int = 1_000_000, seed: int = 7, force: bo
         with db.transaction() as session:
             reports.append(sync(session=session, catalog=catalog, events=source,
                                 as_of=clock.effective, actor="sync",
-                                data_through=clock.data_through))
+                                data_through=clock.data_through, recorded_at=DEMO_AS_OF))
         say("recording the owners' check-ins")
         with db.transaction() as session:
             manual = _owner_checkins(session, weeks)

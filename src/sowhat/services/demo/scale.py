@@ -95,7 +95,8 @@ def grow_workspace(*, root: Path, objectives: int, key_results: int, teams: int,
                               now=DEMO_AS_OF)  # fmt: skip
         with db.transaction() as session:
             sync(session=session, catalog=ws.metrics, events=source, as_of=clock.effective,
-                 actor="sync", data_through=clock.data_through)  # fmt: skip
+                 actor="sync", data_through=clock.data_through,
+                 recorded_at=DEMO_AS_OF)  # fmt: skip
         with db.transaction() as session:
             written = _checkins(session, ws.plans[0].plan, rng)
     finally:

@@ -146,12 +146,18 @@ def sync(
     progress: Progress | None = None,
     data_through: datetime | None = None,
     full: bool = False,
+    recorded_at: datetime | None = None,
 ) -> SyncReport:
     """Compute, record and log one sync of a period (default: the open one covering as_of).
 
     `as_of` should already be clipped to the watermark (`resolve_as_of`); `data_through`
     is that watermark, recorded with the run and on each KR's measure. `full` recomputes
     every value, ignoring what the stored ones were computed from.
+
+    Check-ins and audit entries are stamped with the wall clock, not the as-of: the as-of is
+    where the data ends (often last midnight), and a KR's history that said "14 h ago" for a
+    sync run a minute earlier would misdate it. `recorded_at` is for a simulation that
+    replays its own calendar (the demo, whose "today" is fixed).
     """
     started = datetime.now(UTC)
     as_of = _aware(as_of)
@@ -205,7 +211,7 @@ def sync(
     inputs = _InputStore(session, [k.id for k in usable], full=full)
     weeks = [w for w in span.weeks() if _midnight(max(w, span.start)) < cutoff]
     current_week = weeks[-1] if weeks else None
-    now = as_of if as_of < started else started
+    now = _aware(recorded_at) if recorded_at is not None else started
     for step, week in enumerate(weeks):
         week_end = min(_midnight(week + timedelta(days=7)), cutoff)
         todo: list[int] = []
