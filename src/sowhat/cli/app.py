@@ -11,6 +11,7 @@ import pkgutil
 import sys
 from typing import Any
 
+import click
 import typer
 from rich.markup import escape
 from typer.core import TyperGroup
@@ -33,6 +34,41 @@ COMMANDS: dict[str, str] = {
     "serve": "serve", "user": "serve", "token": "tokens", "report": "report",
 }  # fmt: skip
 
+# Each top-level command's line in `sowhat --help`. Kept here so the root help lists every
+# command without importing any command module (with them all loaded it cost ≈3 s of CPU:
+# SciPy, DuckDB, Ibis — the first command a new user types). A loaded command shows the same
+# line (`_load` sets it as its short help); `sowhat COMMAND --help` gives its full text.
+SUMMARIES: dict[str, str] = {
+    "init": "Create a workspace: config, metrics, tracking plan, OKR file.",
+    "validate": "Check every workspace file and the references between them.",
+    "apply": "Make the database match the files, showing the plan first.",
+    "diff": "What differs between the OKR files and the database.",
+    "export": "Write the database back to YAML, keeping comments and order.",
+    "status": "Objectives and key results: progress, status, confidence.",
+    "checkin": "Record this week's check-in for a key result.",
+    "db": "Database schema: `sowhat db upgrade` after an upgrade.",
+    "import": "Preview, then import, OKRs from a spreadsheet export.",
+    "lint": "Coach key results: outputs, vanity, missing baselines...",
+    "rules": "List the lint rules, or explain one.",
+    "ingest": "Load event files into the store; re-loading adds nothing.",
+    "metrics": "Metric definitions and their values over your events.",
+    "tracking": "Compare the events that arrive with the tracking plan.",
+    "sync": "Compute every KR to date, record check-ins, check guardrails.",
+    "demo": "Write the Acme Analytics demo workspace.",
+    "experiment": "Plan experiments (sample size, MDE) and analyse results.",
+    "impact": "Did a shipped bet move its key result?",
+    "bets": "The bet portfolio: verdicts, detectability, factory index.",
+    "detectability": "Could a bet's expected change be told from noise in time?",
+    "forecast": "The chance of each target, its projected range, ambition.",
+    "review": "Weekly, monthly and quarterly reviews of what moved.",
+    "period": "Close a period, freezing its scores; reopen a closed one.",
+    "notify": "Send breaches, missing check-ins and alerts to webhooks.",
+    "serve": "Run the web app and the JSON API (docs at /api/docs).",
+    "user": "Accounts for `sowhat serve`: admins, team editors, viewers.",
+    "token": "API tokens: list, create (optionally expiring), revoke.",
+    "report": "A review as a Markdown, HTML or PDF report (the QBR too).",
+}  # fmt: skip
+
 
 def command_modules() -> list[str]:
     """Every module in this package that adds commands."""
@@ -48,6 +84,15 @@ class LazyGroup(TyperGroup):
     """A command group that imports a command's module only when that command is used."""
 
     _loaded: set[str]
+    _summarising = False
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The root help from SUMMARIES: no command module is imported to list them."""
+        self._summarising = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._summarising = False
 
     def _load(self, module_name: str) -> None:
         loaded = self.__dict__.setdefault("_loaded", set())
@@ -62,6 +107,8 @@ class LazyGroup(TyperGroup):
         register(holder)
         for name, command in typer.main.get_group(holder).commands.items():
             _escape_help(command)
+            if name in SUMMARIES:
+                command.short_help = escape(SUMMARIES[name])
             self.add_command(command, name)
 
     def _load_all(self) -> None:
@@ -70,11 +117,16 @@ class LazyGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         """Every command, in the order of COMMANDS (a workflow order), then any others."""
+        if self._summarising:
+            return [*COMMANDS, *sorted(set(self.commands) - set(COMMANDS))]
         self._load_all()
         order = {name: i for i, name in enumerate(COMMANDS)}
         return sorted(self.commands, key=lambda n: (order.get(n, len(order)), n))
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._summarising and cmd_name not in self.commands and cmd_name in SUMMARIES:
+            # A stand-in that carries the help line; running the command loads the real one.
+            return click.Command(cmd_name, short_help=escape(SUMMARIES[cmd_name]))
         if cmd_name not in self.commands:
             module = COMMANDS.get(cmd_name)
             if module is not None:
