@@ -53,7 +53,7 @@ def metric_hashes(workspace: Workspace) -> dict[str, str]:
 
 def apply_workspace(
     *, session: Session, workspace: Workspace, actor: str, dry_run: bool = False,
-    force: bool = False,
+    force: bool = False, now: datetime | None = None,
 ) -> ChangeSet:
     """The plan of changes, applied unless `dry_run`. The caller commits.
 
@@ -74,7 +74,7 @@ def apply_workspace(
     if conflicts and not force:
         raise EditedOnBothSides(conflicts, step="apply")
     changes = apply_changes(
-        session=session, plans=plans, teams=teams, metric_hashes=hashes, actor=actor
+        session=session, plans=plans, teams=teams, metric_hashes=hashes, actor=actor, now=now
     )
     for lp in workspace.plans:
         label = lp.plan.period.label
@@ -84,7 +84,7 @@ def apply_workspace(
                      snapshot=plan_snapshot(lp.plan), action="apply", actor=actor,
                      overwritten=_lost(merge.conflicts if merge else ()),
                      merged=_lost(merge.kept if merge and merge.file_changed else ()),
-                     )  # fmt: skip
+                     now=now)  # fmt: skip
     return changes
 
 

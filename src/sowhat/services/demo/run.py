@@ -32,6 +32,10 @@ from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store.db import open_database
 
 DEMO_AS_OF = datetime(DEMO_TODAY.year, DEMO_TODAY.month, DEMO_TODAY.day, tzinfo=UTC)
+DEMO_PLANNED = datetime(2026, 9, 28, 9, 0, tzinfo=UTC)
+"""When the demo's OKRs were applied: the Monday before its quarter, so a KR's history reads
+in the demo's own time (planned, then weekly check-ins, then the sync of its "today"), not
+"created just now" under check-ins from October."""
 _CREATED = ("sowhat.toml", "metrics.yaml", "tracking-plan.yaml", "okrs", ".sowhat", "data")
 
 Step = Callable[[str], None]
@@ -96,7 +100,7 @@ def create_demo(*, root: Path, events: int = 1_000_000, seed: int = 7, force: bo
     try:
         with db.transaction() as session:
             say("applying OKRs")
-            apply_workspace(session=session, workspace=ws, actor="demo")
+            apply_workspace(session=session, workspace=ws, actor="demo", now=DEMO_PLANNED)
         weeks = _checkin_weeks()
         # One sync as of the demo's today backfills every week of the period so far, each
         # week's value as known at that week's end — what weekly syncs would have recorded.

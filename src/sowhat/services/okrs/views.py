@@ -411,7 +411,10 @@ def audit_page(
     if since is not None:
         query = query.where(AuditEntryRow.at >= since)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(AuditEntryRow.id.desc()).limit(limit).offset(offset))
+    # Newest first by when it happened, then by the order of recording (the same order on
+    # a live workspace, whose entries are stamped with the wall clock as they are written).
+    rows = session.scalars(query.order_by(AuditEntryRow.at.desc(), AuditEntryRow.id.desc())
+                           .limit(limit).offset(offset))
     entries = tuple(
         audit.AuditEntry(r.id, r.at, r.actor, r.action, r.entity_type, r.entity_key, r.before,
                          r.after)
