@@ -483,7 +483,7 @@ def variants(pool: Pool) -> dict[str, Callable[[], tuple[Array, str]]]:
         "change verb with no number (read off the misses)": plain(menu["change verb, no number"]),
         "share with a state verb, no metric (read off the misses)":
             plain(menu["share + state verb"]),
-        "stacked trees, 100 x depth 2 (a priori)": lambda: (stacked_trees(pool, Trees()), ""),
+        "stacked trees, 100 x depth 2 (conventional)": lambda: (stacked_trees(pool, Trees()), ""),
         "stacked trees, 50 x depth 3, l2 5 (best of 7)":
             lambda: (stacked_trees(pool, Trees(trees=50, depth=3, l2=5.0)), ""),
         "trees alone on the dense facts, 200 x depth 3":
