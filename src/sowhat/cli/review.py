@@ -107,9 +107,8 @@ def _render_weekly(r: WeeklyReview) -> None:
         kr = f"[red]⚠[/red] {k.kr_id}" if k.objective_at_risk else k.kr_id
         style = _OUTLOOK_STYLE[k.outlook]
         sc = (k.baseline, k.target, k.unit)
-        earlier = r.earlier_week(k)
-        weekly = kr_num(k.weekly_value, *sc) + (
-            f" [dim]({earlier:%d %b})[/dim]" if earlier and k.weekly_value is not None else "")
+        note = r.weekly_note(k)
+        weekly = kr_num(k.weekly_value, *sc) + (f" [dim]({note})[/dim]" if note else "")
         table.add_row(kr, k.indicator[:4], weekly,
                       kr_signed(k.weekly_change, *sc, like=k.weekly_value),
                       kr_num(k.to_date, *sc), kr_signed(k.to_date_change, *sc, like=k.to_date),
@@ -118,7 +117,8 @@ def _render_weekly(r: WeeklyReview) -> None:
                       f"{k.confidence:.0%}" if k.confidence is not None else "—")
     console.print(table)
     console.print("[dim]weekly = the latest week's own value (dated when it is an earlier "
-                  "week: cohorts still in their outcome window); now = the KR's measure at the "
+                  "week: cohorts still in their outcome window; 'so far' while some of its "
+                  "cohorts still are, so it still moves); now = the KR's measure at the "
                   "week's end (a level over its trailing window, or the period total); "
                   "P(target) = forecast of the level at the period's end (sowhat forecast)"
                   "[/dim]")

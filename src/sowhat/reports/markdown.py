@@ -78,7 +78,8 @@ def weekly_markdown(r: WeeklyReview) -> str:
            f"As of {r.as_of:%Y-%m-%d %H:%M} UTC; last sync {synced}. *Now* is the KR's "
            "measure at the week's end (its level over the trailing window, or the period "
            "total); *weekly* is the latest week's own value, dated when that is an earlier "
-           "week (cohorts still in their outcome window).", ""]
+           "week (cohorts still in their outcome window), *so far* while some of its cohorts "
+           "still are (the value still moves).", ""]
     out += ["## Key results", "",
             "| KR | indicator | weekly | Δ week | now | Δ now | P(target) | outlook "
             "| confidence | note |",
@@ -86,8 +87,8 @@ def weekly_markdown(r: WeeklyReview) -> str:
     for k in r.key_results:
         risk = " ⚠" if k.objective_at_risk else ""
         scale = (k.baseline, k.target, k.unit)
-        earlier = r.earlier_week(k)
-        dated = f" ({earlier:%d %b})" if earlier and k.weekly_value is not None else ""
+        note = r.weekly_note(k)
+        dated = f" ({note})" if note else ""
         out.append(
             f"| {k.kr_id}{risk} | {k.indicator} | {kr_num(k.weekly_value, *scale)}{dated} | "
             f"{kr_signed(k.weekly_change, *scale, like=k.weekly_value)} | "

@@ -422,7 +422,7 @@ def test_a_weekly_value_from_an_earlier_week_is_dated_in_every_rendering(
         r = weekly_review(session=session, catalog=ws.metrics, as_of=AS_OF)
     act = next(k for k in r.key_results if k.kr_id == "act")
     assert r.earlier_week(act) is None  # a 2-day window: the review week has its own value
-    lagging = dataclasses.replace(act, weekly_week=date(2026, 10, 26))
+    lagging = dataclasses.replace(act, weekly_week=date(2026, 10, 26), weekly_so_far=False)
     dated = dataclasses.replace(r, key_results=(lagging, *r.key_results[1:]))
     assert dated.earlier_week(lagging) == date(2026, 10, 26)
     row = next(line for line in weekly_markdown(dated).splitlines() if line.startswith("| act "))
@@ -454,3 +454,29 @@ def test_the_dashboard_counts_the_check_ins_people_made_as_the_review_does(
     assert auto_only[0].status.last_week == week  # sync wrote its value for the week
     assert auto_only[0].status.last_person_week != week  # but nobody checked in
     assert board.checked_in_this_week == board.kr_total - len(missing)
+
+
+def test_a_weekly_value_whose_cohorts_are_still_maturing_reads_so_far(
+    db: Database, ws: Workspace
+) -> None:
+    """As of Monday 16 Nov, a 2-day activation's review week (9-15 Nov) has its signups of
+    the 15th still inside their window: the value still moves, as the KR chart's "so far"
+    says — the review printed it, and its change on the week before, as settled."""
+    with db.transaction(write=False) as session:
+        r = weekly_review(session=session, catalog=ws.metrics, as_of=AS_OF)
+    act = next(k for k in r.key_results if k.kr_id == "act")
+    tickets = next(k for k in r.key_results if k.kr_id == "tickets-total")
+    assert act.weekly_week == date(2026, 11, 9)
+    assert act.weekly_value is not None
+    assert act.weekly_so_far
+    assert r.weekly_note(act) == "so far"
+    assert not tickets.weekly_so_far  # a count's complete week does not move
+    assert r.weekly_note(tickets) == ""
+    row = next(line for line in weekly_markdown(r).splitlines() if line.startswith("| act "))
+    assert "(so far) |" in row
+    html = render_html("weekly.html", r=r, title="t", workspace_name="w",
+                       generated=AS_OF, data_through=AS_OF)
+    assert 'data-so-far="1">so far<' in html.split('data-kr="act"')[1].split("</tr>")[0]
+    assert "data-so-far" not in html.split('data-kr="tickets-total"')[1].split("</tr>")[0]
+    earlier = dataclasses.replace(act, weekly_week=date(2026, 11, 2))
+    assert r.weekly_note(earlier) == "02 Nov, so far"

@@ -20,7 +20,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.services.forecasts import KRForecastView, Outlook, weekly_series
+from sowhat.services.forecasts import (
+    KRForecastView,
+    Outlook,
+    unsettled_weeks,
+    weekly_series,
+)
 from sowhat.services.guardrails import PeriodHealth, objective_health
 from sowhat.services.listing.forecasts import forecasts_for
 from sowhat.services.plans import status_rows
@@ -75,6 +80,11 @@ class WeeklyKR:
     # When the first reading comes, while the review week's value reads only cohorts from
     # before the period (KeyResultStatus.readable_when): `to_date` is then empty.
     not_readable: str | None = None
+    # The weekly value's week is not settled yet: some of its cohorts are still inside their
+    # outcome window (`services.forecasts.unsettled_weeks`), so the value still moves — the
+    # charts draw such a week "so far", and a 7-day activation's week read +10 pts in the
+    # review on five of its seven days of signups.
+    weekly_so_far: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,16 @@ class WeeklyReview:
         outcome window, often a week or two back. Every rendering dates such a value — one
         column of "this week's" values from three different weeks read as one week."""
         return k.weekly_week if k.weekly_week not in (None, self.week) else None
+
+    def weekly_note(self, k: WeeklyKR) -> str:
+        """What every rendering puts after a weekly value: its week when that is an earlier
+        one, and "so far" when its cohorts are still maturing ("16 Nov, so far")."""
+        if k.weekly_value is None:
+            return ""
+        earlier = self.earlier_week(k)
+        parts = ([f"{earlier:%d %b}"] if earlier else []) + (["so far"] if k.weekly_so_far
+                                                             else [])
+        return ", ".join(parts)
 
     @property
     def change_mind(self) -> tuple[ChangeMindSignal, ...]:
@@ -189,6 +209,9 @@ def weekly_review(
                 confidence=this.confidence if this else None, note=this.note if this else None,
                 blockers=this.blockers if this else None, objective_at_risk=o.id in at_risk,
                 baseline=k.baseline, not_readable=k.readable_when if unread else None,
+                weekly_so_far=bool(points) and points[-1][0] in unsettled_weeks(
+                    points[-1:], period_end=status.end, as_of=status.data_through
+                    or status.last_sync, metric=k.metric, catalog=catalog),
             ))  # fmt: skip
     krs.sort(key=lambda r: r.indicator != "leading")  # stable: file order within each
     previous = previous_period(session, row)
