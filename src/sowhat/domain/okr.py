@@ -179,14 +179,35 @@ class Guardrail:
         # the reason names the move in the terms of the rule it broke ("-13.7 pts" against
         # "-3 pts", "+21%" against "+10%"): "below the allowed -3" left the reader to work out
         # how far, and whether -3 meant points or percent
-        if self.max_change is not None and current > self.max_change.apply(baseline) + 1e-12:
-            return (f"{self.metric} rose from {show(baseline)} to {show(current)} "
-                    f"({_moved_by(baseline, current, self.max_change, unit)}), more than the "
-                    f"allowed {_allowed(self.max_change, unit)}")
-        if self.min_change is not None and current < self.min_change.apply(baseline) - 1e-12:
-            return (f"{self.metric} fell from {show(baseline)} to {show(current)} "
-                    f"({_moved_by(baseline, current, self.min_change, unit)}), more than the "
-                    f"allowed {_allowed(self.min_change, unit)}")
+        for change, up in ((self.max_change, True), (self.min_change, False)):
+            if change is None:
+                continue
+            bound = change.apply(baseline)
+            if (current <= bound + 1e-12) if up else (current >= bound - 1e-12):
+                continue
+            moved = _moved_by(baseline, current, change, unit)
+            went = ("rose" if current > baseline else "fell" if current < baseline
+                    else "stayed")
+            path = (f"from {show(baseline)} to {show(current)}" if went != "stayed"
+                    else f"at {show(current)}")
+            if _demands_a_move(change, up):
+                # "max_change: -10%" asks the metric to fall at least 10%: "rose by 23.8%,
+                # more than the allowed -10%" read as nonsense
+                return (f"{self.metric} {went} {path} ({moved}), but the guardrail says "
+                        f"it {self.describe(unit)}")
+            return (f"{self.metric} {went} {path} ({moved}), more than the allowed "
+                    f"{_allowed(change, unit)}")
+        return None
+
+    def demands_a_move(self) -> str | None:
+        """The key of a change bound that asks the metric to move rather than bounding how far
+        it may get worse (`max_change` below zero, `min_change` above it), else None. Such a
+        bound reads as a target; written on a guardrail it is almost always the other key
+        (`max_change: -10%` on revenue, meant as "must not fall more than 10%")."""
+        if self.max_change is not None and _demands_a_move(self.max_change, True):
+            return "max_change"
+        if self.min_change is not None and _demands_a_move(self.min_change, False):
+            return "min_change"
         return None
 
     def describe(self, unit: str | None = None) -> str:
@@ -209,6 +230,11 @@ class Guardrail:
         if self.min is not None:
             parts.append(f"must stay at or above {format_value(self.min, unit)}")
         return "; ".join(parts) or "no bound"
+
+
+def _demands_a_move(change: Change, up: bool) -> bool:
+    """A max (up) below zero or a min above zero: the metric must move to hold the bound."""
+    return change.amount < 0 if up else change.amount > 0
 
 
 def _allowed(change: Change, unit: str | None) -> str:

@@ -49,3 +49,20 @@ def test_the_bound_in_words_on_the_objective_page() -> None:
     assert Guardrail(metric="c", min_change=Change.parse("+1pp")).describe("percent") == (
         "must rise at least 1 pt")
     assert Guardrail(metric="c", min_change=Change(0.0)).describe(None) == "must not fall"
+
+
+def test_a_bound_that_demands_a_move_says_so_when_breached() -> None:
+    """`max_change: -10%` on revenue asks it to fall at least 10%; a 24% rise breached it and
+    read "rose ... (+23.8%), more than the allowed -10%"."""
+    rule = Guardrail(metric="revenue", max_change=Change.parse("-10%"))
+    assert rule.demands_a_move() == "max_change"
+    assert rule.breached(25608.0, 31715.0, "currency") == (
+        "revenue rose from $25,608 to $31,715 (+23.8%), but the guardrail says it must fall "
+        "at least 10%")
+    assert rule.breached(25608.0, 22000.0, "currency") is None  # fell 14%: it holds
+    rise = Guardrail(metric="nps", min_change=Change.parse("+2"))
+    assert rise.demands_a_move() == "min_change"
+    assert rise.breached(30.0, 30.0, "points") == (
+        "nps stayed at 30 (0 pts), but the guardrail says it must rise at least 2 pts")
+    assert Guardrail(metric="nps", min_change=Change.parse("-3")).demands_a_move() is None
+    assert Guardrail(metric="t", max_change=Change.parse("+10%")).demands_a_move() is None

@@ -31,6 +31,11 @@ class FakeFile:
             for key in ((), ("title",), ("key_results",), ("guardrails",)):
                 self.lines[("objectives", i, *key)] = line
                 line += 1
+            for g, rule in enumerate(o.guardrails):
+                for field in ((), ("max_change",), ("min_change",)):
+                    if not field or getattr(rule, field[0]) is not None:
+                        self.lines[("objectives", i, "guardrails", g, *field)] = line
+                        line += 1
             for j, kr in enumerate(o.key_results):
                 base: YamlPath = ("objectives", i, "key_results", j)
                 self.lines[base] = line

@@ -266,3 +266,28 @@ def test_sw107_prefers_a_metric_that_must_not_rise_and_says_min_change_for_nps()
     assert f.suggestion is not None
     assert f.suggestion.startswith("define what must not get worse in metrics.yaml")
     assert "support_tickets_per_account" not in f.suggestion
+
+
+def test_sw118_a_guardrail_bound_that_demands_a_move_names_the_other_key() -> None:
+    """`max_change: -10%` on revenue, meant as "must not fall more than 10%", asks revenue to
+    fall at least 10%: the guardrail breached the day revenue grew (a fresh workspace's sync
+    said so), and validation had nothing to object to."""
+    rules = (Guardrail("revenue", max_change=Change.parse("-10%")),
+             Guardrail("nps", min_change=Change.parse("+2")),
+             Guardrail("support_tickets_per_account", max_change=Change.parse("+10%")),
+             Guardrail("nps", min_change=Change.parse("-3")))
+    plan = plan_of(objective("o", "Grow self-serve revenue", *GOOD, guardrails=rules))
+    found = by_code(run(plan), "SW118")
+    assert [f.location for f in found] == [
+        located(plan)(("objectives", 0, "guardrails", 0, "max_change")),
+        located(plan)(("objectives", 0, "guardrails", 1, "min_change"))]
+    revenue, nps = found
+    assert revenue.message == (
+        "guardrail on revenue: `max_change: -10%` asks it to fall at least 10%, so it is "
+        "breached whenever revenue holds or grows — a target, not a bound on getting worse")
+    assert revenue.suggestion is not None
+    assert 'write `min_change: "-10%"`' in revenue.suggestion
+    assert "from falling more than 10%" in revenue.suggestion
+    assert nps.suggestion is not None
+    assert 'write `max_change: "+2"`' in nps.suggestion
+    assert "holds or falls" in nps.message
