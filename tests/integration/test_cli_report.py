@@ -99,7 +99,7 @@ def test_weekly_and_monthly_reports_equal_their_json(built: Path, tmp_path: Path
     weekly = review_json(built, "weekly")
     html = report(built, tmp_path, "weekly", "html").read_text(encoding="utf-8")
     for k in weekly["key_results"]:
-        cells = row(html, k["kr_id"])
+        cells = row(html, k["kr_id"]).replace("\xa0", " ")  # values keep "per 1,000" whole
         scale = (k["baseline"], k["target"], k["unit"])
         for x in (k["to_date"], k["weekly_value"]):
             if x is not None:
@@ -208,3 +208,32 @@ def test_monthly_review_over_http_equals_the_cli(built: Path, tmp_path: Path) ->
     for k in cli["key_results"]:
         scale = (k["baseline"], k["target"], k["unit"])
         assert f"This month <strong>{value(k['value'], *scale)}</strong>" in page.text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None,
+                    reason="poppler-utils (pdftotext) is installed by scripts/test-services.sh")
+def test_quarter_pdf_keeps_long_values_inside_the_page(demo_copy: Path, tmp_path: Path) -> None:
+    """A per-1,000 KR typed in the shown scale (baseline 20, target 15: "20,000 per 1,000")
+    next to a breached guardrail's "(does not count: guardrail)": the KR table's numbers did
+    not wrap, so the table ran past the A4 page's right edge and its last column was cut."""
+    okrs = demo_copy / "okrs" / "2026-Q4.yaml"
+    text = okrs.read_text("utf-8")
+    text, n = re.subn(r"(id: su-tickets-per-session\n(?:.*\n){2}\s+)baseline: [\d.]+\n"
+                      r"(\s+)target: [\d.]+", r"\1baseline: 20\n\2target: 15", text, count=1)
+    assert n == 1
+    okrs.write_text(text, "utf-8")
+    run("apply", "-w", str(demo_copy))
+    pdf = report(demo_copy, tmp_path, "quarter", "pdf")
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', html, re.S)
+    assert pages
+    right_margin = 14 / 25.4 * 72  # report.css: @page margin 14 mm at the sides
+    beyond = []
+    for width, body in pages:
+        edge = float(width) - right_margin + 2
+        for x_max, word in re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)</word>', body):
+            if float(x_max) > edge:
+                beyond.append((word, x_max, width))
+    assert "20,000" in html
+    assert beyond == []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from sowhat.domain.period import span_words
 from sowhat.domain.units import format_chance
@@ -30,13 +30,25 @@ def _rate(baseline: float | None, target: float | None, unit: str | None) -> boo
 
 
 def kr_value(x: float | None, baseline: float | None, target: float | None,
-             unit: str | None = None) -> str:  # fmt: skip
-    return words.value(x, rate=_rate(baseline, target, unit), unit=unit)
+             unit: str | None = None) -> Markup:  # fmt: skip
+    return _breakable(words.value(x, rate=_rate(baseline, target, unit), unit=unit))
 
 
 def kr_delta(x: float | None, baseline: float | None, target: float | None,
-             unit: str | None = None, like: float | None = None) -> str:  # fmt: skip
-    return words.delta(x, rate=_rate(baseline, target, unit), unit=unit, like=like)
+             unit: str | None = None, like: float | None = None) -> Markup:  # fmt: skip
+    return _breakable(words.delta(x, rate=_rate(baseline, target, unit), unit=unit, like=like))
+
+
+def _breakable(text: str) -> Markup:
+    """A value that may wrap only between its number and "per ...": "18.7 per 1,000" breaks
+    as "18.7 / per 1,000", "121 h" not at all. Table cells of numbers used to be nowrap, and
+    three "20,000 per 1,000" columns pushed a QBR table past the PDF page's edge."""
+    head, sep, tail = text.partition(" per ")
+    nbsp = "\u00a0"
+    out = escape(head).replace(" ", Markup(nbsp))
+    if sep:
+        out += Markup(" per" + nbsp) + escape(tail).replace(" ", Markup(nbsp))
+    return Markup(out)
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -63,7 +75,7 @@ def kr_chart(*, title: str, start: date, end: date, points: Any, baseline: float
                        baseline=baseline, target=target,
                        launches=[Launch(d, label) for d, label in launches],
                        today=today, today_label=today_label, key=key,
-                       unsettled=tuple(unsettled))  # fmt: skip
+                       unsettled=tuple(unsettled), label_px=18.0)  # fmt: skip
     svg = str(render_kr_chart(chart, lambda v: words.value(v, rate=rate, unit=unit),
                               lambda ts: words.tick_labels(ts, rate=rate, unit=unit)))
     # The chart's own stylesheet goes inside the SVG: WeasyPrint (PDF) styles an inline SVG

@@ -160,3 +160,35 @@ def test_weeks_still_moving_are_drawn_apart_and_labelled_so_far() -> None:
     plain = _chart(points=list(zip(weeks, [0.41, 0.44, 0.42], strict=True)))
     assert "unsettled" not in plain
     assert "so far" not in plain
+
+
+def _label(svg: str) -> tuple[float, str, str]:
+    found = re.search(r'<text class="launch-label" x="([\d.]+)" y="[\d.]+" '
+                      r'text-anchor="(\w+)"><title>[^<]*</title>([^<]*)</text>', svg)
+    assert found
+    return float(found[1]), found[2], found[3]
+
+
+def test_a_launch_label_stays_inside_the_picture() -> None:
+    """A long bet name launched late in the period ran past the chart's right edge and was
+    cut mid-word in the QBR's PDF: it moves left of its line, or is shortened with "…"."""
+    name = "Guided onboarding checklist for mid-sized accounts"
+    char = 0.62 * 18  # a report's labels: 18 px
+    early = _chart(launches=[Launch(date(2026, 10, 5), "Checklist")], label_px=18.0)
+    x, anchor, text = _label(early)
+    assert (anchor, text) == ("start", "Checklist")
+    assert x > _x(date(2026, 10, 5))
+    shorter = "Recommendations v2: similar teams"
+    late = _chart(launches=[Launch(date(2026, 12, 20), shorter)], label_px=18.0)
+    x, anchor, text = _label(late)
+    assert (anchor, text) == ("end", shorter)  # left of the line: the room is there
+    assert x - len(text) * char >= 64
+    middle = _chart(launches=[Launch(date(2026, 11, 15), name)], label_px=18.0)
+    x, anchor, text = _label(middle)
+    assert text.endswith("…")
+    assert name.startswith(text[:-1])
+    room = (720 - 24 - x) if anchor == "start" else (x - 64)
+    assert len(text) * char <= room
+    assert f"<title>{name}</title>" in middle
+    # the web's 11 px labels: the whole name fits right of the same line
+    assert _label(_chart(launches=[Launch(date(2026, 11, 2), name)]))[1:] == ("start", name)
