@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from sowhat.cli.app import app
 from tests.conftest import WriteWorkspace
-from tests.samples import OKRS
+from tests.samples import METRICS, OKRS
 
 runner = CliRunner()
 
@@ -189,3 +189,73 @@ def test_checkin_refuses_values_in_the_wrong_scale(write_workspace: WriteWorkspa
     assert values == [0.36, 5000.0]
     status = sowhat("status", "-w", str(root), "--period", "2026-Q4")
     assert "now 36%  (40% → 46%)" in status.stdout
+
+
+RATIOS = METRICS.replace("segments:", """  sessions:
+    type: count
+    event: session_start
+  tickets_per_session:
+    type: ratio
+    numerator: tickets
+    denominator: sessions
+    unit: per_1000
+  clicks:
+    type: count
+    event: recommendation_clicked
+  shown:
+    type: count
+    event: recommendation_shown
+  ctr:
+    type: ratio
+    numerator: clicks
+    denominator: shown
+    unit: percent
+segments:""", 1)
+
+
+def _with_kr(title: str, metric: str, baseline: str, target: str) -> str:
+    return OKRS.replace("    guardrails:\n", (
+        "      - id: typed\n"
+        f"        title: {title}\n"
+        f"        metric: {metric}\n"
+        f"        baseline: {baseline}\n"
+        f"        target: {target}\n"
+        "    guardrails:\n"), 1)
+
+
+def test_numbers_typed_as_the_title_shows_them_are_refused(
+    write_workspace: WriteWorkspace,
+) -> None:
+    """`baseline: 20, target: 15` under "from 20 to 15 per 1,000 sessions" on a per-1,000
+    ratio (stored as the plain ratio) read 20,000 per 1,000 with progress 400%: validate and
+    apply took it (only lint warned). The title says which was meant: an error naming the
+    line and the number to write, and nothing stored."""
+    root = write_workspace(metrics=RATIOS)
+    assert run("apply", "-w", str(root))[0] == 0
+    db = root / ".sowhat" / "sowhat.db"
+    before = table_dump(db)
+    okrs = root / "okrs" / "2026-Q4.yaml"
+    okrs.write_text(_with_kr("Cut support tickets from 20 to 15 per 1,000 sessions",
+                             "tickets_per_session", "20", "15"), encoding="utf-8")
+    for command in ("validate", "apply"):
+        proc = sowhat(command, "-w", str(root))
+        assert proc.returncode == 1, proc.stdout
+        assert ("okrs/2026-Q4.yaml:24:19: baseline 20 reads 20,000 per 1,000, but the title "
+                "says 20 per 1,000; write `baseline: 0.02`") in proc.stderr
+        assert ("okrs/2026-Q4.yaml:25:17: target 15 reads 15,000 per 1,000, but the title "
+                "says 15 per 1,000; write `target: 0.015`") in proc.stderr
+    assert table_dump(db) == before
+    okrs.write_text(_with_kr("Lift click-through from 8% to 10%", "ctr", "8", "10"),
+                    encoding="utf-8")
+    proc = sowhat("validate", "-w", str(root))
+    assert proc.returncode == 1
+    assert "baseline 8 reads 800%, but the title says 8%; write `baseline: 0.08`" in proc.stderr
+    # Written in the stored scale, or with a title that names no unit: accepted.
+    for title, metric, baseline, target in (
+            ("Cut support tickets from 20 to 15 per 1,000 sessions", "tickets_per_session",
+             "0.02", "0.015"),
+            ("Lift click-through from 8% to 10%", "ctr", "0.08", "0.1"),
+            ("Cut tickets from 20 to 15 a week", "tickets", "20", "15")):
+        okrs.write_text(_with_kr(title, metric, baseline, target), encoding="utf-8")
+        proc = sowhat("validate", "-w", str(root))
+        assert proc.returncode == 0, (title, proc.stderr)

@@ -17,7 +17,10 @@ conversion written `unit: ratio` is still a share between 0 and 1.
 
 from __future__ import annotations
 
-from sowhat.domain.units import Scale, Unit, parse_unit
+import math
+
+from sowhat.domain.title_numbers import title_numbers, title_unit
+from sowhat.domain.units import Scale, Unit, format_values, parse_unit
 from sowhat.spec.metric_defs import (
     ConversionMetric,
     DurationMetric,
@@ -112,15 +115,16 @@ def kr_scale(*, metric: str | None, kr_unit: str | None,
 
 def impossible_numbers(
     *, metric: str | None, baseline: float | None, target: float | None,
-    catalog: MetricsFile | None,
+    catalog: MetricsFile | None, title: str | None = None,
 ) -> list[tuple[str, str, str]]:
     """(field, what is wrong, what to write) for a KR's baseline/target that its metric can
-    never take: `sowhat validate` errors (32 on a 0–1 conversion). Merely odd numbers are
-    lint's (SW115)."""
+    never take (32 on a 0–1 conversion), or that its own title says were typed in the shown
+    scale: `sowhat validate` errors. Merely odd numbers are lint's (SW115)."""
     if metric is None or catalog is None or metric not in catalog.metrics:
         return []
     scale = metric_scale(catalog.metrics[metric], catalog)
     out = []
+    out.extend(_typed_as_shown(scale, baseline, target, title))
     for name, value in (("baseline", baseline), ("target", target)):
         if value is None:
             continue
@@ -131,4 +135,38 @@ def impossible_numbers(
         hint = (f"did you mean {slipped[0]:.6g}? A KR's numbers are in its metric's stored scale"
                 if slipped else f"write a value {metric} can take")
         out.append((name, f"{name} {problem}", hint))
+    return out
+
+
+_SHOWN_FACTOR = {Unit.PERCENT: 100.0, Unit.PER_1000: 1000.0}
+
+
+def _typed_as_shown(scale: Scale, baseline: float | None, target: float | None,
+                    title: str | None) -> list[tuple[str, str, str]]:
+    """Baseline and target written as the title shows them ("from 20 to 15 per 1,000" typed
+    `baseline: 20, target: 15`) in a metric stored as a fraction or the plain ratio: they read
+    20,000 per 1,000, progress runs to 400% and every score is wrong. Possible values, so only
+    lint warned (SW115) while validate and apply took them; with the title saying the same
+    numbers in the shown unit there is no doubt which was meant. Impossible values are left
+    to the range check."""
+    factor = _SHOWN_FACTOR.get(scale.unit)
+    if factor is None or title is None or baseline is None or target is None:
+        return []
+    stated = title_numbers(title)
+    if stated is None or title_unit(title) is not scale.unit:
+        return []
+    if not all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+               for a, b in zip(stated, (baseline, target), strict=True)):
+        return []
+    if scale.impossible(baseline) is not None or scale.impossible(target) is not None:
+        return []
+    words = "%" if scale.unit is Unit.PERCENT else " per 1,000"
+    stored = "a fraction (0.32 for 32%)" if scale.unit is Unit.PERCENT else (
+        "the plain ratio (0.018 for 18 per 1,000)")
+    out = []
+    for name, value in (("baseline", baseline), ("target", target)):
+        shown = format_values([value], scale.unit)[0]
+        out.append((name, f"{name} {value:g} reads {shown}, but the title says {value:g}{words}",
+                    f"write `{name}: {value / factor:.6g}`: KR numbers are in the metric's "
+                    f"stored scale, {stored}"))
     return out

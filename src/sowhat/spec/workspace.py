@@ -231,7 +231,7 @@ def cross_check(
                     out.append(Diagnostic(loc((*kb, "over")), *short))
                 for key, message, hint in impossible_numbers(
                         metric=kr.metric, baseline=kr.baseline, target=kr.target,
-                        catalog=metrics):  # fmt: skip
+                        catalog=metrics, title=kr.title):  # fmt: skip
                     out.append(Diagnostic(loc((*kb, key)), message, hint, code="SW115"))
             for j, g in enumerate(obj.guardrails):
                 metric_ref(g.metric, (*base, "guardrails", j, "metric"))

@@ -3,6 +3,7 @@ If-Match, team checks, validation as strict as the files, one audit entry per wr
 
 from __future__ import annotations
 
+import pytest
 from api_testing import PERIOD, Env
 
 BASE = f"/api/v1/periods/{PERIOD}"
@@ -173,3 +174,24 @@ def test_krs_written_through_the_api_are_held_to_the_metric_range(env: Env) -> N
                              headers={**env.auth("editor_own"), "If-Match": etag})
     assert moved.status_code == 422  # 6 and 8 are no rates
     assert "did you mean 0.06?" in moved.json()["hint"]
+
+
+def test_the_web_and_api_refuse_numbers_typed_as_the_title_shows_them() -> None:
+    """The same rule as `sowhat validate`: the new-KR form, the API and a KR edit all pass
+    through `check_numbers`, with the title."""
+    from sowhat.errors import ScaleError
+    from sowhat.services.authoring.objects import check_numbers
+    from sowhat.spec.metric_defs import MetricsFile
+
+    metrics = MetricsFile.model_validate({"metrics": {
+        "clicks": {"type": "count", "event": "recommendation_clicked"},
+        "shown": {"type": "count", "event": "recommendation_shown"},
+        "ctr": {"type": "ratio", "numerator": "clicks", "denominator": "shown",
+                "unit": "percent"}}})
+    with pytest.raises(ScaleError) as refused:
+        check_numbers(metrics, "ctr", 8, 10, "Lift click-through from 8% to 10%")
+    assert str(refused.value).startswith("baseline 8 reads 800%, but the title says 8%")
+    assert refused.value.hint is not None
+    assert refused.value.hint.startswith("write `baseline: 0.08`")
+    check_numbers(metrics, "ctr", 0.08, 0.10, "Lift click-through from 8% to 10%")
+    check_numbers(metrics, "ctr", 8, 10, None)  # no title to read: lint's SW115 warns

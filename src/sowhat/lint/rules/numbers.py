@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from sowhat.domain.title_numbers import title_numbers
 from sowhat.domain.units import Scale, Unit, format_values, parse_unit
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 
@@ -138,9 +139,6 @@ _DOWN = frozenset({
 _CLAUSE_END = frozenset({"while", "whilst", "without", "but", "keeping", "so", "and"})
 _NEGATION = frozenset({"not", "don't", "dont", "never", "no"})
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
-_NUMBER = r"[$€£]?\s?([-−]?\d[\d,]*(?:\.\d+)?)\s*(%|k|m)?"
-_FROM_TO = re.compile(rf"\bfrom\s+{_NUMBER}.*?\bto\s+(?:under\s+|below\s+|above\s+|over\s+)?"
-                      rf"{_NUMBER}", re.IGNORECASE)  # fmt: skip
 
 
 def title_direction(title: str) -> str | None:
@@ -155,19 +153,6 @@ def title_direction(title: str) -> str | None:
             return "up" if word in _UP else "down"
         previous = word
     return None
-
-
-def title_numbers(title: str) -> tuple[float, float] | None:
-    """(from, to) of "from X to Y" in a title, with k/m multipliers; None when absent."""
-    m = _FROM_TO.search(title)
-    if m is None:
-        return None
-
-    def number(text: str, suffix: str | None) -> float:
-        value = float(text.replace(",", "").replace("−", "-"))
-        return value * {"k": 1e3, "m": 1e6}.get((suffix or "").lower(), 1.0)
-
-    return number(m[1], m[2]), number(m[3], m[4])
 
 
 class ContradictoryDirection(KRRule):

@@ -85,7 +85,7 @@ def create_key_result(
     if model.target is None and model.output_waiver is None:
         raise UserError("a key result needs a target", hint="give the value to reach")
     check_metric(metrics, model.metric, model.segment)
-    check_numbers(metrics, model.metric, model.baseline, model.target)
+    check_numbers(metrics, model.metric, model.baseline, model.target, model.title)
     # the rule `sowhat validate` and a KR edit apply: an active metric's window must hold one
     # whole day, week or month, or the KR never has a value (the web's new-KR form, the API
     # and the CSV import all create KRs here)
@@ -278,11 +278,12 @@ def check_metric(metrics: MetricsFile | None, metric: str | None, segment: str |
 
 
 def check_numbers(metrics: MetricsFile | None, metric: str | None, baseline: float | None,
-                  target: float | None) -> None:  # fmt: skip
-    """Refuse a baseline or target the metric can never take, as `sowhat validate` does for
-    the files (a rate of 32: "did you mean 0.32?")."""
+                  target: float | None, title: str | None = None) -> None:  # fmt: skip
+    """Refuse a baseline or target the metric can never take, or typed as the title shows
+    them ("from 20 to 15 per 1,000" with 20 and 15), as `sowhat validate` does for the files
+    (a rate of 32: "did you mean 0.32?")."""
     problems = impossible_numbers(metric=metric, baseline=baseline, target=target,
-                                  catalog=metrics)  # fmt: skip
+                                  catalog=metrics, title=title)  # fmt: skip
     if problems:
         _field, message, hint = problems[0]
         raise ScaleError(message, hint=hint, forceable=False)

@@ -127,9 +127,10 @@ def update_key_result(
         check_metric(metrics, metric, segment)
         values["baselined_metric_hash"] = baseline_hash(metrics, metric, baseline)
     target = values.get("target", row.target)
-    if {"metric", "baseline", "target"} & set(values):
+    if {"metric", "baseline", "target", "title"} & set(values):
         check_numbers(metrics, values.get("metric", row.metric),
-                      values.get("baseline", row.baseline), target)  # fmt: skip
+                      values.get("baseline", row.baseline), target,
+                      values.get("title", row.title))  # fmt: skip
     if target is not None and target == values.get("baseline", row.baseline):
         raise UserError(f"target equals baseline ({target:g}): nothing would change",
                         hint="set the target to the value you want to reach")
