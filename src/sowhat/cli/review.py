@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sowhat.cli.asof import as_of_moment
@@ -204,8 +205,9 @@ def _render_monthly(r: MonthlyReview) -> None:
                       f"({kr_signed(k.change, *sc, like=k.value)}{k.change_words})  "
                       f"weekly trend [{trend}]{k.trend}[/{trend}]")
         if k.weeks:
-            console.print("  weeks: " + "  ".join(f"{w.week:%m-%d} {kr_num(w.value, *sc)}"
-                                                   for w in k.weeks), style="dim")
+            console.print("  weeks: " + "  ".join(
+                f"{w.week:%m-%d} {kr_num(w.value, *sc)}" + (" (so far)" if w.so_far else "")
+                for w in k.weeks), style="dim")
         if k.error:
             console.print(f"  [red]{k.error}[/red]")
         if k.not_yet:
@@ -219,6 +221,10 @@ def _render_monthly(r: MonthlyReview) -> None:
                           kr_signed(s.change, *sc, like=s.value),
                           "—" if s.entities is None else f"{s.entities:,}")
         console.print(table)
+        for s in k.segments:
+            if s.matches_nothing:
+                console.print(f"  [yellow]{s.segment} reads nothing: "
+                              f"{escape(s.matches_nothing)}[/yellow]")
     if not r.key_results:
         console.print("[dim]no key results with a metric[/dim]")
 

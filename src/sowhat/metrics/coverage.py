@@ -101,6 +101,91 @@ def filter_warnings(
     return out
 
 
+def empty_segments(
+    requests: Sequence[MetricRequest], *, catalog: MetricsFile, events: EventSource,
+    start: datetime | date, end: datetime | date, as_of: datetime | date | None = None,
+) -> dict[tuple[str, str | None], str]:
+    """(metric, segment) -> why the segment matches none of the metric's events in [start,
+    end): `filter_warnings`'s segment message, for a whole table of segments at once.
+
+    A review that splits every KR's metric by every segment asked `filter_warnings` one
+    small query per pair (≈1.5 s on the demo's 10 metrics × 4 segments); segments on event
+    properties are all counted here in one pass over the window's rows. Segments on traits
+    (an as-of join each) still go through `filter_warnings`, one by one.
+    """
+    from sowhat.metrics.engine import resolve_segment
+
+    s, e = to_utc_naive(start), to_utc_naive(end)
+    cut = to_utc_naive(as_of) if as_of is not None else e
+    by_property: list[tuple[MetricRequest, EventRef, SegmentDef]] = []
+    by_trait: list[MetricRequest] = []
+    for req in requests:
+        if req.segment is None or req.metric not in catalog.metrics:
+            continue
+        try:
+            seg = resolve_segment(catalog, req.segment)
+        except SowhatError:
+            continue  # the computation reports it
+        assert seg is not None
+        if seg.trait is not None or any(w.trait is not None for w in _anchors(catalog,
+                                                                             req.metric)):
+            by_trait.append(req)
+            continue
+        by_property.extend((req, ref, seg) for ref in _anchor_refs(catalog, req.metric))
+    out: dict[tuple[str, str | None], str] = {}
+    if by_property:
+        t = events.events()
+        f = t.filter(t.timestamp >= s, t.timestamp < min(e, cut) if cut is not None else e)
+        stats: dict[str, ir.Value] = {}
+        refs = {ref.model_dump_json(): ref for _, ref, _ in by_property}
+        for i, ref in enumerate(refs.values()):
+            stats[f"r{i}"] = f.count(where=(f.event == ref.event) & all_of(f, ref.where))
+        keys = list(refs)
+        for j, (_, ref, seg) in enumerate(by_property):
+            stats[f"p{j}"] = f.count(
+                where=(f.event == ref.event) & all_of(f, [*ref.where, seg]))
+        # through the store's own cursor when there is one (run_sql): no Arrow round trip,
+        # so a review does not import pyarrow for this one row (≈0.5 s of CPU cold)
+        import ibis
+
+        from sowhat.metrics.sqlcache import run_sql
+
+        row = run_sql(events, str(ibis.to_sql(f.aggregate(**stats), dialect=events.dialect())))[0]
+        span = _span(s, min(e, cut) if cut is not None else e)
+        for j, (req, ref, seg) in enumerate(by_property):
+            i = keys.index(ref.model_dump_json())
+            rows = int(row[f"r{i}"] or 0)
+            if rows and not int(row[f"p{j}"] or 0):
+                out.setdefault((req.metric, req.segment), (
+                    f"the segment ({_describe([seg])}) matches none of the {rows:,} "
+                    f"{ref.event!r} events {span}"))
+    for w in filter_warnings(by_trait, catalog=catalog, events=events, start=start, end=end,
+                             as_of=as_of):
+        if w.segment is not None and w.message.startswith("the segment"):
+            out.setdefault((w.metric, w.segment), w.message)
+    return out
+
+
+def _anchor_refs(catalog: MetricsFile, metric: str) -> list[EventRef]:
+    """The event references a metric's segment is read on (a cohort's anchor event)."""
+    refs = []
+    for part in dependencies(catalog, metric):
+        m = catalog.metrics.get(part)
+        if m is None or isinstance(m, RatioMetric):
+            continue
+        if isinstance(m, ConversionMetric | DurationMetric):
+            refs.append(m.from_)
+        elif isinstance(m, RetentionMetric):
+            refs.append(m.start)
+        else:
+            refs.append(m.ref())
+    return refs
+
+
+def _anchors(catalog: MetricsFile, metric: str) -> list[Where]:
+    return [w for ref in _anchor_refs(catalog, metric) for w in ref.where]
+
+
 def _check(t: ir.Table, ref: EventRef, seg: SegmentDef | None, entity: str,
            ctx: TraitContext | None, start: datetime | None, end: datetime | None,
            as_of: datetime | None) -> str | None:

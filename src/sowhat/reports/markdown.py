@@ -141,6 +141,7 @@ def monthly_markdown(r: MonthlyReview) -> str:
                 + (f" ({kr_signed(k.slope_per_week, *sc)} a week)"
                    if k.slope_per_week is not None else ""),
                 "- weeks: " + (", ".join(f"{w.week.isoformat()} {kr_num(w.value, *sc)}"
+                                         + (" (so far)" if w.so_far else "")
                                          for w in k.weeks) or "—")]
         if k.error:
             out.append(f"- error: {k.error}")
@@ -154,6 +155,8 @@ def monthly_markdown(r: MonthlyReview) -> str:
             out.append(f"| {name}{mark} | {kr_num(s.value, *sc)} | {kr_num(s.previous, *sc)} | "
                        f"{kr_signed(s.change, *sc, like=s.value)} | "
                        f"{s.entities if s.entities is not None else '—'} |")
+        out += ["", *(f"- {s.segment} reads nothing: {s.matches_nothing}"
+                      for s in k.segments if s.matches_nothing)]
         out.append("")
     if not r.key_results:
         out += ["_no key results with a metric_", ""]

@@ -480,3 +480,43 @@ def test_a_weekly_value_whose_cohorts_are_still_maturing_reads_so_far(
     assert "data-so-far" not in html.split('data-kr="tickets-total"')[1].split("</tr>")[0]
     earlier = dataclasses.replace(act, weekly_week=date(2026, 11, 2))
     assert r.weekly_note(earlier) == "02 Nov, so far"
+
+
+def test_monthly_segments_that_match_no_event_read_nothing_and_moving_weeks_so_far(
+    db: Database, ws: Workspace
+) -> None:
+    """Segments on `plan`, which only signups carry, read on ticket events: the review showed
+    "mid 0, small 0" tickets — right by definition, wrong in meaning. And November's week of
+    the 9th, whose signups of the 15th are still inside their 2-day window on the 16th, read
+    as a settled week."""
+    assert ws.metrics is not None
+    events = open_events(ws)
+    try:
+        with db.transaction(write=False) as session:
+            r = monthly_review(session=session, catalog=ws.metrics, events=events,
+                               as_of=AS_OF, month="2026-11")
+    finally:
+        events.close()
+    tickets = next(k for k in r.key_results if k.kr_id == "tickets-total")
+    by_segment = {s.segment: s for s in tickets.segments}
+    assert by_segment[None].value == 5 * 15
+    assert by_segment[None].matches_nothing is None
+    for plan in ("mid", "small"):
+        s = by_segment[plan]
+        assert (s.value, s.previous, s.change, s.entities) == (None, None, None, None)
+        assert s.matches_nothing is not None
+        assert "matches none of the" in s.matches_nothing
+        assert "'ticket_opened' events" in s.matches_nothing
+    act = next(k for k in r.key_results if k.kr_id == "act")
+    assert all(s.matches_nothing is None for s in act.segments)  # signups carry `plan`
+    assert [(w.week, w.so_far) for w in act.weeks] == [
+        (date(2026, 11, 2), False), (date(2026, 11, 9), True)]
+    assert not any(w.so_far for w in tickets.weeks)  # a count's complete week is settled
+    md = monthly_markdown(r)
+    assert "2026-11-09 " in md
+    assert "(so far)" in md.split("## act —")[1].split("##")[0]
+    assert "- mid reads nothing: the segment" in md
+    html = render_html("monthly.html", r=r, title="t", workspace_name="w", generated=AS_OF,
+                       data_through=AS_OF)
+    assert 'data-matches-nothing="small"' in html
+    assert 'data-so-far="1">so far<' in html

@@ -30,9 +30,9 @@ from sowhat.domain.measure import Measure
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period
 from sowhat.errors import UserError
-from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.engine import MetricRequest, MetricResult, compute_many
 from sowhat.metrics.source import EventSource
-from sowhat.services.forecasts import full_weeks, weekly_series
+from sowhat.services.forecasts import full_weeks, unsettled_weeks, weekly_series
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.weekly import indicator_of
 from sowhat.spec.metric_defs import MetricDef, MetricsFile, outcome_window
@@ -50,6 +50,9 @@ NO_CLEAR_CHANGE = "no clear change"
 class WeekValue:
     week: date
     value: float | None
+    # its cohorts are still inside their outcome window: the value still moves ("so far"),
+    # as the KR chart and the weekly review say (services.forecasts.unsettled_weeks)
+    so_far: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ class SegmentValue:
     previous: float | None  # the month before
     change: float | None
     entities: int | None
+    # Why the segment reads nothing rather than 0: it matches none of the metric's events
+    # (a segment on `plan`, a property only the signup event carries, read on workflow runs
+    # — sowhat.metrics.coverage). Its values are then left empty: "0 paid active teams" was
+    # a number right by definition and wrong in meaning.
+    matches_nothing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,18 +160,34 @@ def monthly_review(
                        as_of=as_of)
     before = compute_many(requests, catalog=catalog, events=events,
                           start=_midnight(prev.start), end=_midnight(prev.end), as_of=as_of)
+    # A segment that reads 0 or nothing while everyone reads something may match none of
+    # the metric's events; only those are checked (the check builds an Ibis query, which a
+    # review otherwise never imports: ≈1 s of CPU on every monthly review).
+    overall = {r.metric: v for r, v in zip(requests, now, strict=True) if r.segment is None}
+    suspects = [r for r, v in zip(requests, now, strict=True)
+                if r.segment is not None and _reads_nothing(v) and r.metric in overall
+                and not _reads_nothing(overall[r.metric])]
+    empty: dict[tuple[str, str | None], str] = {}
+    if suspects:
+        from sowhat.metrics.coverage import empty_segments  # Ibis: only when needed
+
+        empty = empty_segments(suspects, catalog=catalog, events=events, start=start,
+                               end=end, as_of=as_of)
     table: dict[tuple[str, str | None], SegmentValue] = {}
     errors: dict[str, str] = {}
     for req, cur, old in zip(requests, now, before, strict=True):
         if cur.error or old.error:
             errors[req.metric] = cur.error or old.error or ""
-        value = cur.values[0].value if cur.values and not cur.error else None
-        previous = old.values[0].value if old.values and not old.error else None
-        entities = cur.values[0].entities if cur.values and not cur.error else None
+        nothing = empty.get((req.metric, req.segment))
+        value = cur.values[0].value if cur.values and not cur.error and not nothing else None
+        previous = (old.values[0].value if old.values and not old.error and not nothing
+                    else None)
+        entities = (cur.values[0].entities if cur.values and not cur.error and not nothing
+                    else None)
         table[(req.metric, req.segment)] = SegmentValue(
             segment=req.segment, value=value, previous=previous,
             change=None if value is None or previous is None else value - previous,
-            entities=entities,
+            entities=entities, matches_nothing=nothing,
         )
     kr_rows = {k.key: k for k in repositories.period_contents(session, row).key_results
                if k.archived_at is None}
@@ -175,7 +199,10 @@ def monthly_review(
         history, in_period = series.get(kr_rows[k.id].id, ([], []))
         whole = full_weeks(history, in_period, period_start=row.start, period_end=row.end,
                            until=as_of.date())
-        weeks = tuple(WeekValue(w, v) for w, v in whole if span.start <= w < span.end)
+        moving = set(unsettled_weeks(whole, period_end=row.end, as_of=as_of, metric=metric,
+                                     catalog=catalog))
+        weeks = tuple(WeekValue(w, v, w in moving) for w, v in whole
+                      if span.start <= w < span.end)
         slope = _slope([w.value for w in weeks])
         clear = None if k.measure == Measure.CUMULATIVE else beyond_noise(
             own.change, level_noise([v for w, v in whole if w < prev.start][-LEVEL_WEEKS:]),
@@ -266,3 +293,11 @@ def _midnight(day: date) -> datetime:
 
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _reads_nothing(result: MetricResult) -> bool:
+    """No value, a value of 0, or no entities behind it (an empty cohort)."""
+    if result.error or not result.values:
+        return not result.error
+    v = result.values[0]
+    return v.value is None or v.value == 0 or v.entities == 0
