@@ -520,3 +520,26 @@ def test_monthly_segments_that_match_no_event_read_nothing_and_moving_weeks_so_f
                        data_through=AS_OF)
     assert 'data-matches-nothing="small"' in html
     assert 'data-so-far="1">so far<' in html
+
+
+def test_the_one_query_segment_check_says_what_filter_warnings_says(ws: Workspace) -> None:
+    """`empty_segments` counts every property segment in one pass; `filter_warnings` asks
+    one query per pair. Same window, same verdicts, same words."""
+    from sowhat.metrics.coverage import empty_segments, filter_warnings
+    from sowhat.metrics.engine import MetricRequest
+
+    assert ws.metrics is not None
+    requests = [MetricRequest(m, s) for m in ("activation", "tickets", "signups")
+                for s in ("mid", "small")]
+    window = {"start": datetime(2026, 10, 1, tzinfo=UTC),
+              "end": datetime(2026, 11, 1, tzinfo=UTC), "as_of": AS_OF}
+    events = open_events(ws)
+    try:
+        fast = empty_segments(requests, catalog=ws.metrics, events=events, **window)
+        slow = {(w.metric, w.segment): w.message
+                for w in filter_warnings(requests, catalog=ws.metrics, events=events, **window)
+                if w.message.startswith("the segment")}
+    finally:
+        events.close()
+    assert fast == slow
+    assert set(fast) == {("tickets", "mid"), ("tickets", "small")}
