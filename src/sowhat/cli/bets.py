@@ -168,8 +168,11 @@ class _Units:
         """A magnitude of change (an MDE): 5.99 pts, 42.1 h — never "5.99%" for a share."""
         return "—" if x is None else format_change(abs(x), self.unit).lstrip("+")
 
-    def span(self, low: float | None, high: float | None) -> str:
-        return join_span(self.change(low), self.change(high), "to")
+    def span(self, low: float | None, high: float | None, like: float | None = None) -> str:
+        """An interval no finer than the estimate beside it (`like`): "-4.78, likely -8.79
+        to -0.77", not "to -0.771"."""
+        return join_span(format_change(low, self.unit, like=like),
+                         format_change(high, self.unit, like=like), "to")
 
     def expects(self, change: Change | None) -> str:
         """A bet's `expects.change`: a relative one as written (-20%), else in units."""
@@ -319,8 +322,9 @@ def _evidence(e: BetEntry, u: _Units) -> str:
         v = e.impact.primary.verdict
         est = e.impact.primary.estimate
         colour = _COLOUR[v.verdict]
+        method = e.impact.primary.method
         return (f"[{colour}]{v.verdict.label}[/]: {u.change(est.effect)}, likely "
-                f"{u.span(est.low, est.high)} ({e.impact.primary.method})")
+                f"{u.span(est.low, est.high, like=est.effect)} ({_METHOD.get(method, method)})")
     if e.impact_error:
         return f"[dim]{e.impact_error}[/dim]"
     d = e.detectability
