@@ -343,8 +343,15 @@ def _stage_columnar(
                   f"rejects_table='sowhat_rej_err', rejects_scan='sowhat_rej_scan'"
                   + (f", types={types}" if varchar else "") + ")")
         # Parsed once: the passes below (summary, rejects, one insert per event) read this.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE sowhat_raw AS "
-                    f"SELECT row_number() OVER () AS __row, * FROM {reader}")
+        # Numbered by the temp table's rowid (it keeps the file's order): `row_number() OVER
+        # ()` would make the parse single-threaded. A column named rowid would shadow it.
+        if any(n.lower() == "rowid" for n in names):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE sowhat_raw AS "
+                        f"SELECT row_number() OVER () AS __row, * FROM {reader}")
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE sowhat_csv AS SELECT * FROM {reader}")
+            con.execute("CREATE OR REPLACE TEMP VIEW sowhat_raw AS "
+                        "SELECT rowid + 1 AS __row, * FROM sowhat_csv")
     else:
         reader = f"read_parquet({p}, file_row_number = true)"
         con.execute(f"CREATE OR REPLACE TEMP VIEW sowhat_raw AS SELECT file_row_number + 1 "
@@ -414,7 +421,10 @@ def _stage_columnar(
             {flat_cols}
         FROM sowhat_raw r
     """
-    _finish(con, plan, select, table=False, future_after=future_after)
+    # CSV: a table, so its text times are parsed and its keys hashed once, not again on each
+    # pass (twins, summary, insert; 1.79M rows: 10.7 s of CPU against 17.1 s as a view).
+    # Parquet: a view, each pass reading only the columns it needs (a table cost more).
+    _finish(con, plan, select, table=fmt == "csv", future_after=future_after)
     if fmt == "csv":
         plan.reader_rejects = int(con.execute(
             "SELECT count(DISTINCT line) FROM sowhat_rej_err").fetchone()[0])
@@ -599,6 +609,6 @@ def _stored_twins_filter(con: Any, batch: list[EventGroup]) -> str:
 def drop_staging(con: Any) -> None:
     views = {str(r[0]) for r in con.execute(
         "SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
-    for name in ("staged", "sowhat_twins", "sowhat_raw", "sowhat_lines", "sowhat_rej_err",
-                 "sowhat_rej_scan"):
+    for name in ("staged", "sowhat_twins", "sowhat_raw", "sowhat_csv", "sowhat_lines",
+                 "sowhat_rej_err", "sowhat_rej_scan"):
         con.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS {name}")

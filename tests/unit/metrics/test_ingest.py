@@ -364,3 +364,20 @@ def test_the_first_of_a_files_twins_is_kept_however_far_apart(tmp_path: Path, fm
                     f"{n // 2 + 10})"))
     assert got == {"m0/run": "u0", "m7/run": "u7", "m7/paid": "u7",
                    f"m{n // 2 + 10}/run": "early"}
+
+
+def test_a_csv_with_a_column_named_rowid_keeps_its_rows_apart(tmp_path: Path) -> None:
+    """CSV rows are numbered by the staging table's rowid, which a column of that name would
+    shadow: such a file keeps its own column and still dedupes and rejects by row."""
+    path = tmp_path / "rowid.csv"
+    path.write_text("event,timestamp,user_id,rowid\n"
+                    "run,2026-11-02T10:00:00Z,u1,zz\n"
+                    "run,not a time,u2,zz\n"
+                    "run,2026-11-02T10:00:00Z,u1,zz\n", encoding="utf-8")
+    report = ingest([path], store=tmp_path / "store.duckdb")
+    assert (report.read, report.loaded, report.duplicates, report.rejected) == (3, 1, 1, 1)
+    assert rows(tmp_path / "store.duckdb", "SELECT user_id, \"rowid\" FROM events") == \
+        [("u1", "zz")]
+    rejects = [json.loads(line) for line in Path(report.files[0].rejects_path or "")
+               .read_text(encoding="utf-8").splitlines()]
+    assert [(r["row"], json.loads(r["record"])["rowid"]) for r in rejects] == [(2, "zz")]
