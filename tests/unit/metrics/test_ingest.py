@@ -329,3 +329,55 @@ def test_clean_jsonl_read_by_duckdbs_json_reader_stores_what_the_line_reader_doe
     assert taken == [True, False]
     got = rows(tmp_path / "flat.duckdb")
     assert json.loads(got[0][4]) == {"plan": "mid"}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
+def test_the_first_of_a_files_twins_is_kept_however_far_apart(tmp_path: Path, fmt: str) -> None:
+    """Twins in one file (same event and message id, other content) keep the first in the
+    file, also when a large file is read by several threads (issue 14: the JSON reader's
+    staging keeps the file's order without a row number)."""
+    n = 60_000
+    recs = [{"event": "run", "userId": f"u{i}", "messageId": f"m{i}",
+             "timestamp": f"2026-11-02T{i % 24:02d}:00:00Z", "v": i} for i in range(n)]
+    recs[n - 1] = {**recs[0], "userId": "late", "v": -1}  # m0 again at the very end
+    recs[n // 2] = {**recs[n // 2 + 10], "userId": "early", "v": -2}  # before its twin
+    recs.append({**recs[7], "event": "paid", "v": -3})  # another event: not a twin
+    path = tmp_path / f"twins.{fmt}"
+    if fmt == "jsonl":
+        path.write_text("".join(json.dumps({**{k: v for k, v in r.items() if k != "v"},
+                                            "properties": {"v": r["v"]}}) + "\n"
+                                for r in recs), encoding="utf-8")
+    else:
+        table = pa.Table.from_pylist([{"event": r["event"], "timestamp": r["timestamp"],
+                                       "user_id": r["userId"], "message_id": r["messageId"],
+                                       "v": r["v"]} for r in recs])
+        if fmt == "parquet":
+            pq.write_table(table, path, row_group_size=4_096)
+        else:
+            import pyarrow.csv as pcsv
+            pcsv.write_csv(table, path)
+    report = ingest([path], store=tmp_path / "store.duckdb")
+    assert (report.read, report.loaded, report.duplicates) == (n + 1, n - 1, 2)
+    got = dict(rows(tmp_path / "store.duckdb",
+                    "SELECT message_id || '/' || event, user_id FROM events "
+                    "WHERE message_id IN ('m0', 'm7', 'm' || "
+                    f"{n // 2 + 10})"))
+    assert got == {"m0/run": "u0", "m7/run": "u7", "m7/paid": "u7",
+                   f"m{n // 2 + 10}/run": "early"}
+
+
+def test_a_csv_with_a_column_named_rowid_keeps_its_rows_apart(tmp_path: Path) -> None:
+    """CSV rows are numbered by the staging table's rowid, which a column of that name would
+    shadow: such a file keeps its own column and still dedupes and rejects by row."""
+    path = tmp_path / "rowid.csv"
+    path.write_text("event,timestamp,user_id,rowid\n"
+                    "run,2026-11-02T10:00:00Z,u1,zz\n"
+                    "run,not a time,u2,zz\n"
+                    "run,2026-11-02T10:00:00Z,u1,zz\n", encoding="utf-8")
+    report = ingest([path], store=tmp_path / "store.duckdb")
+    assert (report.read, report.loaded, report.duplicates, report.rejected) == (3, 1, 1, 1)
+    assert rows(tmp_path / "store.duckdb", "SELECT user_id, \"rowid\" FROM events") == \
+        [("u1", "zz")]
+    rejects = [json.loads(line) for line in Path(report.files[0].rejects_path or "")
+               .read_text(encoding="utf-8").splitlines()]
+    assert [(r["row"], json.loads(r["record"])["rowid"]) for r in rejects] == [(2, "zz")]
