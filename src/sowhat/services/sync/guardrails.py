@@ -9,10 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sowhat.domain.measure import MeasureWindow
 from sowhat.domain.period import Period
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import to_utc
+from sowhat.services.sync.partials import DayPartials
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.metric_units import unit_text
 from sowhat.store.mapping import to_guardrail
@@ -34,7 +36,7 @@ class GuardrailResult:
 def evaluate_guardrails(
     *, session: Session, catalog: MetricsFile, events: EventSource, period: Period,
     objectives: Sequence[ObjectiveRow], guardrails: Sequence[GuardrailRow], cutoff: datetime,
-    evaluated_at: datetime,
+    evaluated_at: datetime, partials: DayPartials | None = None,
 ) -> list[GuardrailResult]:
     """Each guardrail's value to date against the same-length window just before the period.
 
@@ -51,10 +53,16 @@ def evaluate_guardrails(
     base_end = to_utc(period.start)
     base_start = base_end - elapsed
     reqs = [MetricRequest(g.metric, g.segment) for g in live]
-    current = compute_many(reqs, catalog=catalog, events=events, start=to_utc(period.start),
-                           end=cutoff, as_of=cutoff)
-    baseline = compute_many(reqs, catalog=catalog, events=events, start=base_start,
-                            end=base_end, as_of=base_end)
+    if partials is not None:  # both windows grow a day a sync: merged from day rows
+        now_w = MeasureWindow(to_utc(period.start), cutoff, cutoff)
+        before_w = MeasureWindow(base_start, base_end, base_end)
+        both = partials.windows([(r, w) for w in (now_w, before_w) for r in reqs])
+        current, baseline = both[:len(reqs)], both[len(reqs):]
+    else:
+        current = compute_many(reqs, catalog=catalog, events=events,
+                               start=to_utc(period.start), end=cutoff, as_of=cutoff)
+        baseline = compute_many(reqs, catalog=catalog, events=events, start=base_start,
+                                end=base_end, as_of=base_end)
     out = []
     for g, cur, base in zip(live, current, baseline, strict=True):
         cur_v = cur.values[0].value if cur.values and not cur.error else None
