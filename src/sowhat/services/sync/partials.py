@@ -232,6 +232,7 @@ class DayPartials:
         self.cache = PartialCache(folder if self.enabled else None)
         self._folder = folder
         self._prints: dict[MetricRequest, tuple[str, Reads]] = {}
+        self._rows: dict[str, Row] = {}  # this sync's days, whatever their source
         self.days_kept = 0
         self.days_computed = 0
 
@@ -317,7 +318,8 @@ class DayPartials:
         for the direct query)."""
         days: dict[_Job, list[list[tuple[datetime, datetime, str]]]] = {}
         missing: dict[tuple[MetricRequest, datetime], dict[tuple[datetime, datetime], str]] = {}
-        rows: dict[str, Row] = {}
+        rows: dict[str, Row] = dict(self._rows)
+        pending: set[str] = set()
         for job in jobs:
             fingerprint, reads = self._print(job.part)
             per_bucket = []
@@ -331,13 +333,14 @@ class DayPartials:
                         keyable = False
                         break
                     pieces.append((ps, pe, key))
-                    if key in rows:
-                        continue
+                    if key in rows or key in pending:
+                        continue  # the same day read by another window of this batch
                     found, row = self.cache.get(key)
                     if found:
                         rows[key] = row
                         self.days_kept += 1
                     else:
+                        pending.add(key)
                         missing.setdefault((job.part, job.as_of), {})[(ps, pe)] = key
                 if not keyable:
                     break
@@ -345,6 +348,7 @@ class DayPartials:
             if keyable:
                 days[job] = per_bucket
         errors = self._fill(missing, rows)
+        self._rows.update(rows)
         out: dict[_Job, tuple[list[MetricValue], str | None]] = {}
         for job, per_bucket in days.items():
             failed = errors.get((job.part, job.as_of))
