@@ -33,6 +33,32 @@ class GuardrailResult:
 
 
 
+def _live(catalog: MetricsFile, objectives: Sequence[ObjectiveRow],
+          guardrails: Sequence[GuardrailRow]) -> list[GuardrailRow]:
+    live_objectives = {o.id for o in objectives if o.archived_at is None}
+    return [g for g in guardrails if g.objective_id in live_objectives
+            and g.metric in catalog.metrics
+            and (g.segment is None or g.segment in catalog.segments)]
+
+
+def _windows(period: Period, cutoff: datetime) -> tuple[MeasureWindow, MeasureWindow]:
+    """The period to date, and the same length just before the period (as of its start)."""
+    start = to_utc(period.start)
+    return (MeasureWindow(start, cutoff, cutoff),
+            MeasureWindow(start - (cutoff - start), start, start))
+
+
+def guardrail_windows(
+    *, catalog: MetricsFile, period: Period, objectives: Sequence[ObjectiveRow],
+    guardrails: Sequence[GuardrailRow], cutoff: datetime,
+) -> list[tuple[MetricRequest, MeasureWindow]]:
+    """Every window `evaluate_guardrails` will compute, so sync can fetch their days with
+    the KRs' in one query."""
+    now_w, before_w = _windows(period, cutoff)
+    return [(MetricRequest(g.metric, g.segment), w)
+            for g in _live(catalog, objectives, guardrails) for w in (now_w, before_w)]
+
+
 def evaluate_guardrails(
     *, session: Session, catalog: MetricsFile, events: EventSource, period: Period,
     objectives: Sequence[ObjectiveRow], guardrails: Sequence[GuardrailRow], cutoff: datetime,
@@ -44,18 +70,13 @@ def evaluate_guardrails(
     count metric from looking "breached" merely because the period is further along.
     """
     live_objectives = {o.id: o for o in objectives if o.archived_at is None}
-    live = [g for g in guardrails if g.objective_id in live_objectives
-            and g.metric in catalog.metrics
-            and (g.segment is None or g.segment in catalog.segments)]
+    live = _live(catalog, objectives, guardrails)
     if not live:
         return []
-    elapsed = cutoff - to_utc(period.start)
-    base_end = to_utc(period.start)
-    base_start = base_end - elapsed
+    now_w, before_w = _windows(period, cutoff)
+    base_start, base_end = before_w.start, before_w.end
     reqs = [MetricRequest(g.metric, g.segment) for g in live]
     if partials is not None:  # both windows grow a day a sync: merged from day rows
-        now_w = MeasureWindow(to_utc(period.start), cutoff, cutoff)
-        before_w = MeasureWindow(base_start, base_end, base_end)
         both = partials.windows([(r, w) for w in (now_w, before_w) for r in reqs])
         current, baseline = both[:len(reqs)], both[len(reqs):]
     else:

@@ -146,6 +146,17 @@ def day_pieces(start: datetime, end: datetime, as_of: datetime
     return out
 
 
+def _joins(run_end: datetime, start: datetime) -> bool:
+    """Whether a day starting at `start` can extend a run ending at `run_end` (a daily-grain
+    query's buckets are whole days, so only from a midnight to a midnight: two pieces of
+    one day would share its bucket)."""
+    return start >= run_end and _is_midnight(run_end) and _is_midnight(start)
+
+
+def _is_midnight(moment: datetime) -> bool:
+    return moment.astimezone(UTC).time() == datetime.min.time()
+
+
 class PartialCache:
     """The day rows kept across syncs: one JSON file, key -> [last used sync, row]."""
 
@@ -260,6 +271,22 @@ class DayPartials:
         grain="week" answers."""
         return self._compute([(r, start, end, as_of, True) for r in requests])
 
+    def prefetch(self, items: Sequence[tuple[MetricRequest, MeasureWindow]]) -> None:
+        """Compute now, in one query, the days these windows lack, so the later calls
+        (a sync's weeks, its series point, its guardrails) find them all: each metric and
+        as-of then costs one scan of the events per sync, not one per call."""
+        jobs = []
+        for req, w in items:
+            if w.end <= w.start:
+                continue
+            try:
+                parts = base_parts(self.catalog, req.metric)
+            except SowhatError:
+                continue
+            jobs += [_Job(MetricRequest(p, req.segment), to_utc(w.start), to_utc(w.end),
+                          to_utc(w.as_of), False) for p in dict.fromkeys(parts)]
+        self._merged([j for j in dict.fromkeys(jobs) if self._mergeable(j)], merge=False)
+
     def finish(self) -> None:
         """Keep this sync's days for the next one; a full sync removes them instead."""
         if self.enabled:
@@ -313,9 +340,10 @@ class DayPartials:
             self._prints[part] = (fingerprint, reads)
         return self._prints[part]
 
-    def _merged(self, jobs: list[_Job]) -> dict[_Job, tuple[list[MetricValue], str | None]]:
+    def _merged(self, jobs: list[_Job], *, merge: bool = True
+                ) -> dict[_Job, tuple[list[MetricValue], str | None]]:
         """The jobs answered from day rows (those with a day that cannot be keyed are left
-        for the direct query)."""
+        for the direct query); `merge=False` only computes the missing days."""
         days: dict[_Job, list[list[tuple[datetime, datetime, str]]]] = {}
         missing: dict[tuple[MetricRequest, datetime], dict[tuple[datetime, datetime], str]] = {}
         rows: dict[str, Row] = dict(self._rows)
@@ -348,10 +376,13 @@ class DayPartials:
             if keyable:
                 days[job] = per_bucket
         errors = self._fill(missing, rows)
-        self._rows.update(rows)
+        self._rows.update({k: v for k, v in rows.items() if k not in errors})
+        if not merge:
+            return {}
         out: dict[_Job, tuple[list[MetricValue], str | None]] = {}
         for job, per_bucket in days.items():
-            failed = errors.get((job.part, job.as_of))
+            failed = next((errors[k] for pieces in per_bucket for *_, k in pieces
+                           if k in errors), None)
             if failed is not None:
                 out[job] = ([], failed)
                 continue
@@ -366,29 +397,43 @@ class DayPartials:
 
     def _fill(self, missing: dict[tuple[MetricRequest, datetime],
                                   dict[tuple[datetime, datetime], str]],
-              rows: dict[str, Row]) -> dict[tuple[MetricRequest, datetime], str]:
-        """Compute every missing day in one query: each metric over each run of adjacent
-        days it lacks, with a daily grain. Returns the errors per (metric, as-of)."""
-        runs: list[tuple[MetricRequest, datetime, list[tuple[datetime, datetime, str]]]] = []
+              rows: dict[str, Row]) -> dict[str, str]:
+        """Compute every missing day in one query. Returns the errors by day key.
+
+        Each part of the query scans the events once, whatever its days, so the days are
+        grouped into as few parts as hold them: one per metric and as-of, over a run of days
+        (a gap of whole days inside a run is computed and dropped; a day cut off midnight
+        starts or ends one). A metric that reads no history (count, sum, mean) answers a
+        day the same as of any instant at or after its end, so all its days go in one part,
+        read as of the run's end — the current window's new day and a guardrail's pre-period
+        one in a single scan.
+        """
+        groups: dict[tuple[MetricRequest, datetime | None],
+                     dict[tuple[datetime, datetime], str]] = {}
         for (part, as_of), pieces in missing.items():
+            history = self._print(part)[1].history
+            groups.setdefault((part, as_of if history else None), {}).update(pieces)
+        runs: list[tuple[MetricRequest, datetime, list[tuple[datetime, datetime, str]]]] = []
+        for (part, as_of), pieces in groups.items():
             open_runs: list[list[tuple[datetime, datetime, str]]] = []
             for (ps, pe), key in sorted(pieces.items()):
-                run = next((r for r in open_runs if r[-1][1] == ps), None)
+                run = next((r for r in open_runs if _joins(r[-1][1], ps)), None)
                 if run is None:
                     open_runs.append([(ps, pe, key)])
                 else:
                     run.append((ps, pe, key))
-            runs.extend((part, as_of, r) for r in open_runs)
+            runs.extend((part, as_of if as_of is not None else r[-1][1], r)
+                        for r in open_runs)
         if not runs:
             return {}
         answers = run_windows(
             [(part, to_utc_naive(r[0][0]), to_utc_naive(r[-1][1]), to_utc_naive(as_of))
              for part, as_of, r in runs],
             catalog=self.catalog, events=self.events, grain="day")
-        errors: dict[tuple[MetricRequest, datetime], str] = {}
-        for (part, as_of, run), (result_rows, error) in zip(runs, answers, strict=True):
+        errors: dict[str, str] = {}
+        for (_, _, run), (result_rows, error) in zip(runs, answers, strict=True):
             if error is not None:
-                errors[(part, as_of)] = error
+                errors.update((key, error) for *_, key in run)
                 continue
             by_day = {to_utc_naive(r["bucket"]): r for r in result_rows}
             for ps, _, key in run:

@@ -50,7 +50,11 @@ from sowhat.metrics.watermark import earliest_event_time
 from sowhat.services.checkins import record_checkin
 from sowhat.services.listing.forecasts import store_forecasts
 from sowhat.services.plans import period_row, status_rows
-from sowhat.services.sync.guardrails import GuardrailResult, evaluate_guardrails
+from sowhat.services.sync.guardrails import (
+    GuardrailResult,
+    evaluate_guardrails,
+    guardrail_windows,
+)
 from sowhat.services.sync.inputs import InputKeys, Reads, reads_of
 from sowhat.services.sync.measures import (
     KRMeasure,
@@ -212,13 +216,12 @@ def sync(
     weeks = [w for w in span.weeks() if _midnight(max(w, span.start)) < cutoff]
     current_week = weeks[-1] if weeks else None
     now = _aware(recorded_at) if recorded_at is not None else started
-    for step, week in enumerate(weeks):
+    plans: list[tuple[list[int], dict[int, MeasureWindow]]] = []
+    for week in weeks:
         week_end = min(_midnight(week + timedelta(days=7)), cutoff)
         todo: list[int] = []
         windows: dict[int, MeasureWindow] = {}
         for i, k in enumerate(usable):
-            if i in failed:
-                continue
             w = measures[i].window(as_of=week_end, period_start=period_start)
             key = keys.key(fingerprint=prints[i], reads=reads[i], start=w.start, end=w.end,
                            as_of=w.as_of)
@@ -226,6 +229,19 @@ def sync(
                 todo.append(i)
                 windows[i] = w
                 inputs.pending(k.id, "checkin", week, key)
+        plans.append((todo, windows))
+    # Every day the windows below lack, in one query: the weeks to recompute, the current
+    # week's series point and the guardrails' windows (see DayPartials.prefetch).
+    if current_week is not None:
+        partials.prefetch([(requests[i], windows[i]) for todo, windows in plans for i in todo]
+                          + _series_windows(usable, requests, failed,
+                                            _Keyed(keys, inputs, prints, reads),
+                                            period_start=period_start, cutoff=cutoff)
+                          + guardrail_windows(catalog=catalog, period=span,
+                                              objectives=contents.objectives,
+                                              guardrails=contents.guardrails, cutoff=cutoff))
+    for step, (week, (todo, windows)) in enumerate(zip(weeks, plans, strict=True)):
+        todo = [i for i in todo if i not in failed]
         if progress:
             progress(f"week of {week.isoformat()}", step, len(weeks))
         if not todo:
@@ -452,14 +468,10 @@ def _store_series(
         groups: dict[tuple[datetime, datetime], list[int]] = {}
         for i in ok:
             kr_id = usable[i].id
-            stale = []
-            for lo, hi in buckets:
-                valid[kr_id].add(lo.date())
-                key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|series", reads=keyed.reads[i],
-                                     start=lo, end=hi, as_of=cutoff)
-                if not keyed.inputs.unchanged(kr_id, "series", lo.date(), key):
-                    stale.append((lo, hi))
-                    keyed.inputs.pending(kr_id, "series", lo.date(), key)
+            valid[kr_id].update(lo.date() for lo, _ in buckets)
+            stale = _stale_points(keyed, i, kr_id, buckets, cutoff)
+            for lo, _, key in stale:
+                keyed.inputs.pending(kr_id, "series", lo.date(), key)
             if stale:
                 groups.setdefault((stale[0][0], stale[-1][1]), []).append(i)
         for (lo, hi), idx in groups.items():
@@ -487,6 +499,34 @@ def _store_series(
 
 
 _MIDNIGHT = datetime.min.time()
+
+
+def _stale_points(keyed: _Keyed, i: int, kr_id: int, buckets: list[tuple[datetime, datetime]],
+                  cutoff: datetime) -> list[tuple[datetime, datetime, str | None]]:
+    """The series points of KR `i` whose inputs changed since they were stored, with their
+    new keys."""
+    out = []
+    for lo, hi in buckets:
+        key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|series", reads=keyed.reads[i],
+                             start=lo, end=hi, as_of=cutoff)
+        if not keyed.inputs.unchanged(kr_id, "series", lo.date(), key):
+            out.append((lo, hi, key))
+    return out
+
+
+def _series_windows(usable: list[KeyResultRow], requests: list[MetricRequest],
+                    failed: dict[int, str], keyed: _Keyed, *, period_start: datetime,
+                    cutoff: datetime) -> list[tuple[MetricRequest, MeasureWindow]]:
+    """The period's series points `_store_series` will recompute — every week of each KR's
+    span from its first stale point to its last — as windows, for `DayPartials.prefetch`."""
+    buckets = _buckets(period_start, cutoff)
+    out = []
+    for i, k in enumerate(usable):
+        stale = _stale_points(keyed, i, k.id, buckets, cutoff) if i not in failed else []
+        if stale:
+            out += [(requests[i], MeasureWindow(lo, hi, cutoff)) for lo, hi in buckets
+                    if stale[0][0] <= lo and hi <= stale[-1][1]]
+    return out
 
 
 def _buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
