@@ -2,8 +2,9 @@
 
 Every compiled expression has the same columns (see `COLUMNS`), one row per bucket: the
 window's start for a single window, the ISO week (Monday 00:00 UTC, `truncate("W")`) for a
-weekly series, or the UTC day for a daily one, so a whole series is one GROUP BY rather than a loop over weeks. Buckets with
-no rows are absent; `engine.py` fills them (0 for counts, None for undefined values).
+weekly series, or the UTC day for a daily one, so a whole series is one GROUP BY rather than
+a loop over weeks. Buckets with no rows are absent; `engine.py` fills them (0 for counts,
+None for undefined values).
 
 The semantics are DESIGN.md's "Window semantics", implemented here once:
 - only events with timestamp < as_of are read; null ids are never entities;

@@ -42,6 +42,7 @@ file, so the next sync recomputes each day from the rows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -205,10 +206,8 @@ class PartialCache:
     def remove(self) -> None:
         if self.path is None:
             return
-        try:
+        with contextlib.suppress(OSError):
             self.path.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 @dataclass(frozen=True)
@@ -244,6 +243,7 @@ class DayPartials:
         self._folder = folder
         self._prints: dict[MetricRequest, tuple[str, Reads]] = {}
         self._rows: dict[str, Row] = {}  # this sync's days, whatever their source
+        self._fetched: dict[_Job, tuple[list[MetricValue], str | None]] = {}  # prefetched
         self.days_kept = 0
         self.days_computed = 0
 
@@ -271,21 +271,47 @@ class DayPartials:
         grain="week" answers."""
         return self._compute([(r, start, end, as_of, True) for r in requests])
 
-    def prefetch(self, items: Sequence[tuple[MetricRequest, MeasureWindow]]) -> None:
+    def prefetch(self, windows: Sequence[tuple[MetricRequest, MeasureWindow]], *,
+                 points: Sequence[tuple[MetricRequest, MeasureWindow]] = ()) -> None:
         """Compute now, in one query, the days these windows lack, so the later calls
-        (a sync's weeks, its series point, its guardrails) find them all: each metric and
-        as-of then costs one scan of the events per sync, not one per call."""
-        jobs = []
-        for req, w in items:
-            if w.end <= w.start:
+        (a sync's weeks, its series points, its guardrails) find them all: each metric and
+        as-of then costs one scan of the events per sync, not one per call. The other types'
+        `windows` are computed in one more query; `points` (weekly series points, which
+        `weekly` asks for whole) only have their days fetched."""
+        def jobs_of(items: Sequence[tuple[MetricRequest, MeasureWindow]]) -> list[_Job]:
+            jobs = []
+            for req, w in items:
+                if w.end <= w.start:
+                    continue
+                try:
+                    parts = base_parts(self.catalog, req.metric)
+                except SowhatError:
+                    continue
+                jobs += [_Job(MetricRequest(p, req.segment), to_utc(w.start), to_utc(w.end),
+                              to_utc(w.as_of), False) for p in dict.fromkeys(parts)]
+            return list(dict.fromkeys(jobs))
+
+        whole, days = jobs_of(windows), jobs_of(points)
+        self._merged([j for j in dict.fromkeys([*whole, *days]) if self._mergeable(j)],
+                     merge=False)
+        self._windows_at_once([j for j in whole if not self._mergeable(j)])
+
+    def _windows_at_once(self, jobs: list[_Job]) -> None:
+        """The windows of the other types, each over its own window, in one query (instead
+        of one per distinct window); kept for the calls that ask for them."""
+        if not jobs:
+            return
+        answers = run_windows([(j.part, to_utc_naive(j.start), to_utc_naive(j.end),
+                                to_utc_naive(j.as_of)) for j in jobs],
+                              catalog=self.catalog, events=self.events, grain=None)
+        for job, (rows, error) in zip(jobs, answers, strict=True):
+            if error is not None:
+                self._fetched[job] = ([], error)
                 continue
-            try:
-                parts = base_parts(self.catalog, req.metric)
-            except SowhatError:
-                continue
-            jobs += [_Job(MetricRequest(p, req.segment), to_utc(w.start), to_utc(w.end),
-                          to_utc(w.as_of), False) for p in dict.fromkeys(parts)]
-        self._merged([j for j in dict.fromkeys(jobs) if self._mergeable(j)], merge=False)
+            self._fetched[job] = ([window_value(
+                job.part, catalog=self.catalog, start=to_utc_naive(job.start),
+                end=to_utc_naive(job.end), as_of=to_utc_naive(job.as_of),
+                row=rows[0] if rows else None)], None)
 
     def finish(self) -> None:
         """Keep this sync's days for the next one; a full sync removes them instead."""
@@ -388,10 +414,11 @@ class DayPartials:
                 continue
             values = []
             for (lo, hi), pieces in zip(job.buckets(), per_bucket, strict=True):
-                row = merge_rows(self.catalog, job.part.metric, [rows[k] for *_, k in pieces])
+                merged = merge_rows(self.catalog, job.part.metric,
+                                    [rows[k] for *_, k in pieces])
                 values.append(window_value(job.part, catalog=self.catalog,
                                            start=to_utc_naive(lo), end=to_utc_naive(hi),
-                                           as_of=to_utc_naive(job.as_of), row=row))
+                                           as_of=to_utc_naive(job.as_of), row=merged))
             out[job] = (values, None)
         return out
 
@@ -414,7 +441,7 @@ class DayPartials:
             history = self._print(part)[1].history
             groups.setdefault((part, as_of if history else None), {}).update(pieces)
         runs: list[tuple[MetricRequest, datetime, list[tuple[datetime, datetime, str]]]] = []
-        for (part, as_of), pieces in groups.items():
+        for (part, read_at), pieces in groups.items():
             open_runs: list[list[tuple[datetime, datetime, str]]] = []
             for (ps, pe), key in sorted(pieces.items()):
                 run = next((r for r in open_runs if _joins(r[-1][1], ps)), None)
@@ -422,7 +449,7 @@ class DayPartials:
                     open_runs.append([(ps, pe, key)])
                 else:
                     run.append((ps, pe, key))
-            runs.extend((part, as_of if as_of is not None else r[-1][1], r)
+            runs.extend((part, read_at if read_at is not None else r[-1][1], r)
                         for r in open_runs)
         if not runs:
             return {}
@@ -447,9 +474,13 @@ class DayPartials:
 
     def _direct(self, jobs: list[_Job],
                 done: dict[_Job, tuple[list[MetricValue], str | None]]) -> None:
-        """The other jobs, one `compute_many` batch per window."""
+        """The other jobs: as `prefetch` computed them, else one `compute_many` batch per
+        window."""
         groups: dict[tuple[datetime, datetime, datetime, bool], list[_Job]] = {}
         for job in jobs:
+            if job in self._fetched:
+                done[job] = self._fetched[job]
+                continue
             groups.setdefault((job.start, job.end, job.as_of, job.weekly), []).append(job)
         for (start, end, as_of, weekly), group in groups.items():
             results = compute_many([j.part for j in group], catalog=self.catalog,

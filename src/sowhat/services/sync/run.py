@@ -230,16 +230,17 @@ def sync(
                 windows[i] = w
                 inputs.pending(k.id, "checkin", week, key)
         plans.append((todo, windows))
-    # Every day the windows below lack, in one query: the weeks to recompute, the current
-    # week's series point and the guardrails' windows (see DayPartials.prefetch).
+    # Every day the windows below lack, in one query — the weeks to recompute, the guardrails'
+    # windows, the series points to recompute — and the other types' windows in one more
+    # (DayPartials.prefetch), instead of a query per window and step.
     if current_week is not None:
-        partials.prefetch([(requests[i], windows[i]) for todo, windows in plans for i in todo]
-                          + _series_windows(usable, requests, failed,
-                                            _Keyed(keys, inputs, prints, reads),
-                                            period_start=period_start, cutoff=cutoff)
-                          + guardrail_windows(catalog=catalog, period=span,
-                                              objectives=contents.objectives,
-                                              guardrails=contents.guardrails, cutoff=cutoff))
+        partials.prefetch(
+            [(requests[i], windows[i]) for todo, windows in plans for i in todo]
+            + guardrail_windows(catalog=catalog, period=span, objectives=contents.objectives,
+                                guardrails=contents.guardrails, cutoff=cutoff),
+            points=_series_windows(usable, requests, failed,
+                                   _Keyed(keys, inputs, prints, reads),
+                                   period_start=period_start, cutoff=cutoff))
     for step, (week, (todo, windows)) in enumerate(zip(weeks, plans, strict=True)):
         todo = [i for i in todo if i not in failed]
         if progress:
