@@ -32,8 +32,9 @@ mature (no "immature" shortcut): its count of immature anchors must stay exact. 
 edges that are not midnights are days of their own (keyed by their bounds), and days at or
 after the as-of read nothing, so they are left out.
 
-The days a sync lacks are computed in one query per batch — each metric over the run of days
-it lacks, with a daily grain — and the rows live under `.sowhat/cache/partials/` beside the
+The days a sync lacks are computed in one query (`DayPartials.prefetch`, before sync steps
+through its weeks) — each metric over the run of days it lacks, with a daily grain — and the
+rows live under `.sowhat/cache/partials/` beside the
 digest cache: content-addressed by key, so a lost, stale or corrupt file only costs the time
 to compute the days again. A source without a cache folder keeps them for one sync only.
 `sowhat sync --full` does not use them at all (every window from the rows) and removes the
