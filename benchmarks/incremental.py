@@ -68,7 +68,8 @@ def prepare(work: Path, events: str) -> Path:
     import duckdb
 
     ws = work / "ws"
-    if (work / "yesterday.db").exists() and (work / "yesterday-digests").exists():
+    if (work / "yesterday.db").exists() and all(
+            (work / f"yesterday-{name}").exists() for name in CACHES):
         return ws
     if not (ws / ".sowhat" / "events.duckdb").exists():
         sowhat("demo", str(ws), "--events", events, "--force")
@@ -87,10 +88,16 @@ def prepare(work: Path, events: str) -> Path:
     shutil.rmtree(ws / ".sowhat" / "cache" / "digests", ignore_errors=True)
     sowhat("sync", "-w", str(ws), "--as-of", BEFORE, "--no-notify")
     shutil.copy(ws / ".sowhat" / "sowhat.db", work / "yesterday.db")
-    # Yesterday's sync also left the per-day digests cached by ingest: each timed run starts
-    # from them, as a daily sync would.
-    shutil.rmtree(work / "yesterday-digests", ignore_errors=True)
-    shutil.copytree(ws / ".sowhat" / "cache" / "digests", work / "yesterday-digests")
+    # Yesterday's sync also left the per-day digests cached by ingest and (since part5) the
+    # per-day partial rows of its windows: each timed run starts from them, as a daily sync
+    # would.
+    for name in CACHES:
+        shutil.rmtree(work / f"yesterday-{name}", ignore_errors=True)
+        cached = ws / ".sowhat" / "cache" / name
+        if cached.exists():
+            shutil.copytree(cached, work / f"yesterday-{name}")
+        else:  # a version that keeps none: an empty folder, restored as such
+            (work / f"yesterday-{name}").mkdir(parents=True)
     sowhat("ingest", "-w", str(ws), str(day_file))
     return ws
 
@@ -137,6 +144,13 @@ def timed(key, f):
     return g
 cli.sync = timed("sync", cli.sync)
 run.store_forecasts = timed("forecasts", run.store_forecasts)
+if hasattr(run, "DayPartials"):  # since part5: how many day rows were kept and computed
+    finish = run.DayPartials.finish
+    def counted(self):
+        spent["days_kept"] = spent.get("days_kept", 0) + self.days_kept
+        spent["days_computed"] = spent.get("days_computed", 0) + self.days_computed
+        return finish(self)
+    run.DayPartials.finish = counted
 from sowhat.cli.app import main
 sys.argv = ["sowhat", *sys.argv[1:]]
 try:
@@ -157,12 +171,27 @@ def driven(*args: str, env: dict[str, str] | None = None) -> tuple[str, dict[str
     return done.stdout, json.loads(line[4:])
 
 
+CACHES = ("digests", "partials")
+"""The cache folders that are part of yesterday's state (`.sowhat/cache/<name>`)."""
+
+
 def restore(work: Path, ws: Path) -> None:
-    """Yesterday's state: the database and the digest cache as the last sync left them."""
+    """Yesterday's state: the database, the digest cache and the day partials as the last
+    sync left them."""
     shutil.copy(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
-    digests = ws / ".sowhat" / "cache" / "digests"
-    shutil.rmtree(digests, ignore_errors=True)
-    shutil.copytree(work / "yesterday-digests", digests)
+    for name in CACHES:
+        folder = ws / ".sowhat" / "cache" / name
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(work / f"yesterday-{name}", folder)
+
+
+def restore_sh(work: Path, ws: Path) -> str:
+    """`restore` as a shell command, for whole processes timed by farm-bench."""
+    steps = [f"cp {work}/yesterday.db {ws}/.sowhat/sowhat.db"]
+    for name in CACHES:
+        folder = ws / ".sowhat" / "cache" / name
+        steps.append(f"rm -rf {folder} && cp -r {work}/yesterday-{name} {folder}")
+    return " && ".join(steps)
 
 
 def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -261,6 +290,10 @@ def check(work: Path, ws: Path, runs: int) -> None:
     for way, m in med.items():
         print(f"{way}: in-process CPU median {m['sync']:.2f} s, of which forecast fitting "
               f"{m['forecasts']:.2f} s", flush=True)
+    for way, spents in cpu.items():
+        if "days_kept" in spents[-1]:
+            print(f"{way}: day partials kept {spents[-1]['days_kept']:.0f}, computed "
+                  f"{spents[-1]['days_computed']:.0f}", flush=True)
     inc_cpu, full_cpu = med["incremental"], med["full"]
     bare = ((inc_cpu["sync"] - inc_cpu["forecasts"])
             / (full_cpu["sync"] - full_cpu["forecasts"]))
@@ -301,9 +334,7 @@ def difference(a: dict[str, list[tuple[object, ...]]],
 
 def bench(work: Path, ws: Path, runs: int, timeout: int) -> None:
     def way(extra: str) -> str:
-        digests = ws / ".sowhat" / "cache" / "digests"
-        return (f"sh -c 'cp {work}/yesterday.db {ws}/.sowhat/sowhat.db && rm -rf {digests} && "
-                f"cp -r {work}/yesterday-digests {digests} && exec "
+        return (f"sh -c '{restore_sh(work, ws)} && exec "
                 f"{VENV}/sowhat sync -w {ws} --as-of {AFTER} --no-notify --json {extra} "
                 f">/dev/null'")
 
@@ -332,6 +363,9 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
                 if way == "incremental" and len(cpu.get((name, way), [])) == 0:
                     kept = kept_fits(work / "yesterday.db", ws / ".sowhat" / "sowhat.db")
                     print(f"{name}: {kept}", flush=True)
+                if "days_kept" in spent and len(cpu.get((name, way), [])) == 0:
+                    print(f"{name} {way}: day partials kept {spent['days_kept']:.0f}, "
+                          f"computed {spent['days_computed']:.0f}", flush=True)
                 cpu.setdefault((name, way), []).append(spent["sync"])
                 cpu.setdefault((name, way + " without forecasts"), []).append(
                     spent["sync"] - spent["forecasts"])
@@ -356,9 +390,7 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
         return
 
     def command(work: Path, ws: Path, extra: str, env: str = "") -> str:
-        digests = ws / ".sowhat" / "cache" / "digests"
-        return (f"cp {work}/yesterday.db {ws}/.sowhat/sowhat.db && rm -rf {digests} && "
-                f"cp -r {work}/yesterday-digests {digests} && exec {env}"
+        return (f"{restore_sh(work, ws)} && exec {env}"
                 f"{VENV}/sowhat sync -w {ws} --as-of {AFTER} --no-notify --json {extra} "
                 f">/dev/null")
 

@@ -1,9 +1,10 @@
 """Metric definitions -> one Ibis table expression each.
 
 Every compiled expression has the same columns (see `COLUMNS`), one row per bucket: the
-window's start for a single window, or the ISO week (Monday 00:00 UTC, `truncate("W")`) for a
-weekly series, so a whole series is one GROUP BY rather than a loop over weeks. Buckets with
-no rows are absent; `engine.py` fills them (0 for counts, None for undefined values).
+window's start for a single window, the ISO week (Monday 00:00 UTC, `truncate("W")`) for a
+weekly series, or the UTC day for a daily one, so a whole series is one GROUP BY rather than
+a loop over weeks. Buckets with no rows are absent; `engine.py` fills them (0 for counts,
+None for undefined values).
 
 The semantics are DESIGN.md's "Window semantics", implemented here once:
 - only events with timestamp < as_of are read; null ids are never entities;
@@ -175,9 +176,10 @@ def _ceil_period(ts: ir.TimestampValue, per: str) -> ir.TimestampValue:
 def _out_window(bucket: ir.TimestampValue, q: Query
                 ) -> tuple[ir.TimestampValue, ir.TimestampValue]:
     """[start, end) of the output bucket holding `bucket`, clipped to the window and as-of."""
-    if q.grain == "week":
+    if q.grain in ("week", "day"):
+        step = ibis.interval(days=7 if q.grain == "week" else 1)
         lo = ibis.greatest(bucket, q.start_lit())
-        hi = ibis.least(bucket + ibis.interval(days=7), q.end_lit(), q.as_of_lit())
+        hi = ibis.least(bucket + step, q.end_lit(), q.as_of_lit())
     else:
         lo = q.start_lit()
         hi = ibis.least(q.end_lit(), q.as_of_lit())

@@ -23,6 +23,7 @@ from sowhat.metrics.source import EventSource
 from sowhat.metrics.sqlcache import SqlCache, run_sql, union_sql
 from sowhat.metrics.values import (
     MetricValue,
+    day_windows,
     to_utc,
     to_utc_naive,
     week_start,
@@ -213,6 +214,81 @@ def _combine(catalog: MetricsFile, req: MetricRequest, computed: Computed
     return out, None
 
 
+def base_parts(catalog: MetricsFile, name: str) -> list[str]:
+    """The non-ratio metrics `name` is computed from (itself unless a ratio); UserError for
+    an unknown metric or a ratio cycle."""
+    return _base_parts(catalog, name, ())
+
+
+def combine(catalog: MetricsFile, req: MetricRequest, computed: Computed
+            ) -> tuple[list[MetricValue], str | None]:
+    """`req`'s values from its base parts' (`computed`: each part's values, or its error),
+    dividing ratios as `compute_many` does."""
+    return _combine(catalog, req, computed)
+
+
+def run_windows(
+    items: Sequence[tuple[MetricRequest, datetime, datetime, datetime]], *,
+    catalog: MetricsFile, events: EventSource, grain: str | None,
+) -> list[tuple[list[dict[str, Any]], str | None]]:
+    """The raw result rows (RESULT_COLUMNS, one per bucket that has any) of each non-ratio
+    metric over its *own* window [start, end) as of its own instant, all in one UNION ALL
+    query; a definition that fails gets its error and no rows, the others still run.
+
+    `compute_many` asks one window for a whole batch; sync's per-day partials
+    (sowhat.services.sync.partials) ask each metric for the run of days it lacks.
+    """
+    out: list[tuple[list[dict[str, Any]], str | None]] = [([], None) for _ in items]
+    if not items:
+        return out
+    from sowhat.metrics.trait_join import traits_for
+
+    cache = SqlCache(events.cache_dir)
+    dialect = events.dialect()
+    source_id, schema = events.source_id(), events.schema_key()
+    try:
+        traits = traits_for(catalog, [r.metric for r, *_ in items],
+                            {resolve_segment(catalog, r.segment) for r, *_ in items}, events)
+    except SowhatError:
+        traits = None
+    parts: list[tuple[int, str]] = []
+    for i, (req, start, end, as_of) in enumerate(items):
+        try:
+            q = _query(catalog, start, end, grain, req.segment, as_of)
+            parts.append((i, cache.sql(req.metric, catalog, q, source_id=source_id,
+                                       schema=schema, dialect=dialect, table=events.events,
+                                       traits=traits)))
+        except SowhatError as exc:
+            out[i] = ([], _message(exc))
+    if not parts:
+        return out
+    rows_by: dict[int, list[dict[str, Any]]] = {i: [] for i, _ in parts}
+    try:
+        for row in _run_text(events, union_sql(parts)):
+            rows_by[int(row["req_index"])].append(row)
+    except SowhatError:
+        for i, sql in parts:  # isolate the failing definition
+            try:
+                rows_by[i] = _run_text(events, union_sql([(i, sql)]))
+            except SowhatError as exc:
+                out[i] = ([], _message(exc))
+                del rows_by[i]
+    for i, rows in rows_by.items():
+        out[i] = (rows, None)
+    return out
+
+
+def window_value(
+    req: MetricRequest, *, catalog: MetricsFile, start: datetime, end: datetime,
+    as_of: datetime, row: dict[str, Any] | None,
+) -> MetricValue:
+    """The value of non-ratio `req` over [start, end) from its result row (None: the query
+    had no row), read exactly as `compute_many` reads its own rows."""
+    q = _query(catalog, start, end, None, req.segment, as_of)
+    rows = [] if row is None else [{**row, "bucket": q.start}]
+    return _assemble(req.metric, catalog.metrics[req.metric], req.segment, q, rows)[0]
+
+
 def compile_expr(
     defn_name: str,
     *,
@@ -280,7 +356,7 @@ def _query(
     if e <= s:
         raise UserError(f"the window ends ({e:%Y-%m-%d %H:%M}) before it starts "
                         f"({s:%Y-%m-%d %H:%M})", hint="pass --from earlier than --to")
-    if grain not in (None, "week"):
+    if grain not in (None, "week", "day"):
         raise UserError(f"unknown grain {grain!r}", hint="use --grain week, or no grain")
     return Query(
         start=s,
@@ -347,7 +423,8 @@ def _assemble(
 ) -> list[MetricValue]:
     by_bucket = {to_utc_naive(r["bucket"]): r for r in rows}
     single = [(q.start, q.start, q.end)]
-    windows = week_windows(q.start, q.end) if q.grain == "week" else single
+    windows = (week_windows(q.start, q.end) if q.grain == "week" else
+               day_windows(q.start, q.end) if q.grain == "day" else single)
     out = []
     for bucket, w_start, w_end in windows:
         row = by_bucket.get(bucket)

@@ -68,4 +68,6 @@ class Query:
     def bucket(self, ts: ir.TimestampValue) -> ir.TimestampValue:
         if self.grain == "week":
             return ts.truncate("W").cast("timestamp")
+        if self.grain == "day":  # UTC days: sync's per-day partials (services.sync.partials)
+            return ts.truncate("D").cast("timestamp")
         return self.start_lit()

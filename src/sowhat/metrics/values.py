@@ -74,6 +74,17 @@ def week_start(moment: datetime) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
+def day_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime, datetime]]:
+    """(bucket, window start, window end) per UTC day overlapping [start, end), clipped."""
+    out = []
+    bucket = datetime(start.year, start.month, start.day, tzinfo=start.tzinfo)
+    while bucket < end:
+        nxt = bucket + timedelta(days=1)
+        out.append((bucket, max(bucket, start), min(nxt, end)))
+        bucket = nxt
+    return out
+
+
 def week_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime, datetime]]:
     """(bucket, window start, window end) per ISO week overlapping [start, end), clipped."""
     out = []

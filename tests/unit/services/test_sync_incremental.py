@@ -327,3 +327,46 @@ def test_an_old_day_edited_in_place_is_caught_by_full_and_after_reindex(tmp_path
         leftover.unlink()
     sync_workspace(fresh, as_of + timedelta(days=1), full=True)
     assert stored(root) == stored(fresh)
+
+
+def test_a_late_event_recomputes_only_its_days_partial_and_agrees_with_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The growing windows (measure windows, the current week's point, guardrails) are merged
+    from per-day rows (sowhat.services.sync.partials). A late purchase for an old day of the
+    period recomputes that one day for the sum metric, not the window, and every stored value
+    still equals a full recompute from the rows."""
+    from sowhat.services.sync import partials
+
+    rng = random.Random(5)
+    root = tmp_path / "ws"
+    setup(root)
+    serial = [0]
+    end = date(2026, 11, 30)
+    write(root, [r for d in range((end - FIRST_DAY).days)
+                 for r in day_rows(rng, FIRST_DAY + timedelta(days=d), serial)], "all")
+    as_of = _midnight(end)
+    sync_workspace(root, as_of)
+    assert (root / ".sowhat" / "cache" / "partials" / "partials.json").exists()
+    asked: list[tuple[str, datetime, datetime]] = []
+    real = partials.run_windows
+
+    def recording(items, **kw):  # type: ignore[no-untyped-def]
+        asked.extend((req.metric, start, end) for req, start, end, _ in items)
+        return real(items, **kw)
+
+    monkeypatch.setattr(partials, "run_windows", recording)
+    write(root, [_row("purchase", _midnight(date(2026, 10, 22)) + timedelta(hours=3), "u1",
+                      "a1", {"plan": "mid", "amount": 900})], "late")
+    sync_workspace(root, as_of)
+    late = datetime(2026, 10, 22)
+    revenue = [(s, e) for m, s, e in asked if m == "revenue"]
+    assert revenue == [(late, late + timedelta(days=1))]  # one day, whatever the windows
+    assert not [m for m, *_ in asked if m == "signups"]  # no signup day changed
+    fresh = tmp_path / "full"
+    shutil.copytree(root, fresh)
+    for leftover in (fresh / ".sowhat").glob("*.db*"):
+        leftover.unlink()
+    sync_workspace(fresh, as_of, full=True)
+    assert stored(root) == stored(fresh)
+    assert not (fresh / ".sowhat" / "cache" / "partials" / "partials.json").exists()

@@ -9,10 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sowhat.domain.measure import MeasureWindow
 from sowhat.domain.period import Period
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import to_utc
+from sowhat.services.sync.partials import DayPartials
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.metric_units import unit_text
 from sowhat.store.mapping import to_guardrail
@@ -31,10 +33,36 @@ class GuardrailResult:
 
 
 
+def _live(catalog: MetricsFile, objectives: Sequence[ObjectiveRow],
+          guardrails: Sequence[GuardrailRow]) -> list[GuardrailRow]:
+    live_objectives = {o.id for o in objectives if o.archived_at is None}
+    return [g for g in guardrails if g.objective_id in live_objectives
+            and g.metric in catalog.metrics
+            and (g.segment is None or g.segment in catalog.segments)]
+
+
+def _windows(period: Period, cutoff: datetime) -> tuple[MeasureWindow, MeasureWindow]:
+    """The period to date, and the same length just before the period (as of its start)."""
+    start = to_utc(period.start)
+    return (MeasureWindow(start, cutoff, cutoff),
+            MeasureWindow(start - (cutoff - start), start, start))
+
+
+def guardrail_windows(
+    *, catalog: MetricsFile, period: Period, objectives: Sequence[ObjectiveRow],
+    guardrails: Sequence[GuardrailRow], cutoff: datetime,
+) -> list[tuple[MetricRequest, MeasureWindow]]:
+    """Every window `evaluate_guardrails` will compute, so sync can fetch their days with
+    the KRs' in one query."""
+    now_w, before_w = _windows(period, cutoff)
+    return [(MetricRequest(g.metric, g.segment), w)
+            for g in _live(catalog, objectives, guardrails) for w in (now_w, before_w)]
+
+
 def evaluate_guardrails(
     *, session: Session, catalog: MetricsFile, events: EventSource, period: Period,
     objectives: Sequence[ObjectiveRow], guardrails: Sequence[GuardrailRow], cutoff: datetime,
-    evaluated_at: datetime,
+    evaluated_at: datetime, partials: DayPartials | None = None,
 ) -> list[GuardrailResult]:
     """Each guardrail's value to date against the same-length window just before the period.
 
@@ -42,19 +70,20 @@ def evaluate_guardrails(
     count metric from looking "breached" merely because the period is further along.
     """
     live_objectives = {o.id: o for o in objectives if o.archived_at is None}
-    live = [g for g in guardrails if g.objective_id in live_objectives
-            and g.metric in catalog.metrics
-            and (g.segment is None or g.segment in catalog.segments)]
+    live = _live(catalog, objectives, guardrails)
     if not live:
         return []
-    elapsed = cutoff - to_utc(period.start)
-    base_end = to_utc(period.start)
-    base_start = base_end - elapsed
+    now_w, before_w = _windows(period, cutoff)
+    base_start, base_end = before_w.start, before_w.end
     reqs = [MetricRequest(g.metric, g.segment) for g in live]
-    current = compute_many(reqs, catalog=catalog, events=events, start=to_utc(period.start),
-                           end=cutoff, as_of=cutoff)
-    baseline = compute_many(reqs, catalog=catalog, events=events, start=base_start,
-                            end=base_end, as_of=base_end)
+    if partials is not None:  # both windows grow a day a sync: merged from day rows
+        both = partials.windows([(r, w) for w in (now_w, before_w) for r in reqs])
+        current, baseline = both[:len(reqs)], both[len(reqs):]
+    else:
+        current = compute_many(reqs, catalog=catalog, events=events,
+                               start=to_utc(period.start), end=cutoff, as_of=cutoff)
+        baseline = compute_many(reqs, catalog=catalog, events=events, start=base_start,
+                                end=base_end, as_of=base_end)
     out = []
     for g, cur, base in zip(live, current, baseline, strict=True):
         cur_v = cur.values[0].value if cur.values and not cur.error else None

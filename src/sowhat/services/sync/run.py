@@ -50,15 +50,18 @@ from sowhat.metrics.watermark import earliest_event_time
 from sowhat.services.checkins import record_checkin
 from sowhat.services.listing.forecasts import store_forecasts
 from sowhat.services.plans import period_row, status_rows
-from sowhat.services.sync.guardrails import GuardrailResult, evaluate_guardrails
+from sowhat.services.sync.guardrails import (
+    GuardrailResult,
+    evaluate_guardrails,
+    guardrail_windows,
+)
 from sowhat.services.sync.inputs import InputKeys, Reads, reads_of
 from sowhat.services.sync.measures import (
     KRMeasure,
-    WindowRequest,
-    compute_windows,
     kr_measure,
     measure_fingerprint,
 )
+from sowhat.services.sync.partials import DayPartials
 from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import audit, repositories
@@ -209,16 +212,16 @@ def sync(
     keys = InputKeys(digests, traits_digest(events),
                      f"{events.dialect()}|{events.table_name}|{events.columns.model_dump_json()}")
     inputs = _InputStore(session, [k.id for k in usable], full=full)
+    partials = DayPartials(catalog=catalog, events=events, keys=keys, enabled=not full)
     weeks = [w for w in span.weeks() if _midnight(max(w, span.start)) < cutoff]
     current_week = weeks[-1] if weeks else None
     now = _aware(recorded_at) if recorded_at is not None else started
-    for step, week in enumerate(weeks):
+    plans: list[tuple[list[int], dict[int, MeasureWindow]]] = []
+    for week in weeks:
         week_end = min(_midnight(week + timedelta(days=7)), cutoff)
         todo: list[int] = []
         windows: dict[int, MeasureWindow] = {}
         for i, k in enumerate(usable):
-            if i in failed:
-                continue
             w = measures[i].window(as_of=week_end, period_start=period_start)
             key = keys.key(fingerprint=prints[i], reads=reads[i], start=w.start, end=w.end,
                            as_of=w.as_of)
@@ -226,12 +229,25 @@ def sync(
                 todo.append(i)
                 windows[i] = w
                 inputs.pending(k.id, "checkin", week, key)
+        plans.append((todo, windows))
+    # Every day the windows below lack, in one query — the weeks to recompute, the guardrails'
+    # windows, the series points to recompute — and the other types' windows in one more
+    # (DayPartials.prefetch), instead of a query per window and step.
+    if current_week is not None:
+        partials.prefetch(
+            [(requests[i], windows[i]) for todo, windows in plans for i in todo]
+            + guardrail_windows(catalog=catalog, period=span, objectives=contents.objectives,
+                                guardrails=contents.guardrails, cutoff=cutoff),
+            points=_series_windows(usable, requests, failed,
+                                   _Keyed(keys, inputs, prints, reads),
+                                   period_start=period_start, cutoff=cutoff))
+    for step, (week, (todo, windows)) in enumerate(zip(weeks, plans, strict=True)):
+        todo = [i for i in todo if i not in failed]
         if progress:
             progress(f"week of {week.isoformat()}", step, len(weeks))
         if not todo:
             continue
-        results = compute_windows([WindowRequest(requests[i], windows[i]) for i in todo],
-                                  catalog=catalog, events=events)
+        results = partials.windows([(requests[i], windows[i]) for i in todo])
         stored_values = _stored_values(session, [usable[i].id for i in todo], week)
         for i, result in zip(todo, results, strict=True):
             if result.error:
@@ -260,11 +276,10 @@ def sync(
                             "recomputed_weeks": written[i]},
                      at=now)
     _store_series(session, usable, requests, catalog, events, span, cutoff, failed,
-                  keyed=_Keyed(keys, inputs, prints, reads))
+                  keyed=_Keyed(keys, inputs, prints, reads), partials=partials)
     baselines, kept_baselines = _measured_baselines(
-        usable, requests, measures, catalog, events, span, failed,
-        earliest=earliest_event_time(events), keyed=_Keyed(keys, inputs, prints, reads),
-        stored=stored)
+        usable, requests, measures, span, failed, earliest=earliest_event_time(events),
+        keyed=_Keyed(keys, inputs, prints, reads), stored=stored, partials=partials)
     for i, k in enumerate(usable):
         if i in failed:
             continue
@@ -278,7 +293,8 @@ def sync(
     guardrails = evaluate_guardrails(session=session, catalog=catalog, events=events,
                                      period=span, objectives=contents.objectives,
                                      guardrails=contents.guardrails, cutoff=cutoff,
-                                     evaluated_at=started)
+                                     evaluated_at=started, partials=partials)
+    partials.finish()
     # The same hash `sowhat apply` records as baselined_metric_hash (services.files), or
     # every ratio KR would always look redefined.
     hashes = {name: metric_definition_hash(d, catalog=catalog)
@@ -364,8 +380,8 @@ def _stored_measures(session: Session, kr_ids: list[int]) -> dict[int, KRMeasure
 
 def _measured_baselines(
     usable: list[KeyResultRow], requests: list[MetricRequest], measures: list[KRMeasure],
-    catalog: MetricsFile, events: EventSource, span: Period, failed: dict[int, str],
-    *, earliest: datetime | None, keyed: _Keyed, stored: dict[int, KRMeasureRow],
+    span: Period, failed: dict[int, str], *, earliest: datetime | None, keyed: _Keyed,
+    stored: dict[int, KRMeasureRow], partials: DayPartials,
 ) -> tuple[dict[int, MetricValue], set[int]]:
     """The same measure just before the period — only where the data reaches back that far
     (a window before the first event would read as a 0 nobody measured) — and the KRs whose
@@ -388,8 +404,7 @@ def _measured_baselines(
         keyed.inputs.pending(k.id, "baseline", week, key)
         if reaches:
             todo.append((i, window))
-    results = compute_windows([WindowRequest(requests[i], w) for i, w in todo],
-                              catalog=catalog, events=events)
+    results = partials.windows([(requests[i], w) for i, w in todo])
     out = {}
     for (i, _), result in zip(todo, results, strict=True):
         if not result.error and result.values and result.values[0].value is not None:
@@ -430,13 +445,16 @@ def _stored_values(session: Session, kr_ids: list[int], week: date) -> dict[int,
 def _store_series(
     session: Session, usable: list[KeyResultRow], requests: list[MetricRequest],
     catalog: MetricsFile, events: EventSource, span: Period, cutoff: datetime,
-    failed: dict[int, str], *, keyed: _Keyed,
+    failed: dict[int, str], *, keyed: _Keyed, partials: DayPartials,
 ) -> None:
     """Each KR's weekly series: the period so far, and the weeks before it.
 
     Every point is its own ISO week (clipped to the phase), as of the cutoff; the points whose
     inputs changed are recomputed — one weekly query per KR group, over the span from the
-    first changed week to the last — and the rest are kept.
+    first changed week to the last — and the rest are kept. The period's points are merged
+    from per-day rows where the metric allows (sowhat.services.sync.partials): the current
+    week's point, recomputed every day, then reads only the new days. The history's weeks
+    seldom change and keep the weekly query (no year of day rows to store).
     """
     ok = [i for i in range(len(usable)) if i not in failed]
     if not ok:
@@ -451,19 +469,20 @@ def _store_series(
         groups: dict[tuple[datetime, datetime], list[int]] = {}
         for i in ok:
             kr_id = usable[i].id
-            stale = []
-            for lo, hi in buckets:
-                valid[kr_id].add(lo.date())
-                key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|series", reads=keyed.reads[i],
-                                     start=lo, end=hi, as_of=cutoff)
-                if not keyed.inputs.unchanged(kr_id, "series", lo.date(), key):
-                    stale.append((lo, hi))
-                    keyed.inputs.pending(kr_id, "series", lo.date(), key)
+            valid[kr_id].update(lo.date() for lo, _ in buckets)
+            stale = _stale_points(keyed, i, kr_id, buckets, cutoff)
+            for lo, _, key in stale:
+                keyed.inputs.pending(kr_id, "series", lo.date(), key)
             if stale:
                 groups.setdefault((stale[0][0], stale[-1][1]), []).append(i)
         for (lo, hi), idx in groups.items():
-            results = compute_many([requests[i] for i in idx], catalog=catalog, events=events,
-                                   start=lo, end=hi, grain="week", as_of=cutoff)
+            if phase == "period":
+                results = partials.weekly([requests[i] for i in idx], start=lo, end=hi,
+                                          as_of=cutoff)
+            else:
+                results = compute_many([requests[i] for i in idx], catalog=catalog,
+                                       events=events, start=lo, end=hi, grain="week",
+                                       as_of=cutoff)
             # One statement per group, not per KR: each is a round trip and an autoflush.
             session.execute(delete(SeriesPointRow).where(
                 SeriesPointRow.key_result_id.in_([usable[i].id for i in idx]),
@@ -481,6 +500,34 @@ def _store_series(
 
 
 _MIDNIGHT = datetime.min.time()
+
+
+def _stale_points(keyed: _Keyed, i: int, kr_id: int, buckets: list[tuple[datetime, datetime]],
+                  cutoff: datetime) -> list[tuple[datetime, datetime, str | None]]:
+    """The series points of KR `i` whose inputs changed since they were stored, with their
+    new keys."""
+    out = []
+    for lo, hi in buckets:
+        key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|series", reads=keyed.reads[i],
+                             start=lo, end=hi, as_of=cutoff)
+        if not keyed.inputs.unchanged(kr_id, "series", lo.date(), key):
+            out.append((lo, hi, key))
+    return out
+
+
+def _series_windows(usable: list[KeyResultRow], requests: list[MetricRequest],
+                    failed: dict[int, str], keyed: _Keyed, *, period_start: datetime,
+                    cutoff: datetime) -> list[tuple[MetricRequest, MeasureWindow]]:
+    """The period's series points `_store_series` will recompute — every week of each KR's
+    span from its first stale point to its last — as windows, for `DayPartials.prefetch`."""
+    buckets = _buckets(period_start, cutoff)
+    out = []
+    for i, k in enumerate(usable):
+        stale = _stale_points(keyed, i, k.id, buckets, cutoff) if i not in failed else []
+        if stale:
+            out += [(requests[i], MeasureWindow(lo, hi, cutoff)) for lo, hi in buckets
+                    if stale[0][0] <= lo and hi <= stale[-1][1]]
+    return out
 
 
 def _buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

@@ -1,0 +1,491 @@
+"""Per-day partial aggregates: a growing window read as the merge of its days.
+
+Most of what an incremental sync still computes after a new day is windows that grow with
+the period — each KR's period-to-date (or trailing) measure window, the current week's series
+point, the guardrails' period-to-date and pre-period windows — so their own input keys
+(sowhat.services.sync.inputs) change every day and each was a query over the whole window.
+For the metric types whose window value is a merge of per-day sufficient statistics, sync
+instead keeps each UTC day's result row (the engine's columns: entities, excluded_immature,
+n, total, total_sq, without_outcome) and merges the days of every window:
+
+- count: the sum of the days' counts; sum: of their totals, n and squares;
+- average (the mean, not a median or percentile): total / n of the summed totals and n;
+- conversion and retention: the cohort is the entities whose first anchor ever lies in the
+  window, and each entity has exactly one anchor, so the cohort splits by its anchor's day:
+  mature entities, hits and immature anchors add up (sowhat.metrics.compile's window
+  semantics — maturity is anchor + outcome window <= as_of, per anchor, the same in a day as
+  in the window);
+- a ratio divides its parts' merged values, as `compute_many` does.
+
+unique, active, NPS, duration and the quantile averages do not add up over days; they keep
+the direct query over their window.
+
+A day's row is stored under the same kind of key as a stored weekly value: `InputKeys.key`
+of the day as a window [day, day + 1) read as of the window's instant — the definition and
+segment, the digests of every day it reads (history for first-ever anchors, the lookahead of
+an outcome window, the trait tables), and the instant it is read up to where that still
+matters (a cohort day whose outcome window has not elapsed, the day the as-of falls in). So
+a late event re-keys exactly the days that read it, a redefinition, a segment or a column
+mapping change re-keys every day, and a day whose key did not change is never queried again.
+Unlike a weekly value, a cohort day is keyed by its events even while none of its anchors is
+mature (no "immature" shortcut): its count of immature anchors must stay exact. A window's
+edges that are not midnights are days of their own (keyed by their bounds), and days at or
+after the as-of read nothing, so they are left out.
+
+The days a sync lacks are computed in one query (`DayPartials.prefetch`, before sync steps
+through its weeks) — each metric over the run of days it lacks, with a daily grain — and the
+rows live under `.sowhat/cache/partials/` beside the
+digest cache: content-addressed by key, so a lost, stale or corrupt file only costs the time
+to compute the days again. A source without a cache folder keeps them for one sync only.
+`sowhat sync --full` does not use them at all (every window from the rows) and removes the
+file, so the next sync recomputes each day from the rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sowhat.domain.measure import MeasureWindow
+from sowhat.errors import SowhatError, UserError
+from sowhat.metrics.engine import (
+    Computed,
+    MetricRequest,
+    MetricResult,
+    base_parts,
+    combine,
+    compute_many,
+    run_windows,
+    window_value,
+)
+from sowhat.metrics.source import EventSource
+from sowhat.metrics.values import MetricValue, to_utc, to_utc_naive, week_windows
+from sowhat.services.sync.inputs import InputKeys, Reads, reads_of
+from sowhat.spec.metric_defs import (
+    AverageMetric,
+    ConversionMetric,
+    CountMetric,
+    MetricsFile,
+    RetentionMetric,
+    SumMetric,
+    metric_definition_hash,
+)
+
+PARTIAL_FORMAT = 1
+"""Part of every day's key: bumped when what a stored day holds changes."""
+KEEP_SYNCS = 8
+"""A day no sync used in this many runs leaves the file (a period synced now and then
+recomputes its days; nothing else is lost)."""
+_FIELDS = ("value", "entities", "excluded_immature", "n", "total", "total_sq",
+           "without_outcome")
+
+Row = tuple[Any, ...] | None
+"""A day's result row in `_FIELDS` order; None: the day had no row (nothing matched)."""
+
+
+def decomposable(catalog: MetricsFile, metric: str) -> bool:
+    """Whether a non-ratio metric's window value is a merge of its days' rows."""
+    m = catalog.metrics.get(metric)
+    if isinstance(m, CountMetric | SumMetric | ConversionMetric | RetentionMetric):
+        return True
+    return isinstance(m, AverageMetric) and m.quantile() is None
+
+
+def merge_rows(catalog: MetricsFile, metric: str, rows: Sequence[Row]) -> dict[str, Any] | None:
+    """One window's result row from its days' rows, as the window's own query computes it
+    (None: no day had a row, so neither would the window)."""
+    present = [r for r in rows if r is not None]
+    if not present:
+        return None
+    m = catalog.metrics[metric]
+
+    def total(field: str) -> float:
+        i = _FIELDS.index(field)
+        return math.fsum(float(r[i]) for r in present if r[i] is not None)
+
+    def count(field: str) -> int:
+        i = _FIELDS.index(field)
+        return sum(int(r[i]) for r in present if r[i] is not None)
+
+    out: dict[str, Any] = dict.fromkeys(_FIELDS)
+    if isinstance(m, CountMetric):
+        out.update(value=total("total"), total=total("total"))
+    elif isinstance(m, SumMetric | AverageMetric):
+        n, t = total("n"), total("total")
+        out.update(n=n, total=t, total_sq=total("total_sq"),
+                   value=t if isinstance(m, SumMetric) else (t / n if n else None))
+    else:  # conversion, retention
+        entities, hits = count("entities"), count("total")
+        out.update(entities=entities, excluded_immature=count("excluded_immature"),
+                   n=float(entities), total=float(hits), total_sq=float(hits),
+                   value=hits / entities if entities > 0 else None)
+    return out
+
+
+def day_pieces(start: datetime, end: datetime, as_of: datetime
+               ) -> list[tuple[datetime, datetime]]:
+    """[start, min(end, as_of)) cut at every UTC midnight: the days a window merges.
+
+    Nothing at or after the as-of is read (an event metric's events, a cohort's anchors),
+    so those days are left out rather than stored as empty.
+    """
+    hi = min(end, as_of)
+    out = []
+    lo = start
+    while lo < hi:
+        day = lo.astimezone(UTC)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        nxt = min(midnight + timedelta(days=1), hi)
+        out.append((lo, nxt))
+        lo = nxt
+    return out
+
+
+def _joins(run_end: datetime, start: datetime) -> bool:
+    """Whether a day starting at `start` can extend a run ending at `run_end` (a daily-grain
+    query's buckets are whole days, so only from a midnight to a midnight: two pieces of
+    one day would share its bucket)."""
+    return start >= run_end and _is_midnight(run_end) and _is_midnight(start)
+
+
+def _is_midnight(moment: datetime) -> bool:
+    return moment.astimezone(UTC).time() == datetime.min.time()
+
+
+class PartialCache:
+    """The day rows kept across syncs: one JSON file, key -> [last used sync, row]."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.path = folder / "partials.json" if folder is not None else None
+        self.generation = 0
+        self._entries: dict[str, list[Any]] = {}
+        if self.path is None:
+            return
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            if doc.get("format") == PARTIAL_FORMAT:
+                self.generation = int(doc["generation"]) + 1
+                self._entries = {str(k): v for k, v in doc["entries"].items()
+                                 if isinstance(v, list) and len(v) == 2}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self._entries = {}  # missing or unreadable: every day is computed again
+
+    def get(self, key: str) -> tuple[bool, Row]:
+        entry = self._entries.get(key)
+        if entry is None:
+            return False, None
+        row = entry[1]
+        if row is not None and (not isinstance(row, list) or len(row) != len(_FIELDS)):
+            return False, None
+        entry[0] = self.generation
+        return True, tuple(row) if row is not None else None
+
+    def put(self, key: str, row: Row) -> None:
+        self._entries[key] = [self.generation, list(row) if row is not None else None]
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        keep = {k: v for k, v in self._entries.items()
+                if isinstance(v[0], int) and v[0] > self.generation - KEEP_SYNCS}
+        doc = {"format": PARTIAL_FORMAT, "generation": self.generation, "entries": keep}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".partials.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a read-only workspace computes its days again next time
+
+    def remove(self) -> None:
+        if self.path is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One non-ratio metric (with its segment) over one window or its ISO weeks."""
+
+    part: MetricRequest
+    start: datetime
+    end: datetime
+    as_of: datetime
+    weekly: bool
+
+    def buckets(self) -> list[tuple[datetime, datetime]]:
+        if not self.weekly:
+            return [(self.start, self.end)]
+        return [(to_utc(lo), to_utc(hi)) for _, lo, hi in
+                week_windows(to_utc_naive(self.start), to_utc_naive(self.end))]
+
+
+class DayPartials:
+    """Window values for one sync, merged from per-day rows where the type allows it.
+
+    `enabled=False` (`sowhat sync --full`, a source that cannot be digested) computes every
+    window directly, as `compute_many` does.
+    """
+
+    def __init__(self, *, catalog: MetricsFile, events: EventSource, keys: InputKeys,
+                 enabled: bool) -> None:
+        self.catalog, self.events, self.keys = catalog, events, keys
+        self.enabled = enabled and keys.usable
+        folder = events.cache_dir.parent / "partials" if events.cache_dir is not None else None
+        self.cache = PartialCache(folder if self.enabled else None)
+        self._folder = folder
+        self._prints: dict[MetricRequest, tuple[str, Reads]] = {}
+        self._rows: dict[str, Row] = {}  # this sync's days, whatever their source
+        self._fetched: dict[_Job, tuple[list[MetricValue], str | None]] = {}  # prefetched
+        self.days_kept = 0
+        self.days_computed = 0
+
+    # ---------------------------------------------------------------- public
+
+    def windows(self, items: Sequence[tuple[MetricRequest, MeasureWindow]]
+                ) -> list[MetricResult]:
+        """Each request over its own window (what `compute_windows` answers)."""
+        out: list[MetricResult | None] = [None] * len(items)
+        todo = []
+        for i, (req, w) in enumerate(items):
+            if w.end <= w.start:
+                out[i] = MetricResult(req, error="empty window")
+            else:
+                todo.append(i)
+        results = self._compute([(items[i][0], items[i][1].start, items[i][1].end,
+                                  items[i][1].as_of, False) for i in todo])
+        for i, result in zip(todo, results, strict=True):
+            out[i] = result
+        return [r for r in out if r is not None]
+
+    def weekly(self, requests: Sequence[MetricRequest], *, start: datetime, end: datetime,
+               as_of: datetime) -> list[MetricResult]:
+        """Each request per ISO week of [start, end) (clipped), as `compute_many` with
+        grain="week" answers."""
+        return self._compute([(r, start, end, as_of, True) for r in requests])
+
+    def prefetch(self, windows: Sequence[tuple[MetricRequest, MeasureWindow]], *,
+                 points: Sequence[tuple[MetricRequest, MeasureWindow]] = ()) -> None:
+        """Compute now, in one query, the days these windows lack, so the later calls
+        (a sync's weeks, its series points, its guardrails) find them all: each metric and
+        as-of then costs one scan of the events per sync, not one per call. The other types'
+        `windows` are computed in one more query; `points` (weekly series points, which
+        `weekly` asks for whole) only have their days fetched."""
+        def jobs_of(items: Sequence[tuple[MetricRequest, MeasureWindow]]) -> list[_Job]:
+            jobs = []
+            for req, w in items:
+                if w.end <= w.start:
+                    continue
+                try:
+                    parts = base_parts(self.catalog, req.metric)
+                except SowhatError:
+                    continue
+                jobs += [_Job(MetricRequest(p, req.segment), to_utc(w.start), to_utc(w.end),
+                              to_utc(w.as_of), False) for p in dict.fromkeys(parts)]
+            return list(dict.fromkeys(jobs))
+
+        whole, days = jobs_of(windows), jobs_of(points)
+        self._merged([j for j in dict.fromkeys([*whole, *days]) if self._mergeable(j)],
+                     merge=False)
+        self._windows_at_once([j for j in whole if not self._mergeable(j)])
+
+    def _windows_at_once(self, jobs: list[_Job]) -> None:
+        """The windows of the other types, each over its own window, in one query (instead
+        of one per distinct window); kept for the calls that ask for them."""
+        if not jobs:
+            return
+        answers = run_windows([(j.part, to_utc_naive(j.start), to_utc_naive(j.end),
+                                to_utc_naive(j.as_of)) for j in jobs],
+                              catalog=self.catalog, events=self.events, grain=None)
+        for job, (rows, error) in zip(jobs, answers, strict=True):
+            if error is not None:
+                self._fetched[job] = ([], error)
+                continue
+            self._fetched[job] = ([window_value(
+                job.part, catalog=self.catalog, start=to_utc_naive(job.start),
+                end=to_utc_naive(job.end), as_of=to_utc_naive(job.as_of),
+                row=rows[0] if rows else None)], None)
+
+    def finish(self) -> None:
+        """Keep this sync's days for the next one; a full sync removes them instead."""
+        if self.enabled:
+            self.cache.save()
+        elif self._folder is not None and self.keys.usable:
+            PartialCache(self._folder).remove()
+
+    # ---------------------------------------------------------------- internals
+
+    def _compute(self, items: Sequence[tuple[MetricRequest, datetime, datetime, datetime, bool]]
+                 ) -> list[MetricResult]:
+        plans: list[list[_Job] | str] = []
+        for req, start, end, as_of, weekly in items:
+            try:
+                parts = base_parts(self.catalog, req.metric)
+            except SowhatError as exc:
+                plans.append(exc.render() if isinstance(exc, UserError) else str(exc))
+                continue
+            plans.append([_Job(MetricRequest(p, req.segment), to_utc(start), to_utc(end),
+                               to_utc(as_of), weekly) for p in dict.fromkeys(parts)])
+        jobs = list(dict.fromkeys(j for plan in plans if isinstance(plan, list) for j in plan))
+        done: dict[_Job, tuple[list[MetricValue], str | None]] = {}
+        merged = [j for j in jobs if self._mergeable(j)]
+        done.update(self._merged(merged))
+        self._direct([j for j in jobs if j not in done], done)
+        out = []
+        for (req, *_), plan in zip(items, plans, strict=True):
+            if isinstance(plan, str):
+                out.append(MetricResult(req, error=plan))
+                continue
+            computed: Computed = {j.part: done[j] for j in plan}
+            values, error = combine(self.catalog, req, computed)
+            out.append(MetricResult(req, tuple(values)) if error is None
+                       else MetricResult(req, error=error))
+        return out
+
+    def _mergeable(self, job: _Job) -> bool:
+        return (self.enabled and decomposable(self.catalog, job.part.metric)
+                and (job.part.segment is None or job.part.segment in self.catalog.segments))
+
+    def _print(self, part: MetricRequest) -> tuple[str, Reads]:
+        """The day key's fingerprint and reads of a non-ratio metric under its segment."""
+        if part not in self._prints:
+            seg = self.catalog.segments.get(part.segment) if part.segment else None
+            fingerprint = "|".join([
+                f"day-partial{PARTIAL_FORMAT}",
+                metric_definition_hash(self.catalog.metrics[part.metric], catalog=self.catalog),
+                seg.model_dump_json() if seg is not None else "-"])
+            # No "immature" shortcut: a day's count of immature anchors must stay exact.
+            reads = replace(reads_of(self.catalog, part.metric, part.segment), matures=None)
+            self._prints[part] = (fingerprint, reads)
+        return self._prints[part]
+
+    def _merged(self, jobs: list[_Job], *, merge: bool = True
+                ) -> dict[_Job, tuple[list[MetricValue], str | None]]:
+        """The jobs answered from day rows (those with a day that cannot be keyed are left
+        for the direct query); `merge=False` only computes the missing days."""
+        days: dict[_Job, list[list[tuple[datetime, datetime, str]]]] = {}
+        missing: dict[tuple[MetricRequest, datetime], dict[tuple[datetime, datetime], str]] = {}
+        rows: dict[str, Row] = dict(self._rows)
+        pending: set[str] = set()
+        for job in jobs:
+            fingerprint, reads = self._print(job.part)
+            per_bucket = []
+            keyable = True
+            for lo, hi in job.buckets():
+                pieces = []
+                for ps, pe in day_pieces(lo, hi, job.as_of):
+                    key = self.keys.key(fingerprint=fingerprint, reads=reads, start=ps, end=pe,
+                                        as_of=job.as_of)
+                    if key is None:
+                        keyable = False
+                        break
+                    pieces.append((ps, pe, key))
+                    if key in rows or key in pending:
+                        continue  # the same day read by another window of this batch
+                    found, row = self.cache.get(key)
+                    if found:
+                        rows[key] = row
+                        self.days_kept += 1
+                    else:
+                        pending.add(key)
+                        missing.setdefault((job.part, job.as_of), {})[(ps, pe)] = key
+                if not keyable:
+                    break
+                per_bucket.append(pieces)
+            if keyable:
+                days[job] = per_bucket
+        errors = self._fill(missing, rows)
+        self._rows.update({k: v for k, v in rows.items() if k not in errors})
+        if not merge:
+            return {}
+        out: dict[_Job, tuple[list[MetricValue], str | None]] = {}
+        for job, per_bucket in days.items():
+            failed = next((errors[k] for pieces in per_bucket for *_, k in pieces
+                           if k in errors), None)
+            if failed is not None:
+                out[job] = ([], failed)
+                continue
+            values = []
+            for (lo, hi), pieces in zip(job.buckets(), per_bucket, strict=True):
+                merged = merge_rows(self.catalog, job.part.metric,
+                                    [rows[k] for *_, k in pieces])
+                values.append(window_value(job.part, catalog=self.catalog,
+                                           start=to_utc_naive(lo), end=to_utc_naive(hi),
+                                           as_of=to_utc_naive(job.as_of), row=merged))
+            out[job] = (values, None)
+        return out
+
+    def _fill(self, missing: dict[tuple[MetricRequest, datetime],
+                                  dict[tuple[datetime, datetime], str]],
+              rows: dict[str, Row]) -> dict[str, str]:
+        """Compute every missing day in one query. Returns the errors by day key.
+
+        Each part of the query scans the events once, whatever its days, so the days are
+        grouped into as few parts as hold them: one per metric and as-of, over a run of days
+        (a gap of whole days inside a run is computed and dropped; a day cut off midnight
+        starts or ends one). A metric that reads no history (count, sum, mean) answers a
+        day the same as of any instant at or after its end, so all its days go in one part,
+        read as of the run's end — the current window's new day and a guardrail's pre-period
+        one in a single scan.
+        """
+        groups: dict[tuple[MetricRequest, datetime | None],
+                     dict[tuple[datetime, datetime], str]] = {}
+        for (part, as_of), pieces in missing.items():
+            history = self._print(part)[1].history
+            groups.setdefault((part, as_of if history else None), {}).update(pieces)
+        runs: list[tuple[MetricRequest, datetime, list[tuple[datetime, datetime, str]]]] = []
+        for (part, read_at), pieces in groups.items():
+            open_runs: list[list[tuple[datetime, datetime, str]]] = []
+            for (ps, pe), key in sorted(pieces.items()):
+                run = next((r for r in open_runs if _joins(r[-1][1], ps)), None)
+                if run is None:
+                    open_runs.append([(ps, pe, key)])
+                else:
+                    run.append((ps, pe, key))
+            runs.extend((part, read_at if read_at is not None else r[-1][1], r)
+                        for r in open_runs)
+        if not runs:
+            return {}
+        answers = run_windows(
+            [(part, to_utc_naive(r[0][0]), to_utc_naive(r[-1][1]), to_utc_naive(as_of))
+             for part, as_of, r in runs],
+            catalog=self.catalog, events=self.events, grain="day")
+        errors: dict[str, str] = {}
+        for (_, _, run), (result_rows, error) in zip(runs, answers, strict=True):
+            if error is not None:
+                errors.update((key, error) for *_, key in run)
+                continue
+            by_day = {to_utc_naive(r["bucket"]): r for r in result_rows}
+            for ps, _, key in run:
+                day = to_utc_naive(ps).replace(hour=0, minute=0, second=0, microsecond=0)
+                found = by_day.get(day)
+                row = tuple(found.get(f) for f in _FIELDS) if found is not None else None
+                rows[key] = row
+                self.cache.put(key, row)
+                self.days_computed += 1
+        return errors
+
+    def _direct(self, jobs: list[_Job],
+                done: dict[_Job, tuple[list[MetricValue], str | None]]) -> None:
+        """The other jobs: as `prefetch` computed them, else one `compute_many` batch per
+        window."""
+        groups: dict[tuple[datetime, datetime, datetime, bool], list[_Job]] = {}
+        for job in jobs:
+            if job in self._fetched:
+                done[job] = self._fetched[job]
+                continue
+            groups.setdefault((job.start, job.end, job.as_of, job.weekly), []).append(job)
+        for (start, end, as_of, weekly), group in groups.items():
+            results = compute_many([j.part for j in group], catalog=self.catalog,
+                                   events=self.events, start=start, end=end,
+                                   grain="week" if weekly else None, as_of=as_of)
+            for job, result in zip(group, results, strict=True):
+                done[job] = (list(result.values), result.error)
