@@ -178,17 +178,9 @@ def _compute_base(
             queries[i] = q
         except SowhatError as exc:
             out[req] = ([], _message(exc))
-    rows_by: dict[int, list[dict[str, Any]]] = {i: [] for i in queries}
-    if parts:
-        try:
-            for row in _run_text(events, union_sql(parts)):
-                rows_by[int(row["req_index"])].append(row)
-        except SowhatError:
-            for i, sql in parts:  # isolate the failing definition
-                try:
-                    rows_by[i] = _run_text(events, union_sql([(i, sql)]))
-                except SowhatError as exc:
-                    out[base[i]] = ([], _message(exc))
+    rows_by, failed = _run_parts(events, parts)
+    for i, message in failed.items():
+        out[base[i]] = ([], message)
     for i, q in queries.items():
         req = base[i]
         if req not in out:
@@ -262,7 +254,22 @@ def run_windows(
             out[i] = ([], _message(exc))
     if not parts:
         return out
+    rows_by, failed = _run_parts(events, parts)
+    for i, message in failed.items():
+        out[i] = ([], message)
+    for i, rows in rows_by.items():
+        out[i] = (rows, None)
+    return out
+
+
+def _run_parts(events: EventSource, parts: list[tuple[int, str]],
+               ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, str]]:
+    """Rows of each part of one UNION ALL query by index, and the error of each part that
+    failed: when the whole query fails, each part runs alone to isolate the failing one."""
     rows_by: dict[int, list[dict[str, Any]]] = {i: [] for i, _ in parts}
+    failed: dict[int, str] = {}
+    if not parts:
+        return rows_by, failed
     try:
         for row in _run_text(events, union_sql(parts)):
             rows_by[int(row["req_index"])].append(row)
@@ -271,11 +278,9 @@ def run_windows(
             try:
                 rows_by[i] = _run_text(events, union_sql([(i, sql)]))
             except SowhatError as exc:
-                out[i] = ([], _message(exc))
+                failed[i] = _message(exc)
                 del rows_by[i]
-    for i, rows in rows_by.items():
-        out[i] = (rows, None)
-    return out
+    return rows_by, failed
 
 
 def window_value(
