@@ -133,8 +133,9 @@ def monthly_markdown(r: MonthlyReview) -> str:
         seg = f" · segment {k.segment}" if k.segment else ""
         sc = (k.baseline, k.target, k.unit)
         out += [f"## {k.kr_id} — {k.metric}{seg} ({k.indicator})", "", _cell(k.title), "",
-                f"- this month **{kr_num(k.value, *sc)}**, last month "
-                f"{kr_num(k.previous, *sc)} ({kr_signed(k.change, *sc, like=k.value)}"
+                f"- this month **{kr_num(k.value, *sc)}**{_so_far(k.value_so_far)}, last month "
+                f"{kr_num(k.previous, *sc)}{_so_far(k.previous_so_far)} "
+                f"({kr_signed(k.change, *sc, like=k.value)}"
                 f"{k.change_words}); baseline "
                 f"{kr_num(k.baseline, *sc)} → target {kr_num(k.target, *sc)}",
                 f"- weekly trend within the month: {k.trend}"
@@ -147,7 +148,10 @@ def monthly_markdown(r: MonthlyReview) -> str:
             out.append(f"- error: {k.error}")
         if k.not_yet:
             out.append(f"- {k.not_yet}")
-        out += ["", "| segment | this month | last month | change | entities |",
+        if k.so_far_note:
+            out.append(f"- {k.so_far_note}")
+        out += ["", f"| segment | this month{_so_far(k.value_so_far)} | "
+                f"last month{_so_far(k.previous_so_far)} | change | entities |",
                 "|---|---|---|---|---|"]
         for s in k.segments:
             name = s.segment or "everyone"
@@ -204,3 +208,8 @@ def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = 
     if r.previous_period:
         out += _lessons(f"Lessons from {r.previous_period}", r.previous_lessons)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _so_far(moving: bool) -> str:
+    """A month value whose later cohorts are still maturing (`MonthlyKR.value_so_far`)."""
+    return " (so far)" if moving else ""

@@ -322,6 +322,55 @@ def test_a_month_whose_cohorts_have_not_matured_says_so(db: Database, ws: Worksp
     assert act.not_yet in monthly_markdown(r)
 
 
+def test_a_month_whose_later_cohorts_are_still_maturing_reads_so_far(
+    db: Database, ws: Workspace
+) -> None:
+    """November read on Nov 16 holds only the signups that have had their 2-day window (those
+    anchored by Nov 14 00:00): shown as "November's activation" it was a number right by
+    definition and wrong in meaning. It is marked "so far", says which cohorts are in it, and
+    equals a plain-Python activation of exactly those cohorts; October, settled, is not."""
+    assert ws.metrics is not None
+    events = open_events(ws)
+    try:
+        with db.transaction(write=False) as session:
+            r = monthly_review(session=session, catalog=ws.metrics, events=events,
+                               as_of=AS_OF, month="2026-11")
+            early = monthly_review(session=session, catalog=ws.metrics, events=events,
+                                   as_of=datetime(2026, 11, 2, 12, tzinfo=UTC),
+                                   month="2026-11")
+    finally:
+        events.close()
+    _, signups = generate()
+    matured = [s for s in signups
+               if datetime(2026, 11, 1, tzinfo=UTC) <= s.at <= AS_OF - timedelta(days=2)]
+    act = next(k for k in r.key_results if k.kr_id == "act")
+    assert act.value == pytest.approx(
+        sum(s.converted_at is not None for s in matured) / len(matured))
+    assert (act.value_so_far, act.previous_so_far) == (True, False)
+    assert act.so_far_note == (
+        "2026-11 so far: only cohorts anchored by 2026-11-14 00:00 UTC have had their 2-day "
+        "outcome window; the rest count as they mature, all by 2026-12-03")
+    tickets = next(k for k in r.key_results if k.kr_id == "tickets-total")
+    assert (tickets.value_so_far, tickets.so_far_note) == (False, None)  # no cohorts
+    # On Nov 2 November reads nothing yet (said by not_yet), and October's last signups
+    # (Oct 31 after 12:00) are still maturing: October is the month that is "so far".
+    early_act = next(k for k in early.key_results if k.kr_id == "act")
+    assert (early_act.value, early_act.value_so_far, early_act.previous_so_far) == (
+        None, False, True)
+    assert early_act.so_far_note is not None
+    assert early_act.so_far_note.startswith(
+        "2026-10 so far: only cohorts anchored by 2026-10-31 12:00 UTC")
+    md = monthly_markdown(r).split("## act —")[1].split("##")[0]
+    assert "(so far), last month" in md
+    assert "| this month (so far) | last month |" in md
+    assert act.so_far_note in md
+    html = render_html("monthly.html", r=r, title="t", workspace_name="w", generated=AS_OF,
+                       data_through=AS_OF)
+    assert 'data-so-far="month">so far<' in html
+    assert 'data-so-far="previous"' not in html.split('data-kr="act"')[1].split("</section>")[0]
+    assert "This month (so far)" in html
+
+
 def test_default_month_and_bad_months(db: Database, ws: Workspace) -> None:
     start = date(2026, 10, 1)
     assert default_month(datetime(2026, 11, 16, tzinfo=UTC), start).label == "2026-10"

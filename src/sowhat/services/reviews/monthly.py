@@ -32,10 +32,10 @@ from sowhat.domain.period import Period
 from sowhat.errors import UserError
 from sowhat.metrics.engine import MetricRequest, MetricResult, compute_many
 from sowhat.metrics.source import EventSource
-from sowhat.services.forecasts import full_weeks, unsettled_weeks, weekly_series
+from sowhat.services.forecasts import full_weeks, maturity, unsettled_weeks, weekly_series
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.weekly import indicator_of
-from sowhat.spec.metric_defs import MetricDef, MetricsFile, outcome_window
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.stats.noise import LEVEL_WEEKS, beyond_noise, level_noise, linear_trend
 from sowhat.store import repositories
 
@@ -94,6 +94,13 @@ class MonthlyKR:
     # Why a cohort metric's month reads "—": its cohorts are still inside their outcome
     # window (a 90-day retention of October cannot be read in November).
     not_yet: str | None = None
+    # A cohort metric's month (or the month before) whose later cohorts have not matured by
+    # the as-of: its value covers only the cohorts that have, and moves as the rest mature.
+    # Shown "(so far)" with `so_far_note` saying which cohorts are in it — a 30-day retention
+    # of October read on 16 Nov is the first half of October's signups, not October's.
+    value_so_far: bool = False
+    previous_so_far: bool = False
+    so_far_note: str | None = None
 
     @property
     def change_words(self) -> str:
@@ -209,6 +216,7 @@ def monthly_review(
             weeks=max(1, round((end - start).days / 7)),
             against_weeks=max(1, round(prev.days / 7)))
         direction = _direction(k.baseline, k.target)
+        lag = maturity(catalog.metrics[metric], catalog)
         out.append(MonthlyKR(
             kr_id=k.id, objective_id=objective_id, title=k.title, metric=metric,
             segment=k.segment, unit=k.unit,
@@ -218,7 +226,10 @@ def monthly_review(
             trend=_trend(slope, [w.value for w in weeks], direction),
             segments=tuple(table[(metric, s)] for s in segments), error=errors.get(metric),
             change_clear=clear,
-            not_yet=_not_yet(catalog.metrics[metric], own, span, prev, as_of),
+            not_yet=_not_yet(lag, own, span, prev, as_of),
+            value_so_far=_moving(lag, own.value, span, as_of),
+            previous_so_far=_moving(lag, own.previous, prev, as_of),
+            so_far_note=_so_far_note(lag, own, span, prev, as_of),
         ))  # fmt: skip
     out.sort(key=lambda r: r.indicator != "lagging")
     return MonthlyReview(period=row.label, month=span.label, start=span.start,
@@ -226,23 +237,52 @@ def monthly_review(
                          previous_month=prev.label, as_of=as_of, key_results=tuple(out))
 
 
-def _not_yet(definition: MetricDef, own: SegmentValue, span: Period, prev: Period,
+def _not_yet(window: timedelta | None, own: SegmentValue, span: Period, prev: Period,
              as_of: datetime) -> str | None:
     """A sentence for a month (or the month before) that is empty only because its cohorts
-    have not had their whole outcome window yet; None when that is not the reason."""
-    window = outcome_window(definition)
+    have not had their whole outcome window yet; None when that is not the reason. `window`
+    is the metric's maturity (a ratio's longest part's outcome window)."""
     if window is None:
         return None
-    days = window.days
     out = []
     for label, month, value in ((span.label, span, own.value), (prev.label, prev, own.previous)):
         readable = _midnight(month.end) + window
         if value is None and readable > as_of:
-            out.append(f"{label}'s cohorts are inside their {days}-day outcome window until "
-                       f"{readable:%Y-%m-%d}")
+            out.append(f"{label}'s cohorts are inside their {_days(window)} outcome window "
+                       f"until {readable:%Y-%m-%d}")
     if not out:
         return None
     return "not readable yet: " + "; ".join(out) + " (a cohort counts once it has matured)"
+
+
+def _moving(window: timedelta | None, value: float | None, month: Period,
+            as_of: datetime) -> bool:
+    """A month's cohort value that still moves: some of its cohorts are inside their outcome
+    window at the as-of, so it counts only those that have matured (an entity counts once
+    anchor + window <= as-of, `metrics.compile`)."""
+    return window is not None and value is not None and _midnight(month.end) + window > as_of
+
+
+def _so_far_note(window: timedelta | None, own: SegmentValue, span: Period, prev: Period,
+                 as_of: datetime) -> str | None:
+    """Which cohorts a moving month's value holds and when the rest are in: the month's
+    value is not the month's yet, and a comparison with a settled month says so."""
+    if window is None:
+        return None
+    matured_until = as_of - window  # anchors at or before this have had their window
+    out = []
+    for month, value in ((span, own.value), (prev, own.previous)):
+        if not _moving(window, value, month, as_of):
+            continue
+        settles = _midnight(month.end) + window
+        out.append(f"{month.label} so far: only cohorts anchored by "
+                   f"{matured_until:%Y-%m-%d %H:%M} UTC have had their {_days(window)} outcome "
+                   f"window; the rest count as they mature, all by {settles:%Y-%m-%d}")
+    return "; ".join(out) or None
+
+
+def _days(window: timedelta) -> str:
+    return f"{window / timedelta(days=1):g}-day"
 
 
 def _slope(values: list[float | None]) -> float | None:
