@@ -20,6 +20,7 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sowhat.errors import Diagnostic, Location, SpecError
+from sowhat.spec.yaml_fast import fast_load
 
 # Spec files are hand-written; anything this large is a mistake (a data export saved with the
 # wrong name) and parsing it would take a long time before failing anyway.
@@ -111,6 +112,9 @@ def parse_yaml(text: str, display: str) -> Any:
                 )
             ]
         )
+    fast = fast_load(text)  # libyaml for the plain YAML spec files are; None: ruamel reads
+    if fast is not None:
+        return fast
     try:
         return round_trip_yaml().load(io.StringIO(text))
     except DuplicateKeyError as exc:

@@ -1,0 +1,114 @@
+"""Reading a workspace's YAML: the libyaml fast path against ruamel's round-trip loader.
+
+    .venv/bin/python benchmarks/spec_read.py                          # 5,000 KRs, in-process
+    .venv/bin/python benchmarks/spec_read.py --krs 500 --objectives 100
+    .venv/bin/python benchmarks/spec_read.py --baseline-src /tmp/base/src   # + farm-bench
+
+Writes the demo's files, grows its plan to N objectives and KRs with the generator of
+`sowhat.services.demo.scale` (text only: no database, no events), then:
+- in-process CPU of parsing the plan file both ways (`spec.yaml_fast.fast_load` and ruamel's
+  round-trip loader), medians of `--runs`, and of `load_workspace` (parse, validate, build);
+- with `--baseline-src` (a checkout from before the fast path), `farm-bench` times
+  `sowhat validate` on that workspace as whole processes, this checkout (A) against the
+  baseline (B), A B A B …
+Prints the machine first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+VENV = Path(sys.executable).parent
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    load = os.getloadavg()[0]
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.system()} {platform.machine()}, {cpus} CPUs, {mem:.0f} GB RAM, load "
+            f"{load:.1f}, Python {platform.python_version()}")
+
+
+def build(root: Path, objectives: int, krs: int, seed: int = 11) -> Path:
+    """The demo's files with its plan grown to these totals; returns the plan file."""
+    from sowhat.services.demo.run import write_demo_files
+    from sowhat.services.demo.scale import PERIOD, _add_teams, _objective
+    from sowhat.spec.workspace import load_workspace
+
+    root.mkdir(parents=True, exist_ok=True)
+    write_demo_files(root)
+    ws = load_workspace(root)
+    (loaded,) = ws.plans
+    demo = loaded.plan.objectives
+    measured = [k for o in demo for k in o.key_results
+                if k.metric and k.baseline is not None and k.target is not None]
+    extra_objectives = objectives - len(demo)
+    extra_krs = krs - sum(len(o.key_results) for o in demo)
+    rng = random.Random(seed)
+    team_ids = [f"team-{n:03d}" for n in range(1, 101)]
+    people = [f"person-{n:03d}@scale.example" for n in range(1, 401)]
+    _add_teams(root / "sowhat.toml", team_ids, people)
+    text = [_objective(n, extra_krs, extra_objectives, team_ids, people, measured, rng)
+            for n in range(extra_objectives)]
+    path = root / "okrs" / f"{PERIOD}.yaml"
+    path.write_text(path.read_text("utf-8").rstrip("\n") + "\n\n" + "\n".join(text),
+                    encoding="utf-8")
+    return path
+
+
+def cpu(f: object, runs: int) -> float:
+    spent = []
+    for _ in range(runs):
+        t = time.process_time()
+        f()  # type: ignore[operator]
+        spent.append(time.process_time() - t)
+    return statistics.median(spent)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--objectives", type=int, default=1000)
+    parser.add_argument("--krs", type=int, default=5000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/sowhat-spec-read"))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline-src", type=Path, default=None)
+    args = parser.parse_args()
+
+    import io
+
+    from sowhat.spec.workspace import load_workspace
+    from sowhat.spec.yaml_fast import fast_load
+    from sowhat.spec.yamlio import round_trip_yaml
+
+    print(machine())
+    plan = build(args.work, args.objectives, args.krs)
+    text = plan.read_text("utf-8")
+    print(f"plan: {args.objectives:,} objectives, {args.krs:,} key results, "
+          f"{len(text) / 1e6:.2f} MB")
+    assert fast_load(text) is not None, "the plan left the fast path: nothing to compare"
+    fast = cpu(lambda: fast_load(text), args.runs)
+    slow = cpu(lambda: round_trip_yaml().load(io.StringIO(text)), max(1, args.runs // 2))
+    print(f"parse, in-process CPU median: fast path {fast:.3f} s, ruamel round-trip "
+          f"{slow:.3f} s, ratio {fast / slow:.3f}")
+    whole = cpu(lambda: load_workspace(args.work), args.runs)
+    print(f"load_workspace (parse, validate, build), in-process CPU median: {whole:.3f} s")
+    if args.baseline_src is not None:
+        sowhat = str(VENV / "sowhat")
+        here = str(Path(__file__).resolve().parents[1] / "src")
+        cmd = ["farm-bench", "-n", str(args.runs), "--timeout", "900",
+               "--vs", f"env PYTHONPATH={args.baseline_src} {sowhat} validate -w {args.work}",
+               "--", "env", f"PYTHONPATH={here}", sowhat, "validate", "-w", str(args.work)]
+        print("farm-bench: A = this checkout, B = the baseline, `sowhat validate`")
+        subprocess.run(cmd, check=False)
+
+
+if __name__ == "__main__":
+    main()
