@@ -315,3 +315,33 @@ def test_the_forecast_command_and_the_quarter_report_read_stored_forecasts_with_
     assert stored_report == fitted_report
     assert "P(target)" in stored_out[0]
     db.dispose()
+
+
+def test_the_coach_reads_the_stored_forecasts_and_fits_none(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sowhat lint` read each KR's ambition check and current value by refitting every
+    forecast of the period: half of a 5,000-KR lint. It reads what sync stored, the same
+    answers as a fit made now."""
+    from sowhat.services.lint_inputs import coach_inputs
+
+    ws = load_workspace(demo_copy)
+    db = _db(demo_copy)
+    with db.transaction(write=False) as s:
+        want = _fresh(s, ws.metrics)
+    db.dispose()
+    fitted: list[str] = []
+    real = fc._forecast_one  # what a fit made now and a stored miss both go through
+
+    def counting(objective_id: str, k: Any, *args: Any, **kwargs: Any) -> KRForecastView:
+        fitted.append(k.id)
+        return real(objective_id, k, *args, **kwargs)
+
+    monkeypatch.setattr(fc, "_forecast_one", counting)
+    got = coach_inputs(workspace=ws, as_of=date(2026, 11, 16))
+    assert fitted == []
+    assert got.hit_probabilities == {
+        k: v.ambition.probability for k, v in want.items()
+        if v.ambition is not None and v.ambition.probability is not None}
+    assert got.hit_probabilities
+    assert got.current_values
