@@ -379,26 +379,57 @@ def walk_filter(
     cells = s.size
     r = np.zeros(cells) if r is None else r
     var_e = s**2
+    r_var = r * var_e
     # The state as five 1-D arrays (level, drift and their covariance's three entries): the
     # same arithmetic as on (W, 2) and (W, 2, 2) arrays, without stacking them every step.
     m_l = np.full(cells, y[0], dtype=np.float64)
     m_b = np.zeros(cells)
     c_ll, c_lb, c_bb = var_e, np.zeros(cells), tau**2
     log_ml = np.zeros(cells)
+    # What a gap of g weeks adds to the predicted covariance depends on g alone: worked out
+    # once per distinct gap (most series have one, a week), not at every step. Each term is
+    # computed in the order the step's formula writes it, so the sums are the same bits.
+    added: dict[float, tuple[FloatArray, FloatArray, FloatArray]] = {}
+    # Work arrays, written in place (the state's own arrays are fresh: var_e and tau**2
+    # are not overwritten).
+    p_ll, p_lb, p_bb, f, v, tmp, k_l, k_b = (np.empty(cells) for _ in range(8))
+    c_next = (np.empty(cells), np.empty(cells), np.empty(cells))
     for k in range(1, t.size):
         g = float(t[k] - t[k - 1])
-        # predict: level += g drift, plus g random-walk steps
-        m_l = m_l + g * m_b
-        p_ll = (c_ll + 2 * g * c_lb + g * g * c_bb + g * q * var_e
-                + r * var_e * g**3 / 3.0)
-        p_lb = c_lb + g * c_bb + r * var_e * g**2 / 2.0
-        p_bb = c_bb + r * var_e * g
-        f = p_ll + var_e
-        v = y[k] - m_l
-        log_ml += -0.5 * (np.log(f) + v * v / f)
-        k_l, k_b = p_ll / f, p_lb / f
-        m_l, m_b = m_l + k_l * v, m_b + k_b * v
-        c_ll, c_lb, c_bb = p_ll - k_l * p_ll, p_lb - k_l * p_lb, p_bb - k_b * p_lb
+        if g not in added:
+            added[g] = (g * q * var_e + r_var * g**3 / 3.0, r_var * g**2 / 2.0, r_var * g)
+        a_ll, a_lb, a_bb = added[g]
+        # predict: level += g drift, plus g random-walk steps (at g = 1, a product by g
+        # or g * g is the value itself, so it is skipped)
+        if g == 1.0:
+            m_l += m_b
+            np.add(c_ll, np.multiply(2.0, c_lb, out=tmp), out=p_ll)
+            p_ll += c_bb
+            np.add(c_lb, c_bb, out=p_lb)
+        else:
+            m_l += np.multiply(g, m_b, out=tmp)
+            np.add(c_ll, np.multiply(2 * g, c_lb, out=tmp), out=p_ll)
+            p_ll += np.multiply(g * g, c_bb, out=tmp)
+            np.add(c_lb, np.multiply(g, c_bb, out=tmp), out=p_lb)
+        p_ll += a_ll
+        p_lb += a_lb
+        np.add(c_bb, a_bb, out=p_bb)
+        np.add(p_ll, var_e, out=f)
+        np.subtract(y[k], m_l, out=v)
+        # log_ml += -0.5 * (log(f) + v * v / f)
+        np.multiply(v, v, out=tmp)
+        tmp /= f
+        tmp += np.log(f)
+        tmp *= -0.5
+        log_ml += tmp
+        np.divide(p_ll, f, out=k_l)
+        np.divide(p_lb, f, out=k_b)
+        m_l += np.multiply(k_l, v, out=tmp)
+        m_b += np.multiply(k_b, v, out=tmp)
+        c_ll, c_lb, c_bb = c_next
+        np.subtract(p_ll, np.multiply(k_l, p_ll, out=tmp), out=c_ll)
+        np.subtract(p_lb, np.multiply(k_l, p_lb, out=tmp), out=c_lb)
+        np.subtract(p_bb, np.multiply(k_b, p_lb, out=tmp), out=c_bb)
     mean = np.column_stack([m_l, m_b])
     cov = np.empty((cells, 2, 2))
     cov[:, 0, 0] = c_ll
