@@ -163,10 +163,21 @@ class Predictive:
         eps = float(np.finfo(np.float64).eps)
         tol = 1e-9 * mix_sd + 4.0 * eps * np.abs(x)
         settled = np.zeros(x.shape, dtype=bool)
+        shape = (mean.shape[0], qs.size, sd.shape[2])  # (C, Q, H)
+        cdf_terms = pdf_terms = np.empty(shape)
         for _ in range(200):  # Newton converges in a few; the bound is for bisection steps
-            z = (x - mean) / sd  # (C, Q, H)
-            cdf = np.sum(w * ndtr(z), axis=0)
-            pdf = np.sum(w_pdf * np.exp(-0.5 * z * z), axis=0)
+            if not settled.any():
+                z = (x - mean) / sd  # (C, Q, H)
+                cdf_terms, pdf_terms = ndtr(z), np.exp(-0.5 * z * z)
+            else:
+                # Only the quantiles still moving: a settled one keeps its x whatever its
+                # CDF says, and the CDF over every component is most of the cost.
+                q_i, h_i = np.nonzero(~settled)
+                z = (x[q_i, h_i] - self.mean[:, h_i]) / self.sd[:, h_i]  # (C, moving)
+                cdf_terms[:, q_i, h_i] = ndtr(z)
+                pdf_terms[:, q_i, h_i] = np.exp(-0.5 * z * z)
+            cdf = np.sum(w * cdf_terms, axis=0)
+            pdf = np.sum(w_pdf * pdf_terms, axis=0)
             below = cdf < qs
             lo = np.where(below, x, lo)
             hi = np.where(below, hi, x)
