@@ -40,7 +40,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
@@ -158,7 +157,7 @@ class Predictive:
         hi = np.broadcast_to(np.max(self.mean + 9.0 * self.sd, axis=0), lo.shape)
         mix_mean = self.expected()
         mix_sd = np.sqrt(np.maximum(self._mix(self.sd**2 + self.mean**2) - mix_mean**2, 0.0))
-        z_q = np.array([[NormalDist().inv_cdf(q) if 0.0 < q < 1.0 else 0.0 for q in levels]]).T
+        z_q = np.array([[_normal_quantile(q) if 0.0 < q < 1.0 else 0.0 for q in levels]]).T
         x = np.clip(mix_mean + mix_sd * z_q, lo, hi)
         eps = float(np.finfo(np.float64).eps)
         tol = 1e-9 * mix_sd + 4.0 * eps * np.abs(x)
@@ -224,7 +223,65 @@ def _erfcx_scaled_nodes(count: int, k: float) -> list[float]:
 
 
 _CHEB_K = 3.0
-_CHEB = _erfcx_scaled_nodes(30, _CHEB_K)  # ≈1 ms at import
+# `_erfcx_scaled_nodes(30, _CHEB_K)`, written out: computing it cost every process that fits
+# a forecast ≈1 ms at import (a test holds these to the function, bit for bit).
+_CHEB = [
+    1.1775625741965603,
+    0.005353904539615758,
+    -0.09377550342284229,
+    0.0543665255574434,
+    -0.018976596707845038,
+    0.004453426061462573,
+    -0.0006335531710552012,
+    1.766171952341337e-05,
+    1.2841532864086661e-05,
+    -2.007228565603647e-06,
+    -1.8075227971407295e-07,
+    7.549828318076379e-08,
+    1.8856697018658036e-09,
+    -2.699518364401854e-09,
+    -1.4601453379725628e-11,
+    1.0361712969123952e-10,
+    1.4752717566087387e-12,
+    -4.277289633591863e-12,
+    -2.078337502098293e-13,
+    1.8129941992128806e-13,
+    1.897001074742851e-14,
+    -6.8907842395068045e-15,
+    -2.1834386150961413e-15,
+    5.921189464667501e-16,
+    1.5765166949677222e-15,
+    1.7319479184152442e-15,
+    -1.1009711660866135e-15,
+    -9.455399426390915e-16,
+    2.2750320146277167e-15,
+    -9.256484467812243e-16,
+]
+
+# Standard normal quantiles of the levels a forecast asks for (the median and the tails of
+# 80%, 90% and 95% intervals, as `summarise` computes them), each exactly what
+# `statistics.NormalDist().inv_cdf` returns (a test compares them): importing `statistics`
+# costs a process ≈5 ms of CPU for three numbers. Other levels import it.
+_NORMAL_QUANTILES = {
+    0.5: 0.0,
+    0.09999999999999998: -1.2815515655446008,
+    0.9: 1.2815515655446008,
+    0.04999999999999999: -1.6448536269514726,
+    0.95: 1.6448536269514715,
+    0.025000000000000022: -1.9599639845400536,
+    0.975: 1.9599639845400536,
+}
+
+
+def _normal_quantile(p: float) -> float:
+    """`statistics.NormalDist().inv_cdf(p)`, without importing `statistics` for the usual
+    levels."""
+    known = _NORMAL_QUANTILES.get(p)
+    if known is not None:
+        return known
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)
 
 
 def ndtr(a: FloatArray) -> FloatArray:
@@ -475,7 +532,10 @@ def cell_posterior(
     # z_k ~ N(x~_k' theta, s^2 (1 - r_k^2)) independently. Unit-triangular, so no Jacobian.
     gaps = np.diff(t)
     r = np.zeros((rho.size, t.size))
-    r[:, 1:] = rho[:, None] ** gaps[None, :]
+    # rho^gap per distinct rho (the grid repeats a few values over many cells): the power
+    # is the costliest step here, and each cell gets the very same numbers.
+    distinct, which = np.unique(rho, return_inverse=True)
+    r[:, 1:] = (distinct[:, None] ** gaps[None, :])[which.reshape(-1)]
     y_prev = np.concatenate([[0.0], y[:-1]])
     t_prev = np.concatenate([[0.0], t[:-1]])
     z = y[None, :] - r * y_prev[None, :]

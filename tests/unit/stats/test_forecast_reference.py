@@ -63,3 +63,19 @@ def test_the_fixture_is_broad() -> None:
 def test_the_stored_forecast_is_the_reference_codes(case: dict[str, Any]) -> None:
     got = json.loads(json.dumps(_compute(case["kind"], case["inputs"])))
     assert _differences(got, case["output"], case["kind"]) == []
+
+
+def test_the_written_out_constants_are_what_they_stand_for() -> None:
+    """The Chebyshev table and the normal quantiles the fit no longer computes at import."""
+    from statistics import NormalDist
+
+    from sowhat.stats import trend_model as tm
+
+    assert tm._erfcx_scaled_nodes(30, tm._CHEB_K) == tm._CHEB
+    for p, z in tm._NORMAL_QUANTILES.items():
+        assert z == NormalDist().inv_cdf(p)
+    for interval in (0.8, 0.9, 0.95):
+        tail = (1.0 - interval) / 2.0
+        assert tail in tm._NORMAL_QUANTILES
+        assert 1.0 - tail in tm._NORMAL_QUANTILES
+    assert tm._normal_quantile(0.3) == NormalDist().inv_cdf(0.3)
