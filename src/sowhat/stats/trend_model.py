@@ -457,7 +457,7 @@ def walk_filter(
     # What a gap of g weeks adds to the predicted covariance depends on g alone: worked out
     # once per distinct gap (most series have one, a week), not at every step. Each term is
     # computed in the order the step's formula writes it, so the sums are the same bits.
-    added: dict[float, tuple[FloatArray, FloatArray, FloatArray]] = {}
+    added: dict[float, tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = {}
     # Work arrays, written in place (the state's own arrays are fresh: var_e and tau**2
     # are not overwritten).
     p_ll, p_lb, p_bb, f, v, tmp, k_l, k_b = (np.empty(cells) for _ in range(8))
@@ -465,8 +465,8 @@ def walk_filter(
     for k in range(1, t.size):
         g = float(t[k] - t[k - 1])
         if g not in added:
-            added[g] = (g * q * var_e + r_var * g**3 / 3.0, r_var * g**2 / 2.0, r_var * g)
-        a_ll, a_lb, a_bb = added[g]
+            added[g] = (g * q * var_e, r_var * g**3 / 3.0, r_var * g**2 / 2.0, r_var * g)
+        a_walk, a_drift, a_lb, a_bb = added[g]
         # predict: level += g drift, plus g random-walk steps (at g = 1, a product by g
         # or g * g is the value itself, so it is skipped)
         if g == 1.0:
@@ -479,7 +479,8 @@ def walk_filter(
             np.add(c_ll, np.multiply(2 * g, c_lb, out=tmp), out=p_ll)
             p_ll += np.multiply(g * g, c_bb, out=tmp)
             np.add(c_lb, np.multiply(g, c_bb, out=tmp), out=p_lb)
-        p_ll += a_ll
+        p_ll += a_walk  # (two additions, in the formula's order: the same rounding)
+        p_ll += a_drift
         p_lb += a_lb
         np.add(c_bb, a_bb, out=p_bb)
         np.add(p_ll, var_e, out=f)
