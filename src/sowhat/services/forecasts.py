@@ -540,6 +540,9 @@ def _fit_forecast(series: list[float | None], target: float, weeks_remaining: in
                   bounds: tuple[float | None, float | None], history: list[float | None],
                   ) -> dict[str, Any]:  # fmt: skip
     """The trend model's forecast as a plain document (what `FittedParts` keeps)."""
+    from sowhat.stats.small_blas import load_numpy_single_threaded
+
+    load_numpy_single_threaded()  # before the model loads NumPy (half its import CPU)
     from sowhat.stats.forecast import forecast_kr  # NumPy: only when a fit is needed
 
     try:
@@ -650,6 +653,9 @@ def _fit_ambition(weeks: list[float | None], period_weeks: int, target: float,
                   direction: Direction, interval: float,
                   bounds: tuple[float | None, float | None]) -> dict[str, Any]:  # fmt: skip
     """The ambition check as a plain document (what `FittedParts` keeps)."""
+    from sowhat.stats.small_blas import load_numpy_single_threaded
+
+    load_numpy_single_threaded()  # as `_fit_forecast`
     from sowhat.stats.ambition import hit_probability_without_change  # NumPy: when fitted
 
     check = hit_probability_without_change(weeks, period_weeks=period_weeks, target=target,

@@ -40,7 +40,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
@@ -158,15 +157,26 @@ class Predictive:
         hi = np.broadcast_to(np.max(self.mean + 9.0 * self.sd, axis=0), lo.shape)
         mix_mean = self.expected()
         mix_sd = np.sqrt(np.maximum(self._mix(self.sd**2 + self.mean**2) - mix_mean**2, 0.0))
-        z_q = np.array([[NormalDist().inv_cdf(q) if 0.0 < q < 1.0 else 0.0 for q in levels]]).T
+        z_q = np.array([[_normal_quantile(q) if 0.0 < q < 1.0 else 0.0 for q in levels]]).T
         x = np.clip(mix_mean + mix_sd * z_q, lo, hi)
         eps = float(np.finfo(np.float64).eps)
         tol = 1e-9 * mix_sd + 4.0 * eps * np.abs(x)
         settled = np.zeros(x.shape, dtype=bool)
+        shape = (mean.shape[0], qs.size, sd.shape[2])  # (C, Q, H)
+        cdf_terms = pdf_terms = np.empty(shape)
         for _ in range(200):  # Newton converges in a few; the bound is for bisection steps
-            z = (x - mean) / sd  # (C, Q, H)
-            cdf = np.sum(w * ndtr(z), axis=0)
-            pdf = np.sum(w_pdf * np.exp(-0.5 * z * z), axis=0)
+            if not settled.any():
+                z = (x - mean) / sd  # (C, Q, H)
+                cdf_terms, pdf_terms = ndtr(z), np.exp(-0.5 * z * z)
+            else:
+                # Only the quantiles still moving: a settled one keeps its x whatever its
+                # CDF says, and the CDF over every component is most of the cost.
+                q_i, h_i = np.nonzero(~settled)
+                z = (x[q_i, h_i] - self.mean[:, h_i]) / self.sd[:, h_i]  # (C, moving)
+                cdf_terms[:, q_i, h_i] = ndtr(z)
+                pdf_terms[:, q_i, h_i] = np.exp(-0.5 * z * z)
+            cdf = np.sum(w * cdf_terms, axis=0)
+            pdf = np.sum(w_pdf * pdf_terms, axis=0)
             below = cdf < qs
             lo = np.where(below, x, lo)
             hi = np.where(below, hi, x)
@@ -213,7 +223,65 @@ def _erfcx_scaled_nodes(count: int, k: float) -> list[float]:
 
 
 _CHEB_K = 3.0
-_CHEB = _erfcx_scaled_nodes(30, _CHEB_K)  # ≈1 ms at import
+# `_erfcx_scaled_nodes(30, _CHEB_K)`, written out: computing it cost every process that fits
+# a forecast ≈1 ms at import (a test holds these to the function, bit for bit).
+_CHEB = [
+    1.1775625741965603,
+    0.005353904539615758,
+    -0.09377550342284229,
+    0.0543665255574434,
+    -0.018976596707845038,
+    0.004453426061462573,
+    -0.0006335531710552012,
+    1.766171952341337e-05,
+    1.2841532864086661e-05,
+    -2.007228565603647e-06,
+    -1.8075227971407295e-07,
+    7.549828318076379e-08,
+    1.8856697018658036e-09,
+    -2.699518364401854e-09,
+    -1.4601453379725628e-11,
+    1.0361712969123952e-10,
+    1.4752717566087387e-12,
+    -4.277289633591863e-12,
+    -2.078337502098293e-13,
+    1.8129941992128806e-13,
+    1.897001074742851e-14,
+    -6.8907842395068045e-15,
+    -2.1834386150961413e-15,
+    5.921189464667501e-16,
+    1.5765166949677222e-15,
+    1.7319479184152442e-15,
+    -1.1009711660866135e-15,
+    -9.455399426390915e-16,
+    2.2750320146277167e-15,
+    -9.256484467812243e-16,
+]
+
+# Standard normal quantiles of the levels a forecast asks for (the median and the tails of
+# 80%, 90% and 95% intervals, as `summarise` computes them), each exactly what
+# `statistics.NormalDist().inv_cdf` returns (a test compares them): importing `statistics`
+# costs a process ≈5 ms of CPU for three numbers. Other levels import it.
+_NORMAL_QUANTILES = {
+    0.5: 0.0,
+    0.09999999999999998: -1.2815515655446008,
+    0.9: 1.2815515655446008,
+    0.04999999999999999: -1.6448536269514726,
+    0.95: 1.6448536269514715,
+    0.025000000000000022: -1.9599639845400536,
+    0.975: 1.9599639845400536,
+}
+
+
+def _normal_quantile(p: float) -> float:
+    """`statistics.NormalDist().inv_cdf(p)`, without importing `statistics` for the usual
+    levels."""
+    known = _NORMAL_QUANTILES.get(p)
+    if known is not None:
+        return known
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)
 
 
 def ndtr(a: FloatArray) -> FloatArray:
@@ -310,26 +378,18 @@ def fit_trend(times: FloatArray, values: FloatArray) -> TrendFit:
     y = (y_raw - center) / scale
 
     slope_unit = max(level, TAU_NOISE_FLOOR * scale) / scale
-    log_s, rho, tau = (g.ravel() for g in np.meshgrid(LOG_S_GRID, RHO_GRID, TAU_GRID))
-    tau = tau * slope_unit
-    s = np.exp(log_s)
-    tau_prior = np.broadcast_to(TAU_PRIOR, (RHO_GRID.size, LOG_S_GRID.size, TAU_GRID.size))
-    # The grid is uniform in log s and in rho; tau has its own prior weights.
-    log_prior = -0.5 * (log_s / LOG_S_PRIOR_SD) ** 2 + np.log(tau_prior.ravel())
+    grid = _grids()
+    rho, s = grid.rho, grid.s
+    tau = grid.tau * slope_unit
 
     cells = cell_posterior(t, y, s=s, rho=rho, tau=tau, intercept_sd=INTERCEPT_PRIOR_SD)
-    log_post = cells.log_evidence + _normalised(log_prior) + np.log(max(1.0 - RW_PRIOR, 1e-300))
+    log_post = cells.log_evidence + grid.log_prior + grid.log_share
     walk = None
     if RW_PRIOR > 0 and t.size >= 2:
-        w_log_s, w_q, w_tau, w_r = (g.ravel() for g in np.meshgrid(
-            LOG_S_GRID, RW_Q_GRID, TAU_GRID, RW_R_GRID, indexing="ij"))
-        w_prior = -0.5 * (w_log_s / LOG_S_PRIOR_SD) ** 2 + np.log(np.broadcast_to(
-            TAU_PRIOR[None, None, :, None],
-            (LOG_S_GRID.size, RW_Q_GRID.size, TAU_GRID.size, RW_R_GRID.size)).ravel())
-        w_s = np.exp(w_log_s)
-        w_log_ml, w_mean, w_cov = walk_filter(t, y, s=w_s, q=w_q, tau=w_tau * slope_unit,
+        w_s, w_q, w_r = grid.w_s, grid.w_q, grid.w_r
+        w_log_ml, w_mean, w_cov = walk_filter(t, y, s=w_s, q=w_q, tau=grid.w_tau * slope_unit,
                                               r=w_r)
-        w_post = w_log_ml + _normalised(w_prior) + np.log(RW_PRIOR)
+        w_post = w_log_ml + grid.w_log_prior + grid.w_log_share
         top = max(float(np.max(log_post)), float(np.max(w_post)))
         total = float(np.sum(np.exp(log_post - top)) + np.sum(np.exp(w_post - top)))
         w_weights = np.exp(w_post - top) / total
@@ -358,6 +418,58 @@ def fit_trend(times: FloatArray, values: FloatArray) -> TrendFit:
     )
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """The two models' cells and their log priors: the same for every series (tau is in
+    units of the series' slope scale, multiplied in by the fit)."""
+
+    rho: FloatArray
+    s: FloatArray
+    tau: FloatArray
+    log_prior: FloatArray  # normalised over the stationary cells
+    log_share: float  # log(1 - RW_PRIOR): the stationary model's prior mass
+    w_s: FloatArray
+    w_q: FloatArray
+    w_tau: FloatArray
+    w_r: FloatArray
+    w_log_prior: FloatArray  # normalised over the walk cells
+    w_log_share: float  # log(RW_PRIOR)
+
+
+_GRIDS: dict[tuple[object, ...], _Grid] = {}
+
+
+def _grids() -> _Grid:
+    """The grid for the module's current settings, built once per process (≈0.2 ms a fit,
+    in meshgrids, exponentials and normalisations). Keyed by the settings' values, so a
+    test that swaps a grid gets its own; the arrays are read-only, as they are shared."""
+    settings = (LOG_S_GRID, RHO_GRID, TAU_GRID, TAU_PRIOR, RW_Q_GRID, RW_R_GRID)
+    key = (*(a.tobytes() for a in settings), LOG_S_PRIOR_SD, RW_PRIOR)
+    found = _GRIDS.get(key)
+    if found is not None:
+        return found
+    log_s, rho, tau = (g.ravel() for g in np.meshgrid(LOG_S_GRID, RHO_GRID, TAU_GRID))
+    tau_prior = np.broadcast_to(TAU_PRIOR, (RHO_GRID.size, LOG_S_GRID.size, TAU_GRID.size))
+    # The grid is uniform in log s and in rho; tau has its own prior weights.
+    log_prior = -0.5 * (log_s / LOG_S_PRIOR_SD) ** 2 + np.log(tau_prior.ravel())
+    w_log_s, w_q, w_tau, w_r = (g.ravel() for g in np.meshgrid(
+        LOG_S_GRID, RW_Q_GRID, TAU_GRID, RW_R_GRID, indexing="ij"))
+    w_prior = -0.5 * (w_log_s / LOG_S_PRIOR_SD) ** 2 + np.log(np.broadcast_to(
+        TAU_PRIOR[None, None, :, None],
+        (LOG_S_GRID.size, RW_Q_GRID.size, TAU_GRID.size, RW_R_GRID.size)).ravel())
+    with np.errstate(divide="ignore"):  # RW_PRIOR = 0: no walk cells are fitted
+        w_log_share = np.log(RW_PRIOR)
+    arrays = {"rho": rho, "s": np.exp(log_s), "tau": tau, "log_prior": _normalised(log_prior),
+              "w_s": np.exp(w_log_s), "w_q": w_q, "w_tau": w_tau, "w_r": w_r,
+              "w_log_prior": _normalised(w_prior)}
+    for a in arrays.values():
+        a.setflags(write=False)
+    grid = _Grid(**arrays, log_share=np.log(max(1.0 - RW_PRIOR, 1e-300)),
+                 w_log_share=w_log_share)
+    _GRIDS[key] = grid
+    return grid
+
+
 def _normalised(log_prior: FloatArray) -> FloatArray:
     """Log prior weights summing to one over a model's cells."""
     top = float(np.max(log_prior))
@@ -379,26 +491,58 @@ def walk_filter(
     cells = s.size
     r = np.zeros(cells) if r is None else r
     var_e = s**2
+    r_var = r * var_e
     # The state as five 1-D arrays (level, drift and their covariance's three entries): the
     # same arithmetic as on (W, 2) and (W, 2, 2) arrays, without stacking them every step.
     m_l = np.full(cells, y[0], dtype=np.float64)
     m_b = np.zeros(cells)
     c_ll, c_lb, c_bb = var_e, np.zeros(cells), tau**2
     log_ml = np.zeros(cells)
+    # What a gap of g weeks adds to the predicted covariance depends on g alone: worked out
+    # once per distinct gap (most series have one, a week), not at every step. Each term is
+    # computed in the order the step's formula writes it, so the sums are the same bits.
+    added: dict[float, tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = {}
+    # Work arrays, written in place (the state's own arrays are fresh: var_e and tau**2
+    # are not overwritten).
+    p_ll, p_lb, p_bb, f, v, tmp, k_l, k_b = (np.empty(cells) for _ in range(8))
+    c_next = (np.empty(cells), np.empty(cells), np.empty(cells))
     for k in range(1, t.size):
         g = float(t[k] - t[k - 1])
-        # predict: level += g drift, plus g random-walk steps
-        m_l = m_l + g * m_b
-        p_ll = (c_ll + 2 * g * c_lb + g * g * c_bb + g * q * var_e
-                + r * var_e * g**3 / 3.0)
-        p_lb = c_lb + g * c_bb + r * var_e * g**2 / 2.0
-        p_bb = c_bb + r * var_e * g
-        f = p_ll + var_e
-        v = y[k] - m_l
-        log_ml += -0.5 * (np.log(f) + v * v / f)
-        k_l, k_b = p_ll / f, p_lb / f
-        m_l, m_b = m_l + k_l * v, m_b + k_b * v
-        c_ll, c_lb, c_bb = p_ll - k_l * p_ll, p_lb - k_l * p_lb, p_bb - k_b * p_lb
+        if g not in added:
+            added[g] = (g * q * var_e, r_var * g**3 / 3.0, r_var * g**2 / 2.0, r_var * g)
+        a_walk, a_drift, a_lb, a_bb = added[g]
+        # predict: level += g drift, plus g random-walk steps (at g = 1, a product by g
+        # or g * g is the value itself, so it is skipped)
+        if g == 1.0:
+            m_l += m_b
+            np.add(c_ll, np.multiply(2.0, c_lb, out=tmp), out=p_ll)
+            p_ll += c_bb
+            np.add(c_lb, c_bb, out=p_lb)
+        else:
+            m_l += np.multiply(g, m_b, out=tmp)
+            np.add(c_ll, np.multiply(2 * g, c_lb, out=tmp), out=p_ll)
+            p_ll += np.multiply(g * g, c_bb, out=tmp)
+            np.add(c_lb, np.multiply(g, c_bb, out=tmp), out=p_lb)
+        p_ll += a_walk  # (two additions, in the formula's order: the same rounding)
+        p_ll += a_drift
+        p_lb += a_lb
+        np.add(c_bb, a_bb, out=p_bb)
+        np.add(p_ll, var_e, out=f)
+        np.subtract(y[k], m_l, out=v)
+        # log_ml += -0.5 * (log(f) + v * v / f)
+        np.multiply(v, v, out=tmp)
+        tmp /= f
+        tmp += np.log(f)
+        tmp *= -0.5
+        log_ml += tmp
+        np.divide(p_ll, f, out=k_l)
+        np.divide(p_lb, f, out=k_b)
+        m_l += np.multiply(k_l, v, out=tmp)
+        m_b += np.multiply(k_b, v, out=tmp)
+        c_ll, c_lb, c_bb = c_next
+        np.subtract(p_ll, np.multiply(k_l, p_ll, out=tmp), out=c_ll)
+        np.subtract(p_lb, np.multiply(k_l, p_lb, out=tmp), out=c_lb)
+        np.subtract(p_bb, np.multiply(k_b, p_lb, out=tmp), out=c_bb)
     mean = np.column_stack([m_l, m_b])
     cov = np.empty((cells, 2, 2))
     cov[:, 0, 0] = c_ll
@@ -433,7 +577,10 @@ def cell_posterior(
     # z_k ~ N(x~_k' theta, s^2 (1 - r_k^2)) independently. Unit-triangular, so no Jacobian.
     gaps = np.diff(t)
     r = np.zeros((rho.size, t.size))
-    r[:, 1:] = rho[:, None] ** gaps[None, :]
+    # rho^gap per distinct rho (the grid repeats a few values over many cells): the power
+    # is the costliest step here, and each cell gets the very same numbers.
+    distinct, which = np.unique(rho, return_inverse=True)
+    r[:, 1:] = (distinct[:, None] ** gaps[None, :])[which.reshape(-1)]
     y_prev = np.concatenate([[0.0], y[:-1]])
     t_prev = np.concatenate([[0.0], t[:-1]])
     z = y[None, :] - r * y_prev[None, :]
