@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
 import statistics
 import subprocess
 import sys
@@ -37,31 +36,15 @@ def machine() -> str:
             f"{load:.1f}, Python {platform.python_version()}")
 
 
-def build(root: Path, objectives: int, krs: int, seed: int = 11) -> Path:
+def build(root: Path, objectives: int, krs: int) -> Path:
     """The demo's files with its plan grown to these totals; returns the plan file."""
     from sowhat.services.demo.run import write_demo_files
-    from sowhat.services.demo.scale import PERIOD, _add_teams, _objective
-    from sowhat.spec.workspace import load_workspace
+    from sowhat.services.demo.scale import PERIOD, grow_plan_files
 
     root.mkdir(parents=True, exist_ok=True)
     write_demo_files(root)
-    ws = load_workspace(root)
-    (loaded,) = ws.plans
-    demo = loaded.plan.objectives
-    measured = [k for o in demo for k in o.key_results
-                if k.metric and k.baseline is not None and k.target is not None]
-    extra_objectives = objectives - len(demo)
-    extra_krs = krs - sum(len(o.key_results) for o in demo)
-    rng = random.Random(seed)
-    team_ids = [f"team-{n:03d}" for n in range(1, 101)]
-    people = [f"person-{n:03d}@scale.example" for n in range(1, 401)]
-    _add_teams(root / "sowhat.toml", team_ids, people)
-    text = [_objective(n, extra_krs, extra_objectives, team_ids, people, measured, rng)
-            for n in range(extra_objectives)]
-    path = root / "okrs" / f"{PERIOD}.yaml"
-    path.write_text(path.read_text("utf-8").rstrip("\n") + "\n\n" + "\n".join(text),
-                    encoding="utf-8")
-    return path
+    grow_plan_files(root=root, objectives=objectives, key_results=krs, teams=100, owners=400)
+    return root / "okrs" / f"{PERIOD}.yaml"
 
 
 def cpu(f: object, runs: int) -> float:

@@ -27,7 +27,13 @@ from sowhat.services.guardrails import (
     raw_progress,
 )
 from sowhat.services.reviews.lessons import add_lesson, list_lessons
-from sowhat.services.reviews.monthly import _slope, _trend, default_month, monthly_review
+from sowhat.services.reviews.monthly import (
+    MonthlyReview,
+    _slope,
+    _trend,
+    default_month,
+    monthly_review,
+)
 from sowhat.services.reviews.quarter import quarter_review
 from sowhat.services.reviews.signals import (
     BEFORE_WEEKS,
@@ -322,6 +328,18 @@ def test_a_month_whose_cohorts_have_not_matured_says_so(db: Database, ws: Worksp
     assert act.not_yet in monthly_markdown(r)
 
 
+def _november(db: Database, ws: Workspace, as_of: datetime) -> MonthlyReview:
+    """The monthly review of November 2026 as known at `as_of`."""
+    assert ws.metrics is not None
+    events = open_events(ws)
+    try:
+        with db.transaction(write=False) as session:
+            return monthly_review(session=session, catalog=ws.metrics, events=events,
+                                  as_of=as_of, month="2026-11")
+    finally:
+        events.close()
+
+
 def test_a_month_whose_later_cohorts_are_still_maturing_reads_so_far(
     db: Database, ws: Workspace
 ) -> None:
@@ -329,17 +347,8 @@ def test_a_month_whose_later_cohorts_are_still_maturing_reads_so_far(
     anchored by Nov 14 00:00): shown as "November's activation" it was a number right by
     definition and wrong in meaning. It is marked "so far", says which cohorts are in it, and
     equals a plain-Python activation of exactly those cohorts; October, settled, is not."""
-    assert ws.metrics is not None
-    events = open_events(ws)
-    try:
-        with db.transaction(write=False) as session:
-            r = monthly_review(session=session, catalog=ws.metrics, events=events,
-                               as_of=AS_OF, month="2026-11")
-            early = monthly_review(session=session, catalog=ws.metrics, events=events,
-                                   as_of=datetime(2026, 11, 2, 12, tzinfo=UTC),
-                                   month="2026-11")
-    finally:
-        events.close()
+    r = _november(db, ws, AS_OF)
+    early = _november(db, ws, datetime(2026, 11, 2, 12, tzinfo=UTC))
     _, signups = generate()
     matured = [s for s in signups
                if datetime(2026, 11, 1, tzinfo=UTC) <= s.at <= AS_OF - timedelta(days=2)]
@@ -538,14 +547,7 @@ def test_monthly_segments_that_match_no_event_read_nothing_and_moving_weeks_so_f
     "mid 0, small 0" tickets — right by definition, wrong in meaning. And November's week of
     the 9th, whose signups of the 15th are still inside their 2-day window on the 16th, read
     as a settled week."""
-    assert ws.metrics is not None
-    events = open_events(ws)
-    try:
-        with db.transaction(write=False) as session:
-            r = monthly_review(session=session, catalog=ws.metrics, events=events,
-                               as_of=AS_OF, month="2026-11")
-    finally:
-        events.close()
+    r = _november(db, ws, AS_OF)
     tickets = next(k for k in r.key_results if k.kr_id == "tickets-total")
     by_segment = {s.segment: s for s in tickets.segments}
     assert by_segment[None].value == 5 * 15

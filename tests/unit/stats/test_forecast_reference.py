@@ -16,22 +16,11 @@ from typing import Any
 
 import pytest
 
-from sowhat.domain.okr import Direction
-from sowhat.services import forecasts as fc
+from tests.reference.make_forecast_fixture import compute as _compute
 
 CASES = json.loads((Path(__file__).resolve().parents[2] / "reference"
                     / "forecast_cases.json").read_text())["cases"]
 REL = 1e-12
-
-
-def _compute(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    bounds = (inputs["bounds"][0], inputs["bounds"][1])
-    direction = Direction(inputs["direction"])
-    if kind == "forecast":
-        return fc._fit_forecast(inputs["series"], inputs["target"], inputs["ahead"],
-                                direction, inputs["interval"], bounds, inputs["older"])
-    return fc._fit_ambition(inputs["weeks"], inputs["period_weeks"], inputs["target"],
-                            direction, inputs["interval"], bounds)
 
 
 def _differences(got: Any, want: Any, where: str) -> list[str]:

@@ -66,24 +66,8 @@ def grow_workspace(*, root: Path, objectives: int, key_results: int, teams: int,
                    owners: int, seed: int = 11) -> ScaleWorkspace:  # fmt: skip
     """Grow a built demo workspace's plan to these totals: generated teams, owners and
     objectives appended to its OKR file, applied, synced, and the owners' check-ins."""
-    ws = load_workspace(root)
-    (loaded,) = ws.plans
-    demo_objectives = loaded.plan.objectives
-    measured = [k for o in demo_objectives for k in o.key_results
-                if k.metric and k.baseline is not None and k.target is not None]
-    extra_objectives = objectives - len(demo_objectives)
-    extra_krs = key_results - sum(len(o.key_results) for o in demo_objectives)
-    if extra_objectives < 1 or extra_krs < extra_objectives:
-        raise ValueError("ask for more objectives and key results than the demo has")
-    rng = random.Random(seed)
-    team_ids = [f"team-{n:03d}" for n in range(1, teams + 1)]
-    people = [f"person-{n:03d}@scale.example" for n in range(1, owners + 1)]
-    _add_teams(root / "sowhat.toml", team_ids, people)
-    text = [_objective(n, extra_krs, extra_objectives, team_ids, people, measured, rng)
-            for n in range(extra_objectives)]
-    path = root / "okrs" / f"{PERIOD}.yaml"
-    path.write_text(path.read_text("utf-8").rstrip("\n") + "\n\n" + "\n".join(text),
-                    encoding="utf-8")  # fmt: skip
+    rng = grow_plan_files(root=root, objectives=objectives, key_results=key_results,
+                          teams=teams, owners=owners, seed=seed)
     ws = load_workspace(root)
     assert ws.metrics is not None
     db = open_database(ws.config.database_url(root), create=False)
@@ -103,6 +87,32 @@ def grow_workspace(*, root: Path, objectives: int, key_results: int, teams: int,
         source.close()
         db.dispose()
     return ScaleWorkspace(root, objectives, key_results, teams, written)
+
+
+def grow_plan_files(*, root: Path, objectives: int, key_results: int, teams: int,
+                    owners: int, seed: int = 11) -> random.Random:
+    """The files only (no database, no events): teams and owners added to sowhat.toml and
+    generated objectives appended to the OKR file of the demo's files in `root`, to these
+    totals. Returns the generator, to continue the same sequence (the owners' check-ins)."""
+    ws = load_workspace(root)
+    (loaded,) = ws.plans
+    demo_objectives = loaded.plan.objectives
+    measured = [k for o in demo_objectives for k in o.key_results
+                if k.metric and k.baseline is not None and k.target is not None]
+    extra_objectives = objectives - len(demo_objectives)
+    extra_krs = key_results - sum(len(o.key_results) for o in demo_objectives)
+    if extra_objectives < 1 or extra_krs < extra_objectives:
+        raise ValueError("ask for more objectives and key results than the demo has")
+    rng = random.Random(seed)
+    team_ids = [f"team-{n:03d}" for n in range(1, teams + 1)]
+    people = [f"person-{n:03d}@scale.example" for n in range(1, owners + 1)]
+    _add_teams(root / "sowhat.toml", team_ids, people)
+    text = [_objective(n, extra_krs, extra_objectives, team_ids, people, measured, rng)
+            for n in range(extra_objectives)]
+    path = root / "okrs" / f"{PERIOD}.yaml"
+    path.write_text(path.read_text("utf-8").rstrip("\n") + "\n\n" + "\n".join(text),
+                    encoding="utf-8")  # fmt: skip
+    return rng
 
 
 def _add_teams(config: Path, team_ids: list[str], people: list[str]) -> None:
