@@ -356,6 +356,8 @@ def test_a_month_whose_later_cohorts_are_still_maturing_reads_so_far(
     assert act.value == pytest.approx(
         sum(s.converted_at is not None for s in matured) / len(matured))
     assert (act.value_so_far, act.previous_so_far) == (True, False)
+    # a partial month's change is not judged against noise counted in whole months' weeks
+    assert (act.change_clear, act.change_words) == (None, "")
     assert act.so_far_note == (
         "2026-11 so far: only cohorts anchored by 2026-11-14 00:00 UTC have had their 2-day "
         "outcome window; the rest count as they mature, all by 2026-12-03")

@@ -88,7 +88,8 @@ class MonthlyKR:
     trend: str  # improving | worsening | rising | falling | no clear change | unknown
     segments: tuple[SegmentValue, ...]  # everyone first, then each catalog segment
     # the month against the month before: beyond noise (True), within it (False), or None
-    # when it cannot be told (a period total, or under five whole weeks before both months)
+    # when it cannot be told (a period total, a month "so far", or under five whole weeks
+    # before both months)
     change_clear: bool | None = None
     error: str | None = None
     # Why a cohort metric's month reads "—": its cohorts are still inside their outcome
@@ -211,12 +212,16 @@ def monthly_review(
         weeks = tuple(WeekValue(w, v, w in moving) for w, v in whole
                       if span.start <= w < span.end)
         slope = _slope([w.value for w in weeks])
-        clear = None if k.measure == Measure.CUMULATIVE else beyond_noise(
+        lag = maturity(catalog.metrics[metric], catalog)
+        partial = (_moving(lag, own.value, span, as_of)
+                   or _moving(lag, own.previous, prev, as_of))
+        # Not judged for a month that is "so far": the noise test counts its weeks as whole
+        # weeks of cohorts, and it holds only some of them.
+        clear = None if k.measure == Measure.CUMULATIVE or partial else beyond_noise(
             own.change, level_noise([v for w, v in whole if w < prev.start][-LEVEL_WEEKS:]),
             weeks=max(1, round((end - start).days / 7)),
             against_weeks=max(1, round(prev.days / 7)))
         direction = _direction(k.baseline, k.target)
-        lag = maturity(catalog.metrics[metric], catalog)
         out.append(MonthlyKR(
             kr_id=k.id, objective_id=objective_id, title=k.title, metric=metric,
             segment=k.segment, unit=k.unit,
