@@ -201,8 +201,8 @@ def _render_monthly(r: MonthlyReview) -> None:
         trend = {"improving": "green", "worsening": "red"}.get(k.trend, "dim")
         sc = (k.baseline, k.target, k.unit)
         console.print(f"\n[bold]{k.kr_id}[/bold] {k.metric}{seg} [dim]({k.indicator})[/dim]  "
-                      f"month {kr_num(k.value, *sc)}{_so_far(k.value_so_far)} vs "
-                      f"{kr_num(k.previous, *sc)}{_so_far(k.previous_so_far)} "
+                      f"month {kr_num(k.value, *sc)}{k.value_words} vs "
+                      f"{kr_num(k.previous, *sc)}{k.previous_words} "
                       f"({kr_signed(k.change, *sc, like=k.value)}{k.change_words})  "
                       f"weekly trend [{trend}]{k.trend}[/{trend}]")
         if k.weeks:
@@ -216,8 +216,8 @@ def _render_monthly(r: MonthlyReview) -> None:
         if k.so_far_note:
             console.print(f"  [yellow]{k.so_far_note}[/yellow]")
         table = Table(show_edge=False, pad_edge=False, box=None)
-        for col in ("segment", "month" + _so_far(k.value_so_far),
-                    "previous" + _so_far(k.previous_so_far), "change", "entities"):
+        for col in ("segment", "month" + k.value_words, "previous" + k.previous_words,
+                    "change", "entities"):
             table.add_column(col, justify="left" if col == "segment" else "right")
         for s in k.segments:
             name = (s.segment or "everyone") + (" (KR)" if s.segment == k.segment else "")
@@ -231,11 +231,6 @@ def _render_monthly(r: MonthlyReview) -> None:
                               f"{escape(s.matches_nothing)}[/yellow]")
     if not r.key_results:
         console.print("[dim]no key results with a metric[/dim]")
-
-
-def _so_far(moving: bool) -> str:
-    """A month value whose later cohorts are still maturing (`MonthlyKR.value_so_far`)."""
-    return " (so far)" if moving else ""
 
 
 @review_app.command("quarter")

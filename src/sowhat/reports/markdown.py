@@ -133,8 +133,8 @@ def monthly_markdown(r: MonthlyReview) -> str:
         seg = f" · segment {k.segment}" if k.segment else ""
         sc = (k.baseline, k.target, k.unit)
         out += [f"## {k.kr_id} — {k.metric}{seg} ({k.indicator})", "", _cell(k.title), "",
-                f"- this month **{kr_num(k.value, *sc)}**{_so_far(k.value_so_far)}, last month "
-                f"{kr_num(k.previous, *sc)}{_so_far(k.previous_so_far)} "
+                f"- this month **{kr_num(k.value, *sc)}**{k.value_words}, last month "
+                f"{kr_num(k.previous, *sc)}{k.previous_words} "
                 f"({kr_signed(k.change, *sc, like=k.value)}"
                 f"{k.change_words}); baseline "
                 f"{kr_num(k.baseline, *sc)} → target {kr_num(k.target, *sc)}",
@@ -150,8 +150,8 @@ def monthly_markdown(r: MonthlyReview) -> str:
             out.append(f"- {k.not_yet}")
         if k.so_far_note:
             out.append(f"- {k.so_far_note}")
-        out += ["", f"| segment | this month{_so_far(k.value_so_far)} | "
-                f"last month{_so_far(k.previous_so_far)} | change | entities |",
+        out += ["", f"| segment | this month{k.value_words} | last month{k.previous_words} | "
+                "change | entities |",
                 "|---|---|---|---|---|"]
         for s in k.segments:
             name = s.segment or "everyone"
@@ -208,8 +208,3 @@ def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = 
     if r.previous_period:
         out += _lessons(f"Lessons from {r.previous_period}", r.previous_lessons)
     return "\n".join(out).rstrip() + "\n"
-
-
-def _so_far(moving: bool) -> str:
-    """A month value whose later cohorts are still maturing (`MonthlyKR.value_so_far`)."""
-    return " (so far)" if moving else ""

@@ -110,6 +110,7 @@ __all__ = [
     "outlook",
     "weekly_comparable",
     "weekly_series",
+    "window_days",
 ]
 
 CONTEXT_WEEKS = STATS_CONTEXT_WEEKS
@@ -520,7 +521,7 @@ def _too_early(defn: MetricDef | None, span: Period, stored: Points, complete: P
     if not complete:
         ready = _first_complete(span.start, span.end, matures)
         which = (f"once the period's first week has ended and its cohorts have had their "
-                 f"{_days(matures)} outcome window" if matures else
+                 f"{window_days(matures)} outcome window" if matures else
                  "once the period's first week has ended")
         return (f"too early to tell: the forecast is fitted on complete weeks only (the week "
                 f"in progress is a partial value), and the first is complete on "
@@ -530,7 +531,7 @@ def _too_early(defn: MetricDef | None, span: Period, stored: Points, complete: P
         else "no complete week has enough entities to count")
 
 
-def _days(lag: timedelta | None) -> str:
+def window_days(lag: timedelta | None) -> str:
     days = (lag or timedelta(0)) / timedelta(days=1)
     return f"{days:g}-day"
 

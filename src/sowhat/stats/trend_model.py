@@ -161,9 +161,7 @@ class Predictive:
         x = np.clip(mix_mean + mix_sd * z_q, lo, hi)
         eps = float(np.finfo(np.float64).eps)
         tol = 1e-9 * mix_sd + 4.0 * eps * np.abs(x)
-        settled = np.zeros(x.shape, dtype=bool)
-        shape = (mean.shape[0], qs.size, sd.shape[2])  # (C, Q, H)
-        cdf_terms = pdf_terms = np.empty(shape)
+        settled = np.zeros(x.shape, dtype=bool)  # none at first: the first pass sets the terms
         for _ in range(200):  # Newton converges in a few; the bound is for bisection steps
             if not settled.any():
                 z = (x - mean) / sd  # (C, Q, H)

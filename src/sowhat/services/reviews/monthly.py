@@ -32,7 +32,13 @@ from sowhat.domain.period import Period
 from sowhat.errors import UserError
 from sowhat.metrics.engine import MetricRequest, MetricResult, compute_many
 from sowhat.metrics.source import EventSource
-from sowhat.services.forecasts import full_weeks, maturity, unsettled_weeks, weekly_series
+from sowhat.services.forecasts import (
+    full_weeks,
+    maturity,
+    unsettled_weeks,
+    weekly_series,
+    window_days,
+)
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.weekly import indicator_of
 from sowhat.spec.metric_defs import MetricsFile
@@ -102,6 +108,16 @@ class MonthlyKR:
     value_so_far: bool = False
     previous_so_far: bool = False
     so_far_note: str | None = None
+
+    @property
+    def value_words(self) -> str:
+        """What every text rendering puts after the month's value: " (so far)" or nothing."""
+        return " (so far)" if self.value_so_far else ""
+
+    @property
+    def previous_words(self) -> str:
+        """The same after the month before's value."""
+        return " (so far)" if self.previous_so_far else ""
 
     @property
     def change_words(self) -> str:
@@ -213,10 +229,11 @@ def monthly_review(
                       if span.start <= w < span.end)
         slope = _slope([w.value for w in weeks])
         lag = maturity(catalog.metrics[metric], catalog)
-        partial = (_moving(lag, own.value, span, as_of)
-                   or _moving(lag, own.previous, prev, as_of))
+        value_so_far = _moving(lag, own.value, span, as_of)
+        previous_so_far = _moving(lag, own.previous, prev, as_of)
         # Not judged for a month that is "so far": the noise test counts its weeks as whole
         # weeks of cohorts, and it holds only some of them.
+        partial = value_so_far or previous_so_far
         clear = None if k.measure == Measure.CUMULATIVE or partial else beyond_noise(
             own.change, level_noise([v for w, v in whole if w < prev.start][-LEVEL_WEEKS:]),
             weeks=max(1, round((end - start).days / 7)),
@@ -232,8 +249,7 @@ def monthly_review(
             segments=tuple(table[(metric, s)] for s in segments), error=errors.get(metric),
             change_clear=clear,
             not_yet=_not_yet(lag, own, span, prev, as_of),
-            value_so_far=_moving(lag, own.value, span, as_of),
-            previous_so_far=_moving(lag, own.previous, prev, as_of),
+            value_so_far=value_so_far, previous_so_far=previous_so_far,
             so_far_note=_so_far_note(lag, own, span, prev, as_of),
         ))  # fmt: skip
     out.sort(key=lambda r: r.indicator != "lagging")
@@ -253,7 +269,7 @@ def _not_yet(window: timedelta | None, own: SegmentValue, span: Period, prev: Pe
     for label, month, value in ((span.label, span, own.value), (prev.label, prev, own.previous)):
         readable = _midnight(month.end) + window
         if value is None and readable > as_of:
-            out.append(f"{label}'s cohorts are inside their {_days(window)} outcome window "
+            out.append(f"{label}'s cohorts are inside their {window_days(window)} outcome window "
                        f"until {readable:%Y-%m-%d}")
     if not out:
         return None
@@ -281,13 +297,10 @@ def _so_far_note(window: timedelta | None, own: SegmentValue, span: Period, prev
             continue
         settles = _midnight(month.end) + window
         out.append(f"{month.label} so far: only cohorts anchored by "
-                   f"{matured_until:%Y-%m-%d %H:%M} UTC have had their {_days(window)} outcome "
-                   f"window; the rest count as they mature, all by {settles:%Y-%m-%d}")
+                   f"{matured_until:%Y-%m-%d %H:%M} UTC have had their "
+                   f"{window_days(window)} outcome window; the rest count as they mature, "
+                   f"all by {settles:%Y-%m-%d}")
     return "; ".join(out) or None
-
-
-def _days(window: timedelta) -> str:
-    return f"{window / timedelta(days=1):g}-day"
 
 
 def _slope(values: list[float | None]) -> float | None:
