@@ -19,29 +19,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import scipy
 
+from machine import describe
 from sowhat.stats.ambition import hit_probability_without_change
 from sowhat.stats.forecast import forecast_kr
 from sowhat.stats.synthetic import Calibration, calibration, simulate_kr
 
 RESULTS = Path(__file__).parent / "results"
 COLOURS = {"main": "#1f77b4", "early": "#ff7f0e", "ambition": "#2ca02c"}
-
-
-def machine() -> str:
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}"
-    )
 
 
 def run(scenario: str, n: int, seed: int) -> tuple[Calibration, float, float]:
@@ -142,7 +132,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    print(f"machine: {machine()}")
+    print(f"machine: {describe('numpy', 'scipy')}")
     results: dict[str, Calibration] = {}
     summary = {}
     for i, scenario in enumerate(("main", "early", "ambition")):
@@ -167,7 +157,7 @@ def main() -> None:
             print(f"           [{b.lower:.1f}, {b.upper:.1f})  n={b.count:5d}  predicted "
                   f"{b.mean_predicted:.3f}  observed {b.observed_rate:.3f}")
     args.out.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": machine(), "seed": args.seed, "scenarios": summary}
+    payload = {"machine": describe("numpy", "scipy"), "seed": args.seed, "scenarios": summary}
     (args.out / "forecast_calibration.json").write_text(json.dumps(payload, indent=2) + "\n")
     (args.out / "forecast_reliability.svg").write_text(reliability_svg(results))
     ok = summary["main"]["weighted_calibration_error"] < 0.1

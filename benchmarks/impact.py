@@ -31,11 +31,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -45,23 +42,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy
-import statsmodels
 
+from machine import describe
 from sowhat.domain.okr import Change
 from sowhat.stats.impact import ImpactEstimate, did_estimate, impact_verdict, its_estimate
 from sowhat.stats.synthetic import simulate_launch
 
 RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def machine() -> str:
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, "
-        f"statsmodels {statsmodels.__version__}"
-    )
 
 
 @dataclass(frozen=True)
@@ -259,7 +247,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    print(f"machine: {machine()}")
+    print(f"machine: {describe('numpy', 'scipy', 'statsmodels')}")
     began = time.perf_counter()
     if args.mode == "series":
         launches = args.launches or 250
@@ -297,8 +285,8 @@ def main() -> None:
             print(f"      plain Newey-West + normal critical values would cover "
                   f"{s['naive_newey_west_coverage']:.3f}")
     args.out.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": machine(), "seed": args.seed, "seconds": seconds, **setting,
-               "results": summary}
+    payload = {"machine": describe("numpy", "scipy", "statsmodels"), "seed": args.seed,
+               "seconds": seconds, **setting, "results": summary}
     (args.out / name).write_text(json.dumps(payload, indent=2) + "\n")
     print(f"wrote {args.out / name}")
 

@@ -29,27 +29,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from machine import describe
+
 DAY = "2026-11-15"
 BEFORE, AFTER = "2026-11-15", "2026-11-16"
 """The held-out day, and the as-ofs before and after it (`--day` moves all three)."""
 VENV = Path(sys.executable).parent
-
-
-def machine() -> str:
-    import duckdb
-
-    cpus = os.cpu_count()
-    load = os.getloadavg()[0]
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{platform.system()} {platform.machine()}, {cpus} CPUs, {mem:.0f} GB RAM, load "
-            f"{load:.1f}, Python {platform.python_version()}, duckdb {duckdb.__version__}")
 
 
 ENV: dict[str, str] | None = None
@@ -457,7 +448,7 @@ def main() -> None:
         "-year" if args.history_year else "")
     work = args.work or Path("/tmp") / f"sowhat-bench-incremental-{args.events}{tag}"
     work.mkdir(parents=True, exist_ok=True)
-    print(machine(), flush=True)
+    print(describe("duckdb"), flush=True)
     if args.no_bytecode:
         print("bytecode caches: as the environment has them (PYTHONDONTWRITEBYTECODE="
               f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})", flush=True)

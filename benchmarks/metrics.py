@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -26,6 +24,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from machine import describe
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -163,17 +163,6 @@ def _compare(base: dict[str, Any], other: dict[str, Any]) -> float:
     return worst
 
 
-def _machine() -> str:
-    import duckdb
-    import ibis
-    import pandas
-
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, {mem:.0f} GB RAM, "
-            f"Python {platform.python_version()}, duckdb {duckdb.__version__}, "
-            f"ibis {ibis.__version__}, pandas {pandas.__version__}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", default="10M", help="events to simulate (10M, 100M, 500k)")
@@ -229,7 +218,7 @@ def main() -> None:
     base = results[ways[0]]
     diffs = {w: _compare(base, r) for w, r in results.items() if w != ways[0]}
     print(f"\n{events:,} events; demo metric set ({len({m for m, _, _ in base['rows']})} metrics)"
-          f" weekly over 2026-Q3; {_machine()}")
+          f" weekly over 2026-Q3; {describe('duckdb', 'ibis', 'pandas')}")
     print(f"{'way':8} {'wall s':>8} {'imports s':>10} {'compute s':>10} {'peak MB':>9}")
     for w, r in results.items():
         print(f"{w:8} {r['seconds']:8.2f} {r['import_s']:10.2f} {r['compute_s']:10.2f} "

@@ -17,23 +17,15 @@ Prints the machine first.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from machine import describe
+
 VENV = Path(sys.executable).parent
-
-
-def machine() -> str:
-    cpus = os.cpu_count()
-    load = os.getloadavg()[0]
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{platform.system()} {platform.machine()}, {cpus} CPUs, {mem:.0f} GB RAM, load "
-            f"{load:.1f}, Python {platform.python_version()}")
 
 
 def build(root: Path, objectives: int, krs: int) -> Path:
@@ -71,7 +63,7 @@ def main() -> None:
     from sowhat.spec.yaml_fast import fast_load
     from sowhat.spec.yamlio import round_trip_yaml
 
-    print(machine())
+    print(describe())
     plan = build(args.work, args.objectives, args.krs)
     text = plan.read_text("utf-8")
     print(f"plan: {args.objectives:,} objectives, {args.krs:,} key results, "

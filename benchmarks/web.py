@@ -20,12 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from machine import describe
 
 PERIOD = "2026-Q4"
 DEFAULT_URLS = (
@@ -38,20 +39,6 @@ DEFAULT_URLS = (
     f"/api/v1/periods/{PERIOD}/key-results?team=team-007",
 )
 EMAIL, PASSWORD = "bench@scale.example", "benchmark-password"
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} CPUs, "
-            f"load {load:.1f}, Python {platform.python_version()}")
 
 
 def build(root: Path) -> None:
@@ -158,14 +145,14 @@ def main() -> None:
         rounds["A"].append(run_round(here, args))
         if args.baseline_src is not None:
             rounds["B"].append(run_round(args.baseline_src, args, args.baseline_workspace))
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     print(f"workspace: {args.workspace} ({(args.workspace / '.built').read_text()})")
     print(f"{args.requests} requests per URL per round, {args.rounds} round(s); times in ms")
     header = f"{'URL':<62} {'p50':>7} {'p95':>7} {'max':>7} {'KB':>6}"
     if args.baseline_src is not None:
         header += f" {'base p50':>9} {'base p95':>9} {'p50 A/B':>8} {'p95 A/B':>8}"
     print(header)
-    report = {"machine": machine(), "requests": args.requests, "rounds": args.rounds,
+    report = {"machine": describe(), "requests": args.requests, "rounds": args.rounds,
               "urls": {}}
     for url in args.url:
         a = _median_of(rounds["A"], url)
