@@ -123,6 +123,9 @@ class Topic:
     words: tuple[str, ...]
     outcome: str
     metrics: tuple[str, ...] = ()  # words that find the fitting metric in a catalog
+    phrases: tuple[str, ...] = ()
+    """Two-word names that count only together, and twice: "business review" is a customer
+    meeting, while "review" alone is a performance review and "business" alone is anything."""
 
 
 @cache
@@ -131,8 +134,26 @@ def topics() -> tuple[Topic, ...]:
         resources.files("sowhat.lint.data").joinpath("so_what.json").read_text("utf-8")
     )
     return tuple(
-        Topic(tuple(t["words"]), t["outcome"], tuple(t.get("metrics", ()))) for t in raw["topics"]
+        Topic(
+            tuple(t["words"]),
+            t["outcome"],
+            tuple(t.get("metrics", ())),
+            tuple(t.get("phrases", ())),
+        )
+        for t in raw["topics"]
     )
+
+
+@cache
+def _phrase_index() -> dict[str, tuple[tuple[str, int], ...]]:
+    """First word of each topic phrase -> (its second word, the topic), for one dictionary
+    look-up per KR token."""
+    index: dict[str, list[tuple[str, int]]] = {}
+    for i, topic in enumerate(topics()):
+        for phrase in topic.phrases:
+            first, second = phrase.split()
+            index.setdefault(first, []).append((second, i))
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def words(text: str | None) -> set[str]:
@@ -219,6 +240,13 @@ def best_topic(facts: TextFacts) -> Topic | None:
                         hit = hit | more
         for i in hit:
             scores[i] = scores.get(i, 0) + 1
+    phrases = _phrase_index()
+    tokens = facts.tokens
+    for at in range(len(tokens) - 1):
+        for second, i in phrases.get(tokens[at], ()):
+            after = tokens[at + 1]
+            if after == second or after == second + "s":  # "business reviews", "account plans"
+                scores[i] = scores.get(i, 0) + 2
     if not scores:
         return None
     best = max(scores.items(), key=lambda item: (item[1], -item[0]))

@@ -748,3 +748,29 @@ def test_sw104_on_knowledge_of_a_metric_says_so() -> None:
     [finding] = [f for f in found if f.code == "SW104"]
     assert "understood" in finding.message
     assert "Retention from X to Y" in (finding.suggestion or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a customer meeting or account work: the accounts' retention, not staff attrition
+        ("Hold a business review with each of our top 20 accounts", "net revenue retention"),
+        ("Do quarterly business reviews for all eligible customers", "net revenue retention"),
+        ("Complete account plans for all strategic accounts", "net revenue retention"),
+        # "review" alone is still a performance review
+        ("Complete 100% of performance reviews", "regretted attrition"),
+    ],
+)
+def test_the_so_what_example_fits_the_kind_of_work(text: str, expected: str) -> None:
+    [f] = [f for f in lint_text(text) if f.code == "SW101"]
+    assert f.suggestion is not None
+    assert expected in f.suggestion
+
+
+def test_a_topic_phrase_counts_only_as_its_two_words() -> None:
+    from sowhat.lint.rewrite import best_topic
+
+    topic = best_topic(read("1 customer successfully enables auto-indexing on their instance"))
+    assert topic is None or "net revenue retention" not in topic.outcome
+    business = best_topic(read("Grow the business in two new regions"))
+    assert business is None or "net revenue retention" not in business.outcome
