@@ -104,6 +104,10 @@ USABLE = frozenset(
 _SO_WHAT_ASK = "who will do what differently, and how would you count it?"
 
 
+_QUANTITIES = frozenset({"number", "amount", "count", "quantity"})
+"""Words that make a phrase a quantity, not a thing: "a dedicated number of features"."""
+
+
 def usable_thing(thing: str) -> bool:
     """True when `thing` names something a person can use (a feature, an app, an API...).
 
@@ -115,7 +119,7 @@ def usable_thing(thing: str) -> bool:
     if not parts or len(parts) > 4 or parts[-1] not in USABLE:
         return False
     metrics = load_lexicon().metric_words
-    return not any(w[0].isdigit() or w in metrics for w in parts)
+    return not any(w[0].isdigit() or w in metrics or w in _QUANTITIES for w in parts)
 
 
 @dataclass(frozen=True)
@@ -195,26 +199,40 @@ def _weighted_overlap(query: Mapping[str, float], vocab: set[str]) -> float:
     return total
 
 
+_ENDINGS = ("s", "es", "d", "ed", "ing", "er", "ers", "ment", "ments", "ation", "ations")
+"""What a topic word may carry and still be that word: "demos", "reviews", "designing" —
+but not "demonstrate" for "demo" or "planning" for "plan", which a bare prefix let in."""
+
+
+def _forms(word: str) -> set[str]:
+    """A topic word and its inflections; a plural topic word also matches its singular
+    ("books" a book, "engineers" an engineer), and a word ending in -e its -ing and -ation."""
+    out = {word, *(word + end for end in _ENDINGS)}
+    if word.endswith("e"):
+        out |= {word[:-1] + "ing", word[:-1] + "ation", word[:-1] + "ations"}
+    if word.endswith("y"):
+        out.add(word[:-1] + "ies")
+    if word.endswith("s") and len(word) > 3:
+        out.add(word[:-1])
+    return out
+
+
 @cache
-def _topic_index() -> tuple[
-    dict[str, frozenset[int]], dict[str, frozenset[int]], frozenset[str]
-]:
-    """Topic words by exact word and by every 4+ letter prefix, for `_overlap` semantics
-    without a scan of every topic word per KR token."""
-    exact: dict[str, set[int]] = {}
-    prefixes: dict[str, set[int]] = {}
+def _topic_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]:
+    """(every form of every topic word -> its topics, every stem -> its topics). A stem is an
+    entry written with a trailing `*` ("migrat*"): it matches whatever follows it."""
+    forms: dict[str, set[int]] = {}
+    stems: dict[str, set[int]] = {}
     for i, topic in enumerate(topics()):
-        for phrase in topic.words:
-            for w in phrase.split():
-                exact.setdefault(w, set()).add(i)
-                for n in range(4, len(w) + 1):
-                    prefixes.setdefault(w[:n], set()).add(i)
+        for entry in topic.words:
+            if entry.endswith("*"):
+                stems.setdefault(entry[:-1], set()).add(i)
+                continue
+            for form in _forms(entry):
+                forms.setdefault(form, set()).add(i)
     return (
-        {k: frozenset(v) for k, v in exact.items()},
-        {k: frozenset(v) for k, v in prefixes.items()},
-        # the first four letters of every 4+ letter topic word: a word whose first four
-        # letters are not among them starts with no topic word
-        frozenset(w[:4] for w in exact if len(w) >= 4),
+        {k: frozenset(v) for k, v in forms.items()},
+        {k: frozenset(v) for k, v in stems.items()},
     )
 
 
@@ -222,22 +240,17 @@ _NONE: frozenset[int] = frozenset()
 
 
 def best_topic(facts: TextFacts) -> Topic | None:
-    """The topic sharing most words with the KR (a word counts once per topic)."""
-    exact, prefixes, heads = _topic_index()
-    get_exact, get_prefix = exact.get, prefixes.get
+    """The topic sharing most words with the KR (a word counts once per topic; a two-word
+    phrase, only as those two words together, counts twice)."""
+    forms, stems = _topic_index()
+    get_form, get_stem = forms.get, stems.get
     scores: dict[int, int] = {}
     for q in set(facts.tokens):
-        if len(q) < 4:
-            hit = get_exact(q)
-            if hit is None:
-                continue
-        else:
-            hit = get_prefix(q, _NONE)  # a topic word starts with q (or is q)
-            if q[:4] in heads:
-                for n in range(4, len(q)):
-                    more = get_exact(q[:n])  # q starts with a 4+ letter topic word
-                    if more is not None:
-                        hit = hit | more
+        hit = get_form(q, _NONE)
+        for n in range(4, len(q) + 1):
+            more = get_stem(q[:n])
+            if more is not None:
+                hit = hit | more
         for i in hit:
             scores[i] = scores.get(i, 0) + 1
     phrases = _phrase_index()
