@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from lint import cross_validated
+from lint import cross_validated, pct
 from machine import describe
 from sowhat.lint.agreement import agreement, load_second_labels
 from sowhat.lint.dataset import (
@@ -82,10 +82,6 @@ def kappa_interval(
     return draws[int(0.025 * len(draws))], draws[int(0.975 * len(draws)) - 1]
 
 
-def fmt(value: float | None) -> str:
-    return "  n/a" if value is None else f"{value:.3f}"
-
-
 def human_table(pairs: Sequence[Pair]) -> float:
     docs = len({first.source for first, _ in pairs})
     groups = len({first.source_group for first, _ in pairs})
@@ -99,7 +95,7 @@ def human_table(pairs: Sequence[Pair]) -> float:
         band = kappa_interval(subset, answer)
         ci = f"{band[0]:.3f}-{band[1]:.3f}" if band else "n/a"
         print(f"  {name:<30} {a.n:>4} {a.first_yes:>6} {a.second_yes:>6} {a.observed:>6.3f} "
-              f"{fmt(a.kappa):>6}  {ci:<13} {fmt(a.positive):>9}")  # fmt: skip
+              f"{pct(a.kappa):>6}  {ci:<13} {pct(a.positive):>9}")  # fmt: skip
         if name == "kind is output":
             kind_observed = a.observed
     return kind_observed
@@ -128,7 +124,7 @@ def coach_table(pairs: Sequence[Pair], judged_by_id: dict[str, Judged]) -> None:
         for name in against:
             value, band = figures[name][m], bands[name].get(m)
             ci = f" ({band[0]:.3f}-{band[1]:.3f})" if band else ""
-            cells.append(f"{fmt(value)}{ci}")
+            cells.append(f"{pct(value)}{ci}")
         print(f"  {m:<18}" + "".join(f" {c:>34}" for c in cells))
 
 

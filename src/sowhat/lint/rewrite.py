@@ -218,9 +218,13 @@ def _forms(word: str) -> set[str]:
 
 
 @cache
-def _topic_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]:
-    """(every form of every topic word -> its topics, every stem -> its topics). A stem is an
-    entry written with a trailing `*` ("migrat*"): it matches whatever follows it."""
+def _topic_index() -> tuple[
+    dict[str, frozenset[int]], dict[str, frozenset[int]], frozenset[str]
+]:
+    """(every form of every topic word -> its topics, every stem -> its topics, the stems'
+    first four letters). A stem is an entry written with a trailing `*` ("migrat*"): it
+    matches whatever follows it. A token whose first four letters no stem shares is not
+    sliced at all (most tokens: there are a handful of stems)."""
     forms: dict[str, set[int]] = {}
     stems: dict[str, set[int]] = {}
     for i, topic in enumerate(topics()):
@@ -233,6 +237,7 @@ def _topic_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]
     return (
         {k: frozenset(v) for k, v in forms.items()},
         {k: frozenset(v) for k, v in stems.items()},
+        frozenset(stem[:4] for stem in stems),
     )
 
 
@@ -242,15 +247,16 @@ _NONE: frozenset[int] = frozenset()
 def best_topic(facts: TextFacts) -> Topic | None:
     """The topic sharing most words with the KR (a word counts once per topic; a two-word
     phrase, only as those two words together, counts twice)."""
-    forms, stems = _topic_index()
+    forms, stems, stem_heads = _topic_index()
     get_form, get_stem = forms.get, stems.get
     scores: dict[int, int] = {}
     for q in set(facts.tokens):
         hit = get_form(q, _NONE)
-        for n in range(4, len(q) + 1):
-            more = get_stem(q[:n])
-            if more is not None:
-                hit = hit | more
+        if q[:4] in stem_heads:
+            for n in range(4, len(q) + 1):
+                more = get_stem(q[:n])
+                if more is not None:
+                    hit = hit | more
         for i in hit:
             scores[i] = scores.get(i, 0) + 1
     phrases = _phrase_index()
