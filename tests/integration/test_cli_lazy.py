@@ -98,3 +98,42 @@ def test_every_command_has_a_one_line_summary() -> None:
     assert set(SUMMARIES) == set(COMMANDS)
     # 62 characters fit the help panel's description column at 80 columns.
     assert {n: len(s) for n, s in SUMMARIES.items() if len(s) > 62} == {}
+
+
+def _heavy_after(args: list[str], stdin: str = "") -> tuple[str, str]:
+    """Run `sowhat ARGS` in a fresh interpreter; its output, and which engines it imported."""
+    code = (
+        "import sys\n"
+        "from sowhat.cli import app as cli\n"
+        f"sys.argv = ['sowhat', *{args!r}]\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "heavy = [m for m in ('sqlalchemy', 'duckdb', 'numpy', 'scipy', 'ibis', 'statsmodels')\n"
+        "         if m in sys.modules]\n"
+        "print('HEAVY', ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, input=stdin, env={**os.environ, "COLUMNS": "100"})
+    text, heavy = out.stdout.rsplit("HEAVY", 1)
+    return text, heavy.strip()
+
+
+def test_the_file_only_commands_import_no_database_or_engine(tmp_path) -> None:  # noqa: ANN001
+    """`init`, `validate`, `rules` and `lint -` run in editors, hooks and CI on every change:
+    they read files or text only, so they import neither the store (SQLAlchemy) nor an
+    engine (DuckDB, NumPy) — which cost them half their CPU before (benchmarks/README.md)."""
+    ws = tmp_path / "ws"
+    text, heavy = _heavy_after(["init", str(ws), "--period", "2026-Q4"])
+    assert "created" in text and heavy == ""
+    text, heavy = _heavy_after(["validate", "-w", str(ws)])
+    assert text.startswith("ok: 1 OKR file") and heavy == ""
+    text, heavy = _heavy_after(["rules"])
+    assert "SW101" in text and heavy == ""
+    kr = "Raise weekly active accounts from 1,200 to 1,500\n"
+    text, heavy = _heavy_after(["lint", "-", "-w", str(ws)], stdin=kr)
+    assert text.startswith("outcome") and heavy == ""
+    # The check is not vacuous: a command that opens the database does import SQLAlchemy.
+    _, heavy = _heavy_after(["db", "current", "-w", str(ws)])
+    assert "sqlalchemy" in heavy

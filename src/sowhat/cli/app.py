@@ -24,7 +24,7 @@ from sowhat.errors import InternalError, SowhatError, UserError
 # module (the statistics and metric engines take seconds to import). A command missing here
 # still works — the group then loads every module — and a test keeps this map complete.
 COMMANDS: dict[str, str] = {
-    "init": "okrs", "validate": "okrs", "apply": "okrs", "diff": "okrs", "export": "okrs",
+    "init": "workspace", "validate": "workspace", "apply": "okrs", "diff": "okrs", "export": "okrs",
     "status": "okrs", "checkin": "okrs", "db": "okrs", "import": "authoring",
     "lint": "lint", "rules": "lint",
     "ingest": "metrics", "metrics": "metrics", "tracking": "metrics",

@@ -6,10 +6,14 @@ import json
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from sowhat.spec.workspace import Workspace
+    from sowhat.store.db import Database
 
 
 def _width() -> int | None:
@@ -29,6 +33,14 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
+
+
+def database(ws: Workspace, *, create: bool) -> Database:
+    """The workspace's database. SQLAlchemy is imported here, on first use, not by every
+    command that shares this module (`sowhat rules` and `validate` never open it)."""
+    from sowhat.store.db import open_database
+
+    return open_database(ws.config.database_url(ws.root), create=create)
 
 
 def workspace_option() -> Any:

@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sowhat.cli.common import console, print_json, workspace_option
-from sowhat.cli.okrs import database
+from sowhat.cli.common import console, database, print_json, workspace_option
 from sowhat.domain.period import last_day
 from sowhat.domain.units import format_values, join_span
 from sowhat.errors import UserError

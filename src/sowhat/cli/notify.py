@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from sowhat.cli.common import console, err_console, print_json, workspace_option
-from sowhat.cli.okrs import database
+from sowhat.cli.common import console, database, err_console, print_json, workspace_option
 from sowhat.domain.words import counted
 from sowhat.errors import UserError
 from sowhat.services.notify import DeliveryOutcome, pending_deliveries

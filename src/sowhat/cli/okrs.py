@@ -1,4 +1,7 @@
-"""OKRs as code: init, validate, apply, export, status, checkin, db."""
+"""OKRs as code against the database: apply, diff, export, status, checkin, db.
+
+`init` and `validate`, which only touch the files, are in `workspace.py`.
+"""
 
 from __future__ import annotations
 
@@ -8,62 +11,22 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sowhat.cli.common import actor_name, console, err_console, print_json, workspace_option
-from sowhat.cli.render import render_changes, render_diff, render_status
-from sowhat.domain.words import counted
-from sowhat.services.checkins import record_checkin
-from sowhat.services.events import event_source_spec
-from sowhat.services.files import (
-    apply_conflicts,
-    apply_workspace,
-    diff_workspace,
-    export_workspace,
+from sowhat.cli.common import (
+    actor_name,
+    console,
+    database,
+    err_console,
+    print_json,
+    workspace_option,
 )
-from sowhat.services.init import init_workspace
-from sowhat.services.plans import status_rows
-from sowhat.services.roundtrip.git import commit_files
+from sowhat.domain.words import counted
 from sowhat.spec.workspace import Workspace, load_workspace
-from sowhat.store.db import Database, current_revision, head_revision, open_database, upgrade
+
+# Each command imports its own services where it runs: `status` reads the store and has no
+# use for apply's planner, export's writer, git or the event source's engine.
 
 db_app = typer.Typer(help="Database schema: `sowhat db upgrade` after installing a new version.",
                      no_args_is_help=True)
-
-
-def database(ws: Workspace, *, create: bool) -> Database:
-    return open_database(ws.config.database_url(ws.root), create=create)
-
-
-def init(
-    path: Path = typer.Argument(Path("."), help="Folder to create the workspace in."),
-    name: str = typer.Option(None, help="Workspace name (default: the folder name)."),
-    period: str = typer.Option(None, help="First period, e.g. 2026-Q4 (default: this quarter)."),
-    force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
-) -> None:
-    """Create a workspace: sowhat.toml, metrics.yaml, tracking-plan.yaml, okrs/<period>.yaml.
-
-    Example: sowhat init my-okrs --period 2026-Q4
-    """
-    written = init_workspace(root=path, name=name, period=period, force=force)
-    for p in written:
-        console.print(f"created {p}")
-    console.print(f"next: edit the files, then `sowhat validate -w {path}` and `sowhat apply`")
-
-
-def validate(workspace: Path = workspace_option()) -> None:
-    """Check every workspace file and the references between them; exit 1 on any error.
-
-    Example: sowhat validate -w my-okrs
-    """
-    ws = load_workspace(workspace)
-    krs = sum(len(lp.plan.key_results()) for lp in ws.plans)
-    objectives = sum(len(lp.plan.objectives) for lp in ws.plans)
-    metrics = len(ws.metrics.metrics) if ws.metrics else 0
-    for warning in ws.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning.render()}")
-    console.print(
-        f"ok: {counted(len(ws.plans), 'OKR file')}, {objectives} objectives, {krs} key results, "
-        f"{metrics} metrics"
-    )
 
 
 def apply(
@@ -81,6 +44,9 @@ def apply(
     (exit 1, nothing written), file vs database listed field by field, unless `--force`.
     Example: sowhat apply -w my-okrs --dry-run
     """
+    from sowhat.cli.render import render_changes
+    from sowhat.services.files import apply_conflicts, apply_workspace, diff_workspace
+
     ws = load_workspace(workspace)
     db = database(ws, create=True)
     try:
@@ -117,6 +83,9 @@ def diff(
     Exit 0 when files and database agree, 1 when they differ.
     Example: sowhat diff -w my-okrs
     """
+    from sowhat.cli.render import render_diff
+    from sowhat.services.files import diff_workspace
+
     ws = load_workspace(workspace)
     db = database(ws, create=False)
     try:
@@ -153,6 +122,9 @@ def export(
     commits the written files with the web editors as authors. Draft periods are left out.
     Example: sowhat export -w my-okrs --out /tmp/okrs
     """
+    from sowhat.services.files import export_workspace
+    from sowhat.services.roundtrip.git import commit_files
+
     ws = load_workspace(workspace)
     db = database(ws, create=False)
     try:
@@ -185,6 +157,9 @@ def status(
 
     Example: sowhat status -w sowhat-demo --period 2026-Q4
     """
+    from sowhat.cli.render import render_status
+    from sowhat.services.plans import status_rows
+
     ws = load_workspace(workspace)
     db = database(ws, create=False)
     try:
@@ -203,6 +178,8 @@ def status(
 
 def warn_if_stale(ws: Workspace, data_through: datetime | None) -> None:
     """Values over data older than `[events] stale_after` get a visible warning."""
+    from sowhat.services.events import event_source_spec
+
     if data_through is None:
         return
     spec = event_source_spec(ws)
@@ -236,6 +213,8 @@ def checkin(
 
     Example: sowhat checkin gr-activation --confidence 0.6 --note "checklist live for mid"
     """
+    from sowhat.services.checkins import record_checkin
+
     ws = load_workspace(workspace)
     db = database(ws, create=False)
     from sowhat.domain.okr import CheckInSource
@@ -270,6 +249,8 @@ def db_upgrade(workspace: Path = workspace_option()) -> None:
 
     Example: sowhat db upgrade -w my-okrs
     """
+    from sowhat.store.db import upgrade
+
     ws = load_workspace(workspace)
     new = upgrade(ws.config.database_url(ws.root))
     console.print(f"database at revision {new}")
@@ -281,6 +262,8 @@ def db_current(workspace: Path = workspace_option()) -> None:
 
     Example: sowhat db current -w my-okrs
     """
+    from sowhat.store.db import current_revision, head_revision
+
     ws = load_workspace(workspace)
     console.print(
         f"database: {current_revision(ws.config.database_url(ws.root))}; "
@@ -289,6 +272,6 @@ def db_current(workspace: Path = workspace_option()) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (init, validate, apply, diff, export, status, checkin):
+    for fn in (apply, diff, export, status, checkin):
         app.command()(fn)
     app.add_typer(db_app, name="db")

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from sowhat.cli.common import actor_name, console, print_json, workspace_option
-from sowhat.cli.okrs import database
+from sowhat.cli.common import actor_name, console, database, print_json, workspace_option
 from sowhat.domain.units import format_value
 from sowhat.services.periods import CloseResult, close_period, reopen_period, write_period_file
 from sowhat.services.reviews.quarter import objective_attainment

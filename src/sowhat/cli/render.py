@@ -12,7 +12,7 @@ from sowhat.cli.common import console
 from sowhat.domain.period import last_day
 from sowhat.domain.units import join_span
 from sowhat.domain.words import counted
-from sowhat.services.apply.run import ChangeKind, ChangeSet
+from sowhat.services.apply.changeset import ChangeKind, ChangeSet
 from sowhat.services.plans import KeyResultStatus, PeriodStatus
 from sowhat.services.roundtrip.diff import PeriodDiff, describe
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import typer
 
 from sowhat.cli.asof import as_of_moment
-from sowhat.cli.common import console, workspace_option
-from sowhat.cli.okrs import database
+from sowhat.cli.common import console, database, workspace_option
 from sowhat.reports.build import ReportFormat, ReportKind, make_report
 from sowhat.spec.workspace import load_workspace
 

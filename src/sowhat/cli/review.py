@@ -12,8 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sowhat.cli.asof import as_of_moment
-from sowhat.cli.common import actor_name, console, print_json, workspace_option
-from sowhat.cli.okrs import database
+from sowhat.cli.common import actor_name, console, database, print_json, workspace_option
 from sowhat.errors import UserError
 from sowhat.reports.markdown import (
     OUTLOOK_TEXT,
