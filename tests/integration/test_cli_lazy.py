@@ -121,14 +121,17 @@ def _heavy_after(args: list[str], stdin: str = "") -> tuple[str, str]:
 
 
 def test_the_file_only_commands_import_no_database_or_engine(tmp_path) -> None:  # noqa: ANN001
-    """`init`, `validate`, `rules` and `lint -` run in editors, hooks and CI on every change:
-    they read files or text only, so they import neither the store (SQLAlchemy) nor an
-    engine (DuckDB, NumPy) — which cost them half their CPU before (benchmarks/README.md)."""
+    """`init`, `validate`, `metrics list`, `rules` and `lint -` run in editors, hooks and CI
+    on every change: they read files or text only, so they import neither the store
+    (SQLAlchemy) nor an engine (DuckDB, NumPy) — which cost them half their CPU or more
+    before (benchmarks/README.md)."""
     ws = tmp_path / "ws"
     text, heavy = _heavy_after(["init", str(ws), "--period", "2026-Q4"])
     assert "created" in text and heavy == ""
     text, heavy = _heavy_after(["validate", "-w", str(ws)])
     assert text.startswith("ok: 1 OKR file") and heavy == ""
+    text, heavy = _heavy_after(["metrics", "list", "-w", str(ws)])
+    assert "activation_rate" in text and heavy == ""
     text, heavy = _heavy_after(["rules"])
     assert "SW101" in text and heavy == ""
     kr = "Raise weekly active accounts from 1,200 to 1,500\n"

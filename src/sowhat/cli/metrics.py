@@ -9,10 +9,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sowhat.cli.common import console, err_console, print_json, workspace_option
@@ -21,23 +21,7 @@ from sowhat.domain.period import Period, PeriodError
 from sowhat.domain.units import format_value
 from sowhat.domain.words import counted
 from sowhat.errors import UserError
-from sowhat.metrics.coverage import filter_warnings
-from sowhat.metrics.engine import MetricRequest, compile_sql, compute_many
-from sowhat.metrics.ingest import (
-    FileReport,
-    IngestReport,
-    file_columns,
-    ingest,
-    parse_mapping,
-    reindex,
-    reject_reasons,
-)
-from sowhat.metrics.tracking import TrackingReport, check_tracking
-from sowhat.metrics.traits import ingest_traits
-from sowhat.metrics.values import MetricValue, iso
-from sowhat.metrics.watermark import watermark
-from sowhat.services.events import event_source_spec, open_events
-from sowhat.services.sync.asof import refuse_future
+from sowhat.metrics.values import iso
 from sowhat.spec.metric_defs import (
     ActiveMetric,
     MetricsFile,
@@ -48,6 +32,14 @@ from sowhat.spec.metric_defs import (
 )
 from sowhat.spec.metric_units import metric_scale
 from sowhat.spec.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from sowhat.metrics.ingest import FileReport, IngestReport
+    from sowhat.metrics.tracking import TrackingReport
+    from sowhat.metrics.values import MetricValue
+
+# The engine, ingest and the event source are imported by the commands that run them:
+# `sowhat metrics list` and `show` read definitions only (and cost 1.5 s of CPU with them).
 
 metrics_app = typer.Typer(help="Metric definitions and their values over your events.",
                           no_args_is_help=True)
@@ -132,6 +124,9 @@ def show_metric(
 
     Example: sowhat metrics show activation_rate --segment mid --grain week -w sowhat-demo
     """
+    from sowhat.metrics.engine import compile_sql
+    from sowhat.services.events import open_events
+
     ws = load_workspace(workspace, paths=[])
     catalog = _catalog(ws)
     if name not in catalog.metrics:
@@ -188,6 +183,12 @@ def compute_metrics(
 
     Example: sowhat metrics compute activation_rate nps --period 2026-Q4 --grain week
     """
+    from sowhat.metrics.coverage import filter_warnings
+    from sowhat.metrics.engine import MetricRequest, compute_many
+    from sowhat.metrics.watermark import watermark
+    from sowhat.services.events import event_source_spec, open_events
+    from sowhat.services.sync.asof import refuse_future
+
     if grain not in (None, "week"):
         raise typer.BadParameter("--grain takes `week`")
     s, e = _window(start, end, period)
@@ -282,6 +283,12 @@ def ingest_command(
     Example: sowhat ingest --from amplitude export-2026-11-02.zip
     Example: sowhat ingest --traits accounts.csv --entity account_id -w my-okrs
     """
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from sowhat.metrics.ingest import ingest, parse_mapping, reindex
+    from sowhat.metrics.traits import ingest_traits
+    from sowhat.services.events import event_source_spec
+
     ws = load_workspace(workspace, paths=[])
     spec = event_source_spec(ws)
     if spec.kind != "duckdb":
@@ -339,6 +346,8 @@ def _refuse_when_nothing_loaded(summary: IngestReport, *, mapping: bool,
     The commonest case is a CSV whose columns are not named event/timestamp/user_id; the hint
     lists the columns the file has and the `--map` that would load it.
     """
+    from sowhat.metrics.ingest import file_columns, reject_reasons
+
     if summary.loaded or summary.duplicates or not summary.rejected:
         return
     worst = next(f for f in summary.files if f.rejects_path)
@@ -376,6 +385,9 @@ def tracking_check(
     Exits 1 when a metric that a KR or guardrail uses cannot be computed.
     Example: sowhat tracking check -w sowhat-demo
     """
+    from sowhat.metrics.tracking import check_tracking
+    from sowhat.services.events import open_events
+
     ws = load_workspace(workspace)
     used_by: dict[str, list[str]] = {}
     for lp in ws.plans:
