@@ -381,3 +381,40 @@ def test_a_csv_with_a_column_named_rowid_keeps_its_rows_apart(tmp_path: Path) ->
     rejects = [json.loads(line) for line in Path(report.files[0].rejects_path or "")
                .read_text(encoding="utf-8").splitlines()]
     assert [(r["row"], json.loads(r["record"])["rowid"]) for r in rejects] == [(2, "zz")]
+
+
+@pytest.mark.parametrize("events", [("run", "paid", "signup"), ("run",)])
+def test_rows_are_stored_by_event_then_time_whatever_the_file_order(
+        tmp_path: Path, events: tuple[str, ...]) -> None:
+    """A file in any order (per user, shuffled) is stored clustered by event name and, within
+    an event, by time: the row groups' min/max then skip other dates as well as other events.
+    Checked on the store's physical order (rowid), across row groups and threads."""
+    import random
+
+    rng = random.Random(7)
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    n = 60_000
+    stamps = [start + timedelta(seconds=rng.randrange(90 * 86_400)) for _ in range(n)]
+    names = [events[rng.randrange(len(events))] for _ in range(n)]
+    path = tmp_path / "shuffled.parquet"
+    pq.write_table(pa.table({
+        "event": names, "timestamp": stamps,
+        "user_id": [f"u{i % 997}" for i in range(n)],
+        "message_id": [f"m{i}" for i in range(n)],
+    }), path, row_group_size=5_000)
+    report = ingest([path], store=tmp_path / "store.duckdb")
+    assert report.loaded == n
+    stored = rows(tmp_path / "store.duckdb", "SELECT event, timestamp FROM events ORDER BY rowid")
+    assert stored == sorted(stored)
+    # A second file appends its own rows in the same order after the first file's.
+    later = tmp_path / "later.parquet"
+    pq.write_table(pa.table({
+        "event": list(reversed(events)) * 2,
+        "timestamp": [start + timedelta(days=80 - i) for i in range(2 * len(events))],
+        "user_id": ["u1"] * (2 * len(events)),
+        "message_id": [f"late{i}" for i in range(2 * len(events))],
+    }), later)
+    ingest([later], store=tmp_path / "store.duckdb")
+    tail = rows(tmp_path / "store.duckdb",
+                f"SELECT event, timestamp FROM events ORDER BY rowid OFFSET {n}")
+    assert tail == sorted(tail) and len(tail) == 2 * len(events)
