@@ -553,8 +553,9 @@ def insert(con: Any, plan: StagePlan, summary: Summary, columns: dict[str, str],
     left every row group of an event spanning all its dates, so a one-day or 28-day window
     read all of that event's rows; in time order the zone maps skip the other dates too (10M
     events: one day's session starts counted in 3 ms instead of 17 ms; an incremental sync
-    0.77x and a full one 0.84x of the CPU). The longer sort key costs ingest 10-40% more sort
-    time (benchmarks/README.md).
+    0.76x and a full one 0.84x of the CPU). The longer sort key costs a 9M-event Parquet
+    ingest 1.25x the CPU (JSONL 1.09x): paid once per file, against every query after it
+    (benchmarks/README.md).
     """
     extra: list[str] = []
     from_json = [n for n in columns if n not in plan.flat] if plan.json_props else []
