@@ -232,13 +232,27 @@ def _topic_index() -> tuple[
             if entry.endswith("*"):
                 stems.setdefault(entry[:-1], set()).add(i)
                 continue
-            for form in _forms(entry):
+            for form in _forms(entry.rstrip("~")):
                 forms.setdefault(form, set()).add(i)
     return (
         {k: frozenset(v) for k, v in forms.items()},
         {k: frozenset(v) for k, v in stems.items()},
         frozenset(stem[:4] for stem in stems),
     )
+
+
+@cache
+def _not_first() -> dict[str, frozenset[int]]:
+    """Forms of the topic words written with a trailing `~` -> their topics: these do not
+    count as a KR's first word, where they are its verb ("Research storage options" is not
+    user research; "research repository" and "customers for research" are)."""
+    out: dict[str, set[int]] = {}
+    for i, topic in enumerate(topics()):
+        for entry in topic.words:
+            if entry.endswith("~"):
+                for form in _forms(entry[:-1]):
+                    out.setdefault(form, set()).add(i)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 _NONE: frozenset[int] = frozenset()
@@ -250,8 +264,12 @@ def best_topic(facts: TextFacts) -> Topic | None:
     forms, stems, stem_heads = _topic_index()
     get_form, get_stem = forms.get, stems.get
     scores: dict[int, int] = {}
-    for q in set(facts.tokens):
+    tokens = facts.tokens
+    verb_only = (tokens[0] if tokens and tokens[0] not in tokens[1:] else None)
+    for q in set(tokens):
         hit = get_form(q, _NONE)
+        if q == verb_only and q in _not_first():
+            hit = hit - _not_first()[q]
         if q[:4] in stem_heads:
             for n in range(4, len(q) + 1):
                 more = get_stem(q[:n])
@@ -260,7 +278,6 @@ def best_topic(facts: TextFacts) -> Topic | None:
         for i in hit:
             scores[i] = scores.get(i, 0) + 1
     phrases = _phrase_index()
-    tokens = facts.tokens
     for at in range(len(tokens) - 1):
         for second, i in phrases.get(tokens[at], ()):
             after = tokens[at + 1]

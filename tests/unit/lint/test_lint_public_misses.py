@@ -775,3 +775,39 @@ def test_a_topic_phrase_counts_only_as_its_two_words() -> None:
     assert topic is None or "net revenue retention" not in topic.outcome
     business = best_topic(read("Grow the business in two new regions"))
     assert business is None or "net revenue retention" not in business.outcome
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        # "plan" is a pricing plan only as one ("paid plan", "freemium plan")
+        ("Write the marketing plan", "checkout"),
+        ("Plan social media strategy", "checkout"),
+        ("Write the incident response plan", "checkout"),
+        # "Set up X" is not new accounts setting up the product
+        ("Set up monitoring", "new-account activation"),
+        ("Set up a scalable web infrastructure", "new-account activation"),
+        # "Research X" as the verb is not user research
+        ("Research distributed storage alternatives", "customer evidence"),
+    ],
+)
+def test_a_word_of_another_trade_does_not_pick_the_example(text: str, wrong: str) -> None:
+    [f] = [f for f in lint_text(text) if f.code == "SW101"]
+    assert f.suggestion is not None
+    assert wrong not in f.suggestion
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Launch the freemium plan", "checkout"),
+        ("Launch self-serve plan upgrades", "checkout"),
+        ("Do 8 user research activities", "customer evidence"),
+        ("Build a research repository", "customer evidence"),
+        ("Redesign the account setup flow", "new-account activation"),
+    ],
+)
+def test_the_same_words_in_their_own_trade_still_pick_it(text: str, expected: str) -> None:
+    [f] = [f for f in lint_text(text) if f.code == "SW101"]
+    assert f.suggestion is not None
+    assert expected in f.suggestion

@@ -417,4 +417,5 @@ def test_rows_are_stored_by_event_then_time_whatever_the_file_order(
     ingest([later], store=tmp_path / "store.duckdb")
     tail = rows(tmp_path / "store.duckdb",
                 f"SELECT event, timestamp FROM events ORDER BY rowid OFFSET {n}")
-    assert tail == sorted(tail) and len(tail) == 2 * len(events)
+    assert tail == sorted(tail)
+    assert len(tail) == 2 * len(events)
