@@ -260,16 +260,18 @@ _NONE: frozenset[int] = frozenset()
 
 def best_topic(facts: TextFacts) -> Topic | None:
     """The topic sharing most words with the KR (a word counts once per topic; a two-word
-    phrase, only as those two words together, counts twice)."""
+    phrase, only as those two words together, counts twice; a word written `research~`, not
+    as the KR's first word)."""
     forms, stems, stem_heads = _topic_index()
     get_form, get_stem = forms.get, stems.get
     scores: dict[int, int] = {}
     tokens = facts.tokens
-    verb_only = (tokens[0] if tokens and tokens[0] not in tokens[1:] else None)
+    not_first = _not_first()
+    verb = tokens[0] if tokens and tokens[0] not in tokens[1:] else None
     for q in set(tokens):
         hit = get_form(q, _NONE)
-        if q == verb_only and q in _not_first():
-            hit = hit - _not_first()[q]
+        if q == verb and q in not_first:
+            hit = hit - not_first[q]
         if q[:4] in stem_heads:
             for n in range(4, len(q) + 1):
                 more = get_stem(q[:n])
