@@ -280,3 +280,48 @@ def test_prefetched_windows_equal_the_direct_query(events: EventSource) -> None:
     for (req, w), result in zip(items, got, strict=True):
         _same(result, _direct(cat, events, req, (w.start, w.end, w.as_of)),
               f"prefetched {req.metric}/{req.segment}")
+
+
+def test_windows_of_the_other_types_are_kept_until_an_event_lands_in_them(
+        tmp_path: Path) -> None:
+    """NPS, unique, active, a quantile and a median duration do not add up over days, so a
+    prefetched window of theirs is kept whole, keyed by what it read: the next sync reuses
+    the ones whose inputs did not change (a guardrail's pre-period, a closed week), a late
+    event recomputes the windows that read its day and no other, and every value is still
+    what `compute_many` answers."""
+    cat = _catalog()
+    events = duckdb_source(random_rows(13, n=1500))
+    events.cache_dir = tmp_path / "sql"
+    past = MeasureWindow(_at(0), _at(14), _at(14))  # ended at its as-of
+    later = MeasureWindow(_at(21), _at(35), _at(35))
+    items = [(MetricRequest(m, s), w) for w in (past, later) for m in OTHERS
+             for s in (None, "mid")]
+
+    def run() -> tuple[DayPartials, list[MetricResult]]:
+        partials = _partials(cat, events)
+        partials.prefetch(items)
+        got = partials.windows(items)
+        partials.finish()
+        for (req, w), result in zip(items, got, strict=True):
+            _same(result, _direct(cat, events, req, (w.start, w.end, w.as_of)),
+                  f"{req.metric}/{req.segment} [{w.start:%m-%d}, {w.end:%m-%d})")
+        return partials, got
+
+    try:
+        first, _ = run()
+        assert (first.windows_kept, first.windows_computed) == (0, len(items))
+        again, _ = run()
+        assert (again.windows_kept, again.windows_computed) == (len(items), 0)
+        # A late survey answer on day 25: the windows that read day 25 are computed again —
+        # the NPS ones of the later window; the past window and the other types are kept.
+        events.backend.raw_sql(
+            "INSERT INTO events VALUES ('survey', TIMESTAMP '2026-10-30 09:00:00', "
+            "'late-user', 'late-account', '{\"score\": 10, \"plan\": \"mid\"}'::JSON)")
+        late, _ = run()
+        recomputed = {(req.metric, w) for (req, w) in items} - {
+            (req.metric, w) for (req, w) in items if w is past or req.metric != "nps"}
+        assert recomputed == {("nps", later)}
+        assert late.windows_computed == 2  # nps of the later window, both segments
+        assert late.windows_kept == len(items) - 2
+    finally:
+        events.close()

@@ -18,7 +18,10 @@ n, total, total_sq, without_outcome) and merges the days of every window:
 - a ratio divides its parts' merged values, as `compute_many` does.
 
 unique, active, NPS, duration and the quantile averages do not add up over days; they keep
-the direct query over their window.
+the direct query over their window, and that window's row is kept whole under a key of the
+same kind (over the window instead of a day): one that ended at its as-of in the past — a
+guardrail's pre-period, a closed week — reads the same events every day and is computed
+again only when a late or edited event lands in what it read.
 
 A day's row is stored under the same kind of key as a stored weekly value: `InputKeys.key`
 of the day as a window [day, day + 1) read as of the window's instant — the definition and
@@ -50,6 +53,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +251,8 @@ class DayPartials:
         self._fetched: dict[_Job, tuple[list[MetricValue], str | None]] = {}  # prefetched
         self.days_kept = 0
         self.days_computed = 0
+        self.windows_kept = 0  # whole windows of the other types, kept across syncs
+        self.windows_computed = 0
 
     # ---------------------------------------------------------------- public
 
@@ -299,20 +305,55 @@ class DayPartials:
 
     def _windows_at_once(self, jobs: list[_Job]) -> None:
         """The windows of the other types, each over its own window, in one query (instead
-        of one per distinct window); kept for the calls that ask for them."""
+        of one per distinct window); kept for the calls that ask for them.
+
+        A window is also kept across syncs, keyed like a day by what it read: a window that
+        ended at its as-of in the past (a guardrail's pre-period, a closed week) reads the
+        same events every day, so it is computed once and again only when a late or edited
+        event lands in it. A window as of today gets a new key every day, as it should."""
         if not jobs:
             return
+        todo: list[tuple[_Job, str | None]] = []
+        for job in jobs:
+            key = self._window_key(job)
+            if key is not None:
+                found, row = self.cache.get(key)
+                if found:
+                    self._fetched[job] = ([self._window_value(job, row)], None)
+                    self.windows_kept += 1
+                    continue
+            todo.append((job, key))
+        if not todo:
+            return
         answers = run_windows([(j.part, to_utc_naive(j.start), to_utc_naive(j.end),
-                                to_utc_naive(j.as_of)) for j in jobs],
+                                to_utc_naive(j.as_of)) for j, _ in todo],
                               catalog=self.catalog, events=self.events, grain=None)
-        for job, (rows, error) in zip(jobs, answers, strict=True):
+        for (job, key), (rows, error) in zip(todo, answers, strict=True):
             if error is not None:
                 self._fetched[job] = ([], error)
                 continue
-            self._fetched[job] = ([window_value(
-                job.part, catalog=self.catalog, start=to_utc_naive(job.start),
-                end=to_utc_naive(job.end), as_of=to_utc_naive(job.as_of),
-                row=rows[0] if rows else None)], None)
+            # DuckDB's sums of decimal literals (NPS points) are Decimals: kept as the floats
+            # the value is read as anyway (`engine._clean`), so JSON can hold them.
+            row = tuple(float(v) if isinstance(v, Decimal) else v
+                        for v in (rows[0].get(f) for f in _FIELDS)) if rows else None
+            if key is not None:
+                self.cache.put(key, row)
+            self.windows_computed += 1
+            self._fetched[job] = ([self._window_value(job, row)], None)
+
+    def _window_key(self, job: _Job) -> str | None:
+        """A whole window's key (None: not kept — partials off, or its inputs unknown)."""
+        if not self.enabled:
+            return None
+        fingerprint, reads = self._print(job.part)
+        return self.keys.key(fingerprint=f"{fingerprint}|window", reads=reads,
+                             start=job.start, end=job.end, as_of=job.as_of)
+
+    def _window_value(self, job: _Job, row: Row) -> MetricValue:
+        return window_value(job.part, catalog=self.catalog, start=to_utc_naive(job.start),
+                            end=to_utc_naive(job.end), as_of=to_utc_naive(job.as_of),
+                            row=dict(zip(_FIELDS, row, strict=True)) if row is not None
+                            else None)
 
     def finish(self) -> None:
         """Keep this sync's days for the next one; a full sync removes them instead."""
