@@ -19,9 +19,10 @@ n, total, total_sq, without_outcome) and merges the days of every window:
 
 unique, active, NPS, duration and the quantile averages do not add up over days; they keep
 the direct query over their window, and that window's row is kept whole under a key of the
-same kind (over the window instead of a day): one that ended at its as-of in the past — a
-guardrail's pre-period, a closed week — reads the same events every day and is computed
-again only when a late or edited event lands in what it read.
+same kind (over the window instead of a day). Windows that move every day (a period to date,
+a guardrail's pre-period of the same length) get a new key every day; a sync that finds
+nothing new in a window's days — a second sync the same day, an hourly schedule between
+daily loads — reuses it (benchmarks/README.md, incremental.py).
 
 A day's row is stored under the same kind of key as a stored weekly value: `InputKeys.key`
 of the day as a window [day, day + 1) read as of the window's instant — the definition and
@@ -307,10 +308,9 @@ class DayPartials:
         """The windows of the other types, each over its own window, in one query (instead
         of one per distinct window); kept for the calls that ask for them.
 
-        A window is also kept across syncs, keyed like a day by what it read: a window that
-        ended at its as-of in the past (a guardrail's pre-period, a closed week) reads the
-        same events every day, so it is computed once and again only when a late or edited
-        event lands in it. A window as of today gets a new key every day, as it should."""
+        A window is also kept across syncs, keyed like a day by what it read, so a sync
+        that finds nothing new in its days does not query it again; a late or edited event
+        in what it read, a new as-of or moved edges give it a new key."""
         if not jobs:
             return
         todo: list[tuple[_Job, str | None]] = []
