@@ -47,7 +47,11 @@ def test_an_invalid_checkin_value_shows_a_message_in_its_card(browser: Any,
     assert alert.is_visible()
     assert card.get_by_label("Value this week").input_value() == "abc"  # kept to fix
     assert card.get_by_label("Value this week").get_attribute("aria-invalid") == "true"
-    assert page.evaluate("document.activeElement.classList.contains('alert')")
+    # The message takes the focus on htmx's afterSettle, a settle delay after the swap put it
+    # in the page: wait for it (a TimeoutError if it never comes) rather than race it.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.classList.contains('alert')",
+        timeout=5_000)
     page.close()
 
 
