@@ -766,6 +766,7 @@ def test_sw104_on_knowledge_of_a_metric_says_so() -> None:
         ("Do 8 user research activities", "customer evidence"),
         ("Build a research repository", "customer evidence"),
         ("Redesign the account setup flow", "new-account activation"),
+        ("Set up lifecycle emails for day 1, 3 and 7", "new-account activation"),
     ],
 )
 def test_the_so_what_example_fits_the_kind_of_work(text: str, expected: str) -> None:
