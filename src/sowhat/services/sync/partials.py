@@ -95,6 +95,14 @@ Row = tuple[Any, ...] | None
 """A day's result row in `_FIELDS` order; None: the day had no row (nothing matched)."""
 
 
+def _as_row(result: dict[str, Any]) -> tuple[Any, ...]:
+    """A query's result row as kept: `_FIELDS` in order. DuckDB's sums of decimal literals
+    (NPS points) come back as Decimals; they are kept as the floats the value is read as
+    anyway (`engine._clean`), so the JSON file can hold them."""
+    return tuple(float(v) if isinstance(v, Decimal) else v
+                 for v in (result.get(f) for f in _FIELDS))
+
+
 def decomposable(catalog: MetricsFile, metric: str) -> bool:
     """Whether a non-ratio metric's window value is a merge of its days' rows."""
     m = catalog.metrics.get(metric)
@@ -332,10 +340,7 @@ class DayPartials:
             if error is not None:
                 self._fetched[job] = ([], error)
                 continue
-            # DuckDB's sums of decimal literals (NPS points) are Decimals: kept as the floats
-            # the value is read as anyway (`engine._clean`), so JSON can hold them.
-            row = tuple(float(v) if isinstance(v, Decimal) else v
-                        for v in (rows[0].get(f) for f in _FIELDS)) if rows else None
+            row = _as_row(rows[0]) if rows else None
             if key is not None:
                 self.cache.put(key, row)
             self.windows_computed += 1
@@ -508,7 +513,7 @@ class DayPartials:
             for ps, _, key in run:
                 day = to_utc_naive(ps).replace(hour=0, minute=0, second=0, microsecond=0)
                 found = by_day.get(day)
-                row = tuple(found.get(f) for f in _FIELDS) if found is not None else None
+                row = _as_row(found) if found is not None else None
                 rows[key] = row
                 self.cache.put(key, row)
                 self.days_computed += 1
