@@ -219,14 +219,20 @@ def _forms(word: str) -> set[str]:
 
 @cache
 def _topic_index() -> tuple[
-    dict[str, frozenset[int]], dict[str, frozenset[int]], frozenset[str]
+    dict[str, frozenset[int]], dict[str, frozenset[int]], frozenset[str],
+    dict[str, frozenset[int]],
 ]:
     """(every form of every topic word -> its topics, every stem -> its topics, the stems'
-    first four letters). A stem is an entry written with a trailing `*` ("migrat*"): it
-    matches whatever follows it. A token whose first four letters no stem shares is not
-    sliced at all (most tokens: there are a handful of stems)."""
+    first four letters, the forms of words written with a trailing `~` -> their topics).
+
+    A stem is an entry written with a trailing `*` ("migrat*"): it matches whatever follows
+    it. A token whose first four letters no stem shares is not sliced at all (most tokens:
+    there are a handful of stems). A `~` word does not count as a KR's first word, where it
+    is its verb ("Research storage options" is not user research; "research repository" and
+    "customers for research" are)."""
     forms: dict[str, set[int]] = {}
     stems: dict[str, set[int]] = {}
+    not_first: dict[str, set[int]] = {}
     for i, topic in enumerate(topics()):
         for entry in topic.words:
             if entry.endswith("*"):
@@ -234,25 +240,14 @@ def _topic_index() -> tuple[
                 continue
             for form in _forms(entry.rstrip("~")):
                 forms.setdefault(form, set()).add(i)
+                if entry.endswith("~"):
+                    not_first.setdefault(form, set()).add(i)
     return (
         {k: frozenset(v) for k, v in forms.items()},
         {k: frozenset(v) for k, v in stems.items()},
         frozenset(stem[:4] for stem in stems),
+        {k: frozenset(v) for k, v in not_first.items()},
     )
-
-
-@cache
-def _not_first() -> dict[str, frozenset[int]]:
-    """Forms of the topic words written with a trailing `~` -> their topics: these do not
-    count as a KR's first word, where they are its verb ("Research storage options" is not
-    user research; "research repository" and "customers for research" are)."""
-    out: dict[str, set[int]] = {}
-    for i, topic in enumerate(topics()):
-        for entry in topic.words:
-            if entry.endswith("~"):
-                for form in _forms(entry[:-1]):
-                    out.setdefault(form, set()).add(i)
-    return {k: frozenset(v) for k, v in out.items()}
 
 
 _NONE: frozenset[int] = frozenset()
@@ -262,11 +257,10 @@ def best_topic(facts: TextFacts) -> Topic | None:
     """The topic sharing most words with the KR (a word counts once per topic; a two-word
     phrase, only as those two words together, counts twice; a word written `research~`, not
     as the KR's first word)."""
-    forms, stems, stem_heads = _topic_index()
+    forms, stems, stem_heads, not_first = _topic_index()
     get_form, get_stem = forms.get, stems.get
     scores: dict[int, int] = {}
     tokens = facts.tokens
-    not_first = _not_first()
     verb = tokens[0] if tokens and tokens[0] not in tokens[1:] else None
     for q in set(tokens):
         hit = get_form(q, _NONE)
