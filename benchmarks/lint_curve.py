@@ -42,23 +42,12 @@ FRACTIONS = (0.125, 0.25, 0.5, 0.75, 1.0)
 GOAL = 0.93
 
 
-def fold_model(hand: list[LabelledKR], rows: list[LabelledKR], feats: list[list[str]]) -> Model:
-    """The shipped recipe (train.py) on the hand-written set plus these public rows."""
-    both_feats = trainer.featurise(hand) + feats
-    vocab = trainer.vocabulary(both_feats)
-    both = hand + rows
-    b, w = trainer.fit(
-        trainer.design(both_feats, vocab), trainer.labels(both), weight=trainer.row_weights(both)
-    )
-    bias, weights = trainer.weights_of(vocab, b, w)
-    return Model(bias=bias, weights=weights)
-
-
 def curve_point(public: list[LabelledKR], hand: list[LabelledKR], fold: list[int],
-                feats: list[list[str]], fraction: float, seed: int
-                ) -> tuple[dict[str, float | None], float, float]:  # fmt: skip
-    """Every public KR judged by its fold's model, trained on `fraction` of the other folds'
-    organisations. Returns the measures and the mean training organisations and KRs."""
+                feats: list[list[str]], hand_feats: list[list[str]], fraction: float,
+                seed: int) -> tuple[dict[str, float | None], float, float]:  # fmt: skip
+    """Every public KR judged by its fold's model — the shipped recipe on the hand-written
+    set plus `fraction` of the other folds' organisations. Returns the measures and the
+    mean training organisations and KRs."""
     rng = random.Random(seed)
     judged: list[Judged] = []
     orgs_used: list[int] = []
@@ -68,8 +57,9 @@ def curve_point(public: list[LabelledKR], hand: list[LabelledKR], fold: list[int
         keep = set(rng.sample(others, max(1, round(fraction * len(others)))))
         idx = [i for i, (r, f) in enumerate(zip(public, fold, strict=True))
                if f != k and r.source_group in keep]  # fmt: skip
-        model = fold_model(hand, [public[i] for i in idx], [feats[i] for i in idx])
-        lint = lint_with(model)
+        bias, weights = trainer.fit_rows(hand + [public[i] for i in idx],
+                                         hand_feats + [feats[i] for i in idx])
+        lint = lint_with(Model(bias=bias, weights=weights))
         judged += [Judged(r, *lint(r.text)) for r, f in zip(public, fold, strict=True) if f == k]
         orgs_used.append(len(keep))
         rows_used.append(len(idx))
@@ -84,6 +74,7 @@ def main() -> None:
     public, hand = split_public()[0], load_labelled("train")
     fold = trainer.group_folds(public)
     feats = trainer.featurise(public)
+    hand_feats = trainer.featurise(hand)
     print(f"{len(public):,} public KRs from {len({r.source_group for r in public})} training "
           f"organisations, {trainer.FOLDS} folds by organisation; {len(hand)} hand-written KRs "
           "in every training set\n")  # fmt: skip
@@ -95,7 +86,7 @@ def main() -> None:
     started = time.perf_counter()
     for fraction in FRACTIONS:
         draws = 1 if fraction == 1.0 else args.draws
-        points = [curve_point(public, hand, fold, feats, fraction, seed=1000 * d + 7)
+        points = [curve_point(public, hand, fold, feats, hand_feats, fraction, seed=1000 * d + 7)
                   for d in range(draws)]  # fmt: skip
         orgs = float(np.mean([p[1] for p in points]))
         rows = float(np.mean([p[2] for p in points]))

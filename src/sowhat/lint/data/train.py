@@ -136,6 +136,16 @@ def weights_of(vocab: list[str], b: float, w: FloatArray) -> tuple[float, dict[s
     return b, {f: float(v) for f, v in zip(vocab, w, strict=True) if abs(v) >= 0.005}
 
 
+def fit_rows(
+    rows: Sequence[LabelledKR], feats: Sequence[Sequence[str]]
+) -> tuple[float, dict[str, float]]:
+    """The recipe on these rows and their features: its own vocabulary, the fit, the
+    weights kept."""
+    vocab = vocabulary(feats)
+    b, w = fit(design(feats, vocab), labels(rows), weight=row_weights(rows))
+    return weights_of(vocab, b, w)
+
+
 def out_of_source(
     public: Sequence[LabelledKR], extra: Sequence[LabelledKR], folds: int = FOLDS
 ) -> list[tuple[float, dict[str, float]]]:
@@ -147,11 +157,7 @@ def out_of_source(
     for k in range(folds):
         train_rows = [r for r, f in zip(public, fold, strict=True) if f != k]
         train_feats = [fs for fs, f in zip(feats_pub, fold, strict=True) if f != k]
-        feats = feats_extra + train_feats
-        vocab = vocabulary(feats)
-        both = list(extra) + train_rows
-        b, w = fit(design(feats, vocab), labels(both), weight=row_weights(both))
-        models.append(weights_of(vocab, b, w))
+        models.append(fit_rows(list(extra) + train_rows, feats_extra + train_feats))
     return models
 
 
