@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -257,6 +258,23 @@ def run_sync(ws: Workspace, db: Database, as_of: datetime = AS_OF,
         events.close()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Joins its handler threads on close and keeps a client's hang-up off stderr.
+
+    A timeout test leaves a handler sleeping after the client gave up; its late write
+    raises BrokenPipeError, and socketserver prints that traceback to whatever sys.stderr
+    is at the time -- a later CLI test's captured output, which then is not JSON.
+    """
+
+    daemon_threads = False
+    block_on_close = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class Hook:
     """A local webhook endpoint: answers each POST to a path from that path's script."""
 
@@ -283,7 +301,7 @@ class Hook:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

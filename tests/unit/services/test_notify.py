@@ -3,6 +3,7 @@ delivery log, and at most one delivery per alert and week."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -172,6 +173,21 @@ def test_timeouts_and_refused_connections_are_retried(db: Database, hook: Hook) 
     assert "Timeout" in outcomes[0].error
     assert outcomes[1].error is not None
     assert "ConnectError" in outcomes[1].error
+
+
+def test_a_hung_up_request_leaves_nothing_on_stderr_after_the_hook_closes(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """The timeout test's slow handler used to print a BrokenPipeError traceback into
+    whichever test ran next (a CLI test's JSON output, which then did not parse)."""
+    import httpx
+
+    server = Hook()
+    server.delay["/slow"] = 0.4
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(server.url("/slow"), json={}, timeout=0.05)
+    server.close()  # waits for the handler
+    time.sleep(0.5)  # past the handler's late write, had close() not waited
+    assert capfd.readouterr().err == ""
 
 
 def test_bad_webhook_settings_are_user_errors(db: Database) -> None:
