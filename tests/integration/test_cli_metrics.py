@@ -223,6 +223,26 @@ def test_one_file_prints_one_summary(tmp_path: Path, sim: Path) -> None:
     assert result.output.count("loaded ") == 1, result.output
 
 
+def test_a_store_in_file_order_gets_a_hint_until_reindex_rewrites_it(
+        tmp_path: Path, sim: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    first = second = next(sim.glob("events-*.parquet"))  # the second load adds nothing
+    assert runner.invoke(app, ["ingest", str(first), "-w", str(root)]).exit_code == 0
+    store = root / ".sowhat" / "events.duckdb"
+    con = duckdb.connect(str(store))  # as a store loaded before December 2026 is
+    con.execute("DELETE FROM store_meta WHERE key = 'row_order'")
+    con.close()
+    hinted = runner.invoke(app, ["ingest", str(second), "-w", str(root)])
+    assert hinted.exit_code == 0, hinted.output
+    assert "`sowhat ingest --reindex` rewrites them once" in " ".join(hinted.output.split())
+    reindexed = runner.invoke(app, ["ingest", "--reindex", "-w", str(root)])
+    assert reindexed.exit_code == 0, reindexed.output
+    assert "rows rewritten by event and time" in " ".join(reindexed.output.split())
+    again = runner.invoke(app, ["ingest", str(second), "-w", str(root)])
+    assert "--reindex" not in again.output
+    assert "rewritten" not in runner.invoke(app, ["ingest", "--reindex", "-w", str(root)]).output
+
+
 def test_ingest_honours_the_stores_memory_and_thread_settings(
     tmp_path: Path, sim: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

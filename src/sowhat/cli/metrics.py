@@ -273,7 +273,9 @@ def ingest_command(
                                       "export JSONL) or posthog (event export CSV/JSONL)."),
     reindex_store: bool = typer.Option(False, "--reindex", help="Rebuild the store's per-day "
                                        "ledger from its rows (after editing events in the "
-                                       "store by hand; `sowhat sync --full` says when)."),
+                                       "store by hand; `sowhat sync --full` says when), and "
+                                       "store rows loaded before December 2026 by event and "
+                                       "time."),
 ) -> None:
     """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
 
@@ -296,8 +298,10 @@ def ingest_command(
                         hint="ingest loads the DuckDB store; remove [events] parquet/url to use it")
     store = spec.duckdb_path(ws.root)
     if reindex_store:
-        rows = reindex(store)
-        console.print(f"per-day ledger rebuilt from {rows:,} events in {store}", markup=False)
+        rebuilt = reindex(store, threads=spec.threads, memory_limit=spec.memory_limit)
+        console.print(f"per-day ledger rebuilt from {rebuilt.rows:,} events in {store}"
+                      + (" — rows rewritten by event and time" if rebuilt.reordered else ""),
+                      markup=False)
     if not files and not traits:
         if reindex_store:
             return
@@ -337,6 +341,11 @@ def ingest_command(
         line += f" — rejects in {summary.files[0].rejects_path}"
     console.print(line, markup=False)
     _refuse_when_nothing_loaded(summary, mapping=bool(mapping), vendor=vendor)
+    if summary.in_file_order:
+        err_console.print("hint: this store keeps the rows of loads made before December "
+                          "2026 in file order; `sowhat ingest --reindex` rewrites them once "
+                          "by event and time, so syncs read only the days they need",
+                          markup=False)
 
 
 def _refuse_when_nothing_loaded(summary: IngestReport, *, mapping: bool,

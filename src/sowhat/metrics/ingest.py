@@ -19,6 +19,7 @@ calls in the same file become entity traits (sowhat.metrics.traits).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,14 @@ from sowhat.errors import DataError, UserError
 from sowhat.metrics import day_ledger
 from sowhat.metrics import ingest_sql as q
 from sowhat.metrics import ingest_vendors as vendors
-from sowhat.metrics.store import apply_property_types, ensure_schema
+from sowhat.metrics.store import (
+    ROW_ORDER,
+    apply_property_types,
+    ensure_schema,
+    in_row_order,
+    quote,
+    sql_string,
+)
 from sowhat.metrics.traits import absorb_calls
 
 FORMATS = {
@@ -58,8 +66,20 @@ class FileReport:
 
 
 @dataclass(frozen=True)
+class Reindexed:
+    """What `sowhat ingest --reindex` did: the rows the ledger now accounts for, and
+    whether the rows were rewritten by event and time."""
+
+    rows: int
+    reordered: bool
+
+
+@dataclass(frozen=True)
 class IngestReport:
     files: tuple[FileReport, ...]
+    in_file_order: bool = False
+    """The store still holds rows of loads made before they were kept by event and time
+    (`sowhat ingest --reindex` rewrites them)."""
 
     @property
     def read(self) -> int:
@@ -160,18 +180,29 @@ def ingest(
             reports.append(report)
             if on_done is not None:
                 on_done(report)
+        stored = con.execute("SELECT count(*) FROM events").fetchone()
+        in_file_order = not in_row_order(con) and stored is not None and bool(stored[0])
     finally:
         con.close()
-    return IngestReport(tuple(reports))
+    return IngestReport(tuple(reports), in_file_order)
 
 
-def reindex(store: Path) -> int:
+def reindex(store: Path, *, threads: int | None = None, memory_limit: str | None = None
+            ) -> Reindexed:
     """Rebuild the store's per-day ledger from its rows (sowhat.metrics.day_ledger): after
-    events were edited in place outside `sowhat ingest`. Returns the rows it accounts for."""
+    events were edited in place outside `sowhat ingest`. A store written before rows were
+    kept by event and time is first copied in that order (sowhat.metrics.store.ROW_ORDER)
+    into a new file that replaces it once complete: a failure leaves it as it was."""
     if not store.exists():
         raise UserError(f"no event store at {store}", hint="load events with `sowhat ingest FILE`")
+    config: dict[str, Any] = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    reordered = _rewrite_in_order(store, config)
     try:
-        con = duckdb.connect(str(store))
+        con = duckdb.connect(str(store), config=config)
     except duckdb.Error as exc:
         raise DataError(f"cannot open the event store {store}: {exc}",
                         hint="is another sowhat process using it?") from None
@@ -182,9 +213,56 @@ def reindex(store: Path) -> int:
         day_ledger.rebuild(con)
         con.execute("COMMIT")
         total = con.execute("SELECT coalesce(sum(n), 0) FROM day_ledger").fetchone()
-        return int(total[0]) if total is not None else 0
+        return Reindexed(int(total[0]) if total is not None else 0, reordered)
     finally:
         con.close()
+
+
+def _rewrite_in_order(store: Path, config: dict[str, Any]) -> bool:
+    """Copy a store whose rows lie in file order into a new file, rows by event and time,
+    and put it in the old one's place; False when the rows already are in order.
+
+    A new file rather than a rewrite in place: DuckDB does not give a file's freed blocks
+    back, so sorting in place left a 10M-event store twice its size. The old file stays
+    whole until the new one is complete (a failure or an interruption leaves it as it was)."""
+    fresh = store.with_name(store.name + ".reorder")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(store), config=config)
+    except duckdb.Error as exc:
+        raise DataError(f"cannot open the event store {store}: {exc}",
+                        hint="is another sowhat process using it?") from None
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        ensure_schema(con)
+        if in_row_order(con):
+            return False
+        name = str(con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+        con.execute(f"ATTACH {sql_string(str(fresh))} AS sowhat_fresh")
+        con.execute(f"COPY FROM DATABASE {quote(name)} TO sowhat_fresh (SCHEMA)")
+        tables = [str(r[0]) for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name = 'main'", [name]).fetchall()]
+        for table in tables:
+            order = " ORDER BY event, timestamp" if table == "events" else ""
+            con.execute(f"INSERT INTO sowhat_fresh.main.{quote(table)} "
+                        f"FROM {quote(name)}.main.{quote(table)}{order}")
+        con.execute("INSERT OR REPLACE INTO sowhat_fresh.main.store_meta VALUES "
+                    "('row_order', ?)", [ROW_ORDER])
+        con.execute("DETACH sowhat_fresh")
+    except duckdb.Error as exc:
+        con.close()
+        for partial in (fresh, fresh.with_name(fresh.name + ".wal")):
+            partial.unlink(missing_ok=True)
+        fix = ("raise [events] memory_limit in sowhat.toml" if "Out of Memory" in str(exc)
+               else "check free disk space (the rewrite needs about the store's size again)")
+        raise DataError(f"could not rewrite {store} by event and time: {exc}",
+                        hint=f"the store is unchanged; {fix} and run it again") from None
+    finally:
+        con.close()
+    os.replace(fresh, store)
+    return True
 
 
 def _ingest_file(

@@ -56,6 +56,16 @@ CREATE TABLE IF NOT EXISTS store_meta (
     value VARCHAR NOT NULL
 );
 """
+ROW_ORDER = "event,timestamp"
+"""How the rows of `events` lie on disk, recorded in store_meta under 'row_order'.
+
+Every load appends its rows ordered by event, then time (sowhat.metrics.ingest_sql), so a
+query for one event over a few days reads the few row groups that hold them: DuckDB skips
+the rest by their min/max. Stores written before December 2026 hold their rows in the order
+of the files (the demo's: per simulated account), where a one-day count of one event reads
+every row of that event; `sowhat ingest --reindex` rewrites them once
+(sowhat.metrics.ingest.reindex)."""
+
 HASH_PROBE = "SELECT hash('sowhat dedupe probe')::VARCHAR"
 """DuckDB's hash() is fast but not promised stable across versions; the store keeps this probe's
 value so an upgrade that changes it is noticed and the message-id keys are recomputed."""
@@ -137,7 +147,21 @@ def ensure_schema(con: Any) -> None:
                     "WHERE message_id IS NOT NULL")
         con.execute("UPDATE store_meta SET value = ? WHERE key = 'hash_probe'", [probe])
         day_ledger.rebuild(con)  # every key sum changed
+    if _row_order(con) is None:
+        rows = con.execute("SELECT count(*) FROM events").fetchone()
+        if rows is not None and rows[0] == 0:  # a new store: every load appends in order
+            con.execute("INSERT INTO store_meta VALUES ('row_order', ?)", [ROW_ORDER])
     day_ledger.ensure(con)
+
+
+def _row_order(con: Any) -> str | None:
+    row = con.execute("SELECT value FROM store_meta WHERE key = 'row_order'").fetchone()
+    return None if row is None else str(row[0])
+
+
+def in_row_order(con: Any) -> bool:
+    """Whether every load since the store began appended its rows by event, then time."""
+    return _row_order(con) == ROW_ORDER
 
 
 def column_safe(name: str, taken: set[str]) -> bool:

@@ -419,3 +419,53 @@ def test_rows_are_stored_by_event_then_time_whatever_the_file_order(
                 f"SELECT event, timestamp FROM events ORDER BY rowid OFFSET {n}")
     assert tail == sorted(tail)
     assert len(tail) == 2 * len(events)
+
+
+def test_reindex_rewrites_a_store_from_before_the_row_order_once(tmp_path: Path) -> None:
+    """A store whose rows lie in file order (loads before December 2026) is flagged, and
+    `--reindex` rewrites it by event and time: the same rows, columns and ledger (so every
+    incremental key stays valid), then never again."""
+    import random
+
+    from sowhat.metrics.ingest import reindex
+
+    rng = random.Random(11)
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    n = 20_000
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.table({
+        "event": [("run", "paid", "signup")[rng.randrange(3)] for _ in range(n)],
+        "timestamp": [start + timedelta(seconds=rng.randrange(60 * 86_400)) for _ in range(n)],
+        "user_id": [f"u{i % 313}" for i in range(n)],
+        "message_id": [f"m{i}" for i in range(n)],
+        "plan": [("free", "pro")[i % 2] for i in range(n)],
+    }), path)
+    store = tmp_path / "store.duckdb"
+    assert not ingest([path], store=store).in_file_order  # begun in order, and stays so
+    con = duckdb.connect(str(store))
+    con.execute("CREATE TEMP TABLE legacy AS FROM events ORDER BY hash(message_id)")
+    con.execute("DELETE FROM events")
+    con.execute("INSERT INTO events FROM legacy")
+    con.execute("DELETE FROM store_meta WHERE key = 'row_order'")
+    con.close()
+    everything = ("SELECT event, timestamp, user_id, account_id, properties, message_id, "
+                  "ingest_id, dedupe_key, plan FROM events")
+    before = rows(store, everything + " ORDER BY rowid")
+    ledger = rows(store, "SELECT * FROM day_ledger ORDER BY day, event")
+    assert before != sorted(before)
+    assert ingest([path], store=store).in_file_order  # says so after each load
+
+    with pytest.raises(DataError, match="could not rewrite") as failed:
+        reindex(store, memory_limit="1MB")  # the sort cannot fit: nothing may change
+    assert "the store is unchanged; raise [events] memory_limit" in failed.value.render()
+    assert rows(store, everything + " ORDER BY rowid") == before
+    assert not list(tmp_path.glob("*.reorder*"))
+    done = reindex(store)
+    assert (done.rows, done.reordered) == (n, True)
+    after = rows(store, everything + " ORDER BY rowid")
+    assert [(r[0], r[1]) for r in after] == sorted((r[0], r[1]) for r in after)
+    assert sorted(after, key=repr) == sorted(before, key=repr)
+    assert rows(store, "SELECT * FROM day_ledger ORDER BY day, event") == ledger
+    assert not ingest([path], store=store).in_file_order
+    assert reindex(store).reordered is False
+    assert not list(tmp_path.glob("*.reorder*"))
