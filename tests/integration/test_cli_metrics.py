@@ -234,7 +234,8 @@ def test_a_store_in_file_order_gets_a_hint_until_reindex_rewrites_it(
     con.close()
     hinted = runner.invoke(app, ["ingest", str(second), "-w", str(root)])
     assert hinted.exit_code == 0, hinted.output
-    assert "`sowhat ingest --reindex` rewrites them once" in " ".join(hinted.output.split())
+    said = " ".join(hinted.output.split())
+    assert "`sowhat ingest --reindex` rewrites them once by event" in said
     reindexed = runner.invoke(app, ["ingest", "--reindex", "-w", str(root)])
     assert reindexed.exit_code == 0, reindexed.output
     assert "rows rewritten by event and time" in " ".join(reindexed.output.split())

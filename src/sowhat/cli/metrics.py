@@ -274,8 +274,8 @@ def ingest_command(
     reindex_store: bool = typer.Option(False, "--reindex", help="Rebuild the store's per-day "
                                        "ledger from its rows (after editing events in the "
                                        "store by hand; `sowhat sync --full` says when), and "
-                                       "store rows loaded before December 2026 by event and "
-                                       "time."),
+                                       "rewrite a store begun by an earlier version by event "
+                                       "and time."),
 ) -> None:
     """Load event files into the workspace's DuckDB store; re-loading a file adds nothing.
 
@@ -342,10 +342,9 @@ def ingest_command(
     console.print(line, markup=False)
     _refuse_when_nothing_loaded(summary, mapping=bool(mapping), vendor=vendor)
     if summary.in_file_order:
-        err_console.print("hint: this store keeps the rows of loads made before December "
-                          "2026 in file order; `sowhat ingest --reindex` rewrites them once "
-                          "by event and time, so syncs read only the days they need",
-                          markup=False)
+        err_console.print("hint: this store was begun by an earlier sowhat, which kept rows "
+                          "in file order; `sowhat ingest --reindex` rewrites them once by event "
+                          "and time, so syncs read only the days they need", markup=False)
 
 
 def _refuse_when_nothing_loaded(summary: IngestReport, *, mapping: bool,

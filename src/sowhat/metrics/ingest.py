@@ -78,8 +78,8 @@ class Reindexed:
 class IngestReport:
     files: tuple[FileReport, ...]
     in_file_order: bool = False
-    """The store still holds rows of loads made before they were kept by event and time
-    (`sowhat ingest --reindex` rewrites them)."""
+    """The store was begun by a version that kept rows in file order, and has not been
+    rewritten by event and time since (`sowhat ingest --reindex` does it)."""
 
     @property
     def read(self) -> int:

@@ -61,7 +61,7 @@ ROW_ORDER = "event,timestamp"
 
 Every load appends its rows ordered by event, then time (sowhat.metrics.ingest_sql), so a
 query for one event over a few days reads the few row groups that hold them: DuckDB skips
-the rest by their min/max. Stores written before December 2026 hold their rows in the order
+the rest by their min/max. Stores begun by earlier versions may hold their rows in the order
 of the files (the demo's: per simulated account), where a one-day count of one event reads
 every row of that event; `sowhat ingest --reindex` rewrites them once
 (sowhat.metrics.ingest.reindex)."""
