@@ -238,6 +238,7 @@ def _rewrite_in_order(store: Path, config: dict[str, Any]) -> bool:
         ensure_schema(con)
         if in_row_order(con):
             return False
+        con.execute("CHECKPOINT")  # nothing of the old file left in a WAL at the swap
         name = str(con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
         con.execute(f"ATTACH {sql_string(str(fresh))} AS sowhat_fresh")
         con.execute(f"COPY FROM DATABASE {quote(name)} TO sowhat_fresh (SCHEMA)")
@@ -251,6 +252,9 @@ def _rewrite_in_order(store: Path, config: dict[str, Any]) -> bool:
         con.execute("INSERT OR REPLACE INTO sowhat_fresh.main.store_meta VALUES "
                     "('row_order', ?)", [ROW_ORDER])
         con.execute("DETACH sowhat_fresh")
+        # Swapped while this connection still holds the old file's write lock, so no other
+        # load can slip rows into it between the copy and the swap.
+        os.replace(fresh, store)
     except duckdb.Error as exc:
         con.close()
         for partial in (fresh, fresh.with_name(fresh.name + ".wal")):
@@ -261,7 +265,6 @@ def _rewrite_in_order(store: Path, config: dict[str, Any]) -> bool:
                         hint=f"the store is unchanged; {fix} and run it again") from None
     finally:
         con.close()
-    os.replace(fresh, store)
     return True
 
 

@@ -469,3 +469,37 @@ def test_reindex_rewrites_a_store_from_before_the_row_order_once(tmp_path: Path)
     assert not ingest([path], store=store).in_file_order
     assert reindex(store).reordered is False
     assert not list(tmp_path.glob("*.reorder*"))
+
+
+def test_reindex_refuses_a_store_another_process_has_open(tmp_path: Path) -> None:
+    """The rewrite needs the store to itself (it swaps the file): with another process on
+    it, a clear error and the file as it was."""
+    import subprocess
+    import sys
+
+    from sowhat.metrics.ingest import reindex
+
+    path = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"event": ["run", "paid"], "user_id": ["u1", "u2"],
+                             "timestamp": [datetime(2026, 11, 2, tzinfo=UTC)] * 2}), path)
+    store = tmp_path / "store.duckdb"
+    ingest([path], store=store)
+    con = duckdb.connect(str(store))
+    con.execute("DELETE FROM store_meta WHERE key = 'row_order'")  # as an older store
+    con.close()
+    before = store.read_bytes()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('open', flush=True); time.sleep(60)", str(store)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(DataError, match="cannot open the event store") as refused:
+            reindex(store)
+        assert "is another sowhat process using it?" in refused.value.render()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert store.read_bytes() == before
+    assert not list(tmp_path.glob("*.reorder*"))
