@@ -428,6 +428,7 @@ def test_reindex_rewrites_a_store_from_before_the_row_order_once(tmp_path: Path)
     import random
 
     from sowhat.metrics.ingest import reindex
+    from sowhat.metrics.traits import ingest_traits
 
     rng = random.Random(11)
     start = datetime(2026, 9, 1, tzinfo=UTC)
@@ -442,6 +443,11 @@ def test_reindex_rewrites_a_store_from_before_the_row_order_once(tmp_path: Path)
     }), path)
     store = tmp_path / "store.duckdb"
     assert not ingest([path], store=store).in_file_order  # begun in order, and stays so
+    plans = tmp_path / "plans.csv"
+    plans.write_text("user_id,tier\nu1,gold\nu2,silver\n", encoding="utf-8")
+    ingest_traits([plans], store=store, entity="user_id")
+    traits = rows(store, "SELECT * FROM traits ORDER BY ALL")
+    assert len(traits) == 2
     con = duckdb.connect(str(store))
     con.execute("CREATE TEMP TABLE legacy AS FROM events ORDER BY hash(message_id)")
     con.execute("DELETE FROM events")
@@ -466,6 +472,7 @@ def test_reindex_rewrites_a_store_from_before_the_row_order_once(tmp_path: Path)
     assert [(r[0], r[1]) for r in after] == sorted((r[0], r[1]) for r in after)
     assert sorted(after, key=repr) == sorted(before, key=repr)
     assert rows(store, "SELECT * FROM day_ledger ORDER BY day, event") == ledger
+    assert rows(store, "SELECT * FROM traits ORDER BY ALL") == traits  # every table kept
     assert not ingest([path], store=store).in_file_order
     assert reindex(store).reordered is False
     assert not list(tmp_path.glob("*.reorder*"))
