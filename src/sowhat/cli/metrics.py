@@ -287,6 +287,7 @@ def ingest_command(
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from sowhat.metrics.first_events import anchor_pairs
     from sowhat.metrics.ingest import ingest, parse_mapping, reindex
     from sowhat.metrics.traits import ingest_traits
     from sowhat.services.events import event_source_spec
@@ -333,7 +334,8 @@ def ingest_command(
         summary = ingest(files, store=store, mapping=parse_mapping(mapping),
                          account_field=spec.account_field, on_start=started, on_done=done,
                          allow_future=allow_future, vendor=vendor,
-                         threads=spec.threads, memory_limit=spec.memory_limit)
+                         threads=spec.threads, memory_limit=spec.memory_limit,
+                         anchors=anchor_pairs(ws.metrics) if ws.metrics else ())
     calls = f", {summary.calls:,} identify/group calls as traits" if summary.calls else ""
     line = (f"read {summary.read:,}, loaded {summary.loaded:,}, duplicates "
             f"{summary.duplicates:,}, rejected {summary.rejected:,}{calls} into {store}")

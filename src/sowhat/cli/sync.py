@@ -86,6 +86,7 @@ def _sync_locked(ws: Workspace, db: Database, requested: datetime | None, *,
     assert ws.metrics is not None
     events = open_events(ws)
     events.trust_ledger = not full  # --full: the watermark from the rows too
+    events.trust_first_events = not full  # and cohorts from the events, not the kept firsts
     try:
         clock = resolve_as_of(events=events, spec=event_source_spec(ws), requested=requested)
         for warning in clock.warnings:

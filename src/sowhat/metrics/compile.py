@@ -19,6 +19,7 @@ The semantics are DESIGN.md's "Window semantics", implemented here once:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import ibis
@@ -60,14 +61,25 @@ COLUMNS: dict[str, dt.DataType] = {
 assert tuple(COLUMNS) == RESULT_COLUMNS
 
 
+@dataclass(frozen=True)
+class FirstEvents:
+    """The store's first-event table and the (entity, event) pairs it keeps
+    (sowhat.metrics.first_events): where a cohort may find its new entities."""
+
+    table: ir.Table
+    pairs: frozenset[tuple[str, str]]
+
+
 def compile_metric(
     name: str, catalog: MetricsFile, events: ir.Table, q: Query, _stack: tuple[str, ...] = (),
-    *, traits: TraitContext | None = None,
+    *, traits: TraitContext | None = None, firsts: FirstEvents | None = None,
 ) -> ir.Table:
     """The expression computing metric `name` for `q` over the canonical `events` table.
 
     `traits` (sowhat.metrics.trait_join.load_traits) is needed when a condition reads a
-    `trait:`; without it such a metric is an error.
+    `trait:`; without it such a metric is an error. `firsts`, when given, lets a cohort read
+    its new entities from the store's first-event table instead of grouping every anchor
+    event in history (the same rows either way).
     """
     if name in _stack:
         raise UserError(f"ratio cycle: {' -> '.join([*_stack, name])}",
@@ -78,8 +90,10 @@ def compile_metric(
         raise UserError(f"unknown metric {name!r}", hint="see `sowhat metrics list`") from None
     readable = events.filter(events.timestamp < q.as_of_lit())
     if isinstance(m, RatioMetric):
-        num = compile_metric(m.numerator, catalog, events, q, (*_stack, name), traits=traits)
-        den = compile_metric(m.denominator, catalog, events, q, (*_stack, name), traits=traits)
+        num = compile_metric(m.numerator, catalog, events, q, (*_stack, name), traits=traits,
+                             firsts=firsts)
+        den = compile_metric(m.denominator, catalog, events, q, (*_stack, name), traits=traits,
+                             firsts=firsts)
         return _ratio(num, den, catalog.metrics[m.numerator], catalog.metrics[m.denominator],
                       q)
     tr = _Traits(traits, metric_entity(m))
@@ -89,7 +103,7 @@ def compile_metric(
         return _active(m, readable, q, tr)
     if isinstance(m, NpsMetric):
         return _nps(m, readable, q, tr)
-    return _cohort_metric(m, readable, q, tr)
+    return _cohort_metric(m, readable, q, tr, firsts)
 
 
 class _Traits:
@@ -244,14 +258,25 @@ def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
 
 
 def _cohort(
-    ev: ir.Table, entity: str, anchor: EventRef, q: Query, tr: _Traits
+    ev: ir.Table, entity: str, anchor: EventRef, q: Query, tr: _Traits,
+    firsts: FirstEvents | None = None,
 ) -> ir.Table:
     """(entity, anchor) for entities whose first anchor event lies in [start, end).
 
-    The segment is read on the anchor event (a trait as of the anchor's time).
+    The segment is read on the anchor event (a trait as of the anchor's time). With the
+    store's first-event table, only the anchor rows of the entities whose first instant
+    lies in the window are read (all of them at that instant: ties decide the segment as
+    before); the grouping below then finds the same anchors.
     """
     f = _matching(ev, anchor, tr)
     f = f.filter(f[entity].notnull())
+    if firsts is not None and not anchor.where and (entity, anchor.event) in firsts.pairs:
+        t = firsts.table
+        new = t.filter(t.kind == entity, t.event == anchor.event,
+                       t.first_at >= q.start_lit(), t.first_at < q.end_lit(),
+                       t.first_at < q.as_of_lit())
+        f = f.filter(f.timestamp >= q.start_lit(), f.timestamp < q.end_lit())
+        f = f.semi_join(new, [f[entity] == new.entity, f.timestamp == new.first_at])
     columns: dict[int, str] = {}
     if q.segment is not None:
         f, columns = with_traits(f, [q.segment], tr.entity, tr.ctx)
@@ -271,12 +296,12 @@ def _cohort(
 
 def _cohort_metric(
     m: ConversionMetric | RetentionMetric | DurationMetric, ev: ir.Table, q: Query,
-    tr: _Traits,
+    tr: _Traits, firsts: FirstEvents | None = None,
 ) -> ir.Table:
     entity = m.entity
     anchor_ref, outcome_ref = (m.start, m.return_) if isinstance(m, RetentionMetric) else (
         m.from_, m.to)
-    cohort = _cohort(ev, entity, anchor_ref, q, tr)
+    cohort = _cohort(ev, entity, anchor_ref, q, tr, firsts)
     window = outcome_window(m)
     outcomes = _matching(ev, outcome_ref, tr)
     outcomes = outcomes.filter(outcomes[entity].notnull()).select(

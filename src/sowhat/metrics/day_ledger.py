@@ -69,11 +69,14 @@ def rebuild(con: Any) -> None:
     con.execute(f"INSERT INTO day_ledger {_FOLD} GROUP BY 1, 2")
 
 
-def ensure(con: Any) -> None:
+def ensure(con: Any) -> bool:
     """Create the ledger, or rebuild it when its row total is not the table's (a store from
-    before the ledger, or rows deleted or added outside ingest). Called as a load starts."""
-    if not has_ledger(con) or not _consistent(con):
+    before the ledger, or rows deleted or added outside ingest). Called as a load starts.
+    True when it was rebuilt (what is derived from the rows must be too)."""
+    if not has_ledger(con) or not consistent(con):
         rebuild(con)
+        return True
+    return False
 
 
 def record_ingest(con: Any, ingest_id: int) -> None:
@@ -90,7 +93,9 @@ def record_ingest(con: Any, ingest_id: int) -> None:
         "last_at = greatest(last_at, excluded.last_at)", [ingest_id])
 
 
-def _consistent(con: Any) -> bool:
+def consistent(con: Any) -> bool:
+    """Whether the ledger's row total is the table's (no rows added or deleted outside
+    ingest)."""
     # The store's event and timestamp are NOT NULL, so every row is in the ledger; a bare
     # count(*) is answered from DuckDB's row-group metadata.
     row = con.execute("SELECT (SELECT coalesce(sum(n), 0) FROM day_ledger) = "
@@ -103,7 +108,7 @@ def read(con: Any, *, checked: bool = True) -> list[LedgerRow] | None:
     rows deleted or added outside ingest: read the rows instead). `checked=False` reads it
     whatever its total."""
     try:
-        if not has_ledger(con) or (checked and not _consistent(con)):
+        if not has_ledger(con) or (checked and not consistent(con)):
             return None
         rows = con.execute("SELECT day, event, n, newest, key_sum, first_at, last_at "
                            "FROM day_ledger").fetchall()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -164,6 +164,7 @@ def _compute_base(
         cache = SqlCache(events.cache_dir)
         dialect = events.dialect()
         source_id, schema = events.source_id(), events.schema_key()
+        firsts = _firsts(events)
         try:
             traits = traits_for(catalog, [r.metric for r in base],
                                 {resolve_segment(catalog, r.segment) for r in base}, events)
@@ -174,7 +175,7 @@ def _compute_base(
             q = _query(catalog, start, end, grain, req.segment, as_of)
             parts.append((i, cache.sql(req.metric, catalog, q, source_id=source_id,
                                        schema=schema, dialect=dialect, table=events.events,
-                                       traits=traits)))
+                                       traits=traits, firsts=firsts)))
             queries[i] = q
         except SowhatError as exc:
             out[req] = ([], _message(exc))
@@ -212,6 +213,12 @@ def base_parts(catalog: MetricsFile, name: str) -> list[str]:
     return _base_parts(catalog, name, ())
 
 
+def _firsts(events: EventSource) -> tuple[Callable[[], Any], frozenset[tuple[str, str]]] | None:
+    """The store's first-event table for cohorts, when it may be read (else None)."""
+    pairs = events.first_event_pairs()
+    return (events.first_events_table, pairs) if pairs else None
+
+
 def combine(catalog: MetricsFile, req: MetricRequest, computed: Computed
             ) -> tuple[list[MetricValue], str | None]:
     """`req`'s values from its base parts' (`computed`: each part's values, or its error),
@@ -238,6 +245,7 @@ def run_windows(
     cache = SqlCache(events.cache_dir)
     dialect = events.dialect()
     source_id, schema = events.source_id(), events.schema_key()
+    firsts = _firsts(events)
     try:
         traits = traits_for(catalog, [r.metric for r, *_ in items],
                             {resolve_segment(catalog, r.segment) for r, *_ in items}, events)
@@ -249,7 +257,7 @@ def run_windows(
             q = _query(catalog, start, end, grain, req.segment, as_of)
             parts.append((i, cache.sql(req.metric, catalog, q, source_id=source_id,
                                        schema=schema, dialect=dialect, table=events.events,
-                                       traits=traits)))
+                                       traits=traits, firsts=firsts)))
         except SowhatError as exc:
             out[i] = ([], _message(exc))
     if not parts:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from sowhat.errors import DataError, UserError
-from sowhat.metrics import day_ledger
+from sowhat.metrics import day_ledger, first_events
 from sowhat.metrics import ingest_sql as q
 from sowhat.metrics import ingest_vendors as vendors
 from sowhat.metrics.store import (
@@ -145,10 +145,13 @@ def ingest(
     memory_limit: str | None = None,
     allow_future: bool = False,
     vendor: str | None = None,
+    anchors: Collection[tuple[str, str]] = (),
 ) -> IngestReport:
     """Load files into the store at `store`, one transaction per file; files load in order.
 
     `on_start` / `on_done` let a shell draw progress; the library itself prints nothing.
+    `anchors` are the (entity, event) pairs whose first events the store should keep for
+    cohort metrics (sowhat.metrics.first_events.anchor_pairs of the workspace's metrics).
     """
     for path in paths:
         if not path.is_file():
@@ -171,6 +174,7 @@ def ingest(
     try:
         con.execute("SET TimeZone = 'UTC'")
         ensure_schema(con)
+        first_events.keep(con, anchors)
         for path in paths:
             if on_start is not None:
                 on_start(path)
@@ -211,6 +215,7 @@ def reindex(store: Path, *, threads: int | None = None, memory_limit: str | None
         con.execute("BEGIN TRANSACTION")
         ensure_schema(con)
         day_ledger.rebuild(con)
+        first_events.rebuild(con)
         con.execute("COMMIT")
         total = con.execute("SELECT coalesce(sum(n), 0) FROM day_ledger").fetchone()
         return Reindexed(int(total[0]) if total is not None else 0, reordered)
@@ -299,6 +304,7 @@ def _ingest_file(
         before = int(con.execute("SELECT count(*) FROM events").fetchone()[0])
         q.insert(con, plan, summary, columns, ingest_id)
         day_ledger.record_ingest(con, ingest_id)
+        first_events.record_ingest(con, ingest_id)
         loaded = int(con.execute("SELECT count(*) FROM events").fetchone()[0]) - before
         valid = read - rejected - calls
         report = FileReport(

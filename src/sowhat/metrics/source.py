@@ -65,6 +65,9 @@ class EventSource:
         """Whether facts about the store's events (per-day digests, time range) may be read
         from the ledger `sowhat ingest` keeps (sowhat.metrics.day_ledger); off, they are
         computed from the rows (`sowhat sync --full`)."""
+        self.trust_first_events = True
+        """Whether cohorts may find their new entities in the store's first-event table
+        (sowhat.metrics.first_events); off, they group the events (`sowhat sync --full`)."""
 
     # -------------------------------------------------------------- constructors
 
@@ -227,6 +230,32 @@ class EventSource:
         if not t.timestamp.type().is_timestamp():
             t = t.mutate(timestamp=t.timestamp.cast("timestamp"))
         return t
+
+    def first_event_pairs(self) -> frozenset[tuple[str, str]]:
+        """The (entity, event) pairs whose first events the store keeps and may be read now:
+        only in the store `sowhat ingest` fills (its own `events` table, canonical columns),
+        and only while the ledger accounts for every row (nothing changed outside ingest)."""
+        if not self.trust_first_events:
+            return frozenset()
+        return self.remembered("first_event_pairs", self._first_event_pairs)
+
+    def _first_event_pairs(self) -> frozenset[tuple[str, str]]:
+        con = self._duck
+        if con is None or self.table_name != "events" or self.columns.renames():
+            return frozenset()
+        from sowhat.metrics import day_ledger, first_events
+
+        try:
+            pairs = first_events.kept_pairs(con)
+            if pairs and not (day_ledger.has_ledger(con) and day_ledger.consistent(con)):
+                return frozenset()
+        except Exception:  # a store this version did not write: group the events
+            return frozenset()
+        return pairs
+
+    def first_events_table(self) -> ir.Table:
+        """The store's first-event table as an Ibis table (see `first_event_pairs`)."""
+        return self.backend.table("first_events")
 
     def remembered(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()`, kept for the life of a frozen source (asked again otherwise)."""

@@ -79,7 +79,8 @@ def render_timestamp(value: datetime, dialect: str) -> str:
 
 
 def _key(name: str, catalog: MetricsFile, q: Query, dialect: str, source_id: str,
-         schema: list[tuple[str, str]], traits: TraitContext | None = None) -> str:
+         schema: list[tuple[str, str]], traits: TraitContext | None = None,
+         firsts: frozenset[tuple[str, str]] = frozenset()) -> str:
     m = catalog.metrics[name]
     payload = {
         "format": CACHE_FORMAT,
@@ -94,6 +95,7 @@ def _key(name: str, catalog: MetricsFile, q: Query, dialect: str, source_id: str
         if q.segment is not None else None,
         "grain": q.grain,
         "traits": traits.key() if traits is not None else None,
+        "firsts": sorted(firsts),
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -124,29 +126,37 @@ class SqlCache:
 
     def sql(self, name: str, catalog: MetricsFile, q: Query, *, source_id: str,
             schema: list[tuple[str, str]], dialect: str, table: Callable[[], ir.Table],
-            traits: TraitContext | None = None) -> str:
+            traits: TraitContext | None = None,
+            firsts: tuple[Callable[[], ir.Table], frozenset[tuple[str, str]]] | None = None,
+            ) -> str:
         """The SQL computing metric `name` (not a ratio) for the window in `q`.
 
         `table` is called (to build the Ibis expression) only when no template is cached.
-        `traits` is the trait index when a condition reads a trait (it shapes the SQL).
+        `traits` is the trait index when a condition reads a trait (it shapes the SQL);
+        `firsts` the store's first-event table and the pairs it keeps (sowhat.metrics.
+        first_events), likewise.
         """
-        key = _key(name, catalog, q, dialect, source_id, schema, traits)
+        pairs_kept = firsts[1] if firsts is not None else frozenset()
+        key = _key(name, catalog, q, dialect, source_id, schema, traits, pairs_kept)
         pairs = _pairs(name, catalog, q)
         entry = self._get(key)
         if entry is None:
             import ibis
 
-            from sowhat.metrics.compile import compile_metric
+            from sowhat.metrics.compile import FirstEvents, compile_metric
 
+            fe = (FirstEvents(firsts[0](), pairs_kept) if firsts is not None and pairs_kept
+                  else None)
             tq = Query(start=q.start, end=q.end, as_of=q.as_of, grain=q.grain,
                        segment=q.segment, template=True)
-            sql = str(ibis.to_sql(compile_metric(name, catalog, table(), tq, traits=traits),
-                                  dialect=dialect))
+            sql = str(ibis.to_sql(compile_metric(name, catalog, table(), tq, traits=traits,
+                                                 firsts=fe), dialect=dialect))
             marks = {role: render_timestamp(s, dialect) for role, (s, _) in pairs.items()}
             if not all(marks[r] in sql for r in ("start", "end", "as_of")):
                 # pragma: no cover - a dialect that folds literals: compile directly
                 return str(ibis.to_sql(compile_metric(name, catalog, table(), q,
-                                                      traits=traits), dialect=dialect))
+                                                      traits=traits, firsts=fe),
+                                       dialect=dialect))
             entry = {"sql": sql, "marks": marks}
             self._put(key, entry)
         sql = str(entry["sql"])

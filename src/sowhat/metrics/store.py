@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sowhat.metrics import day_ledger
+from sowhat.metrics import day_ledger, first_events
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS events (
@@ -151,7 +151,8 @@ def ensure_schema(con: Any) -> None:
         rows = con.execute("SELECT count(*) FROM events").fetchone()
         if rows is not None and rows[0] == 0:  # a new store: every load appends in order
             con.execute("INSERT INTO store_meta VALUES ('row_order', ?)", [ROW_ORDER])
-    day_ledger.ensure(con)
+    if day_ledger.ensure(con):
+        first_events.rebuild(con)
 
 
 def _row_order(con: Any) -> str | None:

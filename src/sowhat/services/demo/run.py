@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sowhat.demo.simulator import DEMO_START, DEMO_TODAY, SimulationResult, simulate
 from sowhat.domain.okr import CheckInSource
 from sowhat.errors import UserError
+from sowhat.metrics.first_events import anchor_pairs
 from sowhat.metrics.ingest import IngestReport, ingest
 from sowhat.services.checkins import record_checkin
 from sowhat.services.demo.targets import measured_baselines, with_measured_targets
@@ -87,9 +88,10 @@ def create_demo(*, root: Path, events: int = 1_000_000, seed: int = 7, force: bo
     data = root / "data"
     simulation = simulate(data, events=events, seed=seed, start=DEMO_START, end=DEMO_TODAY)
     say("ingesting events")
-    loaded = ingest(list(simulation.parquet_files), store=root / ".sowhat" / "events.duckdb")
     ws = load_workspace(root)
     assert ws.metrics is not None, "the demo ships a metrics.yaml"
+    loaded = ingest(list(simulation.parquet_files), store=root / ".sowhat" / "events.duckdb",
+                    anchors=anchor_pairs(ws.metrics))
     say("measuring baselines from the quarter before")
     ws = _measure_targets(ws)
     catalog = ws.metrics

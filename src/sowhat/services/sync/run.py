@@ -207,6 +207,7 @@ def sync(
     # the content); a remapped column changes every key.
     if full:  # the rows themselves, not what ingest recorded about them
         events.trust_ledger = False
+        events.trust_first_events = False
     digests = day_digests(events, cached=not full)
     stale = full and digests is not None and day_ledger.stale(events, digests)
     keys = InputKeys(digests, traits_digest(events),
