@@ -93,8 +93,14 @@ def keep(con: Any, pairs: Iterable[Pair]) -> None:
         return
     con.execute(SCHEMA_SQL)
     for kind, event in sorted(wanted - kept_pairs(con)):
-        _build(con, kind, event)
-        con.execute("INSERT INTO first_event_pairs VALUES (?, ?)", [kind, event])
+        con.execute("BEGIN TRANSACTION")  # built and registered together, or neither
+        try:
+            _build(con, kind, event)
+            con.execute("INSERT INTO first_event_pairs VALUES (?, ?)", [kind, event])
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
 
 def _build(con: Any, kind: str, event: str) -> None:
@@ -120,6 +126,10 @@ def record_ingest(con: Any, ingest_id: int) -> None:
             f'CREATE OR REPLACE TEMP TABLE sowhat_new_firsts AS SELECT "{kind}" AS entity, '
             f'min(timestamp) AS first_at FROM events WHERE ingest_id = ? AND event = ? '
             f'AND "{kind}" IS NOT NULL GROUP BY 1', [ingest_id, event])
+        found = con.execute("SELECT count(*) FROM sowhat_new_firsts").fetchone()
+        if not found or not found[0]:
+            con.execute("DROP TABLE sowhat_new_firsts")
+            continue
         con.execute("DELETE FROM first_events f WHERE f.kind = ? AND f.event = ? AND EXISTS "
                     "(SELECT 1 FROM sowhat_new_firsts n WHERE n.entity = f.entity "
                     "AND n.first_at < f.first_at)", [kind, event])
