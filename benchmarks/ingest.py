@@ -19,6 +19,10 @@ Segment-style JSONL file, then times each way in its own process, in turn, twice
 - ctas-jsonl — `CREATE TABLE … AS SELECT * FROM read_json(file)` (the yardstick for JSONL);
 - jsonl — `sowhat.metrics.ingest` of the JSONL file into an empty store.
 
+Every `sowhat.metrics.ingest` way keeps the first events of the demo's cohort anchors, as
+`sowhat ingest` does in the demo workspace (sowhat.metrics.first_events); `--no-anchors`
+leaves them out, as a workspace without cohort metrics would.
+
 `--memory-limit` sets DuckDB's `memory_limit` on every side (what `[events] memory_limit` in
 sowhat.toml does for `sowhat ingest`): beyond it DuckDB spills to disk. Peak MB is each timed
 process's resident high-water mark; the full store that `reparquet` and `day` start from is
@@ -79,18 +83,33 @@ def prepare(work: Path, events: int) -> dict[str, Path]:
     return files
 
 
-def run_one(way: str, work: Path, memory_limit: str | None = None) -> dict[str, float]:
+def demo_anchors() -> set[tuple[str, str]]:
+    """The (entity, event) pairs the demo's metrics.yaml anchors cohorts on."""
+    from importlib import resources
+
+    import yaml
+
+    from sowhat.metrics.first_events import anchor_pairs
+    from sowhat.spec.metric_defs import MetricsFile
+
+    text = (resources.files("sowhat.demo") / "templates" / "metrics.yaml").read_text("utf-8")
+    return anchor_pairs(MetricsFile.model_validate(yaml.safe_load(text)))
+
+
+def run_one(way: str, work: Path, memory_limit: str | None = None,
+            anchors: bool = True) -> dict[str, float]:
     """Time one way in this process (called in a child process by `main`)."""
     import duckdb
 
     from sowhat.metrics.ingest import ingest
 
+    kept = demo_anchors() if anchors else set()
     files = {"parquet": work / "events.parquet", "jsonl": work / "events.jsonl",
              "day": work / "day.parquet"}
-    full = work / "full.duckdb"
+    full = work / ("full.duckdb" if anchors else "full-no-anchors.duckdb")
     if way == "build-full":
         if not full.exists():
-            ingest([files["parquet"]], store=full)
+            ingest([files["parquet"]], store=full, anchors=kept)
         return {"seconds": 0.0, "cpu": 0.0, "rows": 0, "peak_mb": 0.0}
     target = work / f"{way}.duckdb"
     if way in ("reparquet", "day"):
@@ -111,7 +130,8 @@ def run_one(way: str, work: Path, memory_limit: str | None = None) -> dict[str, 
     else:
         source = {"parquet": "parquet", "reparquet": "parquet", "day": "day",
                   "jsonl": "jsonl"}[way]
-        report = ingest([files[source]], store=target, memory_limit=memory_limit)
+        report = ingest([files[source]], store=target, memory_limit=memory_limit,
+                        anchors=kept)
         rows = report.read
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
@@ -128,11 +148,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--work", default="/tmp/sowhat-bench-ingest")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for every way, e.g. 1GB")
+    parser.add_argument("--no-anchors", action="store_true",
+                        help="keep no first events (a workspace without cohort metrics)")
     parser.add_argument("--run", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     work = Path(args.work)
     if args.run:
-        print(json.dumps(run_one(args.run, work, args.memory_limit)))
+        print(json.dumps(run_one(args.run, work, args.memory_limit, not args.no_anchors)))
         return
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -142,10 +164,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f}, memory_limit {args.memory_limit or 'default'}")
     ways = [w for w in args.ways.split(",") if w]
-    limit = ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    limit = (["--memory-limit", args.memory_limit] if args.memory_limit else []) + (
+        ["--no-anchors"] if args.no_anchors else [])
     if {"reparquet", "day"} & set(ways):
-        subprocess.run([sys.executable, __file__, "--work", str(work), "--run", "build-full"],
-                       check=True, capture_output=True)
+        subprocess.run([sys.executable, __file__, "--work", str(work), "--run", "build-full",
+                        *limit], check=True, capture_output=True)
     results: dict[str, list[dict[str, float]]] = {w: [] for w in ways}
     for _ in range(args.repeat):
         for way in ways:
