@@ -245,12 +245,17 @@ class EventSource:
             return frozenset()
         from sowhat.metrics import day_ledger, first_events
 
+        # A cursor of its own: a single-row fetch leaves its result open, and DuckDB refuses
+        # the next relation (Ibis' table lookup) on a connection with an open result.
+        cur = con.cursor()
         try:
-            pairs = first_events.kept_pairs(con)
-            if pairs and not (day_ledger.has_ledger(con) and day_ledger.consistent(con)):
+            pairs = first_events.kept_pairs(cur)
+            if pairs and not (day_ledger.has_ledger(cur) and day_ledger.consistent(cur)):
                 return frozenset()
         except Exception:  # a store this version did not write: group the events
             return frozenset()
+        finally:
+            cur.close()
         return pairs
 
     def first_events_table(self) -> ir.Table:

@@ -11,13 +11,13 @@ from typing import Any
 
 import duckdb
 from metric_reference import compute as reference
+from test_metric_engine_reference import CASES, END, START, assert_same
 
 from conftest import CATALOG, METRIC_NAMES, catalog, random_rows, write_segment_jsonl
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.first_events import anchor_pairs
 from sowhat.metrics.ingest import ingest, reindex
 from sowhat.metrics.source import EventSource
-from test_metric_engine_reference import CASES, END, START, assert_same
 
 PAIRS = anchor_pairs(catalog())
 
@@ -75,7 +75,7 @@ def test_loads_in_any_order_keep_exactly_each_entitys_first_event(tmp_path: Path
     for path in _loads(tmp_path, rows, 4, seed=5):
         ingest([path], store=store, anchors=PAIRS)
         assert _kept(store) == _from_rows(store)  # after every load, not only the last
-    assert PAIRS == {("account_id", "signup"), ("user_id", "signup")}
+    assert {("account_id", "signup"), ("user_id", "signup")} == PAIRS
     assert len(_kept(store)) > 100
 
 
