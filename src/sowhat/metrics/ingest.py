@@ -165,11 +165,7 @@ def ingest(
         config["threads"] = threads
     if memory_limit:
         config["memory_limit"] = memory_limit
-    try:
-        con = duckdb.connect(str(store), config=config)
-    except duckdb.Error as exc:
-        raise DataError(f"cannot open the event store {store}: {exc}",
-                        hint="is another sowhat process using it?") from None
+    con = _open_store(store, config)
     reports = []
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -205,11 +201,7 @@ def reindex(store: Path, *, threads: int | None = None, memory_limit: str | None
     if memory_limit:
         config["memory_limit"] = memory_limit
     reordered = _rewrite_in_order(store, config)
-    try:
-        con = duckdb.connect(str(store), config=config)
-    except duckdb.Error as exc:
-        raise DataError(f"cannot open the event store {store}: {exc}",
-                        hint="is another sowhat process using it?") from None
+    con = _open_store(store, config)
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("BEGIN TRANSACTION")
@@ -223,6 +215,15 @@ def reindex(store: Path, *, threads: int | None = None, memory_limit: str | None
         con.close()
 
 
+def _open_store(store: Path, config: dict[str, Any]) -> Any:
+    """A write connection to the store, or a DataError saying who may hold it."""
+    try:
+        return duckdb.connect(str(store), config=config)
+    except duckdb.Error as exc:
+        raise DataError(f"cannot open the event store {store}: {exc}",
+                        hint="is another sowhat process using it?") from None
+
+
 def _rewrite_in_order(store: Path, config: dict[str, Any]) -> bool:
     """Copy a store whose rows lie in file order into a new file, rows by event and time,
     and put it in the old one's place; False when the rows already are in order.
@@ -233,18 +234,14 @@ def _rewrite_in_order(store: Path, config: dict[str, Any]) -> bool:
     fresh = store.with_name(store.name + ".reorder")
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    try:
-        con = duckdb.connect(str(store), config=config)
-    except duckdb.Error as exc:
-        raise DataError(f"cannot open the event store {store}: {exc}",
-                        hint="is another sowhat process using it?") from None
+    con = _open_store(store, config)
     try:
         con.execute("SET TimeZone = 'UTC'")
         ensure_schema(con)
         if in_row_order(con):
             return False
         con.execute("CHECKPOINT")  # nothing of the old file left in a WAL at the swap
-        name = str(con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+        name = str(con.execute("SELECT current_database()").fetchone()[0])
         con.execute(f"ATTACH {sql_string(str(fresh))} AS sowhat_fresh")
         con.execute(f"COPY FROM DATABASE {quote(name)} TO sowhat_fresh (SCHEMA)")
         tables = [str(r[0]) for r in con.execute(
