@@ -119,6 +119,17 @@ def test_quarter_review_page_downloads_the_pdf(browser: Any, server: dict[str, s
     assert page.get_by_role("heading", level=1).inner_text().startswith(
         "Quarterly business review")
     assert page.locator(".report-embed").get_by_text("What carries over").first.is_visible()
+    # The report's own column classes must not pick up the app's pill and bar styles (a
+    # header once named "progress" drew as a 10px grey bar that clipped its word).
+    headers = page.locator(".report-embed table.krs th").evaluate_all(
+        "ths => ths.map(th => ({text: th.innerText, height: th.getBoundingClientRect().height,"
+        " scroll: th.scrollHeight, client: th.clientHeight,"
+        " bg: getComputedStyle(th).backgroundColor, radius: getComputedStyle(th).borderRadius}))")
+    assert {h["text"].strip().lower() for h in headers} >= {"status", "progress"}
+    for h in headers:
+        assert h["scroll"] <= h["client"] + 1, h
+        assert h["radius"] in ("0px", ""), h
+        assert h["bg"] in ("rgba(0, 0, 0, 0)", "transparent"), h
     page.screenshot(path=str(shots / "review-quarter.png"), full_page=False)
     with page.expect_download(timeout=180_000) as info:
         page.get_by_role("link", name="PDF").click()
