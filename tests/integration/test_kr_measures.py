@@ -657,3 +657,58 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
     _code, out = run("lint", "-w", str(ws))
     (sw114,) = [line for line in out.splitlines() if "SW114" in line and "building_weekly" in line]
     assert "over 2026-09-07 to 2026-09-27" in sw114
+
+
+def test_a_weekly_active_month_lists_the_weeks_its_value_averages(ws: Path) -> None:
+    """October's weekly-active value is the mean of the weeks lying wholly inside October
+    (Oct 5, 12, 19; Oct 26's runs into November). The review listed Oct 26 beside it too, so
+    "359" sat next to four weeks whose mean was 378: every rendering now lists exactly the
+    weeks the value averages and names them, and the trend is their slope."""
+    (ws / "metrics.yaml").write_text(
+        METRICS + "  building_weekly: {type: active, entity: account_id, "
+        "event: project_created, per: week}\n", encoding="utf-8")
+    (ws / "okrs" / "2026-Q4.yaml").write_text(OKRS + """\
+      - id: builders
+        title: Grow accounts creating a project each week from 10 to 30
+        metric: building_weekly
+        baseline: 10
+        target: 30
+""", encoding="utf-8")
+    assert run("apply", "-w", str(ws))[0] == 0
+    assert run("sync", "-w", str(ws), "--as-of", BOUND.isoformat())[0] == 0
+    october = [datetime(2026, 10, 5, tzinfo=UTC) + timedelta(weeks=i) for i in range(3)]
+    september = [datetime(2026, 9, 7, tzinfo=UTC) + timedelta(weeks=i) for i in range(3)]
+    code, out = run("review", "monthly", "-w", str(ws), "--month", "2026-10", "--as-of",
+                    BOUND.isoformat(), "--format", "json")
+    assert code == 0, out
+    (kr,) = [k for k in json.loads(out)["key_results"] if k["kr_id"] == "builders"]
+    assert kr["value"] == pytest.approx(sum(map(hand_weekly_projects, october)) / 3)
+    assert kr["previous"] == pytest.approx(sum(map(hand_weekly_projects, september)) / 3)
+    assert [w["week"] for w in kr["weeks"]] == [d.date().isoformat() for d in october]
+    assert [w["value"] for w in kr["weeks"]] == [hand_weekly_projects(d) for d in october]
+    assert "mean of its 3 complete weeks, Oct 05–Oct 25" in kr["covers"]
+    assert "last month the mean of its 3 complete weeks, Sep 07–Sep 27" in kr["covers"]
+    # a count's month keeps every week that starts in it, and names no weeks
+    (tickets,) = [k for k in json.loads(out)["key_results"] if k["kr_id"] == "tickets-total"]
+    assert tickets["covers"] is None
+    assert [w["week"] for w in tickets["weeks"]][-1] == "2026-10-26"
+    code, text_out = run("review", "monthly", "-w", str(ws), "--month", "2026-10",
+                         "--as-of", BOUND.isoformat())
+    assert code == 0
+    assert "weeks: 10-05" in text_out
+    assert "10-26" not in text_out.split("builders")[1]
+    assert "the month is the mean of its 3 complete weeks, Oct 05–Oct 25" in text_out
+    md = ws / "monthly.md"
+    code, _ = run("report", "monthly", "-w", str(ws), "--month", "2026-10", "--as-of",
+                  BOUND.isoformat(), "-o", str(md))
+    assert code == 0
+    section = md.read_text(encoding="utf-8").split("## builders")[1]
+    assert "2026-10-26" not in section
+    assert "- the month is the mean of its 3 complete weeks, Oct 05–Oct 25" in section
+    page = ws / "monthly.html"
+    code, _ = run("report", "monthly", "-w", str(ws), "--month", "2026-10", "--as-of",
+                  BOUND.isoformat(), "-o", str(page))
+    assert code == 0
+    html = page.read_text(encoding="utf-8").split('data-kr="builders"')[1]
+    assert 'data-covers="1">The month is the mean of its 3 complete weeks, Oct 05–Oct 25' in html
+    assert "26 Oct" not in html.split("</section>")[0]

@@ -208,6 +208,8 @@ def _render_monthly(r: MonthlyReview) -> None:
             console.print("  weeks: " + "  ".join(
                 f"{w.week:%m-%d} {kr_num(w.value, *sc)}" + (" (so far)" if w.so_far else "")
                 for w in k.weeks), style="dim")
+        if k.covers:
+            console.print(f"  {k.covers}", style="dim")
         if k.error:
             console.print(f"  [red]{k.error}[/red]")
         if k.not_yet:

@@ -144,6 +144,8 @@ def monthly_markdown(r: MonthlyReview) -> str:
                 "- weeks: " + (", ".join(f"{w.week.isoformat()} {kr_num(w.value, *sc)}"
                                          + (" (so far)" if w.so_far else "")
                                          for w in k.weeks) or "—")]
+        if k.covers:
+            out.append(f"- {k.covers}")
         if k.error:
             out.append(f"- error: {k.error}")
         if k.not_yet:

@@ -5,7 +5,10 @@ a month, split by segment, says where a change comes from. For each KR (lagging 
 - the metric over the calendar month and the month before, each "as known at the as-of time"
   (cohorts that matured since the month ended are counted, as everywhere in Sowhat);
 - the month's weekly values (the series `sowhat sync` stored; whole ISO weeks starting in the
-  month, so a count over a four-day edge week does not fake a trend) and their slope;
+  month, so a count over a four-day edge week does not fake a trend) and their slope; for a
+  weekly-active metric, whose month is the mean of the weeks lying wholly inside it, exactly
+  those weeks, named beside the value (`covers`): "359" next to four listed weeks whose mean
+  is 378 read as an error;
   the trend is "improving"/"worsening" in the KR's direction only beyond noise: when the
   slope's 90% interval (`stats.noise.linear_trend`, which needs 3 weeks) excludes zero and
   the slope moves the level by more than `FLAT_SHARE` of its mean over the month; else
@@ -26,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from sowhat.domain.measure import Measure
+from sowhat.domain.measure import CompleteBuckets, Measure, complete_buckets
 from sowhat.domain.okr import Direction
 from sowhat.domain.period import Period
 from sowhat.errors import UserError
@@ -41,7 +44,7 @@ from sowhat.services.forecasts import (
 )
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.weekly import indicator_of
-from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_defs import ActiveMetric, MetricsFile
 from sowhat.stats.noise import LEVEL_WEEKS, beyond_noise, level_noise, linear_trend
 from sowhat.store import repositories
 
@@ -108,6 +111,10 @@ class MonthlyKR:
     value_so_far: bool = False
     previous_so_far: bool = False
     so_far_note: str | None = None
+    # What a weekly-active metric's month is the mean of ("the mean of its 3 complete weeks,
+    # Oct 05–Oct 25; last month of Sep 07–Sep 27"): a week that runs into the next month
+    # counts in neither, and the weeks listed are these.
+    covers: str | None = None
 
     @property
     def value_words(self) -> str:
@@ -225,8 +232,12 @@ def monthly_review(
                            until=as_of.date())
         moving = set(unsettled_weeks(whole, period_end=row.end, as_of=as_of, metric=metric,
                                      catalog=catalog))
+        per = _weekly_active(catalog, metric)
+        inside = complete_buckets(start, end, "week") if per else None
+        before_inside = (complete_buckets(_midnight(prev.start), _midnight(prev.end), "week")
+                         if per else None)
         weeks = tuple(WeekValue(w, v, w in moving) for w, v in whole
-                      if span.start <= w < span.end)
+                      if (_within(w, inside) if per else span.start <= w < span.end))
         slope = _slope([w.value for w in weeks])
         lag = maturity(catalog.metrics[metric], catalog)
         value_so_far = _moving(lag, own.value, span, as_of)
@@ -236,8 +247,9 @@ def monthly_review(
         partial = value_so_far or previous_so_far
         clear = None if k.measure == Measure.CUMULATIVE or partial else beyond_noise(
             own.change, level_noise([v for w, v in whole if w < prev.start][-LEVEL_WEEKS:]),
-            weeks=max(1, round((end - start).days / 7)),
-            against_weeks=max(1, round(prev.days / 7)))
+            weeks=inside.count if inside else max(1, round((end - start).days / 7)),
+            against_weeks=(before_inside.count if before_inside
+                           else max(1, round(prev.days / 7))))
         direction = _direction(k.baseline, k.target)
         out.append(MonthlyKR(
             kr_id=k.id, objective_id=objective_id, title=k.title, metric=metric,
@@ -251,6 +263,7 @@ def monthly_review(
             not_yet=_not_yet(lag, own, span, prev, as_of),
             value_so_far=value_so_far, previous_so_far=previous_so_far,
             so_far_note=_so_far_note(lag, own, span, prev, as_of),
+            covers=_covers(inside, before_inside) if per else None,
         ))  # fmt: skip
     out.sort(key=lambda r: r.indicator != "lagging")
     return MonthlyReview(period=row.label, month=span.label, start=span.start,
@@ -301,6 +314,31 @@ def _so_far_note(window: timedelta | None, own: SegmentValue, span: Period, prev
                    f"{window_days(window)} outcome window; the rest count as they mature, "
                    f"all by {settles:%Y-%m-%d}")
     return "; ".join(out) or None
+
+
+def _weekly_active(catalog: MetricsFile, metric: str) -> bool:
+    defn = catalog.metrics.get(metric)
+    return isinstance(defn, ActiveMetric) and defn.per == "week"
+
+
+def _within(week: date, inside: CompleteBuckets | None) -> bool:
+    return inside is not None and inside.start.date() <= week < inside.end.date()
+
+
+def _span_words(b: CompleteBuckets) -> str:
+    return f"{b.start:%b %d}–{b.end - timedelta(days=1):%b %d}"
+
+
+def _covers(inside: CompleteBuckets | None, before: CompleteBuckets | None) -> str:
+    """The weeks a weekly-active month averages, this month's and last month's, in words."""
+    def one(b: CompleteBuckets | None) -> str:
+        if b is None:
+            return "no complete week"
+        return f"the mean of its {b.count} complete week{'s' if b.count != 1 else ''}, " \
+            f"{_span_words(b)}"
+
+    return (f"the month is {one(inside)}; last month {one(before)} "
+            "(a week that runs into the next month counts in neither)")
 
 
 def _slope(values: list[float | None]) -> float | None:
