@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -712,3 +713,32 @@ def test_a_weekly_active_month_lists_the_weeks_its_value_averages(ws: Path) -> N
     html = page.read_text(encoding="utf-8").split('data-kr="builders"')[1]
     assert 'data-covers="1">The month is the mean of its 3 complete weeks, Oct 05–Oct 25' in html
     assert "26 Oct" not in html.split("</section>")[0]
+
+
+def test_the_check_in_and_objective_pages_say_what_the_dashboard_says(ws: Path) -> None:
+    """Every page colours a KR's progress by its status word and says how far the data
+    reaches. The check-in card coloured by pace against a fixed 70% (a 67% bar green beside
+    a dashboard "at risk"), the objective page by the calendar, and neither said the data
+    had stopped weeks before the week being checked in."""
+    assert run("sync", "-w", str(ws))[0] == 0
+    with web_client(ws) as client:
+        dashboard = client.get("/").text
+        checkin = client.get("/periods/2026-Q4/check-in").text
+        objective = client.get("/periods/2026-Q4/objectives/grow").text
+    words = {
+        kr: word for word, kr in re.findall(
+            r'<li data-status="([a-z ]+)">\s*<div class="kr-head">.*?'
+            r'href="/periods/2026-Q4/key-results/([\w-]+)"', dashboard, re.S)}
+    assert set(words) == {"act", "tickets-total"}
+    for kr, word in words.items():
+        css = word.replace(" ", "-")
+        card = checkin.split(f'data-kr="{kr}"')[1].split("</article>")[0]
+        assert f'class="word word-{css}"' in card
+        assert f'<div class="progress {css}"' in card
+        row = objective.split(f'/key-results/{kr}"')[1].split("</tr>")[0]
+        assert f'class="word word-{css}"' in row
+        assert f'<div class="progress {css}"' in row
+    # the data ends on Wednesday 18 Nov; the check-in is for the week of today
+    for page in (checkin, objective):
+        assert "Data through <strong>18 Nov 2026</strong>" in page
+    assert "not yet for this week: the data ends 18 Nov" in checkin

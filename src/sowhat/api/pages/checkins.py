@@ -12,11 +12,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from sowhat.api.auth import require_caller
 from sowhat.api.pages.okrs import page_writer
 from sowhat.api.pages.templating import render
-from sowhat.api.state import server_state
+from sowhat.api.state import ServerState, server_state
 from sowhat.errors import NotFound, UserError
 from sowhat.services import dashboard as views
 from sowhat.services.okrs import edits as okr_edits
@@ -70,7 +71,8 @@ def checkin_submit(
         _plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
                                                      period=period,
                                                      catalog=state.workspace.metrics)  # fmt: skip
-    target = next((t for t in targets if t.kr.id == kr_id), None)
+        target = next((t for t in targets if t.kr.id == kr_id), None)
+        standing = _standing(session, state, _plan.period) if target else None
     if target is None:
         # Not a KR this person may check in (unknown id, another team's): there is no card
         # to redraw, only the reason.
@@ -81,6 +83,8 @@ def checkin_submit(
     return render(request, "_checkin_card.html", {
         "t": target, "period": period, "week": week, "error": error, "saved": error is None,
         "draft": _draft(error, value, confidence, note, blockers),
+        "words": standing.kr_words if standing else {},
+        "data_through": standing.data_through if standing else None,
     }, status_code=200 if error is None else int(error.status))  # fmt: skip
 
 
@@ -104,10 +108,21 @@ def _checkin_page(request: Request, period: str | None, *, error: UserError | No
         plan, week, targets = views.checkin_targets(session=session, principal=caller.principal,
                                                     period=period,
                                                     catalog=state.workspace.metrics)  # fmt: skip
+        standing = _standing(session, state, plan.period) if targets else None
     return render(request, "checkin.html", {
         "plan": plan, "week": week, "targets": targets, "error": error, "failed": failed,
         "saved": request.query_params.get("saved"), "draft": draft,
+        "words": standing.kr_words if standing else {},
+        "data_through": standing.data_through if standing else None,
+        "stale": standing.stale if standing else None,
     }, status_code=int(error.status) if error else 200)  # fmt: skip
+
+
+def _standing(session: Session, state: ServerState, period: str) -> views.Dashboard:
+    """The dashboard's model of the period (cached until the data changes): each KR's status
+    word, so a card colours its progress as the dashboard does — a 67% bar read green here
+    and "at risk" there — and how far the data reaches, for the banner every page shows."""
+    return views.dashboard(session=session, period=period, workspace=state.workspace)
 
 
 def _value(text: str) -> float | None:

@@ -120,9 +120,15 @@ def objective_page(request: Request, period: str, objective_id: str) -> Response
     with state.db.transaction(write=False) as session:
         plan = views.cached_plan(session=session, period=period,
                                  catalog=state.workspace.metrics)  # fmt: skip
-    objective = plan.objective(objective_id)
+        objective = plan.objective(objective_id)
+        # the dashboard's words (cached with its model): a bar coloured by pace here read
+        # green for a KR the dashboard calls at risk
+        standing = views.dashboard(session=session, period=plan.period,
+                                   workspace=state.workspace)
     return render(request, "objective.html", {
         "plan": plan, "o": objective, "krs": plan.key_results_of(objective_id),
+        "standing": standing.standings.get(objective_id), "words": standing.kr_words,
+        "data_through": standing.data_through, "stale": standing.stale,
         "bets": [b for b in plan.bets if b.objective == objective_id],
         "guardrails": [
             (g, g.guardrail.describe(unit_text(state.workspace.metrics, g.guardrail.metric)))
