@@ -742,3 +742,22 @@ def test_the_check_in_and_objective_pages_say_what_the_dashboard_says(ws: Path) 
     for page in (checkin, objective):
         assert "Data through <strong>18 Nov 2026</strong>" in page
     assert "not yet for this week: the data ends 18 Nov" in checkin
+
+
+def test_the_metrics_page_shows_each_definition_as_written_and_what_reads_it(
+        ws: Path) -> None:
+    """A KR page links its metric to /metrics; that page showed a type and a description
+    nobody had written. It shows the lines of metrics.yaml that define the metric, its
+    outcome window, and the KRs of the period that read it."""
+    with web_client(ws) as client:
+        page = client.get("/metrics").text
+        kr_page = client.get("/periods/2026-Q4/key-results/act").text
+    assert 'href="/metrics#activation"' in kr_page
+    section = page.split('id="activation"')[1].split("</section>")[0]
+    assert "conversion · leading indicator · 7-day outcome window" in section
+    assert ("activation:\n  type: conversion\n  entity: account_id\n"
+            "  from: {event: signup}\n  to: {event: project_created}\n  within: 7d") in section
+    assert "metrics.yaml:2:3" in section
+    assert 'href="/periods/2026-Q4/key-results/act"' in section
+    unused = page.split('id="typo_tickets"')[1].split("</section>")[0]
+    assert "No key result or guardrail of 2026-Q4 reads it." in unused

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,3 +244,32 @@ def to_plain(data: Any) -> Any:
     if isinstance(data, list):
         return [to_plain(v) for v in data]
     return data
+
+
+def source_block(doc: YamlDocument, path: YamlPath) -> str | None:
+    """The lines of the file that write the node at `path` — its key's line and everything
+    indented under it — dedented: the definition as its author wrote it ("within: 7d",
+    comments and all), which a dump of the parsed model ("within: 604800") is not. None when
+    the node is not in the file."""
+    node = doc.data
+    for part in path:
+        if isinstance(node, CommentedMap) and part in node:
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    line = doc.locate(path).line
+    if not line:
+        return None
+    lines = doc.text.splitlines()
+    first = lines[line - 1]
+    indent = len(first) - len(first.lstrip())
+    block = [first]
+    for text in lines[line:]:
+        if text.strip() and len(text) - len(text.lstrip()) <= indent:
+            break
+        block.append(text)
+    while block and not block[-1].strip():
+        block.pop()
+    return textwrap.dedent("\n".join(block))

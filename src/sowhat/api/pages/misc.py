@@ -12,6 +12,7 @@ from sowhat.api.http import MAX_OFFSET
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.services import dashboard as views
+from sowhat.services.metric_catalog import metric_catalog
 from sowhat.services.okrs.views import audit_page
 
 router = APIRouter()
@@ -58,6 +59,8 @@ def audit_log_page(request: Request, entity_type: str | None = None,
 @router.get("/metrics")
 def metrics_page(request: Request) -> Response:
     require_caller(request)
-    catalog = server_state(request).workspace.metrics
-    metrics = sorted(catalog.metrics.items()) if catalog else []
-    return render(request, "metrics.html", {"metrics": metrics})
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
+        period, metrics = metric_catalog(session=session, workspace=state.workspace)
+    return render(request, "metrics.html", {"metrics": metrics, "period": period,
+                                            "file": state.workspace.config.workspace.metrics_file})
