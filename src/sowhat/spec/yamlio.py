@@ -253,12 +253,11 @@ def source_block(doc: YamlDocument, path: YamlPath) -> str | None:
     the node is not in the file."""
     node = doc.data
     for part in path:
-        if isinstance(node, CommentedMap) and part in node:
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
+        in_map = isinstance(node, CommentedMap) and part in node
+        in_seq = isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_map or in_seq):
             return None
+        node = node[part]
     line = doc.locate(path).line
     if not line:
         return None
