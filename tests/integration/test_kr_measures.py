@@ -725,6 +725,12 @@ def test_the_check_in_and_objective_pages_say_what_the_dashboard_says(ws: Path) 
         dashboard = client.get("/").text
         checkin = client.get("/periods/2026-Q4/check-in").text
         objective = client.get("/periods/2026-Q4/objectives/grow").text
+        alignment = client.get("/periods/2026-Q4/alignment").text
+    objective_word = re.search(r'<article class="card objective obj-([a-z-]+)"', dashboard)
+    assert objective_word is not None
+    node = alignment.split('href="/periods/2026-Q4/objectives/grow"')[1].split("</li>")[0]
+    assert f'class="word word-{objective_word.group(1)}"' in node
+    assert f'<div class="progress {objective_word.group(1)}"' in node
     words = {
         kr: word for word, kr in re.findall(
             r'<li data-status="([a-z ]+)">\s*<div class="kr-head">.*?'

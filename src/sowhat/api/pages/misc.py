@@ -31,9 +31,15 @@ def alignment_page(request: Request, period: str) -> Response:
 
 def _alignment(request: Request, period: str | None) -> Response:
     require_caller(request)
-    with server_state(request).db.transaction(write=False) as session:
+    state = server_state(request)
+    with state.db.transaction(write=False) as session:
         plan, roots = views.alignment(session=session, period=period)
-    return render(request, "alignment.html", {"plan": plan, "roots": roots})
+        # each objective's status word (the dashboard's, cached with its model): a score
+        # coloured by the calendar read green for an objective the dashboard calls at risk
+        standings = views.dashboard(session=session, period=plan.period,
+                                    workspace=state.workspace).standings
+    return render(request, "alignment.html", {"plan": plan, "roots": roots,
+                                              "standings": standings})
 
 
 @router.get("/audit")
