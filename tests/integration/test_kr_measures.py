@@ -767,3 +767,32 @@ def test_the_metrics_page_shows_each_definition_as_written_and_what_reads_it(
     assert 'href="/periods/2026-Q4/key-results/act"' in section
     unused = page.split('id="typo_tickets"')[1].split("</section>")[0]
     assert "No key result or guardrail of 2026-Q4 reads it." in unused
+
+
+def test_the_plan_page_says_why_a_check_has_no_figure(ws: Path) -> None:
+    """Q3 starts eleven days after the events do: the ambition check has no week of history
+    and gives no chance. The plan page showed a bare "–"; it says why."""
+    (ws / "okrs" / "2026-Q3.yaml").write_text("""\
+period: 2026-Q3
+objectives:
+  - id: early
+    title: New accounts get value fast
+    team: growth
+    key_results:
+      - id: act-q3
+        title: Raise 7-day activation of new accounts from 30% to 40%
+        metric: activation
+        baseline: 0.30
+        target: 0.40
+""", encoding="utf-8")
+    code, out = run("apply", "-w", str(ws))
+    assert code == 0, out
+    with web_client(ws) as client:
+        plan = client.get("/periods/2026-Q3/plan").text
+    row = plan.split('data-kr="act-q3"')[1].split("</tr>")[0]
+    # 7-day cohorts: no week before July 1 has a mature one
+    assert ('data-why="ambition">only 0 weeks of history before the period; the ambition '
+            "check needs 6") in row
+    assert 'data-why="detectability">' in row
+    assert "cohorts need 7 days" not in row  # a note, not the reason there is no answer
+    assert "0 outcome KRs · 1 to look at" in plan

@@ -94,6 +94,17 @@ class KRDetectability:
             return self.ab.detectable
         return self.launch_detectable
 
+    @property
+    def unknown_because(self) -> str | None:
+        """Why `detectable` is None, in words a plan page shows beside its "–"."""
+        if self.detectable is not None:
+            return None
+        if self.error:
+            return self.error
+        if self.weeks_remaining <= 0:
+            return "the period ends before a change made now could be measured"
+        return "too few weeks of the metric to tell its week-to-week noise"
+
 
 @dataclass(frozen=True)
 class BetEntry:
