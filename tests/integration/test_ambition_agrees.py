@@ -85,3 +85,24 @@ def test_lint_and_the_forecast_give_one_ambition_probability(
         assert source is not None
         from_file = file_hit_probabilities(workspace=ws, source=source)
     assert from_file["act"] == pytest.approx(stored["probability"], rel=1e-9, abs=1e-12)
+    # ... and so does the plan page (and the authoring forms' live check): it read the
+    # weeks as of the period's start, so fewer of their cohorts had matured, with no entity
+    # floor and every week of its window — "only 2 weeks of history" beside a forecast
+    # that judged the same KR on 5
+    from sowhat.domain.period import Period
+    from sowhat.services.authoring.draft_check import check_draft_kr
+    from sowhat.services.events import open_events
+
+    events = open_events(ws)
+    try:
+        draft = check_draft_kr(title="Raise 7-day activation of new accounts from 45% to 52%",
+                               metric="activation_rate", segment=None, baseline=0.45,
+                               target=0.52, period=Period.parse("2026-Q4"),
+                               catalog=ws.metrics, events=events,
+                               today=LAST.date())  # fmt: skip
+    finally:
+        events.close()
+    assert draft.ambition is not None
+    assert draft.ambition.history_weeks == stored["history_weeks"]
+    assert draft.ambition.probability == pytest.approx(stored["probability"], rel=1e-9,
+                                                       abs=1e-12)

@@ -770,8 +770,8 @@ def test_the_metrics_page_shows_each_definition_as_written_and_what_reads_it(
 
 
 def test_the_plan_page_says_why_a_check_has_no_figure(ws: Path) -> None:
-    """Q3 starts eleven days after the events do: the ambition check has no week of history
-    and gives no chance. The plan page showed a bare "–"; it says why."""
+    """Q3 starts eleven days after the events do: the ambition check has three weeks of
+    history and gives no chance. The plan page showed a bare "–"; it says why."""
     (ws / "okrs" / "2026-Q3.yaml").write_text("""\
 period: 2026-Q3
 objectives:
@@ -790,9 +790,39 @@ objectives:
     with web_client(ws) as client:
         plan = client.get("/periods/2026-Q3/plan").text
     row = plan.split('data-kr="act-q3"')[1].split("</tr>")[0]
-    # 7-day cohorts: no week before July 1 has a mature one
-    assert ('data-why="ambition">only 0 weeks of history before the period; the ambition '
+    # the weeks of Jun 15 (two days of events), Jun 22 and Jun 29 (two days before Q3), as
+    # lint's SW108/SW109 and the stored check count them
+    assert ('data-why="ambition">only 3 weeks of history before the period; the ambition '
             "check needs 6") in row
     assert 'data-why="detectability">' in row
     assert "cohorts need 7 days" not in row  # a note, not the reason there is no answer
     assert "0 outcome KRs · 1 to look at" in plan
+
+
+def test_the_forecast_dates_a_latest_week_earlier_than_its_header(ws: Path) -> None:
+    """The header says "weekly series to the week of 2026-11-09"; a 7-day activation's latest
+    settled week is Nov 2 (Nov 9's signups are still inside their window on the 18th), and
+    its 'latest week' figure was shown undated, as if it were Nov 9's."""
+    assert run("sync", "-w", str(ws), "--as-of", BOUND.isoformat())[0] == 0
+    code, out = run("forecast", "-w", str(ws))
+    assert code == 0, out
+    assert "weekly series to the week of 2026-11-09" in out
+    act = next(line for line in out.splitlines() if line.startswith("act "))
+    tickets = next(line for line in out.splitlines() if line.startswith("tickets-total"))
+    assert "(Nov 02)" in act
+    assert "(Nov" not in tickets  # a count's latest week is the header's
+
+
+def test_an_unknown_ambition_says_why() -> None:
+    from sowhat.cli.forecast import _no_change
+    from sowhat.services.forecasts import AmbitionView
+
+    view = AmbitionView(verdict="unknown", probability=None, projected=None, low=None,
+                        high=None, history_weeks=2,
+                        message="only 2 weeks of history before the period; the ambition "
+                                "check needs 6")
+    assert _no_change(view) == ("unknown: only 2 weeks of history before the period; the "
+                                "ambition check needs 6")
+    known = AmbitionView(verdict="ambitious", probability=0.42, projected=0.5, low=0.4,
+                         high=0.6, history_weeks=8, message="...")
+    assert _no_change(known) == "ambitious (42%)"

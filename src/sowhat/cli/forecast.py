@@ -80,6 +80,10 @@ def forecast(
         to_date, _, target = format_values([f.to_date, f.baseline, f.target], f.unit)
         last, projected, low, high = format_values(
             [f.last_week_value, f.projected, f.low, f.high], f.unit)
+        if f.last_week is not None and f.last_week != result.series_as_of:
+            # an earlier week than the header's (its cohorts matured, the later ones not yet):
+            # undated, 47.7% read as the week of the header
+            last = f"{last} ({f.last_week:%b %d})"
         table.add_row(
             f.kr_id, "level" if f.basis is Basis.WEEKLY_LEVEL else "total", to_date, last,
             projected,
@@ -107,7 +111,8 @@ def _no_change(a: AmbitionView | None) -> str:
     if a is None:
         return "—"
     if a.probability is None:
-        return a.verdict
+        # "unknown" alone said nothing about why: too little history before the period
+        return f"{a.verdict}: {a.message}" if a.message else a.verdict
     return f"{a.verdict} ({pct(a.probability)})"
 
 

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sowhat.domain.measure import Measure, MeasureWindow, baseline_disagrees
-from sowhat.domain.okr import Change
+from sowhat.domain.okr import Change, Direction
 from sowhat.domain.period import Period
 from sowhat.errors import SowhatError
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
+from sowhat.metrics.watermark import event_time_range
 from sowhat.services.bets import KRDetectability, kr_detectability
 from sowhat.services.coach import Coaching, coach_text
 from sowhat.services.events import open_events
@@ -35,13 +36,13 @@ from sowhat.services.impact.series import (
     Clock,
     clock,
     fetch_weekly,
-    monday,
     weekly_series,
 )
+from sowhat.services.sync.ambition import ambition_from_history, pre_period_history
 from sowhat.services.sync.measures import KRMeasure, kr_measure
 from sowhat.spec.metric_defs import MetricsFile, averaged_buckets
 from sowhat.spec.workspace import Workspace
-from sowhat.stats.ambition import AmbitionCheck, hit_probability_without_change
+from sowhat.stats.ambition import AmbitionCheck
 
 __all__ = [
     "DraftCheck",
@@ -176,7 +177,8 @@ def check_draft_kr(
     if target is not None and used_baseline is not None and target != used_baseline:
         try:
             ambition, detect = _ambition_and_detectability(
-                metric, segment, catalog, events, period, when, used_baseline, target)
+                metric, segment, catalog, events, period, when, used_baseline, target,
+                measure=measure, over_days=over_days)
         except SowhatError as exc:
             notes.append(str(exc))
     return DraftCheck(coaching, info, measured, ambition, detect, tuple(notes),
@@ -213,7 +215,8 @@ def _midnight(day: date) -> datetime:
 
 def _ambition_and_detectability(
     metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,
-    period: Period, when: Clock, baseline: float, target: float,
+    period: Period, when: Clock, baseline: float, target: float, *,
+    measure: str | None = None, over_days: int | None = None,
 ) -> tuple[AmbitionCheck | None, KRDetectability | None]:  # fmt: skip
     end = when.end
     start = when.window_start(end - timedelta(weeks=HISTORY_WEEKS))
@@ -223,26 +226,25 @@ def _ambition_and_detectability(
     series = weekly_series(metric, segment, values, launch=None)
     definition = catalog.metrics[metric]
     ambition = None
-    if metric_basis(definition, catalog) is Basis.WEEKLY_LEVEL:
-        weeks_to_end = max(1, (monday(period.end) - end).days // 7)
-        ambition = hit_probability_without_change(
-            [v.value for v in values], period_weeks=weeks_to_end, target=target,
-            baseline=baseline, bounds=_bounds(definition.type))  # fmt: skip
+    if metric_basis(definition, catalog, measure) is Basis.WEEKLY_LEVEL:
+        # The same weeks, entity floor and model as `sowhat lint` (SW108/SW109) and the
+        # check sync stores for `sowhat forecast`: the plan page said "only 2 weeks of
+        # history" of a KR the forecast judged on 5 (cohorts that matured since).
+        _, latest = event_time_range(events)
+        history = None if latest is None else pre_period_history(
+            metric=metric, segment=segment, period=period, catalog=catalog, events=events,
+            latest=latest)
+        if history is not None:
+            ambition = ambition_from_history(
+                history, metric=definition, target=target,
+                direction=Direction.INCREASE if target > baseline else Direction.DECREASE,
+                over_days=over_days, period_weeks=len(period.weeks()))
     detect = kr_detectability(
         key_result="draft", metric=metric, segment=segment, definition=definition,
         points=series.used(), expected=Change(target - baseline), period_end=period.end,
         when=when)  # fmt: skip
     return ambition, detect
 
-
-def _bounds(kind: str) -> tuple[float | None, float | None]:
-    if kind in ("conversion", "retention"):
-        return (0.0, 1.0)
-    if kind == "nps":
-        return (-100.0, 100.0)
-    if kind in ("duration", "count", "unique"):
-        return (0.0, None)
-    return (None, None)
 
 
 def _data_error(metric: str, error: str) -> SowhatError:

@@ -13,8 +13,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from sowhat.domain.okr import Direction, KeyResult
-from sowhat.errors import SowhatError, UserError
+from sowhat.domain.period import Period
+from sowhat.errors import DataError, SowhatError, UserError
 from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
 from sowhat.services.forecasts import (
     AMBITION_WEEKS,
@@ -27,9 +29,9 @@ from sowhat.services.forecasts import (
 )
 from sowhat.services.sync.file_events import FileEvents
 from sowhat.services.sync.run import HISTORY_WEEKS
-from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_defs import MetricDef, MetricsFile
 from sowhat.spec.workspace import Workspace
-from sowhat.stats.ambition import hit_probability_without_change
+from sowhat.stats.ambition import AmbitionCheck, hit_probability_without_change
 
 
 def file_hit_probabilities(*, workspace: Workspace,
@@ -93,22 +95,52 @@ def _usable(v: MetricValue) -> float | None:
 def _probability(kr: KeyResult, history: list[float | None], period_weeks: int,
                  catalog: MetricsFile) -> float | None:
     assert kr.target is not None
-    direction = kr.direction
-    if direction is None:  # no baseline in the file: where the target lies from the level
+    check = ambition_from_history(history, metric=catalog.metrics[kr.metric or ""],
+                                  target=kr.target, direction=kr.direction,
+                                  over_days=kr.over_days, period_weeks=period_weeks)
+    return check.probability if check is not None else None
+
+
+def ambition_from_history(history: list[float | None], *, metric: MetricDef, target: float,
+                          direction: Direction | None, over_days: int | None,
+                          period_weeks: int) -> AmbitionCheck | None:
+    """The ambition check on `history` (the usable weeks before the period, oldest first),
+    aimed at the level at the period's end as the forecast's is. None when the direction
+    cannot be told (no baseline, and the target equals the last level)."""
+    if direction is None:  # no baseline: where the target lies from the level
         level = next((v for v in reversed(history) if v is not None), None)
-        if level is None or level == kr.target:
+        if level is None or level == target:
             return None
-        direction = Direction.INCREASE if kr.target > level else Direction.DECREASE
-    defn = catalog.metrics[kr.metric or ""]
+        direction = Direction.INCREASE if target > level else Direction.DECREASE
     try:
-        # Aimed at the level at the period's end, as the forecast's ambition check is.
-        check = hit_probability_without_change(
-            history, period_weeks=max(1, period_weeks - level_offset_weeks(kr.over_days, defn)),
-            target=kr.target, direction=direction, bounds=metric_bounds(defn),
+        return hit_probability_without_change(
+            history, period_weeks=max(1, period_weeks - level_offset_weeks(over_days, metric)),
+            target=target, direction=direction, bounds=metric_bounds(metric),
         )
     except UserError:
         return None
-    return check.probability
+
+
+def pre_period_history(*, metric: str, segment: str | None, period: Period,
+                       catalog: MetricsFile, events: EventSource,
+                       latest: datetime) -> list[float | None] | None:  # fmt: skip
+    """One KR's usable weekly values before `period`, as the lint check and the stored check
+    read them: the last AMBITION_WEEKS whole weeks the data covers, cohorts as mature as
+    `latest` (the last event) allows, weeks on too few entities missing. None when the
+    data starts after the period does."""
+    bound = latest + timedelta(microseconds=1)
+    start = _midnight(period.start)
+    history_start = start - timedelta(weeks=HISTORY_WEEKS)
+    until = min(start, bound)
+    if until <= history_start:
+        return None
+    [result] = compute_many([MetricRequest(metric, segment)], catalog=catalog, events=events,
+                            start=history_start, end=start, grain="week",
+                            as_of=min(bound, _midnight(period.end)))  # fmt: skip
+    if result.error:
+        raise DataError(f"cannot compute {metric}: {result.error}",
+                        hint="check the metric against the events")
+    return [_usable(v) for v in result.values if v.end <= until][-AMBITION_WEEKS:]
 
 
 def _midnight(day: date) -> datetime:
