@@ -177,6 +177,8 @@ def render_sync(report: SyncReport) -> None:
         console.print(f"[red]guardrail breached[/red] {g.objective_id}: {g.breach}")
     for warning in report.warnings:
         console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
+    for warning in report.before_data:
+        console.print(f"[yellow]before the data[/yellow] {escape(warning)}", highlight=False)
     if report.stale_ledger:
         console.print("[yellow]warning[/yellow] the event store's per-day ledger disagrees "
                       "with its rows (events changed outside `sowhat ingest`): incremental "

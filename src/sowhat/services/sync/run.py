@@ -50,6 +50,7 @@ from sowhat.metrics.watermark import earliest_event_time
 from sowhat.services.checkins import record_checkin
 from sowhat.services.listing.forecasts import store_forecasts
 from sowhat.services.plans import period_row, status_rows
+from sowhat.services.sync.before_data import DataStart
 from sowhat.services.sync.guardrails import (
     GuardrailResult,
     evaluate_guardrails,
@@ -62,7 +63,7 @@ from sowhat.services.sync.measures import (
     measure_fingerprint,
 )
 from sowhat.services.sync.partials import DayPartials
-from sowhat.spec.metric_defs import MetricsFile, metric_definition_hash
+from sowhat.spec.metric_defs import MetricDef, MetricsFile, metric_definition_hash
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import audit, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
@@ -107,6 +108,8 @@ class SyncReport:
     errors: tuple[str, ...] = field(default=())
     data_through: datetime | None = None
     warnings: tuple[str, ...] = field(default=())  # filters that match nothing, per KR
+    # KRs with no value because their window reaches back before the first event
+    before_data: tuple[str, ...] = field(default=())
     full: bool = False  # every value recomputed, stored inputs ignored
     incremental: bool = True  # the events could be digested (else every sync is full)
     stale_ledger: bool = False
@@ -214,18 +217,25 @@ def sync(
                      f"{events.dialect()}|{events.table_name}|{events.columns.model_dump_json()}")
     inputs = _InputStore(session, [k.id for k in usable], full=full)
     partials = DayPartials(catalog=catalog, events=events, keys=keys, enabled=not full)
+    earliest = earliest_event_time(events)
+    data_start = DataStart.of(earliest)
+    defs = [catalog.metrics.get(k.metric or "") for k in usable]
     weeks = [w for w in span.weeks() if _midnight(max(w, span.start)) < cutoff]
     current_week = weeks[-1] if weeks else None
     now = _aware(recorded_at) if recorded_at is not None else started
     plans: list[tuple[list[int], dict[int, MeasureWindow]]] = []
+    blind: set[tuple[date, int]] = set()  # (week, KR) whose window reads days before the data
     for week in weeks:
         week_end = min(_midnight(week + timedelta(days=7)), cutoff)
         todo: list[int] = []
         windows: dict[int, MeasureWindow] = {}
         for i, k in enumerate(usable):
             w = measures[i].window(as_of=week_end, period_start=period_start)
-            key = keys.key(fingerprint=prints[i], reads=reads[i], start=w.start, end=w.end,
-                           as_of=w.as_of)
+            early = data_start.window_before(defs[i], w.start, w.end)
+            if early:
+                blind.add((week, i))
+            key = keys.key(fingerprint=prints[i] + ("|before-data" if early else ""),
+                           reads=reads[i], start=w.start, end=w.end, as_of=w.as_of)
             if week == current_week or not inputs.unchanged(k.id, "checkin", week, key):
                 todo.append(i)
                 windows[i] = w
@@ -256,6 +266,8 @@ def sync(
                 continue
             computed[i] += 1
             value = result.values[0] if result.values else None
+            if (week, i) in blind:  # a 0 over days with no events yet is not a measurement
+                value = None
             if week == current_week:
                 latest[i] = value
             if value is None or value.value is None:
@@ -277,9 +289,10 @@ def sync(
                             "recomputed_weeks": written[i]},
                      at=now)
     _store_series(session, usable, requests, catalog, events, span, cutoff, failed,
-                  keyed=_Keyed(keys, inputs, prints, reads), partials=partials)
+                  keyed=_Keyed(keys, inputs, prints, reads), partials=partials,
+                  data_start=data_start, defs=defs)
     baselines, kept_baselines = _measured_baselines(
-        usable, requests, measures, span, failed, earliest=earliest_event_time(events),
+        usable, requests, measures, span, failed, earliest=earliest,
         keyed=_Keyed(keys, inputs, prints, reads), stored=stored, partials=partials)
     for i, k in enumerate(usable):
         if i in failed:
@@ -289,8 +302,13 @@ def sync(
                        now=started, existing=stored.get(k.id),
                        keep_baseline=i in kept_baselines)
     inputs.save({usable[i].id for i in failed})
-    warnings = _filter_warnings(usable, requests, measures, catalog, events, failed,
-                                cutoff=cutoff, period_start=period_start, latest=latest)
+    unread = {i for w, i in blind if w == current_week and i not in failed}
+    before_data = [_before_data_warning(usable[i], measures[i], defs[i], data_start,
+                                        cutoff=cutoff, period_start=period_start)
+                   for i in sorted(unread)]
+    warnings = _filter_warnings(usable, requests, measures, catalog, events,
+                                 {**failed, **dict.fromkeys(unread, "")}, cutoff=cutoff,
+                                 period_start=period_start, latest=latest)
     guardrails = evaluate_guardrails(session=session, catalog=catalog, events=events,
                                      period=span, objectives=contents.objectives,
                                      guardrails=contents.guardrails, cutoff=cutoff,
@@ -336,7 +354,8 @@ def sync(
     return SyncReport(period=row.label, as_of=as_of, key_results=kr_results,
                       guardrails=tuple(guardrails), checkins_written=total, run_id=run.id,
                       errors=tuple(errors), data_through=data_through,
-                      warnings=tuple(warnings), full=full, incremental=keys.usable,
+                      warnings=tuple(warnings), before_data=tuple(before_data), full=full,
+                      incremental=keys.usable,
                       stale_ledger=stale)
 
 
@@ -366,6 +385,27 @@ def _filter_warnings(
                                        start=w.start, end=w.end, as_of=w.as_of):
             out.append(f"{k.key}: {warning.render()}")
     return out
+
+
+def _before_data_warning(kr: KeyResultRow, m: KRMeasure, defn: MetricDef | None,
+                         data_start: DataStart, *, cutoff: datetime,
+                         period_start: datetime) -> str:  # fmt: skip
+    """Why a KR synced to no value: its window reaches back before the first event."""
+    w = m.window(as_of=cutoff, period_start=period_start)
+    assert data_start.first_day is not None
+    kind = defn.type if defn is not None else "count"
+    if str(m.measure) == "cumulative":
+        when = "the period's total cannot be read this period"
+    else:
+        when = "it has a value once its window lies after it"
+    return (f"{kr.key}: no value: the events begin on {data_start.first_day:%Y-%m-%d}, after "
+            f"this KR's window starts ({w.start:%Y-%m-%d}); {_article(kind)} {kind} metric "
+            "over days with no events yet would read 0, which nobody measured — "
+            f"{when} (or ingest the earlier events)")
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _window(m: KRMeasure, cutoff: datetime, period_start: datetime) -> MeasureWindow:
@@ -447,6 +487,7 @@ def _store_series(
     session: Session, usable: list[KeyResultRow], requests: list[MetricRequest],
     catalog: MetricsFile, events: EventSource, span: Period, cutoff: datetime,
     failed: dict[int, str], *, keyed: _Keyed, partials: DayPartials,
+    data_start: DataStart | None = None, defs: list[MetricDef | None] | None = None,
 ) -> None:
     """Each KR's weekly series: the period so far, and the weeks before it.
 
@@ -471,7 +512,8 @@ def _store_series(
         for i in ok:
             kr_id = usable[i].id
             valid[kr_id].update(lo.date() for lo, _ in buckets)
-            stale = _stale_points(keyed, i, kr_id, buckets, cutoff)
+            stale = _stale_points(keyed, i, kr_id, buckets, cutoff,
+                                  before=_before(data_start, defs, i))
             for lo, _, key in stale:
                 keyed.inputs.pending(kr_id, "series", lo.date(), key)
             if stale:
@@ -491,7 +533,11 @@ def _store_series(
                 SeriesPointRow.week < hi.date() if hi.time() == _MIDNIGHT
                 else SeriesPointRow.week <= hi.date()))
             for i, result in zip(idx, results, strict=True):
+                before = _before(data_start, defs, i)
                 for v in result.values:
+                    if before(v.start):  # a week before the first event: not a 0
+                        v = replace(v, value=None, entities=None, n=None, sum=None,
+                                    sum_squares=None)
                     session.add(_point(usable[i].id, phase, v, now))
     # A point outside today's phases (an earlier as-of) goes; every KR has the same weeks.
     weeks = {w for ws in valid.values() for w in ws}
@@ -503,14 +549,25 @@ def _store_series(
 _MIDNIGHT = datetime.min.time()
 
 
+def _before(data_start: DataStart | None, defs: list[MetricDef | None] | None,
+            i: int) -> Callable[[datetime], bool]:
+    """Whether a weekly point of KR `i` starting at a moment lies before the data."""
+    if data_start is None or defs is None:
+        return lambda start: False
+    return lambda start: data_start.point_before(defs[i], start)
+
+
 def _stale_points(keyed: _Keyed, i: int, kr_id: int, buckets: list[tuple[datetime, datetime]],
-                  cutoff: datetime) -> list[tuple[datetime, datetime, str | None]]:
+                  cutoff: datetime, before: Callable[[datetime], bool] | None = None,
+                  ) -> list[tuple[datetime, datetime, str | None]]:  # fmt: skip
     """The series points of KR `i` whose inputs changed since they were stored, with their
-    new keys."""
+    new keys (which say whether the point lies before the data: events loaded for earlier
+    days move the first event and turn such a point into a measurement)."""
     out = []
     for lo, hi in buckets:
-        key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|series", reads=keyed.reads[i],
-                             start=lo, end=hi, as_of=cutoff)
+        mark = "|before-data" if before is not None and before(lo) else ""
+        key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|series{mark}",
+                             reads=keyed.reads[i], start=lo, end=hi, as_of=cutoff)
         if not keyed.inputs.unchanged(kr_id, "series", lo.date(), key):
             out.append((lo, hi, key))
     return out
