@@ -534,10 +534,33 @@ def _generic_work(facts: TextFacts) -> bool:
         return False
     if words[0] in _OPEN_ENDED_HEADS:
         return True
-    rest = words[1:] if _is_verb(words[0]) or words[0] in _GENERIC_VERBS else words
-    return bool(rest) and all(t in _GENERIC_OBJECTS for t in rest)
+    verb = _is_verb(words[0]) or words[0] in _GENERIC_VERBS
+    rest = words[1:] if verb else words
+    if bool(rest) and all(t in _GENERIC_OBJECTS for t in rest):
+        return True
+    # "Boost posts on Instagram and Facebook": the object ends at the first preposition;
+    # naming where the work happens still names no particular deliverable (which posts?)
+    return verb and _generic_object_before_place(facts.tokens, words[0])
 
 
+def _generic_object_before_place(tokens: tuple[str, ...], head: str) -> bool:
+    """Whether the words between `head` and the first preposition after it are all generic
+    objects: "Boost posts on Instagram" yes, "Fix bugs in the editor" yes, "Fix the login
+    bug on Safari" no (a particular bug)."""
+    start = tokens.index(head) + 1
+    obj = []
+    for t in tokens[start:]:
+        if t in _OBJECT_ENDS:
+            break
+        if t not in _FILLER:
+            obj.append(t)
+    else:
+        return False  # no place named: the plain test above has already judged it
+    return bool(obj) and all(t in _GENERIC_OBJECTS for t in obj)
+
+
+_OBJECT_ENDS = frozenset({"on", "in", "for", "to", "with", "via", "across", "at", "into",
+                          "from", "within"})  # fmt: skip
 _FILLER = frozenset({"a", "an", "the", "our", "all", "more", "some", "of", "and", "on",
                      "to", "for", "with", "via", "in", "its", "their", "new", "existing",
                      "current"})  # fmt: skip
@@ -553,6 +576,7 @@ _GENERIC_OBJECTS = frozenset(
         "user", "users", "improvements", "stability", "packaging", "promotion", "outreach",
         "communities", "community", "code", "coding", "things", "stuff", "work", "projects",
         "tasks", "issues", "content", "process", "processes", "quality", "performance",
+        "posts",
         "library", "client", "changes", "updates", "tests", "testing", "progress", "hard",
     ]
 )  # fmt: skip

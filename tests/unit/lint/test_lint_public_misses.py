@@ -802,3 +802,34 @@ def test_a_word_of_another_trade_does_not_pick_the_example(text: str, wrong: str
     [f] = [f for f in lint_text(text) if f.code == "SW101"]
     assert f.suggestion is not None
     assert wrong not in f.suggestion
+
+
+# Tenth round (issue 12): the guideline's own hard case "Boost posts on Instagram and
+# Facebook" (output, activity, unmeasurable) was missed under cross-validation.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Boost posts on Instagram and Facebook",
+        "Fix bugs in the editor",
+        "Ship features for enterprise customers",
+    ],
+)
+def test_generic_work_stays_generic_when_a_place_is_named(text: str) -> None:
+    """The object ends at the first preposition: naming where the work happens ("on
+    Instagram", "in the editor") names no particular deliverable, like "Ship features"."""
+    assert "SW104" in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fix the login bug on Safari",
+        "Publish 3 posts on LinkedIn",
+        "Write blog posts for the launch",
+        "Ship the audit log feature to enterprise customers",
+    ],
+)
+def test_a_particular_object_before_the_place_stays_measurable(text: str) -> None:
+    assert "SW104" not in codes(text)
