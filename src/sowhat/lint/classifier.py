@@ -540,7 +540,8 @@ def _generic_work(facts: TextFacts) -> bool:
         return True
     # "Boost posts on Instagram and Facebook": the object ends at the first preposition;
     # naming where the work happens still names no particular deliverable (which posts?)
-    return verb and _generic_object_before_place(facts.tokens, words[0])
+    return (verb and not _GENERIC_OBJECTS.isdisjoint(rest)
+            and _generic_object_before_place(facts.tokens, words[0]))  # fmt: skip
 
 
 def _generic_object_before_place(tokens: tuple[str, ...], head: str) -> bool:
