@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -21,6 +22,9 @@ from sowhat.cli.common import (
 )
 from sowhat.domain.words import counted
 from sowhat.spec.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from sowhat.services.standing.period import PeriodStanding
 
 # Each command imports its own services where it runs: `status` reads the store and has no
 # use for apply's planner, export's writer, git or the event source's engine.
@@ -153,27 +157,46 @@ def status(
     period: str = typer.Option(None, help="Period label (default: the latest)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Objectives and key results with progress, confidence and the last check-in.
+    """Objectives and key results with progress, confidence, the last check-in and the
+    dashboard's word for each (on track, at risk, off track) with why.
 
     Example: sowhat status -w sowhat-demo --period 2026-Q4
     """
     from sowhat.cli.render import render_status
-    from sowhat.services.plans import status_rows
+    from sowhat.services.standing.period import period_standing
 
     ws = load_workspace(workspace)
     db = database(ws, create=False)
     try:
         with db.transaction(write=False) as session:
-            rows = status_rows(session=session, period=period, catalog=ws.metrics)
+            words = period_standing(session=session, period=period, catalog=ws.metrics)
     finally:
         db.dispose()
+    rows = words.status
     if as_json:
-        from dataclasses import asdict
-
-        print_json(asdict(rows))
+        print_json(_status_json(words))
     else:
-        render_status(rows, workspace_name=ws.config.workspace.name)
+        render_status(rows, workspace_name=ws.config.workspace.name, words=words)
         warn_if_stale(ws, rows.data_through)
+
+
+def _status_json(words: PeriodStanding) -> dict[str, Any]:
+    """The period as `status_rows` has it, each objective and KR with the dashboard's
+    status word and why, and each metric KR with its forecast's chance of the target."""
+    from dataclasses import asdict
+
+    out = asdict(words.status)
+    for obj in out["objectives"]:
+        found = words.standings.get(obj["id"])
+        obj["standing"] = ({"word": found.word.value, "reason": found.reason}
+                           if found else None)  # fmt: skip
+        by_kr = {k.kr_id: k for k in found.key_results} if found else {}
+        for kr in obj["key_results"]:
+            word = by_kr.get(kr["id"])
+            kr["standing"] = {"word": word.word.value, "reason": word.reason} if word else None
+            forecast = words.forecasts.get(kr["id"])
+            kr["chance_of_target"] = forecast.probability if forecast else None
+    return out
 
 
 def warn_if_stale(ws: Workspace, data_through: datetime | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from rich.tree import Tree
@@ -14,6 +14,10 @@ from sowhat.domain.units import join_span
 from sowhat.domain.words import counted
 from sowhat.services.apply.changeset import ChangeKind, ChangeSet
 from sowhat.services.plans import KeyResultStatus, PeriodStatus
+from sowhat.services.standing.rule import KRStanding, ObjectiveStanding, Standing
+
+if TYPE_CHECKING:
+    from sowhat.services.standing.period import PeriodStanding
 from sowhat.services.roundtrip.diff import PeriodDiff, describe
 
 _SIGN = {
@@ -109,9 +113,35 @@ def _kr_line(kr: KeyResultStatus, period_end: date | None = None) -> Text:
     return line
 
 
-def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
-    """Objectives → key results with progress bars, confidence and the last check-in; values
-    in their metric's unit (status_rows formats them)."""
+_WORD_STYLE = {Standing.OFF_TRACK: "bold white on red", Standing.AT_RISK: "bold black on yellow",
+               Standing.ON_TRACK: "bold white on green", Standing.NO_DATA: "dim",
+               Standing.NOT_MEASURED: "dim"}
+_WORD_WIDTH = max(len(w.value) for w in Standing)
+
+
+def _word(standing: KRStanding | ObjectiveStanding | None) -> Text:
+    """The dashboard's badge: the same word, padded so the bars below stay in a column."""
+    if standing is None:
+        return Text()
+    label = Text(f" {standing.word.value.upper():<{_WORD_WIDTH}} ",
+                 style=_WORD_STYLE[standing.word])
+    label.append(" ")
+    return label
+
+
+def _why(standing: KRStanding) -> str | None:
+    """What made the word, beyond the progress the line already prints: the forecast's
+    chance and a breached guardrail — a 95% bar marked off track needs its reason beside it."""
+    parts = standing.reason.split("; ")
+    rest = [p for p in parts[1:] if p]
+    return "; ".join(rest) if rest else None
+
+
+def render_status(status: PeriodStatus, *, workspace_name: str,
+                  words: PeriodStanding | None = None) -> None:  # fmt: skip
+    """Objectives → key results with their status words (the dashboard's, `words`),
+    progress bars, confidence and the last check-in; values in their metric's unit
+    (status_rows formats them)."""
     title = Text(f"{workspace_name} · {status.period} ", style="bold")
     title.append(f"({status.start} to {last_day(status.end)}, {status.elapsed:.0%} elapsed"
                  f"{', closed' if status.closed else ''})", style="dim")
@@ -121,7 +151,8 @@ def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
         title.append(f"\ndata through {status.data_through:%Y-%m-%d %H:%M} UTC", style="dim")
     tree = Tree(title)
     for obj in status.objectives:
-        label = Text()
+        found = words.standings.get(obj.id) if words else None
+        label = _word(found)
         score = "—" if obj.score is None else f"{obj.score:.0%}"
         label.append(f"{obj.title} ", style="bold")
         label.append(f"[{obj.id}] ", style="dim")
@@ -131,12 +162,38 @@ def render_status(status: PeriodStatus, *, workspace_name: str) -> None:
         if obj.score_note:
             label.append(f" ({obj.score_note})", style="yellow")
         branch = tree.add(label)
+        by_kr = {k.kr_id: k for k in found.key_results} if found else {}
         for kr in obj.key_results:
-            branch.add(_kr_line(kr, status.end))
+            kr_word = by_kr.get(kr.id)
+            line = _word(kr_word)
+            line.append_text(_kr_line(kr, status.end))
+            why = _why(kr_word) if kr_word else None
+            if why and kr_word and kr_word.word in (Standing.OFF_TRACK, Standing.AT_RISK):
+                line.append(f"\n{kr_word.word.value}: {why}", style="dim")
+            branch.add(line)
     console.print(tree)
     if status.team_scores:
         console.print("Team scores: " + ", ".join(
             f"{team} {score:.0%}" for team, score in status.team_scores.items()))
+    if words is not None:
+        _print_word_rule(status, words)
+
+
+def _print_word_rule(status: PeriodStatus, words: PeriodStanding) -> None:
+    """One line on how the words were decided, as the dashboard's fold-out says it."""
+    counts: dict[str, int] = {}
+    for o in words.standings.values():
+        counts[o.word.value] = counts.get(o.word.value, 0) + 1
+    order = (Standing.OFF_TRACK, Standing.AT_RISK, Standing.ON_TRACK, Standing.NO_DATA,
+             Standing.NOT_MEASURED)
+    shown = ", ".join(f"{counts[w.value]} {w.value}" for w in order if w.value in counts)
+    by = (f" by {status.paced_through:%d %b}, where the data ends"
+          if status.paced_through is not None else "")
+    console.print(
+        f"Objectives: {shown}. A KR's word is the worse of its pace (progress against "
+        f"{status.pace_elapsed:.0%} of the period gone{by}) and its forecast's chance of "
+        "reaching the target (under 30% off track, under 70% at risk); an objective takes its "
+        "worst KR's.", style="dim")
 
 
 _SIDE = {"file": "yellow", "web": "cyan", "both": "red", "unknown": "white"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -23,7 +22,7 @@ from sowhat.services.accounts import Principal
 from sowhat.services.coach import Coaching, coach_text
 from sowhat.services.events import event_source_spec
 from sowhat.services.forecasts import KRForecastView, Outlook
-from sowhat.services.listing.cache import Version, data_version, entry_cache, read_cache
+from sowhat.services.listing.cache import Version, data_version, read_cache
 from sowhat.services.listing.filters import (
     DEFAULT_PER_PAGE,
     Pager,
@@ -31,8 +30,7 @@ from sowhat.services.listing.filters import (
     objective_matches,
     paginate,
 )
-from sowhat.services.listing.forecasts import forecasts_for
-from sowhat.services.listing.incremental import Marks, sync_marks, touched_since, update_plan
+from sowhat.services.listing.incremental import Marks, touched_since
 from sowhat.services.north_star import north_star_series
 from sowhat.services.okrs.views import (
     AuditPage,
@@ -55,11 +53,19 @@ from sowhat.services.plans import (
     _resolve_period,
 )
 from sowhat.services.standing.changes import Changes, KRChange, assemble, kr_changes
+from sowhat.services.standing.period import (
+    PeriodStanding,
+    cached_plan,
+    objective_word,
+    period_forecasts,
+    period_standing,
+    plan_model,
+    standings_of,
+)
 from sowhat.services.standing.rule import (
     KRStanding,
     ObjectiveStanding,
     kr_standing,
-    objective_standing,
     risk_order,
 )
 from sowhat.spec.event_source import EventSourceSpec
@@ -76,6 +82,7 @@ __all__ = [
     "CheckInTarget",
     "Dashboard",
     "KeyResultPage",
+    "PeriodStanding",
     "alignment",
     "bets_board",
     "cached_plan",
@@ -83,6 +90,7 @@ __all__ = [
     "dashboard",
     "key_result_list",
     "key_result_page",
+    "period_standing",
 ]
 
 log = logging.getLogger("sowhat.services.dashboard")
@@ -252,14 +260,6 @@ class _Model:
     marks: Marks
 
 
-@dataclass(frozen=True)
-class _PlanModel:
-    """The cached plan with the sync marks it was built from: a sync is then an update."""
-
-    plan: PlanView
-    marks: Marks
-
-
 def _cached_dashboard(session: Session, period: str | None, day: date,
                       workspace: Workspace | None) -> Dashboard:  # fmt: skip
     label = _resolve_period(session, period, day).label  # `/` and `/periods/<it>` share
@@ -271,49 +271,12 @@ def _cached_dashboard(session: Session, period: str | None, day: date,
     ).dashboard  # fmt: skip
 
 
-def cached_plan(*, session: Session, period: str | None = None, today: date | None = None,
-                catalog: MetricsFile | None = None) -> PlanView:  # fmt: skip
-    """`plan_view`, cached until the data changes: what list pages and API lists read."""
-    return _plan_model(session, period, today, catalog).plan
-
-
-def _plan_model(session: Session, period: str | None, today: date | None,
-                catalog: MetricsFile | None) -> _PlanModel:  # fmt: skip
-    """The cached plan and its marks; after a write (a sync included) updated for what the
-    write touched (services.listing.incremental)."""
-    day = today or datetime.now(UTC).date()
-    row = _resolve_period(session, period, day)
-    label = row.label
-
-    def build() -> _PlanModel:
-        marks = sync_marks(session, row.id)  # first: a sync committing between the two
-        # reads leaves marks older than the plan, which the next update only re-reads more of
-        return _PlanModel(plan_view(session=session, period=label, today=day,
-                                    catalog=catalog), marks)
-
-    def update(old: _PlanModel, version: Version) -> _PlanModel | None:
-        touched = touched_since(session, label, version, data_version(session),
-                                marks=old.marks)
-        if touched is None:
-            return None
-        done = update_plan(session=session, old=old.plan, touched=touched, today=day,
-                           catalog=catalog)
-        if done is None:
-            return None
-        # only a sync writes measures and series (and a KR's removal, which every plan
-        # update reads): between syncs the marks stay
-        return _PlanModel(done[0], touched.marks if touched.marks is not None else old.marks)
-
-    return read_cache.get(session, ("plan", label, day), build, inputs=catalog,
-                          update=update)  # fmt: skip
-
-
 def _full_dashboard(session: Session, period: str | None, day: date,
                     workspace: Workspace | None) -> _Model:  # fmt: skip
     catalog = workspace.metrics if workspace else None
-    model = _plan_model(session, period, day, catalog)
+    model = plan_model(session, period, day, catalog)
     plan = model.plan
-    forecasts = _forecasts(session, catalog, plan, day, model.marks)
+    forecasts = period_forecasts(session, catalog, plan, day, model.marks)
     standings = standings_of(plan, forecasts)
     parts = kr_changes(session=session, plan=plan, today=_changes_day(plan, day))
     return _Model(_assemble(session, plan, day, _trend(session, plan, day, workspace),
@@ -343,7 +306,7 @@ def _updated(session: Session, old: _Model, version: Version, day: date,
     if touched is None:
         return None
     catalog = workspace.metrics if workspace else None
-    model = _plan_model(session, prev.plan.period, day, catalog)
+    model = plan_model(session, prev.plan.period, day, catalog)
     plan = model.plan
     if week_start(_changes_day(plan, day)) != week_start(_changes_day(prev.plan, day)):
         return None  # "this week" moved (a sync's later data): every KR's share changes
@@ -367,11 +330,13 @@ def _updated(session: Session, old: _Model, version: Version, day: date,
     # a sync may have rewritten the trend's series (or, without a KR measuring the North
     # Star, read newer events) and re-evaluated the guardrails
     trend = _trend(session, plan, day, workspace) if touched.synced else prev.north_star
-    forecasts = _forecasts(session, catalog, plan, day, model.marks)
+    forecasts = period_forecasts(session, catalog, plan, day, model.marks)
     breached = {g.objective for g in plan.guardrails if g.breached}
     names |= breached ^ {g.objective for g in prev.plan.guardrails if g.breached}
-    standings = {o.id: (_standing(o, plan, forecasts, breached) if o.id in names
-                        else prev.standings.get(o.id) or _standing(o, plan, forecasts, breached))
+    def word(o: ObjectiveStatus) -> ObjectiveStanding:
+        return objective_word(o, plan, forecasts, breached)
+
+    standings = {o.id: word(o) if o.id in names else prev.standings.get(o.id) or word(o)
                  for o in plan.status.objectives}  # fmt: skip
     live = {k.id for k in plan.key_results}
     parts = {k: v for k, v in old.changes.items() if k not in keys and k in live}
@@ -482,34 +447,14 @@ def staleness(through: datetime | None, *, workspace: Workspace | None,
     return f"{age.days} days ago — {spec.stale_advice}"
 
 
-def standings_of(plan: PlanView,
-                 forecasts: dict[str, KRForecastView]) -> dict[str, ObjectiveStanding]:  # fmt: skip
-    """Every objective's status word with its KRs' (services.standing.rule)."""
-    breached = {g.objective for g in plan.guardrails if g.breached}
-    return {o.id: _standing(o, plan, forecasts, breached) for o in plan.status.objectives}
-
-
-def _standing(o: ObjectiveStatus, plan: PlanView, forecasts: dict[str, KRForecastView],
-              breached: set[str]) -> ObjectiveStanding:  # fmt: skip
-    words = []
-    elapsed, through = plan.status.pace_elapsed, plan.status.paced_through
-    for k in o.key_results:
-        f = forecasts.get(k.id)
-        words.append(kr_standing(
-            k, elapsed=elapsed, through=through,
-            outlook=f.outlook if f else None, probability=f.probability if f else None,
-            guardrail_breached=o.id in breached))
-    return objective_standing(o, words, guardrail_breached=o.id in breached)
-
-
 def key_result_page(*, session: Session, period: str | None, kr_id: str,
                     metrics: MetricsFile | None = None, today: date | None = None,
                     title: str | None = None) -> KeyResultPage:  # fmt: skip
-    model = _plan_model(session, period, today, metrics)
+    model = plan_model(session, period, today, metrics)
     plan = model.plan
     kr = plan.key_result(kr_id)
     expecting = tuple(b for b in plan.bets if b.bet.expects and b.bet.expects.key_result == kr_id)
-    view = _forecasts(session, metrics, plan, today or datetime.now(UTC).date(),
+    view = period_forecasts(session, metrics, plan, today or datetime.now(UTC).date(),
                       model.marks).get(kr_id)
     return KeyResultPage(
         plan=plan,
@@ -595,49 +540,6 @@ def checkin_targets(
     order = {"owner": 0, "editor": 1, "admin": 2}
     out.sort(key=lambda t: order[t.reason])
     return plan, week, out
-
-
-def _forecasts(session: Session, catalog: MetricsFile | None, plan: PlanView,
-               today: date, marks: Marks) -> dict[str, KRForecastView]:  # fmt: skip
-    """Forecasts of the period's metric KRs; {} when they cannot be made (logged). Cached
-    until the data changes: fitting thousands of trend models takes seconds."""
-    return read_cache.get(session, ("forecasts", plan.period, today),
-                          lambda: _forecasts_now(session, catalog, plan, today, marks),
-                          inputs=catalog)  # fmt: skip
-
-
-def _forecasts_now(session: Session, catalog: MetricsFile | None, plan: PlanView,
-                   today: date, marks: Marks) -> dict[str, KRForecastView]:  # fmt: skip
-    """Forecasts are fitted per KR and kept per KR (services.listing.cache.EntryCache): a
-    forecast reads the KR's definition, its current value and the series the last sync
-    stored (its marks: services.listing.incremental), so a check-in on one KR refits only
-    that one, and a sync only those whose series or values it changed."""
-    where = (str(session.get_bind().engine.url), id(catalog), plan.period, plan.status.start,
-             plan.status.end, today)
-    keys: dict[str, Hashable] = {
-        k.id: (*where, k.id, k.version, k.objective, k.status.current, k.status.baseline,
-               k.status.target, k.status.metric, k.status.segment, k.status.measure,
-               k.status.over_days, k.status.unit, k.status.title, _series_mark(marks, k.id))
-        for k in plan.key_results if k.status.metric
-    }  # fmt: skip
-    found = {kid: v for kid, (pinned, v) in entry_cache.get_many(keys).items()
-             if pinned is catalog}  # fmt: skip
-    missing = [kid for kid in keys if kid not in found]
-    if not missing:
-        return found
-    try:  # those sync stored with unchanged inputs are read, the rest fitted now
-        fresh = forecasts_for(session=session, catalog=catalog, status=plan.status,
-                              kr_ids=missing)  # fmt: skip
-    except Exception:  # a page without forecasts beats an error page
-        log.warning("forecasts for %s could not be computed", plan.period, exc_info=True)
-        return found
-    entry_cache.put_many({keys[kid]: (catalog, v) for kid, v in fresh.items()})
-    return {**found, **fresh}
-
-
-def _series_mark(marks: Marks, kr_id: str) -> object:
-    found = marks.get(kr_id)
-    return found[1] if found is not None else None
 
 
 def _word_counts(standings: dict[str, ObjectiveStanding]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from sowhat.errors import NotFound
-from sowhat.services.dashboard import cached_plan
+from sowhat.services.standing.period import cached_plan
 from sowhat.spec.metric_defs import default_indicator, outcome_window
 from sowhat.spec.workspace import Workspace
 from sowhat.spec.yamlio import source_block

@@ -36,7 +36,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["LEVEL_WEEKS", "MOVE_LEVEL", "TREND_LEVEL", "Noise", "Trend", "beyond_noise",
            "level_noise", "linear_trend", "noise_level"]
@@ -105,7 +104,11 @@ def beyond_noise(change: float | None, noise: Noise | None, level: float = MOVE_
 @functools.lru_cache(maxsize=1024)
 def _t_quantile(q: float, df: int) -> float:
     """Student's t quantile, remembered: a dashboard asks it for thousands of KRs with a
-    handful of distinct (level, df) pairs, and one SciPy call costs about a millisecond."""
+    handful of distinct (level, df) pairs, and one SciPy call costs about a millisecond.
+    SciPy's stats module is imported here, not with this module: it takes about a second to
+    import, and commands that only print status words (`sowhat status`) never need it."""
+    from scipy import stats
+
     return float(stats.t.ppf(q, df))
 
 
@@ -121,7 +124,7 @@ def linear_trend(values: Sequence[float | None], level: float = TREND_LEVEL) -> 
     slope, resid, sxx = _line(np.array([p[0] for p in pts]),
                               np.array([p[1] for p in pts], dtype=float))
     se = math.sqrt(float(resid @ resid) / (n - 2) / sxx)
-    half = float(stats.t.ppf(0.5 + level / 2.0, n - 2)) * se
+    half = _t_quantile(0.5 + level / 2.0, n - 2) * se
     return Trend(slope=slope, low=slope - half, high=slope + half, weeks=n)
 
 

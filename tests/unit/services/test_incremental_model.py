@@ -20,6 +20,7 @@ from sowhat.services.checkins import record_checkin
 from sowhat.services.listing import incremental
 from sowhat.services.listing.cache import entry_cache, read_cache
 from sowhat.services.okrs import edits
+from sowhat.services.standing import period as period_module
 from sowhat.spec.workspace import Workspace, load_workspace
 from sowhat.store import repositories
 from sowhat.store.db import Database, open_database
@@ -60,7 +61,7 @@ def _record_reads(monkeypatch: pytest.MonkeyPatch) -> list[frozenset[str]]:
             read.append(done[1])
         return done
 
-    monkeypatch.setattr(views, "update_plan", recording)
+    monkeypatch.setattr(period_module, "update_plan", recording)
     return read
 
 

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from sowhat.services.dashboard import standings_of
 from sowhat.services.forecasts import KRForecastView, unsettled_weeks
 from sowhat.services.guardrails import GuardrailStatus, KRHealth
 from sowhat.services.impact.verdicts import VerdictBoard, VerdictCard, verdict_board
@@ -27,6 +26,7 @@ from sowhat.services.listing.forecasts import period_forecasts
 from sowhat.services.okrs.views import BetView, plan_view, series
 from sowhat.services.reviews.quarter import ObjectiveAttainment, QuarterReview, quarter_review
 from sowhat.services.standing.changes import Movement, movement
+from sowhat.services.standing.period import standings_of
 from sowhat.services.standing.rule import KRStanding, ObjectiveStanding, risk_order
 from sowhat.spec.workspace import Workspace
 from sowhat.stats.factory_index import FactoryIndex
