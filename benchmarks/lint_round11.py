@@ -16,8 +16,8 @@ this script) on the unchanged code, on each part separately (organisations resam
 rounds).
 
 Not run by pytest. Usage (main venv; about 10 s):
-    .venv/bin/python benchmarks/lint_round11.py [--errors] [--cv-before FILE.json]
-                                                [--save-cv FILE.json]
+    .venv/bin/python benchmarks/lint_round11.py [--errors] [--output-kinds]
+                                                [--cv-before FILE.json] [--save-cv FILE.json]
 """
 
 from __future__ import annotations
@@ -25,12 +25,35 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from pathlib import Path
 
 import lint
 from sowhat.lint.dataset import Judged, LabelledKR, split_public
 
 SEED = 11
+
+# Rough kinds of the outputs the fold models call outcomes, by the first pattern that holds
+# (read off the design part; the untouched part is only counted).
+OUTPUT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "a share, every or each of the team's own people or artefacts done or had",
+        re.compile(r"^(?:achieve\s+)?(?:\d+%|every|each|all)\b|^\d+%\s+of\b"),
+    ),
+    (
+        "a change verb on a count or level of the team's own work",
+        re.compile(r"^(?:increase|raise|grow|reduce|rebrand|expand|improve)\b.*\d"),
+    ),
+    ("a bare count of artefacts or events", re.compile(r"^(?:\d|at least \d)")),
+    (
+        "a capability or state built ('users can', 'is persisted', 'get notified')",
+        re.compile(r"\b(?:can|get notified|is|are|be)\s+(?:\w+\s+)?(?:\w+ed|\w+able)\b"),
+    ),
+    (
+        "other, with a number (habits, targets on the team's work, named deliverables)",
+        re.compile(r"\d"),
+    ),
+)
 
 
 def untouched_groups(rows: list[LabelledKR], seed: int = SEED) -> frozenset[str]:
@@ -50,16 +73,24 @@ def report(name: str, judged: list[Judged], before: dict[str, list[object]] | No
     fired = [j for j in judged if "SW104" in j.codes]
     hits = sum(j.row.unmeasurable for j in fired)
     measurable = sum(not j.row.unmeasurable for j in judged)
-    print(f"  SW104 precision {hits}/{len(fired)} = {hits / max(len(fired), 1):.3f}; "
-          f"false firings on {len(fired) - hits} of {measurable} measurable KRs")
+    print(
+        f"  SW104 precision {hits}/{len(fired)} = {hits / max(len(fired), 1):.3f}; "
+        f"false firings on {len(fired) - hits} of {measurable} measurable KRs"
+    )
     if before is not None:
         lint.paired(before, judged)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", action="store_true",
-                        help="print the design part's SW104 and output misses")
+    parser.add_argument(
+        "--errors", action="store_true", help="print the design part's SW104 and output misses"
+    )
+    parser.add_argument(
+        "--output-kinds",
+        action="store_true",
+        help="count the outputs called outcomes by rough kind, each part",
+    )
     parser.add_argument("--cv-before", type=Path, metavar="JSON")
     parser.add_argument("--save-cv", type=Path, metavar="JSON")
     args = parser.parse_args()
@@ -71,6 +102,18 @@ def main() -> None:
     before = json.loads(args.cv_before.read_text("utf-8")) if args.cv_before else None
     design = [j for j in cv if j.row.source_group not in held]
     untouched = [j for j in cv if j.row.source_group in held]
+    if args.output_kinds:
+        for name, part in (("design", design), ("untouched", untouched)):
+            missed = [j.row.text for j in part if j.row.kind == "output" and j.kind == "outcome"]
+            tally = {kind: 0 for kind, _ in OUTPUT_KINDS} | {"other (no number)": 0}
+            for text in missed:
+                low = text.lower()
+                kind = next((k for k, p in OUTPUT_KINDS if p.search(low)), "other (no number)")
+                tally[kind] += 1
+            print(f"{name} part: {len(missed)} outputs called outcomes")
+            for kind, n in tally.items():
+                print(f"  {n:>3}  {kind}")
+        return
     if args.errors:
         for j in design:
             r, fired = j.row, "SW104" in j.codes

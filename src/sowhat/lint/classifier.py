@@ -420,12 +420,14 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     if facts.has_number and (
         ("#" not in facts.norm and _REFERENCE_KEYS.isdisjoint(facts.tokens))
         or not _references_only(facts)
-    ):
-        return False  # a number; an issue reference or a quarter alone is none
+    ) and not _unity_only(facts):
+        return False  # a number; an issue reference or a quarter alone is none, nor is
+        # "in one place"
     lex = load_lexicon()
     vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS
     vague = vague or any(t in _VAGUE_QUALITIES for t in facts.tokens)
-    if metric_named(facts) is not None:
+    open_amount = _open_amount(facts)
+    if metric_named(facts) is not None and not (_metric_only_modifies(facts) or open_amount):
         # "Maximize monthly /search visits": a metric, but no level to reach; whichever kind
         # the verdict, there is nothing to judge at the end of the period. "Decrease load
         # time", "Reduce the number of bugs": a metric and a direction, measurable (SW103
@@ -433,9 +435,100 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         # retention": the metric is what is to be understood, not a level to reach
         return facts.head in _NO_LEVEL_HEADS or facts.head in KNOWLEDGE_HEADS
     if kind == "output":
-        return (vague or _generic_work(facts) or _state_of_mind(facts) or _bare_quality(facts)
-                or _quality_moves(facts, lex.change_verbs))  # fmt: skip
+        return (vague or open_amount or _generic_work(facts) or _state_of_mind(facts)
+                or _bare_quality(facts) or _quality_moves(facts, lex.change_verbs))  # fmt: skip
     return True
+
+
+def _open_amount(facts: TextFacts) -> bool:
+    """Whether the head verb's object is an amount left open — "Get some feedback", "Deliver
+    a dedicated number of features per development cycle": the KR says there will be some,
+    not how many, so like "Ship features" nothing tells at the end whether it was met. Only
+    right after the head, where the amount is what the KR asks for; "migrate only some
+    instances" later in a KR qualifies part of a deliverable. Called on KRs with no number."""
+    toks = facts.tokens
+    if len(toks) < 3 or _OPEN_AMOUNT_KEYS.isdisjoint(toks[1:4]):
+        return False  # the common case, one set test
+    lex = load_lexicon()
+    head = toks[0]
+    if not (head in lex.delivery_verbs or head in _GENERIC_VERBS or head in _GETTING):
+        return False
+    if toks[1] in ("some", "several", "various"):
+        return metric_named(facts) is None  # "Reduce some costs" gives a metric a direction
+    if head in lex.change_verbs:
+        return False  # "Reduce the number of bugs", "Get a number of ...": a metric moved
+    # "a number of features", "a dedicated number of features" (never "the number of")
+    rest = toks[2:] if toks[1] == "a" else ()
+    if rest and rest[0] in _UNSTATED:
+        rest = rest[1:]
+    return len(rest) > 1 and rest[0] == "number" and rest[1] == "of"
+
+
+_OPEN_AMOUNT_KEYS = frozenset({"some", "several", "various", "number"})
+_UNSTATED = frozenset({"dedicated", "certain", "given"})
+_GETTING = frozenset({"get", "gather", "collect", "receive", "obtain", "find"})
+
+
+def _metric_only_modifies(facts: TextFacts) -> bool:
+    """Whether every metric word of the KR only qualifies the noun after it, so the KR names
+    that thing, not the metric: "an improved usage analytics experience" is an experience
+    (like "Improve the onboarding flow", the guideline's unmeasurable example), "cost
+    optimization" is work. A metric is the head of its phrase: "Improve developer satisfaction
+    score", "Raise weekly active usage", "Reduce infrastructure cost" stay measurable, as
+    does a metric counted by a phrase ("number of bugs"). A deliverable named this way
+    ("Launch usage dashboards") is still done or not: the output branch judges it."""
+    if not facts.measures:
+        return False
+    if not _METRIC_PHRASE_KEYS.isdisjoint(facts.tokens) and (
+            _METRIC_PHRASE.search(facts.norm) is not None):
+        return False  # "number of bugs", "load time": a metric named by a phrase
+    toks = facts.tokens
+    found = False
+    for i, t in enumerate(toks):
+        if t in facts.measures:
+            if i + 1 >= len(toks) or toks[i + 1] not in _QUALIFIED_THINGS:
+                return False
+            found = True
+    return found
+
+
+# Nouns a metric word may qualify without being the metric: a quality, or a piece of work
+# ("usage analytics experience", "cost optimization", "retention strategy").
+_QUALIFIED_THINGS = frozenset(
+    [
+        "experience", "optimization", "optimisation", "analytics", "strategy", "strategies",
+        "lever", "levers", "initiative", "initiatives", "program", "programs", "programme",
+        "dashboard", "dashboards", "report", "reports", "reporting", "tooling", "tools",
+        "framework", "frameworks", "plan", "plans", "playbook", "playbooks", "process",
+        "processes", "project", "projects", "efforts", "work", "culture", "mindset",
+        "awareness", "story", "narrative",
+    ]
+)  # fmt: skip
+
+
+def _unity_only(facts: TextFacts) -> bool:
+    """Whether the KR's only number is "one" saying where things are kept together — "Keep
+    important documents organized in one reliable system", "Track priorities in one place":
+    a single place, not a quantity to reach, so it gives nothing to count. "In one hour",
+    "resolved in one week" (a duration), "one marathon", "at least one" stay numbers."""
+    toks = facts.tokens
+    if "one" not in toks or _ANY_DIGIT.search(facts.norm) is not None or not (
+            FREQUENCY_VALUES.isdisjoint(toks)) or any(
+            t in NUMBER_WORDS and t != "one" for t in toks):  # fmt: skip
+        return False
+    for i, t in enumerate(toks):
+        if t != "one":
+            continue
+        if i == 0 or toks[i - 1] not in _PLACE_PREPOSITIONS:
+            return False
+        if not _DURATIONS.isdisjoint(toks[i + 1 : i + 3]):
+            return False
+    return True
+
+
+_PLACE_PREPOSITIONS = frozenset({"in", "into", "on", "under", "onto"})
+_DURATIONS = frozenset({"hour", "day", "week", "month", "quarter", "year", "sprint", "cycle",
+                        "go", "minute", "second", "hours", "days", "weeks"})  # fmt: skip
 
 
 def _references_only(facts: TextFacts) -> bool:
@@ -495,6 +588,8 @@ def _state_of_mind(facts: TextFacts) -> bool:
     if any(t in _STATE_CUES for t in toks):
         return True
     s = 1 if toks and toks[0] in _POSSESSIVES else 0  # "Our sales team is actively ..."
+    if s and len(toks) > 1 and toks[1] == "own":
+        s = 2  # "Our own team and content is using this messaging more": our team
     # the verb may stand a few words after its subject: "People on social media use this
     # messaging", "Everyone can access and understand key metrics"
     return len(toks) > s and toks[s] in _STATE_SUBJECTS and any(
