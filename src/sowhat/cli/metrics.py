@@ -343,10 +343,57 @@ def ingest_command(
         line += f" — rejects in {summary.files[0].rejects_path}"
     console.print(line, markup=False)
     _refuse_when_nothing_loaded(summary, mapping=bool(mapping), vendor=vendor)
+    for warning in id_warnings(summary, ws.metrics, store=store):
+        err_console.print(f"warning: {warning}", markup=False)
     if summary.in_file_order:
         err_console.print("hint: this store was begun by an earlier sowhat, which kept rows "
                           "in file order; `sowhat ingest --reindex` rewrites them once by event "
                           "and time, so syncs read only the days they need", markup=False)
+
+
+def id_warnings(summary: IngestReport, catalog: MetricsFile | None, *, store: Path
+                ) -> list[str]:  # fmt: skip
+    """A file whose rows carry no account (or user) id that the workspace's metrics count:
+    every such metric would read 0 or nothing, with no error anywhere. Said at ingest, the
+    moment it is cheapest to fix, with the property that seems to hold the id."""
+    if catalog is None:
+        return []
+    counted: dict[str, list[str]] = {}
+    for name, m in catalog.metrics.items():
+        entity = getattr(m, "entity", None)
+        if entity:
+            counted.setdefault(str(entity), []).append(name)
+    out = []
+    for r in summary.files:
+        for entity, metrics in sorted(counted.items()):
+            if r.valid <= 0 or r.ids.get(entity, 0) or not r.loaded:
+                continue
+            kind = entity.removesuffix("_id")
+            near = sorted(((n, p) for p, n in r.id_properties.items()
+                           if (kind == "user") == _names_a_user(p)), reverse=True)
+            where = (f"; property {near[0][1]!r} holds one on {near[0][0]:,} rows" if near
+                     else "")
+            field = f"properties.{near[0][1]}" if near and r.format == "jsonl" else (
+                near[0][1] if near else "<field>")
+            shown = ", ".join(metrics[:3]) + (f" and {len(metrics) - 3} more"
+                                              if len(metrics) > 3 else "")
+            out.append(
+                f"none of the {r.valid:,} events of {Path(r.path).name} has "
+                f"{'an' if kind[:1] in 'aeiou' else 'a'} {entity} "
+                f"(read from {_id_sources(entity)}){where}: {shown}, which count "
+                f"{kind}s, will read 0 or nothing. Move {store.name} aside and ingest again "
+                f"with --map {entity}={field} (docs/ingest.md); ingesting the file again "
+                "into this store would not replace these rows")
+    return out
+
+
+def _names_a_user(prop: str) -> bool:
+    return prop.lower().replace("-", "_") in {"user_id", "userid", "distinct_id", "person_id"}
+
+
+def _id_sources(entity: str) -> str:
+    return ("user_id, userId" if entity == "user_id"
+            else "account_id, the [events] account_field, groupId")
 
 
 def _refuse_when_nothing_loaded(summary: IngestReport, *, mapping: bool,
@@ -429,10 +476,11 @@ def _render_tracking(r: TrackingReport) -> None:
     console.print(f"{total:,} events of {len(r.event_counts)} kinds")
     for u in r.unmeasurable:
         mark = "[red]cannot measure[/red]" if u.used_by else "[yellow]cannot measure[/yellow]"
-        why = (f"no {', '.join(u.missing_events)} events" if u.missing_events
-               else "not defined in metrics.yaml")
+        why = (u.reason or (f"no {', '.join(u.missing_events)} events" if u.missing_events
+                            else "not defined in metrics.yaml"))
         users = f" — used by {', '.join(u.used_by)}" if u.used_by else ""
-        console.print(f"{mark} {u.metric}: {why}{users}")
+        console.print(f"{mark} {escape(u.metric)}: {escape(why)}{escape(users)}",
+                      highlight=False)
     for p in r.property_issues:
         console.print(f"[yellow]{p.problem}[/yellow] {p.event}.{p.property} "
                       f"(expected {p.expected}): {p.count:,} of {p.events:,} events")

@@ -175,8 +175,14 @@ def render_sync(report: SyncReport) -> None:
         console.print(f"  {kr.kr_id:<26} {kr.metric:<28} {shown:>10}{extra}")
     for g in report.breached:
         console.print(f"[red]guardrail breached[/red] {g.objective_id}: {g.breach}")
+    for g in report.guardrails:
+        if g.not_judged:
+            console.print(f"[yellow]guardrail not judged[/yellow] {g.objective_id}: "
+                          f"{escape(g.not_judged)}", highlight=False)
     for warning in report.warnings:
         console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
+    for warning in report.unmeasurable:
+        console.print(f"[red]cannot measure[/red] {escape(warning)}", highlight=False)
     for warning in report.before_data:
         console.print(f"[yellow]before the data[/yellow] {escape(warning)}", highlight=False)
     if report.stale_ledger:

@@ -199,6 +199,19 @@ class Guardrail:
                     f"{_allowed(change, unit)}")
         return None
 
+    def judged(self, baseline: float | None, current: float | None) -> bool:
+        """Whether `breached` could tell: a current value, and a baseline when a change bound
+        needs one. A guardrail that could not be judged has not held either — shown as not
+        measured, never as "holding" (an unjudged bound is no evidence)."""
+        if current is None:
+            return False
+        absolute = self.max is not None or self.min is not None
+        changes = self.max_change is not None or self.min_change is not None
+        if baseline is None and changes:
+            # an absolute bound alone can break without a baseline, never hold for the rule
+            return absolute and self.breached(baseline, current) is not None
+        return True
+
     def demands_a_move(self) -> str | None:
         """The key of a change bound that asks the metric to move rather than bounding how far
         it may get worse (`max_change` below zero, `min_change` above it), else None. Such a

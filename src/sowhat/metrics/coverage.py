@@ -37,15 +37,24 @@ if TYPE_CHECKING:
     from sowhat.metrics.source import EventSource
 
 
+_ENTITY_FIX = ("load the events with it: `sowhat ingest --map {entity}=<the field holding "
+               "it>` (docs/ingest.md) into a new store")
+
+
 @dataclass(frozen=True)
 class FilterWarning:
     metric: str
     segment: str | None
     message: str
+    # "filter": a where or segment matches nothing; "entity": the events the metric reads
+    # carry none of the ids it counts (the metric cannot be measured on this data at all)
+    kind: str = "filter"
+    hint: str | None = None  # how to fix it
 
     def render(self) -> str:
         seg = f" [{self.segment}]" if self.segment else ""
-        return f"{self.metric}{seg}: {self.message}"
+        fix = f": {self.hint}" if self.hint else ""
+        return f"{self.metric}{seg}: {self.message}{fix}"
 
 
 def filter_warnings(
@@ -90,12 +99,18 @@ def filter_warnings(
                 else:
                     refs = [(m.ref(), True)]
                 for ref, anchored in refs:
-                    msg = _check(events.events(), ref, seg if anchored else None, entity,
-                                 traits, s, e if anchored else None, cut)
-                    key = (req.metric, req.segment, msg or "")
-                    if msg and key not in seen:
+                    found = _check(events.events(), ref, seg if anchored else None, entity,
+                                   traits, s, e if anchored else None, cut,
+                                   counts=getattr(m, "entity", None))
+                    if found is None:
+                        continue
+                    msg, kind = found
+                    key = (req.metric, req.segment, msg)
+                    if key not in seen:
                         seen.add(key)
-                        out.append(FilterWarning(req.metric, req.segment, msg))
+                        out.append(FilterWarning(req.metric, req.segment, msg, kind,
+                                                 _ENTITY_FIX.format(entity=entity)
+                                                 if kind == "entity" else None))
         except SowhatError:
             continue  # the computation reports it
     return out
@@ -188,7 +203,9 @@ def _anchors(catalog: MetricsFile, metric: str) -> list[Where]:
 
 def _check(t: ir.Table, ref: EventRef, seg: SegmentDef | None, entity: str,
            ctx: TraitContext | None, start: datetime | None, end: datetime | None,
-           as_of: datetime | None) -> str | None:
+           as_of: datetime | None, counts: str | None = None) -> tuple[str, str] | None:
+    """Why `ref`'s rows read nothing for the metric, and the kind of why (FilterWarning).
+    `counts`: the id column the metric counts (None for counts and sums of rows)."""
     f = t.filter(t.event == ref.event)
     if start is not None:
         f = f.filter(f.timestamp >= start)
@@ -200,19 +217,26 @@ def _check(t: ir.Table, ref: EventRef, seg: SegmentDef | None, entity: str,
     wide, columns = with_traits(f, conds, entity, ctx)
     where = all_of(wide, ref.where, columns)
     stats = {"n": wide.count(), "w": wide.count(where=where)}
+    if counts is not None:
+        stats["e"] = wide.count(where=where & wide[counts].notnull())
     if seg is not None:
         stats["s"] = wide.count(where=where & all_of(wide, [seg], columns))
     row = wide.aggregate(**stats).to_pyarrow().to_pylist()[0]
     n, w = int(row["n"] or 0), int(row["w"] or 0)
     span = _span(start, end or as_of)
     if n == 0:
-        return f"no {ref.event!r} events {span}"
+        return f"no {ref.event!r} events {span}", "filter"
     if ref.where and w == 0:
         return (f"`where` on {ref.event!r} matches none of its {n:,} events {span} "
-                f"({_describe(ref.where)})")
+                f"({_describe(ref.where)})"), "filter"
+    if counts is not None and w and not int(row["e"] or 0):
+        # every row is dropped by the metric's entity: it reads 0 or nothing, silently
+        article = "an" if counts[:1] in "aeiou" else "a"
+        return (f"none of the {w:,} {ref.event!r} events {span} has {article} {counts}, "
+                "which the metric counts"), "entity"
     if seg is not None and int(row["s"] or 0) == 0:
         return (f"the segment ({_describe([seg])}) matches none of the {w:,} {ref.event!r} "
-                f"events {span}")
+                f"events {span}"), "filter"
     return None
 
 

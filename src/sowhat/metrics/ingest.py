@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,13 @@ FORMATS = {
     ".parquet": "parquet", ".pq": "parquet",
 }
 CANONICAL = ("event", "timestamp", "user_id", "account_id", "properties", "message_id")
+ID_PROPERTIES = frozenset({
+    "account_id", "accountid", "account", "group_id", "groupid", "org_id", "orgid",
+    "organization_id", "organisation_id", "company_id", "workspace_id", "team_id",
+    "tenant_id", "customer_id", "user_id", "userid", "distinct_id", "person_id",
+})
+"""Property names that hold a user's or an account's id, for ingest's hint when the file's
+envelope carries none (`properties.account_id` in a Segment-style file)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,15 @@ class FileReport:
     seconds: float
     calls: int = 0
     """Segment identify/group calls stored as traits (sowhat.metrics.traits), not events."""
+    ids: dict[str, int] = field(default_factory=dict)
+    """Valid rows of the file with a user_id / an account_id."""
+    id_properties: dict[str, int] = field(default_factory=dict)
+    """Properties whose name says they hold an id (`account_id`, `org_id`…) -> rows with one:
+    where the id is when the envelope has none."""
+
+    @property
+    def valid(self) -> int:
+        return self.read - self.rejected - self.calls
 
 
 @dataclass(frozen=True)
@@ -308,7 +324,7 @@ def _ingest_file(
             path=str(path), format=fmt, read=read, loaded=loaded,
             duplicates=valid - loaded, rejected=rejected,
             rejects_path=str(rejects_path) if rejects_path else None,
-            seconds=time.perf_counter() - started, calls=calls,
+            seconds=time.perf_counter() - started, calls=calls, ids=dict(summary.ids),
         )
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -317,6 +333,8 @@ def _ingest_file(
         )
         q.drop_staging(con)
         con.execute("COMMIT")
+        if loaded and not all(summary.ids.values()):
+            report = replace(report, id_properties=_id_properties(con, ingest_id))
         return report
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
@@ -328,6 +346,21 @@ def _ingest_file(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _id_properties(con: Any, ingest_id: int) -> dict[str, int]:
+    """Rows of one ingest whose properties hold an id under a common name: where the ids
+    are when the envelope has none. Run only for such a file, after its commit."""
+    names = sorted(ID_PROPERTIES)
+    parts = ", ".join(
+        f"count(*) FILTER (WHERE json_extract_string(properties, {sql_string('$.' + n)}) "
+        "IS NOT NULL)" for n in names)
+    try:
+        row = con.execute(f"SELECT {parts} FROM events WHERE ingest_id = ?",
+                          [ingest_id]).fetchone()
+    except duckdb.Error:  # properties that are not JSON objects: no hint, no harm
+        return {}
+    return {n: int(c) for n, c in zip(names, row, strict=True) if c}
 
 
 def reject_reasons(rejects_path: str | Path, limit: int = 3) -> list[tuple[str, int]]:

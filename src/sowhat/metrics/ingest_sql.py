@@ -77,6 +77,7 @@ class Summary:
     rejected: int
     groups: tuple[EventGroup, ...]
     non_null: dict[str, int]  # flat property -> non-null count among valid rows
+    ids: dict[str, int] = field(default_factory=dict)  # user_id/account_id -> valid rows with one
 
 
 def _candidates(mapping: dict[str, str], account_field: str,
@@ -465,22 +466,27 @@ def summarise(con: Any, plan: StagePlan) -> Summary:
         SELECT event, list(DISTINCT {raw}) FILTER (WHERE reason IS NULL), count(*),
             count(reason), count(*) FILTER (WHERE reason IS NULL),
             min(timestamp) FILTER (WHERE reason IS NULL),
-            max(timestamp) FILTER (WHERE reason IS NULL){non_null}
+            max(timestamp) FILTER (WHERE reason IS NULL),
+            count(user_id) FILTER (WHERE reason IS NULL),
+            count(account_id) FILTER (WHERE reason IS NULL){non_null}
         FROM staged GROUP BY event ORDER BY event NULLS FIRST
     """).fetchall()
     read = rejected = 0
     groups = []
     counts = dict.fromkeys(plan.alias, 0)
+    ids = {"user_id": 0, "account_id": 0}
     for row in rows:
+        ids["user_id"] += int(row[7])
+        ids["account_id"] += int(row[8])
         read += int(row[2])
         rejected += int(row[3])
         if row[4]:
             groups.append(EventGroup(str(row[0]), tuple(row[1] or ()), int(row[4]),
                                      int(row[4]) - surplus.get(str(row[0]), 0), row[5], row[6]))
-        for name, n in zip(plan.alias, row[7:], strict=True):
+        for name, n in zip(plan.alias, row[9:], strict=True):
             counts[name] += int(n)
     return Summary(read + plan.reader_rejects, rejected + plan.reader_rejects, tuple(groups),
-                   counts)
+                   counts, ids)
 
 
 def write_rejects(con: Any, plan: StagePlan, target: Path) -> None:

@@ -30,6 +30,7 @@ class UnmeasurableMetric:
     metric: str
     missing_events: tuple[str, ...]
     used_by: tuple[str, ...]  # KRs and guardrails that name it
+    reason: str | None = None  # why, when not for missing events (no ids of its entity)
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,23 @@ def check_tracking(
                 problems.append(f"metrics.yaml {where}: {message}" + (f"; {hint}" if hint else ""))
     warnings: list[str] = []
     if catalog is not None:
-        from sowhat.metrics.coverage import filter_warnings
+        from sowhat.metrics.coverage import FilterWarning, filter_warnings
 
         requests: list[Any] = list(catalog.metrics)
         for seg in catalog.segments:
             requests.extend(MetricRequest(m, seg) for m in used or catalog.metrics)
-        warnings = [w.render() for w in filter_warnings(
-            [r for r in requests if _measurable(r, unmeasurable)], catalog=catalog,
-            events=events)]
+        found = filter_warnings([r for r in requests if _measurable(r, unmeasurable)],
+                                catalog=catalog, events=events)
+        warnings = [w.render() for w in found if w.kind != "entity"]
+        # events with none of the ids a metric counts: it cannot be measured on this data
+        gaps: dict[str, list[FilterWarning]] = {}
+        for w in found:
+            if w.kind == "entity" and w.segment is None:
+                gaps.setdefault(w.metric, []).append(w)
+        unmeasurable.extend(
+            UnmeasurableMetric(name, (), used.get(name, ()),
+                               "; ".join(w.message for w in why) + f": {why[0].hint}")
+            for name, why in gaps.items())
     return TrackingReport(
         event_counts=counts,
         filter_warnings=tuple(warnings),

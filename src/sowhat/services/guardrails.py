@@ -10,8 +10,9 @@ Attainment levels (the conventions `sowhat review quarter` reports):
 - progress is (current - baseline) / (target - baseline), UNCLIPPED here, so 1.3 means the
   KR went 30% beyond its target (domain `progress()` clips to 0..1 for scores);
 - commit: progress >= 0.7; target: progress >= 1.0; stretch: progress > 1.0.
-A guardrail never evaluated (no sync since it was added) neither breaks nor holds: the
-objective is "unchecked" and its KRs count, with the state shown next to them.
+A guardrail never evaluated (no sync since it was added), or evaluated but not judgeable (no
+value to date, or no baseline for a change bound: services.sync.guardrails), neither breaks
+nor holds: the objective is "unchecked" and its KRs count, with the state shown next to them.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class GuardrailStatus:
     reason: str | None
     as_of: datetime | None  # None: never evaluated
     evaluated_at: datetime | None
+    judged: bool = True  # False: evaluated, but no value or no baseline to judge it by
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ def _state(guardrails: tuple[GuardrailStatus, ...]) -> GuardrailState:
         return GuardrailState.NONE
     if any(g.breached for g in guardrails):
         return GuardrailState.BREACHED
-    if any(g.as_of is None for g in guardrails):
+    if any(g.as_of is None or not g.judged for g in guardrails):
         return GuardrailState.UNCHECKED
     return GuardrailState.HELD
 
@@ -229,12 +231,14 @@ def _guardrail_statuses(
     out: dict[int, list[GuardrailStatus]] = defaultdict(list)
     for g in rows:
         c = checks.get(g.id)
+        rule = to_guardrail(g)
         out[g.objective_id].append(GuardrailStatus(
             metric=g.metric, segment=g.segment,
-            rule=to_guardrail(g).describe(unit_text(catalog, g.metric)),
+            rule=rule.describe(unit_text(catalog, g.metric)),
             baseline=c.baseline if c else None, current=c.current if c else None,
             breached=bool(c and c.breached), reason=c.reason if c else None,
             as_of=c.as_of if c else None, evaluated_at=c.evaluated_at if c else None,
+            judged=c is None or c.breached or rule.judged(c.baseline, c.current),
         ))  # fmt: skip
     return {k: tuple(v) for k, v in out.items()}
 

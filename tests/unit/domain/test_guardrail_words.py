@@ -66,3 +66,15 @@ def test_a_bound_that_demands_a_move_says_so_when_breached() -> None:
         "nps stayed at 30 (0 pts), but the guardrail says it must rise at least 2 pts")
     assert Guardrail(metric="nps", min_change=Change.parse("-3")).demands_a_move() is None
     assert Guardrail(metric="t", max_change=Change.parse("+10%")).demands_a_move() is None
+
+
+def test_a_guardrail_is_judged_only_with_what_its_bounds_need() -> None:
+    rise = Guardrail(metric="tickets", max_change=Change.parse("+10%"))
+    assert rise.judged(100.0, 105.0)
+    assert not rise.judged(None, 105.0)  # a change bound with no baseline: no evidence
+    assert not rise.judged(100.0, None)
+    cap = Guardrail(metric="tickets", max=50.0)
+    assert cap.judged(None, 40.0)  # an absolute bound needs no baseline
+    both = Guardrail(metric="tickets", max_change=Change.parse("+10%"), max=50.0)
+    assert both.judged(None, 60.0)  # the cap broke: judged, breached
+    assert not both.judged(None, 40.0)  # the cap held, the change could not be read

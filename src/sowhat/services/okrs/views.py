@@ -229,10 +229,14 @@ def plan_guardrails(session: Session, rows: Sequence[Any], live_objectives: Mapp
         if g.objective_id not in live_objectives:
             continue
         check = checks.get(g.id)
+        rule = mapping.to_guardrail(g)
+        # evaluated but not judgeable (services.sync.guardrails): not measured, not holding
+        judged = check is not None and (check.breached or rule.judged(check.baseline,
+                                                                      check.current))
         guardrails.append(GuardrailView(
-            live_objectives[g.objective_id].key, mapping.to_guardrail(g),
+            live_objectives[g.objective_id].key, rule,
             check.baseline if check else None, check.current if check else None,
-            check.breached if check else None, check.reason if check else None,
+            check.breached if check and judged else None, check.reason if check else None,
             check.evaluated_at if check else None,
         ))  # fmt: skip
     return tuple(guardrails)

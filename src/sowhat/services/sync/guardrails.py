@@ -1,10 +1,16 @@
-"""Guardrails: each one's value to date against the same-length window before the period."""
+"""Guardrails: each one's value to date against the same-length window before the period.
+
+A guardrail that cannot be judged — no value to date, or a change bound whose comparison
+window reads days before the first event (a count there would read 0, and any count since
+would look like a flood: "support tickets rose from 0 to 83") — is stored with why, and no
+baseline; readers show it as not measured, never as holding.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +20,7 @@ from sowhat.domain.period import Period
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import to_utc
+from sowhat.services.sync.before_data import DataStart
 from sowhat.services.sync.partials import DayPartials
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.metric_units import unit_text
@@ -30,7 +37,7 @@ class GuardrailResult:
     baseline: float | None
     current: float | None
     breach: str | None
-
+    not_judged: str | None = None  # why neither breached nor held (None once judged)
 
 
 def _live(catalog: MetricsFile, objectives: Sequence[ObjectiveRow],
@@ -63,6 +70,7 @@ def evaluate_guardrails(
     *, session: Session, catalog: MetricsFile, events: EventSource, period: Period,
     objectives: Sequence[ObjectiveRow], guardrails: Sequence[GuardrailRow], cutoff: datetime,
     evaluated_at: datetime, partials: DayPartials | None = None,
+    data_start: DataStart | None = None,
 ) -> list[GuardrailResult]:
     """Each guardrail's value to date against the same-length window just before the period.
 
@@ -88,11 +96,19 @@ def evaluate_guardrails(
     for g, cur, base in zip(live, current, baseline, strict=True):
         cur_v = cur.values[0].value if cur.values and not cur.error else None
         base_v = base.values[0].value if base.values and not base.error else None
+        before_data = (data_start is not None and data_start.first_day is not None
+                       and data_start.window_before(catalog.metrics.get(g.metric), base_start,
+                                                    base_end))  # fmt: skip
+        if before_data:
+            base_v = None  # a 0 nobody measured (services.sync.before_data)
         rule = to_guardrail(g)
-        breach = rule.breached(base_v, cur_v,
-                               unit_text(catalog, g.metric))
+        breach = rule.breached(base_v, cur_v, unit_text(catalog, g.metric))
+        note = None
+        if breach is None and not rule.judged(base_v, cur_v):
+            note = _not_judged(g.metric, cur_v, base_start, base_end,
+                               data_start if before_data else None)
         out.append(GuardrailResult(live_objectives[g.objective_id].key, g.metric, g.segment,
-                                   base_v, cur_v, breach))
+                                   base_v, cur_v, breach, note))
         check = session.scalars(
             select(GuardrailCheckRow).where(GuardrailCheckRow.guardrail_id == g.id)
         ).first()
@@ -100,7 +116,20 @@ def evaluate_guardrails(
             check = GuardrailCheckRow(guardrail_id=g.id)
             session.add(check)
         check.baseline, check.current = base_v, cur_v
-        check.breached, check.reason = breach is not None, breach
+        check.breached, check.reason = breach is not None, breach or note
         check.evaluated_at, check.as_of = evaluated_at, cutoff
     session.flush()
     return out
+
+
+def _not_judged(metric: str, current: float | None, base_start: datetime, base_end: datetime,
+                data_start: DataStart | None) -> str:
+    """Why a guardrail could not be judged, in the words the objective page shows."""
+    window = f"{base_start:%b %d}–{base_end - timedelta(days=1):%b %d}"
+    if current is None:
+        return f"{metric} has no value in the period to date yet"
+    if data_start is not None and data_start.first_day is not None:
+        return (f"{metric} cannot be compared yet: the same-length window before the period "
+                f"({window}) starts before the first event ({data_start.first_day:%b %d}), "
+                "where it would read 0 that nobody measured")
+    return f"{metric} has no value before the period ({window}) to compare with"

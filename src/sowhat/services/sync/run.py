@@ -110,6 +110,8 @@ class SyncReport:
     warnings: tuple[str, ...] = field(default=())  # filters that match nothing, per KR
     # KRs with no value because their window reaches back before the first event
     before_data: tuple[str, ...] = field(default=())
+    # KRs whose metric's events carry none of the ids it counts (metrics.coverage, "entity")
+    unmeasurable: tuple[str, ...] = field(default=())
     full: bool = False  # every value recomputed, stored inputs ignored
     incremental: bool = True  # the events could be digested (else every sync is full)
     stale_ledger: bool = False
@@ -306,13 +308,16 @@ def sync(
     before_data = [_before_data_warning(usable[i], measures[i], defs[i], data_start,
                                         cutoff=cutoff, period_start=period_start)
                    for i in sorted(unread)]
-    warnings = _filter_warnings(usable, requests, measures, catalog, events,
-                                 {**failed, **dict.fromkeys(unread, "")}, cutoff=cutoff,
-                                 period_start=period_start, latest=latest)
+    found = _filter_warnings(usable, requests, measures, catalog, events,
+                             {**failed, **dict.fromkeys(unread, "")}, cutoff=cutoff,
+                             period_start=period_start, latest=latest)
+    warnings = [text for text, kind in found if kind != "entity"]
+    unmeasurable = [text for text, kind in found if kind == "entity"]
     guardrails = evaluate_guardrails(session=session, catalog=catalog, events=events,
                                      period=span, objectives=contents.objectives,
                                      guardrails=contents.guardrails, cutoff=cutoff,
-                                     evaluated_at=started, partials=partials)
+                                     evaluated_at=started, partials=partials,
+                                     data_start=data_start)
     partials.finish()
     # The same hash `sowhat apply` records as baselined_metric_hash (services.files), or
     # every ratio KR would always look redefined.
@@ -355,6 +360,7 @@ def sync(
                       guardrails=tuple(guardrails), checkins_written=total, run_id=run.id,
                       errors=tuple(errors), data_through=data_through,
                       warnings=tuple(warnings), before_data=tuple(before_data), full=full,
+                      unmeasurable=tuple(unmeasurable),
                       incremental=keys.usable,
                       stale_ledger=stale)
 
@@ -363,7 +369,7 @@ def _filter_warnings(
     usable: list[KeyResultRow], requests: list[MetricRequest], measures: list[KRMeasure],
     catalog: MetricsFile, events: EventSource, failed: dict[int, str], *, cutoff: datetime,
     period_start: datetime, latest: dict[int, MetricValue | None],
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """A KR whose segment or filters match nothing in its window reads 0 or nothing: say so,
     so a silent 0 is never shown as a fact.
 
@@ -383,7 +389,7 @@ def _filter_warnings(
         w = measures[i].window(as_of=cutoff, period_start=period_start)
         for warning in filter_warnings([requests[i]], catalog=catalog, events=events,
                                        start=w.start, end=w.end, as_of=w.as_of):
-            out.append(f"{k.key}: {warning.render()}")
+            out.append((f"{k.key}: {warning.render()}", warning.kind))
     return out
 
 

@@ -1,0 +1,175 @@
+"""Zeros nobody measured, found using a fresh workspace as a PM (December 2026):
+
+- a guardrail on support tickets compared the period to date with the same-length window
+  before the period — which lay before the first event, so it read 0 and the objective was
+  "breached: support_tickets rose from 0 to 83";
+- events whose account id sat in `properties.account_id` (not where Segment puts it) loaded
+  with no account ids at all: every per-account metric read 0 or nothing, `sowhat tracking
+  check` said "ok", and sync stored "0 weekly active teams".
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sowhat.cli.app import app
+from sowhat.cli.common import console, err_console
+from tests.integration.test_before_data import (
+    BACKFILL,
+    BOUND,
+    FIRST,
+    LATE,
+    _load,
+    _rows,
+    _workspace,
+)
+
+runner = CliRunner()
+
+GUARDED = """\
+    guardrails:
+      - {metric: tickets, max_change: "+10%"}
+      - {metric: tickets, max: 1000}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(console, "_width", 400)
+    monkeypatch.setattr(err_console, "_width", 400)
+
+
+def _run(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return " ".join(result.output.split())
+
+
+def _guarded(root: Path) -> Path:
+    okrs = root / "okrs" / "2026-Q4.yaml"
+    text = okrs.read_text("utf-8").replace("    key_results:\n", GUARDED + "    key_results:\n")
+    okrs.write_text(text, "utf-8")
+    _run("apply", "-w", str(root))
+    return root
+
+
+def _guardrails(root: Path) -> list[dict[str, Any]]:
+    return json.loads(_run("api", "GET", "/api/periods/2026-Q4/plan", "-w", str(root)))
+
+
+def test_a_guardrail_whose_comparison_window_is_before_the_data_is_not_judged(
+    tmp_path: Path,
+) -> None:
+    from sowhat.services.guardrails import GuardrailState, objective_health
+    from sowhat.services.okrs.views import plan_view
+    from sowhat.spec.workspace import load_workspace
+    from sowhat.store.db import open_database
+
+    root = _guarded(_workspace(tmp_path / "ws", LATE))
+    out = _run("sync", "-w", str(root), "--as-of", BOUND)
+    # 2 tickets a day since 4 November against "0" before the period: no breach claimed
+    assert "guardrail breached" not in out
+    assert ("guardrail not judged grow: tickets cannot be compared yet: the same-length "
+            "window before the period") in out
+    assert "starts before the first event (Nov 04)" in out
+
+    def read() -> tuple[dict[str, Any], GuardrailState]:
+        ws = load_workspace(root)
+        db = open_database(ws.config.database_url(ws.root), create=False)
+        try:
+            with db.transaction(write=False) as session:
+                plan = plan_view(session=session, period="2026-Q4", catalog=ws.metrics)
+                health = objective_health(session=session, period="2026-Q4",
+                                          catalog=ws.metrics)
+        finally:
+            db.dispose()
+        views = {("change" if g.guardrail.max_change else "max"): g for g in plan.guardrails}
+        return views, health.objectives[0].guardrail_state
+
+    views, state = read()
+    # the change bound is not measured (not "holding"); the absolute bound judged the data
+    assert views["change"].breached is None
+    assert views["change"].baseline is None
+    assert "cannot be compared yet" in (views["change"].reason or "")
+    assert views["max"].breached is False
+    assert state is GuardrailState.UNCHECKED
+
+    # events from 1 September: the window (Aug 06-Sep 30) still starts before them
+    _load(root, BACKFILL, "early.jsonl")
+    out = _run("sync", "-w", str(root), "--as-of", BOUND)
+    assert "starts before the first event (Sep 01)" in out
+    # events from July: the comparison is real, and it holds
+    _load(root, _rows(datetime(2026, 7, 1, 10, tzinfo=UTC), FIRST - timedelta(hours=1), 3),
+          "july.jsonl")
+    out = _run("sync", "-w", str(root), "--as-of", BOUND)
+    assert "not judged" not in out
+    views, state = read()
+    assert views["change"].breached is False
+    assert views["change"].baseline is not None
+    assert views["change"].baseline > 0
+    assert state is GuardrailState.HELD
+
+
+def _props_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same events with the account id in the properties, where ingest does not look."""
+    out = []
+    for r in rows:
+        moved = {k: v for k, v in r.items() if k != "account_id"}
+        moved["properties"] = {"account_id": r["account_id"]}
+        out.append(moved)
+    return out
+
+
+def test_events_without_account_ids_are_called_out_at_ingest_check_and_sync(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    rows = _props_only(LATE)
+    (root / "okrs").mkdir(parents=True)
+    from tests.integration.test_before_data import METRICS, OKRS
+
+    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, "utf-8")
+    (root / "metrics.yaml").write_text(METRICS, "utf-8")
+    (root / "sowhat.toml").write_text('[workspace]\nname = "B"\n\n[teams.growth]\n'
+                                      'name = "Growth"\n', "utf-8")
+    path = root / "late.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    out = _run("ingest", str(path), "-w", str(root))
+    assert (f"warning: none of the {len(rows):,} events of late.jsonl has an account_id"
+            in out)
+    assert f"property 'account_id' holds one on {len(rows):,} rows" in out
+    assert "--map account_id=properties.account_id" in out
+    # counts (tickets) need no id: only the per-account metrics are named
+    assert "active_weekly, activation, which count accounts" in out
+
+    out = _run("tracking", "check", "-w", str(root), code=1)
+    assert "cannot measure active_weekly: none of the" in out
+    assert "'workflow_run' events in the data has an account_id" in out
+    assert "tickets" not in out.split("cannot be computed")[0].split("cannot measure")[-1]
+    assert "2 metrics used by KRs cannot be computed" in out
+
+    _run("apply", "-w", str(root))
+    out = _run("sync", "-w", str(root), "--as-of", BOUND)
+    assert "cannot measure act: activation: none of the" in out, out
+
+    # the fix the warning gives works
+    (root / ".sowhat" / "events.duckdb").unlink()
+    out = _run("ingest", str(path), "-w", str(root), "--map",
+               "account_id=properties.account_id")
+    assert "warning" not in out
+    out = _run("tracking", "check", "-w", str(root))
+    assert "cannot measure" not in out
+
+
+def test_a_file_with_account_ids_gets_no_warning(tmp_path: Path) -> None:
+    root = _workspace(tmp_path / "ws", LATE)  # ingests LATE, which has account ids
+    path = root / "again.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in BACKFILL), "utf-8")
+    out = _run("ingest", str(path), "-w", str(root))
+    assert "warning" not in out
