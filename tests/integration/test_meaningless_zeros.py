@@ -78,6 +78,12 @@ def test_a_guardrail_whose_comparison_window_is_before_the_data_is_not_judged(
     assert ("guardrail not judged grow: tickets cannot be compared yet: the same-length "
             "window before the period") in out
     assert "starts before the first event (Nov 04)" in out
+    # the weekly review neither alerts nor says "all guardrails held"
+    for fmt in ("text", "markdown"):
+        review = _run("review", "weekly", "-w", str(root), "--as-of", BOUND, "--format", fmt)
+        assert "not judged" in review
+        assert "cannot be compared yet" in review
+        assert "all guardrails held" not in review.lower()
 
     def read() -> tuple[dict[str, Any], GuardrailState]:
         ws = load_workspace(root)
@@ -109,6 +115,8 @@ def test_a_guardrail_whose_comparison_window_is_before_the_data_is_not_judged(
           "july.jsonl")
     out = _run("sync", "-w", str(root), "--as-of", BOUND)
     assert "not judged" not in out
+    review = _run("review", "weekly", "-w", str(root), "--as-of", BOUND)
+    assert "all guardrails held" in review
     views, state = read()
     assert views["change"].breached is False
     assert views["change"].baseline is not None

@@ -128,7 +128,10 @@ def _render_weekly(r: WeeklyReview) -> None:
     console.print("\n[bold]Guardrail alerts[/bold]")
     for g in r.guardrail_alerts:
         console.print(f"  [red]⚠ {g.objective_id}[/red] at risk: {g.reason}")
-    if not r.guardrail_alerts:
+    for g in r.guardrails_not_judged:
+        console.print(f"  [yellow]? {g.objective_id}[/yellow] not judged: {escape(g.reason)}",
+                      highlight=False)
+    if r.all_guardrails_held:
         console.print("  [green]all guardrails held[/green]")
     console.print("\n[bold]Check-ins missing[/bold]")
     for m in r.missing_checkins:

@@ -103,8 +103,11 @@ def weekly_markdown(r: WeeklyReview) -> str:
     if unread:
         out += [f"⏳ **{k.kr_id}** is not readable yet: {k.not_readable}." for k in unread] + [""]
     out += ["## Guardrail alerts", ""]
-    out += [f"- **{g.objective_id}** is at risk: {g.reason}"
-            for g in r.guardrail_alerts] or ["_all guardrails held_"]
+    out += [f"- **{g.objective_id}** is at risk: {g.reason}" for g in r.guardrail_alerts]
+    out += [f"- **{g.objective_id}**: not judged — {g.reason}"
+            for g in r.guardrails_not_judged]
+    if r.all_guardrails_held:
+        out.append("_all guardrails held_")
     out += ["", "## Check-ins missing", ""]
     out += [f"- {m.kr_id} — {m.owner or 'no owner'} ("
             + (f"last by a person: week of {m.last_checked_in.isoformat()})"

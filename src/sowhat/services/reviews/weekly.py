@@ -48,6 +48,7 @@ __all__ = [
     "WeeklyKR",
     "WeeklyReview",
     "guardrail_alerts",
+    "guardrails_not_judged",
     "indicator_of",
     "last_sync",
     "weekly_review",
@@ -112,6 +113,13 @@ class WeeklyReview:
     bets: tuple[ChangeMindSignal, ...]  # shipped bets with an expected change
     previous_period: str | None
     previous_lessons: tuple[Lesson, ...]  # the last period's retrospective
+    # evaluated but not judgeable (no value, or no baseline for a change bound): neither
+    # an alert nor "held" (services.sync.guardrails)
+    guardrails_not_judged: tuple[GuardrailAlert, ...] = ()
+
+    @property
+    def all_guardrails_held(self) -> bool:
+        return not self.guardrail_alerts and not self.guardrails_not_judged
 
     def earlier_week(self, k: WeeklyKR) -> date | None:
         """The week a KR's weekly value is from when it is not the review week: a cohort
@@ -159,6 +167,17 @@ def guardrail_alerts(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
                        segment=g.segment, rule=g.rule, baseline=g.baseline, current=g.current,
                        reason=g.reason or "breached", as_of=g.as_of)
         for o in health.objectives for g in o.breaches
+    )
+
+
+def guardrails_not_judged(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
+    """Every guardrail the last sync evaluated but could not judge, with why."""
+    return tuple(
+        GuardrailAlert(objective_id=o.id, objective_title=o.title, metric=g.metric,
+                       segment=g.segment, rule=g.rule, baseline=g.baseline, current=g.current,
+                       reason=g.reason or f"{g.metric} could not be judged", as_of=g.as_of)
+        for o in health.objectives for g in o.guardrails
+        if g.as_of is not None and not g.breached and not g.judged
     )
 
 
@@ -224,6 +243,7 @@ def weekly_review(
         previous_period=previous.label if previous else None,
         previous_lessons=list_lessons(session=session, period=previous.label)
         if previous else (),
+        guardrails_not_judged=guardrails_not_judged(health),
     )
 
 
