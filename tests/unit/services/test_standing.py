@@ -177,3 +177,25 @@ def test_pace_is_judged_where_the_data_ends_when_it_ends_early() -> None:
     assert fresh.paced_through is None
     assert fresh.pace_elapsed == status.elapsed
     assert replace(status, data_through=None).pace_elapsed == status.elapsed
+
+
+def test_no_value_says_why_as_far_as_the_plan_knows() -> None:
+    """It said "no check-in or sync" of a KR a sync had just read and found nothing for."""
+    from datetime import UTC
+
+    from sowhat.services.plans import Window
+
+    def why(**changes: object) -> str:
+        found = kr_standing(replace(KR, current=None, progress=None, **changes), elapsed=0.5)
+        assert found.word is Standing.NO_DATA
+        return found.reason
+
+    assert why(metric=None) == "no value yet: no check-in"
+    assert why(measure=None) == "no value yet: not synced since it was added (`sowhat sync`)"
+    window = Window(datetime(2026, 10, 28, 23, 51, tzinfo=UTC),
+                    datetime(2026, 11, 25, 23, 51, tzinfo=UTC))
+    assert why(measure="level", window=window) == (
+        "no value yet: the events give none over its window (Oct 28–Nov 25); "
+        "`sowhat sync` says why")
+    midnight = Window(datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
+    assert "(Nov 02–Nov 29)" in why(measure="level", window=midnight)

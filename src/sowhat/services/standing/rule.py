@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from sowhat.domain.units import format_chance
@@ -99,7 +99,7 @@ def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None 
     if kr.not_readable_yet is not None:
         return KRStanding(kr.id, Standing.NO_DATA, kr.not_readable_yet)
     if kr.current is None or kr.progress is None:
-        return KRStanding(kr.id, Standing.NO_DATA, "no value yet: no check-in or sync")
+        return KRStanding(kr.id, Standing.NO_DATA, _no_value_why(kr))
     elapsed = min(max(elapsed, 0.0), 1.0)
     word = _pace(kr.progress, elapsed)
     reasons = [_progress_words(kr, elapsed, through)]
@@ -114,6 +114,21 @@ def kr_standing(kr: KeyResultStatus, *, elapsed: float, outlook: Outlook | None 
         if word is Standing.ON_TRACK:
             word = Standing.AT_RISK
     return KRStanding(kr.id, word, "; ".join(reasons))
+
+
+def _no_value_why(kr: KeyResultStatus) -> str:
+    """Why a KR has no value, as far as the plan knows: "no check-in or sync" was said of
+    KRs a sync had just read — and found nothing for (events that begin after the window
+    starts, ids the metric counts missing: `sowhat sync` prints which)."""
+    if kr.metric is None:
+        return "no value yet: no check-in"
+    if kr.measure is None:
+        return "no value yet: not synced since it was added (`sowhat sync`)"
+    if kr.window is not None:
+        last = kr.window.end - timedelta(microseconds=1)  # [start, end): its last day
+        return (f"no value yet: the events give none over its window ({kr.window.start:%b %d}"
+                f"–{last:%b %d}); `sowhat sync` says why")
+    return "no value yet: the events give none; `sowhat sync` says why"
 
 
 def _progress_words(kr: KeyResultStatus, elapsed: float, through: date | None = None) -> str:
