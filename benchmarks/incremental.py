@@ -76,7 +76,11 @@ def prepare(work: Path, events: str) -> Path:
                           ).fetchall()
     con.close()
     print(f"held out {removed[0][0]:,} events of {DAY}", flush=True)
-    shutil.rmtree(ws / ".sowhat" / "cache" / "digests", ignore_errors=True)
+    # Yesterday's sync starts from no kept digests or day rows: a workspace timed before
+    # holds those of the syncs *after* the new day (kept for 8 syncs), which no real daily
+    # sync has — they made the moving windows (a guardrail's pre-period) look kept.
+    for name in CACHES:
+        shutil.rmtree(ws / ".sowhat" / "cache" / name, ignore_errors=True)
     sowhat("sync", "-w", str(ws), "--as-of", BEFORE, "--no-notify")
     shutil.copy(ws / ".sowhat" / "sowhat.db", work / "yesterday.db")
     # Yesterday's sync also left the per-day digests cached by ingest and (since part5) the
@@ -195,6 +199,9 @@ def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:
             "series": con.execute(
                 "SELECT key_result_id, week, phase, value, entities, n, sum, sum_squares "
                 "FROM kr_series ORDER BY 1, 2").fetchall(),
+            "guardrails": con.execute(
+                "SELECT guardrail_id, baseline, current, breached, reason FROM guardrail_checks "
+                "ORDER BY 1").fetchall(),
             "measures": con.execute(
                 "SELECT key_result_id, current, entities, measured_baseline, window_start, "
                 "window_end FROM kr_measures ORDER BY 1").fetchall(),

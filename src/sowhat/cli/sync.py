@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -100,6 +101,11 @@ def _sync_locked(ws: Workspace, db: Database, requested: datetime | None, *,
                 if delay:
                     time.sleep(delay)
 
+            # Everything alive now (the imported modules, the workspace, the engines) lives
+            # until the process ends, yet each full collection during the sync scanned it
+            # all: ≈50-60 ms of an incremental sync's CPU at 10M events, for nothing freed.
+            # Frozen, collections scan only what the sync itself allocates.
+            gc.freeze()
             with db.transaction() as session:
                 report = sync(session=session, catalog=ws.metrics, events=events,
                               as_of=clock.effective, actor=actor_name(), period=period,

@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 
 from sowhat.errors import UserError
 from sowhat.metrics.properties import all_of, predicate, prop
-from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
+from sowhat.metrics.query import LATEST_DAY, RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
 from sowhat.metrics.trait_join import TraitContext, metric_entity, with_traits
 from sowhat.spec.metric_defs import (
     ActiveMetric,
@@ -97,6 +97,10 @@ def compile_metric(
         return _ratio(num, den, catalog.metrics[m.numerator], catalog.metrics[m.denominator],
                       q)
     tr = _Traits(traits, metric_entity(m))
+    if q.grain == LATEST_DAY and not isinstance(m, UniqueMetric | NpsMetric):
+        raise UserError(f"metric {name!r} ({m.type}) has no latest-day rows",
+                        hint="only unique and NPS metrics count each entity at its latest "
+                        "event")
     if isinstance(m, CountMetric | UniqueMetric | SumMetric | AverageMetric):
         return _event_metric(m, readable, q, tr)
     if isinstance(m, ActiveMetric):
@@ -154,7 +158,12 @@ def _event_metric(
         return _shape(agg.mutate(total=agg.value))
     if isinstance(m, UniqueMetric):
         f = f.filter(f[m.entity].notnull())
-        agg = f.group_by("bucket").aggregate(value=f[m.entity].nunique())
+        if q.grain == LATEST_DAY:  # each entity once, on the day of its latest event
+            last = f.group_by(m.entity).aggregate(latest=f.timestamp.max())
+            last = last.mutate(bucket=_day(last.latest))
+            agg = last.group_by("bucket").aggregate(value=last.count())
+        else:
+            agg = f.group_by("bucket").aggregate(value=f[m.entity].nunique())
         return _shape(agg.mutate(total=agg.value, entities=agg.value))
     x = prop(f, m.property, "number")
     f = f.mutate(x=x).filter(x.notnull())
@@ -166,6 +175,10 @@ def _event_metric(
     if isinstance(m, SumMetric):
         return _shape(agg.mutate(value=agg.total))
     return _shape(agg.mutate(value=agg.total / agg.n if quantile is None else agg.stat))
+
+
+def _day(ts: ir.TimestampValue) -> ir.TimestampValue:
+    return ts.truncate("D").cast("timestamp")
 
 
 _PER_TRUNC = {"day": "D", "week": "W", "month": "M"}
@@ -245,10 +258,13 @@ def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     f = f.filter(f[m.entity].notnull(), f.score.notnull())
     # Latest answer per entity in the window; at one instant the higher score wins, so the
     # result never depends on row order.
+    per = [f[m.entity]] if q.grain == LATEST_DAY else [f.bucket, f[m.entity]]
     rank = ibis.row_number().over(
-        group_by=[f.bucket, f[m.entity]], order_by=[ibis.desc(f.timestamp), ibis.desc(f.score)]
+        group_by=per, order_by=[ibis.desc(f.timestamp), ibis.desc(f.score)]
     )
     latest = f.mutate(rank=rank).filter(lambda r: r["rank"] == 0)
+    if q.grain == LATEST_DAY:  # the window's latest answer, on its own day
+        latest = latest.mutate(bucket=_day(latest.timestamp))
     points = ibis.cases((latest.score >= 9, 100.0), (latest.score <= 6, -100.0), else_=0.0)
     latest = latest.mutate(x=points)
     agg = latest.group_by("bucket").aggregate(

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sowhat.errors import DataError, SowhatError, UserError
-from sowhat.metrics.query import RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
+from sowhat.metrics.query import LATEST_DAY, RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.sqlcache import SqlCache, run_sql, union_sql
 from sowhat.metrics.values import (
@@ -369,7 +369,7 @@ def _query(
     if e <= s:
         raise UserError(f"the window ends ({e:%Y-%m-%d %H:%M}) before it starts "
                         f"({s:%Y-%m-%d %H:%M})", hint="pass --from earlier than --to")
-    if grain not in (None, "week", "day"):
+    if grain not in (None, "week", "day", LATEST_DAY):
         raise UserError(f"unknown grain {grain!r}", hint="use --grain week, or no grain")
     return Query(
         start=s,

@@ -22,6 +22,14 @@ RESULT_COLUMNS = ("bucket", "value", "entities", "excluded_immature", "n", "tota
 ZERO_WHEN_EMPTY = (CountMetric, UniqueMetric, SumMetric)
 """Types whose value over a window with no matching events is 0 rather than undefined."""
 
+LATEST_DAY = "latest_day"
+"""A grain for distinct entities (unique, NPS) only, used by sync's per-day partials: one row
+per UTC day holding the entities whose *latest* qualifying event in the window falls on it
+(for NPS, their latest answer). Summed over the days from any instant s to the window's end,
+the rows give the value over [s, end) as of the end, exactly — an entity has an event in
+[s, end) iff its latest one before the end is at or after s — so a window that grows
+backwards from a fixed end (a guardrail's pre-period) is answered without a query."""
+
 SENTINEL_START = datetime(1903, 3, 3, 3, 3, 3, 111111)
 SENTINEL_END = datetime(1903, 3, 3, 3, 3, 3, 222222)
 SENTINEL_AS_OF = datetime(1903, 3, 3, 3, 3, 3, 333333)
@@ -70,4 +78,4 @@ class Query:
             return ts.truncate("W").cast("timestamp")
         if self.grain == "day":  # UTC days: sync's per-day partials (services.sync.partials)
             return ts.truncate("D").cast("timestamp")
-        return self.start_lit()
+        return self.start_lit()  # one bucket (LATEST_DAY: the days come after the latest)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -38,7 +39,8 @@ from sowhat.store import audit, mapping, repositories
 from sowhat.store.db import flush
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
 
-__all__ = ["ANY_VERSION", "check_scale", "checkin_history", "record_checkin"]
+__all__ = ["ANY_VERSION", "check_scale", "checkin_history", "record_auto_values",
+           "record_checkin"]
 
 # An expected version meaning "whatever is current" (HTTP `If-Match: *`).
 ANY_VERSION = -1
@@ -144,6 +146,57 @@ def record_checkin(
         at=now,
     )
     return mapping.to_checkin(row, kr.key, period_row.label)
+
+
+def record_auto_values(
+    *,
+    session: Session,
+    period: PeriodRow,
+    week: date,
+    values: Sequence[tuple[KeyResultRow, float]],
+    actor: str,
+    now: datetime,
+) -> dict[int, float | None]:
+    """`sowhat sync`'s automatic values of one week, for many KRs of `period` at once: what
+    `record_checkin` with `source=AUTO` does for each (the same checks, the same rows and
+    audit entries, a person's value kept), with one read of the week's check-ins and one
+    flush instead of a KR lookup, a read and a flush per KR — most of what a daily sync
+    spent writing its current week. Returns each KR's stored value afterwards, by KR id."""
+    day = week_start(week)
+    for kr, value in values:
+        _validate(value, None)
+        _check_writable(kr, period, day)
+    ids = [kr.id for kr, _ in values]
+    rows = {r.key_result_id: r for r in session.scalars(select(CheckInRow).where(
+        CheckInRow.key_result_id.in_(ids), CheckInRow.week == day))} if ids else {}
+    changes: list[tuple[KeyResultRow, CheckInRow, dict[str, Any] | None]] = []
+    for kr, value in values:
+        row = rows.get(kr.id)
+        if row is None:
+            row = CheckInRow(key_result_id=kr.id, week=day, value=value,
+                             source=str(CheckInSource.AUTO), confidence=None, note=None,
+                             blockers=None, author=actor, recorded_at=now)
+            session.add(row)
+            rows[kr.id] = row
+            changes.append((kr, row, None))
+            continue
+        updates = _updates(row, value, None, None, None, CheckInSource.AUTO)
+        if updates:
+            before = mapping.checkin_fields(row)
+            for name, new in updates.items():
+                setattr(row, name, new)
+            row.recorded_at = now
+            changes.append((kr, row, before))
+    if changes:
+        flush(session)  # versions and ids are set: the audit entries name them
+    for kr, row, earlier in changes:
+        audit.record(session=session, actor=actor,
+                     action=audit.AuditAction.CREATE if earlier is None
+                     else audit.AuditAction.UPDATE,
+                     entity_type="check_in",
+                     entity_key=f"{period.label}/{kr.key}/{day.isoformat()}",
+                     before=earlier, after=mapping.checkin_fields(row), at=now)
+    return {kr_id: row.value for kr_id, row in rows.items()}
 
 
 def checkin_history(*, session: Session, kr_id: str, period: str | None = None) -> list[CheckIn]:

@@ -283,3 +283,60 @@ def test_scale_checks_spare_plausible_values_and_sync(db: Database) -> None:
     auto = checkin(db, kr="mid-retention", value=0.5, source=CheckInSource.AUTO,
                    catalog=SCALE_CATALOG)
     assert auto.value == 0.5
+
+
+def test_sync_s_batched_week_writes_what_record_checkin_writes_one_by_one(
+    tmp_path: Path,
+) -> None:
+    """`record_auto_values` (a sync's week in one read and one flush) against
+    `record_checkin(source=AUTO)` per KR on an identical plan: the same check-in rows
+    (values, sources, people's fields, versions) and the same audit entries, through a
+    create, a person's confidence kept, a person's value kept, an unchanged value (no write,
+    no entry) and an update."""
+    from sowhat.services.checkins import record_auto_values
+    from sowhat.store.models import AuditEntryRow, KeyResultRow, PeriodRow
+
+    now = datetime(2026, 10, 14, 9, tzinfo=UTC)
+    rounds = [{"weekly-usage": 12.0, "mid-retention": 0.75, "first-value": 90.0},
+              {"weekly-usage": 12.0, "mid-retention": 0.75, "first-value": 90.0},
+              {"weekly-usage": 13.0, "mid-retention": 0.70, "first-value": 90.0}]
+
+    def run(folder: Path, batched: bool) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        with database(database_url("sqlite", folder)) as db:
+            apply(db, sample_plan())
+            checkin(db, kr="weekly-usage", confidence=0.4, note="slow start", now=now)
+            checkin(db, kr="mid-retention", value=0.8, override_value=True, now=now)
+            for values in rounds:
+                with db.transaction() as s:
+                    if batched:
+                        period = s.scalars(select(PeriodRow).where(
+                            PeriodRow.label == "2026-Q4")).one()
+                        krs = {k.key: k for k in s.scalars(select(KeyResultRow).where(
+                            KeyResultRow.period_id == period.id))}
+                        record_auto_values(session=s, period=period, week=WEEK, actor="sync",
+                                           now=now, values=[(krs[k], v)
+                                                            for k, v in values.items()])
+                    else:
+                        for k, v in values.items():
+                            record_checkin(session=s, kr_id=k, period="2026-Q4", value=v,
+                                           confidence=None, note=None, blockers=None,
+                                           source=CheckInSource.AUTO, actor="sync",
+                                           week=WEEK, now=now)
+            with db.transaction(write=False) as s:
+                checkins = [(r.key_result_id, r.week, r.value, r.source, r.confidence, r.note,
+                             r.blockers, r.author, r.version, r.recorded_at)
+                            for r in s.scalars(select(CheckInRow).order_by(
+                                CheckInRow.key_result_id))]
+                entries = [(e.actor, e.action, e.entity_type, e.entity_key, e.before, e.after)
+                           for e in s.scalars(select(AuditEntryRow).where(
+                               AuditEntryRow.entity_type == "check_in").order_by(
+                               AuditEntryRow.id))]
+            return checkins, entries
+
+    one_by_one = run(tmp_path / "each", batched=False)
+    batch = run(tmp_path / "batch", batched=True)
+    assert batch == one_by_one
+    checkins, entries = batch
+    assert sorted((c[2], c[3]) for c in checkins) == [
+        (0.8, "manual"), (13.0, "auto"), (90.0, "auto")]
+    assert len(entries) == 2 + 2 + 1  # the people's two, round 1's two, round 3's one

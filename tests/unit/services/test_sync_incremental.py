@@ -370,3 +370,103 @@ def test_a_late_event_recomputes_only_its_days_partial_and_agrees_with_full(
     sync_workspace(fresh, as_of, full=True)
     assert stored(root) == stored(fresh)
     assert not (fresh / ".sowhat" / "cache" / "partials" / "partials.json").exists()
+
+
+GUARDED = [("accounts", None), ("accounts", "pro"), ("nps", None), ("nps", "mid")]
+"""Guardrails of distinct entities (unique, NPS; a trait segment and a property segment no
+survey carries): their pre-periods are read from kept latest-day tails."""
+
+
+def _guarded_okrs() -> str:
+    rails = "".join(
+        f"      - {{metric: {m}, max_change: \"+10%\"{f', segment: {s}' if s else ''}}}\n"
+        for m, s in GUARDED)
+    return okrs().replace("    key_results:\n", "    guardrails:\n" + rails + "    key_results:\n")
+
+
+def _pre_period_values(root: Path, as_of: datetime) -> list[float | None]:
+    """Each guardrail's pre-period as its own query: [start - elapsed, start) as of start."""
+    from sowhat.metrics.engine import MetricRequest, compute_many
+    from sowhat.services.events import open_events
+
+    ws = load_workspace(root)
+    assert ws.metrics is not None
+    start = _midnight(PERIOD_START)
+    events = open_events(ws)
+    try:
+        results = compute_many([MetricRequest(m, s) for m, s in GUARDED], catalog=ws.metrics,
+                               events=events, start=start - (as_of - start), end=start,
+                               as_of=start)
+    finally:
+        events.close()
+    return [r.values[0].value if r.values else None for r in results]
+
+
+def test_a_guardrail_pre_period_of_distinct_entities_is_kept_until_its_days_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A guardrail's pre-period grows one day earlier each day, so for unique and NPS
+    metrics (no per-day merge) it was a query every sync. Its days now come from a kept tail
+    of latest-day rows (sowhat.metrics.query.LATEST_DAY): the next days' syncs ask nothing
+    that ends at the period start, yet each baseline equals the window's own query; a late
+    event before the period and a redefinition are picked up at once."""
+    from sowhat.services.sync import partials
+
+    rng = random.Random(3)
+    root = tmp_path / "ws"
+    setup(root)
+    (root / "okrs" / "2026-Q4.yaml").write_text(_guarded_okrs(), encoding="utf-8")
+    serial = [0]
+    first_sync = date(2026, 11, 10)
+    # One-off visitors and one-off answers on each day a pre-period below starts with: a
+    # window one day short (or long) at its start counts them wrongly.
+    edges = [(_midnight(PERIOD_START - timedelta(days=d)) + timedelta(hours=d), f"edge{d}")
+             for d in range(39, 46)]
+    write(root, [r for d in range((first_sync - FIRST_DAY).days)
+                 for r in day_rows(rng, FIRST_DAY + timedelta(days=d), serial)]
+          + [r for at, who in edges
+             for r in (_row("visit", at, who, who, {}),
+                       _row("survey", at, who, None, {"score": 10}))], "all")
+    asked: list[tuple[str, str | None, datetime, str | None]] = []
+    real = partials.run_windows
+
+    def recording(items, **kw):  # type: ignore[no-untyped-def]
+        asked.extend((req.metric, req.segment, end, kw.get("grain")) for req, _, end, _ in items)
+        return real(items, **kw)
+
+    monkeypatch.setattr(partials, "run_windows", recording)
+    start = datetime(PERIOD_START.year, PERIOD_START.month, PERIOD_START.day)
+
+    def synced(day: date) -> list[float | None]:
+        asked.clear()
+        report = sync_workspace(root, _midnight(day))
+        assert not report.errors
+        got = [next(g.baseline for g in report.guardrails if (g.metric, g.segment) == rail)
+               for rail in GUARDED]
+        assert got == _pre_period_values(root, _midnight(day))
+        return got
+
+    synced(first_sync)
+    assert ("accounts", None, start, "latest_day") in asked  # the tails, computed once
+    for offset in range(1, 4):  # new days: the pre-period grows, nothing before is read
+        day = first_sync + timedelta(days=offset)
+        write(root, [r for r in day_rows(rng, day - timedelta(days=1), serial)
+                     if "event" in r], f"day{offset}")  # (an identify would re-key
+        # the trait segment's tail: it reads the trait tables)
+        synced(day)
+        assert not [a for a in asked if a[2] == start], asked
+    before = synced(day)
+    # A late visit by a new account and a late detractor, both inside the pre-period.
+    late = _midnight(PERIOD_START - timedelta(days=5)) + timedelta(hours=3)
+    write(root, [_row("visit", late, "u-late", "a-late", {}),
+                 _row("survey", late, "u-late", None, {"score": 0})], "late")
+    after = synced(day)
+    assert ("accounts", None, start, "latest_day") in asked
+    assert after[0] == before[0] + 1
+    assert after[2] != before[2]
+    (root / "metrics.yaml").write_text(
+        METRICS.replace("accounts: {type: unique, entity: account_id, event: visit}",
+                        "accounts: {type: unique, entity: user_id, event: visit}"),
+        encoding="utf-8")
+    redefined = synced(day)
+    assert redefined[0] != after[0]

@@ -66,6 +66,18 @@ def guardrail_windows(
             for g in _live(catalog, objectives, guardrails) for w in (now_w, before_w)]
 
 
+def pre_period_windows(
+    *, catalog: MetricsFile, period: Period, objectives: Sequence[ObjectiveRow],
+    guardrails: Sequence[GuardrailRow], cutoff: datetime,
+) -> list[tuple[MetricRequest, MeasureWindow]]:
+    """The pre-period windows among `guardrail_windows`: each ends at the period start and
+    starts a day earlier each day, so sync keeps what they read before the period
+    (`DayPartials.prefetch`'s `backwards`)."""
+    _, before_w = _windows(period, cutoff)
+    return [(MetricRequest(g.metric, g.segment), before_w)
+            for g in _live(catalog, objectives, guardrails)]
+
+
 def evaluate_guardrails(
     *, session: Session, catalog: MetricsFile, events: EventSource, period: Period,
     objectives: Sequence[ObjectiveRow], guardrails: Sequence[GuardrailRow], cutoff: datetime,

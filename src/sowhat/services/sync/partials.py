@@ -70,6 +70,7 @@ from sowhat.metrics.engine import (
     run_windows,
     window_value,
 )
+from sowhat.metrics.query import LATEST_DAY
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue, to_utc, to_utc_naive, week_windows
 from sowhat.services.sync.inputs import InputKeys, Reads, reads_of
@@ -78,8 +79,10 @@ from sowhat.spec.metric_defs import (
     ConversionMetric,
     CountMetric,
     MetricsFile,
+    NpsMetric,
     RetentionMetric,
     SumMetric,
+    UniqueMetric,
     metric_definition_hash,
 )
 
@@ -140,6 +143,29 @@ def merge_rows(catalog: MetricsFile, metric: str, rows: Sequence[Row]) -> dict[s
                    n=float(entities), total=float(hits), total_sq=float(hits),
                    value=hits / entities if entities > 0 else None)
     return out
+
+
+def _merge_latest(m: object, rows: Sequence[Row]) -> Row:
+    """A unique or NPS window's result row from the latest-day rows of its days (None when
+    no entity's latest event lies in it, as the window's query then has no row): each
+    entity is in exactly one day's row, so counts and NPS points add up."""
+    present = [r for r in rows if r is not None]
+    if not present:
+        return None
+
+    def total(field: str) -> float:
+        i = _FIELDS.index(field)
+        return math.fsum(float(r[i]) for r in present if r[i] is not None)
+
+    out: dict[str, Any] = dict.fromkeys(_FIELDS)
+    if isinstance(m, UniqueMetric):
+        count = total("value")
+        out.update(value=count, entities=int(count), total=count)
+    else:  # NPS: the mean of the latest answers' points
+        n, points = total("n"), total("total")
+        out.update(n=n, entities=int(n), total=points, total_sq=total("total_sq"),
+                   value=points / n)
+    return tuple(out[f] for f in _FIELDS)
 
 
 def day_pieces(start: datetime, end: datetime, as_of: datetime
@@ -288,12 +314,15 @@ class DayPartials:
         return self._compute([(r, start, end, as_of, True) for r in requests])
 
     def prefetch(self, windows: Sequence[tuple[MetricRequest, MeasureWindow]], *,
-                 points: Sequence[tuple[MetricRequest, MeasureWindow]] = ()) -> None:
+                 points: Sequence[tuple[MetricRequest, MeasureWindow]] = (),
+                 backwards: Sequence[tuple[MetricRequest, MeasureWindow]] = ()) -> None:
         """Compute now, in one query, the days these windows lack, so the later calls
         (a sync's weeks, its series points, its guardrails) find them all: each metric and
         as-of then costs one scan of the events per sync, not one per call. The other types'
         `windows` are computed in one more query; `points` (weekly series points, which
-        `weekly` asks for whole) only have their days fetched."""
+        `weekly` asks for whole) only have their days fetched. `backwards` are windows of
+        `windows` whose end stays put while their start moves a day earlier each day (the
+        guardrails' pre-periods): those of distinct entities are read from kept tails."""
         def jobs_of(items: Sequence[tuple[MetricRequest, MeasureWindow]]) -> list[_Job]:
             jobs = []
             for req, w in items:
@@ -310,9 +339,10 @@ class DayPartials:
         whole, days = jobs_of(windows), jobs_of(points)
         self._merged([j for j in dict.fromkeys([*whole, *days]) if self._mergeable(j)],
                      merge=False)
-        self._windows_at_once([j for j in whole if not self._mergeable(j)])
+        self._windows_at_once([j for j in whole if not self._mergeable(j)],
+                              backwards=set(jobs_of(backwards)))
 
-    def _windows_at_once(self, jobs: list[_Job]) -> None:
+    def _windows_at_once(self, jobs: list[_Job], backwards: set[_Job] | None = None) -> None:
         """The windows of the other types, each over its own window, in one query (instead
         of one per distinct window); kept for the calls that ask for them.
 
@@ -331,6 +361,10 @@ class DayPartials:
                     self.windows_kept += 1
                     continue
             todo.append((job, key))
+        tails = self._tails([job for job, _ in todo if job in (backwards or set())])
+        for job, row in tails.items():
+            self._fetched[job] = ([self._window_value(job, row)], None)
+        todo = [(job, key) for job, key in todo if job not in tails]
         if not todo:
             return
         answers = run_windows([(j.part, to_utc_naive(j.start), to_utc_naive(j.end),
@@ -345,6 +379,85 @@ class DayPartials:
                 self.cache.put(key, row)
             self.windows_computed += 1
             self._fetched[job] = ([self._window_value(job, row)], None)
+
+    def _tails(self, jobs: list[_Job]) -> dict[_Job, Row]:
+        """Windows of distinct entities (unique, NPS) that end at their own as-of at a
+        midnight and grow backwards — a guardrail's pre-period, [period start - elapsed,
+        period start) as of the period start, one day longer each day — answered from the
+        latest-day rows of a *tail* ending there (compile's LATEST_DAY grain): the day
+        rows are kept, keyed by everything the tail reads, so each later sync sums the days
+        its window now covers instead of querying it. The tail spans the next power of two
+        days at or beyond the window (so one query serves for weeks), and a late event in
+        it, a redefinition or a new segment gives it a new key. Returns the windows'
+        result rows, as the direct query would give them."""
+        out: dict[_Job, Row] = {}
+        if not self.enabled:
+            return out
+        plans: dict[_Job, tuple[MetricRequest, datetime, datetime, str]] = {}
+        for job in jobs:
+            m = self.catalog.metrics.get(job.part.metric)
+            days = (job.end - job.start) / timedelta(days=1)
+            if (not isinstance(m, UniqueMetric | NpsMetric) or job.as_of != job.end
+                    or not _is_midnight(job.start) or not _is_midnight(job.end) or days < 1
+                    or (job.part.segment is not None
+                        and job.part.segment not in self.catalog.segments)):
+                continue
+            start = job.end - timedelta(days=max(8, 1 << (int(days) - 1).bit_length()))
+            fingerprint, reads = self._print(job.part)
+            key = self.keys.key(fingerprint=f"{fingerprint}|tail", reads=reads, start=start,
+                                end=job.end, as_of=job.end)
+            if key is not None:
+                plans[job] = (job.part, start, job.end, key)
+        missing = {(part, start, end, key) for job, (part, start, end, key) in plans.items()
+                   if self._tail_days(key, start, end) is None}
+        failed = self._fill_tails(sorted(missing, key=lambda t: t[3]))
+        fresh = {key for *_, key in missing}
+        for job, (_, start, end, key) in plans.items():
+            if key in failed:
+                continue  # the direct query says what went wrong
+            kept = self._tail_days(key, start, end)
+            if kept is None:  # pragma: no cover - just stored
+                continue
+            out[job] = _merge_latest(self.catalog.metrics[job.part.metric],
+                                     [row for day, row in kept if day >= job.start])
+            if key not in fresh:
+                self.windows_kept += 1
+        return out
+
+    def _tail_days(self, key: str, start: datetime, end: datetime
+                   ) -> list[tuple[datetime, Row]] | None:
+        """A stored tail's rows, one per day (None: not stored whole)."""
+        out = []
+        day = start
+        while day < end:
+            found, row = self.cache.get(f"{key}|{day:%Y-%m-%d}")
+            if not found:
+                return None
+            out.append((day, row))
+            day += timedelta(days=1)
+        return out
+
+    def _fill_tails(self, missing: list[tuple[MetricRequest, datetime, datetime, str]]
+                    ) -> set[str]:
+        """Compute these tails in one query and keep every day of each (a day no entity's
+        latest event falls on is kept as empty). Returns the keys of those that failed."""
+        if not missing:
+            return set()
+        answers = run_windows([(part, to_utc_naive(start), to_utc_naive(end),
+                                to_utc_naive(end)) for part, start, end, _ in missing],
+                              catalog=self.catalog, events=self.events, grain=LATEST_DAY)
+        failed = set()
+        for (_, start, end, key), (rows, error) in zip(missing, answers, strict=True):
+            if error is not None:
+                failed.add(key)
+                continue
+            by_day = {to_utc_naive(r["bucket"]): _as_row(r) for r in rows}
+            day = start
+            while day < end:
+                self.cache.put(f"{key}|{day:%Y-%m-%d}", by_day.get(to_utc_naive(day)))
+                day += timedelta(days=1)
+            self.windows_computed += 1
+        return failed
 
     def _window_key(self, job: _Job) -> str | None:
         """A whole window's key (None: not kept — partials off, or its inputs unknown)."""

@@ -47,7 +47,7 @@ from sowhat.metrics.presence import event_names, missing_events
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
 from sowhat.metrics.watermark import earliest_event_time
-from sowhat.services.checkins import record_checkin
+from sowhat.services.checkins import record_auto_values
 from sowhat.services.listing.forecasts import store_forecasts
 from sowhat.services.plans import period_row, status_rows
 from sowhat.services.sync.before_data import DataStart
@@ -55,7 +55,9 @@ from sowhat.services.sync.guardrails import (
     GuardrailResult,
     evaluate_guardrails,
     guardrail_windows,
+    pre_period_windows,
 )
+from sowhat.services.sync.input_store import InputStore
 from sowhat.services.sync.inputs import InputKeys, Reads, reads_of
 from sowhat.services.sync.measures import (
     KRMeasure,
@@ -67,7 +69,7 @@ from sowhat.spec.metric_defs import MetricDef, MetricsFile, metric_definition_ha
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import audit, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
-from sowhat.store.sync_models import KRMeasureRow, SeriesPointRow, SyncInputRow, SyncRunRow
+from sowhat.store.sync_models import KRMeasureRow, SeriesPointRow, SyncRunRow
 
 HISTORY_WEEKS = 56
 """Weeks of pre-period history kept per KR: half a year for the trend and its noise, and a
@@ -217,7 +219,7 @@ def sync(
     stale = full and digests is not None and day_ledger.stale(events, digests)
     keys = InputKeys(digests, traits_digest(events),
                      f"{events.dialect()}|{events.table_name}|{events.columns.model_dump_json()}")
-    inputs = _InputStore(session, [k.id for k in usable], full=full)
+    inputs = InputStore(session, [k.id for k in usable], full=full)
     partials = DayPartials(catalog=catalog, events=events, keys=keys, enabled=not full)
     earliest = earliest_event_time(events)
     data_start = DataStart.of(earliest)
@@ -253,7 +255,10 @@ def sync(
                                 guardrails=contents.guardrails, cutoff=cutoff),
             points=_series_windows(usable, requests, failed,
                                    _Keyed(keys, inputs, prints, reads),
-                                   period_start=period_start, cutoff=cutoff))
+                                   period_start=period_start, cutoff=cutoff),
+            backwards=pre_period_windows(catalog=catalog, period=span,
+                                         objectives=contents.objectives,
+                                         guardrails=contents.guardrails, cutoff=cutoff))
     for step, (week, (todo, windows)) in enumerate(zip(weeks, plans, strict=True)):
         todo = [i for i in todo if i not in failed]
         if progress:
@@ -262,6 +267,7 @@ def sync(
             continue
         results = partials.windows([(requests[i], windows[i]) for i in todo])
         stored_values = _stored_values(session, [usable[i].id for i in todo], week)
+        values: list[tuple[int, float]] = []
         for i, result in zip(todo, results, strict=True):
             if result.error:
                 failed[i] = result.error
@@ -276,11 +282,12 @@ def sync(
                 if _clear_auto_value(session, usable[i], row.label, week, actor, now):
                     written[i] += 1
                 continue
-            before = stored_values.get(usable[i].id)
-            kept = record_checkin(session=session, kr_id=usable[i].key, period=row.label,
-                                  value=value.value, confidence=None, note=None, blockers=None,
-                                  source=CheckInSource.AUTO, actor=actor, week=week, now=now)
-            if kept.value != before:
+            values.append((i, value.value))
+        # The week's values in one write (a person's value kept, each change audited).
+        after = record_auto_values(session=session, period=row, week=week, actor=actor,
+                                   now=now, values=[(usable[i], v) for i, v in values])
+        for i, _ in values:
+            if after.get(usable[i].id) != stored_values.get(usable[i].id):
                 written[i] += 1
 
     for i in sorted(redefined - set(failed)):
@@ -612,47 +619,9 @@ class _Keyed:
     fingerprint and what its metric reads."""
 
     keys: InputKeys
-    inputs: _InputStore
+    inputs: InputStore
     prints: list[str]
     reads: list[Reads]
-
-
-class _InputStore:
-    """The stored input keys of these KRs, and the new ones this sync writes."""
-
-    def __init__(self, session: Session, kr_ids: list[int], *, full: bool) -> None:
-        self._session = session
-        self._full = full
-        rows: list[SyncInputRow] = list(session.scalars(select(SyncInputRow).where(
-            SyncInputRow.key_result_id.in_(kr_ids)))) if kr_ids else []
-        self._rows = {(r.key_result_id, r.kind, r.week): r for r in rows}
-        self._new: dict[tuple[int, str, date], str | None] = {}
-
-    def unchanged(self, kr_id: int, kind: str, week: date, key: str | None) -> bool:
-        if self._full or key is None:
-            return False
-        row = self._rows.get((kr_id, kind, week))
-        return row is not None and row.input_key == key
-
-    def pending(self, kr_id: int, kind: str, week: date, key: str | None) -> None:
-        self._new[(kr_id, kind, week)] = key
-
-    def save(self, failed: set[int]) -> None:
-        """Write the keys of what was computed (not of KRs that failed: they retry)."""
-        for (kr_id, kind, week), key in self._new.items():
-            if kr_id in failed:
-                continue
-            row = self._rows.get((kr_id, kind, week))
-            if key is None:
-                if row is not None:
-                    self._session.delete(row)
-                continue
-            if row is None:
-                row = SyncInputRow(key_result_id=kr_id, kind=kind, week=week, input_key=key)
-                self._session.add(row)
-                self._rows[(kr_id, kind, week)] = row
-            row.input_key = key
-        self._session.flush()
 
 
 def _clear_auto_value(session: Session, kr: KeyResultRow, period: str, week: date, actor: str,
