@@ -104,12 +104,17 @@ def _sync_locked(ws: Workspace, db: Database, requested: datetime | None, *,
             # Everything alive now (the imported modules, the workspace, the engines) lives
             # until the process ends, yet each full collection during the sync scanned it
             # all: ≈50-60 ms of an incremental sync's CPU at 10M events, for nothing freed.
-            # Frozen, collections scan only what the sync itself allocates.
+            # Frozen, collections scan only what the sync itself allocates; thawed after, so
+            # the exit's collection still finalises it all (DuckDB's bindings report what
+            # is left unfreed).
             gc.freeze()
-            with db.transaction() as session:
-                report = sync(session=session, catalog=ws.metrics, events=events,
-                              as_of=clock.effective, actor=actor_name(), period=period,
-                              progress=step, data_through=clock.data_through, full=full)
+            try:
+                with db.transaction() as session:
+                    report = sync(session=session, catalog=ws.metrics, events=events,
+                                  as_of=clock.effective, actor=actor_name(), period=period,
+                                  progress=step, data_through=clock.data_through, full=full)
+            finally:
+                gc.unfreeze()
         sent = _notify_after_sync(db, ws, report, enabled=notify)
     finally:
         events.close()

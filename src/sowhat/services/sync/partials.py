@@ -20,7 +20,9 @@ n, total, total_sq, without_outcome) and merges the days of every window:
 unique, active, NPS, duration and the quantile averages do not add up over days; they keep
 the direct query over their window, and that window's row is kept whole under a key of the
 same kind (over the window instead of a day). Windows that move every day (a period to date,
-a guardrail's pre-period of the same length) get a new key every day; a sync that finds
+a guardrail's pre-period of the same length) get a new key every day — but a unique or NPS
+pre-period, which only grows backwards from the period start, is summed from a kept tail of
+latest-day rows (`_tails`, `sowhat.metrics.query.LATEST_DAY`); a sync that finds
 nothing new in a window's days — a second sync the same day, an hourly schedule between
 daily loads — reuses it (benchmarks/README.md, incremental.py).
 
