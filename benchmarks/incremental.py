@@ -144,6 +144,8 @@ if hasattr(run, "DayPartials"):  # since part5: how many day rows were kept and 
     def counted(self):
         spent["days_kept"] = spent.get("days_kept", 0) + self.days_kept
         spent["days_computed"] = spent.get("days_computed", 0) + self.days_computed
+        spent["windows_kept"] = spent.get("windows_kept", 0) + self.windows_kept
+        spent["windows_computed"] = spent.get("windows_computed", 0) + self.windows_computed
         return finish(self)
     run.DayPartials.finish = counted
 from sowhat.cli.app import main
@@ -363,7 +365,9 @@ def compare(a: tuple[Path, Path], b: tuple[Path, Path], b_env: dict[str, str], r
                     print(f"{name}: {kept}", flush=True)
                 if "days_kept" in spent and len(cpu.get((name, way), [])) == 0:
                     print(f"{name} {way}: day partials kept {spent['days_kept']:.0f}, "
-                          f"computed {spent['days_computed']:.0f}", flush=True)
+                          f"computed {spent['days_computed']:.0f}; whole windows kept "
+                          f"{spent.get('windows_kept', 0):.0f}, computed "
+                          f"{spent.get('windows_computed', 0):.0f}", flush=True)
                 cpu.setdefault((name, way), []).append(spent["sync"])
                 cpu.setdefault((name, way + " without forecasts"), []).append(
                     spent["sync"] - spent["forecasts"])
