@@ -25,8 +25,10 @@ from tests.integration.test_before_data import (
     BOUND,
     FIRST,
     LATE,
+    _checkins,
     _load,
     _rows,
+    _series,
     _workspace,
 )
 
@@ -142,8 +144,19 @@ def test_events_without_account_ids_are_called_out_at_ingest_check_and_sync(
     (root / "okrs").mkdir(parents=True)
     from tests.integration.test_before_data import METRICS, OKRS
 
-    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, "utf-8")
-    (root / "metrics.yaml").write_text(METRICS, "utf-8")
+    weekly_level = OKRS + """\
+      - id: runners
+        title: Grow the accounts that run a workflow in a week from 10 to 20
+        metric: runners
+        measure: level
+        over: 7d
+        baseline: 10
+        target: 20
+"""
+    (root / "okrs" / "2026-Q4.yaml").write_text(weekly_level, "utf-8")
+    (root / "metrics.yaml").write_text(
+        METRICS + "  runners: {type: unique, entity: account_id, event: workflow_run}\n",
+        "utf-8")
     (root / "sowhat.toml").write_text('[workspace]\nname = "B"\n\n[teams.growth]\n'
                                       'name = "Growth"\n', "utf-8")
     path = root / "late.jsonl"
@@ -154,17 +167,30 @@ def test_events_without_account_ids_are_called_out_at_ingest_check_and_sync(
     assert f"property 'account_id' holds one on {len(rows):,} rows" in out
     assert "--map account_id=properties.account_id" in out
     # counts (tickets) need no id: only the per-account metrics are named
-    assert "active_weekly, activation, which count accounts" in out
+    assert "active_weekly, activation, runners, which count accounts" in out
 
     out = _run("tracking", "check", "-w", str(root), code=1)
     assert "cannot measure active_weekly: none of the" in out
     assert "'workflow_run' events in the data has an account_id" in out
     assert "tickets" not in out.split("cannot be computed")[0].split("cannot measure")[-1]
-    assert "2 metrics used by KRs cannot be computed" in out
+    assert "3 metrics used by KRs cannot be computed" in out
 
     _run("apply", "-w", str(root))
     out = _run("sync", "-w", str(root), "--as-of", BOUND)
     assert "cannot measure act: activation: none of the" in out, out
+    # a distinct count over a week of events without ids read 0: not stored as a value
+    assert "cannot measure runners: runners: none of the" in out
+    assert _checkins(root, "runners")
+    assert all(v is None for v in _checkins(root, "runners").values())
+    assert _series(root, "runners")
+    assert all(v is None for v in _series(root, "runners").values())
+    now = json.loads(_run("status", "-w", str(root), "--json"))
+    kr = next(k for o in now["objectives"] for k in o["key_results"] if k["id"] == "runners")
+    assert kr["current"] is None
+    assert kr["standing"]["word"] == "no data yet"
+    # incremental and full syncs agree
+    _run("sync", "-w", str(root), "--as-of", BOUND, "--full")
+    assert all(v is None for v in _checkins(root, "runners").values())
 
     # the fix the warning gives works
     (root / ".sowhat" / "events.duckdb").unlink()
@@ -173,6 +199,9 @@ def test_events_without_account_ids_are_called_out_at_ingest_check_and_sync(
     assert "warning" not in out
     out = _run("tracking", "check", "-w", str(root))
     assert "cannot measure" not in out
+    out = _run("sync", "-w", str(root), "--as-of", BOUND)
+    assert "cannot measure" not in out
+    assert any(v for v in _checkins(root, "runners").values())
 
 
 def test_a_file_with_account_ids_gets_no_warning(tmp_path: Path) -> None:

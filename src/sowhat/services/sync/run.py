@@ -259,6 +259,7 @@ def sync(
             backwards=pre_period_windows(catalog=catalog, period=span,
                                          objectives=contents.objectives,
                                          guardrails=contents.guardrails, cutoff=cutoff))
+    wrote: set[tuple[int, date]] = set()  # (KR, week) whose value this sync changed
     for step, (week, (todo, windows)) in enumerate(zip(weeks, plans, strict=True)):
         todo = [i for i in todo if i not in failed]
         if progress:
@@ -289,7 +290,25 @@ def sync(
         for i, _ in values:
             if after.get(usable[i].id) != stored_values.get(usable[i].id):
                 written[i] += 1
+                wrote.add((i, week))
 
+    # A KR whose metric counts ids none of its window's events carries read 0 or nothing
+    # (metrics.coverage, "entity"): that 0 was never measured, so it is not stored.
+    unread = {i for w, i in blind if w == current_week and i not in failed}
+    found = _filter_warnings(usable, requests, measures, catalog, events,
+                             {**failed, **dict.fromkeys(unread, "")}, cutoff=cutoff,
+                             period_start=period_start, latest=latest)
+    gaps: dict[int, date] = {}  # KR -> the first week whose values are not measurements
+    for i in sorted({i for i, _, kind in found if kind == "entity"}):
+        assert current_week is not None  # a value was read this week
+        # None of the metric's events ever carried the ids: no week of it was measured.
+        # Else (ids lost lately, a tracking change) only this week's window is known bad.
+        gaps[i] = date.min if _never_has_ids(requests[i], catalog, events) else current_week
+        latest[i] = None
+        for week in (w for w in weeks if w >= gaps[i]):
+            if _clear_auto_value(session, usable[i], row.label, week, actor, now):
+                # undoing this sync's own write of the 0 is no change; an earlier sync's is
+                written[i] += -1 if (i, week) in wrote else 1
     for i in sorted(redefined - set(failed)):
         audit.record(session=session, actor=actor, action=audit.AuditAction.UPDATE,
                      entity_type="key_result", entity_key=f"{row.label}/{usable[i].key}",
@@ -299,7 +318,8 @@ def sync(
                      at=now)
     _store_series(session, usable, requests, catalog, events, span, cutoff, failed,
                   keyed=_Keyed(keys, inputs, prints, reads), partials=partials,
-                  data_start=data_start, defs=defs)
+                  data_start=data_start, defs=defs,
+                  unmeasured_from=gaps)
     baselines, kept_baselines = _measured_baselines(
         usable, requests, measures, span, failed, earliest=earliest,
         keyed=_Keyed(keys, inputs, prints, reads), stored=stored, partials=partials)
@@ -311,15 +331,11 @@ def sync(
                        now=started, existing=stored.get(k.id),
                        keep_baseline=i in kept_baselines)
     inputs.save({usable[i].id for i in failed})
-    unread = {i for w, i in blind if w == current_week and i not in failed}
     before_data = [_before_data_warning(usable[i], measures[i], defs[i], data_start,
                                         cutoff=cutoff, period_start=period_start)
                    for i in sorted(unread)]
-    found = _filter_warnings(usable, requests, measures, catalog, events,
-                             {**failed, **dict.fromkeys(unread, "")}, cutoff=cutoff,
-                             period_start=period_start, latest=latest)
-    warnings = [text for text, kind in found if kind != "entity"]
-    unmeasurable = [text for text, kind in found if kind == "entity"]
+    warnings = [text for _, text, kind in found if kind != "entity"]
+    unmeasurable = [text for _, text, kind in found if kind == "entity"]
     guardrails = evaluate_guardrails(session=session, catalog=catalog, events=events,
                                      period=span, objectives=contents.objectives,
                                      guardrails=contents.guardrails, cutoff=cutoff,
@@ -376,9 +392,9 @@ def _filter_warnings(
     usable: list[KeyResultRow], requests: list[MetricRequest], measures: list[KRMeasure],
     catalog: MetricsFile, events: EventSource, failed: dict[int, str], *, cutoff: datetime,
     period_start: datetime, latest: dict[int, MetricValue | None],
-) -> list[tuple[str, str]]:
+) -> list[tuple[int, str, str]]:
     """A KR whose segment or filters match nothing in its window reads 0 or nothing: say so,
-    so a silent 0 is never shown as a fact.
+    so a silent 0 is never shown as a fact. (KR index, text, kind: coverage.FilterWarning)
 
     Only KRs whose current value is 0 or nothing are checked: a filter or segment that
     matches nothing makes every metric type read 0 (counts, conversions, sums) or nothing
@@ -396,8 +412,17 @@ def _filter_warnings(
         w = measures[i].window(as_of=cutoff, period_start=period_start)
         for warning in filter_warnings([requests[i]], catalog=catalog, events=events,
                                        start=w.start, end=w.end, as_of=w.as_of):
-            out.append((f"{k.key}: {warning.render()}", warning.kind))
+            out.append((i, f"{k.key}: {warning.render()}", warning.kind))
     return out
+
+
+def _never_has_ids(request: MetricRequest, catalog: MetricsFile, events: EventSource) -> bool:
+    """Whether none of the events the metric reads, in all the data, carries the ids it
+    counts (a second coverage check, over no window: only for KRs the first one flagged)."""
+    from sowhat.metrics.coverage import filter_warnings  # imports Ibis: only when needed
+
+    return any(w.kind == "entity" for w in filter_warnings([request], catalog=catalog,
+                                                           events=events))
 
 
 def _before_data_warning(kr: KeyResultRow, m: KRMeasure, defn: MetricDef | None,
@@ -501,8 +526,13 @@ def _store_series(
     catalog: MetricsFile, events: EventSource, span: Period, cutoff: datetime,
     failed: dict[int, str], *, keyed: _Keyed, partials: DayPartials,
     data_start: DataStart | None = None, defs: list[MetricDef | None] | None = None,
+    unmeasured_from: dict[int, date] | None = None,
 ) -> None:
     """Each KR's weekly series: the period so far, and the weeks before it.
+
+    `unmeasured_from`: KRs whose points from that week on are not measurements (their
+    events carry none of the ids the metric counts) and are stored empty, as sync leaves
+    their check-ins.
 
     Every point is its own ISO week (clipped to the phase), as of the cutoff; the points whose
     inputs changed are recomputed — one weekly query per KR group, over the span from the
@@ -547,8 +577,10 @@ def _store_series(
                 else SeriesPointRow.week <= hi.date()))
             for i, result in zip(idx, results, strict=True):
                 before = _before(data_start, defs, i)
+                blank = (unmeasured_from or {}).get(i)
                 for v in result.values:
-                    if before(v.start):  # a week before the first event: not a 0
+                    if before(v.start) or (blank is not None and v.start.date() >= blank):
+                        # a week before the first event, or without the ids: not a 0
                         v = replace(v, value=None, entities=None, n=None, sum=None,
                                     sum_squares=None)
                     session.add(_point(usable[i].id, phase, v, now))
