@@ -86,6 +86,9 @@ def test_a_guardrail_whose_comparison_window_is_before_the_data_is_not_judged(
         assert "not judged" in review
         assert "cannot be compared yet" in review
         assert "all guardrails held" not in review.lower()
+    quarter = _run("review", "quarter", "-w", str(root), "--as-of", BOUND)
+    assert "guardrails unchecked" in quarter
+    assert "not judged: tickets cannot be compared yet" in quarter
 
     def read() -> tuple[dict[str, Any], GuardrailState]:
         ws = load_workspace(root)

@@ -287,6 +287,9 @@ def _render_quarter(r: QuarterReview) -> None:
         console.print(f"\n[bold]{o.id}[/bold] score {score}{note} {risk}")
         for g in o.breaches:
             console.print(f"  [red]⚠ {g.reason}[/red]")
+        for g in o.not_judged:
+            console.print(f"  [yellow]? not judged: {escape(g.reason or g.metric)}[/yellow]",
+                          highlight=False)
         for k in o.key_results:
             prog = "—" if k.progress is None else f"{k.progress:.0%}"
             counted = "" if not o.at_risk or k.attainment.value in ("missed", "unmeasured") \

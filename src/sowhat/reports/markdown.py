@@ -197,6 +197,8 @@ def quarter_markdown(r: QuarterReview, units: Mapping[str, str | None] | None = 
             out += [f"Score: {o.score_note}.", ""]
         for g in o.breaches:
             out.append(f"- ⚠ {g.reason}")
+        for g in o.not_judged:
+            out.append(f"- not judged: {g.reason or g.metric}")
         out += ["| KR | now | baseline → target | progress | level | counts |",
                 "|---|---|---|---|---|---|"]
         for k in o.key_results:

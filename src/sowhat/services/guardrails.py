@@ -129,6 +129,12 @@ class ObjectiveHealth:
     def breaches(self) -> tuple[GuardrailStatus, ...]:
         return tuple(g for g in self.guardrails if g.breached)
 
+    @property
+    def not_judged(self) -> tuple[GuardrailStatus, ...]:
+        """Guardrails the last sync evaluated but could not judge (each with its reason)."""
+        return tuple(g for g in self.guardrails
+                     if g.as_of is not None and not g.breached and not g.judged)
+
 
 @dataclass(frozen=True)
 class PeriodHealth:

@@ -176,8 +176,7 @@ def guardrails_not_judged(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
         GuardrailAlert(objective_id=o.id, objective_title=o.title, metric=g.metric,
                        segment=g.segment, rule=g.rule, baseline=g.baseline, current=g.current,
                        reason=g.reason or f"{g.metric} could not be judged", as_of=g.as_of)
-        for o in health.objectives for g in o.guardrails
-        if g.as_of is not None and not g.breached and not g.judged
+        for o in health.objectives for g in o.not_judged
     )
 
 
