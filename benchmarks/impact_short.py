@@ -28,8 +28,10 @@ a planted level shift of `--effect` marginal standard deviations is claimed the 
 assume AR(1) normal errors, so these rows check the claims hold on noise they were not built
 for.
 
-`--plug-in` sets `robust_regression.CS_WIDTH = 0`: the confidence set for rho collapses to the
-bias-corrected point, which is the code before the least-favourable critical values.
+`--plug-in` sets `robust_regression.CS_WIDTH = 0` and `CS_SCAN = ()`: the confidence set for
+rho collapses to the bias-corrected point, which is the code before the least-favourable
+critical values. To run another version, put its `src` first on PYTHONPATH (e.g. `git archive
+<commit> src | tar -x -C /tmp/old`).
 JSON: benchmarks/results/impact_short[_plugin].json.
 """
 
@@ -187,6 +189,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.plug_in:
         robust_regression.CS_WIDTH = 0.0
+        if hasattr(robust_regression, "CS_SCAN"):
+            robust_regression.CS_SCAN = ()
     if args.width is not None:
         robust_regression.CS_WIDTH = args.width
     print(describe("numpy"))

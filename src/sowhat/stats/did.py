@@ -53,7 +53,14 @@ from sowhat.stats.impact_estimate import (
     withhold_reason,
 )
 from sowhat.stats.rival import RivalBend, combine, rival_bend
-from sowhat.stats.robust_regression import contrast_inference, robust_fit
+from sowhat.stats.robust_regression import (
+    ITERATIONS,
+    Selection,
+    contrast_inference,
+    default_lags,
+    fgls_t_statistics,
+    robust_fit,
+)
 
 DID_ASSUMPTIONS: tuple[str, ...] = (
     "Parallel trends: without the launch the treated segment would have kept its course "
@@ -126,8 +133,11 @@ def did_estimate(
     pre_trend = pre_trend_test(diff, series.t, series.post, dummies, level=level,
                                grain=series.grain, prewhiten=prewhiten)
     adjustments: tuple[str, ...] = ()
+    select: Selection | None = None
     if difference_trend is None:
         difference_trend = pre_trend is not None and not pre_trend.parallel
+        select = _same_pre_trend_choice(series, dummies, pre_trend, trend=difference_trend,
+                                        prewhiten=prewhiten)
         if difference_trend:
             adjustments = (
                 "the segments were drifting apart before the launch, so that drift is carried "
@@ -146,7 +156,8 @@ def did_estimate(
         )
     fit = robust_fit(diff, design, t=series.t, launch_cols=[1], prewhiten=prewhiten,
                      lags=hac_lags)
-    est = contrast_inference(fit, _unit(design.shape[1], 1), level=level, power=power)
+    est = contrast_inference(fit, _unit(design.shape[1], 1), level=level, power=power,
+                             select=select)
     check = pre_launch_check(diff, series, dummies)
     rival = combine(
         rival_bend(diff, series.t, series.post, rho=fit.rho, grain=series.grain,
@@ -201,10 +212,8 @@ def pre_trend_test(
 ) -> PreTrendTest | None:
     """Slope of the pre-launch difference (HAC errors); None when too few points to fit one."""
     pre = ~post
-    design = np.column_stack([np.ones(int(pre.sum())), t[pre], dummies[pre]])
-    # Weekday columns absent from the pre-period would make the design singular: drop them.
-    design = design[:, np.any(design != 0, axis=0)]
-    if design.shape[0] - design.shape[1] < 2 or not full_rank(design):
+    design = _pre_trend_design(t, post, dummies)
+    if design is None:
         return None
     fit = robust_fit(diff[pre], design, t=t[pre], launch_cols=[], prewhiten=prewhiten)
     est = contrast_inference(fit, _unit(design.shape[1], 1), level=level, power=0.8)
@@ -233,7 +242,59 @@ def pre_trend_test(
         drift_over_gap=drift,
         parallel=parallel,
         message=message,
+        critical_value=est.critical_value,
     )
+
+
+def _pre_trend_design(t: np.ndarray, post: np.ndarray, dummies: np.ndarray
+                      ) -> np.ndarray | None:
+    """Constant, slope and weekday columns on the pre-launch points; None when they cannot
+    be fitted. Weekday columns absent from the pre-period would make it singular: dropped."""
+    pre = ~post
+    design = np.column_stack([np.ones(int(pre.sum())), t[pre], dummies[pre]])
+    design = design[:, np.any(design != 0, axis=0)]
+    if design.shape[0] - design.shape[1] < 2 or not full_rank(design):
+        return None
+    return design
+
+
+def _same_pre_trend_choice(
+    series: PreparedSeries,
+    dummies: np.ndarray,
+    pre_trend: PreTrendTest | None,
+    *,
+    trend: bool,
+    prewhiten: bool,
+) -> Selection | None:
+    """The null draws whose pre-launch weeks the pre-trend test would have judged as it
+    judged the observed ones (diverging: a trend carried on; parallel: none).
+
+    Why: the trend in the difference is chosen from the same weeks it is then fitted on. On
+    five pre-launch weeks of a persistent gap the test finds a "divergence" in one null
+    launch in five; carried on, that slope overshoots the weeks after and 40% of those launches
+    were claimed (the critical value had been simulated as if the trend were chosen blind).
+    Each draw's pre-launch slope goes through the test's own steps (AR(1) estimate,
+    prewhitening, HAC t) and is compared with the test's critical value; the draws have no
+    true slope, the case where a chosen trend is most often a wobble.
+    """
+    if pre_trend is None or pre_trend.critical_value is None:
+        return None
+    design = _pre_trend_design(series.t, series.post, dummies)
+    if design is None:
+        return None
+    pre = ~series.post
+    t_pre = series.t[pre]
+    slope = _unit(design.shape[1], 1)
+    lags = default_lags(int(pre.sum()))
+    iterations = ITERATIONS if prewhiten else 0
+    crit = pre_trend.critical_value
+
+    def keep(errors: np.ndarray) -> np.ndarray:
+        stats = fgls_t_statistics(design, slope, errors[pre], t_pre, lags, iterations)[0]
+        diverging = np.abs(stats) > crit
+        return np.asarray(diverging if trend else ~diverging, dtype=bool)
+
+    return keep
 
 
 def _treated_rival(

@@ -52,6 +52,7 @@ class PreTrendTest:
     drift_over_gap: float  # slope x (mean post time - mean pre time): the bias if it went on
     parallel: bool  # p_value >= 1 - level: no evidence against parallel trends
     message: str
+    critical_value: float | None = None  # |t| beyond which the test finds a divergence
 
 
 @dataclass(frozen=True)

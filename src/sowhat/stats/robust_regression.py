@@ -30,13 +30,18 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sowhat.errors import UserError
 from sowhat.stats.trend_model import FloatArray
+
+# Keeps the null draws (columns of an (n, D) error matrix) that a data-driven choice made
+# before the fit would have treated as the observed series was treated (see `contrast_inference`).
+Selection = Callable[[FloatArray], NDArray[np.bool_]]
 
 MAX_RHO = 0.95
 BANDWIDTH = 0.1  # HAC lags = ceil(BANDWIDTH x n)
@@ -45,6 +50,14 @@ BIAS_DRAWS = 400  # draws that estimate the AR(1) estimator's bias
 CS_WIDTH = 1.5  # half-width of the confidence set for rho, in standard errors
 CS_POINTS = 5  # coefficients tried across it (plus the bias-corrected point)
 SCREEN_DRAWS = 500  # draws per coefficient when looking for the least favourable one
+# Coefficients across the estimator's whole range, each kept in the confidence set unless the
+# observed estimate lies outside the central 1 - CS_REJECT of the estimates it simulates
+# (a test-inversion set; `least_favourable_rho`). Empty: the local grid alone (4485386).
+CS_SCAN: tuple[float, ...] = (-0.4, -0.2, 0.0, 0.2, 0.4, 0.55, 0.7, 0.8, 0.9, MAX_RHO)
+CS_REJECT = 0.05
+CS_SCAN_SE = 4.0  # scanned coefficients beyond this many large-sample se are not tried
+MIN_SELECTED = 400  # null draws a selection must keep; more are drawn until it does
+MAX_SELECT_ROUNDS = 4  # at most this many times DRAWS when a selection keeps few
 ITERATIONS = 3
 _SEED = 20_260_101
 
@@ -208,19 +221,30 @@ def _null_draws(n: int) -> FloatArray:
 
 
 def contrast_inference(
-    fit: RobustFit, contrast: FloatArray, *, level: float, power: float
+    fit: RobustFit,
+    contrast: FloatArray,
+    *,
+    level: float,
+    power: float,
+    select: Selection | None = None,
 ) -> Inference:
     """Estimate, HAC standard error, fixed-b interval, p-value and MDE for c'beta.
 
     MDE = (q_{1-alpha/2} + q_{power}) x SE, q the simulated fixed-b quantiles (alpha = 1 -
     level): Bloom's (1995) formula with the critical values actually used. With a short
     bandwidth and many points it tends to (1.645 + 0.842) x SE = 2.49 x SE for 90%/80%.
+
+    `select`: when the design itself was chosen from the data (DiD adds a trend in the
+    difference when a pre-trend test rejects), the null draws that the same choice would
+    have sent down the other branch are dropped, so the critical value holds *given* the
+    choice. Without it, a trend chosen because five noisy weeks happened to slope carries that
+    slope on, and the weeks after fall below it: 40% of such null launches were claimed.
     """
     if not 0.0 < level < 1.0 or not 0.0 < power < 1.0:
         raise UserError("level and power must lie strictly between 0 and 1", hint="e.g. 0.9")
     estimate = float(contrast @ fit.params)
     se = float(math.sqrt(max(float(contrast @ fit.cov @ contrast), 0.0)))
-    t_null = null_t_statistics(fit, contrast, level=level)
+    t_null = null_t_statistics(fit, contrast, level=level, select=select)
     abs_t = np.abs(t_null)
     crit = float(np.quantile(abs_t, level))
     q_power = float(np.quantile(np.concatenate([t_null, -t_null]), power))
@@ -240,36 +264,74 @@ def contrast_inference(
     )
 
 
-def null_t_statistics(fit: RobustFit, contrast: FloatArray, *, level: float = 0.9) -> FloatArray:
+def null_t_statistics(
+    fit: RobustFit,
+    contrast: FloatArray,
+    *,
+    level: float = 0.9,
+    select: Selection | None = None,
+) -> FloatArray:
     """The t-statistic of c'beta under "no effect", DRAWS times, through the fitted procedure.
 
     Prewhitened fits: AR(1) errors re-estimated in every draw exactly as `robust_fit` does,
     with the least favourable coefficient of a confidence set for rho (`least_favourable_rho`:
     the one whose |t| quantile at `level` is largest). Otherwise iid errors through the fixed
-    design.
+    design. With `select`, only the draws it keeps (see `contrast_inference`); more draws are
+    made (up to MAX_SELECT_ROUNDS x DRAWS) until MIN_SELECTED are kept.
     """
+    rounds = 1
+    while True:
+        every, kept = _null_round(fit, contrast, level, select, rounds)
+        if select is None:
+            return every
+        if kept.size >= MIN_SELECTED or rounds >= MAX_SELECT_ROUNDS:
+            break
+        rounds *= 2
+    # Under 100 kept even from the most draws: the observed choice is rare under the null (a
+    # divergence far beyond noise), and the unconditional draws are the better guide.
+    return kept if kept.size >= 100 else every
+
+
+def _null_round(
+    fit: RobustFit, contrast: FloatArray, level: float, select: Selection | None, rounds: int
+) -> tuple[FloatArray, FloatArray]:
+    """(every draw's t, the kept draws' t) from DRAWS x `rounds` draws."""
     if fit.iterations == 0 or fit.design is None or fit.t is None:
-        draws = _null_draws(fit.whitened_design.shape[0])
-        return hac_t_statistics(fit.whitened_design, contrast, draws, fit.lags)
+        n = fit.whitened_design.shape[0]
+        draws = (_null_draws(n) if rounds == 1 else
+                 np.random.default_rng(_SEED).standard_normal((n, DRAWS * rounds)))
+        stats = hac_t_statistics(fit.whitened_design, contrast, draws, fit.lags)
+        return stats, _kept(stats, draws, select)
     rho_sim = bias_corrected_rho(fit.design, fit.t, fit.rho, fit.iterations)
-    normals = np.random.default_rng(_SEED).standard_normal((fit.t.size, DRAWS))
-    stats = _fgls_null(fit, contrast, normals, rho_sim)
-    rho_lf = least_favourable_rho(fit, contrast, rho_sim, normals, level=level)
+    normals = np.random.default_rng(_SEED).standard_normal((fit.t.size, DRAWS * rounds))
+    every, kept = _fgls_null(fit, contrast, normals, rho_sim, select)
+    rho_lf = least_favourable_rho(fit, contrast, rho_sim, normals, level=level, select=select,
+                                  screen=SCREEN_DRAWS * rounds)
     if rho_lf != rho_sim:
         # Screened on a subset: keep the plug-in draws unless the full set agrees, so the
         # critical value is never below the plug-in one.
-        other = _fgls_null(fit, contrast, normals, rho_lf)
-        if np.quantile(np.abs(other), level) > np.quantile(np.abs(stats), level):
-            stats = other
-    return stats
+        other_every, other_kept = _fgls_null(fit, contrast, normals, rho_lf, select)
+        use = kept.size >= 100 and other_kept.size >= 100
+        old, new = (kept, other_kept) if use else (every, other_every)
+        if np.quantile(np.abs(new), level) > np.quantile(np.abs(old), level):
+            every, kept = other_every, other_kept
+    return every, kept
 
 
-def _fgls_null(fit: RobustFit, contrast: FloatArray, normals: FloatArray, rho: float
-               ) -> FloatArray:
+def _kept(stats: FloatArray, errors: FloatArray, select: Selection | None) -> FloatArray:
+    """The statistics of the draws `select` keeps (all of them without one)."""
+    if select is None:
+        return stats
+    return np.asarray(stats[np.asarray(select(errors), dtype=bool)], dtype=float)
+
+
+def _fgls_null(fit: RobustFit, contrast: FloatArray, normals: FloatArray, rho: float,
+               select: Selection | None = None) -> tuple[FloatArray, FloatArray]:
     assert fit.design is not None
     assert fit.t is not None
     errors = ar1_from_normals(normals, fit.t, rho)
-    return fgls_t_statistics(fit.design, contrast, errors, fit.t, fit.lags, fit.iterations)[0]
+    stats = fgls_t_statistics(fit.design, contrast, errors, fit.t, fit.lags, fit.iterations)[0]
+    return stats, _kept(stats, errors, select)
 
 
 def rho_confidence_grid(rho_sim: float, t: FloatArray, k: int = 0) -> FloatArray:
@@ -278,37 +340,75 @@ def rho_confidence_grid(rho_sim: float, t: FloatArray, k: int = 0) -> FloatArray
     [-0.5, MAX_RHO]. se = sqrt((1 - rho²)/m), the large-sample standard error of a lag-1
     autocorrelation, with m the adjacent pairs but at most n - k, the degrees of freedom the
     residuals of k coefficients leave (7 points and a line with a jump: 4, not 6)."""
-    pairs = int(np.count_nonzero(np.isclose(np.diff(t), 1.0)))
-    m = max(min(pairs, t.size - k), 1)
-    half = CS_WIDTH * math.sqrt(max(1.0 - rho_sim**2, 0.0) / m)
+    half = CS_WIDTH * _rho_se(rho_sim, t, k)
     grid = rho_sim + half * np.linspace(-1.0, 1.0, CS_POINTS)
     return np.unique(np.clip(np.append(grid, rho_sim), -0.5, MAX_RHO))
 
 
-def least_favourable_rho(
-    fit: RobustFit, contrast: FloatArray, rho_sim: float, normals: FloatArray, *, level: float
-) -> float:
-    """The coefficient in `rho_confidence_grid` whose null |t| has the largest quantile at
-    `level`: critical values that hold for every persistence the data cannot rule out, not
-    only for the point estimate (Berger & Boos 1994, "P values maximized over a confidence set
-    for the nuisance parameter"). On a few weeks of history the estimated coefficient is so
-    noisy that a plug-in (even bias-corrected) makes the 90% interval exclude 0 for 15-25% of
-    launches that did nothing (docs/impact.md, "Short histories").
+def _rho_se(rho: float, t: FloatArray, k: int) -> float:
+    """Large-sample se of a lag-1 autocorrelation on the residuals of k coefficients."""
+    pairs = int(np.count_nonzero(np.isclose(np.diff(t), 1.0)))
+    m = max(min(pairs, t.size - k), 1)
+    return math.sqrt(max(1.0 - rho**2, 0.0) / m)
 
-    Screened on the first SCREEN_DRAWS columns of `normals` at every coefficient (common
-    random numbers: the comparison is smooth in rho), in one batched pass.
+
+def least_favourable_rho(
+    fit: RobustFit,
+    contrast: FloatArray,
+    rho_sim: float,
+    normals: FloatArray,
+    *,
+    level: float,
+    select: Selection | None = None,
+    screen: int = SCREEN_DRAWS,
+) -> float:
+    """The coefficient of the confidence set for rho whose null |t| has the largest quantile
+    at `level`: critical values that hold for every persistence the data cannot rule out, not
+    only for the point estimate (Berger & Boos 1994, "P values maximized over a confidence set
+    for the nuisance parameter").
+
+    The set: the local grid `rho_confidence_grid` (bias-corrected estimate ± 1.5 large-sample
+    se), plus every coefficient of CS_SCAN that the observed estimate does not reject — the
+    estimate lies within the central 1 - CS_REJECT of the estimates simulated at that
+    coefficient (a set from inverting the estimator's own simulated distribution, as in
+    Hansen's 1999 grid bootstrap). The local grid alone was too narrow on a few weeks: on 7
+    points with a level and a jump the estimate averages -0.26 at a true 0 and -0.03 at a
+    true 0.7 — it barely responds to rho, so one bias-correction step and a large-sample se
+    put the set far below the truth, and DiD on 5 weeks before and 2 after claimed 19-20% of
+    null launches at rho 0.4-0.7 (docs/impact.md, "Short histories").
+
+    Screened on the first `screen` columns of `normals` at every coefficient (common random
+    numbers: the comparison is smooth in rho), in one batched pass.
     """
     assert fit.design is not None
     assert fit.t is not None
-    grid = rho_confidence_grid(rho_sim, fit.t, fit.design.shape[1])
-    if grid.size == 1:
+    local = rho_confidence_grid(rho_sim, fit.t, fit.design.shape[1])
+    if local.size == 1 and not CS_SCAN:
         return rho_sim
-    head = normals[:, :SCREEN_DRAWS]
+    scan = np.setdiff1d(np.asarray(CS_SCAN, dtype=float), local)
+    # On long series the estimate is sharp and far coefficients are rejected anyway: only
+    # those within CS_SCAN_SE large-sample se (of the smaller |rho|) are simulated.
+    reach = CS_SCAN_SE * _rho_se(min(abs(rho_sim), 0.5), fit.t, fit.design.shape[1])
+    scan = scan[np.abs(scan - rho_sim) <= reach]
+    grid = np.concatenate([local, scan])
+    head = normals[:, :screen]
     errors = np.concatenate([ar1_from_normals(head, fit.t, float(r)) for r in grid], axis=1)
-    screened, _ = fgls_t_statistics(fit.design, contrast, errors, fit.t, fit.lags,
-                                    fit.iterations)
-    quantiles = np.quantile(np.abs(screened).reshape(grid.size, -1), level, axis=1)
-    return float(grid[int(np.argmax(quantiles))])
+    screened, rhos = fgls_t_statistics(fit.design, contrast, errors, fit.t, fit.lags,
+                                       fit.iterations)
+    per_rho = np.abs(screened).reshape(grid.size, -1)
+    keep = (np.ones_like(per_rho, dtype=bool) if select is None else
+            np.asarray(select(errors), dtype=bool).reshape(grid.size, -1))
+    lo, hi = np.quantile(rhos.reshape(grid.size, -1),
+                         [CS_REJECT / 2.0, 1.0 - CS_REJECT / 2.0], axis=1)
+    in_set = np.arange(grid.size) < local.size
+    in_set |= (lo <= fit.rho + 1e-12) & (fit.rho - 1e-12 <= hi)
+    best, best_q = rho_sim, -np.inf
+    for i in np.flatnonzero(in_set):
+        row = per_rho[i][keep[i]] if int(keep[i].sum()) >= 50 else per_rho[i]
+        q = float(np.quantile(row, level))
+        if q > best_q:
+            best, best_q = float(grid[i]), q
+    return best
 
 
 def bias_corrected_rho(design: FloatArray, t: FloatArray, rho: float, iterations: int) -> float:

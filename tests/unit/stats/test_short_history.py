@@ -1,9 +1,10 @@
 """Short weekly histories: critical values from the least favourable AR(1) coefficient.
 
 A fresh workspace has a few weeks before a launch. With the critical values simulated at the
-bias-corrected coefficient alone (the plug-in, `CS_WIDTH = 0`), the 90% interval excluded 0
-for 15-25% of launches that did nothing on 7 weekly points (benchmarks/impact_short.py);
-these tests fail if that comes back.
+bias-corrected coefficient alone (the plug-in, `CS_WIDTH = 0` and `CS_SCAN = ()`), the 90%
+interval excluded 0 for 15-25% of launches that did nothing on 7 weekly points
+(benchmarks/impact_short.py); these tests fail if that comes back. DiD's own short-history
+tests: test_did_short.py.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def _null_claims(rho: float) -> float:
 
 def _plug_in(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rr, "CS_WIDTH", 0.0)
+    monkeypatch.setattr(rr, "CS_SCAN", ())
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.4])
