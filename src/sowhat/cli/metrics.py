@@ -373,7 +373,7 @@ def id_warnings(summary: IngestReport, catalog: MetricsFile | None, *, store: Pa
                            if (kind == "user") == _names_a_user(p)), reverse=True)
             where = (f"; property {near[0][1]!r} holds one on {near[0][0]:,} rows" if near
                      else "")
-            field = f"properties.{near[0][1]}" if near and r.format == "jsonl" else (
+            source = f"properties.{near[0][1]}" if near and r.format == "jsonl" else (
                 near[0][1] if near else "<field>")
             shown = ", ".join(metrics[:3]) + (f" and {len(metrics) - 3} more"
                                               if len(metrics) > 3 else "")
@@ -382,7 +382,7 @@ def id_warnings(summary: IngestReport, catalog: MetricsFile | None, *, store: Pa
                 f"{'an' if kind[:1] in 'aeiou' else 'a'} {entity} "
                 f"(read from {_id_sources(entity)}){where}: {shown}, which count "
                 f"{kind}s, will read 0 or nothing. Move {store.name} aside and ingest again "
-                f"with --map {entity}={field} (docs/ingest.md); ingesting the file again "
+                f"with --map {entity}={source} (docs/ingest.md); ingesting the file again "
                 "into this store would not replace these rows")
     return out
 
