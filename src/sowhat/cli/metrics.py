@@ -388,7 +388,9 @@ def id_warnings(summary: IngestReport, catalog: MetricsFile | None, *, store: Pa
 
 
 def _names_a_user(prop: str) -> bool:
-    return prop.lower().replace("-", "_") in {"user_id", "userid", "distinct_id", "person_id"}
+    from sowhat.metrics.ingest import USER_ID_PROPERTIES
+
+    return prop.lower().replace("-", "_") in USER_ID_PROPERTIES
 
 
 def _id_sources(entity: str) -> str:

@@ -49,10 +49,11 @@ FORMATS = {
     ".parquet": "parquet", ".pq": "parquet",
 }
 CANONICAL = ("event", "timestamp", "user_id", "account_id", "properties", "message_id")
-ID_PROPERTIES = frozenset({
+USER_ID_PROPERTIES = frozenset({"user_id", "userid", "distinct_id", "person_id"})
+ID_PROPERTIES = USER_ID_PROPERTIES | frozenset({
     "account_id", "accountid", "account", "group_id", "groupid", "org_id", "orgid",
     "organization_id", "organisation_id", "company_id", "workspace_id", "team_id",
-    "tenant_id", "customer_id", "user_id", "userid", "distinct_id", "person_id",
+    "tenant_id", "customer_id",
 })
 """Property names that hold a user's or an account's id, for ingest's hint when the file's
 envelope carries none (`properties.account_id` in a Segment-style file)."""

@@ -132,8 +132,7 @@ class ObjectiveHealth:
     @property
     def not_judged(self) -> tuple[GuardrailStatus, ...]:
         """Guardrails the last sync evaluated but could not judge (each with its reason)."""
-        return tuple(g for g in self.guardrails
-                     if g.as_of is not None and not g.breached and not g.judged)
+        return tuple(g for g in self.guardrails if g.as_of is not None and not g.judged)
 
 
 @dataclass(frozen=True)
@@ -244,7 +243,7 @@ def _guardrail_statuses(
             baseline=c.baseline if c else None, current=c.current if c else None,
             breached=bool(c and c.breached), reason=c.reason if c else None,
             as_of=c.as_of if c else None, evaluated_at=c.evaluated_at if c else None,
-            judged=c is None or c.breached or rule.judged(c.baseline, c.current),
+            judged=c is None or rule.judged(c.baseline, c.current),
         ))  # fmt: skip
     return {k: tuple(v) for k, v in out.items()}
 

@@ -231,8 +231,7 @@ def plan_guardrails(session: Session, rows: Sequence[Any], live_objectives: Mapp
         check = checks.get(g.id)
         rule = mapping.to_guardrail(g)
         # evaluated but not judgeable (services.sync.guardrails): not measured, not holding
-        judged = check is not None and (check.breached or rule.judged(check.baseline,
-                                                                      check.current))
+        judged = check is not None and rule.judged(check.baseline, check.current)
         guardrails.append(GuardrailView(
             live_objectives[g.objective_id].key, rule,
             check.baseline if check else None, check.current if check else None,

@@ -26,7 +26,12 @@ from sowhat.services.forecasts import (
     unsettled_weeks,
     weekly_series,
 )
-from sowhat.services.guardrails import PeriodHealth, objective_health
+from sowhat.services.guardrails import (
+    GuardrailStatus,
+    ObjectiveHealth,
+    PeriodHealth,
+    objective_health,
+)
 from sowhat.services.listing.forecasts import forecasts_for
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.lessons import Lesson, list_lessons, previous_period
@@ -160,24 +165,21 @@ def last_sync(session: Session, period: str) -> datetime | None:
     ).first()
 
 
+def _alert(o: ObjectiveHealth, g: GuardrailStatus, fallback: str) -> GuardrailAlert:
+    return GuardrailAlert(objective_id=o.id, objective_title=o.title, metric=g.metric,
+                          segment=g.segment, rule=g.rule, baseline=g.baseline,
+                          current=g.current, reason=g.reason or fallback, as_of=g.as_of)
+
+
 def guardrail_alerts(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
     """Every breached guardrail of the period, as of the last sync."""
-    return tuple(
-        GuardrailAlert(objective_id=o.id, objective_title=o.title, metric=g.metric,
-                       segment=g.segment, rule=g.rule, baseline=g.baseline, current=g.current,
-                       reason=g.reason or "breached", as_of=g.as_of)
-        for o in health.objectives for g in o.breaches
-    )
+    return tuple(_alert(o, g, "breached") for o in health.objectives for g in o.breaches)
 
 
 def guardrails_not_judged(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
     """Every guardrail the last sync evaluated but could not judge, with why."""
-    return tuple(
-        GuardrailAlert(objective_id=o.id, objective_title=o.title, metric=g.metric,
-                       segment=g.segment, rule=g.rule, baseline=g.baseline, current=g.current,
-                       reason=g.reason or f"{g.metric} could not be judged", as_of=g.as_of)
-        for o in health.objectives for g in o.not_judged
-    )
+    return tuple(_alert(o, g, f"{g.metric} could not be judged")
+                 for o in health.objectives for g in o.not_judged)
 
 
 def weekly_review(
