@@ -421,11 +421,15 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         ("#" not in facts.norm and _REFERENCE_KEYS.isdisjoint(facts.tokens))
         or not _references_only(facts)
     ) and not _unity_only(facts):
-        return False  # a number; an issue reference or a quarter alone is none, nor is
-        # "in one place"
+        # a number; an issue reference or a quarter alone is none, nor is "in one place".
+        # Digits in a name ("js-libp2p", "SOC 2") are no number either, but a named thing
+        # with a digit is most often a checkable deliverable ("go-libp2p implements the
+        # API"), so only work promised as a quality alone is judged past them: "js-libp2p
+        # releases get proper fanfare" is "Releases get proper fanfare"
+        return kind == "output" and _name_digits_only(facts) and _vague_quality(facts) and (
+            metric_named(facts) is None)
     lex = load_lexicon()
-    vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS
-    vague = vague or any(t in _VAGUE_QUALITIES for t in facts.tokens)
+    vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS or _vague_quality(facts)
     open_amount = _open_amount(facts)
     if metric_named(facts) is not None and not (_metric_only_modifies(facts) or open_amount):
         # "Maximize monthly /search visits": a metric, but no level to reach; whichever kind
@@ -438,6 +442,40 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         return (vague or open_amount or _generic_work(facts) or _state_of_mind(facts)
                 or _bare_quality(facts) or _quality_moves(facts, lex.change_verbs))  # fmt: skip
     return True
+
+
+def _vague_quality(facts: TextFacts) -> bool:
+    """Whether the KR promises a quality with no yardstick ("better", "proper", "necessary",
+    "a high-quality format"), misspelt by one dropped letter or not ("adversly")."""
+    return any(t in _VAGUE_QUALITIES or t in _VAGUE_MISSPELT for t in facts.tokens) or (
+        _HIGH_QUALITY in facts.norm)
+
+
+def judged_by_feel(facts: TextFacts) -> str | None:
+    """The words that show the KR's number is read by feel rather than counted, else None:
+    the KR says so ("Subjectively, the support team spends >60% of its time on planned
+    work", "Anecdotally, ..."), or the percentage measures a feeling rather than a share of
+    things ("100% confidence in the supplier's parts", "90% certainty that the plan holds").
+    Nobody can tell at the end of the period whether it was met: one person's 100% is
+    another's 80%. A share of people who feel so is counted ("90% of staff are confident
+    in ...", "CSAT at 92%"), and a statistical level is a number ("at 95% confidence")."""
+    toks = facts.tokens
+    if _FEEL_KEYS.isdisjoint(toks):
+        return None  # the common case, one set test
+    for t in toks:
+        if t in _SUBJECTIVE:
+            return t
+    m = _PERCENT_FELT.search(facts.norm)
+    return None if m is None else m[0]
+
+
+_SUBJECTIVE = frozenset({"subjectively", "anecdotally", "impressionistically"})
+_FEELINGS = ("confidence", "confident", "certainty", "certain", "conviction", "trust", "faith",
+             "belief", "buy-in")  # fmt: skip
+_FEEL_KEYS = _SUBJECTIVE | frozenset({"confidence", "confident", "certainty", "certain",
+                                      "conviction", "trust", "faith", "belief", "buy"})
+# "100% confidence in ...", "90% certain that ...": the feeling followed by what it is about
+_PERCENT_FELT = re.compile(r"\d+\s*%\s+(?:" + "|".join(_FEELINGS) + r")\s+(?:in|that|on)\b")
 
 
 def _open_amount(facts: TextFacts) -> bool:
@@ -524,6 +562,27 @@ def _unity_only(facts: TextFacts) -> bool:
         if not _DURATIONS.isdisjoint(toks[i + 1 : i + 3]):
             return False
     return True
+
+
+def _name_digits_only(facts: TextFacts) -> bool:
+    """Whether every digit of the KR belongs to a name rather than a quantity: a digit run
+    written onto two letters or more before it ("js-libp2p", "web3", "CIDv1") or after an
+    upper-case acronym ("SOC 2", "ISO 27001"). "js-libp2p releases get proper fanfare" has
+    nothing to count, like "Releases get proper fanfare"; "Ship v2 of the API" is still a
+    deliverable (the output branch judges it), and a digit that counts ("3 releases", "p95
+    under 200 ms" with its 200, "5x") keeps the KR measured. Number words count as numbers."""
+    text = facts.text
+    if not _NAME_DIGIT.search(text) or "_" in text:
+        return False  # the common case: one regex that fails at once on most KRs; a
+        # redacted number ("_N3_") is a number
+    rest = _NAME_DIGIT.sub(" ", text)
+    return _ANY_DIGIT.search(rest) is None and NUMBER_WORDS.isdisjoint(facts.tokens) and (
+        FREQUENCY_VALUES.isdisjoint(facts.tokens))
+
+
+# a digit run glued to the letters before it (not after: "1.5MB", "30s", "5x" are amounts),
+# or standing after an upper-case acronym: part of a name
+_NAME_DIGIT = re.compile(r"(?<=[A-Za-z]{2})\d+(?:\.\d+)*[A-Za-z]*|\b[A-Z]{2,}\s\d+\b")
 
 
 _PLACE_PREPOSITIONS = frozenset({"in", "into", "on", "under", "onto"})
@@ -734,6 +793,24 @@ _VAGUE_QUALITIES = frozenset(
         "adversely",
     ]
 )
+# A quality promised in a compound: "a high-quality format" is no more countable than "an
+# excellent format".
+_HIGH_QUALITY = "high-quality"
+
+
+def _one_letter_dropped(words: frozenset[str]) -> frozenset[str]:
+    """Each word of eight letters or more with one inner letter left out: the commonest
+    misspelling ("adversly", "necesary"), so a quality misspelt still reads as the quality.
+    Only long words, whose one-letter-short forms are seldom words; those that are
+    ("smother") are left out."""
+    return frozenset(
+        w[:i] + w[i + 1 :] for w in words if len(w) >= 8 and "-" not in w
+        for i in range(1, len(w) - 1)
+    ) - words - _REAL_WORDS
+
+
+_REAL_WORDS = frozenset({"smother", "soother"})
+_VAGUE_MISSPELT = _one_letter_dropped(_VAGUE_QUALITIES)
 # "Maximize X" names the metric and asks for as much as possible: no level to judge. "Improve
 # developer satisfaction score" or "Reduce churn" give a direction to a metric: measurable,
 # and SW103 asks for the numbers.

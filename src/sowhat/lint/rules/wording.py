@@ -14,6 +14,7 @@ from sowhat.lint.classifier import (
     attention_apart,
     find_vanity,
     is_unmeasurable,
+    judged_by_feel,
     metric_named,
 )
 from sowhat.lint.rewrite import so_what, value_linked
@@ -221,6 +222,19 @@ class NotMeasurable(KRRule):
     def check(self, subject: KRSubject) -> list[Finding]:
         if subject.structured and subject.kr.metric is not None:
             return []
+        felt = judged_by_feel(subject.facts)
+        if felt is not None:
+            return [
+                self.at(
+                    subject,
+                    f"not measurable: '{felt}' — the number is read by feel, not counted, so "
+                    "two people can judge the end of the period differently",
+                    "count what the feeling stands for: a share of people, a rate or a "
+                    "duration (e.g. '90% of releases ship without a hotfix', 'Time spent on "
+                    "planned work from 40% to 67%, from the time tracker')",
+                    "title",
+                )
+            ]
         if not is_unmeasurable(subject.facts, subject.classification.kind):
             return []
         metric = metric_named(subject.facts)
