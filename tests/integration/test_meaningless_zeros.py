@@ -191,6 +191,11 @@ def test_events_without_account_ids_are_called_out_at_ingest_check_and_sync(
     kr = next(k for o in now["objectives"] for k in o["key_results"] if k["id"] == "runners")
     assert kr["current"] is None
     assert kr["standing"]["word"] == "no data yet"
+    # nothing measured (the ticket count's window starts before the data): the objective
+    # has no score, where it read "score 0%"
+    grow = next(o for o in now["objectives"] if o["id"] == "grow")
+    assert (grow["score"], grow["unmeasured"]) == (None, 4)
+    assert "score — (no KR measured yet)" in _run("status", "-w", str(root))
     # incremental and full syncs agree
     _run("sync", "-w", str(root), "--as-of", BOUND, "--full")
     assert all(v is None for v in _checkins(root, "runners").values())
@@ -205,6 +210,15 @@ def test_events_without_account_ids_are_called_out_at_ingest_check_and_sync(
     out = _run("sync", "-w", str(root), "--as-of", BOUND)
     assert "cannot measure" not in out
     assert any(v for v in _checkins(root, "runners").values())
+    # two KRs measured now; the weekly mean's and the ticket count's windows still start
+    # before the data (4 Nov): they count 0, and the score says so
+    grow = next(o for o in json.loads(_run("status", "-w", str(root), "--json"))["objectives"]
+                if o["id"] == "grow")
+    assert [k["id"] for k in grow["key_results"] if k["current"] is None] == [
+        "weekly", "tickets-total"]
+    assert grow["unmeasured"] == 2
+    assert grow["score"] is not None
+    assert "(2 of 4 KRs not measured yet, counted as 0)" in _run("status", "-w", str(root))
 
 
 def test_a_file_with_account_ids_gets_no_warning(tmp_path: Path) -> None:

@@ -55,10 +55,14 @@ class ObjectiveOut(BaseModel):
     aligns_to: str | None
     description: str | None
     score: float | None = Field(description=(
-        "Mean KR progress, 0..1: unmeasured KRs count 0; KRs not readable yet (a cohort "
-        "measure whose period's first cohorts are still maturing) are left out, and counted "
-        "in `not_readable`. None when no KR can be scored."))
+        "Mean KR progress, 0..1: unmeasured KRs count 0 (and are counted in `unmeasured`); "
+        "KRs not readable yet (a cohort measure whose period's first cohorts are still "
+        "maturing) are left out, and counted in `not_readable`. None when no KR can be "
+        "scored or none has been measured yet."))
     not_readable: int = Field(0, description="KRs left out of `score`: not readable yet.")
+    unmeasured: int = Field(0, description=(
+        "KRs counted as 0 in `score`: no reading yet (or no baseline or target to measure "
+        "progress from)."))
     key_results: list[str]
     version: int
 
@@ -281,7 +285,8 @@ def objective_out(o: ObjectiveView) -> ObjectiveOut:
     s = o.status
     return ObjectiveOut(period=o.period, id=s.id, title=s.title, team=s.team, owner=s.owner,
                         aligns_to=s.aligns_to, description=o.description, score=s.score,
-                        not_readable=s.waiting, key_results=[k.id for k in s.key_results],
+                        not_readable=s.waiting, unmeasured=s.unmeasured,
+                        key_results=[k.id for k in s.key_results],
                         version=o.version)  # fmt: skip
 
 

@@ -116,10 +116,11 @@ class ObjectiveHealth:
     guardrails: tuple[GuardrailStatus, ...]
     key_results: tuple[KRHealth, ...]
     waiting: int = 0  # KRs left out of the score: not readable yet
+    unmeasured: int = 0  # KRs counted as 0 in the score: nothing measured yet
 
     @property
     def score_note(self) -> str | None:
-        return score_note(self.waiting, len(self.key_results), self.score)
+        return score_note(self.waiting, len(self.key_results), self.score, self.unmeasured)
 
     @property
     def at_risk(self) -> bool:
@@ -194,6 +195,7 @@ def objective_health(
         objectives.append(ObjectiveHealth(
             id=o.id, title=o.title, team=o.team, owner=o.owner, score=o.score,
             guardrail_state=state, guardrails=guardrails, key_results=krs, waiting=o.waiting,
+            unmeasured=o.unmeasured,
         ))  # fmt: skip
     return PeriodHealth(period=status.period, start=status.start, end=status.end,
                         closed=status.closed, objectives=tuple(objectives))
@@ -283,6 +285,7 @@ def frozen_health(row: PeriodRow) -> tuple[PeriodHealth, dict[str, float]] | Non
                 for k in o["key_results"]
             ),
             waiting=int(o.get("waiting", 0)),
+            unmeasured=int(o.get("unmeasured", 0)),
         )
         for o in h["objectives"]
     )

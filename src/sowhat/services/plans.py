@@ -185,15 +185,17 @@ class ObjectiveStatus:
     team: str | None
     owner: str | None
     aligns_to: str | None
-    score: float | None  # mean KR progress (unmeasured count 0, not readable left out)
+    score: float | None  # mean KR progress (unmeasured count 0, not readable left out);
+    # None when no KR has been measured
     key_results: tuple[KeyResultStatus, ...]
     guardrails: int
     bets: int
     waiting: int = 0  # KRs left out of the score because they are not readable yet
+    unmeasured: int = 0  # KRs counted as 0 in the score: nothing measured yet
 
     @property
     def score_note(self) -> str | None:
-        return score_note(self.waiting, len(self.key_results), self.score)
+        return score_note(self.waiting, len(self.key_results), self.score, self.unmeasured)
 
 
 @dataclass(frozen=True)
@@ -313,6 +315,7 @@ def status_rows(
                 guardrails=len(objective.guardrails),
                 bets=len(objective.bets),
                 waiting=len(score.waiting),
+                unmeasured=len(score.unmeasured),
             )
         )
     period_value = mapping.to_period(row)

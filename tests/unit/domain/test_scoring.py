@@ -17,10 +17,38 @@ OBJECTIVE = Objective(
 )  # fmt: skip
 
 
-def test_an_unmeasured_kr_counts_zero() -> None:
+def test_an_unmeasured_kr_counts_zero_and_the_note_says_so() -> None:
     s = score_objective(OBJECTIVE, {"a7": 0.45, "a60": None, "ttv": 4.0})
     assert s.score == pytest.approx((0.5 + 0.0 + 0.5) / 3)
     assert s.waiting == ()
+    assert s.unmeasured == ("a60",)
+    assert score_note(0, 3, s.score, len(s.unmeasured)) == \
+        "1 of 3 KRs not measured yet, counted as 0"
+
+
+def test_an_objective_with_nothing_measured_has_no_score_not_zero() -> None:
+    """0% would read as "measured, and no progress" when nothing was measured at all."""
+    s = score_objective(OBJECTIVE, {"a7": None, "a60": None})
+    assert s.score is None
+    assert s.unmeasured == ("a7", "a60", "ttv")
+    assert score_note(0, 3, s.score, 3) == "no KR measured yet"
+    assert roll_up_by_team([s]) == {}
+
+
+def test_a_kr_without_a_baseline_is_unmeasured_even_with_a_reading() -> None:
+    objective = Objective(id="o", title="t", key_results=(
+        KeyResult(id="k", title="Retention up", baseline=None, target=0.5),))
+    s = score_objective(objective, {"k": 0.42})
+    assert s.score is None
+    assert s.unmeasured == ("k",)
+
+
+def test_waiting_and_unmeasured_are_both_named() -> None:
+    s = score_objective(OBJECTIVE, {"a7": 0.5, "a60": None, "ttv": None}, waiting={"a60"})
+    assert s.score == pytest.approx(0.5)
+    assert score_note(len(s.waiting), 3, s.score, len(s.unmeasured)) == (
+        "1 of 3 KRs not readable yet, left out of the score; "
+        "1 of 3 KRs not measured yet, counted as 0")
 
 
 def test_a_kr_not_readable_yet_is_left_out_of_the_mean() -> None:
