@@ -527,7 +527,7 @@ def test_a_cohort_measure_that_reads_only_earlier_cohorts_is_not_progress(ws: Pa
     assert "1 of 2 KRs not readable yet, left out of the score" in out
     assert "⏳ not readable yet: the period's first cohorts finish their outcome window on " \
            "2026-12-01" in out
-    assert f"{early:.1%} is the level of cohorts of Aug 22–Sep 19, before the period" in out
+    assert f"{early:.1%} is the level of cohorts of Aug 23–Sep 19, before the period" in out
     assert out.count("⏳") == 1
 
     code, out = run("review", "quarter", "-w", str(ws), "--format", "json")

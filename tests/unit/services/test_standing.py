@@ -195,7 +195,7 @@ def test_no_value_says_why_as_far_as_the_plan_knows() -> None:
     window = Window(datetime(2026, 10, 28, 23, 51, tzinfo=UTC),
                     datetime(2026, 11, 25, 23, 51, tzinfo=UTC))
     assert why(measure="level", window=window) == (
-        "no value yet: the events give none over its window (Oct 28–Nov 25); "
+        "no value yet: the events give none over its window (Oct 29–Nov 25); "
         "`sowhat sync` says why")
     midnight = Window(datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
     assert "(Nov 02–Nov 29)" in why(measure="level", window=midnight)

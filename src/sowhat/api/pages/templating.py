@@ -5,7 +5,7 @@ the filters that format numbers live here, next to the code that calls them.
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -158,8 +158,7 @@ templates.env.filters.update(pct=fmt_pct, chance=fmt_chance, kr_value=fmt_kr, kr
                              when=fmt_when, span=span_words,
                              field=fmt_field, unit_value=format_value, unit_change=format_change)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value,
-                             progress_meter=progress_meter, status_badge=status_badge,
-                             one_second=timedelta(seconds=1))
+                             progress_meter=progress_meter, status_badge=status_badge)
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *,

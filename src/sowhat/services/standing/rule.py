@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from sowhat.domain.units import format_chance
@@ -125,9 +125,8 @@ def _no_value_why(kr: KeyResultStatus) -> str:
     if kr.measure is None:
         return "no value yet: not synced since it was added (`sowhat sync`)"
     if kr.window is not None:
-        last = kr.window.end - timedelta(microseconds=1)  # [start, end): its last day
-        return (f"no value yet: the events give none over its window ({kr.window.start:%b %d}"
-                f"–{last:%b %d}); `sowhat sync` says why")
+        return (f"no value yet: the events give none over its window ({kr.window.days}); "
+                "`sowhat sync` says why")
     return "no value yet: the events give none; `sowhat sync` says why"
 
 
