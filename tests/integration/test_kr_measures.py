@@ -294,6 +294,8 @@ def test_an_unknown_event_is_an_error_not_a_stored_zero(ws: Path) -> None:
     assert result.exit_code == 1
     assert "ticket_openned" in result.output
     assert "never contains" in result.output
+    # the data's spelling is named, so nobody compares two lists of names by eye
+    assert "the data has 'ticket_opened' for ticket_openned" in " ".join(result.output.split())
     data = krs(status(ws))
     assert data["typo"]["current"] is None
     assert data["typo"]["check_ins"] == 0

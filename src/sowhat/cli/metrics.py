@@ -483,6 +483,8 @@ def _render_tracking(r: TrackingReport) -> None:
         users = f" — used by {', '.join(u.used_by)}" if u.used_by else ""
         console.print(f"{mark} {escape(u.metric)}: {escape(why)}{escape(users)}",
                       highlight=False)
+        if u.lookalikes:
+            console.print(f"    {escape(u.lookalikes)}", highlight=False)
     for p in r.property_issues:
         console.print(f"[yellow]{p.problem}[/yellow] {p.event}.{p.property} "
                       f"(expected {p.expected}): {p.count:,} of {p.events:,} events")
@@ -492,7 +494,12 @@ def _render_tracking(r: TrackingReport) -> None:
         listed = ", ".join(f"{e} ({n:,})" for e, n in r.unplanned_events)
         console.print(f"[yellow]not in the plan[/yellow]: {listed}")
     if r.planned_but_unseen:
-        console.print(f"planned but never seen: {', '.join(r.planned_but_unseen)}")
+        from sowhat.metrics.presence import lookalikes
+
+        unseen = [e + (f" (the data has {found[0]!r})"
+                       if (found := lookalikes(e, r.event_counts)) else "")
+                  for e in r.planned_but_unseen]
+        console.print(f"planned but never seen: {escape(', '.join(unseen))}", highlight=False)
     for problem in r.plan_problems:
         console.print(f"[yellow]plan[/yellow] {problem}", markup=True)
     for warning in r.filter_warnings:

@@ -7,6 +7,9 @@ that into an error for the KRs that use the metric.
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sowhat.metrics.day_ledger import store_ledger
@@ -38,3 +41,43 @@ def event_names(events: EventSource) -> set[str]:
 def missing_events(catalog: MetricsFile, metric: str, present: set[str]) -> list[str]:
     """Events `metric` needs (through ratio parts) that the data never contains."""
     return sorted(e for e in required_events(catalog, metric) if e not in present)
+
+
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def _folded(name: str) -> str:
+    """An event name with case, separators and camelCase humps taken out: "Sign Up",
+    "sign_up", "signUp" and "$signup" all fold to "signup"."""
+    return _NOT_ALNUM.sub("", _WORD_BREAK.sub("_", name).lower())
+
+
+def lookalikes(name: str, present: Iterable[str]) -> list[str]:
+    """The events in the data that `name` probably means, best first.
+
+    A workspace's metrics.yaml says `signup` and Mixpanel exports send "Sign Up": the metric
+    is unmeasurable, and the fix is to write the name the data uses. Names equal once case
+    and separators are folded are offered first; failing those, near spellings of the folded
+    name (a typo: "sigup"), at most two. Nothing when nothing is close: a guess would send
+    people to the wrong event.
+    """
+    want = _folded(name)
+    names = sorted(set(present) - {name})
+    same = [n for n in names if _folded(n) == want]
+    if same or not want:
+        return same
+    folded = {n: _folded(n) for n in names}
+    close = difflib.get_close_matches(want, list(folded.values()), n=2, cutoff=0.85)
+    return [n for f in close for n in names if folded[n] == f][:2]
+
+
+def lookalike_hint(missing: Iterable[str], present: Iterable[str] | Mapping[str, int]) -> str:
+    """'the data has 'Sign Up' for signup, …: use its spelling in metrics.yaml …', or '' when
+    no missing event has a lookalike."""
+    seen = list(present)
+    pairs = [(m, found[0]) for m in missing if (found := lookalikes(m, seen))]
+    if not pairs:
+        return ""
+    listed = ", ".join(f"{found!r} for {m}" for m, found in pairs)
+    return f"the data has {listed}: use its spelling in metrics.yaml and tracking-plan.yaml"

@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from sowhat.metrics.engine import MetricRequest
+from sowhat.metrics.presence import lookalike_hint
 from sowhat.metrics.source import RESERVED_COLUMNS, EventSource
 from sowhat.spec.metric_defs import MetricsFile, check_metrics_file, required_events
 from sowhat.spec.tracking_defs import PropertySpec, TrackingPlan
@@ -31,6 +32,7 @@ class UnmeasurableMetric:
     missing_events: tuple[str, ...]
     used_by: tuple[str, ...]  # KRs and guardrails that name it
     reason: str | None = None  # why, when not for missing events (no ids of its entity)
+    lookalikes: str = ""  # the data's spelling of missing events ("Sign Up" for signup)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def check_tracking(
         for name in catalog.metrics:
             missing = sorted(e for e in required_events(catalog, name) if counts.get(e, 0) == 0)
             if missing:
-                unmeasurable.append(UnmeasurableMetric(name, tuple(missing), used.get(name, ())))
+                unmeasurable.append(UnmeasurableMetric(name, tuple(missing), used.get(name, ()),
+                                                       lookalikes=lookalike_hint(missing, counts)))
     for name, users in used.items():
         if catalog is None or name not in catalog.metrics:
             unmeasurable.append(UnmeasurableMetric(name, (), users))

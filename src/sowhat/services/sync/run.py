@@ -43,7 +43,7 @@ from sowhat.errors import UserError
 from sowhat.metrics import day_ledger
 from sowhat.metrics.digest import day_digests, traits_digest
 from sowhat.metrics.engine import MetricRequest, compute_many
-from sowhat.metrics.presence import event_names, missing_events
+from sowhat.metrics.presence import event_names, lookalike_hint, missing_events
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
 from sowhat.metrics.watermark import earliest_event_time
@@ -190,10 +190,11 @@ def sync(
         elif kr.segment and kr.segment not in catalog.segments:
             errors.append(f"{kr.key}: segment {kr.segment!r} is not defined in metrics.yaml")
         elif missing := missing_events(catalog, metric, present):
+            fix = (lookalike_hint(missing, present)
+                   or "check the names in metrics.yaml against `sowhat tracking check`")
             errors.append(
                 f"{kr.key}: metric {metric!r} needs {plural(len(missing), 'event')} "
-                f"{', '.join(missing)} that the data never contains; nothing recorded (check "
-                "the names in metrics.yaml against `sowhat tracking check`)")
+                f"{', '.join(missing)} that the data never contains; nothing recorded ({fix})")
         else:
             usable.append(kr)
 
