@@ -227,3 +227,23 @@ def test_a_file_with_account_ids_gets_no_warning(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in BACKFILL), "utf-8")
     out = _run("ingest", str(path), "-w", str(root))
     assert "warning" not in out
+
+
+def test_a_plan_without_guardrails_is_not_all_guardrails_held(tmp_path: Path) -> None:
+    """'All guardrails held' over a plan that sets none read as a check that passed."""
+    root = _workspace(tmp_path / "ws", LATE)
+    _run("sync", "-w", str(root), "--as-of", BOUND)
+    for fmt in ("text", "markdown"):
+        review = _run("review", "weekly", "-w", str(root), "--as-of", BOUND, "--format", fmt)
+        assert "all guardrails held" not in review.lower()
+        assert "no guardrails set: nothing watches what the KRs could be bought with" in review
+    data = json.loads(_run("review", "weekly", "-w", str(root), "--as-of", BOUND,
+                           "--format", "json"))
+    assert data["guardrails"] == 0
+
+    # a guardrail added after the last sync has not been checked: not "held" either
+    _guarded(root)
+    review = _run("review", "weekly", "-w", str(root), "--as-of", BOUND)
+    assert "all guardrails held" not in review.lower()
+    assert "no guardrails set" not in review
+    assert "tickets not checked yet: no sync since it was added" in review

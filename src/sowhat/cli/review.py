@@ -133,6 +133,8 @@ def _render_weekly(r: WeeklyReview) -> None:
                       highlight=False)
     if r.all_guardrails_held:
         console.print("  [green]all guardrails held[/green]")
+    if r.no_guardrails:
+        console.print(f"  {r.no_guardrails}", style="dim", highlight=False, markup=False)
     console.print("\n[bold]Check-ins missing[/bold]")
     for m in r.missing_checkins:
         console.print(f"  {m.kr_id}  {m.owner or 'no owner'}  [dim]({_last_person(m)})[/dim]")

@@ -108,6 +108,8 @@ def weekly_markdown(r: WeeklyReview) -> str:
             for g in r.guardrails_not_judged]
     if r.all_guardrails_held:
         out.append("_all guardrails held_")
+    if r.no_guardrails:
+        out.append(f"_{r.no_guardrails}_")
     out += ["", "## Check-ins missing", ""]
     out += [f"- {m.kr_id} — {m.owner or 'no owner'} ("
             + (f"last by a person: week of {m.last_checked_in.isoformat()})"

@@ -121,10 +121,21 @@ class WeeklyReview:
     # evaluated but not judgeable (no value, or no baseline for a change bound): neither
     # an alert nor "held" (services.sync.guardrails)
     guardrails_not_judged: tuple[GuardrailAlert, ...] = ()
+    guardrails: int = 0  # how many the period's objectives set
 
     @property
     def all_guardrails_held(self) -> bool:
-        return not self.guardrail_alerts and not self.guardrails_not_judged
+        """Every guardrail was judged and held — never said of none: "all held" over a plan
+        without guardrails reads as a check that passed when nothing was checked."""
+        return bool(self.guardrails) and not self.guardrail_alerts \
+            and not self.guardrails_not_judged
+
+    @property
+    def no_guardrails(self) -> str | None:
+        """What to say of a plan that sets no guardrail (None when it sets one)."""
+        return None if self.guardrails else (
+            "no guardrails set: nothing watches what the KRs could be bought with "
+            "(add `guardrails:` to an objective)")
 
     def earlier_week(self, k: WeeklyKR) -> date | None:
         """The week a KR's weekly value is from when it is not the review week: a cohort
@@ -177,9 +188,13 @@ def guardrail_alerts(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
 
 
 def guardrails_not_judged(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
-    """Every guardrail the last sync evaluated but could not judge, with why."""
-    return tuple(_alert(o, g, f"{g.metric} could not be judged")
-                 for o in health.objectives for g in o.not_judged)
+    """Every guardrail the last sync evaluated but could not judge, with why, and every one
+    no sync has evaluated yet (added since): neither is "held"."""
+    return tuple(
+        _alert(o, g, f"{g.metric} could not be judged") if g.as_of is not None else
+        _alert(o, g, f"{g.metric} not checked yet: no sync since it was added (`sowhat sync`)")
+        for o in health.objectives for g in o.guardrails
+        if (g.as_of is not None and not g.judged) or (g.as_of is None and not g.breached))
 
 
 def weekly_review(
@@ -245,6 +260,7 @@ def weekly_review(
         previous_lessons=list_lessons(session=session, period=previous.label)
         if previous else (),
         guardrails_not_judged=guardrails_not_judged(health),
+        guardrails=sum(len(o.guardrails) for o in health.objectives),
     )
 
 
