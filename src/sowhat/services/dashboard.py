@@ -113,6 +113,7 @@ class Dashboard:
     forecast: str = NO_FORECAST  # one line for the summary tile
     data_through: datetime | None = None  # the watermark of the last sync
     stale: str | None = None  # why the data is stale, when it is
+    guardrails: int = 0  # how many the shown objectives set ("0 breached" of none is no news)
     # filters and the page shown (`order` holds only that page's objectives)
     team: str | None = None
     owner: str | None = None
@@ -377,6 +378,7 @@ def _assemble(session: Session, plan: PlanView, day: date, trend: tuple[SeriesPo
         north_star=trend,
         alerts=tuple(g for g in plan.guardrails if g.breached),
         unmeasured_guardrails=sum(1 for g in plan.guardrails if g.breached is None),
+        guardrails=len(plan.guardrails),
         changes=assemble(plan, _changes_day(plan, day), parts),
         checked_in_this_week=sum(1 for k in plan.key_results
                                  if k.status.last_person_week == week),
@@ -427,6 +429,7 @@ def _filtered(full: Dashboard, *, team: str | None, owner: str | None, page: int
         alerts=tuple(g for g in full.alerts if g.objective in keep),
         unmeasured_guardrails=sum(1 for g in full.plan.guardrails
                                   if g.objective in keep and g.breached is None),
+        guardrails=sum(1 for g in full.plan.guardrails if g.objective in keep),
         checked_in_this_week=sum(1 for k in full.plan.key_results
                                  if k.id in krs and k.status.last_person_week == full.week),
         forecast=_summary({k: v for k, v in full.forecasts.items() if k in krs}),

@@ -260,3 +260,13 @@ def test_review_pages_show_the_report_and_offer_it_as_files(env: Env) -> None:
     assert env.client.get(f"/periods/{PERIOD}/reviews/yearly").status_code == 400
     assert env.client.get(
         f"/periods/{PERIOD}/reviews/weekly/download?format=docx").status_code == 400
+
+
+def test_a_plan_without_guardrails_is_not_shown_as_all_measured_and_unbreached(env: Env) -> None:
+    """The tile read "0 breached · all measured" over a plan that sets no guardrail."""
+    login(env.client, USERS["admin"][0])
+    page = env.client.get("/").text
+    tile = page.split("<h2>Guardrails</h2>")[1].split("</div>")[0]
+    assert "data-no-guardrails>none set<" in tile
+    assert "breached" not in tile
+    assert "all measured" not in tile
