@@ -68,3 +68,17 @@ def test_a_week_whose_cohorts_are_still_maturing_is_drawn_as_so_far(
         assert "so far: the week or its cohorts not complete" in legend[1]
         total = client.get("/periods/2026-Q4/key-results/tickets-total").text
         assert "unsettled" not in total
+
+
+def test_a_level_forecast_band_that_stops_before_the_period_end_says_why(
+    demo_copy: Path,
+) -> None:
+    """A 28-day level of a 7-day activation at 31 Dec averages the cohorts of 26 Nov-24 Dec:
+    the forecast predicts their middle week, so its band stops in early December, short of
+    the period end the forecast sentence names."""
+    with viewer_on(demo_copy) as client:
+        html = client.get("/periods/2026-Q4/key-results/gr-activation").text
+        legend = re.search(r'<p class="legend small">(.*?)</p>', html, re.S)
+        assert legend
+        assert "forecast range, drawn to the middle of the weeks the period-end level " \
+            "averages" in legend[1]

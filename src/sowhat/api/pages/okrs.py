@@ -3,9 +3,9 @@ and the bets board. Each handler reads one service result and renders one templa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -209,6 +209,7 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         # a KR no bet names sent readers looking for an orange line)
         "launch_key": any(chart.start <= x.day < chart.end for x in chart.launches),
         "unsettled_key": bool(chart.unsettled),
+        "band_key": _band_key(chart.band, status.end),
         "forecast_assumptions": FORECAST_ASSUMPTIONS if forecast else (),
         "data_through": status.data_through or status.last_sync,
         "stale": views.staleness(status.data_through or status.last_sync,
@@ -225,6 +226,17 @@ def _forecast_what(kr: KeyResultStatus, basis: str) -> str:
     if kr.per is not None:  # an active metric averages whole weeks (days, months), as its tile says
         return f"the mean of its complete {kr.per}s over the last {days} days"
     return f"the {days}-day level"
+
+
+def _band_key(band: Sequence[tuple[date, float, float]], period_end: date) -> str:
+    """The legend's words for the forecast band. A level's band stops weeks before the period
+    ends — at the middle of the weeks (or cohorts) the period-end level averages, which is
+    what the forecast predicts (services.forecasts.level_offset) — and a band that stops
+    short of a line marked "At the period's end" read as a forecast that gave up early."""
+    if band and band[-1][0] + timedelta(days=7) < period_end - timedelta(days=7):
+        return ("forecast range, drawn to the middle of the weeks the period-end level "
+                "averages")
+    return "forecast range"
 
 
 def _band(view: KRForecastView | None) -> list[tuple[date, float, float]]:
