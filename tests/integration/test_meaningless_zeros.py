@@ -247,3 +247,26 @@ def test_a_plan_without_guardrails_is_not_all_guardrails_held(tmp_path: Path) ->
     assert "all guardrails held" not in review.lower()
     assert "no guardrails set" not in review
     assert "tickets not checked yet: no sync since it was added" in review
+
+
+def test_a_baseline_typed_under_an_older_definition_is_flagged_until_retyped(
+    tmp_path: Path,
+) -> None:
+    root = _workspace(tmp_path / "ws", LATE)
+    assert "definition changed since the baseline" not in _run(
+        "sync", "-w", str(root), "--as-of", BOUND)
+    metrics = root / "metrics.yaml"
+    metrics.write_text(metrics.read_text("utf-8").replace("within: 7d", "within: 2d"), "utf-8")
+    out = _run("sync", "-w", str(root), "--as-of", BOUND)
+    line = next(x for x in out.split("act ")[1:] if "activation" in x)
+    assert "metric definition changed since the baseline was set: check the typed baseline " \
+        "still measures the same (re-typing it records the new definition)" in line
+    # the other KRs' metrics did not change
+    assert out.count("definition changed since the baseline") == 1
+    # a re-typed baseline records the definition it was typed under
+    okrs = root / "okrs" / "2026-Q4.yaml"
+    okrs.write_text(okrs.read_text("utf-8").replace("baseline: 0.4\n", "baseline: 0.3\n"),
+                    "utf-8")
+    _run("apply", "-w", str(root))
+    assert "definition changed since the baseline" not in _run(
+        "sync", "-w", str(root), "--as-of", BOUND)

@@ -182,7 +182,9 @@ def render_sync(report: SyncReport) -> None:
         if kr.recomputed:
             extra += "  [yellow]definition changed: past weekly values recomputed[/yellow]"
         if kr.definition_changed:
-            extra += ("  [yellow]metric definition changed since the baseline was set[/yellow]")
+            extra += ("  [yellow]metric definition changed since the baseline was set: check "
+                      "the typed baseline still measures the same (re-typing it records the "
+                      "new definition)[/yellow]")
         console.print(f"  {kr.kr_id:<26} {kr.metric:<28} {shown:>10}{extra}")
     for g in report.breached:
         console.print(f"[red]guardrail breached[/red] {g.objective_id}: {g.breach}")
