@@ -149,7 +149,8 @@ def test_tracking_check_fails_when_a_kr_metric_cannot_be_measured(
     report = json.loads(result.output)
     blocking = [u for u in report["unmeasurable"] if u["used_by"]]
     assert blocking == [{"metric": "time_to_first_value", "missing_events": ["report_viewed"],
-                         "used_by": ["2026-Q4/ttv"], "reason": None}]
+                         "used_by": ["2026-Q4/ttv"], "reason": None,
+                         "lookalikes": ""}]
     assert report["planned_but_unseen"] == ["report_viewed"]
 
 

@@ -270,3 +270,29 @@ def test_a_baseline_typed_under_an_older_definition_is_flagged_until_retyped(
     _run("apply", "-w", str(root))
     assert "definition changed since the baseline" not in _run(
         "sync", "-w", str(root), "--as-of", BOUND)
+
+
+def test_a_typed_baseline_the_data_cannot_reach_is_called_unchecked(tmp_path: Path) -> None:
+    """Events from 4 November only: no baseline window (just before 1 October) can be read,
+    so lint's SW114 cannot compare the typed baselines with anything — and a baseline typed
+    far from the truth showed as 400% progress with no word. Now sync and status say it."""
+    root = _workspace(tmp_path / "ws", LATE)
+    out = _run("sync", "-w", str(root), "--as-of", BOUND)
+    for kr in ("weekly", "tickets-total", "act"):
+        assert f"baseline not checked {kr}: the window before the period its baseline is " \
+            "measured over starts" in out
+    assert "before the first event (2026-11-04): the typed baseline stands unchecked" in out
+    status = _run("status", "-w", str(root))
+    assert "? baseline 20 not checked against the data: it is measured over Sep 07–Sep 27, " \
+        "just before the period, and the events begin later" in status
+
+    # events from 1 September reach the weekly KR's three complete weeks before the period:
+    # its baseline is measured (and compared); the others' windows still start earlier
+    _load(root, BACKFILL, "early.jsonl")
+    out = _run("sync", "-w", str(root), "--as-of", BOUND)
+    assert "baseline not checked weekly" not in out
+    assert "baseline not checked act" in out
+    weekly = next(k for o in json.loads(_run("status", "-w", str(root), "--json"))["objectives"]
+                  for k in o["key_results"] if k["id"] == "weekly")
+    assert weekly["measured_baseline"] is not None
+    assert "? baseline 20 not checked" not in _run("status", "-w", str(root))

@@ -103,6 +103,10 @@ def _kr_line(kr: KeyResultStatus, period_end: date | None = None) -> Text:
                     f"{shown.get('measured_baseline', '?')} just before the period{where}. "
                     "Progress counts from the typed one: fix the baseline or the metric "
                     "(sowhat lint: SW114)", style="yellow")
+    elif kr.baseline_unchecked and kr.baseline_window is not None:
+        line.append(f"\n? baseline {shown['baseline']} not checked against the data: it is "
+                    f"measured over {kr.baseline_window.days}, just before the period, and the "
+                    "events begin later", style="yellow")
     if kr.readable_from is not None:
         late = (", after the period ends: steer on a leading indicator (sowhat lint: SW110)"
                 if period_end is not None and kr.readable_from >= period_end else "")

@@ -198,6 +198,9 @@ def render_sync(report: SyncReport) -> None:
         console.print(f"[red]cannot measure[/red] {escape(warning)}", highlight=False)
     for warning in report.before_data:
         console.print(f"[yellow]before the data[/yellow] {escape(warning)}", highlight=False)
+    for warning in report.unchecked_baselines:
+        console.print(f"[yellow]baseline not checked[/yellow] {escape(warning)}",
+                      highlight=False)
     if report.stale_ledger:
         console.print("[yellow]warning[/yellow] the event store's per-day ledger disagrees "
                       "with its rows (events changed outside `sowhat ingest`): incremental "

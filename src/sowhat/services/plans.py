@@ -186,6 +186,14 @@ class KeyResultStatus:
         return baseline_disagrees(self.baseline, self.measured_baseline,
                                   share=self.unit == "percent")
 
+    @property
+    def baseline_unchecked(self) -> bool:
+        """A typed baseline the data cannot check: the window before the period that it is
+        measured over starts before the first event (sync keeps the window, no value). Such a
+        KR can show 400% progress from a baseline nobody measured, with no SW114 to say so."""
+        return (self.baseline is not None and self.measured_baseline is None
+                and self.baseline_window is not None)
+
 
 @dataclass(frozen=True)
 class ObjectiveStatus:

@@ -112,6 +112,7 @@ class SyncReport:
     warnings: tuple[str, ...] = field(default=())  # filters that match nothing, per KR
     # KRs with no value because their window reaches back before the first event
     before_data: tuple[str, ...] = field(default=())
+    unchecked_baselines: tuple[str, ...] = field(default=())  # typed, the data starts later
     # KRs whose metric's events carry none of the ids it counts (metrics.coverage, "entity")
     unmeasurable: tuple[str, ...] = field(default=())
     full: bool = False  # every value recomputed, stored inputs ignored
@@ -321,7 +322,7 @@ def sync(
                   keyed=_Keyed(keys, inputs, prints, reads), partials=partials,
                   data_start=data_start, defs=defs,
                   unmeasured_from=gaps)
-    baselines, kept_baselines = _measured_baselines(
+    baselines, kept_baselines, unreached = _measured_baselines(
         usable, requests, measures, span, failed, earliest=earliest,
         keyed=_Keyed(keys, inputs, prints, reads), stored=stored, partials=partials)
     for i, k in enumerate(usable):
@@ -330,7 +331,9 @@ def sync(
         _store_measure(session, k, measures[i], prints[i], latest.get(i), baselines.get(i),
                        cutoff=cutoff, period_start=period_start, data_through=data_through,
                        now=started, existing=stored.get(k.id),
-                       keep_baseline=i in kept_baselines)
+                       keep_baseline=i in kept_baselines, unreached=unreached.get(i))
+    unchecked = [_unchecked_baseline(usable[i], w, data_start)
+                 for i, w in sorted(unreached.items()) if usable[i].baseline is not None]
     inputs.save({usable[i].id for i in failed})
     before_data = [_before_data_warning(usable[i], measures[i], defs[i], data_start,
                                         cutoff=cutoff, period_start=period_start)
@@ -384,6 +387,7 @@ def sync(
                       guardrails=tuple(guardrails), checkins_written=total, run_id=run.id,
                       errors=tuple(errors), data_through=data_through,
                       warnings=tuple(warnings), before_data=tuple(before_data), full=full,
+                      unchecked_baselines=tuple(unchecked),
                       unmeasurable=tuple(unmeasurable),
                       incremental=keys.usable,
                       stale_ledger=stale)
@@ -443,6 +447,15 @@ def _before_data_warning(kr: KeyResultRow, m: KRMeasure, defn: MetricDef | None,
             f"{when} (or ingest the earlier events)")
 
 
+def _unchecked_baseline(kr: KeyResultRow, window: MeasureWindow,
+                        data_start: DataStart) -> str:
+    """Why a typed baseline was not compared with the data (lint's SW114 cannot judge it)."""
+    first = f" ({data_start.first_day:%Y-%m-%d})" if data_start.first_day is not None else ""
+    return (f"{kr.key}: the window before the period its baseline is measured over starts "
+            f"{window.start:%Y-%m-%d}, before the first event{first}: the typed baseline "
+            "stands unchecked (ingest the earlier events to check it)")
+
+
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
@@ -462,12 +475,14 @@ def _measured_baselines(
     usable: list[KeyResultRow], requests: list[MetricRequest], measures: list[KRMeasure],
     span: Period, failed: dict[int, str], *, earliest: datetime | None, keyed: _Keyed,
     stored: dict[int, KRMeasureRow], partials: DayPartials,
-) -> tuple[dict[int, MetricValue], set[int]]:
+) -> tuple[dict[int, MetricValue], set[int], dict[int, MeasureWindow]]:
     """The same measure just before the period — only where the data reaches back that far
-    (a window before the first event would read as a 0 nobody measured) — and the KRs whose
-    stored baseline is kept (its inputs did not change)."""
+    (a window before the first event would read as a 0 nobody measured) — the KRs whose
+    stored baseline is kept (its inputs did not change), and the windows of those the data
+    does not reach back to (their typed baseline stands unchecked, and every screen says so)."""
     todo = []
     kept: set[int] = set()
+    unreached: dict[int, MeasureWindow] = {}
     week = span.start
     for i, k in enumerate(usable):
         if i in failed:
@@ -475,6 +490,8 @@ def _measured_baselines(
         window = measures[i].baseline(period_start=_midnight(span.start),
                                       period_end=_midnight(span.end))
         reaches = earliest is not None and earliest <= window.start
+        if earliest is not None and not reaches:
+            unreached[i] = window
         key = keyed.keys.key(fingerprint=f"{keyed.prints[i]}|baseline|{reaches}",
                              reads=keyed.reads[i], start=window.start, end=window.end,
                              as_of=window.as_of)
@@ -489,7 +506,7 @@ def _measured_baselines(
     for (i, _), result in zip(todo, results, strict=True):
         if not result.error and result.values and result.values[0].value is not None:
             out[i] = result.values[0]
-    return out, kept
+    return out, kept, unreached
 
 
 def _store_measure(
@@ -497,6 +514,7 @@ def _store_measure(
     current: MetricValue | None, baseline: MetricValue | None, *, cutoff: datetime,
     period_start: datetime, data_through: datetime | None, now: datetime,
     existing: KRMeasureRow | None, keep_baseline: bool = False,
+    unreached: MeasureWindow | None = None,
 ) -> None:
     row = existing or KRMeasureRow(key_result_id=kr.id)
     if existing is None:
@@ -508,9 +526,15 @@ def _store_measure(
     if current is not None:
         row.current, row.entities = current.value, current.entities
     if not keep_baseline:
+        # a window the data does not reach back to is kept without a value: the screens say
+        # the typed baseline is unchecked, and over which days it would be measured
+        span = baseline if baseline is not None else unreached
         row.measured_baseline = baseline.value if baseline is not None else None
-        row.baseline_start = baseline.start if baseline is not None else None
-        row.baseline_end = baseline.end if baseline is not None else None
+        row.baseline_start = span.start if span is not None else None
+        row.baseline_end = span.end if span is not None else None
+    elif unreached is not None and row.measured_baseline is None and row.baseline_start is None:
+        # a row an earlier version stored without the window
+        row.baseline_start, row.baseline_end = unreached.start, unreached.end
     row.metric_hash = fingerprint
     row.computed_at = now
 
