@@ -325,3 +325,58 @@ def test_windows_of_the_other_types_are_kept_until_an_event_lands_in_them(
         assert late.windows_kept == len(items) - 2
     finally:
         events.close()
+
+
+def test_immature_cohort_days_are_kept_until_their_anchors_mature(tmp_path: Path) -> None:
+    """A cohort day none of whose anchors is mature yet holds only their count, decided by
+    the events before its end, so a daily sync keeps it although the instant it is read up
+    to moved: the next day recomputes the day that arrived, the day whose anchors started to
+    mature and the last day still reading outcomes up to the instant — not every day of the
+    outcome window. A late anchor in such a day recomputes it (its count changed); a late
+    outcome after its end does not (no anchor of it is mature). Every value is still what
+    the direct query answers, immature anchors included."""
+    cat = _catalog()
+    events = duckdb_source(random_rows(16, n=2500))
+    events.cache_dir = tmp_path / "sql"
+    # w1 (retention, days 1-7): an anchor matures 8 days after it. activation: 2 days.
+    requests = [MetricRequest(m, s) for m in ("w1", "activation") for s in (None, "mid")]
+
+    def sync(as_of: float) -> DayPartials:
+        window = MeasureWindow(_at(14), _at(as_of), _at(as_of))
+        partials = _partials(cat, events)
+        got = partials.windows([(req, window) for req in requests])
+        partials.finish()
+        for req, result in zip(requests, got, strict=True):
+            _same(result, _direct(cat, events, req, (window.start, window.end, window.as_of)),
+                  f"{req.metric}/{req.segment} as of day {as_of}")
+        return partials
+
+    try:
+        first = sync(30)
+        assert first.days_computed == 4 * 16
+        # Day 30 arrived. w1: day 23 starts to mature (23 + 8 <= 31) and day 22 reads its
+        # outcomes up to the new instant; days 24-29 stay immature and are kept (before:
+        # days 22-29 all read the instant, and were computed every day). activation: days
+        # 29 and 28 alike. For each metric and segment: three days.
+        nextday = sync(31)
+        assert nextday.days_computed == 4 * 3
+        assert nextday.days_kept == 4 * 16 - 4 * 2
+        # A late signup of a new account on day 26, an immature day of both metrics: the
+        # day counts one more anchor, so every day reading day 26 is computed again, day 26
+        # among them (else `_same` would find its immature count short).
+        events.backend.raw_sql(
+            "INSERT INTO events VALUES ('signup', TIMESTAMP '2026-10-31 10:00:00', "
+            "'late-user', 'late-account', '{\"plan\": \"mid\"}'::JSON)")
+        late = sync(31)
+        assert late.days_computed >= 4 * 5  # days 26-30 of each at least
+        # A late session on day 29, after the immature days 24-28 of w1 end: they are
+        # kept; w1's days still reading day 29's outcomes (21-23) and the days 29 and 30,
+        # whose anchors day 29's events decide, are computed again — five, per segment.
+        # (activation reads project events, not sessions: nothing of it is recomputed.)
+        events.backend.raw_sql(
+            "INSERT INTO events VALUES ('session', TIMESTAMP '2026-11-03 08:00:00', "
+            "'late-user', 'late-account', '{\"plan\": \"mid\"}'::JSON)")
+        outcome = sync(31)
+        assert outcome.days_computed == 2 * 5
+    finally:
+        events.close()

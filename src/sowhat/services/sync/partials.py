@@ -34,7 +34,11 @@ matters (a cohort day whose outcome window has not elapsed, the day the as-of fa
 a late event re-keys exactly the days that read it, a redefinition, a segment or a column
 mapping change re-keys every day, and a day whose key did not change is never queried again.
 Unlike a weekly value, a cohort day is keyed by its events even while none of its anchors is
-mature (no "immature" shortcut): its count of immature anchors must stay exact. A window's
+mature (no "immature" shortcut that reads nothing): its count of immature anchors must stay
+exact. That count is all such a day holds, though, and the events before the day's end
+decide it, so its key reads those and not the instant it is read up to
+(`DayPartials._immature_key`): a daily sync computes the day that arrived and the days whose
+anchors start to mature, not every day of the outcome window. A window's
 edges that are not midnights are days of their own (keyed by their bounds), and days at or
 after the as-of read nothing, so they are left out.
 
@@ -86,6 +90,7 @@ from sowhat.spec.metric_defs import (
     SumMetric,
     UniqueMetric,
     metric_definition_hash,
+    outcome_window,
 )
 
 PARTIAL_FORMAT = 1
@@ -189,11 +194,21 @@ def day_pieces(start: datetime, end: datetime, as_of: datetime
     return out
 
 
+MAX_GAP = timedelta(days=7)
+"""The longest run of days a query computes only to drop them, rather than start another
+part (a part costs a few milliseconds whatever it reads). Runs are far apart when a daily
+sync needs a day at each end of a long stretch: a count guardrail's new pre-period day and
+its new day in the period, or a long cohort's day that starts to mature and its new day
+(`DayPartials._immature_key`): a 90-day retention's run bridged 97 days of anchors and
+their outcomes for those two."""
+
+
 def _joins(run_end: datetime, start: datetime) -> bool:
     """Whether a day starting at `start` can extend a run ending at `run_end` (a daily-grain
     query's buckets are whole days, so only from a midnight to a midnight: two pieces of
-    one day would share its bucket)."""
-    return start >= run_end and _is_midnight(run_end) and _is_midnight(start)
+    one day would share its bucket), across a gap of at most `MAX_GAP`."""
+    return (run_end <= start <= run_end + MAX_GAP and _is_midnight(run_end)
+            and _is_midnight(start))
 
 
 def _is_midnight(moment: datetime) -> bool:
@@ -528,6 +543,27 @@ class DayPartials:
             self._prints[part] = (fingerprint, reads)
         return self._prints[part]
 
+    def _matures(self, part: MetricRequest) -> timedelta | None:
+        """A conversion's or retention's outcome window (None: another type, or a
+        conversion with no `within`, whose anchors are mature at once)."""
+        m = self.catalog.metrics.get(part.metric)
+        return outcome_window(m) if isinstance(m, ConversionMetric | RetentionMetric) else None
+
+    def _immature_key(self, part: MetricRequest, start: datetime, end: datetime) -> str | None:
+        """The key of a cohort day none of whose anchors is mature as of the sync's instant
+        (start + outcome window > as_of; sowhat.metrics.compile: an anchor is mature once
+        anchor + outcome window <= as_of). Its row then counts its anchors and nothing else
+        (entities and hits count mature anchors only), and which entities first appear in
+        [start, end) — and whether their anchor event is in the segment — is decided by
+        the events before `end`. So the key reads those days, not the instant: the day is
+        not recomputed every sync while its anchors mature (a 90-day retention: 97 days a
+        sync), only when it arrives, when an event before its end changes, and when its
+        first anchors mature (then it is keyed as of the instant again)."""
+        fingerprint, reads = self._print(part)
+        return self.keys.key(fingerprint=f"{fingerprint}|immature",
+                             reads=replace(reads, lookahead=None, unbounded=False),
+                             start=start, end=end, as_of=end)
+
     def _merged(self, jobs: list[_Job], *, merge: bool = True
                 ) -> dict[_Job, tuple[list[MetricValue], str | None]]:
         """The jobs answered from day rows (those with a day that cannot be keyed are left
@@ -540,11 +576,15 @@ class DayPartials:
             fingerprint, reads = self._print(job.part)
             per_bucket = []
             keyable = True
+            window = self._matures(job.part)
             for lo, hi in job.buckets():
                 pieces = []
                 for ps, pe in day_pieces(lo, hi, job.as_of):
-                    key = self.keys.key(fingerprint=fingerprint, reads=reads, start=ps, end=pe,
-                                        as_of=job.as_of)
+                    if window is not None and ps + window > job.as_of:
+                        key = self._immature_key(job.part, ps, pe)
+                    else:
+                        key = self.keys.key(fingerprint=fingerprint, reads=reads, start=ps,
+                                            end=pe, as_of=job.as_of)
                     if key is None:
                         keyable = False
                         break
@@ -591,11 +631,10 @@ class DayPartials:
 
         Each part of the query scans the events once, whatever its days, so the days are
         grouped into as few parts as hold them: one per metric and as-of, over a run of days
-        (a gap of whole days inside a run is computed and dropped; a day cut off midnight
-        starts or ends one). A metric that reads no history (count, sum, mean) answers a
-        day the same as of any instant at or after its end, so all its days go in one part,
-        read as of the run's end — the current window's new day and a guardrail's pre-period
-        one in a single scan.
+        (a gap of up to `MAX_GAP` whole days inside a run is computed and dropped, a longer
+        one starts another run; a day cut off midnight starts or ends one). A metric that
+        reads no history (count, sum, mean) answers a day the same as of any instant at or
+        after its end, so all its days go in one part per run, read as of the run's end.
         """
         groups: dict[tuple[MetricRequest, datetime | None],
                      dict[tuple[datetime, datetime], str]] = {}
