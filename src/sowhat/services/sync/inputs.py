@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sowhat.metrics.digest import DayDigests
 from sowhat.metrics.trait_join import trait_conditions
@@ -127,6 +127,7 @@ class InputKeys:
         self._prefix: dict[str, list[int]] = {}
         self._keys: dict[tuple[object, ...], str | None] = {}
         self._folds: dict[tuple[frozenset[str], date | None, datetime], str] = {}
+        self._iso: dict[tuple[datetime, tzinfo | None], str] = {}
 
     def _event(self, event: str) -> tuple[list[date], list[int]] | None:
         """The event's digested days, oldest first, and the prefix sums of their hashes."""
@@ -177,19 +178,29 @@ class InputKeys:
         key = self._keys[memo] = self._key(fingerprint, reads, start, end, as_of)
         return key
 
+    def _text(self, moment: datetime) -> str:
+        """`moment.isoformat()`, memoised: a sync's keys write a few dozen distinct instants
+        some 5,000 times, and an aware datetime's isoformat costs ≈1.8 µs (≈9 ms of a 10M
+        sync). By instant *and* zone, as the key writes them."""
+        memo = (moment, moment.tzinfo)
+        text = self._iso.get(memo)
+        if text is None:
+            text = self._iso[memo] = moment.isoformat()
+        return text
+
     def _key(self, fingerprint: str, reads: Reads, start: datetime, end: datetime,
              as_of: datetime) -> str | None:
         if not self.usable or (reads.traits and self._traits is None):
             return None
         if reads.matures is not None and start + reads.matures > as_of:
             # No anchor in [start, end) is mature as of `as_of`: nothing is read.
-            parts = [ENGINE_VERSION, self._source, fingerprint, start.isoformat(),
-                     end.isoformat(), "immature"]
+            parts = [ENGINE_VERSION, self._source, fingerprint, self._text(start),
+                     self._text(end), "immature"]
             return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
         hi = reads.read_end(end, as_of)
         lo = None if reads.history else start.astimezone(UTC).date()
-        parts = [ENGINE_VERSION, self._source, fingerprint, start.isoformat(),
-                 end.isoformat(), hi.isoformat(), self._fold(reads.events, lo, hi),
+        parts = [ENGINE_VERSION, self._source, fingerprint, self._text(start),
+                 self._text(end), self._text(hi), self._fold(reads.events, lo, hi),
                  (self._traits or "-") if reads.traits else "-"]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
