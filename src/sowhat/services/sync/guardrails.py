@@ -104,6 +104,9 @@ def evaluate_guardrails(
                                start=to_utc(period.start), end=cutoff, as_of=cutoff)
         baseline = compute_many(reqs, catalog=catalog, events=events, start=base_start,
                                 end=base_end, as_of=base_end)
+    # Every check in one read (a query per guardrail was a round trip and an autoflush each).
+    checks = {c.guardrail_id: c for c in session.scalars(
+        select(GuardrailCheckRow).where(GuardrailCheckRow.guardrail_id.in_([g.id for g in live])))}
     out = []
     for g, cur, base in zip(live, current, baseline, strict=True):
         cur_v = cur.values[0].value if cur.values and not cur.error else None
@@ -121,11 +124,9 @@ def evaluate_guardrails(
                                data_start if before_data else None)
         out.append(GuardrailResult(live_objectives[g.objective_id].key, g.metric, g.segment,
                                    base_v, cur_v, breach, note))
-        check = session.scalars(
-            select(GuardrailCheckRow).where(GuardrailCheckRow.guardrail_id == g.id)
-        ).first()
+        check = checks.get(g.id)
         if check is None:
-            check = GuardrailCheckRow(guardrail_id=g.id)
+            check = checks[g.id] = GuardrailCheckRow(guardrail_id=g.id)
             session.add(check)
         check.baseline, check.current = base_v, cur_v
         check.breached, check.reason = breach is not None, breach or note
