@@ -380,3 +380,44 @@ def test_immature_cohort_days_are_kept_until_their_anchors_mature(tmp_path: Path
         assert outcome.days_computed == 2 * 5
     finally:
         events.close()
+
+
+def test_a_pre_period_of_counts_computes_the_days_it_will_reach(tmp_path: Path) -> None:
+    """A guardrail's window before the period starts a day earlier each day (as of the
+    period start). For the types that add up over days, its days are computed over a tail
+    reaching the next power of two days back, so the following syncs find the day they
+    add instead of querying it — and every value is still the direct query's. Windows that
+    do not grow backwards compute their own days only."""
+    cat = _catalog()
+    events = duckdb_source(random_rows(17, n=2000))
+    events.cache_dir = tmp_path / "sql"
+    period_start = _at(35)
+    requests = [MetricRequest(m, s) for m in ("signups", "revenue", "activation")
+                for s in (None, "mid")]
+
+    def sync(elapsed: int, *, backwards: bool = True) -> DayPartials:
+        window = MeasureWindow(period_start - timedelta(days=elapsed), period_start,
+                               period_start)
+        items = [(req, window) for req in requests]
+        partials = _partials(cat, events)
+        partials.prefetch(items, backwards=items if backwards else ())
+        got = partials.windows(items)
+        partials.finish()
+        for req, result in zip(requests, got, strict=True):
+            _same(result, _direct(cat, events, req, (window.start, window.end, window.as_of)),
+                  f"{req.metric}/{req.segment} over {elapsed} days")
+        return partials
+
+    try:
+        assert sync(10).days_computed == len(requests) * 16  # 10 days and 6 ahead
+        for elapsed in (11, 12, 16):  # the days they add were computed ahead
+            assert sync(elapsed).days_computed == 0, elapsed
+        assert sync(17).days_computed == len(requests) * 16  # a tail of 32: 16 more days
+    finally:
+        events.close()
+    events = duckdb_source(random_rows(17, n=2000))
+    events.cache_dir = tmp_path / "other" / "sql"  # its own partials folder: nothing kept
+    try:
+        assert sync(10, backwards=False).days_computed == len(requests) * 10
+    finally:
+        events.close()

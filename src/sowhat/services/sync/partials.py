@@ -267,6 +267,26 @@ class PartialCache:
             self.path.unlink(missing_ok=True)
 
 
+def _tail_start(end: datetime, days: float) -> datetime:
+    """Where a tail ending at `end` starts, for a window of `days` days growing backwards:
+    the next power of two days at or beyond it (at least 8), so one query serves the syncs
+    of the following weeks."""
+    return end - timedelta(days=max(8, 1 << (max(1, int(days)) - 1).bit_length()))
+
+
+def _ahead(job: _Job) -> _Job:
+    """A backwards-growing window of an additive type (a count guardrail's pre-period:
+    [period start - elapsed, period start) as of the period start) stretched back over its
+    tail: each sync needs the one day before yesterday's window, a part of its own in the
+    day query (four parts of twenty at 10M events), so the days the window will reach in
+    the coming weeks are computed with it, and kept (asked for, so never left unused) until
+    it reaches them. The same day rows, under the same keys, as the window then reads."""
+    days = (job.end - job.start) / timedelta(days=1)
+    if job.as_of != job.end or not _is_midnight(job.start) or not _is_midnight(job.end):
+        return job
+    return replace(job, start=min(job.start, _tail_start(job.end, days)))
+
+
 @dataclass(frozen=True)
 class _Job:
     """One non-ratio metric (with its segment) over one window or its ISO weeks."""
@@ -354,10 +374,11 @@ class DayPartials:
             return list(dict.fromkeys(jobs))
 
         whole, days = jobs_of(windows), jobs_of(points)
-        self._merged([j for j in dict.fromkeys([*whole, *days]) if self._mergeable(j)],
+        back = set(jobs_of(backwards))
+        ahead = [_ahead(j) for j in whole if j in back and self._mergeable(j)]
+        self._merged([j for j in dict.fromkeys([*whole, *days, *ahead]) if self._mergeable(j)],
                      merge=False)
-        self._windows_at_once([j for j in whole if not self._mergeable(j)],
-                              backwards=set(jobs_of(backwards)))
+        self._windows_at_once([j for j in whole if not self._mergeable(j)], backwards=back)
 
     def _windows_at_once(self, jobs: list[_Job], backwards: set[_Job] | None = None) -> None:
         """The windows of the other types, each over its own window, in one query (instead
@@ -419,7 +440,7 @@ class DayPartials:
                     or (job.part.segment is not None
                         and job.part.segment not in self.catalog.segments)):
                 continue
-            start = job.end - timedelta(days=max(8, 1 << (int(days) - 1).bit_length()))
+            start = _tail_start(job.end, days)
             fingerprint, reads = self._print(job.part)
             key = self.keys.key(fingerprint=f"{fingerprint}|tail", reads=reads, start=start,
                                 end=job.end, as_of=job.end)
