@@ -17,7 +17,7 @@ month) only feed the yearly swing (`sowhat.stats.seasonal`). The pre-period week
 measured with the same definition as the period's (the file's `baseline` is typed by people
 and may be stale), and they give the model the metric's week-to-week noise from day one of
 the period. The ambition check (P(hit) with no change, lint SW108/SW109) uses the last
-`AMBITION_WEEKS` stored weeks instead.
+`AMBITION_WEEKS` *settled* weeks before the period instead (`ambition_history`).
 
 Complete weeks only (`complete_weeks`): sync stores the week in progress too, clipped at
 its as-of, and that value is another quantity than the others — a count over three days, a
@@ -36,8 +36,8 @@ under a key of exactly its inputs (`FittedParts`): the forecast's series as fitt
 context weeks, the period's weeks so far, the older weeks for the yearly swing), its target,
 direction, weeks remaining, interval and bounds; the ambition check's pre-period weeks,
 target, direction, period length, interval and bounds — and the forecasting code's version
-in both. A later sync whose new day changes none of those (the ambition check during the
-whole period; the forecast while the weeks it reads stay put) reuses the fit instead of
+in both. A later sync whose new day changes none of those (the ambition check until a
+pre-period week settles; the forecast while the weeks it reads stay put) reuses the fit instead of
 refitting it, and the view is assembled around it as if fitted now (tests hold the two
 equal). NumPy and the model are imported only when something is fitted.
 """
@@ -100,6 +100,7 @@ __all__ = [
     "PathPoint",
     "PeriodForecast",
     "Points",
+    "ambition_history",
     "complete_weeks",
     "forecast_key_result",
     "forecast_one",
@@ -393,6 +394,41 @@ def unsettled_weeks(
     return [w for w, _ in points if w not in settled]
 
 
+def ambition_history(
+    points: Sequence[tuple[date, float | None]], *, period_start: date, period_end: date,
+    as_of: datetime | date | None, matures: timedelta | None,
+) -> list[float | None]:
+    """The pre-period weeks the ambition check projects from, oldest first — the one
+    reading of them that sync's stored check (`sowhat forecast`, the plan's lint inputs),
+    lint's SW108/SW109 on the files and the plan page's draft check all fit.
+
+    `points` are (week, value) of the weeks before the period (a week's value None when it
+    rests on too few entities). Only *settled* weeks count: those whose window has ended
+    and, for a cohort metric, whose every cohort has had its outcome window (`matures`) as
+    of `as_of` (the data's end, never past the period's end) — `complete_weeks`' rule, so
+    the weeks the charts draw "so far" are the ones left out. An unsettled week is a value
+    so far (a 90-day retention's last weeks over the accounts matured yet) that moves every
+    day; fitted as history it mixed partial values into the metric's variability and
+    refitted the check on every sync. Unsettled weeks stay as None slots at the end, so the
+    model's clock is right: it projects from the last settled week that many weeks further
+    to the period's end. The last `AMBITION_WEEKS` weeks up to the last settled one are
+    kept. So the history (and the check's result) changes only when a week settles. With no
+    as-of (nothing synced) every week counts."""
+    values = [v for _, v in points]
+    if as_of is None:
+        return values[-AMBITION_WEEKS:]
+    cutoff = min(_instant(as_of), _midnight(period_end))
+    lag = matures or timedelta(0)
+    start = _midnight(period_start)
+    settled = 0  # how many weeks, from the first, up to the last settled one
+    for i, (week, _) in enumerate(points):
+        if min(_midnight(week_start(week)) + timedelta(days=7), start) + lag <= cutoff:
+            settled = i + 1
+        else:
+            values[i] = None
+    return values[max(0, settled - AMBITION_WEEKS):]
+
+
 def _first_complete(period_start: date, period_end: date, matures: timedelta | None) -> date:
     """The day the period's first week becomes complete (see `complete_weeks`)."""
     first_end = min(_midnight(week_start(period_start)) + timedelta(days=7),
@@ -463,7 +499,9 @@ def _forecast_one(
     observed = [(w, v) for w, v in in_period if v is not None]
     last_week, last_value = observed[-1] if observed else (None, None)
     direction = _direction(k, last_value if last_value is not None else k.current)
-    ambition = _ambition(history, k, basis, direction, total_weeks, interval, defn, parts)
+    ambition = _ambition(ambition_history(history, period_start=span.start,
+                                          period_end=span.end, as_of=as_of, matures=matures),
+                         k, basis, direction, total_weeks, interval, defn, parts)
     empty = KRForecastView(
         kr_id=k.id, objective_id=objective_id, title=k.title, metric=k.metric,
         segment=k.segment, unit=k.unit, basis=basis, baseline=k.baseline, target=k.target,
@@ -625,13 +663,12 @@ def _run_rate(
 
 
 def _ambition(
-    history: Points, k: KeyResultStatus, basis: Basis, direction: Direction | None,
+    weeks: list[float | None], k: KeyResultStatus, basis: Basis, direction: Direction | None,
     period_weeks: int, interval: float, defn: MetricDef | None, parts: FittedParts,
 ) -> AmbitionView | None:
     if basis is not Basis.WEEKLY_LEVEL or k.target is None or direction is None:
         return None
     # Aim at the same quantity the forecast and the score use: the level at the period's end.
-    weeks = [v for _, v in history][-AMBITION_WEEKS:]
     aim = max(1, period_weeks - level_offset(k, defn))
     bounds = _bounds(defn)
     target = k.target

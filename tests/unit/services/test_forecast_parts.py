@@ -136,6 +136,48 @@ def test_a_changed_input_refits_exactly_what_reads_it(change: str, refit: list[s
         assert fresh.ambition == view.ambition
 
 
+def test_the_ambition_history_is_the_settled_weeks_only() -> None:
+    """A pre-period week whose cohorts are still inside their outcome window as of the
+    data's end is a value so far: a None slot at the end of the ambition's history (the
+    model projects from the last settled week, that many weeks further), and the 26 weeks
+    kept end with the last settled one."""
+    weeks = [date(2026, 9, 28) - timedelta(weeks=40 - i) for i in range(40)]
+    points = [(w, 0.4 + i / 1000) for i, w in enumerate(weeks)]
+    as_of = date(2026, 10, 3)  # Saturday of the period's first week
+    seven = fc.ambition_history(points, period_start=SPAN.start, period_end=SPAN.end,
+                                as_of=as_of, matures=timedelta(days=7))
+    # the week of 21 September ends on the 28th, its cohorts mature on 5 October (past
+    # the as-of); the week of 14 September's matured on 28 September
+    assert seven[-1] is None
+    assert seven[:-1] == [v for _, v in points][-27:-1]
+    ninety = fc.ambition_history(points, period_start=SPAN.start, period_end=SPAN.end,
+                                 as_of=as_of, matures=timedelta(days=90))
+    assert ninety[-13:] == [None] * 13
+    assert ninety[-14] is not None
+    assert len([v for v in ninety if v is not None]) == fc.AMBITION_WEEKS
+    everything = fc.ambition_history(points, period_start=SPAN.start, period_end=SPAN.end,
+                                     as_of=None, matures=timedelta(days=90))
+    assert everything == [v for _, v in points][-fc.AMBITION_WEEKS:]
+
+
+def test_a_history_week_still_in_progress_moves_no_ambition_check() -> None:
+    """Data that ends inside the last pre-period week (a plan for the next period): that
+    week's value moves with each day, and the ambition check neither reads nor refits it."""
+    as_of = date(2026, 9, 24)  # Thursday of the week of 21 September, before the period
+    k, (history, period) = _status(), _points()
+    parts = FittedParts()
+    view = fc.forecast_one("obj-1", k, (history, period), SPAN, None, 0.8, parts,
+                           as_of=as_of)
+    assert "ambition" in parts.fitted
+    moved = [*history[:-1], (history[-1][0], 0.47)]
+    again = FittedParts(_kept(parts))
+    got = fc.forecast_one("obj-1", k, (moved, period), SPAN, None, 0.8, again, as_of=as_of)
+    assert "ambition" in again.reused
+    assert got.ambition == view.ambition
+    assert got.ambition == fc.forecast_one("obj-1", k, (moved, period), SPAN, None, 0.8,
+                                           as_of=as_of).ambition
+
+
 def test_every_input_of_a_fit_is_in_its_key() -> None:
     """Changing any one input — each series value, the target, the direction, the weeks
     remaining, the interval, either bound, the older weeks — gives another key."""

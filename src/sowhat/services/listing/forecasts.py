@@ -24,9 +24,9 @@ fits inside it — the trend model's forecast and the ambition check — read le
 forecast reads complete weeks only, so a day that completes no week keeps it. Each is
 stored with the view under a key of exactly its own inputs
 (`services.forecasts.FittedParts`, the document's `fitted` entry), and a miss reuses a fit
-whose key is unchanged: the ambition check (its pre-period weeks and target do not move
-during a period) and the forecast while the weeks it reads stay the same. The view
-assembled around a kept fit equals one fitted afresh.
+whose key is unchanged: the ambition check (it reads settled pre-period weeks, which move
+only when one settles, and the target) and the forecast while the weeks it reads stay the
+same. The view assembled around a kept fit equals one fitted afresh.
 
 The digest and the "is the stored one current?" check (`services.listing.forecast_keys`)
 import no statistics; this module imports the fitting code (NumPy) only when a KR misses,

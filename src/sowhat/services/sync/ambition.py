@@ -3,13 +3,15 @@
 `sowhat forecast` and the old lint path read P(hit with no change) from what `sowhat sync`
 stored: the *applied* KRs' targets. A pull request or the pre-commit hook changes a target
 before anything is applied, so the coach must judge the file being linted: this reads each
-KR's weekly history from the event source — the same weeks, the same entity floor and the
-same model (`stats.ambition`) sync and the forecast use — and checks the file's own
-baseline and target against it.
+KR's weekly history from the event source — the same weeks (the settled ones,
+`services.forecasts.ambition_history`), the same entity floor and the same model
+(`stats.ambition`) sync and the forecast use — and checks the file's own baseline and
+target against it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from sowhat.domain.okr import Direction, KeyResult
@@ -19,10 +21,11 @@ from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue
 from sowhat.services.forecasts import (
-    AMBITION_WEEKS,
     MIN_WEEK_ENTITIES,
     Basis,
+    ambition_history,
     level_offset_weeks,
+    maturity,
     metric_basis,
     metric_bounds,
     weekly_comparable,
@@ -68,9 +71,11 @@ def file_hit_probabilities(*, workspace: Workspace,
         for kr, result in zip(krs, results, strict=True):
             if result.error:
                 continue
-            # the last AMBITION_WEEKS of them, as the stored check reads (sowhat forecast):
-            # a year of history would judge the same target against an older trend
-            history = [_usable(v) for v in result.values if v.end <= until][-AMBITION_WEEKS:]
+            # the last AMBITION_WEEKS settled ones, as the stored check reads (sowhat
+            # forecast): a year of history would judge the same target against an older
+            # trend, and a week whose cohorts are still maturing is a value so far
+            history = _settled(result.values, until=until, period=period, as_of=as_of,
+                               defn=catalog.metrics[kr.metric or ""], catalog=catalog)
             out[kr.id] = _probability(kr, history, weeks, catalog)
     return out
 
@@ -83,6 +88,15 @@ def _checkable(kr: KeyResult, catalog: MetricsFile) -> bool:
     defn = catalog.metrics[kr.metric]
     return (metric_basis(defn, catalog, kr.measure) is Basis.WEEKLY_LEVEL
             and weekly_comparable(defn, catalog))
+
+
+def _settled(values: Sequence[MetricValue], *, until: datetime, period: Period, as_of: datetime,
+             defn: MetricDef, catalog: MetricsFile) -> list[float | None]:  # fmt: skip
+    """The ambition check's weeks (`ambition_history`) from the computed weeks before
+    `until`: the weeks sync stores for the KR, read the same way."""
+    points = [(v.start.date(), _usable(v)) for v in values if v.end <= until]
+    return ambition_history(points, period_start=period.start, period_end=period.end,
+                            as_of=as_of, matures=maturity(defn, catalog))
 
 
 def _usable(v: MetricValue) -> float | None:
@@ -125,22 +139,24 @@ def pre_period_history(*, metric: str, segment: str | None, period: Period,
                        catalog: MetricsFile, events: EventSource,
                        latest: datetime) -> list[float | None] | None:  # fmt: skip
     """One KR's usable weekly values before `period`, as the lint check and the stored check
-    read them: the last AMBITION_WEEKS whole weeks the data covers, cohorts as mature as
-    `latest` (the last event) allows, weeks on too few entities missing. None when the
-    data starts after the period does."""
+    read them (`ambition_history`): the last AMBITION_WEEKS settled weeks the data covers
+    (cohorts matured by `latest`, the last event), weeks on too few entities missing. None
+    when the data starts after the period does."""
     bound = latest + timedelta(microseconds=1)
     start = _midnight(period.start)
     history_start = start - timedelta(weeks=HISTORY_WEEKS)
     until = min(start, bound)
     if until <= history_start:
         return None
+    as_of = min(bound, _midnight(period.end))
     [result] = compute_many([MetricRequest(metric, segment)], catalog=catalog, events=events,
                             start=history_start, end=start, grain="week",
-                            as_of=min(bound, _midnight(period.end)))  # fmt: skip
+                            as_of=as_of)  # fmt: skip
     if result.error:
         raise DataError(f"cannot compute {metric}: {result.error}",
                         hint="check the metric against the events")
-    return [_usable(v) for v in result.values if v.end <= until][-AMBITION_WEEKS:]
+    return _settled(result.values, until=until, period=period, as_of=as_of,
+                    defn=catalog.metrics[metric], catalog=catalog)
 
 
 def _midnight(day: date) -> datetime:
