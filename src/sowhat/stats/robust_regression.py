@@ -452,13 +452,16 @@ def batched_ar1(resid: FloatArray, t: FloatArray) -> FloatArray:
 
 
 def _gap_rho(t: FloatArray, rho: FloatArray) -> FloatArray:
-    """(D, n-1): rho[d]^gap for each step of the clock (just rho where points are adjacent)."""
+    """(D, n-1): rho[d]^gap for each step of the clock (just rho where points are adjacent).
+
+    Powers are taken once per distinct gap (a missing day or two leaves two or three), not
+    per step and draw."""
     gaps = np.diff(t)
     if np.all(gaps == 1.0):
         return np.asarray(np.repeat(rho[:, None], gaps.size, axis=1), dtype=float)
-    return np.asarray(
-        np.sign(rho)[:, None] ** gaps[None, :] * np.abs(rho)[:, None] ** gaps[None, :],
-        dtype=float)
+    values, index = np.unique(gaps, return_inverse=True)
+    powers = np.sign(rho)[:, None] ** values[None, :] * np.abs(rho)[:, None] ** values[None, :]
+    return np.asarray(powers[:, index], dtype=float)
 
 
 def batched_whiten(values: FloatArray, t: FloatArray, rho: FloatArray) -> FloatArray:
@@ -526,37 +529,50 @@ def fgls_t_statistics(
     return np.asarray(np.nan_to_num(stats), dtype=float), rho
 
 
-def _normal_pieces(design: FloatArray, t: FloatArray) -> tuple[FloatArray, ...] | None:
-    """Draw-independent sums behind X_w'X_w on a clock without gaps; None with gaps."""
-    if not np.all(np.diff(t) == 1.0):
-        return None
+def _normal_pieces(design: FloatArray, t: FloatArray
+                   ) -> tuple[FloatArray, FloatArray, tuple[tuple[FloatArray, ...], ...]]:
+    """Draw-independent sums behind X_w'X_w: (distinct gaps, the first row's outer product,
+    per gap the sums over the steps of that gap of x_i x_i', x_i x_{i-1}' + x_{i-1} x_i' and
+    x_{i-1} x_{i-1}'). Whitening step i scales by 1 / (1 - r^2) with r = rho^gap_i, so X_w'X_w
+    is a rational function of rho per distinct gap (one on a clock without gaps)."""
+    gaps = np.diff(t)
+    values = np.unique(gaps)
     x1, x0 = design[1:], design[:-1]
-    first = np.outer(design[0], design[0])
-    cross = x1.T @ x0
-    return first, x1.T @ x1, cross + cross.T, x0.T @ x0
+    per_gap = []
+    for g in values:
+        rows = gaps == g
+        a, b = x1[rows], x0[rows]
+        cross = a.T @ b
+        per_gap.append((a.T @ a, cross + cross.T, b.T @ b))
+    return values, np.outer(design[0], design[0]), tuple(per_gap)
 
 
 def _whitened_normal(
-    pieces: tuple[FloatArray, ...] | None,
+    pieces: tuple[FloatArray, FloatArray, tuple[tuple[FloatArray, ...], ...]],
     design: FloatArray,
     errors: FloatArray,
     t: FloatArray,
     rho: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Per draw: X_w'X_w (D, k, k) and X_w'y_w (D, k) after whitening with rho[d]."""
-    if pieces is None:
-        xw = batched_whiten(design, t, rho)
-        yw = whiten_draws(errors, t, rho)
-        return (np.einsum("dnk,dnl->dkl", xw, xw), np.einsum("dnk,dn->dk", xw, yw))
-    first, b0, b1, b2 = pieces
-    inv = 1.0 / (1.0 - rho**2)
-    xtx = first[None] + inv[:, None, None] * (
-        b0[None] - rho[:, None, None] * b1[None] + (rho**2)[:, None, None] * b2[None])
+    values, first, per_gap = pieces
+    gaps = np.diff(t)
     x1, x0 = design[1:], design[:-1]
     e1, e0 = errors[1:], errors[:-1]
-    c0 = np.outer(design[0], errors[0])
-    c_same = x1.T @ e1
-    c_cross = x0.T @ e1 + x1.T @ e0
-    c_prev = x0.T @ e0
-    xty = c0 + inv[None, :] * (c_same - rho[None, :] * c_cross + (rho**2)[None, :] * c_prev)
+    xtx = np.broadcast_to(first, (rho.size, *first.shape)).copy()
+    xty = np.outer(design[0], errors[0])
+    for g, (b0, b1, b2) in zip(values, per_gap, strict=True):
+        r = rho if g == 1.0 else np.sign(rho) ** g * np.abs(rho) ** g
+        inv = 1.0 / (1.0 - r**2)
+        xtx += inv[:, None, None] * (
+            b0[None] - r[:, None, None] * b1[None] + (r**2)[:, None, None] * b2[None])
+        rows = gaps == g
+        if rows.all():
+            a, b, ea, eb = x1, x0, e1, e0
+        else:
+            a, b, ea, eb = x1[rows], x0[rows], e1[rows], e0[rows]
+        c_same = a.T @ ea
+        c_cross = b.T @ ea + a.T @ eb
+        c_prev = b.T @ eb
+        xty = xty + inv[None, :] * (c_same - r[None, :] * c_cross + (r**2)[None, :] * c_prev)
     return xtx, xty.T
