@@ -11,6 +11,13 @@ Modes:
   disturbance shared with an unexposed segment, each segment's own AR(1) wobble, 1% missing
   days; 84 days before the launch, 42 after. Planted launches shift the treated level by
   `--effect` (relative, default +5%); null launches shift nothing.
+  `--process` swaps in a daily process the estimators were not built on (`stress_launch`):
+  `binomial_weekday` (rates whose daily cohorts follow a strong weekday pattern: weekend
+  cohorts a third of a weekday's, so a weekend rate's variance is three times a weekday's),
+  `t3` (Student t(3) noise on both segments, heavy tails) and `weekend_peak` (rates whose
+  cohorts peak at the weekend, the opposite pattern, with Poisson-sized wobbles).
+  `--null-only` estimates only the null launches (the planted ones are still drawn, so the
+  null launches are the same as in a full run of the seed).
 - `weekly`: the same series as weekly means, 26 weeks before the launch and 1-6 after —
   what `sowhat impact` analyses for a fresh launch.
 - `events`: the demo event simulator (sowhat.demo.simulator.simulate) plants a
@@ -46,7 +53,7 @@ import numpy as np
 from machine import describe
 from sowhat.domain.okr import Change
 from sowhat.stats.impact import ImpactEstimate, did_estimate, impact_verdict, its_estimate
-from sowhat.stats.synthetic import simulate_launch
+from sowhat.stats.synthetic import SyntheticLaunch, simulate_launch
 
 RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,15 +87,84 @@ def nw_lags(n: int) -> int:
     return max(7, math.floor(4 * (n / 100) ** (2 / 9)))
 
 
+STRESS_PROCESSES = ("binomial_weekday", "t3", "weekend_peak")
+
+
+def stress_launch(rng: np.random.Generator, process: str, *, relative_effect: float,
+                  days_pre: int = 84, days_post: int = 42) -> SyntheticLaunch:
+    """A daily treated and control series from a process `simulate_launch` does not make.
+
+    All three share a trend (±10% a quarter) and a common AR(1) disturbance (rho 0-0.7) that
+    the control cancels, and plant `relative_effect` x the level from the launch day on.
+    - `binomial_weekday`: conversion rates of daily cohorts of 150-1,500 users times a weekday
+      factor (1.3, 1.3, 1.2, 1.2, 1.0, 0.45, 0.4 from Monday): weekend rates are three times
+      as noisy as weekday ones.
+    - `t3`: a level of 100-5,000 with a weekday rhythm and Student t(3) noise (sd 2-6% of the
+      level) on each segment, no sampling noise.
+    - `weekend_peak`: rates whose cohorts peak at the weekend (0.6, 0.6, 0.7, 0.8, 1.0, 1.8,
+      2.0 times 100-1,000), plus each segment's own AR(1) wobble (rho 0-0.5).
+    """
+    n = days_pre + days_post
+    start = date(2026, 1, 5)
+    dates = tuple(start + timedelta(days=i) for i in range(n))
+    weekday = np.array([d.weekday() for d in dates])
+    t = np.arange(n, dtype=float)
+    post = t >= days_pre
+    rate = process != "t3"
+    level = rng.uniform(0.08, 0.6) if rate else float(np.exp(rng.uniform(np.log(100),
+                                                                          np.log(5000))))
+    trend = rng.normal(0.0, 0.1) / 90.0
+    rho = rng.uniform(0.0, 0.7)
+    common = np.empty(n)
+    common[0] = rng.normal(0.0, 1.0)
+    for i in range(1, n):
+        common[i] = rho * common[i - 1] + rng.normal(0.0, math.sqrt(1.0 - rho**2))
+    common *= rng.uniform(0.005, 0.03)
+    rhythm = 1.0 + rng.normal(0.0, 0.04, 7)
+    cohorts = {"binomial_weekday": np.array([1.3, 1.3, 1.2, 1.2, 1.0, 0.45, 0.4]),
+               "weekend_peak": np.array([0.6, 0.6, 0.7, 0.8, 1.0, 1.8, 2.0])}
+
+    def segment(planted: float) -> np.ndarray:
+        mean = level * (1.0 + trend * t + common) * rhythm[weekday] + planted * post
+        if process == "binomial_weekday":
+            size = cohorts[process][weekday] * rng.uniform(150, 1500)
+        elif process == "weekend_peak":
+            wobble = np.empty(n)
+            r = rng.uniform(0.0, 0.5)
+            wobble[0] = rng.normal(0.0, 1.0)
+            for i in range(1, n):
+                wobble[i] = r * wobble[i - 1] + rng.normal(0.0, math.sqrt(1.0 - r**2))
+            mean = mean + level * rng.uniform(0.002, 0.01) * wobble
+            size = cohorts[process][weekday] * rng.uniform(100, 1000)
+        else:
+            sd = level * rng.uniform(0.02, 0.06)
+            return np.asarray(mean + sd * rng.standard_t(3, n) / math.sqrt(3.0))
+        users = np.maximum(size.astype(int), 5)
+        return np.asarray(rng.binomial(users, np.clip(mean, 0.001, 0.999)) / users)
+
+    effect = relative_effect * level
+    treated, control = segment(effect), segment(0.0)
+    return SyntheticLaunch(
+        kind="rate" if rate else "count", dates=dates,
+        treated=tuple(float(v) for v in treated), control=tuple(float(v) for v in control),
+        launch=dates[days_pre], effect=float(effect), relative_effect=relative_effect)
+
+
 def series_mode(launches: int, seed: int, effect: float,
-                methods: tuple[str, ...] = ("its", "did")) -> list[Record]:
+                methods: tuple[str, ...] = ("its", "did"), process: str = "launch",
+                null_only: bool = False) -> list[Record]:
     """`methods` leaves estimators out without changing the simulated launches (the
-    estimators draw nothing from `rng`)."""
+    estimators draw nothing from `rng`); so does `null_only` (planted launches are drawn, not
+    estimated)."""
     rng = np.random.default_rng(seed)
     records = []
     for i in range(2 * launches):
         planted = i % 2 == 0
-        sim = simulate_launch(rng, relative_effect=effect if planted else 0.0)
+        size = effect if planted else 0.0
+        sim = (simulate_launch(rng, relative_effect=size) if process == "launch" else
+               stress_launch(rng, process, relative_effect=size))
+        if planted and null_only:
+            continue
         # The bet expected the planted size, relative to the metric's level.
         expected = Change(effect, "relative")
         lags = nw_lags(len(sim.dates))
@@ -203,14 +279,22 @@ def summarise(records: list[Record]) -> dict[str, Any]:
         planted = [r for r in rows if r.planted]
         null = [r for r in rows if not r.planted]
 
-        def covered(rs: list[Record]) -> float:
-            return float(np.mean([r.estimate.low <= r.truth <= r.estimate.high for r in rs]))
+        def mean(flags: list[bool]) -> float | None:
+            return float(np.mean(flags)) if flags else None
 
-        def excludes_zero(rs: list[Record]) -> float:
-            return float(np.mean([r.estimate.low > 0 or r.estimate.high < 0 for r in rs]))
+        def covered(rs: list[Record]) -> float | None:
+            return mean([r.estimate.low <= r.truth <= r.estimate.high for r in rs])
 
-        def share(rs: list[Record], verdict: str) -> float:
-            return float(np.mean([r.verdict == verdict for r in rs]))
+        def excludes_zero(rs: list[Record]) -> float | None:
+            return mean([r.estimate.low > 0 or r.estimate.high < 0 for r in rs])
+
+        def share(rs: list[Record], verdict: str) -> float | None:
+            return mean([r.verdict == verdict for r in rs])
+
+        def claimed(rs: list[Record]) -> float | None:
+            """Interval excludes 0 and the verdict is not withheld: a claim either way."""
+            return mean([(r.estimate.low > 0 or r.estimate.high < 0)
+                         and r.estimate.withheld is None for r in rs])
 
         mde_ratio = [r.estimate.mde / abs(r.truth) for r in planted if r.truth]
         out[method] = {
@@ -222,6 +306,7 @@ def summarise(records: list[Record]) -> dict[str, Any]:
             "coverage_all": covered(rows),
             "false_positive_rate": excludes_zero(null),
             "false_moved_rate": share(null, "moved"),
+            "claimed_null": claimed(null),
             "power": share(planted, "moved"),
             "median_mde_over_effect": statistics.median(mde_ratio) if mde_ratio else None,
             "median_bias_over_se": statistics.median(
@@ -253,6 +338,10 @@ def main() -> None:
                         help="events mode: events per simulated launch")
     parser.add_argument("--methods", default="its,did",
                         help="series mode: comma-separated estimators (its, did)")
+    parser.add_argument("--process", choices=("launch", *STRESS_PROCESSES), default="launch",
+                        help="series mode: simulate_launch (default) or a stress process")
+    parser.add_argument("--null-only", action="store_true",
+                        help="series mode: estimate only the null launches (same draws)")
     parser.add_argument("--name", help="JSON file name (default impact.json, ...)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -262,10 +351,12 @@ def main() -> None:
     if args.mode == "series":
         launches = args.launches or 250
         methods = tuple(args.methods.split(","))
-        records = series_mode(launches, args.seed, args.effect, methods)
-        setting = {"mode": "series", "launches_planted": launches, "launches_null": launches,
-                   "relative_effect": args.effect, "days_pre": 84, "days_post": 42,
-                   "methods": list(methods)}
+        records = series_mode(launches, args.seed, args.effect, methods, args.process,
+                              args.null_only)
+        setting = {"mode": "series", "process": args.process,
+                   "launches_planted": 0 if args.null_only else launches,
+                   "launches_null": launches, "relative_effect": args.effect, "days_pre": 84,
+                   "days_post": 42, "methods": list(methods)}
         name = "impact.json"
     elif args.mode == "weekly":
         launches = args.launches or 250
@@ -284,12 +375,16 @@ def main() -> None:
     seconds = time.perf_counter() - began
     summary = summarise(records)
     print(f"{setting}  ({seconds:.0f} s)")
+    def f(x: float | None, digits: int = 3) -> str:
+        return "-" if x is None else f"{x:.{digits}f}"
+
     for method, s in summary.items():
         print(
-            f"{method.upper():>4}: coverage planted {s['coverage_planted']:.3f}  null "
-            f"{s['coverage_null']:.3f}  | FPR (interval excludes 0) {s['false_positive_rate']:.3f}"
-            f"  'moved' on null {s['false_moved_rate']:.3f}  | power {s['power']:.3f}  | "
-            f"median MDE/effect {s['median_mde_over_effect']:.2f}  | not estimable "
+            f"{method.upper():>4}: coverage planted {f(s['coverage_planted'])}  null "
+            f"{f(s['coverage_null'])}  | FPR (interval excludes 0) "
+            f"{f(s['false_positive_rate'])}  claimed on null {f(s['claimed_null'])}  'moved' "
+            f"on null {f(s['false_moved_rate'])}  | power {f(s['power'])}  | median "
+            f"MDE/effect {f(s['median_mde_over_effect'], 2)}  | not estimable "
             f"{s['not_estimable']}"
         )
         print(f"      verdicts planted {s['verdicts_planted']}  null {s['verdicts_null']}")
