@@ -18,6 +18,12 @@ Modes:
   cohorts peak at the weekend, the opposite pattern, with Poisson-sized wobbles).
   `--null-only` estimates only the null launches (the planted ones are still drawn, so the
   null launches are the same as in a full run of the seed).
+- `fit-size`: the no-trend DiD fit alone (the ratio-scaled difference, weekday terms,
+  prewhitening, HAC: what `did_estimate` fits when the pre-trend test passes) on `--launches`
+  null launches of `--process`, its |t| against the 90% and 95% points of the same fit on
+  100,000 white-noise draws of the 84 + 42-day design. No critical values per launch, so
+  thousands of launches take seconds: it tells whether a process's noise moves the fit's size
+  without the Monte-Carlo error of a few hundred full estimates.
 - `weekly`: the same series as weekly means, 26 weeks before the launch and 1-6 after —
   what `sowhat impact` analyses for a fresh launch.
 - `events`: the demo event simulator (sowhat.demo.simulator.simulate) plants a
@@ -215,6 +221,54 @@ def weekly_mode(launches: int, seed: int, effect: float) -> list[Record]:
     return records
 
 
+def fit_size_mode(launches: int, seed: int, process: str) -> dict[str, Any]:
+    """Share of null launches whose no-trend DiD fit has |t| beyond the white-noise 90% (95%)
+    point of the design; each way, and by kind."""
+    from sowhat.stats.impact_estimate import prepare, weekday_dummies
+    from sowhat.stats.robust_regression import (
+        ITERATIONS,
+        default_lags,
+        fgls_t_statistics,
+        robust_fit,
+    )
+
+    n = 126
+    t = np.arange(n, dtype=float)
+    dates = [date(2026, 1, 5) + timedelta(days=i) for i in range(n)]
+    design = np.column_stack([np.ones(n), (t >= 84).astype(float), weekday_dummies(dates)])
+    contrast = np.eye(design.shape[1])[1]
+    white = np.concatenate([
+        np.abs(fgls_t_statistics(design, contrast,
+                                 np.random.default_rng([seed, 1, b]).standard_normal((n, 20_000)),
+                                 t, default_lags(n), ITERATIONS)[0]) for b in range(5)])
+    q90, q95 = (float(q) for q in np.quantile(white, [0.9, 0.95]))
+    rng = np.random.default_rng(seed)
+    stats: dict[str, list[float]] = {"rate": [], "count": []}
+    for _ in range(launches):
+        sim = (simulate_launch(rng, relative_effect=0.0) if process == "launch" else
+               stress_launch(rng, process, relative_effect=0.0))
+        series = prepare(sim.dates, [sim.treated, sim.control], launch=sim.launch, grain=None)
+        y_t, y_c = series.columns
+        pre = ~series.post
+        diff = y_t - float(y_t[pre].mean()) / float(y_c[pre].mean()) * y_c
+        x = np.column_stack([np.ones_like(diff), series.post.astype(float),
+                             weekday_dummies(series.dates)])
+        fit = robust_fit(diff, x, t=series.t, launch_cols=[1])
+        stats[sim.kind].append(float(fit.params[1] / math.sqrt(fit.cov[1, 1])))
+    every = np.array(stats["rate"] + stats["count"])
+    out: dict[str, Any] = {"white_q90": q90, "white_q95": q95, "launches": launches,
+                           "beyond_q90": float(np.mean(np.abs(every) > q90)),
+                           "beyond_q95": float(np.mean(np.abs(every) > q95)),
+                           "above_q90": float(np.mean(every > q90)),
+                           "below_minus_q90": float(np.mean(every < -q90)),
+                           "mc_se_at_0.10": math.sqrt(0.09 / launches)}
+    for kind, values in stats.items():
+        if values:
+            out[f"{kind}_launches"] = len(values)
+            out[f"{kind}_beyond_q90"] = float(np.mean(np.abs(np.array(values)) > q90))
+    return out
+
+
 NW_WEEKLY_LAGS = 2  # floor(4 (n/100)^(2/9)) for 27-32 weekly points
 
 
@@ -325,7 +379,8 @@ def summarise(records: list[Record]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mode", choices=("series", "weekly", "events"), default="series")
+    parser.add_argument("--mode", choices=("series", "weekly", "events", "fit-size"),
+                        default="series")
     parser.add_argument("--launches", type=int, default=None,
                         help="planted launches (and as many null ones); default 250 "
                              "(series) or 20 (events)")
@@ -348,6 +403,17 @@ def main() -> None:
 
     print(f"machine: {describe('numpy', 'scipy', 'statsmodels')}")
     began = time.perf_counter()
+    if args.mode == "fit-size":
+        size = fit_size_mode(args.launches or 4000, args.seed, args.process)
+        print(f"fit-size {args.process}, seed {args.seed} ({time.perf_counter() - began:.0f} s): "
+              + "  ".join(f"{k} {v:.4g}" for k, v in size.items()))
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = args.out / (args.name or f"impact_fit_size_{args.process}.json")
+        path.write_text(json.dumps({"machine": describe("numpy", "scipy", "statsmodels"),
+                                    "seed": args.seed, "process": args.process, **size},
+                                   indent=2) + "\n")
+        print(f"wrote {path}")
+        return
     if args.mode == "series":
         launches = args.launches or 250
         methods = tuple(args.methods.split(","))
