@@ -61,10 +61,6 @@ def _guarded(root: Path) -> Path:
     return root
 
 
-def _guardrails(root: Path) -> list[dict[str, Any]]:
-    return json.loads(_run("api", "GET", "/api/periods/2026-Q4/plan", "-w", str(root)))
-
-
 def test_a_guardrail_whose_comparison_window_is_before_the_data_is_not_judged(
     tmp_path: Path,
 ) -> None:
@@ -285,6 +281,11 @@ def test_a_typed_baseline_the_data_cannot_reach_is_called_unchecked(tmp_path: Pa
     status = _run("status", "-w", str(root))
     assert "? baseline 20 not checked against the data: it is measured over Sep 07–Sep 27, " \
         "just before the period, and the events begin later" in status
+    weekly = next(k for o in json.loads(_run("status", "-w", str(root), "--json"))["objectives"]
+                  for k in o["key_results"] if k["id"] == "weekly")
+    assert weekly["baseline_unchecked"] is True
+    assert weekly["measured_baseline"] is None
+    assert weekly["baseline_window"] is not None
 
     # events from 1 September reach the weekly KR's three complete weeks before the period:
     # its baseline is measured (and compared); the others' windows still start earlier
@@ -295,4 +296,5 @@ def test_a_typed_baseline_the_data_cannot_reach_is_called_unchecked(tmp_path: Pa
     weekly = next(k for o in json.loads(_run("status", "-w", str(root), "--json"))["objectives"]
                   for k in o["key_results"] if k["id"] == "weekly")
     assert weekly["measured_baseline"] is not None
+    assert weekly["baseline_unchecked"] is False
     assert "? baseline 20 not checked" not in _run("status", "-w", str(root))

@@ -124,6 +124,10 @@ class KeyResultOut(BaseModel):
         default=False, description=(
             "The typed baseline claims another start than `measured_baseline` (more than 10%, "
             "or 2 points for a rate: lint SW114's test); progress counts from the typed one."))
+    baseline_unchecked: bool = Field(
+        default=False, description=(
+            "A typed baseline the data cannot check: `baseline_window` (just before the "
+            "period) starts before the first event, so `measured_baseline` is null."))
     readable_from: date | None = Field(
         default=None, description=(
             "Set while a cohort measure still reads only cohorts that joined before the period "
@@ -300,7 +304,8 @@ def key_result_out(k: KeyResultView) -> KeyResultOut:
         confidence=s.confidence, last_week=s.last_week, check_ins=s.check_ins, version=k.version,
         display=ValuesDisplayOut(**s.display),
         measure=s.measure, data_through=s.data_through, measured_baseline=s.measured_baseline,
-        baseline_disagrees=s.baseline_disagrees, readable_from=s.readable_from,
+        baseline_disagrees=s.baseline_disagrees, baseline_unchecked=s.baseline_unchecked,
+        readable_from=s.readable_from,
         before_period=s.before_period,
         window=WindowOut(start=s.window.start, end=s.window.end) if s.window else None,
         baseline_window=WindowOut(start=s.baseline_window.start, end=s.baseline_window.end)

@@ -186,6 +186,8 @@ def _status_json(words: PeriodStanding) -> dict[str, Any]:
     from dataclasses import asdict
 
     out = asdict(words.status)
+    checks = {k.id: (k.baseline_disagrees, k.baseline_unchecked)
+              for o in words.status.objectives for k in o.key_results}
     for obj in out["objectives"]:
         found = words.standings.get(obj["id"])
         obj["standing"] = ({"word": found.word.value, "reason": found.reason}
@@ -196,6 +198,8 @@ def _status_json(words: PeriodStanding) -> dict[str, Any]:
             kr["standing"] = {"word": word.word.value, "reason": word.reason} if word else None
             forecast = words.forecasts.get(kr["id"])
             kr["chance_of_target"] = forecast.probability if forecast else None
+            # what every screen says beside the baseline (properties asdict leaves out)
+            kr["baseline_disagrees"], kr["baseline_unchecked"] = checks[kr["id"]]
     return out
 
 
