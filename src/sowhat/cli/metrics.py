@@ -494,10 +494,8 @@ def _render_tracking(r: TrackingReport) -> None:
         listed = ", ".join(f"{e} ({n:,})" for e, n in r.unplanned_events)
         console.print(f"[yellow]not in the plan[/yellow]: {listed}")
     if r.planned_but_unseen:
-        from sowhat.metrics.presence import lookalikes
-
-        unseen = [e + (f" (the data has {found[0]!r})"
-                       if (found := lookalikes(e, r.event_counts)) else "")
+        unseen = [e + (f" (the data has {found!r})"
+                       if (found := r.unseen_lookalikes.get(e)) else "")
                   for e in r.planned_but_unseen]
         console.print(f"planned but never seen: {escape(', '.join(unseen))}", highlight=False)
     for problem in r.plan_problems:

@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from sowhat.metrics.engine import MetricRequest
-from sowhat.metrics.presence import lookalike_hint
+from sowhat.metrics.presence import lookalike_hint, lookalikes
 from sowhat.metrics.source import RESERVED_COLUMNS, EventSource
 from sowhat.spec.metric_defs import MetricsFile, check_metrics_file, required_events
 from sowhat.spec.tracking_defs import PropertySpec, TrackingPlan
@@ -53,6 +53,8 @@ class TrackingReport:
     property_issues: tuple[PropertyIssue, ...] = ()
     unplanned_events: tuple[tuple[str, int], ...] = ()
     planned_but_unseen: tuple[str, ...] = ()
+    unseen_lookalikes: dict[str, str] = field(default_factory=dict)
+    """The data's spelling of a planned event never seen ("Sign Up" for signup)."""
     plan_problems: tuple[str, ...] = field(default=())
     filter_warnings: tuple[str, ...] = field(default=())
     """Metric filters and segments that match no event in the data (sowhat.metrics.coverage)."""
@@ -137,6 +139,7 @@ def check_tracking(
         property_issues=tuple(issues),
         unplanned_events=tuple(unplanned),
         planned_but_unseen=tuple(unseen),
+        unseen_lookalikes={e: spelt[0] for e in unseen if (spelt := lookalikes(e, counts))},
         plan_problems=tuple(problems),
     )
 

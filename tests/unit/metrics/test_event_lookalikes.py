@@ -13,6 +13,7 @@ from conftest import duckdb_source
 from sowhat.metrics.presence import lookalike_hint, lookalikes
 from sowhat.metrics.tracking import check_tracking
 from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.tracking_defs import TrackingPlan
 
 SEEN = {"Sign Up", "Project Created", "Workflow Run", "$pageview", "checkout_started"}
 
@@ -53,9 +54,13 @@ def test_tracking_check_names_the_datas_spelling() -> None:
     catalog = MetricsFile.model_validate({"metrics": {"activation": {
         "type": "conversion", "entity": "account_id", "from": {"event": "signup"},
         "to": {"event": "project_created"}, "within": "7d"}}})
+    plan = TrackingPlan.model_validate({"events": {"signup": {}, "refund_issued": {}}})
     with duckdb_source(rows) as source:
-        report = check_tracking(events=source, plan=None, catalog=catalog,
+        report = check_tracking(events=source, plan=plan, catalog=catalog,
                                 used_by={"activation": ["2026-Q4/act"]})
     (u,) = report.unmeasurable
     assert u.missing_events == ("project_created", "signup")
     assert "'Project Created' for project_created, 'Sign Up' for signup" in u.lookalikes
+    # planned events never seen get the data's spelling too (and no guess for the rest)
+    assert report.planned_but_unseen == ("signup", "refund_issued")
+    assert report.unseen_lookalikes == {"signup": "Sign Up"}

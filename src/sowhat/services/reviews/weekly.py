@@ -194,7 +194,7 @@ def guardrails_not_judged(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
         _alert(o, g, f"{g.metric} could not be judged") if g.as_of is not None else
         _alert(o, g, f"{g.metric} not checked yet: no sync since it was added (`sowhat sync`)")
         for o in health.objectives for g in o.guardrails
-        if (g.as_of is not None and not g.judged) or (g.as_of is None and not g.breached))
+        if g.as_of is None or not g.judged)  # never evaluated, or `o.not_judged`
 
 
 def weekly_review(

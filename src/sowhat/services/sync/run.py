@@ -450,10 +450,10 @@ def _before_data_warning(kr: KeyResultRow, m: KRMeasure, defn: MetricDef | None,
 def _unchecked_baseline(kr: KeyResultRow, window: MeasureWindow,
                         data_start: DataStart) -> str:
     """Why a typed baseline was not compared with the data (lint's SW114 cannot judge it)."""
-    first = f" ({data_start.first_day:%Y-%m-%d})" if data_start.first_day is not None else ""
+    assert data_start.first_day is not None  # only windows the data does not reach
     return (f"{kr.key}: the window before the period its baseline is measured over starts "
-            f"{window.start:%Y-%m-%d}, before the first event{first}: the typed baseline "
-            "stands unchecked (ingest the earlier events to check it)")
+            f"{window.start:%Y-%m-%d}, before the first event ({data_start.first_day:%Y-%m-%d})"
+            ": the typed baseline stands unchecked (ingest the earlier events to check it)")
 
 
 def _article(word: str) -> str:
