@@ -373,9 +373,17 @@ def complete_weeks(
         return list(in_period)
     end = _midnight(period_end)
     cutoff = min(_instant(as_of), end)
-    lag = matures or timedelta(0)
     return [(w, v) for w, v in in_period
-            if min(_midnight(week_start(w)) + timedelta(days=7), end) + lag <= cutoff]
+            if _settled(w, clip=end, matures=matures, cutoff=cutoff)]
+
+
+def _settled(week: date, *, clip: datetime, matures: timedelta | None,
+             cutoff: datetime) -> bool:
+    """Whether a week's value is final at `cutoff`: the week (cut at `clip`, the edge of the
+    span it belongs to) has ended and, for a cohort metric, its last cohort has had its
+    outcome window (`matures`). The one rule `complete_weeks` and `ambition_history` share."""
+    ended = min(_midnight(week_start(week)) + timedelta(days=7), clip)
+    return ended + (matures or timedelta(0)) <= cutoff
 
 
 def unsettled_weeks(
@@ -418,11 +426,10 @@ def ambition_history(
     if as_of is None:
         return values[-AMBITION_WEEKS:]
     cutoff = min(_instant(as_of), _midnight(period_end))
-    lag = matures or timedelta(0)
     start = _midnight(period_start)
     settled = 0  # how many weeks, from the first, up to the last settled one
     for i, (week, _) in enumerate(points):
-        if min(_midnight(week_start(week)) + timedelta(days=7), start) + lag <= cutoff:
+        if _settled(week, clip=start, matures=matures, cutoff=cutoff):
             settled = i + 1
         else:
             values[i] = None
