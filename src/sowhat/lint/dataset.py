@@ -135,6 +135,13 @@ HELDOUT_SEED)`, the procedure of the fourth and fifth rounds. Chromium (67 KRs) 
 
 HELDOUT_SEED = 20261206
 
+SEVENTH_COLLECTION_FIRST = 2551
+"""Rows `p2551` on are the seventh collection (December 2026, thirteenth round): 24
+organisations new to the corpus, none held out. Before any of them entered training, the
+shipped model was scored on them once as an external set (`benchmarks/lint_round13.py
+--external`, figures in `benchmarks/results/lint_external7_before.json`); they are training
+organisations since."""
+
 PREVIOUS_HELDOUT_GROUPS: frozenset[str] = frozenset(
     {
         "edworking.com",
