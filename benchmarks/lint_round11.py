@@ -29,7 +29,7 @@ import re
 from pathlib import Path
 
 import lint
-from sowhat.lint.dataset import Judged, LabelledKR, split_public
+from sowhat.lint.dataset import SEVENTH_COLLECTION_FIRST, Judged, LabelledKR, split_public
 
 SEED = 11
 
@@ -58,7 +58,10 @@ OUTPUT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def untouched_groups(rows: list[LabelledKR], seed: int = SEED) -> frozenset[str]:
     """A fifth of the organisations of each stratum (with / without a KR labelled
-    unmeasurable), drawn by `random.Random(seed)` from the sorted names."""
+    unmeasurable), drawn by `random.Random(seed)` from the sorted names. Drawn from the rows
+    before the seventh collection only, so the thirteenth round's new organisations leave
+    round eleven's draw as it was."""
+    rows = [r for r in rows if int(r.id[1:]) < SEVENTH_COLLECTION_FIRST]
     groups = sorted({r.source_group for r in rows})
     flagged = sorted({r.source_group for r in rows if r.unmeasurable})
     rng = random.Random(seed)
