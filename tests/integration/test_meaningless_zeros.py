@@ -298,3 +298,32 @@ def test_a_typed_baseline_the_data_cannot_reach_is_called_unchecked(tmp_path: Pa
     assert weekly["measured_baseline"] is not None
     assert weekly["baseline_unchecked"] is False
     assert "? baseline 20 not checked" not in _run("status", "-w", str(root))
+
+
+def test_a_vendor_export_without_accounts_names_its_fields_and_the_people_fix(
+    tmp_path: Path,
+) -> None:
+    """A consumer app's PostHog export has no groups: the warning named Segment's fields
+    (`groupId`), which a PostHog user never sent, and offered only re-ingesting with a field
+    the file does not have; counting people is the fix that fits (`sowhat init`'s starter
+    metrics count accounts)."""
+    root = tmp_path / "ws"
+    (root / "okrs").mkdir(parents=True)
+    from tests.integration.test_before_data import METRICS, OKRS
+
+    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, "utf-8")
+    (root / "metrics.yaml").write_text(METRICS, "utf-8")
+    (root / "sowhat.toml").write_text('[workspace]\nname = "B"\n\n[teams.growth]\n'
+                                      'name = "Growth"\n', "utf-8")
+    path = root / "posthog.csv"
+    lines = ["uuid,event,properties,timestamp,distinct_id,person_properties"]
+    for i, r in enumerate(LATE[:50]):
+        props = json.dumps({"$browser": "Safari"}).replace('"', '""')
+        lines.append(f'00000000-0000-0000-0000-{i:012d},{r["event"]},"{props}",'
+                     f'{r["timestamp"]},{r["user_id"]},{{}}')
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    out = _run("ingest", "--from", "posthog", str(path), "-w", str(root))
+    assert ("none of the 50 events of posthog.csv has an account_id (read from "
+            "properties.$groups.account, properties.$groups.company)") in out
+    assert ("or, if people use your product on their own, without accounts, count people: "
+            "`entity: user_id` on those metrics in metrics.yaml") in out

@@ -55,6 +55,8 @@ class GuardrailIn(_In):
     min_change: str | None = None
     max: float | None = None
     min: float | None = None
+    over: str | None = Field(default=None, description='a trailing window such as "7d" (a '
+                             "weekly limit on a count); default: the period to date")
 
 
 class ExpectsIn(_In):
@@ -86,6 +88,8 @@ class GuardrailOut(BaseModel):
     min_change: str | None
     max: float | None
     min: float | None
+    over_days: int | None = Field(description="trailing window in days; null: the period "
+                                  "to date")
     version: int
 
 
@@ -142,7 +146,8 @@ def guardrail_out(g: GuardrailInfo) -> GuardrailOut:
                         segment=r.segment,
                         max_change=str(r.max_change) if r.max_change else None,
                         min_change=str(r.min_change) if r.min_change else None,
-                        max=r.max, min=r.min, version=g.version)  # fmt: skip
+                        max=r.max, min=r.min, over_days=r.over_days,
+                        version=g.version)  # fmt: skip
 
 
 def draft_check_out(c: DraftCheck) -> DraftCheckOut:

@@ -343,7 +343,7 @@ def ingest_command(
         line += f" — rejects in {summary.files[0].rejects_path}"
     console.print(line, markup=False)
     _refuse_when_nothing_loaded(summary, mapping=bool(mapping), vendor=vendor)
-    for warning in id_warnings(summary, ws.metrics, store=store):
+    for warning in id_warnings(summary, ws.metrics, store=store, vendor=vendor):
         err_console.print(f"warning: {warning}", markup=False)
     if summary.in_file_order:
         err_console.print("hint: this store was begun by an earlier sowhat, which kept rows "
@@ -351,11 +351,15 @@ def ingest_command(
                           "and time, so syncs read only the days they need", markup=False)
 
 
-def id_warnings(summary: IngestReport, catalog: MetricsFile | None, *, store: Path
-                ) -> list[str]:  # fmt: skip
+def id_warnings(summary: IngestReport, catalog: MetricsFile | None, *, store: Path,
+                vendor: str | None = None) -> list[str]:  # fmt: skip
     """A file whose rows carry no account (or user) id that the workspace's metrics count:
     every such metric would read 0 or nothing, with no error anywhere. Said at ingest, the
-    moment it is cheapest to fix, with the property that seems to hold the id."""
+    moment it is cheapest to fix, with the property that seems to hold the id.
+
+    When no property looks like an account id the product may have no accounts at all (a
+    consumer app, people signing up on their own), which the starter metrics from `sowhat
+    init` assume; the other fix, counting people, is then offered beside re-ingesting."""
     if catalog is None:
         return []
     counted: dict[str, list[str]] = {}
@@ -377,13 +381,16 @@ def id_warnings(summary: IngestReport, catalog: MetricsFile | None, *, store: Pa
                 near[0][1] if near else "<field>")
             shown = ", ".join(metrics[:3]) + (f" and {len(metrics) - 3} more"
                                               if len(metrics) > 3 else "")
+            solo = ("; or, if people use your product on their own, without accounts, "
+                    "count people: `entity: user_id` on those metrics in metrics.yaml"
+                    if entity == "account_id" and not near else "")
             out.append(
                 f"none of the {r.valid:,} events of {Path(r.path).name} has "
                 f"{'an' if kind[:1] in 'aeiou' else 'a'} {entity} "
-                f"(read from {_id_sources(entity)}){where}: {shown}, which count "
+                f"(read from {_id_sources(entity, vendor)}){where}: {shown}, which count "
                 f"{kind}s, will read 0 or nothing. Move {store.name} aside and ingest again "
                 f"with --map {entity}={source} (docs/ingest.md); ingesting the file again "
-                "into this store would not replace these rows")
+                f"into this store would not replace these rows{solo}")
     return out
 
 
@@ -393,7 +400,12 @@ def _names_a_user(prop: str) -> bool:
     return prop.lower().replace("-", "_") in USER_ID_PROPERTIES
 
 
-def _id_sources(entity: str) -> str:
+def _id_sources(entity: str, vendor: str | None) -> str:
+    """Where this ingest looked for the id: a vendor's preset fields, else the defaults."""
+    if vendor:
+        from sowhat.metrics.ingest_vendors import preset
+
+        return ", ".join(preset(vendor)[entity])
     return ("user_id, userId" if entity == "user_id"
             else "account_id, the [events] account_field, groupId")
 

@@ -40,6 +40,20 @@ def over_days(text: str) -> int:
     return int(delta.total_seconds() // 86400)
 
 
+def days_label(start: datetime, end: datetime) -> str:
+    """The days [start, end) covers as people read them, "Oct 23–Nov 20" (end exclusive).
+
+    A window anchored to the data's last event starts and ends mid-day: the 28 days up to
+    Nov 25 23:51 hold 9 minutes of Oct 28. Named by the dates of its instants it read
+    "Oct 28–Nov 25", 29 days to anyone counting; each end is named by its nearest midnight
+    instead, so an N-day window always reads as N days ("Oct 29–Nov 25")."""
+    half = timedelta(hours=12)
+    first, last = (start + half).date(), (end - half).date()
+    if last < first:  # under a day: name the day it starts on
+        first = last = start.date()
+    return f"{first:%b %d}–{last:%b %d}"
+
+
 @dataclass(frozen=True)
 class MeasureWindow:
     """[start, end) as known at `as_of` (all aware UTC): one query of the metric engine."""

@@ -146,8 +146,10 @@ class Change:
 class Guardrail:
     """A metric that must not get worse while the KRs improve.
 
-    Bounds are either changes against the value at the period start (`max_change`,
-    `min_change`) or absolute limits (`max`, `min`).
+    Bounds are either changes against the value just before the period (`max_change`,
+    `min_change`) or absolute limits (`max`, `min`). The value is the metric over the period
+    to date, or with `over_days` over the trailing days (a weekly ticket limit is `max: 40`
+    with `over_days=7`: a count over the period to date is a total that only grows).
     """
 
     metric: str
@@ -156,13 +158,18 @@ class Guardrail:
     min_change: Change | None = None
     max: float | None = None
     min: float | None = None
+    over_days: int | None = None
 
     def breached(self, baseline: float | None, current: float | None,
-                 unit: str | None = None) -> str | None:
+                 unit: str | None = None, *, span: str | None = None,
+                 before: str | None = None) -> str | None:
         """Why the guardrail is breached, or None when it holds (or cannot be judged).
 
         `unit` is the metric's scale (sowhat.spec.metric_units), so the reason reads "NPS
         moved from 38.2 to 24.5" or "7.5% → 9.1%" the way status and the web show values.
+        `span` and `before` name the windows the values cover ("the period to date, Oct
+        01–Dec 05"): "support_tickets is 348, above its limit 40" left the reader to guess
+        that 348 was a quarter's total held against a weekly limit.
         """
         if current is None:
             return None
@@ -170,10 +177,11 @@ class Guardrail:
         def show(value: float) -> str:
             return format_value(value, unit)
 
+        where = f" over {span}" if span else ""
         if self.max is not None and current > self.max:
-            return f"{self.metric} is {show(current)}, above its limit {show(self.max)}"
+            return f"{self.metric} is {show(current)}{where}, above its limit {show(self.max)}"
         if self.min is not None and current < self.min:
-            return f"{self.metric} is {show(current)}, below its floor {show(self.min)}"
+            return f"{self.metric} is {show(current)}{where}, below its floor {show(self.min)}"
         if baseline is None:
             return None
         # the reason names the move in the terms of the rule it broke ("-13.7 pts" against
@@ -188,8 +196,9 @@ class Guardrail:
             moved = _moved_by(baseline, current, change, unit)
             went = ("rose" if current > baseline else "fell" if current < baseline
                     else "stayed")
-            path = (f"from {show(baseline)} to {show(current)}" if went != "stayed"
-                    else f"at {show(current)}")
+            now = f"{show(current)} over {span}" if span else show(current)
+            then = f"{show(baseline)} over {before}" if span and before else show(baseline)
+            path = f"from {then} to {now}" if went != "stayed" else f"at {now}"
             if _demands_a_move(change, up):
                 # "max_change: -10%" asks the metric to fall at least 10%: "rose by 23.8%,
                 # more than the allowed -10%" read as nonsense
@@ -242,7 +251,10 @@ class Guardrail:
             parts.append(f"must stay at or under {format_value(self.max, unit)}")
         if self.min is not None:
             parts.append(f"must stay at or above {format_value(self.min, unit)}")
-        return "; ".join(parts) or "no bound"
+        said = "; ".join(parts) or "no bound"
+        if self.over_days is not None:
+            said += f", over the trailing {self.over_days} days"
+        return said
 
 
 def _demands_a_move(change: Change, up: bool) -> bool:

@@ -64,7 +64,7 @@ def get_rule(code: str) -> AnyRule:
             return rule
     raise NotFound(
         f"no lint rule {code!r}",
-        hint="run `sowhat rules` to list the codes (SW101...SW118)",
+        hint="run `sowhat rules` to list the codes (SW101...SW119)",
     )
 
 

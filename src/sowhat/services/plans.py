@@ -18,6 +18,7 @@ from sowhat.domain.measure import (
     DEFAULT_OVER_DAYS,
     baseline_disagrees,
     complete_buckets,
+    days_label,
 )
 from sowhat.domain.okr import Plan, by_a_person, raw_progress
 from sowhat.domain.period import Period
@@ -67,17 +68,8 @@ class Window:
 
     @property
     def days(self) -> str:
-        """The days it covers as people read them, "Oct 23–Nov 20" (the end is exclusive).
-
-        A window anchored to the data's last event starts and ends mid-day: the 28 days up to
-        Nov 25 23:51 hold 9 minutes of Oct 28. Named by the dates of its instants it read
-        "Oct 28–Nov 25", 29 days to anyone counting; each end is named by its nearest
-        midnight instead, so an N-day window always reads as N days ("Oct 29–Nov 25")."""
-        half = timedelta(hours=12)
-        first, last = (self.start + half).date(), (self.end - half).date()
-        if last < first:  # under a day: name the day it starts on
-            first = last = self.start.date()
-        return f"{first:%b %d}–{last:%b %d}"
+        """The days it covers as people read them, "Oct 23–Nov 20" (`days_label`)."""
+        return days_label(self.start, self.end)
 
 
 def _window(start: datetime | None, end: datetime | None) -> Window | None:

@@ -117,6 +117,7 @@ def _guardrail_node(g: Guardrail) -> CommentedMap:
             ("min_change", _change(g.min_change) if g.min_change else None),
             ("max", g.max),
             ("min", g.min),
+            ("over", f"{g.over_days}d" if g.over_days is not None else None),
         ]
     )
 

@@ -83,20 +83,7 @@ class KeyResultModel(_Strict):
     output_waiver: str | OutputWaiverModel | None = None
     waiver_expires: date | None = None
 
-    @field_validator("over")
-    @classmethod
-    def _over(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            days = over_days(value)
-        except ValueError:
-            raise ValueError(f"cannot read over: {value!r}; write a whole number of days or "
-                             "weeks such as 28d or 4w") from None
-        if not 1 <= days <= 366:
-            raise ValueError(f"over: {value} is outside 1d..366d; a level's trailing window "
-                             "is usually 7d, 28d or 4w")
-        return value
+    _over = field_validator("over")(lambda cls, v: _check_over(v))
 
     @model_validator(mode="after")
     def _consistent(self) -> KeyResultModel:
@@ -134,6 +121,21 @@ class KeyResultModel(_Strict):
         )
 
 
+def _check_over(value: str | None) -> str | None:
+    """A trailing window (`over:` of a KR or a guardrail): whole days, 1 to 366."""
+    if value is None:
+        return None
+    try:
+        days = over_days(value)
+    except ValueError:
+        raise ValueError(f"cannot read over: {value!r}; write a whole number of days or "
+                         "weeks such as 28d or 4w") from None
+    if not 1 <= days <= 366:
+        raise ValueError(f"over: {value} is outside 1d..366d; a trailing window is usually "
+                         "7d, 28d or 4w")
+    return value
+
+
 class GuardrailModel(_Strict):
     metric: str
     segment: str | None = None
@@ -141,6 +143,9 @@ class GuardrailModel(_Strict):
     min_change: str | float | None = None
     max: float | None = None
     min: float | None = None
+    over: str | None = None  # trailing window; default: the period to date
+
+    _over = field_validator("over")(lambda cls, v: _check_over(v))
 
     _check_changes = field_validator("max_change", "min_change", mode="before")(
         lambda cls, v: None if v is None else _parse_change(v)
@@ -162,6 +167,7 @@ class GuardrailModel(_Strict):
             min_change=Change.parse(self.min_change) if self.min_change is not None else None,
             max=self.max,
             min=self.min,
+            over_days=over_days(self.over) if self.over is not None else None,
         )
 
 

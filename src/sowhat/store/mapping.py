@@ -97,6 +97,7 @@ def guardrail_fields(guardrail: Guardrail, position: int) -> Fields:
         "min_change": guardrail.min_change,
         "max": guardrail.max,
         "min": guardrail.min,
+        "over_days": guardrail.over_days,
         "position": position,
     }
 
@@ -172,6 +173,7 @@ def guardrail_row_fields(row: GuardrailRow) -> Fields:
         "min_change": _change(row.min_change_amount, row.min_change_kind),
         "max": row.max_value,
         "min": row.min_value,
+        "over_days": row.over_days,
         "position": row.position,
     }
 
@@ -261,6 +263,7 @@ def to_guardrail(row: GuardrailRow) -> Guardrail:
         min_change=_change(row.min_change_amount, row.min_change_kind),
         max=row.max_value,
         min=row.min_value,
+        over_days=row.over_days,
     )
 
 

@@ -151,6 +151,7 @@ class GuardrailRow(Base):
     min_change_kind: Mapped[str | None] = mapped_column(String(16))
     max_value: Mapped[float | None] = mapped_column(Float)
     min_value: Mapped[float | None] = mapped_column(Float)
+    over_days: Mapped[int | None] = mapped_column(Integer)  # trailing window; None: to date
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -195,3 +195,20 @@ def test_the_web_and_api_refuse_numbers_typed_as_the_title_shows_them() -> None:
     assert refused.value.hint.startswith("write `baseline: 0.08`")
     check_numbers(metrics, "ctr", 0.08, 0.10, "Lift click-through from 8% to 10%")
     check_numbers(metrics, "ctr", 8, 10, None)  # no title to read: lint's SW115 warns
+
+
+def test_a_guardrail_with_a_trailing_window_is_created_and_read_back(env: Env) -> None:
+    """`over` makes a weekly limit on a count a weekly limit, not a cap on the period's
+    growing total; the API takes it as the files write it and says it back in days."""
+    guard = _post(env, "/guardrails", {"objective": "growth/first-week-win",
+                                       "metric": "weekly_active_teams", "min": 10,
+                                       "over": "2w"})
+    assert guard.status_code == 201, guard.text
+    assert guard.json()["over_days"] == 14
+    read = env.client.get(guard.headers["Location"], headers=env.auth("viewer"))
+    assert read.json()["over_days"] == 14
+    bad = _post(env, "/guardrails", {"objective": "growth/first-week-win",
+                                     "metric": "weekly_active_teams", "min": 10,
+                                     "over": "12h"})
+    assert bad.status_code == 400
+    assert "whole number of days" in bad.text

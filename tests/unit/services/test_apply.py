@@ -227,7 +227,7 @@ def test_removed_guardrail_is_deleted_and_audited(db: Database) -> None:
     assert entry.after is None
     assert entry.before == {
         "metric": "nps", "segment": "mid_sized", "max_change": None, "min_change": None,
-        "max": None, "min": 30.0, "position": 1,
+        "max": None, "min": 30.0, "over_days": None, "position": 1,
     }  # fmt: skip
 
 

@@ -110,3 +110,19 @@ def test_new_objects_from_both_sides_and_a_bet_moved_on_status() -> None:
     assert m.plan.objectives[0].bets[0].status == BetStatus.BUILDING
     assert [o.id for o in m.plan.objectives] == ["o", "web-o"]
     assert not m.conflicts
+
+
+def test_a_field_added_by_an_upgrade_is_no_conflict_with_a_base_that_predates_it() -> None:
+    """A base snapshot taken before guardrails had `over_days` lacks the key: the file
+    setting `over: 7d` is a file edit, not "edited on both sides" (apply refused it)."""
+    base = plan_snapshot(BASE)
+    for fields in base.values():
+        if "max_change" in fields:  # the guardrail's fields
+            del fields["over_days"]
+    weekly = _with(BASE, guardrails=(replace(BASE.objectives[0].guardrails[0], over_days=7),))
+    diff = diff_plans(period=PERIOD.label, path="okrs/x.yaml", file=plan_snapshot(weekly),
+                      database=plan_snapshot(BASE), base=base)
+    assert [(f.field, f.side) for f in diff.fields] == [("over_days", Side.FILE)]
+    m = merge_plan(file=weekly, database=BASE, diff=diff)
+    assert not m.conflicts
+    assert m.plan.objectives[0].guardrails[0].over_days == 7

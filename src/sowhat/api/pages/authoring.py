@@ -354,10 +354,10 @@ def new_guardrail(request: Request, period: str, objective: str = "") -> Respons
 @router.post("/periods/{period}/new/guardrail")
 def create_guardrail(request: Request, period: str, objective: Text, metric: Text,
                      segment: Text = "", bound: Text = "min_change", amount: Text = "",
-                     csrf_token: Text = "") -> Response:  # fmt: skip
+                     over: Text = "", csrf_token: Text = "") -> Response:  # fmt: skip
     caller = page_writer(request, csrf_token)
     form = {"objective": objective, "metric": metric, "segment": segment, "bound": bound,
-            "amount": amount}  # fmt: skip
+            "amount": amount, "over": over}  # fmt: skip
     state = server_state(request)
     try:
         if bound not in ("max_change", "min_change", "max", "min"):
@@ -369,7 +369,7 @@ def create_guardrail(request: Request, period: str, objective: Text, metric: Tex
             objects.create_guardrail(session=session, principal=caller.principal,
                                      period=period, objective=objective,
                                      fields={"metric": metric, "segment": segment,
-                                             bound: value},
+                                             bound: value, "over": over.strip() or None},
                                      metrics=state.workspace.metrics)  # fmt: skip
     except UserError as exc:
         return _simple_form(request, period, "author_guardrail.html", form, exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sowhat.lint.base import AnyRule
 from sowhat.lint.rules.baselines import BaselineDiffersFromData
-from sowhat.lint.rules.guardrails import GuardrailDemandsAMove
+from sowhat.lint.rules.guardrails import GuardrailBoundsARunningTotal, GuardrailDemandsAMove
 from sowhat.lint.rules.numbers import ContradictoryDirection, OutOfScale
 from sowhat.lint.rules.shape import Duplicates, GrowthWithoutGuardrail, KRCount, OnlyLagging
 from sowhat.lint.rules.timing import HorizonMismatch, Sandbagged, Unreachable, Waiver
@@ -36,6 +36,7 @@ ALL_RULES: tuple[AnyRule, ...] = (
     ContradictoryDirection(),
     ActivityMetric(),
     GuardrailDemandsAMove(),
+    GuardrailBoundsARunningTotal(),
 )
 
 __all__ = ["ALL_RULES"]

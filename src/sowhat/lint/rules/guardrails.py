@@ -1,4 +1,5 @@
-"""Rules about an objective's guardrails: a change bound that asks the metric to move (SW118).
+"""Rules about an objective's guardrails: a change bound that asks the metric to move (SW118),
+an absolute bound held against a total that grows all period (SW119).
 
 A guardrail bounds how far a metric may get *worse* while the KRs improve: `max_change:
 "+10%"` on tickets, `min_change: "-3"` on NPS. `max_change: "-10%"` on revenue — written to
@@ -9,6 +10,7 @@ what it really asks.
 
 from __future__ import annotations
 
+from sowhat.domain.units import format_value
 from sowhat.lint.base import Finding, ObjectiveRule, ObjectiveSubject, Severity
 
 
@@ -43,4 +45,42 @@ class GuardrailDemandsAMove(ObjectiveRule):
                 location=subject.where(("guardrails", i, key)),
                 objective_id=subject.objective.id,
             ))
+        return out
+
+
+TOTALS = {"count", "sum", "unique"}
+"""Metric types whose value over the period to date is a running total (their KRs default to
+the cumulative measure, sowhat.spec.metric_defs.default_measure)."""
+
+
+class GuardrailBoundsARunningTotal(ObjectiveRule):
+    code = "SW119"
+    name = "guardrail-bounds-a-running-total"
+    severity = Severity.WARNING
+    summary = "Absolute guardrail bound on a count, sum or distinct count with no `over:`"
+
+    def check(self, subject: ObjectiveSubject) -> list[Finding]:
+        out: list[Finding] = []
+        for i, rule in enumerate(subject.objective.guardrails):
+            info = subject.context.metrics.get(rule.metric)
+            if rule.over_days is not None or info is None or info.type not in TOTALS:
+                continue
+            unit = str(info.scale.unit) if info.scale else None
+            for key, bound in (("max", rule.max), ("min", rule.min)):
+                if bound is None:
+                    continue
+                shown = format_value(bound, unit)
+                what = ("the period's total so far, which only grows: it is breached for "
+                        "good the day the total passes it"
+                        if key == "max" else
+                        "the period's total so far, which starts at 0: it is breached from "
+                        "the first day until the total catches up")
+                out.append(self.finding(
+                    f"guardrail on {rule.metric}: `{key}: {shown}` is held against {what}",
+                    f"for a limit per week write `over: 7d` beside it (the trailing 7 days "
+                    f"against {shown}); keep it without `over:` only if {shown} is meant "
+                    "for the whole period",
+                    location=subject.where(("guardrails", i, key)),
+                    objective_id=subject.objective.id,
+                ))
         return out

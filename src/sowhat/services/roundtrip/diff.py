@@ -120,10 +120,12 @@ def diff_plans(
                 continue
             if base is None:
                 b_val: Any = _UNKNOWN
-            elif b_fields is None or name not in b_fields:
+            elif b_fields is None:
                 b_val = _NEW  # created on both sides since: neither matches the ancestor
             else:
-                b_val = b_fields[name]
+                # a field the base predates (a snapshot taken before an upgrade added it,
+                # e.g. a guardrail's over_days) had no value then, not a conflicting one
+                b_val = b_fields.get(name)
             out.append(_field(entity, shown, name, f_val, d_val, b_val))
     when = None
     if last_sync is not None:

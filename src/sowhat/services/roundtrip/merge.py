@@ -40,7 +40,7 @@ _DIRECT = {
     "objective": {"title", "team", "owner", "aligns_to", "description"},
     "key result": {"title", "metric", "segment", "baseline", "target", "indicator", "owner",
                    "unit", "measure", "over_days"},
-    "guardrail": {"metric", "segment", "max_change", "min_change", "max", "min"},
+    "guardrail": {"metric", "segment", "max_change", "min_change", "max", "min", "over_days"},
     "bet": {"title", "status", "opportunity", "hypothesis", "change_mind_if", "shipped_on",
             "experiment", "owner"},
 }  # fmt: skip

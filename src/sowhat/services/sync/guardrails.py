@@ -1,4 +1,5 @@
-"""Guardrails: each one's value to date against the same-length window before the period.
+"""Guardrails: each one's value to date against the same-length window before the period,
+or with `over:` its value over the trailing days against the same days before the period.
 
 A guardrail that cannot be judged — no value to date, or a change bound whose comparison
 window reads days before the first event (a count there would read 0, and any count since
@@ -15,14 +16,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sowhat.domain.measure import MeasureWindow
+from sowhat.domain.measure import (
+    Measure,
+    MeasureWindow,
+    baseline_window,
+    days_label,
+    measure_window,
+)
 from sowhat.domain.period import Period
-from sowhat.metrics.engine import MetricRequest, compute_many
+from sowhat.metrics.engine import MetricRequest
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import to_utc
 from sowhat.services.sync.before_data import DataStart
+from sowhat.services.sync.measures import WindowRequest, compute_windows
 from sowhat.services.sync.partials import DayPartials
-from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_defs import MetricsFile, outcome_window
 from sowhat.spec.metric_units import unit_text
 from sowhat.store.mapping import to_guardrail
 from sowhat.store.models import GuardrailRow, ObjectiveRow
@@ -48,11 +56,35 @@ def _live(catalog: MetricsFile, objectives: Sequence[ObjectiveRow],
             and (g.segment is None or g.segment in catalog.segments)]
 
 
-def _windows(period: Period, cutoff: datetime) -> tuple[MeasureWindow, MeasureWindow]:
-    """The period to date, and the same length just before the period (as of its start)."""
+@dataclass(frozen=True)
+class _Windows:
+    now: MeasureWindow
+    before: MeasureWindow
+    now_text: str  # "the period to date (Oct 01–Dec 05)", "the 7 days Nov 29–Dec 05"
+    before_text: str
+
+
+def _windows(period: Period, cutoff: datetime, g: GuardrailRow,
+             catalog: MetricsFile) -> _Windows:
+    """The period to date and the same length just before the period (as of its start); or,
+    with `over`, the trailing days and the same days before the period — for a cohort metric
+    both end where their cohorts have had their outcome window, as a KR's level does."""
     start = to_utc(period.start)
-    return (MeasureWindow(start, cutoff, cutoff),
-            MeasureWindow(start - (cutoff - start), start, start))
+    if g.over_days is None:
+        before_start = start - (cutoff - start)
+        return _Windows(MeasureWindow(start, cutoff, cutoff),
+                        MeasureWindow(before_start, start, start),
+                        f"the period to date ({days_label(start, cutoff)})",
+                        f"the same days before the period ({days_label(before_start, start)})")
+    over = timedelta(days=g.over_days)
+    outcome = outcome_window(catalog.metrics[g.metric])
+    now = measure_window(Measure.LEVEL, as_of=cutoff, period_start=start, over=over,
+                         outcome=outcome)
+    before = baseline_window(Measure.LEVEL, period_start=start, period_end=start, over=over,
+                             outcome=outcome)
+    days = f"the {g.over_days} days" if g.over_days != 1 else "the day"
+    return _Windows(now, before, f"{days} {days_label(now.start, now.end)}",
+                    f"{days} {days_label(before.start, before.end)} before the period")
 
 
 def guardrail_windows(
@@ -61,21 +93,23 @@ def guardrail_windows(
 ) -> list[tuple[MetricRequest, MeasureWindow]]:
     """Every window `evaluate_guardrails` will compute, so sync can fetch their days with
     the KRs' in one query."""
-    now_w, before_w = _windows(period, cutoff)
-    return [(MetricRequest(g.metric, g.segment), w)
-            for g in _live(catalog, objectives, guardrails) for w in (now_w, before_w)]
+    out = []
+    for g in _live(catalog, objectives, guardrails):
+        w = _windows(period, cutoff, g, catalog)
+        out += [(MetricRequest(g.metric, g.segment), w.now),
+                (MetricRequest(g.metric, g.segment), w.before)]
+    return out
 
 
 def pre_period_windows(
     *, catalog: MetricsFile, period: Period, objectives: Sequence[ObjectiveRow],
     guardrails: Sequence[GuardrailRow], cutoff: datetime,
 ) -> list[tuple[MetricRequest, MeasureWindow]]:
-    """The pre-period windows among `guardrail_windows`: each ends at the period start and
-    starts a day earlier each day, so sync keeps what they read before the period
-    (`DayPartials.prefetch`'s `backwards`)."""
-    _, before_w = _windows(period, cutoff)
-    return [(MetricRequest(g.metric, g.segment), before_w)
-            for g in _live(catalog, objectives, guardrails)]
+    """The pre-period windows among `guardrail_windows` that end at the period start and
+    start a day earlier each day (those of the period to date), so sync keeps what they read
+    before the period (`DayPartials.prefetch`'s `backwards`). A trailing window's stays put."""
+    return [(MetricRequest(g.metric, g.segment), _windows(period, cutoff, g, catalog).before)
+            for g in _live(catalog, objectives, guardrails) if g.over_days is None]
 
 
 def evaluate_guardrails(
@@ -93,22 +127,24 @@ def evaluate_guardrails(
     live = _live(catalog, objectives, guardrails)
     if not live:
         return []
-    now_w, before_w = _windows(period, cutoff)
-    base_start, base_end = before_w.start, before_w.end
+    spans = [_windows(period, cutoff, g, catalog) for g in live]
     reqs = [MetricRequest(g.metric, g.segment) for g in live]
     if partials is not None:  # both windows grow a day a sync: merged from day rows
-        both = partials.windows([(r, w) for w in (now_w, before_w) for r in reqs])
+        both = partials.windows([(r, w.now) for r, w in zip(reqs, spans, strict=True)]
+                                + [(r, w.before) for r, w in zip(reqs, spans, strict=True)])
         current, baseline = both[:len(reqs)], both[len(reqs):]
     else:
-        current = compute_many(reqs, catalog=catalog, events=events,
-                               start=to_utc(period.start), end=cutoff, as_of=cutoff)
-        baseline = compute_many(reqs, catalog=catalog, events=events, start=base_start,
-                                end=base_end, as_of=base_end)
+        both = compute_windows([WindowRequest(r, w.now) for r, w in zip(reqs, spans, strict=True)]
+                               + [WindowRequest(r, w.before)
+                                  for r, w in zip(reqs, spans, strict=True)],
+                               catalog=catalog, events=events)
+        current, baseline = both[:len(reqs)], both[len(reqs):]
     # Every check in one read (a query per guardrail was a round trip and an autoflush each).
     checks = {c.guardrail_id: c for c in session.scalars(
         select(GuardrailCheckRow).where(GuardrailCheckRow.guardrail_id.in_([g.id for g in live])))}
     out = []
-    for g, cur, base in zip(live, current, baseline, strict=True):
+    for g, w, cur, base in zip(live, spans, current, baseline, strict=True):
+        base_start, base_end = w.before.start, w.before.end
         cur_v = cur.values[0].value if cur.values and not cur.error else None
         base_v = base.values[0].value if base.values and not base.error else None
         before_data = (data_start is not None and data_start.first_day is not None
@@ -117,7 +153,8 @@ def evaluate_guardrails(
         if before_data:
             base_v = None  # a 0 nobody measured (services.sync.before_data)
         rule = to_guardrail(g)
-        breach = rule.breached(base_v, cur_v, unit_text(catalog, g.metric))
+        breach = rule.breached(base_v, cur_v, unit_text(catalog, g.metric), span=w.now_text,
+                               before=w.before_text)
         note = None
         if breach is None and not rule.judged(base_v, cur_v):
             note = _not_judged(g.metric, cur_v, base_start, base_end,
@@ -138,7 +175,7 @@ def evaluate_guardrails(
 def _not_judged(metric: str, current: float | None, base_start: datetime, base_end: datetime,
                 data_start: DataStart | None) -> str:
     """Why a guardrail could not be judged, in the words the objective page shows."""
-    window = f"{base_start:%b %d}–{base_end - timedelta(days=1):%b %d}"
+    window = days_label(base_start, base_end)
     if current is None:
         return f"{metric} has no value in the period to date yet"
     if data_start is not None and data_start.first_day is not None:
