@@ -103,7 +103,9 @@ def test_slack_payloads_are_delivered_once_per_alert_and_week(db: Database, hook
     payload = next(body for path, body in hook.received if path == "/ops")
     assert payload["text"].startswith("[Review test] Guardrail breached: tickets")
     assert [b["type"] for b in payload["blocks"]] == ["header", "section", "context"]
-    reason = "tickets rose from 138 to 230 (+66.7%), more than the allowed +10%"
+    reason = ("tickets rose from 138 over the same days before the period (Aug 16–Sep 30) "
+              "to 230 over the period to date (Oct 01–Nov 15) (+66.7%), more than the "
+              "allowed +10%")
     assert reason in payload["blocks"][1]["text"]["text"]
     assert "Rule: tickets must not rise more than 10%." in payload["blocks"][1]["text"]["text"]
     assert "week of 2026-11-09" in payload["blocks"][2]["elements"][0]["text"]

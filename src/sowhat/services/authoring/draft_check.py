@@ -95,13 +95,14 @@ class DraftCheck:
     detectability: KRDetectability | None = None
     notes: tuple[str, ...] = field(default=())
     typed_baseline: float | None = None  # the baseline as written, to hold against `measured`
+    typed_target: float | None = None  # the target as written: how material a gap is
 
     @property
     def baseline_disagrees(self) -> bool:
         """The typed baseline is not what the data measured (lint SW114's test)."""
         return self.measured is not None and baseline_disagrees(
             self.typed_baseline, self.measured.value,
-            share=self.metric is not None and self.metric.share)
+            share=self.metric is not None and self.metric.share, target=self.typed_target)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -182,7 +183,7 @@ def check_draft_kr(
         except SowhatError as exc:
             notes.append(str(exc))
     return DraftCheck(coaching, info, measured, ambition, detect, tuple(notes),
-                      typed_baseline=baseline)
+                      typed_baseline=baseline, typed_target=target)
 
 
 def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,
