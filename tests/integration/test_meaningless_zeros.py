@@ -255,10 +255,23 @@ def test_a_baseline_typed_under_an_older_definition_is_flagged_until_retyped(
     metrics.write_text(metrics.read_text("utf-8").replace("within: 7d", "within: 2d"), "utf-8")
     out = _run("sync", "-w", str(root), "--as-of", BOUND)
     line = next(x for x in out.split("act ")[1:] if "activation" in x)
-    assert "metric definition changed since the baseline was set: check the typed baseline " \
-        "still measures the same (re-typing it records the new definition)" in line
+    # events begin after the baseline window: the data cannot confirm the typed baseline
+    assert "metric definition changed since the baseline was set, and the data cannot " \
+        "confirm the typed baseline under the new one: check it still measures the same, " \
+        "then `sowhat apply --rebaseline` (or type the new baseline)" in line
     # the other KRs' metrics did not change
     assert out.count("definition changed since the baseline") == 1
+    # checked and right: --rebaseline records the new definition, the baseline stays
+    assert "definition changed since the baseline" in _run(
+        "sync", "-w", str(root), "--as-of", BOUND)
+    _run("apply", "-w", str(root), "--rebaseline")
+    assert "definition changed since the baseline" not in _run(
+        "sync", "-w", str(root), "--as-of", BOUND)
+    assert json.loads(_run("status", "-w", str(root), "--json"))["objectives"][0][
+        "key_results"][2]["baseline"] == 0.4
+    metrics.write_text(metrics.read_text("utf-8").replace("within: 2d", "within: 3d"), "utf-8")
+    assert "definition changed since the baseline" in _run(
+        "sync", "-w", str(root), "--as-of", BOUND)
     # a re-typed baseline records the definition it was typed under
     okrs = root / "okrs" / "2026-Q4.yaml"
     okrs.write_text(okrs.read_text("utf-8").replace("baseline: 0.4\n", "baseline: 0.3\n"),
@@ -327,3 +340,30 @@ def test_a_vendor_export_without_accounts_names_its_fields_and_the_people_fix(
             "properties.$groups.account, properties.$groups.company)") in out
     assert ("or, if people use your product on their own, without accounts, count people: "
             "`entity: user_id` on those metrics in metrics.yaml") in out
+
+
+def test_a_definition_change_the_data_confirms_the_baseline_under_is_not_flagged(
+    tmp_path: Path,
+) -> None:
+    """With history before the period, sync measures the typed baseline under the new
+    definition: where they agree, the change left the starting point as typed and flagging
+    it every sync asked the owner to check what the data had already checked."""
+    from tests.integration.test_guardrail_windows import AS_OF
+    from tests.integration.test_guardrail_windows import _workspace as guarded_ws
+
+    root = guarded_ws(tmp_path / "ws", "      - {metric: tickets, max: 40, over: 7d}\n")
+    okrs = root / "okrs" / "2026-Q4.yaml"  # the data measures 50% before the period
+    okrs.write_text(okrs.read_text("utf-8").replace("from 40% to 50%", "from 50% to 60%")
+                    .replace("baseline: 0.4", "baseline: 0.5").replace("target: 0.5",
+                                                                         "target: 0.6"), "utf-8")
+    _run("apply", "-w", str(root))
+    metrics = root / "metrics.yaml"
+    # conversions come 30 hours after signup: 2 days still counts them all
+    metrics.write_text(metrics.read_text("utf-8").replace("within: 7d", "within: 2d"), "utf-8")
+    out = _run("sync", "-w", str(root), "--as-of", AS_OF)
+    assert "definition changed since the baseline" not in out
+    # 1 day counts none of them: the data no longer agrees, the change is named
+    metrics.write_text(metrics.read_text("utf-8").replace("within: 2d", "within: 1d"), "utf-8")
+    out = _run("sync", "-w", str(root), "--as-of", AS_OF)
+    assert "metric definition changed since the baseline was set, and under the new one " \
+        "the data measures 0% just before the period, not the typed baseline" in out

@@ -39,6 +39,10 @@ def apply(
     force: bool = typer.Option(False, "--force",
                                help="Let the file win on fields also edited in the web "
                                "since the last apply/export."),
+    rebaseline: bool = typer.Option(False, "--rebaseline",
+                                    help="Record today's metric definitions as the ones the "
+                                    "typed baselines were set on (after checking them "
+                                    "against a changed definition)."),
 ) -> None:
     """Make the database match the files; prints the plan of changes first.
 
@@ -46,6 +50,8 @@ def apply(
     Web edits made since the last apply or export are merged: the file's edits and the
     web's edits to other fields are both kept. A field edited on both sides is refused
     (exit 1, nothing written), file vs database listed field by field, unless `--force`.
+    After a metric's definition changed, sync flags each KR whose typed baseline the data
+    cannot confirm; once checked, `--rebaseline` records the new definition for them.
     Example: sowhat apply -w my-okrs --dry-run
     """
     from sowhat.cli.render import render_changes
@@ -56,7 +62,8 @@ def apply(
     try:
         with db.transaction(write=not dry_run) as session:
             changes = apply_workspace(
-                session=session, workspace=ws, actor=actor_name(), dry_run=dry_run, force=force
+                session=session, workspace=ws, actor=actor_name(), dry_run=dry_run, force=force,
+                rebaseline=rebaseline,
             )
             render_changes(changes, applied=not dry_run)
             if dry_run:

@@ -182,9 +182,14 @@ def render_sync(report: SyncReport) -> None:
         if kr.recomputed:
             extra += "  [yellow]definition changed: past weekly values recomputed[/yellow]"
         if kr.definition_changed:
-            extra += ("  [yellow]metric definition changed since the baseline was set: check "
-                      "the typed baseline still measures the same (re-typing it records the "
-                      "new definition)[/yellow]")
+            said = ("the data cannot confirm the typed baseline under the new one"
+                    if kr.measured_baseline is None else
+                    f"under the new one the data measures "
+                    f"{format_value(kr.measured_baseline, kr.unit)} just before the period, "
+                    "not the typed baseline")
+            extra += (f"  [yellow]metric definition changed since the baseline was set, and "
+                      f"{said}: check it still measures the same, then `sowhat apply "
+                      "--rebaseline` (or type the new baseline)[/yellow]")
         console.print(f"  {kr.kr_id:<26} {kr.metric:<28} {shown:>10}{extra}")
     for g in report.breached:
         console.print(f"[red]guardrail breached[/red] {g.objective_id}: {g.breach}")

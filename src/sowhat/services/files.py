@@ -53,7 +53,7 @@ def metric_hashes(workspace: Workspace) -> dict[str, str]:
 
 def apply_workspace(
     *, session: Session, workspace: Workspace, actor: str, dry_run: bool = False,
-    force: bool = False, now: datetime | None = None,
+    force: bool = False, now: datetime | None = None, rebaseline: bool = False,
 ) -> ChangeSet:
     """The plan of changes, applied unless `dry_run`. The caller commits.
 
@@ -70,11 +70,13 @@ def apply_workspace(
     teams = workspace.config.team_values()
     hashes = metric_hashes(workspace)
     if dry_run:
-        return plan_changes(session=session, plans=plans, teams=teams, metric_hashes=hashes)
+        return plan_changes(session=session, plans=plans, teams=teams, metric_hashes=hashes,
+                            rebaseline=rebaseline)
     if conflicts and not force:
         raise EditedOnBothSides(conflicts, step="apply")
     changes = apply_changes(
-        session=session, plans=plans, teams=teams, metric_hashes=hashes, actor=actor, now=now
+        session=session, plans=plans, teams=teams, metric_hashes=hashes, actor=actor, now=now,
+        rebaseline=rebaseline,
     )
     for lp in workspace.plans:
         label = lp.plan.period.label

@@ -69,9 +69,10 @@ def plan_changes(
     plans: Sequence[Plan],
     teams: Sequence[Team],
     metric_hashes: Mapping[str, str],
+    rebaseline: bool = False,
 ) -> ChangeSet:
     """What `apply_changes` would do with these files; reads only."""
-    return _Planner(session, plans, teams, metric_hashes).run().changeset
+    return _Planner(session, plans, teams, metric_hashes, rebaseline).run().changeset
 
 
 def apply_changes(
@@ -83,13 +84,16 @@ def apply_changes(
     metric_hashes: Mapping[str, str],
     actor: str,
     now: datetime | None = None,
+    rebaseline: bool = False,
 ) -> ChangeSet:
     """Make the stored plans match `plans` and `teams`; one audit entry per changed entity.
 
     Pass `changes` (from `plan_changes`) to apply exactly what was shown: if the database
     or the files changed since, this raises `Conflict` instead of doing something else.
+    `rebaseline` records today's metric definitions as the ones every typed baseline was
+    set on (the owner checked them after a definition changed).
     """
-    planned = _Planner(session, plans, teams, metric_hashes).run()
+    planned = _Planner(session, plans, teams, metric_hashes, rebaseline).run()
     if changes is not None and (
         changes.fingerprint != planned.changeset.fingerprint
         or changes.changes != planned.changeset.changes
@@ -113,11 +117,13 @@ class _Planner:
         plans: Sequence[Plan],
         teams: Sequence[Team],
         metric_hashes: Mapping[str, str],
+        rebaseline: bool = False,
     ) -> None:
         self.session = session
         self.plans = _check_unique_periods(plans)
         self.teams = teams
         self.metric_hashes = metric_hashes
+        self.rebaseline = rebaseline
         self.ops: list[PlannedOp] = []
         self.unchanged: Counter[EntityType] = Counter()
         self.seen: list[tuple[str, str, int, bool]] = []  # for the fingerprint
@@ -314,7 +320,8 @@ class _Planner:
         if metric is None or baseline is None:
             return None
         if (
-            stored is not None
+            not self.rebaseline
+            and stored is not None
             and stored["baselined_metric_hash"] is not None
             and stored["metric"] == metric
             and stored["baseline"] == baseline

@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sowhat.domain.measure import MeasureWindow
+from sowhat.domain.measure import MeasureWindow, baseline_disagrees
 from sowhat.domain.okr import CheckInSource
 from sowhat.domain.period import Period
 from sowhat.domain.words import plural
@@ -356,7 +356,10 @@ def sync(
             value=(v.value if (v := latest.get(i)) is not None else None),
             checkins_written=written[i], error=failed.get(i),
             definition_changed=bool(k.baselined_metric_hash)
-            and k.baselined_metric_hash != hashes.get(k.metric or ""),
+            and k.baselined_metric_hash != hashes.get(k.metric or "")
+            and not _confirmed(k, catalog,
+                               baselines[i].value if i in baselines else
+                               stored[k.id].measured_baseline if i in kept_baselines else None),
             measure=str(measures[i].measure),
             window_start=_window(measures[i], cutoff, period_start).start,
             window_end=_window(measures[i], cutoff, period_start).end,
@@ -445,6 +448,16 @@ def _before_data_warning(kr: KeyResultRow, m: KRMeasure, defn: MetricDef | None,
             f"this KR's window starts ({w.start:%Y-%m-%d}); {_article(kind)} {kind} metric "
             "over days with no events yet would read 0, which nobody measured — "
             f"{when} (or ingest the earlier events)")
+
+
+def _confirmed(kr: KeyResultRow, catalog: MetricsFile, measured: float | None) -> bool:
+    """The data, read with the metric's current definition, agrees with the typed baseline
+    (the test of SW114): a definition change then left the starting point as typed, and
+    flagging it on every sync asked the owner to check what the data already had."""
+    if measured is None or kr.baseline is None:
+        return False
+    share = kr_scale(metric=kr.metric, kr_unit=kr.unit, catalog=catalog).text == "percent"
+    return not baseline_disagrees(kr.baseline, measured, share=share, target=kr.target)
 
 
 def _unchecked_baseline(kr: KeyResultRow, window: MeasureWindow,
