@@ -798,7 +798,7 @@ objectives:
             "check needs 6") in row
     assert 'data-why="detectability">' in row
     assert "cohorts need 7 days" not in row  # a note, not the reason there is no answer
-    assert "0 outcome KRs · 1 to look at" in plan
+    assert "0 ready · 1 to look at" in plan
 
 
 def test_the_forecast_dates_a_latest_week_earlier_than_its_header(ws: Path) -> None:

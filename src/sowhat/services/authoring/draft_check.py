@@ -114,7 +114,8 @@ class DraftCheck:
         if self.ambition is not None and self.ambition.verdict == "sandbagged":
             out.append("likely hit with no change: aim higher")
         if self.ambition is not None and self.ambition.verdict == "unreachable":
-            out.append("very unlikely even with the team's work: check baseline and target")
+            out.append("very unlikely with no change: it needs a bet big enough to move it, "
+                       "or a nearer target")
         if self.detectability is not None and self.detectability.detectable is False:
             out.append("the change is within the metric's noise before the period ends")
         return tuple(out)

@@ -1,0 +1,32 @@
+"""The planning table's reasons say what the numbers behind them can say.
+
+"Unreachable" is a no-change probability: the chance the metric reaches the target if the
+team changes nothing. The plan page said "very unlikely even with the team's work" of a
+35% -> 45% first-note KR whose bet then moved it +12.8 points — a claim about the team's
+work that a model of the metric's history alone cannot make."""
+
+from __future__ import annotations
+
+from sowhat.domain.okr import Direction
+from sowhat.services.authoring.draft_check import DraftCheck
+from sowhat.services.coach import Coaching
+from sowhat.stats.ambition import Ambition, AmbitionCheck
+
+
+def _check(verdict: Ambition, p: float) -> DraftCheck:
+    coaching = Coaching(text="Raise 7-day first-note rate from 35% to 45%", kind="outcome",
+                        confidence=0.9, reasons=(), findings=())
+    ambition = AmbitionCheck(verdict=verdict, probability=p, projected=0.36, low=0.33,
+                             high=0.39, interval=0.8, target=0.45,
+                             direction=Direction.INCREASE, history_weeks=12, message="")
+    return DraftCheck(coaching=coaching, ambition=ambition)
+
+
+def test_an_unreachable_target_is_said_to_need_a_bet_not_to_defeat_the_team() -> None:
+    reasons = _check(Ambition.UNREACHABLE, 0.04).reasons
+    assert reasons == ("very unlikely with no change: it needs a bet big enough to move it, "
+                       "or a nearer target",)
+    assert not any("team's work" in r for r in reasons)
+    assert _check(Ambition.UNREACHABLE, 0.04).verdict == "review"
+    assert _check(Ambition.AMBITIOUS, 0.3).reasons == ()
+    assert _check(Ambition.SANDBAGGED, 0.9).reasons == ("likely hit with no change: aim higher",)
