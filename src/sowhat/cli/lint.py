@@ -88,6 +88,7 @@ def lint_command(
     inputs = CoachInputs()
     baselines = None
     hits = None
+    with_bets: dict[str, float | None] = {}
     with contextlib.suppress(SpecError):  # lint_workspace reports the file errors below
         ws = load_workspace(workspace)
         inputs = coach_inputs(workspace=ws, as_of=day)
@@ -96,7 +97,8 @@ def lint_command(
                 baselines = file_baselines(workspace=ws, source=source)
                 # SW108/SW109 judge the file's own targets against the events; only without
                 # an event source do they fall back to what the last sync stored.
-                hits = file_hit_probabilities(workspace=ws, source=source)
+                hits = file_hit_probabilities(workspace=ws, source=source,
+                                              with_bets=with_bets)
     if hits is None:
         hits = inputs.hit_probabilities
     result = lint_workspace(
@@ -106,6 +108,7 @@ def lint_command(
         select=selected,
         ignore=ignored,
         hit_probabilities=hits,
+        bet_probabilities=with_bets,
         current_values=inputs.current_values,
         measured_baselines=baselines,
     )

@@ -50,6 +50,8 @@ class LintContext:
       for SW106).
     - `hit_probabilities`: kr id -> P(target hit with no change), computed elsewhere from the
       event history; None means there is no history, and SW108/SW109 are skipped.
+    - `bet_probabilities`: kr id -> P(target hit) with the changes its live bets expect, for
+      the KRs bets expect to move (SW109 does not ask for bets that already close the gap).
     - `current_values`: metric name -> its current value, used as the baseline in rewrites.
     - `measured_baselines`: kr id -> the KR's measure just before its period, computed from
       the events for the file being linted (SW114); None when there are no events.
@@ -59,6 +61,7 @@ class LintContext:
     as_of: date
     metrics: Mapping[str, MetricInfo] = field(default_factory=dict)
     hit_probabilities: Mapping[str, float | None] | None = None
+    bet_probabilities: Mapping[str, float | None] = field(default_factory=dict)
     current_values: Mapping[str, float] = field(default_factory=dict)
     measured_baselines: Mapping[str, MeasuredBaseline] | None = None
     select: frozenset[str] = frozenset()

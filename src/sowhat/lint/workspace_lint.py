@@ -74,6 +74,7 @@ def lint_workspace(
     select: frozenset[str] = frozenset(),
     ignore: frozenset[str] = frozenset(),
     hit_probabilities: Mapping[str, float | None] | None = None,
+    bet_probabilities: Mapping[str, float | None] | None = None,
     current_values: Mapping[str, float] | None = None,
     measured_baselines: Mapping[str, MeasuredBaseline] | None = None,
 ) -> WorkspaceLint:
@@ -90,6 +91,7 @@ def lint_workspace(
         as_of=as_of,
         metrics=catalog_from_metrics(ws.metrics),
         hit_probabilities=hit_probabilities,
+        bet_probabilities=dict(bet_probabilities or {}),
         current_values=dict(current_values or {}),
         measured_baselines=measured_baselines,
         select=select,

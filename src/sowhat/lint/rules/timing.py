@@ -55,6 +55,22 @@ class Unreachable(KRRule):
         p = _probability(subject)
         if p is None or p >= UNREACHABLE_BELOW:
             return []
+        if subject.kr.id in subject.context.bet_probabilities:
+            # the plan already has bets on it: they either close the gap (no finding) or
+            # fall short of it, which the team needs to hear rather than "add bets"
+            with_bets = subject.context.bet_probabilities[subject.kr.id]
+            if with_bets is None or with_bets >= UNREACHABLE_BELOW:
+                return []
+            return [
+                self.at(
+                    subject,
+                    "likely unreachable: with no change the metric hits this target only "
+                    f"{_rare(p)} of the time, and with the changes its bets expect "
+                    f"{_rare(with_bets)}",
+                    "a nearer target, or bets that expect enough to close the gap",
+                    "target",
+                )
+            ]
         return [
             self.at(
                 subject,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from sowhat.domain.okr import Direction, KeyResult
+from sowhat.domain.okr import BetStatus, Change, Direction, KeyResult, Plan
 from sowhat.domain.period import Period
 from sowhat.errors import DataError, SowhatError, UserError
 from sowhat.metrics.engine import MetricRequest, compute_many
@@ -37,13 +37,17 @@ from sowhat.spec.workspace import Workspace
 from sowhat.stats.ambition import AmbitionCheck, hit_probability_without_change
 
 
-def file_hit_probabilities(*, workspace: Workspace,
-                           source: FileEvents) -> dict[str, float | None]:  # fmt: skip
+def file_hit_probabilities(*, workspace: Workspace, source: FileEvents,
+                           with_bets: dict[str, float | None] | None = None,
+                           ) -> dict[str, float | None]:  # fmt: skip
     """kr id -> P(the file's target is hit with no change).
 
     A KR gets an entry when it has a metric, a target and a level measure (a period total
     has no weekly level to project); the value is None when the history is too short to
     say. Weeks past the end of the data (a plan for a period not started) do not count.
+    `with_bets`, when given, is filled for each KR that bets (not stopped) expect to move:
+    P(hit) with the no-change projection moved by the changes they expect — what SW109
+    weighs before telling a team with a plan to "add bets big enough to move it".
     """
     catalog, events = source.catalog, source.events
     out: dict[str, float | None] = {}
@@ -60,6 +64,7 @@ def file_hit_probabilities(*, workspace: Workspace,
         as_of = min(bound, _midnight(period.end))  # cohorts as mature as sync sees them
         if until <= history_start:
             continue
+        expected = _expected_changes(loaded.plan)
         requests = [MetricRequest(kr.metric or "", kr.segment) for kr in krs]
         try:
             results = compute_many(requests, catalog=catalog, events=events,
@@ -77,7 +82,27 @@ def file_hit_probabilities(*, workspace: Workspace,
             history = _settled(result.values, until=until, period=period, as_of=as_of,
                                defn=catalog.metrics[kr.metric or ""], catalog=catalog)
             out[kr.id] = _probability(kr, history, weeks, catalog)
+            if with_bets is not None and kr.id in expected:
+                with_bets[kr.id] = _probability(kr, history, weeks, catalog,
+                                                 shift=_shift(kr, expected[kr.id]))
     return out
+
+
+def _expected_changes(plan: Plan) -> dict[str, list[Change]]:
+    """kr id -> the changes the plan's live bets expect of it (a stopped bet expects none)."""
+    out: dict[str, list[Change]] = {}
+    for o in plan.objectives:
+        for b in o.bets:
+            if b.expects is not None and b.status is not BetStatus.STOPPED:
+                out.setdefault(b.expects.key_result, []).append(b.expects.change)
+    return out
+
+
+def _shift(kr: KeyResult, changes: list[Change]) -> float:
+    """How far the bets move the level, each change taken from the KR's baseline (a relative
+    "+10%" is a tenth of where the KR starts), added up."""
+    base = kr.baseline if kr.baseline is not None else 0.0
+    return sum(c.apply(base) - base for c in changes)
 
 
 def _checkable(kr: KeyResult, catalog: MetricsFile) -> bool:
@@ -107,10 +132,12 @@ def _usable(v: MetricValue) -> float | None:
 
 
 def _probability(kr: KeyResult, history: list[float | None], period_weeks: int,
-                 catalog: MetricsFile) -> float | None:
+                 catalog: MetricsFile, shift: float = 0.0) -> float | None:
+    """P(hit) with no change, or with the level moved by `shift`: the metric plus the shift
+    reaches the target exactly when the metric reaches the target less the shift."""
     assert kr.target is not None
     check = ambition_from_history(history, metric=catalog.metrics[kr.metric or ""],
-                                  target=kr.target, direction=kr.direction,
+                                  target=kr.target - shift, direction=kr.direction,
                                   over_days=kr.over_days, period_weeks=period_weeks)
     return check.probability if check is not None else None
 
