@@ -144,8 +144,11 @@ def test_plan_write_with_the_coach_publish_export_apply(
     page.get_by_role("combobox", name="Metric", exact=True).select_option("weekly_active_teams")
     page.get_by_role("combobox", name="Must not", exact=True).select_option("min_change")
     page.get_by_role("textbox", name="Amount", exact=True).fill("-5%")
+    page.get_by_role("combobox", name="Measured over", exact=True).select_option("7d")
     page.get_by_role("button", name="Add guardrail").click()
     page.wait_for_url(f"{server['url']}/periods/{label}/objectives/growth/team-along")
+    # a change bound over the trailing week, said as such on the objective page
+    page.get_by_text("must not fall more than 5%, over the trailing 7 days").wait_for()
 
     page.goto(f"{server['url']}/periods/{label}/plan")
     rows = page.locator("tr[data-kr]")
@@ -161,7 +164,7 @@ def test_plan_write_with_the_coach_publish_export_apply(
     written = Path(server["root"]) / "okrs" / f"{label}.yaml"
     text = written.read_text()
     for needle in ("growth/team-along", "team-activation", "invited-activation",
-                   "weekly_active_teams", "target: 0.47"):
+                   "weekly_active_teams", "target: 0.47", "over: 7d"):
         assert needle in text, text
     applied = _sowhat(server["root"], "apply")
     assert applied.returncode == 0, applied.stdout + applied.stderr
