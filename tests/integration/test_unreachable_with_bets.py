@@ -120,3 +120,18 @@ def test_bets_that_close_the_gap_silence_sw109_and_short_ones_are_named(root: Pa
     # a stopped bet expects nothing any more
     stopped = _lint(root, BET.format(id="t", change="+15pp", status="stopped"))
     assert "add bets big enough to move it" in stopped
+
+
+def test_the_plan_page_weighs_the_bets_as_sw109_does(root: Path) -> None:
+    from tests.integration.test_kr_measures import web_client
+
+    _lint(root, BET.format(id="t", change="+15pp", status="building"))
+    result = runner.invoke(app, ["apply", "-w", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with web_client(root) as client:
+        plan = client.get("/periods/2026-Q4/plan").text
+    row = plan.split('data-kr="act"')[1].split("</tr>")[0]
+    assert "unreachable" in row  # with no change it still is, and the column says so
+    assert 'data-why="bets">with its bets: ' in row
+    assert "very unlikely" not in row  # but the bet makes it a plan, not a target to review
+    assert "1 ready · 0 to look at" in plan

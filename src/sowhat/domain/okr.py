@@ -336,6 +336,19 @@ class Plan:
     def bets(self) -> list[tuple[Objective, Bet]]:
         return [(o, b) for o in self.objectives for b in o.bets]
 
+    def expected_shift(self, kr: KeyResult) -> float | None:
+        """How far the plan's live bets (any but stopped) expect to move `kr`'s level, each
+        change taken from its baseline (a relative "+10%" is a tenth of where it starts),
+        added up; None when no live bet names it. What the ambition check weighs before
+        calling a target out of reach."""
+        changes = [b.expects.change for _, b in self.bets()
+                   if b.expects is not None and b.expects.key_result == kr.id
+                   and b.status is not BetStatus.STOPPED]
+        if not changes:
+            return None
+        base = kr.baseline if kr.baseline is not None else 0.0
+        return sum(c.apply(base) - base for c in changes)
+
 
 @dataclass(frozen=True)
 class CheckIn:

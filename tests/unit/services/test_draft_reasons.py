@@ -7,6 +7,8 @@ work that a model of the metric's history alone cannot make."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sowhat.domain.okr import Direction
 from sowhat.services.authoring.draft_check import DraftCheck
 from sowhat.services.coach import Coaching
@@ -30,3 +32,18 @@ def test_an_unreachable_target_is_said_to_need_a_bet_not_to_defeat_the_team() ->
     assert _check(Ambition.UNREACHABLE, 0.04).verdict == "review"
     assert _check(Ambition.AMBITIOUS, 0.3).reasons == ()
     assert _check(Ambition.SANDBAGGED, 0.9).reasons == ("likely hit with no change: aim higher",)
+
+
+def test_bets_that_bring_the_target_within_reach_clear_the_verdict() -> None:
+    """The plan page weighs the objective's bets as SW109 does: a 4% no-change chance with
+    a bet that lifts it to 38% is a plan, not a target to review."""
+    base = _check(Ambition.UNREACHABLE, 0.04)
+    assert base.ambition is not None
+    covered = replace(base, bet_ambition=replace(base.ambition, verdict=Ambition.AMBITIOUS,
+                                                 probability=0.38))
+    assert covered.reasons == ()
+    assert covered.verdict == "ok"
+    short = replace(base, bet_ambition=replace(base.ambition, probability=0.042))
+    assert short.reasons == ("very unlikely even with the changes its bets expect (4%): a "
+                             "nearer target, or bets that expect enough to close the gap",)
+    assert short.verdict == "review"

@@ -42,7 +42,7 @@ from sowhat.services.sync.ambition import ambition_from_history, pre_period_hist
 from sowhat.services.sync.measures import KRMeasure, kr_measure
 from sowhat.spec.metric_defs import MetricsFile, averaged_buckets
 from sowhat.spec.workspace import Workspace
-from sowhat.stats.ambition import AmbitionCheck
+from sowhat.stats.ambition import UNREACHABLE_BELOW, AmbitionCheck
 
 __all__ = [
     "DraftCheck",
@@ -96,6 +96,15 @@ class DraftCheck:
     notes: tuple[str, ...] = field(default=())
     typed_baseline: float | None = None  # the baseline as written, to hold against `measured`
     typed_target: float | None = None  # the target as written: how material a gap is
+    bet_ambition: AmbitionCheck | None = None  # the same, moved by its bets' expected changes
+
+    @property
+    def out_of_reach(self) -> bool:
+        """Unreachable with no change, and not brought within reach by the plan's bets."""
+        if self.ambition is None or self.ambition.verdict != "unreachable":
+            return False
+        b = self.bet_ambition
+        return b is None or b.probability is None or b.probability < UNREACHABLE_BELOW
 
     @property
     def baseline_disagrees(self) -> bool:
@@ -113,7 +122,11 @@ class DraftCheck:
                        "count from a start that did not happen")
         if self.ambition is not None and self.ambition.verdict == "sandbagged":
             out.append("likely hit with no change: aim higher")
-        if self.ambition is not None and self.ambition.verdict == "unreachable":
+        if self.out_of_reach and self.bet_ambition is not None:
+            p = self.bet_ambition.probability or 0.0
+            out.append(f"very unlikely even with the changes its bets expect ({p:.0%}): a "
+                       "nearer target, or bets that expect enough to close the gap")
+        elif self.out_of_reach:
             out.append("very unlikely with no change: it needs a bet big enough to move it, "
                        "or a nearer target")
         if self.detectability is not None and self.detectability.detectable is False:
@@ -126,7 +139,8 @@ class DraftCheck:
         if self.coaching.kind == "output":
             return "output"
         errors = [f for f in self.coaching.findings if f.severity == "error"]
-        off = self.ambition is not None and self.ambition.verdict in ("sandbagged", "unreachable")
+        off = self.out_of_reach or (self.ambition is not None
+                                    and self.ambition.verdict == "sandbagged")
         hidden = self.detectability is not None and self.detectability.detectable is False
         if errors or off or hidden or self.baseline_disagrees:
             return "review"
@@ -146,8 +160,10 @@ def check_draft_kr(
     today: date | None = None,
     measure: str | None = None,
     over_days: int | None = None,
+    bet_shift: float | None = None,
 ) -> DraftCheck:
-    """Coach, measured baseline, ambition and detectability for one draft KR."""
+    """Coach, measured baseline, ambition and detectability for one draft KR; with
+    `bet_shift` (`Plan.expected_shift`) also the ambition check with its bets' changes."""
     today = today or datetime.now(UTC).date()
     coaching = coach_text(title, metrics=catalog, today=today)
     if not metric:
@@ -175,16 +191,16 @@ def check_draft_kr(
         notes.append("no value in the window before the period (an empty cohort or no "
                      "matching events)")
     used_baseline = baseline if baseline is not None else measured.value
-    ambition = detect = None
+    ambition = detect = with_bets = None
     if target is not None and used_baseline is not None and target != used_baseline:
         try:
-            ambition, detect = _ambition_and_detectability(
+            ambition, detect, with_bets = _ambition_and_detectability(
                 metric, segment, catalog, events, period, when, used_baseline, target,
-                measure=measure, over_days=over_days)
+                measure=measure, over_days=over_days, bet_shift=bet_shift)
         except SowhatError as exc:
             notes.append(str(exc))
     return DraftCheck(coaching, info, measured, ambition, detect, tuple(notes),
-                      typed_baseline=baseline, typed_target=target)
+                      typed_baseline=baseline, typed_target=target, bet_ambition=with_bets)
 
 
 def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,
@@ -218,8 +234,8 @@ def _midnight(day: date) -> datetime:
 def _ambition_and_detectability(
     metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,
     period: Period, when: Clock, baseline: float, target: float, *,
-    measure: str | None = None, over_days: int | None = None,
-) -> tuple[AmbitionCheck | None, KRDetectability | None]:  # fmt: skip
+    measure: str | None = None, over_days: int | None = None, bet_shift: float | None = None,
+) -> tuple[AmbitionCheck | None, KRDetectability | None, AmbitionCheck | None]:  # fmt: skip
     end = when.end
     start = when.window_start(end - timedelta(weeks=HISTORY_WEEKS))
     data = fetch_weekly([(metric, segment)], catalog=catalog, events=events, start=start,
@@ -227,7 +243,7 @@ def _ambition_and_detectability(
     values = data[(metric, segment)]
     series = weekly_series(metric, segment, values, launch=None)
     definition = catalog.metrics[metric]
-    ambition = None
+    ambition = with_bets = None
     if metric_basis(definition, catalog, measure) is Basis.WEEKLY_LEVEL:
         # The same weeks, entity floor and model as `sowhat lint` (SW108/SW109) and the
         # check sync stores for `sowhat forecast`: the plan page said "only 2 weeks of
@@ -236,16 +252,24 @@ def _ambition_and_detectability(
         history = None if latest is None else pre_period_history(
             metric=metric, segment=segment, period=period, catalog=catalog, events=events,
             latest=latest)
-        if history is not None:
-            ambition = ambition_from_history(
-                history, metric=definition, target=target,
-                direction=Direction.INCREASE if target > baseline else Direction.DECREASE,
+        direction = Direction.INCREASE if target > baseline else Direction.DECREASE
+        for shift in (0.0, bet_shift):
+            if history is None or shift is None:
+                continue
+            # the metric plus the bets' shift reaches the target exactly when the metric
+            # reaches the target less the shift (services.sync.ambition, SW109)
+            check = ambition_from_history(
+                history, metric=definition, target=target - shift, direction=direction,
                 over_days=over_days, period_weeks=len(period.weeks()))
+            if shift:
+                with_bets = check
+            else:
+                ambition = check
     detect = kr_detectability(
         key_result="draft", metric=metric, segment=segment, definition=definition,
         points=series.used(), expected=Change(target - baseline), period_end=period.end,
         when=when)  # fmt: skip
-    return ambition, detect
+    return ambition, detect, with_bets
 
 
 

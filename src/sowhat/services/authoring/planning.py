@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from sowhat.domain.okr import KeyResult, Objective
+from sowhat.domain.okr import KeyResult, Objective, Plan
 from sowhat.domain.period import Period
 from sowhat.errors import SowhatError, UserError
 from sowhat.metrics.source import EventSource
@@ -101,7 +101,7 @@ def planning_view(
         source = None
     try:
         planned = tuple(
-            PlannedObjective(o, tuple(PlannedKR(kr, _check(kr, plan.period, workspace, source,
+            PlannedObjective(o, tuple(PlannedKR(kr, _check(kr, plan, workspace, source,
                                                            today),
                                                 unit=_unit(kr, workspace))
                                       for kr in o.key_results))
@@ -173,9 +173,10 @@ def _previous(session: Session, period: Period) -> str | None:
     return max(earlier, key=lambda r: (r.start, r.end)).label if earlier else None
 
 
-def _check(kr: KeyResult, period: Period, workspace: Workspace, events: EventSource | None,
+def _check(kr: KeyResult, plan: Plan, workspace: Workspace, events: EventSource | None,
            today: date) -> DraftCheck:  # fmt: skip
     return check_draft_kr(title=kr.title, metric=kr.metric, segment=kr.segment,
-                          baseline=kr.baseline, target=kr.target, period=period,
+                          baseline=kr.baseline, target=kr.target, period=plan.period,
                           catalog=workspace.metrics, events=events, today=today,
-                          measure=kr.measure, over_days=kr.over_days)  # fmt: skip
+                          measure=kr.measure, over_days=kr.over_days,
+                          bet_shift=plan.expected_shift(kr))  # fmt: skip

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from sowhat.domain.okr import BetStatus, Change, Direction, KeyResult, Plan
+from sowhat.domain.okr import Direction, KeyResult
 from sowhat.domain.period import Period
 from sowhat.errors import DataError, SowhatError, UserError
 from sowhat.metrics.engine import MetricRequest, compute_many
@@ -64,7 +64,6 @@ def file_hit_probabilities(*, workspace: Workspace, source: FileEvents,
         as_of = min(bound, _midnight(period.end))  # cohorts as mature as sync sees them
         if until <= history_start:
             continue
-        expected = _expected_changes(loaded.plan)
         requests = [MetricRequest(kr.metric or "", kr.segment) for kr in krs]
         try:
             results = compute_many(requests, catalog=catalog, events=events,
@@ -82,27 +81,10 @@ def file_hit_probabilities(*, workspace: Workspace, source: FileEvents,
             history = _settled(result.values, until=until, period=period, as_of=as_of,
                                defn=catalog.metrics[kr.metric or ""], catalog=catalog)
             out[kr.id] = _probability(kr, history, weeks, catalog)
-            if with_bets is not None and kr.id in expected:
-                with_bets[kr.id] = _probability(kr, history, weeks, catalog,
-                                                 shift=_shift(kr, expected[kr.id]))
+            shift = loaded.plan.expected_shift(kr)
+            if with_bets is not None and shift is not None:
+                with_bets[kr.id] = _probability(kr, history, weeks, catalog, shift=shift)
     return out
-
-
-def _expected_changes(plan: Plan) -> dict[str, list[Change]]:
-    """kr id -> the changes the plan's live bets expect of it (a stopped bet expects none)."""
-    out: dict[str, list[Change]] = {}
-    for o in plan.objectives:
-        for b in o.bets:
-            if b.expects is not None and b.status is not BetStatus.STOPPED:
-                out.setdefault(b.expects.key_result, []).append(b.expects.change)
-    return out
-
-
-def _shift(kr: KeyResult, changes: list[Change]) -> float:
-    """How far the bets move the level, each change taken from the KR's baseline (a relative
-    "+10%" is a tenth of where the KR starts), added up."""
-    base = kr.baseline if kr.baseline is not None else 0.0
-    return sum(c.apply(base) - base for c in changes)
 
 
 def _checkable(kr: KeyResult, catalog: MetricsFile) -> bool:
