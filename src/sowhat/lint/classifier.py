@@ -262,13 +262,14 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
     """
     if kind == "output":
         return None
-    if _vanity_heads().isdisjoint(facts.tokens) and _APART.isdisjoint(facts.tokens):
-        return None  # the common case, decided with two set operations
+    if _vanity_heads().isdisjoint(facts.tokens) and _APART.isdisjoint(facts.tokens) and (
+            ATTENDANCE.isdisjoint(facts.tokens)):
+        return None  # the common case, decided with three set operations
     lex = load_lexicon()
     tokens = facts.tokens
     for i, t in enumerate(tokens):  # "... while traffic doubles": a side clause, not the KR
-        if t in _CLAUSE_BREAKS and i:
-            tokens = tokens[:i]
+        if i and (t in _CLAUSE_BREAKS or (t == "based" and tokens[i + 1 : i + 2] == ("on",))):
+            tokens = tokens[:i]  # "..., based on all site traffic": the basis, not the count
             break
     heads = _vanity_heads()
     if any(
@@ -280,7 +281,7 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
         return None  # tied to value; but "trial sign-ups" are still sign-ups counted, and
         # "3m page views, a majority of which focus on AI" says what the content is about,
         # not which views count (a restrictive "views that convert" would)
-    for family, phrases in lex.vanity.items():
+    for family, phrases in (*lex.vanity.items(), _ATTENDANCE_FAMILY):
         for phrase in phrases:
             parts = tuple(phrase.replace("-", " ").split())
             n = len(parts)
@@ -299,6 +300,8 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     continue  # a rate ("sessions per user"), engaged people, or the team itself
                 if i <= 1 and after in _SUBJECT_VERBS and not _is_verb(facts.head):
                     continue  # "Members can make a profile": the people, not a count of them
+                if parts == ("sessions",) and i and tokens[i - 1] in _MEETING_KINDS:
+                    continue  # "monthly leadership development sessions": meetings held
                 if f"{parts[-1]}/" in facts.norm and _segment(tokens, j):
                     continue  # "(5+ sessions/week)": a frequency that defines a segment
                 if facts.head in _CAPACITY_HEADS:
@@ -306,8 +309,13 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                 if parts == ("members",) and after and after not in _COUNT_TAIL:
                     continue  # "25 members publish a talk", "members of the community are
                     # involved": people doing something; "hits 10,000 members" is the count
-                if j >= 1 and before in _DENOMINATOR_BEFORE and tokens[j - 1][0].isdigit():
+                split = before == "of" and after in _SOURCE_SPLIT and _split_by_source(
+                    facts.norm, parts)
+                if j >= 1 and before in _DENOMINATOR_BEFORE and tokens[j - 1][0].isdigit() and (
+                        not split):
                     continue  # "80% of new signups complete...": a share, signups the base
+                if j >= 2 and tokens[j - 1] == "of" and tokens[j - 2][0].isdigit() and not split:
+                    continue  # "90% of workshop attendees rate it 4+": a noun between
                 i_before = j
                 if (
                     i_before >= 1
@@ -317,13 +325,54 @@ def find_vanity(facts: TextFacts, kind: Kind = "outcome") -> Vanity | None:
                     continue  # "tickets per 1,000 sessions"
                 counted = i_before >= 1 and (tokens[i_before - 1] in _COUNT_NOUNS or (
                     before == "in" and tokens[i_before - 1] in _CHANGE_NOUNS))
-                if before in _DENOMINATOR_BEFORE and not counted:
-                    continue
-                return Vanity(phrase=phrase, family=family, advice=lex.vanity_advice[family])
+                if before in _DENOMINATOR_BEFORE and not counted and not split:
+                    continue  # but "30% of total traffic from mobile" is traffic split by
+                    # where it comes from: the attention itself, not a base
+                if "(" in facts.norm and not _outside_parentheses(facts.norm, parts):
+                    continue  # "(field data once traffic exists)": an aside, not the count
+                advice = lex.vanity_advice.get(family, _ATTENDANCE_ADVICE)
+                return Vanity(phrase=phrase, family=family, advice=advice)
     apart = attention_apart(tokens)
     if apart is not None:
         return Vanity(phrase=apart[1], family=apart[2], advice=lex.vanity_advice[apart[2]])
     return None
+
+
+# Attendance counted for its own sake ("Events with a total of 1,000 attendees", "town hall
+# meetings will increase attendance by 20%"), like registrations or views. Read by the rules
+# only: the lexicon's vanity words are also a model feature, which these leave as it was.
+ATTENDANCE = frozenset({"attendance", "attendees"})
+_ATTENDANCE_FAMILY = ("attendance", tuple(sorted(ATTENDANCE)))
+_ATTENDANCE_ADVICE = ("attendees who go on to do what the event is for (adopt, contribute, "
+                      "buy), not raw attendance")  # fmt: skip
+
+
+def _outside_parentheses(norm: str, parts: tuple[str, ...]) -> bool:
+    """Whether the phrase stands somewhere outside parentheses: a word only inside them
+    ("p75 LCP ≤ 2.5s (field data once traffic exists)") qualifies the KR, it is not what the
+    KR counts."""
+    outside = _PARENTHESES.sub(" ", norm).replace("-", " ").replace("/", " ")
+    return re.search(r"\b" + r"\s+".join(map(re.escape, parts)) + r"\b", outside) is not None
+
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
+# the kinds of meeting a team holds in "sessions" ("pair programming sessions"): not visits
+_MEETING_KINDS = frozenset({"development", "programming", "training", "practice", "coaching",
+                            "mentoring", "working", "planning", "feedback", "brainstorming",
+                            "pairing", "learning", "study", "design", "review", "strategy",
+                            "information", "q&a", "demo", "listening", "onboarding"})  # fmt: skip
+# what splits attention by where it comes from: "% of total traffic from mobile"
+_SOURCE_SPLIT = frozenset({"from", "via"})
+
+
+def _split_by_source(norm: str, parts: tuple[str, ...]) -> bool:
+    """Whether the share is of the attention itself, split by where it comes from, with
+    nothing said of it after the source: "Hit 30% of total traffic from mobile (currently
+    8%)". "80% of signups from paid ads complete onboarding" says what they do: a base."""
+    outside = _PARENTHESES.sub(" ", norm).replace("-", " ")
+    m = re.search(r"\b" + r"\s+".join(map(re.escape, parts)) + r"\s+(?:from|via)\s+(.*)$",
+                  outside)  # fmt: skip
+    return m is not None and len(m[1].split()) <= 2
 
 
 def attention_apart(tokens: tuple[str, ...]) -> tuple[int, str, str] | None:
@@ -388,7 +437,7 @@ def _segment(tokens: tuple[str, ...], j: int) -> bool:
     own sake, "100k site visitors/month": the number stands right before the word and is
     small, or a people noun comes first."""
     before = tokens[j] if j >= 0 else ""
-    small = before[:1].isdigit() and not any(c in before for c in "km,") and len(before) <= 3
+    small = before[:1].isdigit() and not any(c in before for c in "km,") and len(before) <= 2
     return small or any(t in _PEOPLE for t in tokens[: max(j, 0)])
 
 
@@ -425,9 +474,12 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         # Digits in a name ("js-libp2p", "SOC 2") are no number either, but a named thing
         # with a digit is most often a checkable deliverable ("go-libp2p implements the
         # API"), so only work promised as a quality alone is judged past them: "js-libp2p
-        # releases get proper fanfare" is "Releases get proper fanfare"
-        return kind == "output" and _vague_quality(facts) and _name_digits_only(facts) and (
-            metric_named(facts) is None)  # the cheap, rarely true test first
+        # releases get proper fanfare" is "Releases get proper fanfare", and so is open-ended
+        # work: "Advise K-12 teams of their needs" (set tests first: most KRs stop there)
+        open_work = (facts.head in _OPEN_ENDED_HEADS or facts.head in _GENERIC_VERBS or not (
+            _ROLE_VERBS.isdisjoint(facts.tokens))) and _generic_work(facts)
+        return (open_work or (kind == "output" and _vague_quality(facts))) and (
+            _name_digits_only(facts) and metric_named(facts) is None)  # fmt: skip
     lex = load_lexicon()
     vague = facts.head in lex.vague_words or facts.head in _VAGUE_HEADS or _vague_quality(facts)
     open_amount = _open_amount(facts)
@@ -581,7 +633,12 @@ def _name_digits_only(facts: TextFacts) -> bool:
 
 # a digit run glued to the letters before it (not after: "1.5MB", "30s", "5x" are amounts),
 # or standing after an upper-case acronym: part of a name
-_NAME_DIGIT = re.compile(r"(?<=[A-Za-z]{2})\d+(?:\.\d+)*[A-Za-z]*|\b[A-Z]{2,}\s\d+\b")
+_NAME_DIGIT = re.compile(
+    r"(?<=[A-Za-z]{2})\d+(?:\.\d+)*[A-Za-z]*|\b[A-Z]{2,}\s\d+\b|"
+    # a code of capitals, a hyphen and digits ("PK-20W", "COVID-19"); "K-12" or "K12", the
+    # school grades, names a school system
+    r"\b[A-Z]{2,}-\d+[A-Z]*\b|\bK-?12\b"
+)
 
 
 _PLACE_PREPOSITIONS = frozenset({"in", "into", "on", "under", "onto"})
@@ -613,10 +670,12 @@ def _quality_moves(facts: TextFacts, change_verbs: frozenset[str]) -> bool:
     customer satisfaction" there is nothing to read at the end of the period; the model
     often calls these outputs (no change verb at the head, no metric word)."""
     toks = facts.tokens
-    return any(
-        toks[i] in _QUALITY_NOUNS and toks[i + 1] in change_verbs
-        for i in range(min(len(toks) - 1, 3))
-    )
+    if any(toks[i] in _QUALITY_NOUNS and toks[i + 1] in change_verbs
+           for i in range(min(len(toks) - 1, 3))):  # fmt: skip
+        return True
+    # the quality qualified before its verb: "Company-wide engagement in design review
+    # increases" (the change verb closes the sentence)
+    return len(toks) > 3 and toks[-1] in change_verbs and not _QUALITY_NOUNS.isdisjoint(toks[:3])
 
 
 # Heads that name knowledge or proof of something rather than a level of it: "Understanding
@@ -681,20 +740,43 @@ _STATE_VERBS = frozenset(
 def _generic_work(facts: TextFacts) -> bool:
     """Work with no particular deliverable: "Fix bugs", "Ship features", "Update
     documentation", "Do user research", "Proactively reaching out to diverse communities".
-    Nothing tells at the end of the period whether it happened: which bugs, how many?"""
-    words = [t for t in facts.tokens if t not in _FILLER]
+    Nothing tells at the end of the period whether it happened: which bugs, how many?
+    Two verbs may share the object ("Document and evangelize architecture designs", "Collect
+    and incorporate user feedback"), and a verb may carry its particle ("Roll out
+    improvements")."""
+    toks = facts.tokens
+    if toks and toks[0] == "re":
+        toks = toks[1:]  # "Re-organizing and iterating on ...": one word, split at the hyphen
+    if len(toks) > 2 and toks[1] == "and" and toks[2] in _OPEN_ENDED_HEADS:
+        return True  # "Organizing and iterating on the website": the second verb is open
+    if not _ROLE_VERBS.isdisjoint(toks[:5]) and any(
+            toks[i] in _ROLE_VERBS and toks[i + 1] == "as" for i in range(min(len(toks) - 1, 5))):
+        return True  # "The team will serve as consultants for ...": a role held, no deliverable
+    words = [t for t in toks if t not in _FILLER]
     if not words:
         return False
     if words[0] in _OPEN_ENDED_HEADS:
         return True
     verb = _is_verb(words[0]) or words[0] in _GENERIC_VERBS
     rest = words[1:] if verb else words
+    head = words[0]
+    if verb and len(toks) > 2 and toks[1] == "and" and len(rest) > 1:
+        # a second verb sharing the object: either may leave the work open
+        if rest[0] in _OPEN_ENDED_HEADS:
+            return True
+        head, rest = rest[0], rest[1:]
+    if verb and rest and rest[0] in _PARTICLES:
+        rest = rest[1:]  # "Roll out improvements for ...", "Set up processes"
     if bool(rest) and all(t in _GENERIC_OBJECTS for t in rest):
         return True
     # "Boost posts on Instagram and Facebook": the object ends at the first preposition;
     # naming where the work happens still names no particular deliverable (which posts?)
     return (verb and not _GENERIC_OBJECTS.isdisjoint(rest)
-            and _generic_object_before_place(facts.tokens, words[0]))  # fmt: skip
+            and _generic_object_before_place(toks, head))  # fmt: skip
+
+
+_PARTICLES = frozenset({"out", "up"})
+_ROLE_VERBS = frozenset({"serve", "serves", "act", "acts"})
 
 
 def _generic_object_before_place(tokens: tuple[str, ...], head: str) -> bool:
@@ -706,7 +788,7 @@ def _generic_object_before_place(tokens: tuple[str, ...], head: str) -> bool:
     for t in tokens[start:]:
         if t in _OBJECT_ENDS:
             break
-        if t not in _FILLER:
+        if t not in _FILLER and t not in _PARTICLES:
             obj.append(t)
     else:
         return False  # no place named: the plain test above has already judged it
@@ -719,18 +801,20 @@ _FILLER = frozenset({"a", "an", "the", "our", "all", "more", "some", "of", "and"
                      "to", "for", "with", "via", "in", "its", "their", "new", "existing",
                      "current"})  # fmt: skip
 _GENERIC_VERBS = frozenset({"do", "fix", "update", "write", "ship", "improve", "work", "make",
-                            "deliver", "provide", "add", "run", "hold"})  # fmt: skip
+                            "deliver", "provide", "add", "run", "hold",
+                            "collect"})  # fmt: skip
 _OPEN_ENDED_HEADS = frozenset({"engage", "encourage", "proactively", "explicit", "promote",
                                "foster", "nurture", "champion", "evangelize", "evangelise",
                                "advocate", "socialize", "socialise", "explore", "iterating",
-                               "reaching", "align", "embrace"})  # fmt: skip
+                               "reaching", "align", "embrace", "advise", "educate",
+                               "cultivate"})  # fmt: skip
 _GENERIC_OBJECTS = frozenset(
     [
         "features", "bugs", "fixes", "documentation", "docs", "research",
         "user", "users", "improvements", "stability", "packaging", "promotion", "outreach",
         "communities", "community", "code", "coding", "things", "stuff", "work", "projects",
         "tasks", "issues", "content", "process", "processes", "quality", "performance",
-        "posts",
+        "posts", "gaps", "leadership", "guidance", "feedback",
         "library", "client", "changes", "updates", "tests", "testing", "progress", "hard",
     ]
 )  # fmt: skip
@@ -790,6 +874,9 @@ _VAGUE_QUALITIES = frozenset(
         "smarter",
         "negatively",
         "adversely",
+        "frictionless",
+        "seamless",
+        "easy",
     ]
 )
 # A quality promised in a compound: "a high-quality format" is no more countable than "an

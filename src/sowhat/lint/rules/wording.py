@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.classifier import (
+    ATTENDANCE,
     KNOWLEDGE_HEADS,
     attention_apart,
     find_vanity,
@@ -103,12 +104,13 @@ def _chases_attention(facts: TextFacts) -> bool:
     SW102 quiet on exactly the counts it is for."""
     toks = facts.tokens
     apart = attention_apart(toks)  # "Ranking for product keywords in search"
-    if apart is None and not attention(facts):
+    if apart is None and not attention(facts) and ATTENDANCE.isdisjoint(toks):
         return False
     at = -1 if apart is None else apart[0]
     if facts.head in _CHASE_HEADS or at == 0:
         return True
-    return any((attention_word(t) or i == at) and _chased(toks, i) for i, t in enumerate(toks))
+    return any((attention_word(t) or t in ATTENDANCE or i == at) and _chased(toks, i)
+               for i, t in enumerate(toks))  # fmt: skip
 
 
 def _chased(toks: tuple[str, ...], i: int) -> bool:
