@@ -101,46 +101,21 @@ BASELINE_RELATIVE_TOLERANCE = 0.10
 """A typed baseline within 10% of the measured one is a rounding, not a different claim."""
 BASELINE_SHARE_TOLERANCE = 0.02
 """For a 0–1 rate, also allow 2 percentage points: 38% typed for 39.4% measured is fine."""
-BASELINE_MOVE_SHARE = 1 / 3
-"""A gap a third of the planned move misstates progress by a third: material whatever its
-size against the baseline ("4% → 6%" typed against a measured 5.12% read 65% for 20%)."""
-BASELINE_ROUNDING = 0.05
-"""...unless the gap is a rounding of the measured value (40% typed for 40.3%)."""
 
 
-def baseline_disagrees(typed: float | None, measured: float | None, *, share: bool,
-                       target: float | None = None) -> bool:
+def baseline_disagrees(typed: float | None, measured: float | None, *, share: bool) -> bool:
     """Whether a typed baseline claims a different starting point than the data shows.
 
     Progress is counted from the typed baseline, so "120 → 140" against a measured 601 reads
     100% in week one. Lint (SW114), `sowhat status` and the web all ask this one question so
     they never disagree about which baselines to flag.
-
-    Two tests, either enough: the gap is beyond 10% of the measured value (2 points for a
-    rate), or — given the target — it is a third of the planned move or more and no
-    rounding. The first alone let a low rate through: "paid conversion 4% → 6%" against a
-    measured 5.12% is within 2 points, yet counts 65% progress where the data says 20%.
     """
     if typed is None or measured is None:
         return False
-    gap = abs(typed - measured)
     allowed = BASELINE_RELATIVE_TOLERANCE * abs(measured)
     if share:
         allowed = max(allowed, BASELINE_SHARE_TOLERANCE)
-    if gap > allowed + 1e-12:
-        return True
-    if target is None or target == typed:
-        return False
-    return (gap >= BASELINE_MOVE_SHARE * abs(target - typed) - 1e-12
-            and gap > BASELINE_ROUNDING * abs(measured) + 1e-12)
-
-
-def share_of_move(typed: float, measured: float, target: float | None) -> float | None:
-    """The gap between typed and measured baselines as a share of the planned move (None
-    without a target): how far progress is misstated."""
-    if target is None or target == typed:
-        return None
-    return abs(typed - measured) / abs(target - typed)
+    return abs(typed - measured) > allowed + 1e-12
 
 
 @dataclass(frozen=True)

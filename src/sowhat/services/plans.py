@@ -176,7 +176,7 @@ class KeyResultStatus:
         period (the same test as lint's SW114): progress counts from a start that did not
         happen, so every screen that shows progress says so."""
         return baseline_disagrees(self.baseline, self.measured_baseline,
-                                  share=self.unit == "percent", target=self.target)
+                                  share=self.unit == "percent")
 
     @property
     def baseline_unchecked(self) -> bool:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sowhat.domain.measure import baseline_disagrees, share_of_move
+from sowhat.domain.measure import baseline_disagrees
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.context import MeasuredBaseline
 
 
-def differs(typed: float, measured: MeasuredBaseline, target: float | None = None) -> bool:
-    return baseline_disagrees(typed, measured.value, share=measured.share, target=target)
+def differs(typed: float, measured: MeasuredBaseline) -> bool:
+    return baseline_disagrees(typed, measured.value, share=measured.share)
 
 
 def _show(value: float, share: bool) -> str:
@@ -39,21 +39,15 @@ class BaselineDiffersFromData(KRRule):
         if baselines is None or kr.baseline is None or not kr.metric:
             return []
         measured = baselines.get(kr.id)
-        if measured is None or not differs(kr.baseline, measured, kr.target):
+        if measured is None or not differs(kr.baseline, measured):
             return []
         share = measured.share
-        # a gap that looks small (within 2 points of a low rate) is flagged for its share
-        # of the planned move: say so, or "4.0% differs from 5.1%" reads as pedantry
-        moved = share_of_move(kr.baseline, measured.value, kr.target)
-        weight = (f": the gap is {moved:.0%} of the move the KR plans, so progress would "
-                  "count from a start that did not happen"
-                  if moved is not None and not differs(kr.baseline, measured) else "")
         return [
             self.at(
                 subject,
                 f"the typed baseline {_show(kr.baseline, share)} differs from the measured "
                 f"{_show(measured.value, share)} ({kr.metric} over {_day(measured)}, the same "
-                f"measure just before the period){weight}",
+                "measure just before the period)",
                 f"write `baseline: {measured.value:.4g}` — or, if the data is wrong, fix the "
                 "metric's definition first; progress is counted from the baseline",
                 "baseline",

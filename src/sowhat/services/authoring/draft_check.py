@@ -95,7 +95,6 @@ class DraftCheck:
     detectability: KRDetectability | None = None
     notes: tuple[str, ...] = field(default=())
     typed_baseline: float | None = None  # the baseline as written, to hold against `measured`
-    typed_target: float | None = None  # the target as written: how material a gap is
     bet_ambition: AmbitionCheck | None = None  # the same, moved by its bets' expected changes
 
     @property
@@ -111,7 +110,7 @@ class DraftCheck:
         """The typed baseline is not what the data measured (lint SW114's test)."""
         return self.measured is not None and baseline_disagrees(
             self.typed_baseline, self.measured.value,
-            share=self.metric is not None and self.metric.share, target=self.typed_target)
+            share=self.metric is not None and self.metric.share)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -200,7 +199,7 @@ def check_draft_kr(
         except SowhatError as exc:
             notes.append(str(exc))
     return DraftCheck(coaching, info, measured, ambition, detect, tuple(notes),
-                      typed_baseline=baseline, typed_target=target, bet_ambition=with_bets)
+                      typed_baseline=baseline, bet_ambition=with_bets)
 
 
 def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: EventSource,

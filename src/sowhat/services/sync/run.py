@@ -457,7 +457,7 @@ def _confirmed(kr: KeyResultRow, catalog: MetricsFile, measured: float | None) -
     if measured is None or kr.baseline is None:
         return False
     share = kr_scale(metric=kr.metric, kr_unit=kr.unit, catalog=catalog).text == "percent"
-    return not baseline_disagrees(kr.baseline, measured, share=share, target=kr.target)
+    return not baseline_disagrees(kr.baseline, measured, share=share)
 
 
 def _unchecked_baseline(kr: KeyResultRow, window: MeasureWindow,
