@@ -279,7 +279,8 @@ def _full_dashboard(session: Session, period: str | None, day: date,
     plan = model.plan
     forecasts = period_forecasts(session, catalog, plan, day, model.marks)
     standings = standings_of(plan, forecasts)
-    parts = kr_changes(session=session, plan=plan, today=_changes_day(plan, day))
+    parts = kr_changes(session=session, plan=plan, today=_changes_day(plan, day),
+                       catalog=catalog)
     return _Model(_assemble(session, plan, day, _trend(session, plan, day, workspace),
                             forecasts, standings, parts), parts, model.marks)
 
@@ -342,7 +343,8 @@ def _updated(session: Session, old: _Model, version: Version, day: date,
     live = {k.id for k in plan.key_results}
     parts = {k: v for k, v in old.changes.items() if k not in keys and k in live}
     parts.update(kr_changes(session=session, plan=plan, today=_changes_day(plan, day),
-                            keys=keys & live))
+                            keys=keys & live,
+                            catalog=workspace.metrics if workspace else None))
     return _Model(_assemble(session, plan, day, trend, forecasts, standings, parts), parts,
                   model.marks)
 

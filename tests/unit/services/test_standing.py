@@ -199,3 +199,24 @@ def test_no_value_says_why_as_far_as_the_plan_knows() -> None:
         "`sowhat sync` says why")
     midnight = Window(datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
     assert "(Nov 02–Nov 29)" in why(measure="level", window=midnight)
+
+
+def test_a_week_whose_cohorts_are_still_maturing_is_not_judged() -> None:
+    """A fresh workspace's 21-day paid conversion (4% -> 6%): its latest stored week held only
+    the cohorts matured so far, 8.33% over a few days' signups, and "What changed" listed the
+    KR as "+4.33 pts since the baseline — toward the target" against the noise of whole
+    weeks. The week still maturing is left out; the latest settled week is judged."""
+    weeks = [date(2026, 10, 5) + timedelta(days=7 * i) for i in range(7)]
+    paid = [0.0603, 0.0601, 0.0496, 0.0505, 0.0436, 0.0414, 0.0833]
+    kr = _view(replace(KR, baseline=0.04, target=0.06))
+    loud = movement(kr, list(zip(weeks, paid, strict=True)))
+    assert loud is not None
+    assert loud.week == weeks[-1]
+    assert loud.week_moved  # the so-far week read as a jump
+    m = movement(kr, list(zip(weeks, paid, strict=True)), unsettled={weeks[-1]})
+    assert m is not None
+    assert m.week == weeks[-2]
+    assert m.value == pytest.approx(0.0414)
+    assert not m.week_moved
+    # nothing settled yet: nothing to say
+    assert movement(kr, [(weeks[0], 0.05)], unsettled={weeks[0]}) is None

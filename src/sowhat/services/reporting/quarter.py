@@ -110,7 +110,11 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
                 health=k, word=kr_word, metric=view.status.metric, unit=view.status.unit,
                 # the weeks before the period tell the noise a baseline is judged against
                 movement=movement(view, [(w, v) for w, v, _ in every],
-                                  period_start=plan.status.start),
+                                  period_start=plan.status.start,
+                                  unsettled=frozenset(unsettled_weeks(
+                                      [(w, v) for w, v, _ in every], period_end=plan.status.end,
+                                      metric=view.status.metric, catalog=catalog,
+                                      as_of=plan.status.data_through or plan.status.last_sync))),
                 weekly=tuple(stored),
                 unsettled=tuple(unsettled_weeks(
                     stored, period_end=plan.status.end, metric=view.status.metric,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from sowhat.domain.measure import DEFAULT_OVER_DAYS, Measure
 from sowhat.domain.period import week_start
+from sowhat.services.forecasts import unsettled_weeks
 from sowhat.services.okrs.views import (
     GuardrailView,
     KeyResultView,
@@ -31,6 +32,7 @@ from sowhat.services.okrs.views import (
     series_values_many,
 )
 from sowhat.services.plans import KeyResultStatus
+from sowhat.spec.metric_defs import MetricsFile
 from sowhat.stats.noise import LEVEL_WEEKS, beyond_noise, level_noise, noise_level
 
 __all__ = ["Changes", "KRChange", "Movement", "NoteEntry", "assemble", "kr_changes", "movement",
@@ -77,8 +79,15 @@ class Changes:
 
 
 def movement(kr: KeyResultView, points: list[tuple[date, float]], *,
-             period_start: date | None = None) -> Movement | None:  # fmt: skip
-    """The latest week of a KR's series against the week before and the baseline.
+             period_start: date | None = None,
+             unsettled: Collection[date] = ()) -> Movement | None:  # fmt: skip
+    """The latest settled week of a KR's series against the week before and the baseline.
+
+    `unsettled` weeks (`services.forecasts.unsettled_weeks`: the week in progress, a cohort
+    metric's weeks whose cohorts are still in their outcome window) are left out: a value so
+    far rests on a few days' cohorts, far noisier than the whole weeks the noise is read
+    from, and "+4.33 pts since the baseline" of a 21-day conversion's week over its first
+    cohorts listed a KR as moved that had not.
 
     Against the baseline the noise is read from the weeks before the period (the last
     `LEVEL_WEEKS` of them, `stats.noise.level_noise`, when `period_start` is given
@@ -86,6 +95,8 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]], *,
     step inside the period would otherwise widen the very noise it is judged against, and
     activation stepping from 40% to 49% in November read "within noise". Without such weeks
     (a KR checked in by hand) the baseline is judged as one more noisy week."""
+    if unsettled:
+        points = [(w, v) for w, v in points if w not in unsettled]
     if not points:
         return None
     s = kr.status
@@ -131,8 +142,10 @@ class KRChange:
 
 
 def kr_changes(*, session: Session, plan: PlanView, today: date,
-               keys: Collection[str] | None = None) -> dict[str, KRChange]:  # fmt: skip
-    """Each KR's share (those of `keys` only, when given), by KR id."""
+               keys: Collection[str] | None = None,
+               catalog: MetricsFile | None = None) -> dict[str, KRChange]:  # fmt: skip
+    """Each KR's share (those of `keys` only, when given), by KR id. `catalog` tells a
+    cohort metric's outcome window, so its weeks still maturing are not judged."""
     since = week_start(today) - timedelta(days=7)
     # every KR's check-ins and series in a few queries, not a few per KR; plain rows, not
     # an object per check-in or point (a large plan has hundreds of thousands)
@@ -143,9 +156,13 @@ def kr_changes(*, session: Session, plan: PlanView, today: date,
         if keys is not None and kr.id not in keys:
             continue
         history = all_checkins.get(kr.id, [])
-        points = all_series.get(kr.id) or [(c.week, c.value) for c, _, _ in history
-                                            if c.value is not None]
-        m = movement(kr, [(w, float(v)) for w, v in points], period_start=plan.status.start)
+        synced = all_series.get(kr.id)
+        points = synced or [(c.week, c.value) for c, _, _ in history if c.value is not None]
+        moving = unsettled_weeks(
+            synced, period_end=plan.status.end, metric=kr.status.metric, catalog=catalog,
+            as_of=plan.status.data_through or plan.status.last_sync) if synced else ()
+        m = movement(kr, [(w, float(v)) for w, v in points], period_start=plan.status.start,
+                     unsettled=frozenset(moving))
         moved = m is not None and (m.week_moved or m.baseline_moved)
         notes = tuple(NoteEntry(kr.id, kr.status.title, c.week, c.value, c.confidence,
                                 c.note, c.author)
@@ -178,5 +195,7 @@ def assemble(plan: PlanView, today: date, parts: Mapping[str, KRChange]) -> Chan
                    steady_ids=frozenset(steady))
 
 
-def what_changed(*, session: Session, plan: PlanView, today: date) -> Changes:
-    return assemble(plan, today, kr_changes(session=session, plan=plan, today=today))
+def what_changed(*, session: Session, plan: PlanView, today: date,
+                 catalog: MetricsFile | None = None) -> Changes:
+    return assemble(plan, today, kr_changes(session=session, plan=plan, today=today,
+                                            catalog=catalog))
