@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from sowhat.cli.app import app
 from sowhat.cli.common import console, err_console
+from sowhat.errors import SpecError
 
 runner = CliRunner()
 FIRST = datetime(2026, 8, 1, tzinfo=UTC)
@@ -182,3 +183,21 @@ def test_a_floor_on_a_running_total_is_flagged_and_a_weekly_one_is_not(tmp_path:
     lint = _run("lint", "-w", str(root))
     assert lint.count("SW119") == 1
     assert "which starts at 0: it is breached from the first day" in lint
+
+
+def test_a_trailing_window_too_short_for_an_active_metric_is_refused(tmp_path: Path) -> None:
+    """Weekly actives over 3 days hold no whole week: the guardrail would never be judged."""
+    root = tmp_path / "ws"
+    (root / "okrs").mkdir(parents=True)
+    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS.format(
+        guardrails="      - {metric: weekly, min: 5, over: 3d}\n"), "utf-8")
+    (root / "metrics.yaml").write_text(
+        METRICS + "  weekly: {type: active, entity: account_id, event: signup, per: week}\n",
+        "utf-8")
+    (root / "sowhat.toml").write_text('[workspace]\nname = "G"\n\n[teams.growth]\n'
+                                      'name = "Growth"\n', "utf-8")
+    with pytest.raises(SpecError) as raised:
+        _run("validate", "-w", str(root))
+    said = str(raised.value)
+    assert "okrs/2026-Q4.yaml:13:40: over: 3d is too short for a `per: week` active " in said
+    assert "write `over: 14d` or longer" in said

@@ -236,6 +236,9 @@ def cross_check(
             for j, g in enumerate(obj.guardrails):
                 metric_ref(g.metric, (*base, "guardrails", j, "metric"))
                 metric_ref(g.segment, (*base, "guardrails", j, "segment"), "segment")
+                defn = metrics.metrics.get(g.metric) if metrics else None
+                if (short := over_too_short(defn, g.over_days)) is not None:
+                    out.append(Diagnostic(loc((*base, "guardrails", j, "over")), *short))
             for j, bet in enumerate(obj.bets):
                 bb: YamlPath = (*base, "bets", j)
                 if bet.id in seen_bet:

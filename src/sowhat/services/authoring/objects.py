@@ -121,6 +121,11 @@ def create_guardrail(
     the key (`metric`, `metric@segment`, `metric#2`) names it within its objective."""
     model = _validate(GuardrailModel, _clean(fields), "guardrail")
     check_metric(metrics, model.metric, model.segment)
+    if metrics is not None:  # the same rule `sowhat validate` applies to the file
+        short = over_too_short(metrics.metrics.get(model.metric),
+                               model.to_domain().over_days)
+        if short is not None:
+            raise UserError(short[0], hint=short[1])
     prow = open_period(session, period)
     orow = live_one(session, ObjectiveRow, prow, objective, "objective")
     principal.require_team(orow.team, f"a guardrail of objective {objective}")
