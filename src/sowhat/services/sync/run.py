@@ -350,6 +350,9 @@ def sync(
     # every ratio KR would always look redefined.
     hashes = {name: metric_definition_hash(d, catalog=catalog)
               for name, d in catalog.metrics.items()}
+    measured = {i: baselines[i].value if i in baselines else
+                stored[k.id].measured_baseline if i in kept_baselines else None
+                for i, k in enumerate(usable)}
     kr_results = tuple(
         KRSync(
             kr_id=k.key, metric=k.metric or "", segment=k.segment,
@@ -357,14 +360,11 @@ def sync(
             checkins_written=written[i], error=failed.get(i),
             definition_changed=bool(k.baselined_metric_hash)
             and k.baselined_metric_hash != hashes.get(k.metric or "")
-            and not _confirmed(k, catalog,
-                               baselines[i].value if i in baselines else
-                               stored[k.id].measured_baseline if i in kept_baselines else None),
+            and not _confirmed(k, catalog, measured[i]),
             measure=str(measures[i].measure),
             window_start=_window(measures[i], cutoff, period_start).start,
             window_end=_window(measures[i], cutoff, period_start).end,
-            measured_baseline=(baselines[i].value if i in baselines else
-                               stored[k.id].measured_baseline if i in kept_baselines else None),
+            measured_baseline=measured[i],
             recomputed=i in redefined and i not in failed,
             weeks_computed=computed[i],
             unit=kr_scale(metric=k.metric, kr_unit=k.unit, catalog=catalog).text,
