@@ -14,6 +14,14 @@ The semantics are DESIGN.md's "Window semantics", implemented here once:
   in the segment when any of the tied events matches); the cohort is the anchors in
   [start, end); an entity is mature when anchor + outcome window <= as_of, and only mature
   entities enter the value.
+
+`slots` asks one expression for several segments of one metric at once (sync's day query
+asks a metric for the same days under each segment of its KRs): the rows carry a `slot`
+column, the index of their segment in `slots` (None: no segment), and each slot's rows
+are exactly what the metric under that segment alone gives. An event counts once for each
+segment it meets (its rows are repeated per slot, `_explode`); a cohort is grouped and
+joined to its outcomes once, each entity marked with the segments its anchor meets. One
+scan and one join instead of one per segment.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from sowhat.spec.metric_defs import (
     NpsMetric,
     RatioMetric,
     RetentionMetric,
+    SegmentDef,
     SumMetric,
     UniqueMetric,
     Where,
@@ -70,16 +79,22 @@ class FirstEvents:
     pairs: frozenset[tuple[str, str]]
 
 
+Slots = tuple[SegmentDef | None, ...]
+"""Segments of one request for several (`compile_metric(slots=)`), in slot order."""
+
+
 def compile_metric(
     name: str, catalog: MetricsFile, events: ir.Table, q: Query, _stack: tuple[str, ...] = (),
     *, traits: TraitContext | None = None, firsts: FirstEvents | None = None,
+    slots: Slots | None = None,
 ) -> ir.Table:
     """The expression computing metric `name` for `q` over the canonical `events` table.
 
     `traits` (sowhat.metrics.trait_join.load_traits) is needed when a condition reads a
     `trait:`; without it such a metric is an error. `firsts`, when given, lets a cohort read
     its new entities from the store's first-event table instead of grouping every anchor
-    event in history (the same rows either way).
+    event in history (the same rows either way). `slots` (with no `q.segment`): one row per
+    slot and bucket, with a `slot` column (the module's docstring); not for ratios.
     """
     if name in _stack:
         raise UserError(f"ratio cycle: {' -> '.join([*_stack, name])}",
@@ -89,6 +104,8 @@ def compile_metric(
     except KeyError:
         raise UserError(f"unknown metric {name!r}", hint="see `sowhat metrics list`") from None
     readable = events.filter(events.timestamp < q.as_of_lit())
+    if slots is not None and (isinstance(m, RatioMetric) or q.segment is not None):
+        raise ValueError("slots are for a non-ratio metric asked without a segment")
     if isinstance(m, RatioMetric):
         num = compile_metric(m.numerator, catalog, events, q, (*_stack, name), traits=traits,
                              firsts=firsts)
@@ -102,12 +119,12 @@ def compile_metric(
                         hint="only unique and NPS metrics count each entity at its latest "
                         "event")
     if isinstance(m, CountMetric | UniqueMetric | SumMetric | AverageMetric):
-        return _event_metric(m, readable, q, tr)
+        return _event_metric(m, readable, q, tr, slots)
     if isinstance(m, ActiveMetric):
-        return _active(m, readable, q, tr)
+        return _active(m, readable, q, tr, slots)
     if isinstance(m, NpsMetric):
-        return _nps(m, readable, q, tr)
-    return _cohort_metric(m, readable, q, tr, firsts)
+        return _nps(m, readable, q, tr, slots)
+    return _cohort_metric(m, readable, q, tr, firsts, slots)
 
 
 class _Traits:
@@ -126,44 +143,73 @@ class _Traits:
 
 
 def _shape(t: ir.Table) -> ir.Table:
-    """Every column of COLUMNS, in order and type, so expressions union and compare."""
+    """Every column of COLUMNS, in order and type, so expressions union and compare (and
+    `slot` last, when slotted)."""
     cols = {
         name: (t[name].cast(dtype) if name in t.columns else ibis.null().cast(dtype))
         for name, dtype in COLUMNS.items()
     }
+    if "slot" in t.columns:
+        cols["slot"] = t.slot.cast(dt.int64)
     return t.select(**cols)
+
+
+def _keys(slots: Slots | None, *names: str) -> list[str]:
+    """Group-by keys: `names`, after `slot` when slotted."""
+    return ["slot", *names] if slots is not None else list(names)
+
+
+def _slot_marks(t: ir.Table, member: Sequence[ir.BooleanValue | None]) -> ir.Table:
+    """`t`'s rows repeated once per slot they are members of (`member[k]`: None for a slot
+    every row is in), with that slot's index in column `slot`."""
+    marks = [ibis.literal(k, type=dt.int16) if cond is None
+             else ibis.ifelse(cond, ibis.literal(k, type=dt.int16), ibis.null(dt.int16))
+             for k, cond in enumerate(member)]
+    t = t.mutate(slot=ibis.array(marks).unnest())
+    return t.filter(t.slot.notnull())
+
+
+def _explode(t: ir.Table, slots: Slots, tr: _Traits) -> ir.Table:
+    """`t`'s rows once per segment of `slots` they meet (the row filter `_in_window`
+    applies for one segment), with column `slot`."""
+    wide, columns = with_traits(t, [s for s in slots if s is not None], tr.entity, tr.ctx)
+    member = [None if s is None else predicate(wide, s, columns.get(id(s))) for s in slots]
+    return _slot_marks(wide, member).select(*t.columns, "slot")
 
 
 def _matching(t: ir.Table, ref: EventRef, tr: _Traits) -> ir.Table:
     return tr.filter(t.filter(t.event == ref.event), ref.where)
 
 
-def _in_window(t: ir.Table, q: Query, tr: _Traits) -> ir.Table:
+def _in_window(t: ir.Table, q: Query, tr: _Traits, slots: Slots | None = None) -> ir.Table:
     t = t.filter(
         t.timestamp >= q.start_lit(),
         t.timestamp < q.end_lit(),
     )
+    if slots is not None:
+        return _explode(t, slots, tr)
     return tr.filter(t, [q.segment]) if q.segment is not None else t
 
 
 def _event_metric(
     m: CountMetric | UniqueMetric | SumMetric | AverageMetric, ev: ir.Table, q: Query,
-    tr: _Traits,
+    tr: _Traits, slots: Slots | None = None,
 ) -> ir.Table:
     """count / unique / sum / average (mean, median or a percentile) per bucket."""
-    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr, slots)
     f = f.mutate(bucket=q.bucket(f.timestamp))
+    by = _keys(slots, "bucket")
     if isinstance(m, CountMetric):
-        agg = f.group_by("bucket").aggregate(value=f.count())
+        agg = f.group_by(by).aggregate(value=f.count())
         return _shape(agg.mutate(total=agg.value))
     if isinstance(m, UniqueMetric):
         f = f.filter(f[m.entity].notnull())
         if q.grain == LATEST_DAY:  # each entity once, on the day of its latest event
-            last = f.group_by(m.entity).aggregate(latest=f.timestamp.max())
+            last = f.group_by(_keys(slots, m.entity)).aggregate(latest=f.timestamp.max())
             last = last.mutate(bucket=_day(last.latest))
-            agg = last.group_by("bucket").aggregate(value=last.count())
+            agg = last.group_by(by).aggregate(value=last.count())
         else:
-            agg = f.group_by("bucket").aggregate(value=f[m.entity].nunique())
+            agg = f.group_by(by).aggregate(value=f[m.entity].nunique())
         return _shape(agg.mutate(total=agg.value, entities=agg.value))
     x = prop(f, m.property, "number")
     f = f.mutate(x=x).filter(x.notnull())
@@ -171,7 +217,7 @@ def _event_metric(
     stats = {"n": f.count(), "total": f.x.sum(), "total_sq": (f.x * f.x).sum()}
     if quantile is not None:
         stats["stat"] = f.x.quantile(quantile)
-    agg = f.group_by("bucket").aggregate(**stats)
+    agg = f.group_by(by).aggregate(**stats)
     if isinstance(m, SumMetric):
         return _shape(agg.mutate(value=agg.total))
     return _shape(agg.mutate(value=agg.total / agg.n if quantile is None else agg.stat))
@@ -229,36 +275,45 @@ def complete_periods_expr(bucket: ir.TimestampValue, q: Query, per: str) -> ir.I
     return ibis.greatest(diff.cast(dt.int64), 0)
 
 
-def _active(m: ActiveMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
+def _active(m: ActiveMetric, ev: ir.Table, q: Query, tr: _Traits,
+            slots: Slots | None = None) -> ir.Table:
     """Mean distinct entities per complete period: one scan, two small GROUP BYs.
 
     Sufficient statistics: n = complete periods, total = sum of the per-period counts,
     total_sq = their squares, entities = distinct entities over those periods.
     """
-    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr, slots)
     f = f.filter(f[m.entity].notnull())
     f = f.mutate(bucket=q.bucket(f.timestamp), period=_period_start(f.timestamp, m.per))
     lo, hi = _out_window(f.bucket, q)
     f = f.filter(f.period >= lo, _period_end(f.period, m.per) <= hi)
-    per_period = f.group_by(["bucket", "period"]).aggregate(c=f[m.entity].nunique())
-    sums = per_period.group_by("bucket").aggregate(
+    per_period = f.group_by(_keys(slots, "bucket", "period")).aggregate(
+        c=f[m.entity].nunique())
+    sums = per_period.group_by(_keys(slots, "bucket")).aggregate(
         total=per_period.c.sum(), total_sq=(per_period.c * per_period.c).sum())
-    ents = f.group_by("bucket").aggregate(entities=f[m.entity].nunique())
-    ents = ents.rename(ebucket="bucket")
-    agg = sums.join(ents, sums.bucket == ents.ebucket).drop("ebucket")
+    ents = f.group_by(_keys(slots, "bucket")).aggregate(entities=f[m.entity].nunique())
+    if slots is None:
+        ents = ents.rename(ebucket="bucket")
+        agg = sums.join(ents, sums.bucket == ents.ebucket).drop("ebucket")
+    else:
+        ents = ents.rename(ebucket="bucket", eslot="slot")
+        agg = sums.join(ents, [sums.bucket == ents.ebucket, sums.slot == ents.eslot]
+                        ).drop("ebucket", "eslot")
     agg = agg.mutate(n=complete_periods_expr(agg.bucket, q, m.per))
     value = ibis.ifelse(agg.n > 0, agg.total.cast(dt.float64) / agg.n,
                         ibis.null().cast(dt.float64))
     return _shape(agg.mutate(value=value))
 
 
-def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
-    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
+def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits,
+         slots: Slots | None = None) -> ir.Table:
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr, slots)
     f = f.mutate(bucket=q.bucket(f.timestamp), score=prop(f, m.property, "number"))
     f = f.filter(f[m.entity].notnull(), f.score.notnull())
     # Latest answer per entity in the window; at one instant the higher score wins, so the
     # result never depends on row order.
-    per = [f[m.entity]] if q.grain == LATEST_DAY else [f.bucket, f[m.entity]]
+    per = [f[k] for k in _keys(slots, *(() if q.grain == LATEST_DAY else ("bucket",)),
+                               m.entity)]
     rank = ibis.row_number().over(
         group_by=per, order_by=[ibis.desc(f.timestamp), ibis.desc(f.score)]
     )
@@ -267,7 +322,7 @@ def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
         latest = latest.mutate(bucket=_day(latest.timestamp))
     points = ibis.cases((latest.score >= 9, 100.0), (latest.score <= 6, -100.0), else_=0.0)
     latest = latest.mutate(x=points)
-    agg = latest.group_by("bucket").aggregate(
+    agg = latest.group_by(_keys(slots, "bucket")).aggregate(
         n=latest.count(), total=latest.x.sum(), total_sq=(latest.x * latest.x).sum()
     )
     return _shape(agg.mutate(value=agg.total / agg.n, entities=agg.n))
@@ -275,14 +330,16 @@ def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
 
 def _cohort(
     ev: ir.Table, entity: str, anchor: EventRef, q: Query, tr: _Traits,
-    firsts: FirstEvents | None = None,
+    firsts: FirstEvents | None = None, slots: Slots | None = None,
 ) -> ir.Table:
     """(entity, anchor) for entities whose first anchor event lies in [start, end).
 
     The segment is read on the anchor event (a trait as of the anchor's time). With the
     store's first-event table, only the anchor rows of the entities whose first instant
     lies in the window are read (all of them at that instant: ties decide the segment as
-    before); the grouping below then finds the same anchors.
+    before); the grouping below then finds the same anchors. With `slots`, the cohort of
+    every slot at once: a boolean column `member<k>` per segment slot k, true when the
+    entity's anchor meets it (no column for a slot without a segment).
     """
     f = _matching(ev, anchor, tr)
     f = f.filter(f[entity].notnull())
@@ -294,30 +351,38 @@ def _cohort(
         f = f.filter(f.timestamp >= q.start_lit(), f.timestamp < q.end_lit())
         f = f.semi_join(new, [f[entity] == new.entity, f.timestamp == new.first_at])
     columns: dict[int, str] = {}
-    if q.segment is not None:
-        f, columns = with_traits(f, [q.segment], tr.entity, tr.ctx)
+    segs = ({f"seg{k}": s for k, s in enumerate(slots) if s is not None} if slots is not None
+            else {"anchor_seg": q.segment} if q.segment is not None else {})
+    if segs:
+        f, columns = with_traits(f, list(segs.values()), tr.entity, tr.ctx)
     metrics = {"anchor": f.timestamp.min()}
-    if q.segment is not None:
-        metrics["anchor_seg"] = f.timestamp.min(
-            where=predicate(f, q.segment, columns.get(id(q.segment))))
+    for col, seg in segs.items():
+        metrics[col] = f.timestamp.min(where=predicate(f, seg, columns.get(id(seg))))
     anchors = f.group_by(entity).aggregate(**metrics)
     cohort = anchors.filter(
         anchors.anchor >= q.start_lit(),
         anchors.anchor < q.end_lit(),
     )
-    if q.segment is not None:
+    if slots is not None:
+        member = {f"member{col[3:]}": (cohort[col] == cohort.anchor).fill_null(False)
+                  for col in segs}
+        cohort = cohort.mutate(**member).drop(*segs)
+        if None not in slots:  # an entity in no slot's cohort is not joined to its outcomes
+            cohort = cohort.filter(ibis.or_(*[cohort[col] for col in member]))
+    elif q.segment is not None:
         cohort = cohort.filter(cohort.anchor_seg == cohort.anchor).drop("anchor_seg")
     return cohort
 
 
 def _cohort_metric(
     m: ConversionMetric | RetentionMetric | DurationMetric, ev: ir.Table, q: Query,
-    tr: _Traits, firsts: FirstEvents | None = None,
+    tr: _Traits, firsts: FirstEvents | None = None, slots: Slots | None = None,
 ) -> ir.Table:
     entity = m.entity
     anchor_ref, outcome_ref = (m.start, m.return_) if isinstance(m, RetentionMetric) else (
         m.from_, m.to)
-    cohort = _cohort(ev, entity, anchor_ref, q, tr, firsts)
+    cohort = _cohort(ev, entity, anchor_ref, q, tr, firsts, slots)
+    marks = [c for c in cohort.columns if c.startswith("member")]
     window = outcome_window(m)
     outcomes = _matching(ev, outcome_ref, tr)
     outcomes = outcomes.filter(outcomes[entity].notnull()).select(
@@ -330,16 +395,20 @@ def _cohort_metric(
         inclusive = isinstance(m, ConversionMetric | DurationMetric)
         conds.append(outcomes.ots <= upper if inclusive else outcomes.ots < upper)
     joined = cohort.left_join(outcomes, conds)
-    flagged = joined.group_by([entity, "anchor"]).aggregate(first_outcome=joined.ots.min())
+    flagged = joined.group_by([entity, "anchor", *marks]).aggregate(
+        first_outcome=joined.ots.min())
+    if slots is not None:
+        flagged = _slot_marks(flagged, [None if s is None else flagged[f"member{k}"]
+                                        for k, s in enumerate(slots)]).drop(*marks)
     mature = (
         flagged.anchor <= q.cutoff_lit(window)
         if window is not None else ibis.literal(True)
     )
     flagged = flagged.mutate(bucket=q.bucket(flagged.anchor), mature=mature)
     if isinstance(m, DurationMetric):
-        return _duration_stats(m, flagged)
+        return _duration_stats(m, flagged, slots)
     hit = flagged.mature & flagged.first_outcome.notnull()
-    agg = flagged.group_by("bucket").aggregate(
+    agg = flagged.group_by(_keys(slots, "bucket")).aggregate(
         entities=flagged.count(where=flagged.mature),
         excluded_immature=flagged.count(where=~flagged.mature),
         total=flagged.count(where=hit),
@@ -366,13 +435,14 @@ def _shift(ts: ir.TimestampValue, delta: timedelta) -> ir.TimestampValue:
     return ts + ibis.interval(seconds=seconds) if seconds else ts
 
 
-def _duration_stats(m: DurationMetric, flagged: ir.Table) -> ir.Table:
+def _duration_stats(m: DurationMetric, flagged: ir.Table, slots: Slots | None = None
+                    ) -> ir.Table:
     seconds = flagged.first_outcome.epoch_seconds().cast(dt.float64) - (
         flagged.anchor.epoch_seconds().cast(dt.float64))
     x = ibis.ifelse(flagged.mature, seconds / m.seconds_per_unit(), ibis.null().cast(dt.float64))
     f = flagged.mutate(x=x)
     quantile = m.quantile()
-    agg = f.group_by("bucket").aggregate(
+    agg = f.group_by(_keys(slots, "bucket")).aggregate(
         entities=f.count(where=f.mature),
         excluded_immature=f.count(where=~f.mature),
         n=f.x.count(),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -157,29 +157,16 @@ def _compute_base(
 ) -> Computed:
     out: Computed = {}
     queries: dict[int, Query] = {}
-    parts: list[tuple[int, str]] = []
-    if base:
-        from sowhat.metrics.trait_join import traits_for
-
-        cache = SqlCache(events.cache_dir)
-        dialect = events.dialect()
-        source_id, schema = events.source_id(), events.schema_key()
-        firsts = _firsts(events)
-        try:
-            traits = traits_for(catalog, [r.metric for r in base],
-                                {resolve_segment(catalog, r.segment) for r in base}, events)
-        except SowhatError:
-            traits = None  # the definitions that need traits report it one by one
     for i, req in enumerate(base):
         try:
-            q = _query(catalog, start, end, grain, req.segment, as_of)
-            parts.append((i, cache.sql(req.metric, catalog, q, source_id=source_id,
-                                       schema=schema, dialect=dialect, table=events.events,
-                                       traits=traits, firsts=firsts)))
-            queries[i] = q
+            queries[i] = _query(catalog, start, end, grain, req.segment, as_of)
         except SowhatError as exc:
             out[req] = ([], _message(exc))
-    rows_by, failed = _run_parts(events, parts)
+    if queries:
+        parts = _Parts(catalog, events, base)
+        rows_by, failed = parts.run(queries)
+    else:
+        rows_by, failed = {}, {}
     for i, message in failed.items():
         out[base[i]] = ([], message)
     for i, q in queries.items():
@@ -240,29 +227,15 @@ def run_windows(
     out: list[tuple[list[dict[str, Any]], str | None]] = [([], None) for _ in items]
     if not items:
         return out
-    from sowhat.metrics.trait_join import traits_for
-
-    cache = SqlCache(events.cache_dir)
-    dialect = events.dialect()
-    source_id, schema = events.source_id(), events.schema_key()
-    firsts = _firsts(events)
-    try:
-        traits = traits_for(catalog, [r.metric for r, *_ in items],
-                            {resolve_segment(catalog, r.segment) for r, *_ in items}, events)
-    except SowhatError:
-        traits = None
-    parts: list[tuple[int, str]] = []
+    queries: dict[int, Query] = {}
     for i, (req, start, end, as_of) in enumerate(items):
         try:
-            q = _query(catalog, start, end, grain, req.segment, as_of)
-            parts.append((i, cache.sql(req.metric, catalog, q, source_id=source_id,
-                                       schema=schema, dialect=dialect, table=events.events,
-                                       traits=traits, firsts=firsts)))
+            queries[i] = _query(catalog, start, end, grain, req.segment, as_of)
         except SowhatError as exc:
             out[i] = ([], _message(exc))
-    if not parts:
+    if not queries:
         return out
-    rows_by, failed = _run_parts(events, parts)
+    rows_by, failed = _Parts(catalog, events, [r for r, *_ in items]).run(queries)
     for i, message in failed.items():
         out[i] = ([], message)
     for i, rows in rows_by.items():
@@ -270,25 +243,112 @@ def run_windows(
     return out
 
 
-def _run_parts(events: EventSource, parts: list[tuple[int, str]],
-               ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, str]]:
-    """Rows of each part of one UNION ALL query by index, and the error of each part that
-    failed: when the whole query fails, each part runs alone to isolate the failing one."""
-    rows_by: dict[int, list[dict[str, Any]]] = {i: [] for i, _ in parts}
-    failed: dict[int, str] = {}
-    if not parts:
-        return rows_by, failed
-    try:
-        for row in _run_text(events, union_sql(parts)):
-            rows_by[int(row["req_index"])].append(row)
-    except SowhatError:
-        for i, sql in parts:  # isolate the failing definition
+class _Parts:
+    """The parts of one UNION ALL query answering requests (`reqs[i]` over `queries[i]`).
+
+    The requests for one metric over the same window, grain and as-of under several
+    segments are one *slotted* part (sowhat.metrics.compile's `slots`): one scan of the
+    events, and for a cohort one grouping of its anchors and one join to its outcomes,
+    instead of one per segment — sync's day query asks each metric for the same new day
+    under every segment of its KRs. Each request's rows are exactly its own part's. A
+    slotted part that fails to compile or run is split into its requests' own parts, so a
+    broken segment fails alone."""
+
+    def __init__(self, catalog: MetricsFile, events: EventSource,
+                 reqs: Sequence[MetricRequest]) -> None:
+        from sowhat.metrics.trait_join import traits_for
+
+        self.catalog, self.events, self.reqs = catalog, events, reqs
+        self.cache = SqlCache(events.cache_dir)
+        self.dialect = events.dialect()
+        self.source_id, self.schema = events.source_id(), events.schema_key()
+        self.firsts = _firsts(events)
+        try:
+            self.traits = traits_for(catalog, [r.metric for r in reqs],
+                                     {resolve_segment(catalog, r.segment) for r in reqs},
+                                     events)
+        except SowhatError:
+            self.traits = None  # the definitions that need traits report it one by one
+
+    def sql(self, name: str, q: Query, slots: tuple[SegmentDef | None, ...] | None = None
+            ) -> str:
+        return self.cache.sql(name, self.catalog, q, source_id=self.source_id,
+                              schema=self.schema, dialect=self.dialect,
+                              table=self.events.events, traits=self.traits,
+                              firsts=self.firsts, slots=slots)
+
+    def run(self, queries: dict[int, Query]
+            ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, str]]:
+        """Rows of each request by index, and the error of each that failed."""
+        groups: dict[tuple[str, datetime, datetime, datetime, str | None], list[int]] = {}
+        for i, q in queries.items():
+            groups.setdefault((self.reqs[i].metric, q.start, q.end, q.as_of, q.grain),
+                              []).append(i)
+        parts: list[tuple[int | tuple[int, ...], str]] = []
+        failed: dict[int, str] = {}
+        singles: list[int] = []
+        for (name, *_), members in groups.items():
+            segments = [queries[i].segment for i in members]
+            if len(members) > 1 and len(set(map(_segment_key, segments))) == len(members):
+                q = replace(queries[members[0]], segment=None)
+                try:
+                    parts.append((tuple(members), self.sql(name, q, tuple(segments))))
+                    continue
+                except SowhatError:
+                    pass  # each on its own: the failing one reports its error
+            singles += members
+        for i in sorted(singles):
             try:
-                rows_by[i] = _run_text(events, union_sql([(i, sql)]))
+                parts.append((i, self.sql(self.reqs[i].metric, queries[i])))
             except SowhatError as exc:
                 failed[i] = _message(exc)
-                del rows_by[i]
-    return rows_by, failed
+        rows_by, run_failed = self._run_parts(parts, queries)
+        return rows_by, {**failed, **run_failed}
+
+    def _run_parts(self, parts: list[tuple[int | tuple[int, ...], str]],
+                   queries: dict[int, Query],
+                   ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, str]]:
+        """Rows of each part of one UNION ALL query by index, and the error of each part
+        that failed: when the whole query fails, each part runs alone to isolate the
+        failing one (a slotted part, each of its requests alone)."""
+        rows_by: dict[int, list[dict[str, Any]]] = {
+            i: [] for index, _ in parts for i in _indices(index)}
+        failed: dict[int, str] = {}
+        if not parts:
+            return rows_by, failed
+        try:
+            for row in _run_text(self.events, union_sql(parts)):
+                rows_by[int(row["req_index"])].append(row)
+            return rows_by, failed
+        except SowhatError:
+            pass
+        for index, sql in parts:  # isolate the failing definition
+            try:
+                for row in _run_text(self.events, union_sql([(index, sql)])):
+                    rows_by[int(row["req_index"])].append(row)
+                continue
+            except SowhatError as exc:
+                if isinstance(index, int):
+                    failed[index] = _message(exc)
+                    del rows_by[index]
+                    continue
+            for i in index:
+                rows_by[i] = []
+                try:
+                    alone = (i, self.sql(self.reqs[i].metric, queries[i]))
+                    rows_by[i] = _run_text(self.events, union_sql([alone]))
+                except SowhatError as exc:
+                    failed[i] = _message(exc)
+                    del rows_by[i]
+        return rows_by, failed
+
+
+def _indices(index: int | tuple[int, ...]) -> tuple[int, ...]:
+    return (index,) if isinstance(index, int) else index
+
+
+def _segment_key(segment: SegmentDef | None) -> str:
+    return segment.model_dump_json() if segment is not None else "-"
 
 
 def window_value(

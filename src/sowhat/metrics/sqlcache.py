@@ -17,7 +17,7 @@ import json
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -25,13 +25,19 @@ from typing import TYPE_CHECKING, Any
 
 from sowhat import __version__
 from sowhat.metrics.query import (
+    RESULT_COLUMNS,
     SENTINEL_AS_OF,
     SENTINEL_END,
     SENTINEL_START,
     Query,
     sentinel_cutoff,
 )
-from sowhat.spec.metric_defs import MetricsFile, normalized_definition, outcome_window
+from sowhat.spec.metric_defs import (
+    MetricsFile,
+    SegmentDef,
+    normalized_definition,
+    outcome_window,
+)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -80,7 +86,8 @@ def render_timestamp(value: datetime, dialect: str) -> str:
 
 def _key(name: str, catalog: MetricsFile, q: Query, dialect: str, source_id: str,
          schema: list[tuple[str, str]], traits: TraitContext | None = None,
-         firsts: frozenset[tuple[str, str]] = frozenset()) -> str:
+         firsts: frozenset[tuple[str, str]] = frozenset(),
+         slots: tuple[SegmentDef | None, ...] | None = None) -> str:
     m = catalog.metrics[name]
     payload = {
         "format": CACHE_FORMAT,
@@ -91,14 +98,20 @@ def _key(name: str, catalog: MetricsFile, q: Query, dialect: str, source_id: str
         "source": source_id,
         "schema": schema,
         "metric": normalized_definition(m),
-        "segment": q.segment.model_dump(mode="json", by_alias=True, exclude={"description"})
-        if q.segment is not None else None,
+        "segment": _segment(q.segment),
         "grain": q.grain,
         "traits": traits.key() if traits is not None else None,
         "firsts": sorted(firsts),
     }
+    if slots is not None:
+        payload["slots"] = [_segment(s) for s in slots]
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _segment(segment: SegmentDef | None) -> Any:
+    return (segment.model_dump(mode="json", by_alias=True, exclude={"description"})
+            if segment is not None else None)
 
 
 def _pairs(name: str, catalog: MetricsFile, q: Query) -> dict[str, tuple[datetime, datetime]]:
@@ -128,16 +141,18 @@ class SqlCache:
             schema: list[tuple[str, str]], dialect: str, table: Callable[[], ir.Table],
             traits: TraitContext | None = None,
             firsts: tuple[Callable[[], ir.Table], frozenset[tuple[str, str]]] | None = None,
+            slots: tuple[SegmentDef | None, ...] | None = None,
             ) -> str:
         """The SQL computing metric `name` (not a ratio) for the window in `q`.
 
         `table` is called (to build the Ibis expression) only when no template is cached.
         `traits` is the trait index when a condition reads a trait (it shapes the SQL);
         `firsts` the store's first-event table and the pairs it keeps (sowhat.metrics.
-        first_events), likewise.
+        first_events), likewise. `slots`: the metric under each of these segments at once,
+        the rows tagged with column `slot` (sowhat.metrics.compile; `q.segment` is None).
         """
         pairs_kept = firsts[1] if firsts is not None else frozenset()
-        key = _key(name, catalog, q, dialect, source_id, schema, traits, pairs_kept)
+        key = _key(name, catalog, q, dialect, source_id, schema, traits, pairs_kept, slots)
         pairs = _pairs(name, catalog, q)
         entry = self._get(key)
         if entry is None:
@@ -150,12 +165,12 @@ class SqlCache:
             tq = Query(start=q.start, end=q.end, as_of=q.as_of, grain=q.grain,
                        segment=q.segment, template=True)
             sql = str(ibis.to_sql(compile_metric(name, catalog, table(), tq, traits=traits,
-                                                 firsts=fe), dialect=dialect))
+                                                 firsts=fe, slots=slots), dialect=dialect))
             marks = {role: render_timestamp(s, dialect) for role, (s, _) in pairs.items()}
             if not all(marks[r] in sql for r in ("start", "end", "as_of")):
                 # pragma: no cover - a dialect that folds literals: compile directly
                 return str(ibis.to_sql(compile_metric(name, catalog, table(), q,
-                                                      traits=traits, firsts=fe),
+                                                      traits=traits, firsts=fe, slots=slots),
                                        dialect=dialect))
             entry = {"sql": sql, "marks": marks}
             self._put(key, entry)
@@ -199,11 +214,21 @@ class SqlCache:
             _MEMORY.popitem(last=False)
 
 
-def union_sql(parts: list[tuple[int, str]]) -> str:
-    """One query returning every part's rows tagged with its index (column req_index)."""
-    return "\nUNION ALL\n".join(
-        f"SELECT {i} AS req_index, t{i}.* FROM ({sql}) AS t{i}" for i, sql in parts
-    )
+def union_sql(parts: Sequence[tuple[int | Sequence[int], str]]) -> str:
+    """One query returning every part's rows tagged with its index (column req_index).
+
+    A part given several indices is slotted (`SqlCache.sql(slots=)`): its rows of slot k
+    are tagged with the k-th index."""
+    out = []
+    for n, (index, sql) in enumerate(parts):
+        if isinstance(index, int):
+            out.append(f"SELECT {index} AS req_index, t{n}.* FROM ({sql}) AS t{n}")
+            continue
+        tags = " ".join(f"WHEN {k} THEN {i}" for k, i in enumerate(index))
+        columns = ", ".join(f"t{n}.{c}" for c in RESULT_COLUMNS)
+        out.append(f"SELECT CASE t{n}.slot {tags} END AS req_index, {columns} "
+                   f"FROM ({sql}) AS t{n}")
+    return "\nUNION ALL\n".join(out)
 
 
 def run_sql(events: EventSource, sql: str) -> list[dict[str, Any]]:

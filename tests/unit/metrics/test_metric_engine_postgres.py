@@ -81,6 +81,23 @@ def test_every_metric_on_postgres_matches_reference(
                 assert_same(list(result.values), want, f"postgres {name} {grain} {segment}")
 
 
+def test_every_segment_at_once_on_postgres_matches_reference(
+    pg_url: str, pg_rows: list[dict[str, Any]]
+) -> None:
+    """Each metric under every segment in one slotted part (compile's `slots`: UNNEST of
+    an ARRAY on PostgreSQL), each request equal to the reference."""
+    segments = [None, *CATALOG["segments"]]
+    requests = [MetricRequest(n, s) for n in METRIC_NAMES for s in segments]
+    with EventSource.connect(pg_url, table="events") as source:
+        results = compute_many(requests, catalog=catalog(), events=source, start=START,
+                               end=END, grain="week", as_of=END - timedelta(days=4))
+    for req, result in zip(requests, results, strict=True):
+        assert result.error is None, f"{req}: {result.error}"
+        want = reference(req.metric, CATALOG, pg_rows, START, END, END - timedelta(days=4),
+                         "week", req.segment)
+        assert_same(list(result.values), want, f"postgres {req.metric} [{req.segment}]")
+
+
 def test_whole_months_on_postgres_match_reference(
     pg_url: str, pg_rows: list[dict[str, Any]]
 ) -> None:

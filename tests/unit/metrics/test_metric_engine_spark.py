@@ -193,6 +193,25 @@ def test_every_metric_on_spark_equals_duckdb_on_json_properties(
     timings[f"json {grain}/{segment}"] = time.perf_counter() - began
 
 
+def test_every_segment_at_once_on_spark_equals_duckdb(
+    spark_json: EventSource, duck: EventSource, rows: list[dict[str, Any]],
+    timings: dict[str, float],
+) -> None:
+    """Each metric under every segment in one slotted part (compile's `slots`: EXPLODE of
+    an ARRAY on Spark), each request equal to DuckDB's and to the reference."""
+    segments = [None, *CATALOG["segments"]]
+    requests = [MetricRequest(n, s) for n in METRIC_NAMES for s in segments]
+    kwargs: dict[str, Any] = {"catalog": catalog(), "start": START, "end": END,
+                              "grain": "week", "as_of": None}
+    began = time.perf_counter()
+    got = compute_many(requests, events=spark_json, **kwargs)
+    assert_equal_results(got, compute_many(requests, events=duck, **kwargs), "spark slots")
+    for req, result in zip(requests, got, strict=True):
+        expected = reference(req.metric, CATALOG, rows, START, END, None, "week", req.segment)
+        assert_same(list(result.values), expected, f"spark slots {req.metric} {req.segment}")
+    timings["json every segment at once"] = time.perf_counter() - began
+
+
 def test_every_metric_on_spark_equals_duckdb_on_typed_columns_with_mapped_names(
     session: Any, duck: EventSource, rows: list[dict[str, Any]],
     tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float],
