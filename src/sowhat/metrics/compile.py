@@ -18,10 +18,10 @@ The semantics are DESIGN.md's "Window semantics", implemented here once:
 `slots` asks one expression for several segments of one metric at once (sync's day query
 asks a metric for the same days under each segment of its KRs): the rows carry a `slot`
 column, the index of their segment in `slots` (None: no segment), and each slot's rows
-are exactly what the metric under that segment alone gives. An event counts once for each
-segment it meets (its rows are repeated per slot, `_explode`); a cohort is grouped and
-joined to its outcomes once, each entity marked with the segments its anchor meets. One
-scan and one join instead of one per segment.
+are exactly what the metric under that segment alone gives. An event metric aggregates
+each segment's statistics side by side over one scan (`_event_slots`); a cohort is grouped
+and joined to its outcomes once, each entity marked with the segments its anchor meets.
+Active users and NPS are not slotted (`query.slottable`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import ibis.expr.types as ir
 
 from sowhat.errors import UserError
 from sowhat.metrics.properties import all_of, predicate, prop
-from sowhat.metrics.query import LATEST_DAY, RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
+from sowhat.metrics.query import LATEST_DAY, RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query, slottable
 from sowhat.metrics.trait_join import TraitContext, metric_entity, with_traits
 from sowhat.spec.metric_defs import (
     ActiveMetric,
@@ -120,10 +120,12 @@ def compile_metric(
                         "event")
     if isinstance(m, CountMetric | UniqueMetric | SumMetric | AverageMetric):
         return _event_metric(m, readable, q, tr, slots)
+    if slots is not None and not slottable(m, q.grain):
+        raise ValueError(f"metric {name!r} ({m.type}) has no slotted form")
     if isinstance(m, ActiveMetric):
-        return _active(m, readable, q, tr, slots)
+        return _active(m, readable, q, tr)
     if isinstance(m, NpsMetric):
-        return _nps(m, readable, q, tr, slots)
+        return _nps(m, readable, q, tr)
     return _cohort_metric(m, readable, q, tr, firsts, slots)
 
 
@@ -169,25 +171,15 @@ def _slot_marks(t: ir.Table, member: Sequence[ir.BooleanValue | None]) -> ir.Tab
     return t.filter(t.slot.notnull())
 
 
-def _explode(t: ir.Table, slots: Slots, tr: _Traits) -> ir.Table:
-    """`t`'s rows once per segment of `slots` they meet (the row filter `_in_window`
-    applies for one segment), with column `slot`."""
-    wide, columns = with_traits(t, [s for s in slots if s is not None], tr.entity, tr.ctx)
-    member = [None if s is None else predicate(wide, s, columns.get(id(s))) for s in slots]
-    return _slot_marks(wide, member).select(*t.columns, "slot")
-
-
 def _matching(t: ir.Table, ref: EventRef, tr: _Traits) -> ir.Table:
     return tr.filter(t.filter(t.event == ref.event), ref.where)
 
 
-def _in_window(t: ir.Table, q: Query, tr: _Traits, slots: Slots | None = None) -> ir.Table:
+def _in_window(t: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     t = t.filter(
         t.timestamp >= q.start_lit(),
         t.timestamp < q.end_lit(),
     )
-    if slots is not None:
-        return _explode(t, slots, tr)
     return tr.filter(t, [q.segment]) if q.segment is not None else t
 
 
@@ -196,20 +188,21 @@ def _event_metric(
     tr: _Traits, slots: Slots | None = None,
 ) -> ir.Table:
     """count / unique / sum / average (mean, median or a percentile) per bucket."""
-    f = _in_window(_matching(ev, m.ref(), tr), q, tr, slots)
+    if slots is not None:
+        return _event_slots(m, ev, q, tr, slots)
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
     f = f.mutate(bucket=q.bucket(f.timestamp))
-    by = _keys(slots, "bucket")
     if isinstance(m, CountMetric):
-        agg = f.group_by(by).aggregate(value=f.count())
+        agg = f.group_by("bucket").aggregate(value=f.count())
         return _shape(agg.mutate(total=agg.value))
     if isinstance(m, UniqueMetric):
         f = f.filter(f[m.entity].notnull())
         if q.grain == LATEST_DAY:  # each entity once, on the day of its latest event
-            last = f.group_by(_keys(slots, m.entity)).aggregate(latest=f.timestamp.max())
+            last = f.group_by(m.entity).aggregate(latest=f.timestamp.max())
             last = last.mutate(bucket=_day(last.latest))
-            agg = last.group_by(by).aggregate(value=last.count())
+            agg = last.group_by("bucket").aggregate(value=last.count())
         else:
-            agg = f.group_by(by).aggregate(value=f[m.entity].nunique())
+            agg = f.group_by("bucket").aggregate(value=f[m.entity].nunique())
         return _shape(agg.mutate(total=agg.value, entities=agg.value))
     x = prop(f, m.property, "number")
     f = f.mutate(x=x).filter(x.notnull())
@@ -217,7 +210,67 @@ def _event_metric(
     stats = {"n": f.count(), "total": f.x.sum(), "total_sq": (f.x * f.x).sum()}
     if quantile is not None:
         stats["stat"] = f.x.quantile(quantile)
-    agg = f.group_by(by).aggregate(**stats)
+    agg = f.group_by("bucket").aggregate(**stats)
+    if isinstance(m, SumMetric):
+        return _shape(agg.mutate(value=agg.total))
+    return _shape(agg.mutate(value=agg.total / agg.n if quantile is None else agg.stat))
+
+
+def _event_slots(
+    m: CountMetric | UniqueMetric | SumMetric | AverageMetric, ev: ir.Table, q: Query,
+    tr: _Traits, slots: Slots,
+) -> ir.Table:
+    """`_event_metric` under each segment of `slots`: one scan, each slot's statistics
+    aggregated side by side (`FILTER (WHERE <segment>)`; a unique count groups each bucket's
+    entities once, marked with the segments any of their events meet), then one row per
+    slot and bucket that has any event — as the slot's own query has."""
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
+    f, columns = with_traits(f, [s for s in slots if s is not None], tr.entity, tr.ctx)
+    f = f.mutate(bucket=q.bucket(f.timestamp),
+                 **{f"member{k}": predicate(f, s, columns.get(id(s)))
+                    for k, s in enumerate(slots) if s is not None})
+
+    def member(t: ir.Table, k: int) -> ir.BooleanValue | None:
+        return t[f"member{k}"] if slots[k] is not None else None
+
+    stats: dict[str, ir.Value] = {}
+    if isinstance(m, CountMetric):
+        for k in range(len(slots)):
+            stats[f"value{k}"] = f.count(where=member(f, k))
+        present = "value"
+    elif isinstance(m, UniqueMetric):
+        f = f.filter(f[m.entity].notnull())
+        per = f.group_by(["bucket", m.entity]).aggregate(
+            **{f"member{k}": f[f"member{k}"].any() for k, s in enumerate(slots)
+               if s is not None})
+        f = per
+        for k in range(len(slots)):
+            stats[f"value{k}"] = per.count(where=member(per, k))
+        present = "value"
+    else:
+        x = prop(f, m.property, "number")
+        f = f.mutate(x=x).filter(x.notnull())
+        quantile = m.quantile() if isinstance(m, AverageMetric) else None
+        for k in range(len(slots)):
+            where = member(f, k)
+            stats[f"n{k}"] = f.count(where=where)
+            stats[f"total{k}"] = f.x.sum(where=where)
+            stats[f"total_sq{k}"] = (f.x * f.x).sum(where=where)
+            if quantile is not None:
+                stats[f"stat{k}"] = f.x.quantile(quantile, where=where)
+        present = "n"
+    wide = f.group_by("bucket").aggregate(**stats)
+    wide = wide.mutate(slot=ibis.array([ibis.literal(k, type=dt.int16)
+                                        for k in range(len(slots))]).unnest())
+    names = sorted({name.rstrip("0123456789") for name in stats})
+    agg = wide.select("bucket", "slot", **{
+        name: ibis.cases(*[(wide.slot == k, wide[f"{name}{k}"]) for k in range(len(slots))])
+        for name in names})
+    agg = agg.filter(agg[present] > 0)
+    if isinstance(m, CountMetric):
+        return _shape(agg.mutate(total=agg.value))
+    if isinstance(m, UniqueMetric):
+        return _shape(agg.mutate(total=agg.value, entities=agg.value))
     if isinstance(m, SumMetric):
         return _shape(agg.mutate(value=agg.total))
     return _shape(agg.mutate(value=agg.total / agg.n if quantile is None else agg.stat))
@@ -275,45 +328,36 @@ def complete_periods_expr(bucket: ir.TimestampValue, q: Query, per: str) -> ir.I
     return ibis.greatest(diff.cast(dt.int64), 0)
 
 
-def _active(m: ActiveMetric, ev: ir.Table, q: Query, tr: _Traits,
-            slots: Slots | None = None) -> ir.Table:
+def _active(m: ActiveMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     """Mean distinct entities per complete period: one scan, two small GROUP BYs.
 
     Sufficient statistics: n = complete periods, total = sum of the per-period counts,
     total_sq = their squares, entities = distinct entities over those periods.
     """
-    f = _in_window(_matching(ev, m.ref(), tr), q, tr, slots)
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
     f = f.filter(f[m.entity].notnull())
     f = f.mutate(bucket=q.bucket(f.timestamp), period=_period_start(f.timestamp, m.per))
     lo, hi = _out_window(f.bucket, q)
     f = f.filter(f.period >= lo, _period_end(f.period, m.per) <= hi)
-    per_period = f.group_by(_keys(slots, "bucket", "period")).aggregate(
-        c=f[m.entity].nunique())
-    sums = per_period.group_by(_keys(slots, "bucket")).aggregate(
+    per_period = f.group_by(["bucket", "period"]).aggregate(c=f[m.entity].nunique())
+    sums = per_period.group_by("bucket").aggregate(
         total=per_period.c.sum(), total_sq=(per_period.c * per_period.c).sum())
-    ents = f.group_by(_keys(slots, "bucket")).aggregate(entities=f[m.entity].nunique())
-    if slots is None:
-        ents = ents.rename(ebucket="bucket")
-        agg = sums.join(ents, sums.bucket == ents.ebucket).drop("ebucket")
-    else:
-        ents = ents.rename(ebucket="bucket", eslot="slot")
-        agg = sums.join(ents, [sums.bucket == ents.ebucket, sums.slot == ents.eslot]
-                        ).drop("ebucket", "eslot")
+    ents = f.group_by("bucket").aggregate(entities=f[m.entity].nunique())
+    ents = ents.rename(ebucket="bucket")
+    agg = sums.join(ents, sums.bucket == ents.ebucket).drop("ebucket")
     agg = agg.mutate(n=complete_periods_expr(agg.bucket, q, m.per))
     value = ibis.ifelse(agg.n > 0, agg.total.cast(dt.float64) / agg.n,
                         ibis.null().cast(dt.float64))
     return _shape(agg.mutate(value=value))
 
 
-def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits,
-         slots: Slots | None = None) -> ir.Table:
-    f = _in_window(_matching(ev, m.ref(), tr), q, tr, slots)
+def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
     f = f.mutate(bucket=q.bucket(f.timestamp), score=prop(f, m.property, "number"))
     f = f.filter(f[m.entity].notnull(), f.score.notnull())
     # Latest answer per entity in the window; at one instant the higher score wins, so the
     # result never depends on row order.
-    per = [f[k] for k in _keys(slots, *(() if q.grain == LATEST_DAY else ("bucket",)),
-                               m.entity)]
+    per = [f[m.entity]] if q.grain == LATEST_DAY else [f.bucket, f[m.entity]]
     rank = ibis.row_number().over(
         group_by=per, order_by=[ibis.desc(f.timestamp), ibis.desc(f.score)]
     )
@@ -322,7 +366,7 @@ def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits,
         latest = latest.mutate(bucket=_day(latest.timestamp))
     points = ibis.cases((latest.score >= 9, 100.0), (latest.score <= 6, -100.0), else_=0.0)
     latest = latest.mutate(x=points)
-    agg = latest.group_by(_keys(slots, "bucket")).aggregate(
+    agg = latest.group_by("bucket").aggregate(
         n=latest.count(), total=latest.x.sum(), total_sq=(latest.x * latest.x).sum()
     )
     return _shape(agg.mutate(value=agg.total / agg.n, entities=agg.n))

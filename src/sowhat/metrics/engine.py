@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sowhat.errors import DataError, SowhatError, UserError
-from sowhat.metrics.query import LATEST_DAY, RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query
+from sowhat.metrics.query import LATEST_DAY, RESULT_COLUMNS, ZERO_WHEN_EMPTY, Query, slottable
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.sqlcache import SqlCache, run_sql, union_sql
 from sowhat.metrics.values import (
@@ -247,10 +247,11 @@ class _Parts:
     """The parts of one UNION ALL query answering requests (`reqs[i]` over `queries[i]`).
 
     The requests for one metric over the same window, grain and as-of under several
-    segments are one *slotted* part (sowhat.metrics.compile's `slots`): one scan of the
-    events, and for a cohort one grouping of its anchors and one join to its outcomes,
-    instead of one per segment — sync's day query asks each metric for the same new day
-    under every segment of its KRs. Each request's rows are exactly its own part's. A
+    segments are one *slotted* part where the type allows (`query.slottable`;
+    sowhat.metrics.compile's `slots`): one scan of the events, and for a cohort one
+    grouping of its anchors and one join to its outcomes, instead of one per segment —
+    sync's day query asks each metric for the same new day under every segment of its
+    KRs. Each request's rows are exactly its own part's. A
     slotted part that fails to compile or run is split into its requests' own parts, so a
     broken segment fails alone."""
 
@@ -289,7 +290,8 @@ class _Parts:
         singles: list[int] = []
         for (name, *_), members in groups.items():
             segments = [queries[i].segment for i in members]
-            if len(members) > 1 and len(set(map(_segment_key, segments))) == len(members):
+            if (len(members) > 1 and len(set(map(_segment_key, segments))) == len(members)
+                    and slottable(self.catalog.metrics[name], queries[members[0]].grain)):
                 q = replace(queries[members[0]], segment=None)
                 try:
                     parts.append((tuple(members), self.sql(name, q, tuple(segments))))

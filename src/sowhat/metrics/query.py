@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sowhat.spec.metric_defs import CountMetric, SegmentDef, SumMetric, UniqueMetric
+from sowhat.spec.metric_defs import (
+    AverageMetric,
+    ConversionMetric,
+    CountMetric,
+    DurationMetric,
+    MetricDef,
+    RetentionMetric,
+    SegmentDef,
+    SumMetric,
+    UniqueMetric,
+)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -29,6 +39,19 @@ per UTC day holding the entities whose *latest* qualifying event in the window f
 the rows give the value over [s, end) as of the end, exactly — an entity has an event in
 [s, end) iff its latest one before the end is at or after s — so a window that grows
 backwards from a fixed end (a guardrail's pre-period) is answered without a query."""
+
+def slottable(m: MetricDef, grain: str | None) -> bool:
+    """Whether one query can answer metric `m` under several segments at once (compile's
+    `slots`): the event metrics aggregate each segment side by side over one scan, a cohort
+    is grouped and joined to its outcomes once. Active users and NPS (a distinct count per
+    period, a latest answer per entity and segment) and latest-day rows would repeat each
+    event once per segment, which costs more than a part each (benchmarks/README.md,
+    incremental.py)."""
+    if isinstance(m, UniqueMetric):
+        return grain != LATEST_DAY
+    return isinstance(m, CountMetric | SumMetric | AverageMetric | ConversionMetric
+                      | RetentionMetric | DurationMetric)
+
 
 SENTINEL_START = datetime(1903, 3, 3, 3, 3, 3, 111111)
 SENTINEL_END = datetime(1903, 3, 3, 3, 3, 3, 222222)
