@@ -21,7 +21,8 @@ column, the index of their segment in `slots` (None: no segment), and each slot'
 are exactly what the metric under that segment alone gives. An event metric aggregates
 each segment's statistics side by side over one scan (`_event_slots`); a cohort is grouped
 and joined to its outcomes once, each entity marked with the segments its anchor meets.
-Active users and NPS are not slotted (`query.slottable`).
+NPS repeats each answer once per segment it meets (`_explode`) and ranks the latest per
+slot; active users are not slotted (`query.slottable`).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def compile_metric(
     if isinstance(m, ActiveMetric):
         return _active(m, readable, q, tr)
     if isinstance(m, NpsMetric):
-        return _nps(m, readable, q, tr)
+        return _nps(m, readable, q, tr, slots)
     return _cohort_metric(m, readable, q, tr, firsts, slots)
 
 
@@ -175,11 +176,21 @@ def _matching(t: ir.Table, ref: EventRef, tr: _Traits) -> ir.Table:
     return tr.filter(t.filter(t.event == ref.event), ref.where)
 
 
-def _in_window(t: ir.Table, q: Query, tr: _Traits) -> ir.Table:
+def _explode(t: ir.Table, slots: Slots, tr: _Traits) -> ir.Table:
+    """`t`'s rows once per segment of `slots` they meet (the row filter `_in_window`
+    applies for one segment), with column `slot`."""
+    wide, columns = with_traits(t, [s for s in slots if s is not None], tr.entity, tr.ctx)
+    member = [None if s is None else predicate(wide, s, columns.get(id(s))) for s in slots]
+    return _slot_marks(wide, member).select(*t.columns, "slot")
+
+
+def _in_window(t: ir.Table, q: Query, tr: _Traits, slots: Slots | None = None) -> ir.Table:
     t = t.filter(
         t.timestamp >= q.start_lit(),
         t.timestamp < q.end_lit(),
     )
+    if slots is not None:
+        return _explode(t, slots, tr)
     return tr.filter(t, [q.segment]) if q.segment is not None else t
 
 
@@ -351,13 +362,15 @@ def _active(m: ActiveMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     return _shape(agg.mutate(value=value))
 
 
-def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
-    f = _in_window(_matching(ev, m.ref(), tr), q, tr)
+def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits,
+         slots: Slots | None = None) -> ir.Table:
+    f = _in_window(_matching(ev, m.ref(), tr), q, tr, slots)
     f = f.mutate(bucket=q.bucket(f.timestamp), score=prop(f, m.property, "number"))
     f = f.filter(f[m.entity].notnull(), f.score.notnull())
     # Latest answer per entity in the window; at one instant the higher score wins, so the
     # result never depends on row order.
-    per = [f[m.entity]] if q.grain == LATEST_DAY else [f.bucket, f[m.entity]]
+    per = [f[k] for k in _keys(slots, *(() if q.grain == LATEST_DAY else ("bucket",)),
+                               m.entity)]
     rank = ibis.row_number().over(
         group_by=per, order_by=[ibis.desc(f.timestamp), ibis.desc(f.score)]
     )
@@ -366,7 +379,7 @@ def _nps(m: NpsMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
         latest = latest.mutate(bucket=_day(latest.timestamp))
     points = ibis.cases((latest.score >= 9, 100.0), (latest.score <= 6, -100.0), else_=0.0)
     latest = latest.mutate(x=points)
-    agg = latest.group_by("bucket").aggregate(
+    agg = latest.group_by(_keys(slots, "bucket")).aggregate(
         n=latest.count(), total=latest.x.sum(), total_sq=(latest.x * latest.x).sum()
     )
     return _shape(agg.mutate(value=agg.total / agg.n, entities=agg.n))

@@ -17,6 +17,7 @@ from sowhat.spec.metric_defs import (
     CountMetric,
     DurationMetric,
     MetricDef,
+    NpsMetric,
     RetentionMetric,
     SegmentDef,
     SumMetric,
@@ -43,11 +44,11 @@ backwards from a fixed end (a guardrail's pre-period) is answered without a quer
 def slottable(m: MetricDef, grain: str | None) -> bool:
     """Whether one query can answer metric `m` under several segments at once (compile's
     `slots`): the event metrics aggregate each segment side by side over one scan, a cohort
-    is grouped and joined to its outcomes once. Active users and NPS (a distinct count per
-    period, a latest answer per entity and segment) and latest-day rows would repeat each
-    event once per segment, which costs more than a part each (benchmarks/README.md,
-    incremental.py)."""
-    if isinstance(m, UniqueMetric):
+    is grouped and joined to its outcomes once, NPS answers (few, and ranked per entity
+    anyway) are repeated once per segment they meet. Active users (a distinct count per
+    period) and latest-day rows would repeat each event once per segment, which costs more
+    than a part each (benchmarks/README.md, incremental.py)."""
+    if isinstance(m, UniqueMetric | NpsMetric):
         return grain != LATEST_DAY
     return isinstance(m, CountMetric | SumMetric | AverageMetric | ConversionMetric
                       | RetentionMetric | DurationMetric)

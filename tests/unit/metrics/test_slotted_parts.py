@@ -25,7 +25,7 @@ from sowhat.metrics.source import EventSource
 
 SEGMENTS = [None, "mid", "flagged", "high"]
 NON_RATIOS = [n for n in METRIC_NAMES if CATALOG["metrics"][n]["type"] != "ratio"]
-SLOTTED = [n for n in NON_RATIOS if CATALOG["metrics"][n]["type"] not in ("active", "nps")]
+SLOTTED = [n for n in NON_RATIOS if CATALOG["metrics"][n]["type"] != "active"]
 
 
 def _parts(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:
@@ -52,7 +52,7 @@ def test_every_metric_under_every_segment_at_once_matches_the_reference(
         results = compute_many(requests, catalog=catalog(), events=source, start=START,
                                end=END, grain=grain, as_of=as_of)
     # one part per metric answering its four segments (a part per segment for active
-    # users and NPS, which are not slotted)
+    # users, which are not slotted)
     assert len(seen) == 1
     slotted = [index for index in seen[0] if isinstance(index, tuple)]
     assert len(slotted) == len(SLOTTED)
