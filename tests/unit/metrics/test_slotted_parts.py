@@ -17,7 +17,14 @@ from test_metric_engine_reference import END, START, assert_same
 from test_traits import CATALOG as TRAIT_CATALOG
 from test_traits import RECORDS
 
-from conftest import CATALOG, METRIC_NAMES, catalog, duckdb_source, random_rows
+from conftest import (
+    CATALOG,
+    METRIC_NAMES,
+    catalog,
+    duckdb_source,
+    random_rows,
+    write_segment_jsonl,
+)
 from sowhat.metrics import engine, sqlcache
 from sowhat.metrics.engine import MetricRequest, compute, compute_many, run_windows
 from sowhat.metrics.ingest import ingest
@@ -67,9 +74,9 @@ def test_every_metric_under_every_segment_at_once_matches_the_reference(
 
 def test_slotted_parts_on_the_store_equal_each_request_alone(tmp_path: Path) -> None:
     """Through the ingested store (typed columns, the first-event table cohorts read):
-    bit for bit what each request computes alone, days and latest days included."""
-    from conftest import write_segment_jsonl
-
+    bit for bit what each request computes alone, days and latest days included.
+    (`write_segment_jsonl` is imported with the module: inside a test, the name `conftest`
+    can be another folder's conftest under xdist.)"""
     rows = random_rows(8)
     path = tmp_path / "events.jsonl"
     write_segment_jsonl(rows, path)
