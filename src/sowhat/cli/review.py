@@ -118,7 +118,8 @@ def _render_weekly(r: WeeklyReview) -> None:
     console.print(table)
     console.print("[dim]weekly = the latest week's own value (dated when it is an earlier "
                   "week: cohorts still in their outcome window; 'so far' while some of its "
-                  "cohorts still are, so it still moves); now = the KR's measure at the "
+                  "cohorts still are, so it still moves and Δ week waits); now = the KR's "
+                  "measure at the "
                   "week's end (a level over its trailing window, or the period total); "
                   "P(target) = forecast of the level at the period's end (sowhat forecast)"
                   "[/dim]")

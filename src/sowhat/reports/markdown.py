@@ -79,7 +79,7 @@ def weekly_markdown(r: WeeklyReview) -> str:
            "measure at the week's end (its level over the trailing window, or the period "
            "total); *weekly* is the latest week's own value, dated when that is an earlier "
            "week (cohorts still in their outcome window), *so far* while some of its cohorts "
-           "still are (the value still moves).", ""]
+           "still are (the value still moves; Δ week waits until it settles).", ""]
     out += ["## Key results", "",
             "| KR | indicator | weekly | Δ week | now | Δ now | P(target) | outlook "
             "| confidence | note |",

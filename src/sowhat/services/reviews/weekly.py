@@ -229,6 +229,9 @@ def weekly_review(
             unread = (k.readable_from is not None and week + timedelta(days=7) < k.readable_from
                       and (this is None or this.source == "auto"))  # fmt: skip
             value = None if unread or this is None else this.value
+            so_far = bool(points) and points[-1][0] in unsettled_weeks(
+                points[-1:], period_end=status.end, as_of=status.data_through
+                or status.last_sync, metric=k.metric, catalog=catalog)
             krs.append(WeeklyKR(
                 kr_id=k.id, objective_id=o.id, title=k.title, metric=k.metric,
                 segment=k.segment, unit=k.unit,
@@ -237,16 +240,16 @@ def weekly_review(
                 to_date_change=_diff(value, before.value if before and not unread else None),
                 weekly_week=points[-1][0] if points else None,
                 weekly_value=points[-1][1] if points else None,
-                weekly_change=_weekly_change(points),
+                # a week over its first cohorts against a whole week read as a move ("45.7%
+                # so far, -7.1 pts" of a KR whose settled weeks rose): no change until settled
+                weekly_change=None if so_far else _weekly_change(points),
                 probability=f.probability if f else None,
                 outlook=f.outlook if f else Outlook.UNKNOWN,
                 forecast=_forecast_line(f, k.metric),
                 confidence=this.confidence if this else None, note=this.note if this else None,
                 blockers=this.blockers if this else None, objective_at_risk=o.id in at_risk,
                 baseline=k.baseline, not_readable=k.readable_when if unread else None,
-                weekly_so_far=bool(points) and points[-1][0] in unsettled_weeks(
-                    points[-1:], period_end=status.end, as_of=status.data_through
-                    or status.last_sync, metric=k.metric, catalog=catalog),
+                weekly_so_far=so_far,
             ))  # fmt: skip
     krs.sort(key=lambda r: r.indicator != "leading")  # stable: file order within each
     previous = previous_period(session, row)
