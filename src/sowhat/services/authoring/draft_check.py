@@ -251,19 +251,15 @@ def _ambition_and_detectability(
         history = None if latest is None else pre_period_history(
             metric=metric, segment=segment, period=period, catalog=catalog, events=events,
             latest=latest)
-        direction = Direction.INCREASE if target > baseline else Direction.DECREASE
-        for shift in (0.0, bet_shift):
-            if history is None or shift is None:
-                continue
-            # the metric plus the bets' shift reaches the target exactly when the metric
-            # reaches the target less the shift (services.sync.ambition, SW109)
-            check = ambition_from_history(
-                history, metric=definition, target=target - shift, direction=direction,
+        if history is not None:
+            direction = Direction.INCREASE if target > baseline else Direction.DECREASE
+            ambition = ambition_from_history(
+                history, metric=definition, target=target, direction=direction,
                 over_days=over_days, period_weeks=len(period.weeks()))
-            if shift:
-                with_bets = check
-            else:
-                ambition = check
+            if bet_shift:  # bets that expect it to move (a shift of 0 is the check above)
+                with_bets = ambition_from_history(
+                    history, metric=definition, target=target, direction=direction,
+                    over_days=over_days, period_weeks=len(period.weeks()), shift=bet_shift)
     detect = kr_detectability(
         key_result="draft", metric=metric, segment=segment, definition=definition,
         points=series.used(), expected=Change(target - baseline), period_end=period.end,

@@ -115,21 +115,25 @@ def _usable(v: MetricValue) -> float | None:
 
 def _probability(kr: KeyResult, history: list[float | None], period_weeks: int,
                  catalog: MetricsFile, shift: float = 0.0) -> float | None:
-    """P(hit) with no change, or with the level moved by `shift`: the metric plus the shift
-    reaches the target exactly when the metric reaches the target less the shift."""
+    """P(hit) with no change, or with the level moved by `shift` (`ambition_from_history`)."""
     assert kr.target is not None
     check = ambition_from_history(history, metric=catalog.metrics[kr.metric or ""],
-                                  target=kr.target - shift, direction=kr.direction,
-                                  over_days=kr.over_days, period_weeks=period_weeks)
+                                  target=kr.target, direction=kr.direction,
+                                  over_days=kr.over_days, period_weeks=period_weeks,
+                                  shift=shift)
     return check.probability if check is not None else None
 
 
 def ambition_from_history(history: list[float | None], *, metric: MetricDef, target: float,
                           direction: Direction | None, over_days: int | None,
-                          period_weeks: int) -> AmbitionCheck | None:
+                          period_weeks: int, shift: float = 0.0) -> AmbitionCheck | None:
     """The ambition check on `history` (the usable weeks before the period, oldest first),
     aimed at the level at the period's end as the forecast's is. None when the direction
-    cannot be told (no baseline, and the target equals the last level)."""
+    cannot be told (no baseline, and the target equals the last level).
+
+    `shift` moves the no-change projection (`Plan.expected_shift`, the bets' expected
+    changes): the metric plus the shift reaches the target exactly when the metric reaches
+    the target less the shift."""
     if direction is None:  # no baseline: where the target lies from the level
         level = next((v for v in reversed(history) if v is not None), None)
         if level is None or level == target:
@@ -138,7 +142,7 @@ def ambition_from_history(history: list[float | None], *, metric: MetricDef, tar
     try:
         return hit_probability_without_change(
             history, period_weeks=max(1, period_weeks - level_offset_weeks(over_days, metric)),
-            target=target, direction=direction, bounds=metric_bounds(metric),
+            target=target - shift, direction=direction, bounds=metric_bounds(metric),
         )
     except UserError:
         return None
