@@ -104,21 +104,20 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
             view = plan.key_result(k.id)
             every = [(p.week, float(p.value), p.phase) for p in series(
                 session=session, period=review.period, kr_id=k.id) if p.value is not None]
+            points = [(w, v) for w, v, _ in every]
             stored = [(w, v) for w, v, phase in every if phase == "period"]
+            # one week's settling does not depend on the others: read once for all of them
+            moving = frozenset(unsettled_weeks(
+                points, period_end=plan.status.end, metric=view.status.metric,
+                as_of=plan.status.data_through or plan.status.last_sync, catalog=catalog))
             kr_word = next(w for w in word.key_results if w.kr_id == k.id)
             lines.append(KRLine(
                 health=k, word=kr_word, metric=view.status.metric, unit=view.status.unit,
                 # the weeks before the period tell the noise a baseline is judged against
-                movement=movement(view, [(w, v) for w, v, _ in every],
-                                  period_start=plan.status.start,
-                                  unsettled=frozenset(unsettled_weeks(
-                                      [(w, v) for w, v, _ in every], period_end=plan.status.end,
-                                      metric=view.status.metric, catalog=catalog,
-                                      as_of=plan.status.data_through or plan.status.last_sync))),
+                movement=movement(view, points, period_start=plan.status.start,
+                                  unsettled=moving),
                 weekly=tuple(stored),
-                unsettled=tuple(unsettled_weeks(
-                    stored, period_end=plan.status.end, metric=view.status.metric,
-                    as_of=plan.status.data_through or plan.status.last_sync, catalog=catalog)),
+                unsettled=tuple(w for w, _ in stored if w in moving),
                 forecast=forecasts.get(k.id)))
         bets = [b for b in plan.bets if b.objective == o.id]
         shipped = tuple(BetLine(b, verdicts.get(b.id)) for b in bets
