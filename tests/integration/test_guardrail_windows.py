@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from sowhat.cli.app import app
-from sowhat.cli.common import console, err_console
 from sowhat.errors import SpecError
+from tests.integration.test_meaningless_zeros import _run
+from tests.integration.test_meaningless_zeros import _wide_console as _wide_console
 
-runner = CliRunner()
 FIRST = datetime(2026, 8, 1, tzinfo=UTC)
 JUMP = datetime(2026, 11, 19, tzinfo=UTC)  # tickets go from 2 to 8 a day
 LAST = datetime(2026, 11, 25, 18, tzinfo=UTC)
@@ -86,18 +84,6 @@ ROWS = _rows()
 def _count(event: str, start: datetime, end: datetime) -> int:
     return sum(1 for r in ROWS if r["event"] == event
                and start <= datetime.fromisoformat(r["timestamp"]) < end)
-
-
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(console, "_width", 400)
-    monkeypatch.setattr(err_console, "_width", 400)
-
-
-def _run(*args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return " ".join(result.output.split())
 
 
 def _workspace(root: Path, guardrails: str) -> Path:

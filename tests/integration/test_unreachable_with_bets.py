@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sowhat.cli.app import app
-from sowhat.cli.common import console, err_console
+from tests.integration.test_meaningless_zeros import _wide_console as _wide_console
 
 runner = CliRunner()
 FIRST = datetime(2026, 6, 1, tzinfo=UTC)
@@ -66,12 +66,6 @@ def _rows() -> list[dict[str, Any]]:
                              "account_id": f"a{n}", "user_id": f"u{n}"})
         day += timedelta(days=1)
     return [r for r in rows if datetime.fromisoformat(r["timestamp"]) <= LAST]
-
-
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(console, "_width", 400)
-    monkeypatch.setattr(err_console, "_width", 400)
 
 
 @pytest.fixture(scope="module")
