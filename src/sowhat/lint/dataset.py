@@ -142,6 +142,13 @@ shipped model was scored on them once as an external set (`benchmarks/lint_round
 --external`, figures in `benchmarks/results/lint_external7_before.json`); they are training
 organisations since."""
 
+EIGHTH_COLLECTION_FIRST = 3007
+"""Rows `p3007` on are the eighth collection (December 2026, fifteenth round): 31
+organisations new to the corpus, none held out. Labelled and committed before any model ran
+on them; then the shipped model was scored on them once as an external set
+(`benchmarks/lint_round15.py --external`, figures in
+`benchmarks/results/lint_external8_before.json`); they are training organisations since."""
+
 PREVIOUS_HELDOUT_GROUPS: frozenset[str] = frozenset(
     {
         "edworking.com",
