@@ -29,6 +29,7 @@ from pathlib import Path
 
 import lint
 from sowhat.lint.dataset import (
+    EIGHTH_COLLECTION_FIRST,
     SEVENTH_COLLECTION_FIRST,
     Judged,
     LabelledKR,
@@ -39,7 +40,8 @@ from sowhat.lint.dataset import (
 
 
 def seventh(row: LabelledKR) -> bool:
-    return int(row.id[1:]) >= SEVENTH_COLLECTION_FIRST
+    """Rows of the seventh collection (the eighth, from round fifteen on, is not)."""
+    return SEVENTH_COLLECTION_FIRST <= int(row.id[1:]) < EIGHTH_COLLECTION_FIRST
 
 
 def external_record(judged: list[Judged]) -> dict[str, object]:

@@ -38,7 +38,13 @@ from pathlib import Path
 
 import lint
 from lint_round11 import report, untouched_groups
-from sowhat.lint.dataset import SEVENTH_COLLECTION_FIRST, Judged, LabelledKR, split_public
+from sowhat.lint.dataset import (
+    EIGHTH_COLLECTION_FIRST,
+    SEVENTH_COLLECTION_FIRST,
+    Judged,
+    LabelledKR,
+    split_public,
+)
 
 SEED = 14
 
@@ -46,7 +52,8 @@ SEED = 14
 def new_untouched_groups(rows: list[LabelledKR], seed: int = SEED) -> frozenset[str]:
     """A fifth of the seventh collection's organisations of each stratum (with / without a
     KR labelled unmeasurable), drawn by `random.Random(seed)` from the sorted names."""
-    rows = [r for r in rows if int(r.id[1:]) >= SEVENTH_COLLECTION_FIRST]
+    # the seventh collection only: the eighth (round fifteen) leaves the draw as it was
+    rows = [r for r in rows if SEVENTH_COLLECTION_FIRST <= int(r.id[1:]) < EIGHTH_COLLECTION_FIRST]
     groups = sorted({r.source_group for r in rows})
     flagged = sorted({r.source_group for r in rows if r.unmeasurable})
     rng = random.Random(seed)
