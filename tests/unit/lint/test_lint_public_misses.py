@@ -13,6 +13,7 @@ import pytest
 from sowhat.lint import classify, lint_text
 from sowhat.lint.dataset import (
     BURNED_GROUPS,
+    EIGHTH_COLLECTION_FIRST,
     HELDOUT_GROUPS,
     HELDOUT_SEED,
     PREVIOUS_HELDOUT_GROUPS,
@@ -231,6 +232,12 @@ def test_held_out_organisations_are_never_trained_on() -> None:
     assert len(seventh) >= 20
     assert seventh.isdisjoint({r.source_group for r in train + held if int(r.id[1:]) <= SIXTH_LAST})
     assert seventh.isdisjoint(HELDOUT_GROUPS | BURNED_GROUPS | PREVIOUS_HELDOUT_GROUPS)
+    # the eighth collection (rows from p3007, round fifteen) likewise: 30 or more
+    # organisations new to every earlier row, training data after one external scoring
+    eighth = {r.source_group for r in train + held if int(r.id[1:]) >= EIGHTH_COLLECTION_FIRST}
+    assert len(eighth) >= 30
+    earlier = {r.source_group for r in train + held if int(r.id[1:]) < EIGHTH_COLLECTION_FIRST}
+    assert eighth.isdisjoint(earlier | HELDOUT_GROUPS | BURNED_GROUPS | PREVIOUS_HELDOUT_GROUPS)
     # the previous held-out organisations were scored: now training data
     assert {r.source_group for r in train} >= BURNED_GROUPS | PREVIOUS_HELDOUT_GROUPS
     shipped = json.loads(
