@@ -24,6 +24,7 @@ from sowhat.errors import UserError
 from sowhat.metrics.values import iso
 from sowhat.spec.metric_defs import (
     ActiveMetric,
+    ChurnMetric,
     MetricsFile,
     default_indicator,
     metric_definition_hash,
@@ -161,6 +162,12 @@ def show_metric(
         console.print(f"value: mean over the complete {m.per}s inside the window (ending by "
                       f"the as-of) of distinct {m.entity} with a {m.event} event; "
                       "null when no whole " + m.per + " fits")
+    if isinstance(m, ChurnMetric):
+        console.print(f"value: of the {m.entity}s that were customers (latest {m.start.event} "
+                      f"or {m.end.event} before the {m.per}'s start was a {m.start.event}) at "
+                      f"the start of each complete {m.per} inside the window, the share with a "
+                      f"{m.end.event} during it, pooled over those {m.per}s; null when no whole "
+                      f"{m.per} fits or nobody was a customer")
     scope = (f", segment {segment}" if segment else "") + (f", by {grain}" if grain else "")
     console.print(f"-- SQL ({dialect}) for [{iso(s)}, {iso(e)}){scope}", markup=False)
     typer.echo(sql)

@@ -132,8 +132,14 @@ class CompleteBuckets:
 
     @property
     def label(self) -> str:
+        return f"mean of {self.span}"
+
+    @property
+    def span(self) -> str:
+        """"3 complete weeks": what a churn rate, pooled over the periods rather than a mean
+        of them, is read over."""
         unit = self.per if self.count == 1 else f"{self.per}s"
-        return f"mean of {self.count} complete {unit}"
+        return f"{self.count} complete {unit}"
 
 
 def _floor(ts: datetime, per: str) -> datetime:

@@ -48,7 +48,7 @@ _DOWN_WORDS = frozenset(
         "refunds",
     ]
 )
-_PERCENT_TYPES = frozenset({"conversion", "retention"})
+_PERCENT_TYPES = frozenset({"conversion", "retention", "churn"})
 # Things people use: only these may fill "the share of active accounts that use <thing>
 # weekly". A metric, a process, a document or a hire in that slot reads as nonsense
 # ("...that use churn weekly"), so for anything else the coach asks the question instead.

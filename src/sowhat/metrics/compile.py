@@ -42,6 +42,7 @@ from sowhat.metrics.trait_join import TraitContext, metric_entity, with_traits
 from sowhat.spec.metric_defs import (
     ActiveMetric,
     AverageMetric,
+    ChurnMetric,
     ConversionMetric,
     CountMetric,
     DurationMetric,
@@ -125,6 +126,8 @@ def compile_metric(
         raise ValueError(f"metric {name!r} ({m.type}) has no slotted form")
     if isinstance(m, ActiveMetric):
         return _active(m, readable, q, tr)
+    if isinstance(m, ChurnMetric):
+        return _churn(m, readable, q, tr)
     if isinstance(m, NpsMetric):
         return _nps(m, readable, q, tr, slots)
     return _cohort_metric(m, readable, q, tr, firsts, slots)
@@ -359,6 +362,72 @@ def _active(m: ActiveMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     agg = agg.mutate(n=complete_periods_expr(agg.bucket, q, m.per))
     value = ibis.ifelse(agg.n > 0, agg.total.cast(dt.float64) / agg.n,
                         ibis.null().cast(dt.float64))
+    return _shape(agg.mutate(value=value))
+
+
+def _churn(m: ChurnMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
+    """Customers lost per complete period, pooled: spells from the start and end events,
+    each joined to the period starts it covers.
+
+    A spell runs from a `start` that makes the entity a customer (its previous start or end
+    event, if any, was an end) to its next `end` (none yet: still a customer). It is in a
+    period's base when it began before the period's start and had not ended before it, and
+    it churned in the period when its end falls inside. The periods come from a generated
+    range, not from the events, so a period in which nobody acted still counts its base.
+    Sufficient statistics as a conversion's: n = customer-periods, total = total_sq = the
+    churned ones; entities = the distinct customers in any base.
+    """
+    entity, per = m.entity, m.per
+    starts = _matching(ev, m.start, tr)
+    starts = starts.filter(starts[entity].notnull())
+    if q.segment is not None:
+        starts, columns = with_traits(starts, [q.segment], tr.entity, tr.ctx)
+        meets = predicate(starts, q.segment, columns.get(id(q.segment))).fill_null(False)
+    else:
+        meets = ibis.literal(True)
+    # Tied starts of one entity are one mark, in the segment when any of them is (as a
+    # cohort's tied anchors are).
+    s = starts.mutate(meets=meets).group_by([entity, "timestamp"]).aggregate(
+        seg=lambda t: t.meets.any())
+    s = s.select(eid=s[entity], ts=s.timestamp, is_end=ibis.literal(False), seg=s.seg)
+    ends = _matching(ev, m.end, tr)
+    ends = ends.filter(ends[entity].notnull())
+    e = ends.select(eid=ends[entity], ts=ends.timestamp).distinct()
+    e = e.select(eid=e.eid, ts=e.ts, is_end=ibis.literal(True), seg=ibis.literal(False))
+    marks = s.union(e, distinct=False)
+    order = ibis.window(group_by=marks.eid, order_by=[marks.ts, marks.is_end])
+    marks = marks.mutate(prev_end=marks.is_end.lag().over(order))
+    turns = marks.filter(marks.prev_end.isnull() | (marks.prev_end != marks.is_end))
+    order = ibis.window(group_by=turns.eid, order_by=[turns.ts, turns.is_end])
+    turns = turns.mutate(next_ts=turns.ts.lead().over(order))
+    spells = turns.filter(~turns.is_end & turns.seg).select(
+        eid=turns.eid, s0=turns.ts, s1=turns.next_ts)
+
+    # The period starts from the window's first period to its end, as an integer range
+    # (a timestamp range does not compile everywhere: BigQuery wants zoned timestamps);
+    # one too many is cut by the completeness filter below.
+    first = _period_start(q.start_lit(), per)
+    stop = ibis.least(q.end_lit(), q.as_of_lit())
+    if per == "month":
+        count = (stop.year() * 12 + stop.month()) - (first.year() * 12 + first.month()) + 1
+    else:
+        days = 7 if per == "week" else 1
+        count = ((stop.epoch_seconds() - first.epoch_seconds()) / (days * 86400)).ceil() + 1
+    one = spells.aggregate(rows=spells.count())
+    periods = one.select(i=ibis.range(0, ibis.greatest(count.cast(dt.int64), 0)).unnest())
+    offset = (periods.i.as_interval("M") if per == "month"
+              else (periods.i * (7 if per == "week" else 1)).as_interval("D"))
+    periods = periods.select(a=(first + offset).cast("timestamp"))
+    periods = periods.mutate(b=_period_end(periods.a, per), bucket=q.bucket(periods.a))
+    lo, hi = _out_window(periods.bucket, q)
+    periods = periods.filter(periods.a >= lo, periods.b <= hi)
+    j = spells.join(periods, [spells.s0 < periods.a,
+                              spells.s1.isnull() | (spells.s1 >= periods.a)])
+    churned = j.s1.notnull() & (j.s1 < j.b)
+    agg = j.group_by("bucket").aggregate(
+        n=j.count(), total=j.count(where=churned), entities=j.eid.nunique())
+    agg = agg.mutate(total_sq=agg.total)
+    value = ibis.ifelse(agg.n > 0, agg.total.cast(dt.float64) / agg.n, ibis.null())
     return _shape(agg.mutate(value=value))
 
 

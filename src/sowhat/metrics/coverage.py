@@ -19,6 +19,7 @@ from sowhat.metrics.properties import all_of
 from sowhat.metrics.trait_join import TraitContext, metric_entity, traits_for, with_traits
 from sowhat.metrics.values import iso, to_utc_naive
 from sowhat.spec.metric_defs import (
+    ChurnMetric,
     ConversionMetric,
     DurationMetric,
     EventRef,
@@ -96,11 +97,17 @@ def filter_warnings(
                     refs = [(m.from_, True), (m.to, False)]
                 elif isinstance(m, RetentionMetric):
                     refs = [(m.start, True), (m.return_, False)]
+                elif isinstance(m, ChurnMetric):
+                    refs = [(m.start, True), (m.end, False)]
                 else:
                     refs = [(m.ref(), True)]
+                # A churn metric's customers started before the window: its starts and
+                # ends are read over all the data up to the as-of.
+                since = None if isinstance(m, ChurnMetric) else s
                 for ref, anchored in refs:
                     found = _check(events.events(), ref, seg if anchored else None, entity,
-                                   traits, s, e if anchored else None, cut,
+                                   traits, since,
+                                   e if anchored and since is not None else None, cut,
                                    counts=getattr(m, "entity", None))
                     if found is None:
                         continue
@@ -190,7 +197,7 @@ def _anchor_refs(catalog: MetricsFile, metric: str) -> list[EventRef]:
             continue
         if isinstance(m, ConversionMetric | DurationMetric):
             refs.append(m.from_)
-        elif isinstance(m, RetentionMetric):
+        elif isinstance(m, RetentionMetric | ChurnMetric):
             refs.append(m.start)
         else:
             refs.append(m.ref())

@@ -69,6 +69,7 @@ from sowhat.services.listing.forecast_keys import (
 from sowhat.services.plans import KeyResultStatus, status_rows
 from sowhat.spec.metric_defs import (
     ActiveMetric,
+    ChurnMetric,
     ConversionMetric,
     CountMetric,
     DurationMetric,
@@ -275,7 +276,7 @@ def weekly_comparable(defn: MetricDef | None, catalog: MetricsFile | None) -> bo
 
 
 def _bounds(defn: MetricDef | None) -> tuple[float | None, float | None]:
-    if isinstance(defn, ConversionMetric | RetentionMetric):
+    if isinstance(defn, ConversionMetric | RetentionMetric | ChurnMetric):
         return (0.0, 1.0)
     if isinstance(defn, NpsMetric):
         return (-100.0, 100.0)
@@ -521,10 +522,11 @@ def _forecast_one(
         return replace(empty, note="no target to forecast against")
     if basis is Basis.PERIOD_TOTAL:
         return _run_rate(empty, k, defn, span, stored_weeks, as_of)
-    if isinstance(defn, ActiveMetric) and defn.per == "month":
-        return replace(empty, note="a monthly active count has no weekly values (no week "
-                       "holds a whole month), so nothing to project from; no forecast (a "
-                       "`per: week` active metric gets one)")
+    if isinstance(defn, ActiveMetric | ChurnMetric) and defn.per == "month":
+        what = "active count" if isinstance(defn, ActiveMetric) else "churn rate"
+        return replace(empty, note=f"a monthly {what} has no weekly values (no week holds a "
+                       f"whole month), so nothing to project from; no forecast (a `per: week` "
+                       f"{defn.type} metric gets one)")
     if not weekly_comparable(defn, catalog):
         return replace(empty, note="this level rests on a distinct count, whose weekly values "
                        "do not add up to its trailing-window value; no forecast (count active "

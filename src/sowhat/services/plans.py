@@ -26,9 +26,10 @@ from sowhat.domain.scoring import roll_up_by_team, score_note, score_objective
 from sowhat.domain.units import format_values
 from sowhat.errors import NotFound
 from sowhat.spec.metric_defs import (
-    ActiveMetric,
+    ChurnMetric,
     MetricDef,
     MetricsFile,
+    PeriodicMetric,
     averaged_buckets,
     outcome_window,
 )
@@ -116,8 +117,11 @@ class KeyResultStatus:
     readable_from: date | None = None
     # An `active` metric (weekly active accounts...) is the mean over the whole days, weeks
     # or months inside its window: its bucket, and `window` and `baseline_window` narrowed to
-    # those buckets. None for every other metric type.
+    # those buckets. None for every other metric type. A churn metric is read over its
+    # whole periods too, but pooled (customers lost over customers at the periods' starts),
+    # not averaged: `pooled`.
     per: str | None = None
+    pooled: bool = False
 
     @property
     def readable_when(self) -> str | None:
@@ -146,7 +150,8 @@ class KeyResultStatus:
             return f"{days}-day level"
         if self.per is not None and (covered := complete_buckets(
                 self.window.start, self.window.end, self.per)) is not None:
-            return f"{covered.label}, {self.window.days}"  # "mean of 3 complete weeks, …"
+            # "mean of 3 complete weeks, …"; a churn rate: "2 complete months, …"
+            return f"{covered.span if self.pooled else covered.label}, {self.window.days}"
         return f"{days}-day level, {self.window.days}"
 
     @property
@@ -399,7 +404,8 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
         baseline_window=baseline_window,
         before_period=before_period,
         readable_from=readable_from,
-        per=defn.per if isinstance(defn, ActiveMetric) else None,
+        per=defn.per if isinstance(defn, PeriodicMetric) else None,
+        pooled=isinstance(defn, ChurnMetric),
     )
 
 

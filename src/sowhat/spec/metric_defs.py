@@ -234,6 +234,39 @@ class ActiveMetric(_EventMetric):
     per: Per
 
 
+class ChurnMetric(_Metric):
+    """Customers lost per period (logo churn): of the entities that were customers when a
+    `per` period began, the share that left during it, pooled over the complete periods
+    inside a window.
+
+    An entity is a customer at an instant when its latest `start` or `end` event before that
+    instant is a `start` (an `end` at the same instant as a `start` comes after it). It
+    churned in a period when it was a customer at the period's start and has an `end` event
+    in the period. A churned entity that starts again is a customer again from its next
+    period on. Periods are those of `active` (UTC days, ISO weeks, calendar months), counted
+    when they lie wholly inside the window and end by the as-of; with none, or with nobody a
+    customer at any of their starts, the value is undefined. The segment is read on the
+    `start` event that made the entity a customer.
+    """
+
+    type: Literal["churn"]
+    entity: Entity
+    start: EventRef
+    end: EventRef
+    per: Per
+
+    @model_validator(mode="after")
+    def _distinct_events(self) -> ChurnMetric:
+        if self.start == self.end:
+            raise ValueError("`start` and `end` are the same event: a churn metric needs the "
+                             "event that makes a customer and the one that ends it")
+        return self
+
+
+PeriodicMetric = ActiveMetric | ChurnMetric
+"""Types whose value is read over the complete `per` periods of a window."""
+
+
 class RatioMetric(_Metric):
     type: Literal["ratio"]
     numerator: str
@@ -313,6 +346,7 @@ MetricDef = Annotated[
     | SumMetric
     | AverageMetric
     | ActiveMetric
+    | ChurnMetric
     | RatioMetric
     | ConversionMetric
     | RetentionMetric
@@ -321,8 +355,8 @@ MetricDef = Annotated[
     Field(discriminator="type"),
 ]
 METRIC_TYPES = (
-    "count", "unique", "sum", "average", "active", "ratio", "conversion", "retention",
-    "duration", "nps",
+    "count", "unique", "sum", "average", "active", "churn", "ratio", "conversion",
+    "retention", "duration", "nps",
 )
 CohortMetric = ConversionMetric | RetentionMetric | DurationMetric
 
@@ -368,6 +402,8 @@ def event_refs(m: MetricDef) -> list[EventRef]:
         return [m.from_, m.to]
     if isinstance(m, RetentionMetric):
         return [m.start, m.return_]
+    if isinstance(m, ChurnMetric):
+        return [m.start, m.end]
     if isinstance(m, RatioMetric):
         return []
     return [m.ref()]
@@ -485,6 +521,8 @@ def _named_refs(metric: MetricDef) -> list[tuple[tuple[str, ...], EventRef]]:
         return [(("from",), metric.from_), (("to",), metric.to)]
     if isinstance(metric, RetentionMetric):
         return [(("start",), metric.start), (("return",), metric.return_)]
+    if isinstance(metric, ChurnMetric):
+        return [(("start",), metric.start), (("end",), metric.end)]
     if isinstance(metric, RatioMetric):
         return []
     return [((), metric.ref())]
@@ -569,14 +607,15 @@ def default_indicator(m: MetricDef, *, catalog: MetricsFile | None = None) -> In
 
     The rule: behaviour counted as it happens (count, unique, active) is leading; cohort metrics are
     leading when their outcome window is at most 14 days (a duration with no window too) and
-    lagging beyond; sums/averages of a value (revenue) and NPS are lagging; a ratio is lagging
+    lagging beyond; sums/averages of a value (revenue), NPS and churn (customers leave long
+    after what made them) are lagging; a ratio is lagging
     when either side is. An explicit `indicator:` on the metric wins.
     """
     if m.indicator is not None:
         return m.indicator
     if isinstance(m, CountMetric | UniqueMetric | ActiveMetric):
         return Indicator.LEADING
-    if isinstance(m, SumMetric | AverageMetric | NpsMetric):
+    if isinstance(m, SumMetric | AverageMetric | NpsMetric | ChurnMetric):
         return Indicator.LAGGING
     if isinstance(m, RatioMetric):
         return _ratio_indicator(m, catalog, frozenset())
@@ -626,31 +665,33 @@ SHORTEST_OVER_DAYS = {"day": 2, "week": 14, "month": 62}
 def default_over_days(m: MetricDef | None) -> int:
     """A level's trailing window unless the KR says `over:`: 28 days, except for a monthly
     active metric, whose mean over complete calendar months would be empty in a 28-day
-    window almost every day of the year (MAU would never have a value)."""
-    if isinstance(m, ActiveMetric):
+    window almost every day of the year (MAU would never have a value); monthly churn
+    likewise."""
+    if isinstance(m, PeriodicMetric):
         return max(DEFAULT_OVER_DAYS, SHORTEST_OVER_DAYS[m.per])
     return DEFAULT_OVER_DAYS
 
 
 def over_too_short(m: MetricDef | None, over_days: int | None) -> tuple[str, str] | None:
-    """(Why, and the fix) when a KR's `over:` can hold no complete period of its active
-    metric; None when it is fine."""
-    if not isinstance(m, ActiveMetric) or over_days is None:
+    """(Why, and the fix) when a KR's `over:` can hold no complete period of its active or
+    churn metric; None when it is fine."""
+    if not isinstance(m, PeriodicMetric) or over_days is None:
         return None
     shortest = SHORTEST_OVER_DAYS[m.per]
     if over_days >= shortest:
         return None
-    return (f"over: {over_days}d is too short for a `per: {m.per}` active metric: its value is "
-            f"the mean over the whole {m.per}s inside the window, and a {over_days}-day "
+    what = "the mean" if isinstance(m, ActiveMetric) else "pooled"
+    return (f"over: {over_days}d is too short for a `per: {m.per}` {m.type} metric: its value "
+            f"is {what} over the whole {m.per}s inside the window, and a {over_days}-day "
             f"window often holds none (no value at all)",
             f"write `over: {shortest}d` or longer, or leave `over:` out for the default")
 
 
 def averaged_buckets(m: MetricDef | None, start: datetime,
                      end: datetime) -> CompleteBuckets | None:
-    """The whole days, weeks or months an `active` metric's value over [start, end) is the
-    mean of — what screens name instead of the window; None for any other metric type, or
-    when not one whole bucket fits."""
-    if not isinstance(m, ActiveMetric):
+    """The whole days, weeks or months an `active` (or `churn`) metric's value over
+    [start, end) is read over — what screens name instead of the window; None for any other
+    metric type, or when not one whole bucket fits."""
+    if not isinstance(m, PeriodicMetric):
         return None
     return complete_buckets(start, end, m.per)

@@ -5,6 +5,7 @@ Defaults, so most files never write `unit:`:
 | type                    | unit     | possible values |
 |-------------------------|----------|-----------------|
 | conversion, retention   | percent  | 0 to 1 (a share of a cohort) |
+| churn                   | percent  | 0 to 1 (a share of the customers at a period's start) |
 | nps                     | points   | -100 to 100 |
 | duration                | its time unit (`unit: hours` by default) | >= 0 |
 | count, unique, active   | count    | >= 0 |
@@ -22,6 +23,7 @@ import math
 from sowhat.domain.title_numbers import title_numbers, title_unit
 from sowhat.domain.units import Scale, Unit, format_values, parse_unit
 from sowhat.spec.metric_defs import (
+    ChurnMetric,
     ConversionMetric,
     DurationMetric,
     MetricDef,
@@ -38,7 +40,7 @@ _COUNTS = ("count", "unique", "active")
 
 def default_unit(m: MetricDef) -> Unit:
     """The unit of a metric that does not write one (see the module table)."""
-    if isinstance(m, ConversionMetric | RetentionMetric):
+    if isinstance(m, ConversionMetric | RetentionMetric | ChurnMetric):
         return Unit.PERCENT
     if isinstance(m, NpsMetric):
         return Unit.POINTS
@@ -69,7 +71,7 @@ def unit_text(catalog: MetricsFile | None, metric: str) -> str | None:
 
 
 def _noun(m: MetricDef) -> str:
-    if isinstance(m, ConversionMetric | RetentionMetric):
+    if isinstance(m, ConversionMetric | RetentionMetric | ChurnMetric):
         return "rate"
     if isinstance(m, NpsMetric):
         return "NPS"
@@ -82,7 +84,7 @@ def _noun(m: MetricDef) -> str:
 
 def _bounds(m: MetricDef, catalog: MetricsFile | None,
             seen: frozenset[str]) -> tuple[float | None, float | None]:  # fmt: skip
-    if isinstance(m, ConversionMetric | RetentionMetric):
+    if isinstance(m, ConversionMetric | RetentionMetric | ChurnMetric):
         return 0.0, 1.0
     if isinstance(m, NpsMetric):
         return -100.0, 100.0

@@ -101,6 +101,8 @@ def _one(name: str, catalog: dict[str, Any], rows: list[Row], ws: datetime, we: 
         return Ref(ws, we, num.value / den.value)
     if t == "active":
         return _active(m, rows, ws, we, as_of, seg)
+    if t == "churn":
+        return _churn(m, rows, ws, we, as_of, seg)
     if t in ("count", "unique", "sum", "average", "nps"):
         sel = [r for r in rows if matches(r, m) and ws <= r["timestamp"] < we
                and (seg is None or cond_ok(r["properties"], seg))]
@@ -235,3 +237,61 @@ def _active(m: dict[str, Any], rows: list[Row], ws: datetime, we: datetime, as_o
     if not counts:
         return Ref(ws, we, None, 0)
     return Ref(ws, we, sum(counts) / len(counts), len(everyone))
+
+
+def _churn(m: dict[str, Any], rows: list[Row], ws: datetime, we: datetime, as_of: datetime,
+           seg: dict[str, Any] | None) -> Ref:
+    """Walk each entity's start/end marks in time order; at every whole period inside the
+    window ask who was a customer at its start and who of them ended during it."""
+    per, entity = m["per"], m["entity"]
+    marks: dict[str, dict[datetime, list[bool]]] = {}  # entity -> instant -> [ends?, meets?]
+    for r in rows:
+        who = r[entity]
+        if who is None:
+            continue
+        is_start, is_end = matches(r, m["start"]), matches(r, m["end"])
+        if not (is_start or is_end):
+            continue
+        slot = marks.setdefault(who, {}).setdefault(r["timestamp"], [False, False, False])
+        if is_start:
+            slot[0] = True
+            slot[2] = slot[2] or seg is None or cond_ok(r["properties"], seg)
+        if is_end:
+            slot[1] = True
+
+    def state(who: str, at: datetime) -> tuple[bool, bool]:
+        """(customer at `at`, in the segment) from the marks strictly before `at`; at one
+        instant a start comes before an end."""
+        customer, meets = False, False
+        for ts in sorted(marks[who]):
+            if ts >= at:
+                break
+            started, ended, seg_ok = marks[who][ts]
+            if started and not customer:
+                customer, meets = True, seg_ok
+            if ended:
+                customer, meets = False, False
+        return customer, meets
+
+    end = min(we, as_of)
+    p = datetime(ws.year, ws.month, 1) - timedelta(days=31)
+    p = {"day": datetime(p.year, p.month, p.day),
+         "week": datetime(p.year, p.month, p.day) - timedelta(days=p.weekday()),
+         "month": datetime(p.year, p.month, 1)}[per]
+    base = churned = 0
+    everyone: set[str] = set()
+    while p < end:
+        nxt = _next(p, per)
+        if p >= ws and nxt <= end:
+            for who in marks:
+                customer, meets = state(who, p)
+                if not (customer and meets):
+                    continue
+                base += 1
+                everyone.add(who)
+                if any(p <= ts < nxt and v[1] for ts, v in marks[who].items()):
+                    churned += 1
+        p = nxt
+    if base == 0:
+        return Ref(ws, we, None, 0)
+    return Ref(ws, we, churned / base, len(everyone))

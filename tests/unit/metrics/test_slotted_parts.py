@@ -32,7 +32,7 @@ from sowhat.metrics.source import EventSource
 
 SEGMENTS = [None, "mid", "flagged", "high"]
 NON_RATIOS = [n for n in METRIC_NAMES if CATALOG["metrics"][n]["type"] != "ratio"]
-SLOTTED = [n for n in NON_RATIOS if CATALOG["metrics"][n]["type"] != "active"]
+SLOTTED = [n for n in NON_RATIOS if CATALOG["metrics"][n]["type"] not in ("active", "churn")]
 
 
 def _parts(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:

@@ -60,7 +60,7 @@ class MetricInfo:
     type: str
     description: str | None
     unit: str | None  # from the definition when it has one (durations)
-    share: bool  # a 0..1 rate (conversion, retention): shown as a percentage
+    share: bool  # a 0..1 rate (conversion, retention, churn): shown as a percentage
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def check_draft_kr(
     kind = str(definition.type)
     info = MetricInfo(metric, kind, definition.description,
                       getattr(definition, "unit", None) if kind == "duration" else None,
-                      kind in ("conversion", "retention"))  # fmt: skip
+                      kind in ("conversion", "retention", "churn"))  # fmt: skip
     if segment and segment not in catalog.segments:
         return DraftCheck(coaching, info, notes=(f"segment {segment!r} is not in metrics.yaml",))
     if events is None:

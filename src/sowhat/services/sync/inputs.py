@@ -42,6 +42,7 @@ from sowhat.metrics.trait_join import trait_conditions
 from sowhat.spec.metric_defs import (
     ActiveMetric,
     AverageMetric,
+    ChurnMetric,
     CountMetric,
     MetricsFile,
     NpsMetric,
@@ -92,6 +93,11 @@ def reads_of(catalog: MetricsFile, metric: str, segment: str | None) -> Reads:
             all_cohort = False
             continue
         history = True
+        if isinstance(m, ChurnMetric):
+            # Who is a customer at a period's start reads every start and end before it;
+            # nothing after the window's end changes the value (lookahead 0).
+            all_cohort = False
+            continue
         window = outcome_window(m)
         if window is None:
             unbounded, all_cohort = True, False
