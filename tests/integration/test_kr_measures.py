@@ -657,6 +657,10 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
     (view,) = json.loads(fc)["key_results"]
     assert view["probability"] is None
     assert "a monthly active count has no weekly values" in view["note"]
+    # nor does the ambition check blame "only 0 weeks of history before the period"
+    assert view["ambition"]["verdict"] == "unknown"
+    assert "a monthly active metric has no weekly values" in view["ambition"]["message"]
+    assert "weeks of history" not in view["ambition"]["message"]
     _code, out = run("lint", "-w", str(ws))
     (sw114,) = [line for line in out.splitlines() if "SW114" in line and "building_weekly" in line]
     assert "over 2026-09-07 to 2026-09-27" in sw114

@@ -59,8 +59,13 @@ def forecast(
     if as_json:
         print_json(asdict(result))
         return
-    since = f", weekly series to the week of {result.series_as_of}" if result.series_as_of \
-        else ", no weekly series yet: run `sowhat sync`"
+    if result.series_as_of:
+        since = f", weekly series to the week of {result.series_as_of}"
+    elif any(f.to_date is not None for f in result.key_results):
+        # measured, yet no week: a monthly metric has none (each KR's note says so)
+        since = ", no weekly series"
+    else:
+        since = ", no weekly series yet: run `sowhat sync`"
     console.print(f"[bold]Forecast · {result.period}[/bold] [dim]({result.start} to "
                   f"{last_day(result.end)}{since})[/dim]")
     if kr_id:

@@ -677,6 +677,13 @@ def _ambition(
 ) -> AmbitionView | None:
     if basis is not Basis.WEEKLY_LEVEL or k.target is None or direction is None:
         return None
+    if isinstance(defn, ActiveMetric | ChurnMetric) and defn.per == "month":
+        # Its weekly series is empty by definition: "only 0 weeks of history" blamed the
+        # data for what the metric's period is.
+        return AmbitionView(verdict="unknown", probability=None, projected=None, low=None,
+                            high=None, history_weeks=0,
+                            message=f"a monthly {defn.type} metric has no weekly values to "
+                                    f"project from (no week holds a whole month)")
     # Aim at the same quantity the forecast and the score use: the level at the period's end.
     aim = max(1, period_weeks - level_offset(k, defn))
     bounds = _bounds(defn)

@@ -220,3 +220,36 @@ def test_a_week_whose_cohorts_are_still_maturing_is_not_judged() -> None:
     assert not m.week_moved
     # nothing settled yet: nothing to say
     assert movement(kr, [(weeks[0], 0.05)], unsettled={weeks[0]}) is None
+
+
+def test_a_monthly_metrics_new_month_is_not_this_weeks_move() -> None:
+    """A fresh workspace's monthly churn KR (Oct 5.77%, Nov 2.07%) has no weekly series; its
+    weekly check-ins repeat October's reading until November completes, and "What changed"
+    said "-3.7 pts this week" of a month-on-month change. Its readings are the months, and
+    no change is called the week's."""
+    from sowhat.services.standing.changes import _monthly, _readings
+    from sowhat.spec.metric_defs import MetricsFile
+
+    catalog = MetricsFile.model_validate({"metrics": {
+        "churn": {"type": "churn", "entity": "account_id", "start": {"event": "s"},
+                  "end": {"event": "e"}, "per": "month"},
+        "weekly_churn": {"type": "churn", "entity": "account_id", "start": {"event": "s"},
+                         "end": {"event": "e"}, "per": "week"},
+        "mau": {"type": "active", "entity": "user_id", "event": "s", "per": "month"}}})
+    assert _monthly("churn", catalog)
+    assert _monthly("mau", catalog)
+    assert not _monthly("weekly_churn", catalog)
+    assert not _monthly(None, catalog)
+    weeks = [date(2026, 10, 5) + timedelta(days=7 * i) for i in range(9)]
+    checkins = [0.0285] * 4 + [0.0577] * 4 + [0.0207]
+    kr = _view(replace(KR, baseline=0.045, target=0.03))
+    naive = movement(kr, list(zip(weeks, checkins, strict=True)))
+    assert naive is not None
+    assert naive.week_moved  # a flat line and then a step: the old reading
+    readings = _readings(list(zip(weeks, checkins, strict=True)))
+    assert readings == [(weeks[0], 0.0285), (weeks[4], 0.0577), (weeks[8], 0.0207)]
+    m = movement(kr, readings, weekly=False)
+    assert m is not None
+    assert m.week_change is None
+    assert not m.week_moved
+    assert m.value == 0.0207

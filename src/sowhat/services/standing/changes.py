@@ -32,7 +32,7 @@ from sowhat.services.okrs.views import (
     series_values_many,
 )
 from sowhat.services.plans import KeyResultStatus
-from sowhat.spec.metric_defs import MetricsFile
+from sowhat.spec.metric_defs import MetricsFile, PeriodicMetric
 from sowhat.stats.noise import LEVEL_WEEKS, beyond_noise, level_noise, noise_level
 
 __all__ = ["Changes", "KRChange", "Movement", "NoteEntry", "assemble", "kr_changes", "movement",
@@ -80,7 +80,7 @@ class Changes:
 
 def movement(kr: KeyResultView, points: list[tuple[date, float]], *,
              period_start: date | None = None,
-             unsettled: Collection[date] = ()) -> Movement | None:  # fmt: skip
+             unsettled: Collection[date] = (), weekly: bool = True) -> Movement | None:  # fmt: skip
     """The latest settled week of a KR's series against the week before and the baseline.
 
     `unsettled` weeks (`services.forecasts.unsettled_weeks`: the week in progress, a cohort
@@ -94,7 +94,10 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]], *,
     and at least five are stored) and the baseline counts as a level over the KR's window: a
     step inside the period would otherwise widen the very noise it is judged against, and
     activation stepping from 40% to 49% in November read "within noise". Without such weeks
-    (a KR checked in by hand) the baseline is judged as one more noisy week."""
+    (a KR checked in by hand) the baseline is judged as one more noisy week.
+
+    `weekly=False`: the points are not weeks (a monthly metric's readings, one per month),
+    so no change is reported as the week's."""
     if unsettled:
         points = [(w, v) for w, v in points if w not in unsettled]
     if not points:
@@ -107,7 +110,7 @@ def movement(kr: KeyResultView, points: list[tuple[date, float]], *,
     base_sd = level_noise(before[-LEVEL_WEEKS:])
     weeks = _baseline_weeks(s) if base_sd is not None else 1
     week_change = None
-    if len(points) > 1 and (week - points[-2][0]).days <= 7:
+    if weekly and len(points) > 1 and (week - points[-2][0]).days <= 7:
         week_change = value - points[-2][1]
     # a period total's baseline is a quarter's count, a week's value one week's: no comparison
     base_change = (value - s.baseline if s.baseline is not None
@@ -158,11 +161,14 @@ def kr_changes(*, session: Session, plan: PlanView, today: date,
         history = all_checkins.get(kr.id, [])
         synced = all_series.get(kr.id)
         points = synced or [(c.week, c.value) for c, _, _ in history if c.value is not None]
+        monthly = not synced and _monthly(kr.status.metric, catalog)
+        if monthly:
+            points = _readings(points)
         moving = unsettled_weeks(
             synced, period_end=plan.status.end, metric=kr.status.metric, catalog=catalog,
             as_of=plan.status.data_through or plan.status.last_sync) if synced else ()
         m = movement(kr, [(w, float(v)) for w, v in points], period_start=plan.status.start,
-                     unsettled=frozenset(moving))
+                     unsettled=frozenset(moving), weekly=not monthly)
         moved = m is not None and (m.week_moved or m.baseline_moved)
         notes = tuple(NoteEntry(kr.id, kr.status.title, c.week, c.value, c.confidence,
                                 c.note, c.author)
@@ -170,6 +176,24 @@ def kr_changes(*, session: Session, plan: PlanView, today: date,
                       if c.week >= since and c.note and label == plan.period)  # fmt: skip
         out[kr.id] = KRChange(m if moved else None, not moved and m is not None
                               and m.noise is not None, notes)  # fmt: skip
+    return out
+
+
+def _monthly(metric: str | None, catalog: MetricsFile | None) -> bool:
+    """Whether the KR's metric is read over whole months (MAU, monthly churn): it has no
+    weekly series, and its weekly check-ins repeat one month's reading until the next month
+    completes, so week-on-week it "moved" only on the week its window gained a month — a
+    month-on-month change that the dashboard printed as this week's."""
+    defn = catalog.metrics.get(metric) if catalog is not None and metric else None
+    return isinstance(defn, PeriodicMetric) and defn.per == "month"
+
+
+def _readings(points: list[tuple[date, float]]) -> list[tuple[date, float]]:
+    """A monthly metric's check-ins as its readings: the first week of each new value."""
+    out: list[tuple[date, float]] = []
+    for week, value in points:
+        if not out or value != out[-1][1]:
+            out.append((week, value))
     return out
 
 
