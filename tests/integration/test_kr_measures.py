@@ -648,6 +648,7 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
     # the KR page's forecast sentence names the same quantity as its Current tile
     with web_client(ws) as client:
         page = client.get("/periods/2026-Q4/key-results/builders").text
+        plan = client.get("/periods/2026-Q4/plan").text
     assert "mean of 3 complete weeks" in page
     assert "the mean of its complete weeks over the last 28 days: expect" in page
     assert "the 28-day level" not in page
@@ -657,10 +658,13 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
     (view,) = json.loads(fc)["key_results"]
     assert view["probability"] is None
     assert "a monthly active count has no weekly values" in view["note"]
-    # nor does the ambition check blame "only 0 weeks of history before the period"
+    # nor does the ambition check blame "only 0 weeks of history before the period", in the
+    # forecast or on the plan page (the check sync stores)
     assert view["ambition"]["verdict"] == "unknown"
-    assert "a monthly active metric has no weekly values" in view["ambition"]["message"]
+    assert "a monthly active count has no weekly values" in view["ambition"]["message"]
     assert "weeks of history" not in view["ambition"]["message"]
+    assert "a monthly active count has no weekly values" in plan
+    assert "only 0 weeks of history" not in plan
     _code, out = run("lint", "-w", str(ws))
     (sw114,) = [line for line in out.splitlines() if "SW114" in line and "building_weekly" in line]
     assert "over 2026-09-07 to 2026-09-27" in sw114

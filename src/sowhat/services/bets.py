@@ -57,6 +57,7 @@ from sowhat.spec.metric_defs import (
     MetricsFile,
     RatioMetric,
     RetentionMetric,
+    no_weekly_values,
 )
 from sowhat.stats.experiment_design import Detectability, detectability
 from sowhat.stats.impact import FactoryIndex, ShippedBet, feature_factory_index, its_estimate
@@ -289,7 +290,8 @@ def kr_detectability(
     if not recent:
         return KRDetectability(key_result, metric, segment, expected, weeks_left, None, None,
                                None, None, None, None, None, None, tuple(notes),
-                               "no usable weeks of this metric in the events yet")
+                               no_weekly_values(definition)
+                               or "no usable weeks of this metric in the events yet")
     values = [float(p.value) for p in recent if p.value is not None]
     baseline = float(np.mean(values))
     effect = baseline * expected.amount if expected.kind == "relative" else expected.amount

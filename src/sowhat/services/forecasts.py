@@ -82,6 +82,7 @@ from sowhat.spec.metric_defs import (
     UniqueMetric,
     default_measure,
     default_over_days,
+    no_weekly_values,
     outcome_window,
 )
 from sowhat.stats.forecast_terms import CONTEXT_WEEKS as STATS_CONTEXT_WEEKS
@@ -522,11 +523,10 @@ def _forecast_one(
         return replace(empty, note="no target to forecast against")
     if basis is Basis.PERIOD_TOTAL:
         return _run_rate(empty, k, defn, span, stored_weeks, as_of)
-    if isinstance(defn, ActiveMetric | ChurnMetric) and defn.per == "month":
-        what = "active count" if isinstance(defn, ActiveMetric) else "churn rate"
-        return replace(empty, note=f"a monthly {what} has no weekly values (no week holds a "
-                       f"whole month), so nothing to project from; no forecast (a `per: week` "
-                       f"{defn.type} metric gets one)")
+    if (monthly := no_weekly_values(defn)) is not None:
+        assert defn is not None
+        return replace(empty, note=f"{monthly}; no forecast (a `per: week` {defn.type} metric "
+                       f"gets one)")
     if not weekly_comparable(defn, catalog):
         return replace(empty, note="this level rests on a distinct count, whose weekly values "
                        "do not add up to its trailing-window value; no forecast (count active "
@@ -677,13 +677,11 @@ def _ambition(
 ) -> AmbitionView | None:
     if basis is not Basis.WEEKLY_LEVEL or k.target is None or direction is None:
         return None
-    if isinstance(defn, ActiveMetric | ChurnMetric) and defn.per == "month":
+    if (monthly := no_weekly_values(defn)) is not None:
         # Its weekly series is empty by definition: "only 0 weeks of history" blamed the
         # data for what the metric's period is.
         return AmbitionView(verdict="unknown", probability=None, projected=None, low=None,
-                            high=None, history_weeks=0,
-                            message=f"a monthly {defn.type} metric has no weekly values to "
-                                    f"project from (no week holds a whole month)")
+                            high=None, history_weeks=0, message=monthly)
     # Aim at the same quantity the forecast and the score use: the level at the period's end.
     aim = max(1, period_weeks - level_offset(k, defn))
     bounds = _bounds(defn)

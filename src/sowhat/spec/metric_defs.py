@@ -687,6 +687,18 @@ def over_too_short(m: MetricDef | None, over_days: int | None) -> tuple[str, str
             f"write `over: {shortest}d` or longer, or leave `over:` out for the default")
 
 
+def no_weekly_values(m: MetricDef | None) -> str | None:
+    """Why a metric has no weekly series (a monthly active count or churn: no ISO week holds
+    a calendar month), in words for a forecast, an ambition check or a detectability note;
+    None when it has one. Said once here, so no screen blames the data ("only 0 weeks of
+    history", "no usable weeks in the events") for what the metric's period is."""
+    if not isinstance(m, PeriodicMetric) or m.per != "month":
+        return None
+    what = "active count" if isinstance(m, ActiveMetric) else "churn rate"
+    return (f"a monthly {what} has no weekly values (no week holds a whole month), so "
+            f"there is nothing week by week to project or test")
+
+
 def averaged_buckets(m: MetricDef | None, start: datetime,
                      end: datetime) -> CompleteBuckets | None:
     """The whole days, weeks or months an `active` (or `churn`) metric's value over

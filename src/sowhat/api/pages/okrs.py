@@ -224,8 +224,9 @@ def _forecast_what(kr: KeyResultStatus, basis: str) -> str:
         return "the period's total"
     days = kr.over_days or DEFAULT_OVER_DAYS
     if kr.per is not None:  # an active metric averages whole weeks (days, months), as its tile says
-        how = "the share lost over" if kr.pooled else "the mean of"  # churn: pooled
-        return f"{how} its complete {kr.per}s over the last {days} days"
+        if kr.pooled:  # churn: customers lost over customers at the periods' starts
+            return f"the churn of its complete {kr.per}s in the last {days} days"
+        return f"the mean of its complete {kr.per}s over the last {days} days"
     return f"the {days}-day level"
 
 

@@ -32,9 +32,9 @@ from sowhat.services.forecasts import (
 )
 from sowhat.services.sync.file_events import FileEvents
 from sowhat.services.sync.run import HISTORY_WEEKS
-from sowhat.spec.metric_defs import MetricDef, MetricsFile
+from sowhat.spec.metric_defs import MetricDef, MetricsFile, no_weekly_values
 from sowhat.spec.workspace import Workspace
-from sowhat.stats.ambition import AmbitionCheck, hit_probability_without_change
+from sowhat.stats.ambition import Ambition, AmbitionCheck, hit_probability_without_change
 
 
 def file_hit_probabilities(*, workspace: Workspace, source: FileEvents,
@@ -134,6 +134,11 @@ def ambition_from_history(history: list[float | None], *, metric: MetricDef, tar
     `shift` moves the no-change projection (`Plan.expected_shift`, the bets' expected
     changes): the metric plus the shift reaches the target exactly when the metric reaches
     the target less the shift."""
+    if (monthly := no_weekly_values(metric)) is not None:
+        return AmbitionCheck(verdict=Ambition.UNKNOWN, probability=None, projected=None,
+                             low=None, high=None, interval=0.8, target=target,
+                             direction=direction or Direction.DECREASE, history_weeks=0,
+                             message=monthly)
     if direction is None:  # no baseline: where the target lies from the level
         level = next((v for v in reversed(history) if v is not None), None)
         if level is None or level == target:

@@ -1,0 +1,196 @@
+"""Churn KRs through the CLI and the web, on subscription events generated here: the value is
+a hand count of customers lost over customers at each whole month's (week's) start, and
+every surface names the periods it is read over rather than a 28-day level."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sowhat.api.app import create_app
+from sowhat.api.settings import ServerSettings
+from sowhat.metrics.ingest import ingest
+from tests.integration.test_meaningless_zeros import _run, _wide_console  # noqa: F401
+from tests.unit.api.api_testing import login
+
+LAST_EVENT = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)  # a Wednesday
+FIRST = datetime(2026, 5, 1, tzinfo=UTC)
+
+METRICS = """\
+metrics:
+  monthly_churn:
+    type: churn
+    entity: account_id
+    start: {event: subscribed}
+    end: {event: cancelled}
+    per: month
+  weekly_churn:
+    type: churn
+    entity: account_id
+    start: {event: subscribed}
+    end: {event: cancelled}
+    per: week
+"""
+
+OKRS = """\
+period: 2026-Q4
+objectives:
+  - id: keep
+    title: Teams keep getting enough from us to stay
+    team: growth
+    key_results:
+      - id: monthly
+        title: Cut monthly logo churn from 5% to 3%
+        metric: monthly_churn
+        baseline: 0.05
+        target: 0.03
+      - id: weekly
+        title: Cut weekly logo churn from 1.2% to 0.7%
+        metric: weekly_churn
+        baseline: 0.012
+        target: 0.007
+"""
+
+CONFIG = """\
+[workspace]
+name = "Churn"
+
+[teams.growth]
+name = "Growth"
+"""
+
+
+def _events() -> list[dict[str, Any]]:
+    """Three accounts subscribe a day; each day a customer cancels with probability 1/600
+    (about 5% a month), a third of those who cancel come back two weeks later."""
+    rng = random.Random(5)
+    rows: list[dict[str, Any]] = []
+    n = 0
+    day = FIRST
+    while day <= LAST_EVENT:
+        for _ in range(3):
+            n += 1
+            at = day + timedelta(minutes=rng.randrange(1440))
+            account = f"a{n}"
+            t = at
+            while t <= LAST_EVENT:
+                rows.append({"event": "subscribed", "timestamp": t.isoformat(),
+                             "account_id": account, "user_id": None})
+                gap = timedelta(days=rng.expovariate(1 / 600))
+                t = t + gap
+                if t > LAST_EVENT:
+                    break
+                rows.append({"event": "cancelled", "timestamp": t.isoformat(),
+                             "account_id": account, "user_id": None})
+                if rng.random() > 1 / 3:
+                    break
+                t = t + timedelta(days=14)
+        day += timedelta(days=1)
+    return [r for r in rows if datetime.fromisoformat(r["timestamp"]) <= LAST_EVENT]
+
+
+ROWS = _events()
+
+
+def hand_churn(months: list[tuple[datetime, datetime]]) -> float:
+    """Customers lost over customers at each period's start, summed over the periods."""
+    marks: dict[str, list[tuple[datetime, bool]]] = {}
+    for r in ROWS:
+        marks.setdefault(r["account_id"], []).append(
+            (datetime.fromisoformat(r["timestamp"]), r["event"] == "cancelled"))
+    base = lost = 0
+    for start, end in months:
+        for seq in marks.values():
+            state = False
+            for ts, ended in sorted(seq):
+                if ts >= start:
+                    break
+                state = not ended
+            if state:
+                base += 1
+                lost += any(ended and start <= ts < end for ts, ended in seq)
+    return lost / base
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    (root / "okrs").mkdir(parents=True)
+    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, encoding="utf-8")
+    (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
+    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
+    data = root / "events.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    ingest([data], store=root / ".sowhat" / "events.duckdb")
+    _run("apply", "-w", str(root))
+    _run("sync", "-w", str(root), "--as-of", (LAST_EVENT + timedelta(hours=1)).isoformat())
+    return root
+
+
+def _krs(ws: Path) -> dict[str, Any]:
+    data = json.loads(_run("status", "-w", str(ws), "--json"))
+    return {k["id"]: k for o in data["objectives"] for k in o["key_results"]}
+
+
+def test_a_churn_kr_is_customers_lost_over_whole_periods_counted_by_hand(ws: Path) -> None:
+    krs = _krs(ws)
+    # as of Dec 2 19:00 the 62-day window starts Oct 1 19:00: November is its one whole month
+    months = [(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))]
+    assert krs["monthly"]["current"] == pytest.approx(hand_churn(months))
+    # the measured baseline: the two whole months before the period
+    before = [(datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=UTC)),
+              (datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC))]
+    assert krs["monthly"]["measured_baseline"] == pytest.approx(hand_churn(before))
+    # the 28-day weekly churn: the whole ISO weeks Nov 9, 16 and 23 (Nov 2's starts before
+    # Nov 4, 28 days back from Dec 2)
+    weeks = [(datetime(2026, 11, 9, tzinfo=UTC) + timedelta(weeks=i),
+              datetime(2026, 11, 16, tzinfo=UTC) + timedelta(weeks=i)) for i in range(3)]
+    assert krs["weekly"]["current"] == pytest.approx(hand_churn(weeks))
+    out = _run("status", "-w", str(ws))
+    assert "[1 complete month, Nov 01–Nov 30]" in out
+    assert "[3 complete weeks, Nov 09–Nov 29]" in out
+    assert "mean of" not in out  # a churn rate is pooled over its periods, not averaged
+
+
+def test_a_monthly_churn_is_forecast_honestly_and_a_weekly_one_weekly(ws: Path) -> None:
+    view = {k["kr_id"]: k for k in json.loads(
+        _run("forecast", "-w", str(ws), "--json"))["key_results"]}
+    assert view["monthly"]["probability"] is None
+    assert "a monthly churn rate has no weekly values" in view["monthly"]["note"]
+    assert "a monthly churn rate has no weekly values" in view["monthly"]["ambition"]["message"]
+    assert view["weekly"]["probability"] is not None
+    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
+        _run("user", "create", "pm@churn.test", "--admin", "--password",
+             "Outcomes-over-outputs-2026", "-w", str(ws))
+        login(client, "pm@churn.test", "Outcomes-over-outputs-2026")
+        page = client.get("/periods/2026-Q4/key-results/weekly").text
+        plan = client.get("/periods/2026-Q4/plan").text
+    assert "the churn of its complete weeks in the last 28 days: expect" in page
+    assert "3 complete weeks, Nov 09–Nov 29" in page
+    assert "only 0 weeks of history" not in plan
+    assert "a monthly churn rate has no weekly values" in plan
+
+
+def test_metrics_compute_reads_a_churn_metric_over_its_whole_months(tmp_path: Path) -> None:
+    """`sowhat metrics compute` on a churn metric: the pooled value and the customers."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
+    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
+    data = root / "events.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    ingest([data], store=root / ".sowhat" / "events.duckdb")
+    out = json.loads(_run("metrics", "compute", "monthly_churn", "--from", "2026-07-01",
+                          "--to", "2026-11-15", "--format", "json", "-w", str(root)))
+    months = [(datetime(2026, m, 1, tzinfo=UTC), datetime(2026, m + 1, 1, tzinfo=UTC))
+              for m in (7, 8, 9, 10)]
+    (row,) = out
+    assert row["value"] == pytest.approx(hand_churn(months))
+    assert date.fromisoformat(row["start"][:10]) == date(2026, 7, 1)
+    assert row["display"].endswith("%")
