@@ -194,3 +194,31 @@ def test_metrics_compute_reads_a_churn_metric_over_its_whole_months(tmp_path: Pa
     assert row["value"] == pytest.approx(hand_churn(months))
     assert date.fromisoformat(row["start"][:10]) == date(2026, 7, 1)
     assert row["display"].endswith("%")
+
+
+def test_the_monthly_review_judges_a_monthly_churn_by_its_own_counts(ws: Path) -> None:
+    """A monthly churn has no weekly values to read a noise from; the review judged nothing
+    ("weekly trend unknown" beside a row of empty weeks). Its counts are its noise: the
+    change is beyond noise exactly when a two-proportion test on the hand counts says so."""
+    from statsmodels.stats.proportion import proportions_ztest
+
+    data = json.loads(_run("review", "monthly", "--month", "2026-11", "--as-of",
+                           (LAST_EVENT + timedelta(hours=1)).isoformat(), "--format", "json",
+                           "-w", str(ws)))
+    kr = next(k for k in data["key_results"] if k["kr_id"] == "monthly")
+    assert kr["weeks"] == []
+    assert kr["trend"].startswith("none")
+    counts = []
+    for start, end in [(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)),
+                       (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))]:
+        rate = hand_churn([(start, end)])
+        assert rate is not None
+        counts.append(rate)
+    assert kr["value"] == pytest.approx(counts[0])
+    assert kr["previous"] == pytest.approx(counts[1])
+    (own,) = [s for s in kr["segments"] if s["segment"] is None]
+    hits, n = own["counts"]
+    hits_before, n_before = own["previous_counts"]
+    assert hits / n == pytest.approx(counts[0])
+    _, p = proportions_ztest([hits, hits_before], [n, n_before])
+    assert kr["change_clear"] is bool(p < 0.05)

@@ -101,6 +101,32 @@ def beyond_noise(change: float | None, noise: Noise | None, level: float = MOVE_
     return bool(abs(change) > _t_quantile(0.5 + level / 2.0, noise.df) * spread)
 
 
+def proportions_differ(hits: float, n: float, hits_before: float, n_before: float,
+                       level: float = MOVE_LEVEL) -> bool | None:
+    """Whether two shares (hits / n, e.g. customers lost over customers at the months'
+    starts) differ beyond binomial noise: the pooled two-proportion z-test, two-sided at
+    `level` (statsmodels' `proportions_ztest`). None without trials on either side.
+
+    For a metric with no weekly values to read a noise from (monthly churn), its own counts
+    are the noise: 33 of 572 customers lost in October against 13 of 627 in November is a
+    change; 3 of 60 against 2 of 55 is not."""
+    if n <= 0 or n_before <= 0:
+        return None
+    pooled = (hits + hits_before) / (n + n_before)
+    if pooled <= 0.0 or pooled >= 1.0:
+        return False  # both all-or-nothing alike: no difference to see
+    spread = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n + 1.0 / n_before))
+    z = abs(hits / n - hits_before / n_before) / spread
+    return bool(z > _normal_quantile(0.5 + level / 2.0))
+
+
+@functools.lru_cache(maxsize=64)
+def _normal_quantile(q: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(q))
+
+
 @functools.lru_cache(maxsize=1024)
 def _t_quantile(q: float, df: int) -> float:
     """Student's t quantile, remembered: a dashboard asks it for thousands of KRs with a

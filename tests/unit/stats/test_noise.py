@@ -214,3 +214,28 @@ def test_a_step_between_two_months_is_seen() -> None:
         weeks += bool(beyond_noise(float(values[17] - values[16]), noise))
     assert months / 1000 > 0.6
     assert months > 2 * weeks
+
+
+@pytest.mark.parametrize(("hits", "n", "hits_before", "n_before"), [
+    (13, 627, 33, 572),  # a fresh workspace's November churn against October's
+    (3, 60, 2, 55),
+    (0, 400, 9, 380),
+    (40, 1000, 52, 1000),
+    (40, 1000, 62, 1000),
+    (5, 10, 5, 10),
+])
+def test_two_shares_differ_as_statsmodels_two_proportion_test_says(
+        hits: int, n: int, hits_before: int, n_before: int) -> None:
+    from statsmodels.stats.proportion import proportions_ztest
+
+    from sowhat.stats.noise import proportions_differ
+
+    _, p = proportions_ztest([hits, hits_before], [n, n_before])
+    assert proportions_differ(hits, n, hits_before, n_before) == bool(p < 0.05)
+
+
+def test_shares_without_trials_or_variation_say_what_they_can() -> None:
+    from sowhat.stats.noise import proportions_differ
+
+    assert proportions_differ(0, 0, 3, 40) is None
+    assert proportions_differ(0, 50, 0, 40) is False  # nobody lost either month

@@ -44,8 +44,14 @@ from sowhat.services.forecasts import (
 )
 from sowhat.services.plans import status_rows
 from sowhat.services.reviews.weekly import indicator_of
-from sowhat.spec.metric_defs import ActiveMetric, MetricsFile
-from sowhat.stats.noise import LEVEL_WEEKS, beyond_noise, level_noise, linear_trend
+from sowhat.spec.metric_defs import ActiveMetric, ChurnMetric, MetricsFile, no_weekly_values
+from sowhat.stats.noise import (
+    LEVEL_WEEKS,
+    beyond_noise,
+    level_noise,
+    linear_trend,
+    proportions_differ,
+)
 from sowhat.store import repositories
 
 __all__ = ["FLAT_SHARE", "NO_CLEAR_CHANGE", "MonthlyKR", "MonthlyReview", "SegmentValue",
@@ -76,6 +82,11 @@ class SegmentValue:
     # — sowhat.metrics.coverage). Its values are then left empty: "0 paid active teams" was
     # a number right by definition and wrong in meaning.
     matches_nothing: str | None = None
+    # (hits, trials) of a share computed from counts, this month and the month before (a
+    # churn rate: customers lost, customer-months): what its noise is read from when it has
+    # no weekly values
+    counts: tuple[float, float] | None = None
+    previous_counts: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,8 @@ class MonthlyKR:
     change: float | None
     weeks: tuple[WeekValue, ...]  # the month's weekly values
     slope_per_week: float | None
-    trend: str  # improving | worsening | rising | falling | no clear change | unknown
+    # improving | worsening | rising | falling | no clear change | unknown | none (monthly)
+    trend: str
     segments: tuple[SegmentValue, ...]  # everyone first, then each catalog segment
     # the month against the month before: beyond noise (True), within it (False), or None
     # when it cannot be told (a period total, a month "so far", or under five whole weeks
@@ -219,6 +231,8 @@ def monthly_review(
             segment=req.segment, value=value, previous=previous,
             change=None if value is None or previous is None else value - previous,
             entities=entities, matches_nothing=nothing,
+            counts=_counts(cur) if value is not None else None,
+            previous_counts=_counts(old) if previous is not None else None,
         )
     kr_rows = {k.key: k for k in repositories.period_contents(session, row).key_results
                if k.archived_at is None}
@@ -232,12 +246,14 @@ def monthly_review(
                            until=as_of.date())
         moving = set(unsettled_weeks(whole, period_end=row.end, as_of=as_of, metric=metric,
                                      catalog=catalog))
+        monthly = no_weekly_values(catalog.metrics.get(metric))
         per = _weekly_active(catalog, metric)
         inside = complete_buckets(start, end, "week") if per else None
         before_inside = (complete_buckets(_midnight(prev.start), _midnight(prev.end), "week")
                          if per else None)
-        weeks = tuple(WeekValue(w, v, w in moving) for w, v in whole
-                      if (_within(w, inside) if per else span.start <= w < span.end))
+        weeks = () if monthly else tuple(
+            WeekValue(w, v, w in moving) for w, v in whole
+            if (_within(w, inside) if per else span.start <= w < span.end))
         slope = _slope([w.value for w in weeks])
         lag = maturity(catalog.metrics[metric], catalog)
         value_so_far = _moving(lag, own.value, span, as_of)
@@ -250,6 +266,10 @@ def monthly_review(
             weeks=inside.count if inside else max(1, round((end - start).days / 7)),
             against_weeks=(before_inside.count if before_inside
                            else max(1, round(prev.days / 7))))
+        if clear is None and isinstance(catalog.metrics.get(metric), ChurnMetric) \
+                and own.counts and own.previous_counts and not partial:
+            # no weekly values to read a noise from (a monthly churn): its own counts are
+            clear = proportions_differ(*own.counts, *own.previous_counts)
         direction = _direction(k.baseline, k.target)
         out.append(MonthlyKR(
             kr_id=k.id, objective_id=objective_id, title=k.title, metric=metric,
@@ -257,7 +277,8 @@ def monthly_review(
             indicator=indicator_of(k.indicator, k.metric, catalog), baseline=k.baseline,
             target=k.target, value=own.value, previous=own.previous, change=own.change,
             weeks=weeks, slope_per_week=slope,
-            trend=_trend(slope, [w.value for w in weeks], direction),
+            trend="none (a monthly metric has no weeks)" if monthly else _trend(
+                slope, [w.value for w in weeks], direction),
             segments=tuple(table[(metric, s)] for s in segments), error=errors.get(metric),
             change_clear=clear,
             not_yet=_not_yet(lag, own, span, prev, as_of),
@@ -287,6 +308,14 @@ def _not_yet(window: timedelta | None, own: SegmentValue, span: Period, prev: Pe
     if not out:
         return None
     return "not readable yet: " + "; ".join(out) + " (a cohort counts once it has matured)"
+
+
+def _counts(result: MetricResult) -> tuple[float, float] | None:
+    """(hits, trials) of a churn rate's month: customers lost, customer-periods."""
+    if result.error or not result.values:
+        return None
+    v = result.values[0]
+    return (v.sum, v.n) if v.sum is not None and v.n else None
 
 
 def _moving(window: timedelta | None, value: float | None, month: Period,

@@ -43,7 +43,7 @@ from sowhat.services.reviews.signals import (
     missing_checkins,
     review_week,
 )
-from sowhat.spec.metric_defs import MetricsFile, default_indicator
+from sowhat.spec.metric_defs import MetricsFile, default_indicator, no_weekly_values
 from sowhat.store import repositories
 from sowhat.store.models import CheckInRow
 from sowhat.store.sync_models import SyncRunRow
@@ -229,6 +229,10 @@ def weekly_review(
             unread = (k.readable_from is not None and week + timedelta(days=7) < k.readable_from
                       and (this is None or this.source == "auto"))  # fmt: skip
             value = None if unread or this is None else this.value
+            # a monthly metric's reading moves only when a month completes: its Δ on the
+            # week before is 0 or a month-on-month change, neither the week's
+            monthly = catalog is not None and k.metric is not None and no_weekly_values(
+                catalog.metrics.get(k.metric)) is not None
             so_far = bool(points) and points[-1][0] in unsettled_weeks(
                 points[-1:], period_end=status.end, as_of=status.data_through
                 or status.last_sync, metric=k.metric, catalog=catalog)
@@ -237,7 +241,8 @@ def weekly_review(
                 segment=k.segment, unit=k.unit,
                 indicator=indicator_of(k.indicator, k.metric, catalog), target=k.target,
                 to_date=value,
-                to_date_change=_diff(value, before.value if before and not unread else None),
+                to_date_change=None if monthly else _diff(
+                    value, before.value if before and not unread else None),
                 weekly_week=points[-1][0] if points else None,
                 weekly_value=points[-1][1] if points else None,
                 # a week over its first cohorts against a whole week read as a move ("45.7%
