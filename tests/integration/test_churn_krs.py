@@ -222,3 +222,42 @@ def test_the_monthly_review_judges_a_monthly_churn_by_its_own_counts(ws: Path) -
     assert hits / n == pytest.approx(counts[0])
     _, p = proportions_ztest([hits, hits_before], [n, n_before])
     assert kr["change_clear"] is bool(p < 0.05)
+
+
+def test_cancellations_of_customers_older_than_the_data_are_called_out(tmp_path: Path) -> None:
+    """An export that starts after the first customers did: their cancellations have no
+    start before them, so they are in no month's base and the churn rate reads low — and
+    says nothing. `tracking check` and `metrics compute` name how many, once per fact."""
+    cut = datetime(2026, 8, 1, tzinfo=UTC)
+    late = [r for r in ROWS if datetime.fromisoformat(r["timestamp"]) >= cut]
+    orphans = [r for r in late if r["event"] == "cancelled" and not any(
+        s["account_id"] == r["account_id"] and s["event"] == "subscribed"
+        and s["timestamp"] < r["timestamp"] for s in late)]
+    assert orphans  # the generator's early customers cancel after the cut
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
+    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
+    data = root / "events.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in late), encoding="utf-8")
+    ingest([data], store=root / ".sowhat" / "events.duckdb")
+    report = json.loads(_run("tracking", "check", "--format", "json", "-w", str(root)))
+    (line,) = report["history_warnings"]
+    ends = sum(1 for r in late if r["event"] == "cancelled")
+    assert line.startswith("monthly_churn, weekly_churn: ")
+    assert f"{len(orphans):,} of the {ends:,} 'cancelled' events in the data" in line
+    assert f"by {len({r['account_id'] for r in orphans}):,} account_ids" in line
+    assert report["filter_warnings"] == []
+    out = _run("metrics", "compute", "monthly_churn", "--from", "2026-09-01", "--to",
+               "2026-12-01", "-w", str(root))
+    assert "account_ids with no 'subscribed' event before them" in out
+    # the full history: nothing to say
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "metrics.yaml").write_text(METRICS, encoding="utf-8")
+    (full / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
+    whole = full / "events.jsonl"
+    whole.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    ingest([whole], store=full / ".sowhat" / "events.duckdb")
+    assert json.loads(_run("tracking", "check", "--format", "json", "-w",
+                           str(full)))["history_warnings"] == []

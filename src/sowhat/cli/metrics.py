@@ -521,6 +521,8 @@ def _render_tracking(r: TrackingReport) -> None:
         console.print(f"[yellow]plan[/yellow] {problem}", markup=True)
     for warning in r.filter_warnings:
         console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
+    for warning in r.history_warnings:
+        console.print(f"[yellow]history[/yellow] {escape(warning)}", highlight=False)
     console.print("[green]ok[/green]: every metric a KR uses can be computed" if r.ok else
                   f"[red]{counted(len(r.blocking), 'metric')} used by KRs cannot be computed[/red]")
 

@@ -48,7 +48,8 @@ class FilterWarning:
     segment: str | None
     message: str
     # "filter": a where or segment matches nothing; "entity": the events the metric reads
-    # carry none of the ids it counts (the metric cannot be measured on this data at all)
+    # carry none of the ids it counts (the metric cannot be measured on this data at all);
+    # "history": a churn metric's ends by entities with no start in the data
     kind: str = "filter"
     hint: str | None = None  # how to fix it
 
@@ -104,11 +105,13 @@ def filter_warnings(
                 # A churn metric's customers started before the window: its starts and
                 # ends are read over all the data up to the as-of.
                 since = None if isinstance(m, ChurnMetric) else s
-                for ref, anchored in refs:
-                    found = _check(events.events(), ref, seg if anchored else None, entity,
-                                   traits, since,
-                                   e if anchored and since is not None else None, cut,
-                                   counts=getattr(m, "entity", None))
+                checks = [_check(events.events(), ref, seg if anchored else None, entity,
+                                 traits, since, e if anchored and since is not None else None,
+                                 cut, counts=getattr(m, "entity", None))
+                          for ref, anchored in refs]
+                if isinstance(m, ChurnMetric) and not any(checks):
+                    checks.append(_ends_without_start(events.events(), m, traits, s, e, cut))
+                for found in checks:
                     if found is None:
                         continue
                     msg, kind = found
@@ -245,6 +248,45 @@ def _check(t: ir.Table, ref: EventRef, seg: SegmentDef | None, entity: str,
         return (f"the segment ({_describe([seg])}) matches none of the {w:,} {ref.event!r} "
                 f"events {span}"), "filter"
     return None
+
+
+def _ends_without_start(t: ir.Table, m: ChurnMetric, ctx: TraitContext | None,
+                        start: datetime | None, end: datetime | None,
+                        as_of: datetime | None) -> tuple[str, str] | None:
+    """Ends in the window by entities with no start before them: customers whose start is
+    older than the data (or never tracked). They are in no period's base and their ends are
+    not counted, so the churn rate reads low — silently, as a filter that matches nothing
+    does. Kind "history"."""
+    entity = m.entity
+
+    def matching(ref: EventRef) -> ir.Table:
+        f = t.filter(t.event == ref.event, t[entity].notnull())
+        if as_of is not None:
+            f = f.filter(f.timestamp < as_of)
+        wide, columns = with_traits(f, ref.where, entity, ctx)
+        return wide.filter(all_of(wide, ref.where, columns)) if ref.where else wide
+
+    ends = matching(m.end)
+    if start is not None:
+        ends = ends.filter(ends.timestamp >= start)
+    if end is not None:
+        ends = ends.filter(ends.timestamp < end)
+    starts = matching(m.start)
+    firsts = starts.group_by(entity).aggregate(first=starts.timestamp.min())
+    firsts = firsts.select(fid=firsts[entity], first=firsts.first)
+    joined = ends.left_join(firsts, ends[entity] == firsts.fid)
+    orphan = joined.first.isnull() | (joined.first >= joined.timestamp)
+    row = joined.aggregate(n=joined.count(), o=joined.count(where=orphan),
+                           who=joined[entity].nunique(where=orphan)).to_pyarrow().to_pylist()[0]
+    n, o = int(row["n"] or 0), int(row["o"] or 0)
+    if o == 0:
+        return None
+    span = _span(start, end or as_of)
+    return (f"{o:,} of the {n:,} {m.end.event!r} events {span} are by {int(row['who']):,} "
+            f"{entity}s with no {m.start.event!r} event before them — customers from before "
+            f"the data starts, or a start that is not tracked: they are in no period's base "
+            "and their churn is not counted, so the rate reads low; load the events back to "
+            "your first customers"), "history"
 
 
 def _span(start: datetime | None, end: datetime | None) -> str:

@@ -58,6 +58,9 @@ class TrackingReport:
     plan_problems: tuple[str, ...] = field(default=())
     filter_warnings: tuple[str, ...] = field(default=())
     """Metric filters and segments that match no event in the data (sowhat.metrics.coverage)."""
+    history_warnings: tuple[str, ...] = field(default=())
+    """Churn metrics whose ends come from entities with no start in the data: the data starts
+    after the customers did. One line per fact, naming every metric it concerns."""
 
     @property
     def blocking(self) -> tuple[UnmeasurableMetric, ...]:
@@ -114,6 +117,7 @@ def check_tracking(
                 where = ".".join(str(p) for p in path)
                 problems.append(f"metrics.yaml {where}: {message}" + (f"; {hint}" if hint else ""))
     warnings: list[str] = []
+    history: list[str] = []
     if catalog is not None:
         from sowhat.metrics.coverage import FilterWarning, filter_warnings
 
@@ -122,7 +126,14 @@ def check_tracking(
             requests.extend(MetricRequest(m, seg) for m in used or catalog.metrics)
         found = filter_warnings([r for r in requests if _measurable(r, unmeasurable)],
                                 catalog=catalog, events=events)
-        warnings = [w.render() for w in found if w.kind != "entity"]
+        warnings = [w.render() for w in found if w.kind == "filter"]
+        # the same start and end events read the same way for every metric and segment on
+        # them: one line each, naming the metrics (six lines of one fact said nothing more)
+        told: dict[str, list[str]] = {}
+        for w in found:
+            if w.kind == "history" and w.segment is None:
+                told.setdefault(w.message, []).append(w.metric)
+        history = [f"{', '.join(names)}: {message}" for message, names in told.items()]
         # events with none of the ids a metric counts: it cannot be measured on this data
         gaps: dict[str, list[FilterWarning]] = {}
         for w in found:
@@ -135,6 +146,7 @@ def check_tracking(
     return TrackingReport(
         event_counts=counts,
         filter_warnings=tuple(warnings),
+        history_warnings=tuple(history),
         unmeasurable=tuple(unmeasurable),
         property_issues=tuple(issues),
         unplanned_events=tuple(unplanned),

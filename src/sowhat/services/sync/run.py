@@ -338,7 +338,8 @@ def sync(
     before_data = [_before_data_warning(usable[i], measures[i], defs[i], data_start,
                                         cutoff=cutoff, period_start=period_start)
                    for i in sorted(unread)]
-    warnings = [text for _, text, kind in found if kind != "entity"]
+    # a churn metric's history gap is `sowhat tracking check`'s to say, for every value
+    warnings = [text for _, text, kind in found if kind == "filter"]
     unmeasurable = [text for _, text, kind in found if kind == "entity"]
     guardrails = evaluate_guardrails(session=session, catalog=catalog, events=events,
                                      period=span, objectives=contents.objectives,
