@@ -7,6 +7,7 @@ work that a model of the metric's history alone cannot make."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from sowhat.domain.okr import Direction
@@ -47,3 +48,32 @@ def test_bets_that_bring_the_target_within_reach_clear_the_verdict() -> None:
     assert short.reasons == ("very unlikely even with the changes its bets expect (4%): a "
                              "nearer target, or bets that expect enough to close the gap",)
     assert short.verdict == "review"
+
+
+def test_the_no_change_projection_is_worded_in_the_metrics_unit() -> None:
+    """The web's KR check printed "with no change, expect 0.00734 (0–0.0157) by period end;
+    the target 0.02 is 96% likely" of a churn rate shown everywhere else as 0.734%."""
+    from sowhat.services.sync.ambition import ambition_from_history
+    from sowhat.spec.metric_defs import MetricsFile
+
+    catalog = MetricsFile.model_validate({"metrics": {
+        "churn": {"type": "churn", "entity": "account_id", "start": {"event": "s"},
+                  "end": {"event": "e"}, "per": "week"},
+        "revenue": {"type": "sum", "event": "paid", "property": "amount", "unit": "currency",
+                    "currency": "EUR"}}})
+    weeks: list[float | None] = [0.009, 0.011, 0.008, 0.010, 0.012, 0.009, 0.010, 0.011]
+    check = ambition_from_history(weeks, metric=catalog.metrics["churn"], target=0.007,
+                                  direction=Direction.DECREASE, over_days=None,
+                                  period_weeks=13)
+    assert check is not None
+    assert check.message.startswith("with no change, expect ")
+    assert "the target 0.7% is " in check.message
+    numbers = re.findall(r"\d[\d.,]*%?", check.message)
+    assert numbers
+    assert all(n.endswith("%") for n in numbers), check.message
+    money = ambition_from_history([1200.0, 1250, 1190, 1300, 1280, 1310, 1295, 1330],
+                                  metric=catalog.metrics["revenue"], target=1600,
+                                  direction=Direction.INCREASE, over_days=None,
+                                  period_weeks=13)
+    assert money is not None
+    assert "the target €1,600 is " in money.message

@@ -12,10 +12,12 @@ target against it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from sowhat.domain.okr import Direction, KeyResult
 from sowhat.domain.period import Period
+from sowhat.domain.units import format_chance, format_values, join_span
 from sowhat.errors import DataError, SowhatError, UserError
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
@@ -33,6 +35,7 @@ from sowhat.services.forecasts import (
 from sowhat.services.sync.file_events import FileEvents
 from sowhat.services.sync.run import HISTORY_WEEKS
 from sowhat.spec.metric_defs import MetricDef, MetricsFile, no_weekly_values
+from sowhat.spec.metric_units import metric_unit
 from sowhat.spec.workspace import Workspace
 from sowhat.stats.ambition import Ambition, AmbitionCheck, hit_probability_without_change
 
@@ -145,12 +148,22 @@ def ambition_from_history(history: list[float | None], *, metric: MetricDef, tar
             return None
         direction = Direction.INCREASE if target > level else Direction.DECREASE
     try:
-        return hit_probability_without_change(
+        check = hit_probability_without_change(
             history, period_weeks=max(1, period_weeks - level_offset_weeks(over_days, metric)),
             target=target - shift, direction=direction, bounds=metric_bounds(metric),
         )
     except UserError:
         return None
+    if check.probability is None or check.projected is None or shift:
+        return check
+    # The web's KR check prints the message: in the metric's unit ("0.734%"), not the stored
+    # scale ("0.00734") that stats.ambition, which knows no units, writes.
+    unit, currency = metric_unit(metric), metric.currency
+    median, low, high, shown = format_values([check.projected, check.low, check.high, target],
+                                             unit, currency=currency)
+    return replace(check, message=f"with no change, expect {median} ({join_span(low, high, '–')})"
+                                  f" by period end; the target {shown} is "
+                                  f"{format_chance(check.probability)} likely")
 
 
 def pre_period_history(*, metric: str, segment: str | None, period: Period,
