@@ -22,6 +22,7 @@ from sowhat.spec.metric_defs import MetricsFile
 TARGETS: dict[str, tuple[Change, str]] = {
     "co-d7-retention": (Change(0.04, "points"), "pct"),
     "co-nps": (Change(8.0), "int"),
+    "co-churn": (Change(-0.01, "points"), "pct"),
     "gr-activation": (Change(0.05, "points"), "pct"),
     "gr-activation-mid": (Change(0.06, "points"), "pct"),
     "gr-ttfv": (Change(-0.35, "relative"), "hours"),
