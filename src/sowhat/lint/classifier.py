@@ -466,6 +466,8 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
     A plain deliverable ("Launch audit logs") is measurable as done/not done; SW101 is the
     problem there. "Improve the onboarding flow" or "Users love the editor" have nothing.
     """
+    if facts.head in _PRINCIPLE_HEADS and _principle(facts):
+        return True  # "Put people over process (E.g. ... a quarterly party)": a principle
     if facts.has_number and (
         ("#" not in facts.norm and _REFERENCE_KEYS.isdisjoint(facts.tokens))
         or not _references_only(facts)
@@ -494,6 +496,34 @@ def is_unmeasurable(facts: TextFacts, kind: Kind) -> bool:
         return (vague or open_amount or _generic_work(facts) or _state_of_mind(facts)
                 or _bare_quality(facts) or _quality_moves(facts, lex.change_verbs))  # fmt: skip
     return True
+
+
+def _principle(facts: TextFacts) -> bool:
+    """Whether the KR is a principle of conduct, a preference of one value over another: "Put
+    people over process", "Value working software over documentation", "Favour listening over
+    speaking" (the agile manifesto's form). No count says at the end of the period whether a
+    value was put first; an example after it ("(E.g. organize a quarterly party)") shows what
+    it might look like, and its numbers are not the KR's. Short runs of words only, with
+    nothing after the second value but the end, a stop or an example: "Put deals over $50k
+    first" or "Value speed over polish in 3 launches" state something to count."""
+    return principle_named(facts) is not None
+
+
+def principle_named(facts: TextFacts) -> str | None:
+    """The values a principle of conduct weighs ("people over process"), else None (see
+    `_principle`)."""
+    if facts.head not in _PRINCIPLE_HEADS or "over" not in facts.tokens:
+        return None
+    m = _PRINCIPLE.match(facts.norm)
+    return None if m is None else m[1]
+
+
+_PRINCIPLE_HEADS = frozenset({"put", "value", "values", "favour", "favor", "favours", "favors",
+                              "prefer", "prefers"})  # fmt: skip
+_PRINCIPLE = re.compile(
+    r"[a-z]+\s+((?:[a-z'-]+\s+){1,3}over\s+[a-z'-]+(?:\s+[a-z'-]+){0,3})\s*"
+    r"(?:$|[.;!(]|,?\s*e\.?\s?g\b|-\s)"
+)
 
 
 def _vague_quality(facts: TextFacts) -> bool:
@@ -807,14 +837,15 @@ _OPEN_ENDED_HEADS = frozenset({"engage", "encourage", "proactively", "explicit",
                                "foster", "nurture", "champion", "evangelize", "evangelise",
                                "advocate", "socialize", "socialise", "explore", "iterating",
                                "reaching", "align", "embrace", "advise", "educate",
-                               "cultivate"})  # fmt: skip
+                               "cultivate", "study", "practise", "practice",
+                               "experiment"})  # fmt: skip
 _GENERIC_OBJECTS = frozenset(
     [
         "features", "bugs", "fixes", "documentation", "docs", "research",
         "user", "users", "improvements", "stability", "packaging", "promotion", "outreach",
         "communities", "community", "code", "coding", "things", "stuff", "work", "projects",
         "tasks", "issues", "content", "process", "processes", "quality", "performance",
-        "posts", "gaps", "leadership", "guidance", "feedback",
+        "posts", "gaps", "leadership", "guidance", "feedback", "programs",
         "library", "client", "changes", "updates", "tests", "testing", "progress", "hard",
     ]
 )  # fmt: skip

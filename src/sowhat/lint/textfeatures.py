@@ -986,3 +986,100 @@ FUNCTION_WORDS = frozenset(
         "with",
     ]
 )
+
+
+# --- SW103's reading of a starting point (sixteenth round) ---------------------------------
+# `TextFacts.baseline` is also a model feature, so it stays as the model was fitted on; SW103
+# reads the sentence's starting point through `starting_point`, which corrects it where the
+# words that made it are not a change from today's value, or where the KR says where it
+# starts in ways `baseline` does not read.
+
+# A starting point the KR says it does not know: "NPS +30 (current: unknown)", "baseline
+# TBD", "current value not yet measured". A relative change from an unknown value has no
+# starting point either.
+_START_UNKNOWN = re.compile(
+    r"\b(?:current(?:ly)?|baseline|today)(?:\s+(?:value|level|figure|rate))?\s*"
+    r"(?:[:=]\s*|is\s+|of\s+)?(?:unknown|tbd|tbc|n/a|\?|"
+    r"(?:not\s+(?:yet\s+)?|un)(?:known|measured)|to\s+be\s+(?:measured|determined|defined|set|"
+    r"established|confirmed))"
+)
+_START_UNKNOWN_KEYS = frozenset({"current", "currently", "baseline", "today"})
+# "by" before a date or an agent, and "double-" in a compound, are no change from today:
+# "$5K MRR by 2026-06-30", "by 2027", "reviewed by 2 developers", "adopted by at least 5
+# active users", "a double-charge". A year is a date only with no word after it ("by 2027",
+# "by 2026-06-30"; not "by 2000 users"); an agent follows a participle that is no change verb
+# and is counted in no unit of change ("reduced by 20 hours" is a change).
+_BY_DATE = re.compile(r"\bby\s+(?:(?:19|20)\d\d(?:-\d{2}(?:-\d{2})?)?(?![\d%.,]|\s*[a-z%])|"
+                      r"\d{1,2}/\d{1,2}(?:/\d{2,4})?\b)")  # fmt: skip
+_BY_AGENT = re.compile(
+    r"\b([a-z]+(?:ed|en))\s+by\s+(?:at\s+least\s+)?\d[\d,]*\+?\s+([a-z]+)(?:\s+([a-z]+))?"
+)
+_AGENT_COUNT = re.compile(r"\bby\s+(?:at\s+least\s+)?\d[\d,]*\+?")
+_DOUBLE_COMPOUND = re.compile(r"\bdouble-(?=[a-z])")
+# A multiple that is the level of a ratio, not a change: "4x replication", "3x qualified
+# pipeline coverage", "pipeline coverage of at least 5x", "return at least 3x ROAS", "<= 2x
+# the number of blocks received".
+_RATIOS = r"(?:coverage|replication|redundancy|roas|roi|return)"
+_MULTIPLE_LEVEL = re.compile(
+    rf"\b(\d+(?:\.\d+)?)\s*x(?:/\d+(?:\.\d+)?x)?(?=\s+(?:[a-z-]+\s+){{0,2}}{_RATIOS}\b)|"
+    rf"\b({_RATIOS}\s+(?:of\s+|at\s+least\s+)*\d+(?:\.\d+)?)\s*x\b|"
+    r"([<>≤≥]=?\s*\d+(?:\.\d+)?)\s*x\b"
+)
+_NO_CHANGE_KEYS = frozenset({"by", "double", "x"})
+# Units a change is counted in ("reduced by 20 hours"): after them "by N" is a change.
+_CHANGE_UNITS = frozenset({"percent", "percentage", "points", "point", "pts", "pp", "basis",
+                           "bps", "hours", "hour", "hrs", "minutes", "minute", "mins", "min",
+                           "seconds", "second", "secs", "ms", "days", "day", "weeks", "week",
+                           "months", "month", "times", "x", "k", "m", "mb", "gb",
+                           "per"})  # fmt: skip
+# Where the KR states today's value in ways `baseline` does not read: "(current: 97.4%)",
+# "(current = 0)"; a figure dated in parentheses, a measurement ("24.5% of apps ... (17%,
+# July 2013.)"); a level kept, said after the metric ("CSAT maintained >= 4.2").
+_STATED_COLON = re.compile(r"\bcurrent(?:ly)?\s*[:=]\s*[<>~≤≥]?\s*[$€£¥]?\d")
+_DATED_FIGURE = re.compile(
+    r"\(\s*[<>~]?[$€£¥]?\d[\d.,]*\s*(?:%|[a-z/]+)?\s*,\s*(?:in\s+|as\s+of\s+)?"
+    rf"(?:(?:{_MONTHS})\.?|q[1-4])\s+(?:'\d\d|(?:19|20)\d\d)\b"
+)
+_KEPT_LEVEL = re.compile(
+    r"\b(?:maintained|kept|sustained)\s+(?:at\s+|above\s+|below\s+|under\s+|over\s+)?"
+    r"(?:(?:at|above|below|under|over)\b|[<>≤≥]=?)"
+)
+_KEPT_KEYS = frozenset({"maintained", "kept", "sustained"})
+
+
+def starting_point(facts: TextFacts, lex: Lexicon | None = None) -> bool:
+    """Whether the KR's words say where it starts, as SW103 reads them: `facts.baseline`,
+    less a starting point the KR says is unknown and a "by", "double" or "Nx" that is no
+    change (a date, an agent, a compound, a ratio's level), plus today's value after
+    "current:", a figure dated in parentheses, and a level kept ("CSAT maintained >= 4.2")."""
+    norm, toks = facts.norm, facts.tokens
+    if not _START_UNKNOWN_KEYS.isdisjoint(toks) and _START_UNKNOWN.search(norm) is not None:
+        return False
+    if facts.baseline:
+        if not facts.relative or facts.from_to or _NO_CHANGE_KEYS.isdisjoint(toks):
+            return True
+        cleaned = _no_change_by(norm, lex or load_lexicon())
+        return cleaned == norm or read(cleaned, lex).baseline
+    if not facts.has_number:
+        return False
+    if ("current" in toks or "currently" in toks) and _STATED_COLON.search(norm) is not None:
+        return True
+    if "(" in norm and "," in norm and _DATED_FIGURE.search(norm) is not None:
+        return True
+    return not _KEPT_KEYS.isdisjoint(toks) and _KEPT_LEVEL.search(norm) is not None
+
+
+def _no_change_by(norm: str, lex: Lexicon) -> str:
+    """`norm` with every "by" that is no change, "double-" in a compound and a multiple that
+    is a ratio's level taken out."""
+    s = _BY_DATE.sub("by then", norm)
+    s = _DOUBLE_COMPOUND.sub("", s)
+    if "x" in s:
+        s = _MULTIPLE_LEVEL.sub(lambda m: (m[1] or m[2] or m[3]) + " fold", s)
+
+    def agent(m: re.Match[str]) -> str:
+        if m[1] in lex.change_verbs or m[2] in _CHANGE_UNITS or m[3] in _CHANGE_UNITS:
+            return m[0]  # "reduced by 20 hours", "grown by 3 points": a change
+        return _AGENT_COUNT.sub("by", m[0], count=1)  # "reviewed by developers"
+
+    return _BY_AGENT.sub(agent, s)

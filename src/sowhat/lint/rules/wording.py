@@ -6,6 +6,7 @@ These also run on free text (`sowhat lint -`), where the only input is the sente
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
@@ -17,9 +18,17 @@ from sowhat.lint.classifier import (
     is_unmeasurable,
     judged_by_feel,
     metric_named,
+    principle_named,
 )
 from sowhat.lint.rewrite import so_what, value_linked
-from sowhat.lint.textfeatures import TextFacts, attention, attention_word, object_phrase, read
+from sowhat.lint.textfeatures import (
+    TextFacts,
+    attention,
+    attention_word,
+    object_phrase,
+    read,
+    starting_point,
+)
 
 
 class OutputStyle(KRRule):
@@ -170,7 +179,7 @@ class MissingBaselineOrTarget(KRRule):
                     "title",
                 )
             ]
-        if facts.baseline:
+        if starting_point(facts):
             return []
         if facts.from_only and not facts.to_only:
             return [self.at(subject, "a baseline but no target", "add 'to Y'", "title")]
@@ -200,6 +209,8 @@ def _outcome_like(subject: KRSubject) -> bool:
     if facts.share and facts.tokens[0][:1].isdigit() and not facts.head_is_delivery and (
             not facts.deliverables):
         return True  # "95% of P2 issues are resolved in a week": a level of others' behaviour
+    if facts.has_number and _level_stated(facts):
+        return True  # "Unit test coverage at 85%", "Owners who fund on the first try: >= 90%"
     if (facts.head_is_change or (facts.head in _REACH_HEADS and facts.has_number)) and (
             metric_named(facts) is not None):
         return True  # "Increase the average order value", "Achieve 95% code coverage": a
@@ -211,6 +222,23 @@ def _outcome_like(subject: KRSubject) -> bool:
 
 
 _SURE_OUTPUT = 0.8
+# A level written after what it measures: "<noun> at N%", "<noun> down to N", "<noun>: >= N".
+_LEVEL_STATED = re.compile(
+    r"[a-z)]\s+at\s+[$€£]?\d[\d.,]*\s*%|\bdown\s+to\s+[$€£]?\d|[a-z)]\s*:\s*[≥≤<>]=?\s*[$€£]?\d"
+)
+
+
+def _level_stated(facts: TextFacts) -> bool:
+    """Whether the KR states a level of something it names, after it, with no delivery verb
+    at its head: "Unit test coverage at 85% for all new code", "Bugs reported down to
+    10%", "Classifications completed during beta: >= 10,000" (the thing measured may be a
+    deliverable: coverage, bugs). A level of the product or of others' behaviour, whoever the
+    model says does the work: SW103 asks where it starts. Read before the model's confidence,
+    like a threshold."""
+    norm = facts.norm
+    if not ((" at " in norm and "%" in norm) or "down to" in norm or ":" in norm):
+        return False
+    return not facts.head_is_delivery and _LEVEL_STATED.search(norm) is not None
 _REACH_HEADS = frozenset({"achieve", "achieves", "reach", "reaches", "hit", "hits", "attain"})
 
 
@@ -239,6 +267,19 @@ class NotMeasurable(KRRule):
             ]
         if not is_unmeasurable(subject.facts, subject.classification.kind):
             return []
+        principle = principle_named(subject.facts)
+        if principle is not None:
+            return [
+                self.at(
+                    subject,
+                    f"not measurable: '{principle}' is a principle to hold, not a result; no "
+                    "count says at the end of the period whether it was put first",
+                    "keep the principle in the objective or the team's charter; make the KR "
+                    "what holding it should change, e.g. 'Direct reports who rate 1:1s useful "
+                    "from 55% to 75%'",
+                    "title",
+                )
+            ]
         metric = metric_named(subject.facts)
         if metric and subject.facts.head in KNOWLEDGE_HEADS:
             return [
