@@ -414,14 +414,23 @@ def test_a_segment_that_matches_nothing_is_a_warning_not_a_silent_zero(ws: Path)
 
 def test_status_and_the_web_flag_a_typed_baseline_the_data_contradicts(ws: Path) -> None:
     """Progress counts from the typed baseline, so a wrong one must show where progress
-    does, not only in `sowhat lint`: status and the KR page say what the data measured."""
+    does, not only in `sowhat lint`: status and the KR page say what the data measured.
+
+    The file's 40% is six points above the 34.4% measured over ~220 accounts, but inside
+    that measurement's 95% interval (28.5%-40.9%): not flagged. 45% is outside it."""
     code, out = run("sync", "-w", str(ws), "--as-of", "2026-12-01")
     assert code == 0, out
     before, _ = hand_activation(Q4 - timedelta(days=35), Q4 - timedelta(days=7), Q4)
-    assert abs(before - 0.40) > 0.03  # the file's 40% is not what the data says
     code, out = run("status", "-w", str(ws))
     assert code == 0, out
-    assert f"baseline 40% is typed; the data measured {before:.1%}" in out
+    assert "baseline 40% is typed" not in out  # within the measurement's noise
+    assert out.count("⚠ baseline") == 1  # the ticket total's 1000 is wrong
+    (ws / "okrs" / "2026-Q4.yaml").write_text(OKRS.replace("baseline: 0.40", "baseline: 0.45"),
+                                              encoding="utf-8")
+    assert run("apply", "-w", str(ws))[0] == 0
+    code, out = run("status", "-w", str(ws))
+    assert code == 0, out
+    assert f"baseline 45% is typed; the data measured {before:.1%}" in out
     assert out.count("⚠ baseline") == 2  # the ticket total's 1000 is wrong too
 
     with web_client(ws) as client:
@@ -806,7 +815,12 @@ objectives:
             "check needs 6") in row
     assert 'data-why="detectability">' in row
     assert "cohorts need 7 days" not in row  # a note, not the reason there is no answer
-    assert "0 ready · 1 to look at" in plan
+    # the typed 30% (the generator's rate) against 40.6% measured over the few accounts
+    # whose 7 days had passed by Jul 1: within that measurement's noise, so nothing to look
+    # at (it was flagged as a different starting point before the noise test)
+    assert "<td>40.6%</td>" in row
+    assert "the typed baseline is not what the data measured" not in row
+    assert "1 ready · 0 to look at" in plan, row
 
 
 def test_the_forecast_dates_a_latest_week_earlier_than_its_header(ws: Path) -> None:

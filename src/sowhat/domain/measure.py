@@ -18,6 +18,7 @@ ending at the period start; for a cumulative total, the whole previous period of
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -100,22 +101,50 @@ def baseline_window(
 BASELINE_RELATIVE_TOLERANCE = 0.10
 """A typed baseline within 10% of the measured one is a rounding, not a different claim."""
 BASELINE_SHARE_TOLERANCE = 0.02
-"""For a 0–1 rate, also allow 2 percentage points: 38% typed for 39.4% measured is fine."""
+"""For a 0–1 rate whose trials are unknown, also allow 2 percentage points — a stand-in for
+its sampling noise: 38% typed for 39.4% measured is fine. With the trials known, the rate's
+own 95% interval replaces it."""
 
 
-def baseline_disagrees(typed: float | None, measured: float | None, *, share: bool) -> bool:
+BASELINE_Z = 1.959964
+"""Two-sided 95%: a typed rate inside the measured rate's 95% interval is within its noise."""
+
+
+def share_interval(value: float, trials: float, z: float = BASELINE_Z) -> tuple[float, float]:
+    """The Wilson score interval of a share measured on `trials` trials: where the rate
+    behind 29 of 80 accounts (36.25%) may lie (26.6%-47.2%). Wilson rather than the normal
+    approximation because it stays inside 0-1 and is not zero-width at 0% or 100%."""
+    n = float(trials)
+    centre = (value + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(value * (1 - value) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def baseline_disagrees(typed: float | None, measured: float | None, *, share: bool,
+                       trials: float | None = None) -> bool:
     """Whether a typed baseline claims a different starting point than the data shows.
 
     Progress is counted from the typed baseline, so "120 → 140" against a measured 601 reads
     100% in week one. Lint (SW114), `sowhat status` and the web all ask this one question so
     they never disagree about which baselines to flag.
+
+    Two tests, both needed: the gap is material (over 10% of the measured value) and it is
+    beyond the measurement's noise. For a rate measured on known `trials` (a cohort,
+    customer-periods) the noise is the measured rate's 95% interval: a B2B team's 30%
+    activation against 29 of 80 new accounts measured (36.25%) was flagged, six points off,
+    though 80 accounts measure a rate only to within 26.6%-47.2%; and monthly churn typed at
+    4.5% against 2.85% over 911 customer-months (1.95%-4.14%) is a different claim that the
+    old fixed allowance of 2 points let pass. Without trials a rate keeps that allowance as
+    the stand-in for its noise: 38% typed for 39.4% measured is fine.
     """
     if typed is None or measured is None:
         return False
-    allowed = BASELINE_RELATIVE_TOLERANCE * abs(measured)
-    if share:
-        allowed = max(allowed, BASELINE_SHARE_TOLERANCE)
-    return abs(typed - measured) > allowed + 1e-12
+    gap = abs(typed - measured)
+    material = gap > BASELINE_RELATIVE_TOLERANCE * abs(measured) + 1e-12
+    if share and trials and 0.0 <= measured <= 1.0:
+        low, high = share_interval(measured, trials)
+        return material and not low - 1e-12 <= typed <= high + 1e-12
+    return material and not (share and gap <= BASELINE_SHARE_TOLERANCE + 1e-12)
 
 
 @dataclass(frozen=True)

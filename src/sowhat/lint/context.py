@@ -39,6 +39,8 @@ class MeasuredBaseline:
     start: datetime
     end: datetime
     share: bool = False
+    trials: float | None = None  # a rate's cohort / customer-periods: its noise
+    trials_noun: str = ""  # what they are: "accounts", "account-months"
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,8 @@ class KeyResultStatus:
     window: Window | None = None
     data_through: datetime | None = None
     measured_baseline: float | None = None
+    # the trials a measured rate rests on (its noise: `domain.measure.baseline_disagrees`)
+    baseline_trials: float | None = None
     baseline_window: Window | None = None
     # A cohort measure whose window still lies wholly before the period (a 90-day retention
     # in a quarter's first 90 days): its latest reading is of cohorts that joined before the
@@ -181,7 +183,7 @@ class KeyResultStatus:
         period (the same test as lint's SW114): progress counts from a start that did not
         happen, so every screen that shows progress says so."""
         return baseline_disagrees(self.baseline, self.measured_baseline,
-                                  share=self.unit == "percent")
+                                  share=self.unit == "percent", trials=self.baseline_trials)
 
     @property
     def baseline_unchecked(self) -> bool:
@@ -401,6 +403,7 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
         window=window,
         data_through=measured.data_through if measured else None,
         measured_baseline=measured.measured_baseline if measured else None,
+        baseline_trials=measured.baseline_trials if measured else None,
         baseline_window=baseline_window,
         before_period=before_period,
         readable_from=readable_from,

@@ -687,6 +687,26 @@ def over_too_short(m: MetricDef | None, over_days: int | None) -> tuple[str, str
             f"write `over: {shortest}d` or longer, or leave `over:` out for the default")
 
 
+def rate_trials(m: MetricDef | None, n: float | None) -> float | None:
+    """The trials a measured rate rests on — a conversion's or retention's mature cohort, a
+    churn's customer-periods (the engine's `n`) — so a typed baseline can be held against
+    the measurement's own noise; None for any other metric (a ratio's `n` is its
+    denominator's value, not a count of trials)."""
+    if isinstance(m, ConversionMetric | RetentionMetric | ChurnMetric) and n:
+        return float(n)
+    return None
+
+
+def trials_noun(m: MetricDef) -> str:
+    """What `rate_trials` counts, in words: "accounts" of a conversion on `account_id`,
+    "account-months" of a monthly churn."""
+    entity = getattr(m, "entity", "entity")
+    noun = {"account_id": "account", "user_id": "user"}.get(entity, entity)
+    if isinstance(m, ChurnMetric):
+        return f"{noun}-{m.per}s"
+    return f"{noun}s"
+
+
 def no_weekly_values(m: MetricDef | None) -> str | None:
     """Why a metric has no weekly series (a monthly active count or churn: no ISO week holds
     a calendar month), in words for a forecast, an ambition check or a detectability note;

@@ -56,6 +56,9 @@ class KRMeasureRow(Base):
     current: Mapped[float | None] = mapped_column(Float)
     entities: Mapped[int | None] = mapped_column(Integer)
     measured_baseline: Mapped[float | None] = mapped_column(Float)
+    # The trials a measured rate rests on (a conversion's mature cohort, a churn's
+    # customer-periods): a typed baseline within its noise is not a different claim.
+    baseline_trials: Mapped[float | None] = mapped_column(Float)
     baseline_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     baseline_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The definition the stored automatic weekly values were computed with: when it

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sowhat.domain.measure import baseline_disagrees
+from sowhat.domain.measure import baseline_disagrees, share_interval
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.context import MeasuredBaseline
 
 
 def differs(typed: float, measured: MeasuredBaseline) -> bool:
-    return baseline_disagrees(typed, measured.value, share=measured.share)
+    return baseline_disagrees(typed, measured.value, share=measured.share,
+                              trials=measured.trials)
 
 
 def _show(value: float, share: bool) -> str:
@@ -42,12 +43,18 @@ class BaselineDiffersFromData(KRRule):
         if measured is None or not differs(kr.baseline, measured):
             return []
         share = measured.share
+        noise = ""
+        if share and measured.trials:
+            # the test was "outside the measurement's own noise": show that noise
+            low, high = share_interval(measured.value, measured.trials)
+            noise = (f"; measured on {measured.trials:,.0f} {measured.trials_noun}, the rate "
+                     f"lies within {_show(low, share)}–{_show(high, share)} (95%)")
         return [
             self.at(
                 subject,
                 f"the typed baseline {_show(kr.baseline, share)} differs from the measured "
                 f"{_show(measured.value, share)} ({kr.metric} over {_day(measured)}, the same "
-                "measure just before the period)",
+                f"measure just before the period{noise})",
                 f"write `baseline: {measured.value:.4g}` — or, if the data is wrong, fix the "
                 "metric's definition first; progress is counted from the baseline",
                 "baseline",

@@ -40,7 +40,7 @@ from sowhat.services.impact.series import (
 )
 from sowhat.services.sync.ambition import ambition_from_history, pre_period_history
 from sowhat.services.sync.measures import KRMeasure, kr_measure
-from sowhat.spec.metric_defs import MetricsFile, averaged_buckets
+from sowhat.spec.metric_defs import MetricsFile, averaged_buckets, rate_trials
 from sowhat.spec.workspace import Workspace
 from sowhat.stats.ambition import UNREACHABLE_BELOW, AmbitionCheck
 
@@ -72,6 +72,7 @@ class MeasuredBaseline:
     measure: str  # level | cumulative (sowhat.domain.measure.Measure)
     window: str  # "trailing 28 days", "period to date" (KRMeasure.describe)
     clipped: bool  # the window was moved back to end where the data ends
+    trials: float | None = None  # a rate's cohort / customer-periods: its noise
 
     @property
     def basis(self) -> str:
@@ -110,7 +111,7 @@ class DraftCheck:
         """The typed baseline is not what the data measured (lint SW114's test)."""
         return self.measured is not None and baseline_disagrees(
             self.typed_baseline, self.measured.value,
-            share=self.metric is not None and self.metric.share)
+            share=self.metric is not None and self.metric.share, trials=self.measured.trials)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -223,7 +224,9 @@ def _measured(metric: str, segment: str | None, catalog: MetricsFile, events: Ev
         start, end = covered.start, covered.end  # the whole weeks it averages, not the window
     return MeasuredBaseline(value.value if value else None, start.date(),
                             end.date(), value.entities if value else None,
-                            str(m.measure), m.describe(), clipped)  # fmt: skip
+                            str(m.measure), m.describe(), clipped,
+                            rate_trials(catalog.metrics.get(metric),
+                                        value.n if value else None))  # fmt: skip
 
 
 def _midnight(day: date) -> datetime:

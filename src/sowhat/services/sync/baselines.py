@@ -13,7 +13,8 @@ from sowhat.metrics.engine import MetricRequest
 from sowhat.metrics.values import to_utc
 from sowhat.services.sync.file_events import FileEvents
 from sowhat.services.sync.measures import WindowRequest, compute_windows, kr_measure
-from sowhat.spec.metric_defs import ConversionMetric, RetentionMetric, averaged_buckets
+from sowhat.spec.metric_defs import averaged_buckets, rate_trials, trials_noun
+from sowhat.spec.metric_units import kr_scale
 from sowhat.spec.workspace import Workspace
 
 
@@ -41,8 +42,10 @@ def file_baselines(*, workspace: Workspace,
                                     period_end=to_utc(period.end))
                 if window.start < earliest or window.as_of > latest:
                     continue
-                share = isinstance(catalog.metrics[kr.metric],
-                                   ConversionMetric | RetentionMetric)
+                # a 0-1 rate as every screen shows it (status asks the unit too): a churn
+                # or a ratio written `unit: percent` as much as a conversion
+                share = kr_scale(metric=kr.metric, kr_unit=kr.unit,
+                                 catalog=catalog).text == "percent"
                 wanted.append((kr.id, share,
                                WindowRequest(MetricRequest(kr.metric, kr.segment), window)))
     try:
@@ -59,6 +62,8 @@ def file_baselines(*, workspace: Workspace,
         covered = averaged_buckets(catalog.metrics[req.request.metric], start, end)
         if covered is not None:
             start, end = covered.start, covered.end
-        out[kr_id] = MeasuredBaseline(value=result.values[0].value, start=start, end=end,
-                                      share=share)
+        out[kr_id] = MeasuredBaseline(
+            value=result.values[0].value, start=start, end=end, share=share,
+            trials=rate_trials(catalog.metrics[req.request.metric], result.values[0].n),
+            trials_noun=trials_noun(catalog.metrics[req.request.metric]))
     return out

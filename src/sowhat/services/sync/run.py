@@ -65,7 +65,12 @@ from sowhat.services.sync.measures import (
     measure_fingerprint,
 )
 from sowhat.services.sync.partials import DayPartials
-from sowhat.spec.metric_defs import MetricDef, MetricsFile, metric_definition_hash
+from sowhat.spec.metric_defs import (
+    MetricDef,
+    MetricsFile,
+    metric_definition_hash,
+    rate_trials,
+)
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import audit, repositories
 from sowhat.store.models import CheckInRow, KeyResultRow, PeriodRow
@@ -331,7 +336,9 @@ def sync(
         _store_measure(session, k, measures[i], prints[i], latest.get(i), baselines.get(i),
                        cutoff=cutoff, period_start=period_start, data_through=data_through,
                        now=started, existing=stored.get(k.id),
-                       keep_baseline=i in kept_baselines, unreached=unreached.get(i))
+                       keep_baseline=i in kept_baselines, unreached=unreached.get(i),
+                       trials=rate_trials(defs[i], baselines[i].n) if i in baselines
+                       else None)
     unchecked = [_unchecked_baseline(usable[i], w, data_start)
                  for i, w in sorted(unreached.items()) if usable[i].baseline is not None]
     inputs.save({usable[i].id for i in failed})
@@ -354,6 +361,9 @@ def sync(
     measured = {i: baselines[i].value if i in baselines else
                 stored[k.id].measured_baseline if i in kept_baselines else None
                 for i, k in enumerate(usable)}
+    trials = {i: rate_trials(defs[i], baselines[i].n) if i in baselines else
+              stored[k.id].baseline_trials if i in kept_baselines else None
+              for i, k in enumerate(usable)}
     kr_results = tuple(
         KRSync(
             kr_id=k.key, metric=k.metric or "", segment=k.segment,
@@ -361,7 +371,7 @@ def sync(
             checkins_written=written[i], error=failed.get(i),
             definition_changed=bool(k.baselined_metric_hash)
             and k.baselined_metric_hash != hashes.get(k.metric or "")
-            and not _confirmed(k, catalog, measured[i]),
+            and not _confirmed(k, catalog, measured[i], trials[i]),
             measure=str(measures[i].measure),
             window_start=_window(measures[i], cutoff, period_start).start,
             window_end=_window(measures[i], cutoff, period_start).end,
@@ -451,14 +461,15 @@ def _before_data_warning(kr: KeyResultRow, m: KRMeasure, defn: MetricDef | None,
             f"{when} (or ingest the earlier events)")
 
 
-def _confirmed(kr: KeyResultRow, catalog: MetricsFile, measured: float | None) -> bool:
+def _confirmed(kr: KeyResultRow, catalog: MetricsFile, measured: float | None,
+               trials: float | None = None) -> bool:
     """The data, read with the metric's current definition, agrees with the typed baseline
     (the test of SW114): a definition change then left the starting point as typed, and
     flagging it on every sync asked the owner to check what the data already had."""
     if measured is None or kr.baseline is None:
         return False
     share = kr_scale(metric=kr.metric, kr_unit=kr.unit, catalog=catalog).text == "percent"
-    return not baseline_disagrees(kr.baseline, measured, share=share)
+    return not baseline_disagrees(kr.baseline, measured, share=share, trials=trials)
 
 
 def _unchecked_baseline(kr: KeyResultRow, window: MeasureWindow,
@@ -528,7 +539,7 @@ def _store_measure(
     current: MetricValue | None, baseline: MetricValue | None, *, cutoff: datetime,
     period_start: datetime, data_through: datetime | None, now: datetime,
     existing: KRMeasureRow | None, keep_baseline: bool = False,
-    unreached: MeasureWindow | None = None,
+    unreached: MeasureWindow | None = None, trials: float | None = None,
 ) -> None:
     row = existing or KRMeasureRow(key_result_id=kr.id)
     if existing is None:
@@ -544,6 +555,7 @@ def _store_measure(
         # the typed baseline is unchecked, and over which days it would be measured
         span = baseline if baseline is not None else unreached
         row.measured_baseline = baseline.value if baseline is not None else None
+        row.baseline_trials = trials if baseline is not None else None
         row.baseline_start = span.start if span is not None else None
         row.baseline_end = span.end if span is not None else None
     elif unreached is not None and row.measured_baseline is None and row.baseline_start is None:
