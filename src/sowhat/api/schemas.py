@@ -122,8 +122,10 @@ class KeyResultOut(BaseModel):
     baseline_window: WindowOut | None = None
     baseline_disagrees: bool = Field(
         default=False, description=(
-            "The typed baseline claims another start than `measured_baseline` (more than 10%, "
-            "or 2 points for a rate: lint SW114's test); progress counts from the typed one."))
+            "The typed baseline claims another start than `measured_baseline`: more than 10% "
+            "off and beyond the measurement's noise (outside a rate's 95% interval over its "
+            "cohort, or 2 points for a rate whose trials are unknown: lint SW114's test); "
+            "progress counts from the typed one."))
     baseline_unchecked: bool = Field(
         default=False, description=(
             "A typed baseline the data cannot check: `baseline_window` (just before the "
