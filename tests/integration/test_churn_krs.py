@@ -118,17 +118,24 @@ def hand_churn(months: list[tuple[datetime, datetime]]) -> float:
     return lost / base
 
 
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    (root / "okrs").mkdir(parents=True)
-    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, encoding="utf-8")
+def _workspace(root: Path, rows: list[dict[str, Any]], okrs: str | None = None) -> Path:
+    """A workspace of the churn metrics over `rows` (ingested), with `okrs` applied."""
+    root.mkdir(parents=True)
     (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
     (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
     data = root / "events.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     ingest([data], store=root / ".sowhat" / "events.duckdb")
-    _run("apply", "-w", str(root))
+    if okrs is not None:
+        (root / "okrs").mkdir()
+        (root / "okrs" / "2026-Q4.yaml").write_text(okrs, encoding="utf-8")
+        _run("apply", "-w", str(root))
+    return root
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = _workspace(tmp_path / "ws", ROWS, OKRS)
     _run("sync", "-w", str(root), "--as-of", (LAST_EVENT + timedelta(hours=1)).isoformat())
     return root
 
@@ -179,13 +186,7 @@ def test_a_monthly_churn_is_forecast_honestly_and_a_weekly_one_weekly(ws: Path) 
 
 def test_metrics_compute_reads_a_churn_metric_over_its_whole_months(tmp_path: Path) -> None:
     """`sowhat metrics compute` on a churn metric: the pooled value and the customers."""
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
-    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
-    data = root / "events.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
-    ingest([data], store=root / ".sowhat" / "events.duckdb")
+    root = _workspace(tmp_path / "ws", ROWS)
     out = json.loads(_run("metrics", "compute", "monthly_churn", "--from", "2026-07-01",
                           "--to", "2026-11-15", "--format", "json", "-w", str(root)))
     months = [(datetime(2026, m, 1, tzinfo=UTC), datetime(2026, m + 1, 1, tzinfo=UTC))
@@ -234,13 +235,7 @@ def test_cancellations_of_customers_older_than_the_data_are_called_out(tmp_path:
         s["account_id"] == r["account_id"] and s["event"] == "subscribed"
         and s["timestamp"] < r["timestamp"] for s in late)]
     assert orphans  # the generator's early customers cancel after the cut
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
-    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
-    data = root / "events.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in late), encoding="utf-8")
-    ingest([data], store=root / ".sowhat" / "events.duckdb")
+    root = _workspace(tmp_path / "ws", late)
     report = json.loads(_run("tracking", "check", "--format", "json", "-w", str(root)))
     (line,) = report["history_warnings"]
     ends = sum(1 for r in late if r["event"] == "cancelled")
@@ -252,12 +247,6 @@ def test_cancellations_of_customers_older_than_the_data_are_called_out(tmp_path:
                "2026-12-01", "-w", str(root))
     assert "account_ids with no 'subscribed' event before them" in out
     # the full history: nothing to say
-    full = tmp_path / "full"
-    full.mkdir()
-    (full / "metrics.yaml").write_text(METRICS, encoding="utf-8")
-    (full / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
-    whole = full / "events.jsonl"
-    whole.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
-    ingest([whole], store=full / ".sowhat" / "events.duckdb")
+    full = _workspace(tmp_path / "full", ROWS)
     assert json.loads(_run("tracking", "check", "--format", "json", "-w",
                            str(full)))["history_warnings"] == []
