@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sowhat.domain.measure import baseline_disagrees, share_interval
+from sowhat.domain.units import Unit, format_values
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.context import MeasuredBaseline
 
@@ -19,8 +20,12 @@ def differs(typed: float, measured: MeasuredBaseline) -> bool:
                               trials=measured.trials)
 
 
-def _show(value: float, share: bool) -> str:
-    return f"{value:.1%}" if share else f"{value:,.4g}"
+def _show(values: list[float], share: bool) -> list[str]:
+    """As every screen shows them: a rate with the digits that keep its values apart
+    ("2.85%", "0.506%": one decimal read 0.5% for both 0.506% and 0.45%)."""
+    if share:
+        return format_values(values, Unit.PERCENT)
+    return [f"{v:,.4g}" for v in values]
 
 
 def _day(m: MeasuredBaseline) -> str:
@@ -43,18 +48,18 @@ class BaselineDiffersFromData(KRRule):
         if measured is None or not differs(kr.baseline, measured):
             return []
         share = measured.share
+        typed, value = _show([kr.baseline, measured.value], share)
         noise = ""
         if share and measured.trials:
             # the test was "outside the measurement's own noise": show that noise
-            low, high = share_interval(measured.value, measured.trials)
+            low, high = _show(list(share_interval(measured.value, measured.trials)), share)
             noise = (f"; measured on {measured.trials:,.0f} {measured.trials_noun}, the rate "
-                     f"lies within {_show(low, share)}–{_show(high, share)} (95%)")
+                     f"lies within {low}–{high} (95%)")
         return [
             self.at(
                 subject,
-                f"the typed baseline {_show(kr.baseline, share)} differs from the measured "
-                f"{_show(measured.value, share)} ({kr.metric} over {_day(measured)}, the same "
-                f"measure just before the period{noise})",
+                f"the typed baseline {typed} differs from the measured {value} ({kr.metric} "
+                f"over {_day(measured)}, the same measure just before the period{noise})",
                 f"write `baseline: {measured.value:.4g}` — or, if the data is wrong, fix the "
                 "metric's definition first; progress is counted from the baseline",
                 "baseline",
