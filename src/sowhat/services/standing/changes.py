@@ -32,7 +32,7 @@ from sowhat.services.okrs.views import (
     series_values_many,
 )
 from sowhat.services.plans import KeyResultStatus
-from sowhat.spec.metric_defs import MetricsFile, PeriodicMetric
+from sowhat.spec.metric_defs import MetricsFile, no_weekly_values
 from sowhat.stats.noise import LEVEL_WEEKS, beyond_noise, level_noise, noise_level
 
 __all__ = ["Changes", "KRChange", "Movement", "NoteEntry", "assemble", "kr_changes", "movement",
@@ -185,7 +185,7 @@ def _monthly(metric: str | None, catalog: MetricsFile | None) -> bool:
     completes, so week-on-week it "moved" only on the week its window gained a month — a
     month-on-month change that the dashboard printed as this week's."""
     defn = catalog.metrics.get(metric) if catalog is not None and metric else None
-    return isinstance(defn, PeriodicMetric) and defn.per == "month"
+    return no_weekly_values(defn) is not None
 
 
 def _readings(points: list[tuple[date, float]]) -> list[tuple[date, float]]:
