@@ -200,7 +200,11 @@ def test_every_segment_at_once_on_spark_equals_duckdb(
     """Each metric under every segment in one slotted part (compile's `slots`: EXPLODE of
     an ARRAY on Spark), each request equal to DuckDB's and to the reference."""
     segments = [None, *CATALOG["segments"]]
-    requests = [MetricRequest(n, s) for n in METRIC_NAMES for s in segments]
+    # churn has no slotted form (a part per segment, as active users): its segments are
+    # compared on Spark case by case above, and leaving it out here keeps CI's Spark run
+    # at its length (its twelve parts cost a third of this test)
+    names = [n for n in METRIC_NAMES if CATALOG["metrics"][n]["type"] != "churn"]
+    requests = [MetricRequest(n, s) for n in names for s in segments]
     kwargs: dict[str, Any] = {"catalog": catalog(), "start": START, "end": END,
                               "grain": "week", "as_of": None}
     began = time.perf_counter()
