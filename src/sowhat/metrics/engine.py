@@ -216,6 +216,7 @@ def combine(catalog: MetricsFile, req: MetricRequest, computed: Computed
 def run_windows(
     items: Sequence[tuple[MetricRequest, datetime, datetime, datetime]], *,
     catalog: MetricsFile, events: EventSource, grain: str | None,
+    grains: Sequence[str | None] | None = None,
 ) -> list[tuple[list[dict[str, Any]], str | None]]:
     """The raw result rows (RESULT_COLUMNS, one per bucket that has any) of each non-ratio
     metric over its *own* window [start, end) as of its own instant, all in one UNION ALL
@@ -223,6 +224,7 @@ def run_windows(
 
     `compute_many` asks one window for a whole batch; sync's per-day partials
     (sowhat.services.sync.partials) ask each metric for the run of days it lacks.
+    `grains`, one per item, overrides `grain`: windows and latest-day rows in one query.
     """
     out: list[tuple[list[dict[str, Any]], str | None]] = [([], None) for _ in items]
     if not items:
@@ -230,7 +232,8 @@ def run_windows(
     queries: dict[int, Query] = {}
     for i, (req, start, end, as_of) in enumerate(items):
         try:
-            queries[i] = _query(catalog, start, end, grain, req.segment, as_of)
+            queries[i] = _query(catalog, start, end, grains[i] if grains is not None else grain,
+                                req.segment, as_of)
         except SowhatError as exc:
             out[i] = ([], _message(exc))
     if not queries:

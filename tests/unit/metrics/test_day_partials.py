@@ -421,3 +421,58 @@ def test_a_pre_period_of_counts_computes_the_days_it_will_reach(tmp_path: Path) 
         assert sync(10, backwards=False).days_computed == len(requests) * 10
     finally:
         events.close()
+
+
+def test_distinct_windows_sharing_an_end_are_one_latest_day_query(
+        events: EventSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KR's period to date, its trailing window and its current week's series point of a
+    distinct-entity type (unique, NPS) end at the same instant: each metric and segment is
+    read once, as latest-day rows over the earliest start, and every window sums the days
+    from its own start — the values are still the window queries' (and the series point
+    the weekly query's). A window alone at its end keeps its own window query, and a full
+    sync (partials off) reads every window directly."""
+    from sowhat.metrics.query import LATEST_DAY
+    from sowhat.services.sync import partials as module
+
+    cat = _catalog()
+    end = _at(35)
+    starts = [_at(0), _at(14), _at(28)]  # to date, a trailing 3 weeks, the week (a Monday)
+    lone = MeasureWindow(_at(3), _at(30), _at(30))  # ends elsewhere: its own query
+    segments = (None, "mid")
+    windows = [(MetricRequest(m, s), MeasureWindow(start, end, end))
+               for m in ("nps", "active_users") for s in segments for start in starts[:2]]
+    windows += [(MetricRequest(m, s), lone) for m in ("nps", "active_users") for s in segments]
+    points = [(MetricRequest(m, s), MeasureWindow(starts[2], end, end))
+              for m in ("nps", "active_users") for s in segments]
+    calls: list[list[str | None]] = []
+    real = module.run_windows
+
+    def recording(items: Any, **kw: Any) -> Any:
+        calls.append(list(kw.get("grains") or [kw["grain"]] * len(items)))
+        return real(items, **kw)
+
+    monkeypatch.setattr(module, "run_windows", recording)
+    for enabled in (True, False):
+        calls.clear()
+        keys = InputKeys(day_digests(events, cached=False), None, "test")
+        partials = DayPartials(catalog=cat, events=events, keys=keys, enabled=enabled)
+        partials.prefetch(windows, points=points)
+        prefetched = list(calls)
+        got = partials.windows(windows)
+        weekly = [partials.weekly([req], start=w.start, end=w.end, as_of=w.as_of)[0]
+                  for req, w in points]
+        assert calls == prefetched  # every window and point was answered by the prefetch
+        for (req, w), result in zip(windows, got, strict=True):
+            _same(result, _direct(cat, events, req, (w.start, w.end, w.as_of)),
+                  f"{req.metric}/{req.segment} from {w.start:%m-%d} (enabled={enabled})")
+        for (req, w), result in zip(points, weekly, strict=True):
+            _same(result, _direct(cat, events, req, (w.start, w.end, w.as_of), "week"),
+                  f"week of {req.metric}/{req.segment} (enabled={enabled})")
+        grains = [g for call in calls for g in call]
+        if enabled:
+            # one latest-day part per metric and segment; the lone windows their own
+            assert grains.count(LATEST_DAY) == 4, calls
+            assert grains.count(None) == 4, calls
+            assert len(calls) == 1, calls
+        else:
+            assert LATEST_DAY not in grains, calls

@@ -378,15 +378,22 @@ class DayPartials:
         ahead = [_ahead(j) for j in whole if j in back and self._mergeable(j)]
         self._merged([j for j in dict.fromkeys([*whole, *days, *ahead]) if self._mergeable(j)],
                      merge=False)
-        self._windows_at_once([j for j in whole if not self._mergeable(j)], backwards=back)
+        # A series point of another type that is its KR's only stale point (the current
+        # week's) is asked for as a one-week `weekly` job: it may share an end with windows.
+        alone = [j for j in days if not self._mergeable(j)
+                 and sum(d.part == j.part for d in days) == 1]
+        self._windows_at_once([j for j in whole if not self._mergeable(j)], backwards=back,
+                              points=alone)
 
-    def _windows_at_once(self, jobs: list[_Job], backwards: set[_Job] | None = None) -> None:
+    def _windows_at_once(self, jobs: list[_Job], backwards: set[_Job] | None = None,
+                         points: Sequence[_Job] = ()) -> None:
         """The windows of the other types, each over its own window, in one query (instead
         of one per distinct window); kept for the calls that ask for them.
 
         A window is also kept across syncs, keyed like a day by what it read, so a sync
         that finds nothing new in its days does not query it again; a late or edited event
-        in what it read, a new as-of or moved edges give it a new key."""
+        in what it read, a new as-of or moved edges give it a new key. `points`: one-week
+        series points, answered only when they share their end with a window (`_shared`)."""
         if not jobs:
             return
         todo: list[tuple[_Job, str | None]] = []
@@ -405,18 +412,68 @@ class DayPartials:
         todo = [(job, key) for job, key in todo if job not in tails]
         if not todo:
             return
-        answers = run_windows([(j.part, to_utc_naive(j.start), to_utc_naive(j.end),
-                                to_utc_naive(j.as_of)) for j, _ in todo],
-                              catalog=self.catalog, events=self.events, grain=None)
-        for (job, key), (rows, error) in zip(todo, answers, strict=True):
+        keys = dict(todo)
+        shared = self._shared([job for job, _ in todo], points)
+        direct = [job for job, _ in todo if not any(job in js for _, js in shared)]
+        runs = [(j.part, j.start, j.end, j.as_of, None) for j in direct] + [
+            (part, start, end, end, LATEST_DAY) for (part, start, end), _ in shared]
+        answers = run_windows([(part, to_utc_naive(s), to_utc_naive(e), to_utc_naive(a))
+                               for part, s, e, a, _ in runs],
+                              catalog=self.catalog, events=self.events, grain=None,
+                              grains=[grain for *_, grain in runs])
+        rows_of: dict[_Job, Row] = {}
+        retry: list[_Job] = []
+        for job, (rows, error) in zip(direct, answers[:len(direct)], strict=True):
             if error is not None:
                 self._fetched[job] = ([], error)
                 continue
-            row = _as_row(rows[0]) if rows else None
+            rows_of[job] = _as_row(rows[0]) if rows else None
+        for ((part, _, _), js), (rows, error) in zip(shared, answers[len(direct):],
+                                                     strict=True):
+            if error is not None:  # the direct query says what went wrong
+                retry += [j for j in js if j in keys]
+                continue
+            m = self.catalog.metrics[part.metric]
+            by_day = [(to_utc(r["bucket"]), _as_row(r)) for r in rows]
+            for j in js:
+                row = _merge_latest(m, [r for day, r in by_day if day >= j.start])
+                if j in keys:
+                    rows_of[j] = row
+                if j in points:  # a series point: answered for `weekly`, not kept
+                    self._fetched[replace(j, weekly=True)] = ([self._window_value(j, row)],
+                                                              None)
+        for job, row in rows_of.items():
+            key = keys[job]
             if key is not None:
                 self.cache.put(key, row)
             self.windows_computed += 1
             self._fetched[job] = ([self._window_value(job, row)], None)
+        if retry:
+            self._windows_at_once(retry)
+
+    def _shared(self, jobs: Sequence[_Job], points: Sequence[_Job]
+                ) -> list[tuple[tuple[MetricRequest, datetime, datetime], list[_Job]]]:
+        """Windows of distinct entities (unique, NPS) that end at their own as-of, grouped
+        by metric, segment and end where a group starts on two or more midnights — a KR's
+        period to date, its trailing window and its current week's series point, read as
+        of the same instant — each group to be answered from one query of latest-day rows
+        (compile's LATEST_DAY grain) over [its earliest start, end): an entity has an event
+        in [s, end) iff its latest one before the end lies at or after s, so the rows of
+        the days from each window's start add up to its value, exactly (`_merge_latest`),
+        where a window query per start read the same events once per window. A lone
+        window keeps its own query (slotted with its other segments: cheaper than a
+        latest-day part of its own)."""
+        groups: dict[tuple[MetricRequest, datetime], list[_Job]] = {}
+        for job in dict.fromkeys([*jobs, *points]):
+            m = self.catalog.metrics.get(job.part.metric)
+            if (self.enabled and isinstance(m, UniqueMetric | NpsMetric)
+                    and job.end == job.as_of and _is_midnight(job.start)
+                    and job.start < job.end
+                    and (job.part.segment is None or job.part.segment in self.catalog.segments)):
+                groups.setdefault((job.part, job.end), []).append(job)
+        return [((part, min(j.start for j in js), end), js)
+                for (part, end), js in groups.items()
+                if len({j.start for j in js}) > 1 and any(j in jobs for j in js)]
 
     def _tails(self, jobs: list[_Job]) -> dict[_Job, Row]:
         """Windows of distinct entities (unique, NPS) that end at their own as-of at a
