@@ -372,6 +372,59 @@ def test_a_late_event_recomputes_only_its_days_partial_and_agrees_with_full(
     assert not (fresh / ".sowhat" / "cache" / "partials" / "partials.json").exists()
 
 
+def test_a_late_event_in_a_history_week_recomputes_its_day_not_the_week(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A short run of stale history weeks (here a late purchase for a week before the
+    period; daily, a long cohort's maturing week) is merged from day rows like the period's
+    points: the sync's day query computes the one day the event landed on, no weekly query
+    re-reads the week, and every stored value still equals a full recompute."""
+    from sowhat.services.sync import partials, run
+
+    rng = random.Random(11)
+    root = tmp_path / "ws"
+    setup(root)
+    serial = [0]
+    end = date(2026, 11, 30)
+    write(root, [r for d in range((end - FIRST_DAY).days)
+                 for r in day_rows(rng, FIRST_DAY + timedelta(days=d), serial)], "all")
+    as_of = _midnight(end)
+    sync_workspace(root, as_of)
+    days: list[tuple[str, datetime, datetime, str | None]] = []
+    weekly: list[tuple[str, datetime, datetime]] = []
+    real_days, real_weekly = partials.run_windows, run.compute_many
+
+    def recording_days(items, **kw):  # type: ignore[no-untyped-def]
+        days.extend((req.metric, start, end, kw["grain"]) for req, start, end, _ in items)
+        return real_days(items, **kw)
+
+    def recording_weekly(requests, **kw):  # type: ignore[no-untyped-def]
+        weekly.extend((r.metric, kw["start"], kw["end"]) for r in requests)
+        return real_weekly(requests, **kw)
+
+    monkeypatch.setattr(partials, "run_windows", recording_days)
+    monkeypatch.setattr(run, "compute_many", recording_weekly)
+    late = datetime(2026, 9, 16)  # a Wednesday before the period's start (1 October)
+    write(root, [_row("purchase", _midnight(late.date()) + timedelta(hours=5), "u2", "a2",
+                      {"plan": "mid", "amount": 700})], "late")
+    sync_workspace(root, as_of)
+    assert [(s, e) for m, s, e, g in days if m == "revenue"] == [
+        (late, late + timedelta(days=1))]
+    # its history week is not read whole (cohorts whose outcome windows read the day span
+    # three weeks and more: a run that long keeps the weekly query)
+    assert not [w for w in weekly if w[0] == "revenue"]
+    assert weekly
+    fresh = tmp_path / "full"
+    shutil.copytree(root, fresh)
+    for leftover in (fresh / ".sowhat").glob("*.db*"):
+        leftover.unlink()
+    sync_workspace(fresh, as_of, full=True)
+    assert stored(root) == stored(fresh)
+    revenue_week = [r for r in stored(root)["series"]
+                    if str(r[1]) == "2026-09-14" and r[2] == "history"]
+    assert revenue_week  # the history week is stored, and equal to the full recompute's
+
+
 GUARDED = [("accounts", None), ("accounts", "pro"), ("nps", None), ("nps", "mid")]
 """Guardrails of distinct entities (unique, NPS; a trait segment and a property segment no
 survey carries): their pre-periods are read from kept latest-day tails."""

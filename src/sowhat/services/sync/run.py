@@ -83,6 +83,14 @@ query per window, so the longer window costs one wider scan, not more queries. T
 number as sowhat.stats.forecast.HISTORY_WEEKS (a test keeps them equal), written out so a
 sync does not import the statistics (NumPy, SciPy: seconds of a whole process's CPU)."""
 
+HISTORY_DAYS_SPAN = timedelta(weeks=2)
+"""The longest run of stale history weeks merged from day rows, like the period's points,
+instead of the weekly query: a daily sync finds one or two — a 90-day retention's week
+whose anchors are maturing (its days are the ones the KR's own window reads and keeps) —
+and its day query then computes only the day that matured, where a weekly query re-read
+the whole week every day. Longer runs (the first sync, a redefinition) keep the weekly
+query: no year of day rows to store."""
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -262,7 +270,8 @@ def sync(
                                 guardrails=contents.guardrails, cutoff=cutoff),
             points=_series_windows(usable, requests, failed,
                                    _Keyed(keys, inputs, prints, reads),
-                                   period_start=period_start, cutoff=cutoff),
+                                   period_start=period_start, cutoff=cutoff,
+                                   data_start=data_start, defs=defs),
             backwards=pre_period_windows(catalog=catalog, period=span,
                                          objectives=contents.objectives,
                                          guardrails=contents.guardrails, cutoff=cutoff))
@@ -590,7 +599,9 @@ def _store_series(
     first changed week to the last — and the rest are kept. The period's points are merged
     from per-day rows where the metric allows (sowhat.services.sync.partials): the current
     week's point, recomputed every day, then reads only the new days. The history's weeks
-    seldom change and keep the weekly query (no year of day rows to store).
+    seldom change and keep the weekly query (no year of day rows to store) — except a short
+    run of them (`HISTORY_DAYS_SPAN`): a long cohort's maturing week, whose anchors' days
+    the KR's own window has already kept, or an old week a late event landed in.
     """
     ok = [i for i in range(len(usable)) if i not in failed]
     if not ok:
@@ -613,7 +624,7 @@ def _store_series(
             if stale:
                 groups.setdefault((stale[0][0], stale[-1][1]), []).append(i)
         for (lo, hi), idx in groups.items():
-            if phase == "period":
+            if phase == "period" or hi - lo <= HISTORY_DAYS_SPAN:
                 results = partials.weekly([requests[i] for i in idx], start=lo, end=hi,
                                           as_of=cutoff)
             else:
@@ -671,14 +682,24 @@ def _stale_points(keyed: _Keyed, i: int, kr_id: int, buckets: list[tuple[datetim
 
 def _series_windows(usable: list[KeyResultRow], requests: list[MetricRequest],
                     failed: dict[int, str], keyed: _Keyed, *, period_start: datetime,
-                    cutoff: datetime) -> list[tuple[MetricRequest, MeasureWindow]]:
-    """The period's series points `_store_series` will recompute — every week of each KR's
-    span from its first stale point to its last — as windows, for `DayPartials.prefetch`."""
-    buckets = _buckets(period_start, cutoff)
+                    cutoff: datetime, data_start: DataStart | None = None,
+                    defs: list[MetricDef | None] | None = None,
+                    ) -> list[tuple[MetricRequest, MeasureWindow]]:  # fmt: skip
+    """The series points `_store_series` will merge from day rows — every week of each
+    KR's span from its first stale point to its last, in the period and in a short stale
+    span of the history — as windows, for `DayPartials.prefetch`."""
+    history_start = period_start - timedelta(weeks=HISTORY_WEEKS)
     out = []
-    for i, k in enumerate(usable):
-        stale = _stale_points(keyed, i, k.id, buckets, cutoff) if i not in failed else []
-        if stale:
+    for start, end, short in ((period_start, cutoff, False),
+                              (history_start, period_start, True)):
+        buckets = _buckets(start, end)
+        for i, k in enumerate(usable):
+            if i in failed:
+                continue
+            stale = _stale_points(keyed, i, k.id, buckets, cutoff,
+                                  before=_before(data_start, defs, i))
+            if not stale or (short and stale[-1][1] - stale[0][0] > HISTORY_DAYS_SPAN):
+                continue
             out += [(requests[i], MeasureWindow(lo, hi, cutoff)) for lo, hi in buckets
                     if stale[0][0] <= lo and hi <= stale[-1][1]]
     return out
