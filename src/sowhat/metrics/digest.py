@@ -46,6 +46,13 @@ DayDigests = dict[tuple[date, str], str]
 """(UTC day, event name) -> digest of that day's events of that name."""
 
 
+def digest_rows(digest: str) -> int:
+    """The number of rows a day's digest was taken over: every digest here — the ledger's,
+    the store's, a Parquet source's and an Ibis backend's — starts with the day's row count
+    of its event, then a colon."""
+    return int(digest.split(":", 1)[0])
+
+
 def _ident(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 

@@ -476,3 +476,39 @@ def test_distinct_windows_sharing_an_end_are_one_latest_day_query(
             assert len(calls) == 1, calls
         else:
             assert LATEST_DAY not in grains, calls
+
+
+def test_whole_days_of_a_plain_count_are_read_from_the_digests(
+        events: EventSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A count with no `where:` and no segment is the number of its event's rows that day,
+    which the day's digest holds: its whole days are not queried, its pieces off midnight
+    are, and a count with a filter or a segment is queried as before — every value the
+    window query's. (A digest that reported another count would change the values.)"""
+    from sowhat.services.sync import partials as module
+
+    cat = _catalog()
+    asked: list[tuple[str, str | None, datetime, datetime]] = []
+    real = module.run_windows
+
+    def recording(items: Any, **kw: Any) -> Any:
+        asked.extend((r.metric, r.segment, s, e) for r, s, e, _ in items)
+        return real(items, **kw)
+
+    monkeypatch.setattr(module, "run_windows", recording)
+    partials = _partials(cat, events)
+    whole = (_at(0), _at(21), _at(21))
+    ragged = (_at(3.2), _at(17.75), _at(17.75))
+    before = (_at(-5), _at(2), _at(2))  # days with no signup: no digest, so 0
+    items = [(MetricRequest(m, s), MeasureWindow(*w)) for w in (whole, ragged, before)
+             for m, s in (("signups", None), ("signups", "mid"), ("mid_tickets", None))]
+    got = partials.windows(items)
+    for (req, w), result in zip(items, got, strict=True):
+        _same(result, _direct(cat, events, req, (w.start, w.end, w.as_of)),
+              f"{req.metric}/{req.segment} [{w.start:%m-%d %H:%M}, {w.end:%m-%d %H:%M})")
+    plain = sorted((s, e) for m, seg, s, e in asked if m == "signups" and seg is None)
+    naive = [(a.replace(tzinfo=None), b.replace(tzinfo=None))
+             for a, b in ((_at(3.2), _at(4)), (_at(17), _at(17.75)))]
+    assert plain == naive  # only the two pieces off midnight of the ragged window
+    assert {(m, seg) for m, seg, *_ in asked} == {
+        ("signups", None), ("signups", "mid"), ("mid_tickets", None)}
+    assert got[0].values[0].value  # the signups were counted

@@ -37,7 +37,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from sowhat.metrics.digest import DayDigests
+from sowhat.metrics.digest import DayDigests, digest_rows
 from sowhat.metrics.trait_join import trait_conditions
 from sowhat.spec.metric_defs import (
     ActiveMetric,
@@ -124,6 +124,7 @@ class InputKeys:
 
     def __init__(self, digests: DayDigests | None, traits: str | None, source: str) -> None:
         self.usable = digests is not None
+        self._digests = digests or {}
         self._traits = traits
         self._source = source
         self._entries: dict[str, list[tuple[date, str]]] = {}
@@ -150,6 +151,15 @@ class InputKeys:
             days = self._days[event] = [day for day, _ in entries]
             self._prefix[event] = prefix
         return days, self._prefix[event]
+
+    def rows(self, day: date, event: str) -> int | None:
+        """How many rows of `event` the store holds on UTC `day`, as its digest says (0: no
+        digest, so no row; None: no digests at all). The digest keys every value that reads
+        the day, so a value taken from it is as current as the key that keeps it."""
+        if not self.usable:
+            return None
+        digest = self._digests.get((day, event))
+        return digest_rows(digest) if digest is not None else 0
 
     def _fold(self, events: frozenset[str], lo: date | None, hi: datetime) -> str:
         """The digests of `events` on the days d with lo <= d and d's midnight < hi."""

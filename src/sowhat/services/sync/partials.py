@@ -714,6 +714,7 @@ class DayPartials:
         reads no history (count, sum, mean) answers a day the same as of any instant at or
         after its end, so all its days go in one part per run, read as of the run's end.
         """
+        self._counted(missing, rows)
         groups: dict[tuple[MetricRequest, datetime | None],
                      dict[tuple[datetime, datetime], str]] = {}
         for (part, as_of), pieces in missing.items():
@@ -750,6 +751,32 @@ class DayPartials:
                 self.cache.put(key, row)
                 self.days_computed += 1
         return errors
+
+    def _counted(self, missing: dict[tuple[MetricRequest, datetime],
+                                     dict[tuple[datetime, datetime], str]],
+                 rows: dict[str, Row]) -> None:
+        """Whole UTC days of a plain count (no `where:`, no segment) read from the digests
+        instead of the query, and taken out of `missing`: such a day's value is the number
+        of rows of its event that day, which its digest — the one that keys the day — holds
+        (`InputKeys.rows`). A daily sync's new day of a count with no segment cost a part
+        of the day query each, reading whole row groups (≈6 ms at 10M events)."""
+        for (part, _), pieces in missing.items():
+            m = self.catalog.metrics.get(part.metric)
+            if not isinstance(m, CountMetric) or m.where or part.segment is not None:
+                continue
+            for (ps, pe), key in list(pieces.items()):
+                if not _is_midnight(ps) or pe - ps != timedelta(days=1):
+                    continue
+                n = self.keys.rows(ps.astimezone(UTC).date(), m.event)
+                if n is None:
+                    continue
+                # as the count's query gives it (no row for no event)
+                row = tuple(float(n) if f in ("value", "total") else None
+                            for f in _FIELDS) if n else None
+                rows[key] = row
+                self.cache.put(key, row)
+                self.days_computed += 1
+                del pieces[(ps, pe)]
 
     def _direct(self, jobs: list[_Job],
                 done: dict[_Job, tuple[list[MetricValue], str | None]]) -> None:
