@@ -22,9 +22,12 @@ the direct query over their window, and that window's row is kept whole under a 
 same kind (over the window instead of a day). Windows that move every day (a period to date,
 a guardrail's pre-period of the same length) get a new key every day — but a unique or NPS
 pre-period, which only grows backwards from the period start, is summed from a kept tail of
-latest-day rows (`_tails`, `sowhat.metrics.query.LATEST_DAY`); a sync that finds
+latest-day rows (`_tails`, `sowhat.metrics.query.LATEST_DAY`), and the unique or NPS
+windows of one sync that end at the same instant (a period to date, a trailing window, the
+current week's point) are summed from one query of such rows (`_shared`); a sync that finds
 nothing new in a window's days — a second sync the same day, an hourly schedule between
-daily loads — reuses it (benchmarks/README.md, incremental.py).
+daily loads — reuses it (benchmarks/README.md, incremental.py). A whole day of a plain count
+is read from its digest (`_counted`), not queried.
 
 A day's row is stored under the same kind of key as a stored weekly value: `InputKeys.key`
 of the day as a window [day, day + 1) read as of the window's instant — the definition and
