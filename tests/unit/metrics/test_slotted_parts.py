@@ -72,7 +72,8 @@ def test_every_metric_under_every_segment_at_once_matches_the_reference(
                     f"{req.metric} [{req.segment}] grain={grain} as_of={as_of}")
 
 
-def test_slotted_parts_on_the_store_equal_each_request_alone(tmp_path: Path) -> None:
+def test_slotted_parts_on_the_store_equal_each_request_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the ingested store (typed columns, the first-event table cohorts read):
     bit for bit what each request computes alone, days and latest days included.
     (`write_segment_jsonl` is imported with the module: inside a test, the name `conftest`
@@ -87,7 +88,11 @@ def test_slotted_parts_on_the_store_equal_each_request_alone(tmp_path: Path) -> 
         for grain, names in (("day", NON_RATIOS), ("latest_day", ["active_users", "nps"])):
             items = [(MetricRequest(n, s), START, END, END - timedelta(days=2))
                      for n in names for s in SEGMENTS]
+            seen = _parts(monkeypatch)
             together = run_windows(items, catalog=cat, events=source, grain=grain)
+            # NPS latest days are one slotted part; a unique count's a part per segment
+            assert sum(isinstance(index, tuple) for index in seen[0]) == (
+                len([n for n in names if n in SLOTTED]) if grain == "day" else 1), grain
             for item, (got, error) in zip(items, together, strict=True):
                 assert error is None, error
                 [(alone, alone_error)] = run_windows([item], catalog=cat, events=source,

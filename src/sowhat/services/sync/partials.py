@@ -465,7 +465,8 @@ class DayPartials:
         the days from each window's start add up to its value, exactly (`_merge_latest`),
         where a window query per start read the same events once per window. A lone
         window keeps its own query (slotted with its other segments: cheaper than a
-        latest-day part of its own)."""
+        latest-day part of its own); the segments of one metric start together, so NPS
+        is one slotted part (`query.slottable`)."""
         groups: dict[tuple[MetricRequest, datetime], list[_Job]] = {}
         for job in dict.fromkeys([*jobs, *points]):
             m = self.catalog.metrics.get(job.part.metric)
@@ -474,9 +475,16 @@ class DayPartials:
                     and job.start < job.end
                     and (job.part.segment is None or job.part.segment in self.catalog.segments)):
                 groups.setdefault((job.part, job.end), []).append(job)
-        return [((part, min(j.start for j in js), end), js)
-                for (part, end), js in groups.items()
-                if len({j.start for j in js}) > 1 and any(j in jobs for j in js)]
+        shared = {k: js for k, js in groups.items()
+                  if len({j.start for j in js}) > 1 and any(j in jobs for j in js)}
+        # The segments of one metric read from the same start: one slotted part (NPS), not
+        # a part per segment (their extra days are summed by no window).
+        first: dict[tuple[str, datetime], datetime] = {}
+        for (part, end), js in shared.items():
+            at = (part.metric, end)
+            first[at] = min([*(j.start for j in js), *([first[at]] if at in first else [])])
+        return [((part, first[(part.metric, end)], end), js)
+                for (part, end), js in shared.items()]
 
     def _tails(self, jobs: list[_Job]) -> dict[_Job, Row]:
         """Windows of distinct entities (unique, NPS) that end at their own as-of at a
