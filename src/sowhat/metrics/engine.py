@@ -32,6 +32,7 @@ from sowhat.metrics.values import (
 from sowhat.spec.metric_defs import (
     ActiveMetric,
     AverageMetric,
+    ChurnMetric,
     DurationMetric,
     MetricDef,
     MetricsFile,
@@ -575,7 +576,8 @@ def _empty_row(m: MetricDef, periods: int = 0) -> dict[str, Any]:
             row.update(n=0.0, total_sq=0.0)
     elif isinstance(m, AverageMetric):
         row.update(n=0.0, total=0.0, total_sq=0.0)
-    elif isinstance(m, NpsMetric):
+    elif isinstance(m, NpsMetric | ChurnMetric):
+        # nobody answered / nobody was a customer: no cohort, so nothing held back either
         row.update(entities=0, n=0.0, total=0.0, total_sq=0.0)
     elif not isinstance(m, RatioMetric):
         row.update(entities=0, excluded_immature=0, n=0.0, total=0.0, total_sq=0.0)
