@@ -162,7 +162,14 @@ def show_metric(
         console.print(f"value: mean over the complete {m.per}s inside the window (ending by "
                       f"the as-of) of distinct {m.entity} with a {m.event} event; "
                       "null when no whole " + m.per + " fits")
-    if isinstance(m, ChurnMetric):
+    if isinstance(m, ChurnMetric) and m.active is not None:
+        console.print(f"value: of the {m.entity}s with a {m.active.event} event in the {m.per} "
+                      f"before each complete {m.per} inside the window, the share with none "
+                      f"in that {m.per}, pooled over those {m.per}s; null when no whole "
+                      f"{m.per} fits or nobody was active the {m.per} before")
+    elif isinstance(m, ChurnMetric):
+        assert m.start is not None
+        assert m.end is not None
         console.print(f"value: of the {m.entity}s that were customers (latest {m.start.event} "
                       f"or {m.end.event} before the {m.per}'s start was a {m.start.event}) at "
                       f"the start of each complete {m.per} inside the window, the share with a "

@@ -377,6 +377,10 @@ def _churn(m: ChurnMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     Sufficient statistics as a conversion's: n = customer-periods, total = total_sq = the
     churned ones; entities = the distinct customers in any base.
     """
+    if m.active is not None:
+        return _activity_churn(m, m.active, ev, q, tr)
+    assert m.start is not None  # the model's validator
+    assert m.end is not None
     entity, per = m.entity, m.per
     starts = _matching(ev, m.start, tr)
     starts = starts.filter(starts[entity].notnull())
@@ -426,6 +430,39 @@ def _churn(m: ChurnMetric, ev: ir.Table, q: Query, tr: _Traits) -> ir.Table:
     churned = j.s1.notnull() & (j.s1 < j.b)
     agg = j.group_by("bucket").aggregate(
         n=j.count(), total=j.count(where=churned), entities=j.eid.nunique())
+    agg = agg.mutate(total_sq=agg.total)
+    value = ibis.ifelse(agg.n > 0, agg.total.cast(dt.float64) / agg.n, ibis.null())
+    return _shape(agg.mutate(value=value))
+
+
+def _activity_churn(m: ChurnMetric, active: EventRef, ev: ir.Table, q: Query,
+                    tr: _Traits) -> ir.Table:
+    """Entities active in the period before and not in the period itself, over those
+    active before, pooled over the complete periods — no generated range: a period whose
+    previous period had nobody active has an empty base, no row and no value.
+
+    The segment is read on the base period's events (an entity is in it when any of them
+    meets it); being lost reads every `active` event of the period, whatever the segment.
+    """
+    entity, per = m.entity, m.per
+    f = _matching(ev, active, tr)
+    f = f.filter(f[entity].notnull())
+    f = f.mutate(period=_period_start(f.timestamp, per))
+    if q.segment is not None:
+        f, columns = with_traits(f, [q.segment], tr.entity, tr.ctx)
+        f = f.mutate(meets=predicate(f, q.segment, columns.get(id(q.segment))).fill_null(False))
+    else:
+        f = f.mutate(meets=ibis.literal(True))
+    act = f.group_by([entity, "period"]).aggregate(seg=lambda t: t.meets.any())
+    base = act.filter(act.seg)
+    base = base.select(eid=base[entity], a=_period_end(base.period, per))
+    again = act.select(aid=act[entity], again=act.period)
+    j = base.left_join(again, [base.eid == again.aid, base.a == again.again])
+    j = j.mutate(bucket=q.bucket(j.a), lost=j.aid.isnull())
+    lo, hi = _out_window(j.bucket, q)
+    j = j.filter(j.a >= lo, _period_end(j.a, per) <= hi)
+    agg = j.group_by("bucket").aggregate(
+        n=j.count(), total=j.count(where=j.lost), entities=j.eid.nunique())
     agg = agg.mutate(total_sq=agg.total)
     value = ibis.ifelse(agg.n > 0, agg.total.cast(dt.float64) / agg.n, ibis.null())
     return _shape(agg.mutate(value=value))

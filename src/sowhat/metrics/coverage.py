@@ -99,7 +99,10 @@ def filter_warnings(
                 elif isinstance(m, RetentionMetric):
                     refs = [(m.start, True), (m.return_, False)]
                 elif isinstance(m, ChurnMetric):
-                    refs = [(m.start, True), (m.end, False)]
+                    refs = ([(m.active, True)] if m.active is not None else
+                            [(ref, anchored) for ref, anchored in ((m.start, True),
+                                                                   (m.end, False))
+                             if ref is not None])
                 else:
                     refs = [(m.ref(), True)]
                 # A churn metric's customers started before the window: its starts and
@@ -109,7 +112,7 @@ def filter_warnings(
                                  traits, since, e if anchored and since is not None else None,
                                  cut, counts=getattr(m, "entity", None))
                           for ref, anchored in refs]
-                if isinstance(m, ChurnMetric) and not any(checks):
+                if isinstance(m, ChurnMetric) and m.active is None and not any(checks):
                     checks.append(_ends_without_start(events.events(), m, traits, s, e, cut))
                 for found in checks:
                     if found is None:
@@ -200,8 +203,10 @@ def _anchor_refs(catalog: MetricsFile, metric: str) -> list[EventRef]:
             continue
         if isinstance(m, ConversionMetric | DurationMetric):
             refs.append(m.from_)
-        elif isinstance(m, RetentionMetric | ChurnMetric):
+        elif isinstance(m, RetentionMetric):
             refs.append(m.start)
+        elif isinstance(m, ChurnMetric):  # its segment: the start, or the base's activity
+            refs.extend(r for r in (m.start, m.active) if r is not None)
         else:
             refs.append(m.ref())
     return refs
@@ -258,6 +263,8 @@ def _ends_without_start(t: ir.Table, m: ChurnMetric, ctx: TraitContext | None,
     not counted, so the churn rate reads low — silently, as a filter that matches nothing
     does. Kind "history"."""
     entity = m.entity
+    assert m.start is not None  # a subscription churn
+    assert m.end is not None
 
     def matching(ref: EventRef) -> ir.Table:
         f = t.filter(t.event == ref.event, t[entity].notnull())

@@ -235,32 +235,51 @@ class ActiveMetric(_EventMetric):
 
 
 class ChurnMetric(_Metric):
-    """Customers lost per period (logo churn): of the entities that were customers when a
-    `per` period began, the share that left during it, pooled over the complete periods
-    inside a window.
+    """Customers (or users) lost per period: of the entities in a `per` period's base, the
+    share lost during it, pooled over the complete periods inside a window. Two kinds:
 
-    An entity is a customer at an instant when its latest `start` or `end` event before that
-    instant is a `start` (an `end` at the same instant as a `start` comes after it). It
-    churned in a period when it was a customer at the period's start and has an `end` event
-    in the period. A churned entity that starts again is a customer again from its next
-    period on. Periods are those of `active` (UTC days, ISO weeks, calendar months), counted
-    when they lie wholly inside the window and end by the as-of; with none, or with nobody a
-    customer at any of their starts, the value is undefined. The segment is read on the
-    `start` event that made the entity a customer.
+    - **Subscriptions** (`start` and `end`): an entity is a customer at an instant when its
+      latest `start` or `end` event before that instant is a `start` (an `end` at the same
+      instant as a `start` comes after it). The base is the customers at the period's start;
+      the lost are those with an `end` event in the period. A churned entity that starts
+      again is a customer again from its next period on. The segment is read on the `start`
+      event that made the entity a customer.
+    - **Activity** (`active`), for products without a cancel event: the base is the entities
+      with an `active` event in the period before; the lost are those with none in the
+      period itself ("active last month, not this month"). The segment is read on the base
+      period's events.
+
+    Periods are those of `active` (UTC days, ISO weeks, calendar months), counted when they
+    lie wholly inside the window and end by the as-of; with none, or an empty base, the
+    value is undefined.
     """
 
     type: Literal["churn"]
     entity: Entity
-    start: EventRef
-    end: EventRef
+    start: EventRef | None = None
+    end: EventRef | None = None
+    active: EventRef | None = None
     per: Per
 
     @model_validator(mode="after")
-    def _distinct_events(self) -> ChurnMetric:
+    def _one_kind(self) -> ChurnMetric:
+        if self.active is not None:
+            if self.start is not None or self.end is not None:
+                raise ValueError("write either `start` and `end` (subscriptions) or `active` "
+                                 "(activity: active one period, not the next), not both")
+            return self
+        if self.start is None or self.end is None:
+            raise ValueError("a churn metric needs `start` and `end` (the events that make "
+                             "and end a customer) or `active` (the event that makes an "
+                             "entity active in a period)")
         if self.start == self.end:
             raise ValueError("`start` and `end` are the same event: a churn metric needs the "
                              "event that makes a customer and the one that ends it")
         return self
+
+    def refs(self) -> list[EventRef]:
+        """The events it reads: `start` and `end`, or `active`."""
+        return [r for r in (self.start, self.end, self.active) if r is not None]
 
 
 PeriodicMetric = ActiveMetric | ChurnMetric
@@ -403,7 +422,7 @@ def event_refs(m: MetricDef) -> list[EventRef]:
     if isinstance(m, RetentionMetric):
         return [m.start, m.return_]
     if isinstance(m, ChurnMetric):
-        return [m.start, m.end]
+        return m.refs()
     if isinstance(m, RatioMetric):
         return []
     return [m.ref()]
@@ -522,7 +541,8 @@ def _named_refs(metric: MetricDef) -> list[tuple[tuple[str, ...], EventRef]]:
     if isinstance(metric, RetentionMetric):
         return [(("start",), metric.start), (("return",), metric.return_)]
     if isinstance(metric, ChurnMetric):
-        return [(("start",), metric.start), (("end",), metric.end)]
+        return [((name,), ref) for name, ref in (("start", metric.start), ("end", metric.end),
+                                                  ("active", metric.active)) if ref is not None]
     if isinstance(metric, RatioMetric):
         return []
     return [((), metric.ref())]

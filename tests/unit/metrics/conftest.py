@@ -44,6 +44,8 @@ CATALOG: dict[str, Any] = {
         "daily_churn": {"type": "churn", "entity": "user_id", "start": {"event": "signup"},
                         "end": {"event": "ticket", "where": {"property": "plan",
                                                             "equals": "mid"}}, "per": "day"},
+        "user_lapse": {"type": "churn", "entity": "user_id", "active": {"event": "session"},
+                       "per": "week"},
         "monthly_churn": {"type": "churn", "entity": "account_id",
                           "start": {"event": "project"}, "end": {"event": "noise"},
                           "per": "month"},

@@ -243,6 +243,8 @@ def _churn(m: dict[str, Any], rows: list[Row], ws: datetime, we: datetime, as_of
            seg: dict[str, Any] | None) -> Ref:
     """Walk each entity's start/end marks in time order; at every whole period inside the
     window ask who was a customer at its start and who of them ended during it."""
+    if "active" in m:
+        return _activity_churn(m, rows, ws, we, as_of, seg)
     per, entity = m["per"], m["entity"]
     marks: dict[str, dict[datetime, list[bool]]] = {}  # entity -> instant -> [ends?, meets?]
     for r in rows:
@@ -295,3 +297,40 @@ def _churn(m: dict[str, Any], rows: list[Row], ws: datetime, we: datetime, as_of
     if base == 0:
         return Ref(ws, we, None, 0)
     return Ref(ws, we, churned / base, len(everyone))
+
+
+def _previous(p: datetime, per: str) -> datetime:
+    if per == "month":
+        return datetime(p.year - (p.month == 1), (p.month - 2) % 12 + 1, 1)
+    return p - timedelta(days=7 if per == "week" else 1)
+
+
+def _activity_churn(m: dict[str, Any], rows: list[Row], ws: datetime, we: datetime,
+                    as_of: datetime, seg: dict[str, Any] | None) -> Ref:
+    """At every whole period inside the window: who was active in the period before (the
+    segment on those events), and who of them is not active in the period."""
+    per, entity, ref = m["per"], m["entity"], m["active"]
+
+    def active(lo: datetime, hi: datetime, segment: dict[str, Any] | None) -> set[str]:
+        return {r[entity] for r in rows if r[entity] is not None and matches(r, ref)
+                and lo <= r["timestamp"] < hi
+                and (segment is None or cond_ok(r["properties"], segment))}
+
+    end = min(we, as_of)
+    p = datetime(ws.year, ws.month, 1) - timedelta(days=31)
+    p = {"day": datetime(p.year, p.month, p.day),
+         "week": datetime(p.year, p.month, p.day) - timedelta(days=p.weekday()),
+         "month": datetime(p.year, p.month, 1)}[per]
+    base_total = lost = 0
+    everyone: set[str] = set()
+    while p < end:
+        nxt = _next(p, per)
+        if p >= ws and nxt <= end:
+            base = active(_previous(p, per), p, seg)
+            base_total += len(base)
+            lost += len(base - active(p, nxt, None))
+            everyone |= base
+        p = nxt
+    if base_total == 0:
+        return Ref(ws, we, None, 0)
+    return Ref(ws, we, lost / base_total, len(everyone))

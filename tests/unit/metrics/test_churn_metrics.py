@@ -142,3 +142,51 @@ def test_a_definition_needs_two_different_events() -> None:
         MetricsFile.model_validate({"metrics": {"c": {
             "type": "churn", "entity": "account_id", "start": {"event": "x"},
             "end": {"event": "y"}, "per": "quarter"}}})
+
+
+ACTIVITY = MetricsFile.model_validate({
+    "metrics": {"lapse": {"type": "churn", "entity": "user_id", "active": {"event": "opened"},
+                          "per": "week"}},
+    "segments": {"pro": {"property": "plan", "equals": "pro"}},
+})
+
+
+def _open(ts: datetime, user: str, plan: str = "free") -> dict[str, Any]:
+    return {"event": "opened", "timestamp": ts, "user_id": user, "account_id": None,
+            "properties": {"plan": plan}}
+
+
+def test_activity_churn_is_last_periods_active_who_did_not_come_back() -> None:
+    """Weeks of Nov 2, 9 and 16, 2026 (Mondays). u1 opens every week; u2 only the first;
+    u3 the first two (as pro the first); u4 only the second; u5 only in the week before."""
+    rows = [_open(D(2026, 10, 28), "u5"),
+            _open(D(2026, 11, 2, 9), "u1"), _open(D(2026, 11, 3), "u2"),
+            _open(D(2026, 11, 4), "u3", "pro"),
+            _open(D(2026, 11, 10), "u1"), _open(D(2026, 11, 12), "u3"),
+            _open(D(2026, 11, 15, 23), "u4"),
+            _open(D(2026, 11, 16), "u1")]
+    with duckdb_source(rows) as src:
+        def one(start: datetime, end: datetime, segment: str | None = None) -> Any:
+            [v] = compute("lapse", catalog=ACTIVITY, events=src, start=start, end=end,
+                          segment=segment)
+            return v
+
+        # week of Nov 2: base {u5} (active the week before), u5 lost: 1/1
+        # week of Nov 9: base {u1 u2 u3}, u2 lost: 1/3; week of Nov 16: base {u1 u3 u4},
+        # u3 and u4 lost: 2/3
+        v = one(D(2026, 11, 2), D(2026, 11, 23))
+        assert v.value == pytest.approx(4 / 7)
+        assert (v.n, v.sum, v.entities) == (7.0, 4.0, 5)
+        assert one(D(2026, 11, 9), D(2026, 11, 16)).value == pytest.approx(1 / 3)
+        # the segment is read on the week before's events: u3 was pro in the week of Nov 2
+        assert one(D(2026, 11, 9), D(2026, 11, 16), "pro").value == 0.0
+        # nobody active the week before: no base, no value (not 0)
+        assert one(D(2026, 10, 19), D(2026, 10, 26)).value is None
+
+
+def test_a_churn_metric_is_one_kind_or_the_other() -> None:
+    for wrong in ({"active": {"event": "a"}, "start": {"event": "s"}, "end": {"event": "e"}},
+                  {"start": {"event": "s"}}, {}):
+        with pytest.raises(ValidationError, match="`start` and `end`"):
+            MetricsFile.model_validate({"metrics": {"c": {
+                "type": "churn", "entity": "user_id", "per": "week", **wrong}}})

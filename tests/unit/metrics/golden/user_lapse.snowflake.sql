@@ -1,0 +1,86 @@
+WITH "t2" AS (
+  SELECT
+    "t1"."user_id",
+    "t1"."period",
+    MAX("t1"."meets") AS "seg"
+  FROM (
+    SELECT
+      "t0"."event",
+      "t0"."timestamp",
+      "t0"."user_id",
+      "t0"."account_id",
+      "t0"."properties",
+      "t0"."plan",
+      "t0"."flag",
+      "t0"."tier",
+      "t0"."amount",
+      "t0"."score",
+      "t0"."kind",
+      DATE_TRUNC('WEEK', "t0"."timestamp") AS "period",
+      COALESCE(COALESCE("t0"."plan" IN ('mid'), FALSE), FALSE) AS "meets"
+    FROM "events" AS "t0"
+    WHERE
+      "t0"."timestamp" < TIMESTAMP_FROM_PARTS(2026, 11, 16, 0, 0, 0, 0)
+      AND "t0"."event" = 'session'
+      AND "t0"."user_id" IS NOT NULL
+  ) AS "t1"
+  GROUP BY
+    1,
+    2
+)
+SELECT
+  "t10"."bucket",
+  IFF("t10"."n" > 0, CAST("t10"."total" AS DOUBLE) / "t10"."n", NULL) AS "value",
+  "t10"."entities",
+  CAST(NULL AS BIGINT) AS "excluded_immature",
+  CAST("t10"."n" AS DOUBLE) AS "n",
+  CAST("t10"."total" AS DOUBLE) AS "total",
+  CAST("t10"."total" AS DOUBLE) AS "total_sq",
+  CAST(NULL AS BIGINT) AS "without_outcome"
+FROM (
+  SELECT
+    "t9"."bucket",
+    COUNT(*) AS "n",
+    COUNT_IF("t9"."lost") AS "total",
+    COUNT(DISTINCT "t9"."eid") AS "entities"
+  FROM (
+    SELECT
+      "t8"."eid",
+      "t8"."a",
+      "t8"."aid",
+      "t8"."again",
+      DATE_TRUNC('WEEK', "t8"."a") AS "bucket",
+      "t8"."aid" IS NULL AS "lost"
+    FROM (
+      SELECT
+        "t7"."eid",
+        "t7"."a",
+        "t6"."aid",
+        "t6"."again"
+      FROM (
+        SELECT
+          "t3"."user_id" AS "eid",
+          DATEADD(DAY, '7', "t3"."period") AS "a"
+        FROM "t2" AS "t3"
+        WHERE
+          "t3"."seg"
+      ) AS "t7"
+      LEFT OUTER JOIN (
+        SELECT
+          "t3"."user_id" AS "aid",
+          "t3"."period" AS "again"
+        FROM "t2" AS "t3"
+      ) AS "t6"
+        ON "t7"."eid" = "t6"."aid" AND "t7"."a" = "t6"."again"
+    ) AS "t8"
+    WHERE
+      "t8"."a" >= GREATEST(DATE_TRUNC('WEEK', "t8"."a"), TIMESTAMP_FROM_PARTS(2026, 10, 1, 0, 0, 0, 0))
+      AND DATEADD(DAY, '7', "t8"."a") <= LEAST(
+        DATEADD(DAY, '7', DATE_TRUNC('WEEK', "t8"."a")),
+        TIMESTAMP_FROM_PARTS(2026, 11, 16, 0, 0, 0, 0),
+        TIMESTAMP_FROM_PARTS(2026, 11, 16, 0, 0, 0, 0)
+      )
+  ) AS "t9"
+  GROUP BY
+    1
+) AS "t10"
