@@ -166,16 +166,22 @@ def _numbers(v: MetricValue) -> list[float]:
     return [float("nan") if x is None else float(x) for x in numbers]
 
 
+SPARK_NAMES = [n for n in METRIC_NAMES if n not in ("daily_churn", "monthly_churn")]
+"""Every metric of the catalog but two of the four churn metrics: a daily and a monthly
+churn compile to the same query as the weekly one with another period (DuckDB and
+PostgreSQL run all four); on Spark each costs seconds of CI per case."""
+
+
 def _check(source: EventSource, duck: EventSource, rows: list[dict[str, Any]],
            grain: str | None, segment: str | None, as_of: datetime | None, label: str
            ) -> None:
-    requests = [MetricRequest(n, segment) for n in METRIC_NAMES]
+    requests = [MetricRequest(n, segment) for n in SPARK_NAMES]
     kwargs: dict[str, Any] = {"catalog": catalog(), "start": START, "end": END, "grain": grain,
                               "as_of": as_of}
     got = compute_many(requests, events=source, **kwargs)
     want = compute_many(requests, events=duck, **kwargs)
     assert_equal_results(got, want, label)
-    for name, result in zip(METRIC_NAMES, got, strict=True):
+    for name, result in zip(SPARK_NAMES, got, strict=True):
         expected = reference(name, CATALOG, rows, START, END, as_of, grain, segment)
         assert_same(list(result.values), expected, f"{label} {name} {grain} {segment}")
 
