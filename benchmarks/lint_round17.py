@@ -1,28 +1,35 @@
 """Experiment harness (issue 12, seventeenth round): the kind verdict's misses by category, and
-features that might carry a KR's kind across organisations, on the cross-validation over the
-166 training organisations.
+features, penalties and model terms that might carry a KR's kind across organisations, on the
+cross-validation over the 166 training organisations. A negative result: nothing shipped.
 
 Same 5-fold cross-validation by organisation as `benchmarks/lint.py` (`train.group_folds`,
 every rule on the fold model's verdict), and the same untouched part as round sixteen
 (`lint_round16.untouched`: 34 organisations, 661 KRs, whose KRs and kind errors have never been
 printed): `--categories` and `--errors` read the *design* part only (132 organisations).
 
-- `--categories`: for each rough category of KR (head class, target type, subject, ...), how
-  many design-part KRs of each label fall in it and how many of them the fold models get
-  wrong, so a systematic class of misses shows as a category where one label's error rate is
-  high while the other label's is low.
+- `--categories`: for each rough category of KR (head class, target type, the class of the
+  head's object, ...), how many design-part KRs of each label fall in it and how many of them
+  the fold models get wrong, so a systematic class of misses would show as a category where
+  one label's error rate is high while the other label's is low; then how far the shape alone
+  goes (each cell of head x target x object x metric x deliverable predicting its majority
+  label) and how the misses spread over organisations.
 - `--errors`: the design part's kind misses, each with its categories.
 - `--variants [NAME ...]`: each variant refitted in every fold (the `lint_second_stage.Logistic`
-  recipe with a feature transform or a vocabulary filter), every rule on its verdict, paired
-  with the shipped recipe on the same folds (organisations resampled, 2,000 rounds), on all
-  166 organisations and on the design part. The variants written before any error of this
-  round was printed are the first block of `VARIANTS`; any written after are marked "read
-  off the misses".
-- `--untouched NAME`: one variant's figures on the untouched part, paired; run once, at the end.
+  recipe with a feature transform, a vocabulary filter, a per-feature penalty or a pairwise
+  term), every rule on its verdict, paired with the shipped recipe on the same folds
+  (organisations resampled, 2,000 rounds), on all 166 organisations and on the design part.
+  The first block of `variants` was written and committed before any error of this round
+  was printed; the later ones say when they were written.
+- `--reshuffled NAME ...`: kind figures only, for these variants against the recipe, on five
+  other random assignments of the organisations to the 5 folds: is a change a property of
+  one reshuffle?
+- `--untouched NAME`: one variant's figures on the untouched part, paired; for a variant that
+  is shipped, run once, at the end (none was: the untouched part stays unscored).
 
-Not run by pytest. Usage (main venv; about 15 s per variant on one core):
+Not run by pytest. Usage (main venv; 15-40 s per variant on one core):
     .venv/bin/python benchmarks/lint_round17.py --categories | --errors
     .venv/bin/python benchmarks/lint_round17.py --variants [NAME ...]
+    .venv/bin/python benchmarks/lint_round17.py --reshuffled NAME ...
     .venv/bin/python benchmarks/lint_round17.py --untouched NAME
 """
 
@@ -122,6 +129,42 @@ def categories(fa: TextFacts) -> list[str]:
     return out
 
 
+def cell_majority(design: list[Judged], facts: dict[str, TextFacts]) -> None:
+    """How far the KR's shape alone goes: the cells of head class x target type x object class
+    x a metric word x a deliverable, each predicting its majority label (in the design part
+    itself, and leaving the KR's own organisation out), and how many of the fold models'
+    misses sit in a cell whose majority is the verdict they were given."""
+
+    def cell(fa: TextFacts) -> tuple[object, ...]:
+        return (head_class(fa), target_type(fa), object_class(fa), bool(fa.metric_words),
+                bool(fa.deliverables))  # fmt: skip
+
+    cells: dict[tuple[object, ...], Counter[str]] = {}
+    own: dict[tuple[object, ...], Counter[str]] = {}
+    of = {j.row.id: cell(facts[j.row.id]) for j in design}
+    for j in design:
+        cells.setdefault(of[j.row.id], Counter())[j.row.kind] += 1
+        own.setdefault((j.row.source_group, *of[j.row.id]), Counter())[j.row.kind] += 1
+
+    def majority(c: Counter[str]) -> str:
+        return "outcome" if c["outcome"] > c["output"] else "output"
+
+    inside = sum(majority(cells[of[j.row.id]]) == j.row.kind for j in design) / len(design)
+    left_out = sum(
+        majority(cells[of[j.row.id]] - own[(j.row.source_group, *of[j.row.id])]) == j.row.kind
+        for j in design
+    ) / len(design)
+    print(f"{len(cells)} cells of head x target x object x metric x deliverable: majority "
+          f"label accuracy {inside:.3f} in the design part, {left_out:.3f} with the KR's own "
+          f"organisation left out (fold models: "
+          f"{sum(j.kind == j.row.kind for j in design) / len(design):.3f})")  # fmt: skip
+    for label, verdict in (("output", "outcome"), ("outcome", "output")):
+        wrong = [j for j in design if j.row.kind == label and j.kind == verdict]
+        same = sum(majority(cells[of[j.row.id]]) == verdict for j in wrong)
+        print(f"  {label}s called {verdict}s: {len(wrong)}, of which {same} in a cell whose "
+              f"majority label is {verdict}")  # fmt: skip
+
+
 def category_table(design: list[Judged], facts: dict[str, TextFacts]) -> None:
     """Per category: outputs (n, called outcome), outcomes (n, called output)."""
     cells: dict[str, Counter[str]] = {}
@@ -131,8 +174,10 @@ def category_table(design: list[Judged], facts: dict[str, TextFacts]) -> None:
             cell[j.row.kind] += 1
             cell[j.row.kind + "_wrong"] += j.kind != j.row.kind
     total_wrong_out = sum(j.kind != j.row.kind for j in design if j.row.kind == "output")
-    print(f"design part: {len(design)} KRs; outputs called outcomes {total_wrong_out}, outcomes "
-          f"called outputs {sum(j.kind != j.row.kind for j in design) - total_wrong_out}")
+    print(
+        f"design part: {len(design)} KRs; outputs called outcomes {total_wrong_out}, outcomes "
+        f"called outputs {sum(j.kind != j.row.kind for j in design) - total_wrong_out}"
+    )
     print(f"{'category':44} {'outputs':>8} {'->outc':>6} {'rate':>5}   {'outcomes':>8} "
           f"{'->outp':>6} {'rate':>5}   {'acc':>5}")  # fmt: skip
     for c, cell in sorted(cells.items(), key=lambda kv: -kv[1]["output_wrong"]):
@@ -189,6 +234,76 @@ class Variant(Logistic):
         return np.asarray(trainer.design([self.pub[i] for i in test], vocab) @ w + b)
 
 
+@dataclass
+class OrgPenalty(Variant):
+    """The soft form of `min_orgs`: a word feature seen in fewer than `full` organisations of
+    the training set is penalised `full / n` times harder (the hand-written set counts as one
+    organisation; the `L:`/`P:` facts keep the shipped L2)."""
+
+    full: int = 3
+
+    def scores(self, train: IntArray, test: IntArray) -> Array:
+        feats = self.hand + [self.pub[i] for i in train]
+        vocab = trainer.vocabulary(feats)
+        groups = ["<hand>"] * len(self.hand) + [self.pool.public[i].source_group for i in train]
+        seen: dict[str, set[str]] = {}
+        for g, fs in zip(groups, feats, strict=True):
+            for f in fs:
+                seen.setdefault(f, set()).add(g)
+        scale = np.array(
+            [1.0 if f.startswith(("L:", "P:", "T:")) else self.full / min(len(seen[f]), self.full)
+             for f in vocab]
+        )  # fmt: skip
+        y = np.concatenate([trainer.labels(self.pool.hand), self.pool.y[train]])
+        weight = np.concatenate([np.ones(len(self.pool.hand)),
+                                 np.full(len(train), trainer.PUBLIC_WEIGHT)])  # fmt: skip
+        b, w = trainer.fit(trainer.design(feats, vocab), y, l2=self.l2 * scale,  # type: ignore[arg-type]
+                           weight=weight)  # fmt: skip
+        return np.asarray(trainer.design([self.pub[i] for i in test], vocab) @ w + b)
+
+
+@dataclass
+class Factorised(Variant):
+    """The shipped recipe plus a factorisation-machine term: every pair of features interacts
+    through rank-`rank` vectors (sum over pairs of <v_f, v_g>), fitted jointly with the linear
+    weights by the same Adam loop (L2 on both), vectors started small from a fixed seed."""
+
+    rank: int = 4
+    l2_pairs: float = 0.005
+
+    def scores(self, train: IntArray, test: IntArray) -> Array:
+        feats = self.hand + [self.pub[i] for i in train]
+        vocab = trainer.vocabulary(feats)
+        y = np.concatenate([trainer.labels(self.pool.hand), self.pool.y[train]])
+        weight = np.concatenate([np.ones(len(self.pool.hand)),
+                                 np.full(len(train), trainer.PUBLIC_WEIGHT)])  # fmt: skip
+        x = trainer.design(feats, vocab)
+        n, d = x.shape
+        sw = weight * (n / float(weight.sum()))
+        rng = np.random.default_rng(17)
+        params = [np.zeros(d), np.zeros(1), rng.normal(0.0, 0.01, (d, self.rank))]
+        moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+        xt = x.T.tocsr()
+        for t in range(1, trainer.STEPS + 1):
+            w, b, v = params
+            xv = x @ v
+            z = x @ w + b[0] + 0.5 * ((xv**2).sum(1) - x @ (v**2).sum(1))
+            err = (1.0 / (1.0 + np.exp(-z)) - y) * sw
+            grads = [xt @ err / n + self.l2 * w, np.array([err.mean()]),
+                     (xt @ (err[:, None] * xv) - v * (xt @ err)[:, None]) / n
+                     + self.l2_pairs * v]  # fmt: skip
+            for p, g, (m, s2) in zip(params, grads, moments, strict=True):
+                m *= 0.9
+                m += 0.1 * g
+                s2 *= 0.999
+                s2 += 0.001 * g * g
+                p -= 0.1 * (m / (1 - 0.9**t)) / (np.sqrt(s2 / (1 - 0.999**t)) + 1e-8)
+        w, b, v = params
+        xs = trainer.design([self.pub[i] for i in test], vocab)
+        xv = xs @ v
+        return np.asarray(xs @ w + b[0] + 0.5 * ((xv**2).sum(1) - xs @ (v**2).sum(1)))
+
+
 def add(extra: Callable[[TextFacts, frozenset[str]], list[str]]) -> Transform:
     return lambda fa, fs: fs | frozenset(extra(fa, fs))
 
@@ -213,8 +328,15 @@ _NAME = re.compile(r"\b[A-Za-z]*[A-Z][a-z]*[A-Z][A-Za-z]*\b")  # two capitals or
 @cache
 def _lexicon_words() -> frozenset[str]:
     lex = load_lexicon()
-    return frozenset().union(lex.delivery_verbs, lex.change_verbs, lex.vague_words,
-                             lex.deliverables, lex.metric_words, lex.measures, lex.work_units)
+    return frozenset().union(
+        lex.delivery_verbs,
+        lex.change_verbs,
+        lex.vague_words,
+        lex.deliverables,
+        lex.metric_words,
+        lex.measures,
+        lex.work_units,
+    )
 
 
 def names_abstracted(fa: TextFacts, fs: frozenset[str]) -> frozenset[str]:
@@ -240,6 +362,57 @@ def the_three(fa: TextFacts, fs: frozenset[str]) -> frozenset[str]:
     return fs | frozenset(target_feature(fa, fs) + head_target(fa, fs) + verb_object(fa, fs))
 
 
+def names_and_verb_object(fa: TextFacts, fs: frozenset[str]) -> frozenset[str]:
+    return names_abstracted(fa, fs) | frozenset(verb_object(fa, fs))
+
+
+def names_and_the_three(fa: TextFacts, fs: frozenset[str]) -> frozenset[str]:
+    return names_abstracted(fa, the_three(fa, fs))
+
+
+_DETERMINERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "our",
+        "all",
+        "every",
+        "each",
+        "more",
+        "at",
+        "<num>",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "ten",
+        "new",
+        "their",
+        "my",
+    }
+)
+_VERB_SUFFIXES = ("ize", "ise", "ate", "ify", "yze")
+
+
+def verb_shaped_head(fa: TextFacts, fs: frozenset[str]) -> list[str]:
+    """Read off the misses ("Lead 3 discussions", "Advertise for ...", "Dedicate 100 hours"):
+    a head word outside the verb lexicon that is shaped like an imperative verb — a
+    determiner or a number right after it, or a verb suffix."""
+    if "L:head_other" not in fs or len(fa.tokens) < 2 or fa.tokens[0][0].isdigit():
+        return []
+    first, nxt = fa.tokens[0], "<num>" if fa.tokens[1][0].isdigit() else fa.tokens[1]
+    if first in _DETERMINERS:
+        return []
+    out = []
+    if nxt in _DETERMINERS:
+        out.append("T:verb_shape_det")
+    if first.endswith(_VERB_SUFFIXES):
+        out.append("T:verb_shape_suffix")
+    return out
+
+
 def variants(pool: Pool) -> dict[str, Callable[[], Array]]:
     def v(**kw: object) -> Callable[[], Array]:
         return lambda: Variant(pool, **kw).out_of_fold()  # type: ignore[arg-type]
@@ -257,7 +430,44 @@ def variants(pool: Pool) -> dict[str, Callable[[], Array]]:
         "word features seen in >= 2 organisations": v(min_orgs=2),
         "word features seen in >= 3 organisations": v(min_orgs=3),
         "word features seen in >= 5 organisations": v(min_orgs=5),
+        "word features in fewer than 3 organisations penalised 3 / n times harder":
+            lambda: OrgPenalty(pool).out_of_fold(),
+        "word features in fewer than 10 organisations penalised 10 / n times harder":
+            lambda: OrgPenalty(pool, full=10).out_of_fold(),
+        # written after the rows above were printed (combinations of the two best)
+        "names abstracted + verb-object": v(transform=names_and_verb_object),
+        "names abstracted + target, head x target, verb-object": v(transform=names_and_the_three),
+        "pairwise term, rank 4 (factorisation machine)": lambda: Factorised(pool).out_of_fold(),
+        "pairwise term, rank 8, weaker penalty": lambda: Factorised(pool, rank=8,
+                                                                    l2_pairs=0.001).out_of_fold(),
+        # read off the misses of the design part
+        "verb-shaped head outside the lexicon (read off the misses)":
+            v(transform=add(verb_shaped_head)),
     }  # fmt: skip
+
+
+def reshuffled(pool: Pool, seeds: Sequence[int], names: Sequence[str]) -> None:
+    """Kind figures only (no rules), on other assignments of the organisations to 5 folds
+    (each organisation to a fold at random, seeded): is a variant's change the same on other
+    folds, or a property of one reshuffle?"""
+    table = variants(pool)
+    groups = np.array([r.source_group for r in pool.public])
+    names_all = sorted(set(groups))
+    y = pool.y == 1
+    for seed in seeds:
+        order = np.random.default_rng(seed).permutation(len(names_all))
+        fold_of = {names_all[g]: i % trainer.FOLDS for i, g in enumerate(order)}
+        pool.__dict__["fold"] = np.array([fold_of[g] for g in groups])
+        base = Variant(pool).out_of_fold() >= 0
+        for name in names:
+            (full,) = [n for n in table if name in n]
+            z = table[full]() >= 0
+            acc = float((z == y).mean() - (base == y).mean())
+            rec = float(z[y].mean() - base[y].mean())
+            prec = float(y[~z].mean() - y[~base].mean())
+            print(f"seed {seed}: {full[:48]:48} accuracy {acc:+.3f}  output recall {rec:+.3f}  "
+                  f"outcome precision {-prec:+.3f}", flush=True)  # fmt: skip
+    pool.__dict__.pop("fold", None)
 
 
 def main() -> None:
@@ -266,6 +476,12 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--variants", nargs="*")
     parser.add_argument("--untouched", metavar="NAME")
+    parser.add_argument(
+        "--reshuffled",
+        nargs="*",
+        metavar="NAME",
+        help="kind figures of these variants on 5 other fold assignments",
+    )
     args = parser.parse_args()
     public = split_public()[0]
     held = untouched(public)
@@ -276,12 +492,21 @@ def main() -> None:
         facts = dict(zip((r.id for r in pool.public), pool.facts_pub, strict=True))
         if args.categories:
             category_table(design, facts)
+            cell_majority(design, facts)
+            wrong = Counter(j.row.source_group for j in design if j.kind != j.row.kind)
+            print(
+                f"misses by organisation: {sum(wrong.values())} in {len(wrong)} organisations,"
+                f" the 10 with most hold {sum(n for _g, n in wrong.most_common(10))}"
+            )
         if args.errors:
             for j in sorted(design, key=lambda j: (j.row.kind, j.row.source_group)):
                 if j.kind != j.row.kind:
                     cats = " ".join(c for c in categories(facts[j.row.id]) if "&" not in c)
                     print(f"{j.row.kind:7} {j.row.source_group[:24]:24} {j.row.text}\n"
                           f"        [{cats}]")  # fmt: skip
+        return
+    if args.reshuffled:
+        reshuffled(pool, range(1, 6), args.reshuffled)
         return
     before = lint.cv_record(shipped)
     table = variants(pool)
