@@ -25,6 +25,8 @@ printed): `--categories` and `--errors` read the *design* part only (132 organis
   one reshuffle?
 - `--calibrated [NAME ...]`: kind figures at raw log-odds 0 and at the calibrated 0.5 the
   shipped model decides at, with the out-of-fold scores' AUC.
+- `--document`: kind figures with the mean log-odds of the KR's other document KRs stacked
+  on its own, and how much the residuals agree within a document.
 - `--grid`: kind figures of the training grid (public weight 4/8/16 x L2) on these folds.
 - `--untouched NAME`: one variant's figures on the untouched part, paired; for a variant that
   is shipped, run once, at the end (none was: the untouched part stays unscored).
@@ -33,7 +35,7 @@ Not run by pytest. Usage (main venv; 15-40 s per variant on one core):
     .venv/bin/python benchmarks/lint_round17.py --categories | --errors
     .venv/bin/python benchmarks/lint_round17.py --variants [NAME ...]
     .venv/bin/python benchmarks/lint_round17.py --reshuffled NAME ...
-    .venv/bin/python benchmarks/lint_round17.py --grid | --calibrated [NAME ...]
+    .venv/bin/python benchmarks/lint_round17.py --grid | --document | --calibrated [NAME ...]
     .venv/bin/python benchmarks/lint_round17.py --untouched NAME
 """
 
@@ -551,6 +553,58 @@ def calibrated(pool: Pool, names: Sequence[str]) -> None:
                   f"{float(1 - is_out[~out].mean()):.3f}", flush=True)  # fmt: skip
 
 
+def document_context(pool: Pool) -> None:
+    """Kind figures only: does the rest of a KR's document tell its kind? A three-weight
+    logistic stacker on [the KR's out-of-fold log-odds, the mean log-odds of the other KRs of
+    its source document, 1], fitted on the other folds' KRs (Newton's method); and how much
+    the recipe's residuals (label - probability) agree within a document."""
+    y = pool.y
+    z = Variant(pool).out_of_fold()
+    docs: dict[str, list[int]] = {}
+    for i, r in enumerate(pool.public):
+        docs.setdefault(r.source, []).append(i)
+
+    def others_mean(v: Array) -> tuple[Array, Array]:
+        mean, has = np.zeros(len(v)), np.zeros(len(v), dtype=bool)
+        for idx in docs.values():
+            total = float(v[idx].sum())
+            for i in idx:
+                if len(idx) > 1:
+                    mean[i], has[i] = (total - v[i]) / (len(idx) - 1), True
+        return mean, has
+
+    is_out = y == 1
+
+    def stack(x: Array) -> Array:
+        out = np.zeros(len(z))
+        for k in range(trainer.FOLDS):
+            train = pool.fold != k
+            w = np.zeros(x.shape[1])
+            for _ in range(50):
+                p = 1.0 / (1.0 + np.exp(-(x[train] @ w)))
+                hess = (x[train] * (p * (1 - p))[:, None]).T @ x[train]
+                w -= np.linalg.solve(hess + 1e-6 * np.eye(x.shape[1]), x[train].T @ (p - y[train]))
+            out[~train] = x[~train] @ w
+            print(f"  fold {k}: weights {np.round(w, 3)}")
+        return out
+
+    ones = np.ones(len(z))
+    for name, x in (("own log-odds, bias (a recalibration)", np.column_stack([z, ones])),
+                    ("own log-odds, document mean, bias",
+                     np.column_stack([z, others_mean(z)[0], ones]))):  # fmt: skip
+        print(name)
+        out = stack(x) >= 0
+        print(f"  accuracy {float((out == is_out).mean()):.3f}, output recall "
+              f"{float(out[is_out].mean()):.3f}, outcome precision "
+              f"{float(1 - is_out[~out].mean()):.3f}")  # fmt: skip
+    residual = y - 1.0 / (1.0 + np.exp(-z))
+    mean, has = others_mean(residual)
+    print(
+        f"correlation of a KR's residual with its document's other KRs' mean residual: "
+        f"{float(np.corrcoef(residual[has], mean[has])[0, 1]):.2f}"
+    )
+
+
 def grid(pool: Pool) -> None:
     """Kind figures only: the training grid of earlier rounds (public weight x L2) again, on
     the 166 organisations and the shipped folds."""
@@ -575,6 +629,7 @@ def main() -> None:
     parser.add_argument("--variants", nargs="*")
     parser.add_argument("--untouched", metavar="NAME")
     parser.add_argument("--grid", action="store_true", help="public weight x L2, kind only")
+    parser.add_argument("--document", action="store_true", help="the rest of the document")
     parser.add_argument(
         "--calibrated",
         nargs="*",
@@ -612,6 +667,9 @@ def main() -> None:
         return
     if args.grid:
         grid(pool)
+        return
+    if args.document:
+        document_context(pool)
         return
     if args.calibrated is not None:
         calibrated(pool, args.calibrated)
