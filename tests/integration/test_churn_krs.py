@@ -250,3 +250,46 @@ def test_cancellations_of_customers_older_than_the_data_are_called_out(tmp_path:
     full = _workspace(tmp_path / "full", ROWS)
     assert json.loads(_run("tracking", "check", "--format", "json", "-w",
                            str(full)))["history_warnings"] == []
+
+
+def _month(m: int) -> list[tuple[datetime, datetime]]:
+    return [(datetime(2026, m, 1, tzinfo=UTC), datetime(2026, m + 1, 1, tzinfo=UTC))]
+
+
+def test_a_monthly_kr_is_drawn_month_by_month_on_its_page_and_in_the_qbr(
+        ws: Path, tmp_path: Path) -> None:
+    """A monthly churn's weekly check-ins repeat the latest whole months' reading (the week
+    of 26 Oct pools September and October); its chart, titled "Week by week", drew those as
+    weekly values. Its page and the QBR now draw each whole calendar month of the period
+    that the data covers — October and November as of 2 December, each its own hand count —
+    and no reading of two months pooled."""
+    from sowhat.reports.words import value
+
+    october, november = hand_churn(_month(10)), hand_churn(_month(11))
+    pooled = hand_churn([*_month(9), *_month(10)])
+    shown = {value(v, rate=True) for v in (october, november, pooled)}
+    assert len(shown) == 3  # the three readings are told apart on the page
+    with TestClient(create_app(ServerSettings(workspace=ws))) as client:
+        _run("user", "create", "pm@churn.test", "--admin", "--password",
+             "Outcomes-over-outputs-2026", "-w", str(ws))
+        login(client, "pm@churn.test", "Outcomes-over-outputs-2026")
+        page = client.get("/periods/2026-Q4/key-results/monthly").text
+        weekly = client.get("/periods/2026-Q4/key-results/weekly").text
+    assert "Month by month" in page
+    assert "Week by week" not in page
+    assert f"<title>October 2026: {value(october, rate=True)}</title>" in page
+    assert f"<title>November 2026: {value(november, rate=True)}</title>" in page
+    assert "December 2026:" not in page  # December is not whole in the data
+    chart = page[page.index('<svg class="kr-chart"'):page.index("</svg>")]
+    assert value(pooled, rate=True) not in chart
+    assert "each calendar month its own window" in page
+    assert "Week by week" in weekly  # a weekly churn has weeks
+    assert "Month by month" not in weekly
+    out = tmp_path / "qbr.html"
+    _run("report", "quarter", "-o", str(out), "--as-of",
+         (LAST_EVENT + timedelta(hours=1)).isoformat(), "-w", str(ws))
+    qbr = out.read_text(encoding="utf-8")
+    assert "Cut monthly logo churn from 5% to 3%: monthly values" in qbr
+    assert (f"Latest month:</span> {value(november, rate=True)} (November 2026); "
+            f"{value(october, rate=True)} in October") in qbr
+    assert f"<title>November 2026: {value(november, rate=True)}</title>" in qbr

@@ -38,7 +38,7 @@ class ChartInput:
     title: str
     start: date  # period start (inclusive)
     end: date  # period end (exclusive)
-    points: Sequence[tuple[date, float]]  # week (Monday) -> value
+    points: Sequence[tuple[date, float]]  # week (Monday) -> value; month (1st) by `grain`
     baseline: float | None
     target: float | None
     launches: Sequence[Launch] = ()
@@ -54,6 +54,10 @@ class ChartInput:
     # the launch labels' font size in the picture's units, as the page's stylesheet sets it
     # (the web's sowhat.css: 11 px; a report's chart.css: 18 px): labels are placed by it
     label_px: float = 11.0
+    # "month": each point is a calendar month (a `per: month` metric), drawn as a step over
+    # the month's days, never as one week's dot
+    grain: str = "week"
+    empty: str = "no values yet"  # what the picture says when there is no point to draw
 
 
 LABEL_EM = 0.62
@@ -141,7 +145,9 @@ def render_kr_chart(
         dotted = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in chart.weekly)
         parts.append(f'<polyline class="weekly" points="{dotted}"><title>weekly value'
                      "</title></polyline>")  # fmt: skip
-    if chart.points:
+    if chart.points and chart.grain == "month":
+        parts += _month_steps(chart.points, x, y, fmt)
+    elif chart.points:
         open_ = set(chart.unsettled)
         settled = [(d, v) for d, v in chart.points if d not in open_]
         if settled:
@@ -166,7 +172,7 @@ def render_kr_chart(
                          "</text>")  # fmt: skip
     else:
         parts.append(f'<text class="empty" x="{W / 2}" y="{H / 2}" text-anchor="middle">'
-                     "no values yet</text>")  # fmt: skip
+                     f"{escape(chart.empty)}</text>")  # fmt: skip
     for d, v in chart.manual:
         cx, cy = x(d), y(v)
         parts.append(f'<path class="manual" d="M{cx:.1f},{cy - 6:.1f} L{cx + 6:.1f},{cy:.1f} '
@@ -179,6 +185,26 @@ def render_kr_chart(
            f'<title id="{k}-title">{escape(chart.title)}</title>'
            f'<desc id="{k}-desc">{escape(desc)}</desc>{"".join(parts)}</svg>')  # fmt: skip
     return Markup(svg)
+
+
+def _month_steps(points: Sequence[tuple[date, float]], x: Callable[[date], float],
+                 y: Callable[[float], float], fmt: Callable[[float], str]) -> list[str]:
+    """A monthly metric's months as a staircase: each value flat over its own month's days
+    (where it was measured), with a dot at the month's middle naming it. A dot per month
+    joined by slopes would draw values between months that no window ever measured."""
+    steps: list[str] = []
+    dots: list[str] = []
+    for first, value in points:
+        following = _next_month(first)
+        steps.append(f"{x(first):.1f},{y(value):.1f} {x(following):.1f},{y(value):.1f}")
+        mid = first + (following - first) / 2
+        dots.append(f'<circle class="point" cx="{x(mid):.1f}" cy="{y(value):.1f}" r="4">'
+                    f"<title>{first:%B %Y}: {escape(fmt(value))}</title></circle>")
+    return [f'<polyline class="series month" points="{" ".join(steps)}"/>', *dots]
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def time_marker(today: date, data_through: datetime | date | None,
@@ -209,7 +235,10 @@ def _describe(chart: ChartInput, fmt: Callable[[float], str]) -> str:
     bits = []
     if chart.baseline is not None and chart.target is not None:
         bits.append(f"from baseline {fmt(chart.baseline)} to target {fmt(chart.target)}")
-    if chart.points:
+    if chart.points and chart.grain == "month":
+        d, v = chart.points[-1]
+        bits.append(f"{len(chart.points)} monthly values, latest {fmt(v)} in {d:%B %Y}")
+    elif chart.points:
         d, v = chart.points[-1]
         so_far = " so far (not complete)" if d in set(chart.unsettled) else ""
         bits.append(f"{len(chart.points)} weekly values, latest {fmt(v)} in the week of "
@@ -251,5 +280,5 @@ def _months(start: date, end: date) -> list[date]:
     while day < end:
         if day >= start:
             out.append(day)
-        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        day = _next_month(day)
     return out

@@ -65,7 +65,7 @@ def kr_chart(*, title: str, start: date, end: date, points: Any, baseline: float
              target: float | None, unit: str | None, today: date | None = None,
              launches: Any = (), today_label: str = "as of",
              key: str = "chart", data_through: datetime | None = None,
-             unsettled: Any = ()) -> Markup:  # fmt: skip
+             unsettled: Any = (), grain: str = "week") -> Markup:  # fmt: skip
     """The same SVG chart as the KR page, for one KR of a report; the marker moves to where
     the data ends when that is before `today` (`time_marker`)."""
     rate = _rate(baseline, target, unit)
@@ -75,7 +75,9 @@ def kr_chart(*, title: str, start: date, end: date, points: Any, baseline: float
                        baseline=baseline, target=target,
                        launches=[Launch(d, label) for d, label in launches],
                        today=today, today_label=today_label, key=key,
-                       unsettled=tuple(unsettled), label_px=18.0)  # fmt: skip
+                       unsettled=tuple(unsettled), label_px=18.0, grain=grain,
+                       empty=("no whole month in the period yet" if grain == "month"
+                              else "no values yet"))  # fmt: skip
     svg = str(render_kr_chart(chart, lambda v: words.value(v, rate=rate, unit=unit),
                               lambda ts: words.tick_labels(ts, rate=rate, unit=unit)))
     # The chart's own stylesheet goes inside the SVG: WeasyPrint (PDF) styles an inline SVG

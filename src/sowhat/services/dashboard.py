@@ -31,7 +31,6 @@ from sowhat.services.listing.filters import (
     paginate,
 )
 from sowhat.services.listing.incremental import Marks, touched_since
-from sowhat.services.north_star import north_star_series
 from sowhat.services.okrs.views import (
     AuditPage,
     BetView,
@@ -52,6 +51,8 @@ from sowhat.services.plans import (
     ObjectiveStatus,
     _resolve_period,
 )
+from sowhat.services.series.months import is_monthly, monthly_values
+from sowhat.services.series.north_star import north_star_series
 from sowhat.services.standing.changes import Changes, KRChange, assemble, kr_changes
 from sowhat.services.standing.period import (
     PeriodStanding,
@@ -101,7 +102,7 @@ BOARD_COLUMNS: tuple[str, ...] = ("idea", "discovery", "building", "shipped", "s
 @dataclass(frozen=True)
 class Dashboard:
     plan: PlanView
-    north_star: tuple[SeriesPoint, ...]  # weekly values; empty when no series is stored
+    north_star: tuple[SeriesPoint, ...]  # weekly (a monthly metric's: monthly) values
     alerts: tuple[GuardrailView, ...]  # breached guardrails
     unmeasured_guardrails: int
     changes: Changes  # what changed in behaviour (services.standing.changes)
@@ -287,7 +288,14 @@ def _full_dashboard(session: Session, period: str | None, day: date,
 
 def _trend(session: Session, plan: PlanView, day: date,
            workspace: Workspace | None) -> tuple[SeriesPoint, ...]:  # fmt: skip
-    """The North Star's weekly values: from a KR measuring it, else from the events."""
+    """The North Star's weekly values: from a KR measuring it, else from the events. A
+    monthly North Star (monthly active teams) has no weeks: its calendar months, each its
+    own window (a point per month's 1st)."""
+    metric = plan.status.north_star
+    if workspace is not None and metric and is_monthly(workspace.metrics, metric):
+        return tuple(SeriesPoint(m.month, m.value, "period") for m in monthly_values(
+            workspace=workspace, metric=metric, segment=None, start=plan.status.start,
+            end=plan.status.end))
     trend = _north_star(session, plan)
     if not trend and workspace is not None:
         span = Period(start=plan.status.start, end=plan.status.end, label=plan.period)

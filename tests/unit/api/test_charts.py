@@ -192,3 +192,33 @@ def test_a_launch_label_stays_inside_the_picture() -> None:
     assert f"<title>{name}</title>" in middle
     # the web's 11 px labels: the whole name fits right of the same line
     assert _label(_chart(launches=[Launch(date(2026, 11, 2), name)]))[1:] == ("start", name)
+
+
+def test_a_monthly_metric_is_a_step_per_calendar_month_named_by_its_month() -> None:
+    """Each month's value is flat over that month's days (it was measured over them), with a
+    dot at the month's middle naming the month; a dot at the month's 1st joined to the next
+    by a slope drew values for days between months that no window measured."""
+    svg = _chart(grain="month", points=[(date(2026, 10, 1), 0.44), (date(2026, 11, 1), 0.41)])
+    steps = re.search(r'<polyline class="series month" points="([^"]+)"', svg)
+    assert steps
+    got = [tuple(map(float, p.split(","))) for p in steps[1].split()]
+    expected = [(_x(date(2026, 10, 1)), _y(0.44)), (_x(date(2026, 11, 1)), _y(0.44)),
+                (_x(date(2026, 11, 1)), _y(0.41)), (_x(date(2026, 12, 1)), _y(0.41))]
+    assert len(got) == len(expected)
+    for (gx, gy), (ex, ey) in zip(got, expected, strict=True):
+        assert abs(gx - ex) < 0.06
+        assert abs(gy - ey) < 0.06
+    dots = re.findall(r'<circle class="point" cx="([\d.]+)" cy="[\d.]+" r="4">'
+                      r"<title>([^<]+)</title>", svg)
+    assert [t for _, t in dots] == ["October 2026: 44%", "November 2026: 41%"]
+    # each month's middle day: 1 Oct + 15 of its 31 days, 1 Nov + 15 of its 30
+    assert abs(float(dots[0][0]) - _x(date(2026, 10, 16))) < 0.06
+    assert abs(float(dots[1][0]) - _x(date(2026, 11, 16))) < 0.06
+    assert "week of" not in svg
+    assert "2 monthly values, latest 41% in November 2026" in svg
+
+
+def test_an_empty_chart_says_what_it_is_waiting_for() -> None:
+    assert "no values yet" in _chart(points=[])
+    svg = _chart(points=[], grain="month", empty="no whole month in the period yet")
+    assert "no whole month in the period yet" in svg

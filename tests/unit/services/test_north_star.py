@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sowhat.domain.period import Period
 from sowhat.metrics.ingest import ingest
-from sowhat.services.north_star import north_star_series
+from sowhat.services.series.north_star import north_star_series
 from sowhat.spec.workspace import load_workspace
 from tests.conftest import WriteWorkspace
 from tests.samples import CONFIG, METRICS

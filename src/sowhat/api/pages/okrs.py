@@ -27,6 +27,7 @@ from sowhat.services.impact.verdicts import VerdictCard, verdict_board
 from sowhat.services.okrs import edits as okr_edits
 from sowhat.services.okrs.views import plan_view
 from sowhat.services.plans import KeyResultStatus
+from sowhat.services.series.months import is_monthly, monthly_values
 from sowhat.spec.metric_units import unit_text
 
 router = APIRouter()
@@ -77,10 +78,13 @@ def _dashboard(request: Request, period: str | None) -> Response:
                                team=team, owner=owner, page=page)  # fmt: skip
     periods = list(data.periods)
     points = [(p.week, p.value) for p in data.north_star if p.value is not None]
-    trend = sparkline(points, label=f"{data.plan.status.north_star} by week")
+    monthly = is_monthly(state.workspace.metrics, data.plan.status.north_star)
+    trend = sparkline(points, label=f"{data.plan.status.north_star} by "
+                      f"{'month' if monthly else 'week'}")
     return render(request, "dashboard.html", {
         "d": data, "plan": data.plan, "periods": periods, "trend": trend,
-        "trend_points": points, "data_through": data.data_through, "stale": data.stale,
+        "trend_points": points, "north_star_monthly": monthly,
+        "data_through": data.data_through, "stale": data.stale,
         "schedule": schedule_lines(request), "keep": filter_query(team, owner),
         "link": lambda n: f"/periods/{data.plan.period}" + filter_query(team, owner, n),
     })  # fmt: skip
@@ -171,14 +175,23 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
                    if c.period == data.plan.period and c.checkin.value is not None]
     typed = [(c.week, float(c.value)) for c in this_period  # type: ignore[arg-type]
              if str(c.source) == "manual"]
-    computed = [(w.week, w.value) for w in data.weekly if w.value is not None]
-    # One line a reader can trust: the metric computed from the events, week by week, when
-    # sync stores it; people's typed values are marked on it. Without a metric, the line is
-    # the check-ins themselves.
-    line = computed or [(c.week, float(c.value)) for c in this_period]  # type: ignore[arg-type]
+    # A monthly metric (MAU, monthly churn) has months, not weeks: its weekly check-ins only
+    # repeat the latest whole month's reading, so its line is each calendar month's value.
+    monthly = is_monthly(state.workspace.metrics, s.metric)
+    months = monthly_values(workspace=state.workspace, metric=s.metric, segment=s.segment,
+                            start=status.start, end=status.end) if monthly and s.metric else ()
+    computed = ([(m.month, m.value) for m in months if m.value is not None] if monthly
+                else [(w.week, w.value) for w in data.weekly if w.value is not None])
+    # One line a reader can trust: the metric computed from the events, week by week (month
+    # by month), when there is one; people's typed values are marked on it. Without a
+    # metric, the line is the check-ins themselves.
+    line = computed if computed or monthly else [
+        (c.week, float(c.value)) for c in this_period]  # type: ignore[arg-type]
     today, marker = time_marker(date.today(), status.data_through or status.last_sync)
     chart = ChartInput(
-        title=f"{s.title}: weekly values",
+        title=f"{s.title}: {'monthly' if monthly else 'weekly'} values",
+        grain="month" if monthly else "week",
+        empty="no whole month in the period yet" if monthly else "no values yet",
         start=status.start, end=status.end,
         points=line, baseline=s.baseline, target=s.target,
         launches=[Launch(b.bet.shipped_on, b.bet.title) for b in data.launches
@@ -187,7 +200,8 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
         band=_band(data.forecast_view), today=today, today_label=marker,
         unsettled=unsettled_weeks(line, period_end=status.end, as_of=status.data_through
                                   or status.last_sync, metric=s.metric,
-                                  catalog=state.workspace.metrics) if computed else (),
+                                  catalog=state.workspace.metrics)
+        if computed and not monthly else (),
     )  # fmt: skip
     svg = render_kr_chart(chart, lambda v: words.value(v, rate=rate, unit=s.unit),
                           lambda ts: words.tick_labels(ts, rate=rate, unit=s.unit))
@@ -200,7 +214,8 @@ def _kr_page(request: Request, period: str, kr_id: str, *, error: UserError | No
     return render(request, "key_result.html", {
         "plan": data.plan, "p": data, "kr": s, "chart": svg, "error": error,
         "draft": draft, "saved": request.query_params.get("saved") == "1",
-        "computed": bool(computed), "typed": len(typed), "forecast": forecast,
+        "computed": bool(computed) or monthly, "monthly": monthly, "typed": len(typed),
+        "forecast": forecast,
         # the legend names the dashed line as the chart labels it: "today", or "end of the
         # data" when the line stands where the data stops (a "today" key beside a line
         # labelled "data through 16 Nov" read as two different things)

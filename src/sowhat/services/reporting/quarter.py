@@ -25,6 +25,7 @@ from sowhat.services.impact.verdicts import VerdictBoard, VerdictCard, verdict_b
 from sowhat.services.listing.forecasts import period_forecasts
 from sowhat.services.okrs.views import BetView, plan_view, series
 from sowhat.services.reviews.quarter import ObjectiveAttainment, QuarterReview, quarter_review
+from sowhat.services.series.months import is_monthly, monthly_values
 from sowhat.services.standing.changes import Movement, movement
 from sowhat.services.standing.period import standings_of
 from sowhat.services.standing.rule import KRStanding, ObjectiveStanding, risk_order
@@ -46,6 +47,8 @@ class KRLine:
     weekly: tuple[tuple[date, float], ...]  # the computed weekly values (or the check-ins)
     forecast: KRForecastView | None
     unsettled: tuple[date, ...] = ()  # weeks of `weekly` still moving, drawn "so far"
+    # "month": `weekly` holds a monthly metric's calendar months (services.series.months)
+    grain: str = "week"
 
 
 @dataclass(frozen=True)
@@ -111,13 +114,20 @@ def quarter_report(*, session: Session, workspace: Workspace | None, period: str
                 points, period_end=plan.status.end, metric=view.status.metric,
                 as_of=plan.status.data_through or plan.status.last_sync, catalog=catalog))
             kr_word = next(w for w in word.key_results if w.kr_id == k.id)
+            monthly = workspace is not None and is_monthly(catalog, view.status.metric)
+            if monthly and workspace is not None and view.status.metric:
+                # no weeks to draw: each whole month of the period as its own window
+                stored = [(m.month, m.value) for m in monthly_values(
+                    workspace=workspace, metric=view.status.metric,
+                    segment=view.status.segment, start=plan.status.start,
+                    end=plan.status.end, until=as_of) if m.value is not None]
             lines.append(KRLine(
                 health=k, word=kr_word, metric=view.status.metric, unit=view.status.unit,
                 # the weeks before the period tell the noise a baseline is judged against
                 movement=movement(view, points, period_start=plan.status.start,
                                   unsettled=moving),
-                weekly=tuple(stored),
-                unsettled=tuple(w for w, _ in stored if w in moving),
+                weekly=tuple(stored), grain="month" if monthly else "week",
+                unsettled=() if monthly else tuple(w for w, _ in stored if w in moving),
                 forecast=forecasts.get(k.id)))
         bets = [b for b in plan.bets if b.objective == o.id]
         shipped = tuple(BetLine(b, verdicts.get(b.id)) for b in bets

@@ -7,7 +7,7 @@ modification time, so a dashboard reload costs nothing until new events arrive.
 
 A dashboard must never fail because the events cannot answer (no events ingested yet, a
 warehouse offline, a store locked by a running ingest): any failure is logged and the page
-shows "no weekly series yet".
+shows "no weekly values yet".
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from sowhat.domain.period import Period, week_start
 from sowhat.metrics.engine import compute
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.watermark import watermark
+from sowhat.services.series.source import store_stamp
 from sowhat.spec.event_source import EventSourceSpec
 from sowhat.spec.workspace import Workspace
 
 __all__ = ["WeeklyValue", "north_star_series"]
 
-log = logging.getLogger("sowhat.services.north_star")
+log = logging.getLogger("sowhat.services.series.north_star")
 _cache: dict[tuple[str, str, date, float], tuple[WeeklyValue, ...]] = {}
 _lock = Lock()
 
@@ -49,12 +50,9 @@ def north_star_series(
         return ()
     try:
         spec = EventSourceSpec.from_config(workspace.config.events)
-        stamp = 0.0
-        if spec.kind == "duckdb":
-            path = spec.duckdb_path(workspace.root)
-            if not path.exists():
-                return ()
-            stamp = path.stat().st_mtime
+        stamp = store_stamp(spec, workspace.root)
+        if stamp is None:
+            return ()
         key = (metric, period.label, end, stamp)  # `end` from today; the data may end sooner
         with _lock:
             if key in _cache:
