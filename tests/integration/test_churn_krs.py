@@ -293,3 +293,26 @@ def test_a_monthly_kr_is_drawn_month_by_month_on_its_page_and_in_the_qbr(
     assert (f"Latest month:</span> {value(november, rate=True)} (November 2026); "
             f"{value(october, rate=True)} in October") in qbr
     assert f"<title>November 2026: {value(november, rate=True)}</title>" in qbr
+
+
+def test_a_database_upgraded_before_baselines_had_trials_measures_them_again(ws: Path) -> None:
+    """0011 added the trials of a measured baseline empty, and sync keeps a baseline whose
+    inputs are unchanged: an upgraded workspace held its typed rates to the flat 2-point
+    allowance on the KR page and in `status` while the plan page's coach, measuring afresh,
+    held them to the rate's noise. 0012 forgets the baselines' input keys; the next sync
+    measures them again and every surface reads the same trials."""
+    import sqlite3
+
+    before = _krs(ws)
+    trials = {k: v["baseline_trials"] for k, v in before.items()}
+    assert all(trials.values())
+    db = ws / ".sowhat" / "sowhat.db"
+    with sqlite3.connect(db) as con:  # the state of a database upgraded to 0011
+        con.execute("UPDATE kr_measures SET baseline_trials = NULL")
+        con.execute("UPDATE alembic_version SET version_num = '0011_baseline_trials'")
+    _run("db", "upgrade", "-w", str(ws))
+    _run("sync", "-w", str(ws), "--as-of", (LAST_EVENT + timedelta(hours=1)).isoformat())
+    after = _krs(ws)
+    assert {k: v["baseline_trials"] for k, v in after.items()} == trials
+    assert {k: v["baseline_disagrees"] for k, v in after.items()} == {
+        k: v["baseline_disagrees"] for k, v in before.items()}
