@@ -5,6 +5,7 @@ the filters that format numbers live here, next to the code that calls them.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -141,6 +142,18 @@ def expected_change(change: Any, kr: Any) -> str:
     return fmt_kr_delta(number, kr)
 
 
+_TICKS = re.compile(r"`([^`\n]+)`")
+
+
+def code_spans(text: Any) -> Markup:
+    """A message shared with the CLI, where commands, keys and files are marked with
+    backticks ("then run `sowhat sync`"): escaped, with each marked span set as code. The
+    pages printed the backticks, so every demo page's data banner read like a bad paste."""
+    if text is None:
+        return Markup("")
+    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape(text))))
+
+
 def audit_value(key: str, value: Any, kr: Any) -> str:
     """A KR's audited field as people read it: confidence 59%, a value on the KR's scale."""
     if value is None:
@@ -155,7 +168,7 @@ def audit_value(key: str, value: Any, kr: Any) -> str:
 templates.env.globals.update(audit_value=audit_value, expected_change=expected_change,
                              factory_line=factory_line)
 templates.env.filters.update(pct=fmt_pct, chance=fmt_chance, kr_value=fmt_kr, kr_delta=fmt_kr_delta,
-                             when=fmt_when, span=span_words,
+                             when=fmt_when, span=span_words, code=code_spans,
                              field=fmt_field, unit_value=format_value, unit_change=format_change)
 templates.env.globals.update(progress_class=progress_class, fmt_value=fmt_value,
                              progress_meter=progress_meter, status_badge=status_badge)
