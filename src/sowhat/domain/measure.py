@@ -120,6 +120,18 @@ def share_interval(value: float, trials: float, z: float = BASELINE_Z) -> tuple[
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def nps_interval(value: float, answers: float, z: float = BASELINE_Z) -> tuple[float, float]:
+    """Where an NPS measured on `answers` answers may lie (95%), at its widest: each answer
+    scores +100, 0 or -100, so with promoter and detractor shares p and q the variance is
+    100² (p + q - (p - q)²), at most 100² (1 - NPS²/100²) (no passives). Only the counts
+    reach a typed-baseline check, so the widest interval is used: an NPS of 28.6 on 35
+    answers lies somewhere in -3.1 to 60.3, and a typed 10 is not a different claim."""
+    n = float(answers)
+    v = max(-1.0, min(1.0, value / 100.0))
+    half = z * 100.0 * math.sqrt(max(0.0, 1.0 - v * v) / n)
+    return max(-100.0, value - half), min(100.0, value + half)
+
+
 def baseline_disagrees(typed: float | None, measured: float | None, *, share: bool,
                        trials: float | None = None) -> bool:
     """Whether a typed baseline claims a different starting point than the data shows.
@@ -135,7 +147,12 @@ def baseline_disagrees(typed: float | None, measured: float | None, *, share: bo
     though 80 accounts measure a rate only to within 26.6%-47.2%; and monthly churn typed at
     4.5% against 2.85% over 911 customer-months (1.95%-4.14%) is a different claim that the
     old fixed allowance of 2 points let pass. Without trials a rate keeps that allowance as
-    the stand-in for its noise: 38% typed for 39.4% measured is fine.
+    the stand-in for its noise: 38% typed for 39.4% measured is fine. An NPS comes with its
+    answer count as `trials` (the only value that is not a share to have trials,
+    `rate_trials`): a September NPS of 28.6 over 35 answers had SW114 say "write `baseline:
+    28.57`" of a typed 10 — a noise spike in a metric that ran near -10 all year, and a
+    suggestion that turned "from 10 to 20" into a decrease — so its noise is its interval
+    (`nps_interval`).
     """
     if typed is None or measured is None:
         return False
@@ -143,6 +160,9 @@ def baseline_disagrees(typed: float | None, measured: float | None, *, share: bo
     material = gap > BASELINE_RELATIVE_TOLERANCE * abs(measured) + 1e-12
     if share and trials and 0.0 <= measured <= 1.0:
         low, high = share_interval(measured, trials)
+        return material and not low - 1e-12 <= typed <= high + 1e-12
+    if not share and trials:
+        low, high = nps_interval(measured, trials)
         return material and not low - 1e-12 <= typed <= high + 1e-12
     return material and not (share and gap <= BASELINE_SHARE_TOLERANCE + 1e-12)
 

@@ -510,7 +510,7 @@ def _forecast_one(
     direction = _direction(k, last_value if last_value is not None else k.current)
     ambition = _ambition(ambition_history(history, period_start=span.start,
                                           period_end=span.end, as_of=as_of, matures=matures),
-                         k, basis, direction, total_weeks, interval, defn, parts)
+                         k, basis, direction, total_weeks, interval, defn, parts, catalog)
     empty = KRForecastView(
         kr_id=k.id, objective_id=objective_id, title=k.title, metric=k.metric,
         segment=k.segment, unit=k.unit, basis=basis, baseline=k.baseline, target=k.target,
@@ -523,9 +523,8 @@ def _forecast_one(
         return replace(empty, note="no target to forecast against")
     if basis is Basis.PERIOD_TOTAL:
         return _run_rate(empty, k, defn, span, stored_weeks, as_of)
-    if (monthly := no_weekly_values(defn)) is not None:
-        assert defn is not None
-        return replace(empty, note=f"{monthly}; no forecast (a `per: week` {defn.type} metric "
+    if (monthly := no_weekly_values(defn, catalog)) is not None:
+        return replace(empty, note=f"{monthly}; no forecast (a `per: week` or `per: day` one "
                        f"gets one)")
     if not weekly_comparable(defn, catalog):
         return replace(empty, note="this level rests on a distinct count, whose weekly values "
@@ -674,10 +673,11 @@ def _run_rate(
 def _ambition(
     weeks: list[float | None], k: KeyResultStatus, basis: Basis, direction: Direction | None,
     period_weeks: int, interval: float, defn: MetricDef | None, parts: FittedParts,
+    catalog: MetricsFile | None = None,
 ) -> AmbitionView | None:
     if basis is not Basis.WEEKLY_LEVEL or k.target is None or direction is None:
         return None
-    if (monthly := no_weekly_values(defn)) is not None:
+    if (monthly := no_weekly_values(defn, catalog)) is not None:
         # Its weekly series is empty by definition: "only 0 weeks of history" blamed the
         # data for what the metric's period is.
         return AmbitionView(verdict="unknown", probability=None, projected=None, low=None,

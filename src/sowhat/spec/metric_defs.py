@@ -682,37 +682,70 @@ def default_measure(m: MetricDef) -> Measure:
 SHORTEST_OVER_DAYS = {"day": 2, "week": 14, "month": 62}
 
 
-def default_over_days(m: MetricDef | None) -> int:
+_PER_ORDER = ("day", "week", "month")
+
+
+def _periodic_part(m: MetricDef | None, catalog: MetricsFile | None,
+                   seen: frozenset[str] = frozenset()) -> PeriodicMetric | None:
+    """The `active` or `churn` metric whose periods decide when `m` has a value: `m` itself,
+    or — for a ratio such as DAU/MAU, whose value is null whenever either side is — the part
+    with the longest `per` (found through the catalog, ratios of ratios included). None when
+    no part is periodic or the catalog is not at hand."""
+    if isinstance(m, PeriodicMetric):
+        return m
+    if not isinstance(m, RatioMetric) or catalog is None:
+        return None
+    best: PeriodicMetric | None = None
+    for ref in (m.numerator, m.denominator):
+        if ref in seen:
+            continue
+        part = _periodic_part(catalog.metrics.get(ref), catalog, seen | {ref})
+        if part is not None and (best is None or
+                                 _PER_ORDER.index(part.per) > _PER_ORDER.index(best.per)):
+            best = part
+    return best
+
+
+def default_over_days(m: MetricDef | None, catalog: MetricsFile | None = None) -> int:
     """A level's trailing window unless the KR says `over:`: 28 days, except for a monthly
     active metric, whose mean over complete calendar months would be empty in a 28-day
     window almost every day of the year (MAU would never have a value); monthly churn
-    likewise."""
-    if isinstance(m, PeriodicMetric):
-        return max(DEFAULT_OVER_DAYS, SHORTEST_OVER_DAYS[m.per])
+    likewise, and a ratio with such a part (DAU/MAU stickiness is null whenever MAU is, so
+    a 28-day window left that KR at "no data yet" all quarter) — pass the catalog for it."""
+    if (part := _periodic_part(m, catalog)) is not None:
+        return max(DEFAULT_OVER_DAYS, SHORTEST_OVER_DAYS[part.per])
     return DEFAULT_OVER_DAYS
 
 
-def over_too_short(m: MetricDef | None, over_days: int | None) -> tuple[str, str] | None:
+def over_too_short(m: MetricDef | None, over_days: int | None,
+                   catalog: MetricsFile | None = None) -> tuple[str, str] | None:
     """(Why, and the fix) when a KR's `over:` can hold no complete period of its active or
-    churn metric; None when it is fine."""
-    if not isinstance(m, PeriodicMetric) or over_days is None:
+    churn metric — or of a ratio's active or churn part (with the catalog); None when it is
+    fine."""
+    part = _periodic_part(m, catalog)
+    if part is None or over_days is None:
         return None
-    shortest = SHORTEST_OVER_DAYS[m.per]
+    shortest = SHORTEST_OVER_DAYS[part.per]
     if over_days >= shortest:
         return None
-    what = "the mean" if isinstance(m, ActiveMetric) else "pooled"
-    return (f"over: {over_days}d is too short for a `per: {m.per}` {m.type} metric: its value "
-            f"is {what} over the whole {m.per}s inside the window, and a {over_days}-day "
-            f"window often holds none (no value at all)",
+    what = "the mean" if isinstance(part, ActiveMetric) else "pooled"
+    if part is m:
+        whose = f"a `per: {part.per}` {part.type} metric: its value is"
+    else:
+        whose = (f"a ratio with a `per: {part.per}` {part.type} part: that part's value "
+                 f"(and so the ratio's) is")
+    return (f"over: {over_days}d is too short for {whose} {what} over the whole "
+            f"{part.per}s inside the window, and a {over_days}-day window often holds none "
+            f"(no value at all)",
             f"write `over: {shortest}d` or longer, or leave `over:` out for the default")
 
 
 def rate_trials(m: MetricDef | None, n: float | None) -> float | None:
     """The trials a measured rate rests on — a conversion's or retention's mature cohort, a
-    churn's customer-periods (the engine's `n`) — so a typed baseline can be held against
-    the measurement's own noise; None for any other metric (a ratio's `n` is its
-    denominator's value, not a count of trials)."""
-    if isinstance(m, ConversionMetric | RetentionMetric | ChurnMetric) and n:
+    churn's customer-periods, an NPS's answers (the engine's `n`) — so a typed baseline can
+    be held against the measurement's own noise; None for any other metric (a ratio's `n`
+    is its denominator's value, not a count of trials)."""
+    if isinstance(m, ConversionMetric | RetentionMetric | ChurnMetric | NpsMetric) and n:
         return float(n)
     return None
 
@@ -724,17 +757,24 @@ def trials_noun(m: MetricDef) -> str:
     noun = {"account_id": "account", "user_id": "user"}.get(entity, entity)
     if isinstance(m, ChurnMetric):
         return f"{noun}-{m.per}s"
+    if isinstance(m, NpsMetric):
+        return "answers"
     return f"{noun}s"
 
 
-def no_weekly_values(m: MetricDef | None) -> str | None:
+def no_weekly_values(m: MetricDef | None, catalog: MetricsFile | None = None) -> str | None:
     """Why a metric has no weekly series (a monthly active count or churn: no ISO week holds
-    a calendar month), in words for a forecast, an ambition check or a detectability note;
-    None when it has one. Said once here, so no screen blames the data ("only 0 weeks of
-    history", "no usable weeks in the events") for what the metric's period is."""
-    if not isinstance(m, PeriodicMetric) or m.per != "month":
+    a calendar month; a ratio with such a part, such as DAU/MAU, given the catalog), in words
+    for a forecast, an ambition check or a detectability note; None when it has one. Said
+    once here, so no screen blames the data ("only 0 weeks of history", "no usable weeks in
+    the events") for what the metric's period is."""
+    part = _periodic_part(m, catalog)
+    if part is None or part.per != "month":
         return None
-    what = "active count" if isinstance(m, ActiveMetric) else "churn rate"
+    what = "active count" if isinstance(part, ActiveMetric) else "churn rate"
+    if part is not m:
+        return (f"a ratio with a monthly {what} in it has no weekly values (no week holds a "
+                f"whole month), so there is nothing week by week to project or test")
     return (f"a monthly {what} has no weekly values (no week holds a whole month), so "
             f"there is nothing week by week to project or test")
 

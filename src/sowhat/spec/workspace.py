@@ -227,7 +227,7 @@ def cross_check(
                 metric_ref(kr.metric, (*kb, "metric"))
                 metric_ref(kr.segment, (*kb, "segment"), "segment")
                 defn = metrics.metrics.get(kr.metric) if metrics and kr.metric else None
-                if (short := over_too_short(defn, kr.over_days)) is not None:
+                if (short := over_too_short(defn, kr.over_days, metrics)) is not None:
                     out.append(Diagnostic(loc((*kb, "over")), *short))
                 for key, message, hint in impossible_numbers(
                         metric=kr.metric, baseline=kr.baseline, target=kr.target,
@@ -237,7 +237,7 @@ def cross_check(
                 metric_ref(g.metric, (*base, "guardrails", j, "metric"))
                 metric_ref(g.segment, (*base, "guardrails", j, "segment"), "segment")
                 defn = metrics.metrics.get(g.metric) if metrics else None
-                if (short := over_too_short(defn, g.over_days)) is not None:
+                if (short := over_too_short(defn, g.over_days, metrics)) is not None:
                     out.append(Diagnostic(loc((*base, "guardrails", j, "over")), *short))
             for j, bet in enumerate(obj.bets):
                 bb: YamlPath = (*base, "bets", j)

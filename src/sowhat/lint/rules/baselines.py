@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sowhat.domain.measure import baseline_disagrees, share_interval
+from sowhat.domain.measure import baseline_disagrees, nps_interval, share_interval
 from sowhat.domain.units import Unit, format_values
 from sowhat.lint.base import Finding, KRRule, KRSubject, Severity
 from sowhat.lint.context import MeasuredBaseline
@@ -55,6 +55,10 @@ class BaselineDiffersFromData(KRRule):
             low, high = _show(list(share_interval(measured.value, measured.trials)), share)
             noise = (f"; measured on {measured.trials:,.0f} {measured.trials_noun}, the rate "
                      f"lies within {low}–{high} (95%)")
+        elif measured.trials:  # an NPS and its answers (`rate_trials`)
+            low, high = _show(list(nps_interval(measured.value, measured.trials)), share)
+            noise = (f"; measured on {measured.trials:,.0f} {measured.trials_noun}, it lies "
+                     f"within {low}–{high} (95%)")
         return [
             self.at(
                 subject,

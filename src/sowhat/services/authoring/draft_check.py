@@ -258,11 +258,13 @@ def _ambition_and_detectability(
             direction = Direction.INCREASE if target > baseline else Direction.DECREASE
             ambition = ambition_from_history(
                 history, metric=definition, target=target, direction=direction,
-                over_days=over_days, period_weeks=len(period.weeks()))
+                over_days=over_days, period_weeks=len(period.weeks()),
+                catalog=catalog)
             if bet_shift:  # bets that expect it to move (a shift of 0 is the check above)
                 with_bets = ambition_from_history(
                     history, metric=definition, target=target, direction=direction,
-                    over_days=over_days, period_weeks=len(period.weeks()), shift=bet_shift)
+                    over_days=over_days, period_weeks=len(period.weeks()), shift=bet_shift,
+                    catalog=catalog)
     detect = kr_detectability(
         key_result="draft", metric=metric, segment=segment, definition=definition,
         points=series.used(), expected=Change(target - baseline), period_end=period.end,

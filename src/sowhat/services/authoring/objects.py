@@ -91,7 +91,7 @@ def create_key_result(
     # and the CSV import all create KRs here)
     if metrics is not None and model.metric is not None:
         domain = model.to_domain()
-        short = over_too_short(metrics.metrics.get(model.metric), domain.over_days)
+        short = over_too_short(metrics.metrics.get(model.metric), domain.over_days, metrics)
         if short is not None:
             raise UserError(short[0], hint=short[1])
     prow = open_period(session, period)
@@ -123,7 +123,7 @@ def create_guardrail(
     check_metric(metrics, model.metric, model.segment)
     if metrics is not None:  # the same rule `sowhat validate` applies to the file
         short = over_too_short(metrics.metrics.get(model.metric),
-                               model.to_domain().over_days)
+                               model.to_domain().over_days, metrics)
         if short is not None:
             raise UserError(short[0], hint=short[1])
     prow = open_period(session, period)

@@ -112,7 +112,7 @@ def update_key_result(
         # one whole day, week or month, or the KR never has a value
         metric = values.get("metric", row.metric)
         defn = metrics.metrics.get(metric) if isinstance(metric, str) else None
-        short = over_too_short(defn, values.get("over_days", row.over_days))
+        short = over_too_short(defn, values.get("over_days", row.over_days), metrics)
         if short is not None:
             raise UserError(short[0], hint=short[1])
     if isinstance(values.get("waiver_expires"), str):

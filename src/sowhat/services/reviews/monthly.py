@@ -246,7 +246,7 @@ def monthly_review(
                            until=as_of.date())
         moving = set(unsettled_weeks(whole, period_end=row.end, as_of=as_of, metric=metric,
                                      catalog=catalog))
-        monthly = no_weekly_values(catalog.metrics.get(metric))
+        monthly = no_weekly_values(catalog.metrics.get(metric), catalog)
         per = _weekly_active(catalog, metric)
         inside = complete_buckets(start, end, "week") if per else None
         before_inside = (complete_buckets(_midnight(prev.start), _midnight(prev.end), "week")

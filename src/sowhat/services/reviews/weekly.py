@@ -232,7 +232,7 @@ def weekly_review(
             # a monthly metric's reading moves only when a month completes: its Δ on the
             # week before is 0 or a month-on-month change, neither the week's
             monthly = catalog is not None and k.metric is not None and no_weekly_values(
-                catalog.metrics.get(k.metric)) is not None
+                catalog.metrics.get(k.metric), catalog) is not None
             so_far = bool(points) and points[-1][0] in unsettled_weeks(
                 points[-1:], period_end=status.end, as_of=status.data_through
                 or status.last_sync, metric=k.metric, catalog=catalog)

@@ -185,7 +185,7 @@ def _monthly(metric: str | None, catalog: MetricsFile | None) -> bool:
     completes, so week-on-week it "moved" only on the week its window gained a month — a
     month-on-month change that the dashboard printed as this week's."""
     defn = catalog.metrics.get(metric) if catalog is not None and metric else None
-    return no_weekly_values(defn) is not None
+    return no_weekly_values(defn, catalog) is not None
 
 
 def _readings(points: list[tuple[date, float]]) -> list[tuple[date, float]]:

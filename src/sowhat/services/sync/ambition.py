@@ -123,13 +123,14 @@ def _probability(kr: KeyResult, history: list[float | None], period_weeks: int,
     check = ambition_from_history(history, metric=catalog.metrics[kr.metric or ""],
                                   target=kr.target, direction=kr.direction,
                                   over_days=kr.over_days, period_weeks=period_weeks,
-                                  shift=shift)
+                                  shift=shift, catalog=catalog)
     return check.probability if check is not None else None
 
 
 def ambition_from_history(history: list[float | None], *, metric: MetricDef, target: float,
                           direction: Direction | None, over_days: int | None,
-                          period_weeks: int, shift: float = 0.0) -> AmbitionCheck | None:
+                          period_weeks: int, shift: float = 0.0,
+                          catalog: MetricsFile | None = None) -> AmbitionCheck | None:
     """The ambition check on `history` (the usable weeks before the period, oldest first),
     aimed at the level at the period's end as the forecast's is. None when the direction
     cannot be told (no baseline, and the target equals the last level).
@@ -137,7 +138,7 @@ def ambition_from_history(history: list[float | None], *, metric: MetricDef, tar
     `shift` moves the no-change projection (`Plan.expected_shift`, the bets' expected
     changes): the metric plus the shift reaches the target exactly when the metric reaches
     the target less the shift."""
-    if (monthly := no_weekly_values(metric)) is not None:
+    if (monthly := no_weekly_values(metric, catalog)) is not None:
         return AmbitionCheck(verdict=Ambition.UNKNOWN, probability=None, projected=None,
                              low=None, high=None, interval=0.8, target=target,
                              direction=direction or Direction.DECREASE, history_weeks=0,

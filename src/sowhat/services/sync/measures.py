@@ -78,7 +78,7 @@ def kr_measure(
     chosen = Measure(measure) if measure else default_measure(defn)
     return KRMeasure(
         measure=chosen,
-        over=timedelta(days=over_days or default_over_days(defn)),
+        over=timedelta(days=over_days or default_over_days(defn, catalog)),
         outcome=outcome_window(defn),
         declared=measure is not None,
     )
