@@ -143,3 +143,20 @@ def test_detectability_after_the_period_is_over() -> None:
     assert d.ab is None  # a weekly total: no A/B sizing
     assert d.launch_mde is None
     assert any("period ends" in n for n in d.notes)
+
+
+def test_a_cohort_week_whose_outcome_window_ran_into_the_launch_is_not_before() -> None:
+    """Day-7 retention (8 days to mature) of a bet shipped Monday Oct 19: the signups of the
+    week of Oct 12 had their day 7 on Oct 19-25, with the reminder live, and those of Oct 5
+    up to Oct 19 — counting them "before" put part of the effect in the baseline. The week of
+    Sep 28 (its last day-7 on Oct 11, matured by Oct 12) is a clean before."""
+    weeks = [date(2026, 9, 28) + timedelta(weeks=i) for i in range(5)]
+    values = [value(w, 0.2) for w in weeks]
+    launch = date(2026, 10, 19)
+    points = to_points(values, launch=launch, outcome=timedelta(days=8))
+    assert [p.phase for p in points] == ["pre", "pre", "pre", "post", "post"]
+    assert [p.used for p in points] == [True, False, False, True, True]
+    assert points[1].note == ("its cohorts' outcome window (8 days after signing up) ran past "
+                              "the launch, so their outcome was partly read with the bet live")
+    # a window metric (no outcome window) keeps every week before the launch
+    assert [p.used for p in to_points(values, launch=launch)] == [True] * 5

@@ -201,7 +201,8 @@ def estimate_from_series(
     definition = catalog.metrics[metric]
     shipped_on = ref.bet.shipped_on or launch
     treated = weekly_series(metric, kr.segment, _window(values[(metric, kr.segment)], start,
-                                                        when.end), launch=shipped_on)
+                                                        when.end), launch=shipped_on,
+                            outcome=maturity(definition))
     post = [p for p in treated.points if p.phase == "post"]
     usable_post = treated.used("post")
     if not post:

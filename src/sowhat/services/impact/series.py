@@ -11,7 +11,9 @@ trusted?" — and they must agree on it. The rules kept here:
   with no mature cohort is None and one with immature members is a biased sample (early-week
   signups only), so both are dropped and counted.
 - A week that straddles the launch (shipped mid-week) is dropped: it is neither before nor
-  after.
+  after. So is a cohort week before the launch whose outcome window ran into it: day-7
+  retention of the signups of the week before a streak reminder shipped was read on days the
+  reminder was live, so it counted the effect as "before" and halved the jump.
 - Control segments are pooled through their sufficient statistics (sum / n) where the
   metric's value is that ratio; totals (count, unique, sum) are added; a quantile cannot be
   pooled, so the largest control segment is used alone.
@@ -187,8 +189,13 @@ def fetch_weekly(
     return out
 
 
-def to_points(values: Sequence[MetricValue], *, launch: date | None) -> list[WeekPoint]:
-    """Weekly values with their phase and, for weeks that cannot be used, the reason."""
+def to_points(values: Sequence[MetricValue], *, launch: date | None,
+              outcome: timedelta = timedelta(0)) -> list[WeekPoint]:
+    """Weekly values with their phase and, for weeks that cannot be used, the reason.
+
+    `outcome` is a cohort metric's outcome window (`maturity`): a pre-launch week whose
+    cohorts were still inside it at the launch measured their outcome partly with the bet
+    live, so it is neither a clean "before" nor an "after" and is left out."""
     points = []
     for v in values:
         week = v.start.date()
@@ -201,6 +208,10 @@ def to_points(values: Sequence[MetricValue], *, launch: date | None) -> list[Wee
         note = None
         if phase == "launch":
             note = "the launch fell inside this week"
+        elif (phase == "pre" and launch is not None and outcome > timedelta(0)
+              and week + timedelta(days=7) + outcome > launch):
+            note = (f"its cohorts' outcome window ({_span(outcome)} after signing up) ran "
+                    f"past the launch, so their outcome was partly read with the bet live")
         elif v.value is None and (v.excluded_immature or 0) > 0:
             note = "no mature cohort yet"
         elif v.value is None:
@@ -215,10 +226,16 @@ def to_points(values: Sequence[MetricValue], *, launch: date | None) -> list[Wee
     return points
 
 
+def _span(outcome: timedelta) -> str:
+    if outcome.total_seconds() % 86400 == 0:
+        return f"{outcome.days} day" + ("" if outcome.days == 1 else "s")
+    return f"{outcome.total_seconds() / 3600:g} hours"
+
+
 def weekly_series(metric: str, segment: str | None, values: Sequence[MetricValue], *,
-                  launch: date | None) -> WeeklySeries:
-    return WeeklySeries(metric, (segment,) if segment else (), tuple(to_points(values,
-                                                                                launch=launch)))
+                  launch: date | None, outcome: timedelta = timedelta(0)) -> WeeklySeries:
+    return WeeklySeries(metric, (segment,) if segment else (),
+                        tuple(to_points(values, launch=launch, outcome=outcome)))
 
 
 # ------------------------------------------------------------------ controls
@@ -267,11 +284,14 @@ def pool(metric: str, definition: MetricDef, parts: dict[str, list[MetricValue]]
     names = tuple(parts)
     if len(names) == 1:
         only = names[0]
-        return WeeklySeries(metric, names, tuple(to_points(parts[only], launch=launch)))
+        return WeeklySeries(metric, names, tuple(to_points(parts[only], launch=launch,
+                                                           outcome=maturity(definition))))
     if isinstance(definition, DurationMetric | AverageMetric) and (
             definition.quantile() is not None):
         largest = max(names, key=lambda s: sum(v.entities or 0 for v in parts[s]))
-        return WeeklySeries(metric, (largest,), tuple(to_points(parts[largest], launch=launch)),
+        return WeeklySeries(metric, (largest,),
+                            tuple(to_points(parts[largest], launch=launch,
+                                            outcome=maturity(definition))),
                             pooling=f"a {definition.statistic} cannot be pooled across "
                             f"segments: the largest control segment, {largest}, is used alone")
     total = isinstance(definition, TOTAL_TYPES)
@@ -279,7 +299,9 @@ def pool(metric: str, definition: MetricDef, parts: dict[str, list[MetricValue]]
     for week_values in zip(*(parts[s] for s in names), strict=True):
         pooled.append(_pool_week(week_values, total=total))
     how = "values added (weekly totals)" if total else "sum / n over the segments combined"
-    return WeeklySeries(metric, names, tuple(to_points(pooled, launch=launch)), pooling=how)
+    return WeeklySeries(metric, names, tuple(to_points(pooled, launch=launch,
+                                                       outcome=maturity(definition))),
+                        pooling=how)
 
 
 def _pool_week(values: Sequence[MetricValue], *, total: bool) -> MetricValue:
