@@ -323,8 +323,13 @@ def _evidence(e: BetEntry, u: _Units) -> str:
         est = e.impact.primary.estimate
         colour = _COLOUR[v.verdict]
         method = e.impact.primary.method
-        return (f"[{colour}]{v.verdict.label}[/]: {u.change(est.effect)}, likely "
+        said = (f"[{colour}]{v.verdict.label}[/]: {u.change(est.effect)}, likely "
                 f"{u.span(est.low, est.high, like=est.effect)} ({_METHOD.get(method, method)})")
+        if e.impact.experiment_note:
+            # the before/after estimate is the weaker evidence when an A/B test ran
+            said += (f"; ran experiment {e.ref.bet.experiment!r}: its A/B analysis is the "
+                     "stronger evidence (`sowhat experiment analyze`)")
+        return said
     if e.impact_error:
         return f"[dim]{e.impact_error}[/dim]"
     d = e.detectability

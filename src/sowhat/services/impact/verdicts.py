@@ -37,6 +37,10 @@ class VerdictCard:
     expected_effect: float | None = None  # what the bet expected, same units
     expected_in_interval: bool | None = None
     assumptions: tuple[str, ...] = ()  # what the method assumes and what would make it wrong
+    experiment_note: str | None = None
+    """A bet that ran an A/B test (`experiment:`): its analysis, not this before/after
+    estimate, is the evidence. The board showed only "too noisy to tell yet" of an onboarding
+    bet whose experiment read +9.7 pts (p < 0.001), with no word that a test existed."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,8 @@ def _board(period: str, result: Portfolio) -> VerdictBoard:
                                      str(v.verdict), v.summary, primary.method, v.effect,
                                      v.low, v.high, v.level, v.expected_effect,
                                      v.expected_in_interval,
-                                     primary.estimate.assumptions))  # fmt: skip
+                                     primary.estimate.assumptions,
+                                     entry.impact.experiment_note))  # fmt: skip
         else:
             cards.append(VerdictCard(bet.id, bet.title, entry.ref.objective.team, key_result,
                                      None, entry.impact_error or "no estimate yet"))
