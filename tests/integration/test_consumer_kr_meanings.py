@@ -209,3 +209,23 @@ def test_an_nps_baseline_within_its_answers_noise_is_not_called_wrong(built: Pat
     _, tree = run("status", "-w", str(built))
     assert "baseline 10 is typed; the data measured 25" in tree  # the emailed one only
     assert tree.count("is typed; the data measured") == 1
+
+
+def test_a_database_synced_before_nps_baselines_had_answers_measures_them_again(
+        ws: Path) -> None:
+    """Sync keeps a baseline whose inputs are unchanged: a workspace synced before NPS
+    baselines carried their answer count kept flagging the typed 10 in `status` while lint
+    no longer did. 0013 forgets the baselines' input keys; the next sync measures again."""
+    import sqlite3
+
+    db = ws / ".sowhat" / "sowhat.db"
+    with sqlite3.connect(db) as con:  # the state of a database synced before the change
+        con.execute("UPDATE kr_measures SET baseline_trials = NULL")
+        con.execute("UPDATE alembic_version SET version_num = '0012_recheck_baselines'")
+    code, out = run("db", "upgrade", "-w", str(ws))
+    assert code == 0, out
+    code, out = run("sync", "-w", str(ws), "--as-of", BOUND.isoformat())
+    assert code == 0, out
+    kr = krs(status(ws))["nps-in-app"]
+    assert kr["baseline_trials"] == 20
+    assert kr["baseline_disagrees"] is False
