@@ -65,7 +65,7 @@ def test_a_bet_that_ran_an_experiment_says_its_ab_analysis_is_the_evidence(
                             flags=re.S))
     assert "A/B test:" in cards["recs-v2"]
     assert "recs-ranking-ab" in cards["recs-v2"]
-    assert "sowhat experiment analyze" in cards["recs-v2"]
+    assert "<code>sowhat experiment analyze FILE</code>" in cards["recs-v2"]
     assert sum("A/B test:" in c for c in cards.values()) == 1  # only the bet that ran one
     code, out = run("bets", "-w", str(demo_copy), "--as-of", "2026-11-16")
     assert code == 0, out
