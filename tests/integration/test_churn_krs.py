@@ -284,7 +284,7 @@ def test_a_monthly_kr_is_drawn_month_by_month_on_its_page_and_in_the_qbr(
     assert value(pooled, rate=True) not in chart
     assert "each calendar month its own window" in page
     # the chance tile's reason, shared with the CLI, sets its backticked key as code
-    assert "<code>per: week</code> churn metric gets one" in page
+    assert "no forecast (a <code>per: week</code>" in page
     assert "`per: week`" not in page
     assert "Week by week" in weekly  # a weekly churn has weeks
     assert "Month by month" not in weekly

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from sowhat.api.app import create_app
@@ -26,6 +27,15 @@ metrics:
     entity: account_id
     event: workflow_run
     per: month
+  daily_active_teams:
+    type: active
+    entity: account_id
+    event: workflow_run
+    per: day
+  stickiness:
+    type: ratio
+    numerator: daily_active_teams
+    denominator: monthly_active_teams
   runs:
     type: count
     event: workflow_run
@@ -116,6 +126,22 @@ def test_each_whole_month_is_its_own_window_and_new_events_are_read(tmp_path: Pa
     (root / "metrics.yaml").write_text(MAU.replace("entity: account_id", "entity: user_id"),
                                        encoding="utf-8")
     assert _values(root) == [(date(2026, 10, 1), 0), (date(2026, 11, 1), 0)]
+
+
+def test_a_ratio_with_a_monthly_part_is_read_month_by_month(tmp_path: Path) -> None:
+    """DAU/MAU has no weekly values either: each month, the mean of its days' active
+    accounts over the month's active accounts — October 4 account-days over 31 days and 3
+    accounts, November 2 over 30 and 2."""
+    root = _workspace(tmp_path)
+    ws = load_workspace(root)
+    got = [(m.month, m.value) for m in monthly_values(
+        workspace=ws, metric="stickiness", segment=None, start=date(2026, 10, 1),
+        end=date(2027, 1, 1))]
+    assert [m for m, _ in got] == [date(2026, 10, 1), date(2026, 11, 1)]
+    assert got[0][1] == pytest.approx(4 / 31 / 3)
+    assert got[1][1] == pytest.approx(2 / 30 / 2)
+    assert monthly_values(workspace=ws, metric="runs", segment=None, start=date(2026, 10, 1),
+                          end=date(2027, 1, 1)) == ()  # a count has weeks: no months here
 
 
 def test_a_monthly_north_star_shows_its_months_and_an_unset_one_says_how(

@@ -17,13 +17,13 @@ from datetime import UTC, date, datetime, timedelta
 from threading import Lock
 
 from sowhat.domain.measure import complete_buckets
-from sowhat.metrics.engine import compute
+from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.versioning import definition_hash
 from sowhat.metrics.watermark import watermark
 from sowhat.services.series.source import store_stamp
 from sowhat.spec.event_source import EventSourceSpec
-from sowhat.spec.metric_defs import MetricsFile, PeriodicMetric
+from sowhat.spec.metric_defs import MetricsFile, no_weekly_values
 from sowhat.spec.workspace import Workspace
 
 __all__ = ["MonthValue", "is_monthly", "monthly_values", "whole_months"]
@@ -48,10 +48,10 @@ class MonthValue:
 
 
 def is_monthly(catalog: MetricsFile | None, metric: str | None) -> bool:
-    """Whether `metric` is read over calendar months (`per: month`), so it has months and no
-    weeks to draw."""
+    """Whether `metric` is read over calendar months (`per: month`, or a ratio with such a
+    part: DAU/MAU), so it has months and no weeks to draw."""
     defn = catalog.metrics.get(metric) if catalog is not None and metric else None
-    return isinstance(defn, PeriodicMetric) and defn.per == "month"
+    return defn is not None and no_weekly_values(defn, catalog) is not None
 
 
 def whole_months(start: date, end: date, through: datetime) -> list[tuple[date, date]]:
@@ -97,9 +97,16 @@ def monthly_values(*, workspace: Workspace, metric: str, segment: str | None, st
             through = bound if until is None or bound is None else min(bound, until)
             months = whole_months(start, end, through) if through is not None else []
             out = []
+            # compute_many, not compute: its SQL is compiled once as a template (and kept on
+            # disk by sync's runs) and only each month's instants change — a compile per
+            # month cost ~200 ms of a ~240 ms answer on the demo
+            request = MetricRequest(metric, segment)
             for first, following in months:
-                (v,) = compute(metric, catalog=catalog, events=events, start=first,
-                               end=following, segment=segment)  # fmt: skip
+                (result,) = compute_many([request], catalog=catalog, events=events,
+                                         start=first, end=following)
+                if result.error or not result.values:
+                    raise RuntimeError(result.error or "no value")
+                v = result.values[0]
                 out.append(MonthValue(first, following, v.value, v.entities, v.n, v.sum))
         series = tuple(out)
     except Exception:  # a page shows no months rather than an error

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from threading import Lock
 
 from sowhat.domain.period import Period, week_start
-from sowhat.metrics.engine import compute
+from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.watermark import watermark
 from sowhat.services.series.source import store_stamp
@@ -67,8 +67,12 @@ def north_star_series(
             end = min(end, week_start(bound.date()))
             if end <= period.start + timedelta(days=7):
                 return ()
-            values = compute(metric, catalog=catalog, events=events, start=period.start, end=end,
-                             grain="week")  # fmt: skip
+            # through the batch path: its SQL template is compiled once (and kept on disk)
+            (result,) = compute_many([MetricRequest(metric)], catalog=catalog, events=events,
+                                     start=period.start, end=end, grain="week")
+            if result.error:
+                raise RuntimeError(result.error)
+            values = result.values
         # Full weeks only: a period starting mid-week clips its first week, which would
         # show as a dip that is only a shorter window.
         series = tuple(WeeklyValue(v.start.date(), v.value) for v in values
