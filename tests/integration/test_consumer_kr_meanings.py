@@ -1,7 +1,8 @@
-"""A consumer app's KRs through the CLI — DAU/MAU stickiness and NPS — checked against hand
-computations on events generated here: numbers that are right by definition must also be
-right in meaning (a stickiness KR that can never be read, an NPS noise spike called a wrong
-baseline)."""
+"""A consumer app's KRs through the CLI — DAU/MAU stickiness, NPS, day-7 retention and a
+streak-reminder bet — checked against hand computations on events generated here: numbers
+that are right by definition must also be right in meaning (a stickiness KR that can never
+be read, an NPS noise spike called a wrong baseline, cohorts read with a bet live counted as
+"before" it)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ metrics:
   stickiness: {type: ratio, numerator: dau, denominator: mau, unit: percent}
   nps: {type: nps, event: nps_answered}
   nps_email: {type: nps, event: nps_emailed}
+  day7_lessons:
+    type: retention
+    entity: user_id
+    start: {event: signup}
+    return: {event: lesson_started}
+    day: 7
 """
 
 OKRS = """\
@@ -53,6 +60,19 @@ objectives:
         metric: nps_email
         baseline: 10
         target: 20
+      - id: day7
+        title: Raise day-7 lesson retention of new learners from 20% to 30%
+        metric: day7_lessons
+        baseline: 0.20
+        target: 0.30
+    bets:
+      - id: streak-reminder
+        title: Streak reminder push notification
+        hypothesis: Reminded learners come back on day 7
+        expects: {key_result: day7, change: +0.1}
+        change_mind_if: Day-7 retention within 2 points of before
+        status: shipped
+        shipped_on: 2026-10-19
 """
 
 CONFIG = """\
@@ -77,6 +97,30 @@ def _answers(event: str, start: date, scores: list[int], rng: random.Random,
             for i, s in enumerate(scores)]
 
 
+LAUNCH = datetime(2026, 10, 19, tzinfo=UTC)  # the streak reminder, a Monday
+
+
+def _signups() -> list[dict[str, Any]]:
+    """20 signups a day (01:00 to 20:00); two in ten start a lesson on their day 7 while the
+    reminder is off, four in ten once it is live — the day-7 return itself, so the signups of
+    the week before the launch (Oct 12-18) return at 40% with the reminder live."""
+    rows: list[dict[str, Any]] = []
+    day, n = FIRST_DAY, 0
+    while (midnight := datetime(day.year, day.month, day.day, tzinfo=UTC)) <= LAST_EVENT:
+        for h in range(1, 21):
+            at = midnight + timedelta(hours=h)
+            if at > LAST_EVENT:
+                break
+            n += 1
+            rows.append({"event": "signup", "timestamp": at.isoformat(), "user_id": f"s{n}"})
+            back = at + timedelta(days=7, minutes=30)
+            if n % 10 < (4 if back >= LAUNCH else 2) and back <= LAST_EVENT:
+                rows.append({"event": "lesson_started", "timestamp": back.isoformat(),
+                             "user_id": f"s{n}"})
+        day += timedelta(days=1)
+    return rows
+
+
 def _events() -> list[dict[str, Any]]:
     """150 learners, each with their own daily chance of a session (0.05 to 0.6, weekends a
     third higher). NPS: in the 28 days before the period (Sep 3 - Sep 30) 20 in-app answers
@@ -98,6 +142,7 @@ def _events() -> list[dict[str, Any]]:
     spike = [10] * 11 + [8] * 3 + [3] * 6
     rows += _answers("nps_answered", date(2026, 9, 3), spike, rng, 0)
     rows += _answers("nps_emailed", date(2026, 9, 3), spike * 20, rng, 1000)
+    rows += _signups()
     later = [10] * 5 + [8] * 5 + [3] * 5
     rows += _answers("nps_answered", date(2026, 10, 20), later, rng, 5000)
     rows += _answers("nps_emailed", date(2026, 10, 20), later, rng, 6000)
@@ -229,3 +274,26 @@ def test_a_database_synced_before_nps_baselines_had_answers_measures_them_again(
     kr = krs(status(ws))["nps-in-app"]
     assert kr["baseline_trials"] == 20
     assert kr["baseline_disagrees"] is False
+
+
+
+def test_impact_leaves_out_cohort_weeks_read_with_the_bet_live(built: Path) -> None:
+    """Day-7 retention is 20% for every cohort whose day 7 fell before the reminder and 40%
+    after. The signups of Oct 12-18 had their day 7 on Oct 19-25, with it live: counted as
+    a week "before", the pre-launch line ended on a 40% week. Left out (with Oct 5-11's, whose
+    8-day outcome window also ran past the launch), the jump is the whole +20 points."""
+    code, out = run("impact", "streak-reminder", "-w", str(built), "--as-of", "2026-11-18",
+                    "--format", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    points = {p["week"]: p for p in data["series"]["treated"]["points"]}
+    for week in ("2026-10-05", "2026-10-12"):
+        assert points[week]["used"] is False
+        assert "outcome window (8 days after signing up) ran past the launch" in \
+            points[week]["note"]
+    assert points["2026-09-28"]["used"] is True
+    # the events begin on Monday Jun 1: 18 whole weeks before, Jun 1 - Sep 28
+    assert [p["value"] for p in data["series"]["treated"]["points"]
+            if p["used"] and p["phase"] == "pre"] == pytest.approx([0.2] * 18)
+    its = data["estimates"][0]
+    assert its["effect"] == pytest.approx(0.2, abs=0.01)
