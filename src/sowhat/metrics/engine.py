@@ -543,6 +543,23 @@ def complete_periods(m: MetricDef, start: datetime, end: datetime) -> int:
     return count
 
 
+def complete_span(start: datetime, end: datetime, per: str) -> tuple[datetime, datetime] | None:
+    """[first, last) covering the whole `per` periods (UTC days, ISO weeks, calendar months)
+    inside [start, end), naive UTC; None when none fits.
+
+    An active or churn metric reads only those periods (compile's `_active`, `_churn`: a
+    period counts when it starts at or after the window's start and ends by its end or
+    as-of), so this span — not the window — is what its value depends on
+    (sowhat.services.sync.inputs keys it so)."""
+    first = _period_floor(start, per)
+    if first < start:
+        first = _next_period(first, per)
+    last = first
+    while _next_period(last, per) <= end:
+        last = _next_period(last, per)
+    return (first, last) if last > first else None
+
+
 def _period_floor(t: datetime, per: str) -> datetime:
     day = datetime(t.year, t.month, t.day)
     if per == "week":

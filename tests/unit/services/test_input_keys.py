@@ -95,3 +95,55 @@ def test_no_digests_no_key_and_traits_need_their_digest() -> None:
     assert InputKeys(DIGESTS, "t1", "test").key(fingerprint="f", reads=traits, start=at(0),
                                                 end=at(7), as_of=at(7)) \
         == reference("f", traits, at(0), at(7), at(7), traits="t1")
+
+
+CHURN = Reads(history=True, lookahead=timedelta(0), traits=False,
+              events=frozenset({"signup", "page_viewed"}), per="week")
+"""A weekly churn: every start and end before its complete ISO weeks' end is read."""
+
+
+def test_a_periodic_value_is_keyed_by_its_complete_periods_not_its_window() -> None:
+    # 2026-10-01 is a Thursday: the ISO weeks of October start on the 5th, 12th, 19th, …
+    keys = InputKeys(DIGESTS, None, "test")
+
+    def key(start: datetime, end: datetime, as_of: datetime,
+            digests: dict[tuple[date, str], str] = DIGESTS) -> str | None:
+        return InputKeys(digests, None, "test").key(fingerprint="f", reads=CHURN,
+                                                    start=start, end=end, as_of=as_of)
+
+    weeks = reference("f", CHURN, at(4), at(18), at(18))  # 5 Oct - 19 Oct: two weeks
+    # windows that move within a week, or end past the as-of, read the same two weeks
+    for start, end, as_of in ((at(4), at(18), at(18)), (at(1, 5), at(20, 7), at(30)),
+                              (at(2), at(25), at(19, 12))):
+        assert keys.key(fingerprint="f", reads=CHURN, start=start, end=end,
+                        as_of=as_of) == weeks
+    assert key(at(4), at(25), at(25)) != weeks  # a third week completed
+    # a day after the weeks' end changes nothing; a day inside them, or before, does
+    later = {**DIGESTS, (date(2026, 10, 19), "signup"): "late"}
+    assert key(at(1), at(20), at(20), later) == weeks
+    for day in (date(2026, 10, 18), date(2026, 10, 1)):
+        assert key(at(1), at(20), at(20), {**DIGESTS, (day, "signup"): "late"}) != weeks
+    # no complete week: no value, whatever the events and the window
+    none = key(at(5, 1), at(11), at(11))
+    assert none == key(at(12), at(18, 23), at(30), later) != weeks
+    assert none != InputKeys(DIGESTS, None, "test").key(
+        fingerprint="g", reads=CHURN, start=at(5, 1), end=at(11), as_of=at(11))
+
+
+def test_complete_span_holds_the_complete_periods() -> None:
+    from sowhat.metrics.engine import complete_periods, complete_span
+    from sowhat.spec.metric_defs import ActiveMetric
+
+    for per in ("day", "week", "month"):
+        m = ActiveMetric.model_validate({"type": "active", "entity": "user_id",
+                                         "event": "visit", "per": per})
+        for s in range(0, 70, 3):
+            for length in (0, 1, 5, 7, 13, 31, 45, 62):
+                start = datetime(2026, 9, 1, 7) + timedelta(days=s, hours=s % 5 * 6)
+                end = start + timedelta(days=length, hours=length % 3 * 9)
+                span = complete_span(start, end, per)
+                count = complete_periods(m, start, end)
+                assert (span is None) == (count == 0)
+                if span is not None:
+                    assert start <= span[0] < span[1] <= end
+                    assert complete_periods(m, span[0], span[1]) == count

@@ -59,6 +59,13 @@ metrics:
     unit: hours
     within: 5d
   revenue_per_signup: {type: ratio, numerator: revenue, denominator: signups}
+  churned:
+    type: churn
+    entity: account_id
+    start: {event: signup}
+    end: {event: cancel}
+    per: month
+  lapsed: {type: churn, entity: account_id, active: {event: visit}, per: week}
 segments:
   mid: {property: plan, in: [mid]}
   pro: {trait: tier, equals: pro}
@@ -76,6 +83,7 @@ KRS = [  # (metric, segment, measure line)
     ("basket", "mid", ""), ("basket_p90", None, ""), ("nps", None, ""),
     ("activation", None, ""), ("activation", "mid", ""), ("activation", "pro", ""),
     ("returning", None, ""), ("time_to_buy", None, ""), ("revenue_per_signup", None, ""),
+    ("churned", None, ""), ("churned", "mid", ""), ("lapsed", None, ""),
 ]
 
 FIRST_DAY = date(2026, 8, 20)
@@ -121,6 +129,9 @@ def day_rows(rng: random.Random, day: date, serial: list[int]) -> list[dict[str,
         if rng.random() < 0.4:
             rows.append(_row("visit", at + timedelta(days=7, hours=rng.randrange(20)), user,
                              account, {}))
+        if n % 4 == 0:  # a cancellation weeks later (no draw: the other events stay put)
+            rows.append(_row("cancel", at + timedelta(days=n % 45, hours=2), user, account,
+                             {}))
     for _ in range(rng.randint(3, 10)):
         user = f"u{rng.randrange(1, serial[0] + 1)}"
         rows.append(_row("visit", midnight + timedelta(minutes=rng.randrange(24 * 60)), user,
@@ -523,3 +534,73 @@ def test_a_guardrail_pre_period_of_distinct_entities_is_kept_until_its_days_chan
         encoding="utf-8")
     redefined = synced(day)
     assert redefined[0] != after[0]
+
+
+def test_a_churn_window_is_kept_until_an_event_reaches_its_complete_periods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A churn (or active) value counts only the whole periods inside its window, so it is
+    keyed by their span (sowhat.services.sync.inputs): a new day in November leaves the
+    monthly churn's trailing window — whose only complete month is October — unqueried,
+    though the window moved a day; a late cancellation dated in October recomputes it, and
+    every stored value equals a full recompute (a key that left out any of October's days,
+    or any earlier one, would keep the old value)."""
+    from sowhat.services.sync import partials, run
+
+    rng = random.Random(13)
+    root = tmp_path / "ws"
+    setup(root)
+    serial = [0]
+    first_sync = date(2026, 11, 11)
+    write(root, [r for d in range((first_sync - FIRST_DAY).days)
+                 for r in day_rows(rng, FIRST_DAY + timedelta(days=d), serial)
+                 if "event" in r and r["timestamp"] < _iso(_midnight(first_sync))], "all")
+    asked: list[str] = []
+    real_windows, real_weekly = partials.run_windows, partials.compute_many
+
+    def recording(items, **kw):  # type: ignore[no-untyped-def]
+        asked.extend(req.metric for req, *_ in items)
+        return real_windows(items, **kw)
+
+    def recording_weekly(requests, **kw):  # type: ignore[no-untyped-def]
+        asked.extend(r.metric for r in requests)
+        return real_weekly(requests, **kw)
+
+    monkeypatch.setattr(partials, "run_windows", recording)
+    monkeypatch.setattr(partials, "compute_many", recording_weekly)
+    monkeypatch.setattr(run, "compute_many", recording_weekly)
+
+    def churn(report: Any) -> float | None:
+        return next(k.value for k in report.key_results if k.metric == "churned"
+                    and k.segment is None)
+
+    def agrees_with_full(as_of: datetime) -> None:
+        fresh = tmp_path / f"full-{as_of:%m%d}-{len(asked)}"
+        shutil.copytree(root, fresh)
+        for leftover in (fresh / ".sowhat").glob("*.db*"):
+            leftover.unlink()
+        sync_workspace(fresh, as_of, full=True)
+        assert stored(root) == stored(fresh)
+
+    sync_workspace(root, _midnight(first_sync))
+    # The new day, with a signup and the cancellation of a customer of October.
+    new_day = _midnight(first_sync) + timedelta(hours=9)
+    write(root, [_row("signup", new_day, "u-new", "a-new", {"plan": "mid"}),
+                 _row("cancel", new_day, "u1", "a1", {})], "new-day")
+    asked.clear()
+    as_of = _midnight(first_sync + timedelta(days=1))
+    before = churn(sync_workspace(root, as_of))
+    assert before is not None
+    assert "churned" not in asked  # the windows moved a day; their October did not
+    assert "lapsed" not in asked  # nor did the weekly churn's complete weeks: none ended
+    agrees_with_full(as_of)
+    # A late cancellation of a customer (signed up in August), dated in October.
+    write(root, [_row("signup", _midnight(date(2026, 8, 21)), "u-old", "a-old", {}),
+                 _row("cancel", _midnight(date(2026, 10, 20)), "u-old", "a-old", {})],
+          "late")
+    asked.clear()
+    after = churn(sync_workspace(root, as_of))
+    assert "churned" in asked
+    assert after is not None
+    assert after > before
+    agrees_with_full(as_of)

@@ -22,6 +22,13 @@ Which days a window reads (DESIGN.md "Window semantics"):
   the read end, plus the traits digest.
 A ratio reads what both of its parts read.
 
+An active or churn metric (and a ratio of such with one `per`) counts only the whole `per`
+periods inside [start, min(end, as_of)), so its value is keyed by those periods' span, not
+by the window: a monthly churn's trailing window, which moves every day, reads the same
+complete months for a month, and its value is kept until the next month completes or an
+event before that span's end changes (a churn's customers at a month's start read every
+earlier start and end). A window holding no whole period reads nothing (no value).
+
 One window reads nothing: a cohort window that starts less than the outcome window before
 the instant it is read up to holds no mature entity, so its value is "none measured yet"
 (value None, 0 entities) whatever the events say (sowhat.metrics.compile: an anchor counts
@@ -38,7 +45,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sowhat.metrics.digest import DayDigests, digest_rows
+from sowhat.metrics.engine import complete_span
 from sowhat.metrics.trait_join import trait_conditions
+from sowhat.metrics.values import to_utc, to_utc_naive
 from sowhat.spec.metric_defs import (
     ActiveMetric,
     AverageMetric,
@@ -71,6 +80,7 @@ class Reads:
     events: frozenset[str] = frozenset()  # the event names it reads
     unbounded: bool = False  # a cohort without an outcome window reads up to as_of
     matures: timedelta | None = None  # every part a cohort: the shortest outcome window
+    per: str | None = None  # every part active or churn over these periods: only they count
 
     def read_end(self, end: datetime, as_of: datetime) -> datetime:
         """The instant after which no event can change the value."""
@@ -85,10 +95,12 @@ def reads_of(catalog: MetricsFile, metric: str, segment: str | None) -> Reads:
     history, unbounded, all_cohort = False, False, True
     lookahead = timedelta(0)
     shortest: timedelta | None = None
+    pers: set[str | None] = set()
     for dep in dependencies(catalog, metric):
         m = catalog.metrics.get(dep)
         if isinstance(m, RatioMetric):
             continue
+        pers.add(m.per if isinstance(m, ActiveMetric | ChurnMetric) else None)
         if m is None or isinstance(m, _WINDOW_LOCAL):
             all_cohort = False
             continue
@@ -107,7 +119,8 @@ def reads_of(catalog: MetricsFile, metric: str, segment: str | None) -> Reads:
     traits = bool(trait_conditions(catalog, metric, seg))
     return Reads(history=history or traits, lookahead=lookahead if history else None,
                  traits=traits, events=frozenset(required_events(catalog, metric)),
-                 unbounded=unbounded, matures=shortest if all_cohort else None)
+                 unbounded=unbounded, matures=shortest if all_cohort else None,
+                 per=next(iter(pers)) if len(pers) == 1 else None)
 
 
 class InputKeys:
@@ -208,6 +221,13 @@ class InputKeys:
              as_of: datetime) -> str | None:
         if not self.usable or (reads.traits and self._traits is None):
             return None
+        if reads.per is not None:
+            span = _complete_span(start, min(end, as_of), reads.per)
+            if span is None:  # no whole period: no value, whatever the events say
+                parts = [ENGINE_VERSION, self._source, fingerprint, reads.per, "no period"]
+                return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+            start, end = span
+            as_of = end
         if reads.matures is not None and start + reads.matures > as_of:
             # No anchor in [start, end) is mature as of `as_of`: nothing is read.
             parts = [ENGINE_VERSION, self._source, fingerprint, self._text(start),
@@ -219,6 +239,13 @@ class InputKeys:
                  self._text(end), self._text(hi), self._fold(reads.events, lo, hi),
                  (self._traits or "-") if reads.traits else "-"]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _complete_span(start: datetime, end: datetime, per: str
+                   ) -> tuple[datetime, datetime] | None:  # fmt: skip
+    """`engine.complete_span` of aware instants, as aware UTC (keys write zoned instants)."""
+    span = complete_span(to_utc_naive(start), to_utc_naive(end), per)
+    return None if span is None else (to_utc(span[0]), to_utc(span[1]))
 
 
 def _ceil_day(moment: datetime) -> date:
