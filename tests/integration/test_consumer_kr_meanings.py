@@ -17,7 +17,13 @@ import pytest
 
 from sowhat.errors import SpecError
 from sowhat.metrics.ingest import ingest
-from tests.integration.test_kr_measures import _wide_console, krs, run, status  # noqa: F401
+from tests.integration.test_kr_measures import (  # noqa: F401
+    _wide_console,
+    krs,
+    run,
+    status,
+    web_client,
+)
 
 LAST_EVENT = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
 BOUND = LAST_EVENT + timedelta(microseconds=1)
@@ -73,6 +79,11 @@ objectives:
         change_mind_if: Day-7 retention within 2 points of before
         status: shipped
         shipped_on: 2026-10-19
+      - id: daily-goal
+        title: A daily goal on the home screen
+        hypothesis: A visible goal brings learners back every day
+        expects: {key_result: stickiness, change: +0.03}
+        status: idea
 """
 
 CONFIG = """\
@@ -297,3 +308,20 @@ def test_impact_leaves_out_cohort_weeks_read_with_the_bet_live(built: Path) -> N
             if p["used"] and p["phase"] == "pre"] == pytest.approx([0.2] * 18)
     its = data["estimates"][0]
     assert its["effect"] == pytest.approx(0.2, abs=0.01)
+
+
+def test_detectability_of_a_stickiness_bet_names_the_monthly_part_not_the_data(
+        ws: Path) -> None:
+    """DAU/MAU has no weekly values because MAU needs a calendar month: `sowhat detectability`
+    and the plan page said "no usable weeks of this metric in the events yet", blaming the
+    events for what the metric's period is."""
+    said = "a ratio with a monthly active count in it has no weekly values"
+    code, out = run("detectability", "daily-goal", "-w", str(ws), "--as-of", "2026-11-18")
+    assert code == 0, out
+    assert said in " ".join(out.split()), out
+    assert "no usable weeks" not in out
+    with web_client(ws) as client:
+        plan = client.get("/periods/2026-Q4/plan").text
+    row = plan[plan.index("Raise DAU/MAU stickiness"):plan.index("Raise in-app NPS")]
+    assert said in row
+    assert "no usable weeks of this metric" not in row

@@ -228,6 +228,7 @@ def _with_detectability(ref: BetRef, plan: Plan, catalog: MetricsFile, when: Clo
         key_result=kr.id, metric=kr.metric, segment=kr.segment,
         definition=catalog.metrics[kr.metric], points=series.used(),
         expected=ref.bet.expects.change, period_end=plan.period.end, when=when,
+        catalog=catalog,
     )
     return BetEntry(ref, detectability=result)
 
@@ -278,8 +279,11 @@ def kr_detectability(
     when: Clock,
     alpha: float = 0.05,
     power: float = POWER,
+    catalog: MetricsFile | None = None,
 ) -> KRDetectability:
-    """Detectability of `expected` on a KR from its usable weekly points (oldest first)."""
+    """Detectability of `expected` on a KR from its usable weekly points (oldest first).
+    `catalog` lets a ratio with a monthly part (DAU/MAU) say why it has no weeks, instead
+    of "no usable weeks of this metric in the events yet"."""
     measurable_until = period_end - maturity(definition)
     weeks_left = max(0.0, (measurable_until - when.end).days / 7.0)
     recent = list(points)[-RECENT_WEEKS:]
@@ -290,7 +294,7 @@ def kr_detectability(
     if not recent:
         return KRDetectability(key_result, metric, segment, expected, weeks_left, None, None,
                                None, None, None, None, None, None, tuple(notes),
-                               no_weekly_values(definition)
+                               no_weekly_values(definition, catalog)
                                or "no usable weeks of this metric in the events yet")
     values = [float(p.value) for p in recent if p.value is not None]
     baseline = float(np.mean(values))

@@ -268,7 +268,7 @@ def _ambition_and_detectability(
     detect = kr_detectability(
         key_result="draft", metric=metric, segment=segment, definition=definition,
         points=series.used(), expected=Change(target - baseline), period_end=period.end,
-        when=when)  # fmt: skip
+        when=when, catalog=catalog)  # fmt: skip
     return ambition, detect, with_bets
 
 
