@@ -61,12 +61,18 @@ def test_a_bet_that_ran_an_experiment_says_its_ab_analysis_is_the_evidence(
     assert code == 0, out
     with viewer_on(demo_copy) as client:
         lane = client.get("/periods/2026-Q4/bets/verdicts").text
+        listed = client.get("/periods/2026-Q4/bets/verdicts?view=list").text
     cards = dict(re.findall(r'id="verdict-([\w-]+)" hx-swap-oob="true">(.*?)</div>', lane,
                             flags=re.S))
     assert "A/B test:" in cards["recs-v2"]
     assert "recs-ranking-ab" in cards["recs-v2"]
     assert "<code>sowhat experiment analyze FILE</code>" in cards["recs-v2"]
     assert sum("A/B test:" in c for c in cards.values()) == 1  # only the bet that ran one
+    # the dashboard's and the KR page's list of verdicts say it too
+    item = listed[listed.index("Recommendations v2"):]
+    item = item[:item.index("</li>")]
+    assert "A/B test:" in item and "recs-ranking-ab" in item
+    assert listed.count("A/B test:") == 1
     code, out = run("bets", "-w", str(demo_copy), "--as-of", "2026-11-16")
     assert code == 0, out
     [row] = [line for line in out.splitlines() if line.strip().startswith("recs-v2")]
