@@ -71,7 +71,8 @@ def test_a_bet_that_ran_an_experiment_says_its_ab_analysis_is_the_evidence(
     # the dashboard's and the KR page's list of verdicts say it too
     item = listed[listed.index("Recommendations v2"):]
     item = item[:item.index("</li>")]
-    assert "A/B test:" in item and "recs-ranking-ab" in item
+    assert "A/B test:" in item
+    assert "recs-ranking-ab" in item
     assert listed.count("A/B test:") == 1
     code, out = run("bets", "-w", str(demo_copy), "--as-of", "2026-11-16")
     assert code == 0, out
