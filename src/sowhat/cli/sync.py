@@ -197,6 +197,9 @@ def render_sync(report: SyncReport) -> None:
         if g.not_judged:
             console.print(f"[yellow]guardrail not judged[/yellow] {g.objective_id}: "
                           f"{escape(g.not_judged)}", highlight=False)
+        if g.within_noise:
+            console.print(f"[yellow]guardrail within noise[/yellow] {g.objective_id}: "
+                          f"{escape(g.within_noise)}", highlight=False)
     for warning in report.warnings:
         console.print(f"[yellow]matches nothing[/yellow] {escape(warning)}", highlight=False)
     for warning in report.unmeasurable:

@@ -208,6 +208,14 @@ class Guardrail:
                     f"{_allowed(change, unit)}")
         return None
 
+    def limit_broken(self, current: float | None) -> bool:
+        """Whether an absolute bound (`max`, `min`) is broken: a limit on the value itself,
+        which no noise excuses — unlike a change bound, read against a noisy before."""
+        if current is None:
+            return False
+        return ((self.max is not None and current > self.max)
+                or (self.min is not None and current < self.min))
+
     def judged(self, baseline: float | None, current: float | None) -> bool:
         """Whether `breached` could tell: a current value, and a baseline when a change bound
         needs one. A guardrail that could not be judged has not held either — shown as not

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["LEVEL_WEEKS", "MOVE_LEVEL", "TREND_LEVEL", "Noise", "Trend", "beyond_noise",
-           "level_noise", "linear_trend", "noise_level"]
+           "level_noise", "linear_trend", "means_differ", "noise_level", "proportions_differ",
+           "rates_differ"]
 
 MOVE_LEVEL = 0.95  # a week-to-week move outside 95% of what noise does is worth attention
 TREND_LEVEL = 0.90  # two-sided level of the slope's interval
@@ -118,6 +119,53 @@ def proportions_differ(hits: float, n: float, hits_before: float, n_before: floa
     spread = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n + 1.0 / n_before))
     z = abs(hits / n - hits_before / n_before) / spread
     return bool(z > _normal_quantile(0.5 + level / 2.0))
+
+
+def rates_differ(count: float, exposure: float, count_before: float, exposure_before: float,
+                 level: float = MOVE_LEVEL) -> bool | None:
+    """Whether two Poisson rates (count / exposure: support tickets per active user, or a
+    count over two windows of equal length with exposures 1 and 1) differ beyond noise: the
+    exact conditional test — given the total, the count in the first window is binomial with
+    the first window's share of the exposure — two-sided at `level` (statsmodels'
+    `test_poisson_2indep(method="exact-cond")`). None without exposure or non-integer counts
+    (a revenue sum is no Poisson count).
+
+    54 tickets from 892 active learners against 32 from 765 is a rise of 45% in the rate and
+    within noise (p = 0.10); 540 against 320 is not."""
+    if exposure <= 0 or exposure_before <= 0 or count < 0 or count_before < 0:
+        return None
+    if not (float(count).is_integer() and float(count_before).is_integer()):
+        return None
+    total = int(count) + int(count_before)
+    if total == 0:
+        return False
+    from scipy import stats
+
+    share = exposure / (exposure + exposure_before)
+    p = stats.binomtest(int(count), total, share).pvalue
+    return bool(p < 1.0 - level)
+
+
+def means_differ(n: float, total: float, total_squares: float, n_before: float,
+                 total_before: float, total_squares_before: float,
+                 level: float = MOVE_LEVEL) -> bool | None:
+    """Whether two means (of per-answer NPS scores, of durations) differ beyond noise, from
+    their sufficient statistics: Welch's t-test, two-sided at `level` (SciPy's
+    `ttest_ind_from_stats(equal_var=False)`). None with under two observations a side."""
+    if n < 2 or n_before < 2:
+        return None
+    mean, mean_before = total / n, total_before / n_before
+    var = max(total_squares - n * mean * mean, 0.0) / (n - 1)
+    var_before = max(total_squares_before - n_before * mean_before * mean_before, 0.0) / (
+        n_before - 1)
+    a, b = var / n, var_before / n_before
+    if a + b <= 0.0:
+        return bool(mean != mean_before)
+    df = (a + b) ** 2 / (a * a / (n - 1) + b * b / (n_before - 1))
+    t = abs(mean - mean_before) / math.sqrt(a + b)
+    from scipy import stats
+
+    return bool(2.0 * stats.t.sf(t, df) < 1.0 - level)
 
 
 @functools.lru_cache(maxsize=64)

@@ -239,3 +239,47 @@ def test_shares_without_trials_or_variation_say_what_they_can() -> None:
 
     assert proportions_differ(0, 0, 3, 40) is None
     assert proportions_differ(0, 50, 0, 40) is False  # nobody lost either month
+
+
+@pytest.mark.parametrize(("count", "exposure", "count_before", "exposure_before"), [
+    (54, 892, 32, 765),  # tickets per active learner: +45%, within noise
+    (540, 892, 320, 765),  # ten times the counts: beyond it
+    (30, 1, 18, 1),  # a count over two equal windows
+    (31, 1, 17, 1),
+    (0, 1, 6, 1),
+    (7, 3, 2, 1),
+    (120, 1000, 100, 1000),
+])
+def test_two_rates_differ_as_statsmodels_exact_conditional_test_says(
+        count: int, exposure: float, count_before: int, exposure_before: float) -> None:
+    from statsmodels.stats.rates import test_poisson_2indep
+
+    from sowhat.stats.noise import rates_differ
+
+    p = test_poisson_2indep(count, exposure, count_before, exposure_before,
+                            method="exact-cond").pvalue
+    assert rates_differ(count, exposure, count_before, exposure_before) == bool(p < 0.05)
+
+
+def test_rates_that_are_no_counts_are_not_judged() -> None:
+    from sowhat.stats.noise import rates_differ
+
+    assert rates_differ(12.5, 1, 3, 1) is None  # a revenue sum is no Poisson count
+    assert rates_differ(3, 0, 3, 10) is None
+    assert rates_differ(0, 5, 0, 5) is False
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_means_differ_as_scipy_welch_test_says(seed: int) -> None:
+    from scipy.stats import ttest_ind_from_stats
+
+    from sowhat.stats.noise import means_differ
+
+    rng = np.random.default_rng(seed)
+    a = rng.choice([-100.0, 0.0, 100.0], size=30 + 17 * seed, p=[0.3, 0.4, 0.3])
+    b = rng.choice([-100.0, 0.0, 100.0], size=25 + 11 * seed, p=[0.2, 0.4, 0.4])
+    _, p = ttest_ind_from_stats(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1),
+                                len(b), equal_var=False)
+    got = means_differ(len(a), a.sum(), (a * a).sum(), len(b), b.sum(), (b * b).sum())
+    assert got == bool(p < 0.05)
+    assert means_differ(1, 5.0, 25.0, 10, 50.0, 300.0) is None

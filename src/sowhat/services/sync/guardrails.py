@@ -26,12 +26,23 @@ from sowhat.domain.measure import (
 from sowhat.domain.period import Period
 from sowhat.metrics.engine import MetricRequest
 from sowhat.metrics.source import EventSource
-from sowhat.metrics.values import to_utc
+from sowhat.metrics.values import MetricValue, to_utc
 from sowhat.services.sync.before_data import DataStart
 from sowhat.services.sync.measures import WindowRequest, compute_windows
 from sowhat.services.sync.partials import DayPartials
-from sowhat.spec.metric_defs import MetricsFile, outcome_window
+from sowhat.spec.metric_defs import (
+    ChurnMetric,
+    ConversionMetric,
+    CountMetric,
+    MetricsFile,
+    NpsMetric,
+    RatioMetric,
+    RetentionMetric,
+    UniqueMetric,
+    outcome_window,
+)
 from sowhat.spec.metric_units import unit_text
+from sowhat.stats.noise import means_differ, proportions_differ, rates_differ
 from sowhat.store.mapping import to_guardrail
 from sowhat.store.models import GuardrailRow, ObjectiveRow
 from sowhat.store.sync_models import GuardrailCheckRow
@@ -46,6 +57,7 @@ class GuardrailResult:
     current: float | None
     breach: str | None
     not_judged: str | None = None  # why neither breached nor held (None once judged)
+    within_noise: str | None = None  # past a change bound, but not beyond its noise: held
 
 
 def _live(catalog: MetricsFile, objectives: Sequence[ObjectiveRow],
@@ -155,21 +167,61 @@ def evaluate_guardrails(
         rule = to_guardrail(g)
         breach = rule.breached(base_v, cur_v, unit_text(catalog, g.metric), span=w.now_text,
                                before=w.before_text)
-        note = None
-        if breach is None and not rule.judged(base_v, cur_v):
+        note = noisy = None
+        if breach is not None and not rule.limit_broken(cur_v) and within_noise(
+                catalog, g.metric, cur.values[0], base.values[0]):
+            # past its bound, but no further than the counts it rests on wobble: shown, not
+            # counted (it would turn every KR of the objective "off track" on noise)
+            noisy, breach = f"{breach}, but within noise (95%): not a breach", None
+        elif breach is None and not rule.judged(base_v, cur_v):
             note = _not_judged(g.metric, cur_v, base_start, base_end,
                                data_start if before_data else None)
         out.append(GuardrailResult(live_objectives[g.objective_id].key, g.metric, g.segment,
-                                   base_v, cur_v, breach, note))
+                                   base_v, cur_v, breach, note, noisy))
         check = checks.get(g.id)
         if check is None:
             check = checks[g.id] = GuardrailCheckRow(guardrail_id=g.id)
             session.add(check)
         check.baseline, check.current = base_v, cur_v
-        check.breached, check.reason = breach is not None, breach or note
+        check.breached, check.reason = breach is not None, breach or note or noisy
         check.evaluated_at, check.as_of = evaluated_at, cutoff
     session.flush()
     return out
+
+
+def within_noise(catalog: MetricsFile, metric: str, current: MetricValue,
+                 before: MetricValue) -> bool:
+    """Whether a move between the two windows is inside the noise of what each value rests
+    on (95%, two-sided), read from their sufficient statistics: a share's trials
+    (conversion, retention, churn), a count's or a count-per-something's Poisson counts
+    (support tickets, tickets per active user), an NPS's answers. False — the move stands —
+    for any other metric (a median, a revenue sum, an active count), whose noise these
+    statistics do not tell.
+
+    A guardrail "must not rise more than 10%" read 32 tickets from 765 active learners
+    before the period against 54 from 892 in it: +45%, breached — and the ticket rate per
+    session had not moved (p = 0.10); every KR of the objective read "off track"."""
+    defn = catalog.metrics.get(metric)
+    verdict: bool | None = None
+    if isinstance(defn, ConversionMetric | RetentionMetric | ChurnMetric):
+        if None not in (current.n, current.sum, before.n, before.sum):
+            verdict = proportions_differ(current.sum, current.n, before.sum,  # type: ignore[arg-type]
+                                         before.n)  # type: ignore[arg-type]
+    elif isinstance(defn, CountMetric | UniqueMetric):
+        if current.value is not None and before.value is not None:
+            verdict = rates_differ(current.value, 1.0, before.value, 1.0)  # equal windows
+    elif isinstance(defn, RatioMetric):
+        top = catalog.metrics.get(defn.numerator)
+        if isinstance(top, CountMetric | UniqueMetric) and None not in (
+                current.n, current.sum, before.n, before.sum):
+            verdict = rates_differ(current.sum, current.n, before.sum,  # type: ignore[arg-type]
+                                   before.n)  # type: ignore[arg-type]
+    elif isinstance(defn, NpsMetric) and None not in (
+            current.n, current.sum, current.sum_squares, before.n, before.sum,
+            before.sum_squares):
+        verdict = means_differ(current.n, current.sum, current.sum_squares,  # type: ignore[arg-type]
+                               before.n, before.sum, before.sum_squares)  # type: ignore[arg-type]
+    return verdict is False
 
 
 def _not_judged(metric: str, current: float | None, base_start: datetime, base_end: datetime,
