@@ -54,3 +54,22 @@ def test_a_half_covered_week_is_not(write_workspace: WriteWorkspace) -> None:
     root = write_workspace(metrics=METRICS, name="plain")
     _events(root, datetime(2026, 11, 15, 12, tzinfo=UTC))
     assert _weeks(root)[-1] == date(2026, 11, 2)
+
+
+def test_an_edited_definition_is_not_answered_from_the_old_one(
+        write_workspace: WriteWorkspace) -> None:
+    """The series is cached until the store changes — and until the metric's definition
+    does: the same store read under a new `where` is another series."""
+    root = write_workspace(metrics=METRICS, name="edited")
+    _events(root, datetime(2026, 11, 15, 12, tzinfo=UTC))
+
+    def values() -> list[float | None]:
+        return [w.value for w in north_star_series(
+            workspace=load_workspace(root), metric="weekly_active_teams", period=Q4,
+            today=date(2026, 12, 20))]
+
+    assert set(values()) == {3}
+    (root / "metrics.yaml").write_text(METRICS.replace(
+        "    event: workflow_run\n", "    event: workflow_run\n    where: {property: plan, "
+        "equals: pro}\n", 1), encoding="utf-8")
+    assert set(values()) == {0}

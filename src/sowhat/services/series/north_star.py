@@ -20,6 +20,7 @@ from threading import Lock
 from sowhat.domain.period import Period, week_start
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
+from sowhat.metrics.versioning import definition_hash
 from sowhat.metrics.watermark import watermark
 from sowhat.services.series.source import store_stamp
 from sowhat.spec.event_source import EventSourceSpec
@@ -28,7 +29,7 @@ from sowhat.spec.workspace import Workspace
 __all__ = ["WeeklyValue", "north_star_series"]
 
 log = logging.getLogger("sowhat.services.series.north_star")
-_cache: dict[tuple[str, str, date, float], tuple[WeeklyValue, ...]] = {}
+_cache: dict[tuple[object, ...], tuple[WeeklyValue, ...]] = {}
 _lock = Lock()
 
 
@@ -53,7 +54,10 @@ def north_star_series(
         stamp = store_stamp(spec, workspace.root)
         if stamp is None:
             return ()
-        key = (metric, period.label, end, stamp)  # `end` from today; the data may end sooner
+        # `end` from today (the data may end sooner); the definition, so an edited
+        # metrics.yaml is not answered from the old one's weeks
+        key = (str(workspace.root), metric, period.label, end, stamp,
+               definition_hash(catalog, metric))
         with _lock:
             if key in _cache:
                 return _cache[key]
