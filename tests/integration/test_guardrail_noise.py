@@ -128,6 +128,14 @@ def test_a_move_past_the_bound_breaches_only_beyond_its_noise(tmp_path: Path,
         assert "(+44.7%), more than the allowed +10%, but within noise (95%)" in reason
         assert "guardrail within noise habit: tickets_per_learner rose" in out
         assert "guardrail breached habit: tickets rose" in out
+        review = json.loads(_run("review", "weekly", "--format", "json", "--as-of",
+                                 AS_OF.isoformat(), "-w", str(root)))
+        (noisy,) = review["guardrails_within_noise"]
+        assert noisy["metric"] == "tickets_per_learner"
+        assert "within noise (95%)" in noisy["reason"]
+        assert [g["metric"] for g in review["guardrail_alerts"]] == ["tickets"]
+        text = _run("review", "weekly", "--as-of", AS_OF.isoformat(), "-w", str(root))
+        assert "held, within noise: tickets_per_learner rose" in text
     else:
         assert breached
         assert reason is not None

@@ -134,6 +134,9 @@ def _render_weekly(r: WeeklyReview) -> None:
                       highlight=False)
     if r.all_guardrails_held:
         console.print("  [green]all guardrails held[/green]")
+    for g in r.guardrails_within_noise:
+        console.print(f"  [yellow]~ {g.objective_id}[/yellow] held, within noise: "
+                      f"{escape(g.reason)}", highlight=False)
     if r.no_guardrails:
         console.print(f"  {r.no_guardrails}", style="dim", highlight=False, markup=False)
     console.print("\n[bold]Check-ins missing[/bold]")

@@ -108,6 +108,8 @@ def weekly_markdown(r: WeeklyReview) -> str:
             for g in r.guardrails_not_judged]
     if r.all_guardrails_held:
         out.append("_all guardrails held_")
+    out += [f"- **{g.objective_id}** held, within noise: {g.reason}"
+            for g in r.guardrails_within_noise]
     if r.no_guardrails:
         out.append(f"_{r.no_guardrails}_")
     out += ["", "## Check-ins missing", ""]

@@ -87,6 +87,13 @@ class GuardrailStatus:
     evaluated_at: datetime | None
     judged: bool = True  # False: evaluated, but no value or no baseline to judge it by
 
+    @property
+    def within_noise(self) -> bool:
+        """Held, with a reason: past a change bound, but within noise (a held guardrail
+        otherwise stores no reason; services.sync.guardrails)."""
+        return self.as_of is not None and self.judged and not self.breached \
+            and self.reason is not None
+
 
 @dataclass(frozen=True)
 class KRHealth:

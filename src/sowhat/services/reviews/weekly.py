@@ -54,6 +54,7 @@ __all__ = [
     "WeeklyReview",
     "guardrail_alerts",
     "guardrails_not_judged",
+    "guardrails_within_noise",
     "indicator_of",
     "last_sync",
     "weekly_review",
@@ -122,6 +123,8 @@ class WeeklyReview:
     # an alert nor "held" (services.sync.guardrails)
     guardrails_not_judged: tuple[GuardrailAlert, ...] = ()
     guardrails: int = 0  # how many the period's objectives set
+    # past a change bound but within noise: held, and said (services.sync.guardrails)
+    guardrails_within_noise: tuple[GuardrailAlert, ...] = ()
 
     @property
     def all_guardrails_held(self) -> bool:
@@ -197,6 +200,13 @@ def guardrails_not_judged(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
         if g.as_of is None or not g.judged)  # never evaluated, or `o.not_judged`
 
 
+def guardrails_within_noise(health: PeriodHealth) -> tuple[GuardrailAlert, ...]:
+    """Every guardrail that held only because its move past the bound is within noise: not
+    an alert, but "all guardrails held" alone would hide how close it came."""
+    return tuple(_alert(o, g, "within noise") for o in health.objectives
+                 for g in o.guardrails if g.within_noise)
+
+
 def weekly_review(
     *, session: Session, catalog: MetricsFile | None, as_of: datetime | None = None,
     period: str | None = None,
@@ -268,6 +278,7 @@ def weekly_review(
         previous_lessons=list_lessons(session=session, period=previous.label)
         if previous else (),
         guardrails_not_judged=guardrails_not_judged(health),
+        guardrails_within_noise=guardrails_within_noise(health),
         guardrails=sum(len(o.guardrails) for o in health.objectives),
     )
 
