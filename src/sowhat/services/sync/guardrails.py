@@ -42,7 +42,6 @@ from sowhat.spec.metric_defs import (
     outcome_window,
 )
 from sowhat.spec.metric_units import unit_text
-from sowhat.stats.noise import means_differ, proportions_differ, rates_differ
 from sowhat.store.mapping import to_guardrail
 from sowhat.store.models import GuardrailRow, ObjectiveRow
 from sowhat.store.sync_models import GuardrailCheckRow
@@ -201,6 +200,10 @@ def within_noise(catalog: MetricsFile, metric: str, current: MetricValue,
     A guardrail "must not rise more than 10%" read 32 tickets from 765 active learners
     before the period against 54 from 892 in it: +45%, breached — and the ticket rate per
     session had not moved (p = 0.10); every KR of the objective read "off track"."""
+    # imported here: sync's module imports stay free of NumPy and SciPy (a daily sync with
+    # nothing past a bound never loads them)
+    from sowhat.stats.noise import means_differ, proportions_differ, rates_differ
+
     defn = catalog.metrics.get(metric)
     verdict: bool | None = None
     if isinstance(defn, ConversionMetric | RetentionMetric | ChurnMetric):
