@@ -37,14 +37,14 @@ class Period:
         if m := _QUARTER.match(text):
             year, q = int(m[1]), int(m[2])
             start = date(year, 3 * (q - 1) + 1, 1)
-            return cls(start, _add_months(start, 3), text)
+            return cls(start, add_months(start, 3), text)
         if m := _HALF.match(text):
             year, h = int(m[1]), int(m[2])
             start = date(year, 6 * (h - 1) + 1, 1)
-            return cls(start, _add_months(start, 6), text)
+            return cls(start, add_months(start, 6), text)
         if m := _MONTH.match(text):
             start = date(int(m[1]), int(m[2]), 1)
-            return cls(start, _add_months(start, 1), text)
+            return cls(start, add_months(start, 1), text)
         if m := _YEAR.match(text):
             year = int(m[1])
             return cls(date(year, 1, 1), date(year + 1, 1, 1), text)
@@ -88,7 +88,7 @@ class Period:
             year, h = int(m[1]), int(m[2])
             return Period.parse(f"{year + (h == 2)}-H{h % 2 + 1}")
         if m := _MONTH.match(self.label):
-            nxt = _add_months(self.start, 1)
+            nxt = add_months(self.start, 1)
             return Period.parse(f"{nxt.year}-{nxt.month:02d}")
         if _YEAR.match(self.label):
             return Period.parse(str(self.start.year + 1))
@@ -130,6 +130,7 @@ def next_monday(day: date) -> date:
     return day if day.weekday() == 0 else week_start(day) + timedelta(days=7)
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
+    """The 1st of the month `months` after `day`'s (a period's end, a calendar month's)."""
     index = day.month - 1 + months
     return date(day.year + index // 12, index % 12 + 1, 1)

@@ -18,6 +18,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from sowhat.domain.period import add_months
+
 __all__ = ["ChartInput", "Launch", "render_kr_chart", "sparkline", "time_marker"]
 
 W, H = 720, 290
@@ -195,16 +197,12 @@ def _month_steps(points: Sequence[tuple[date, float]], x: Callable[[date], float
     steps: list[str] = []
     dots: list[str] = []
     for first, value in points:
-        following = _next_month(first)
+        following = add_months(first, 1)
         steps.append(f"{x(first):.1f},{y(value):.1f} {x(following):.1f},{y(value):.1f}")
         mid = first + (following - first) / 2
         dots.append(f'<circle class="point" cx="{x(mid):.1f}" cy="{y(value):.1f}" r="4">'
                     f"<title>{first:%B %Y}: {escape(fmt(value))}</title></circle>")
     return [f'<polyline class="series month" points="{" ".join(steps)}"/>', *dots]
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def time_marker(today: date, data_through: datetime | date | None,
@@ -280,5 +278,5 @@ def _months(start: date, end: date) -> list[date]:
     while day < end:
         if day >= start:
             out.append(day)
-        day = _next_month(day)
+        day = add_months(day, 1)
     return out

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from threading import Lock
 
 from sowhat.domain.measure import complete_buckets
+from sowhat.domain.period import add_months
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.versioning import definition_hash
@@ -42,10 +43,6 @@ class MonthValue:
     n: float | None = None  # churn: customer-months; active: None
     total: float | None = None  # churn: customers lost
 
-    @property
-    def label(self) -> str:
-        return self.month.strftime("%b %Y")
-
 
 def is_monthly(catalog: MetricsFile | None, metric: str | None) -> bool:
     """Whether `metric` is read over calendar months (`per: month`, or a ratio with such a
@@ -63,12 +60,8 @@ def whole_months(start: date, end: date, through: datetime) -> list[tuple[date, 
                                last, "month")
     if buckets is None:
         return []
-    out, cursor = [], buckets.start
-    for _ in range(buckets.count):
-        following = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
-        out.append((cursor.date(), following.date()))
-        cursor = following
-    return out
+    first = buckets.start.date()
+    return [(add_months(first, i), add_months(first, i + 1)) for i in range(buckets.count)]
 
 
 def monthly_values(*, workspace: Workspace, metric: str, segment: str | None, start: date,
