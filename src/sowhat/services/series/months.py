@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from threading import Lock
 
 from sowhat.domain.measure import complete_buckets
 from sowhat.domain.period import add_months
@@ -22,7 +21,7 @@ from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.versioning import definition_hash
 from sowhat.metrics.watermark import watermark
-from sowhat.services.series.source import store_stamp
+from sowhat.services.series.source import SeriesCache
 from sowhat.spec.event_source import EventSourceSpec
 from sowhat.spec.metric_defs import MetricsFile, no_weekly_values
 from sowhat.spec.workspace import Workspace
@@ -30,8 +29,7 @@ from sowhat.spec.workspace import Workspace
 __all__ = ["MonthValue", "is_monthly", "monthly_values", "whole_months"]
 
 log = logging.getLogger("sowhat.services.series.months")
-_cache: dict[tuple[object, ...], tuple[MonthValue, ...]] = {}
-_lock = Lock()
+_cache: SeriesCache[MonthValue] = SeriesCache()
 
 
 @dataclass(frozen=True)
@@ -75,16 +73,8 @@ def monthly_values(*, workspace: Workspace, metric: str, segment: str | None, st
         return ()
     if segment is not None and segment not in catalog.segments:
         return ()
-    try:
-        spec = EventSourceSpec.from_config(workspace.config.events)
-        stamp = store_stamp(spec, workspace.root)
-        if stamp is None:
-            return ()
-        key = (str(workspace.root), metric, segment, start, end, until, stamp,
-               definition_hash(catalog, metric, segment))
-        with _lock:
-            if key in _cache:
-                return _cache[key]
+
+    def compute(spec: EventSourceSpec) -> tuple[MonthValue, ...]:
         with EventSource.open(spec, workspace.root) as events:
             bound = watermark(events, spec).bound
             through = bound if until is None or bound is None else min(bound, until)
@@ -101,10 +91,11 @@ def monthly_values(*, workspace: Workspace, metric: str, segment: str | None, st
                     raise RuntimeError(result.error or "no value")
                 v = result.values[0]
                 out.append(MonthValue(first, following, v.value, v.entities, v.n, v.sum))
-        series = tuple(out)
+        return tuple(out)
+
+    try:
+        return _cache.get(workspace, (metric, segment, start, end, until,
+                                      definition_hash(catalog, metric, segment)), compute)
     except Exception:  # a page shows no months rather than an error
         log.warning("monthly values of %s could not be computed", metric, exc_info=True)
         return ()
-    with _lock:
-        _cache[key] = series
-    return series

@@ -15,22 +15,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from threading import Lock
 
 from sowhat.domain.period import Period, week_start
 from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.versioning import definition_hash
 from sowhat.metrics.watermark import watermark
-from sowhat.services.series.source import store_stamp
+from sowhat.services.series.source import SeriesCache
 from sowhat.spec.event_source import EventSourceSpec
 from sowhat.spec.workspace import Workspace
 
 __all__ = ["WeeklyValue", "north_star_series"]
 
 log = logging.getLogger("sowhat.services.series.north_star")
-_cache: dict[tuple[object, ...], tuple[WeeklyValue, ...]] = {}
-_lock = Lock()
+_cache: SeriesCache[WeeklyValue] = SeriesCache()
 
 
 @dataclass(frozen=True)
@@ -49,41 +47,31 @@ def north_star_series(
     end = min(week_start(today), period.end)
     if end <= period.start + timedelta(days=7):
         return ()
-    try:
-        spec = EventSourceSpec.from_config(workspace.config.events)
-        stamp = store_stamp(spec, workspace.root)
-        if stamp is None:
-            return ()
-        # `end` from today (the data may end sooner); the definition, so an edited
-        # metrics.yaml is not answered from the old one's weeks
-        key = (str(workspace.root), metric, period.label, end, stamp,
-               definition_hash(catalog, metric))
-        with _lock:
-            if key in _cache:
-                return _cache[key]
+
+    def compute(spec: EventSourceSpec) -> tuple[WeeklyValue, ...]:
         with EventSource.open(spec, workspace.root) as events:
             # Stop at the last week the data fully covers — by the watermark every other
             # number uses ("data through …"), so a week ending exactly there counts: a week
             # past it would read as a collapse to zero rather than as "no data yet".
             bound = watermark(events, spec).bound
-            if bound is None:
-                return ()
-            end = min(end, week_start(bound.date()))
-            if end <= period.start + timedelta(days=7):
+            last = end if bound is None else min(end, week_start(bound.date()))
+            if bound is None or last <= period.start + timedelta(days=7):
                 return ()
             # through the batch path: its SQL template is compiled once (and kept on disk)
             (result,) = compute_many([MetricRequest(metric)], catalog=catalog, events=events,
-                                     start=period.start, end=end, grain="week")
+                                     start=period.start, end=last, grain="week")
             if result.error:
                 raise RuntimeError(result.error)
-            values = result.values
         # Full weeks only: a period starting mid-week clips its first week, which would
         # show as a dip that is only a shorter window.
-        series = tuple(WeeklyValue(v.start.date(), v.value) for v in values
-                       if v.end - v.start >= timedelta(days=7))  # fmt: skip
+        return tuple(WeeklyValue(v.start.date(), v.value) for v in result.values
+                     if v.end - v.start >= timedelta(days=7))  # fmt: skip
+
+    try:
+        # `end` from today (the data may end sooner); the definition, so an edited
+        # metrics.yaml is not answered from the old one's weeks
+        return _cache.get(workspace, (metric, period.label, end,
+                                      definition_hash(catalog, metric)), compute)
     except Exception:  # the dashboard shows "no series" rather than an error page
         log.warning("north star series for %s could not be computed", metric, exc_info=True)
         return ()
-    with _lock:
-        _cache[key] = series
-    return series
