@@ -23,7 +23,7 @@ from sowhat.cli.common import console
 
 runner = CliRunner()
 FIRST = datetime(2026, 11, 4, 10, tzinfo=UTC)  # a Wednesday
-EARLY = datetime(2026, 9, 1, 10, tzinfo=UTC)  # the backfill begins here
+EARLY = datetime(2026, 8, 30, 10, tzinfo=UTC)  # the backfill begins here (a Sunday)
 LAST = datetime(2026, 11, 25, 18, tzinfo=UTC)
 BOUND = (LAST + timedelta(seconds=1)).isoformat()
 
@@ -161,7 +161,7 @@ def test_no_zero_before_the_first_event_and_a_backfill_fills_it(tmp_path: Path) 
     assert all(v is None for w, v in series.items() if w < date(2026, 11, 9))
     assert series[date(2026, 11, 9)] == _weekly_active(LATE, monday)
     assert series[date(2026, 11, 16)] == _weekly_active(LATE, monday + timedelta(7))
-    # the level averages the weeks of Nov 2, 9 and 16: Nov 2's starts before the data
+    # the level averages the weeks of Oct 26 to Nov 16: the first two start before the data
     now = _current(root)
     assert now["weekly"] is None
     assert now["tickets-total"] is None  # a quarter's total from 4 November is not it
@@ -180,8 +180,9 @@ def test_no_zero_before_the_first_event_and_a_backfill_fills_it(tmp_path: Path) 
         everything, datetime(2026, 10, 26, tzinfo=UTC))
     assert incremental[0][date(2026, 11, 2)] == _weekly_active(
         everything, datetime(2026, 11, 2, tzinfo=UTC))
-    level = sum(_weekly_active(everything, datetime(2026, 11, 2, tzinfo=UTC) + timedelta(w))
-                for w in (0, 7, 14)) / 3
+    # the 4 whole weeks before Monday Nov 23: Oct 26 to Nov 16
+    level = sum(_weekly_active(everything, datetime(2026, 10, 26, tzinfo=UTC) + timedelta(w))
+                for w in (0, 7, 14, 21)) / 4
     assert incremental[2]["weekly"] == pytest.approx(level)
     assert incremental[2]["tickets-total"] == sum(
         1 for r in everything if r["event"] == "ticket_opened"

@@ -147,21 +147,23 @@ def _krs(ws: Path) -> dict[str, Any]:
 
 def test_a_churn_kr_is_customers_lost_over_whole_periods_counted_by_hand(ws: Path) -> None:
     krs = _krs(ws)
-    # as of Dec 2 19:00 the 62-day window starts Oct 1 19:00: November is its one whole month
+    # as of Dec 2 19:00 the default 28 days of a monthly churn are its latest whole month:
+    # November
     months = [(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))]
     assert krs["monthly"]["current"] == pytest.approx(hand_churn(months))
-    # the measured baseline: the two whole months before the period
-    before = [(datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=UTC)),
-              (datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC))]
+    # the measured baseline is the same span just before the period: September alone (a
+    # window of days ending Oct 1 pooled August and September, two months against the
+    # current's one)
+    before = [(datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC))]
     assert krs["monthly"]["measured_baseline"] == pytest.approx(hand_churn(before))
-    # the 28-day weekly churn: the whole ISO weeks Nov 9, 16 and 23 (Nov 2's starts before
-    # Nov 4, 28 days back from Dec 2)
-    weeks = [(datetime(2026, 11, 9, tzinfo=UTC) + timedelta(weeks=i),
-              datetime(2026, 11, 16, tzinfo=UTC) + timedelta(weeks=i)) for i in range(3)]
+    # the 28-day weekly churn: the 4 whole ISO weeks before Monday Nov 30 (Nov 2 to Nov 23),
+    # not the 3 that the days since Nov 4 hold
+    weeks = [(datetime(2026, 11, 2, tzinfo=UTC) + timedelta(weeks=i),
+              datetime(2026, 11, 9, tzinfo=UTC) + timedelta(weeks=i)) for i in range(4)]
     assert krs["weekly"]["current"] == pytest.approx(hand_churn(weeks))
     out = _run("status", "-w", str(ws))
     assert "[1 complete month, Nov 01–Nov 30]" in out
-    assert "[3 complete weeks, Nov 09–Nov 29]" in out
+    assert "[4 complete weeks, Nov 02–Nov 29]" in out
     assert "mean of" not in out  # a churn rate is pooled over its periods, not averaged
 
 
@@ -178,8 +180,8 @@ def test_a_monthly_churn_is_forecast_honestly_and_a_weekly_one_weekly(ws: Path) 
         login(client, "pm@churn.test", "Outcomes-over-outputs-2026")
         page = client.get("/periods/2026-Q4/key-results/weekly").text
         plan = client.get("/periods/2026-Q4/plan").text
-    assert "the churn of its complete weeks in the last 28 days: expect" in page
-    assert "3 complete weeks, Nov 09–Nov 29" in page
+    assert "the churn of its latest 4 complete weeks: expect" in page
+    assert "4 complete weeks, Nov 02–Nov 29" in page
     assert "only 0 weeks of history" not in plan
     assert "a monthly churn rate has no weekly values" in plan
 

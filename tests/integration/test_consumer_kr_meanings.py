@@ -206,23 +206,22 @@ def hand_mau(year: int, month: int) -> int:
 
 
 def test_a_dau_mau_stickiness_kr_has_a_value(built: Path) -> None:
-    """DAU/MAU is null wherever MAU is, and MAU needs a whole calendar month: over the
-    28-day default window the KR read "no data yet" all quarter while the monthly review
-    showed 13% for the same metric. A ratio with a monthly part takes the monthly window
-    (62 days): as of Wed Nov 18 15:30, DAU over the whole days Sep 18 - Nov 17 over
-    October's MAU."""
+    """DAU/MAU is null wherever MAU is, and MAU needs a whole calendar month: over a 28-day
+    window of days the KR read "no data yet" all quarter while the monthly review showed 13%
+    for the same metric. A ratio with a monthly part is read over whole months, both parts
+    over the same ones: as of Wed Nov 18 15:30, October's mean DAU over October's MAU (a
+    62-day window of days had divided 61 days' DAU by one month's MAU)."""
     kr = krs(status(built))["stickiness"]
-    expected = hand_dau(date(2026, 9, 18), date(2026, 11, 17)) / hand_mau(2026, 10)
+    expected = hand_dau(date(2026, 10, 1), date(2026, 10, 31)) / hand_mau(2026, 10)
     assert kr["current"] == pytest.approx(expected)
-    assert kr["over_days"] == 62
+    assert kr["over_days"] == 28
     assert kr["standing"]["word"] != "no data yet"
-    # measured just before the period the same way: DAU over Aug 1 - Sep 29 (the whole days
-    # of the 62 days to Oct 1) over the mean of August's and September's MAU
-    before = hand_dau(date(2026, 7, 31), date(2026, 9, 30)) / (
-        (hand_mau(2026, 8) + hand_mau(2026, 9)) / 2)
+    # measured just before the period the same way: September's DAU over September's MAU
+    # (not 62 days' DAU over the mean of August's and September's MAU)
+    before = hand_dau(date(2026, 9, 1), date(2026, 9, 30)) / hand_mau(2026, 9)
     assert kr["measured_baseline"] == pytest.approx(before)
     _, out = run("status", "-w", str(built))
-    assert "[62-day level, Sep 18–Nov 18]" in out
+    assert "[ratio over 1 complete month, Oct 01–Oct 31]" in out
     # the forecast names the metric's period, not missing history
     code, out = run("forecast", "-w", str(built))
     assert code == 0, out
@@ -231,17 +230,17 @@ def test_a_dau_mau_stickiness_kr_has_a_value(built: Path) -> None:
 
 
 def test_a_stickiness_window_too_short_for_its_mau_is_refused(ws: Path) -> None:
-    """`over: 28d` on DAU/MAU can never hold a calendar month: refused at its line, as on
-    MAU itself, instead of a KR that is never measured."""
+    """`over: 14d` on DAU/MAU is less than the calendar month its MAU is read over: refused
+    at its line, as on MAU itself, instead of a KR whose window silently means a month."""
     path = ws / "okrs" / "2026-Q4.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
-        "        target: 0.42\n", "        target: 0.42\n        over: 28d\n"), encoding="utf-8")
+        "        target: 0.42\n", "        target: 0.42\n        over: 14d\n"), encoding="utf-8")
     with pytest.raises(SpecError) as caught:
         run("validate", "-w", str(ws))
     text = str(caught.value)
-    assert "2026-Q4.yaml:12:15: over: 28d is too short for a ratio with a `per: month` " \
+    assert "2026-Q4.yaml:12:15: over: 14d is too short for a ratio with a `per: month` " \
            "active part" in text
-    assert "write `over: 62d` or longer" in text
+    assert "write `over: 28d` or longer" in text
 
 
 def test_an_nps_baseline_within_its_answers_noise_is_not_called_wrong(built: Path) -> None:

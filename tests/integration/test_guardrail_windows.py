@@ -186,4 +186,5 @@ def test_a_trailing_window_too_short_for_an_active_metric_is_refused(tmp_path: P
         _run("validate", "-w", str(root))
     said = str(raised.value)
     assert "okrs/2026-Q4.yaml:13:40: over: 3d is too short for a `per: week` active " in said
-    assert "write `over: 14d` or longer" in said
+    assert "3 days are less than one week" in said
+    assert "write `over: 7d` or longer" in said

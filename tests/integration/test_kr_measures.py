@@ -632,23 +632,25 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
 """
     (ws / "okrs" / "2026-Q4.yaml").write_text(okrs, encoding="utf-8")
     assert run("apply", "-w", str(ws))[0] == 0
-    # as of Wed Nov 18 15:30 the 28 days start Wed Oct 21: whole weeks Oct 26, Nov 2, Nov 9
+    # as of Wed Nov 18 15:30 the 28 days are the 4 whole weeks before Monday Nov 16: Oct 19,
+    # Oct 26, Nov 2 and Nov 9 (not the 3 whole weeks that the days since Wed Oct 21 hold)
     assert run("sync", "-w", str(ws), "--as-of", BOUND.isoformat())[0] == 0
-    weeks = [datetime(2026, 10, 26, tzinfo=UTC) + timedelta(weeks=i) for i in range(3)]
-    expected = sum(hand_weekly_projects(w) for w in weeks) / 3
+    weeks = [datetime(2026, 10, 19, tzinfo=UTC) + timedelta(weeks=i) for i in range(4)]
+    expected = sum(hand_weekly_projects(w) for w in weeks) / 4
     kr = krs(status(ws))["builders"]
     assert kr["current"] == pytest.approx(expected)
     _, out = run("status", "-w", str(ws))
-    assert "[mean of 3 complete weeks, Oct 26–Nov 15]" in out
+    assert "[mean of 4 complete weeks, Oct 19–Nov 15]" in out
     assert "28-day level, Oct 21" not in out
-    # the baseline: weeks Sep 7, 14 and 21 (Sep 28's week runs past the period start)
-    before = [datetime(2026, 9, 7, tzinfo=UTC) + timedelta(weeks=i) for i in range(3)]
-    measured = sum(hand_weekly_projects(w) for w in before) / 3
+    # the baseline, the same 4 weeks' span: Aug 31 to Sep 21 (Sep 28's week runs past the
+    # period start, Thu Oct 1)
+    before = [datetime(2026, 8, 31, tzinfo=UTC) + timedelta(weeks=i) for i in range(4)]
+    measured = sum(hand_weekly_projects(w) for w in before) / 4
     assert kr["measured_baseline"] == pytest.approx(measured)
     assert (kr["baseline_window"]["start"][:10], kr["baseline_window"]["end"][:10]) == (
-        "2026-09-07", "2026-09-28")
-    # a monthly active level defaults to 62 days, the shortest window that always holds a
-    # whole calendar month (28 days would leave MAU empty on most days): here October
+        "2026-08-31", "2026-09-28")
+    # a monthly active level's default 28 days are its latest whole calendar month: here
+    # October
     monthly = krs(status(ws))["monthly-builders"]
     october = {r["account_id"] for r in ROWS if r["event"] == "project_created"
                and r["timestamp"].startswith("2026-10-")}
@@ -658,8 +660,8 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
     with web_client(ws) as client:
         page = client.get("/periods/2026-Q4/key-results/builders").text
         plan = client.get("/periods/2026-Q4/plan").text
-    assert "mean of 3 complete weeks" in page
-    assert "the mean of its complete weeks over the last 28 days: expect" in page
+    assert "mean of 4 complete weeks" in page
+    assert "the mean of its latest 4 complete weeks: expect" in page
     assert "the 28-day level" not in page
     # no week holds a month: the forecast says why there is none, not "run sowhat sync"
     code, fc = run("forecast", "monthly-builders", "-w", str(ws), "--json")
@@ -676,7 +678,7 @@ def test_an_active_metric_names_the_complete_weeks_it_averages(ws: Path) -> None
     assert "only 0 weeks of history" not in plan
     _code, out = run("lint", "-w", str(ws))
     (sw114,) = [line for line in out.splitlines() if "SW114" in line and "building_weekly" in line]
-    assert "over 2026-09-07 to 2026-09-27" in sw114
+    assert "over 2026-08-31 to 2026-09-27" in sw114
 
 
 def test_a_weekly_active_month_lists_the_weeks_its_value_averages(ws: Path) -> None:

@@ -107,10 +107,10 @@ def test_a_guardrail_whose_comparison_window_is_before_the_data_is_not_judged(
     assert views["max"].breached is False
     assert state is GuardrailState.UNCHECKED
 
-    # events from 1 September: the window (Aug 06-Sep 30) still starts before them
+    # events from 30 August: the window (Aug 06-Sep 30) still starts before them
     _load(root, BACKFILL, "early.jsonl")
     out = _run("sync", "-w", str(root), "--as-of", BOUND)
-    assert "starts before the first event (Sep 01)" in out
+    assert "starts before the first event (Aug 30)" in out
     # events from July: the comparison is real, and it holds
     _load(root, _rows(datetime(2026, 7, 1, 10, tzinfo=UTC), FIRST - timedelta(hours=1), 3),
           "july.jsonl")
@@ -292,7 +292,7 @@ def test_a_typed_baseline_the_data_cannot_reach_is_called_unchecked(tmp_path: Pa
             "measured over starts" in out
     assert "before the first event (2026-11-04): the typed baseline stands unchecked" in out
     status = _run("status", "-w", str(root))
-    assert "? baseline 20 not checked against the data: it is measured over Sep 07–Sep 27, " \
+    assert "? baseline 20 not checked against the data: it is measured over Aug 31–Sep 27, " \
         "just before the period, and the events begin later" in status
     weekly = next(k for o in json.loads(_run("status", "-w", str(root), "--json"))["objectives"]
                   for k in o["key_results"] if k["id"] == "weekly")
@@ -300,7 +300,7 @@ def test_a_typed_baseline_the_data_cannot_reach_is_called_unchecked(tmp_path: Pa
     assert weekly["measured_baseline"] is None
     assert weekly["baseline_window"] is not None
 
-    # events from 1 September reach the weekly KR's three complete weeks before the period:
+    # events from 30 August reach the weekly KR's four complete weeks before the period:
     # its baseline is measured (and compared); the others' windows still start earlier
     _load(root, BACKFILL, "early.jsonl")
     out = _run("sync", "-w", str(root), "--as-of", BOUND)

@@ -9,6 +9,13 @@ above target for a month. The quantity is declared once per KR (`measure:`):
   is 45%" means *lately*, not pooled since the quarter began. Cohort metrics cannot be read
   until their outcome window has passed, so their trailing window ends at the last instant
   whose cohorts have matured (as-of minus the outcome window): always complete cohorts.
+  A metric counted per day, ISO week or calendar month (`active`, `churn`, and ratios with
+  such a part) is read over whole periods only, so its window is the latest `over` worth of
+  *whole* periods: 28 days of a weekly-active count are always the 4 weeks before the last
+  Monday. A window of 28 days ending wherever the as-of fell held 3 whole weeks on six days
+  of the week and 4 on Mondays, and 62 days held 2 whole months on a month's 1st and 2nd and
+  1 otherwise, so the same KR's "current" meant a different span from one day to the next,
+  and its baseline (read on the period's 1st) a different span from its current.
 - `cumulative` — from the period start to the as-of: totals such as "500 paid signups this
   quarter" (the default for counts, sums and distinct counts).
 
@@ -67,6 +74,16 @@ class MeasureWindow:
         return (self.start, self.end, self.as_of)
 
 
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.2425 / 12}
+"""A period's length in days, a month's on average: how many periods an `over:` is."""
+
+
+def whole_periods(over: timedelta, per: str) -> int:
+    """The whole `per` periods a level over `over` reads: the nearest count, at least one
+    (28 days: 4 weeks, 1 month; 62 days: 2 months; 90 days: 3 months)."""
+    return max(1, round(over.total_seconds() / 86400 / PERIOD_DAYS[per]))
+
+
 def measure_window(
     measure: Measure,
     *,
@@ -74,12 +91,20 @@ def measure_window(
     period_start: datetime,
     over: timedelta = timedelta(days=DEFAULT_OVER_DAYS),
     outcome: timedelta | None = None,
+    per: str | None = None,
 ) -> MeasureWindow:
-    """The window a KR's value as of `as_of` is computed over (see the module docstring)."""
+    """The window a KR's value as of `as_of` is computed over (see the module docstring);
+    `per` is the period of a metric read over whole periods only (`periodic_per`)."""
     if measure is Measure.CUMULATIVE:
         return MeasureWindow(period_start, max(as_of, period_start), as_of)
     end = as_of - outcome if outcome else as_of
-    return MeasureWindow(end - over, end, as_of)
+    if per is None:
+        return MeasureWindow(end - over, end, as_of)
+    end = period_floor(end, per)
+    start = end
+    for _ in range(whole_periods(over, per)):
+        start = _previous(start, per)
+    return MeasureWindow(start, end, as_of)
 
 
 def baseline_window(
@@ -89,13 +114,14 @@ def baseline_window(
     period_end: datetime,
     over: timedelta = timedelta(days=DEFAULT_OVER_DAYS),
     outcome: timedelta | None = None,
+    per: str | None = None,
 ) -> MeasureWindow:
     """The same measure just before the period, knowing only what was known at its start."""
     if measure is Measure.CUMULATIVE:
         length = period_end - period_start
         return MeasureWindow(period_start - length, period_start, period_start)
     return measure_window(measure, as_of=period_start, period_start=period_start, over=over,
-                          outcome=outcome)
+                          outcome=outcome, per=per)
 
 
 BASELINE_RELATIVE_TOLERANCE = 0.10
@@ -191,13 +217,21 @@ class CompleteBuckets:
         return f"{self.count} complete {unit}"
 
 
-def _floor(ts: datetime, per: str) -> datetime:
+def period_floor(ts: datetime, per: str) -> datetime:
+    """The start of the day, ISO week or calendar month `ts` falls in."""
     day = ts.replace(hour=0, minute=0, second=0, microsecond=0)
     if per == "week":
         return day - timedelta(days=day.weekday())
     if per == "month":
         return day.replace(day=1)
     return day
+
+
+def _previous(ts: datetime, per: str) -> datetime:
+    """The start of the period before the one starting at `ts`."""
+    if per == "month":
+        return (ts - timedelta(days=1)).replace(day=1)
+    return ts - timedelta(days=7 if per == "week" else 1)
 
 
 def _next(ts: datetime, per: str) -> datetime:
@@ -211,10 +245,10 @@ def _next(ts: datetime, per: str) -> datetime:
 def complete_buckets(start: datetime, end: datetime, per: str) -> CompleteBuckets | None:
     """The `per` buckets lying wholly inside [start, end) — the same rule as the metric
     engine's `active` type (sowhat.metrics.compile) — or None when not one fits."""
-    first = _floor(start, per)
+    first = period_floor(start, per)
     if first < start:
         first = _next(first, per)
-    last = _floor(end, per)  # exclusive: the bucket starting here runs past `end`
+    last = period_floor(end, per)  # exclusive: the bucket starting here runs past `end`
     count, cursor = 0, first
     while cursor < last:
         count += 1

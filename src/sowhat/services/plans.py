@@ -30,8 +30,10 @@ from sowhat.spec.metric_defs import (
     MetricDef,
     MetricsFile,
     PeriodicMetric,
+    RatioMetric,
     averaged_buckets,
     outcome_window,
+    periodic_per,
 )
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import mapping, repositories
@@ -124,6 +126,9 @@ class KeyResultStatus:
     # not averaged: `pooled`.
     per: str | None = None
     pooled: bool = False
+    # A ratio with an active or churn part (DAU/MAU) is read over that part's whole periods
+    # (whole months for MAU): named by them, as neither a mean nor a pooled rate.
+    ratio_per: str | None = None
 
     @property
     def readable_when(self) -> str | None:
@@ -154,6 +159,9 @@ class KeyResultStatus:
                 self.window.start, self.window.end, self.per)) is not None:
             # "mean of 3 complete weeks, …"; a churn rate: "2 complete months, …"
             return f"{covered.span if self.pooled else covered.label}, {self.window.days}"
+        if self.ratio_per is not None and (covered := complete_buckets(
+                self.window.start, self.window.end, self.ratio_per)) is not None:
+            return f"ratio over {covered.span}, {self.window.days}"
         return f"{days}-day level, {self.window.days}"
 
     @property
@@ -409,6 +417,8 @@ def _kr_status(row: KeyResultRow, checkins: Sequence[CheckInRow | Row[Any]],
         readable_from=readable_from,
         per=defn.per if isinstance(defn, PeriodicMetric) else None,
         pooled=isinstance(defn, ChurnMetric),
+        ratio_per=(periodic_per(defn, catalog) if isinstance(defn, RatioMetric)
+                   and catalog is not None else None),
     )
 
 

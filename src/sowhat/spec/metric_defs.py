@@ -676,10 +676,9 @@ def default_measure(m: MetricDef) -> Measure:
     return Measure.LEVEL
 
 
-# The shortest trailing window that always holds one whole `per` bucket wherever it falls:
-# two days for a day, 13 days and a moment for an ISO week, July and August (31 + 31 days)
-# for a calendar month.
-SHORTEST_OVER_DAYS = {"day": 2, "week": 14, "month": 62}
+# The shortest `over:` that reads at least one whole `per` period: a level over an active or
+# churn metric is read over the latest `over` worth of whole periods (`whole_periods`).
+SHORTEST_OVER_DAYS = {"day": 1, "week": 7, "month": 28}
 
 
 _PER_ORDER = ("day", "week", "month")
@@ -706,14 +705,19 @@ def _periodic_part(m: MetricDef | None, catalog: MetricsFile | None,
     return best
 
 
+def periodic_per(m: MetricDef | None, catalog: MetricsFile | None = None) -> str | None:
+    """The period ("day", "week", "month") a level of `m` is read over whole of — its own for
+    an `active` or `churn` metric, the longest part's for a ratio with such parts (DAU/MAU
+    reads whole months: MAU has a value over nothing less) — or None for a metric read over
+    any span. Pass the catalog for ratios."""
+    part = _periodic_part(m, catalog)
+    return part.per if part is not None else None
+
+
 def default_over_days(m: MetricDef | None, catalog: MetricsFile | None = None) -> int:
-    """A level's trailing window unless the KR says `over:`: 28 days, except for a monthly
-    active metric, whose mean over complete calendar months would be empty in a 28-day
-    window almost every day of the year (MAU would never have a value); monthly churn
-    likewise, and a ratio with such a part (DAU/MAU stickiness is null whenever MAU is, so
-    a 28-day window left that KR at "no data yet" all quarter) — pass the catalog for it."""
-    if (part := _periodic_part(m, catalog)) is not None:
-        return max(DEFAULT_OVER_DAYS, SHORTEST_OVER_DAYS[part.per])
+    """A level's trailing window unless the KR says `over:`: 28 days — for a metric read over
+    whole periods, the latest 28 days' worth of them (28 days, 4 weeks or 1 month)."""
+    del m, catalog  # one default for every metric since windows snap to whole periods
     return DEFAULT_OVER_DAYS
 
 
@@ -734,9 +738,8 @@ def over_too_short(m: MetricDef | None, over_days: int | None,
     else:
         whose = (f"a ratio with a `per: {part.per}` {part.type} part: that part's value "
                  f"(and so the ratio's) is")
-    return (f"over: {over_days}d is too short for {whose} {what} over the whole "
-            f"{part.per}s inside the window, and a {over_days}-day window often holds none "
-            f"(no value at all)",
+    return (f"over: {over_days}d is too short for {whose} {what} over whole {part.per}s, "
+            f"and {over_days} days are less than one {part.per}",
             f"write `over: {shortest}d` or longer, or leave `over:` out for the default")
 
 

@@ -122,19 +122,19 @@ def test_an_active_metric_window_too_short_for_a_month_is_named_on_its_line(
     env: Env, tmp_path: Path,
 ) -> None:
     """The rule `sowhat validate`, the web and the API apply to a KR's `over:` holds for the
-    import too: a monthly active KR on a 28-day window would never have a value."""
+    import too: a monthly active KR is read over whole months, and 7 days are not one."""
     metrics = env.root / "metrics.yaml"
     metrics.write_text(metrics.read_text("utf-8") + "  mau: {type: active, entity: account_id, "
                        "event: workflow_run, per: month}\n", "utf-8")
     path = tmp_path / "mau.csv"
     path.write_text("objective_id,objective,team,kr_id,kr,metric,baseline,target,over\n"
                     "growth/mau,Teams come back every month,growth,mau-short,"
-                    "Grow monthly active teams from 600 to 700,mau,600,700,28d\n"
+                    "Grow monthly active teams from 600 to 700,mau,600,700,7d\n"
                     "growth/mau,,growth,mau-ok,"
                     "Grow monthly active teams from 600 to 700,mau,600,700,62d\n")
     code, out = cli(env, "import", str(path), "--period", "2027-Q1")
     assert code == 1
-    assert "mau.csv:2:1: over: 28d is too short for a `per: month` active metric" in out
+    assert "mau.csv:2:1: over: 7d is too short for a `per: month` active metric" in out
     assert "mau.csv:3" not in out  # the 62-day row is fine
     ws = load_workspace(env.root)
     db = open_database(ws.config.database_url(ws.root), create=False)

@@ -184,19 +184,19 @@ def test_unparseable_json_is_400_and_a_created_checkin_is_201(env: Env) -> None:
 
 def test_an_active_metric_window_too_short_for_a_month_is_refused_by_the_api(env: Env) -> None:
     """The rule `sowhat validate` applies to files holds for the API too: a KR on a monthly
-    active metric whose `over_days` can hold no whole month (it would never have a value) is
-    a 400 naming the fix, and nothing is written."""
+    active metric whose `over_days` is shorter than the whole month it is read over is a 400
+    naming the fix, and nothing is written."""
     metrics = env.root / "metrics.yaml"
     metrics.write_text(metrics.read_text("utf-8") + "  mau: {type: active, entity: account_id, "
                        "event: workflow_run, per: month}\n", "utf-8")
     admin = {"Authorization": f"Bearer {env.tokens['admin']}"}
     with client_for(env.root) as client:
         before = client.get(KR, headers=admin)
-        bad = client.patch(KR, json={"metric": "mau", "over_days": 28},
+        bad = client.patch(KR, json={"metric": "mau", "over_days": 7},
                            headers={**admin, "If-Match": before.headers["etag"]})
         assert bad.status_code == 400, bad.text
-        assert "over: 28d is too short for a `per: month` active metric" in bad.json()["detail"]
-        assert "write `over: 62d` or longer" in bad.json()["hint"]
+        assert "over: 7d is too short for a `per: month` active metric" in bad.json()["detail"]
+        assert "write `over: 28d` or longer" in bad.json()["hint"]
         assert client.get(KR, headers=admin).json()["metric"] == "activation_rate"
         ok = client.patch(KR, json={"metric": "mau", "over_days": 62},
                           headers={**admin, "If-Match": before.headers["etag"]})

@@ -124,8 +124,10 @@ def test_a_churn_metric_is_a_lagging_percentage_read_over_whole_periods() -> Non
     scale = metric_scale(m, CATALOG)
     assert (scale.unit.value, scale.low, scale.high) == ("percent", 0.0, 1.0)
     assert default_indicator(m) is Indicator.LAGGING
-    assert default_over_days(m) == 62  # a 28-day window would hold no calendar month
-    assert over_too_short(m, 30) is not None
+    # 28 days of a monthly churn are its latest whole calendar month (windows snap to months)
+    assert default_over_days(m) == 28
+    assert over_too_short(m, 27) is not None
+    assert over_too_short(m, 28) is None
     assert over_too_short(m, 62) is None
     assert over_too_short(CATALOG.metrics["weekly_churn"], 14) is None
     covered = averaged_buckets(m, D(2026, 9, 15), D(2026, 12, 3))

@@ -65,19 +65,22 @@ def test_a_broken_metrics_file_is_one_error_not_one_per_kr(
 
 def test_an_active_metric_window_that_holds_no_whole_period_is_an_error(
         write_workspace: WriteWorkspace) -> None:
-    """A `per: month` active metric over 28 days would have no value on most days: said at
-    the `over:` line, with the shortest window that always holds one month."""
+    """A `per: month` active metric is read over whole months, and 7 days are not one: said
+    at the `over:` line, with the shortest `over:` that reads a month."""
     metrics = METRICS.replace("segments:", "  mau: {type: active, entity: account_id, "
                               "event: workflow_run, per: month}\nsegments:")
     okrs = OKRS.replace("        metric: activation_rate\n        baseline: 0.40   # measured",
-                        "        metric: mau\n        over: 28d\n        baseline: 0.40   # m")
+                        "        metric: mau\n        over: 7d\n        baseline: 0.40   # m")
     (msg,) = errors_of(write_workspace(okrs, metrics))
     assert msg.startswith("okrs/2026-Q4.yaml:13:")
-    assert "over: 28d is too short for a `per: month` active metric" in msg
-    assert "write `over: 62d` or longer" in msg
-    # 62 days always hold a month; without `over:` the default does too
-    load_workspace(write_workspace(okrs.replace("over: 28d", "over: 62d"), metrics, name="ok"))
-    load_workspace(write_workspace(okrs.replace("        over: 28d\n", ""), metrics, name="d"))
+    assert "over: 7d is too short for a `per: month` active metric" in msg
+    assert "7 days are less than one month" in msg
+    assert "write `over: 28d` or longer" in msg
+    # 28 days read the latest whole month, 62 days the latest two; no `over:` is 28 days
+    for over in ("28d", "62d"):
+        load_workspace(write_workspace(okrs.replace("over: 7d", f"over: {over}"), metrics,
+                                       name=over))
+    load_workspace(write_workspace(okrs.replace("        over: 7d\n", ""), metrics, name="d"))
 
 
 def test_tab_indentation(write_workspace: WriteWorkspace) -> None:

@@ -16,7 +16,7 @@ from sowhat.api.auth import CSRF_HEADER, Caller, check_csrf, require_caller
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.api.v1.schedule import schedule_lines
-from sowhat.domain.measure import DEFAULT_OVER_DAYS
+from sowhat.domain.measure import DEFAULT_OVER_DAYS, whole_periods
 from sowhat.errors import UserError
 from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline, time_marker
@@ -239,9 +239,11 @@ def _forecast_what(kr: KeyResultStatus, basis: str) -> str:
         return "the period's total"
     days = kr.over_days or DEFAULT_OVER_DAYS
     if kr.per is not None:  # an active metric averages whole weeks (days, months), as its tile says
+        k = whole_periods(timedelta(days=days), kr.per)
+        periods = f"latest {k} complete {kr.per}{'' if k == 1 else 's'}"
         if kr.pooled:  # churn: customers lost over customers at the periods' starts
-            return f"the churn of its complete {kr.per}s in the last {days} days"
-        return f"the mean of its complete {kr.per}s over the last {days} days"
+            return f"the churn of its {periods}"
+        return f"the mean of its {periods}"
     return f"the {days}-day level"
 
 

@@ -40,6 +40,7 @@ from sowhat.spec.metric_defs import (
     RetentionMetric,
     UniqueMetric,
     outcome_window,
+    periodic_per,
 )
 from sowhat.spec.metric_units import unit_text
 from sowhat.store.mapping import to_guardrail
@@ -88,11 +89,12 @@ def _windows(period: Period, cutoff: datetime, g: GuardrailRow,
                         f"the period to date ({days_label(start, cutoff)})",
                         f"the same days before the period ({days_label(before_start, start)})")
     over = timedelta(days=g.over_days)
-    outcome = outcome_window(catalog.metrics[g.metric])
+    defn = catalog.metrics[g.metric]
+    outcome, per = outcome_window(defn), periodic_per(defn, catalog)
     now = measure_window(Measure.LEVEL, as_of=cutoff, period_start=start, over=over,
-                         outcome=outcome)
+                         outcome=outcome, per=per)
     before = baseline_window(Measure.LEVEL, period_start=start, period_end=start, over=over,
-                             outcome=outcome)
+                             outcome=outcome, per=per)
     days = f"the {g.over_days} days" if g.over_days != 1 else "the day"
     return _Windows(now, before, f"{days} {days_label(now.start, now.end)}",
                     f"{days} {days_label(before.start, before.end)} before the period")

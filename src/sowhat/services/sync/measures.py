@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sowhat.domain.measure import (
+    PERIOD_DAYS,
     Measure,
     MeasureWindow,
     baseline_window,
     measure_window,
+    whole_periods,
 )
 from sowhat.metrics.engine import MetricRequest, MetricResult, compute_many
 from sowhat.metrics.source import EventSource
@@ -26,6 +28,7 @@ from sowhat.spec.metric_defs import (
     default_over_days,
     metric_definition_hash,
     outcome_window,
+    periodic_per,
 )
 
 
@@ -37,14 +40,22 @@ class KRMeasure:
     over: timedelta
     outcome: timedelta | None  # cohort metrics: how long after the anchor outcomes count
     declared: bool  # written in the file (else the metric type's default)
+    per: str | None = None  # read over whole days, weeks or months (`periodic_per`)
 
     def window(self, *, as_of: datetime, period_start: datetime) -> MeasureWindow:
         return measure_window(self.measure, as_of=as_of, period_start=period_start,
-                              over=self.over, outcome=self.outcome)
+                              over=self.over, outcome=self.outcome, per=self.per)
 
     def baseline(self, *, period_start: datetime, period_end: datetime) -> MeasureWindow:
         return baseline_window(self.measure, period_start=period_start, period_end=period_end,
-                               over=self.over, outcome=self.outcome)
+                               over=self.over, outcome=self.outcome, per=self.per)
+
+    @property
+    def periods(self) -> int | None:
+        """How many whole periods a level over whole periods reads (4 weeks, 1 month)."""
+        if self.per is None or self.measure is not Measure.LEVEL:
+            return None
+        return whole_periods(self.over, self.per)
 
     @property
     def over_days(self) -> int | None:
@@ -54,12 +65,19 @@ class KRMeasure:
         if self.measure is Measure.CUMULATIVE:
             return "period to date"
         lag = f", cohorts matured ({_days(self.outcome)} outcome window)" if self.outcome else ""
+        if (k := self.periods) is not None:
+            return f"latest {k} complete {self.per}{'' if k == 1 else 's'}{lag}"
         return f"trailing {_days(self.over)}{lag}"
 
     @property
     def final_weeks(self) -> int:
         """Whole weeks a level's window spans: the weeks the period-end value averages."""
-        return max(1, -(-self.over.days // 7)) if self.measure is Measure.LEVEL else 1
+        if self.measure is not Measure.LEVEL:
+            return 1
+        days = self.over.days
+        if (k := self.periods) is not None and self.per != "day":
+            days = round(k * PERIOD_DAYS[self.per or "day"])
+        return max(1, -(-days // 7))
 
 
 def _days(delta: timedelta | None) -> str:
@@ -81,6 +99,7 @@ def kr_measure(
         over=timedelta(days=over_days or default_over_days(defn, catalog)),
         outcome=outcome_window(defn),
         declared=measure is not None,
+        per=periodic_per(defn, catalog),
     )
 
 
@@ -92,8 +111,11 @@ def measure_fingerprint(
     defn = catalog.metrics[metric]
     seg = catalog.segments.get(segment) if segment else None
     seg_text = seg.model_dump_json() if seg is not None else "-"
+    # A level over whole periods names its periods: stored values from before windows
+    # snapped to whole periods ("28" then read 3 weeks on most days) are recomputed.
+    over = f"{m.periods}{m.per}" if m.periods is not None else str(m.over_days)
     return "|".join([metric_definition_hash(defn, catalog=catalog), str(m.measure),
-                     str(m.over_days), seg_text])
+                     over, seg_text])
 
 
 @dataclass(frozen=True)
