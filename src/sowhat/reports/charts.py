@@ -11,6 +11,7 @@ need (`tick_fmt`), so 1.75% never reads 1.8%.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -96,6 +97,8 @@ def render_kr_chart(
     lo, hi = _range(values + refs)
     days = max((chart.end - chart.start).days, 1)
     ticks = _ticks(lo, hi)
+    if values + refs:
+        lo, hi, ticks = _covered(lo, hi, ticks, min(values + refs), max(values + refs))
     labels = tick_fmt(ticks) if tick_fmt else [fmt(t) for t in ticks]
     # The axis labels are right-aligned against the plot: leave room for the longest one, so
     # "17.5%" or "1,250 h" is never cut at the picture's edge (a PDF shows what is cut).
@@ -261,8 +264,6 @@ def _range(values: Sequence[float]) -> tuple[float, float]:
 
 def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Round tick values (1, 2, 2.5, 5 x 10^k) inside [lo, hi]."""
-    import math
-
     raw = (hi - lo) / count
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
@@ -271,6 +272,25 @@ def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     digits = max(0, -math.floor(math.log10(step)) + 2)
     return [round(first + i * step, digits) for i in range(count + 2)
             if first + i * step <= hi]
+
+
+def _covered(lo: float, hi: float, ticks: list[float], low: float,
+             high: float) -> tuple[float, float, list[float]]:
+    """The axis stretched by one step where a drawn value lies beyond its outermost tick, so
+    every value reads between two labelled gridlines: 7.25% drawn above a top tick of 7%
+    was read as "about 7%", or had to be guessed from the baseline's label."""
+    if len(ticks) < 2:
+        return lo, hi, ticks
+    step = ticks[1] - ticks[0]
+    digits = max(0, -math.floor(math.log10(step)) + 2)
+    out = list(ticks)
+    if high > out[-1] + step * 1e-9:
+        out.append(round(out[-1] + step, digits))
+        hi = max(hi, out[-1])
+    if low < out[0] - step * 1e-9:
+        out.insert(0, round(out[0] - step, digits))
+        lo = min(lo, out[0])
+    return lo, hi, out
 
 
 def _months(start: date, end: date) -> list[date]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
+
+import pytest
 
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline
 
@@ -77,7 +79,8 @@ def test_axis_labels_are_exact_and_today_is_marked() -> None:
                               lambda ts: words.tick_labels(ts, rate=True)))  # fmt: skip
     labels = re.findall(r'<text class="axis" x="[\d.]+" [^>]*text-anchor="end">([^<]+)</text>',
                         svg)
-    assert labels == ["1.70%", "1.75%", "1.80%"]
+    # 1.82% lies above 1.80%: the axis reaches one step further, to a gridline above it
+    assert labels == ["1.70%", "1.75%", "1.80%", "1.85%"]
     assert len(set(labels)) == len(labels)
     grid = re.search(r'<line class="grid" x1="([\d.]+)"', svg)
     assert grid  # the plot's left edge: wider than the default for these labels
@@ -222,3 +225,25 @@ def test_an_empty_chart_says_what_it_is_waiting_for() -> None:
     assert "no values yet" in _chart(points=[])
     svg = _chart(points=[], grain="month", empty="no whole month in the period yet")
     assert "no whole month in the period yet" in svg
+
+
+@pytest.mark.parametrize(("values", "baseline", "target"), [
+    ([0.0725, 0.0725, 0.0586], 0.059, 0.049),  # the demo's monthly churn: 7.25% over 7%
+    ([0.0170, 0.0182], 0.0175, 0.0180),
+    ([120.0, 95.0, 101.0], 100.0, 140.0),
+    ([-12.0, -4.0], -10.0, 0.0),  # an NPS below zero
+    ([3.0], None, None),
+])
+def test_every_drawn_value_lies_between_two_labelled_gridlines(
+        values: list[float], baseline: float | None, target: float | None) -> None:
+    """A value drawn above the top tick (7.25% under a top label of 7%) or below the bottom
+    one can only be guessed; the axis reaches one more step instead."""
+    points = [(date(2026, 10, 5) + timedelta(weeks=i), v) for i, v in enumerate(values)]
+    chart = ChartInput(title="t", start=START, end=END, points=points, baseline=baseline,
+                       target=target)
+    svg = str(render_kr_chart(chart, lambda v: f"{v:g}"))
+    ticks = [float(t) for t in re.findall(
+        r'<text class="axis" x="[\d.]+" [^>]*text-anchor="end">([^<]+)</text>', svg)]
+    drawn = values + [v for v in (baseline, target) if v is not None]
+    assert min(ticks) <= min(drawn)
+    assert max(drawn) <= max(ticks)
