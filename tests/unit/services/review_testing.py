@@ -94,7 +94,7 @@ objectives:
         shipped_on: 2026-10-19
       - id: tooltips
         title: Tooltips in the project editor
-        expects: {key_result: act, change: +0.20}
+        expects: {key_result: act, change: +0.25}
         change_mind_if: Activation unchanged two weeks after launch
         status: shipped
         shipped_on: 2026-10-19

@@ -197,7 +197,8 @@ def test_change_mind_compares_weekly_means_before_and_after_launch(db: Database)
         assert (signal.weeks_before, signal.weeks_after) == (len(before), len(after))
     # act-mid was planted to jump by +0.25 (0.40 → 0.65) against +0.15 expected: moved.
     assert bets["checklist"].verdict is BetVerdict.MOVED
-    # act moved about a third of +0.20: time to check the change-mind condition.
+    # act moved about a third of +0.25 (+0.25 on a third of the accounts): time to check
+    # the change-mind condition.
     assert bets["tooltips"].verdict is BetVerdict.NOT_MOVED
     assert bets["tooltips"].moved_share is not None
     assert bets["tooltips"].moved_share < 0.5
@@ -207,7 +208,7 @@ def test_change_mind_compares_weekly_means_before_and_after_launch(db: Database)
 
 def test_change_mind_messages_speak_in_the_krs_unit(db: Database, ws: Workspace) -> None:
     """"act moved 0.4 → 0.45" is a share: it reads in percent, and an absolute expectation
-    of +0.20 reads "+20 pts", as everywhere else."""
+    of +0.25 reads "+25 pts", as everywhere else."""
     with db.transaction(write=False) as session:
         review = weekly_review(session=session, catalog=ws.metrics, as_of=AS_OF,
                                period="2026-Q4")
@@ -216,7 +217,40 @@ def test_change_mind_messages_speak_in_the_krs_unit(db: Database, ws: Workspace)
     assert tooltips.after is not None
     shown = f"{tooltips.before * 100:.3g}%"
     assert f"act moved {shown} → " in tooltips.message, tooltips.message
-    assert "% of the expected +20 pts" in tooltips.message, tooltips.message
+    assert "% of the expected +25 pts" in tooltips.message, tooltips.message
+
+
+def test_change_mind_leaves_out_cohorts_whose_outcome_window_ran_into_the_launch(
+        db: Database, ws: Workspace) -> None:
+    """2-day activation: the cohorts of the week before a Monday launch were still inside
+    their 2 days when it shipped, so their outcome was partly read with the bet live; the
+    review's "before" is the 4 weeks up to the latest whose cohorts had finished theirs
+    (Sep 14 to Oct 5), as the impact estimate counts them — not Sep 21 to Oct 12. The week
+    of Sep 28 is cut by the period's start (Thu Oct 1), so neither side of it is a whole
+    week: 3 weeks."""
+    with db.transaction(write=False) as session:
+        review = weekly_review(session=session, catalog=ws.metrics, as_of=AS_OF,
+                               period="2026-Q4")
+    outcome = ws.metrics.metrics["activation"].within  # type: ignore[union-attr]
+    assert outcome == timedelta(days=2)
+    bets = {b.bet_id: b for b in review.bets}
+    for bet, kr in (("checklist", "act-mid"), ("tooltips", "act")):
+        weekly = {date.fromisoformat(str(w)): v for w, v, n in sql(
+            db, "SELECT s.week, s.value, s.entities FROM kr_series s JOIN key_results k "
+                "ON k.id = s.key_result_id WHERE k.key = :kr AND s.value IS NOT NULL "
+                "AND (s.entities IS NULL OR s.entities >= 5)", kr=kr)}
+        clean = [date(2026, 9, 14), date(2026, 9, 21), date(2026, 10, 5)]
+        assert clean[-1] + timedelta(days=7) + outcome <= LAUNCH  # Oct 5's cohorts: by Oct 14
+        assert date(2026, 10, 12) + timedelta(days=7) + outcome > LAUNCH  # Oct 12's: Oct 21
+        expected = sum(weekly[w] for w in clean) / 3
+        assert bets[bet].before == pytest.approx(expected)
+        assert bets[bet].weeks_before == 3
+    # the old span (Sep 21, Oct 5 and Oct 12) reads another mean: the test tells them apart
+    act = {date.fromisoformat(str(w)): v for w, v in sql(
+        db, "SELECT s.week, s.value FROM kr_series s JOIN key_results k ON k.id = "
+            "s.key_result_id WHERE k.key = 'act'")}
+    old = (act[date(2026, 9, 21)] + act[date(2026, 10, 5)] + act[date(2026, 10, 12)]) / 3
+    assert bets["tooltips"].before != pytest.approx(old)
 
 
 # -- the reviews -----------------------------------------------------------------------------

@@ -13,11 +13,16 @@ not yet "missed".
   condition" and shows the condition next to the numbers. Before and after are means of
   the KR's weekly values (each whole ISO week its own window, from the stored series) in
   the `BEFORE_WEEKS` weeks before the launch week and in the weeks after it up to the review
-  week; the launch week itself is mixed and left out.
+  week; the launch week itself is mixed and left out. A cohort metric's week is its
+  cohorts' signup week, and a week whose cohorts were still inside their outcome window at
+  the launch (day-7 activation of the week just before it) measured its outcome partly with
+  the bet live, so "before" is the `BEFORE_WEEKS` latest weeks whose cohorts had finished
+  theirs — the rule the impact estimate uses.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -28,7 +33,7 @@ from sowhat.domain.okr import Change, by_a_person
 from sowhat.domain.period import next_monday, week_start
 from sowhat.domain.units import format_change, format_values, join_span
 from sowhat.domain.words import counted
-from sowhat.services.forecasts import full_weeks, weekly_series
+from sowhat.services.forecasts import full_weeks, maturity, weekly_series
 from sowhat.spec.metric_defs import MetricsFile
 from sowhat.spec.metric_units import kr_scale
 from sowhat.store import repositories
@@ -153,13 +158,29 @@ def change_mind_signals(
         points = [(w, v) for w, v in full_weeks(history, in_period, period_start=period.start,
                                                  period_end=period.end, until=until)
                   if v is not None]
-        before = [v for w, v in points if launch - timedelta(weeks=BEFORE_WEEKS) <= w < launch]
+        # the latest week whose cohorts finished their outcome window by the launch
+        last_clean, outcome = launch - timedelta(weeks=1), _outcome(catalog, kr.metric)
+        while last_clean + timedelta(days=7) + outcome > b.shipped_on:
+            last_clean -= timedelta(weeks=1)
+        first_clean = last_clean - timedelta(weeks=BEFORE_WEEKS - 1)
+        before = [v for w, v in points if first_clean <= w <= last_clean]
         after = [v for w, v in points if first_live <= w <= last_full]
         change = Change(b.expects_change_amount, b.expects_change_kind or "absolute")
         unit = kr_scale(metric=kr.metric, kr_unit=kr.unit, catalog=catalog).text
         out.append(_signal(b.key, b.title, objectives[b.objective_id].key, kr.key,
                            b.shipped_on, b.change_mind_if, change, before, after, unit))
     return tuple(out)
+
+
+def _outcome(catalog: MetricsFile | None, metric: str | None) -> timedelta:
+    """How long a cohort metric's outcome keeps changing after its cohort's signup (a
+    ratio's longest part's); zero for any other metric, or when the catalog is not at
+    hand."""
+    defn = catalog.metrics.get(metric) if catalog is not None and metric else None
+    window = maturity(defn, catalog)
+    if window is None:
+        return timedelta(0)
+    return timedelta(days=math.ceil(window.total_seconds() / 86400))  # weeks are dates
 
 
 def _signal(
