@@ -79,8 +79,8 @@ def _rows(scale: int) -> list[dict[str, Any]]:
             at = start + timedelta(minutes=(i * 37) % (7 * 24 * 60))
             rows.append({"event": "session_start", "user_id": f"{start:%m}-{i}",
                          "timestamp": at.isoformat()})
-        for i in range(tickets * scale):
-            at = start + timedelta(minutes=(i * 53) % (7 * 24 * 60))
+        for i in range(tickets * scale):  # spread evenly over the week's days
+            at = start + timedelta(minutes=i * 7 * 24 * 60 // (tickets * scale))
             rows.append({"event": "ticket_opened", "user_id": f"{start:%m}-{i}",
                          "timestamp": at.isoformat()})
     return rows
@@ -156,3 +156,61 @@ def test_an_absolute_limit_is_broken_whatever_the_noise(tmp_path: Path) -> None:
     assert breached
     assert reason is not None
     assert "above its limit" in reason
+
+
+BURSTY_BEFORE = [2, 3, 14, 2, 4, 3, 4]  # Sep 24-30: 32 tickets, 14 of them one afternoon
+BURSTY_NOW = [3, 2, 4, 30, 5, 6, 4]  # Nov 19-25: 54 tickets, an incident's 30 on Nov 22
+
+
+def _bursty(root: Path, before: list[int], now: list[int]) -> Path:
+    """The same learners as `_rows(1)`, with the tickets of each day as given."""
+    rows = [r for r in _rows(1) if r["event"] != "ticket_opened"]
+    for start, days in ((BEFORE, before), (NOW, now)):
+        for d, tickets in enumerate(days):
+            for i in range(tickets):
+                at = start + timedelta(days=d, hours=9, minutes=7 * i)
+                rows.append({"event": "ticket_opened", "user_id": f"t{d}-{i}",
+                             "timestamp": at.isoformat()})
+    (root / "okrs").mkdir(parents=True)
+    (root / "metrics.yaml").write_text(METRICS, encoding="utf-8")
+    (root / "sowhat.toml").write_text(CONFIG, encoding="utf-8")
+    (root / "okrs" / "2026-Q4.yaml").write_text(OKRS, encoding="utf-8")
+    data = root / "events.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ingest([data], store=root / ".sowhat" / "events.duckdb")
+    _run("apply", "-w", str(root))
+    return root
+
+
+def test_tickets_that_come_in_bursts_are_judged_by_their_bursts(tmp_path: Path) -> None:
+    """32 tickets a week against 54 is beyond Poisson noise (p = 0.02), and tickets are not
+    Poisson: an incident brings 30 in an afternoon. Read from the days of both weeks, these
+    counts vary 8 times as much as Poisson ones (the scale statsmodels' Poisson GLM gives),
+    so 54 against 32 is within their noise: held. The same totals spread evenly over the
+    days still breach (the first test), and so do they here with the days made even."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    counts = np.array(BURSTY_BEFORE + BURSTY_NOW, dtype=float)
+    now = np.array([0.0] * 7 + [1.0] * 7)
+    glm = sm.GLM(counts, sm.add_constant(now), family=sm.families.Poisson()).fit()
+    scale = glm.pearson_chi2 / glm.df_resid
+    assert scale > 8
+    assert poisson_test(54, 1, 32, 1, method="exact-cond").pvalue < 0.05
+    assert poisson_test(round(54 / scale), 1, round(32 / scale), 1,
+                        method="exact-cond").pvalue > 0.05
+
+    root = _bursty(tmp_path / "bursty", BURSTY_BEFORE, BURSTY_NOW)
+    out = _run("sync", "-w", str(root), "--as-of", AS_OF.isoformat())
+    breached, reason, base, cur = _checks(root)["tickets"]
+    assert (base, cur) == (32, 54)
+    assert not breached
+    assert reason is not None
+    assert "within noise (95%)" in reason
+    assert "guardrail within noise habit: tickets rose" in out
+
+    even = _bursty(tmp_path / "even", [5, 5, 4, 5, 4, 5, 4], [8, 8, 8, 7, 8, 7, 8])
+    _run("sync", "-w", str(even), "--as-of", AS_OF.isoformat())
+    breached, reason, base, cur = _checks(even)["tickets"]
+    assert (base, cur) == (32, 54)
+    assert breached

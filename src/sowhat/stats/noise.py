@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["LEVEL_WEEKS", "MOVE_LEVEL", "TREND_LEVEL", "Noise", "Trend", "beyond_noise",
-           "level_noise", "linear_trend", "means_differ", "noise_level", "proportions_differ",
-           "rates_differ"]
+           "count_dispersion", "level_noise", "linear_trend", "means_differ", "noise_level",
+           "proportions_differ", "rates_differ"]
 
 MOVE_LEVEL = 0.95  # a week-to-week move outside 95% of what noise does is worth attention
 TREND_LEVEL = 0.90  # two-sided level of the slope's interval
@@ -121,8 +121,39 @@ def proportions_differ(hits: float, n: float, hits_before: float, n_before: floa
     return bool(z > _normal_quantile(0.5 + level / 2.0))
 
 
+DISPERSION_MIN_DAYS = 7
+"""Fewer whole days than this (both windows together, less one per window) cannot tell
+bursty counts from Poisson ones: they are taken as Poisson."""
+
+
+def count_dispersion(*days: Sequence[float], level: float = MOVE_LEVEL) -> float:
+    """How many times the Poisson variance a daily count has: Pearson's chi-square of each
+    window's daily counts around that window's own mean, over its degrees of freedom (the
+    scale statsmodels' Poisson GLM reports with a window indicator), where the counts are
+    beyond Poisson at `level`; 1.0 otherwise, or with under `DISPERSION_MIN_DAYS` days.
+
+    Support tickets come in bursts — one incident, forty tickets that afternoon — so two
+    windows' totals wobble far more than Poisson counts of the same size, and a test that
+    takes them for Poisson calls a burst a rise. Each window is centred on its own mean, so
+    the move being judged does not count as its own noise."""
+    chi2, df = 0.0, 0
+    for window in days:
+        if len(window) < 2:
+            continue
+        mean = sum(window) / len(window)
+        if mean <= 0.0:
+            continue
+        chi2 += sum((c - mean) ** 2 for c in window) / mean
+        df += len(window) - 1
+    if df < DISPERSION_MIN_DAYS or chi2 <= df:
+        return 1.0
+    from scipy import stats
+
+    return chi2 / df if stats.chi2.sf(chi2, df) < 1.0 - level else 1.0
+
+
 def rates_differ(count: float, exposure: float, count_before: float, exposure_before: float,
-                 level: float = MOVE_LEVEL) -> bool | None:
+                 level: float = MOVE_LEVEL, dispersion: float = 1.0) -> bool | None:
     """Whether two Poisson rates (count / exposure: support tickets per active user, or a
     count over two windows of equal length with exposures 1 and 1) differ beyond noise: the
     exact conditional test — given the total, the count in the first window is binomial with
@@ -131,11 +162,18 @@ def rates_differ(count: float, exposure: float, count_before: float, exposure_be
     (a revenue sum is no Poisson count).
 
     54 tickets from 892 active learners against 32 from 765 is a rise of 45% in the rate and
-    within noise (p = 0.10); 540 against 320 is not."""
+    within noise (p = 0.10); 540 against 320 is not.
+
+    Counts `dispersion` times as variable as Poisson ones (`count_dispersion`) carry the
+    information of counts that many times smaller: the same test on the counts divided by
+    it (the design effect), which for large counts gives the p-value of a quasi-Poisson
+    model's Wald test."""
     if exposure <= 0 or exposure_before <= 0 or count < 0 or count_before < 0:
         return None
     if not (float(count).is_integer() and float(count_before).is_integer()):
         return None
+    if dispersion > 1.0:
+        count, count_before = round(count / dispersion), round(count_before / dispersion)
     total = int(count) + int(count_before)
     if total == 0:
         return False

@@ -9,9 +9,10 @@ baseline; readers show it as not measured, never as holding.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from sowhat.domain.measure import (
     measure_window,
 )
 from sowhat.domain.period import Period
-from sowhat.metrics.engine import MetricRequest
+from sowhat.metrics.engine import MetricRequest, compute_many
 from sowhat.metrics.source import EventSource
 from sowhat.metrics.values import MetricValue, to_utc
 from sowhat.services.sync.before_data import DataStart
@@ -170,7 +171,8 @@ def evaluate_guardrails(
                                before=w.before_text)
         note = noisy = None
         if breach is not None and not rule.limit_broken(cur_v) and within_noise(
-                catalog, g.metric, cur.values[0], base.values[0]):
+                catalog, g.metric, cur.values[0], base.values[0],
+                dispersion=partial(_dispersion, catalog, events, g, w)):
             # past its bound, but no further than the counts it rests on wobble: shown, not
             # counted (it would turn every KR of the objective "off track" on noise)
             noisy, breach = f"{breach}, but within noise (95%): not a breach", None
@@ -191,7 +193,7 @@ def evaluate_guardrails(
 
 
 def within_noise(catalog: MetricsFile, metric: str, current: MetricValue,
-                 before: MetricValue) -> bool:
+                 before: MetricValue, dispersion: Callable[[], float] | None = None) -> bool:
     """Whether a move between the two windows is inside the noise of what each value rests
     on (95%, two-sided), read from their sufficient statistics: a share's trials
     (conversion, retention, churn), a count's or a count-per-something's Poisson counts
@@ -201,7 +203,9 @@ def within_noise(catalog: MetricsFile, metric: str, current: MetricValue,
 
     A guardrail "must not rise more than 10%" read 32 tickets from 765 active learners
     before the period against 54 from 892 in it: +45%, breached — and the ticket rate per
-    session had not moved (p = 0.10); every KR of the objective read "off track"."""
+    session had not moved (p = 0.10); every KR of the objective read "off track".
+
+    `dispersion` reads how bursty the counts are (`_dispersion`), asked only of a count."""
     # imported here: sync's module imports stay free of NumPy and SciPy (a daily sync with
     # nothing past a bound never loads them)
     from sowhat.stats.noise import means_differ, proportions_differ, rates_differ
@@ -214,19 +218,50 @@ def within_noise(catalog: MetricsFile, metric: str, current: MetricValue,
                                          before.n)  # type: ignore[arg-type]
     elif isinstance(defn, CountMetric | UniqueMetric):
         if current.value is not None and before.value is not None:
-            verdict = rates_differ(current.value, 1.0, before.value, 1.0)  # equal windows
+            verdict = rates_differ(current.value, 1.0, before.value, 1.0,  # equal windows
+                                   dispersion=dispersion() if dispersion else 1.0)
     elif isinstance(defn, RatioMetric):
         top = catalog.metrics.get(defn.numerator)
         if isinstance(top, CountMetric | UniqueMetric) and None not in (
                 current.n, current.sum, before.n, before.sum):
             verdict = rates_differ(current.sum, current.n, before.sum,  # type: ignore[arg-type]
-                                   before.n)  # type: ignore[arg-type]
+                                   before.n,  # type: ignore[arg-type]
+                                   dispersion=dispersion() if dispersion else 1.0)
     elif isinstance(defn, NpsMetric) and None not in (
             current.n, current.sum, current.sum_squares, before.n, before.sum,
             before.sum_squares):
         verdict = means_differ(current.n, current.sum, current.sum_squares,  # type: ignore[arg-type]
                                before.n, before.sum, before.sum_squares)  # type: ignore[arg-type]
     return verdict is False
+
+
+def _dispersion(catalog: MetricsFile, events: EventSource, g: GuardrailRow,
+                w: _Windows) -> float:
+    """How bursty a count guardrail's counts are (`stats.noise.count_dispersion`), from its
+    count's (a ratio's numerator's) whole days in both windows: one query, run only for a
+    guardrail past a change bound."""
+    from sowhat.stats.noise import count_dispersion
+
+    defn = catalog.metrics.get(g.metric)
+    count = defn.numerator if isinstance(defn, RatioMetric) else g.metric
+    req = MetricRequest(count, g.segment)
+    days: list[list[float]] = []
+    for window in (w.before, w.now):
+        first = window.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        if first < window.start:
+            first += timedelta(days=1)
+        last = window.end.replace(hour=0, minute=0, second=0, microsecond=0)
+        if last <= first:
+            days.append([])
+            continue
+        (result,) = compute_many([req], catalog=catalog, events=events, start=first, end=last,
+                                 grain="day", as_of=window.as_of)
+        if result.error:
+            return 1.0
+        by_day = {v.start.date(): v.value or 0.0 for v in result.values}
+        days.append([by_day.get((first + timedelta(days=i)).date(), 0.0)
+                     for i in range((last - first).days)])
+    return count_dispersion(*days)
 
 
 def _not_judged(metric: str, current: float | None, base_start: datetime, base_end: datetime,
