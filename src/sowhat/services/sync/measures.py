@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sowhat.domain.measure import (
-    PERIOD_DAYS,
     Measure,
     MeasureWindow,
     baseline_window,
@@ -68,16 +67,6 @@ class KRMeasure:
         if (k := self.periods) is not None:
             return f"latest {k} complete {self.per}{'' if k == 1 else 's'}{lag}"
         return f"trailing {_days(self.over)}{lag}"
-
-    @property
-    def final_weeks(self) -> int:
-        """Whole weeks a level's window spans: the weeks the period-end value averages."""
-        if self.measure is not Measure.LEVEL:
-            return 1
-        days = self.over.days
-        if (k := self.periods) is not None and self.per != "day":
-            days = round(k * PERIOD_DAYS[self.per or "day"])
-        return max(1, -(-days // 7))
 
 
 def _days(delta: timedelta | None) -> str:
