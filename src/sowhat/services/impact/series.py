@@ -42,6 +42,7 @@ from sowhat.spec.metric_defs import (
     SegmentDef,
     SumMetric,
     UniqueMetric,
+    outcome_window,
 )
 
 Key = tuple[str, str | None]
@@ -333,13 +334,7 @@ def _pool_week(values: Sequence[MetricValue], *, total: bool) -> MetricValue:
 
 def maturity(definition: MetricDef) -> timedelta:
     """How long after a cohort's last signup its outcome is known (zero for window metrics)."""
-    if isinstance(definition, ConversionMetric):
-        return definition.within
-    if isinstance(definition, RetentionMetric):
-        return timedelta(days=definition.day_range()[1] + 1)
-    if isinstance(definition, DurationMetric):
-        return definition.within or timedelta(0)
-    return timedelta(0)
+    return outcome_window(definition) or timedelta(0)
 
 
 def is_cohort(definition: MetricDef) -> bool:
