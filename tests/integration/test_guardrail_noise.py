@@ -214,6 +214,12 @@ def test_tickets_that_come_in_bursts_are_judged_by_their_bursts(tmp_path: Path) 
     # so Nov 25 is partial and its 4 tickets are left out of the 8.3 read above
     assert float(said.group(1)) == pytest.approx(scale, rel=0.05)
     assert "guardrail within noise habit: tickets rose" in out
+    # the QBR says why it held, not a bare "held"
+    qbr = tmp_path / "qbr.html"
+    _run("report", "quarter", "--format", "html", "-o", str(qbr), "-w", str(root))
+    page = qbr.read_text(encoding="utf-8")
+    assert re.search(r"held</span> <span class=\"muted\" data-within-noise>— tickets rose "
+                     r"[^<]* but within noise \(95%\) for counts whose days vary", page)
 
     even = _bursty(tmp_path / "even", [5, 5, 4, 5, 4, 5, 4], [8, 8, 8, 7, 8, 7, 8])
     _run("sync", "-w", str(even), "--as-of", AS_OF.isoformat())
