@@ -10,9 +10,10 @@ All counts come from a few grouped queries through Ibis, so the check runs on an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -22,6 +23,9 @@ from sowhat.metrics.presence import lookalike_hint, lookalikes
 from sowhat.metrics.source import RESERVED_COLUMNS, EventSource
 from sowhat.spec.metric_defs import MetricsFile, check_metrics_file, required_events
 from sowhat.spec.tracking_defs import PropertySpec, TrackingPlan
+
+if TYPE_CHECKING:
+    from sowhat.metrics.coverage import FilterWarning
 
 EXAMPLES = 3
 
@@ -119,14 +123,14 @@ def check_tracking(
     warnings: list[str] = []
     history: list[str] = []
     if catalog is not None:
-        from sowhat.metrics.coverage import FilterWarning, filter_warnings
+        from sowhat.metrics.coverage import filter_warnings
 
         requests: list[Any] = list(catalog.metrics)
         for seg in catalog.segments:
             requests.extend(MetricRequest(m, seg) for m in used or catalog.metrics)
         found = filter_warnings([r for r in requests if _measurable(r, unmeasurable)],
                                 catalog=catalog, events=events)
-        warnings = [w.render() for w in found if w.kind == "filter"]
+        warnings = _by_segment([w for w in found if w.kind == "filter"])
         # the same start and end events read the same way for every metric and segment on
         # them: one line each, naming the metrics (six lines of one fact said nothing more)
         told: dict[str, list[str]] = {}
@@ -154,6 +158,43 @@ def check_tracking(
         unseen_lookalikes={e: spelt[0] for e in unseen if (spelt := lookalikes(e, counts))},
         plan_problems=tuple(problems),
     )
+
+
+_NO_MATCH = re.compile(r"^the segment \((?P<seg>.*)\) matches none of the (?P<what>.+?) "
+                       r"events (?P<span>.*)$")
+
+
+def _by_segment(found: Sequence[FilterWarning]) -> list[str]:
+    """One line per segment that matches none of the events of several metrics: a segment
+    on a property no event carries read "matches nothing" once per metric — six lines for
+    two segments and three metrics, saying two things."""
+    groups: dict[tuple[str, str, str], list[tuple[FilterWarning, str]]] = {}
+    lines: list[str | tuple[str, str, str]] = []
+    for w in found:
+        hit = _NO_MATCH.match(w.message) if w.segment is not None and not w.hint else None
+        if hit is None:
+            lines.append(w.render())
+            continue
+        key = (w.segment or "", hit["seg"], hit["span"])
+        if key not in groups:
+            groups[key] = []
+            lines.append(key)
+        groups[key].append((w, hit["what"]))
+    out = []
+    for line in lines:
+        if isinstance(line, str):
+            out.append(line)
+            continue
+        members = groups[line]
+        if len(members) == 1:
+            out.append(members[0][0].render())
+            continue
+        segment, desc, span = line
+        names = ", ".join(w.metric for w, _ in members)
+        counts = ", ".join(dict.fromkeys(what for _, what in members))
+        out.append(f"{names} [{segment}]: the segment ({desc}) matches none of their events "
+                   f"{span} ({counts})")
+    return out
 
 
 def _measurable(request: Any, unmeasurable: Sequence[UnmeasurableMetric]) -> bool:

@@ -81,3 +81,26 @@ def test_tracking_check_on_the_store_with_typed_columns(tmp_path: Path) -> None:
     ingest([path], store=tmp_path / "e.duckdb")
     with EventSource.duckdb(tmp_path / "e.duckdb") as source:
         _assert_report(check(source))
+
+
+def test_a_segment_no_event_matches_is_one_line_naming_its_metrics() -> None:
+    """A segment on a property no event carries read "matches nothing" once per metric;
+    now one line per segment names the metrics and their events, and a segment that
+    matches one metric's events but not another's keeps its own line."""
+    catalog = MetricsFile.model_validate({
+        "metrics": {"signups": {"type": "count", "event": "signup"},
+                    "surveys": {"type": "count", "event": "survey_answered"},
+                    "views": {"type": "count", "event": "page_viewed"}},
+        "segments": {"eu": {"property": "region", "in": ["eu"]},
+                     "small": {"property": "plan", "in": ["small"]}}})
+    rows = [*ROWS, ev("page_viewed", 9, plan="small")]
+    with duckdb_source(rows) as source:
+        report = check_tracking(events=source, plan=None, catalog=catalog)
+    eu = [w for w in report.filter_warnings if "[eu]" in w]
+    assert eu == ["signups, surveys, views [eu]: the segment (property: region, in: ('eu',)) "
+                  "matches none of their events in the data (2 'signup', 4 "
+                  "'survey_answered', 2 'page_viewed')"]
+    small = sorted(w for w in report.filter_warnings if "[small]" in w)
+    assert small == ["signups, surveys [small]: the segment (property: plan, in: ('small',)) "
+                     "matches none of their events in the data (2 'signup', 4 "
+                     "'survey_answered')"]
