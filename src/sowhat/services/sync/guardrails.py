@@ -262,8 +262,8 @@ class _Bursts:
 def _dispersion(catalog: MetricsFile, events: EventSource, g: GuardrailRow,
                 w: _Windows) -> float:
     """How bursty a count guardrail's counts are (`stats.noise.count_dispersion`), from its
-    count's (a ratio's numerator's) whole days in both windows: one query, run only for a
-    guardrail past a change bound."""
+    count's (a ratio's numerator's) whole days in both windows: a query a window, run only
+    for a guardrail past a change bound."""
     from sowhat.stats.noise import count_dispersion
 
     defn = catalog.metrics.get(g.metric)
