@@ -21,6 +21,7 @@ from sowhat.domain.measure import (
     Measure,
     MeasureWindow,
     baseline_window,
+    complete_buckets,
     days_label,
     measure_window,
 )
@@ -271,20 +272,17 @@ def _dispersion(catalog: MetricsFile, events: EventSource, g: GuardrailRow,
     req = MetricRequest(count, g.segment)
     days: list[list[float]] = []
     for window in (w.before, w.now):
-        first = window.start.replace(hour=0, minute=0, second=0, microsecond=0)
-        if first < window.start:
-            first += timedelta(days=1)
-        last = window.end.replace(hour=0, minute=0, second=0, microsecond=0)
-        if last <= first:
+        whole = complete_buckets(window.start, window.end, "day")
+        if whole is None:
             days.append([])
             continue
-        (result,) = compute_many([req], catalog=catalog, events=events, start=first, end=last,
-                                 grain="day", as_of=window.as_of)
+        (result,) = compute_many([req], catalog=catalog, events=events, start=whole.start,
+                                 end=whole.end, grain="day", as_of=window.as_of)
         if result.error:
             return 1.0
         by_day = {v.start.date(): v.value or 0.0 for v in result.values}
-        days.append([by_day.get((first + timedelta(days=i)).date(), 0.0)
-                     for i in range((last - first).days)])
+        days.append([by_day.get((whole.start + timedelta(days=i)).date(), 0.0)
+                     for i in range(whole.count)])
     return count_dispersion(*days)
 
 
