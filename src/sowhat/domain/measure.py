@@ -213,8 +213,12 @@ class CompleteBuckets:
     def span(self) -> str:
         """"3 complete weeks": what a churn rate, pooled over the periods rather than a mean
         of them, is read over."""
-        unit = self.per if self.count == 1 else f"{self.per}s"
-        return f"{self.count} complete {unit}"
+        return complete_periods(self.count, self.per)
+
+
+def complete_periods(count: int, per: str) -> str:
+    """"4 complete weeks", "1 complete month": whole periods, in the words every screen uses."""
+    return f"{count} complete {per if count == 1 else per + 's'}"
 
 
 def period_floor(ts: datetime, per: str) -> datetime:

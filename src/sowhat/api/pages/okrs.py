@@ -16,7 +16,7 @@ from sowhat.api.auth import CSRF_HEADER, Caller, check_csrf, require_caller
 from sowhat.api.pages.templating import render
 from sowhat.api.state import server_state
 from sowhat.api.v1.schedule import schedule_lines
-from sowhat.domain.measure import DEFAULT_OVER_DAYS, whole_periods
+from sowhat.domain.measure import DEFAULT_OVER_DAYS, complete_periods, whole_periods
 from sowhat.errors import UserError
 from sowhat.reports import words
 from sowhat.reports.charts import ChartInput, Launch, render_kr_chart, sparkline, time_marker
@@ -239,8 +239,7 @@ def _forecast_what(kr: KeyResultStatus, basis: str) -> str:
         return "the period's total"
     days = kr.over_days or DEFAULT_OVER_DAYS
     if kr.per is not None:  # an active metric averages whole weeks (days, months), as its tile says
-        k = whole_periods(timedelta(days=days), kr.per)
-        periods = f"latest {k} complete {kr.per}{'' if k == 1 else 's'}"
+        periods = f"latest {complete_periods(whole_periods(timedelta(days=days), kr.per), kr.per)}"
         if kr.pooled:  # churn: customers lost over customers at the periods' starts
             return f"the churn of its {periods}"
         return f"the mean of its {periods}"

@@ -16,6 +16,7 @@ from sowhat.domain.measure import (
     Measure,
     MeasureWindow,
     baseline_window,
+    complete_periods,
     measure_window,
     whole_periods,
 )
@@ -64,8 +65,8 @@ class KRMeasure:
         if self.measure is Measure.CUMULATIVE:
             return "period to date"
         lag = f", cohorts matured ({_days(self.outcome)} outcome window)" if self.outcome else ""
-        if (k := self.periods) is not None:
-            return f"latest {k} complete {self.per}{'' if k == 1 else 's'}{lag}"
+        if self.per is not None and (k := self.periods) is not None:
+            return f"latest {complete_periods(k, self.per)}{lag}"
         return f"trailing {_days(self.over)}{lag}"
 
 
