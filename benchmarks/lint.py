@@ -201,17 +201,11 @@ def cv_record(judged: list[Judged]) -> dict[str, list[object]]:
     return {j.row.id: [j.kind, sorted(j.codes)] for j in judged}
 
 
-def paired(before: dict[str, list[object]], after: list[Judged], rounds: int = 2000) -> None:
-    """Before/after on the same KRs and folds: each measure's change with a 95% percentile
+def paired_changes(old: list[Judged], after: list[Judged], rounds: int = 2000
+                   ) -> dict[str, tuple[float, float, float]]:  # fmt: skip
+    """Each measure's change, after minus before on the same KRs, with its 95% percentile
     interval from resampling whole organisations (both runs resampled together, so the
-    interval is of the difference, not of either figure)."""
-    old = []
-    for j in after:
-        kind, codes = before[j.row.id]
-        assert kind in ("outcome", "output")
-        assert isinstance(codes, list)
-        old.append(Judged(j.row, "outcome" if kind == "outcome" else "output",
-                          frozenset(str(c) for c in codes)))  # fmt: skip
+    interval is of the difference): {measure: (change, low, high)}."""
     groups: dict[str, list[int]] = {}
     for i, j in enumerate(after):
         groups.setdefault(j.row.source_group, []).append(i)
@@ -227,18 +221,42 @@ def paired(before: dict[str, list[object]], after: list[Judged], rounds: int = 2
             if x is not None and y is not None:
                 diffs[m].append(y - x)
     a_all, b_all = measures(old), measures(after)
-    pairs = list(zip(old, after, strict=True))
-    fixed = sum(o.kind != o.row.kind and n.kind == n.row.kind for o, n in pairs)
-    broke = sum(o.kind == o.row.kind and n.kind != n.row.kind for o, n in pairs)
-    print(f"  paired with --cv-before ({len(keys)} organisations resampled, {rounds} rounds): "
-          f"kind verdicts fixed {fixed}, broken {broke}")  # fmt: skip
+    out = {}
     for m in MEASURES:
         d = sorted(diffs[m])
         x, y = a_all[m], b_all[m]
-        if not d or x is None or y is None:
-            continue
-        lo, hi = d[int(0.025 * len(d))], d[int(0.975 * len(d)) - 1]
-        print(f"  {m:<18} {x:.3f} -> {y:.3f}  change {y - x:+.3f} (95% CI {lo:+.3f} to {hi:+.3f})")
+        if d and x is not None and y is not None:
+            out[m] = (y - x, d[int(0.025 * len(d))], d[int(0.975 * len(d)) - 1])
+    return out
+
+
+def verdicts_changed(old: list[Judged], after: list[Judged]) -> tuple[int, int]:
+    """(kind verdicts fixed, broken) between two runs on the same KRs."""
+    pairs = list(zip(old, after, strict=True))
+    return (sum(o.kind != o.row.kind and n.kind == n.row.kind for o, n in pairs),
+            sum(o.kind == o.row.kind and n.kind != n.row.kind for o, n in pairs))
+
+
+def paired(before: dict[str, list[object]], after: list[Judged], rounds: int = 2000) -> None:
+    """Before/after on the same KRs and folds: each measure's change with a 95% percentile
+    interval from resampling whole organisations (both runs resampled together, so the
+    interval is of the difference, not of either figure)."""
+    old = []
+    for j in after:
+        kind, codes = before[j.row.id]
+        assert kind in ("outcome", "output")
+        assert isinstance(codes, list)
+        old.append(Judged(j.row, "outcome" if kind == "outcome" else "output",
+                          frozenset(str(c) for c in codes)))  # fmt: skip
+    a_all, b_all = measures(old), measures(after)
+    change = paired_changes(old, after, rounds)
+    fixed, broke = verdicts_changed(old, after)
+    organisations = len({j.row.source_group for j in after})
+    print(f"  paired with --cv-before ({organisations} organisations resampled, {rounds} "
+          f"rounds): kind verdicts fixed {fixed}, broken {broke}")  # fmt: skip
+    for m, (d, lo, hi) in change.items():
+        print(f"  {m:<18} {a_all[m]:.3f} -> {b_all[m]:.3f}  change {d:+.3f} "
+              f"(95% CI {lo:+.3f} to {hi:+.3f})")
     for code, attr in (("SW102", "vanity"), ("SW103", "no_baseline"), ("SW104", "unmeasurable")):
         fo = [j for j in old if code in j.codes]
         fa = [j for j in after if code in j.codes]

@@ -85,7 +85,6 @@ from sowhat.lint.agreement import load_second_labels
 from sowhat.lint.classifier import Model
 from sowhat.lint.data import train as trainer
 from sowhat.lint.dataset import (
-    MEASURES,
     Judged,
     LabelledKR,
     load_labelled,
@@ -314,34 +313,10 @@ def figures(judged: list[Judged]) -> dict[str, Any]:
 def paired(before: list[Judged], after: list[Judged]) -> dict[str, Any]:
     """The change of each measure, after minus before on the same KRs, with a 95% percentile
     interval from resampling organisations (both resampled together), as `lint.paired`."""
-    groups: dict[str, list[int]] = {}
-    for i, j in enumerate(after):
-        groups.setdefault(j.row.source_group, []).append(i)
-    keys = sorted(groups)
-    rng = random.Random(12)
-    diffs: dict[str, list[float]] = {m: [] for m in MEASURES}
-    for _ in range(ROUNDS):
-        idx = [i for _k in keys for i in groups[keys[rng.randrange(len(keys))]]]
-        a = measures([before[i] for i in idx])
-        b = measures([after[i] for i in idx])
-        for m in MEASURES:
-            if a[m] is not None and b[m] is not None:
-                diffs[m].append(b[m] - a[m])  # type: ignore[operator]
-    a_all, b_all = measures(before), measures(after)
-    pairs = list(zip(before, after, strict=True))
-    out: dict[str, Any] = {
-        "fixed": sum(o.kind != o.row.kind and n.kind == n.row.kind for o, n in pairs),
-        "broken": sum(o.kind == o.row.kind and n.kind != n.row.kind for o, n in pairs),
-        "change": {},
-    }
-    for m in MEASURES:
-        d = sorted(diffs[m])
-        x, y = a_all[m], b_all[m]
-        if not d or x is None or y is None:
-            continue
-        lo, hi = d[int(0.025 * len(d))], d[int(0.975 * len(d)) - 1]
-        out["change"][m] = [round(y - x, 4), round(lo, 4), round(hi, 4)]
-    return out
+    fixed, broken = lint.verdicts_changed(before, after)
+    return {"fixed": fixed, "broken": broken,
+            "change": {m: [round(d, 4), round(lo, 4), round(hi, 4)]
+                       for m, (d, lo, hi) in lint.paired_changes(before, after, ROUNDS).items()}}
 
 
 def auc(z: np.ndarray, y: np.ndarray) -> float:
